@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Whole-file reads and writes, directory creation and sorted recursive
+ * listing, so that discovery order (and with it every artifact) is stable.
+ */
+#include "util/path.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/vec.h"
+
+int xf_read_file(struct xf_buf *out, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size > 0)
+        xf_buf_grow(out, (size_t)st.st_size);
+    for (;;) {
+        xf_buf_grow(out, 8192);
+        ssize_t n = read(fd, out->ptr + out->len, out->cap - out->len - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+    }
+    out->ptr[out->len] = 0;
+    close(fd);
+    return 0;
+}
+
+int xf_mkdirs(const char *path)
+{
+    char *p = xf_strdup(path);
+    int err = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == 0) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+                err = -errno;
+                break;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return err;
+}
+
+int xf_write_file(const char *path, const void *data, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        char *dir = xf_strndup(path, (size_t)(slash - path));
+        int e = xf_mkdirs(dir);
+        free(dir);
+        if (e < 0)
+            return e;
+    }
+    /* Write to a temporary file and rename, so readers never see half. */
+    size_t n = strlen(path);
+    char *tmp = xf_malloc(n + 32);
+    snprintf(tmp, n + 32, "%s.tmp%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = -errno;
+        free(tmp);
+        return e;
+    }
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = -errno;
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return e;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    close(fd);
+    int err = rename(tmp, path) < 0 ? -errno : 0;
+    free(tmp);
+    return err;
+}
+
+bool xf_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool xf_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *xf_path_join(struct xf_arena *a, const char *dir, const char *name)
+{
+    if (name[0] == '/' || !dir[0] || strcmp(dir, ".") == 0)
+        return xf_arena_strdup(a, name);
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    return xf_arena_printf(a, "%.*s/%s", (int)dl, dir, name);
+}
+
+char *xf_path_dir(struct xf_arena *a, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xf_arena_strdup(a, ".");
+    if (slash == path)
+        return xf_arena_strdup(a, "/");
+    return xf_arena_strndup(a, path, (size_t)(slash - path));
+}
+
+char *xf_path_stem(struct xf_arena *a, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    return xf_arena_strndup(a, base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+}
+
+int xf_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) < 0 ? -errno : 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return -errno;
+    struct dirent *e;
+    int err = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *sub = xf_malloc(n);
+        snprintf(sub, n, "%s/%s", path, e->d_name);
+        int r = xf_remove_tree(sub);
+        free(sub);
+        if (r < 0)
+            err = r;
+    }
+    closedir(d);
+    if (rmdir(path) < 0 && !err)
+        err = -errno;
+    return err;
+}
+
+typedef XF_VEC(char *) strvec;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(struct xf_arena *a, const char *root, const char *rel, const char *ext,
+                strvec *out)
+{
+    char *dir = rel[0] ? xf_path_join(a, root, rel) : (char *)root;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+    strvec names = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        xf_vec_push(&names, xf_arena_strdup(a, e->d_name));
+    }
+    closedir(d);
+    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    size_t extlen = ext ? strlen(ext) : 0;
+    int err = 0;
+    for (size_t i = 0; i < names.n && !err; i++) {
+        char *relp = rel[0] ? xf_arena_printf(a, "%s/%s", rel, names.v[i]) : names.v[i];
+        char *full = xf_path_join(a, root, relp);
+        struct stat st;
+        if (stat(full, &st) < 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            err = walk(a, root, relp, ext, out);
+        } else if (S_ISREG(st.st_mode)) {
+            size_t n = strlen(relp);
+            if (!ext || (n > extlen && strcmp(relp + n - extlen, ext) == 0))
+                xf_vec_push(out, relp);
+        }
+    }
+    xf_vec_release(&names);
+    return err;
+}
+
+long xf_list_files(struct xf_arena *a, const char *root, const char *ext, char ***out)
+{
+    strvec v = {0};
+    int err = walk(a, root, "", ext, &v);
+    if (err < 0) {
+        xf_vec_release(&v);
+        *out = NULL;
+        return err;
+    }
+    char **res = xf_arena_alloc(a, (v.n + 1) * sizeof(char *));
+    for (size_t i = 0; i < v.n; i++)
+        res[i] = v.v[i];
+    res[v.n] = NULL;
+    long n = (long)v.n;
+    xf_vec_release(&v);
+    *out = res;
+    return n;
+}

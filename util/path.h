@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/*
+ * File system helpers: reading whole files, joining paths, creating
+ * directories, and listing a tree in a stable (sorted) order.
+ */
+#ifndef XF_UTIL_PATH_H
+#define XF_UTIL_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+
+/* Reads a whole file into `out` (NUL-terminated). 0, or -errno. */
+int xf_read_file(struct xf_buf *out, const char *path);
+/* Writes a whole file, creating parent directories. 0, or -errno. */
+int xf_write_file(const char *path, const void *data, size_t len);
+/* mkdir -p. 0, or -errno. */
+int xf_mkdirs(const char *path);
+bool xf_is_dir(const char *path);
+bool xf_is_file(const char *path);
+/* "a" + "b" -> "a/b" (no doubled slash; an absolute b wins). */
+char *xf_path_join(struct xf_arena *a, const char *dir, const char *name);
+/* Directory part ("a/b/c.sql" -> "a/b", "c.sql" -> "."). */
+char *xf_path_dir(struct xf_arena *a, const char *path);
+/* Last component without extension ("a/b/c.sql" -> "c"). */
+char *xf_path_stem(struct xf_arena *a, const char *path);
+/* Removes a tree (rm -rf). 0, or -errno. */
+int xf_remove_tree(const char *path);
+
+/*
+ * Lists the regular files under `root` whose names end in `ext` (e.g.
+ * ".sql"; NULL for all), recursively, sorted, as paths relative to `root`.
+ * Hidden entries (starting with '.') are skipped. Returns the count or
+ * -errno; a missing root is 0 files. Strings live in `a`.
+ */
+long xf_list_files(struct xf_arena *a, const char *root, const char *ext, char ***out);
+
+#endif
