@@ -123,7 +123,7 @@ static void test_diag_format(void **state)
     xf_diag_format(&b, g, false);
     assert_string_equal(b.ptr, "models/a.sql:2:9: error: unknown model 'x'\n"
                                " 2 | from {{ ref('x') }}\n"
-                               "   |         ^~~~~~~~~\n"
+                               "   |         ^~~~~~~~~~\n"
                                "  hint: check the name\n");
     assert_int_equal(d.nerrors, 1);
     xf_buf_release(&b);
