@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The warehouse interface. An adapter is a table of operations plus a
+ * connection struct that concrete adapters embed as their first member.
+ * SQLite and Postgres are two instances; the engine never asks which one
+ * it has. Dialect differences are data (quote char, type names) or ops.
+ *
+ * Every op returns 0 or a negative error; on error a message (the
+ * database's, with position when it has one) is appended to `err`.
+ * Nothing here prints.
+ */
+#ifndef XF_ADAPTERS_ADAPTER_H
+#define XF_ADAPTERS_ADAPTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "parser/csv.h"
+#include "parser/project.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/value.h"
+
+struct xf_adapter_ops;
+
+/* Base of every connection; concrete adapters embed it first. */
+struct xf_conn {
+    const struct xf_adapter_ops *ops;
+    const struct xf_target *target;
+};
+
+enum xf_relkind { XF_REL_NONE, XF_REL_TABLE, XF_REL_VIEW };
+
+struct xf_relation {
+    const char *database; /* may be NULL */
+    const char *schema;
+    const char *identifier;
+};
+
+struct xf_column_info {
+    const char *name;
+    const char *data_type;
+    int position; /* 1-based */
+};
+
+/* A query result: every cell as a value (int, float, string or none). */
+struct xf_result {
+    size_t ncols, nrows;
+    const char **colnames;
+    const char **coltypes;   /* declared/database types, may be "" */
+    struct xf_value *cells;  /* nrows * ncols, row-major */
+};
+
+struct xf_adapter_ops {
+    const char *name;  /* "sqlite", "postgres": also the dispatch prefix */
+    bool single_writer; /* the scheduler runs writes on one connection */
+
+    int (*connect)(struct xf_conn **out, const struct xf_target *t, const char *project_root,
+                   struct xf_buf *err);
+    void (*disconnect)(struct xf_conn *c);
+    /* Runs one or more statements, no result. */
+    int (*exec)(struct xf_conn *c, const char *sql, struct xf_buf *err);
+    /* Runs a query; cells and names live in `a`. */
+    int (*query)(struct xf_conn *c, const char *sql, struct xf_arena *a, struct xf_result *out,
+                 struct xf_buf *err);
+    int (*begin)(struct xf_conn *c, struct xf_buf *err);
+    int (*commit)(struct xf_conn *c, struct xf_buf *err);
+    int (*rollback)(struct xf_conn *c, struct xf_buf *err);
+    /* Asks a running statement on c to stop (from another thread / signal). */
+    void (*cancel)(struct xf_conn *c);
+
+    /* Introspection. */
+    int (*relation_kind)(struct xf_conn *c, const struct xf_relation *r, enum xf_relkind *out,
+                         struct xf_buf *err);
+    int (*columns)(struct xf_conn *c, const struct xf_relation *r, struct xf_arena *a,
+                   struct xf_column_info **out, size_t *n, struct xf_buf *err);
+    /* Creates the schema if missing (sqlite: attaches <schema>.db). */
+    int (*ensure_schema)(struct xf_conn *c, const char *schema, struct xf_buf *err);
+    /* Every relation of a schema, for catalog and cleanup of leftovers. */
+    int (*list_relations)(struct xf_conn *c, const char *schema, struct xf_arena *a,
+                          struct xf_relation **out, enum xf_relkind **kinds, size_t *n,
+                          struct xf_buf *err);
+
+    /* Dialect. */
+    void (*quote)(struct xf_buf *out, const char *ident);
+    /* "schema"."identifier" as it appears in SQL. */
+    void (*render_relation)(struct xf_buf *out, const struct xf_relation *r);
+    /* Column type name for an inferred seed column type. */
+    const char *(*type_name)(enum xf_coltype t);
+
+    /*
+     * Replaces `r` with the result of `select_sql` as a table or view,
+     * atomically: built under a temporary name and swapped in within one
+     * transaction, so the old relation stays intact on any failure.
+     */
+    int (*replace_relation)(struct xf_conn *c, const struct xf_relation *r, enum xf_relkind kind,
+                            const char *select_sql, struct xf_buf *executed,
+                            struct xf_buf *err);
+    /*
+     * Loads a parsed CSV into `r` (replacing it atomically), with column
+     * types given per column (NULL: inferred). One transaction.
+     */
+    int (*load_seed)(struct xf_conn *c, const struct xf_relation *r, const struct xf_csv *csv,
+                     const char *const *column_types, struct xf_buf *executed,
+                     struct xf_buf *err);
+    int (*drop_relation)(struct xf_conn *c, const struct xf_relation *r, struct xf_buf *err);
+};
+
+/* The adapter for a profile type ("sqlite", "postgres"), or NULL. */
+const struct xf_adapter_ops *xf_adapter_find(const char *type);
+/* Names of every adapter, NULL-terminated (for "did you mean"). */
+const char *const *xf_adapter_names(void);
+
+#endif

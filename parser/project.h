@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The loaded project: xform_project.yml / dbt_project.yml, profiles, every
+ * model, seed, snapshot, test, source, macro and docs block, with their
+ * configs resolved from the project tree, YAML properties and (later) the
+ * in-file config() calls. Everything lives in the project's arena and
+ * keeps its file and byte offset for diagnostics.
+ */
+#ifndef XF_PARSER_PROJECT_H
+#define XF_PARSER_PROJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parser/yaml.h"
+#include "templating/jinja.h"
+#include "util/arena.h"
+#include "util/diag.h"
+#include "util/map.h"
+#include "util/value.h"
+#include "util/vec.h"
+
+enum xf_resource {
+    XF_RES_MODEL,
+    XF_RES_SEED,
+    XF_RES_SNAPSHOT,
+    XF_RES_TEST,
+    XF_RES_ANALYSIS,
+    XF_RES_SOURCE,
+};
+
+/* "model", "seed", ... as in unique ids and --resource-type. */
+const char *xf_resource_name(enum xf_resource r);
+
+struct xf_column {
+    const char *name;
+    const char *description;
+    const char *data_type; /* NULL when not declared */
+    bool quote;
+    struct xf_value meta;  /* dict */
+    struct xf_value tags;  /* list of strings */
+    struct xf_loc loc;
+};
+
+/* A ref('x') / ref('pkg', 'x') / source('s', 't') call found while parsing. */
+struct xf_dep {
+    const char *package; /* ref: NULL or the package; source: the source name */
+    const char *name;    /* ref: model name; source: table name */
+    struct xf_loc loc;
+    struct xf_node *node; /* resolved target (graph/ fills it) */
+};
+
+/* A generic test declared in YAML, before it becomes a test node. */
+struct xf_test_decl {
+    const char *test_name;  /* "unique", "dbt_utils.accepted_range" ... */
+    const char *column;     /* NULL for a model-level test */
+    struct xf_value kwargs; /* dict of arguments (values, to, field ...) */
+    struct xf_value config; /* dict: severity, where, ... */
+    struct xf_loc loc;
+};
+
+struct xf_node {
+    enum xf_resource type;
+    uint32_t index;          /* position in project.nodes */
+    const char *name;        /* "stg_orders" */
+    const char *unique_id;   /* "model.jaffle_shop.stg_orders" */
+    const char *package;     /* project name */
+    const char *path;        /* relative to its resource path: "staging/stg_orders.sql" */
+    const char *original_file_path; /* relative to the project: "models/staging/..." */
+    struct xf_value fqn;     /* list: [project, folder..., name] */
+    const struct xf_source *src; /* the file (NULL for sources, generic tests) */
+    const struct xf_tmpl *tmpl;  /* parsed SQL (models, tests, snapshots, analyses) */
+    char checksum[65];       /* sha256 of the file */
+
+    struct xf_value config;  /* dict: project tree, then YAML, then config() */
+    const char *description;
+    struct xf_loc description_loc;
+    XF_VEC(struct xf_column) columns;
+    struct xf_value meta; /* dict */
+    struct xf_value tags; /* list of strings */
+    struct xf_loc props_loc;  /* its entry in a schema .yml, if any */
+    const char *patch_path;   /* "project://models/schema.yml" */
+    XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
+
+    XF_VEC(struct xf_dep) refs;
+    XF_VEC(struct xf_dep) source_deps;
+    XF_VEC(const char *) macro_deps; /* unique ids of macros called */
+
+    /* Relation, set by the engine from config + generate_*_name. */
+    const char *database, *schema, *alias, *relation_name;
+
+    /* Seeds */
+    const char *csv_path; /* absolute */
+    /* Sources */
+    const char *source_name, *identifier, *loaded_at_field;
+    const char *source_description;
+    struct xf_value freshness; /* dict or none */
+    /* Tests */
+    struct xf_node *attached;  /* the node a generic test tests */
+    const char *column_name;
+    const struct xf_test_decl *decl;
+
+    void *engine; /* engine/ per-node state */
+};
+
+struct xf_macro_def {
+    const char *name;      /* "cents_to_dollars" */
+    const char *unique_id; /* "macro.jaffle_shop.cents_to_dollars" */
+    const char *package;
+    const char *path, *original_file_path;
+    const struct xf_block *block;
+    const struct xf_source *src;
+    const char *description;
+};
+
+struct xf_doc_def {
+    const char *name, *unique_id, *package, *path, *original_file_path;
+    struct xf_str text;
+    struct xf_loc loc;
+};
+
+/* The chosen profile output (connection settings), from profiles.yml. */
+struct xf_target {
+    const char *profile_name; /* NULL: the embedded default */
+    const char *name;         /* "dev" */
+    const char *type;         /* "sqlite" | "postgres" */
+    const char *schema;       /* default schema ("main" on sqlite) */
+    const char *database;     /* sqlite: path of the main file; postgres: dbname */
+    int threads;
+    struct xf_value settings; /* dict of every key of the output (rendered) */
+    bool embedded_default;    /* no profile: <project>.db in the project folder */
+};
+
+struct xf_project {
+    struct xf_arena arena;
+    const char *root;       /* project folder (as given, absolute or relative to cwd) */
+    const struct xf_source *project_file;
+    const char *name, *version, *profile;
+    struct xf_value model_paths, seed_paths, test_paths, macro_paths, snapshot_paths,
+        analysis_paths, docs_paths; /* lists of strings */
+    const char *target_path;        /* "target" */
+    struct xf_value clean_targets;  /* list */
+    struct xf_value vars;           /* dict: project vars merged with --vars */
+    struct xf_value config_trees;   /* dict: "models", "seeds", "snapshots", "tests" -> tree */
+    struct xf_value on_run_start, on_run_end; /* lists of strings */
+    struct xf_value dispatch;       /* list of {macro_namespace, search_order} */
+    struct xf_value raw;            /* the whole project file as a value */
+
+    XF_VEC(struct xf_node *) nodes;   /* models, seeds, snapshots, tests, analyses */
+    XF_VEC(struct xf_node *) sources; /* one per source table */
+    XF_VEC(struct xf_macro_def *) macros;
+    XF_VEC(struct xf_doc_def *) docs;
+    XF_VEC(const struct xf_source *) files; /* every file read */
+    struct xf_map by_unique_id;  /* unique_id -> node (nodes and sources) */
+
+    struct xf_target target;
+};
+
+/* What the command line passes to the loader. */
+struct xf_load_opts {
+    const char *project_dir;  /* default "." */
+    const char *profiles_dir; /* --profiles-dir or NULL */
+    const char *target;       /* --target or NULL */
+    const char *vars;         /* --vars YAML/JSON text or NULL */
+    int threads;              /* --threads or 0 */
+};
+
+/*
+ * Loads the project: project file, profile/target, every file in every
+ * path (parsed once: SQL into templates, YAML into trees, CSV headers),
+ * schema properties, configs from the project tree. Returns 0, or -1 with
+ * located errors in diags. Warnings (unknown keys ...) may be added too.
+ * On error *out may still hold a partial project: always xf_project_free.
+ */
+int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
+                    struct xf_diags *diags);
+void xf_project_free(struct xf_project *p);
+
+/* Looks a node or source up by unique id. */
+struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_id);
+
+/*
+ * Config value for a node at `key`, or NULL. Config keys are stored
+ * without the '+' prefix.
+ */
+const struct xf_value *xf_node_config(const struct xf_node *n, const char *key);
+/* String config or `def`. */
+const char *xf_node_config_str(const struct xf_node *n, const char *key, const char *def);
+bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def);
+/* Sets a config key (from an in-file config() call). */
+void xf_node_config_set(struct xf_project *p, struct xf_node *n, struct xf_str key,
+                        struct xf_value v);
+
+#endif

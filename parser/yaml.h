@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/*
+ * YAML through libyaml into a located tree: every scalar, sequence and
+ * mapping keeps the byte offset where it starts, so that schema and
+ * project errors can point at `file:line:col`.
+ */
+#ifndef XF_PARSER_YAML_H
+#define XF_PARSER_YAML_H
+
+#include <stdbool.h>
+
+#include "util/arena.h"
+#include "util/diag.h"
+#include "util/value.h"
+
+enum xf_ynode_kind { XF_Y_SCALAR, XF_Y_SEQ, XF_Y_MAP };
+
+struct xf_ynode {
+    enum xf_ynode_kind kind;
+    struct xf_loc loc;
+    /* scalar */
+    struct xf_str str;
+    bool quoted; /* '...' or "..." (never a number, bool or null) */
+    /* sequence items, or mapping keys[i] -> vals[i] in order */
+    struct xf_ynode **items;
+    struct xf_ynode **keys;
+    size_t n;
+};
+
+/*
+ * Parses src (one document; an empty file is an empty mapping). The tree
+ * lives in `a`. Returns 0, or -1 after a located error in diags.
+ */
+int xf_yaml_parse(struct xf_ynode **out, struct xf_arena *a, const struct xf_source *src,
+                  struct xf_diags *diags);
+/* Same, from a string (no location file): for --vars and fromyaml(). */
+int xf_yaml_parse_str(struct xf_ynode **out, struct xf_arena *a, const char *text, size_t len,
+                      struct xf_buf *err);
+
+/* Value of key in a mapping, or NULL. */
+struct xf_ynode *xf_ynode_get(const struct xf_ynode *map, const char *key);
+/* Plain scalars resolve per YAML 1.1 core: null/~, true/false/yes/no, ints, floats. */
+struct xf_value xf_ynode_value(struct xf_arena *a, const struct xf_ynode *n);
+
+/* Serialises a value as YAML (toyaml). */
+void xf_yaml_emit(struct xf_buf *out, const struct xf_value *v);
+
+#endif
