@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dbt-compatible JSON artifacts, written with jansson: manifest.json
+ * (manifest v12 layout), run_results.json (run-results v6), and later
+ * catalog.json and sources.json. Layouts follow dbt's published schemas
+ * for every key we emit.
+ */
+#ifndef XF_ARTIFACTS_ARTIFACTS_H
+#define XF_ARTIFACTS_ARTIFACTS_H
+
+#include <stddef.h>
+
+#include "graph/graph.h"
+#include "parser/project.h"
+#include "util/buf.h"
+
+/* Facts about this invocation, shared by every artifact's metadata. */
+struct xf_invocation {
+    const char *invocation_id; /* uuid */
+    const char *generated_at;  /* ISO 8601 UTC, e.g. 2026-11-21T23:04:00.123456Z */
+    const char *command;       /* "run", "build" ... */
+    const char *const *argv;   /* the command line, for run_results.args */
+    int argc;
+    const char *adapter_type;
+};
+
+enum xf_status {
+    XF_ST_SUCCESS, /* model/seed/snapshot built */
+    XF_ST_ERROR,
+    XF_ST_SKIPPED,
+    XF_ST_PASS, /* tests */
+    XF_ST_FAIL,
+    XF_ST_WARN,
+    XF_ST_RUNTIME_ERROR,
+};
+
+/* dbt's word for a status in run_results ("success", "error", "pass" ...). */
+const char *xf_status_name(enum xf_status s);
+
+struct xf_node_result {
+    const struct xf_node *node;
+    enum xf_status status;
+    const char *message;    /* "OK", "CREATE TABLE", error text ... (may be NULL) */
+    long long failures;     /* tests: failing rows; -1 when not a test */
+    long long rows_affected; /* -1 when unknown */
+    double compile_started, compile_completed; /* unix time, seconds */
+    double execute_started, execute_completed;
+    double execution_time; /* seconds */
+    int thread_id;
+    const char *compiled_code; /* may be NULL */
+};
+
+/*
+ * Writes <dir>/manifest.json for the loaded project and its graph. Nodes
+ * carry compiled SQL when the engine has set it. Returns 0 or -errno.
+ */
+int xf_write_manifest(const char *dir, const struct xf_project *p, const struct xf_graph *g,
+                      const struct xf_invocation *inv);
+
+/* Writes <dir>/run_results.json. Returns 0 or -errno. */
+int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
+                         const struct xf_node_result *results, size_t n, double elapsed);
+
+#endif
