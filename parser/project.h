@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "parser/csv.h"
 #include "parser/yaml.h"
 #include "templating/jinja.h"
 #include "util/arena.h"
@@ -86,11 +87,14 @@ struct xf_node {
     XF_VEC(struct xf_dep) source_deps;
     XF_VEC(const char *) macro_deps; /* unique ids of macros called */
 
+    /* Set by the engine after the execute-mode render. */
+    const char *compiled_code;
     /* Relation, set by the engine from config + generate_*_name. */
     const char *database, *schema, *alias, *relation_name;
 
     /* Seeds */
-    const char *csv_path; /* absolute */
+    const char *csv_path;     /* as opened (project root joined) */
+    const struct xf_csv *csv; /* parsed at load, so a bad CSV fails before anything runs */
     /* Sources */
     const char *source_name, *identifier, *loaded_at_field;
     const char *source_description;
