@@ -36,6 +36,7 @@ def test_clean_refuses_to_delete_a_database_listed_in_clean_targets(jaffle_built
 @pytest.mark.feature("debug")
 def test_debug_on_the_embedded_default(jaffle):
     r = jaffle.xform("debug", expect=0)
+    assert "All checks passed" in r.text, r
     assert "sqlite" in r.text.lower()
     assert "jaffle_shop.db" in r.text
 
@@ -83,6 +84,7 @@ def test_debug_connects_to_postgres(jaffle, pg_conninfo):
                                             pg_conninfo.get("dbname", "postgres"),
                                             pg_conninfo.get("user", "postgres")))
     r = jaffle.xform("debug", "--profiles-dir", str(jaffle.dir), expect=0)
+    assert "All checks passed" in r.text, r
     assert SECRET not in r.text
 
 
