@@ -7,5 +7,7 @@
 #define XF_ENGINE_BUILTIN_MACROS_H
 
 extern const char xf_builtin_macros_sql[];
+/* The dbt_utils tests and macros projects use most, as namespace dbt_utils. */
+extern const char xf_builtin_dbt_utils_sql[];
 
 #endif

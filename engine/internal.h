@@ -76,6 +76,12 @@ int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n
 void xf_session_mark_existing(struct xf_session *s, const char *schema, const char *identifier,
                               enum xf_relkind kind);
 
+/* Generic tests (tests.c): nodes from YAML declarations, their argument
+ * dependencies (parse mode) and their SQL (execute mode). */
+int xf_tests_generate(struct xf_session *s);
+int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch);
+int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
+
 double xf_now(void);
 
 #endif

@@ -72,7 +72,7 @@ static uint32_t heap_pop(struct sched *q)
 
 static bool renders_sql(const struct xf_node *n)
 {
-    return n->tmpl && n->type != XF_RES_SEED;
+    return (n->tmpl || n->decl) && n->type != XF_RES_SEED;
 }
 
 /* target/<kind>/<project>/<path of the node's SQL>. */
@@ -109,7 +109,7 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         struct xf_diags local;
         xf_diags_init(&local);
         env.diags = &local;
-        int e = xf_render_template(&sql, n->tmpl, &env);
+        int e = n->decl ? xf_tests_render(s, &rc, &sql) : xf_render_template(&sql, n->tmpl, &env);
         if (e < 0) {
             struct xf_buf msg = XF_BUF_INIT;
             for (struct xf_diag *g = local.head; g; g = g->next)

@@ -52,33 +52,46 @@ static void make_ids(struct xf_session *s)
     s->inv.generated_at = s->generated_at;
 }
 
-/* Adds the project's macros (and the built-in ones they do not override). */
-static int add_macros(struct xf_session *s)
+/* Parses one built-in macro file into namespace `ns` (and the globals). */
+static int add_builtin(struct xf_session *s, const char *path, const char *text, const char *ns,
+                       struct xf_dict *nsd, bool global)
 {
     struct xf_arena *a = &s->arena;
-    struct xf_dict *g = s->globals.u.d;
-    struct xf_value dbtns = xf_v_dict(a, 64);
-    struct xf_value projns = xf_v_dict(a, 64);
-    const struct xf_tmpl *bt;
-    static const struct xf_source builtin_src = {"<builtin macros>", NULL, 0};
     struct xf_source *src = XF_ANEW(a, struct xf_source);
-    *src = builtin_src;
-    src->text = xf_builtin_macros_sql;
-    src->len = strlen(xf_builtin_macros_sql);
-    if (xf_tmpl_parse(&bt, a, src, 0, src->len, s->diags) < 0)
+    src->path = path;
+    src->text = text;
+    src->len = strlen(text);
+    const struct xf_tmpl *t;
+    if (xf_tmpl_parse(&t, a, src, 0, src->len, s->diags) < 0)
         return -1;
     const struct xf_block *blocks;
-    size_t nb = xf_tmpl_blocks(bt, &blocks);
+    size_t nb = xf_tmpl_blocks(t, &blocks);
     for (size_t i = 0; i < nb; i++) {
         if (blocks[i].kind != XF_BLOCK_MACRO && blocks[i].kind != XF_BLOCK_TEST)
             continue;
         struct xf_str name = blocks[i].name;
         if (blocks[i].kind == XF_BLOCK_TEST)
             name = xf_str_c(xf_arena_printf(a, "test_%.*s", XF_STR_ARG(name)));
-        struct xf_value m = xf_macro_value(a, blocks[i].macro, "dbt");
-        xf_dict_set(a, dbtns.u.d, name, m);
-        xf_dict_set(a, g, name, m);
+        struct xf_value m = xf_macro_value(a, blocks[i].macro, ns);
+        xf_dict_set(a, nsd, name, m);
+        if (global)
+            xf_dict_set(a, s->globals.u.d, name, m);
     }
+    return 0;
+}
+
+/* Adds the project's macros (and the built-in ones they do not override). */
+static int add_macros(struct xf_session *s)
+{
+    struct xf_arena *a = &s->arena;
+    struct xf_dict *g = s->globals.u.d;
+    struct xf_value dbtns = xf_v_dict(a, 64);
+    struct xf_value utilsns = xf_v_dict(a, 16);
+    struct xf_value projns = xf_v_dict(a, 64);
+    if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
+        add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils", utilsns.u.d,
+                    false) < 0)
+        return -1;
     for (size_t i = 0; i < s->p->macros.n; i++) {
         const struct xf_macro_def *d = s->p->macros.v[i];
         struct xf_value m = xf_macro_value(a, d->block->macro, d->package);
@@ -86,6 +99,7 @@ static int add_macros(struct xf_session *s)
         xf_dict_set(a, g, xf_str_c(d->name), m);
     }
     xf_dict_set(a, g, XF_STR("dbt"), dbtns);
+    xf_dict_set(a, g, XF_STR("dbt_utils"), utilsns);
     xf_dict_set(a, g, xf_str_c(s->p->name), projns);
     s->macro_overrides = projns;
     return 0;
@@ -170,6 +184,14 @@ static int parse_render(struct xf_session *s)
     struct xf_buf out = XF_BUF_INIT;
     for (size_t i = 0; i < s->p->nodes.n; i++) {
         struct xf_node *n = s->p->nodes.v[i];
+        if (n->decl) {
+            struct xf_arena scratch;
+            xf_arena_init(&scratch);
+            if (xf_tests_parse_args(s, n, &scratch) < 0)
+                err = -1;
+            xf_arena_release(&scratch);
+            continue;
+        }
         if (!renders_sql(n) || xf_tmpl_is_plain(n->tmpl))
             continue;
         struct xf_arena scratch;
@@ -233,6 +255,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     }
     s->inv.adapter_type = s->ops->name;
     if (xf_context_init(s) < 0 || add_macros(s) < 0)
+        return -1;
+    if (xf_tests_generate(s) < 0)
         return -1;
     index_names(s);
     name_sources(s);
