@@ -21,13 +21,15 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
         kind = XF_REL_VIEW;
     else if (!strcmp(mat, "table"))
         kind = XF_REL_TABLE;
+    else if (!strcmp(mat, "incremental"))
+        return xf_incremental(s, c, n, sql, executed, r, err);
     else if (!strcmp(mat, "ephemeral")) {
         r->status = XF_ST_SUCCESS;
         r->message = "ephemeral";
         return 0;
     } else {
-        xf_buf_addf(err, "materialization '%s' is not supported yet (model '%s'); use view, table "
-                         "or ephemeral",
+        xf_buf_addf(err, "unknown materialization '%s' for model '%s': use view, table, "
+                         "incremental or ephemeral",
                     mat, n->name);
         return -1;
     }
