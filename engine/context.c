@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/internal.h"
 #include "util/path.h"
@@ -141,8 +142,87 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     if (!t)
         return xf_render_error(r, "'%s' was not found: ref() names a model, seed or snapshot",
                                name);
+    if (t->type == XF_RES_MODEL &&
+        !strcmp(xf_node_config_str(t, "materialized", "view"), "ephemeral"))
+        return xf_ephemeral_cte(r, rc, t, out);
     *out = node_relation(rc->s, rc->arena, t);
     return 0;
+}
+
+int xf_ephemeral_cte(struct xf_render *r, struct xf_rctx *rc, struct xf_node *eph,
+                     struct xf_value *out)
+{
+    struct xf_arena *a = rc->arena;
+    char *name = xf_arena_printf(a, "__xform__cte__%s", eph->name);
+    *out = xf_v_strc(name);
+    if (!rc->ctes)
+        rc->ctes = xf_v_dict(a, 4).u.d;
+    if (xf_dict_getc(rc->ctes, name))
+        return 0; /* once per query, however often it is referenced */
+    if (!eph->tmpl)
+        return xf_render_error(r, "ephemeral model '%s' has no SQL", eph->name);
+    struct xf_rctx sub = *rc;
+    sub.node = eph;
+    struct xf_render_env env;
+    xf_context_env(&env, &sub);
+    env.diags = xf_render_get_env(r)->diags;
+    struct xf_buf sql = XF_BUF_INIT;
+    int e = xf_render_template(&sql, eph->tmpl, &env);
+    if (e == 0) {
+        /* Its own ephemeral parents were added while rendering: they come first. */
+        rc->ctes = sub.ctes;
+        xf_dict_set(a, rc->ctes, xf_str_c(name),
+                    xf_v_str((struct xf_str){xf_arena_strndup(a, sql.ptr, sql.len), sql.len}));
+    } else {
+        xf_render_error(r, "could not compile ephemeral model '%s'", eph->name);
+    }
+    xf_buf_release(&sql);
+    return e;
+}
+
+/* Skips white space and SQL comments; returns where the statement starts. */
+static const char *skip_space(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            return p;
+        }
+    }
+}
+
+void xf_inject_ctes(struct xf_buf *out, const char *sql, const struct xf_dict *ctes)
+{
+    if (!ctes || !ctes->n) {
+        xf_buf_adds(out, sql);
+        return;
+    }
+    const char *p = skip_space(sql);
+    bool with = !strncasecmp(p, "with", 4) && (p[4] == ' ' || p[4] == '\n' || p[4] == '\t' ||
+                                               p[4] == '\r');
+    xf_buf_add(out, sql, (size_t)(p - sql));
+    xf_buf_adds(out, "with ");
+    for (size_t i = 0; i < ctes->n; i++) {
+        if (i)
+            xf_buf_adds(out, ", ");
+        xf_buf_addf(out, "%.*s as (\n", XF_STR_ARG(ctes->ents[i].key));
+        xf_value_str(out, &ctes->ents[i].val);
+        xf_buf_adds(out, "\n)");
+    }
+    if (with) {
+        xf_buf_adds(out, ", ");
+        xf_buf_adds(out, skip_space(p + 4));
+    } else {
+        xf_buf_addch(out, '\n');
+        xf_buf_adds(out, p);
+    }
 }
 
 static struct xf_node *find_source(struct xf_session *s, const char *src, const char *table)

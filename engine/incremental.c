@@ -269,7 +269,10 @@ static void insert_all(struct xf_buf *b, struct incr *x, bool only_new)
         xf_buf_adds(b, "\nwhere not exists (select 1 from ");
         rel(b, x, &x->target);
         xf_buf_addf(b, " where ");
-        key_match(b, x, x->target.identifier);
+        struct xf_buf t = XF_BUF_INIT;
+        q(&t, x, x->target.identifier);
+        key_match(b, x, t.ptr);
+        xf_buf_release(&t);
         xf_buf_adds(b, ")");
     }
 }

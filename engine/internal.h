@@ -49,7 +49,14 @@ struct xf_rctx {
     struct xf_conn *conn;   /* execute mode: this worker's connection */
     struct xf_arena *arena; /* the render's arena */
     struct xf_dict *statements; /* statement('name') results for load_result */
+    struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
 };
+
+/* Renders the CTE of an ephemeral model into rc->ctes (its own first). */
+int xf_ephemeral_cte(struct xf_render *r, struct xf_rctx *rc, struct xf_node *eph,
+                     struct xf_value *out);
+/* Puts rc->ctes in front of sql (inside a leading WITH when there is one). */
+void xf_inject_ctes(struct xf_buf *out, const char *sql, const struct xf_dict *ctes);
 
 /* Globals: builtins + dbt natives + macros. Called once per session. */
 int xf_context_init(struct xf_session *s);

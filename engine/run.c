@@ -121,6 +121,12 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         xf_diags_release(&local);
         if (e < 0)
             goto done;
+        if (rc.ctes && rc.ctes->n) {
+            struct xf_buf with = XF_BUF_INIT;
+            xf_inject_ctes(&with, sql.ptr, rc.ctes);
+            xf_buf_release(&sql);
+            sql = with;
+        }
         r->compiled_code = n->compiled_code = xf_arena_strndup(keep, sql.ptr, sql.len);
         char *path = out_path(s, &scratch, "compiled", n);
         xf_write_file(path, sql.ptr, sql.len);

@@ -362,8 +362,12 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
     if ((o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD) && o->nselect)
         xf_graph_add_tests(&s->g, out);
     for (size_t i = 0; i < s->g.n; i++) {
-        if (out[i] && (!phase_wants(o->phase, s->g.all[i]) ||
-                       !xf_node_config_bool(s->g.all[i], "enabled", true)))
+        const struct xf_node *n = s->g.all[i];
+        if (out[i] && (!phase_wants(o->phase, n) || !xf_node_config_bool(n, "enabled", true)))
+            out[i] = false;
+        /* Ephemeral models are never built: they are inlined as CTEs. */
+        if (out[i] && o->phase != XF_PHASE_COMPILE && n->type == XF_RES_MODEL &&
+            !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral"))
             out[i] = false;
     }
     return 0;

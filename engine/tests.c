@@ -381,10 +381,29 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     struct xf_render_env env;
     xf_context_env(&env, rc);
     /* model: the tested relation, narrowed by `where` like dbt's get_where_subquery. */
-    const struct xf_node *t = n->attached;
-    struct xf_value model =
-        xf_relation_value(s, a, t->database, t->schema, t->type == XF_RES_SOURCE ? t->identifier
-                                                                                  : t->alias);
+    struct xf_node *t = n->attached;
+    struct xf_value model;
+    if (t->type == XF_RES_MODEL &&
+        !strcmp(xf_node_config_str(t, "materialized", "view"), "ephemeral")) {
+        /* Tests on an ephemeral model select from its CTE. */
+        struct xf_render_env cenv;
+        xf_context_env(&cenv, rc);
+        const struct xf_tmpl *tt;
+        static const struct xf_source cte_src = {"<ephemeral>", "{{ ref(name) }}", 15};
+        if (xf_tmpl_parse(&tt, a, &cte_src, 0, cte_src.len, s->diags) < 0)
+            return -1;
+        struct xf_dict *loc = (struct xf_dict *)cenv.locals;
+        xf_dict_set(a, loc, XF_STR("name"), xf_v_strc(t->name));
+        struct xf_buf tmp = XF_BUF_INIT;
+        int e = xf_render_template(&tmp, tt, &cenv);
+        model = xf_v_str((struct xf_str){xf_arena_strndup(a, tmp.ptr, tmp.len), tmp.len});
+        xf_buf_release(&tmp);
+        if (e < 0)
+            return -1;
+    } else {
+        model = xf_relation_value(s, a, t->database, t->schema,
+                                  t->type == XF_RES_SOURCE ? t->identifier : t->alias);
+    }
     const char *where = xf_node_config_str(n, "where", NULL);
     if (where) {
         struct xf_buf b = XF_BUF_INIT;
