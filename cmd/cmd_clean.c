@@ -17,8 +17,7 @@
 static bool is_db_file(const char *name)
 {
     size_t n = strlen(name);
-    return (n > 3 && !strcmp(name + n - 3, ".db")) ||
-           (n > 7 && !strcmp(name + n - 7, ".sqlite")) ||
+    return (n > 3 && !strcmp(name + n - 3, ".db")) || (n > 7 && !strcmp(name + n - 7, ".sqlite")) ||
            (n > 8 && !strcmp(name + n - 8, ".sqlite3")) || strstr(name, ".db-") != NULL;
 }
 
@@ -87,8 +86,9 @@ int xf_cmd_clean(struct xf_cli *cli)
         size_t rl = strlen(root);
         if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != 0) ||
             !strcmp(real, root)) {
-            fprintf(stderr, "error: refusing to clean '%.*s': it is not inside the project "
-                            "folder\n",
+            fprintf(stderr,
+                    "error: refusing to clean '%.*s': it is not inside the project "
+                    "folder\n",
                     XF_STR_ARG(v->u.s));
             continue;
         }

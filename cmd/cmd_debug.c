@@ -9,9 +9,8 @@
 
 static bool secret(struct xf_str key)
 {
-    return xf_str_eqc(key, "password") || xf_str_eqc(key, "pass") ||
-           xf_str_eqc(key, "conninfo") || xf_str_eqc(key, "uri") ||
-           xf_str_ends(key, "_password") || xf_str_eqc(key, "token");
+    return xf_str_eqc(key, "password") || xf_str_eqc(key, "pass") || xf_str_eqc(key, "conninfo") ||
+           xf_str_eqc(key, "uri") || xf_str_ends(key, "_password") || xf_str_eqc(key, "token");
 }
 
 int xf_cmd_debug(struct xf_cli *cli)

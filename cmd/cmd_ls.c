@@ -84,8 +84,8 @@ int xf_cmd_ls(struct xf_cli *cli)
         goto done;
     struct xf_graph *g = xf_session_graph(s);
     sel = xf_calloc(g->n + 1, sizeof *sel);
-    int e = xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel,
-                            &d);
+    int e =
+        xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel, &d);
     xf_console_diags(cli, &d);
     if (e < 0)
         goto done;

@@ -63,12 +63,13 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
     if (p->target.embedded_default)
         xf_console_line(cli, "No profile found: using the embedded SQLite database %s",
                         p->target.database);
-    xf_console_line(cli, "Found %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s", counts[XF_RES_MODEL],
-                    plural(counts[XF_RES_MODEL], "model", "models"), counts[XF_RES_SEED],
-                    plural(counts[XF_RES_SEED], "seed", "seeds"), counts[XF_RES_TEST],
-                    plural(counts[XF_RES_TEST], "data test", "data tests"),
-                    counts[XF_RES_SNAPSHOT], plural(counts[XF_RES_SNAPSHOT], "snapshot", "snapshots"),
-                    p->sources.n, plural(p->sources.n, "source", "sources"), p->macros.n,
+    xf_console_line(cli, "Found %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s",
+                    counts[XF_RES_MODEL], plural(counts[XF_RES_MODEL], "model", "models"),
+                    counts[XF_RES_SEED], plural(counts[XF_RES_SEED], "seed", "seeds"),
+                    counts[XF_RES_TEST], plural(counts[XF_RES_TEST], "data test", "data tests"),
+                    counts[XF_RES_SNAPSHOT],
+                    plural(counts[XF_RES_SNAPSHOT], "snapshot", "snapshots"), p->sources.n,
+                    plural(p->sources.n, "source", "sources"), p->macros.n,
                     plural(p->macros.n, "macro", "macros"));
 }
 
@@ -264,8 +265,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
         struct xf_project *p = xf_session_project(s);
         for (size_t i = 0; i < n; i++) {
             const struct xf_node_result *x = &r[i];
-            if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS ||
-                x->status == XF_ST_SKIPPED)
+            if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS || x->status == XF_ST_SKIPPED)
                 continue;
             xf_console_line(cli, "%s", "");
             const struct xf_node *nd = x->node;

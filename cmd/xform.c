@@ -46,8 +46,8 @@ int xf_main(int argc, char **argv)
         code = XF_EXIT_OK;
     } else {
         const char *nc = getenv("NO_COLOR");
-        cli.color = cli.color_forced ||
-                    (!cli.no_color && !(nc && *nc) && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
+        cli.color = cli.color_forced || (!cli.no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
+                                         isatty(STDERR_FILENO));
         code = cmd->fn(&cli);
     }
     xf_cli_release(&cli);

@@ -20,8 +20,8 @@ static struct xf_rctx *RC(struct xf_render *r)
 }
 
 /* A C string for a string argument, or NULL (with an error) when not a string. */
-static const char *arg_str(struct xf_render *r, const struct xf_args *a, size_t pos,
-                           const char *kw, const char *fname, bool required)
+static const char *arg_str(struct xf_render *r, const struct xf_args *a, size_t pos, const char *kw,
+                           const char *fname, bool required)
 {
     const struct xf_value *v = xf_arg(a, pos, kw);
     if (!v || v->t == XF_V_UNDEF || v->t == XF_V_NONE) {
@@ -205,8 +205,8 @@ void xf_inject_ctes(struct xf_buf *out, const char *sql, const struct xf_dict *c
         return;
     }
     const char *p = skip_space(sql);
-    bool with = !strncasecmp(p, "with", 4) && (p[4] == ' ' || p[4] == '\n' || p[4] == '\t' ||
-                                               p[4] == '\r');
+    bool with =
+        !strncasecmp(p, "with", 4) && (p[4] == ' ' || p[4] == '\n' || p[4] == '\t' || p[4] == '\r');
     xf_buf_add(out, sql, (size_t)(p - sql));
     xf_buf_adds(out, "with ");
     for (size_t i = 0; i < ctes->n; i++) {
@@ -246,8 +246,8 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
     struct xf_node *n = find_source(rc->s, src, table);
     if (!rc->execute && rc->node) {
         struct xf_arena *pa = &rc->s->p->arena;
-        struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table),
-                           xf_render_loc(r), NULL};
+        struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
+                           NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
     }
     if (!n) {
@@ -278,10 +278,10 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
         const struct xf_dict *d = a->pos[i].u.d;
         for (size_t k = 0; k < d->n; k++) {
             struct xf_value v = xf_value_copy(&p->arena, &d->ents[k].val);
-            xf_node_config_set(p, rc->node,
-                               (struct xf_str){xf_arena_strdups(&p->arena, d->ents[k].key),
-                                               d->ents[k].key.len},
-                               v);
+            xf_node_config_set(
+                p, rc->node,
+                (struct xf_str){xf_arena_strdups(&p->arena, d->ents[k].key), d->ents[k].key.len},
+                v);
         }
     }
     for (size_t i = 0; i < a->nkw; i++) {
@@ -377,8 +377,9 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
             return 0;
         }
         const char *what = rc->node ? rc->node->name : "the project";
-        xf_render_error(r, "required var '%s' not found: it is not in the project's vars or "
-                           "--vars, and no default was given to var() in '%s'",
+        xf_render_error(r,
+                        "required var '%s' not found: it is not in the project's vars or "
+                        "--vars, and no default was given to var() in '%s'",
                         name, what);
         return -1;
     }
@@ -441,8 +442,9 @@ static int fn_doc(struct xf_value *out, struct xf_render *r, const struct xf_fun
         const char *sug = xf_str_suggest(xf_str_c(name), names, n);
         if (sug)
             return xf_render_error(r, "doc '%s' was not found (did you mean '%s'?)", name, sug);
-        return xf_render_error(r, "doc '%s' was not found: define it in a {%% docs %s %%} block "
-                                  "in a .md file",
+        return xf_render_error(r,
+                               "doc '%s' was not found: define it in a {%% docs %s %%} block "
+                               "in a .md file",
                                name, name);
     }
     *out = xf_v_str(d->text);
@@ -460,8 +462,8 @@ static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const st
         !strcmp(xf_node_config_str(rc->node, "materialized", ""), "incremental")) {
         const struct xf_value *fr = xf_node_config(rc->node, "full_refresh");
         bool node_fr = fr && fr->t == XF_V_BOOL && fr->u.b;
-        inc = !node_fr && xf_session_existing(rc->s, rc->node->schema, rc->node->alias) ==
-                              XF_REL_TABLE;
+        inc = !node_fr &&
+              xf_session_existing(rc->s, rc->node->schema, rc->node->alias) == XF_REL_TABLE;
     }
     *out = xf_v_bool(inc);
     return 0;
@@ -705,15 +707,14 @@ static int ad_dispatch(struct xf_value *out, struct xf_render *r, const struct x
     if (ns && disp->t == XF_V_LIST) {
         for (size_t i = 0; i < disp->u.l->n; i++) {
             const struct xf_value *e = &disp->u.l->items[i];
-            const struct xf_value *mn = e->t == XF_V_DICT ? xf_dict_getc(e->u.d, "macro_namespace")
-                                                          : NULL;
-            const struct xf_value *so = e->t == XF_V_DICT ? xf_dict_getc(e->u.d, "search_order")
-                                                          : NULL;
+            const struct xf_value *mn =
+                e->t == XF_V_DICT ? xf_dict_getc(e->u.d, "macro_namespace") : NULL;
+            const struct xf_value *so =
+                e->t == XF_V_DICT ? xf_dict_getc(e->u.d, "search_order") : NULL;
             if (mn && mn->t == XF_V_STR && xf_str_eqc(mn->u.s, ns) && so && so->t == XF_V_LIST) {
                 for (size_t k = 0; k < so->u.l->n && norder < 6; k++) {
                     if (so->u.l->items[k].t == XF_V_STR)
-                        order[norder++] =
-                            xf_arena_strdups(rc->arena, so->u.l->items[k].u.s);
+                        order[norder++] = xf_arena_strdups(rc->arena, so->u.l->items[k].u.s);
                 }
             }
         }
@@ -726,8 +727,7 @@ static int ad_dispatch(struct xf_value *out, struct xf_render *r, const struct x
     }
     for (size_t p = 0; p < 2; p++) {
         for (size_t o = 0; o < norder; o++) {
-            const struct xf_value *pkg =
-                xf_dict_getc(rc->s->globals.u.d, order[o]);
+            const struct xf_value *pkg = xf_dict_getc(rc->s->globals.u.d, order[o]);
             char *mname = xf_arena_printf(rc->arena, "%s__%s", prefixes[p], name);
             const struct xf_value *m =
                 pkg && pkg->t == XF_V_DICT ? xf_dict_getc(pkg->u.d, mname) : NULL;
@@ -818,8 +818,7 @@ static int column_getattr(struct xf_value *out, struct xf_render *r, const struc
     if (xf_str_eqc(name, "quoted")) {
         struct xf_buf b = XF_BUF_INIT;
         RC(r)->s->ops->quote(&b, c->name);
-        *out = xf_v_str(
-            (struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
+        *out = xf_v_str((struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
         xf_buf_release(&b);
         return 0;
     }
@@ -944,8 +943,7 @@ static const struct xf_func f_log = {"log", fn_log, NULL, NULL};
 static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
 static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
 static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
-static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL,
-                                             NULL};
+static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};
 static const struct xf_func f_drop_relation = {"drop_relation", ad_drop_relation, NULL, NULL};
 static const struct xf_func f_relation_create = {"create", fn_relation_create, NULL, NULL};
 

@@ -454,8 +454,9 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
         goto out;
     }
     r->status = XF_ST_SUCCESS;
-    r->message = !strcmp(strat, "append") ? "INSERT" : !strcmp(strat, "merge") ? "MERGE"
-                                                                               : "DELETE+INSERT";
+    r->message = !strcmp(strat, "append")  ? "INSERT"
+                 : !strcmp(strat, "merge") ? "MERGE"
+                                           : "DELETE+INSERT";
 out:
     xf_arena_release(&a);
     return e < 0 ? -1 : 0;

@@ -20,18 +20,18 @@ struct xf_session {
     struct xf_graph g;
     bool graph_ok;
     const struct xf_adapter_ops *ops;
-    struct xf_arena arena;    /* session-lifetime values: globals, relations */
-    struct xf_value globals;  /* dict shared read-only by every render */
-    struct xf_map refable;    /* name -> node (models, seeds, snapshots) */
-    struct xf_map docs;       /* name -> struct xf_doc_def */
+    struct xf_arena arena;   /* session-lifetime values: globals, relations */
+    struct xf_value globals; /* dict shared read-only by every render */
+    struct xf_map refable;   /* name -> node (models, seeds, snapshots) */
+    struct xf_map docs;      /* name -> struct xf_doc_def */
     struct xf_invocation inv;
     char invocation_id[40], generated_at[40];
     struct xf_diags *diags;
-    double started;           /* unix time of the invocation */
+    double started; /* unix time of the invocation */
 
     /* Relations that exist in the warehouse, "schema\x1fidentifier" -> kind + 1. */
     struct xf_map existing;
-    pthread_mutex_t lock;     /* events, results, existing */
+    pthread_mutex_t lock; /* events, results, existing */
     XF_VEC(struct xf_node_result) results;
     XF_VEC(struct xf_conn *) conns; /* live connections, for cancel */
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */
@@ -44,10 +44,10 @@ struct xf_session {
 /* What natives see through xf_render_user(). */
 struct xf_rctx {
     struct xf_session *s;
-    struct xf_node *node;   /* NULL outside a node (hooks, yml values) */
-    bool execute;           /* execute mode (else parse mode) */
-    struct xf_conn *conn;   /* execute mode: this worker's connection */
-    struct xf_arena *arena; /* the render's arena */
+    struct xf_node *node;       /* NULL outside a node (hooks, yml values) */
+    bool execute;               /* execute mode (else parse mode) */
+    struct xf_conn *conn;       /* execute mode: this worker's connection */
+    struct xf_arena *arena;     /* the render's arena */
     struct xf_dict *statements; /* statement('name') results for load_result */
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
 };
@@ -75,9 +75,8 @@ enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
                                     const char *identifier);
 
 /* Materializes one node on conn (execute-mode SQL already rendered). */
-int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                   const char *sql, struct xf_buf *executed, struct xf_node_result *r,
-                   struct xf_buf *err);
+int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
+                   struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
 
 /* Records that a relation now exists (after a build). */
 void xf_session_mark_existing(struct xf_session *s, const char *schema, const char *identifier,

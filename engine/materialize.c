@@ -11,9 +11,8 @@
 
 #include "engine/internal.h"
 
-static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
-                       const char *sql, struct xf_buf *executed, struct xf_node_result *r,
-                       struct xf_buf *err)
+static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                       struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
 {
     const char *mat = xf_node_config_str(n, "materialized", "view");
     enum xf_relkind kind;
@@ -28,8 +27,9 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
         r->message = "ephemeral";
         return 0;
     } else {
-        xf_buf_addf(err, "unknown materialization '%s' for model '%s': use view, table, "
-                         "incremental or ephemeral",
+        xf_buf_addf(err,
+                    "unknown materialization '%s' for model '%s': use view, table, "
+                    "incremental or ephemeral",
                     mat, n->name);
         return -1;
     }
@@ -98,8 +98,9 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
     const char *error_if = xf_node_config_str(n, "error_if", "!= 0");
     const struct xf_value *limit = xf_node_config(n, "limit");
     if (!valid_condition(warn_if) || !valid_condition(error_if) || !valid_condition(fail_calc)) {
-        xf_buf_addf(err, "test '%s' has a warn_if, error_if or fail_calc that is not a plain "
-                         "SQL condition",
+        xf_buf_addf(err,
+                    "test '%s' has a warn_if, error_if or fail_calc that is not a plain "
+                    "SQL condition",
                     n->name);
         return -1;
     }
@@ -148,9 +149,8 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
     return 0;
 }
 
-int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                   const char *sql, struct xf_buf *executed, struct xf_node_result *r,
-                   struct xf_buf *err)
+int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
+                   struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
 {
     switch (n->type) {
     case XF_RES_MODEL:

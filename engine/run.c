@@ -20,14 +20,14 @@ struct sched {
     struct xf_session *s;
     const struct xf_run_opts *o;
     const bool *sel;
-    uint32_t *pending;   /* selected parents not finished yet */
-    bool *upstream_bad;  /* a selected ancestor failed or was skipped */
-    uint32_t *rank;      /* position in topological order */
+    uint32_t *pending;  /* selected parents not finished yet */
+    bool *upstream_bad; /* a selected ancestor failed or was skipped */
+    uint32_t *rank;     /* position in topological order */
     enum nstate *state;
-    uint32_t *ready;     /* min-heap by rank */
+    uint32_t *ready; /* min-heap by rank */
     size_t nready;
     size_t total, started, finished;
-    bool stop;           /* fail-fast or cancel: start nothing new */
+    bool stop; /* fail-fast or cancel: start nothing new */
     bool any_failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -103,7 +103,7 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
     struct xf_buf sql = XF_BUF_INIT, executed = XF_BUF_INIT, err = XF_BUF_INIT;
     r->compile_started = xf_now();
     if (renders_sql(n)) {
-        struct xf_rctx rc = {s, n, true, conn, &scratch, NULL};
+        struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = conn, .arena = &scratch};
         struct xf_render_env env;
         xf_context_env(&env, &rc);
         struct xf_diags local;
@@ -298,9 +298,8 @@ static int connect_one(struct xf_session *s, struct xf_conn **out)
     int e = s->ops->connect(out, &s->p->target, s->p->root, &err);
     if (e < 0) {
         struct xf_diag *g = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC,
-                                        "could not connect to the %s target '%s': %s",
-                                        s->ops->name, s->p->target.name ? s->p->target.name : "default",
-                                        err.ptr);
+                                        "could not connect to the %s target '%s': %s", s->ops->name,
+                                        s->p->target.name ? s->p->target.name : "default", err.ptr);
         xf_diag_hint(g, "check the profile's connection settings (xform debug shows them)");
         xf_buf_release(&err);
         return -1;

@@ -26,7 +26,8 @@ static void make_ids(struct xf_session *s)
     unsigned char rnd[16];
     FILE *f = fopen("/dev/urandom", "rb");
     if (!f || fread(rnd, 1, sizeof rnd, f) != sizeof rnd) {
-        unsigned long long x = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
+        unsigned long long x =
+            (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
         for (int i = 0; i < 16; i++) {
             x = x * 6364136223846793005ULL + 1442695040888963407ULL;
             rnd[i] = (unsigned char)(x >> 56);
@@ -37,9 +38,9 @@ static void make_ids(struct xf_session *s)
     rnd[6] = (rnd[6] & 0x0f) | 0x40;
     rnd[8] = (rnd[8] & 0x3f) | 0x80;
     snprintf(s->invocation_id, sizeof s->invocation_id,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", rnd[0],
-             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10],
-             rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11],
+             rnd[12], rnd[13], rnd[14], rnd[15]);
     s->started = xf_now();
     time_t t = (time_t)s->started;
     struct tm tm;
@@ -112,7 +113,7 @@ static int call_naming(struct xf_session *s, struct xf_arena *scratch, struct xf
     const struct xf_value *m = xf_dict_getc(s->macro_overrides.u.d, macro);
     if (!m)
         return 1;
-    struct xf_rctx rc = {s, n, false, NULL, scratch, NULL};
+    struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = scratch};
     struct xf_render_env env;
     xf_context_env(&env, &rc);
     struct xf_value args[2];
@@ -196,7 +197,7 @@ static int parse_render(struct xf_session *s)
             continue;
         struct xf_arena scratch;
         xf_arena_init(&scratch);
-        struct xf_rctx rc = {s, n, false, NULL, &scratch, NULL};
+        struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = &scratch};
         struct xf_render_env env;
         xf_context_env(&env, &rc);
         xf_buf_reset(&out);

@@ -16,8 +16,9 @@
 
 /* Arguments that are test configs, not macro arguments (as dbt). */
 static const char *const config_args[] = {
-    "severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc",
-    "store_failures", "store_failures_as", "meta", "database", "schema", "alias", NULL,
+    "severity", "tags",     "enabled",   "where",          "limit",
+    "warn_if",  "error_if", "fail_calc", "store_failures", "store_failures_as",
+    "meta",     "database", "schema",    "alias",          NULL,
 };
 
 static bool is_config_arg(struct xf_str k)
@@ -135,9 +136,9 @@ static struct xf_value fqn_for(struct xf_project *p, const struct xf_node *targe
         const char *next = strchr(rest, '/');
         if (!next)
             break;
-        xf_list_push(a, f.u.l, xf_v_str((struct xf_str){xf_arena_strndup(a, rest,
-                                                                         (size_t)(next - rest)),
-                                                        (size_t)(next - rest)}));
+        xf_list_push(a, f.u.l,
+                     xf_v_str((struct xf_str){xf_arena_strndup(a, rest, (size_t)(next - rest)),
+                                              (size_t)(next - rest)}));
         rest = next + 1;
     }
     (void)target;
@@ -172,13 +173,12 @@ static int make_test(struct xf_session *s, struct xf_node *target, const struct 
                  tname);
     else
         snprintf(type, sizeof type, "%.*s%s%s", (int)nslen, ns ? ns : "", ns ? "_" : "", tname);
-    const char *tgt_name =
-        target->type == XF_RES_SOURCE
-            ? xf_arena_printf(a, "%s_%s", target->source_name, target->name)
-            : target->name;
+    const char *tgt_name = target->type == XF_RES_SOURCE
+                               ? xf_arena_printf(a, "%s_%s", target->source_name, target->name)
+                               : target->name;
     const char *short_name, *full_name;
-    const struct xf_value *given = d->kwargs.t == XF_V_DICT ? xf_dict_getc(d->kwargs.u.d, "name")
-                                                            : NULL;
+    const struct xf_value *given =
+        d->kwargs.t == XF_V_DICT ? xf_dict_getc(d->kwargs.u.d, "name") : NULL;
     if (!given && d->config.t == XF_V_DICT)
         given = xf_dict_getc(d->config.u.d, "name");
     if (given && given->t == XF_V_STR) {
@@ -212,9 +212,8 @@ static int make_test(struct xf_session *s, struct xf_node *target, const struct 
     xf_dict_set(a, n->config.u.d, XF_STR("materialized"), xf_v_strc("test"));
     xf_dict_set(a, n->config.u.d, XF_STR("severity"), xf_v_strc("ERROR"));
     xf_dict_set(a, n->config.u.d, XF_STR("enabled"), xf_v_bool(true));
-    const struct xf_value *tree = p->config_trees.t == XF_V_DICT
-                                      ? xf_dict_getc(p->config_trees.u.d, "tests")
-                                      : NULL;
+    const struct xf_value *tree =
+        p->config_trees.t == XF_V_DICT ? xf_dict_getc(p->config_trees.u.d, "tests") : NULL;
     if (!tree && p->config_trees.t == XF_V_DICT)
         tree = xf_dict_getc(p->config_trees.u.d, "data_tests");
     if (tree && tree->t == XF_V_DICT) {
@@ -292,8 +291,8 @@ int xf_tests_generate(struct xf_session *s)
 static bool is_relation_expr(struct xf_str v)
 {
     v = xf_str_trim(v);
-    return (xf_str_starts(v, "ref(") || xf_str_starts(v, "source(") ||
-            xf_str_starts(v, "ref (") || xf_str_starts(v, "source (")) &&
+    return (xf_str_starts(v, "ref(") || xf_str_starts(v, "source(") || xf_str_starts(v, "ref (") ||
+            xf_str_starts(v, "source (")) &&
            v.len && v.p[v.len - 1] == ')';
 }
 
@@ -340,7 +339,7 @@ int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena
     const struct xf_test_decl *d = n->decl;
     if (!d || d->kwargs.t != XF_V_DICT)
         return 0;
-    struct xf_rctx rc = {s, n, false, NULL, scratch, NULL};
+    struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = scratch};
     for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
         const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
         if (e->val.t != XF_V_STR || is_config_arg(e->key))
