@@ -231,13 +231,11 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
         goto out;
     }
     /* One timestamp for the whole run, so every change of a run lines up. */
-    struct xf_session *ss = s;
-    x.now = xf_arena_printf(&a, "cast('%.19s' as %s)", ss->generated_at,
-                            c->ops->type_name(XF_COL_TIMESTAMP));
-    for (char *p = (char *)x.now; *p; p++) {
-        if (*p == 'T' && p[-1] != 'a') /* ISO 'T' -> ' ' inside the literal */
-            *p = ' ';
-    }
+    char ts[20];
+    snprintf(ts, sizeof ts, "%.19s", s->generated_at);
+    if (ts[10] == 'T')
+        ts[10] = ' '; /* ISO 8601 -> the SQL timestamp literal form */
+    x.now = xf_arena_printf(&a, "cast('%s' as %s)", ts, c->ops->type_name(XF_COL_TIMESTAMP));
     if (read_keys(&x) < 0)
         goto out;
     if (c->ops->ensure_schema(c, n->schema, err) < 0)
