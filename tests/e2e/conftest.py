@@ -43,9 +43,9 @@ SUMMARY_RE = re.compile(
 
 # ---------------------------------------------------------------- features
 def _pending():
-    """Features listed in pending.txt: their tests are expected to fail
-    (strict xfail: a test that starts passing fails until the line is
-    removed, so the list never goes stale)."""
+    """Entries of pending.txt: {entry: reason}. Their tests are expected to
+    fail (strict xfail: a test that starts passing fails until its entry
+    is removed, so the list never goes stale)."""
     names = {}
     if PENDING_FILE.exists():
         for raw in PENDING_FILE.read_text().splitlines():
@@ -55,6 +55,20 @@ def _pending():
     return names
 
 
+def _pending_entry(pending, item):
+    """The entry of pending.txt that covers a test: its feature ('errors'
+    covers 'errors.cycle' too) or its test id ('test_x.py::test_y')."""
+    for mark in item.iter_markers("feature"):
+        feature = mark.args[0]
+        for entry in pending:
+            if feature == entry or feature.startswith(entry + "."):
+                return entry
+    for entry in pending:
+        if "::" in entry and item.nodeid.endswith(entry):
+            return entry
+    return None
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "feature(name): the xform feature a test needs")
 
@@ -62,11 +76,10 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     pending = _pending()
     for item in items:
-        for mark in item.iter_markers("feature"):
-            name = mark.args[0]
-            if name in pending:
-                item.add_marker(pytest.mark.xfail(
-                    reason=f"feature '{name}' is pending: {pending[name]}", strict=True))
+        entry = _pending_entry(pending, item)
+        if entry:
+            item.add_marker(pytest.mark.xfail(
+                reason=f"pending '{entry}': {pending[entry]}", strict=True))
 
 
 # ---------------------------------------------------------------- running

@@ -24,7 +24,7 @@ def by_type(manifest, rtype):
     return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == rtype}
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.run_results")
 def test_run_results_after_run(jaffle_built):
     rr = jaffle_built.json("target/run_results.json")
     validate(rr, "run_results.json")
@@ -34,7 +34,7 @@ def test_run_results_after_run(jaffle_built):
     assert rr["args"].get("which", "run") == "run"
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.run_results")
 def test_run_results_after_seed(jaffle):
     jaffle.xform("seed", expect=0)
     rr = jaffle.json("target/run_results.json")
@@ -44,7 +44,7 @@ def test_run_results_after_seed(jaffle):
     assert {r["status"] for r in rr["results"]} == {"success"}
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.run_results")
 def test_run_results_select_only_selected(jaffle):
     jaffle.xform("seed", expect=0)
     jaffle.xform("run", "--select", "stg_orders", expect=0)
@@ -52,7 +52,7 @@ def test_run_results_select_only_selected(jaffle):
     assert [r["unique_id"] for r in rr["results"]] == ["model.jaffle_shop.stg_orders"]
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.manifest")
 def test_manifest_nodes(jaffle_built):
     m = jaffle_built.json("target/manifest.json")
     validate(m, "manifest.json")
@@ -89,7 +89,7 @@ def test_manifest_nodes(jaffle_built):
     assert "customer_id" in models["customers"]["columns"]
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.manifest")
 def test_manifest_maps(jaffle_built):
     m = jaffle_built.json("target/manifest.json")
     pm, cm = m["parent_map"], m["child_map"]
@@ -100,7 +100,7 @@ def test_manifest_maps(jaffle_built):
     assert models_of == {"model.jaffle_shop.customers", "model.jaffle_shop.orders"}
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.manifest")
 def test_manifest_has_compiled_code_after_compile(jaffle):
     jaffle.xform("compile", expect=0)
     m = jaffle.json("target/manifest.json")
@@ -109,7 +109,7 @@ def test_manifest_has_compiled_code_after_compile(jaffle):
     assert node.get("compiled") is True
 
 
-@pytest.mark.feature("artifacts")
+@pytest.mark.feature("artifacts.manifest")
 def test_parse_writes_manifest_only(jaffle):
     jaffle.xform("parse", expect=0)
     m = jaffle.json("target/manifest.json")

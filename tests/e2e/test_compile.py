@@ -38,7 +38,7 @@ def test_compile_renders_every_model(jaffle):
     assert not jaffle.path("jaffle_shop.db").exists() or jaffle.relations() == {}
 
 
-@pytest.mark.feature("compile")
+@pytest.mark.feature("compile.golden")
 @pytest.mark.parametrize("name", sorted(MODEL_PATHS))
 def test_compiled_sql_matches_jinja(jaffle, name):
     """Byte for byte what Jinja renders (whitespace control included),
@@ -62,7 +62,7 @@ def test_compile_pivot_loop_with_trim(jaffle):
     assert "payment_methods" not in sql
 
 
-@pytest.mark.feature("compile")
+@pytest.mark.feature("compile.select")
 def test_compile_select_one_model(jaffle):
     jaffle.xform("compile", "--select", "stg_orders", expect=0)
     base = jaffle.path("target/compiled/jaffle_shop")
@@ -70,7 +70,7 @@ def test_compile_select_one_model(jaffle):
     assert not (base / MODEL_PATHS["orders"]).exists()
 
 
-@pytest.mark.feature("run")
+@pytest.mark.feature("run.target_run")
 def test_run_writes_executed_sql(jaffle_built):
     base = jaffle_built.path("target/run/jaffle_shop")
     for name, rel in MODEL_PATHS.items():

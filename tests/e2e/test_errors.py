@@ -27,8 +27,8 @@ def span_columns(line_text, exp):
     return start + 1, end + 1
 
 
-@pytest.mark.feature("errors")
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.feature(f"errors.{c}")) for c in CASES])
 def test_error_fixture(make_project, case):
     exp = json.loads((FIXTURES / "errors" / case / "expect.json").read_text())
     p = make_project(f"errors/{case}")
@@ -64,34 +64,34 @@ def test_error_fixture(make_project, case):
     assert not p.path("target/run_results.json").exists()
 
 
-@pytest.mark.feature("errors")
+@pytest.mark.feature("errors.cli")
 def test_unknown_command(run_in_sandbox):
     r = run_in_sandbox("frobnicate", expect=2)
     assert "frobnicate" in r.text
 
 
-@pytest.mark.feature("errors")
+@pytest.mark.feature("errors.cli")
 def test_unknown_flag(jaffle):
     r = jaffle.xform("run", "--no-such-flag", expect=2)
     assert "--no-such-flag" in r.text
     assert jaffle.db_files() == []
 
 
-@pytest.mark.feature("errors")
+@pytest.mark.feature("errors.cli")
 def test_bad_vars(jaffle):
     r = jaffle.xform("run", "--vars", "{x: [1, 2", expect=2)
     assert "--vars" in r.text
     assert jaffle.db_files() == []
 
 
-@pytest.mark.feature("errors")
+@pytest.mark.feature("errors.project")
 def test_missing_project(run_in_sandbox, tmp_path):
     r = run_in_sandbox("run", "--project-dir", str(tmp_path / "nowhere"), expect=2)
     assert "dbt_project.yml" in r.text or "xform_project.yml" in r.text
     assert not (tmp_path / "nowhere").exists()
 
 
-@pytest.mark.feature("errors")
+@pytest.mark.feature("errors.profile")
 def test_unknown_target(jaffle):
     jaffle.write("profiles.yml", "jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n"
                                  "      type: sqlite\n      schema: main\n"

@@ -130,7 +130,7 @@ def test_run_is_repeatable(jaffle_built, expected):
         check_relation(jaffle_built, expected, rel)
 
 
-@pytest.mark.feature("threads")
+@pytest.mark.feature("run.threads")
 def test_run_with_threads_and_full_refresh(jaffle, expected):
     jaffle.xform("seed", "--threads", "4", expect=0)
     r = jaffle.xform("run", "--threads", "4", "--full-refresh", expect=0)
@@ -181,7 +181,7 @@ def test_failing_view_skips_children_and_keeps_old_view(jaffle_built, expected):
     assert res["model.jaffle_shop.stg_payments"] == "success"
 
 
-@pytest.mark.feature("errors")
+@pytest.mark.feature("errors.after_run")
 def test_project_error_after_a_good_run_changes_nothing(jaffle_built):
     p = jaffle_built
     before = p.db_digest()

@@ -62,7 +62,7 @@ def test_exclude(jaffle):
         MARTS | {"raw_customers", "raw_payments"}
 
 
-@pytest.mark.feature("select")
+@pytest.mark.feature("select.tags")
 def test_select_tags(jaffle):
     # a tag from the project file (folder level) and one from config() in a model
     jaffle.edit("dbt_project.yml", "    staging:\n      materialized: view\n",
@@ -76,7 +76,7 @@ def test_select_tags(jaffle):
         {"orders", "raw_orders", "raw_payments"}
 
 
-@pytest.mark.feature("select")
+@pytest.mark.feature("ls.output")
 def test_ls_default_output(jaffle):
     r = jaffle.xform("ls", "--select", "stg_orders orders raw_orders", expect=0)
     lines = {ln.strip() for ln in r.out.splitlines() if ln.strip()}
@@ -88,7 +88,7 @@ def test_ls_default_output(jaffle):
     assert "models/staging/stg_orders.sql" in {ln.strip() for ln in r.out.splitlines()}
 
 
-@pytest.mark.feature("ls_json")
+@pytest.mark.feature("ls.json")
 def test_ls_json_fields(jaffle):
     r = jaffle.xform("ls", "--output", "json", "--select", "stg_orders orders", expect=0)
     nodes = {}
@@ -121,7 +121,7 @@ def test_select_matching_nothing_warns(jaffle):
     assert ls_json(jaffle, "--select", "no_such_model") == set()
 
 
-@pytest.mark.feature("select")
+@pytest.mark.feature("select.run")
 def test_run_select_builds_only_selected(jaffle, expected):
     jaffle.xform("seed", expect=0)
     r = jaffle.xform("run", "--select", "+stg_payments", expect=0)
