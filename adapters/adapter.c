@@ -12,13 +12,15 @@
 #include <strings.h>
 
 #include "adapters/internal.h"
+#include "adapters/postgres.h"
 #include "adapters/sqlite.h"
 
 static const struct xf_adapter_ops *const registry[] = {
     &xf_sqlite_ops,
+    &xf_postgres_ops,
 };
 
-static const char *const names[] = {"sqlite", NULL};
+static const char *const names[] = {"sqlite", "postgres", NULL};
 
 const struct xf_adapter_ops *xf_adapter_find(const char *type)
 {
