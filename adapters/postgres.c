@@ -68,19 +68,27 @@ static void scrub(struct xf_buf *out, size_t from, const char *secret)
     }
 }
 
-/* Drops every "quoted" part: libpq echoes pieces of a bad conninfo there. */
+/*
+ * Hides every "quoted" part longer than a token like "=" or "]": libpq
+ * echoes pieces of a bad conninfo there, and they may hold the password.
+ */
 static void add_unquoted(struct xf_buf *out, const char *msg)
 {
     struct xf_buf b = XF_BUF_INIT;
-    bool in = false;
-    for (const char *p = msg; *p; p++) {
-        if (*p == '"') {
-            if (!in)
-                xf_buf_adds(&b, "\"...\"");
-            in = !in;
-        } else if (!in) {
-            xf_buf_addch(&b, *p);
+    const char *p = msg;
+    while (*p) {
+        const char *q = strchr(p, '"');
+        const char *e = q ? strchr(q + 1, '"') : NULL;
+        if (!e) {
+            xf_buf_adds(&b, p);
+            break;
         }
+        xf_buf_add(&b, p, (size_t)(q - p));
+        if (e - q - 1 <= 2)
+            xf_buf_add(&b, q, (size_t)(e - q) + 1);
+        else
+            xf_buf_adds(&b, "\"...\"");
+        p = e + 1;
     }
     add_clean(out, b.ptr);
     xf_buf_release(&b);
