@@ -297,8 +297,8 @@ static int step_sql(struct xf_postgres_conn *c, const char *sql, const struct ru
 }
 
 /* A catalog query with text parameters; NULL after an error. */
-static PGresult *params(struct xf_postgres_conn *c, const char *sql, int n,
-                        const char *const *vals, struct xf_buf *err)
+static PGresult *params(struct xf_postgres_conn *c, const char *sql, int n, const char *const *vals,
+                        struct xf_buf *err)
 {
     PGresult *r = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -448,11 +448,10 @@ static int pg_connect(struct xf_conn **out, const struct xf_target *t, const cha
     const char *search_path = setting(&a, t, "search_path");
     if (search_path && *search_path) {
         const char *v[1] = {search_path};
-        PGresult *r = params(c, "select pg_catalog.set_config('search_path', $1, false)", 1, v,
-                             err);
+        PGresult *r =
+            params(c, "select pg_catalog.set_config('search_path', $1, false)", 1, v, err);
         if (!r) {
-            xf_buf_addf(err, " (while setting search_path to '%s' from the profile)",
-                        search_path);
+            xf_buf_addf(err, " (while setting search_path to '%s' from the profile)", search_path);
             goto done;
         }
         PQclear(r);
@@ -566,8 +565,8 @@ static const char *schema_of(struct xf_postgres_conn *c, const char *schema)
 }
 
 /* pg_class.relkind of schema.name, or 0 when there is none. */
-static int relkind_of(struct xf_postgres_conn *c, const char *schema, const char *name,
-                      char *out, struct xf_buf *err)
+static int relkind_of(struct xf_postgres_conn *c, const char *schema, const char *name, char *out,
+                      struct xf_buf *err)
 {
     *out = 0;
     const char *v[2] = {schema, name};
@@ -606,8 +605,8 @@ static const char *relkind_keyword(char k)
     }
 }
 
-static int pg_relation_kind(struct xf_conn *conn, const struct xf_relation *r,
-                            enum xf_relkind *out, struct xf_buf *err)
+static int pg_relation_kind(struct xf_conn *conn, const struct xf_relation *r, enum xf_relkind *out,
+                            struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
     char k;
@@ -792,8 +791,7 @@ struct names {
 
 /* Opens the transaction and clears what a killed run may have left. */
 static int prepare_build(struct xf_postgres_conn *c, const char *schema, const char *name,
-                         struct names *nm, bool *own, struct xf_buf *executed,
-                         struct xf_buf *err)
+                         struct names *nm, bool *own, struct xf_buf *executed, struct xf_buf *err)
 {
     nm->tmp = derived_name(name, XF_TMP_SUFFIX);
     nm->backup = derived_name(name, XF_BACKUP_SUFFIX);
@@ -868,8 +866,8 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
     size_t at = sql.len;
     xf_buf_addstr(&sql, body);
     xf_buf_adds(&sql, "\n)");
-    if (step_sql(c, sql.ptr, &(struct run_opts){.loc_text = select_sql, .loc_off = at},
-                 executed, err) < 0)
+    if (step_sql(c, sql.ptr, &(struct run_opts){.loc_text = select_sql, .loc_off = at}, executed,
+                 err) < 0)
         goto fail;
     if (swap_in(c, schema, name, &nm, kind, executed, err) < 0)
         goto fail;
@@ -886,8 +884,7 @@ done:
     return ret;
 }
 
-static int pg_drop_relation(struct xf_conn *conn, const struct xf_relation *r,
-                            struct xf_buf *err)
+static int pg_drop_relation(struct xf_conn *conn, const struct xf_relation *r, struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
     return drop_if_there(c, schema_of(c, r->schema), r->identifier, NULL, err);
@@ -965,9 +962,9 @@ static int copy_rows(struct xf_postgres_conn *c, const struct xf_csv *csv, const
     return ret;
 }
 
-static int pg_load_seed(struct xf_conn *conn, const struct xf_relation *r,
-                        const struct xf_csv *csv, const char *const *column_types,
-                        struct xf_buf *executed, struct xf_buf *err)
+static int pg_load_seed(struct xf_conn *conn, const struct xf_relation *r, const struct xf_csv *csv,
+                        const char *const *column_types, struct xf_buf *executed,
+                        struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
     const char *schema = schema_of(c, r->schema);
@@ -992,8 +989,8 @@ static int pg_load_seed(struct xf_conn *conn, const struct xf_relation *r,
     rel_sql(&sql, schema, nm.tmp);
     xf_buf_adds(&sql, " (");
     for (size_t i = 0; i < csv->ncols; i++) {
-        const char *type = column_types && column_types[i] ? column_types[i]
-                                                           : pg_type_name(csv->types[i]);
+        const char *type =
+            column_types && column_types[i] ? column_types[i] : pg_type_name(csv->types[i]);
         text[i] = is_text_type(type);
         if (i) {
             xf_buf_adds(&sql, ", ");

@@ -326,8 +326,7 @@ static int attach(struct xf_sqlite_conn *c, const char *schema, const char *path
  * `create`) creates it. Returns 0 when usable, 1 when absent (and not
  * created), <0 on error.
  */
-static int use_schema(struct xf_sqlite_conn *c, const char *schema, bool create,
-                      struct xf_buf *err)
+static int use_schema(struct xf_sqlite_conn *c, const char *schema, bool create, struct xf_buf *err)
 {
     if (is_attached(c, schema))
         return 0;
@@ -470,14 +469,15 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
     atomic_init(&c->cancelled, 0);
     c->main_path = xf_strdup(t->database);
     const char *slash = strrchr(t->database, '/');
-    c->dir = slash ? xf_strndup(t->database, slash == t->database ? 1 : (size_t)(slash - t->database))
-                   : xf_strdup(".");
+    c->dir = slash
+                 ? xf_strndup(t->database, slash == t->database ? 1 : (size_t)(slash - t->database))
+                 : xf_strdup(".");
     c->main_schema = xf_strdup(t->schema && *t->schema ? t->schema : "main");
     c->main_attached = strcasecmp(c->main_schema, "main") != 0;
     int ret = -1;
 
-    if (c->main_attached && (strcasecmp(c->main_schema, "temp") == 0 ||
-                             !schema_file_ok(c->main_schema))) {
+    if (c->main_attached &&
+        (strcasecmp(c->main_schema, "temp") == 0 || !schema_file_ok(c->main_schema))) {
         xf_buf_addf(err,
                     "schema '%s' cannot be a sqlite schema: use \"main\" or a plain name "
                     "(letters, digits, underscores)",
@@ -487,8 +487,8 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
     if (!xf_is_dir(c->dir)) {
         int e = xf_mkdirs(c->dir);
         if (e < 0) {
-            xf_buf_addf(err, "could not create the folder '%s' of the sqlite database: %s",
-                        c->dir, strerror(-e));
+            xf_buf_addf(err, "could not create the folder '%s' of the sqlite database: %s", c->dir,
+                        strerror(-e));
             goto done;
         }
     }
@@ -502,9 +502,8 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
     sqlite3_limit(c->db, SQLITE_LIMIT_ATTACHED, 125); /* capped at the compiled maximum */
-    sqlite3_create_function(c->db, "md5", 1,
-                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, fn_md5,
-                            NULL, NULL);
+    sqlite3_create_function(c->db, "md5", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                            NULL, fn_md5, NULL, NULL);
     struct xf_buf e = XF_BUF_INIT;
     if (run(c, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL, &e) < 0) {
         xf_buf_addf(err, "could not set up the sqlite database '%s': %s", c->main_path, e.ptr);
@@ -652,8 +651,8 @@ static int kind_of(struct xf_sqlite_conn *c, const char *schema, const char *nam
     return 0;
 }
 
-static int sq_relation_kind(struct xf_conn *conn, const struct xf_relation *r,
-                            enum xf_relkind *out, struct xf_buf *err)
+static int sq_relation_kind(struct xf_conn *conn, const struct xf_relation *r, enum xf_relkind *out,
+                            struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
     return kind_of(c, schema_of(c, r), r->identifier, out, err);
@@ -774,12 +773,10 @@ static void rel_sql(struct xf_buf *out, const char *schema, const char *name, co
 }
 
 /* Opens the replacement's transaction: our own, or a savepoint in the caller's. */
-static int tx_open(struct xf_sqlite_conn *c, bool *own, struct xf_buf *executed,
-                   struct xf_buf *err)
+static int tx_open(struct xf_sqlite_conn *c, bool *own, struct xf_buf *executed, struct xf_buf *err)
 {
     *own = sqlite3_get_autocommit(c->db) != 0;
-    return step_sql(c, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT xform_replace", NULL, executed,
-                    err);
+    return step_sql(c, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT xform_replace", NULL, executed, err);
 }
 
 static int tx_commit(struct xf_sqlite_conn *c, bool own, struct xf_buf *executed,
@@ -900,8 +897,8 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         xf_buf_adds(&sql, " AS\n");
         size_t at = sql.len;
         xf_buf_addstr(&sql, body);
-        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed,
-                     err) < 0) {
+        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed, err) <
+            0) {
             add_cross_schema_hint(err, err0);
             goto fail;
         }
@@ -924,8 +921,8 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         xf_buf_adds(&sql, " AS\n");
         size_t at = sql.len;
         xf_buf_addstr(&sql, body);
-        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed,
-                     err) < 0)
+        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed, err) <
+            0)
             goto fail;
         if (swap_in_table(c, schema, name, executed, err) < 0)
             goto fail;
@@ -941,8 +938,7 @@ done:
     return ret;
 }
 
-static int sq_drop_relation(struct xf_conn *conn, const struct xf_relation *r,
-                            struct xf_buf *err)
+static int sq_drop_relation(struct xf_conn *conn, const struct xf_relation *r, struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
     const char *schema = schema_of(c, r);
@@ -1007,9 +1003,9 @@ static int bind_cell(sqlite3_stmt *st, int i, enum bind_class k, struct xf_str v
     return sqlite3_bind_text(st, i, v.p, (int)v.len, SQLITE_STATIC);
 }
 
-static int sq_load_seed(struct xf_conn *conn, const struct xf_relation *r,
-                        const struct xf_csv *csv, const char *const *column_types,
-                        struct xf_buf *executed, struct xf_buf *err)
+static int sq_load_seed(struct xf_conn *conn, const struct xf_relation *r, const struct xf_csv *csv,
+                        const char *const *column_types, struct xf_buf *executed,
+                        struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
     const char *schema = schema_of(c, r);
@@ -1035,8 +1031,8 @@ static int sq_load_seed(struct xf_conn *conn, const struct xf_relation *r,
     rel_sql(&sql, schema, name, XF_TMP_SUFFIX);
     xf_buf_adds(&sql, " (");
     for (size_t i = 0; i < csv->ncols; i++) {
-        const char *type = column_types && column_types[i] ? column_types[i]
-                                                           : sq_type_name(csv->types[i]);
+        const char *type =
+            column_types && column_types[i] ? column_types[i] : sq_type_name(csv->types[i]);
         classes[i] = bind_class_of(type);
         if (i)
             xf_buf_adds(&sql, ", ");

@@ -50,8 +50,11 @@ static int setup(void **state)
     snprintf(f->schema, sizeof f->schema, "xf_test_%d_%d", (int)getpid(), ++counter);
     xf_arena_init(&f->arena);
     const char *kv[] = {"conninfo", conninfo, NULL};
-    f->target = (struct xf_target){.name = "ci", .type = "postgres", .schema = f->schema,
-                                   .threads = 1, .settings = settings(&f->arena, kv)};
+    f->target = (struct xf_target){.name = "ci",
+                                   .type = "postgres",
+                                   .schema = f->schema,
+                                   .threads = 1,
+                                   .settings = settings(&f->arena, kv)};
     f->ops = xf_adapter_find("postgres");
     xf_buf_init(&f->err, 0);
     xf_buf_init(&f->executed, 0);
@@ -143,10 +146,10 @@ static const char *sub(struct fx *f, const char *fmt)
 static void test_query_types(void **state)
 {
     struct fx *f = *state;
-    struct xf_result r = query_ok(
-        f, "select 1 as i, 2::bigint as b, 3.5::float8 as f, 12.50::numeric as n, "
-           "42::numeric as whole, true as t, 'x' as s, null::text as z, "
-           "date '2024-01-31' as d, sum(x) as total from (values (1), (2)) v(x)");
+    struct xf_result r =
+        query_ok(f, "select 1 as i, 2::bigint as b, 3.5::float8 as f, 12.50::numeric as n, "
+                    "42::numeric as whole, true as t, 'x' as s, null::text as z, "
+                    "date '2024-01-31' as d, sum(x) as total from (values (1), (2)) v(x)");
     assert_int_equal(r.nrows, 1);
     assert_int_equal(r.ncols, 10);
     assert_string_equal(r.colnames[0], "i");
@@ -209,8 +212,8 @@ static void test_connect_errors(void **state)
 {
     struct fx *f = *state;
     /* unreachable server */
-    const char *unreachable[] = {"host",     "127.0.0.1", "port", "1",
-                                 "dbname",   "warehouse", "user", "analyst",
+    const char *unreachable[] = {"host",     "127.0.0.1",      "port", "1",
+                                 "dbname",   "warehouse",      "user", "analyst",
                                  "password", "hunter2-secret", NULL};
     connect_fails(f, unreachable,
                   "could not connect to postgres at host '127.0.0.1' port 1 database "
@@ -254,16 +257,17 @@ static void test_connect_errors(void **state)
 static void test_settings_search_path_role(void **state)
 {
     struct fx *f = *state;
-    const char *kv[] = {"conninfo", conninfo, "search_path", f->schema, "connect_timeout", "5",
-                        NULL};
+    const char *kv[] = {"conninfo",        conninfo, "search_path", f->schema,
+                        "connect_timeout", "5",      NULL};
     struct xf_target t = f->target;
     t.settings = settings(&f->arena, kv);
     struct xf_conn *c = NULL;
     xf_buf_reset(&f->err);
     assert_int_equal(f->ops->connect(&c, &t, ".", &f->err), 0);
     struct xf_result r;
-    assert_int_equal(f->ops->query(c, "select current_schemas(false)::text, "
-                                      "current_setting('application_name')",
+    assert_int_equal(f->ops->query(c,
+                                   "select current_schemas(false)::text, "
+                                   "current_setting('application_name')",
                                    &f->arena, &r, &f->err),
                      0);
     assert_non_null(strstr(r.cells[0].u.s.p, f->schema));
@@ -357,9 +361,8 @@ static void test_replace_table(void **state)
     assert_non_null(strstr(f->executed.ptr, sub(f, "create table \"%s\".\"orders__xform_tmp\" "
                                                    "as (\nselect i as id")));
     assert_orders_intact(f);
-    assert_int_equal(replace(f, "orders", XF_REL_TABLE,
-                             "select 1 as id, 'new' as status, 2.5 as amount;\n"),
-                     0);
+    assert_int_equal(
+        replace(f, "orders", XF_REL_TABLE, "select 1 as id, 'new' as status, 2.5 as amount;\n"), 0);
     assert_non_null(strstr(f->executed.ptr, sub(f, "alter table \"%s\".\"orders\" rename to "
                                                    "\"orders__xform_backup\"")));
     assert_non_null(strstr(f->executed.ptr, sub(f, "drop table \"%s\".\"orders__xform_backup\" "
@@ -402,15 +405,13 @@ static void test_leftovers_and_long_names(void **state)
     const char *long_name = "a_very_long_model_name_that_fills_all_of_the_63_bytes_available";
     assert_int_equal(strlen(long_name), 63);
     assert_int_equal(replace(f, long_name, XF_REL_TABLE, "select 1 as x"), 0);
-    assert_int_equal(replace(f, long_name, XF_REL_TABLE, "select 2 as x union all select 3"),
-                     0);
+    assert_int_equal(replace(f, long_name, XF_REL_TABLE, "select 2 as x union all select 3"), 0);
     assert_int_equal(count_rows(f, long_name), 2);
     struct xf_relation *rels;
     enum xf_relkind *kinds;
     size_t n;
-    assert_int_equal(f->ops->list_relations(f->conn, f->schema, &f->arena, &rels, &kinds, &n,
-                                            &f->err),
-                     0);
+    assert_int_equal(
+        f->ops->list_relations(f->conn, f->schema, &f->arena, &rels, &kinds, &n, &f->err), 0);
     assert_int_equal(n, 2); /* the long one and orders: nothing left over */
 }
 
@@ -471,8 +472,7 @@ static void test_dependent_view_on_replaced_table(void **state)
 }
 
 static struct xf_csv make_csv(struct xf_arena *a, size_t ncols, const char *const *header,
-                              const enum xf_coltype *types, size_t nrows,
-                              const char *const *cells)
+                              const enum xf_coltype *types, size_t nrows, const char *const *cells)
 {
     struct xf_csv csv = {.ncols = ncols, .nrows = nrows};
     csv.header = XF_ANEWN(a, struct xf_str, ncols);
@@ -491,13 +491,33 @@ static void test_seed_types(void **state)
 {
     struct fx *f = *state;
     static const char *const header[] = {"id", "price", "active", "day", "at", "name"};
-    static const enum xf_coltype types[] = {XF_COL_INTEGER, XF_COL_REAL, XF_COL_BOOLEAN,
+    static const enum xf_coltype types[] = {XF_COL_INTEGER, XF_COL_REAL,      XF_COL_BOOLEAN,
                                             XF_COL_DATE,    XF_COL_TIMESTAMP, XF_COL_TEXT};
     static const char *const cells[] = {
-        "1",  "2.50", "true",  "2024-01-31", "2024-01-31 10:00:00", "Alice, \"Al\"\nSmith",
-        "-2", "1e3",  "False", "2024-02-29", "2024-02-29T23:59:59", "",
-        NULL, NULL,   NULL,    NULL,         NULL,                  NULL,
-        "3",  "",     "no",    "2024-03-01", "2024-03-01 00:00:00.5", "\\N",
+        "1",
+        "2.50",
+        "true",
+        "2024-01-31",
+        "2024-01-31 10:00:00",
+        "Alice, \"Al\"\nSmith",
+        "-2",
+        "1e3",
+        "False",
+        "2024-02-29",
+        "2024-02-29T23:59:59",
+        "",
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        "3",
+        "",
+        "no",
+        "2024-03-01",
+        "2024-03-01 00:00:00.5",
+        "\\N",
     };
     struct xf_csv csv = make_csv(&f->arena, 6, header, types, 4, cells);
     struct xf_relation r = {NULL, f->schema, "people"};
@@ -509,11 +529,11 @@ static void test_seed_types(void **state)
                                             "\"active\" boolean, \"day\" date, \"at\" timestamp, "
                                             "\"name\" text)"));
     assert_non_null(strstr(f->executed.ptr, "from stdin with (format csv); -- 4 rows"));
-    struct xf_result res = query_ok(
-        f, xf_arena_printf(&f->arena,
-                           "select id, price, active, day::text, at::text, name from %s "
-                           "order by id nulls last",
-                           rel(f, "people")));
+    struct xf_result res =
+        query_ok(f, xf_arena_printf(&f->arena,
+                                    "select id, price, active, day::text, at::text, name from %s "
+                                    "order by id nulls last",
+                                    rel(f, "people")));
     assert_int_equal(res.nrows, 4);
     struct xf_value *c = res.cells;
     assert_int_equal(c[0].u.i, -2);
@@ -615,16 +635,14 @@ static void test_introspection(void **state)
     assert_int_equal(replace(f, "b_table", XF_REL_TABLE,
                              "select 1::int as id, 'x'::varchar(20) as name, now() as at"),
                      0);
-    assert_int_equal(replace(f, "a_view", XF_REL_VIEW, sub(f, "select id from \"%s\".b_table")),
-                     0);
+    assert_int_equal(replace(f, "a_view", XF_REL_VIEW, sub(f, "select id from \"%s\".b_table")), 0);
     exec_ok(f, sub(f, "create materialized view \"%s\".c_mat as select 1 as one"));
     struct xf_relation *rels;
     enum xf_relkind *kinds;
     size_t n;
     xf_buf_reset(&f->err);
-    assert_int_equal(f->ops->list_relations(f->conn, f->schema, &f->arena, &rels, &kinds, &n,
-                                            &f->err),
-                     0);
+    assert_int_equal(
+        f->ops->list_relations(f->conn, f->schema, &f->arena, &rels, &kinds, &n, &f->err), 0);
     assert_int_equal(n, 3);
     assert_string_equal(rels[0].identifier, "a_view");
     assert_int_equal(kinds[0], XF_REL_VIEW);
@@ -634,9 +652,9 @@ static void test_introspection(void **state)
     assert_int_equal(kinds[1], XF_REL_TABLE);
     assert_int_equal(kinds[2], XF_REL_VIEW);
 
-    assert_int_equal(f->ops->list_relations(f->conn, "xf_no_such_schema", &f->arena, &rels,
-                                            &kinds, &n, &f->err),
-                     0);
+    assert_int_equal(
+        f->ops->list_relations(f->conn, "xf_no_such_schema", &f->arena, &rels, &kinds, &n, &f->err),
+        0);
     assert_int_equal(n, 0);
 
     struct xf_column_info *cols;
@@ -659,9 +677,9 @@ static void test_introspection(void **state)
     assert_int_equal(f->ops->ensure_schema(f->conn, other, &f->err), 0);
     assert_int_equal(f->ops->ensure_schema(f->conn, other, &f->err), 0);
     struct xf_relation in_other = {NULL, other, "t"};
-    assert_int_equal(f->ops->replace_relation(f->conn, &in_other, XF_REL_TABLE, "select 1 as x",
-                                              NULL, &f->err),
-                     0);
+    assert_int_equal(
+        f->ops->replace_relation(f->conn, &in_other, XF_REL_TABLE, "select 1 as x", NULL, &f->err),
+        0);
     struct xf_buf sql = XF_BUF_INIT;
     xf_buf_addf(&sql, "drop schema \"%s\" cascade", other);
     exec_ok(f, sql.ptr);
@@ -675,9 +693,8 @@ static void test_introspection(void **state)
     assert_int_equal(f->ops->drop_relation(f->conn, &d, &f->err), 0);
     d.identifier = "b_table";
     assert_int_equal(f->ops->drop_relation(f->conn, &d, &f->err), 0);
-    assert_int_equal(f->ops->list_relations(f->conn, f->schema, &f->arena, &rels, &kinds, &n,
-                                            &f->err),
-                     0);
+    assert_int_equal(
+        f->ops->list_relations(f->conn, f->schema, &f->arena, &rels, &kinds, &n, &f->err), 0);
     assert_int_equal(n, 0);
 }
 

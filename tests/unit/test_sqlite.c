@@ -51,8 +51,8 @@ static int setup(void **state)
         return -1;
     xf_arena_init(&f->arena);
     f->db_path = xf_path_join(&f->arena, f->dir, "warehouse.db");
-    f->target = (struct xf_target){.name = "dev", .type = "sqlite", .schema = "main",
-                                   .database = f->db_path, .threads = 1};
+    f->target = (struct xf_target){
+        .name = "dev", .type = "sqlite", .schema = "main", .database = f->db_path, .threads = 1};
     f->ops = xf_adapter_find("sqlite");
     xf_buf_init(&f->err, 0);
     xf_buf_init(&f->executed, 0);
@@ -255,9 +255,9 @@ static void test_replace_table(void **state)
     assert_non_null(strstr(f->executed.ptr, "COMMIT"));
 
     /* again, with other columns: the old table is replaced */
-    assert_int_equal(replace(f, "main", "orders", XF_REL_TABLE,
-                             "select 10 as id, 'x' as status, 3.5 as amount"),
-                     0);
+    assert_int_equal(
+        replace(f, "main", "orders", XF_REL_TABLE, "select 10 as id, 'x' as status, 3.5 as amount"),
+        0);
     struct xf_result r = query_ok(f, NULL, "select * from main.orders");
     assert_int_equal(r.nrows, 1);
     assert_int_equal(r.ncols, 3);
@@ -314,8 +314,8 @@ static void test_replace_table_failure_keeps_old(void **state)
     assert_orders_intact(f);
 
     /* a second statement is refused rather than run */
-    assert_true(replace(f, "main", "orders", XF_REL_TABLE,
-                        "select 1 as id; drop table main.numbers") < 0);
+    assert_true(
+        replace(f, "main", "orders", XF_REL_TABLE, "select 1 as id; drop table main.numbers") < 0);
     assert_non_null(strstr(f->err.ptr, "expected a single SQL statement"));
     assert_orders_intact(f);
     assert_int_equal(kind(f, "main", "numbers"), XF_REL_TABLE);
@@ -360,9 +360,9 @@ static void test_replace_view(void **state)
 {
     struct fx *f = *state;
     seed_orders(f);
-    assert_int_equal(replace(f, "main", "big_orders", XF_REL_VIEW,
-                             "select id from main.orders where id > 900"),
-                     0);
+    assert_int_equal(
+        replace(f, "main", "big_orders", XF_REL_VIEW, "select id from main.orders where id > 900"),
+        0);
     assert_int_equal(kind(f, "main", "big_orders"), XF_REL_VIEW);
     assert_int_equal(count_rows(f, "main.big_orders"), 100);
     assert_non_null(strstr(f->executed.ptr, "CREATE VIEW \"main\".\"big_orders\" AS\n"));
@@ -379,8 +379,8 @@ static void test_replace_view(void **state)
     /* a view over a missing table or column fails, the old view stays */
     assert_true(replace(f, "main", "big_orders", XF_REL_VIEW, "select * from main.nope") < 0);
     assert_string_equal(f->err.ptr, "no such table: main.nope");
-    assert_true(replace(f, "main", "big_orders", XF_REL_VIEW,
-                        "select id,\n  wrong from main.orders") < 0);
+    assert_true(
+        replace(f, "main", "big_orders", XF_REL_VIEW, "select id,\n  wrong from main.orders") < 0);
     assert_string_equal(f->err.ptr, "no such column: wrong");
     assert_int_equal(kind(f, "main", "big_orders"), XF_REL_VIEW);
     r = query_ok(f, NULL, "select * from main.big_orders");
@@ -409,8 +409,7 @@ static void test_view_survives_table_replacement(void **state)
     assert_true(xf_str_eqc(r.cells[0].u.s, "v2"));
     assert_int_equal(r.cells[1].u.i, 10);
     /* and again, now through a view chain */
-    assert_int_equal(replace(f, "main", "view2", XF_REL_VIEW, "select * from main.order_view"),
-                     0);
+    assert_int_equal(replace(f, "main", "view2", XF_REL_VIEW, "select * from main.order_view"), 0);
     assert_int_equal(replace(f, "main", "orders", XF_REL_TABLE,
                              "select i as id, 'v3' as status from main.numbers"),
                      0);
@@ -436,8 +435,7 @@ static void test_failure_after_other_connection(void **state)
 }
 
 static struct xf_csv make_csv(struct xf_arena *a, size_t ncols, const char *const *header,
-                              const enum xf_coltype *types, size_t nrows,
-                              const char *const *cells)
+                              const enum xf_coltype *types, size_t nrows, const char *const *cells)
 {
     struct xf_csv csv = {.ncols = ncols, .nrows = nrows};
     csv.header = XF_ANEWN(a, struct xf_str, ncols);
@@ -457,13 +455,33 @@ static void test_seed_types(void **state)
 {
     struct fx *f = *state;
     static const char *const header[] = {"id", "price", "active", "day", "at", "name"};
-    static const enum xf_coltype types[] = {XF_COL_INTEGER, XF_COL_REAL, XF_COL_BOOLEAN,
+    static const enum xf_coltype types[] = {XF_COL_INTEGER, XF_COL_REAL,      XF_COL_BOOLEAN,
                                             XF_COL_DATE,    XF_COL_TIMESTAMP, XF_COL_TEXT};
     static const char *const cells[] = {
-        "1",    "2.50", "true",  "2024-01-31", "2024-01-31 10:00:00", "Alice",
-        "-2",   "1e3",  "False", "2024-02-29", "2024-02-29T23:59:59Z", "",
-        NULL,   NULL,   NULL,    NULL,         NULL,                  NULL,
-        "oops", "",     "maybe", "n/a",        "later",               "0042",
+        "1",
+        "2.50",
+        "true",
+        "2024-01-31",
+        "2024-01-31 10:00:00",
+        "Alice",
+        "-2",
+        "1e3",
+        "False",
+        "2024-02-29",
+        "2024-02-29T23:59:59Z",
+        "",
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        "oops",
+        "",
+        "maybe",
+        "n/a",
+        "later",
+        "0042",
     };
     struct xf_csv csv = make_csv(&f->arena, 6, header, types, 4, cells);
     struct xf_relation rel = {NULL, "main", "people"};
@@ -474,8 +492,9 @@ static void test_seed_types(void **state)
                            "\"price\" real, \"active\" boolean, \"day\" date, \"at\" timestamp, "
                            "\"name\" text)"));
     struct xf_result r =
-        query_ok(f, NULL, "select id, typeof(id), price, active, day, at, name, typeof(name) "
-                          "from main.people order by rowid");
+        query_ok(f, NULL,
+                 "select id, typeof(id), price, active, day, at, name, typeof(name) "
+                 "from main.people order by rowid");
     assert_int_equal(r.nrows, 4);
     struct xf_value *c = r.cells;
     assert_int_equal(c[0].u.i, 1);
@@ -520,8 +539,9 @@ static void test_seed_types(void **state)
     static const char *const given[] = {"varchar(10)", "text", NULL, "text", "text", "integer"};
     xf_buf_reset(&f->executed);
     assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, given, &f->executed, &f->err), 0);
-    r = query_ok(f, NULL, "select typeof(id), typeof(price), typeof(active), typeof(name) "
-                          "from main.people order by rowid limit 1");
+    r = query_ok(f, NULL,
+                 "select typeof(id), typeof(price), typeof(active), typeof(name) "
+                 "from main.people order by rowid limit 1");
     assert_true(xf_str_eqc(r.cells[0].u.s, "text"));
     assert_true(xf_str_eqc(r.cells[1].u.s, "text"));
     assert_true(xf_str_eqc(r.cells[2].u.s, "integer"));
@@ -582,8 +602,9 @@ static void test_seed_100k(void **state)
     double dt = now_s() - t0;
     print_message("seed of %d rows x 5 columns loaded in %.3f s\n", ROWS, dt);
     assert_int_equal(count_rows(f, "main.big_seed"), ROWS);
-    struct xf_result r = query_ok(f, NULL, "select sum(id), sum(flag), max(amount) "
-                                           "from main.big_seed");
+    struct xf_result r = query_ok(f, NULL,
+                                  "select sum(id), sum(flag), max(amount) "
+                                  "from main.big_seed");
     assert_int_equal(r.cells[0].u.i, (int64_t)ROWS * (ROWS + 1) / 2);
     assert_int_equal(r.cells[1].u.i, ROWS / 2);
     assert_true(r.cells[2].u.f == 99999.25);
@@ -607,20 +628,17 @@ static void test_schemas_attach(void **state)
     assert_int_equal(f->ops->ensure_schema(f->conn, "staging", &f->err), 0);
     assert_true(xf_is_file(staging_path));
     assert_int_equal(replace(f, "staging", "stg", XF_REL_TABLE, "select 7 as x"), 0);
-    assert_int_equal(replace(f, "staging", "stg_v", XF_REL_VIEW, "select x + 1 as y from stg"),
-                     0);
+    assert_int_equal(replace(f, "staging", "stg_v", XF_REL_VIEW, "select x + 1 as y from stg"), 0);
     assert_int_equal(kind(f, "staging", "stg"), XF_REL_TABLE);
     assert_int_equal(kind(f, "main", "stg"), XF_REL_NONE);
 
     /* a table in main can read staging */
-    assert_int_equal(replace(f, "main", "fct", XF_REL_TABLE,
-                             "select y from \"staging\".\"stg_v\""),
+    assert_int_equal(replace(f, "main", "fct", XF_REL_TABLE, "select y from \"staging\".\"stg_v\""),
                      0);
     assert_int_equal(count_rows(f, "main.fct"), 1);
 
     /* a view cannot: sqlite's rule, with a hint */
-    assert_true(replace(f, "main", "fct_v", XF_REL_VIEW, "select x from \"staging\".\"stg\"") <
-                0);
+    assert_true(replace(f, "main", "fct_v", XF_REL_VIEW, "select x from \"staging\".\"stg\"") < 0);
     assert_non_null(strstr(f->err.ptr, "cannot reference objects in database staging"));
     assert_non_null(strstr(f->err.ptr, "materialize this model as a table"));
     assert_int_equal(kind(f, "main", "fct_v"), XF_REL_NONE);
@@ -680,17 +698,16 @@ static void test_non_main_target_schema(void **state)
 static void test_introspection(void **state)
 {
     struct fx *f = *state;
-    assert_int_equal(replace(f, "main", "b_table", XF_REL_TABLE,
-                             "select cast(1 as integer) as id, 'x' as name"),
-                     0);
+    assert_int_equal(
+        replace(f, "main", "b_table", XF_REL_TABLE, "select cast(1 as integer) as id, 'x' as name"),
+        0);
     assert_int_equal(replace(f, "main", "a_view", XF_REL_VIEW, "select id from b_table"), 0);
     exec_ok(f, "create table main.gen (a integer, b integer generated always as (a * 2))");
     struct xf_relation *rels;
     enum xf_relkind *kinds;
     size_t n;
     xf_buf_reset(&f->err);
-    assert_int_equal(f->ops->list_relations(f->conn, "main", &f->arena, &rels, &kinds, &n,
-                                            &f->err),
+    assert_int_equal(f->ops->list_relations(f->conn, "main", &f->arena, &rels, &kinds, &n, &f->err),
                      0);
     assert_int_equal(n, 3);
     assert_string_equal(rels[0].identifier, "a_view");
@@ -701,9 +718,8 @@ static void test_introspection(void **state)
     assert_string_equal(rels[2].identifier, "gen");
 
     /* an absent schema has no relations and is not created */
-    assert_int_equal(f->ops->list_relations(f->conn, "nowhere", &f->arena, &rels, &kinds, &n,
-                                            &f->err),
-                     0);
+    assert_int_equal(
+        f->ops->list_relations(f->conn, "nowhere", &f->arena, &rels, &kinds, &n, &f->err), 0);
     assert_int_equal(n, 0);
     assert_false(xf_is_file(xf_path_join(&f->arena, f->dir, "nowhere.db")));
 
