@@ -24,6 +24,8 @@ static const struct xf_command commands[] = {
     {"run", xf_cmd_run, "build the selected models", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"seed", xf_cmd_seed, "load CSV seeds into tables",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"source", xf_cmd_source, "source freshness: check how recently sources were loaded",
+     XF_OPT_PROJECT | XF_OPT_SELECT},
     {"snapshot", xf_cmd_snapshot, "run the selected snapshots",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"test", xf_cmd_test, "run the selected data tests",

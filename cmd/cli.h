@@ -86,6 +86,7 @@ int xf_cmd_parse(struct xf_cli *cli);
 int xf_cmd_ls(struct xf_cli *cli);
 int xf_cmd_debug(struct xf_cli *cli);
 int xf_cmd_clean(struct xf_cli *cli);
+int xf_cmd_source(struct xf_cli *cli);
 
 /* Wall clock in seconds. */
 double xf_cli_now(void);
