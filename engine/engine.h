@@ -104,6 +104,15 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
 int xf_session_freshness(struct xf_session *s, const bool *selected, const struct xf_events *ev,
                          struct xf_freshness **out, size_t *nout);
 
+/*
+ * Compiles a node by name (or inline SQL when name is NULL) and fetches at
+ * most `limit` rows into *out (memory in a). `compiled` gets the SQL.
+ */
+int xf_session_show(struct xf_session *s, const char *name, const char *inline_sql, long limit,
+                    struct xf_arena *a, struct xf_result *out, struct xf_buf *compiled);
+/* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
+int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
+
 /* Asks a running session to stop (SIGINT): cancels running queries. */
 void xf_session_cancel(struct xf_session *s);
 
