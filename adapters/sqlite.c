@@ -13,10 +13,14 @@
  *   Unqualified names still find tables there (SQLite searches every
  *   attached database), but unqualified CREATEs would go to the memory
  *   database, so models must always be built with their schema.
- * - Seed types: integer, real, text; booleans are `boolean` columns
- *   holding 1/0 (what Python's sqlite3 stores for True/False, and what
- *   SQLite's TRUE/FALSE keywords are), dates and timestamps are `date`
- *   and `timestamp` columns holding the ISO text of the CSV.
+ * - Types (type_name, seeds): integer, real, text; booleans are `boolean`
+ *   columns holding 1/0 (what Python's sqlite3 stores for True/False, and
+ *   what SQLite's TRUE/FALSE keywords are). Dates and timestamps are
+ *   `text` holding the ISO 8601 text of the CSV, which sorts, compares
+ *   and feeds date() / datetime() correctly: a name like `timestamp` has
+ *   NUMERIC affinity, and `cast('2024-05-01 10:00:00' as timestamp)` is
+ *   2024 in SQLite, so the engine's casts through type_name would lose
+ *   everything but the year.
  * - SQLite views cannot read another database file, so a view in one
  *   schema cannot select from another schema (as in dbt-sqlite): such
  *   models must be tables. The error says so.
@@ -593,10 +597,8 @@ static const char *sq_type_name(enum xf_coltype t)
         return "real";
     case XF_COL_BOOLEAN:
         return "boolean";
-    case XF_COL_DATE:
-        return "date";
-    case XF_COL_TIMESTAMP:
-        return "timestamp";
+    case XF_COL_DATE:      /* ISO text: see the top of this file */
+    case XF_COL_TIMESTAMP: /* never a NUMERIC-affinity name: casts would keep the year */
     case XF_COL_TEXT:
         break;
     }

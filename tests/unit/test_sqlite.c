@@ -235,9 +235,21 @@ static void test_quote_render_types(void **state)
     assert_string_equal(f->ops->type_name(XF_COL_INTEGER), "integer");
     assert_string_equal(f->ops->type_name(XF_COL_REAL), "real");
     assert_string_equal(f->ops->type_name(XF_COL_BOOLEAN), "boolean");
-    assert_string_equal(f->ops->type_name(XF_COL_DATE), "date");
-    assert_string_equal(f->ops->type_name(XF_COL_TIMESTAMP), "timestamp");
+    assert_string_equal(f->ops->type_name(XF_COL_DATE), "text");
+    assert_string_equal(f->ops->type_name(XF_COL_TIMESTAMP), "text");
     assert_string_equal(f->ops->type_name(XF_COL_TEXT), "text");
+
+    /* casts through type_name keep the value (a NUMERIC name would keep only 2024) */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "select cast('2024-05-01 10:00:00' as %s), cast('2024-05-01' as %s), "
+             "cast(null as %s)",
+             f->ops->type_name(XF_COL_TIMESTAMP), f->ops->type_name(XF_COL_DATE),
+             f->ops->type_name(XF_COL_TIMESTAMP));
+    struct xf_result res = query_ok(f, NULL, sql);
+    assert_true(xf_str_eqc(res.cells[0].u.s, "2024-05-01 10:00:00"));
+    assert_true(xf_str_eqc(res.cells[1].u.s, "2024-05-01"));
+    assert_int_equal(res.cells[2].t, XF_V_NONE);
 }
 
 static void test_replace_table(void **state)
@@ -489,7 +501,7 @@ static void test_seed_types(void **state)
     assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, &f->executed, &f->err), 0);
     assert_non_null(strstr(f->executed.ptr,
                            "CREATE TABLE \"main\".\"people__xform_tmp\" (\"id\" integer, "
-                           "\"price\" real, \"active\" boolean, \"day\" date, \"at\" timestamp, "
+                           "\"price\" real, \"active\" boolean, \"day\" text, \"at\" text, "
                            "\"name\" text)"));
     struct xf_result r =
         query_ok(f, NULL,
