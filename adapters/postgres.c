@@ -426,11 +426,11 @@ static int pg_connect(struct xf_conn **out, const struct xf_target *t, const cha
         xf_die_oom();
     if (PQstatus(pg) != CONNECTION_OK) {
         const char *host = PQhost(pg), *port = PQport(pg), *db = PQdb(pg), *user = PQuser(pg);
-        xf_buf_addf(err, "could not connect to postgres at host '%s' port %s database '%s'",
-                    host && *host ? host : "localhost", port && *port ? port : "5432",
-                    db ? db : "");
+        /* the engine prefixes "could not connect to the postgres target ...": say where */
+        xf_buf_addf(err, "host '%s' port %s database '%s'", host && *host ? host : "localhost",
+                    port && *port ? port : "5432", db ? db : "");
         if (user && *user)
-            xf_buf_addf(err, " as user '%s'", user);
+            xf_buf_addf(err, " user '%s'", user);
         xf_buf_adds(err, ": ");
         add_clean(err, PQerrorMessage(pg));
         PQfinish(pg);
