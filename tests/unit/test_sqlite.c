@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
@@ -334,7 +335,7 @@ static void test_replace_table_failure_keeps_old(void **state)
 
     /* the connection is usable and not left in a transaction */
     struct xf_sqlite_conn *sc = (struct xf_sqlite_conn *)f->conn;
-    (void)sc;
+    assert_int_equal(sqlite3_get_autocommit(sc->db), 1);
     exec_ok(f, "begin immediate; rollback");
 }
 
