@@ -73,13 +73,41 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "feature(name): the xform feature a test needs")
 
 
+_PENDING_OF = {}    # nodeid -> pending entry
+_PENDING_SEEN = {}  # entry -> [tests passing now, tests still failing]
+
+
 def pytest_collection_modifyitems(config, items):
     pending = _pending()
     for item in items:
         entry = _pending_entry(pending, item)
         if entry:
+            _PENDING_OF[item.nodeid] = entry
             item.add_marker(pytest.mark.xfail(
                 reason=f"pending '{entry}': {pending[entry]}", strict=True))
+
+
+def pytest_runtest_logreport(report):
+    entry = _PENDING_OF.get(report.nodeid)
+    if not entry or report.when != "call" and report.outcome != "failed":
+        return
+    seen = _PENDING_SEEN.setdefault(entry, [0, 0])
+    if report.outcome == "failed" and "XPASS(strict)" in str(report.longrepr):
+        seen[0] += 1
+    elif report.when == "call":
+        seen[1] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Says which pending.txt entries have tests that pass now."""
+    ready = {e: s for e, s in _PENDING_SEEN.items() if s[0]}
+    if not ready:
+        return
+    terminalreporter.section("pending.txt is out of date")
+    for entry, (passing, failing) in sorted(ready.items()):
+        what = "remove the line" if not failing else "narrow it to what still fails"
+        terminalreporter.write_line(
+            f"'{entry}': {passing} of {passing + failing} tests pass now: {what}")
 
 
 # ---------------------------------------------------------------- running
