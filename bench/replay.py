@@ -10,7 +10,8 @@ drops every model relation from the copy, and times building them again
 with Python's sqlite3 module, one model after another in dependency order
 (from target/manifest.json):
   --source compiled (default): `create table|view ... as <compiled_code>`
-  --source run: the statements xform executed (target/run/<project>/...)
+  --source run: the statements xform executed (target/run/<project>/...),
+                as they are (temporary names and swaps included)
 Prints both times and the ratio: what xform adds over the database work.
 """
 
@@ -77,7 +78,10 @@ def main():
     statements = []
     for m in models:
         name = m.get("alias") or m["name"]
-        kind = "view" if m["config"].get("materialized") == "view" else "table"
+        mat = m["config"].get("materialized")
+        if mat == "ephemeral":
+            continue  # inlined into the models that use it
+        kind = "view" if mat == "view" else "table"
         if args.source == "run":
             path = os.path.join(proj, "target", "run", project_name, m["original_file_path"])
             with open(path) as f:
