@@ -57,7 +57,8 @@ struct xf_test_decl {
     const char *column;     /* NULL for a model-level test */
     struct xf_value kwargs; /* dict of arguments (values, to, field ...) */
     struct xf_value config; /* dict: severity, where, ... */
-    struct xf_loc loc;
+    const char *custom_name; /* `name:` given to the test in YAML, or NULL */
+    struct xf_loc loc;       /* the test's name in the YAML file */
 };
 
 struct xf_node {
