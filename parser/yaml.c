@@ -245,7 +245,7 @@ static int build(struct builder *b, const char *text, size_t len, size_t *err_of
             struct xf_ynode *n = xf_map_getc(&b->anchors, name);
             if (!n) {
                 *err_off = byte_off(b, ev.start_mark);
-                xf_buf_addf(msg, "unknown anchor '%s'", name);
+                xf_buf_addf(msg, "found undefined alias '%s'", name);
                 err = -1;
                 done = true;
                 break;
@@ -604,6 +604,17 @@ static struct xf_value resolve_plain(struct xf_arena *a, struct xf_str s)
             return xf_v_int(i);
         if (resolve_float(a, s, &f))
             return xf_v_float(f);
+        /* a decimal integer past 64 bits: the nearest float */
+        size_t k = s.p[0] == '-' || s.p[0] == '+';
+        if (s.len > k && s.p[k] != '0' && digits_to_end(s.p, k, s.len, 10)) {
+            char *tmp = xf_arena_strndup(a, s.p, s.len);
+            size_t n = 0;
+            for (size_t q = 0; q < s.len; q++)
+                if (tmp[q] != '_')
+                    tmp[n++] = tmp[q];
+            tmp[n] = 0;
+            return xf_v_float(strtod(tmp, NULL));
+        }
     }
     return xf_v_str(s);
 }
