@@ -27,7 +27,11 @@ struct xf_loader {
     struct xf_map folder_cache;   /* "<tree>\x1f<dir>" -> struct folder_conf */
     struct cfgtree *trees[6];     /* per resource type: the project config tree */
     struct xf_buf scratch;
+    const char *uid_prefix[6];    /* "model.<project>" ... */
 };
+
+/* x + sep + y in the arena (no printf: it is on the hot path). */
+char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const char *y);
 
 /* Reads a file into the arena as a source; adds it to p->files. NULL + error. */
 const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display,

@@ -8,6 +8,7 @@
  */
 #include "parser/project.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -141,6 +142,25 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
 }
 
 /* ---- small helpers ---- */
+
+char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const char *y)
+{
+    size_t xl = strlen(x), sl = strlen(sep), yl = strlen(y);
+    char *s = xf_arena_alloc(a, xl + sl + yl + 1);
+    memcpy(s, x, xl);
+    memcpy(s + xl, sep, sl);
+    memcpy(s + xl + sl, y, yl + 1);
+    return s;
+}
+
+/* xf_path_join() without printf for the common case. */
+static char *join_path(struct xf_arena *a, const char *dir, const char *name)
+{
+    size_t dl = strlen(dir);
+    if (name[0] == '/' || name[0] == '.' || !dl || dir[dl - 1] == '/' || !strcmp(dir, "."))
+        return xf_path_join(a, dir, name);
+    return xf_loader_cat(a, dir, "/", name);
+}
 
 static struct xf_loc node_loc(const struct xf_ynode *n)
 {
@@ -528,6 +548,74 @@ struct listing {
     long n;
 };
 
+typedef XF_VEC(char *) strvec;
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends "prefix/name" (or "name") to the arena. */
+static char *concat_path(struct xf_arena *a, const char *prefix, size_t plen, const char *name)
+{
+    size_t nlen = strlen(name);
+    char *s = xf_arena_alloc(a, plen + nlen + 2);
+    size_t k = 0;
+    if (plen) {
+        memcpy(s, prefix, plen);
+        s[plen] = '/';
+        k = plen + 1;
+    }
+    memcpy(s + k, name, nlen + 1);
+    return s;
+}
+
+/*
+ * Sorted recursive listing of regular files under dirfd, relative paths.
+ * Like xf_list_files(), but takes file types from readdir() and opens
+ * subdirectories relative to their parent, so a 10,000-file tree costs no
+ * stat() per file and no repeated path walks.
+ */
+static int walk_dir(struct xf_arena *a, int dirfd, const char *rel, size_t rlen, strvec *out)
+{
+    DIR *d = fdopendir(dirfd);
+    if (!d) {
+        close(dirfd);
+        return -errno;
+    }
+    XF_VEC(struct dent { char *name; unsigned char type; }) ents = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        struct dent de = {xf_arena_strdup(a, e->d_name), e->d_type};
+        xf_vec_push(&ents, de);
+    }
+    qsort(ents.v, ents.n, sizeof *ents.v, cmp_name);
+    int err = 0;
+    for (size_t i = 0; i < ents.n && !err; i++) {
+        unsigned char t = ents.v[i].type;
+        if (t == DT_UNKNOWN || t == DT_LNK) {
+            struct stat st;
+            if (fstatat(dirfd, ents.v[i].name, &st, 0) < 0)
+                continue;
+            t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (t == DT_REG) {
+            xf_vec_push(out, concat_path(a, rel, rlen, ents.v[i].name));
+        } else if (t == DT_DIR) {
+            int sub = openat(dirfd, ents.v[i].name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (sub < 0)
+                continue;
+            char *subrel = concat_path(a, rel, rlen, ents.v[i].name);
+            err = walk_dir(a, sub, subrel, strlen(subrel), out);
+        }
+    }
+    xf_vec_release(&ents);
+    closedir(d);
+    return err;
+}
+
 /* Files under root/dir, walked once per directory and shared by every kind. */
 static struct listing *list_dir(struct xf_loader *l, const char *dir)
 {
@@ -538,11 +626,21 @@ static struct listing *list_dir(struct xf_loader *l, const char *dir)
     struct listing *ls = XF_ANEW(l->a, struct listing);
     *slot = ls;
     const char *full = xf_path_join(l->a, l->p->root, dir);
-    ls->n = xf_list_files(l->a, full, NULL, &ls->files);
-    if (ls->n < 0) {
-        xf_error(l->diags, XF_NOLOC, "cannot list '%s': %s", full, strerror((int)-ls->n));
-        ls->n = 0;
+    int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            xf_error(l->diags, XF_NOLOC, "cannot list '%s': %s", full, strerror(errno));
+        return ls;
     }
+    strvec v = {0};
+    int err = walk_dir(l->a, fd, "", 0, &v);
+    if (err < 0)
+        xf_error(l->diags, XF_NOLOC, "cannot list '%s': %s", full, strerror(-err));
+    ls->files = XF_ANEWN(l->a, char *, v.n + 1);
+    if (v.n)
+        memcpy(ls->files, v.v, v.n * sizeof *v.v);
+    ls->n = (long)v.n;
+    xf_vec_release(&v);
     return ls;
 }
 
@@ -569,11 +667,6 @@ struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const cha
         xf_list_push(l->a, f.u.l, xf_v_strc(extra));
     xf_list_push(l->a, f.u.l, xf_v_strc(name));
     return f;
-}
-
-static const char *res_prefix(enum xf_resource t)
-{
-    return xf_resource_name(t);
 }
 
 static void add_node(struct xf_loader *l, struct xf_node *n)
@@ -629,7 +722,7 @@ static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, cons
     n->type = type;
     n->name = name;
     n->package = l->p->name;
-    n->unique_id = xf_arena_printf(l->a, "%s.%s.%s", res_prefix(type), l->p->name, name);
+    n->unique_id = xf_loader_cat(l->a, l->uid_prefix[type], ".", name);
     n->path = rel;
     n->original_file_path = display;
     n->src = src;
@@ -648,8 +741,8 @@ static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, cons
 static void path_parts(struct xf_loader *l, const char *respath, const char *rel,
                        const char **display, const char **full)
 {
-    *display = xf_path_join(l->a, respath, rel);
-    *full = xf_path_join(l->a, l->p->root, *display);
+    *display = join_path(l->a, respath, rel);
+    *full = join_path(l->a, l->p->root, *display);
 }
 
 /* Models, analyses and singular tests: one node per .sql file. */
@@ -1095,6 +1188,8 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
         goto done;
     if ((err = read_project(l, &profile_key)) < 0)
         goto done;
+    for (int t = 0; t < 6; t++)
+        l->uid_prefix[t] = xf_loader_cat(l->a, xf_resource_name((enum xf_resource)t), ".", p->name);
     if ((err = xf_loader_target(l, profile_key)) < 0)
         goto done;
 

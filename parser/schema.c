@@ -17,6 +17,7 @@ struct yfile {
     const struct xf_source *src;
     const char *display; /* models/schema.yml */
     const char *rel;     /* schema.yml, relative to its resource path */
+    const char *patch_path; /* shop://models/schema.yml */
 };
 
 static const char *const top_keys[] = {
@@ -362,7 +363,7 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
         return -1;
     }
     n->props_loc = name->loc;
-    n->patch_path = xf_arena_printf(l->a, "%s://%s", l->p->name, f->display);
+    n->patch_path = f->patch_path;
     check_keys(f, e, section, node_keys, N(node_keys));
     int err = 0;
     const struct xf_ynode *cfg = NULL;
@@ -609,7 +610,8 @@ static int macros_section(struct yfile *f, const struct xf_ynode *list)
 
 int xf_loader_schema_file(struct xf_loader *l, const char *res_path, const char *rel)
 {
-    struct yfile F = {l, NULL, xf_path_join(l->a, res_path, rel), rel}, *f = &F;
+    struct yfile F = {l, NULL, xf_path_join(l->a, res_path, rel), rel, NULL}, *f = &F;
+    f->patch_path = xf_loader_cat(l->a, l->p->name, "://", f->display);
     const char *full = xf_path_join(l->a, l->p->root, f->display);
     f->src = xf_loader_read(l, f->display, full, XF_NOLOC);
     if (!f->src)

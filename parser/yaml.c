@@ -35,6 +35,7 @@ struct builder {
     const char *text;
     size_t len;
     XF_VEC(size_t) lines; /* byte offset where each line starts */
+    bool ascii;           /* then marks are byte offsets already */
 };
 
 /*
@@ -46,6 +47,12 @@ static void index_lines(struct builder *b, const char *text, size_t len)
 {
     b->text = text;
     b->len = len;
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= (unsigned char)text[i];
+    b->ascii = any < 0x80;
+    if (b->ascii)
+        return;
     size_t start = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
     xf_vec_push(&b->lines, start);
     const char *p = text + start, *end = text + len;
@@ -57,6 +64,8 @@ static void index_lines(struct builder *b, const char *text, size_t len)
 
 static size_t byte_off(const struct builder *b, yaml_mark_t m)
 {
+    if (b->ascii)
+        return m.index < b->len ? m.index : b->len;
     if (m.line >= b->lines.n)
         return b->len;
     size_t off = b->lines.v[m.line];
