@@ -27,6 +27,7 @@ struct xf_loader {
     struct xf_map folder_cache;   /* "<tree>\x1f<dir>" -> struct folder_conf */
     struct cfgtree *trees[6];     /* per resource type: the project config tree */
     struct xf_buf scratch;
+    struct xf_arena ynodes;       /* a properties file's tree, dropped after it */
     const char *uid_prefix[6];    /* "model.<project>" ... */
 };
 

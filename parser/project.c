@@ -183,7 +183,7 @@ void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, cons
 int xf_loader_want_str(struct xf_loader *l, const struct xf_ynode *n, const char *what,
                        const char **out)
 {
-    if (!n || n->kind != XF_Y_SCALAR || (!n->quoted && xf_ynode_value(l->a, n).t == XF_V_NONE))
+    if (!n || n->kind != XF_Y_SCALAR || xf_ynode_is_null(n))
         return xf_error(l->diags, node_loc(n), "'%s' must be a string", what);
     *out = n->str.p;
     return 0;
@@ -1165,6 +1165,7 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     xf_map_init(&l->listings);
     xf_map_init(&l->folder_cache);
     xf_buf_init(&l->scratch, 256);
+    xf_arena_init(&l->ynodes);
 
     size_t errors_before = diags->nerrors;
     const char *root = opts && opts->project_dir && *opts->project_dir ? opts->project_dir : ".";
@@ -1225,6 +1226,7 @@ done:
     xf_map_release(&l->listings);
     xf_map_release(&l->folder_cache);
     xf_buf_release(&l->scratch);
+    xf_arena_release(&l->ynodes);
     return err;
 }
 

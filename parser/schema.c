@@ -69,7 +69,7 @@ static bool in_list(struct xf_str s, const char *const *list, size_t n)
 
 static bool is_null(struct xf_loader *l, const struct xf_ynode *n)
 {
-    return n->kind == XF_Y_SCALAR && !n->quoted && xf_ynode_value(l->a, n).t == XF_V_NONE;
+    return xf_ynode_is_null(n);
 }
 
 static void check_keys(struct yfile *f, const struct xf_ynode *map, const char *where,
@@ -608,6 +608,8 @@ static int macros_section(struct yfile *f, const struct xf_ynode *list)
     return err ? -1 : 0;
 }
 
+static int process(struct yfile *f, const struct xf_ynode *root);
+
 int xf_loader_schema_file(struct xf_loader *l, const char *res_path, const char *rel)
 {
     struct yfile F = {l, NULL, xf_path_join(l->a, res_path, rel), rel, NULL}, *f = &F;
@@ -616,9 +618,19 @@ int xf_loader_schema_file(struct xf_loader *l, const char *res_path, const char 
     f->src = xf_loader_read(l, f->display, full, XF_NOLOC);
     if (!f->src)
         return -1;
+    /* The tree is scratch: everything kept is copied out as values and
+     * strings into the project arena. */
     struct xf_ynode *root;
-    if (xf_yaml_parse(&root, l->a, f->src, l->diags) < 0)
-        return -1;
+    int err = xf_yaml_parse_in(&root, &l->ynodes, l->a, f->src, l->diags);
+    if (!err)
+        err = process(f, root);
+    xf_arena_release(&l->ynodes);
+    return err;
+}
+
+static int process(struct yfile *f, const struct xf_ynode *root)
+{
+    struct xf_loader *l = f->l;
     if (root->kind != XF_Y_MAP)
         return xf_error(l->diags, root->loc,
                         "a properties file must be a mapping ('version: 2', 'models:' ...)");

@@ -26,7 +26,8 @@ struct frame {
 };
 
 struct builder {
-    struct xf_arena *a;
+    struct xf_arena *a;  /* nodes */
+    struct xf_arena *sa; /* scalar text (NUL-terminated) */
     const struct xf_source *src;
     XF_VEC(struct xf_ynode *) stack; /* children of open containers */
     XF_VEC(struct frame) frames;
@@ -265,7 +266,8 @@ static int build(struct builder *b, const char *text, size_t len, size_t *err_of
         case YAML_SCALAR_EVENT: {
             struct xf_ynode *n = new_node(b, XF_Y_SCALAR, ev.start_mark);
             n->loc.len = byte_off(b, ev.end_mark) - n->loc.off;
-            n->str.p = xf_arena_strndup(b->a, (const char *)ev.data.scalar.value,
+            /* NUL-terminated copies: values made from scalars are C strings */
+            n->str.p = xf_arena_strndup(b->sa, (const char *)ev.data.scalar.value,
                                         ev.data.scalar.length);
             n->str.len = ev.data.scalar.length;
             const char *tag = (const char *)ev.data.scalar.tag;
@@ -316,6 +318,7 @@ static void builder_init(struct builder *b, struct xf_arena *a, const struct xf_
 {
     memset(b, 0, sizeof *b);
     b->a = a;
+    b->sa = a;
     b->src = src;
     xf_map_init(&b->anchors);
 }
@@ -345,13 +348,14 @@ static bool is_null_scalar(const struct xf_ynode *n)
            xf_str_eqc(n->str, "Null") || xf_str_eqc(n->str, "NULL");
 }
 
-int xf_yaml_parse(struct xf_ynode **out, struct xf_arena *a, const struct xf_source *src,
-                  struct xf_diags *diags)
+int xf_yaml_parse_in(struct xf_ynode **out, struct xf_arena *nodes, struct xf_arena *strings,
+                     const struct xf_source *src, struct xf_diags *diags)
 {
     struct builder b;
     struct xf_buf msg = XF_BUF_INIT;
     size_t off = 0;
-    builder_init(&b, a, src);
+    builder_init(&b, nodes, src);
+    b.sa = strings;
     index_lines(&b, src->text, src->len);
     int err = build(&b, src->text, src->len, &off, &msg);
     if (err < 0) {
@@ -364,6 +368,12 @@ int xf_yaml_parse(struct xf_ynode **out, struct xf_arena *a, const struct xf_sou
     xf_buf_release(&msg);
     builder_release(&b);
     return err;
+}
+
+int xf_yaml_parse(struct xf_ynode **out, struct xf_arena *a, const struct xf_source *src,
+                  struct xf_diags *diags)
+{
+    return xf_yaml_parse_in(out, a, a, src, diags);
 }
 
 int xf_yaml_parse_str(struct xf_ynode **out, struct xf_arena *a, const char *text, size_t len,
@@ -388,6 +398,11 @@ int xf_yaml_parse_str(struct xf_ynode **out, struct xf_arena *a, const char *tex
     xf_buf_release(&msg);
     builder_release(&b);
     return err;
+}
+
+bool xf_ynode_is_null(const struct xf_ynode *n)
+{
+    return !n || is_null_scalar(n);
 }
 
 struct xf_ynode *xf_ynode_get(const struct xf_ynode *map, const char *key)
@@ -599,6 +614,10 @@ static const char *const false_words[] = {"no",    "No",    "NO",  "false", "Fal
 /* Resolution of a plain scalar's text; strings are not copied. */
 static struct xf_value resolve_plain(struct xf_arena *a, struct xf_str s)
 {
+    /* Most scalars are names: only these first characters can start a
+     * null, a boolean or a number. */
+    if (s.len && !strchr("~nNyYtTfFoO0123456789-+.", s.p[0]))
+        return xf_v_str(s);
     if (str_in(s, null_words))
         return xf_v_none();
     if (str_in(s, true_words))
