@@ -27,8 +27,8 @@ struct xf_loader {
     struct xf_map folder_cache;   /* "<tree>\x1f<dir>" -> struct folder_conf */
     struct cfgtree *trees[6];     /* per resource type: the project config tree */
     struct xf_buf scratch;
-    struct xf_arena ynodes;       /* a properties file's tree, dropped after it */
     const char *uid_prefix[6];    /* "model.<project>" ... */
+    const char *uid_prefix_macro; /* "macro.<project>" */
 };
 
 /* x + sep + y in the arena (no printf: it is on the hot path). */
@@ -48,8 +48,16 @@ int xf_loader_render_tree(struct xf_loader *l, struct xf_ynode *n, bool project_
 /* Finds profiles.yml, picks the profile and target, fills p->target. */
 int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key);
 
-/* Reads one properties file (.yml) found under `res_path` as `rel`. */
-int xf_loader_schema_file(struct xf_loader *l, const char *res_path, const char *rel);
+/* Walks the resource paths, reads and parses every file, makes the nodes,
+ * macros and docs, applies the properties files, parses the seeds. */
+int xf_loader_discover(struct xf_loader *l);
+
+/* Applies one parsed properties file (`rel`: relative to its resource path). */
+int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
+                          const struct xf_ynode *root);
+
+/* xf_path_join() without printf for the common case. */
+char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name);
 
 /* Normalised config key: no '+', pre_hook -> pre-hook. */
 struct xf_str xf_loader_config_key(struct xf_str k);

@@ -154,7 +154,7 @@ char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const ch
 }
 
 /* xf_path_join() without printf for the common case. */
-static char *join_path(struct xf_arena *a, const char *dir, const char *name)
+char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name)
 {
     size_t dl = strlen(dir);
     if (name[0] == '/' || name[0] == '.' || !dl || dir[dl - 1] == '/' || !strcmp(dir, "."))
@@ -195,54 +195,6 @@ void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
     n->tags = t && t->t == XF_V_LIST ? *t : xf_v_list(l->a, 0);
     const struct xf_value *m = xf_node_config(n, "meta");
     n->meta = m && m->t == XF_V_DICT ? *m : xf_v_dict(l->a, 0);
-}
-
-static int read_all(int fd, char *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -errno;
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    return (int)(got == n ? 0 : -EIO);
-}
-
-const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display,
-                                       const char *full, struct xf_loc at)
-{
-    int fd = open(full, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int err = 0;
-    char *text = NULL;
-    if (fd < 0) {
-        err = -errno;
-    } else if (fstat(fd, &st) < 0) {
-        err = -errno;
-    } else {
-        size_t n = (size_t)st.st_size;
-        text = xf_arena_alloc(l->a, n + 1);
-        err = read_all(fd, text, n);
-        text[n] = 0;
-        if (!err) {
-            struct xf_source *src = XF_ANEW(l->a, struct xf_source);
-            src->path = display;
-            src->text = text;
-            src->len = n;
-            close(fd);
-            xf_avec_push(l->a, &l->p->files, src);
-            return src;
-        }
-    }
-    if (fd >= 0)
-        close(fd);
-    xf_error(l->diags, at, "cannot read '%s': %s", full, strerror(-err));
-    return NULL;
 }
 
 /* ---- project file ---- */
@@ -543,457 +495,6 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
 
 /* ---- discovery ---- */
 
-struct listing {
-    char **files;
-    long n;
-};
-
-typedef XF_VEC(char *) strvec;
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Appends "prefix/name" (or "name") to the arena. */
-static char *concat_path(struct xf_arena *a, const char *prefix, size_t plen, const char *name)
-{
-    size_t nlen = strlen(name);
-    char *s = xf_arena_alloc(a, plen + nlen + 2);
-    size_t k = 0;
-    if (plen) {
-        memcpy(s, prefix, plen);
-        s[plen] = '/';
-        k = plen + 1;
-    }
-    memcpy(s + k, name, nlen + 1);
-    return s;
-}
-
-/*
- * Sorted recursive listing of regular files under dirfd, relative paths.
- * Like xf_list_files(), but takes file types from readdir() and opens
- * subdirectories relative to their parent, so a 10,000-file tree costs no
- * stat() per file and no repeated path walks.
- */
-static int walk_dir(struct xf_arena *a, int dirfd, const char *rel, size_t rlen, strvec *out)
-{
-    DIR *d = fdopendir(dirfd);
-    if (!d) {
-        close(dirfd);
-        return -errno;
-    }
-    XF_VEC(struct dent { char *name; unsigned char type; }) ents = {0};
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        struct dent de = {xf_arena_strdup(a, e->d_name), e->d_type};
-        xf_vec_push(&ents, de);
-    }
-    qsort(ents.v, ents.n, sizeof *ents.v, cmp_name);
-    int err = 0;
-    for (size_t i = 0; i < ents.n && !err; i++) {
-        unsigned char t = ents.v[i].type;
-        if (t == DT_UNKNOWN || t == DT_LNK) {
-            struct stat st;
-            if (fstatat(dirfd, ents.v[i].name, &st, 0) < 0)
-                continue;
-            t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        }
-        if (t == DT_REG) {
-            xf_vec_push(out, concat_path(a, rel, rlen, ents.v[i].name));
-        } else if (t == DT_DIR) {
-            int sub = openat(dirfd, ents.v[i].name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (sub < 0)
-                continue;
-            char *subrel = concat_path(a, rel, rlen, ents.v[i].name);
-            err = walk_dir(a, sub, subrel, strlen(subrel), out);
-        }
-    }
-    xf_vec_release(&ents);
-    closedir(d);
-    return err;
-}
-
-/* Files under root/dir, walked once per directory and shared by every kind. */
-static struct listing *list_dir(struct xf_loader *l, const char *dir)
-{
-    bool found;
-    void **slot = xf_map_slot(&l->listings, xf_str_c(dir), &found);
-    if (found)
-        return *slot;
-    struct listing *ls = XF_ANEW(l->a, struct listing);
-    *slot = ls;
-    const char *full = xf_path_join(l->a, l->p->root, dir);
-    int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            xf_error(l->diags, XF_NOLOC, "cannot list '%s': %s", full, strerror(errno));
-        return ls;
-    }
-    strvec v = {0};
-    int err = walk_dir(l->a, fd, "", 0, &v);
-    if (err < 0)
-        xf_error(l->diags, XF_NOLOC, "cannot list '%s': %s", full, strerror(-err));
-    ls->files = XF_ANEWN(l->a, char *, v.n + 1);
-    if (v.n)
-        memcpy(ls->files, v.v, v.n * sizeof *v.v);
-    ls->n = (long)v.n;
-    xf_vec_release(&v);
-    return ls;
-}
-
-static bool has_ext(const char *name, const char *ext)
-{
-    size_t n = strlen(name), e = strlen(ext);
-    return n > e && strcmp(name + n - e, ext) == 0;
-}
-
-/* [project, (prefix,) folders of rel..., name] */
-struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const char *rel,
-                                const char *name, const char *extra)
-{
-    struct xf_value f = xf_v_list(l->a, 6);
-    xf_list_push(l->a, f.u.l, xf_v_strc(l->p->name));
-    if (prefix)
-        xf_list_push(l->a, f.u.l, xf_v_strc(prefix));
-    const char *s = rel;
-    for (const char *slash; (slash = strchr(s, '/')); s = slash + 1)
-        xf_list_push(l->a, f.u.l,
-                     xf_v_str((struct xf_str){xf_arena_strndup(l->a, s, (size_t)(slash - s)),
-                                              (size_t)(slash - s)}));
-    if (extra)
-        xf_list_push(l->a, f.u.l, xf_v_strc(extra));
-    xf_list_push(l->a, f.u.l, xf_v_strc(name));
-    return f;
-}
-
-static void add_node(struct xf_loader *l, struct xf_node *n)
-{
-    struct xf_project *p = l->p;
-    n->index = (uint32_t)p->nodes.n;
-    xf_avec_push(l->a, &p->nodes, n);
-    xf_map_put(&p->by_unique_id, xf_str_c(n->unique_id), n);
-}
-
-static bool node_enabled(const struct xf_node *n)
-{
-    return xf_node_config_bool(n, "enabled", true);
-}
-
-/* Names that ref() resolves must be unique among models, seeds and snapshots. */
-static int check_name(struct xf_loader *l, struct xf_node *n, struct xf_loc loc)
-{
-    bool refable = n->type == XF_RES_MODEL || n->type == XF_RES_SEED ||
-                   n->type == XF_RES_SNAPSHOT;
-    struct xf_map *m = refable ? &l->names[XF_RES_MODEL] : &l->names[n->type];
-    bool found;
-    void **slot = xf_map_slot(m, xf_str_c(n->name), &found);
-    if (!found) {
-        *slot = n;
-        return 0;
-    }
-    struct xf_node *o = *slot;
-    if (!node_enabled(o) || !node_enabled(n)) {
-        if (node_enabled(n))
-            *slot = n;
-        return 0;
-    }
-    struct xf_diag *g;
-    if (o->type == n->type)
-        g = xf_diag_add(l->diags, XF_SEV_ERROR, loc, "duplicate %s name '%s': '%s' and '%s'",
-                        xf_resource_name(n->type), n->name, o->original_file_path,
-                        n->original_file_path);
-    else
-        g = xf_diag_add(l->diags, XF_SEV_ERROR, loc,
-                        "%s '%s' has the same name as %s '%s' (%s)", xf_resource_name(n->type),
-                        n->name, xf_resource_name(o->type), o->name, o->original_file_path);
-    xf_diag_hint(g, "ref() finds resources by name: rename one of them");
-    return -1;
-}
-
-static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, const char *name,
-                                const char *rel, const char *display,
-                                const struct xf_source *src, const char *fqn_prefix,
-                                const char *fqn_extra)
-{
-    struct xf_node *n = XF_ANEW(l->a, struct xf_node);
-    n->type = type;
-    n->name = name;
-    n->package = l->p->name;
-    n->unique_id = xf_loader_cat(l->a, l->uid_prefix[type], ".", name);
-    n->path = rel;
-    n->original_file_path = display;
-    n->src = src;
-    n->fqn = xf_loader_fqn(l, fqn_prefix, rel, name, fqn_extra);
-    if (src)
-        xf_sha256_hex(n->checksum, src->text, src->len);
-    n->config = xf_loader_resolve_config(l, type, &n->fqn);
-    n->description = "";
-    n->meta = xf_v_dict(l->a, 0);
-    n->tags = xf_v_list(l->a, 0);
-    n->freshness = xf_v_none();
-    xf_loader_sync_node(l, n);
-    return n;
-}
-
-static void path_parts(struct xf_loader *l, const char *respath, const char *rel,
-                       const char **display, const char **full)
-{
-    *display = join_path(l->a, respath, rel);
-    *full = join_path(l->a, l->p->root, *display);
-}
-
-/* Models, analyses and singular tests: one node per .sql file. */
-static void discover_sql(struct xf_loader *l, const struct xf_value *paths, enum xf_resource type)
-{
-    for (size_t pi = 0; pi < paths->u.l->n; pi++) {
-        const char *rp = paths->u.l->items[pi].u.s.p;
-        struct listing *ls = list_dir(l, rp);
-        for (long i = 0; i < ls->n; i++) {
-            const char *rel = ls->files[i];
-            if (!has_ext(rel, ".sql"))
-                continue;
-            if (type == XF_RES_TEST && (!strncmp(rel, "generic/", 8)))
-                continue;
-            const char *display, *full;
-            path_parts(l, rp, rel, &display, &full);
-            const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
-            if (!src)
-                continue;
-            const struct xf_tmpl *t;
-            if (xf_tmpl_parse(&t, l->a, src, 0, src->len, l->diags) < 0)
-                continue;
-            struct xf_node *n =
-                new_node(l, type, xf_path_stem(l->a, rel), rel, display, src,
-                         type == XF_RES_ANALYSIS ? "analysis" : NULL, NULL);
-            n->tmpl = t;
-            if (check_name(l, n, (struct xf_loc){src, 0, 0}) < 0)
-                continue;
-            add_node(l, n);
-        }
-    }
-}
-
-static void discover_seeds(struct xf_loader *l)
-{
-    const struct xf_value *paths = &l->p->seed_paths;
-    for (size_t pi = 0; pi < paths->u.l->n; pi++) {
-        const char *rp = paths->u.l->items[pi].u.s.p;
-        struct listing *ls = list_dir(l, rp);
-        for (long i = 0; i < ls->n; i++) {
-            const char *rel = ls->files[i];
-            if (!has_ext(rel, ".csv"))
-                continue;
-            const char *display, *full;
-            path_parts(l, rp, rel, &display, &full);
-            const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
-            if (!src)
-                continue;
-            struct xf_node *n =
-                new_node(l, XF_RES_SEED, xf_path_stem(l->a, rel), rel, display, src, NULL, NULL);
-            n->csv_path = full;
-            if (check_name(l, n, (struct xf_loc){src, 0, 0}) < 0)
-                continue;
-            add_node(l, n);
-        }
-    }
-}
-
-/* Seeds are parsed after the properties files: `delimiter` may come from there. */
-static void parse_seeds(struct xf_loader *l)
-{
-    for (size_t i = 0; i < l->p->nodes.n; i++) {
-        struct xf_node *n = l->p->nodes.v[i];
-        if (n->type != XF_RES_SEED)
-            continue;
-        const char *d = xf_node_config_str(n, "delimiter", ",");
-        if (strlen(d) != 1) {
-            xf_error(l->diags, n->props_loc.src ? n->props_loc : (struct xf_loc){n->src, 0, 0},
-                     "the delimiter of seed '%s' must be one character, not '%s'", n->name, d);
-            continue;
-        }
-        struct xf_csv *csv = XF_ANEW(l->a, struct xf_csv);
-        if (xf_csv_parse(csv, l->a, n->src, d[0], l->diags) == 0)
-            n->csv = csv;
-    }
-}
-
-static void discover_snapshots(struct xf_loader *l)
-{
-    const struct xf_value *paths = &l->p->snapshot_paths;
-    for (size_t pi = 0; pi < paths->u.l->n; pi++) {
-        const char *rp = paths->u.l->items[pi].u.s.p;
-        struct listing *ls = list_dir(l, rp);
-        for (long i = 0; i < ls->n; i++) {
-            const char *rel = ls->files[i];
-            if (!has_ext(rel, ".sql"))
-                continue;
-            const char *display, *full;
-            path_parts(l, rp, rel, &display, &full);
-            const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
-            if (!src)
-                continue;
-            const struct xf_tmpl *t;
-            if (xf_tmpl_parse(&t, l->a, src, 0, src->len, l->diags) < 0)
-                continue;
-            const struct xf_block *blocks;
-            size_t nb = xf_tmpl_blocks(t, &blocks), found = 0;
-            const char *stem = xf_path_stem(l->a, rel);
-            for (size_t b = 0; b < nb; b++) {
-                if (blocks[b].kind != XF_BLOCK_SNAPSHOT)
-                    continue;
-                found++;
-                const char *name = xf_arena_strdups(l->a, blocks[b].name);
-                struct xf_node *n =
-                    new_node(l, XF_RES_SNAPSHOT, name, rel, display, src, NULL, stem);
-                n->tmpl = blocks[b].tmpl;
-                if (check_name(l, n, blocks[b].loc) < 0)
-                    continue;
-                add_node(l, n);
-            }
-            if (!found) {
-                struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_WARNING,
-                                                (struct xf_loc){src, 0, 0},
-                                                "'%s' has no snapshot block", display);
-                xf_diag_hint(g, "wrap the query in {%% snapshot name %%} ... {%% endsnapshot %%}");
-            }
-        }
-    }
-}
-
-static void dup_block_error(struct xf_loader *l, const char *what, const struct xf_block *b,
-                            struct xf_loc first)
-{
-    unsigned line, col;
-    xf_loc_linecol(first.src, first.off, &line, &col);
-    struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, b->loc, "duplicate %s '" XF_STR_FMT "'",
-                                    what, XF_STR_ARG(b->name));
-    xf_diag_hint(g, "'" XF_STR_FMT "' is also defined at %s:%u:%u", XF_STR_ARG(b->name),
-                 first.src->path, line, col);
-}
-
-static void collect_macros(struct xf_loader *l, const char *rp, const char *sub)
-{
-    struct listing *ls = list_dir(l, rp);
-    size_t sublen = sub ? strlen(sub) : 0;
-    for (long i = 0; i < ls->n; i++) {
-        const char *rel = ls->files[i];
-        if (!has_ext(rel, ".sql") || (sub && strncmp(rel, sub, sublen) != 0))
-            continue;
-        const char *display, *full;
-        path_parts(l, rp, rel, &display, &full);
-        const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
-        if (!src)
-            continue;
-        const struct xf_tmpl *t;
-        if (xf_tmpl_parse(&t, l->a, src, 0, src->len, l->diags) < 0)
-            continue;
-        const struct xf_block *blocks;
-        size_t nb = xf_tmpl_blocks(t, &blocks);
-        for (size_t b = 0; b < nb; b++) {
-            const struct xf_block *bl = &blocks[b];
-            const char *name;
-            if (bl->kind == XF_BLOCK_MACRO)
-                name = xf_arena_strdups(l->a, bl->name);
-            else if (bl->kind == XF_BLOCK_TEST)
-                name = xf_arena_printf(l->a, "test_" XF_STR_FMT, XF_STR_ARG(bl->name));
-            else if (bl->kind == XF_BLOCK_MATERIALIZATION)
-                name = xf_arena_printf(l->a, "materialization_" XF_STR_FMT, XF_STR_ARG(bl->name));
-            else
-                continue;
-            bool found;
-            void **slot = xf_map_slot(&l->macro_names, xf_str_c(name), &found);
-            if (found) {
-                const struct xf_macro_def *o = *slot;
-                dup_block_error(l, "macro", bl, o->block->loc);
-                continue;
-            }
-            struct xf_macro_def *m = XF_ANEW(l->a, struct xf_macro_def);
-            m->name = name;
-            m->unique_id = xf_arena_printf(l->a, "macro.%s.%s", l->p->name, name);
-            m->package = l->p->name;
-            m->path = rel;
-            m->original_file_path = display;
-            m->block = bl;
-            m->src = src;
-            m->description = "";
-            *slot = m;
-            xf_avec_push(l->a, &l->p->macros, m);
-        }
-    }
-}
-
-static void discover_docs(struct xf_loader *l)
-{
-    const struct xf_value *paths = &l->p->docs_paths;
-    for (size_t pi = 0; pi < paths->u.l->n; pi++) {
-        const char *rp = paths->u.l->items[pi].u.s.p;
-        struct listing *ls = list_dir(l, rp);
-        for (long i = 0; i < ls->n; i++) {
-            const char *rel = ls->files[i];
-            if (!has_ext(rel, ".md"))
-                continue;
-            const char *display, *full;
-            path_parts(l, rp, rel, &display, &full);
-            const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
-            if (!src)
-                continue;
-            const struct xf_tmpl *t;
-            if (xf_tmpl_parse(&t, l->a, src, 0, src->len, l->diags) < 0)
-                continue;
-            const struct xf_block *blocks;
-            size_t nb = xf_tmpl_blocks(t, &blocks);
-            for (size_t b = 0; b < nb; b++) {
-                const struct xf_block *bl = &blocks[b];
-                if (bl->kind != XF_BLOCK_DOCS)
-                    continue;
-                bool found;
-                void **slot = xf_map_slot(&l->doc_names, bl->name, &found);
-                if (found) {
-                    const struct xf_doc_def *o = *slot;
-                    dup_block_error(l, "docs block", bl, o->loc);
-                    continue;
-                }
-                struct xf_doc_def *d = XF_ANEW(l->a, struct xf_doc_def);
-                d->name = xf_arena_strdups(l->a, bl->name);
-                d->unique_id = xf_arena_printf(l->a, "doc.%s.%s", l->p->name, d->name);
-                d->package = l->p->name;
-                d->path = rel;
-                d->original_file_path = display;
-                d->text = bl->body;
-                d->loc = bl->loc;
-                *slot = d;
-                xf_avec_push(l->a, &l->p->docs, d);
-            }
-        }
-    }
-}
-
-static void discover_schema(struct xf_loader *l)
-{
-    const struct xf_value *lists[] = {&l->p->model_paths,    &l->p->seed_paths,
-                                      &l->p->snapshot_paths, &l->p->analysis_paths,
-                                      &l->p->test_paths,     &l->p->macro_paths};
-    struct xf_map seen;
-    xf_map_init(&seen);
-    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
-        for (size_t pi = 0; pi < lists[k]->u.l->n; pi++) {
-            const char *rp = lists[k]->u.l->items[pi].u.s.p;
-            if (xf_map_put(&seen, xf_str_c(rp), (void *)rp))
-                continue; /* the same folder under two kinds */
-            struct listing *ls = list_dir(l, rp);
-            for (long i = 0; i < ls->n; i++) {
-                const char *rel = ls->files[i];
-                if (has_ext(rel, ".yml") || has_ext(rel, ".yaml"))
-                    xf_loader_schema_file(l, rp, rel);
-            }
-        }
-    }
-    xf_map_release(&seen);
-}
-
 /* ---- the project file ---- */
 
 static int find_project_file(struct xf_loader *l, const char **display, const char **full)
@@ -1165,7 +666,6 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     xf_map_init(&l->listings);
     xf_map_init(&l->folder_cache);
     xf_buf_init(&l->scratch, 256);
-    xf_arena_init(&l->ynodes);
 
     size_t errors_before = diags->nerrors;
     const char *root = opts && opts->project_dir && *opts->project_dir ? opts->project_dir : ".";
@@ -1191,22 +691,11 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
         goto done;
     for (int t = 0; t < 6; t++)
         l->uid_prefix[t] = xf_loader_cat(l->a, xf_resource_name((enum xf_resource)t), ".", p->name);
+    l->uid_prefix_macro = xf_loader_cat(l->a, "macro", ".", p->name);
     if ((err = xf_loader_target(l, profile_key)) < 0)
         goto done;
 
-    const struct xf_value *tp = &p->test_paths;
-    for (size_t i = 0; i < p->macro_paths.u.l->n; i++)
-        collect_macros(l, p->macro_paths.u.l->items[i].u.s.p, NULL);
-    for (size_t i = 0; i < tp->u.l->n; i++)
-        collect_macros(l, tp->u.l->items[i].u.s.p, "generic/");
-    discover_sql(l, &p->model_paths, XF_RES_MODEL);
-    discover_seeds(l);
-    discover_snapshots(l);
-    discover_sql(l, &p->analysis_paths, XF_RES_ANALYSIS);
-    discover_sql(l, tp, XF_RES_TEST);
-    discover_docs(l);
-    discover_schema(l);
-    parse_seeds(l);
+    xf_loader_discover(l);
     for (size_t i = 0; i < p->nodes.n; i++)
         xf_loader_sync_node(l, p->nodes.v[i]);
     for (size_t i = 0; i < p->sources.n; i++)
@@ -1226,7 +715,6 @@ done:
     xf_map_release(&l->listings);
     xf_map_release(&l->folder_cache);
     xf_buf_release(&l->scratch);
-    xf_arena_release(&l->ynodes);
     return err;
 }
 
@@ -1235,6 +723,9 @@ void xf_project_free(struct xf_project *p)
     if (!p)
         return;
     xf_map_release(&p->by_unique_id);
+    for (size_t i = 0; i < p->nworker_arenas; i++)
+        xf_arena_release(&p->worker_arenas[i]);
+    free(p->worker_arenas);
     xf_arena_release(&p->arena);
     free(p);
 }

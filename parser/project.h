@@ -159,6 +159,10 @@ struct xf_project {
     struct xf_map by_unique_id;  /* unique_id -> node (nodes and sources) */
 
     struct xf_target target;
+
+    /* Arenas of the loader's worker threads (file text, templates). */
+    struct xf_arena *worker_arenas;
+    size_t nworker_arenas;
 };
 
 /* What the command line passes to the loader. */

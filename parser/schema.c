@@ -608,26 +608,6 @@ static int macros_section(struct yfile *f, const struct xf_ynode *list)
     return err ? -1 : 0;
 }
 
-static int process(struct yfile *f, const struct xf_ynode *root);
-
-int xf_loader_schema_file(struct xf_loader *l, const char *res_path, const char *rel)
-{
-    struct yfile F = {l, NULL, xf_path_join(l->a, res_path, rel), rel, NULL}, *f = &F;
-    f->patch_path = xf_loader_cat(l->a, l->p->name, "://", f->display);
-    const char *full = xf_path_join(l->a, l->p->root, f->display);
-    f->src = xf_loader_read(l, f->display, full, XF_NOLOC);
-    if (!f->src)
-        return -1;
-    /* The tree is scratch: everything kept is copied out as values and
-     * strings into the project arena. */
-    struct xf_ynode *root;
-    int err = xf_yaml_parse_in(&root, &l->ynodes, l->a, f->src, l->diags);
-    if (!err)
-        err = process(f, root);
-    xf_arena_release(&l->ynodes);
-    return err;
-}
-
 static int process(struct yfile *f, const struct xf_ynode *root)
 {
     struct xf_loader *l = f->l;
@@ -667,4 +647,12 @@ static int process(struct yfile *f, const struct xf_ynode *root)
             xf_loader_unknown_key(l, k, f->display, top_keys, N(top_keys));
     }
     return err ? -1 : 0;
+}
+
+int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
+                          const struct xf_ynode *root)
+{
+    struct yfile F = {l, src, src->path, rel, NULL}, *f = &F;
+    f->patch_path = xf_loader_cat(l->a, l->p->name, "://", f->display);
+    return process(f, root);
 }
