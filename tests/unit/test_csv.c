@@ -15,6 +15,15 @@
 
 #include <cmocka.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "parser/csv.h"
 
 struct fx {
@@ -199,7 +208,8 @@ static void test_speed(void **state)
     assert_int_equal(c.types[3], XF_COL_DATE);
     assert_int_equal(c.types[4], XF_COL_BOOLEAN);
     print_message("100k rows (%zu bytes) in %.1f ms\n", t.len, ms);
-    assert_true(ms < 1000); /* ~20 ms here; generous for valgrind */
+    if (!RUNNING_ON_VALGRIND)
+        assert_true(ms < 1000); /* ~20 ms here: a guard against quadratic behaviour */
     xf_buf_release(&t);
 }
 

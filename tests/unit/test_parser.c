@@ -16,6 +16,15 @@
 
 #include <cmocka.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "parser/project.h"
 #include "util/hash.h"
 #include "util/path.h"
@@ -930,14 +939,19 @@ static void test_profiles_lookup(void **state)
     assert_string_equal(diags(f), want);
 }
 
-/* 10,000 models and 1,000 properties files load well under 0.2 s. */
+/*
+ * 10,000 models and 1,000 properties files load well under 0.2 s on an
+ * idle machine (optimised build); the bound here only guards against a
+ * gross regression on a busy one. Under valgrind: a tenth, untimed.
+ */
 static void test_speed(void **state)
 {
     struct fx *f = *state;
+    int nmodels = RUNNING_ON_VALGRIND ? 1000 : 10000;
     put(f, "xform_project.yml",
         MINIMAL "models:\n  shop:\n    +materialized: table\n    d3:\n      +tags: x\n");
     char path[128], text[4096];
-    for (int i = 0; i < 10000; i++) {
+    for (int i = 0; i < nmodels; i++) {
         snprintf(path, sizeof path, "models/d%d/m%d.sql", i % 20, i);
         snprintf(text, sizeof text,
                  "{{ config(materialized='view') }}\nselect id, amount from {{ ref('m%d') }}\n"
@@ -945,7 +959,7 @@ static void test_speed(void **state)
                  i ? i - 1 : 0, i);
         put(f, path, text);
     }
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < nmodels / 10; i++) {
         snprintf(path, sizeof path, "models/d%d/s%d.yml", i % 20, i);
         int n = snprintf(text, sizeof text, "version: 2\nmodels:\n");
         for (int j = 0; j < 10; j++)
@@ -960,12 +974,13 @@ static void test_speed(void **state)
     assert_int_equal(load(f), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    assert_int_equal(f->p->nodes.n, 10000);
-    assert_int_equal(node(f, "model.shop.m9999")->tests.n, 2);
+    assert_int_equal(f->p->nodes.n, (size_t)nmodels);
+    assert_int_equal(node(f, "model.shop.m999")->tests.n, 2);
     assert_string_equal(repr(f, &node(f, "model.shop.m3")->tags), "['x']");
-    print_message("10,000 models + 1,000 yml loaded in %.1f ms\n", ms);
-    if (!getenv("XF_SLOW_TESTS")) /* valgrind runs set it */
-        assert_true(ms < 2000);
+    assert_string_equal(node(f, "model.shop.m999")->description, "model 9");
+    print_message("%d models + %d yml loaded in %.1f ms\n", nmodels, nmodels / 10, ms);
+    if (!RUNNING_ON_VALGRIND)
+        assert_true(ms < 3000);
 }
 
 int main(void)
