@@ -118,8 +118,7 @@ static bool is_int(const char *p, size_t n)
         return false;
     if (n - i == 19) {
         /* 9223372036854775807 is the largest; compare as text */
-        return memcmp(p + i, p[0] == '-' ? "9223372036854775808" : "9223372036854775807", 19) <=
-               0;
+        return memcmp(p + i, p[0] == '-' ? "9223372036854775808" : "9223372036854775807", 19) <= 0;
     }
     return true;
 }
@@ -264,8 +263,7 @@ static int field(struct scan *s, struct xf_str *out, size_t *bad)
             s->pos = i + 1;
             return 0;
         }
-        if (t[i] == '\n' || (t[i] == '\r' && i + 1 < n && t[i + 1] == '\n') ||
-            t[i] == '\r') {
+        if (t[i] == '\n' || (t[i] == '\r' && i + 1 < n && t[i + 1] == '\n') || t[i] == '\r') {
             s->pos = i + (t[i] == '\r' && i + 1 < n && t[i + 1] == '\n' ? 2 : 1);
             return 1;
         }
@@ -327,15 +325,14 @@ int xf_csv_parse(struct xf_csv *out, struct xf_arena *a, const struct xf_source 
     for (size_t i = 0; i < hdr.n; i++) {
         struct xf_str h = xf_str_trim(hdr.v[i]);
         if (!h.p || !h.len)
-            return xf_error(diags, at(src, hdr_off.v[i], 0),
-                            "column %zu of the header has no name", i + 1);
+            return xf_error(diags, at(src, hdr_off.v[i], 0), "column %zu of the header has no name",
+                            i + 1);
         hdr.v[i] = h;
         for (size_t j = 0; j < i; j++) {
             if (xf_str_eq(hdr.v[j], h)) {
-                struct xf_diag *g = xf_diag_add(diags, XF_SEV_ERROR,
-                                                at(src, hdr_off.v[i], h.len),
-                                                "duplicate column '" XF_STR_FMT "' in the header",
-                                                XF_STR_ARG(h));
+                struct xf_diag *g =
+                    xf_diag_add(diags, XF_SEV_ERROR, at(src, hdr_off.v[i], h.len),
+                                "duplicate column '" XF_STR_FMT "' in the header", XF_STR_ARG(h));
                 xf_diag_hint(g, "column %zu has the same name; rename one of them", j + 1);
                 return -1;
             }
@@ -345,8 +342,7 @@ int xf_csv_parse(struct xf_csv *out, struct xf_arena *a, const struct xf_source 
 
     /* Upper bound of the rows: the remaining line breaks, plus one. */
     size_t maxrows = 1;
-    for (const char *p = s.t + s.pos, *e = s.t + s.len; (p = memchr(p, '\n', (size_t)(e - p)));
-         p++)
+    for (const char *p = s.t + s.pos, *e = s.t + s.len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
         maxrows++;
     struct xf_str *cells = xf_arena_alloc(a, maxrows * ncols * sizeof *cells);
     size_t *row_off = xf_arena_alloc(a, maxrows * sizeof *row_off);
@@ -365,8 +361,8 @@ int xf_csv_parse(struct xf_csv *out, struct xf_arena *a, const struct xf_source 
         if (nrows == maxrows) { /* only with bare-CR line ends */
             cells = xf_arena_grow(a, cells, maxrows * ncols * sizeof *cells,
                                   2 * maxrows * ncols * sizeof *cells);
-            row_off = xf_arena_grow(a, row_off, maxrows * sizeof *row_off,
-                                    2 * maxrows * sizeof *row_off);
+            row_off =
+                xf_arena_grow(a, row_off, maxrows * sizeof *row_off, 2 * maxrows * sizeof *row_off);
             maxrows *= 2;
         }
         size_t row_start = s.pos, c = 0;
@@ -387,8 +383,7 @@ int xf_csv_parse(struct xf_csv *out, struct xf_arena *a, const struct xf_source 
             if (c > ncols)
                 xf_diag_hint(g, "quote values that contain '%c'", s.delim);
             else
-                xf_diag_hint(g, "leave a field empty (nothing between two '%c') for NULL",
-                             s.delim);
+                xf_diag_hint(g, "leave a field empty (nothing between two '%c') for NULL", s.delim);
             return -1;
         }
         row_off[nrows] = row_start;

@@ -156,7 +156,7 @@ struct job {
 };
 
 struct worker {
-    struct xf_arena *keep;  /* source text, templates, YAML strings: owned by the project */
+    struct xf_arena *keep;   /* source text, templates, YAML strings: owned by the project */
     struct xf_arena scratch; /* YAML nodes: dropped once the properties are applied */
 };
 
@@ -203,8 +203,8 @@ static int read_into(struct xf_arena *a, const char *full, const char **text, si
     return err;
 }
 
-const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display,
-                                       const char *full, struct xf_loc at)
+const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display, const char *full,
+                                       struct xf_loc at)
 {
     const char *text;
     size_t len;
@@ -338,8 +338,7 @@ static bool node_enabled(const struct xf_node *n)
 /* Names that ref() resolves must be unique among models, seeds and snapshots. */
 static int check_name(struct xf_loader *l, struct xf_node *n, struct xf_loc loc)
 {
-    bool refable =
-        n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT;
+    bool refable = n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT;
     struct xf_map *m = refable ? &l->names[XF_RES_MODEL] : &l->names[n->type];
     bool found;
     void **slot = xf_map_slot(m, xf_str_c(n->name), &found);
@@ -367,8 +366,7 @@ static int check_name(struct xf_loader *l, struct xf_node *n, struct xf_loc loc)
 }
 
 static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, const char *name,
-                                const struct job *j, const char *fqn_prefix,
-                                const char *fqn_extra)
+                                const struct job *j, const char *fqn_prefix, const char *fqn_extra)
 {
     struct xf_node *n = XF_ANEW(l->a, struct xf_node);
     n->type = type;
@@ -443,8 +441,8 @@ static void dup_block_error(struct xf_loader *l, const char *what, const struct 
 {
     unsigned line, col;
     xf_loc_linecol(first.src, first.off, &line, &col);
-    struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, b->loc,
-                                    "duplicate %s '" XF_STR_FMT "'", what, XF_STR_ARG(b->name));
+    struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, b->loc, "duplicate %s '" XF_STR_FMT "'",
+                                    what, XF_STR_ARG(b->name));
     xf_diag_hint(g, "'" XF_STR_FMT "' is also defined at %s:%u:%u", XF_STR_ARG(b->name),
                  first.src->path, line, col);
 }
@@ -565,7 +563,7 @@ static void add_jobs(struct xf_loader *l, jobvec *jobs, const struct xf_value *p
 static void add_yaml_jobs(struct xf_loader *l, jobvec *jobs)
 {
     struct xf_project *p = l->p;
-    const struct xf_value *lists[] = {&p->model_paths, &p->seed_paths, &p->snapshot_paths,
+    const struct xf_value *lists[] = {&p->model_paths,    &p->seed_paths, &p->snapshot_paths,
                                       &p->analysis_paths, &p->test_paths, &p->macro_paths};
     struct xf_map seen;
     xf_map_init(&seen);

@@ -17,15 +17,15 @@ struct xf_loader {
     struct xf_arena *a; /* &p->arena */
     const struct xf_load_opts *opts;
     struct xf_diags *diags;
-    struct xf_value cli_vars;     /* dict from --vars (may be empty) */
-    struct xf_value globals;      /* dict: env_var, var for YAML rendering */
-    struct xf_map names[6];       /* per resource: name -> node (refable + analyses) */
-    struct xf_map macro_names;    /* name -> xf_macro_def */
-    struct xf_map doc_names;      /* name -> xf_doc_def */
-    struct xf_map source_names;   /* "source.table" -> node */
-    struct xf_map listings;       /* directory -> struct listing */
-    struct xf_map folder_cache;   /* "<tree>\x1f<dir>" -> struct folder_conf */
-    struct cfgtree *trees[6];     /* per resource type: the project config tree */
+    struct xf_value cli_vars;   /* dict from --vars (may be empty) */
+    struct xf_value globals;    /* dict: env_var, var for YAML rendering */
+    struct xf_map names[6];     /* per resource: name -> node (refable + analyses) */
+    struct xf_map macro_names;  /* name -> xf_macro_def */
+    struct xf_map doc_names;    /* name -> xf_doc_def */
+    struct xf_map source_names; /* "source.table" -> node */
+    struct xf_map listings;     /* directory -> struct listing */
+    struct xf_map folder_cache; /* "<tree>\x1f<dir>" -> struct folder_conf */
+    struct cfgtree *trees[6];   /* per resource type: the project config tree */
     struct xf_buf scratch;
     const char *uid_prefix[6];    /* "model.<project>" ... */
     const char *uid_prefix_macro; /* "macro.<project>" */
@@ -35,8 +35,8 @@ struct xf_loader {
 char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const char *y);
 
 /* Reads a file into the arena as a source; adds it to p->files. NULL + error. */
-const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display,
-                                       const char *full, struct xf_loc at);
+const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display, const char *full,
+                                       struct xf_loc at);
 
 /*
  * Renders, in place, every string scalar of the tree that contains "{{"

@@ -13,8 +13,8 @@
 
 /* ---- env_var() and var() ---- */
 
-static int arg_name(struct xf_render *r, const struct xf_args *args, const char *fn,
-                    const char *kw, const char **out)
+static int arg_name(struct xf_render *r, const struct xf_args *args, const char *fn, const char *kw,
+                    const char **out)
 {
     const struct xf_value *v = xf_arg(args, 0, kw);
     if (!v || v->t != XF_V_STR)
@@ -162,8 +162,8 @@ static bool raw_key(const struct xf_ynode *k, int depth)
     if (k->kind != XF_Y_SCALAR)
         return false;
     struct xf_str s = k->str;
-    if (depth == 0 && (xf_str_eqc(s, "vars") || xf_str_eqc(s, "on-run-start") ||
-                       xf_str_eqc(s, "on-run-end")))
+    if (depth == 0 &&
+        (xf_str_eqc(s, "vars") || xf_str_eqc(s, "on-run-start") || xf_str_eqc(s, "on-run-end")))
         return true;
     s = xf_loader_config_key(s);
     return xf_str_eqc(s, "pre-hook") || xf_str_eqc(s, "post-hook");
@@ -228,8 +228,7 @@ static int find_profiles(struct xf_loader *l, const char **full, const char **di
         const char *f = xf_path_join(l->a, given, "profiles.yml");
         if (!xf_is_file(f)) {
             struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
-                                            "no profiles.yml in '%s' (from --profiles-dir)",
-                                            given);
+                                            "no profiles.yml in '%s' (from --profiles-dir)", given);
             xf_diag_hint(g, "create it there, or leave out --profiles-dir to use the embedded "
                             "SQLite default");
             return -1;
@@ -315,9 +314,9 @@ static int fill_target(struct xf_loader *l, const char *profile, const char *tna
     t->settings = xf_ynode_value(l->a, out_node);
     const struct xf_ynode *ty = xf_ynode_get(out_node, "type");
     if (!ty) {
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, out_node->loc,
-                                        "target '%s' of profile '%s' has no 'type'", tname,
-                                        profile);
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, out_node->loc,
+                        "target '%s' of profile '%s' has no 'type'", tname, profile);
         xf_diag_hint(g, "add 'type: sqlite' or 'type: postgres'");
         return -1;
     }
@@ -326,15 +325,16 @@ static int fill_target(struct xf_loader *l, const char *profile, const char *tna
     if (strcmp(t->type, "sqlite") && strcmp(t->type, "postgres")) {
         const char *s = xf_str_suggest(ty->str, adapter_types, 2);
         struct xf_diag *g =
-            xf_diag_add(l->diags, XF_SEV_ERROR, ty->loc, "unknown adapter type '%s'%s%s%s",
-                        t->type, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            xf_diag_add(l->diags, XF_SEV_ERROR, ty->loc, "unknown adapter type '%s'%s%s%s", t->type,
+                        s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         xf_diag_hint(g, "xform supports the adapter types 'sqlite' and 'postgres'");
         return -1;
     }
     bool sqlite = !strcmp(t->type, "sqlite");
     const struct xf_ynode *n;
     t->schema = sqlite ? "main" : "public";
-    if ((n = xf_ynode_get(out_node, "schema")) && xf_loader_want_str(l, n, "schema", &t->schema) < 0)
+    if ((n = xf_ynode_get(out_node, "schema")) &&
+        xf_loader_want_str(l, n, "schema", &t->schema) < 0)
         return -1;
     t->database = NULL;
     if (sqlite) {
@@ -394,10 +394,10 @@ int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key)
         size_t nk;
         const char **names = key_names(l, root, &nk);
         const char *s = xf_str_suggest(xf_str_c(pname), names, nk);
-        struct xf_diag *g = xf_diag_add(
-            l->diags, XF_SEV_ERROR, profile_key ? profile_key->loc : XF_NOLOC,
-            "profile '%s' is not in %s%s%s%s", pname, display, s ? " (did you mean '" : "",
-            s ? s : "", s ? "'?)" : "");
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, profile_key ? profile_key->loc : XF_NOLOC,
+                        "profile '%s' is not in %s%s%s%s", pname, display,
+                        s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         struct xf_buf b = XF_BUF_INIT;
         list_keys(&b, root, true);
         if (nk)
@@ -409,8 +409,8 @@ int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key)
     }
     pname = xf_arena_strdup(l->a, pname);
     if (prof->kind != XF_Y_MAP)
-        return xf_error(l->diags, prof->loc, "profile '%s' must be a mapping with 'target' and 'outputs'",
-                        pname);
+        return xf_error(l->diags, prof->loc,
+                        "profile '%s' must be a mapping with 'target' and 'outputs'", pname);
     struct xf_ynode *outputs = xf_ynode_get(prof, "outputs");
     if (!outputs || outputs->kind != XF_Y_MAP || outputs->n == 0) {
         struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, outputs ? outputs->loc : prof->loc,
@@ -440,10 +440,10 @@ int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key)
         const char *s = xf_str_suggest(xf_str_c(tname), names, nk);
         struct xf_buf b = XF_BUF_INIT;
         list_keys(&b, outputs, false);
-        struct xf_diag *g = xf_diag_add(
-            l->diags, XF_SEV_ERROR, tkey ? tkey->loc : outputs->loc,
-            "target '%s' is not defined in profile '%s'%s%s%s", tname, pname,
-            s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, tkey ? tkey->loc : outputs->loc,
+                        "target '%s' is not defined in profile '%s'%s%s%s", tname, pname,
+                        s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         xf_diag_hint(g, "targets of '%s': %s", pname, b.ptr);
         xf_buf_release(&b);
         return -1;

@@ -24,16 +24,61 @@
 /* ---- config keys and merging ---- */
 
 const char *const xf_loader_config_keys[] = {
-    "materialized", "tags", "schema", "alias", "database", "enabled", "full_refresh",
-    "unique_key", "incremental_strategy", "on_schema_change", "pre-hook", "post-hook",
-    "persist_docs", "quote_columns", "column_types", "delimiter", "meta", "docs", "grants",
-    "contract", "severity", "store_failures", "store_failures_as", "where", "limit", "warn_if",
-    "error_if", "fail_calc", "quoting", "sql_header", "strategy", "updated_at", "check_cols",
-    "target_schema", "target_database", "invalidate_hard_deletes", "hard_deletes",
-    "snapshot_meta_column_names", "dbt_valid_to_current", "access", "group",
-    "incremental_predicates", "merge_update_columns", "merge_exclude_columns", "indexes",
-    "unlogged", "on_configuration_change", "event_time", "batch_size", "lookback", "begin",
-    "concurrent_batches", "packages", "transient", "copy_grants",
+    "materialized",
+    "tags",
+    "schema",
+    "alias",
+    "database",
+    "enabled",
+    "full_refresh",
+    "unique_key",
+    "incremental_strategy",
+    "on_schema_change",
+    "pre-hook",
+    "post-hook",
+    "persist_docs",
+    "quote_columns",
+    "column_types",
+    "delimiter",
+    "meta",
+    "docs",
+    "grants",
+    "contract",
+    "severity",
+    "store_failures",
+    "store_failures_as",
+    "where",
+    "limit",
+    "warn_if",
+    "error_if",
+    "fail_calc",
+    "quoting",
+    "sql_header",
+    "strategy",
+    "updated_at",
+    "check_cols",
+    "target_schema",
+    "target_database",
+    "invalidate_hard_deletes",
+    "hard_deletes",
+    "snapshot_meta_column_names",
+    "dbt_valid_to_current",
+    "access",
+    "group",
+    "incremental_predicates",
+    "merge_update_columns",
+    "merge_exclude_columns",
+    "indexes",
+    "unlogged",
+    "on_configuration_change",
+    "event_time",
+    "batch_size",
+    "lookback",
+    "begin",
+    "concurrent_batches",
+    "packages",
+    "transient",
+    "copy_grants",
 };
 const size_t xf_loader_nconfig_keys =
     sizeof xf_loader_config_keys / sizeof xf_loader_config_keys[0];
@@ -66,7 +111,7 @@ static bool is_append_key(struct xf_str k)
 
 static bool is_update_key(struct xf_str k)
 {
-    static const char *const keys[] = {"meta",    "docs",        "quoting", "column_types",
+    static const char *const keys[] = {"meta",         "docs",   "quoting", "column_types",
                                        "persist_docs", "grants", "contract"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (xf_str_eqc(k, keys[i]))
@@ -101,8 +146,8 @@ void xf_loader_config_merge1(struct xf_arena *a, struct xf_dict *dst, struct xf_
     struct xf_value *old = xf_dict_get(dst, key);
     if (is_append_key(key)) {
         /* Always a fresh list: lists may be shared between nodes. */
-        size_t n = (old && old->t == XF_V_LIST ? old->u.l->n : 1) +
-                   (v.t == XF_V_LIST ? v.u.l->n : 1);
+        size_t n =
+            (old && old->t == XF_V_LIST ? old->u.l->n : 1) + (v.t == XF_V_LIST ? v.u.l->n : 1);
         struct xf_value l = xf_v_list(a, n);
         if (old)
             append_items(a, l.u.l, old, xf_str_eqc(key, "tags"));
@@ -136,8 +181,7 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
     for (size_t i = 0; i < map->n; i++) {
         if (map->keys[i]->kind != XF_Y_SCALAR)
             continue;
-        xf_loader_config_merge1(l->a, dst, map->keys[i]->str,
-                                xf_ynode_value(l->a, map->items[i]));
+        xf_loader_config_merge1(l->a, dst, map->keys[i]->str, xf_ynode_value(l->a, map->items[i]));
     }
 }
 
@@ -173,8 +217,9 @@ void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, cons
     const char *s = xf_str_suggest(key->str, known, nknown);
     struct xf_loc loc = key->loc;
     if (s)
-        xf_diag_add(l->diags, XF_SEV_WARNING, loc, "unknown key '" XF_STR_FMT "' in %s (did you mean '%s'?)",
-                    XF_STR_ARG(key->str), where, s);
+        xf_diag_add(l->diags, XF_SEV_WARNING, loc,
+                    "unknown key '" XF_STR_FMT "' in %s (did you mean '%s'?)", XF_STR_ARG(key->str),
+                    where, s);
     else
         xf_diag_add(l->diags, XF_SEV_WARNING, loc, "unknown key '" XF_STR_FMT "' in %s",
                     XF_STR_ARG(key->str), where);
@@ -200,13 +245,46 @@ void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
 /* ---- project file ---- */
 
 static const char *const project_keys[] = {
-    "name", "version", "config-version", "profile", "model-paths", "seed-paths", "test-paths",
-    "macro-paths", "snapshot-paths", "analysis-paths", "docs-paths", "asset-paths",
-    "target-path", "log-path", "packages-install-path", "clean-targets", "vars",
-    "require-dbt-version", "require-xform-version", "on-run-start", "on-run-end", "dispatch",
-    "models", "seeds", "snapshots", "tests", "data_tests", "sources", "analyses", "quoting",
-    "query-comment", "flags", "restrict-access", "exposures", "metrics", "semantic-models",
-    "saved-queries", "unit_tests", "source-paths", "data-paths",
+    "name",
+    "version",
+    "config-version",
+    "profile",
+    "model-paths",
+    "seed-paths",
+    "test-paths",
+    "macro-paths",
+    "snapshot-paths",
+    "analysis-paths",
+    "docs-paths",
+    "asset-paths",
+    "target-path",
+    "log-path",
+    "packages-install-path",
+    "clean-targets",
+    "vars",
+    "require-dbt-version",
+    "require-xform-version",
+    "on-run-start",
+    "on-run-end",
+    "dispatch",
+    "models",
+    "seeds",
+    "snapshots",
+    "tests",
+    "data_tests",
+    "sources",
+    "analyses",
+    "quoting",
+    "query-comment",
+    "flags",
+    "restrict-access",
+    "exposures",
+    "metrics",
+    "semantic-models",
+    "saved-queries",
+    "unit_tests",
+    "source-paths",
+    "data-paths",
 };
 
 static int str_list(struct xf_loader *l, const struct xf_ynode *n, const char *key,
@@ -216,8 +294,7 @@ static int str_list(struct xf_loader *l, const struct xf_ynode *n, const char *k
     if (!n) {
         for (size_t i = 0; i < ndef; i++)
             xf_list_push(l->a, v.u.l, xf_v_strc(def[i]));
-    } else if (n->kind == XF_Y_SCALAR && !n->quoted &&
-               xf_ynode_value(l->a, n).t == XF_V_NONE) {
+    } else if (n->kind == XF_Y_SCALAR && !n->quoted && xf_ynode_value(l->a, n).t == XF_V_NONE) {
         /* `key:` with nothing: an empty list */
     } else if (n->kind == XF_Y_SCALAR) {
         xf_list_push(l->a, v.u.l, xf_v_str(n->str));
@@ -262,8 +339,8 @@ static int parse_vars(struct xf_loader *l)
     if (xf_yaml_parse(&n, l->a, src, l->diags) < 0)
         return -1;
     if (n->kind != XF_Y_MAP) {
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, n->loc,
-                                        "--vars must be a YAML or JSON mapping");
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, n->loc, "--vars must be a YAML or JSON mapping");
         xf_diag_hint(g, "pass key: value pairs, e.g. --vars '{\"start_date\": \"2024-01-01\"}'");
         return -1;
     }
@@ -290,12 +367,10 @@ static int project_vars(struct xf_loader *l, const struct xf_ynode *n)
         }
         if (scoped)
             for (size_t i = 0; i < scoped->u.d->n; i++)
-                xf_dict_set(l->a, p->vars.u.d, scoped->u.d->ents[i].key,
-                            scoped->u.d->ents[i].val);
+                xf_dict_set(l->a, p->vars.u.d, scoped->u.d->ents[i].key, scoped->u.d->ents[i].val);
     }
     for (size_t i = 0; i < l->cli_vars.u.d->n; i++)
-        xf_dict_set(l->a, p->vars.u.d, l->cli_vars.u.d->ents[i].key,
-                    l->cli_vars.u.d->ents[i].val);
+        xf_dict_set(l->a, p->vars.u.d, l->cli_vars.u.d->ents[i].key, l->cli_vars.u.d->ents[i].val);
     return 0;
 }
 
@@ -311,7 +386,7 @@ struct cfgtree {
 };
 
 enum { TREE_MODELS, TREE_SEEDS, TREE_SNAPSHOTS, TREE_TESTS, TREE_SOURCES, TREE_ANALYSES };
-static const char *const tree_names[] = {"models", "seeds", "snapshots",
+static const char *const tree_names[] = {"models", "seeds",   "snapshots",
                                          "tests",  "sources", "analyses"};
 
 static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *map,
@@ -345,18 +420,15 @@ static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *ma
                     "'%s' configures project '" XF_STR_FMT "', which is not this project%s%s%s",
                     where, XF_STR_ARG(k->str), s ? " (did you mean '" : "", s ? s : "",
                     s ? "'?)" : "");
-                xf_diag_hint(g, "under '%s:', nest folder configs inside '%s:'", where,
-                             l->p->name);
+                xf_diag_hint(g, "under '%s:', nest folder configs inside '%s:'", where, l->p->name);
                 kid->used = true; /* already warned */
             }
             t->kids[t->nkids++] = kid;
         } else {
-            const char *s = xf_str_suggest(k->str, xf_loader_config_keys,
-                                           xf_loader_nconfig_keys);
+            const char *s = xf_str_suggest(k->str, xf_loader_config_keys, xf_loader_nconfig_keys);
             struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_WARNING, k->loc,
-                "unknown config '" XF_STR_FMT "' in '%s'%s%s%s", XF_STR_ARG(k->str), where,
-                s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+                l->diags, XF_SEV_WARNING, k->loc, "unknown config '" XF_STR_FMT "' in '%s'%s%s%s",
+                XF_STR_ARG(k->str), where, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
             xf_diag_hint(g, "custom configs take a '+' prefix: '+" XF_STR_FMT "'",
                          XF_STR_ARG(k->str));
             xf_loader_config_merge1(l->a, t->conf, k->str, xf_ynode_value(l->a, v));
@@ -444,7 +516,7 @@ static int tree_of(enum xf_resource type)
  * a few folders cost a few tree walks.
  */
 struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource type,
-                                      const struct xf_value *fqn)
+                                         const struct xf_value *fqn)
 {
     int ti = tree_of(type);
     struct cfgtree *root = l->trees[ti];
@@ -462,8 +534,8 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
     struct folder_conf *fc = xf_map_get(&l->folder_cache, xf_buf_str(k));
     if (!fc) {
         fc = XF_ANEW(l->a, struct folder_conf);
-        xf_map_put(&l->folder_cache, (struct xf_str){xf_arena_strndup(l->a, k->ptr, k->len), k->len},
-                   fc);
+        xf_map_put(&l->folder_cache,
+                   (struct xf_str){xf_arena_strndup(l->a, k->ptr, k->len), k->len}, fc);
         struct xf_value d = default_config(l, type);
         struct cfgtree *t = root;
         if (t) {
@@ -509,8 +581,7 @@ static int find_project_file(struct xf_loader *l, const char **display, const ch
         }
     }
     struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
-                                    "no xform_project.yml or dbt_project.yml in '%s'",
-                                    l->p->root);
+                                    "no xform_project.yml or dbt_project.yml in '%s'", l->p->root);
     xf_diag_hint(g, "run 'xform init' to create a project, or pass --project-dir");
     return -1;
 }
@@ -554,8 +625,8 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
     if (xf_loader_want_str(l, n, "name", &p->name) < 0)
         return -1;
     if (!valid_name(n->str)) {
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, n->loc,
-                                        "invalid project name '%s'", p->name);
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, n->loc, "invalid project name '%s'", p->name);
         xf_diag_hint(g, "use letters, digits and underscores, starting with a letter");
         return -1;
     }
@@ -579,12 +650,12 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
     err |= str_list(l, mp, "model-paths", &p->model_paths, d_models, 1);
     err |= str_list(l, sp, "seed-paths", &p->seed_paths, d_seeds, 1);
     err |= str_list(l, xf_ynode_get(root, "test-paths"), "test-paths", &p->test_paths, d_tests, 1);
-    err |= str_list(l, xf_ynode_get(root, "macro-paths"), "macro-paths", &p->macro_paths,
-                    d_macros, 1);
-    err |= str_list(l, xf_ynode_get(root, "snapshot-paths"), "snapshot-paths",
-                    &p->snapshot_paths, d_snaps, 1);
-    err |= str_list(l, xf_ynode_get(root, "analysis-paths"), "analysis-paths",
-                    &p->analysis_paths, d_an, 1);
+    err |=
+        str_list(l, xf_ynode_get(root, "macro-paths"), "macro-paths", &p->macro_paths, d_macros, 1);
+    err |= str_list(l, xf_ynode_get(root, "snapshot-paths"), "snapshot-paths", &p->snapshot_paths,
+                    d_snaps, 1);
+    err |= str_list(l, xf_ynode_get(root, "analysis-paths"), "analysis-paths", &p->analysis_paths,
+                    d_an, 1);
     err |= str_list(l, xf_ynode_get(root, "clean-targets"), "clean-targets", &p->clean_targets,
                     d_clean, 1);
     if (err)
@@ -595,9 +666,8 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
             return -1;
     } else {
         p->docs_paths = xf_v_list(l->a, 8);
-        const struct xf_value *all[] = {&p->model_paths,    &p->seed_paths,
-                                        &p->test_paths,     &p->macro_paths,
-                                        &p->snapshot_paths, &p->analysis_paths};
+        const struct xf_value *all[] = {&p->model_paths, &p->seed_paths,     &p->test_paths,
+                                        &p->macro_paths, &p->snapshot_paths, &p->analysis_paths};
         for (size_t i = 0; i < 6; i++)
             for (size_t j = 0; j < all[i]->u.l->n; j++) {
                 bool dup = false;
@@ -635,8 +705,7 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
             tn = xf_ynode_get(root, "data_tests");
         if (tn && tn->kind != XF_Y_MAP &&
             !(tn->kind == XF_Y_SCALAR && xf_ynode_value(l->a, tn).t == XF_V_NONE))
-            return xf_error(l->diags, tn->loc, "'%s' must be a mapping of configs",
-                            tree_names[t]);
+            return xf_error(l->diags, tn->loc, "'%s' must be a mapping of configs", tree_names[t]);
         l->trees[t] = build_tree(l, tn, NULL, tree_names[t], true);
         l->trees[t]->used = true;
         xf_dict_set(l->a, p->config_trees.u.d, xf_str_c(tree_names[t]),
@@ -674,8 +743,8 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
         rl--;
     p->root = xf_arena_strndup(l->a, root, rl);
     p->model_paths = p->seed_paths = p->test_paths = p->macro_paths = p->snapshot_paths =
-        p->analysis_paths = p->docs_paths = p->clean_targets = p->on_run_start =
-            p->on_run_end = p->dispatch = xf_v_list(l->a, 0);
+        p->analysis_paths = p->docs_paths = p->clean_targets = p->on_run_start = p->on_run_end =
+            p->dispatch = xf_v_list(l->a, 0);
     p->vars = p->config_trees = p->raw = xf_v_dict(l->a, 0);
     p->target.settings = xf_v_dict(l->a, 0);
 

@@ -15,46 +15,60 @@
 struct yfile {
     struct xf_loader *l;
     const struct xf_source *src;
-    const char *display; /* models/schema.yml */
-    const char *rel;     /* schema.yml, relative to its resource path */
+    const char *display;    /* models/schema.yml */
+    const char *rel;        /* schema.yml, relative to its resource path */
     const char *patch_path; /* shop://models/schema.yml */
 };
 
 static const char *const top_keys[] = {
-    "version", "models",  "seeds",   "snapshots", "sources",         "macros",
-    "analyses", "exposures", "metrics", "groups",  "semantic_models", "saved_queries",
-    "unit_tests", "data_tests",
+    "version",         "models",        "seeds",      "snapshots",  "sources",
+    "macros",          "analyses",      "exposures",  "metrics",    "groups",
+    "semantic_models", "saved_queries", "unit_tests", "data_tests",
 };
 
 static const char *const node_keys[] = {
-    "name",   "description", "config", "meta",           "tags",       "docs",
-    "columns", "tests",      "data_tests", "constraints", "latest_version", "versions",
-    "access", "group",       "deprecation_date", "time_spine", "freshness",
+    "name",    "description", "config",           "meta",        "tags",           "docs",
+    "columns", "tests",       "data_tests",       "constraints", "latest_version", "versions",
+    "access",  "group",       "deprecation_date", "time_spine",  "freshness",
 };
 
 static const char *const column_keys[] = {
-    "name", "description", "data_type", "quote",     "meta",    "tags",
-    "tests", "data_tests", "constraints", "config", "policy_tags", "granularity",
+    "name",  "description", "data_type",   "quote",  "meta",        "tags",
+    "tests", "data_tests",  "constraints", "config", "policy_tags", "granularity",
 };
 
 static const char *const source_keys[] = {
-    "name",     "description",     "database", "schema",   "loader", "loaded_at_field",
-    "freshness", "quoting",        "meta",     "tags",     "config", "tables",
-    "overrides", "loaded_at_query", "catalog", "event_time",
+    "name",      "description",     "database", "schema",     "loader", "loaded_at_field",
+    "freshness", "quoting",         "meta",     "tags",       "config", "tables",
+    "overrides", "loaded_at_query", "catalog",  "event_time",
 };
 
 static const char *const table_keys[] = {
-    "name",      "identifier", "description", "columns", "loaded_at_field", "freshness",
-    "quoting",   "meta",       "tags",        "tests",   "data_tests",      "config",
-    "external",  "loaded_at_query", "event_time",
+    "name",
+    "identifier",
+    "description",
+    "columns",
+    "loaded_at_field",
+    "freshness",
+    "quoting",
+    "meta",
+    "tags",
+    "tests",
+    "data_tests",
+    "config",
+    "external",
+    "loaded_at_query",
+    "event_time",
 };
 
 static const char *const macro_keys[] = {"name", "description", "arguments", "docs", "meta"};
 
 /* Test settings that dbt reads as config when written next to the arguments. */
 static const char *const test_config_keys[] = {
-    "severity", "tags",    "where",   "limit",  "warn_if", "error_if", "fail_calc",
-    "store_failures", "store_failures_as", "enabled", "meta", "alias", "database", "schema",
+    "severity",          "tags",     "where",     "limit",
+    "warn_if",           "error_if", "fail_calc", "store_failures",
+    "store_failures_as", "enabled",  "meta",      "alias",
+    "database",          "schema",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -309,10 +323,10 @@ static void unknown_node(struct yfile *f, enum xf_resource type, const char *sec
     const char *s = xf_str_suggest(name->str, cands.v, cands.n);
     xf_vec_release(&cands);
     const char *what = xf_resource_name(type);
-    struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
-                                    "'%s' describes unknown %s '" XF_STR_FMT "'%s%s%s", section,
-                                    what, XF_STR_ARG(name->str), s ? " (did you mean '" : "",
-                                    s ? s : "", s ? "'?)" : "");
+    struct xf_diag *g =
+        xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
+                    "'%s' describes unknown %s '" XF_STR_FMT "'%s%s%s", section, what,
+                    XF_STR_ARG(name->str), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
     if (type == XF_RES_SEED)
         xf_diag_hint(g, "a seed's name is its CSV file name without '.csv'");
     else if (type == XF_RES_SNAPSHOT)
@@ -329,8 +343,8 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
         return -1;
     const struct xf_ynode *name = xf_ynode_get(e, "name");
     if (!name) {
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, e->loc,
-                                        "an entry of '%s' needs a 'name'", section);
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, e->loc, "an entry of '%s' needs a 'name'", section);
         xf_diag_hint(g, "start the entry with '- name: <%s name>'", xf_resource_name(type));
         return -1;
     }
@@ -339,9 +353,8 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
         return -1;
     struct xf_node *n = lookup(l, type, name->str);
     if (n && n->type != type) {
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
-                                        "'%s' is a %s, not a %s", nm, xf_resource_name(n->type),
-                                        xf_resource_name(type));
+        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc, "'%s' is a %s, not a %s",
+                                        nm, xf_resource_name(n->type), xf_resource_name(type));
         const char *sec = n->type == XF_RES_MODEL  ? "models"
                           : n->type == XF_RES_SEED ? "seeds"
                                                    : "snapshots";
@@ -355,10 +368,9 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
     if (n->props_loc.src) {
         unsigned line, col;
         xf_loc_linecol(n->props_loc.src, n->props_loc.off, &line, &col);
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
-                                        "%s '%s' is described twice: at %s:%u:%u and here",
-                                        xf_resource_name(type), nm, n->props_loc.src->path, line,
-                                        col);
+        struct xf_diag *g = xf_diag_add(
+            l->diags, XF_SEV_ERROR, name->loc, "%s '%s' is described twice: at %s:%u:%u and here",
+            xf_resource_name(type), nm, n->props_loc.src->path, line, col);
         xf_diag_hint(g, "keep one entry per %s", xf_resource_name(type));
         return -1;
     }
@@ -434,10 +446,9 @@ static int source_table(struct yfile *f, const struct xf_ynode *src_entry, const
         const struct xf_node *o = *slot;
         unsigned line, col;
         xf_loc_linecol(o->props_loc.src, o->props_loc.off, &line, &col);
-        struct xf_diag *g =
-            xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
-                        "source table '%s' is defined twice: at %s:%u:%u and here", key,
-                        o->props_loc.src->path, line, col);
+        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
+                                        "source table '%s' is defined twice: at %s:%u:%u and here",
+                                        key, o->props_loc.src->path, line, col);
         xf_diag_hint(g, "keep one entry per table");
         return -1;
     }

@@ -267,8 +267,8 @@ static int build(struct builder *b, const char *text, size_t len, size_t *err_of
             struct xf_ynode *n = new_node(b, XF_Y_SCALAR, ev.start_mark);
             n->loc.len = byte_off(b, ev.end_mark) - n->loc.off;
             /* NUL-terminated copies: values made from scalars are C strings */
-            n->str.p = xf_arena_strndup(b->sa, (const char *)ev.data.scalar.value,
-                                        ev.data.scalar.length);
+            n->str.p =
+                xf_arena_strndup(b->sa, (const char *)ev.data.scalar.value, ev.data.scalar.length);
             n->str.len = ev.data.scalar.length;
             const char *tag = (const char *)ev.data.scalar.tag;
             n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
@@ -606,10 +606,10 @@ static bool str_in(struct xf_str s, const char *const *list)
 }
 
 static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const true_words[] = {"yes", "Yes", "YES", "true", "True", "TRUE",
-                                         "on",  "On",  "ON",  NULL};
-static const char *const false_words[] = {"no",    "No",    "NO",  "false", "False",
-                                          "FALSE", "off",   "Off", "OFF",   NULL};
+static const char *const true_words[] = {"yes",  "Yes", "YES", "true", "True",
+                                         "TRUE", "on",  "On",  "ON",   NULL};
+static const char *const false_words[] = {"no",    "No",  "NO",  "false", "False",
+                                          "FALSE", "off", "Off", "OFF",   NULL};
 
 /* Resolution of a plain scalar's text; strings are not copied. */
 static struct xf_value resolve_plain(struct xf_arena *a, struct xf_str s)
@@ -624,8 +624,8 @@ static struct xf_value resolve_plain(struct xf_arena *a, struct xf_str s)
         return xf_v_bool(true);
     if (str_in(s, false_words))
         return xf_v_bool(false);
-    if (s.len && ((s.p[0] >= '0' && s.p[0] <= '9') || s.p[0] == '-' || s.p[0] == '+' ||
-                  s.p[0] == '.')) {
+    if (s.len &&
+        ((s.p[0] >= '0' && s.p[0] <= '9') || s.p[0] == '-' || s.p[0] == '+' || s.p[0] == '.')) {
         int64_t i;
         double f;
         if (resolve_int(s, &i))
@@ -700,15 +700,13 @@ static int write_buf(void *data, unsigned char *buffer, size_t size)
 static int emit_scalar(yaml_emitter_t *em, const char *s, size_t len, bool plain_ok)
 {
     yaml_event_t ev;
-    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)len,
-                                 plain_ok, 1,
-                                 plain_ok ? YAML_ANY_SCALAR_STYLE
-                                          : YAML_SINGLE_QUOTED_SCALAR_STYLE);
+    yaml_scalar_event_initialize(
+        &ev, NULL, NULL, (yaml_char_t *)(s ? s : ""), (int)len, plain_ok, 1,
+        plain_ok ? YAML_ANY_SCALAR_STYLE : YAML_SINGLE_QUOTED_SCALAR_STYLE);
     return yaml_emitter_emit(em, &ev);
 }
 
-static int emit_value(yaml_emitter_t *em, struct xf_arena *a, const struct xf_value *v,
-                      int depth)
+static int emit_value(yaml_emitter_t *em, struct xf_arena *a, const struct xf_value *v, int depth)
 {
     yaml_event_t ev;
     char num[64];
@@ -750,9 +748,8 @@ static int emit_value(yaml_emitter_t *em, struct xf_arena *a, const struct xf_va
         return emit_scalar(em, v->u.s.p, v->u.s.len, r.t == XF_V_STR);
     }
     case XF_V_LIST:
-        yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-                                             v->u.l->n ? YAML_BLOCK_SEQUENCE_STYLE
-                                                       : YAML_FLOW_SEQUENCE_STYLE);
+        yaml_sequence_start_event_initialize(
+            &ev, NULL, NULL, 1, v->u.l->n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE);
         if (!yaml_emitter_emit(em, &ev))
             return 0;
         for (size_t i = 0; i < v->u.l->n; i++)
@@ -761,9 +758,8 @@ static int emit_value(yaml_emitter_t *em, struct xf_arena *a, const struct xf_va
         yaml_sequence_end_event_initialize(&ev);
         return yaml_emitter_emit(em, &ev);
     case XF_V_DICT:
-        yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-                                            v->u.d->n ? YAML_BLOCK_MAPPING_STYLE
-                                                      : YAML_FLOW_MAPPING_STYLE);
+        yaml_mapping_start_event_initialize(
+            &ev, NULL, NULL, 1, v->u.d->n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
         if (!yaml_emitter_emit(em, &ev))
             return 0;
         for (size_t i = 0; i < v->u.d->n; i++) {

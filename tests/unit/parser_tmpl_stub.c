@@ -57,9 +57,8 @@ static const struct {
     {"materialization", "endmaterialization", XF_BLOCK_MATERIALIZATION},
 };
 
-WEAK int xf_tmpl_parse(const struct xf_tmpl **out, struct xf_arena *a,
-                       const struct xf_source *src, size_t off, size_t len,
-                       struct xf_diags *diags)
+WEAK int xf_tmpl_parse(const struct xf_tmpl **out, struct xf_arena *a, const struct xf_source *src,
+                       size_t off, size_t len, struct xf_diags *diags)
 {
     struct xf_tmpl *t = XF_ANEW(a, struct xf_tmpl);
     t->src = src;

@@ -116,14 +116,15 @@ static void test_types(void **state)
 {
     struct fx *f = *state;
     struct xf_csv c;
-    const char *t = "i,r,b,d,ts,mix,txt,nul,dts,big\n"
-                    "1,1.5,true,2024-02-29,2024-01-01 10:00:00,1,abc,,2024-01-01,9223372036854775807\n"
-                    "-2,3,FALSE,2023-12-31,2024-01-01T10:00:00.123Z,2024-01-01,1,,"
-                    "2024-01-02 00:00:00+02:00,9223372036854775808\n"
-                    "+3,-1e5,False,2024-01-01,2024-01-01 23:59:59,x,true,,2024-01-03,1\n";
+    const char *t =
+        "i,r,b,d,ts,mix,txt,nul,dts,big\n"
+        "1,1.5,true,2024-02-29,2024-01-01 10:00:00,1,abc,,2024-01-01,9223372036854775807\n"
+        "-2,3,FALSE,2023-12-31,2024-01-01T10:00:00.123Z,2024-01-01,1,,"
+        "2024-01-02 00:00:00+02:00,9223372036854775808\n"
+        "+3,-1e5,False,2024-01-01,2024-01-01 23:59:59,x,true,,2024-01-03,1\n";
     assert_int_equal(parse(f, &c, t, ','), 0);
-    enum xf_coltype want[] = {XF_COL_INTEGER, XF_COL_REAL, XF_COL_BOOLEAN, XF_COL_DATE,
-                              XF_COL_TIMESTAMP, XF_COL_TEXT, XF_COL_TEXT, XF_COL_TEXT,
+    enum xf_coltype want[] = {XF_COL_INTEGER,   XF_COL_REAL, XF_COL_BOOLEAN, XF_COL_DATE,
+                              XF_COL_TIMESTAMP, XF_COL_TEXT, XF_COL_TEXT,    XF_COL_TEXT,
                               XF_COL_TIMESTAMP, XF_COL_REAL};
     for (size_t i = 0; i < 10; i++)
         assert_int_equal(c.types[i], want[i]);
@@ -139,9 +140,8 @@ static void test_errors(void **state)
 {
     struct fx *f = *state;
     struct xf_csv c;
-    assert_int_equal(parse(f, &c, "a,b,c,d\n1,2,3,4\n5,6,7,8\n9,10,11,12\n13,14,15,16\n17,18,19\n",
-                           ','),
-                     -1);
+    assert_int_equal(
+        parse(f, &c, "a,b,c,d\n1,2,3,4\n5,6,7,8\n9,10,11,12\n13,14,15,16\n17,18,19\n", ','), -1);
     assert_string_equal(diags_text(f), "seeds/s.csv:6:1: error: row 5 has 3 fields, the header "
                                        "has 4\n"
                                        " 6 | 17,18,19\n"

@@ -395,7 +395,8 @@ static void test_seeds(void **state)
     assert_int_equal(k->csv->ncols, 2);
     struct xf_node *s = node(f, "seed.shop.semi");
     assert_int_equal(s->csv->ncols, 2);
-    assert_string_equal(repr(f, xf_node_config(s, "column_types")), "{'id': 'bigint', 'b': 'text'}");
+    assert_string_equal(repr(f, xf_node_config(s, "column_types")),
+                        "{'id': 'bigint', 'b': 'text'}");
     assert_string_equal(s->patch_path, "shop://seeds/props.yml");
 
     put(f, "seeds/bad.csv", "a,b\n1,2\n3\n");
@@ -586,9 +587,9 @@ static void test_schema(void **state)
     assert_string_equal(diags(f), "");
     struct xf_node *o = node(f, "model.shop.orders");
     assert_string_equal(o->description, "Orders: {{ doc(\"orders\") }}");
-    assert_int_equal(o->description_loc.off,
-                     (size_t)(strstr(o->description_loc.src->text, "'Orders") -
-                              o->description_loc.src->text));
+    assert_int_equal(
+        o->description_loc.off,
+        (size_t)(strstr(o->description_loc.src->text, "'Orders") - o->description_loc.src->text));
     assert_string_equal(o->patch_path, "shop://models/staging/schema.yml");
     assert_string_equal(o->props_loc.src->path, "models/staging/schema.yml");
     assert_string_equal(xf_node_config_str(o, "materialized", NULL), "view");
@@ -625,8 +626,8 @@ static void test_schema(void **state)
     assert_string_equal(repr(f, &t[4].kwargs),
                         "{'to': \"ref('customers')\", 'field': 'id', 'column_name': "
                         "'customer_id'}");
-    assert_int_equal(t[4].loc.off, (size_t)(strstr(t[4].loc.src->text, "relationships") -
-                                            t[4].loc.src->text));
+    assert_int_equal(t[4].loc.off,
+                     (size_t)(strstr(t[4].loc.src->text, "relationships") - t[4].loc.src->text));
 
     struct xf_project *p = f->p;
     assert_int_equal(p->sources.n, 3);
@@ -704,8 +705,7 @@ static void test_schema_errors(void **state)
     put(f, "xform_project.yml", MINIMAL);
     put(f, "models/m.sql", "select 1\n");
     put(f, "seeds/s.csv", "a\n1\n");
-    put(f, "models/c.yml",
-        "version: 3\n");
+    put(f, "models/c.yml", "version: 3\n");
     put(f, "models/d.yml",
         "models:\n  - name: s\n  - description: x\nseeds:\n  - name: m\nsources:\n"
         "  - name: raw\n    tables:\n      - name: t\n      - name: t\nmacros:\n  - name: nope\n");
@@ -822,7 +822,8 @@ static void test_profiles(void **state)
     snprintf(db, sizeof db, "%s/dev.db", f->root);
     assert_string_equal(t->database, db);
     assert_int_equal(t->threads, 3);
-    assert_string_equal(repr(f, &t->settings), "{'type': 'sqlite', 'path': 'dev.db', 'threads': 3}");
+    assert_string_equal(repr(f, &t->settings),
+                        "{'type': 'sqlite', 'path': 'dev.db', 'threads': 3}");
 
     setenv("XF_TEST_HOST", "db.example", 1);
     f->o.target = "prod";

@@ -73,7 +73,8 @@ static void test_locations(void **state)
 {
     struct fx *f = *state;
     /* BOM, a two-byte character in a key, CRLF line ends */
-    const char *t = "\xef\xbb\xbf" "k\xc3\xa9y: \"v\xc3\xa9\"\r\nlist:\r\n  - a\r\n  - {x: 1}\r\n";
+    const char *t = "\xef\xbb\xbf"
+                    "k\xc3\xa9y: \"v\xc3\xa9\"\r\nlist:\r\n  - a\r\n  - {x: 1}\r\n";
     struct xf_ynode *n = parse(f, "t.yml", t);
     assert_non_null(n);
     assert_int_equal(n->kind, XF_Y_MAP);
@@ -111,9 +112,10 @@ static void test_anchors_and_merge(void **state)
     assert_ptr_equal(xf_ynode_get(n, "alias"), xf_ynode_get(n, "base"));
 
     assert_null(parse(f, "u.yml", "a: *nothere\n"));
-    assert_string_equal(diags_text(f), "u.yml:1:4: error: invalid YAML: found undefined alias 'nothere'\n"
-                                       " 1 | a: *nothere\n"
-                                       "   |    ^\n");
+    assert_string_equal(diags_text(f),
+                        "u.yml:1:4: error: invalid YAML: found undefined alias 'nothere'\n"
+                        " 1 | a: *nothere\n"
+                        "   |    ^\n");
 }
 
 static void test_resolution(void **state)
