@@ -410,6 +410,8 @@ static void file_node(struct xf_loader *l, const struct job *j)
                                  type == XF_RES_ANALYSIS ? "analysis" : NULL, NULL);
     if (type == XF_RES_SEED)
         n->csv_path = j->full;
+    if (type == XF_RES_ANALYSIS) /* as dbt: its compiled path */
+        n->path = xf_loader_cat(l->a, "analysis", "/", j->rel);
     if (check_name(l, n, (struct xf_loc){j->src, 0, 0}) == 0)
         add_node(l, n);
 }

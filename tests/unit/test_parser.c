@@ -167,6 +167,8 @@ static void test_models(void **state)
     assert_string_equal(diags(f), "");
     struct xf_project *p = f->p;
     assert_string_equal(p->name, "shop");
+    assert_string_equal(xf_resource_name(XF_RES_ANALYSIS), "analysis");
+    assert_string_equal(xf_resource_name(XF_RES_SOURCE), "source");
     assert_string_equal(p->version, "1.0");
     assert_int_equal(p->nodes.n, 4);
     assert_string_equal(p->nodes.v[0]->unique_id, "model.shop.orders");
@@ -490,6 +492,8 @@ static void test_blocks(void **state)
     struct xf_node *a = node(f, "analysis.shop.report");
     assert_int_equal(a->type, XF_RES_ANALYSIS);
     assert_string_equal(repr(f, &a->fqn), "['shop', 'analysis', 'report']");
+    assert_string_equal(a->path, "analysis/report.sql");
+    assert_string_equal(a->original_file_path, "analyses/report.sql");
 
     /* duplicates and a broken template */
     put(f, "macros/zz_again.sql", "\n{% macro cents(y) %}{% endmacro %}\n");
@@ -708,7 +712,8 @@ static void test_schema_errors(void **state)
     put(f, "models/c.yml", "version: 3\n");
     put(f, "models/d.yml",
         "models:\n  - name: s\n  - description: x\nseeds:\n  - name: m\nsources:\n"
-        "  - name: raw\n    tables:\n      - name: t\n      - name: t\nmacros:\n  - name: nope\n");
+        "  - name: raw\n    tables:\n      - name: t\n      - name: t\nmacros:\n  - name: nope\n"
+        "  - name: x\n    tabels: []\n");
     assert_int_equal(load(f), -1);
     assert_string_equal(diags(f),
                         "models/c.yml:1:10: error: unsupported properties version '3'\n"
@@ -734,7 +739,13 @@ static void test_schema_errors(void **state)
                         "  hint: keep one entry per table\n"
                         "models/d.yml:12:11: error: 'macros' describes unknown macro 'nope'\n"
                         " 12 |   - name: nope\n"
-                        "    |           ^~~~\n");
+                        "    |           ^~~~\n"
+                        "models/d.yml:14:5: warning: unknown key 'tabels' in macros\n"
+                        " 14 |     tabels: []\n"
+                        "    |     ^~~~~~\n"
+                        "models/d.yml:13:11: error: 'macros' describes unknown macro 'x'\n"
+                        " 13 |   - name: x\n"
+                        "    |           ^\n");
 }
 
 static void test_vars(void **state)
@@ -773,9 +784,20 @@ static void test_vars(void **state)
     assert_first_diag(f, "xform_project.yml", 6,
                       "var 'nope' is not defined here (pass it with --vars '{nope: value}' or "
                       "give a default: var('nope', 'value'))");
-    put(f, "xform_project.yml", MINIMAL "models:\n  +schema: \"{{ var('sch') }}\"\n");
+    /* hooks, on-run-* and vars are kept raw: they are rendered when they run */
+    put(f, "xform_project.yml",
+        MINIMAL "models:\n  +schema: \"{{ var('sch') }}\"\n"
+                "  +pre-hook: \"{{ env_var('XF_NOT_SET') }}\"\n"
+                "on-run-start: \"{{ env_var('XF_NOT_SET') }}\"\n"
+                "vars:\n  v: \"{{ env_var('XF_NOT_SET') }}\"\n");
+    unsetenv("XF_NOT_SET");
     assert_int_equal(load(f), 0);
-    assert_string_equal(xf_node_config_str(node(f, "model.shop.m"), "schema", NULL), "from_cli");
+    struct xf_node *m = node(f, "model.shop.m");
+    assert_string_equal(xf_node_config_str(m, "schema", NULL), "from_cli");
+    assert_string_equal(repr(f, xf_node_config(m, "pre-hook")), "[\"{{ env_var('XF_NOT_SET') }}\"]");
+    assert_string_equal(repr(f, &f->p->on_run_start), "[\"{{ env_var('XF_NOT_SET') }}\"]");
+    assert_string_equal(repr(f, xf_dict_getc(f->p->vars.u.d, "v")),
+                        "\"{{ env_var('XF_NOT_SET') }}\"");
 }
 
 static void test_profiles(void **state)
@@ -889,6 +911,26 @@ static void test_profiles(void **state)
                                   " 4 | profile: shpo\n"
                                   "   |          ^~~~\n"
                                   "  hint: profiles there: 'shop'\n");
+    put(f, "xform_project.yml", MINIMAL "profile: shop\n");
+    put(f, "profiles.yml", "shop:\n  outputs:\n    dev: {type: sqlite, threads: many}\n");
+    assert_int_equal(load(f), -1);
+    assert_string_equal(diags(f), "profiles.yml:3:34: error: 'threads' must be a whole number, "
+                                  "not 'many'\n"
+                                  " 3 |     dev: {type: sqlite, threads: many}\n"
+                                  "   |                                  ^~~~\n");
+    put(f, "profiles.yml", "shop:\n  target: dev\n");
+    assert_int_equal(load(f), -1);
+    assert_string_equal(diags(f), "profiles.yml:2:3: error: profile 'shop' has no outputs\n"
+                                  " 2 |   target: dev\n"
+                                  "   |   ^~~~~~~~~~~\n"
+                                  "  hint: add 'outputs:' with at least one target, e.g. 'dev: "
+                                  "{type: sqlite, path: dev.db}'\n");
+    /* a single output needs no 'target:' */
+    put(f, "profiles.yml", "shop:\n  outputs:\n    only: {type: sqlite, schema: s}\n");
+    assert_int_equal(load(f), 0);
+    assert_string_equal(f->p->target.name, "only");
+    assert_string_equal(f->p->target.schema, "s");
+
     /* no profile key, and none named after the project: the embedded default */
     put(f, "xform_project.yml", "name: other\n");
     assert_int_equal(load(f), 0);
