@@ -455,15 +455,12 @@ static void macros_of(struct xf_loader *l, const struct job *j)
     size_t nb = xf_tmpl_blocks(j->tmpl, &blocks);
     for (size_t b = 0; b < nb; b++) {
         const struct xf_block *bl = &blocks[b];
-        const char *name;
-        if (bl->kind == XF_BLOCK_MACRO)
-            name = xf_arena_strdups(l->a, bl->name);
-        else if (bl->kind == XF_BLOCK_TEST)
-            name = xf_arena_printf(l->a, "test_" XF_STR_FMT, XF_STR_ARG(bl->name));
-        else if (bl->kind == XF_BLOCK_MATERIALIZATION)
-            name = xf_arena_printf(l->a, "materialization_" XF_STR_FMT, XF_STR_ARG(bl->name));
-        else
+        /* The engine names blocks as dbt names the macros: "test_not_null",
+         * "materialization_table_default". */
+        if (bl->kind != XF_BLOCK_MACRO && bl->kind != XF_BLOCK_TEST &&
+            bl->kind != XF_BLOCK_MATERIALIZATION)
             continue;
+        const char *name = xf_arena_strdups(l->a, bl->name);
         bool found;
         void **slot = xf_map_slot(&l->macro_names, xf_str_c(name), &found);
         if (found) {

@@ -445,7 +445,7 @@ static void test_blocks(void **state)
             cents = m;
         if (!strcmp(m->name, "test_is_even"))
             even = m;
-        if (!strncmp(m->name, "materialization_", 16))
+        if (!strcmp(m->name, "materialization_table_default"))
             mat = m;
     }
     assert_non_null(cents);
