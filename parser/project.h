@@ -196,7 +196,11 @@ const struct xf_value *xf_node_config(const struct xf_node *n, const char *key);
 /* String config or `def`. */
 const char *xf_node_config_str(const struct xf_node *n, const char *key, const char *def);
 bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def);
-/* Sets a config key (from an in-file config() call). */
+/*
+ * Sets a config key (from an in-file config() call) with dbt's merge
+ * rules: tags and hooks append, meta/docs/grants... update, the rest
+ * replaces. Allocates in p->arena: not thread-safe.
+ */
 void xf_node_config_set(struct xf_project *p, struct xf_node *n, struct xf_str key,
                         struct xf_value v);
 
