@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The project loader: reads xform_project.yml (or dbt_project.yml), picks
- * the target, walks every resource path once, parses each .sql file once
- * into a template, reads seeds, collects macros and docs blocks, resolves
- * each node's config from the project's config trees, then applies the
- * properties files (schema.c).
+ * The project loader's entry point and the project file: reads
+ * xform_project.yml (or dbt_project.yml) and --vars, builds the config
+ * trees and resolves each node's config from them (dbt's merge rules),
+ * then hands over to profile.c for the target and discover.c for the
+ * files. Also the node config accessors.
  */
 #include "parser/project.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "parser/loader.h"
-#include "util/hash.h"
 #include "util/path.h"
 
 /* ---- config keys and merging ---- */

@@ -7,7 +7,6 @@
  */
 #include "parser/yaml.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
