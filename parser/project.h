@@ -57,7 +57,7 @@ struct xf_test_decl {
     const char *column;     /* NULL for a model-level test */
     struct xf_value kwargs; /* dict of arguments (values, to, field ...) */
     struct xf_value config; /* dict: severity, where, ... */
-    const char *custom_name; /* `name:` given to the test in YAML, or NULL */
+    const char *custom_name; /* `name:` given to the test in YAML (also in kwargs), or NULL */
     struct xf_loc loc;       /* the test's name in the YAML file */
 };
 

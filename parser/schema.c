@@ -205,8 +205,10 @@ static int test_decl(struct yfile *f, const struct xf_ynode *item, const char *c
                         xf_dict_set(l->a, d.kwargs.u.d, v->keys[j]->str,
                                     xf_ynode_value(l->a, v->items[j]));
             } else if (xf_str_eqc(k->str, "name")) {
+                /* also kept as an argument, where dbt has it */
                 if (xf_loader_want_str(l, v, "name", &d.custom_name) < 0)
                     return -1;
+                xf_dict_set(l->a, d.kwargs.u.d, k->str, xf_v_strc(d.custom_name));
             } else if (xf_str_eqc(k->str, "description")) {
                 /* documentation only */
             } else if (in_list(k->str, test_config_keys, N(test_config_keys))) {

@@ -619,7 +619,8 @@ static void test_schema(void **state)
     assert_string_equal(repr(f, &t[1].config), "{'severity': 'warn'}");
     assert_string_equal(t[2].test_name, "accepted_values");
     assert_string_equal(t[2].column, "status");
-    assert_string_equal(repr(f, &t[2].kwargs), "{'values': ['placed', 'shipped']}");
+    assert_string_equal(repr(f, &t[2].kwargs),
+                        "{'values': ['placed', 'shipped'], 'name': 'status_ok'}");
     assert_string_equal(repr(f, &t[2].config), "{'severity': 'warn', 'where': 'x > 1'}");
     assert_string_equal(t[2].custom_name, "status_ok");
     assert_string_equal(t[3].test_name, "dbt_utils.expression_is_true");
