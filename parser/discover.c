@@ -24,6 +24,8 @@
 /* Below this many files threads cost more than they save. */
 #define PARALLEL_MIN_JOBS 64
 #define MAX_WORKERS 8
+/* Properties files parsed per worker before they are applied and dropped. */
+#define YAML_BATCH 16
 
 /* ---- listing ---- */
 
@@ -261,16 +263,15 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void run_jobs(struct xf_loader *l, struct job *jobs, size_t n, struct worker **wout,
-                     size_t *nw_out)
+/* Worker 0 is the calling thread and keeps its results in the project
+ * arena; the others get arenas that the project owns. */
+static struct worker *workers_new(struct xf_loader *l, size_t njobs, size_t *nw_out)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nw = n < PARALLEL_MIN_JOBS || cpus < 2 ? 1 : (size_t)cpus;
+    size_t nw = njobs < PARALLEL_MIN_JOBS || cpus < 2 ? 1 : (size_t)cpus;
     if (nw > MAX_WORKERS)
         nw = MAX_WORKERS;
     struct worker *w = xf_calloc(nw, sizeof *w);
-    /* Worker 0 is this thread and allocates in the project arena; the
-     * others get arenas that the project keeps. */
     struct xf_project *p = l->p;
     p->worker_arenas = nw > 1 ? xf_calloc(nw - 1, sizeof *p->worker_arenas) : NULL;
     p->nworker_arenas = nw - 1;
@@ -280,26 +281,32 @@ static void run_jobs(struct xf_loader *l, struct job *jobs, size_t n, struct wor
             xf_arena_init(w[i].keep);
         xf_arena_init(&w[i].scratch);
     }
+    *nw_out = nw;
+    return w;
+}
+
+static void run_jobs(struct worker *w, size_t nw, struct job *jobs, size_t n)
+{
+    if (n < nw)
+        nw = n ? n : 1;
     struct pool pool = {jobs, n, 0, w};
     pthread_t *th = nw > 1 ? xf_calloc(nw - 1, sizeof *th) : NULL;
     void *(*args)[2] = xf_calloc(nw, sizeof *args);
     size_t started = 0;
-    for (size_t i = 1; i < nw; i++) {
+    for (size_t i = 0; i < nw; i++) {
         args[i][0] = &pool;
         args[i][1] = &w[i];
+    }
+    for (size_t i = 1; i < nw; i++) {
         if (pthread_create(&th[i - 1], NULL, worker_main, args[i]) != 0)
-            break;
+            break; /* the threads started (and this one) do the rest */
         started++;
     }
-    args[0][0] = &pool;
-    args[0][1] = &w[0];
     worker_main(args[0]);
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
     free(args);
-    *wout = w;
-    *nw_out = nw;
 }
 
 /* ---- nodes ---- */
@@ -580,34 +587,15 @@ static void add_yaml_jobs(struct xf_loader *l, jobvec *jobs)
     xf_map_release(&seen);
 }
 
-int xf_loader_discover(struct xf_loader *l)
+/* In file order, on this thread: nodes, macros, docs, properties. */
+static void apply_jobs(struct xf_loader *l, struct job *jobs, size_t n)
 {
-    struct xf_project *p = l->p;
-    jobvec jobs = {0};
-    add_jobs(l, &jobs, &p->macro_paths, J_MACRO, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->test_paths, J_MACRO, ".sql", "generic/", NULL);
-    add_jobs(l, &jobs, &p->model_paths, J_MODEL, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->seed_paths, J_SEED, ".csv", NULL, NULL);
-    add_jobs(l, &jobs, &p->snapshot_paths, J_SNAPSHOT, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->analysis_paths, J_ANALYSIS, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->test_paths, J_TEST, ".sql", NULL, "generic/");
-    add_jobs(l, &jobs, &p->docs_paths, J_DOCS, ".md", NULL, NULL);
-    add_yaml_jobs(l, &jobs);
-    for (size_t i = 0; i < jobs.n; i++)
-        xf_diags_init(&jobs.v[i].diags);
-
-    struct worker *w;
-    size_t nw;
-    run_jobs(l, jobs.v, jobs.n, &w, &nw);
-
-    /* In file order, on this thread: nodes, macros, docs, properties. */
-    xf_avec_reserve(l->a, &p->files, p->files.n + jobs.n);
-    for (size_t i = 0; i < jobs.n; i++) {
-        struct job *j = &jobs.v[i];
+    for (size_t i = 0; i < n; i++) {
+        struct job *j = &jobs[i];
         xf_diags_move(l->diags, &j->diags);
         xf_diags_release(&j->diags);
         if (j->src)
-            xf_avec_push(l->a, &p->files, j->src);
+            xf_avec_push(l->a, &l->p->files, j->src);
         if (j->err < 0)
             continue;
         switch (j->kind) {
@@ -628,8 +616,41 @@ int xf_loader_discover(struct xf_loader *l)
             break;
         }
     }
-    for (size_t i = 0; i < nw; i++)
-        xf_arena_release(&w[i].scratch);
+}
+
+int xf_loader_discover(struct xf_loader *l)
+{
+    struct xf_project *p = l->p;
+    jobvec jobs = {0};
+    add_jobs(l, &jobs, &p->macro_paths, J_MACRO, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, &p->test_paths, J_MACRO, ".sql", "generic/", NULL);
+    add_jobs(l, &jobs, &p->model_paths, J_MODEL, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, &p->seed_paths, J_SEED, ".csv", NULL, NULL);
+    add_jobs(l, &jobs, &p->snapshot_paths, J_SNAPSHOT, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, &p->analysis_paths, J_ANALYSIS, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, &p->test_paths, J_TEST, ".sql", NULL, "generic/");
+    add_jobs(l, &jobs, &p->docs_paths, J_DOCS, ".md", NULL, NULL);
+    add_yaml_jobs(l, &jobs);
+    for (size_t i = 0; i < jobs.n; i++)
+        xf_diags_init(&jobs.v[i].diags);
+
+    size_t nw, nyaml = 0;
+    struct worker *w = workers_new(l, jobs.n, &nw);
+    while (nyaml < jobs.n && jobs.v[jobs.n - 1 - nyaml].kind == J_YAML)
+        nyaml++;
+    size_t first_yaml = jobs.n - nyaml;
+    xf_avec_reserve(l->a, &p->files, p->files.n + jobs.n);
+    run_jobs(w, nw, jobs.v, first_yaml);
+    apply_jobs(l, jobs.v, first_yaml);
+    /* Properties files last (they describe the nodes), in batches so that
+     * only a few parsed trees are alive at a time. */
+    for (size_t b = first_yaml; b < jobs.n; b += YAML_BATCH * nw) {
+        size_t n = jobs.n - b < YAML_BATCH * nw ? jobs.n - b : YAML_BATCH * nw;
+        run_jobs(w, nw, jobs.v + b, n);
+        apply_jobs(l, jobs.v + b, n);
+        for (size_t i = 0; i < nw; i++)
+            xf_arena_release(&w[i].scratch);
+    }
     free(w);
     xf_vec_release(&jobs);
     parse_seeds(l);
