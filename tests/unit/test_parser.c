@@ -795,7 +795,8 @@ static void test_vars(void **state)
     assert_int_equal(load(f), 0);
     struct xf_node *m = node(f, "model.shop.m");
     assert_string_equal(xf_node_config_str(m, "schema", NULL), "from_cli");
-    assert_string_equal(repr(f, xf_node_config(m, "pre-hook")), "[\"{{ env_var('XF_NOT_SET') }}\"]");
+    assert_string_equal(repr(f, xf_node_config(m, "pre-hook")),
+                        "[\"{{ env_var('XF_NOT_SET') }}\"]");
     assert_string_equal(repr(f, &f->p->on_run_start), "[\"{{ env_var('XF_NOT_SET') }}\"]");
     assert_string_equal(repr(f, xf_dict_getc(f->p->vars.u.d, "v")),
                         "\"{{ env_var('XF_NOT_SET') }}\"");
@@ -983,6 +984,33 @@ static void test_profiles_lookup(void **state)
     assert_string_equal(diags(f), want);
 }
 
+/* With enough files to use worker threads, diagnostics keep file order. */
+static void test_parallel_order(void **state)
+{
+    struct fx *f = *state;
+    put(f, "xform_project.yml", MINIMAL);
+    char path[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(path, sizeof path, "models/m%03d.sql", i);
+        put(f, path, i % 50 == 7 ? "select {{ 1\n" : "select 1\n");
+    }
+    for (int i = 0; i < 100; i++) {
+        snprintf(path, sizeof path, "models/p%03d.yml", i);
+        put(f, path, i % 30 == 4 ? "models:\n  - name: nope\n" : "models: []\n");
+    }
+    assert_int_equal(load(f), -1);
+    const char *want[] = {"models/m007.sql", "models/m057.sql", "models/m107.sql",
+                          "models/m157.sql", "models/p004.yml", "models/p034.yml",
+                          "models/p064.yml", "models/p094.yml"};
+    size_t k = 0;
+    for (const struct xf_diag *g = f->d.head; g; g = g->next, k++) {
+        assert_true(k < 8);
+        assert_string_equal(g->loc.src->path, want[k]);
+    }
+    assert_int_equal(k, 8);
+    assert_int_equal(f->p->nodes.n, 196);
+}
+
 /*
  * 10,000 models and 1,000 properties files load well under 0.2 s on an
  * idle machine (optimised build); the bound here only guards against a
@@ -1040,6 +1068,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profiles_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
