@@ -22,6 +22,12 @@ struct xf_graph {
     uint32_t **children;
     uint32_t *nchildren;
     uint32_t *order;        /* topological order (parents first), n long */
+    /*
+     * disabled[i]: not a target. Set for config enabled=false and for a
+     * test whose parent is missing or disabled (dbt warns and disables
+     * such a test). Disabled nodes have no edges and are never selected.
+     */
+    bool *disabled;
 };
 
 /*
@@ -33,7 +39,11 @@ struct xf_graph {
  */
 int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *diags);
 
-/* Index of a node in g->all (nodes keep their own index; sources follow). */
+/*
+ * Index of a node in g->all (nodes keep their own index; sources follow).
+ * xf_graph_build sets node->index to the node's position in
+ * project->nodes, or for a source to its position in project->sources.
+ */
 uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
 
 /*
@@ -48,5 +58,42 @@ uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
 int xf_graph_select(const struct xf_graph *g, const char *const *select, size_t nselect,
                     const char *const *exclude, size_t nexclude, bool *out,
                     struct xf_diags *diags);
+
+/*
+ * dbt's indirect selection of tests ("--indirect-selection"): which tests
+ * a selection of models, seeds, snapshots and sources pulls in.
+ *   EAGER     a test any of whose parents is selected (dbt's default)
+ *   CAUTIOUS  a test all of whose parents are selected
+ *   BUILDABLE a test all of whose parents are selected or upstream of
+ *             the selection
+ *   EMPTY     no test
+ */
+enum xf_indirect {
+    XF_INDIRECT_EAGER,
+    XF_INDIRECT_CAUTIOUS,
+    XF_INDIRECT_BUILDABLE,
+    XF_INDIRECT_EMPTY,
+};
+
+/*
+ * Adds to `selected` (g->n bools) the enabled tests that `mode` pulls in
+ * for the nodes already selected. xf_graph_add_tests is the EAGER mode.
+ */
+void xf_graph_add_tests_mode(const struct xf_graph *g, bool *selected, enum xf_indirect mode);
+void xf_graph_add_tests(const struct xf_graph *g, bool *selected);
+
+/*
+ * xf_graph_select with indirect test selection the way `dbt test` and
+ * `dbt build` do it: tests of the selected nodes are added before the
+ * exclusion, and tests of excluded nodes are excluded with them, so
+ * `--select orders --exclude test_name:unique` and `--exclude orders`
+ * both do what a dbt user expects.
+ */
+int xf_graph_select_tests(const struct xf_graph *g, const char *const *select, size_t nselect,
+                          const char *const *exclude, size_t nexclude, enum xf_indirect mode,
+                          bool *out, struct xf_diags *diags);
+
+/* "model 'orders'", "source 'raw.orders'" ... for messages, in `a`. */
+const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n);
 
 #endif
