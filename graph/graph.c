@@ -117,6 +117,12 @@ static struct xf_node *find_ref(struct build *b, const struct xf_node *from, con
 {
     *disabled_out = false;
     uintptr_t first = (uintptr_t)xf_map_getc(&b->names, name);
+    if (first && !package && b->next_same[first - 1] == NONE) {
+        /* one node of that name: the common case, no scoring needed */
+        struct xf_node *only = b->p->nodes.v[first - 1];
+        *disabled_out = b->g->disabled[first - 1];
+        return *disabled_out ? NULL : only;
+    }
     struct xf_node *best = NULL;
     int best_score = -1;
     for (uint32_t i = first ? (uint32_t)(first - 1) : NONE; i != NONE; i = b->next_same[i]) {
@@ -131,7 +137,7 @@ static struct xf_node *find_ref(struct build *b, const struct xf_node *from, con
             score += 2;
         if (pkg && b->p->name && strcmp(pkg, b->p->name) == 0)
             score += 1;
-        if (score > best_score) {
+        if (score >= best_score) { /* the chain runs newest first: ties go to the oldest */
             best = n;
             best_score = score;
         }
@@ -512,6 +518,37 @@ static int order_nodes(struct xf_graph *g, struct xf_diags *diags)
     return err;
 }
 
+/* The first two parts of the dot-flattened fqn, as the selector sees them. */
+static void hash_names(struct xf_graph *g, const struct xf_project *p, uint32_t i)
+{
+    const struct xf_node *n = g->all[i];
+    struct xf_str part[2] = {{"", 0}, {"", 0}};
+    size_t np = 0;
+    struct xf_str items[2];
+    size_t nitems = 0;
+    if (n->fqn.t == XF_V_LIST) {
+        for (size_t k = 0; k < n->fqn.u.l->n && nitems < 2; k++)
+            if (n->fqn.u.l->items[k].t == XF_V_STR)
+                items[nitems++] = n->fqn.u.l->items[k].u.s;
+    } else {
+        items[nitems++] = xf_str_c(n->package ? n->package : p->name ? p->name : "");
+        items[nitems++] = xf_str_c(n->name);
+    }
+    for (size_t k = 0; k < nitems && np < 2; k++) {
+        struct xf_str s = items[k];
+        size_t start = 0;
+        for (size_t c = 0; c <= s.len && np < 2; c++) {
+            if (c == s.len || s.p[c] == '.') {
+                part[np++] = xf_str_n(s.p + start, c - start);
+                start = c + 1;
+            }
+        }
+    }
+    g->name_hash[i] = xf_str_hash(xf_str_c(n->name));
+    g->fqn0_hash[i] = np > 0 ? xf_str_hash(part[0]) : 0;
+    g->fqn1_hash[i] = np > 1 ? xf_str_hash(part[1]) : 0;
+}
+
 int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *diags)
 {
     struct xf_arena *a = &p->arena;
@@ -536,12 +573,25 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
     b.stamp = xf_malloc((n + 1) * sizeof *b.stamp);
 
     size_t maxedges = 0;
+    g->name_hash = XF_ANEWN(a, uint64_t, n + 1);
+    g->fqn0_hash = XF_ANEWN(a, uint64_t, n + 1);
+    g->fqn1_hash = XF_ANEWN(a, uint64_t, n + 1);
+    /* one pass over the nodes: the graph is memory-bound, not compute-bound */
     for (size_t i = 0; i < nn; i++) {
         struct xf_node *node = p->nodes.v[i];
         node->index = (uint32_t)i;
         g->all[i] = node;
         g->disabled[i] = !node_enabled(node);
         maxedges += node->refs.n + node->source_deps.n + 2;
+        hash_names(g, p, (uint32_t)i);
+        /* chains of same-named nodes, newest first (find_ref breaks ties) */
+        b.next_same[i] = NONE;
+        if (refable(node)) {
+            bool found;
+            void **slot = xf_map_slot(&b.names, xf_str_c(node->name), &found);
+            b.next_same[i] = found ? (uint32_t)((uintptr_t)*slot - 1) : NONE;
+            *slot = (void *)(uintptr_t)(i + 1);
+        }
     }
     for (size_t i = 0; i < ns; i++) {
         struct xf_node *node = p->sources.v[i];
@@ -555,18 +605,6 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
         if (!found || g->disabled[xf_graph_index(g, (struct xf_node *)*slot)])
             *slot = node; /* an enabled duplicate wins over a disabled one */
     }
-    /* name chains in index order: walk backwards, pushing at the head */
-    for (size_t i = nn; i-- > 0;) {
-        struct xf_node *node = p->nodes.v[i];
-        b.next_same[i] = NONE;
-        if (!refable(node))
-            continue;
-        bool found;
-        void **slot = xf_map_slot(&b.names, xf_str_c(node->name), &found);
-        b.next_same[i] = found ? (uint32_t)((uintptr_t)*slot - 1) : NONE;
-        *slot = (void *)(uintptr_t)(i + 1);
-    }
-
     b.pool = XF_ANEWN(a, uint32_t, maxedges + 1);
     for (size_t i = 0; i < n; i++)
         b.stamp[i] = NONE;

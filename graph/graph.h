@@ -28,6 +28,12 @@ struct xf_graph {
      * such a test). Disabled nodes have no edges and are never selected.
      */
     bool *disabled;
+    /*
+     * For selection (graph/ internal): hashes (xf_str_hash) of each node's
+     * name and of the first two dot-separated parts of its fqn, so a
+     * selector by name scans three small arrays instead of every node.
+     */
+    uint64_t *name_hash, *fqn0_hash, *fqn1_hash;
 };
 
 /*

@@ -84,6 +84,10 @@ struct atom {
     const char *arg;   /* config key path ("materialized", "meta.owner") */
     char *value;       /* NUL-terminated */
     int rtype;         /* resource_type: index into res_types */
+    /* fqn: the value split at dots, and where its first wildcard part is */
+    struct xf_str parts[64];
+    size_t nparts;
+    size_t wild_from; /* nparts when no part has a wildcard */
     int ttype;         /* test_type: 0 generic, 1 singular, -1 none */
 };
 
@@ -96,10 +100,6 @@ struct sel {
     int errors;
 };
 
-static bool has_wildcard(const char *s)
-{
-    return strpbrk(s, "*?[") != NULL;
-}
 
 static bool glob(const char *pattern, const char *s, int flags)
 {
@@ -173,6 +173,53 @@ static const char *suggestion_suffix(char *buf, size_t cap, const char *sugg)
     return buf;
 }
 
+/* Splits "a.b.c" into up to `cap` slices. */
+static size_t split_dots(struct xf_str s, struct xf_str *out, size_t cap, size_t n)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= s.len; i++) {
+        if (i == s.len || s.p[i] == '.') {
+            if (n < cap)
+                out[n] = xf_str_n(s.p + start, i - start);
+            n++;
+            start = i + 1;
+        }
+    }
+    return n;
+}
+
+static void join(char *buf, size_t cap, const struct xf_str *parts, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t need = parts[i].len + (i ? 1 : 0);
+        if (len + need + 1 > cap)
+            return;
+        if (i)
+            buf[len++] = '.';
+        memcpy(buf + len, parts[i].p, parts[i].len);
+        len += parts[i].len;
+        buf[len] = '\0';
+    }
+}
+
+static int prepare(struct atom *a)
+{
+    size_t cap = sizeof a->parts / sizeof a->parts[0];
+    a->nparts = split_dots(xf_str_c(a->value), a->parts, cap, 0);
+    a->wild_from = a->nparts;
+    for (size_t i = 0; i < a->nparts && i < cap; i++) {
+        if (memchr(a->parts[i].p, '*', a->parts[i].len) ||
+            memchr(a->parts[i].p, '?', a->parts[i].len) ||
+            memchr(a->parts[i].p, '[', a->parts[i].len)) {
+            a->wild_from = i;
+            break;
+        }
+    }
+    return 0;
+}
+
 /* Parses `text` (modified in place); `raw` is the unmodified copy for messages. */
 static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text)
 {
@@ -233,7 +280,7 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
             a->m = M_FILE;
         else
             a->m = M_FQN;
-        return 0;
+        return prepare(a);
     }
     char *dot = strchr(mname, '.');
     if (dot) {
@@ -265,6 +312,8 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
     if (a->m != M_CONFIG && a->arg)
         return sel_error(s, NULL, "selector method '%s' takes no argument in '%s'", mname,
                          a->raw);
+    if (a->m == M_FQN)
+        return prepare(a);
     if (a->m == M_RESOURCE_TYPE) {
         for (k = 0; k < NRES; k++)
             if (!strcmp(res_types[k], a->value))
@@ -294,71 +343,38 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
 
 /* ---- matching ----------------------------------------------------------- */
 
-/* Splits "a.b.c" into up to `cap` slices. */
-static size_t split_dots(struct xf_str s, struct xf_str *out, size_t cap, size_t n)
+/*
+ * dbt's qualified-name rule: the selector is a prefix of the dot-flattened
+ * fqn; from its first part with a wildcard on, the rest is one glob.
+ */
+static bool fqn_prefix(const struct atom *a, const struct xf_str *fqn, size_t nfqn)
 {
-    size_t start = 0;
-    for (size_t i = 0; i <= s.len; i++) {
-        if (i == s.len || s.p[i] == '.') {
-            if (n < cap)
-                out[n] = xf_str_n(s.p + start, i - start);
-            n++;
-            start = i + 1;
-        }
-    }
-    return n;
-}
-
-static void join(char *buf, size_t cap, const struct xf_str *parts, size_t n)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        size_t need = parts[i].len + (i ? 1 : 0);
-        if (len + need + 1 > cap)
-            return;
-        if (i)
-            buf[len++] = '.';
-        memcpy(buf + len, parts[i].p, parts[i].len);
-        len += parts[i].len;
-        buf[len] = '\0';
-    }
-}
-
-/* dbt's qualified-name rule: the selector is a prefix of the (dot-flattened) fqn. */
-static bool fqn_prefix(const struct xf_str *fqn, size_t nfqn, const struct xf_str *sp, size_t nsp)
-{
-    if (nfqn < nsp)
+    if (nfqn < a->nparts)
         return false;
-    for (size_t i = 0; i < nsp; i++) {
-        char part[256];
-        join(part, sizeof part, &sp[i], 1);
-        if (has_wildcard(part)) {
-            char pat[1024], str[1024];
-            join(pat, sizeof pat, sp + i, nsp - i);
-            join(str, sizeof str, fqn + i, nfqn - i);
-            return fnmatch(pat, str, 0) == 0;
-        }
-        if (!xf_str_eq(fqn[i], sp[i]))
+    for (size_t i = 0; i < a->wild_from; i++)
+        if (!xf_str_eq(fqn[i], a->parts[i]))
             return false;
-    }
-    return true;
+    if (a->wild_from == a->nparts)
+        return true;
+    char pat[1024], str[1024];
+    join(pat, sizeof pat, a->parts + a->wild_from, a->nparts - a->wild_from);
+    join(str, sizeof str, fqn + a->wild_from, nfqn - a->wild_from);
+    return fnmatch(pat, str, 0) == 0;
 }
 
 #define MAXPARTS 64
 
-static bool match_fqn(const struct xf_node *n, const char *value)
+static bool match_fqn(const struct atom *a, const struct xf_node *n)
 {
-    if (n->type == XF_RES_SOURCE)
+    if (n->type == XF_RES_SOURCE || a->nparts > MAXPARTS)
         return false;
-    if (!strcmp(n->name, value))
+    if (!strcmp(n->name, a->value))
         return true;
-    bool dotted = strchr(value, '.') != NULL;
-    if (!dotted && has_wildcard(value) && glob(value, n->name, 0))
-        return true; /* beyond dbt: stg_* matches names in any folder */
-    struct xf_str fqn[MAXPARTS], sp[MAXPARTS];
-    fqn[0] = fqn[1] = xf_str_n("", 0); /* quiets -Wmaybe-uninitialized */
-    size_t nfqn = 0, nsp = split_dots(xf_str_c(value), sp, MAXPARTS, 0);
+    /* beyond dbt: a bare name with wildcards (stg_*) matches names in any folder */
+    if (a->nparts == 1 && a->wild_from == 0 && glob(a->value, n->name, 0))
+        return true;
+    struct xf_str fqn[MAXPARTS];
+    size_t nfqn = 0;
     if (n->fqn.t == XF_V_LIST) {
         for (size_t i = 0; i < n->fqn.u.l->n; i++) {
             const struct xf_value *v = &n->fqn.u.l->items[i];
@@ -369,10 +385,10 @@ static bool match_fqn(const struct xf_node *n, const char *value)
         nfqn = split_dots(xf_str_c(n->package ? n->package : ""), fqn, MAXPARTS, 0);
         nfqn = split_dots(xf_str_c(n->name), fqn, MAXPARTS, nfqn);
     }
-    if (nfqn > MAXPARTS || nsp > MAXPARTS)
+    if (nfqn > MAXPARTS || nfqn == 0)
         return false;
     /* with the package, or from the first folder (any package) */
-    return fqn_prefix(fqn, nfqn, sp, nsp) || (nfqn > 0 && fqn_prefix(fqn + 1, nfqn - 1, sp, nsp));
+    return fqn_prefix(a, fqn, nfqn) || fqn_prefix(a, fqn + 1, nfqn - 1);
 }
 
 static bool match_tag(const struct xf_node *n, const char *value)
@@ -545,7 +561,7 @@ static bool match(const struct sel *s, const struct atom *a, const struct xf_nod
     const struct xf_project *p = s->g->project;
     switch (a->m) {
     case M_FQN:
-        return match_fqn(n, a->value);
+        return match_fqn(a, n);
     case M_TAG:
         return match_tag(n, a->value);
     case M_PATH:
@@ -630,9 +646,20 @@ static int eval_atom(struct sel *s, char *text, bool *out, bool warn)
     if (err < 0)
         goto done;
     bool any = false;
-    for (uint32_t i = 0; i < g->n; i++) {
-        out[i] = !g->disabled[i] && match(s, &a, g->all[i]);
-        any |= out[i];
+    if (a.m == M_FQN && a.wild_from > 0 && g->name_hash) {
+        /* by name or by a leading fqn part: only nodes whose hashes say so */
+        uint64_t hv = xf_str_hash(xf_str_c(a.value)), h0 = xf_str_hash(a.parts[0]);
+        for (uint32_t i = 0; i < g->n; i++) {
+            out[i] = false;
+            if ((g->name_hash[i] == hv || g->fqn0_hash[i] == h0 || g->fqn1_hash[i] == h0) &&
+                !g->disabled[i] && match(s, &a, g->all[i]))
+                out[i] = any = true;
+        }
+    } else {
+        for (uint32_t i = 0; i < g->n; i++) {
+            out[i] = !g->disabled[i] && match(s, &a, g->all[i]);
+            any |= out[i];
+        }
     }
     if (any && (a.at || a.up || a.down)) {
         if (a.at) {
