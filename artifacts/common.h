@@ -34,6 +34,8 @@ json_t *xf_artifacts_value(const struct xf_value *v);
 
 /* Appends the compact JSON text of `j` to `out`. */
 void xf_artifacts_dump(struct xf_buf *out, const json_t *j);
+/* Appends the members of object `j` without its braces (`"a":1,"b":2`). */
+void xf_artifacts_dump_embedded(struct xf_buf *out, const json_t *j);
 /* Appends `"key":` with the key escaped. */
 void xf_artifacts_key(struct xf_buf *out, const char *key);
 

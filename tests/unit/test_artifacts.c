@@ -706,7 +706,7 @@ static void test_schema_validation(void **state)
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU time: steady on a busy machine */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
