@@ -149,19 +149,6 @@ void xf_artifacts_dump(struct xf_buf *out, const json_t *j)
     json_dump_callback(j, append_cb, out, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-void xf_artifacts_dump_embedded(struct xf_buf *out, const json_t *j)
-{
-    json_dump_callback(j, append_cb, out, JSON_COMPACT | JSON_EMBED);
-}
-
-void xf_artifacts_key(struct xf_buf *out, const char *key)
-{
-    json_t *k = xf_artifacts_str(key);
-    xf_artifacts_dump(out, k);
-    json_decref(k);
-    xf_buf_addch(out, ':');
-}
-
 int xf_artifacts_write(const char *dir, const char *name, const struct xf_buf *text)
 {
     struct xf_buf path = XF_BUF_INIT;

@@ -34,10 +34,6 @@ json_t *xf_artifacts_value(const struct xf_value *v);
 
 /* Appends the compact JSON text of `j` to `out`. */
 void xf_artifacts_dump(struct xf_buf *out, const json_t *j);
-/* Appends the members of object `j` without its braces (`"a":1,"b":2`). */
-void xf_artifacts_dump_embedded(struct xf_buf *out, const json_t *j);
-/* Appends `"key":` with the key escaped. */
-void xf_artifacts_key(struct xf_buf *out, const char *key);
 
 /* Writes <dir>/<name> atomically. 0 or -errno. */
 int xf_artifacts_write(const char *dir, const char *name, const struct xf_buf *text);
