@@ -53,13 +53,24 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
 uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
 
 /*
- * Evaluates selection: `select` and `exclude` are lists of selector
- * strings (each may hold several space-separated selectors: a union;
- * comma inside one is an intersection). Supported: name, fqn path,
- * +name, name+, N+name, name+N, @name, tag:x, path:dir, resource_type:x,
- * test_type:generic|singular, source:s[.t], config.materialized:x, and
- * wildcards (*). An empty select means everything. `out` is g->n bools.
- * Selectors that match nothing give a warning; a bad selector is an error.
+ * Evaluates selection with dbt's grammar. `select` and `exclude` are lists
+ * of selector strings; in one string, space-separated selectors are a
+ * union and comma-joined ones an intersection. A selector is
+ *   [@ | N+ | +] [method:]value [+ | +N]
+ * with methods fqn (the default: a name, or a dotted fqn prefix such as
+ * staging or shop.staging.stg_orders), tag, path (the default when the
+ * value has a '/'), file (the default for x.sql/.csv/.py/.yml), package
+ * ("this" is the root project), config.<key>[.<key>], resource_type
+ * (model seed snapshot test source analysis), test_type (generic
+ * singular), test_name, source (s, s.t, pkg.s.t), access and group.
+ * Wildcards * ? [..] work in names, fqn parts, paths, tags and sources.
+ * +x: x and its ancestors; x+: and descendants; N limits the depth;
+ * @x: x, its descendants and all their ancestors. An empty select means
+ * every enabled node. Sources are selected like nodes; the caller keeps
+ * the resource types its command runs. `out` is g->n bools. A selector
+ * that matches nothing is a warning; a malformed one (unknown method,
+ * resource or test type: with "did you mean") is an error, and then the
+ * result is empty and -1 is returned.
  */
 int xf_graph_select(const struct xf_graph *g, const char *const *select, size_t nselect,
                     const char *const *exclude, size_t nexclude, bool *out,

@@ -785,6 +785,16 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static bool slow_run(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return true;
+#else
+    const char *pre = getenv("LD_PRELOAD");
+    return pre && strstr(pre, "vgpreload"); /* valgrind */
+#endif
+}
+
 static void test_scale(void **state)
 {
     enum { N = 20000 };
@@ -836,8 +846,8 @@ static void test_scale(void **state)
     assert_false(sel[f->p.nodes.v[19998]->index]); /* m9999 */
     print_message("graph: %zu nodes: build %.2f ms, select %.2f ms (%zu selected)\n",
                   f->g.n, tb * 1e3, ts * 1e3, count);
-    /* generous: a few ms natively, valgrind/ASan runs are far slower */
-    assert_true(tb + ts < 2.0);
+    /* a few ms natively (with room for a busy machine); valgrind/ASan are far slower */
+    assert_true(tb + ts < (slow_run() ? 5.0 : 0.1));
     free(sel);
     fx_free(f);
 }
