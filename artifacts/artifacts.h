@@ -67,4 +67,9 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
 int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
                          const struct xf_node_result *results, size_t n, double elapsed);
 
+struct xf_freshness; /* engine/engine.h */
+/* Writes <dir>/sources.json (sources v3) for `source freshness`. 0 or -errno. */
+int xf_write_sources(const char *dir, const struct xf_invocation *inv,
+                     const struct xf_freshness *res, size_t n, double elapsed);
+
 #endif

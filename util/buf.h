@@ -18,7 +18,10 @@ struct xf_buf {
 };
 
 extern char xf_buf_empty[1];
-#define XF_BUF_INIT {xf_buf_empty, 0, 0}
+#define XF_BUF_INIT                                                                                \
+    {                                                                                              \
+        xf_buf_empty, 0, 0                                                                         \
+    }
 
 void xf_buf_init(struct xf_buf *b, size_t hint);
 /* Frees the memory; the buffer is left initialised and empty. */

@@ -183,8 +183,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk(struct xf_arena *a, const char *root, const char *rel, const char *ext,
-                strvec *out)
+static int walk(struct xf_arena *a, const char *root, const char *rel, const char *ext, strvec *out)
 {
     char *dir = rel[0] ? xf_path_join(a, root, rel) : (char *)root;
     DIR *d = opendir(dir);

@@ -45,8 +45,8 @@ size_t xf_str_distance(struct xf_str a, struct xf_str b, size_t cap)
         size_t best = row[0];
         for (size_t j = 1; j <= b.len; j++) {
             size_t cur = row[j];
-            size_t sub = prev + (tolower((unsigned char)a.p[i - 1]) !=
-                                 tolower((unsigned char)b.p[j - 1]));
+            size_t sub =
+                prev + (tolower((unsigned char)a.p[i - 1]) != tolower((unsigned char)b.p[j - 1]));
             size_t del = row[j] + 1, ins = row[j - 1] + 1;
             row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
             if (row[j] < best)

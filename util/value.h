@@ -76,6 +76,14 @@ struct xf_obj_ops {
     /* Appends the string form ({{ obj }}). */
     void (*str)(struct xf_buf *out, const struct xf_obj *o);
     bool is_mapping; /* answers `is mapping` */
+    /* Optional: the object is callable (dbt's `config(...)`). */
+    int (*call)(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                const struct xf_args *args);
+    /* Optional: `obj[key]` (a query result's rows, columns). 1 = no such item. */
+    int (*getitem)(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                   const struct xf_value *key);
+    /* Optional: iteration and length (a result table iterates its rows). */
+    int (*iter)(struct xf_value *out_list, struct xf_render *r, const struct xf_obj *o);
 };
 
 struct xf_obj {

@@ -22,8 +22,7 @@ void xf_avec_reserve_(struct xf_arena *a, void **v, size_t *cap, size_t need, si
 
 #define xf_vec_reserve(vec, need)                                                                  \
     xf_vec_reserve_((void **)&(vec)->v, &(vec)->cap, (need), sizeof(*(vec)->v))
-#define xf_vec_push(vec, x)                                                                        \
-    (xf_vec_reserve((vec), (vec)->n + 1), (vec)->v[(vec)->n++] = (x))
+#define xf_vec_push(vec, x) (xf_vec_reserve((vec), (vec)->n + 1), (vec)->v[(vec)->n++] = (x))
 #define xf_vec_release(vec) ((void)(free((vec)->v), (vec)->v = NULL, (vec)->n = (vec)->cap = 0))
 
 #define xf_avec_reserve(arena, vec, need)                                                          \

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command and option tables. Each option is declared once, with the
+ * groups of commands that accept it; the same table drives parsing and
+ * --help, so they cannot disagree.
+ */
+#include "cmd/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct xf_command commands[] = {
+    {"build", xf_cmd_build, "seed, run, snapshot and test the selected nodes in DAG order",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"clean", xf_cmd_clean, "delete the clean-targets folders (never a database file)",
+     XF_OPT_PROJECT},
+    {"compile", xf_cmd_compile, "render every selected node's SQL into target/compiled",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"init", xf_cmd_init, "create a new project folder NAME", 0},
+    {"retry", xf_cmd_retry, "run again only what errored, failed or was skipped last time",
+     XF_OPT_PROJECT | XF_OPT_RUN},
+    {"show", xf_cmd_show, "preview the rows of a model (--select NAME) or of --inline SQL",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_SHOW},
+    {"debug", xf_cmd_debug, "show the project, profile and target, and test the connection",
+     XF_OPT_PROJECT},
+    {"ls", xf_cmd_ls, "list the selected resources", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS},
+    {"list", xf_cmd_ls, "same as ls", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS},
+    {"parse", xf_cmd_parse, "load the project and write target/manifest.json", XF_OPT_PROJECT},
+    {"run", xf_cmd_run, "build the selected models", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"seed", xf_cmd_seed, "load CSV seeds into tables",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"source", xf_cmd_source, "source freshness: check how recently sources were loaded",
+     XF_OPT_PROJECT | XF_OPT_SELECT},
+    {"snapshot", xf_cmd_snapshot, "run the selected snapshots",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"test", xf_cmd_test, "run the selected data tests",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {NULL, NULL, NULL, 0},
+};
+
+enum kind { K_FLAG, K_STR, K_INT, K_LIST };
+
+struct option {
+    const char *lng;
+    char shrt;
+    enum kind kind;
+    size_t off;
+    unsigned groups; /* 0: every command */
+    const char *arg, *help;
+};
+
+#define OFF(f) offsetof(struct xf_cli, f)
+
+static const struct option options[] = {
+    {"project-dir", 0, K_STR, OFF(project_dir), XF_OPT_PROJECT, "DIR",
+     "the project folder (default: the current folder)"},
+    {"profiles-dir", 0, K_STR, OFF(profiles_dir), XF_OPT_PROJECT, "DIR",
+     "where profiles.yml is (default: $XFORM_PROFILES_DIR, the project, ~/.xform, ~/.dbt)"},
+    {"target", 't', K_STR, OFF(target), XF_OPT_PROJECT, "NAME", "the profile output to use"},
+    {"vars", 0, K_STR, OFF(vars), XF_OPT_PROJECT, "YAML", "variables as a YAML or JSON mapping"},
+    {"select", 's', K_LIST, OFF(select), XF_OPT_SELECT, "SELECTOR",
+     "nodes to include (name, +name, name+, tag:x, path:dir, ...)"},
+    {"models", 'm', K_LIST, OFF(select), XF_OPT_SELECT, "SELECTOR", "same as --select"},
+    {"exclude", 0, K_LIST, OFF(exclude), XF_OPT_SELECT, "SELECTOR", "nodes to leave out"},
+    {"selector", 0, K_STR, OFF(selector), XF_OPT_SELECT, "NAME", "a named selector"},
+    {"threads", 0, K_INT, OFF(threads), XF_OPT_RUN, "N", "worker threads (default: profile's)"},
+    {"full-refresh", 'f', K_FLAG, OFF(full_refresh), XF_OPT_RUN, NULL,
+     "rebuild incremental models and seeds from scratch"},
+    {"fail-fast", 'x', K_FLAG, OFF(fail_fast), XF_OPT_RUN, NULL, "stop at the first failure"},
+    {"resource-type", 0, K_LIST, OFF(resource_types), XF_OPT_LS, "TYPE",
+     "model, seed, test, snapshot, source, analysis"},
+    {"output", 'o', K_STR, OFF(output), XF_OPT_LS, "FORMAT",
+     "selector (default), name, path or json"},
+    {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR", "artifacts of an earlier run"},
+    {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW, "SQL", "a query to preview"},
+    {"limit", 0, K_INT, OFF(limit), XF_OPT_SHOW, "N", "rows to preview (default 5)"},
+    {"no-color", 0, K_FLAG, OFF(no_color), 0, NULL, "never colour the output"},
+    {"use-colors", 0, K_FLAG, OFF(color_forced), 0, NULL, "colour even when not on a terminal"},
+    {"quiet", 'q', K_FLAG, OFF(quiet), 0, NULL, "print only errors and the final result"},
+    {"log-format", 0, K_STR, OFF(log_format), 0, "FORMAT", "text (default) or json"},
+    {"help", 'h', K_FLAG, OFF(help), 0, NULL, "show this help"},
+    {NULL, 0, K_FLAG, 0, 0, NULL, NULL},
+};
+
+const struct xf_command *xf_cli_commands(void)
+{
+    return commands;
+}
+
+const struct xf_command *xf_cli_find(const char *name)
+{
+    for (const struct xf_command *c = commands; c->name; c++) {
+        if (!strcmp(c->name, name))
+            return c;
+    }
+    return NULL;
+}
+
+static bool accepts(const struct xf_command *cmd, const struct option *o)
+{
+    return o->groups == 0 || (cmd->flags & o->groups);
+}
+
+static const struct option *find_long(const char *name, size_t len)
+{
+    for (const struct option *o = options; o->lng; o++) {
+        if (strlen(o->lng) == len && !strncmp(o->lng, name, len))
+            return o;
+    }
+    return NULL;
+}
+
+static const struct option *find_short(char c)
+{
+    for (const struct option *o = options; o->lng; o++) {
+        if (o->shrt == c)
+            return o;
+    }
+    return NULL;
+}
+
+static int set_opt(struct xf_cli *cli, const struct xf_command *cmd, const struct option *o,
+                   const char *val, const char *spelled, int *i, int argc, char **argv)
+{
+    char *base = (char *)cli;
+    if (!accepts(cmd, o)) {
+        fprintf(stderr, "error: 'xform %s' does not take %s\n", cmd->name, spelled);
+        return -1;
+    }
+    if (o->kind == K_FLAG) {
+        if (val) {
+            fprintf(stderr, "error: %s takes no value\n", spelled);
+            return -1;
+        }
+        *(bool *)(base + o->off) = true;
+        return 0;
+    }
+    if (!val) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "error: %s needs a value (%s)\n", spelled, o->arg);
+            return -1;
+        }
+        val = argv[++*i];
+    }
+    switch (o->kind) {
+    case K_STR:
+        *(const char **)(base + o->off) = val;
+        break;
+    case K_INT: {
+        char *end;
+        long v = strtol(val, &end, 10);
+        if (*end || v < 1 || v > 1024) {
+            fprintf(stderr, "error: %s needs a whole number from 1 to 1024, not '%s'\n", spelled,
+                    val);
+            return -1;
+        }
+        *(int *)(base + o->off) = (int)v;
+        break;
+    }
+    case K_LIST: {
+        /* dbt takes several values after one flag: -s a b c. */
+        typedef XF_VEC(const char *) list;
+        list *l = (list *)(base + o->off);
+        xf_vec_push(l, val);
+        while (*i + 1 < argc && argv[*i + 1][0] != '-')
+            xf_vec_push(l, argv[++*i]);
+        break;
+    }
+    default:
+        break;
+    }
+    return 0;
+}
+
+int xf_cli_parse(struct xf_cli *cli, const struct xf_command *cmd, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            const struct option *o = find_long(name, len);
+            if (!o) {
+                const char *names[64];
+                size_t n = 0;
+                for (const struct option *p = options; p->lng && n < 64; p++)
+                    names[n++] = p->lng;
+                const char *sug = xf_str_suggest(xf_str_n(name, len), names, n);
+                if (sug)
+                    fprintf(stderr, "error: unknown option '--%.*s' (did you mean '--%s'?)\n",
+                            (int)len, name, sug);
+                else
+                    fprintf(stderr, "error: unknown option '--%.*s'; see 'xform %s --help'\n",
+                            (int)len, name, cmd->name);
+                return -1;
+            }
+            if (set_opt(cli, cmd, o, eq ? eq + 1 : NULL, a, &i, argc, argv) < 0)
+                return -1;
+        } else if (a[0] == '-' && a[1] && a[1] != '-') {
+            const struct option *o = find_short(a[1]);
+            if (!o) {
+                fprintf(stderr, "error: unknown option '%s'; see 'xform %s --help'\n", a,
+                        cmd->name);
+                return -1;
+            }
+            if (set_opt(cli, cmd, o, a[2] ? a + 2 : NULL, a, &i, argc, argv) < 0)
+                return -1;
+        } else {
+            xf_vec_push(&cli->positional, a);
+        }
+    }
+    return 0;
+}
+
+void xf_cli_release(struct xf_cli *cli)
+{
+    xf_vec_release(&cli->select);
+    xf_vec_release(&cli->exclude);
+    xf_vec_release(&cli->positional);
+    xf_vec_release(&cli->resource_types);
+}
+
+void xf_cli_usage(FILE *f, const struct xf_command *cmd)
+{
+    if (!cmd) {
+        fprintf(f, "usage: xform <command> [options]\n\n"
+                   "xform builds a dbt-style SQL project: it renders the Jinja in every model,\n"
+                   "orders them by their ref() dependencies and materializes them.\n\n"
+                   "commands:\n");
+        for (const struct xf_command *c = commands; c->name; c++)
+            fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        fprintf(f, "\n  --version  print the version\n"
+                   "\n'xform <command> --help' lists the options of a command.\n");
+        return;
+    }
+    fprintf(f, "usage: xform %s [options]\n\n%s\n\noptions:\n", cmd->name, cmd->summary);
+    for (const struct option *o = options; o->lng; o++) {
+        if (!accepts(cmd, o))
+            continue;
+        char left[64];
+        if (o->shrt)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->lng, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(f, "  %-32s %s\n", left, o->help);
+    }
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The command line: one table of commands, one table of options that
+ * drives both parsing and --help, and the console that prints progress,
+ * diagnostics and summaries in dbt's shape. Only cmd/ prints or exits.
+ */
+#ifndef XF_CMD_CLI_H
+#define XF_CMD_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "engine/engine.h"
+#include "util/diag.h"
+#include "util/vec.h"
+
+/* Exit codes, as dbt's. */
+#define XF_EXIT_OK 0
+#define XF_EXIT_FAIL 1
+#define XF_EXIT_USAGE 2
+#define XF_EXIT_INTERRUPTED 130
+
+struct xf_cli {
+    const char *command;
+    const char *project_dir, *profiles_dir, *target, *vars, *selector, *output, *resource_type,
+        *log_format, *state;
+    XF_VEC(const char *) select;
+    XF_VEC(const char *) exclude;
+    XF_VEC(const char *) positional;
+    XF_VEC(const char *) resource_types;
+    int threads;
+    int limit;              /* show --limit */
+    const char *inline_sql; /* show --inline */
+    bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
+    int argc;
+    const char *const *argv;
+    bool color; /* decided: terminal and not --no-color */
+};
+
+struct xf_command {
+    const char *name;
+    int (*fn)(struct xf_cli *cli);
+    const char *summary;
+    unsigned flags; /* XF_OPT_* groups this command accepts */
+};
+
+/* Option groups. */
+#define XF_OPT_PROJECT 0x01u /* --project-dir --profiles-dir --target --vars */
+#define XF_OPT_SELECT 0x02u  /* --select --exclude --selector */
+#define XF_OPT_RUN 0x04u     /* --threads --full-refresh --fail-fast */
+#define XF_OPT_LS 0x08u      /* --resource-type --output */
+#define XF_OPT_SHOW 0x10u    /* --inline --limit */
+
+const struct xf_command *xf_cli_commands(void);
+const struct xf_command *xf_cli_find(const char *name);
+/* Parses argv after the command name. 0, or -1 after printing the problem. */
+int xf_cli_parse(struct xf_cli *cli, const struct xf_command *cmd, int argc, char **argv);
+void xf_cli_release(struct xf_cli *cli);
+void xf_cli_usage(FILE *f, const struct xf_command *cmd);
+
+/* ---- console ---- */
+
+/* Prints every diagnostic (errors and warnings) to stderr. */
+void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d);
+/* "12:00:00  message" on stdout. */
+void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Header: version, Found N models..., concurrency. */
+void xf_console_found(const struct xf_cli *cli, struct xf_session *s);
+/* Event callbacks for engine runs. */
+void xf_console_events(struct xf_events *ev, struct xf_cli *cli);
+/* Summary and the exit code for a run's results. */
+int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
+                       const struct xf_node_result *r, size_t n, double elapsed, int rc);
+
+/* Shared by the node-running commands: open, select, run, artifacts. */
+int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
+/* Opens a session from the CLI's project options; prints diagnostics. */
+int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d);
+void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo);
+
+int xf_cmd_run(struct xf_cli *cli);
+int xf_cmd_seed(struct xf_cli *cli);
+int xf_cmd_test(struct xf_cli *cli);
+int xf_cmd_build(struct xf_cli *cli);
+int xf_cmd_snapshot(struct xf_cli *cli);
+int xf_cmd_compile(struct xf_cli *cli);
+int xf_cmd_parse(struct xf_cli *cli);
+int xf_cmd_ls(struct xf_cli *cli);
+int xf_cmd_debug(struct xf_cli *cli);
+int xf_cmd_clean(struct xf_cli *cli);
+int xf_cmd_source(struct xf_cli *cli);
+int xf_cmd_show(struct xf_cli *cli);
+int xf_cmd_retry(struct xf_cli *cli);
+int xf_cmd_init(struct xf_cli *cli);
+
+/* Wall clock in seconds. */
+double xf_cli_now(void);
+
+/* Entry point of the binary (cmd/main.c calls it). */
+int xf_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xform clean`: removes the project's clean-targets. It refuses any
+ * target outside the project folder and never deletes a database file,
+ * even one inside a clean target (those are kept and named).
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "util/path.h"
+
+static bool is_db_file(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 3 && !strcmp(name + n - 3, ".db")) || (n > 7 && !strcmp(name + n - 7, ".sqlite")) ||
+           (n > 8 && !strcmp(name + n - 8, ".sqlite3")) || strstr(name, ".db-") != NULL;
+}
+
+/* rm -rf that keeps database files (and the folders that hold them). */
+static int remove_keeping_dbs(const char *path, int *kept)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return 0;
+    if (!S_ISDIR(st.st_mode)) {
+        const char *base = strrchr(path, '/');
+        if (is_db_file(base ? base + 1 : path)) {
+            fprintf(stderr, "warning: kept database file %s\n", path);
+            (*kept)++;
+            return 0;
+        }
+        return unlink(path);
+    }
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *sub = xf_malloc(n);
+        snprintf(sub, n, "%s/%s", path, e->d_name);
+        remove_keeping_dbs(sub, kept);
+        free(sub);
+    }
+    closedir(d);
+    rmdir(path); /* fails, harmlessly, when a database file was kept */
+    return 0;
+}
+
+int xf_cmd_clean(struct xf_cli *cli)
+{
+    struct xf_diags d;
+    xf_diags_init(&d);
+    struct xf_session *s = NULL;
+    int code = XF_EXIT_USAGE;
+    if (xf_cmd_open(cli, &s, &d) < 0)
+        goto done;
+    struct xf_project *p = xf_session_project(s);
+    char root[PATH_MAX];
+    if (!realpath(p->root, root)) {
+        fprintf(stderr, "error: cannot resolve the project folder %s\n", p->root);
+        goto done;
+    }
+    struct xf_arena a;
+    xf_arena_init(&a);
+    const struct xf_value *ct = &p->clean_targets;
+    size_t n = ct->t == XF_V_LIST ? ct->u.l->n : 0;
+    int kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_value *v = &ct->u.l->items[i];
+        if (v->t != XF_V_STR)
+            continue;
+        char *path = xf_path_join(&a, p->root, xf_arena_strdups(&a, v->u.s));
+        char real[PATH_MAX];
+        if (!realpath(path, real)) {
+            xf_console_line(cli, "Nothing to clean at %.*s", XF_STR_ARG(v->u.s));
+            continue;
+        }
+        size_t rl = strlen(root);
+        if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != 0) ||
+            !strcmp(real, root)) {
+            fprintf(stderr,
+                    "error: refusing to clean '%.*s': it is not inside the project "
+                    "folder\n",
+                    XF_STR_ARG(v->u.s));
+            continue;
+        }
+        remove_keeping_dbs(real, &kept);
+        xf_console_line(cli, "Cleaned %.*s", XF_STR_ARG(v->u.s));
+    }
+    xf_console_line(cli, "Finished cleaning %zu %s", n, n == 1 ? "path" : "paths");
+    xf_arena_release(&a);
+    code = XF_EXIT_OK;
+done:
+    xf_session_free(s);
+    xf_diags_release(&d);
+    return code;
+}

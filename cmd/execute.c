@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What every node-running command shares: open the session, select, run
+ * with Ctrl-C handling, write artifacts, print the summary, pick the exit
+ * code (0 ok, 1 a node or test failed, 2 nothing could run, 130 cancelled).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "util/path.h"
+
+void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
+{
+    memset(lo, 0, sizeof *lo);
+    lo->project_dir = cli->project_dir ? cli->project_dir : ".";
+    lo->profiles_dir = cli->profiles_dir;
+    lo->target = cli->target;
+    lo->vars = cli->vars;
+    lo->threads = cli->threads;
+}
+
+int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
+{
+    struct xf_load_opts lo;
+    xf_cmd_load_opts(cli, &lo);
+    int e = xf_session_open(out, &lo, d);
+    xf_console_diags(cli, d);
+    if (e < 0) {
+        fprintf(stderr, "%u error%s: nothing was run\n", (unsigned)d->nerrors,
+                d->nerrors == 1 ? "" : "s");
+        return -1;
+    }
+    /* Printed once; later diagnostics are new ones only. */
+    xf_diags_release(d);
+    xf_diags_init(d);
+    return 0;
+}
+
+/* ---- Ctrl-C: a thread waits for the signal and cancels the session ---- */
+
+static struct xf_session *volatile running; /* the one session the CLI runs */
+static volatile sig_atomic_t interrupted;
+
+static void *signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    for (;;) {
+        int sig;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (interrupted) {
+            /* Second Ctrl-C: leave now; open transactions roll back. */
+            _exit(XF_EXIT_INTERRUPTED);
+        }
+        interrupted = 1;
+        static const char msg[] = "\ninterrupted: cancelling running queries (Ctrl-C again to "
+                                  "quit at once)\n";
+        if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+            /* nothing to do */
+        }
+        if (running)
+            xf_session_cancel(running);
+    }
+    return NULL;
+}
+
+static void watch_signals(void)
+{
+    static sigset_t set;
+    static bool started;
+    if (started)
+        return;
+    started = true;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, signal_thread, &set) == 0)
+        pthread_detach(th);
+}
+
+static char *target_dir(struct xf_arena *a, struct xf_project *p)
+{
+    return xf_path_join(a, p->root, p->target_path ? p->target_path : "target");
+}
+
+int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
+{
+    struct xf_diags d;
+    xf_diags_init(&d);
+    struct xf_session *s = NULL;
+    bool *sel = NULL;
+    int code = XF_EXIT_USAGE;
+    double t0 = xf_cli_now();
+    if (xf_cmd_open(cli, &s, &d) < 0)
+        goto done;
+    xf_console_found(cli, s);
+    struct xf_events ev;
+    xf_console_events(&ev, cli);
+    struct xf_run_opts o = {
+        .phase = phase,
+        .select = cli->select.v,
+        .nselect = cli->select.n,
+        .exclude = cli->exclude.v,
+        .nexclude = cli->exclude.n,
+        .full_refresh = cli->full_refresh,
+        .fail_fast = cli->fail_fast,
+        .threads = cli->threads,
+        .events = &ev,
+    };
+    struct xf_graph *g = xf_session_graph(s);
+    sel = xf_calloc(g->n + 1, sizeof *sel);
+    int e = xf_session_select(s, &o, sel);
+    xf_console_diags(cli, &d);
+    if (e < 0)
+        goto done;
+    xf_diags_release(&d);
+    xf_diags_init(&d);
+    size_t nsel = 0;
+    for (size_t i = 0; i < g->n; i++)
+        nsel += sel[i];
+    struct xf_project *p = xf_session_project(s);
+    struct xf_arena a;
+    xf_arena_init(&a);
+    char *tdir = target_dir(&a, p);
+    struct xf_invocation *inv = xf_session_invocation(s);
+    inv->command = cli->command;
+    inv->argc = cli->argc;
+    inv->argv = cli->argv;
+    if (nsel == 0) {
+        xf_console_line(cli, "Nothing to do. Try checking your model configs and model "
+                             "specification args");
+        xf_write_manifest(tdir, p, g, inv);
+        xf_arena_release(&a);
+        code = XF_EXIT_OK;
+        goto done;
+    }
+    watch_signals();
+    running = s;
+    const struct xf_node_result *res;
+    size_t nres;
+    int rc = xf_session_run(s, &o, sel, &res, &nres);
+    running = NULL;
+    xf_console_diags(cli, &d);
+    if (rc < 0) {
+        xf_arena_release(&a);
+        goto done;
+    }
+    double elapsed = xf_cli_now() - t0;
+    int we = xf_write_manifest(tdir, p, g, inv);
+    if (we == 0)
+        we = xf_write_run_results(tdir, inv, res, nres, elapsed);
+    if (we < 0)
+        fprintf(stderr, "error: could not write artifacts under %s: %s\n", tdir, strerror(-we));
+    xf_arena_release(&a);
+    if (phase == XF_PHASE_COMPILE) {
+        xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
+                        nres == 1 ? "node" : "nodes", p->target_path ? p->target_path : "target",
+                        elapsed);
+        code = rc ? XF_EXIT_FAIL : XF_EXIT_OK;
+        if (rc) {
+            for (size_t i = 0; i < nres; i++) {
+                if (res[i].status == XF_ST_ERROR && res[i].message)
+                    fputs(res[i].message, stderr);
+            }
+        }
+    } else {
+        code = xf_console_summary(cli, s, res, nres, elapsed, rc) ? XF_EXIT_FAIL : XF_EXIT_OK;
+    }
+    if (interrupted)
+        code = XF_EXIT_INTERRUPTED;
+done:
+    free(sel);
+    xf_session_free(s);
+    xf_diags_release(&d);
+    return code;
+}
+
+int xf_cmd_run(struct xf_cli *cli)
+{
+    return xf_cmd_execute(cli, XF_PHASE_RUN);
+}
+
+int xf_cmd_seed(struct xf_cli *cli)
+{
+    return xf_cmd_execute(cli, XF_PHASE_SEED);
+}
+
+int xf_cmd_test(struct xf_cli *cli)
+{
+    return xf_cmd_execute(cli, XF_PHASE_TEST);
+}
+
+int xf_cmd_build(struct xf_cli *cli)
+{
+    return xf_cmd_execute(cli, XF_PHASE_BUILD);
+}
+
+int xf_cmd_snapshot(struct xf_cli *cli)
+{
+    return xf_cmd_execute(cli, XF_PHASE_SNAPSHOT);
+}
+
+int xf_cmd_compile(struct xf_cli *cli)
+{
+    return xf_cmd_execute(cli, XF_PHASE_COMPILE);
+}

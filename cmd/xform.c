@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The front door: finds the command, parses its options, decides on
+ * colour and runs it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+
+int xf_main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        xf_cli_usage(argc < 2 ? stderr : stdout, NULL);
+        return argc < 2 ? XF_EXIT_USAGE : XF_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("xform %s\n", XF_VERSION);
+        return XF_EXIT_OK;
+    }
+    const struct xf_command *cmd = xf_cli_find(argv[1]);
+    if (!cmd) {
+        const char *names[32];
+        size_t n = 0;
+        for (const struct xf_command *c = xf_cli_commands(); c->name && n < 32; c++)
+            names[n++] = c->name;
+        const char *sug = xf_str_suggest(xf_str_c(argv[1]), names, n);
+        if (sug)
+            fprintf(stderr, "error: unknown command '%s' (did you mean '%s'?)\n", argv[1], sug);
+        else
+            fprintf(stderr, "error: unknown command '%s'; see 'xform --help'\n", argv[1]);
+        return XF_EXIT_USAGE;
+    }
+    struct xf_cli cli;
+    memset(&cli, 0, sizeof cli);
+    cli.command = cmd->name;
+    cli.argc = argc;
+    cli.argv = (const char *const *)argv;
+    int code;
+    if (xf_cli_parse(&cli, cmd, argc - 2, argv + 2) < 0) {
+        code = XF_EXIT_USAGE;
+    } else if (cli.help) {
+        xf_cli_usage(stdout, cmd);
+        code = XF_EXIT_OK;
+    } else {
+        const char *nc = getenv("NO_COLOR");
+        cli.color = cli.color_forced || (!cli.no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
+                                         isatty(STDERR_FILENO));
+        code = cmd->fn(&cli);
+    }
+    xf_cli_release(&cli);
+    fflush(stdout);
+    return code;
+}

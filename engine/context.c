@@ -1,0 +1,1072 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dbt's Jinja context: ref, source, config, var, env_var, doc, this,
+ * target, is_incremental, run_query, adapter, ... as native functions and
+ * objects for the template engine. In parse mode the calls are recorded on
+ * the node (dependencies, config); in execute mode they answer with real
+ * relations and query results.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/internal.h"
+#include "util/path.h"
+
+static struct xf_rctx *RC(struct xf_render *r)
+{
+    return xf_render_user(r);
+}
+
+/* A C string for a string argument, or NULL (with an error) when not a string. */
+static const char *arg_str(struct xf_render *r, const struct xf_args *a, size_t pos, const char *kw,
+                           const char *fname, bool required)
+{
+    const struct xf_value *v = xf_arg(a, pos, kw);
+    if (!v || v->t == XF_V_UNDEF || v->t == XF_V_NONE) {
+        if (required)
+            xf_render_error(r, "%s() is missing its '%s' argument", fname, kw);
+        return NULL;
+    }
+    if (v->t != XF_V_STR) {
+        struct xf_buf b = XF_BUF_INIT;
+        xf_value_str(&b, v);
+        char *s = xf_arena_strndup(xf_render_arena(r), b.ptr, b.len);
+        xf_buf_release(&b);
+        return s;
+    }
+    return xf_arena_strdups(xf_render_arena(r), v->u.s);
+}
+
+/* ---- relations ---- */
+
+struct relation {
+    struct xf_session *s;
+    struct xf_relation rel;
+    const char *type; /* "table", "view" or NULL */
+};
+
+static void relation_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    const struct relation *rel = o->data;
+    rel->s->ops->render_relation(out, &rel->rel);
+}
+
+static int relation_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                            struct xf_str name)
+{
+    const struct relation *rel = o->data;
+    const char *v = NULL;
+    if (xf_str_eqc(name, "database"))
+        v = rel->rel.database;
+    else if (xf_str_eqc(name, "schema"))
+        v = rel->rel.schema;
+    else if (xf_str_eqc(name, "identifier") || xf_str_eqc(name, "name") ||
+             xf_str_eqc(name, "table"))
+        v = rel->rel.identifier;
+    else if (xf_str_eqc(name, "type"))
+        v = rel->type;
+    else if (xf_str_eqc(name, "is_table")) {
+        *out = xf_v_bool(rel->type && !strcmp(rel->type, "table"));
+        return 0;
+    } else if (xf_str_eqc(name, "is_view")) {
+        *out = xf_v_bool(rel->type && !strcmp(rel->type, "view"));
+        return 0;
+    } else
+        return 1;
+    *out = v ? xf_v_strc(v) : xf_v_none();
+    return 0;
+}
+
+static const struct xf_obj_ops relation_ops = {
+    .type_name = "relation",
+    .getattr = relation_getattr,
+    .str = relation_str,
+    .is_mapping = true,
+};
+
+struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
+                                  const char *schema, const char *identifier)
+{
+    struct relation *rel = XF_ANEW(a, struct relation);
+    rel->s = s;
+    rel->rel.database = database;
+    rel->rel.schema = schema;
+    rel->rel.identifier = identifier;
+    enum xf_relkind k = xf_session_existing(s, schema, identifier);
+    rel->type = k == XF_REL_TABLE ? "table" : k == XF_REL_VIEW ? "view" : NULL;
+    struct xf_obj *o = XF_ANEW(a, struct xf_obj);
+    o->ops = &relation_ops;
+    o->data = rel;
+    return xf_v_obj(o);
+}
+
+static struct xf_value node_relation(struct xf_session *s, struct xf_arena *a,
+                                     const struct xf_node *n)
+{
+    return xf_relation_value(s, a, n->database, n->schema, n->alias ? n->alias : n->name);
+}
+
+/* ---- ref / source ---- */
+
+static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                  const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *pkg = NULL, *name;
+    if (a->npos >= 2) {
+        pkg = arg_str(r, a, 0, "package", "ref", true);
+        name = arg_str(r, a, 1, "name", "ref", true);
+    } else {
+        name = arg_str(r, a, 0, "name", "ref", true);
+    }
+    if (!name)
+        return -1;
+    if (!rc->execute) {
+        if (rc->node) {
+            struct xf_arena *pa = &rc->s->p->arena;
+            struct xf_dep d = {pkg ? xf_arena_strdup(pa, pkg) : NULL, xf_arena_strdup(pa, name),
+                               xf_render_loc(r), NULL};
+            xf_avec_push(pa, &rc->node->refs, d);
+        }
+        /* A placeholder with the right shape until names are known. */
+        struct xf_node *t = xf_map_getc(&rc->s->refable, name);
+        if (t && t->schema)
+            *out = node_relation(rc->s, rc->arena, t);
+        else
+            *out = xf_relation_value(rc->s, rc->arena, NULL, rc->s->p->target.schema, name);
+        return 0;
+    }
+    struct xf_node *t = xf_map_getc(&rc->s->refable, name);
+    if (!t)
+        return xf_render_error(r, "'%s' was not found: ref() names a model, seed or snapshot",
+                               name);
+    if (t->type == XF_RES_MODEL &&
+        !strcmp(xf_node_config_str(t, "materialized", "view"), "ephemeral"))
+        return xf_ephemeral_cte(r, rc, t, out);
+    *out = node_relation(rc->s, rc->arena, t);
+    return 0;
+}
+
+int xf_ephemeral_cte(struct xf_render *r, struct xf_rctx *rc, struct xf_node *eph,
+                     struct xf_value *out)
+{
+    struct xf_arena *a = rc->arena;
+    char *name = xf_arena_printf(a, "__xform__cte__%s", eph->name);
+    *out = xf_v_strc(name);
+    if (!rc->ctes)
+        rc->ctes = xf_v_dict(a, 4).u.d;
+    if (xf_dict_getc(rc->ctes, name))
+        return 0; /* once per query, however often it is referenced */
+    if (!eph->tmpl)
+        return xf_render_error(r, "ephemeral model '%s' has no SQL", eph->name);
+    struct xf_rctx sub = *rc;
+    sub.node = eph;
+    struct xf_render_env env;
+    xf_context_env(&env, &sub);
+    env.diags = xf_render_get_env(r)->diags;
+    struct xf_buf sql = XF_BUF_INIT;
+    int e = xf_render_template(&sql, eph->tmpl, &env);
+    if (e == 0) {
+        /* Its own ephemeral parents were added while rendering: they come first. */
+        rc->ctes = sub.ctes;
+        xf_dict_set(a, rc->ctes, xf_str_c(name),
+                    xf_v_str((struct xf_str){xf_arena_strndup(a, sql.ptr, sql.len), sql.len}));
+    } else {
+        xf_render_error(r, "could not compile ephemeral model '%s'", eph->name);
+    }
+    xf_buf_release(&sql);
+    return e;
+}
+
+/* Skips white space and SQL comments; returns where the statement starts. */
+static const char *skip_space(const char *p)
+{
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            return p;
+        }
+    }
+}
+
+void xf_inject_ctes(struct xf_buf *out, const char *sql, const struct xf_dict *ctes)
+{
+    if (!ctes || !ctes->n) {
+        xf_buf_adds(out, sql);
+        return;
+    }
+    const char *p = skip_space(sql);
+    bool with =
+        !strncasecmp(p, "with", 4) && (p[4] == ' ' || p[4] == '\n' || p[4] == '\t' || p[4] == '\r');
+    xf_buf_add(out, sql, (size_t)(p - sql));
+    xf_buf_adds(out, "with ");
+    for (size_t i = 0; i < ctes->n; i++) {
+        if (i)
+            xf_buf_adds(out, ", ");
+        xf_buf_addf(out, "%.*s as (\n", XF_STR_ARG(ctes->ents[i].key));
+        xf_value_str(out, &ctes->ents[i].val);
+        xf_buf_adds(out, "\n)");
+    }
+    if (with) {
+        xf_buf_adds(out, ", ");
+        xf_buf_adds(out, skip_space(p + 4));
+    } else {
+        xf_buf_addch(out, '\n');
+        xf_buf_adds(out, p);
+    }
+}
+
+static struct xf_node *find_source(struct xf_session *s, const char *src, const char *table)
+{
+    for (size_t i = 0; i < s->p->sources.n; i++) {
+        struct xf_node *n = s->p->sources.v[i];
+        if (!strcmp(n->source_name, src) && !strcmp(n->name, table))
+            return n;
+    }
+    return NULL;
+}
+
+static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                     const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *src = arg_str(r, a, 0, "source_name", "source", true);
+    const char *table = src ? arg_str(r, a, 1, "table_name", "source", true) : NULL;
+    if (!table)
+        return -1;
+    struct xf_node *n = find_source(rc->s, src, table);
+    if (!rc->execute && rc->node) {
+        struct xf_arena *pa = &rc->s->p->arena;
+        struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
+                           NULL};
+        xf_avec_push(pa, &rc->node->source_deps, d);
+    }
+    if (!n) {
+        if (rc->execute)
+            return xf_render_error(r, "source '%s.%s' was not found", src, table);
+        *out = xf_relation_value(rc->s, rc->arena, NULL, src, table);
+        return 0;
+    }
+    *out = xf_relation_value(rc->s, rc->arena, n->database, n->schema,
+                             n->identifier ? n->identifier : n->name);
+    return 0;
+}
+
+/* ---- config ---- */
+
+static int config_call(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                       const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    *out = xf_v_strc("");
+    if (rc->execute || !rc->node)
+        return 0;
+    struct xf_project *p = rc->s->p;
+    for (size_t i = 0; i < a->npos; i++) {
+        if (a->pos[i].t != XF_V_DICT)
+            return xf_render_error(r, "config() takes keyword arguments or one dict, not a %s",
+                                   xf_value_type_name(&a->pos[i]));
+        const struct xf_dict *d = a->pos[i].u.d;
+        for (size_t k = 0; k < d->n; k++) {
+            struct xf_value v = xf_value_copy(&p->arena, &d->ents[k].val);
+            xf_node_config_set(
+                p, rc->node,
+                (struct xf_str){xf_arena_strdups(&p->arena, d->ents[k].key), d->ents[k].key.len},
+                v);
+        }
+    }
+    for (size_t i = 0; i < a->nkw; i++) {
+        struct xf_value v = xf_value_copy(&p->arena, &a->kwvals[i]);
+        /* pre_hook / post_hook are spelled with '-' in dbt's config dict. */
+        struct xf_str key = a->kwnames[i];
+        if (xf_str_eqc(key, "pre_hook"))
+            key = XF_STR("pre-hook");
+        else if (xf_str_eqc(key, "post_hook"))
+            key = XF_STR("post-hook");
+        else
+            key = (struct xf_str){xf_arena_strdups(&p->arena, key), key.len};
+        xf_node_config_set(p, rc->node, key, v);
+    }
+    return 0;
+}
+
+static int config_get(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                      const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *key = arg_str(r, a, 0, "name", "config.get", true);
+    if (!key)
+        return -1;
+    const struct xf_value *def = xf_arg(a, 1, "default");
+    const struct xf_value *v = rc->node ? xf_node_config(rc->node, key) : NULL;
+    if (v)
+        *out = *v;
+    else
+        *out = def ? *def : xf_v_none();
+    bool require = self->data != NULL;
+    if (require && !v)
+        return xf_render_error(r, "required config '%s' was not set", key);
+    return 0;
+}
+
+static const struct xf_func config_get_fn = {"config.get", config_get, NULL, NULL};
+static const struct xf_func config_require_fn = {"config.require", config_get, (void *)1, NULL};
+
+static int config_set(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                      const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *key = arg_str(r, a, 0, "name", "config.set", true);
+    const struct xf_value *v = xf_arg(a, 1, "value");
+    if (!key || !v)
+        return key ? xf_render_error(r, "config.set() needs a value") : -1;
+    if (!rc->execute && rc->node)
+        xf_node_config_set(rc->s->p, rc->node, xf_str_c(xf_arena_strdup(&rc->s->p->arena, key)),
+                           xf_value_copy(&rc->s->p->arena, v));
+    *out = xf_v_strc("");
+    return 0;
+}
+
+static const struct xf_func config_set_fn = {"config.set", config_set, NULL, NULL};
+
+static int config_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                          struct xf_str name)
+{
+    if (xf_str_eqc(name, "get"))
+        *out = xf_v_func(&config_get_fn);
+    else if (xf_str_eqc(name, "require"))
+        *out = xf_v_func(&config_require_fn);
+    else if (xf_str_eqc(name, "set"))
+        *out = xf_v_func(&config_set_fn);
+    else
+        return 1;
+    return 0;
+}
+
+static const struct xf_obj_ops config_ops = {
+    .type_name = "config",
+    .getattr = config_getattr,
+    .call = config_call,
+};
+static const struct xf_obj config_obj = {&config_ops, NULL};
+
+/* ---- var / env_var / doc ---- */
+
+static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                  const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *name = arg_str(r, a, 0, "name", "var", true);
+    if (!name)
+        return -1;
+    const struct xf_value *def = xf_arg(a, 1, "default");
+    const struct xf_value *v =
+        rc->s->p->vars.t == XF_V_DICT ? xf_dict_getc(rc->s->p->vars.u.d, name) : NULL;
+    if (!v) {
+        if (def) {
+            *out = *def;
+            return 0;
+        }
+        const char *what = rc->node ? rc->node->name : "the project";
+        xf_render_error(r,
+                        "required var '%s' not found: it is not in the project's vars or "
+                        "--vars, and no default was given to var() in '%s'",
+                        name, what);
+        return -1;
+    }
+    *out = *v;
+    /* dbt renders string vars as templates (a var may hold Jinja). */
+    if (v->t == XF_V_STR && memmem(v->u.s.p, v->u.s.len, "{{", 2)) {
+        static const struct xf_source varsrc = {"<var>", "", 0};
+        struct xf_source *src = XF_ANEW(rc->arena, struct xf_source);
+        *src = varsrc;
+        src->path = xf_arena_printf(rc->arena, "<var %s>", name);
+        src->text = v->u.s.p;
+        src->len = v->u.s.len;
+        const struct xf_tmpl *t;
+        const struct xf_render_env *env = xf_render_get_env(r);
+        if (xf_tmpl_parse(&t, rc->arena, src, 0, src->len, env->diags) < 0)
+            return -1;
+        struct xf_buf b = XF_BUF_INIT;
+        int err = xf_render_template(&b, t, env);
+        if (!err)
+            *out = xf_v_str((struct xf_str){xf_arena_strndup(rc->arena, b.ptr, b.len), b.len});
+        xf_buf_release(&b);
+        return err;
+    }
+    return 0;
+}
+
+static int fn_env_var(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                      const struct xf_args *a)
+{
+    const char *name = arg_str(r, a, 0, "name", "env_var", true);
+    if (!name)
+        return -1;
+    const char *v = getenv(name);
+    if (v) {
+        *out = xf_v_str((struct xf_str){xf_arena_strdup(xf_render_arena(r), v), strlen(v)});
+        return 0;
+    }
+    const struct xf_value *def = xf_arg(a, 1, "default");
+    if (def) {
+        *out = *def;
+        return 0;
+    }
+    return xf_render_error(r, "environment variable '%s' is not set and env_var() has no default",
+                           name);
+}
+
+static int fn_doc(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                  const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *name = arg_str(r, a, a->npos >= 2 ? 1 : 0, "name", "doc", true);
+    if (!name)
+        return -1;
+    struct xf_doc_def *d = xf_map_getc(&rc->s->docs, name);
+    if (!d) {
+        size_t n = rc->s->p->docs.n;
+        const char **names = xf_arena_alloc(rc->arena, (n + 1) * sizeof *names);
+        for (size_t i = 0; i < n; i++)
+            names[i] = rc->s->p->docs.v[i]->name;
+        const char *sug = xf_str_suggest(xf_str_c(name), names, n);
+        if (sug)
+            return xf_render_error(r, "doc '%s' was not found (did you mean '%s'?)", name, sug);
+        return xf_render_error(r,
+                               "doc '%s' was not found: define it in a {%% docs %s %%} block "
+                               "in a .md file",
+                               name, name);
+    }
+    *out = xf_v_str(d->text);
+    return 0;
+}
+
+/* ---- is_incremental / run_query / log ---- */
+
+static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                             const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    bool inc = false;
+    if (rc->execute && rc->node && !rc->s->full_refresh &&
+        !strcmp(xf_node_config_str(rc->node, "materialized", ""), "incremental")) {
+        const struct xf_value *fr = xf_node_config(rc->node, "full_refresh");
+        bool node_fr = fr && fr->t == XF_V_BOOL && fr->u.b;
+        inc = !node_fr &&
+              xf_session_existing(rc->s, rc->node->schema, rc->node->alias) == XF_REL_TABLE;
+    }
+    *out = xf_v_bool(inc);
+    return 0;
+}
+
+struct table {
+    struct xf_result res;
+    struct xf_value rows; /* list of lists */
+    struct xf_value columns;
+};
+
+static int table_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                         struct xf_str name)
+{
+    struct table *t = o->data;
+    if (xf_str_eqc(name, "rows")) {
+        *out = t->rows;
+        return 0;
+    }
+    if (xf_str_eqc(name, "columns")) {
+        *out = t->columns;
+        return 0;
+    }
+    if (xf_str_eqc(name, "column_names")) {
+        struct xf_arena *a = xf_render_arena(r);
+        *out = xf_v_list(a, t->res.ncols);
+        for (size_t i = 0; i < t->res.ncols; i++)
+            xf_list_push(a, out->u.l, xf_v_strc(t->res.colnames[i]));
+        return 0;
+    }
+    return 1;
+}
+
+static int table_getitem(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                         const struct xf_value *key)
+{
+    struct table *t = o->data;
+    if (key->t != XF_V_INT)
+        return 1;
+    int64_t i = key->u.i < 0 ? key->u.i + (int64_t)t->res.nrows : key->u.i;
+    if (i < 0 || (size_t)i >= t->res.nrows)
+        return xf_render_error(r, "row %lld is out of range: the result has %zu rows",
+                               (long long)key->u.i, t->res.nrows);
+    *out = t->rows.u.l->items[i];
+    return 0;
+}
+
+static int table_iter(struct xf_value *out, struct xf_render *r, const struct xf_obj *o)
+{
+    *out = ((struct table *)o->data)->rows;
+    return 0;
+}
+
+static const struct xf_obj_ops table_ops = {
+    .type_name = "table",
+    .getattr = table_getattr,
+    .getitem = table_getitem,
+    .iter = table_iter,
+};
+
+/* A column of a result: .name, .values(). */
+struct rcolumn {
+    const struct table *t;
+    size_t col;
+};
+
+static int column_values(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                         const struct xf_args *a)
+{
+    const struct rcolumn *c = self->self;
+    struct xf_arena *ar = xf_render_arena(r);
+    *out = xf_v_list(ar, c->t->res.nrows);
+    for (size_t i = 0; i < c->t->res.nrows; i++)
+        xf_list_push(ar, out->u.l, c->t->res.cells[i * c->t->res.ncols + c->col]);
+    return 0;
+}
+
+static int rcolumn_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                           struct xf_str name)
+{
+    const struct rcolumn *c = o->data;
+    if (xf_str_eqc(name, "name")) {
+        *out = xf_v_strc(c->t->res.colnames[c->col]);
+        return 0;
+    }
+    if (xf_str_eqc(name, "values")) {
+        struct xf_func *f = XF_ANEW(xf_render_arena(r), struct xf_func);
+        f->name = "values";
+        f->fn = column_values;
+        f->self = c;
+        *out = xf_v_func(f);
+        return 0;
+    }
+    return 1;
+}
+
+static const struct xf_obj_ops rcolumn_ops = {
+    .type_name = "column",
+    .getattr = rcolumn_getattr,
+};
+
+static struct xf_value table_value(struct xf_arena *a, const struct xf_result *res)
+{
+    struct table *t = XF_ANEW(a, struct table);
+    t->res = *res;
+    t->rows = xf_v_list(a, res->nrows);
+    for (size_t i = 0; i < res->nrows; i++) {
+        struct xf_value row = xf_v_list(a, res->ncols);
+        row.u.l->tuple = true;
+        for (size_t j = 0; j < res->ncols; j++)
+            xf_list_push(a, row.u.l, res->cells[i * res->ncols + j]);
+        xf_list_push(a, t->rows.u.l, row);
+    }
+    t->columns = xf_v_list(a, res->ncols);
+    for (size_t j = 0; j < res->ncols; j++) {
+        struct rcolumn *c = XF_ANEW(a, struct rcolumn);
+        c->t = t;
+        c->col = j;
+        struct xf_obj *o = XF_ANEW(a, struct xf_obj);
+        o->ops = &rcolumn_ops;
+        o->data = c;
+        xf_list_push(a, t->columns.u.l, xf_v_obj(o));
+    }
+    struct xf_obj *o = XF_ANEW(a, struct xf_obj);
+    o->ops = &table_ops;
+    o->data = t;
+    return xf_v_obj(o);
+}
+
+static int run_sql(struct xf_value *out, struct xf_render *r, const char *sql, bool fetch)
+{
+    struct xf_rctx *rc = RC(r);
+    if (!rc->execute || !rc->conn) {
+        *out = xf_v_none();
+        return 0;
+    }
+    struct xf_buf err = XF_BUF_INIT;
+    struct xf_result res;
+    memset(&res, 0, sizeof res);
+    int e = fetch ? rc->conn->ops->query(rc->conn, sql, rc->arena, &res, &err)
+                  : rc->conn->ops->exec(rc->conn, sql, &err);
+    if (e < 0) {
+        xf_render_error(r, "query failed: %s", err.ptr);
+        xf_buf_release(&err);
+        return -1;
+    }
+    xf_buf_release(&err);
+    *out = fetch ? table_value(rc->arena, &res) : xf_v_none();
+    return 0;
+}
+
+static int fn_run_query(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                        const struct xf_args *a)
+{
+    const char *sql = arg_str(r, a, 0, "sql", "run_query", true);
+    if (!sql)
+        return -1;
+    return run_sql(out, r, sql, true);
+}
+
+/* {% call statement('name', fetch_result=True) %} sql {% endcall %} */
+static int fn_statement(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                        const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *name = arg_str(r, a, 0, "name", "statement", false);
+    const struct xf_value *fetch = xf_arg(a, 1, "fetch_result");
+    *out = xf_v_strc("");
+    if (!a->caller)
+        return xf_render_error(r, "statement() must be used as {%% call statement(...) %%}");
+    struct xf_value sqlv;
+    struct xf_args none = {0};
+    if (xf_render_call(r, &sqlv, a->caller, &none) < 0)
+        return -1;
+    if (!rc->execute)
+        return 0;
+    struct xf_buf sql = XF_BUF_INIT;
+    xf_value_str(&sql, &sqlv);
+    struct xf_value table;
+    bool want = fetch && xf_value_truthy(fetch);
+    int e = run_sql(&table, r, sql.ptr, want);
+    xf_buf_release(&sql);
+    if (e < 0)
+        return -1;
+    if (name) {
+        if (!rc->statements)
+            rc->statements = xf_v_dict(rc->arena, 0).u.d;
+        struct xf_value res = xf_v_dict(rc->arena, 3);
+        xf_dict_set(rc->arena, res.u.d, XF_STR("table"), table);
+        xf_dict_set(rc->arena, res.u.d, XF_STR("response"), xf_v_strc("OK"));
+        struct xf_value data = xf_v_list(rc->arena, 0);
+        if (table.t == XF_V_OBJ)
+            data = ((struct table *)table.u.o->data)->rows;
+        xf_dict_set(rc->arena, res.u.d, XF_STR("data"), data);
+        xf_dict_set(rc->arena, rc->statements, xf_str_c(name), res);
+    }
+    return 0;
+}
+
+static int fn_load_result(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                          const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *name = arg_str(r, a, 0, "name", "load_result", true);
+    if (!name)
+        return -1;
+    const struct xf_value *v = rc->statements ? xf_dict_getc(rc->statements, name) : NULL;
+    *out = v ? *v : xf_v_none();
+    return 0;
+}
+
+/* ---- adapter object ---- */
+
+static int ad_quote(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                    const struct xf_args *a)
+{
+    const char *id = arg_str(r, a, 0, "identifier", "adapter.quote", true);
+    if (!id)
+        return -1;
+    struct xf_buf b = XF_BUF_INIT;
+    RC(r)->s->ops->quote(&b, id);
+    *out = xf_v_str((struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
+    xf_buf_release(&b);
+    return 0;
+}
+
+static int ad_dispatch(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                       const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *name = arg_str(r, a, 0, "macro_name", "adapter.dispatch", true);
+    if (!name)
+        return -1;
+    const char *ns = arg_str(r, a, 1, "macro_namespace", "adapter.dispatch", false);
+    const char *prefixes[] = {rc->s->ops->name, "default"};
+    /* Search order: the project's dispatch config for the namespace, then
+     * the project, then the namespace itself (e.g. dbt). */
+    const char *order[8];
+    size_t norder = 0;
+    const struct xf_value *disp = &rc->s->p->dispatch;
+    if (ns && disp->t == XF_V_LIST) {
+        for (size_t i = 0; i < disp->u.l->n; i++) {
+            const struct xf_value *e = &disp->u.l->items[i];
+            const struct xf_value *mn =
+                e->t == XF_V_DICT ? xf_dict_getc(e->u.d, "macro_namespace") : NULL;
+            const struct xf_value *so =
+                e->t == XF_V_DICT ? xf_dict_getc(e->u.d, "search_order") : NULL;
+            if (mn && mn->t == XF_V_STR && xf_str_eqc(mn->u.s, ns) && so && so->t == XF_V_LIST) {
+                for (size_t k = 0; k < so->u.l->n && norder < 6; k++) {
+                    if (so->u.l->items[k].t == XF_V_STR)
+                        order[norder++] = xf_arena_strdups(rc->arena, so->u.l->items[k].u.s);
+                }
+            }
+        }
+    }
+    if (!norder) {
+        order[norder++] = rc->s->p->name;
+        if (ns)
+            order[norder++] = ns;
+        order[norder++] = "dbt";
+    }
+    for (size_t p = 0; p < 2; p++) {
+        for (size_t o = 0; o < norder; o++) {
+            const struct xf_value *pkg = xf_dict_getc(rc->s->globals.u.d, order[o]);
+            char *mname = xf_arena_printf(rc->arena, "%s__%s", prefixes[p], name);
+            const struct xf_value *m =
+                pkg && pkg->t == XF_V_DICT ? xf_dict_getc(pkg->u.d, mname) : NULL;
+            if (m) {
+                *out = *m;
+                return 0;
+            }
+        }
+    }
+    return xf_render_error(r, "no macro '%s__%s' or 'default__%s' found for adapter.dispatch('%s')",
+                           rc->s->ops->name, name, name, name);
+}
+
+static int ad_get_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                           const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *db = arg_str(r, a, 0, "database", "adapter.get_relation", false);
+    const char *schema = arg_str(r, a, 1, "schema", "adapter.get_relation", true);
+    const char *id = schema ? arg_str(r, a, 2, "identifier", "adapter.get_relation", true) : NULL;
+    if (!id)
+        return -1;
+    if (!rc->execute || !rc->conn) {
+        *out = xf_v_none();
+        return 0;
+    }
+    struct xf_relation rel = {db, schema, id};
+    enum xf_relkind k;
+    struct xf_buf err = XF_BUF_INIT;
+    int e = rc->conn->ops->relation_kind(rc->conn, &rel, &k, &err);
+    if (e < 0) {
+        xf_render_error(r, "adapter.get_relation failed: %s", err.ptr);
+        xf_buf_release(&err);
+        return -1;
+    }
+    xf_buf_release(&err);
+    *out = k == XF_REL_NONE ? xf_v_none() : xf_relation_value(rc->s, rc->arena, db, schema, id);
+    return 0;
+}
+
+struct column {
+    const char *name, *type;
+};
+
+static bool type_is_string(const char *t)
+{
+    return t && (strcasestr(t, "char") || strcasestr(t, "text") || strcasestr(t, "string"));
+}
+
+static int col_is_string(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                         const struct xf_args *a)
+{
+    *out = xf_v_bool(type_is_string(((const struct column *)self->self)->type));
+    return 0;
+}
+
+static int col_is_number(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                         const struct xf_args *a)
+{
+    const char *t = ((const struct column *)self->self)->type;
+    *out = xf_v_bool(t && (strcasestr(t, "int") || strcasestr(t, "real") ||
+                           strcasestr(t, "numeric") || strcasestr(t, "double") ||
+                           strcasestr(t, "float") || strcasestr(t, "decimal")));
+    return 0;
+}
+
+static int col_string_size(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                           const struct xf_args *a)
+{
+    const char *t = ((const struct column *)self->self)->type;
+    const char *p = t ? strchr(t, '(') : NULL;
+    *out = xf_v_int(p ? atoll(p + 1) : 256);
+    return 0;
+}
+
+static int column_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                          struct xf_str name)
+{
+    const struct column *c = o->data;
+    if (xf_str_eqc(name, "name") || xf_str_eqc(name, "column")) {
+        *out = xf_v_strc(c->name);
+        return 0;
+    }
+    if (xf_str_eqc(name, "data_type") || xf_str_eqc(name, "dtype")) {
+        *out = xf_v_strc(c->type ? c->type : "");
+        return 0;
+    }
+    if (xf_str_eqc(name, "quoted")) {
+        struct xf_buf b = XF_BUF_INIT;
+        RC(r)->s->ops->quote(&b, c->name);
+        *out = xf_v_str((struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
+        xf_buf_release(&b);
+        return 0;
+    }
+    xf_native_fn fn = xf_str_eqc(name, "is_string")     ? col_is_string
+                      : xf_str_eqc(name, "is_number")   ? col_is_number
+                      : xf_str_eqc(name, "string_size") ? col_string_size
+                                                        : NULL;
+    if (!fn)
+        return 1;
+    struct xf_func *f = XF_ANEW(xf_render_arena(r), struct xf_func);
+    f->name = xf_arena_strdups(xf_render_arena(r), name);
+    f->fn = fn;
+    f->self = c;
+    *out = xf_v_func(f);
+    return 0;
+}
+
+static void column_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    xf_buf_adds(out, ((const struct column *)o->data)->name);
+}
+
+static const struct xf_obj_ops column_ops = {
+    .type_name = "column",
+    .getattr = column_getattr,
+    .str = column_str,
+};
+
+static int ad_get_columns(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                          const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *rv = xf_arg(a, 0, "relation");
+    if (!rv || rv->t != XF_V_OBJ || rv->u.o->ops != &relation_ops)
+        return xf_render_error(r, "adapter.get_columns_in_relation() needs a relation");
+    *out = xf_v_list(rc->arena, 0);
+    if (!rc->execute || !rc->conn)
+        return 0;
+    const struct relation *rel = rv->u.o->data;
+    struct xf_column_info *cols;
+    size_t n;
+    struct xf_buf err = XF_BUF_INIT;
+    int e = rc->conn->ops->columns(rc->conn, &rel->rel, rc->arena, &cols, &n, &err);
+    if (e < 0) {
+        xf_render_error(r, "adapter.get_columns_in_relation failed: %s", err.ptr);
+        xf_buf_release(&err);
+        return -1;
+    }
+    xf_buf_release(&err);
+    for (size_t i = 0; i < n; i++) {
+        struct column *c = XF_ANEW(rc->arena, struct column);
+        c->name = cols[i].name;
+        c->type = cols[i].data_type;
+        struct xf_obj *o = XF_ANEW(rc->arena, struct xf_obj);
+        o->ops = &column_ops;
+        o->data = c;
+        xf_list_push(rc->arena, out->u.l, xf_v_obj(o));
+    }
+    return 0;
+}
+
+static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                            const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *rv = xf_arg(a, 0, "relation");
+    *out = xf_v_strc("");
+    if (!rv || rv->t != XF_V_OBJ || rv->u.o->ops != &relation_ops)
+        return xf_render_error(r, "adapter.drop_relation() needs a relation");
+    if (!rc->execute || !rc->conn)
+        return 0;
+    struct xf_buf err = XF_BUF_INIT;
+    int e = rc->conn->ops->drop_relation(rc->conn, &((const struct relation *)rv->u.o->data)->rel,
+                                         &err);
+    if (e < 0)
+        xf_render_error(r, "adapter.drop_relation failed: %s", err.ptr);
+    xf_buf_release(&err);
+    return e < 0 ? -1 : 0;
+}
+
+static int fn_relation_create(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                              const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const char *db = arg_str(r, a, 0, "database", "api.Relation.create", false);
+    const char *schema = arg_str(r, a, 1, "schema", "api.Relation.create", false);
+    const char *id = arg_str(r, a, 2, "identifier", "api.Relation.create", true);
+    if (!id)
+        return -1;
+    *out = xf_relation_value(rc->s, rc->arena, db, schema ? schema : rc->s->p->target.schema, id);
+    return 0;
+}
+
+static int fn_log(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                  const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *msg = xf_arg(a, 0, "msg");
+    const struct xf_value *info = xf_arg(a, 1, "info");
+    *out = xf_v_strc("");
+    if (!msg || !rc->execute || !rc->s->events || !rc->s->events->log)
+        return 0;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_value_str(&b, msg);
+    pthread_mutex_lock(&rc->s->lock);
+    rc->s->events->log(rc->s->events->user, b.ptr, info && xf_value_truthy(info));
+    pthread_mutex_unlock(&rc->s->lock);
+    xf_buf_release(&b);
+    return 0;
+}
+
+static const struct xf_func f_ref = {"ref", fn_ref, NULL, NULL};
+static const struct xf_func f_source = {"source", fn_source, NULL, NULL};
+static const struct xf_func f_var = {"var", fn_var, NULL, NULL};
+static const struct xf_func f_env_var = {"env_var", fn_env_var, NULL, NULL};
+static const struct xf_func f_doc = {"doc", fn_doc, NULL, NULL};
+static const struct xf_func f_is_incremental = {"is_incremental", fn_is_incremental, NULL, NULL};
+static const struct xf_func f_run_query = {"run_query", fn_run_query, NULL, NULL};
+static const struct xf_func f_statement = {"statement", fn_statement, NULL, NULL};
+static const struct xf_func f_load_result = {"load_result", fn_load_result, NULL, NULL};
+static const struct xf_func f_log = {"log", fn_log, NULL, NULL};
+static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
+static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
+static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
+static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};
+static const struct xf_func f_drop_relation = {"drop_relation", ad_drop_relation, NULL, NULL};
+static const struct xf_func f_relation_create = {"create", fn_relation_create, NULL, NULL};
+
+static void setf(struct xf_arena *a, struct xf_dict *d, const char *k, const struct xf_func *f)
+{
+    xf_dict_set(a, d, xf_str_c(k), xf_v_func(f));
+}
+
+static void set_target(struct xf_session *s, struct xf_dict *g)
+{
+    struct xf_arena *a = &s->arena;
+    const struct xf_target *t = &s->p->target;
+    struct xf_value tv = xf_v_dict(a, 8);
+    if (t->settings.t == XF_V_DICT) {
+        for (size_t i = 0; i < t->settings.u.d->n; i++) {
+            const struct xf_dict_ent *e = &t->settings.u.d->ents[i];
+            if (xf_str_eqc(e->key, "password") || xf_str_eqc(e->key, "pass"))
+                continue; /* never visible to templates, so never in output */
+            xf_dict_set(a, tv.u.d, e->key, e->val);
+        }
+    }
+    xf_dict_set(a, tv.u.d, XF_STR("name"), xf_v_strc(t->name ? t->name : "default"));
+    xf_dict_set(a, tv.u.d, XF_STR("target_name"), xf_v_strc(t->name ? t->name : "default"));
+    xf_dict_set(a, tv.u.d, XF_STR("type"), xf_v_strc(t->type));
+    xf_dict_set(a, tv.u.d, XF_STR("schema"), xf_v_strc(t->schema));
+    xf_dict_set(a, tv.u.d, XF_STR("database"), t->database ? xf_v_strc(t->database) : xf_v_none());
+    xf_dict_set(a, tv.u.d, XF_STR("threads"), xf_v_int(t->threads));
+    xf_dict_set(a, tv.u.d, XF_STR("profile_name"),
+                xf_v_strc(t->profile_name ? t->profile_name : s->p->name));
+    xf_dict_set(a, g, XF_STR("target"), tv);
+}
+
+int xf_context_init(struct xf_session *s)
+{
+    struct xf_arena *a = &s->arena;
+    s->globals = xf_v_dict(a, 64);
+    struct xf_dict *g = s->globals.u.d;
+    xf_jinja_builtins(a, g);
+    setf(a, g, "ref", &f_ref);
+    setf(a, g, "source", &f_source);
+    setf(a, g, "var", &f_var);
+    setf(a, g, "env_var", &f_env_var);
+    setf(a, g, "doc", &f_doc);
+    setf(a, g, "is_incremental", &f_is_incremental);
+    setf(a, g, "run_query", &f_run_query);
+    setf(a, g, "statement", &f_statement);
+    setf(a, g, "load_result", &f_load_result);
+    setf(a, g, "log", &f_log);
+    xf_dict_set(a, g, XF_STR("config"), xf_v_obj(&config_obj));
+
+    struct xf_value adapter = xf_v_dict(a, 8);
+    setf(a, adapter.u.d, "quote", &f_quote);
+    setf(a, adapter.u.d, "dispatch", &f_dispatch);
+    setf(a, adapter.u.d, "get_relation", &f_get_relation);
+    setf(a, adapter.u.d, "get_columns_in_relation", &f_get_columns);
+    setf(a, adapter.u.d, "drop_relation", &f_drop_relation);
+    xf_dict_set(a, adapter.u.d, XF_STR("type"), xf_v_strc(s->ops->name));
+    xf_dict_set(a, g, XF_STR("adapter"), adapter);
+
+    struct xf_value relation = xf_v_dict(a, 1);
+    setf(a, relation.u.d, "create", &f_relation_create);
+    struct xf_value api = xf_v_dict(a, 1);
+    xf_dict_set(a, api.u.d, XF_STR("Relation"), relation);
+    xf_dict_set(a, g, XF_STR("api"), api);
+
+    set_target(s, g);
+    xf_dict_set(a, g, XF_STR("project_name"), xf_v_strc(s->p->name));
+    xf_dict_set(a, g, XF_STR("invocation_id"), xf_v_strc(s->invocation_id));
+    xf_dict_set(a, g, XF_STR("run_started_at"), xf_v_strc(s->generated_at));
+
+    struct xf_value builtins = xf_v_dict(a, 4);
+    setf(a, builtins.u.d, "ref", &f_ref);
+    setf(a, builtins.u.d, "source", &f_source);
+    xf_dict_set(a, builtins.u.d, XF_STR("config"), xf_v_obj(&config_obj));
+    xf_dict_set(a, g, XF_STR("builtins"), builtins);
+    return 0;
+}
+
+struct xf_dict *xf_context_locals(struct xf_rctx *rc)
+{
+    struct xf_arena *a = rc->arena;
+    struct xf_value d = xf_v_dict(a, 8);
+    xf_dict_set(a, d.u.d, XF_STR("execute"), xf_v_bool(rc->execute));
+    if (rc->node) {
+        struct xf_node *n = rc->node;
+        xf_dict_set(a, d.u.d, XF_STR("this"), node_relation(rc->s, a, n));
+        struct xf_value model = xf_v_dict(a, 8);
+        xf_dict_set(a, model.u.d, XF_STR("name"), xf_v_strc(n->name));
+        xf_dict_set(a, model.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));
+        xf_dict_set(a, model.u.d, XF_STR("resource_type"), xf_v_strc(xf_resource_name(n->type)));
+        xf_dict_set(a, model.u.d, XF_STR("package_name"), xf_v_strc(n->package));
+        xf_dict_set(a, model.u.d, XF_STR("path"), xf_v_strc(n->path ? n->path : ""));
+        xf_dict_set(a, model.u.d, XF_STR("original_file_path"),
+                    xf_v_strc(n->original_file_path ? n->original_file_path : ""));
+        xf_dict_set(a, model.u.d, XF_STR("config"), n->config);
+        xf_dict_set(a, model.u.d, XF_STR("tags"), n->tags);
+        xf_dict_set(a, model.u.d, XF_STR("fqn"), n->fqn);
+        if (n->schema)
+            xf_dict_set(a, model.u.d, XF_STR("schema"), xf_v_strc(n->schema));
+        if (n->alias)
+            xf_dict_set(a, model.u.d, XF_STR("alias"), xf_v_strc(n->alias));
+        xf_dict_set(a, d.u.d, XF_STR("model"), model);
+    }
+    return d.u.d;
+}
+
+static void log_cb(void *user, const char *msg, bool info)
+{
+    struct xf_rctx *rc = user;
+    if (!rc->execute || !rc->s->events || !rc->s->events->log)
+        return;
+    pthread_mutex_lock(&rc->s->lock);
+    rc->s->events->log(rc->s->events->user, msg, info);
+    pthread_mutex_unlock(&rc->s->lock);
+}
+
+void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
+{
+    memset(env, 0, sizeof *env);
+    env->arena = rc->arena;
+    env->globals = rc->s->globals.u.d;
+    env->locals = xf_context_locals(rc);
+    env->user = rc;
+    env->diags = rc->s->diags;
+    env->log = log_cb;
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine: turns a loaded project into built relations. A session
+ * loads the project, renders every node once in parse mode (collecting
+ * ref/source/config), names relations, builds the graph; then compiles
+ * (execute-mode render) and runs selected nodes in DAG order on worker
+ * threads, each with its own connection. Nothing here prints: progress is
+ * reported through callbacks, problems through diagnostics.
+ */
+#ifndef XF_ENGINE_ENGINE_H
+#define XF_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "adapters/adapter.h"
+#include "artifacts/artifacts.h"
+#include "graph/graph.h"
+#include "parser/project.h"
+#include "util/diag.h"
+
+struct xf_session;
+
+/* What a command wants done with the selected nodes. */
+enum xf_phase {
+    XF_PHASE_COMPILE, /* render only */
+    XF_PHASE_RUN,     /* models */
+    XF_PHASE_SEED,    /* seeds */
+    XF_PHASE_TEST,    /* tests */
+    XF_PHASE_SNAPSHOT,
+    XF_PHASE_BUILD, /* seeds, models, snapshots, tests in DAG order */
+};
+
+/* The outcome of one source's freshness check. */
+struct xf_freshness {
+    const struct xf_node *source;
+    enum xf_status status; /* PASS, WARN, ERROR (stale) or RUNTIME_ERROR */
+    const char *error;     /* RUNTIME_ERROR: why */
+    char max_loaded_at[40], snapshotted_at[40]; /* ISO 8601 UTC */
+    double age;            /* seconds since max(loaded_at_field) */
+    double started, completed;
+};
+
+/* Progress events for the console. Called from worker threads, serialised. */
+struct xf_events {
+    void *user;
+    /* Before the first node: how many will run. */
+    void (*begin)(void *user, size_t total, int threads);
+    void (*node_start)(void *user, size_t i, size_t total, const struct xf_node *n);
+    void (*node_done)(void *user, size_t i, size_t total, const struct xf_node *n,
+                      const struct xf_node_result *r);
+    void (*freshness_done)(void *user, size_t i, size_t total, const struct xf_freshness *f);
+    /* A log() call or warning from a template. */
+    void (*log)(void *user, const char *msg, bool info);
+};
+
+struct xf_run_opts {
+    enum xf_phase phase;
+    const char *const *select;
+    size_t nselect;
+    const char *const *exclude;
+    size_t nexclude;
+    bool full_refresh;
+    bool fail_fast;
+    int threads; /* 0: the target's */
+    const struct xf_events *events;
+};
+
+/*
+ * Loads the project and prepares it (parse-mode render, relation names,
+ * graph). Returns 0, or -1 with diagnostics (the project is wrong: exit 2).
+ * Always free *out with xf_session_free, also on error.
+ */
+int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, struct xf_diags *d);
+void xf_session_free(struct xf_session *s);
+
+struct xf_project *xf_session_project(struct xf_session *s);
+struct xf_graph *xf_session_graph(struct xf_session *s);
+const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s);
+/* The invocation facts (id, start time) artifacts share. */
+struct xf_invocation *xf_session_invocation(struct xf_session *s);
+
+/*
+ * Evaluates --select/--exclude for a phase (tests pulled in with their
+ * models for test/build). `out` gets g->n bools. -1 on a bad selector.
+ */
+int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *out);
+
+/*
+ * Runs the phase over the selected nodes. Results are appended to
+ * *results (heap array owned by the session, valid until free).
+ * Returns 0 when every node succeeded, 1 when a node failed or a test
+ * failed, -1 when nothing could run (connection failure: diagnostics).
+ */
+int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool *selected,
+                   const struct xf_node_result **results, size_t *nresults);
+
+/*
+ * Checks the freshness of the selected sources that have a policy and a
+ * loaded_at_field. *out is a heap array (free it). Returns 0 when all
+ * pass or warn, 1 when one is stale past error_after or failed, -1 when
+ * the warehouse could not be reached (diagnostics).
+ */
+int xf_session_freshness(struct xf_session *s, const bool *selected, const struct xf_events *ev,
+                         struct xf_freshness **out, size_t *nout);
+
+/*
+ * Compiles a node by name (or inline SQL when name is NULL) and fetches at
+ * most `limit` rows into *out (memory in a). `compiled` gets the SQL.
+ */
+int xf_session_show(struct xf_session *s, const char *name, const char *inline_sql, long limit,
+                    struct xf_arena *a, struct xf_result *out, struct xf_buf *compiled);
+/* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
+int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
+
+/* Asks a running session to stop (SIGINT): cancels running queries. */
+void xf_session_cancel(struct xf_session *s);
+
+/* Tests the connection (xform debug). 0 ok; -1 with the message in err. */
+int xf_session_check_connection(struct xf_session *s, struct xf_buf *err);
+
+#endif

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Engine internals shared by session.c, context.c, run.c and
+ * materialize.c: the session struct and the per-render context that dbt's
+ * native functions (ref, source, config, ...) see.
+ */
+#ifndef XF_ENGINE_INTERNAL_H
+#define XF_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "engine/engine.h"
+#include "templating/jinja.h"
+#include "util/map.h"
+#include "util/vec.h"
+
+struct xf_session {
+    struct xf_project *p;
+    struct xf_graph g;
+    bool graph_ok;
+    const struct xf_adapter_ops *ops;
+    struct xf_arena arena;   /* session-lifetime values: globals, relations */
+    struct xf_value globals; /* dict shared read-only by every render */
+    struct xf_map refable;   /* name -> node (models, seeds, snapshots) */
+    struct xf_map docs;      /* name -> struct xf_doc_def */
+    struct xf_invocation inv;
+    char invocation_id[40], generated_at[40];
+    struct xf_diags *diags;
+    double started; /* unix time of the invocation */
+
+    /* Relations that exist in the warehouse, "schema\x1fidentifier" -> kind + 1. */
+    struct xf_map existing;
+    pthread_mutex_t lock; /* events, results, existing */
+    XF_VEC(struct xf_node_result) results;
+    XF_VEC(struct xf_conn *) conns; /* live connections, for cancel */
+    XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */
+    volatile sig_atomic_t cancelled;
+    bool full_refresh;
+    const struct xf_events *events;
+    struct xf_value macro_overrides; /* dict: project macros that replace builtins */
+};
+
+/* What natives see through xf_render_user(). */
+struct xf_rctx {
+    struct xf_session *s;
+    struct xf_node *node;       /* NULL outside a node (hooks, yml values) */
+    bool execute;               /* execute mode (else parse mode) */
+    struct xf_conn *conn;       /* execute mode: this worker's connection */
+    struct xf_arena *arena;     /* the render's arena */
+    struct xf_dict *statements; /* statement('name') results for load_result */
+    struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
+};
+
+/* Renders the CTE of an ephemeral model into rc->ctes (its own first). */
+int xf_ephemeral_cte(struct xf_render *r, struct xf_rctx *rc, struct xf_node *eph,
+                     struct xf_value *out);
+/* Puts rc->ctes in front of sql (inside a leading WITH when there is one). */
+void xf_inject_ctes(struct xf_buf *out, const char *sql, const struct xf_dict *ctes);
+
+/* Globals: builtins + dbt natives + macros. Called once per session. */
+int xf_context_init(struct xf_session *s);
+/* Per-render names: this, execute, model, ... into a new dict in rc->arena. */
+struct xf_dict *xf_context_locals(struct xf_rctx *rc);
+/* A relation object for a node or an explicit name (value in arena). */
+struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
+                                  const char *schema, const char *identifier);
+/* Prepares a render env for rc. */
+void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc);
+
+/* Key for s->existing. */
+char *xf_existing_key(struct xf_arena *a, const char *schema, const char *identifier);
+/* Kind of an existing relation from the cache (XF_REL_NONE when absent). */
+enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
+                                    const char *identifier);
+
+/* Materializes one node on conn (execute-mode SQL already rendered). */
+int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
+                   struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+
+/* Records that a relation now exists (after a build). */
+void xf_session_mark_existing(struct xf_session *s, const char *schema, const char *identifier,
+                              enum xf_relkind kind);
+
+/* Generic tests (tests.c): nodes from YAML declarations, their argument
+ * dependencies (parse mode) and their SQL (execute mode). */
+int xf_tests_generate(struct xf_session *s);
+int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch);
+int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
+
+/* Snapshots (snapshot.c). */
+int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+/* Incremental models (incremental.c). */
+int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                   struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+
+double xf_now(void);
+
+#endif

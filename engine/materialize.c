@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Materializations: what building a node means for each kind. Views and
+ * tables go through the adapter's atomic replace; seeds through its bulk
+ * load; tests count the rows their query returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/internal.h"
+
+static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                       struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
+{
+    const char *mat = xf_node_config_str(n, "materialized", "view");
+    enum xf_relkind kind;
+    if (!strcmp(mat, "view"))
+        kind = XF_REL_VIEW;
+    else if (!strcmp(mat, "table"))
+        kind = XF_REL_TABLE;
+    else if (!strcmp(mat, "incremental"))
+        return xf_incremental(s, c, n, sql, executed, r, err);
+    else if (!strcmp(mat, "ephemeral")) {
+        r->status = XF_ST_SUCCESS;
+        r->message = "ephemeral";
+        return 0;
+    } else {
+        xf_buf_addf(err,
+                    "unknown materialization '%s' for model '%s': use view, table, "
+                    "incremental or ephemeral",
+                    mat, n->name);
+        return -1;
+    }
+    if (c->ops->ensure_schema(c, n->schema, err) < 0)
+        return -1;
+    struct xf_relation rel = {n->database, n->schema, n->alias};
+    if (c->ops->replace_relation(c, &rel, kind, sql, executed, err) < 0)
+        return -1;
+    xf_session_mark_existing(s, n->schema, n->alias, kind);
+    r->status = XF_ST_SUCCESS;
+    r->message = kind == XF_REL_VIEW ? "CREATE VIEW" : "SELECT";
+    return 0;
+}
+
+static int load_seed(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                     struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
+{
+    if (!n->csv) {
+        xf_buf_addf(err, "seed '%s' has no data", n->name);
+        return -1;
+    }
+    if (c->ops->ensure_schema(c, n->schema, err) < 0)
+        return -1;
+    const struct xf_value *ct = xf_node_config(n, "column_types");
+    const char **types = NULL;
+    if (ct && ct->t == XF_V_DICT) {
+        types = xf_calloc(n->csv->ncols, sizeof *types);
+        for (size_t i = 0; i < n->csv->ncols; i++) {
+            struct xf_str h = n->csv->header[i];
+            const struct xf_value *v = xf_dict_get(ct->u.d, h);
+            if (v && v->t == XF_V_STR)
+                types[i] = v->u.s.p;
+        }
+    }
+    struct xf_relation rel = {n->database, n->schema, n->alias};
+    int e = c->ops->load_seed(c, &rel, n->csv, types, executed, err);
+    free(types);
+    if (e < 0)
+        return -1;
+    xf_session_mark_existing(s, n->schema, n->alias, XF_REL_TABLE);
+    r->status = XF_ST_SUCCESS;
+    r->rows_affected = (long long)n->csv->nrows;
+    r->message = "INSERT";
+    return 0;
+}
+
+/* A condition like "!= 0" or ">10" from warn_if / error_if, checked safely. */
+static bool valid_condition(const char *c)
+{
+    for (const char *p = c; *p; p++) {
+        if (*p == ';' || (*p == '-' && p[1] == '-'))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * dbt's test materialization: the failure count, and whether it crosses
+ * warn_if / error_if, from one query over the test's SQL.
+ */
+static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
+{
+    const char *fail_calc = xf_node_config_str(n, "fail_calc", "count(*)");
+    const char *warn_if = xf_node_config_str(n, "warn_if", "!= 0");
+    const char *error_if = xf_node_config_str(n, "error_if", "!= 0");
+    const struct xf_value *limit = xf_node_config(n, "limit");
+    if (!valid_condition(warn_if) || !valid_condition(error_if) || !valid_condition(fail_calc)) {
+        xf_buf_addf(err,
+                    "test '%s' has a warn_if, error_if or fail_calc that is not a plain "
+                    "SQL condition",
+                    n->name);
+        return -1;
+    }
+    struct xf_buf q = XF_BUF_INIT;
+    xf_buf_addf(&q,
+                "select\n  %s as failures,\n  case when %s %s then 1 else 0 end as should_warn,\n"
+                "  case when %s %s then 1 else 0 end as should_error\nfrom (\n%s\n",
+                fail_calc, fail_calc, warn_if, fail_calc, error_if, sql);
+    if (limit && limit->t == XF_V_INT)
+        xf_buf_addf(&q, "limit %lld\n", (long long)limit->u.i);
+    xf_buf_adds(&q, ") dbt_internal_test");
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_result res;
+    memset(&res, 0, sizeof res);
+    int e = c->ops->query(c, q.ptr, &a, &res, err);
+    xf_buf_add(executed, q.ptr, q.len);
+    xf_buf_release(&q);
+    if (e < 0) {
+        xf_arena_release(&a);
+        return -1;
+    }
+    long long failures = 0;
+    bool warn = false, error = false;
+    if (res.nrows && res.ncols >= 3) {
+        const struct xf_value *v = res.cells;
+        failures = v[0].t == XF_V_INT ? v[0].u.i : v[0].t == XF_V_FLOAT ? (long long)v[0].u.f : 0;
+        warn = xf_value_truthy(&v[1]);
+        error = xf_value_truthy(&v[2]);
+    }
+    xf_arena_release(&a);
+    r->failures = failures;
+    const char *sev = xf_node_config_str(n, "severity", "error");
+    bool sev_error = strcasecmp(sev, "warn") != 0;
+    if (sev_error && error) {
+        r->status = XF_ST_FAIL;
+        r->message = "Got failures";
+    } else if (warn) {
+        r->status = XF_ST_WARN;
+        r->message = "Got failures";
+    } else {
+        r->status = XF_ST_PASS;
+        r->message = NULL;
+    }
+    (void)s;
+    return 0;
+}
+
+int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
+                   struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
+{
+    switch (n->type) {
+    case XF_RES_MODEL:
+        return build_model(s, conn, n, sql, executed, r, err);
+    case XF_RES_SEED:
+        return load_seed(s, conn, n, executed, r, err);
+    case XF_RES_TEST:
+        return run_test(s, conn, n, sql, executed, r, err);
+    case XF_RES_SNAPSHOT:
+        return xf_snapshot(s, conn, n, sql, executed, r, err);
+    case XF_RES_ANALYSIS:
+        r->status = XF_ST_SUCCESS;
+        r->message = "compiled";
+        return 0;
+    default:
+        xf_buf_addf(err, "%s '%s' cannot be built yet", xf_resource_name(n->type), n->name);
+        return -1;
+    }
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A session: load the project, build the template globals (builtins, dbt
+ * natives, macros), render every node once in parse mode to collect
+ * ref/source/config, name every relation, build the graph.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/builtin_macros.h"
+#include "engine/internal.h"
+
+double xf_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void make_ids(struct xf_session *s)
+{
+    unsigned char rnd[16];
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(rnd, 1, sizeof rnd, f) != sizeof rnd) {
+        unsigned long long x =
+            (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
+        for (int i = 0; i < 16; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            rnd[i] = (unsigned char)(x >> 56);
+        }
+    }
+    if (f)
+        fclose(f);
+    rnd[6] = (rnd[6] & 0x0f) | 0x40;
+    rnd[8] = (rnd[8] & 0x3f) | 0x80;
+    snprintf(s->invocation_id, sizeof s->invocation_id,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11],
+             rnd[12], rnd[13], rnd[14], rnd[15]);
+    s->started = xf_now();
+    time_t t = (time_t)s->started;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(s->generated_at, sizeof s->generated_at, "%s.%06dZ", buf,
+             (int)((s->started - (double)t) * 1e6));
+    s->inv.invocation_id = s->invocation_id;
+    s->inv.generated_at = s->generated_at;
+}
+
+/* Parses one built-in macro file into namespace `ns` (and the globals). */
+static int add_builtin(struct xf_session *s, const char *path, const char *text, const char *ns,
+                       struct xf_dict *nsd, bool global)
+{
+    struct xf_arena *a = &s->arena;
+    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    src->path = path;
+    src->text = text;
+    src->len = strlen(text);
+    const struct xf_tmpl *t;
+    if (xf_tmpl_parse(&t, a, src, 0, src->len, s->diags) < 0)
+        return -1;
+    const struct xf_block *blocks;
+    size_t nb = xf_tmpl_blocks(t, &blocks);
+    for (size_t i = 0; i < nb; i++) {
+        if (blocks[i].kind != XF_BLOCK_MACRO && blocks[i].kind != XF_BLOCK_TEST)
+            continue;
+        struct xf_str name = blocks[i].name;
+        if (blocks[i].kind == XF_BLOCK_TEST)
+            name = xf_str_c(xf_arena_printf(a, "test_%.*s", XF_STR_ARG(name)));
+        struct xf_value m = xf_macro_value(a, blocks[i].macro, ns);
+        xf_dict_set(a, nsd, name, m);
+        if (global)
+            xf_dict_set(a, s->globals.u.d, name, m);
+    }
+    return 0;
+}
+
+/* Adds the project's macros (and the built-in ones they do not override). */
+static int add_macros(struct xf_session *s)
+{
+    struct xf_arena *a = &s->arena;
+    struct xf_dict *g = s->globals.u.d;
+    struct xf_value dbtns = xf_v_dict(a, 64);
+    struct xf_value utilsns = xf_v_dict(a, 16);
+    struct xf_value projns = xf_v_dict(a, 64);
+    if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
+        add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils", utilsns.u.d,
+                    false) < 0)
+        return -1;
+    for (size_t i = 0; i < s->p->macros.n; i++) {
+        const struct xf_macro_def *d = s->p->macros.v[i];
+        struct xf_value m = xf_macro_value(a, d->block->macro, d->package);
+        xf_dict_set(a, projns.u.d, xf_str_c(d->name), m);
+        xf_dict_set(a, g, xf_str_c(d->name), m);
+    }
+    xf_dict_set(a, g, XF_STR("dbt"), dbtns);
+    xf_dict_set(a, g, XF_STR("dbt_utils"), utilsns);
+    xf_dict_set(a, g, xf_str_c(s->p->name), projns);
+    s->macro_overrides = projns;
+    return 0;
+}
+
+/* Calls a naming macro (generate_schema_name ...) when the project overrides it. */
+static int call_naming(struct xf_session *s, struct xf_arena *scratch, struct xf_node *n,
+                       const char *macro, const char *custom, const char **out)
+{
+    const struct xf_value *m = xf_dict_getc(s->macro_overrides.u.d, macro);
+    if (!m)
+        return 1;
+    struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = scratch};
+    struct xf_render_env env;
+    xf_context_env(&env, &rc);
+    struct xf_value args[2];
+    args[0] = custom ? xf_v_strc(custom) : xf_v_none();
+    struct xf_value nodev = xf_v_dict(scratch, 4);
+    xf_dict_set(scratch, nodev.u.d, XF_STR("name"), xf_v_strc(n->name));
+    xf_dict_set(scratch, nodev.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));
+    xf_dict_set(scratch, nodev.u.d, XF_STR("resource_type"), xf_v_strc(xf_resource_name(n->type)));
+    xf_dict_set(scratch, nodev.u.d, XF_STR("fqn"), n->fqn);
+    xf_dict_set(scratch, nodev.u.d, XF_STR("config"), n->config);
+    xf_dict_set(scratch, nodev.u.d, XF_STR("original_file_path"),
+                xf_v_strc(n->original_file_path ? n->original_file_path : ""));
+    args[1] = nodev;
+    struct xf_args a = {args, 2, NULL, NULL, 0, NULL};
+    struct xf_value v;
+    if (xf_call_value(&v, m, &a, &env) < 0)
+        return -1;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_value_str(&b, &v);
+    *out = xf_arena_strdups(&s->p->arena, xf_str_trim(xf_buf_str(&b)));
+    xf_buf_release(&b);
+    return 0;
+}
+
+/* database / schema / alias / relation_name for a node, as dbt names them. */
+static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct xf_node *n)
+{
+    struct xf_project *p = s->p;
+    const char *custom = xf_node_config_str(n, "schema", NULL);
+    if (n->type == XF_RES_SNAPSHOT) {
+        const char *ts = xf_node_config_str(n, "target_schema", NULL);
+        if (ts)
+            custom = NULL, n->schema = ts;
+    }
+    if (!n->schema) {
+        int r = call_naming(s, scratch, n, "generate_schema_name", custom, &n->schema);
+        if (r < 0)
+            return -1;
+        if (r > 0)
+            n->schema = !custom ? p->target.schema
+                                : xf_arena_printf(&p->arena, "%s_%s", p->target.schema, custom);
+    }
+    const char *alias = xf_node_config_str(n, "alias", NULL);
+    int r = call_naming(s, scratch, n, "generate_alias_name", alias, &n->alias);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        n->alias = alias ? alias : n->name;
+    const char *db = xf_node_config_str(n, "database", NULL);
+    n->database = db;
+    struct xf_relation rel = {NULL, n->schema, n->alias};
+    struct xf_buf b = XF_BUF_INIT;
+    s->ops->render_relation(&b, &rel);
+    n->relation_name = xf_arena_strndup(&p->arena, b.ptr, b.len);
+    xf_buf_release(&b);
+    return 0;
+}
+
+static bool renders_sql(const struct xf_node *n)
+{
+    return n->tmpl && (n->type == XF_RES_MODEL || n->type == XF_RES_TEST ||
+                       n->type == XF_RES_SNAPSHOT || n->type == XF_RES_ANALYSIS);
+}
+
+/* Parse mode: render once to collect refs, sources and config() calls. */
+static int parse_render(struct xf_session *s)
+{
+    int err = 0;
+    struct xf_buf out = XF_BUF_INIT;
+    for (size_t i = 0; i < s->p->nodes.n; i++) {
+        struct xf_node *n = s->p->nodes.v[i];
+        if (n->decl) {
+            struct xf_arena scratch;
+            xf_arena_init(&scratch);
+            if (xf_tests_parse_args(s, n, &scratch) < 0)
+                err = -1;
+            xf_arena_release(&scratch);
+            continue;
+        }
+        if (!renders_sql(n) || xf_tmpl_is_plain(n->tmpl))
+            continue;
+        struct xf_arena scratch;
+        xf_arena_init(&scratch);
+        struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = &scratch};
+        struct xf_render_env env;
+        xf_context_env(&env, &rc);
+        xf_buf_reset(&out);
+        if (xf_render_template(&out, n->tmpl, &env) < 0)
+            err = -1;
+        xf_arena_release(&scratch);
+    }
+    xf_buf_release(&out);
+    return err;
+}
+
+static void index_names(struct xf_session *s)
+{
+    for (size_t i = 0; i < s->p->nodes.n; i++) {
+        struct xf_node *n = s->p->nodes.v[i];
+        if (n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT)
+            xf_map_put(&s->refable, xf_str_c(n->name), n);
+    }
+    for (size_t i = 0; i < s->p->docs.n; i++)
+        xf_map_put(&s->docs, xf_str_c(s->p->docs.v[i]->name), s->p->docs.v[i]);
+}
+
+static void name_sources(struct xf_session *s)
+{
+    for (size_t i = 0; i < s->p->sources.n; i++) {
+        struct xf_node *n = s->p->sources.v[i];
+        if (!n->schema)
+            n->schema = n->source_name;
+        if (!n->identifier)
+            n->identifier = n->name;
+        n->alias = n->identifier;
+        struct xf_relation rel = {n->database, n->schema, n->identifier};
+        struct xf_buf b = XF_BUF_INIT;
+        s->ops->render_relation(&b, &rel);
+        n->relation_name = xf_arena_strndup(&s->p->arena, b.ptr, b.len);
+        xf_buf_release(&b);
+    }
+}
+
+int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, struct xf_diags *d)
+{
+    struct xf_session *s = xf_calloc(1, sizeof *s);
+    *out = s;
+    xf_arena_init(&s->arena);
+    xf_map_init(&s->refable);
+    xf_map_init(&s->docs);
+    xf_map_init(&s->existing);
+    pthread_mutex_init(&s->lock, NULL);
+    s->diags = d;
+    make_ids(s);
+    if (xf_project_load(&s->p, lo, d) < 0)
+        return -1;
+    s->ops = xf_adapter_find(s->p->target.type);
+    if (!s->ops) {
+        return xf_error(d, XF_NOLOC, "no adapter for target type '%s'", s->p->target.type);
+    }
+    s->inv.adapter_type = s->ops->name;
+    if (xf_context_init(s) < 0 || add_macros(s) < 0)
+        return -1;
+    if (xf_tests_generate(s) < 0)
+        return -1;
+    index_names(s);
+    name_sources(s);
+    if (parse_render(s) < 0)
+        return -1;
+    struct xf_arena scratch;
+    xf_arena_init(&scratch);
+    int err = 0;
+    for (size_t i = 0; i < s->p->nodes.n && !err; i++) {
+        struct xf_node *n = s->p->nodes.v[i];
+        if (n->type != XF_RES_ANALYSIS || 1)
+            err = name_relation(s, &scratch, n);
+    }
+    xf_arena_release(&scratch);
+    if (err < 0)
+        return -1;
+    if (xf_graph_build(&s->g, s->p, d) < 0)
+        return -1;
+    s->graph_ok = true;
+    return 0;
+}
+
+void xf_session_free(struct xf_session *s)
+{
+    if (!s)
+        return;
+    /* Dict indexes are heap maps hung off arena dicts: free the big ones. */
+    xf_map_release(&s->refable);
+    xf_map_release(&s->docs);
+    for (size_t i = 0; i < s->keeps.n; i++)
+        xf_arena_release(&s->keeps.v[i]);
+    xf_vec_release(&s->keeps);
+    xf_map_release(&s->existing);
+    xf_vec_release(&s->results);
+    xf_vec_release(&s->conns);
+    if (s->p)
+        xf_project_free(s->p);
+    xf_arena_release(&s->arena);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+struct xf_project *xf_session_project(struct xf_session *s)
+{
+    return s->p;
+}
+
+struct xf_graph *xf_session_graph(struct xf_session *s)
+{
+    return &s->g;
+}
+
+const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s)
+{
+    return s->ops;
+}
+
+struct xf_invocation *xf_session_invocation(struct xf_session *s)
+{
+    return &s->inv;
+}
+
+char *xf_existing_key(struct xf_arena *a, const char *schema, const char *identifier)
+{
+    return xf_arena_printf(a, "%s\x1f%s", schema ? schema : "", identifier);
+}
+
+enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
+                                    const char *identifier)
+{
+    char key[512];
+    snprintf(key, sizeof key, "%s\x1f%s", schema ? schema : "", identifier);
+    pthread_mutex_lock(&s->lock);
+    uintptr_t v = (uintptr_t)xf_map_getc(&s->existing, key);
+    pthread_mutex_unlock(&s->lock);
+    return v ? (enum xf_relkind)(v - 1) : XF_REL_NONE;
+}
+
+static bool phase_wants(enum xf_phase ph, const struct xf_node *n)
+{
+    switch (ph) {
+    case XF_PHASE_COMPILE:
+        return n->type == XF_RES_MODEL || n->type == XF_RES_TEST || n->type == XF_RES_SNAPSHOT ||
+               n->type == XF_RES_ANALYSIS;
+    case XF_PHASE_RUN:
+        return n->type == XF_RES_MODEL;
+    case XF_PHASE_SEED:
+        return n->type == XF_RES_SEED;
+    case XF_PHASE_TEST:
+        return n->type == XF_RES_TEST;
+    case XF_PHASE_SNAPSHOT:
+        return n->type == XF_RES_SNAPSHOT;
+    case XF_PHASE_BUILD:
+        return n->type != XF_RES_ANALYSIS && n->type != XF_RES_SOURCE;
+    }
+    return false;
+}
+
+int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *out)
+{
+    if (xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out, s->diags) < 0)
+        return -1;
+    if ((o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD) && o->nselect)
+        xf_graph_add_tests(&s->g, out);
+    for (size_t i = 0; i < s->g.n; i++) {
+        const struct xf_node *n = s->g.all[i];
+        if (out[i] && (!phase_wants(o->phase, n) || !xf_node_config_bool(n, "enabled", true)))
+            out[i] = false;
+        /* Ephemeral models are never built: they are inlined as CTEs. */
+        if (out[i] && o->phase != XF_PHASE_COMPILE && n->type == XF_RES_MODEL &&
+            !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral"))
+            out[i] = false;
+    }
+    return 0;
+}

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Generic data tests: every test declared in YAML becomes a test node,
+ * named exactly as dbt names it (so --select by test name works), with
+ * edges to what it tests. At run time the node renders by calling the
+ * test macro (test_<name>, project first, then built in) with the
+ * declared arguments.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "util/hash.h"
+
+/* Arguments that are test configs, not macro arguments (as dbt). */
+static const char *const config_args[] = {
+    "severity", "tags",     "enabled",   "where",          "limit",
+    "warn_if",  "error_if", "fail_calc", "store_failures", "store_failures_as",
+    "meta",     "database", "schema",    "alias",          NULL,
+};
+
+static bool is_config_arg(struct xf_str k)
+{
+    for (const char *const *c = config_args; *c; c++) {
+        if (xf_str_eqc(k, *c))
+            return true;
+    }
+    return false;
+}
+
+/* Replaces every run of characters outside [0-9a-zA-Z_] with one '_'. */
+static void add_clean(struct xf_buf *b, const char *s, size_t n)
+{
+    bool in_bad = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isalnum(c) || c == '_') {
+            xf_buf_addch(b, (char)c);
+            in_bad = false;
+        } else if (!in_bad) {
+            xf_buf_addch(b, '_');
+            in_bad = true;
+        }
+    }
+}
+
+static void add_part(struct xf_buf *b, bool *first, const struct xf_value *v)
+{
+    struct xf_buf t = XF_BUF_INIT;
+    xf_value_str(&t, v);
+    if (!*first)
+        xf_buf_adds(b, "__");
+    *first = false;
+    add_clean(b, t.ptr, t.len);
+    xf_buf_release(&t);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    const struct xf_dict_ent *x = *(const struct xf_dict_ent *const *)a;
+    const struct xf_dict_ent *y = *(const struct xf_dict_ent *const *)b;
+    size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
+    int c = memcmp(x->key.p, y->key.p, n);
+    return c ? c : (x->key.len > y->key.len) - (x->key.len < y->key.len);
+}
+
+/*
+ * dbt's synthesize_generic_test_names: "<type>_<target>_<flattened sorted
+ * args>", and when that is 64 characters or more, the first 30 characters
+ * of "<type>_<target>" plus "_" and the md5 of the full name.
+ */
+static void test_names(struct xf_arena *a, const char *type, const char *target,
+                       const struct xf_dict *args, const char **short_out, const char **full_out)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    xf_buf_addf(&b, "%s_%s_", type, target);
+    const struct xf_dict_ent **sorted = xf_calloc(args->n + 1, sizeof *sorted);
+    for (size_t i = 0; i < args->n; i++)
+        sorted[i] = &args->ents[i];
+    qsort(sorted, args->n, sizeof *sorted, cmp_keys);
+    bool first = true;
+    for (size_t i = 0; i < args->n; i++) {
+        const struct xf_value *v = &sorted[i]->val;
+        if (v->t == XF_V_DICT) {
+            for (size_t k = 0; k < v->u.d->n; k++)
+                add_part(&b, &first, &v->u.d->ents[k].val);
+        } else if (v->t == XF_V_LIST) {
+            for (size_t k = 0; k < v->u.l->n; k++)
+                add_part(&b, &first, &v->u.l->items[k]);
+        } else {
+            add_part(&b, &first, v);
+        }
+    }
+    free(sorted);
+    *full_out = xf_arena_strndup(a, b.ptr, b.len);
+    if (b.len >= 64) {
+        char md5[33];
+        xf_md5_hex(md5, b.ptr, b.len);
+        char ident[256];
+        snprintf(ident, sizeof ident, "%s_%s", type, target);
+        *short_out = xf_arena_printf(a, "%.30s_%s", ident, md5);
+    } else {
+        *short_out = *full_out;
+    }
+    xf_buf_release(&b);
+}
+
+/* "dbt_utils.accepted_range" -> namespace "dbt_utils", name "accepted_range". */
+static void split_test_name(const char *full, const char **ns, size_t *nslen, const char **name)
+{
+    const char *dot = strchr(full, '.');
+    if (dot) {
+        *ns = full;
+        *nslen = (size_t)(dot - full);
+        *name = dot + 1;
+    } else {
+        *ns = NULL;
+        *nslen = 0;
+        *name = full;
+    }
+}
+
+static struct xf_value fqn_for(struct xf_project *p, const struct xf_node *target,
+                               const struct xf_test_decl *d, const char *full)
+{
+    struct xf_arena *a = &p->arena;
+    struct xf_value f = xf_v_list(a, 4);
+    xf_list_push(a, f.u.l, xf_v_strc(p->name));
+    /* The folders of the YAML file below its resource path. */
+    const char *path = d->loc.src ? d->loc.src->path : "";
+    const char *slash = strchr(path, '/');
+    const char *rest = slash ? slash + 1 : path;
+    for (;;) {
+        const char *next = strchr(rest, '/');
+        if (!next)
+            break;
+        xf_list_push(a, f.u.l,
+                     xf_v_str((struct xf_str){xf_arena_strndup(a, rest, (size_t)(next - rest)),
+                                              (size_t)(next - rest)}));
+        rest = next + 1;
+    }
+    (void)target;
+    xf_list_push(a, f.u.l, xf_v_strc(full));
+    return f;
+}
+
+static int make_test(struct xf_session *s, struct xf_node *target, const struct xf_test_decl *d)
+{
+    struct xf_project *p = s->p;
+    struct xf_arena *a = &p->arena;
+    const char *ns, *tname;
+    size_t nslen;
+    split_test_name(d->test_name, &ns, &nslen, &tname);
+
+    /* Arguments for the name: the declared ones plus column_name. */
+    struct xf_value args = xf_v_dict(a, 4);
+    if (d->kwargs.t == XF_V_DICT) {
+        for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
+            const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
+            if (!is_config_arg(e->key) && !xf_str_eqc(e->key, "name") &&
+                !xf_str_eqc(e->key, "config"))
+                xf_dict_set(a, args.u.d, e->key, e->val);
+        }
+    }
+    if (d->column)
+        xf_dict_set(a, args.u.d, XF_STR("column_name"), xf_v_strc(d->column));
+
+    char type[256];
+    if (target->type == XF_RES_SOURCE)
+        snprintf(type, sizeof type, "%.*s%ssource_%s", (int)nslen, ns ? ns : "", ns ? "_" : "",
+                 tname);
+    else
+        snprintf(type, sizeof type, "%.*s%s%s", (int)nslen, ns ? ns : "", ns ? "_" : "", tname);
+    const char *tgt_name = target->type == XF_RES_SOURCE
+                               ? xf_arena_printf(a, "%s_%s", target->source_name, target->name)
+                               : target->name;
+    const char *short_name, *full_name;
+    const struct xf_value *given =
+        d->kwargs.t == XF_V_DICT ? xf_dict_getc(d->kwargs.u.d, "name") : NULL;
+    if (!given && d->config.t == XF_V_DICT)
+        given = xf_dict_getc(d->config.u.d, "name");
+    if (given && given->t == XF_V_STR) {
+        short_name = full_name = xf_arena_strdups(a, given->u.s);
+    } else {
+        test_names(a, type, tgt_name, args.u.d, &short_name, &full_name);
+    }
+
+    struct xf_node *n = XF_ANEW(a, struct xf_node);
+    n->type = XF_RES_TEST;
+    n->name = short_name;
+    n->package = p->name;
+    char md5[33];
+    struct xf_buf h = XF_BUF_INIT;
+    xf_buf_addf(&h, "%s\x1f%s\x1f", target->unique_id, full_name);
+    xf_value_repr(&h, &d->kwargs);
+    xf_md5_hex(md5, h.ptr, h.len);
+    xf_buf_release(&h);
+    n->unique_id = xf_arena_printf(a, "test.%s.%s.%.10s", p->name, full_name, md5);
+    n->original_file_path = d->loc.src ? d->loc.src->path : target->original_file_path;
+    n->path = xf_arena_printf(a, "%s.sql", short_name);
+    n->fqn = fqn_for(p, target, d, full_name);
+    n->attached = target;
+    n->column_name = d->column;
+    n->decl = d;
+    n->tags = xf_v_list(a, 0);
+    n->meta = xf_v_dict(a, 0);
+
+    /* Config: project tests tree defaults, then the declaration's. */
+    n->config = xf_v_dict(a, 8);
+    xf_dict_set(a, n->config.u.d, XF_STR("materialized"), xf_v_strc("test"));
+    xf_dict_set(a, n->config.u.d, XF_STR("severity"), xf_v_strc("ERROR"));
+    xf_dict_set(a, n->config.u.d, XF_STR("enabled"), xf_v_bool(true));
+    const struct xf_value *tree =
+        p->config_trees.t == XF_V_DICT ? xf_dict_getc(p->config_trees.u.d, "tests") : NULL;
+    if (!tree && p->config_trees.t == XF_V_DICT)
+        tree = xf_dict_getc(p->config_trees.u.d, "data_tests");
+    if (tree && tree->t == XF_V_DICT) {
+        /* Only the top level (and the project's own level) of the tree. */
+        const struct xf_value *lvls[2] = {tree, xf_dict_getc(tree->u.d, p->name)};
+        for (int l = 0; l < 2; l++) {
+            if (!lvls[l] || lvls[l]->t != XF_V_DICT)
+                continue;
+            for (size_t i = 0; i < lvls[l]->u.d->n; i++) {
+                const struct xf_dict_ent *e = &lvls[l]->u.d->ents[i];
+                struct xf_str k = e->key;
+                if (k.len && k.p[0] == '+')
+                    k = (struct xf_str){k.p + 1, k.len - 1};
+                if (e->val.t != XF_V_DICT || xf_str_eqc(k, "meta"))
+                    xf_dict_set(a, n->config.u.d, k, e->val);
+            }
+        }
+    }
+    if (d->kwargs.t == XF_V_DICT) {
+        for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
+            const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
+            if (is_config_arg(e->key))
+                xf_dict_set(a, n->config.u.d, e->key, e->val);
+        }
+    }
+    if (d->config.t == XF_V_DICT) {
+        for (size_t i = 0; i < d->config.u.d->n; i++) {
+            const struct xf_dict_ent *e = &d->config.u.d->ents[i];
+            if (!xf_str_eqc(e->key, "name"))
+                xf_dict_set(a, n->config.u.d, e->key, e->val);
+        }
+    }
+    if (short_name != full_name && !xf_dict_getc(n->config.u.d, "alias"))
+        xf_dict_set(a, n->config.u.d, XF_STR("alias"), xf_v_strc(short_name));
+    const struct xf_value *tags = xf_dict_getc(n->config.u.d, "tags");
+    if (tags && tags->t == XF_V_LIST)
+        n->tags = *tags;
+    else if (tags && tags->t == XF_V_STR) {
+        n->tags = xf_v_list(a, 1);
+        xf_list_push(a, n->tags.u.l, *tags);
+    }
+
+    /* Dependencies: what is tested; refs in arguments come from the parse render. */
+    struct xf_dep dep = {NULL, target->name, d->loc, NULL};
+    if (target->type == XF_RES_SOURCE) {
+        dep.package = target->source_name;
+        xf_avec_push(a, &n->source_deps, dep);
+    } else {
+        xf_avec_push(a, &n->refs, dep);
+    }
+    n->index = (uint32_t)p->nodes.n;
+    xf_avec_push(a, &p->nodes, n);
+    xf_map_put(&p->by_unique_id, xf_str_c(n->unique_id), n);
+    return 0;
+}
+
+int xf_tests_generate(struct xf_session *s)
+{
+    struct xf_project *p = s->p;
+    size_t nnodes = p->nodes.n; /* tests are appended: do not visit them */
+    for (size_t i = 0; i < nnodes; i++) {
+        struct xf_node *n = p->nodes.v[i];
+        for (size_t k = 0; k < n->tests.n; k++)
+            make_test(s, n, &n->tests.v[k]);
+    }
+    for (size_t i = 0; i < p->sources.n; i++) {
+        struct xf_node *n = p->sources.v[i];
+        for (size_t k = 0; k < n->tests.n; k++)
+            make_test(s, n, &n->tests.v[k]);
+    }
+    return 0;
+}
+
+/* True when a string argument is a ref()/source() expression, not a literal. */
+static bool is_relation_expr(struct xf_str v)
+{
+    v = xf_str_trim(v);
+    return (xf_str_starts(v, "ref(") || xf_str_starts(v, "source(") || xf_str_starts(v, "ref (") ||
+            xf_str_starts(v, "source (")) &&
+           v.len && v.p[v.len - 1] == ')';
+}
+
+/* Evaluates an argument: ref()/source() expressions and Jinja strings render. */
+static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_value *v,
+                    struct xf_loc loc)
+{
+    if (v->t != XF_V_STR || (!is_relation_expr(v->u.s) && !memmem(v->u.s.p, v->u.s.len, "{{", 2))) {
+        *out = *v;
+        return 0;
+    }
+    struct xf_arena *a = rc->arena;
+    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    src->path = loc.src ? loc.src->path : "<test argument>";
+    struct xf_buf text = XF_BUF_INIT;
+    bool expr = is_relation_expr(v->u.s);
+    if (expr)
+        xf_buf_addf(&text, "{{ return(%.*s) }}", XF_STR_ARG(v->u.s));
+    else
+        xf_buf_addstr(&text, v->u.s);
+    src->text = xf_arena_strndup(a, text.ptr, text.len);
+    src->len = text.len;
+    xf_buf_release(&text);
+    const struct xf_tmpl *t;
+    struct xf_render_env env;
+    xf_context_env(&env, rc);
+    if (xf_tmpl_parse(&t, a, src, 0, src->len, env.diags) < 0)
+        return -1;
+    struct xf_buf outb = XF_BUF_INIT;
+    struct xf_value rv;
+    int e = xf_render_value(&rv, &outb, t, &env);
+    if (!e) {
+        if (rv.t != XF_V_UNDEF)
+            *out = rv;
+        else
+            *out = xf_v_str((struct xf_str){xf_arena_strndup(a, outb.ptr, outb.len), outb.len});
+    }
+    xf_buf_release(&outb);
+    return e;
+}
+
+int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch)
+{
+    const struct xf_test_decl *d = n->decl;
+    if (!d || d->kwargs.t != XF_V_DICT)
+        return 0;
+    struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = scratch};
+    for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
+        const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
+        if (e->val.t != XF_V_STR || is_config_arg(e->key))
+            continue;
+        struct xf_value v;
+        if (eval_arg(&v, &rc, &e->val, d->loc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out)
+{
+    struct xf_node *n = rc->node;
+    const struct xf_test_decl *d = n->decl;
+    struct xf_arena *a = rc->arena;
+    const char *ns, *tname;
+    size_t nslen;
+    split_test_name(d->test_name, &ns, &nslen, &tname);
+    char *mname = xf_arena_printf(a, "test_%s", tname);
+    const struct xf_value *m = NULL;
+    const struct xf_dict *g = s->globals.u.d;
+    if (ns) {
+        const struct xf_value *nsd = xf_dict_get(g, (struct xf_str){ns, nslen});
+        if (nsd && nsd->t == XF_V_DICT)
+            m = xf_dict_getc(nsd->u.d, mname);
+    }
+    if (!m)
+        m = xf_dict_getc(g, mname);
+    if (!m || m->t != XF_V_FUNC) {
+        struct xf_diag *dg = xf_diag_add(s->diags, XF_SEV_ERROR, d->loc,
+                                         "unknown test '%s': no {%% test %s %%} macro was found",
+                                         d->test_name, tname);
+        xf_diag_hint(dg, "built-in tests are not_null, unique, accepted_values, relationships "
+                         "and the dbt_utils ones; custom ones go in macros/ or tests/generic/");
+        return -1;
+    }
+    struct xf_render_env env;
+    xf_context_env(&env, rc);
+    /* model: the tested relation, narrowed by `where` like dbt's get_where_subquery. */
+    struct xf_node *t = n->attached;
+    struct xf_value model;
+    if (t->type == XF_RES_MODEL &&
+        !strcmp(xf_node_config_str(t, "materialized", "view"), "ephemeral")) {
+        /* Tests on an ephemeral model select from its CTE. */
+        struct xf_render_env cenv;
+        xf_context_env(&cenv, rc);
+        const struct xf_tmpl *tt;
+        static const struct xf_source cte_src = {"<ephemeral>", "{{ ref(name) }}", 15};
+        if (xf_tmpl_parse(&tt, a, &cte_src, 0, cte_src.len, s->diags) < 0)
+            return -1;
+        struct xf_dict *loc = (struct xf_dict *)cenv.locals;
+        xf_dict_set(a, loc, XF_STR("name"), xf_v_strc(t->name));
+        struct xf_buf tmp = XF_BUF_INIT;
+        int e = xf_render_template(&tmp, tt, &cenv);
+        model = xf_v_str((struct xf_str){xf_arena_strndup(a, tmp.ptr, tmp.len), tmp.len});
+        xf_buf_release(&tmp);
+        if (e < 0)
+            return -1;
+    } else {
+        model = xf_relation_value(s, a, t->database, t->schema,
+                                  t->type == XF_RES_SOURCE ? t->identifier : t->alias);
+    }
+    const char *where = xf_node_config_str(n, "where", NULL);
+    if (where) {
+        struct xf_buf b = XF_BUF_INIT;
+        xf_buf_adds(&b, "(select * from ");
+        xf_value_str(&b, &model);
+        xf_buf_addf(&b, " where %s) dbt_subquery", where);
+        model = xf_v_str((struct xf_str){xf_arena_strndup(a, b.ptr, b.len), b.len});
+        xf_buf_release(&b);
+    }
+    size_t cap = (d->kwargs.t == XF_V_DICT ? d->kwargs.u.d->n : 0) + 2;
+    struct xf_str *names = XF_ANEWN(a, struct xf_str, cap);
+    struct xf_value *vals = XF_ANEWN(a, struct xf_value, cap);
+    size_t nk = 0;
+    names[nk] = XF_STR("model");
+    vals[nk++] = model;
+    if (d->column) {
+        names[nk] = XF_STR("column_name");
+        vals[nk++] = xf_v_strc(d->column);
+    }
+    if (d->kwargs.t == XF_V_DICT) {
+        for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
+            const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
+            if (is_config_arg(e->key) || xf_str_eqc(e->key, "name") ||
+                xf_str_eqc(e->key, "config") || xf_str_eqc(e->key, "column_name"))
+                continue;
+            if (eval_arg(&vals[nk], rc, &e->val, d->loc) < 0)
+                return -1;
+            names[nk++] = e->key;
+        }
+    }
+    struct xf_args args = {NULL, 0, names, vals, nk, NULL};
+    struct xf_value v;
+    if (xf_call_value(&v, m, &args, &env) < 0)
+        return -1;
+    xf_value_str(out, &v);
+    return 0;
+}

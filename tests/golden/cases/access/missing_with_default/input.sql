@@ -1,0 +1,1 @@
+{{ d.nope | default('fallback') }} {{ d.a | default('fallback') }}

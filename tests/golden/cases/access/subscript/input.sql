@@ -1,0 +1,1 @@
+{{ model['name'] }} {{ model["config"]['materialized'] }}

@@ -1,0 +1,1 @@
+{% set k = 'schema' %}{{ model[k] }} {{ model['na' ~ 'me'] }}

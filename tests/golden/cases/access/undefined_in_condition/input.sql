@@ -1,0 +1,1 @@
+{% if cfg.enabled %}on{% else %}off{% endif %}

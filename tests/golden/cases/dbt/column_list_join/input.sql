@@ -1,0 +1,2 @@
+select {{ columns | join(', ') }}
+from {{ source_schema }}.orders

@@ -1,0 +1,1 @@
+[{{ generate_schema_name(none, none) }}] [{{ generate_schema_name(' marts ', none) }}]

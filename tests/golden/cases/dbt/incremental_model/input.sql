@@ -1,0 +1,7 @@
+select
+    event_id,
+    loaded_at
+from raw.events
+{%- if is_incremental %}
+where loaded_at > (select max(loaded_at) from {{ this }})
+{%- endif %}

@@ -1,0 +1,1 @@
+select '{{ meta | tojson }}' as meta

@@ -1,0 +1,1 @@
+select {{ surrogate_key(['order_id', 'line_no']) }} as id

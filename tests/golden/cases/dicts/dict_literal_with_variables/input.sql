@@ -1,0 +1,1 @@
+{% set k = 'key' %}{% set v = [1] %}{{ {k: v, k ~ '2': v | length} }}

@@ -1,0 +1,1 @@
+{{ 'a' in d }} {{ 'z' not in d }} {{ 1 in d }} {{ d | length }}

@@ -1,0 +1,1 @@
+{{ node.config.get('meta', {}).get('owner', 'nobody') }} {{ other.config.get('meta', {}).get('owner', 'nobody') }}

@@ -1,0 +1,1 @@
+{% macro noisy() %}NOISE{% endmacro %}[{% do noisy() %}]

@@ -1,0 +1,4 @@
+{% set l = [] %}
+{%- do l.append(1) %}
+{%- do l.append(2) %}
+{{ l }}

@@ -1,0 +1,1 @@
+owner: {{ node.config.meta.owner }}

@@ -1,0 +1,2 @@
+{% macro m(x) %}{{ x }}{% endmacro %}
+{{ m(1, y=2) }}

@@ -1,0 +1,3 @@
+{% for x in xs %}
+  {% if x %}
+{% endfor %}

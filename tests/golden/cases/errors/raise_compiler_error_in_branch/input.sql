@@ -1,0 +1,3 @@
+{% if not unique_key %}
+  {{ exceptions.raise_compiler_error("model 'orders' needs a unique_key") }}
+{% endif %}

@@ -1,0 +1,3 @@
+select
+{% if flag %}
+  1

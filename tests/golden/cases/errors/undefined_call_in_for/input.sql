@@ -1,0 +1,1 @@
+{% for x in get_items() %}{{ x }}{% endfor %}

@@ -1,0 +1,4 @@
+select
+  id,
+  {{ cents_to_dolars('amount') }}
+from t

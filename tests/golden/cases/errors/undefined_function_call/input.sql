@@ -1,0 +1,1 @@
+select {{ my_macro(1) }}

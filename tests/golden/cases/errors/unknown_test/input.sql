@@ -1,0 +1,1 @@
+{% if 4 is evn %}even{% endif %}

@@ -1,0 +1,1 @@
+{{ 'hELLO wORLD' | capitalize }} {{ 'x' | capitalize }}

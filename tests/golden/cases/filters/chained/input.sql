@@ -1,0 +1,1 @@
+{{ ' A,b , C ' | trim | lower | replace(' ', '') | replace(',', ', ') }}

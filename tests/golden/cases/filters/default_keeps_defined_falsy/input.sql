@@ -1,0 +1,1 @@
+[{{ '' | default('x') }}] {{ none | default('x') }} {{ 0 | default(5) }} {{ false | default(true) }}

@@ -1,0 +1,1 @@
+{{ missing | default('x') }} {{ missing | d('y') }} {{ 'set' | default('z') }}

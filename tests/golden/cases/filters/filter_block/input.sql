@@ -1,0 +1,1 @@
+{% filter upper %}text {{ 'inside' }}{% endfilter %} {% filter replace('a', 'o') %}banana{% endfilter %}

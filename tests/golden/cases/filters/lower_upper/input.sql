@@ -1,0 +1,1 @@
+{{ 'MiXeD 1' | lower }} {{ 'MiXeD 1' | upper }}

@@ -1,0 +1,1 @@
+{{ cols | map(attribute='name') | join(', ') }} {{ cols | map(attribute='type') | list }}

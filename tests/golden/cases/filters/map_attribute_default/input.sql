@@ -1,0 +1,1 @@
+{{ [{'x': 1}, {}] | map(attribute='x', default=0) | list }}

@@ -1,0 +1,1 @@
+{{ ['a', 'b'] | map('upper') | list }} {{ ['1', '2'] | map('int') | sum }}

@@ -1,0 +1,1 @@
+{{ (rows | max(attribute='p')).n }} {{ (rows | min(attribute='p')).n }}

@@ -1,0 +1,1 @@
+{{ cols | map('lower') | join(', ') }} {{ cols | length }} {{ cols | first | lower }}

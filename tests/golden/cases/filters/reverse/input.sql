@@ -1,0 +1,1 @@
+{{ 'abc' | reverse }} {{ [1, 2, 3] | reverse | list }} {{ [1, 2, 3] | reverse | join(',') }}

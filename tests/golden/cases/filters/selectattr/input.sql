@@ -1,0 +1,1 @@
+{{ models | selectattr('enabled') | map(attribute='name') | list }} {{ models | selectattr('kind', 'equalto', 'table') | map(attribute='name') | join(',') }} {{ models | selectattr('kind', '==', 'view') | map(attribute='name') | first }}

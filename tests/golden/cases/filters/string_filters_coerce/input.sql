@@ -1,0 +1,1 @@
+{{ 12 | upper }} {{ none | lower }} {{ true | upper }}

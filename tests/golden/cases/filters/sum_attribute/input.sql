@@ -1,0 +1,1 @@
+{{ items | sum(attribute='amount') }} {{ items | map(attribute='amount') | sum }}

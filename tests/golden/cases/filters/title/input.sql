@@ -1,0 +1,1 @@
+{{ 'hello world' | title }} {{ 'hELLO-wORLD foo_bar' | title }} {{ "o'neil (test)" | title }}

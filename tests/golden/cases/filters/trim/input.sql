@@ -1,0 +1,1 @@
+[{{ '  x  ' | trim }}] [{{ '\n\tx y\n' | trim }}] [{{ '--x--' | trim('-') }}] [{{ 'xyzx' | trim('xz') }}]

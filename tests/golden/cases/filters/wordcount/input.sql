@@ -1,0 +1,1 @@
+{{ 'hello big  world' | wordcount }} {{ '' | wordcount }} {{ 'one' | wordcount }}

@@ -1,0 +1,1 @@
+{% for k in d %}{{ k }}={{ d[k] }} {% endfor %}

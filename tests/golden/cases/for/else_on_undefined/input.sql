@@ -1,0 +1,1 @@
+{% for x in missing %}{{ x }}{% else %}nothing{% endfor %}

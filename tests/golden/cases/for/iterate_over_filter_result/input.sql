@@ -1,0 +1,1 @@
+{% for w in 'b a c'.split() | sort %}{{ w }}{% endfor %}

@@ -1,0 +1,5 @@
+create table t (
+{%- for col in columns %}
+  {{ col.name }} {{ col['type'] }}{{ "," if not loop.last }}
+{%- endfor %}
+)

@@ -1,0 +1,1 @@
+{% for x in 'abc' %}{{ loop.index }}/{{ loop.index0 }} {% endfor %}

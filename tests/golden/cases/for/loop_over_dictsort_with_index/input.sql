@@ -1,0 +1,1 @@
+{% for name, n in sizes | dictsort %}{{ loop.index }}:{{ name }}={{ n }}{{ ', ' if not loop.last }}{% endfor %}

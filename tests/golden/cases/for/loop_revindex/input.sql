@@ -1,0 +1,1 @@
+{% for x in 'abc' %}{{ loop.revindex }}/{{ loop.revindex0 }} {% endfor %}

@@ -1,0 +1,1 @@
+{% set i = 'outer' %}{% for i in [1, 2] %}{{ i }}{% endfor %} {{ i }}

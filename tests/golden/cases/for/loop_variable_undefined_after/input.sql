@@ -1,0 +1,1 @@
+{% for item in [1, 2] %}{% endfor %}[{{ item }}]

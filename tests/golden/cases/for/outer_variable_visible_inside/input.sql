@@ -1,0 +1,1 @@
+{% set prefix = 'p_' %}{% for c in ['a', 'b'] %}{{ prefix }}{{ c }} {% endfor %}

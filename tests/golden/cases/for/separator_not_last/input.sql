@@ -1,0 +1,1 @@
+{% for c in ['id', 'name', 'email'] %}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}

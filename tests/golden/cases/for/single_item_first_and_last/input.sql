@@ -1,0 +1,1 @@
+{% for x in ['only'] %}{{ loop.first }} {{ loop.last }} {{ loop.length }}{% endfor %}

@@ -1,0 +1,1 @@
+{% for c in 'abc' %}[{{ c }}]{% endfor %}

@@ -1,0 +1,1 @@
+{{ range(items | length) | list }} {{ items | sum }}

@@ -1,0 +1,1 @@
+{{ range(5) | list }} {{ range(0) | list }} {{ range(-2) | list }}

@@ -1,0 +1,1 @@
+[{% if true %}{% else %}no{% endif %}][{% if false %}yes{% elif false %}{% else %}{% endif %}]

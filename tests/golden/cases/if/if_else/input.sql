@@ -1,0 +1,1 @@
+{% if flag %}a{% else %}b{% endif %}

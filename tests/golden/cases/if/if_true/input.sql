@@ -1,0 +1,1 @@
+{% if true %}shown{% endif %}|{% if false %}hidden{% endif %}|

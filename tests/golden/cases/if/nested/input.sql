@@ -1,0 +1,1 @@
+{% if a %}A{% if b %}B{% else %}notB{% endif %}{% else %}notA{% endif %}

@@ -1,0 +1,1 @@
+{% if true %}{% set x = 'set in if' %}{% endif %}{{ x }}

@@ -1,0 +1,1 @@
+{% if missing %}yes{% else %}no{% endif %} {% if not missing %}negated{% endif %}

@@ -1,0 +1,1 @@
+{% set l = [] %}{% do l.append('a') %}{% do l.append(['nested']) %}{% do l.append(none) %}{{ l }}

@@ -1,0 +1,1 @@
+{% set a = [1] %}{% set b = a %}{% do b.append(2) %}{{ a }} {{ b }}

@@ -1,0 +1,1 @@
+{{ ["it's", 'say "hi"', 'a\\b', 'tab\there'] }}

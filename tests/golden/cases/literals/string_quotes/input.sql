@@ -1,0 +1,1 @@
+{{ 'single' }} {{ "double" }} {{ "it's" }} {{ 'say "hi"' }}

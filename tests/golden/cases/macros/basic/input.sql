@@ -1,0 +1,1 @@
+{% macro greet() %}hello{% endmacro %}{{ greet() }} {{ greet() }}

@@ -1,0 +1,3 @@
+{% macro m(x) %}
+  value: {{ x }}
+{% endmacro %}[{{ m(1) }}]

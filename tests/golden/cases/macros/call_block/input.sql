@@ -1,0 +1,1 @@
+{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}body {{ 1 + 1 }}{% endcall %}

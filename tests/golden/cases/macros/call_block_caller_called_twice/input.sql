@@ -1,0 +1,1 @@
+{% macro twice(sep) %}{{ caller() }}{{ sep }}{{ caller() }}{% endmacro %}{% call twice(' | ') %}x{% endcall %}

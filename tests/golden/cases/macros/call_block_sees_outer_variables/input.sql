@@ -1,0 +1,1 @@
+{% set suffix = '!' %}{% macro wrap() %}[{{ caller() }}]{% endmacro %}{% call wrap() %}hi{{ suffix }}{% endcall %}

@@ -1,0 +1,1 @@
+a{% macro m() %}body{% endmacro %}b

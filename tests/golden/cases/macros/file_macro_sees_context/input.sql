@@ -1,0 +1,1 @@
+{{ prefixed('orders') }}

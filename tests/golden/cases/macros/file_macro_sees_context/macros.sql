@@ -1,0 +1,1 @@
+{% macro prefixed(name) %}{{ var_prefix }}{{ name }}{% endmacro %}

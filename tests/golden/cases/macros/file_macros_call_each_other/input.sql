@@ -1,0 +1,1 @@
+select {{ select_cols(['id', 'Name']) }} from t

@@ -1,0 +1,1 @@
+{% set x = 'global' %}{% macro m() %}{% set x = 'local' %}{{ x }}{% endmacro %}{{ m() }} {{ x }}

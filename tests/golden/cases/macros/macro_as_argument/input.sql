@@ -1,0 +1,1 @@
+{% macro bracket(x) %}[{{ x }}]{% endmacro %}{% macro apply(f, v) %}{{ f(v) }}{% endmacro %}{{ apply(bracket, 'z') }}

@@ -1,0 +1,1 @@
+{% macro helper() %}x{% endmacro %}{{ helper is defined }} {{ nothelper is defined }}

@@ -1,0 +1,1 @@
+{% macro add(a, b) %}{{ a + b }}{% endmacro %}{{ add(2, 3) }}

@@ -1,0 +1,1 @@
+{% macro name() %}orders{% endmacro %}{{ name() | upper }} {{ name() ~ '_v2' }}

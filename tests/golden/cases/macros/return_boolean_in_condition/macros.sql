@@ -1,0 +1,1 @@
+{% macro is_prod(t) %}{{ return(t == 'prod') }}{% endmacro %}

@@ -1,0 +1,1 @@
+{{ settings().schema }} {{ settings()['threads'] + 1 }}

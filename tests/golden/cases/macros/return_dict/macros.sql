@@ -1,0 +1,1 @@
+{% macro settings() %}{{ return({'schema': 'analytics', 'threads': 4}) }}{% endmacro %}

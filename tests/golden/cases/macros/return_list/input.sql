@@ -1,0 +1,1 @@
+{% set methods = payment_methods() %}{{ methods | length }} {{ methods[1] }} {{ methods }}

@@ -1,0 +1,1 @@
+{% macro payment_methods() %}{{ return(['card', 'cash']) }}{% endmacro %}

@@ -1,0 +1,1 @@
+{% macro double(x) %}{{ return(x * 2) }}{% endmacro %}

@@ -1,0 +1,1 @@
+{% set v = text_only() %}{{ v | upper }}

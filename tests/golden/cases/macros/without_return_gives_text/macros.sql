@@ -1,0 +1,1 @@
+{% macro text_only() %}plain text{% endmacro %}

@@ -1,0 +1,1 @@
+{{ 'yes' if 1 > 0 else 'no' }} {{ 'yes' if 0 else 'no' }}

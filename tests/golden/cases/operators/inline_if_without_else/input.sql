@@ -1,0 +1,1 @@
+[{{ 'x' if false }}] [{{ 'y' if true }}]

@@ -1,0 +1,1 @@
+{{ true or false and false }} {{ not true or true }} {{ not (true or true) }} {{ false and true or true }}

@@ -1,0 +1,1 @@
+{{ not true }} {{ not 0 }} {{ not [] }} {{ not 'a' }} {{ not none }}

@@ -1,0 +1,1 @@
+{% set sql %}select {{ 1 + 1 }} as two{% endset %}[{{ sql }}]

@@ -1,0 +1,1 @@
+{% set n %}{{ 40 + 2 }}{% endset %}{{ n ~ '!' }} {{ n | length }} {{ n is string }}

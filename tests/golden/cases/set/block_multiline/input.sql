@@ -1,0 +1,4 @@
+{% set q %}
+select *
+from t
+{% endset %}[{{ q }}]

@@ -1,0 +1,4 @@
+{%- set q -%}
+    select 1
+{%- endset -%}
+[{{ q }}]

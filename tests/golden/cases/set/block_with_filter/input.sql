@@ -1,0 +1,1 @@
+{% set shout | upper %}hello {{ 'world' }}{% endset %}{{ shout }}

@@ -1,0 +1,1 @@
+{% set names = columns | map(attribute='name') | list %}{{ names }}

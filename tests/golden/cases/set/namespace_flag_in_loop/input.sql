@@ -1,0 +1,1 @@
+{% set ns = namespace(found=false, where=none) %}{% for c in columns %}{% if c == 'updated_at' %}{% set ns.found = true %}{% set ns.where = loop.index %}{% endif %}{% endfor %}{{ ns.found }} {{ ns.where }}

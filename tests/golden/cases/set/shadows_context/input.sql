@@ -1,0 +1,1 @@
+{{ schema }} {% set schema = 'overridden' %}{{ schema }}

@@ -1,0 +1,1 @@
+{% set db, schema, table = 'raw.jaffle.orders'.split('.') %}{{ table }}@{{ schema }}@{{ db }}

@@ -1,0 +1,2 @@
+{% set table = 'orders' %}
+select * from {{ table }}

@@ -1,0 +1,1 @@
+{{ 'hELLO world'.capitalize() }} {{ '1abc'.capitalize() }}

@@ -1,0 +1,1 @@
+{{ 'banana'.count('a') }} {{ 'banana'.count('an') }} {{ 'aaaa'.count('aa') }} {{ 'abc'.count('z') }}

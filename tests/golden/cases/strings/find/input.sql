@@ -1,0 +1,1 @@
+{{ 'abcabc'.find('c') }} {{ 'abc'.find('z') }} {{ 'abcabc'.find('a', 1) }} {{ 'abc'.find('') }}

@@ -1,0 +1,1 @@
+{{ '{} and {}'.format('a', 1) }} {{ '{0}{1}{0}'.format('x', 'y') }} {{ '{}'.format(none) }}

@@ -1,0 +1,1 @@
+{{ '  Stg_Orders  '.strip().lower().replace('stg_', '') }}

@@ -1,0 +1,1 @@
+{{ name.lower() }}_{{ name.upper() }} {{ name.startswith('O') }}

@@ -1,0 +1,1 @@
+{{ 'hello wORLD'.title() }} {{ "o'neil foo_bar".title() }}

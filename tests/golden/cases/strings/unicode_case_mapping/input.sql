@@ -1,0 +1,1 @@
+{{ 'héllo wörld' | upper }} {{ 'ÉCOLE'.lower() }} {{ 'élan vital' | title }}

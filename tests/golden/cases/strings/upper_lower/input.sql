@@ -1,0 +1,1 @@
+{{ 'Abc'.upper() }} {{ 'Abc'.lower() }}

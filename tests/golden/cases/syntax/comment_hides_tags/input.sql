@@ -1,0 +1,1 @@
+{# {{ not_called() }} {% if %} {% endfor %} #}ok

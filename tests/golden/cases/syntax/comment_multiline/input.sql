@@ -1,0 +1,5 @@
+select
+{# this comment
+   spans several
+   lines #}
+1

@@ -1,0 +1,3 @@
+a  {#- drop the spaces -#}  b
+c
+{#- joined #}

@@ -1,0 +1,9 @@
+select
+  {%- if false %}
+  a
+  {%- elif true %}
+  b
+  {%- else %}
+  c
+  {%- endif %}
+from t

@@ -1,0 +1,2 @@
+select 1 as one
+from dual

@@ -1,0 +1,4 @@
+select
+{% raw %}
+  '{{ not_rendered }}'
+{% endraw %}

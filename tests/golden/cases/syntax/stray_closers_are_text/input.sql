@@ -1,0 +1,1 @@
+select '}}' as a, '%}' as b, '#}' as c, '{' as d

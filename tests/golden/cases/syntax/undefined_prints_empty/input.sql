@@ -1,0 +1,1 @@
+[{{ missing }}] [{{ missing | upper }}]

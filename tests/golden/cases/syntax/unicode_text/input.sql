@@ -1,0 +1,1 @@
+select 'héllo ✓' as s, '{{ 'ünï' }}' as t

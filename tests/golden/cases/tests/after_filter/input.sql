@@ -1,0 +1,1 @@
+{{ 'x' | upper is upper }} {{ [1, 2] | length is even }}

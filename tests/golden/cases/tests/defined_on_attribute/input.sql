@@ -1,0 +1,1 @@
+{{ d.a is defined }} {{ d.b is defined }} {{ d['b'] is undefined }}

@@ -1,0 +1,1 @@
+{% macro render(v) %}{% if v is none %}null{% elif v is string %}'{{ v }}'{% elif v is mapping %}obj{% elif v is iterable %}({{ v | join(', ') }}){% else %}{{ v }}{% endif %}{% endmacro %}{{ render(none) }} {{ render('a') }} {{ render(1) }} {{ render([1, 2]) }} {{ render({}) }}

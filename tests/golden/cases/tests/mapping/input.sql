@@ -1,0 +1,1 @@
+{{ {} is mapping }} {{ d is mapping }} {{ [] is mapping }} {{ 'a' is mapping }}

@@ -1,0 +1,1 @@
+{{ none is none }} {{ 0 is none }} {{ '' is none }} {{ missing is none }}

@@ -1,0 +1,1 @@
+{{ not missing is defined }} {{ not 3 is odd }}

@@ -1,0 +1,1 @@
+{{ 'a' is string }} {{ 1 is string }} {{ ['a'] is string }} {{ none is string }}
