@@ -40,13 +40,13 @@ const char *xf_status_name(enum xf_status s);
 struct xf_node_result {
     const struct xf_node *node;
     enum xf_status status;
-    const char *message;    /* "OK", "CREATE TABLE", error text ... (may be NULL) */
-    long long failures;     /* tests: failing rows; -1 when not a test */
+    const char *message;     /* "OK", "CREATE TABLE", error text ... (may be NULL) */
+    long long failures;      /* tests: failing rows; -1 when not a test */
     long long rows_affected; /* -1 when unknown */
     double compile_started, compile_completed; /* unix time, seconds */
     double execute_started, execute_completed;
-    double execution_time; /* seconds */
-    int thread_id;           /* 0-based worker; written as "Thread-<n+1>" like dbt */
+    double execution_time;     /* seconds */
+    int thread_id;             /* 1-based worker: "Thread-<n>" (0 means 1) */
     const char *compiled_code; /* may be NULL (then node->compiled_code) */
 };
 

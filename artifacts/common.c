@@ -100,8 +100,11 @@ json_t *xf_artifacts_strn(const char *s, size_t len)
     struct xf_buf b = XF_BUF_INIT;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t need = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
-                                     : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+        size_t need = p[i] < 0x80             ? 1
+                      : (p[i] & 0xe0) == 0xc0 ? 2
+                      : (p[i] & 0xf0) == 0xe0 ? 3
+                      : (p[i] & 0xf8) == 0xf0 ? 4
+                                              : 0;
         bool ok = need && i + need <= len && p[i] != 0;
         for (size_t k = 1; ok && k < need; k++)
             ok = (p[i + k] & 0xc0) == 0x80;

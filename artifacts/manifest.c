@@ -29,8 +29,7 @@ struct mctx {
 
 static const char *res_name(enum xf_resource r)
 {
-    static const char *const names[] = {"model", "seed", "snapshot", "test", "analysis",
-                                        "source"};
+    static const char *const names[] = {"model", "seed", "snapshot", "test", "analysis", "source"};
     return (size_t)r < sizeof names / sizeof names[0] ? names[r] : "model";
 }
 
@@ -144,12 +143,12 @@ static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, bool with
 /* ---- config ------------------------------------------------------------ */
 
 enum dkind {
-    D_NULL,     /* null, or the value as given */
-    D_BOOL_T,   /* boolean, default true */
-    D_STR,      /* string default `s`, or the value as given */
-    D_INT,      /* integer default `i` */
-    D_LIST,     /* list of strings, default [] */
-    D_OBJ,      /* object, default {} */
+    D_NULL,   /* null, or the value as given */
+    D_BOOL_T, /* boolean, default true */
+    D_STR,    /* string default `s`, or the value as given */
+    D_INT,    /* integer default `i` */
+    D_LIST,   /* list of strings, default [] */
+    D_OBJ,    /* object, default {} */
     D_HOOKS,
     D_DOCS,
     D_CONTRACT,
@@ -176,12 +175,14 @@ struct cdef {
         {"on_configuration_change", D_STR, "apply", 0}, {"grants", D_OBJ, NULL, 0},                \
         {"packages", D_LIST, NULL, 0}, {"docs", D_DOCS, NULL, 0},                                  \
         {"contract", D_CONTRACT, NULL, 0}, {"event_time", D_NULL, NULL, 0},                        \
-        {"concurrent_batches", D_NULL, NULL, 0}
+    {                                                                                              \
+        "concurrent_batches", D_NULL, NULL, 0                                                      \
+    }
 
 static const struct cdef model_cfg[] = {NODE_CONFIG, {"access", D_STR, "protected", 0}};
 static const struct cdef analysis_cfg[] = {NODE_CONFIG};
-static const struct cdef seed_cfg[] = {NODE_CONFIG, {"delimiter", D_STR, ",", 0},
-                                       {"quote_columns", D_NULL, NULL, 0}};
+static const struct cdef seed_cfg[] = {
+    NODE_CONFIG, {"delimiter", D_STR, ",", 0}, {"quote_columns", D_NULL, NULL, 0}};
 static const struct cdef snapshot_cfg[] = {
     NODE_CONFIG,
     {"strategy", D_NULL, NULL, 0},
@@ -553,8 +554,10 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     bool generic = n->type == XF_RES_TEST && n->decl;
     xf_jsonw_open_object(w);
     xf_jsonw_kstr(w, "database", n->database);
-    xf_jsonw_kstr(w, "schema", n->schema ? n->schema : p->target.schema ? p->target.schema
-                                                                        : "main");
+    xf_jsonw_kstr(w, "schema",
+                  n->schema          ? n->schema
+                  : p->target.schema ? p->target.schema
+                                     : "main");
     xf_jsonw_kstr(w, "name", n->name);
     xf_jsonw_kstr(w, "resource_type", res_name(n->type));
     xf_jsonw_kstr(w, "package_name", n->package ? n->package : p->name);
@@ -607,7 +610,9 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     if (n->compiled_code) {
         struct xf_buf b = XF_BUF_INIT;
         xf_buf_addf(&b, "%s/compiled/%s/%s", p->target_path ? p->target_path : "target",
-                    n->package ? n->package : p->name ? p->name : "",
+                    n->package ? n->package
+                    : p->name  ? p->name
+                               : "",
                     n->original_file_path ? n->original_file_path : "");
         if (generic)
             xf_buf_addf(&b, "/%s.sql", n->name);

@@ -68,7 +68,7 @@ static json_t *result_json(const struct xf_node_result *r)
         json_array_append_new(t, timing("execute", r->execute_started, r->execute_completed));
     set(o, "timing", t);
     char thread[32];
-    snprintf(thread, sizeof thread, "Thread-%d", r->thread_id + 1);
+    snprintf(thread, sizeof thread, "Thread-%d", r->thread_id > 0 ? r->thread_id : 1);
     set(o, "thread_id", json_string(thread));
     set(o, "execution_time", json_real(r->execution_time >= 0 ? r->execution_time : 0));
     json_t *resp = json_object();

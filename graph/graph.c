@@ -35,8 +35,7 @@ static const char *res_name(enum xf_resource r)
 const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE)
-        return xf_arena_printf(a, "source '%s.%s'", n->source_name ? n->source_name : "",
-                               n->name);
+        return xf_arena_printf(a, "source '%s.%s'", n->source_name ? n->source_name : "", n->name);
     return xf_arena_printf(a, "%s '%s'", res_name(n->type), n->name);
 }
 
@@ -67,15 +66,15 @@ struct build {
     struct xf_graph *g;
     struct xf_project *p;
     struct xf_diags *diags;
-    struct xf_map names;   /* ref-able name -> index + 1 of the first node */
-    uint32_t *next_same;   /* chain of nodes with the same name */
-    struct xf_map sources; /* "source.table" -> source node */
+    struct xf_map names;    /* ref-able name -> index + 1 of the first node */
+    uint32_t *next_same;    /* chain of nodes with the same name */
+    struct xf_map sources;  /* "source.table" -> source node */
     const char **ref_names; /* lazily built suggestion candidates */
     size_t nref_names;
     const char **src_names;
     size_t nsrc_names;
-    uint32_t *stamp;       /* dedupe edges: stamp[parent] == child */
-    uint32_t *pool;        /* every parent list, back to back */
+    uint32_t *stamp; /* dedupe edges: stamp[parent] == child */
+    uint32_t *pool;  /* every parent list, back to back */
     size_t npool;
     int errors;
 };
@@ -171,9 +170,8 @@ static struct xf_diag *unresolved(struct build *b, struct xf_node *from, struct 
 {
     bool test = from->type == XF_RES_TEST;
     struct xf_diag *d = xf_diag_add(b->diags, test ? XF_SEV_WARNING : XF_SEV_ERROR, loc,
-                                    "%s depends on %s%s%s%s",
-                                    xf_graph_describe(&b->p->arena, from), what,
-                                    suggestion ? " (did you mean '" : "",
+                                    "%s depends on %s%s%s%s", xf_graph_describe(&b->p->arena, from),
+                                    what, suggestion ? " (did you mean '" : "",
                                     suggestion ? suggestion : "", suggestion ? "'?)" : "");
     if (test) {
         b->g->disabled[from->index] = true;
@@ -220,8 +218,7 @@ static void unresolved_source(struct build *b, struct xf_node *from, struct xf_l
             xf_diag_hint(d, "enable the source table (config enabled=true) or remove this "
                             "source() call");
     } else {
-        unresolved(b, from, loc,
-                   xf_arena_printf(a, "a source named '%s' which was not found", key),
+        unresolved(b, from, loc, xf_arena_printf(a, "a source named '%s' which was not found", key),
                    suggest_source(b, key));
     }
 }
@@ -339,8 +336,7 @@ static void resolve_node(struct build *b, uint32_t i)
     size_t start = b->npool;
 
     /* a test of a disabled node is disabled with it, silently (as in dbt) */
-    if (n->type == XF_RES_TEST && n->attached &&
-        g->disabled[xf_graph_index(g, n->attached)]) {
+    if (n->type == XF_RES_TEST && n->attached && g->disabled[xf_graph_index(g, n->attached)]) {
         g->disabled[i] = true;
         g->nparents[i] = 0;
         return;
@@ -357,8 +353,7 @@ static void resolve_node(struct build *b, uint32_t i)
     }
     for (size_t k = 0; k < n->source_deps.n; k++) {
         struct xf_dep *d = &n->source_deps.v[k];
-        char *key = xf_arena_printf(&b->p->arena, "%s.%s", d->package ? d->package : "",
-                                    d->name);
+        char *key = xf_arena_printf(&b->p->arena, "%s.%s", d->package ? d->package : "", d->name);
         struct xf_node *t = xf_map_getc(&b->sources, key);
         bool disabled = t && g->disabled[xf_graph_index(g, t)];
         d->node = disabled ? NULL : t;
@@ -598,8 +593,8 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
         node->index = (uint32_t)i;
         g->all[nn + i] = node;
         g->disabled[nn + i] = !node_enabled(node);
-        char *key = xf_arena_printf(a, "%s.%s", node->source_name ? node->source_name : "",
-                                    node->name);
+        char *key =
+            xf_arena_printf(a, "%s.%s", node->source_name ? node->source_name : "", node->name);
         bool found;
         void **slot = xf_map_slot(&b.sources, xf_str_c(key), &found);
         if (!found || g->disabled[xf_graph_index(g, (struct xf_node *)*slot)])

@@ -15,13 +15,13 @@
 
 struct xf_graph {
     struct xf_project *project;
-    size_t n;               /* project nodes + sources */
-    struct xf_node **all;   /* [0, nodes.n) nodes, then sources */
-    uint32_t **parents;     /* parents[i]: indices into all, nparents[i] long */
+    size_t n;             /* project nodes + sources */
+    struct xf_node **all; /* [0, nodes.n) nodes, then sources */
+    uint32_t **parents;   /* parents[i]: indices into all, nparents[i] long */
     uint32_t *nparents;
     uint32_t **children;
     uint32_t *nchildren;
-    uint32_t *order;        /* topological order (parents first), n long */
+    uint32_t *order; /* topological order (parents first), n long */
     /*
      * disabled[i]: not a target. Set for config enabled=false and for a
      * test whose parent is missing or disabled (dbt warns and disables
@@ -73,8 +73,7 @@ uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
  * result is empty and -1 is returned.
  */
 int xf_graph_select(const struct xf_graph *g, const char *const *select, size_t nselect,
-                    const char *const *exclude, size_t nexclude, bool *out,
-                    struct xf_diags *diags);
+                    const char *const *exclude, size_t nexclude, bool *out, struct xf_diags *diags);
 
 /*
  * dbt's indirect selection of tests ("--indirect-selection"): which tests

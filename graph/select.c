@@ -65,10 +65,9 @@ static const struct {
 #define NMETHODS (sizeof methods / sizeof methods[0])
 
 /* resource_type values: ours, then dbt's that never match here */
-static const char *const res_types[] = {"model",  "seed",           "snapshot",  "test",
-                                        "source", "analysis",       "exposure",  "metric",
-                                        "saved_query", "semantic_model", "unit_test", "function",
-                                        "operation"};
+static const char *const res_types[] = {
+    "model",  "seed",        "snapshot",       "test",      "source",   "analysis", "exposure",
+    "metric", "saved_query", "semantic_model", "unit_test", "function", "operation"};
 #define NRES_OURS 6
 #define NRES (sizeof res_types / sizeof res_types[0])
 
@@ -81,14 +80,14 @@ struct atom {
     bool at;
     uint32_t up, down; /* 0: no operator; UNLIMITED or a depth */
     enum method m;
-    const char *arg;   /* config key path ("materialized", "meta.owner") */
-    char *value;       /* NUL-terminated */
-    int rtype;         /* resource_type: index into res_types */
+    const char *arg; /* config key path ("materialized", "meta.owner") */
+    char *value;     /* NUL-terminated */
+    int rtype;       /* resource_type: index into res_types */
     /* fqn: the value split at dots, and where its first wildcard part is */
     struct xf_str parts[64];
     size_t nparts;
     size_t wild_from; /* nparts when no part has a wildcard */
-    int ttype;         /* test_type: 0 generic, 1 singular, -1 none */
+    int ttype;        /* test_type: 0 generic, 1 singular, -1 none */
 };
 
 struct sel {
@@ -99,7 +98,6 @@ struct sel {
     uint32_t *depth;
     int errors;
 };
-
 
 static bool glob(const char *pattern, const char *s, int flags)
 {
@@ -125,8 +123,7 @@ static const char *cstr(char *buf, size_t cap, struct xf_str v)
 
 static const char *type_name(enum xf_resource r)
 {
-    static const char *const names[] = {"model", "seed", "snapshot", "test", "analysis",
-                                        "source"};
+    static const char *const names[] = {"model", "seed", "snapshot", "test", "analysis", "source"};
     return (size_t)r < sizeof names / sizeof names[0] ? names[r] : "";
 }
 
@@ -304,14 +301,13 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
     }
     a->m = methods[k].m;
     if (a->m == M_UNSUPPORTED)
-        return sel_error(s, NULL, "selector method '%s' in '%s' is not supported by xform",
-                         mname, a->raw);
+        return sel_error(s, NULL, "selector method '%s' in '%s' is not supported by xform", mname,
+                         a->raw);
     if (a->m == M_CONFIG && (!a->arg || !*a->arg))
         return sel_error(s, "name the config key, as in config.materialized:table",
                          "selector method 'config' needs a key in '%s'", a->raw);
     if (a->m != M_CONFIG && a->arg)
-        return sel_error(s, NULL, "selector method '%s' takes no argument in '%s'", mname,
-                         a->raw);
+        return sel_error(s, NULL, "selector method '%s' takes no argument in '%s'", mname, a->raw);
     if (a->m == M_FQN)
         return prepare(a);
     if (a->m == M_RESOURCE_TYPE) {
@@ -319,11 +315,11 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
             if (!strcmp(res_types[k], a->value))
                 break;
         if (k == NRES)
-            return sel_error(s, "resource types: model, seed, snapshot, test, source, analysis",
-                             "unknown resource type '%s' in '%s'%s", a->value, a->raw,
-                             suggestion_suffix(dym, sizeof dym,
-                                               xf_str_suggest(xf_str_c(a->value), res_types,
-                                                              NRES)));
+            return sel_error(
+                s, "resource types: model, seed, snapshot, test, source, analysis",
+                "unknown resource type '%s' in '%s'%s", a->value, a->raw,
+                suggestion_suffix(dym, sizeof dym,
+                                  xf_str_suggest(xf_str_c(a->value), res_types, NRES)));
         a->rtype = (int)k;
     }
     if (a->m == M_TEST_TYPE) {
@@ -331,11 +327,11 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
             if (!strcmp(test_types[k], a->value))
                 break;
         if (k == NTEST_TYPES)
-            return sel_error(s, "test types: generic, singular", "unknown test type '%s' in '%s'%s",
-                             a->value, a->raw,
-                             suggestion_suffix(dym, sizeof dym,
-                                               xf_str_suggest(xf_str_c(a->value), test_types,
-                                                              NTEST_TYPES)));
+            return sel_error(
+                s, "test types: generic, singular", "unknown test type '%s' in '%s'%s", a->value,
+                a->raw,
+                suggestion_suffix(dym, sizeof dym,
+                                  xf_str_suggest(xf_str_c(a->value), test_types, NTEST_TYPES)));
         a->ttype = k == 0 || k == 2 ? 0 : k == 1 || k == 3 ? 1 : -1;
     }
     return 0;
@@ -691,7 +687,8 @@ static void eval_string(struct sel *s, const char *str, bool *out)
     const struct xf_graph *g = s->g;
     char *copy = xf_strdup(str);
     char *save = NULL;
-    for (char *tok = strtok_r(copy, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+    for (char *tok = strtok_r(copy, " \t\r\n", &save); tok;
+         tok = strtok_r(NULL, " \t\r\n", &save)) {
         char *save2 = NULL;
         bool first = true;
         for (char *part = strtok_r(tok, ",", &save2); part; part = strtok_r(NULL, ",", &save2)) {
@@ -818,11 +815,9 @@ static int select_impl(const struct xf_graph *g, const char *const *select, size
 }
 
 int xf_graph_select(const struct xf_graph *g, const char *const *select, size_t nselect,
-                    const char *const *exclude, size_t nexclude, bool *out,
-                    struct xf_diags *diags)
+                    const char *const *exclude, size_t nexclude, bool *out, struct xf_diags *diags)
 {
-    return select_impl(g, select, nselect, exclude, nexclude, false, XF_INDIRECT_EMPTY, out,
-                       diags);
+    return select_impl(g, select, nselect, exclude, nexclude, false, XF_INDIRECT_EMPTY, out, diags);
 }
 
 int xf_graph_select_tests(const struct xf_graph *g, const char *const *select, size_t nselect,

@@ -224,9 +224,10 @@ static void shop(struct fx *f)
     struct xf_node *pay = add(f, XF_RES_MODEL, "models", "staging/stg_payments.sql",
                               "select * from {{ ref('raw_payments') }}\n");
     ref(f, pay, "raw_payments");
-    struct xf_node *orders = add(f, XF_RES_MODEL, "models", "orders.sql",
-                                 "{{ config(materialized='table', post_hook='analyze') }}\n"
-                                 "select * from {{ ref('stg_orders') }} join {{ ref('stg_payments') }}\n");
+    struct xf_node *orders =
+        add(f, XF_RES_MODEL, "models", "orders.sql",
+            "{{ config(materialized='table', post_hook='analyze') }}\n"
+            "select * from {{ ref('stg_orders') }} join {{ ref('stg_payments') }}\n");
     ref(f, orders, "stg_orders");
     ref(f, orders, "stg_payments");
     cfg(f, orders, "materialized", xf_v_strc("table"));
@@ -240,11 +241,12 @@ static void shop(struct fx *f)
     xf_dict_set(a, orders->meta.u.d, XF_STR("owner"), xf_v_strc("finance"));
     struct xf_node *old = add(f, XF_RES_MODEL, "models", "old.sql", "select 1\n");
     cfg(f, old, "enabled", xf_v_bool(false));
-    struct xf_node *snap = add(f, XF_RES_SNAPSHOT, "snapshots", "orders_snapshot.sql",
-                               "{% snapshot orders_snapshot %}\n"
-                               "{{ config(strategy='timestamp', unique_key='id', updated_at='u') }}\n"
-                               "select * from {{ ref('orders') }}\n"
-                               "{% endsnapshot %}\n");
+    struct xf_node *snap =
+        add(f, XF_RES_SNAPSHOT, "snapshots", "orders_snapshot.sql",
+            "{% snapshot orders_snapshot %}\n"
+            "{{ config(strategy='timestamp', unique_key='id', updated_at='u') }}\n"
+            "select * from {{ ref('orders') }}\n"
+            "{% endsnapshot %}\n");
     ref(f, snap, "orders");
     cfg(f, snap, "strategy", xf_v_strc("timestamp"));
     cfg(f, snap, "updated_at", xf_v_strc("u"));
@@ -367,9 +369,9 @@ static void test_manifest_content(void **state)
     assert_true(json_is_false(jget(m, "metadata/send_anonymous_usage_stats")));
 
     /* key order: the top-level keys as dbt writes them */
-    const char *want_keys[] = {"metadata", "nodes",      "sources",       "macros",
-                               "docs",     "exposures",  "metrics",       "groups",
-                               "selectors", "disabled",  "parent_map",    "child_map",
+    const char *want_keys[] = {"metadata",  "nodes",         "sources",         "macros",
+                               "docs",      "exposures",     "metrics",         "groups",
+                               "selectors", "disabled",      "parent_map",      "child_map",
                                "group_map", "saved_queries", "semantic_models", "unit_tests"};
     size_t k = 0;
     const char *key;
@@ -410,8 +412,7 @@ static void test_manifest_content(void **state)
     assert_string_equal(jget_str(stg, "sources/0/0"), "raw");
     assert_string_equal(jget_str(stg, "sources/0/1"), "orders");
     assert_string_equal(jget_str(stg, "depends_on/nodes/0"), "source.jaffle_shop.raw.orders");
-    assert_string_equal(jget_str(stg, "depends_on/macros/0"),
-                        "macro.jaffle_shop.cents_to_dollars");
+    assert_string_equal(jget_str(stg, "depends_on/macros/0"), "macro.jaffle_shop.cents_to_dollars");
     assert_true(json_is_true(jget(stg, "compiled")));
     assert_string_equal(jget_str(stg, "compiled_path"),
                         "target/compiled/jaffle_shop/models/staging/stg_orders.sql");
@@ -444,8 +445,7 @@ static void test_manifest_content(void **state)
     assert_string_equal(jget_str(uq, "attached_node"), "model.jaffle_shop.stg_orders");
     assert_string_equal(jget_str(uq, "column_name"), "order_id");
     assert_string_equal(jget_str(uq, "file_key_name"), "models.stg_orders");
-    assert_string_equal(jget_str(uq, "raw_code"),
-                        "{{ test_unique(**_dbt_generic_test_kwargs) }}");
+    assert_string_equal(jget_str(uq, "raw_code"), "{{ test_unique(**_dbt_generic_test_kwargs) }}");
     assert_string_equal(jget_str(uq, "config/severity"), "warn");
     assert_string_equal(jget_str(uq, "config/schema"), "dbt_test__audit");
     assert_string_equal(jget_str(uq, "compiled_path"),
@@ -512,7 +512,7 @@ static struct xf_node_result *shop_results(struct fx *f, size_t *n_out)
             continue;
         struct xf_node_result *x = &r[n++];
         x->node = node;
-        x->thread_id = (int)(i % 2);
+        x->thread_id = (int)(i % 2) + 1;
         x->rows_affected = -1;
         x->failures = -1;
         x->compile_started = t;
@@ -524,8 +524,8 @@ static struct xf_node_result *shop_results(struct fx *f, size_t *n_out)
         if (node->type == XF_RES_TEST) {
             x->status = i % 3 ? XF_ST_PASS : XF_ST_FAIL;
             x->failures = x->status == XF_ST_FAIL ? 3 : 0;
-            x->message = x->status == XF_ST_FAIL ? "Got 3 results, configured to fail if != 0"
-                                                 : NULL;
+            x->message =
+                x->status == XF_ST_FAIL ? "Got 3 results, configured to fail if != 0" : NULL;
         } else if (node->type == XF_RES_SNAPSHOT) {
             x->status = XF_ST_SKIPPED;
             x->message = "SKIP";
@@ -553,6 +553,7 @@ static void test_run_results_content(void **state)
     assert_string_equal(jget_str(j, "results/0/unique_id"), "seed.jaffle_shop.raw_payments");
     assert_string_equal(jget_str(j, "results/0/status"), "success");
     assert_string_equal(jget_str(j, "results/0/thread_id"), "Thread-1");
+    assert_string_equal(jget_str(j, "results/1/thread_id"), "Thread-2");
     assert_string_equal(jget_str(j, "results/0/timing/0/name"), "compile");
     assert_string_equal(jget_str(j, "results/0/timing/0/started_at"),
                         "2026-11-21T23:04:00.500000Z");
@@ -563,7 +564,8 @@ static void test_run_results_content(void **state)
     assert_string_equal(jget_str(j, "results/0/adapter_response/_message"), "INSERT 1");
     assert_true(json_is_null(jget(j, "results/0/failures")));
     assert_true(json_is_null(jget(j, "results/0/batch_results")));
-    assert_string_equal(jget_str(j, "results/1/compiled_code"), "select * from \"raw\".\"orders\"\n");
+    assert_string_equal(jget_str(j, "results/1/compiled_code"),
+                        "select * from \"raw\".\"orders\"\n");
     assert_true(json_is_true(jget(j, "results/1/compiled")));
     assert_string_equal(jget_str(j, "results/1/relation_name"), "\"main\".\"stg_orders\"");
     bool saw_fail = false, saw_skip = false;

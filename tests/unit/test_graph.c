@@ -92,8 +92,9 @@ static struct xf_node *add(struct fx *f, enum xf_resource t, const char *rel, co
     struct xf_value fqn = xf_v_list(a, 4);
     xf_list_push(a, fqn.u.l, xf_v_strc(f->p.name));
     for (const char *s = rel, *sl; (sl = strchr(s, '/')); s = sl + 1)
-        xf_list_push(a, fqn.u.l, xf_v_str(xf_str_n(xf_arena_strndup(a, s, (size_t)(sl - s)),
-                                                   (size_t)(sl - s))));
+        xf_list_push(
+            a, fqn.u.l,
+            xf_v_str(xf_str_n(xf_arena_strndup(a, s, (size_t)(sl - s)), (size_t)(sl - s))));
     xf_list_push(a, fqn.u.l, xf_v_strc(n->name));
     n->fqn = fqn;
     n->config = xf_v_dict(a, 4);
@@ -335,8 +336,8 @@ static void test_ref_two_args_and_dedupe(void **state)
 {
     struct fx *f = fx_new();
     struct xf_node *a = add(f, XF_RES_MODEL, "a.sql", "select 1");
-    struct xf_node *b = add(f, XF_RES_MODEL, "b.sql",
-                            "select * from {{ ref('shop', 'a') }} join {{ ref('a') }}");
+    struct xf_node *b =
+        add(f, XF_RES_MODEL, "b.sql", "select * from {{ ref('shop', 'a') }} join {{ ref('a') }}");
     ref2(f, b, "shop", "a");
     ref(f, b, "a");
     assert_int_equal(xf_graph_build(&f->g, &f->p, &f->d), 0);
@@ -350,8 +351,8 @@ static void test_unknown_ref(void **state)
 {
     struct fx *f = fx_new();
     add(f, XF_RES_MODEL, "staging/stg_orders.sql", "select 1\n");
-    struct xf_node *o = add(f, XF_RES_MODEL, "orders.sql",
-                            "-- orders\nselect * from {{ ref('stg_order') }}\n");
+    struct xf_node *o =
+        add(f, XF_RES_MODEL, "orders.sql", "-- orders\nselect * from {{ ref('stg_order') }}\n");
     ref(f, o, "stg_order");
     struct xf_node *x = add(f, XF_RES_MODEL, "x.sql", "select * from {{ ref('zzzzzz') }}\n");
     ref(f, x, "zzzzzz");
@@ -372,8 +373,9 @@ static void test_unknown_source_and_package(void **state)
 {
     struct fx *f = fx_new();
     add_source(f, "raw", "orders");
-    struct xf_node *m = add(f, XF_RES_MODEL, "m.sql",
-                            "select * from {{ source('raw', 'order') }}, {{ ref('other', 'a') }}\n");
+    struct xf_node *m =
+        add(f, XF_RES_MODEL, "m.sql",
+            "select * from {{ source('raw', 'order') }}, {{ ref('other', 'a') }}\n");
     src(f, m, "raw", "order");
     ref2(f, m, "other", "a");
     assert_int_equal(xf_graph_build(&f->g, &f->p, &f->d), -1);
@@ -465,8 +467,8 @@ static void test_cycle(void **state)
     add(f, XF_RES_MODEL, "ok.sql", "select 1\n");
     struct xf_node *a = add(f, XF_RES_MODEL, "a.sql", "select * from {{ ref('c') }}\n");
     struct xf_node *b = add(f, XF_RES_MODEL, "b.sql", "select 1\nfrom {{ ref('a') }}\n");
-    struct xf_node *c = add(f, XF_RES_MODEL, "c.sql",
-                            "select * from {{ ref('ok') }}, {{ ref('b') }}\n");
+    struct xf_node *c =
+        add(f, XF_RES_MODEL, "c.sql", "select * from {{ ref('ok') }}, {{ ref('b') }}\n");
     struct xf_node *d = add(f, XF_RES_MODEL, "d.sql", "select * from {{ ref('c') }}\n");
     ref(f, a, "c");
     ref(f, b, "a");
@@ -523,9 +525,9 @@ static void test_order(void **state)
     assert_int_equal(g->order[0], idx(f, s.seed_pay));
     /* exact order for this project */
     const struct xf_node *want[] = {
-        s.seed_pay, s.stg_payments, s.raw_orders, s.stg_orders,    s.orders,
-        s.snap,     s.analysis,     s.singular,   s.t_unique,      s.t_src,
-        s.raw_customers, s.stg_customers, s.customers, s.t_rel,
+        s.seed_pay,      s.stg_payments,  s.raw_orders, s.stg_orders, s.orders,
+        s.snap,          s.analysis,      s.singular,   s.t_unique,   s.t_src,
+        s.raw_customers, s.stg_customers, s.customers,  s.t_rel,
     };
     assert_int_equal(g->n, sizeof want / sizeof want[0]);
     for (size_t k = 0; k < g->n; k++)
@@ -595,8 +597,7 @@ static void test_select_basic(void **state)
     assert_sel(f, "stg_*", NULL, "stg_orders stg_customers stg_payments");
     assert_sel(f, "stg_?rders", NULL, "stg_orders");
     /* graph operators */
-    assert_sel(f, "+orders", NULL,
-               "raw_payments stg_orders stg_payments orders shop.raw.orders");
+    assert_sel(f, "+orders", NULL, "raw_payments stg_orders stg_payments orders shop.raw.orders");
     assert_sel(f, "1+orders", NULL, "stg_orders stg_payments orders");
     assert_sel(f, "2+orders", NULL, "raw_payments stg_orders stg_payments orders shop.raw.orders");
     assert_sel(f, "stg_orders+", NULL,
@@ -669,7 +670,8 @@ static void test_select_methods(void **state)
                "unique_orders_order_id relationships_orders_customer_id not_null_orders_id "
                "shop.raw.orders");
     assert_sel(f, "config.materialized:table", NULL, "orders");
-    assert_sel(f, "config.materialized:view", NULL, "stg_orders stg_customers stg_payments customers");
+    assert_sel(f, "config.materialized:view", NULL,
+               "stg_orders stg_customers stg_payments customers");
     assert_sel(f, "config.materialized:seed", NULL, "raw_payments");
     assert_sel(f, "config.unique_key:ts", NULL, "orders");
     assert_sel(f, "config.persist_docs.relation:true", NULL, "orders");
@@ -832,8 +834,8 @@ static void test_scale(void **state)
         double t1 = now();
         if (!sel)
             sel = xf_calloc(f->g.n, 1);
-        assert_int_equal(
-            xf_graph_select_tests(&f->g, sl, 1, ex, 1, XF_INDIRECT_EAGER, sel, &f->d), 0);
+        assert_int_equal(xf_graph_select_tests(&f->g, sl, 1, ex, 1, XF_INDIRECT_EAGER, sel, &f->d),
+                         0);
         double t2 = now();
         tb = t1 - t0 < tb ? t1 - t0 : tb;
         ts = t2 - t1 < ts ? t2 - t1 : ts;
@@ -844,8 +846,8 @@ static void test_scale(void **state)
         count += sel[i];
     assert_true(count > 100);
     assert_false(sel[f->p.nodes.v[19998]->index]); /* m9999 */
-    print_message("graph: %zu nodes: build %.2f ms, select %.2f ms (%zu selected)\n",
-                  f->g.n, tb * 1e3, ts * 1e3, count);
+    print_message("graph: %zu nodes: build %.2f ms, select %.2f ms (%zu selected)\n", f->g.n,
+                  tb * 1e3, ts * 1e3, count);
     /* a few ms natively (with room for a busy machine); valgrind/ASan are far slower */
     assert_true(tb + ts < (slow_run() ? 5.0 : 0.1));
     free(sel);
