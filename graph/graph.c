@@ -73,8 +73,9 @@ struct build {
     size_t nref_names;
     const char **src_names;
     size_t nsrc_names;
-    uint32_t *stamp; /* dedupe edges: stamp[parent] == child */
-    uint32_t *pool;  /* every parent list, back to back */
+    uint32_t *stamp;   /* dedupe edges: stamp[parent] == child */
+    uint32_t *pool;    /* every parent list, back to back */
+    struct xf_buf key; /* scratch for "source.table" lookups */
     size_t npool;
     int errors;
 };
@@ -316,13 +317,14 @@ static void resolve_to(struct build *b, struct xf_node *n, uint32_t i, uint32_t 
     } else if (na == 2) {
         if (has_dep(n, true, args[0], args[1]))
             return;
-        char *key = xf_arena_printf(&b->p->arena, "%s.%s", args[0], args[1]);
-        struct xf_node *t = xf_map_getc(&b->sources, key);
+        xf_buf_reset(&b->key);
+        xf_buf_addf(&b->key, "%s.%s", args[0], args[1]);
+        struct xf_node *t = xf_map_get(&b->sources, xf_buf_str(&b->key));
         bool disabled = t && g->disabled[xf_graph_index(g, t)];
         if (t && !disabled)
             add_edge(b, i, xf_graph_index(g, t), count);
         else
-            unresolved_source(b, n, n->decl->loc, key, disabled);
+            unresolved_source(b, n, n->decl->loc, b->key.ptr, disabled);
     }
 }
 
@@ -353,14 +355,15 @@ static void resolve_node(struct build *b, uint32_t i)
     }
     for (size_t k = 0; k < n->source_deps.n; k++) {
         struct xf_dep *d = &n->source_deps.v[k];
-        char *key = xf_arena_printf(&b->p->arena, "%s.%s", d->package ? d->package : "", d->name);
-        struct xf_node *t = xf_map_getc(&b->sources, key);
+        xf_buf_reset(&b->key);
+        xf_buf_addf(&b->key, "%s.%s", d->package ? d->package : "", d->name);
+        struct xf_node *t = xf_map_get(&b->sources, xf_buf_str(&b->key));
         bool disabled = t && g->disabled[xf_graph_index(g, t)];
         d->node = disabled ? NULL : t;
         if (t && !disabled)
             add_edge(b, i, xf_graph_index(g, t), &count);
         else
-            unresolved_source(b, n, d->loc, key, disabled);
+            unresolved_source(b, n, d->loc, b->key.ptr, disabled);
     }
     if (n->type == XF_RES_TEST && n->attached)
         add_edge(b, i, xf_graph_index(g, n->attached), &count);
@@ -548,7 +551,7 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
 {
     struct xf_arena *a = &p->arena;
     size_t nn = p->nodes.n, ns = p->sources.n, n = nn + ns;
-    struct build b = {.g = g, .p = p, .diags = diags};
+    struct build b = {.g = g, .p = p, .diags = diags, .key = XF_BUF_INIT};
     int err = 0;
 
     memset(g, 0, sizeof *g);
@@ -643,5 +646,6 @@ done:
     free(b.stamp);
     free(b.ref_names);
     free(b.src_names);
+    xf_buf_release(&b.key);
     return err;
 }
