@@ -70,9 +70,8 @@ static int add_builtin(struct xf_session *s, const char *path, const char *text,
     for (size_t i = 0; i < nb; i++) {
         if (blocks[i].kind != XF_BLOCK_MACRO && blocks[i].kind != XF_BLOCK_TEST)
             continue;
+        /* Test blocks are already named test_<name> by the engine. */
         struct xf_str name = blocks[i].name;
-        if (blocks[i].kind == XF_BLOCK_TEST)
-            name = xf_str_c(xf_arena_printf(a, "test_%.*s", XF_STR_ARG(name)));
         struct xf_value m = xf_macro_value(a, blocks[i].macro, ns);
         xf_dict_set(a, nsd, name, m);
         if (global)
