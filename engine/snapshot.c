@@ -123,13 +123,6 @@ static void versioned_select(struct xf_buf *b, struct snap *x, const char *alias
         xf_buf_addf(b, ", '%s' as dbt_is_deleted", deleted ? "True" : "False");
 }
 
-static bool is_meta_col(const char *c)
-{
-    return !strcasecmp(c, "dbt_scd_id") || !strcasecmp(c, "dbt_updated_at") ||
-           !strcasecmp(c, "dbt_valid_from") || !strcasecmp(c, "dbt_valid_to") ||
-           !strcasecmp(c, "dbt_is_deleted");
-}
-
 /* "changed" condition between current version t and staged row s. */
 static int changed(struct xf_buf *b, struct snap *x, const struct xf_column_info *cols,
                    size_t ncols)

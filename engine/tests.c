@@ -98,8 +98,8 @@ static void test_names(struct xf_arena *a, const char *type, const char *target,
     if (b.len >= 64) {
         char md5[33];
         xf_md5_hex(md5, b.ptr, b.len);
-        char ident[256];
-        snprintf(ident, sizeof ident, "%s_%s", type, target);
+        /* The first 30 characters of "<type>_<target>", then the hash. */
+        char *ident = xf_arena_printf(a, "%s_%s", type, target);
         *short_out = xf_arena_printf(a, "%.30s_%s", ident, md5);
     } else {
         *short_out = *full_out;
