@@ -125,9 +125,23 @@ def test_manifest_has_the_20_tests(jaffle):
     assert len(tests) == 20, sorted(tests)
     names = set(tests)
     for n in ("unique_customers_customer_id", "not_null_orders_amount",
-              "relationships_orders_customer_id__customer_id__ref_customers_",
-              "accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer__gift_card"):
+              "relationships_orders_customer_id__customer_id__ref_customers_"):
         assert n in names, f"no test {n} (dbt's generic test naming)"
+
+
+@pytest.mark.feature("data_tests.long_names")
+def test_long_test_names_as_dbt(jaffle):
+    """dbt keeps the full name as `name` and uses a hashed alias (and file
+    name) when the full name is 64 characters or more."""
+    jaffle.xform("parse", expect=0)
+    tests = by_type(jaffle.json("target/manifest.json"), "test")
+    full = "accepted_values_orders_status__placed__shipped__completed__return_pending__returned"
+    assert full in tests, sorted(tests)
+    t = tests[full]
+    assert t["alias"] == "accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758"
+    assert t["path"] == "accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758.sql"
+    assert t["unique_id"].startswith(f"test.jaffle_shop.{full}.")
+    assert t["column_name"] == "status"
 
 
 @pytest.mark.feature("docs")

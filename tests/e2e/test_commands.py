@@ -144,6 +144,7 @@ def test_no_color_flag_on_a_terminal(jaffle):
 
 # ---------------------------------------------------------------- schemas
 @pytest.mark.feature("schemas")
+@pytest.mark.feature("config_call")
 def test_custom_schema_is_a_file_beside_the_main_one(make_project):
     p = make_project("projects/schemas")
     p.xform("run", expect=0)

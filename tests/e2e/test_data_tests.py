@@ -46,7 +46,7 @@ def test_failing_tests_exit_1(jaffle):
     assert all(x["failures"] == 1 for x in failed.values())
 
 
-@pytest.mark.feature("data_tests")
+@pytest.mark.feature("data_tests.build_order")
 def test_build_skips_what_follows_a_failing_test(jaffle):
     break_a_status(jaffle)
     r = jaffle.xform("build", "--threads", "1", expect=1)

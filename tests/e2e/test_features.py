@@ -33,6 +33,7 @@ def feat(make_project):
 
 
 @pytest.mark.feature("ephemeral")
+@pytest.mark.feature("config_call")
 def test_ephemeral_and_source(feat):
     r = feat.xform("run", expect=0)
     assert r.summary()["TOTAL"] == 2  # the ephemeral model is not run on its own
@@ -46,6 +47,7 @@ def test_ephemeral_and_source(feat):
 
 
 @pytest.mark.feature("incremental")
+@pytest.mark.feature("config_call")
 def test_incremental_merges_only_new_rows(feat):
     feat.xform("run", expect=0)
     first = events(feat.read("seeds/events.csv"))
@@ -69,6 +71,7 @@ def test_incremental_merges_only_new_rows(feat):
 
 
 @pytest.mark.feature("data_tests.singular")
+@pytest.mark.feature("config_call")
 def test_singular_test(feat):
     feat.xform("run", expect=0)
     users = {u for _, u, kind, _ in events(feat.read("seeds/events.csv")) if kind != "test"}

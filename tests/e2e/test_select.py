@@ -63,6 +63,7 @@ def test_exclude(jaffle):
 
 
 @pytest.mark.feature("select.tags")
+@pytest.mark.feature("config_call")
 def test_select_tags(jaffle):
     # a tag from the project file (folder level) and one from config() in a model
     jaffle.edit("dbt_project.yml", "    staging:\n      materialized: view\n",
