@@ -62,15 +62,26 @@ def test_exclude(jaffle):
         MARTS | {"raw_customers", "raw_payments"}
 
 
+def tag_staging_folder(project):
+    project.edit("dbt_project.yml", "    staging:\n      materialized: view\n",
+                 "    staging:\n      materialized: view\n      tags: ['staging']\n")
+
+
 @pytest.mark.feature("select.tags")
+def test_select_tags_from_the_project_file(jaffle):
+    tag_staging_folder(jaffle)
+    assert ls_json(jaffle, "--select", "tag:staging") == STAGING
+    assert ls_json(jaffle, "--select", "tag:staging+", "--exclude", "customers") == \
+        STAGING | {"orders"}
+
+
 @pytest.mark.feature("config_call")
-def test_select_tags(jaffle):
+@pytest.mark.feature("select.tags")
+def test_select_tags_from_config(jaffle):
     # a tag from the project file (folder level) and one from config() in a model
-    jaffle.edit("dbt_project.yml", "    staging:\n      materialized: view\n",
-                "    staging:\n      materialized: view\n      tags: ['staging']\n")
+    tag_staging_folder(jaffle)
     jaffle.write("models/orders.sql",
                  "{{ config(tags=['finance']) }}\n" + jaffle.read("models/orders.sql"))
-    assert ls_json(jaffle, "--select", "tag:staging") == STAGING
     assert ls_json(jaffle, "--select", "tag:finance") == {"orders"}
     assert ls_json(jaffle, "--select", "tag:finance+") == {"orders"}
     assert ls_json(jaffle, "--select", "+tag:finance", "--exclude", "tag:staging") == \
