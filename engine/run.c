@@ -83,7 +83,7 @@ static char *out_path(struct xf_session *s, struct xf_arena *a, const char *kind
     const char *tp = s->p->target_path ? s->p->target_path : "target";
     char *base = xf_path_join(a, s->p->root, tp);
     if (n->type == XF_RES_TEST && n->decl)
-        return xf_arena_printf(a, "%s/%s/%s/%s/%s.sql", base, kind, s->p->name, rel, n->name);
+        return xf_arena_printf(a, "%s/%s/%s/%s/%s", base, kind, s->p->name, rel, n->path);
     return xf_arena_printf(a, "%s/%s/%s/%s", base, kind, s->p->name, rel);
 }
 
