@@ -43,13 +43,21 @@ static int class_getattr(struct xf_value *out, struct xf_render *r, const struct
     return 1;
 }
 
+static int class_call(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                      const struct xf_args *args)
+{
+    const struct pyclass *c = o->data;
+    struct xf_func f = {c->name, c->ctor, (void *)o, NULL};
+    return c->ctor(out, r, &f, args);
+}
+
 static void class_str(struct xf_buf *out, const struct xf_obj *o)
 {
     const struct pyclass *c = o->data;
     xf_buf_addf(out, "<class '%s'>", c->name);
 }
 
-const struct xf_obj_ops class_ops = {"class", class_getattr, class_str, false};
+const struct xf_obj_ops class_ops = {.type_name = "class", .getattr = class_getattr, .str = class_str, .call = class_call};
 
 /* ---- namespace ---- */
 
@@ -72,7 +80,7 @@ static void ns_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-const struct xf_obj_ops namespace_ops = {"namespace", ns_getattr, ns_str, false};
+const struct xf_obj_ops namespace_ops = {.type_name = "namespace", .getattr = ns_getattr, .str = ns_str};
 
 static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_args *args,
                      const char *what)
@@ -271,7 +279,7 @@ static int cycler_getattr(struct xf_value *out, struct xf_render *r, const struc
     return 0;
 }
 
-static const struct xf_obj_ops cycler_ops = {"cycler", cycler_getattr, NULL, false};
+static const struct xf_obj_ops cycler_ops = {.type_name = "cycler", .getattr = cycler_getattr};
 
 NATIVE(bi_cycler)
 {

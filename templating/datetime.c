@@ -364,7 +364,7 @@ static int dt_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     return 0;
 }
 
-static const struct xf_obj_ops dt_ops = {"datetime", dt_getattr, dt_str, false};
+static const struct xf_obj_ops dt_ops = {.type_name = "datetime", .getattr = dt_getattr, .str = dt_str};
 
 NATIVE(td_total_seconds)
 {
@@ -393,7 +393,7 @@ static int td_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     return 0;
 }
 
-static const struct xf_obj_ops td_ops = {"timedelta", td_getattr, td_str, false};
+static const struct xf_obj_ops td_ops = {.type_name = "timedelta", .getattr = td_getattr, .str = td_str};
 
 /* ---- constructors and class methods ---- */
 

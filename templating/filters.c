@@ -235,14 +235,7 @@ FILTER(capitalize)
 {
     (void)p;
     (void)args;
-    struct xf_value s = S(r, v);
-    char *d = xf_arena_alloc(r->a, s.u.s.len + 1);
-    for (size_t i = 0; i < s.u.s.len; i++) {
-        unsigned char c = (unsigned char)s.u.s.p[i];
-        d[i] = (char)(i == 0 ? toupper(c) : tolower(c));
-    }
-    d[s.u.s.len] = 0;
-    *out = xf_v_str(xf_str_n(d, s.u.s.len));
+    *out = case_convert(r, S(r, v).u.s, CASE_CAPITALIZE);
     return 0;
 }
 
@@ -510,20 +503,11 @@ FILTER(list)
     return 0;
 }
 
-static struct xf_value map_case(struct xf_render *r, struct xf_str s, bool upper)
-{
-    char *d = xf_arena_alloc(r->a, s.len + 1);
-    for (size_t i = 0; i < s.len; i++)
-        d[i] = (char)(upper ? toupper((unsigned char)s.p[i]) : tolower((unsigned char)s.p[i]));
-    d[s.len] = 0;
-    return xf_v_str(xf_str_n(d, s.len));
-}
-
 FILTER(lower)
 {
     (void)p;
     (void)args;
-    *out = map_case(r, S(r, v).u.s, false);
+    *out = case_convert(r, S(r, v).u.s, CASE_LOWER);
     return 0;
 }
 
@@ -531,7 +515,7 @@ FILTER(upper)
 {
     (void)p;
     (void)args;
-    *out = map_case(r, S(r, v).u.s, true);
+    *out = case_convert(r, S(r, v).u.s, CASE_UPPER);
     return 0;
 }
 
@@ -735,6 +719,10 @@ FILTER(round)
         return -1;
     struct xf_str method = p[1] && p[1]->t == XF_V_STR ? p[1]->u.s : XF_STR("common");
     double x;
+    if ((v->t == XF_V_INT || v->t == XF_V_BOOL) && xf_str_eqc(method, "common") && prec >= 0) {
+        *out = v->t == XF_V_INT ? *v : xf_v_int(v->u.b);
+        return 0;
+    }
     if (v->t == XF_V_INT || v->t == XF_V_BOOL)
         x = v->t == XF_V_INT ? (double)v->u.i : v->u.b;
     else if (v->t == XF_V_FLOAT)
@@ -816,30 +804,11 @@ FILTER(sum)
     return 0;
 }
 
-static bool title_sep(char c)
-{
-    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || isspace((unsigned char)c);
-}
-
 FILTER(title)
 {
     (void)p;
     (void)args;
-    struct xf_value s = S(r, v);
-    char *d = xf_arena_alloc(r->a, s.u.s.len + 1);
-    bool start = true;
-    for (size_t i = 0; i < s.u.s.len; i++) {
-        char c = s.u.s.p[i];
-        if (title_sep(c)) {
-            d[i] = c;
-            start = true;
-        } else {
-            d[i] = (char)(start ? toupper((unsigned char)c) : tolower((unsigned char)c));
-            start = false;
-        }
-    }
-    d[s.u.s.len] = 0;
-    *out = xf_v_str(xf_str_n(d, s.u.s.len));
+    *out = case_convert(r, S(r, v).u.s, CASE_JINJA_TITLE);
     return 0;
 }
 
@@ -1359,7 +1328,7 @@ const char *suggest_filter(struct xf_str name)
     const char *names[NFILTERS];
     for (size_t i = 0; i < NFILTERS; i++)
         names[i] = filters[i].name;
-    return xf_str_suggest(name, names, NFILTERS);
+    return suggest_close(name, names, NFILTERS);
 }
 
 int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_def *f,
@@ -1715,7 +1684,7 @@ const char *suggest_test(struct xf_str name)
     const char *names[NTESTS];
     for (size_t i = 0; i < NTESTS; i++)
         names[i] = tests[i].name;
-    return xf_str_suggest(name, names, NTESTS);
+    return suggest_close(name, names, NTESTS);
 }
 
 int apply_test(struct xf_render *r, bool *out, const struct test_def *t, const struct xf_value *v,

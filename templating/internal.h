@@ -337,6 +337,8 @@ int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
                    const struct xf_value *b, bool casefold);
 struct xf_value str_value(struct xf_render *r, const struct xf_value *v);
 bool is_callable(const struct xf_value *v);
+/* A "did you mean" candidate, only when it is really close (or NULL). */
+const char *suggest_close(struct xf_str word, const char *const *cands, size_t n);
 /* Python's type name for messages: 'int', 'str', 'NoneType', 'dict' ... */
 const char *py_tname(const struct xf_value *v);
 /* An undefined value remembering why ("'dict' object has no attribute 'x'"). */
@@ -381,6 +383,10 @@ struct xf_str strip_chars(struct xf_str s, const struct xf_value *chars, bool le
 int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v, int indent,
               bool sort_keys, bool htmlsafe);
 extern const struct xf_obj_ops namespace_ops;
+
+enum case_mode { CASE_UPPER, CASE_LOWER, CASE_TITLE, CASE_JINJA_TITLE, CASE_CAPITALIZE, CASE_SWAP };
+/* Case conversion with the common non-ASCII letters (Latin, Greek, Cyrillic). */
+struct xf_value case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode);
 
 /* methods.c: methods of strings, lists and dicts. 1 = no such method. */
 int call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,

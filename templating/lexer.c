@@ -312,6 +312,7 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
 {
     size_t p = *pp;
     const char *t = L->t;
+    char stack[64]; /* open brackets; deeper nesting is counted only */
     int depth = 0;
     for (;;) {
         while (p < L->end && is_ws(t[p]))
@@ -321,9 +322,15 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
                         block ? "unclosed '%s': expected '%%}'" : "unclosed '%s': expected '}}'",
                         block ? "{%" : "{{");
         }
-        if (depth == 0) {
-            char c1 = t[p], c2 = p + 1 < L->end ? t[p + 1] : 0, c3 = p + 2 < L->end ? t[p + 2] : 0;
-            const char *close = block ? "%}" : "}}";
+        /*
+         * The closing delimiter: "%}" always ends a block tag (it cannot be
+         * part of an expression); "}}" ends an output tag unless it closes
+         * an open '{' (as in {{ {'a': {'b': 1}} }}).
+         */
+        char c1 = t[p], c2 = p + 1 < L->end ? t[p + 1] : 0, c3 = p + 2 < L->end ? t[p + 2] : 0;
+        const char *close = block ? "%}" : "}}";
+        bool inner_brace = depth > 0 && (depth > (int)sizeof stack || stack[depth - 1] == '{');
+        if (block || !inner_brace) {
             if ((c1 == '-' || (block && c1 == '+')) && c2 == close[0] && c3 == close[1]) {
                 push(L, block ? TK_BLOCK_END : TK_VAR_END, p, 3);
                 *strip_after = c1 == '-';
@@ -383,10 +390,13 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
         if (done)
             continue;
         if (strchr("+-*/%~()[]{}<>=.:|,;", c) && c) {
-            if (c == '(' || c == '[' || c == '{')
+            if (c == '(' || c == '[' || c == '{') {
+                if (depth < (int)sizeof stack)
+                    stack[depth] = c;
                 depth++;
-            else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+            } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
                 depth--;
+            }
             push(L, TK_OP, p, 1)->op = c;
             p++;
             continue;

@@ -31,6 +31,19 @@ struct ps {
 
 #define MAX_EXPR_DEPTH 200
 
+/* Whether text has a {{, {% or {# in it. */
+static bool has_tag(const char *p, size_t n)
+{
+    for (const char *e = p + n; p + 1 < e; p++) {
+        p = memchr(p, '{', (size_t)(e - p - 1));
+        if (!p)
+            return false;
+        if (p[1] == '{' || p[1] == '%' || p[1] == '#')
+            return true;
+    }
+    return false;
+}
+
 static struct tok *cur(struct ps *P)
 {
     return &P->t[P->i];
@@ -1315,7 +1328,7 @@ static int parse_named_block(struct ps *P, struct stmt *s, uint32_t tag_off, con
             t = XF_ANEW(P->a, struct xf_tmpl);
             t->src = P->src;
             t->body = b;
-            t->plain = b.n == 0 || (b.n == 1 && b.v[0]->kind == S_DATA);
+            t->plain = !has_tag(P->src->text + tag_off + tag_len, body_end - tag_off - tag_len);
         }
         record_block(P, kind, name, tag_off, tag_len, tag_off + tag_len, body_end, NULL, t);
     }
@@ -1454,7 +1467,7 @@ static struct stmt *parse_statement(struct ps *P, uint32_t tag_off)
             j++;
         uint32_t len = P->t[j].off + P->t[j].len - tag_off;
         const char *sug =
-            xf_str_suggest(name, known_tags, sizeof known_tags / sizeof *known_tags);
+            suggest_close(name, known_tags, sizeof known_tags / sizeof *known_tags);
         if (sug) {
             return fail_null(perr(P, tag_off, len, "unknown tag '%.*s' (did you mean '%s'?)",
                                   XF_STR_ARG(name), sug));
@@ -1584,13 +1597,7 @@ int xf_tmpl_parse(const struct xf_tmpl **out, struct xf_arena *a, const struct x
         return -1;
     t->blocks = P.blocks.v;
     t->nblocks = P.blocks.n;
-    t->plain = true;
-    for (size_t i = 0; i < toks.n; i++) {
-        if (toks.v[i].kind != TK_DATA && toks.v[i].kind != TK_EOF) {
-            t->plain = false;
-            break;
-        }
-    }
+    t->plain = !has_tag(src->text + off, len);
     *out = t;
     return 0;
 }

@@ -302,7 +302,7 @@ static void match_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-static const struct xf_obj_ops match_ops = {"re.Match", match_getattr, match_str, false};
+static const struct xf_obj_ops match_ops = {.type_name = "re.Match", .getattr = match_getattr, .str = match_str};
 
 static struct xf_value match_value(struct xf_render *r, const struct match *m)
 {
@@ -779,7 +779,7 @@ static void pattern_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, ')');
 }
 
-static const struct xf_obj_ops pattern_ops = {"re.Pattern", pattern_getattr, pattern_str, false};
+static const struct xf_obj_ops pattern_ops = {.type_name = "re.Pattern", .getattr = pattern_getattr, .str = pattern_str};
 
 NATIVE(re_compile)
 {

@@ -147,7 +147,7 @@ static const char *suggest_name(struct xf_render *r, struct xf_str name)
         for (size_t i = 0; i < ds[k]->n; i++)
             xf_avec_push(r->a, &c, xf_arena_strdups(r->a, ds[k]->ents[i].key));
     }
-    return xf_str_suggest(name, (const char *const *)c.v, c.n);
+    return suggest_close(name, (const char *const *)c.v, c.n);
 }
 
 /* The error for using an undefined value where one is needed. */
@@ -188,6 +188,15 @@ struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
                           r->out->len - mark));
     xf_buf_setlen(r->out, mark);
     return s;
+}
+
+const char *suggest_close(struct xf_str word, const char *const *cands, size_t n)
+{
+    const char *s = xf_str_suggest(word, cands, n);
+    if (!s)
+        return NULL;
+    size_t limit = word.len <= 4 ? 1 : word.len <= 8 ? 2 : 3;
+    return xf_str_distance(word, xf_str_c(s), limit + 1) <= limit ? s : NULL;
 }
 
 const char *py_tname(const struct xf_value *v)
@@ -234,7 +243,7 @@ struct xf_value undef_hint(struct xf_render *r, const struct xf_value *obj, stru
 
 bool is_callable(const struct xf_value *v)
 {
-    return v->t == XF_V_FUNC || (v->t == XF_V_OBJ && v->u.o->ops == &class_ops);
+    return v->t == XF_V_FUNC || (v->t == XF_V_OBJ && v->u.o->ops->call);
 }
 
 size_t utf8_len(struct xf_str s)
@@ -287,6 +296,16 @@ int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
     case XF_V_STR:
         *out = chars_of(r, v->u.s);
         return 0;
+    case XF_V_OBJ:
+        if (v->u.o->ops->iter) {
+            if (v->u.o->ops->iter(out, r, v->u.o) < 0)
+                return -1;
+            if (out->t != XF_V_LIST)
+                return rerr_at(r, r->call_loc, "'%s' object did not iterate to a list",
+                               py_tname(v));
+            return 0;
+        }
+        return rerr_at(r, r->call_loc, "'%s' object is not iterable", py_tname(v));
     default:
         return rerr_at(r, r->call_loc, "'%s' object is not iterable", py_tname(v));
     }
@@ -430,13 +449,19 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
         }
         break;
     case XF_V_OBJ:
+        if (obj->u.o->ops->getitem) {
+            int rc = obj->u.o->ops->getitem(out, r, obj->u.o, key);
+            if (rc <= 0)
+                return rc < 0 ? -1 : 0;
+        }
         if (key->t == XF_V_STR)
             return get_attr(r, out, obj, key->u.s);
         break;
     default:
         break;
     }
-    *out = xf_v_undef();
+    struct xf_value ks = str_value(r, key);
+    *out = undef_hint(r, obj, ks.u.s, true);
     return 0;
 }
 
@@ -1182,10 +1207,11 @@ int call_value(struct xf_render *r, struct xf_value *out, const struct xf_value 
         r->call_loc = saved;
         return rc < 0 ? -1 : 0;
     }
-    if (fn->t == XF_V_OBJ && fn->u.o->ops == &class_ops) {
-        const struct pyclass *c = fn->u.o->data;
-        struct xf_func f = {c->name, c->ctor, (void *)fn->u.o, NULL};
-        return c->ctor(out, r, &f, args) < 0 ? -1 : 0;
+    if (fn->t == XF_V_OBJ && fn->u.o->ops->call) {
+        struct xf_loc saved = r->call_loc;
+        int rc = fn->u.o->ops->call(out, r, fn->u.o, args);
+        r->call_loc = saved;
+        return rc < 0 ? -1 : 0;
     }
     if (fn->t == XF_V_UNDEF && r->env->lenient_undefined) {
         *out = xf_v_undef();
@@ -1499,7 +1525,7 @@ static void loop_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addf(out, "<LoopContext %zu/%zu>", lp->i + 1, lp->n);
 }
 
-static const struct xf_obj_ops loop_ops = {"loop", loop_getattr, loop_str, false};
+static const struct xf_obj_ops loop_ops = {.type_name = "loop", .getattr = loop_getattr, .str = loop_str};
 
 static int exec_for(struct xf_render *r, const struct stmt *st)
 {
@@ -1507,7 +1533,8 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
     if (eval(r, st->u.for_.iter, &it) < 0)
         return -1;
     if (it.t != XF_V_LIST) {
-        if (it.t != XF_V_DICT && it.t != XF_V_STR && it.t != XF_V_UNDEF) {
+        if (it.t != XF_V_DICT && it.t != XF_V_STR && it.t != XF_V_UNDEF &&
+            !(it.t == XF_V_OBJ && it.u.o->ops->iter)) {
             const struct expr *ie = st->u.for_.iter;
             return rerr(r, ie->off, ie->len, "'%s' object is not iterable", py_tname(&it));
         }
@@ -1747,8 +1774,8 @@ int xf_render_value(struct xf_value *out, struct xf_buf *text, const struct xf_t
     if (!text)
         text = &tmp;
     if (t->plain) {
-        if (t->body.n)
-            xf_buf_addstr(text, t->body.v[0]->u.text);
+        for (uint32_t i = 0; i < t->body.n; i++)
+            xf_buf_addstr(text, t->body.v[i]->u.text);
         xf_buf_release(&tmp);
         return 0;
     }
@@ -1890,7 +1917,7 @@ int bind_params(struct xf_render *r, const struct xf_value **p, const char *what
         if (i == nnames) {
             if (varargs)
                 continue;
-            const char *sug = xf_str_suggest(args->kwnames[k], names, nnames);
+            const char *sug = suggest_close(args->kwnames[k], names, nnames);
             if (sug) {
                 return rerr_at(r, r->call_loc,
                                "%s has no parameter '%.*s' (did you mean '%s'?)", what,
