@@ -786,19 +786,8 @@ FILTER(sum)
         struct xf_value x = l.u.l->items[i];
         if (attr.len && get_path(r, &x, &l.u.l->items[i], attr) < 0)
             return -1;
-        bool ok = (acc.t == XF_V_INT || acc.t == XF_V_FLOAT || acc.t == XF_V_BOOL) &&
-                  (x.t == XF_V_INT || x.t == XF_V_FLOAT || x.t == XF_V_BOOL);
-        if (!ok)
-            return xf_render_error(r, "filter 'sum' cannot add %s to %s", py_tname(&x),
-                                   py_tname(&acc));
-        if (acc.t != XF_V_FLOAT && x.t != XF_V_FLOAT) {
-            int64_t a = acc.t == XF_V_INT ? acc.u.i : acc.u.b, b = x.t == XF_V_INT ? x.u.i : x.u.b;
-            acc = xf_v_int(a + b);
-        } else {
-            double a = acc.t == XF_V_FLOAT ? acc.u.f : acc.t == XF_V_INT ? (double)acc.u.i : acc.u.b;
-            double b = x.t == XF_V_FLOAT ? x.u.f : x.t == XF_V_INT ? (double)x.u.i : x.u.b;
-            acc = xf_v_float(a + b);
-        }
+        if (arith(r, &acc, '+', &acc, &x) < 0)
+            return -1;
     }
     *out = acc;
     return 0;

@@ -335,6 +335,9 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
 /* Python ordering; <0 error reported, else *cmp set. */
 int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
                    const struct xf_value *b, bool casefold);
+/* Python's binary operators (+ - * / // % **) on two values. */
+int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
+          const struct xf_value *b);
 struct xf_value str_value(struct xf_render *r, const struct xf_value *v);
 bool is_callable(const struct xf_value *v);
 /* A "did you mean" candidate, only when it is really close (or NULL). */

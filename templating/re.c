@@ -31,7 +31,7 @@ struct match {
     struct xf_str subject;
     uint32_t ngroups;
     PCRE2_SIZE *ov; /* 2 * (ngroups + 1) */
-    const struct pattern *pat;
+    const struct xf_dict *names; /* group name -> number (arena; outlives the pattern) */
 };
 
 static void free_code(void *p)
@@ -132,7 +132,7 @@ static int exec_at(struct xf_render *r, const struct pattern *p, struct xf_str s
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     m->subject = s;
     m->ngroups = p->ngroups;
-    m->pat = p;
+    m->names = p->names.u.d;
     m->ov = XF_ANEWN(r->a, PCRE2_SIZE, 2 * ((size_t)p->ngroups + 1));
     for (uint32_t i = 0; i <= p->ngroups; i++) {
         if ((int)i < rc) {
@@ -163,7 +163,7 @@ static int group_index(struct xf_render *r, const struct match *m, const struct 
         return 0;
     }
     if (g->t == XF_V_STR) {
-        const struct xf_value *n = xf_dict_get(m->pat->names.u.d, g->u.s);
+        const struct xf_value *n = xf_dict_get(m->names, g->u.s);
         if (n) {
             *out = (uint32_t)n->u.i;
             return 0;
@@ -211,7 +211,7 @@ NATIVE(m_groupdict)
 {
     const struct match *m = ((const struct xf_obj *)self->data)->data;
     const struct xf_value *def = xf_arg(args, 0, "default");
-    const struct xf_dict *names = m->pat->names.u.d;
+    const struct xf_dict *names = m->names;
     *out = xf_v_dict(r->a, names->n);
     for (size_t i = 0; i < names->n; i++) {
         struct xf_value v = group_str(m, (uint32_t)names->ents[i].val.u.i);

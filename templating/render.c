@@ -192,10 +192,12 @@ struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
 
 const char *suggest_close(struct xf_str word, const char *const *cands, size_t n)
 {
+    if (word.len < 3)
+        return NULL;
     const char *s = xf_str_suggest(word, cands, n);
     if (!s)
         return NULL;
-    size_t limit = word.len <= 4 ? 1 : word.len <= 8 ? 2 : 3;
+    size_t limit = word.len <= 3 ? 1 : word.len <= 8 ? 2 : 3;
     return xf_str_distance(word, xf_str_c(s), limit + 1) <= limit ? s : NULL;
 }
 
@@ -740,8 +742,8 @@ static struct xf_value repeat(struct xf_render *r, const struct xf_value *seq, i
     return l;
 }
 
-static int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
-                 const struct xf_value *b)
+int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
+          const struct xf_value *b)
 {
     if (is_num(a) && is_num(b)) {
         bool ints = a->t != XF_V_FLOAT && b->t != XF_V_FLOAT;
@@ -1438,8 +1440,8 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
             if (ns.t == XF_V_UNDEF)
                 return undefined_error_v(r, t->obj, &ns);
             return rerr(r, t->off, t->len,
-                        "cannot set an attribute of '%.*s' (it is %s, not a namespace())",
-                        XF_STR_ARG(t->obj->u.name.name), py_tname(&ns));
+                        "cannot assign attribute '%.*s' on a non-namespace object ('%s')",
+                        XF_STR_ARG(t->name), py_tname(&ns));
         }
         xf_dict_set(r->a, ns.u.o->data, xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len),
                                                  t->name.len), *v);
@@ -1576,12 +1578,16 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
     uint64_t loop_hash = xf_str_hash(loop_name);
     int rc = 0;
     r->scope = ls;
+    bool live = !st->u.for_.cond; /* a list appended to while looping grows the loop, as in Python */
     for (size_t i = 0; i < n; i++) {
+        if (live) {
+            lp->items = it.u.l->items;
+            lp->n = n = it.u.l->n;
+        }
         lp->i = i;
         ls->n = 0;
         scope_set(r, ls, loop_name, loop_hash, xf_v_obj(lo));
-        /* re-read: the body may have appended to the list being iterated */
-        struct xf_value item = st->u.for_.cond ? items[i] : it.u.l->items[i];
+        struct xf_value item = lp->items[i];
         if ((rc = assign(r, &st->u.for_.tgt, &item)) < 0)
             break;
         rc = exec_body(r, &st->u.for_.body);
