@@ -808,25 +808,48 @@ static const struct xf_func f_sub = {"sub", re_sub, NULL, NULL};
 static const struct xf_func f_escape = {"escape", re_escape, NULL, NULL};
 static const struct xf_func f_compile = {"compile", re_compile, NULL, NULL};
 
+/* modules.re is an object (not a dict) so its ~20 names stay read-only statics. */
+static const struct {
+    const char *name;
+    const struct xf_func *f;
+    int64_t flag;
+} re_names[] = {
+    {"match", &f_match, 0},   {"search", &f_search, 0}, {"fullmatch", &f_fullmatch, 0},
+    {"findall", &f_findall, 0}, {"split", &f_split, 0}, {"sub", &f_sub, 0},
+    {"escape", &f_escape, 0}, {"compile", &f_compile, 0}, {"I", NULL, PY_I},
+    {"IGNORECASE", NULL, PY_I}, {"M", NULL, PY_M},      {"MULTILINE", NULL, PY_M},
+    {"S", NULL, PY_S},        {"DOTALL", NULL, PY_S},   {"X", NULL, PY_X},
+    {"VERBOSE", NULL, PY_X},  {"A", NULL, PY_A},        {"ASCII", NULL, PY_A},
+    {"U", NULL, PY_U},        {"UNICODE", NULL, PY_U},  {"L", NULL, PY_L},
+    {"LOCALE", NULL, PY_L},
+};
+
+static int re_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                      struct xf_str name)
+{
+    (void)r;
+    (void)o;
+    for (size_t i = 0; i < sizeof re_names / sizeof *re_names; i++) {
+        if (xf_str_eqc(name, re_names[i].name)) {
+            *out = re_names[i].f ? xf_v_func(re_names[i].f) : xf_v_int(re_names[i].flag);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void re_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    (void)o;
+    xf_buf_adds(out, "<module 're'>");
+}
+
+static const struct xf_obj_ops re_module_ops = {
+    .type_name = "module", .getattr = re_getattr, .str = re_str};
+static const struct xf_obj re_module_obj = {&re_module_ops, NULL};
+
 struct xf_value re_module(struct xf_arena *a)
 {
-    struct xf_value m = xf_v_dict(a, 24);
-    struct {
-        const char *name;
-        const struct xf_func *f;
-    } fns[] = {{"match", &f_match},     {"search", &f_search}, {"fullmatch", &f_fullmatch},
-               {"findall", &f_findall}, {"split", &f_split},   {"sub", &f_sub},
-               {"escape", &f_escape},   {"compile", &f_compile}};
-    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
-        xf_dict_set(a, m.u.d, xf_str_c(fns[i].name), xf_v_func(fns[i].f));
-    struct {
-        const char *name;
-        int64_t v;
-    } flags[] = {{"I", PY_I},         {"IGNORECASE", PY_I}, {"M", PY_M},  {"MULTILINE", PY_M},
-                 {"S", PY_S},         {"DOTALL", PY_S},     {"X", PY_X},  {"VERBOSE", PY_X},
-                 {"A", PY_A},         {"ASCII", PY_A},      {"U", PY_U},  {"UNICODE", PY_U},
-                 {"L", PY_L},         {"LOCALE", PY_L}};
-    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
-        xf_dict_set(a, m.u.d, xf_str_c(flags[i].name), xf_v_int(flags[i].v));
-    return m;
+    (void)a;
+    return xf_v_obj(&re_module_obj);
 }
