@@ -110,6 +110,7 @@ struct test_def;
 struct expr {
     uint8_t kind;
     char op;
+    uint16_t depth; /* height of the tree below; bounded so evaluation cannot overflow the stack */
     uint32_t off, len;
     union {
         struct xf_value k;
@@ -305,7 +306,8 @@ struct xf_render {
     struct scope *scope;
     const struct xf_dict *pkg; /* names of the running macro's package */
     struct frame *frames;
-    unsigned depth;
+    unsigned depth;  /* macro calls */
+    unsigned edepth; /* nested evaluations */
     struct xf_loc call_loc; /* the call being evaluated (for natives) */
     struct xf_value slot;   /* body of a filter block */
     bool returning;
@@ -315,6 +317,7 @@ struct xf_render {
 };
 
 #define MAX_DEPTH 200
+#define MAX_EVAL_DEPTH 3000
 
 /* render.c */
 int rerr(struct xf_render *r, uint32_t off, uint32_t len, const char *fmt, ...)

@@ -23,6 +23,7 @@ struct ps {
     int loop_depth; /* for break / continue */
     int expr_depth;
     struct macro *cur_macro;
+    bool failed; /* an error was reported inside a loop that went on */
     struct {
         struct xf_block *v;
         size_t n, cap;
@@ -30,6 +31,8 @@ struct ps {
 };
 
 #define MAX_EXPR_DEPTH 200
+#define MAX_AST_DEPTH 400
+#define MAX_BLOCK_DEPTH 200
 
 /* Whether text has a {{, {% or {# in it. */
 static bool has_tag(const char *p, size_t n)
@@ -150,10 +153,74 @@ static struct expr *new_expr(struct ps *P, uint8_t kind, uint32_t off)
     return e;
 }
 
+static uint16_t hmax(uint16_t d, const struct expr *c)
+{
+    return c && c->depth >= d ? (uint16_t)(c->depth + 1) : d;
+}
+
+static uint16_t args_depth(uint16_t d, const struct callargs *a)
+{
+    for (uint32_t i = 0; i < a->npos; i++)
+        d = hmax(d, a->pos[i]);
+    for (uint32_t i = 0; i < a->nkw; i++)
+        d = hmax(d, a->kwvals[i]);
+    return hmax(hmax(d, a->star), a->dstar);
+}
+
+/* Height of a node from its children's. */
+static uint16_t depth_of(const struct expr *e)
+{
+    uint16_t d = 0;
+    switch (e->kind) {
+    case E_ATTR:
+        return hmax(d, e->u.attr.obj);
+    case E_ITEM:
+        return hmax(hmax(d, e->u.item.obj), e->u.item.idx);
+    case E_SLICE:
+        d = hmax(hmax(d, e->u.slice.obj), e->u.slice.lo);
+        return hmax(hmax(d, e->u.slice.hi), e->u.slice.step);
+    case E_CALL:
+        return args_depth(hmax(d, e->u.call.fn), &e->u.call.args);
+    case E_FILTER:
+        return args_depth(hmax(d, e->u.filter.val), &e->u.filter.args);
+    case E_TEST:
+        return args_depth(hmax(d, e->u.test.val), &e->u.test.args);
+    case E_LIST:
+    case E_TUPLE:
+    case E_DICT:
+    case E_CONCAT:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            d = hmax(d, e->u.list.items[i]);
+        return d;
+    case E_BIN:
+    case E_AND:
+    case E_OR:
+        return hmax(hmax(d, e->u.bin.a), e->u.bin.b);
+    case E_NOT:
+    case E_NEG:
+    case E_POS:
+        return hmax(d, e->u.bin.a);
+    case E_CMP:
+        d = hmax(d, e->u.cmp.first);
+        for (uint32_t i = 0; i < e->u.cmp.n; i++)
+            d = hmax(d, e->u.cmp.ops[i].e);
+        return d;
+    case E_COND:
+        return hmax(hmax(hmax(d, e->u.cond.cond), e->u.cond.then), e->u.cond.els);
+    default:
+        return 0;
+    }
+}
+
 static void finish(struct ps *P, struct expr *e)
 {
     uint32_t end = prev_end(P);
     e->len = end > e->off ? end - e->off : 0;
+    e->depth = depth_of(e);
+    if (e->depth > MAX_AST_DEPTH && !P->failed) {
+        P->failed = true;
+        perr(P, e->off, e->len, "expression is nested too deeply");
+    }
 }
 
 /* ---- Expressions ---- */
@@ -203,6 +270,8 @@ static struct expr *parse_tuple(struct ps *P, bool simplified, bool with_condexp
         else
             break;
     }
+    if (P->failed)
+        return NULL;
     if (!is_tuple) {
         if (items.n)
             return items.v[0];
@@ -253,7 +322,7 @@ static struct expr *parse_expression(struct ps *P, bool with_condexpr)
     }
     struct expr *e = with_condexpr ? parse_condexpr(P) : parse_or(P);
     P->expr_depth--;
-    return e;
+    return P->failed ? NULL : e;
 }
 
 static struct expr *binary(struct ps *P, uint8_t kind, char op, struct expr *a, struct expr *b)
@@ -690,7 +759,7 @@ static struct expr *parse_filter(struct ps *P, struct expr *node, bool start_inl
         finish(P, e);
         node = e;
     }
-    return node;
+    return P->failed ? NULL : node;
 }
 
 static struct expr *parse_test(struct ps *P, struct expr *node)
@@ -998,6 +1067,9 @@ static void stmt_finish(struct ps *P, struct stmt *s)
 static int nested_body(struct ps *P, struct body *out, const char *const *ends,
                        const struct opener *op, size_t *which)
 {
+    if (P->depth >= MAX_BLOCK_DEPTH)
+        return perr(P, op->off, op->len, "blocks are nested too deeply (more than %d)",
+                    MAX_BLOCK_DEPTH);
     P->depth++;
     int rc = parse_body(P, out, ends, op, which);
     P->depth--;

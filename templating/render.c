@@ -21,8 +21,17 @@ enum { R_OK = 0, R_BREAK = 1, R_CONTINUE = 2 };
 
 static void add_frames(struct xf_render *r, struct xf_diag *d)
 {
+    /* deep recursion: the innermost and outermost calls, not hundreds of lines */
+    size_t n = 0, i = 0;
     for (struct frame *f = r->frames; f; f = f->up)
+        n++;
+    for (struct frame *f = r->frames; f; f = f->up, i++) {
+        if (n > 20 && i == 10)
+            xf_diag_frame(d, XF_NOLOC, "... %zu more calls ...", n - 20);
+        if (n > 20 && i >= 10 && i < n - 10)
+            continue;
         xf_diag_frame(d, f->call, "in macro '%s'", f->what);
+    }
     if (r->env && r->env->what)
         xf_diag_frame(d, XF_NOLOC, "in %s", r->env->what);
 }
@@ -1083,7 +1092,20 @@ static int eval_slice(struct xf_render *r, const struct expr *e, struct xf_value
     return do_slice(r, out, &o, &lo, &hi, &st);
 }
 
+static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value *out);
+
+/* Bounds the C stack a render can use (deep macro recursion of deep expressions). */
 static int eval(struct xf_render *r, const struct expr *e, struct xf_value *out)
+{
+    if (r->edepth >= MAX_EVAL_DEPTH)
+        return rerr(r, e->off, e->len, "expression evaluation nested too deeply");
+    r->edepth++;
+    int rc = eval_node(r, e, out);
+    r->edepth--;
+    return rc;
+}
+
+static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value *out)
 {
     switch (e->kind) {
     case E_CONST:
