@@ -15,7 +15,7 @@
 #include "util/json.h"
 
 #define NATIVE(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,        \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,         \
                     const struct xf_args *args)
 
 struct xf_value obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
@@ -57,7 +57,8 @@ static void class_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addf(out, "<class '%s'>", c->name);
 }
 
-const struct xf_obj_ops class_ops = {.type_name = "class", .getattr = class_getattr, .str = class_str, .call = class_call};
+const struct xf_obj_ops class_ops = {
+    .type_name = "class", .getattr = class_getattr, .str = class_str, .call = class_call};
 
 /* ---- namespace ---- */
 
@@ -80,7 +81,8 @@ static void ns_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-const struct xf_obj_ops namespace_ops = {.type_name = "namespace", .getattr = ns_getattr, .str = ns_str};
+const struct xf_obj_ops namespace_ops = {
+    .type_name = "namespace", .getattr = ns_getattr, .str = ns_str};
 
 static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_args *args,
                      const char *what)
@@ -105,8 +107,7 @@ static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_arg
             for (size_t i = 0; i < o->n; i++)
                 xf_dict_set(r->a, d, o->ents[i].key, o->ents[i].val);
         } else if (src->t != XF_V_UNDEF && src->t != XF_V_NONE) {
-            return xf_render_error(r, "%s() needs a dict, not %s", what,
-                                   py_tname(src));
+            return xf_render_error(r, "%s() needs a dict, not %s", what, py_tname(src));
         }
     }
     for (size_t i = 0; i < args->nkw; i++)
@@ -413,10 +414,9 @@ static const struct xf_func f_log = {"log", bi_log, NULL, NULL};
 static const struct xf_func f_return = {"return", bi_return, NULL, NULL};
 static const struct xf_func f_tojson = {"tojson", bi_tojson, NULL, NULL};
 static const struct xf_func f_fromjson = {"fromjson", bi_fromjson, NULL, NULL};
-static const struct xf_func f_raise = {"raise_compiler_error", ex_raise_compiler_error, NULL,
-                                       NULL};
-static const struct xf_func f_not_impl = {"raise_not_implemented", ex_raise_not_implemented,
-                                          NULL, NULL};
+static const struct xf_func f_raise = {"raise_compiler_error", ex_raise_compiler_error, NULL, NULL};
+static const struct xf_func f_not_impl = {"raise_not_implemented", ex_raise_not_implemented, NULL,
+                                          NULL};
 static const struct xf_func f_warn = {"warn", ex_warn, NULL, NULL};
 
 static void setc(struct xf_arena *a, struct xf_dict *d, const char *k, struct xf_value v)

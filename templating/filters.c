@@ -17,12 +17,12 @@
 
 /* ---- helpers ---- */
 
-static struct xf_value S(struct xf_render *r, const struct xf_value *v)
-{
+static struct xf_value S(struct xf_render *r, const struct xf_value *v) {
     return str_value(r, v);
 }
 
-static struct xf_value arena_str(struct xf_render *r, const char *p, size_t n)
+static struct xf_value
+arena_str(struct xf_render *r, const char *p, size_t n)
 {
     return xf_v_str(xf_str_n(xf_arena_strndup(r->a, p, n), n));
 }
@@ -201,7 +201,7 @@ static struct xf_str attr_of(const struct xf_value *p)
 /* ---- filters ---- */
 
 #define FILTER(name)                                                                               \
-    static int f_##name(struct xf_value *out, struct xf_render *r, const struct xf_value *v,      \
+    static int f_##name(struct xf_value *out, struct xf_render *r, const struct xf_value *v,       \
                         const struct xf_value **p, const struct xf_args *args)
 
 FILTER(abs)
@@ -759,8 +759,8 @@ FILTER(sort)
     if (iter_of(r, &l, v) < 0)
         return -1;
     l = copy_list(r, &l);
-    if (sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[0]), truthy_arg(p[1]),
-                    attr_of(p[2])) < 0)
+    if (sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[0]), truthy_arg(p[1]), attr_of(p[2])) <
+        0)
         return -1;
     *out = l;
     return 0;
@@ -1339,7 +1339,7 @@ int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_
 /* ---- tests ---- */
 
 #define TEST(name)                                                                                 \
-    static int t_##name(bool *out, struct xf_render *r, const struct xf_value *v,                 \
+    static int t_##name(bool *out, struct xf_render *r, const struct xf_value *v,                  \
                         const struct xf_args *args)
 
 static const struct xf_value *targ(const struct xf_args *a)
@@ -1496,8 +1496,7 @@ TEST(in)
         *out = !v->u.s.len || memmem(seq->u.s.p, seq->u.s.len, v->u.s.p, v->u.s.len);
         return 0;
     }
-    return xf_render_error(r, "test 'in' needs a list, dict or string, not %s",
-                           py_tname(seq));
+    return xf_render_error(r, "test 'in' needs a list, dict or string, not %s", py_tname(seq));
 }
 TEST(divisibleby)
 {
@@ -1512,8 +1511,7 @@ TEST(divisibleby)
     else if (v->t == XF_V_FLOAT)
         *out = fmod(v->u.f, (double)d) == 0;
     else
-        return xf_render_error(r, "test 'divisibleby' needs a number, not %s",
-                               py_tname(v));
+        return xf_render_error(r, "test 'divisibleby' needs a number, not %s", py_tname(v));
     return 0;
 }
 static int parity(bool *out, struct xf_render *r, const struct xf_value *v, int want)

@@ -31,14 +31,14 @@ enum tok_kind {
 
 /* Two-character operators get a one-character code. */
 enum {
-    OP_EQ = 'E',     /* == */
-    OP_NE = 'N',     /* != */
-    OP_LE = 'L',     /* <= */
-    OP_GE = 'G',     /* >= */
+    OP_EQ = 'E',       /* == */
+    OP_NE = 'N',       /* != */
+    OP_LE = 'L',       /* <= */
+    OP_GE = 'G',       /* >= */
     OP_FLOORDIV = 'D', /* // */
-    OP_POW = 'P',    /* ** */
-    OP_IN = 'i',     /* in (compare chains) */
-    OP_NOTIN = 'n',  /* not in */
+    OP_POW = 'P',      /* ** */
+    OP_IN = 'i',       /* in (compare chains) */
+    OP_NOTIN = 'n',    /* not in */
 };
 
 struct tok {
@@ -77,7 +77,7 @@ enum expr_kind {
     E_LIST,
     E_TUPLE,
     E_DICT,
-    E_BIN,    /* + - * / // % ** */
+    E_BIN, /* + - * / // % ** */
     E_AND,
     E_OR,
     E_NOT,
@@ -306,8 +306,8 @@ struct xf_render {
     struct scope *scope;
     const struct xf_dict *pkg; /* names of the running macro's package */
     struct frame *frames;
-    unsigned depth;  /* macro calls */
-    unsigned edepth; /* nested evaluations */
+    unsigned depth;         /* macro calls */
+    unsigned edepth;        /* nested evaluations */
     struct xf_loc call_loc; /* the call being evaluated (for natives) */
     struct xf_value slot;   /* body of a filter block */
     bool returning;
@@ -399,8 +399,7 @@ int call_method(struct xf_render *r, struct xf_value *out, const struct xf_value
                 struct xf_str name, const struct xf_args *args);
 bool has_method(const struct xf_value *self, struct xf_str name);
 /* Bound method value (obj.upper without the call). */
-struct xf_value bound_method(struct xf_render *r, const struct xf_value *self,
-                             struct xf_str name);
+struct xf_value bound_method(struct xf_render *r, const struct xf_value *self, struct xf_str name);
 
 /* format.c: Python's '%' operator and str.format. */
 int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
@@ -431,8 +430,7 @@ int datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cm
 
 /* Resolving call arguments against a parameter list (filters, methods, natives). */
 int bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
-                const char *const *names, size_t nnames, const struct xf_args *args,
-                bool varargs);
+                const char *const *names, size_t nnames, const struct xf_args *args, bool varargs);
 
 /* utf-8 helpers */
 size_t utf8_len(struct xf_str s);

@@ -21,7 +21,7 @@ struct method_def {
 };
 
 #define METHOD(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_value *self,       \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_value *self,        \
                     const struct xf_args *args)
 
 /* Binds args to the method's parameters into p[]. */
@@ -37,8 +37,7 @@ static int need_str(struct xf_render *r, const struct xf_value *v, const char *w
                     struct xf_str *out)
 {
     if (!v || v->t != XF_V_STR)
-        return xf_render_error(r, "%s must be a string, not %s", what,
-                               v ? py_tname(v) : "missing");
+        return xf_render_error(r, "%s must be a string, not %s", what, v ? py_tname(v) : "missing");
     *out = v->u.s;
     return 0;
 }
@@ -175,7 +174,11 @@ static bool cp_cased(uint32_t c)
 static size_t dec_utf8(const char *p, size_t n, uint32_t *c)
 {
     unsigned char b = (unsigned char)p[0];
-    size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
+    size_t len = b < 0x80             ? 1
+                 : (b & 0xE0) == 0xC0 ? 2
+                 : (b & 0xF0) == 0xE0 ? 3
+                 : (b & 0xF8) == 0xF0 ? 4
+                                      : 1;
     if (len > n)
         len = 1;
     if (len == 1) {
@@ -314,8 +317,7 @@ static int strip_common(struct xf_value *out, struct xf_render *r, const struct 
 {
     const struct xf_value *chars = xf_arg(args, 0, "chars");
     if (chars && chars->t != XF_V_STR && chars->t != XF_V_NONE)
-        return xf_render_error(r, "strip characters must be a string, not %s",
-                               py_tname(chars));
+        return xf_render_error(r, "strip characters must be a string, not %s", py_tname(chars));
     *out = xf_v_str(strip_chars(self->u.s, chars, left, right));
     return 0;
 }
@@ -499,8 +501,8 @@ METHOD(s_replace)
         return -1;
     struct xf_str old = {0}, new = {0};
     int64_t count = 0;
-    if (need_str(r, p[0], "the old string", &old) < 0 || need_str(r, p[1], "the new string", &new) < 0 ||
-        opt_int(r, p[2], -1, &count) < 0)
+    if (need_str(r, p[0], "the old string", &old) < 0 ||
+        need_str(r, p[1], "the new string", &new) < 0 || opt_int(r, p[2], -1, &count) < 0)
         return -1;
     struct xf_str s = self->u.s;
     size_t mark = r->out->len;
@@ -552,8 +554,7 @@ static int affix(struct xf_value *out, struct xf_render *r, const struct xf_valu
         struct xf_str x = {0};
         if (need_str(r, &items[i], end ? "the suffix" : "the prefix", &x) < 0)
             return -1;
-        if (s.len >= x.len &&
-            !memcmp(end ? s.p + s.len - x.len : s.p, x.p, x.len)) {
+        if (s.len >= x.len && !memcmp(end ? s.p + s.len - x.len : s.p, x.p, x.len)) {
             *out = xf_v_bool(true);
             return 0;
         }
@@ -1199,18 +1200,12 @@ static const struct method_def str_methods[] = {
 };
 
 static const struct method_def list_methods[] = {
-    {"append", l_append, {NULL}, true},
-    {"clear", l_clear, {NULL}, false},
-    {"copy", l_copy, {NULL}, false},
-    {"count", l_count, {NULL}, true},
-    {"extend", l_extend, {NULL}, true},
-    {"index", l_index, {NULL}, true},
-    {"insert", l_insert, {NULL}, true},
-    {"pop", l_pop, {NULL}, true},
-    {"remove", l_remove, {NULL}, true},
-    {"reverse", l_reverse, {NULL}, false},
-    {"sort", l_sort, {NULL}, true},
-    {NULL, NULL, {NULL}, false},
+    {"append", l_append, {NULL}, true}, {"clear", l_clear, {NULL}, false},
+    {"copy", l_copy, {NULL}, false},    {"count", l_count, {NULL}, true},
+    {"extend", l_extend, {NULL}, true}, {"index", l_index, {NULL}, true},
+    {"insert", l_insert, {NULL}, true}, {"pop", l_pop, {NULL}, true},
+    {"remove", l_remove, {NULL}, true}, {"reverse", l_reverse, {NULL}, false},
+    {"sort", l_sort, {NULL}, true},     {NULL, NULL, {NULL}, false},
 };
 
 static const struct method_def tuple_methods[] = {

@@ -959,8 +959,8 @@ static int parse_target_name(struct ps *P, struct target *tg)
     struct tok *t = cur(P);
     if (t->kind != TK_NAME)
         return unexpected(P, "a variable name");
-    static const char *const reserved[] = {"true", "false", "none", "True", "False", "None",
-                                           "and", "or", "not", "in", "is", "if", "else"};
+    static const char *const reserved[] = {"true", "false", "none", "True", "False", "None", "and",
+                                           "or",   "not",   "in",   "is",   "if",    "else"};
     for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) {
         if (is_name(t, reserved[i]))
             return perr(P, t->off, t->len, "cannot assign to '%s'", reserved[i]);
@@ -1213,8 +1213,7 @@ static int parse_signature(struct ps *P, struct macro *m)
             return -1;
         for (size_t i = 0; i < ps.n; i++) {
             if (xf_str_eq(ps.v[i].name, tg.name)) {
-                return perr(P, tg.off, tg.len, "duplicate parameter '%.*s'",
-                            XF_STR_ARG(tg.name));
+                return perr(P, tg.off, tg.len, "duplicate parameter '%.*s'", XF_STR_ARG(tg.name));
             }
         }
         struct param p = {tg.name, tg.hash, NULL};
@@ -1470,8 +1469,7 @@ static int parse_with(struct ps *P, struct stmt *s, uint32_t tag_off, const char
     char endtag[32];
     snprintf(endtag, sizeof endtag, "end%s", tag);
     const char *ends[] = {endtag, NULL};
-    struct opener op = {tag, xf_arena_printf(P->a, "'%s'", endtag), tag_off,
-                        prev_end(P) - tag_off};
+    struct opener op = {tag, xf_arena_printf(P->a, "'%s'", endtag), tag_off, prev_end(P) - tag_off};
     size_t which;
     if (nested_body(P, &s->u.with.body, ends, &op, &which) < 0)
         return -1;
@@ -1482,9 +1480,8 @@ static int parse_with(struct ps *P, struct stmt *s, uint32_t tag_off, const char
 }
 
 static const char *const known_tags[] = {
-    "if",     "for",      "set",  "macro", "call",     "filter",   "do",
-    "break",  "continue", "with", "test",  "snapshot", "docs",     "materialization",
-    "raw",    "autoescape",
+    "if",       "for",  "set",  "macro",    "call", "filter",          "do",  "break",
+    "continue", "with", "test", "snapshot", "docs", "materialization", "raw", "autoescape",
 };
 
 /* The statement at a {% tag; P->i is at the tag name. */
@@ -1538,8 +1535,7 @@ static struct stmt *parse_statement(struct ps *P, uint32_t tag_off)
         while (P->t[j].kind != TK_BLOCK_END && P->t[j].kind != TK_EOF)
             j++;
         uint32_t len = P->t[j].off + P->t[j].len - tag_off;
-        const char *sug =
-            suggest_close(name, known_tags, sizeof known_tags / sizeof *known_tags);
+        const char *sug = suggest_close(name, known_tags, sizeof known_tags / sizeof *known_tags);
         if (sug) {
             return fail_null(perr(P, tag_off, len, "unknown tag '%.*s' (did you mean '%s'?)",
                                   XF_STR_ARG(name), sug));
@@ -1559,11 +1555,20 @@ static struct stmt *parse_statement(struct ps *P, uint32_t tag_off)
 static const char *closes(struct xf_str n)
 {
     static const char *const pairs[][2] = {
-        {"endif", "if"},         {"elif", "if"},         {"else", "if' or 'for"},
-        {"endfor", "for"},       {"endset", "set"},      {"endmacro", "macro"},
-        {"endcall", "call"},     {"endfilter", "filter"}, {"endwith", "with"},
-        {"endtest", "test"},     {"endsnapshot", "snapshot"}, {"enddocs", "docs"},
-        {"endmaterialization", "materialization"}, {"endraw", "raw"},
+        {"endif", "if"},
+        {"elif", "if"},
+        {"else", "if' or 'for"},
+        {"endfor", "for"},
+        {"endset", "set"},
+        {"endmacro", "macro"},
+        {"endcall", "call"},
+        {"endfilter", "filter"},
+        {"endwith", "with"},
+        {"endtest", "test"},
+        {"endsnapshot", "snapshot"},
+        {"enddocs", "docs"},
+        {"endmaterialization", "materialization"},
+        {"endraw", "raw"},
         {"endautoescape", "autoescape"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {

@@ -14,7 +14,7 @@
 #include "templating/internal.h"
 
 #define NATIVE(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,        \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,         \
                     const struct xf_args *args)
 
 enum { PY_I = 2, PY_L = 4, PY_M = 8, PY_S = 16, PY_U = 32, PY_X = 64, PY_A = 256 };
@@ -30,7 +30,7 @@ struct pattern {
 struct match {
     struct xf_str subject;
     uint32_t ngroups;
-    PCRE2_SIZE *ov; /* 2 * (ngroups + 1) */
+    PCRE2_SIZE *ov;              /* 2 * (ngroups + 1) */
     const struct xf_dict *names; /* group name -> number (arena; outlives the pattern) */
 };
 
@@ -76,8 +76,7 @@ static int compile(struct xf_render *r, struct pattern *out, struct xf_str text,
     struct xf_str t = translate(r, text);
     int errcode;
     PCRE2_SIZE erroff;
-    pcre2_code *code =
-        pcre2_compile((PCRE2_SPTR)t.p, t.len, opts, &errcode, &erroff, NULL);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)t.p, t.len, opts, &errcode, &erroff, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(errcode, msg, sizeof msg);
@@ -266,8 +265,8 @@ static int match_getattr(struct xf_value *out, struct xf_render *r, const struct
 {
     const struct match *m = o->data;
     static const struct class_method ms[] = {
-        {"group", m_group},   {"groups", m_groups}, {"groupdict", m_groupdict},
-        {"start", m_start},   {"end", m_end},       {"span", m_span},
+        {"group", m_group}, {"groups", m_groups}, {"groupdict", m_groupdict},
+        {"start", m_start}, {"end", m_end},       {"span", m_span},
         {NULL, NULL},
     };
     for (const struct class_method *c = ms; c->name; c++) {
@@ -302,7 +301,8 @@ static void match_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-static const struct xf_obj_ops match_ops = {.type_name = "re.Match", .getattr = match_getattr, .str = match_str};
+static const struct xf_obj_ops match_ops = {
+    .type_name = "re.Match", .getattr = match_getattr, .str = match_str};
 
 static struct xf_value match_value(struct xf_render *r, const struct match *m)
 {
@@ -321,7 +321,7 @@ enum mode { MATCH, SEARCH, FULLMATCH };
 static int op_match(struct xf_render *r, struct xf_value *out, const struct pattern *p,
                     struct xf_str s, enum mode mode)
 {
-    uint32_t opts = mode == MATCH ? PCRE2_ANCHORED
+    uint32_t opts = mode == MATCH       ? PCRE2_ANCHORED
                     : mode == FULLMATCH ? PCRE2_ANCHORED | PCRE2_ENDANCHORED
                                         : 0;
     struct match m;
@@ -333,9 +333,8 @@ static int op_match(struct xf_render *r, struct xf_value *out, const struct patt
 }
 
 /* Calls fn(r, ctx, match) for every non-overlapping match, Python-style. */
-static int each_match(struct xf_render *r, const struct pattern *p, struct xf_str s,
-                      int64_t limit, int (*fn)(struct xf_render *, void *, const struct match *),
-                      void *ctx)
+static int each_match(struct xf_render *r, const struct pattern *p, struct xf_str s, int64_t limit,
+                      int (*fn)(struct xf_render *, void *, const struct match *), void *ctx)
 {
     size_t pos = 0;
     uint32_t opts = 0;
@@ -470,14 +469,30 @@ static int expand(struct xf_render *r, struct xf_str t, const struct match *m)
             i = k;
         } else {
             switch (e) {
-            case 'n': xf_buf_addch(r->out, '\n'); break;
-            case 't': xf_buf_addch(r->out, '\t'); break;
-            case 'r': xf_buf_addch(r->out, '\r'); break;
-            case 'f': xf_buf_addch(r->out, '\f'); break;
-            case 'v': xf_buf_addch(r->out, '\v'); break;
-            case 'a': xf_buf_addch(r->out, '\a'); break;
-            case 'b': xf_buf_addch(r->out, '\b'); break;
-            case '\\': xf_buf_addch(r->out, '\\'); break;
+            case 'n':
+                xf_buf_addch(r->out, '\n');
+                break;
+            case 't':
+                xf_buf_addch(r->out, '\t');
+                break;
+            case 'r':
+                xf_buf_addch(r->out, '\r');
+                break;
+            case 'f':
+                xf_buf_addch(r->out, '\f');
+                break;
+            case 'v':
+                xf_buf_addch(r->out, '\v');
+                break;
+            case 'a':
+                xf_buf_addch(r->out, '\a');
+                break;
+            case 'b':
+                xf_buf_addch(r->out, '\b');
+                break;
+            case '\\':
+                xf_buf_addch(r->out, '\\');
+                break;
             default:
                 xf_buf_addch(r->out, '\\');
                 xf_buf_addch(r->out, e);
@@ -531,8 +546,7 @@ static int str_arg(struct xf_render *r, const struct xf_value *v, const char *wh
     if (!v)
         return xf_render_error(r, "missing the %s argument", what);
     if (v->t != XF_V_STR)
-        return xf_render_error(r, "the %s must be a string, not %s", what,
-                               py_tname(v));
+        return xf_render_error(r, "the %s must be a string, not %s", what, py_tname(v));
     *out = v->u.s;
     return 0;
 }
@@ -779,7 +793,8 @@ static void pattern_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, ')');
 }
 
-static const struct xf_obj_ops pattern_ops = {.type_name = "re.Pattern", .getattr = pattern_getattr, .str = pattern_str};
+static const struct xf_obj_ops pattern_ops = {
+    .type_name = "re.Pattern", .getattr = pattern_getattr, .str = pattern_str};
 
 NATIVE(re_compile)
 {
@@ -814,13 +829,13 @@ static const struct {
     const struct xf_func *f;
     int64_t flag;
 } re_names[] = {
-    {"match", &f_match, 0},   {"search", &f_search, 0}, {"fullmatch", &f_fullmatch, 0},
-    {"findall", &f_findall, 0}, {"split", &f_split, 0}, {"sub", &f_sub, 0},
-    {"escape", &f_escape, 0}, {"compile", &f_compile, 0}, {"I", NULL, PY_I},
-    {"IGNORECASE", NULL, PY_I}, {"M", NULL, PY_M},      {"MULTILINE", NULL, PY_M},
-    {"S", NULL, PY_S},        {"DOTALL", NULL, PY_S},   {"X", NULL, PY_X},
-    {"VERBOSE", NULL, PY_X},  {"A", NULL, PY_A},        {"ASCII", NULL, PY_A},
-    {"U", NULL, PY_U},        {"UNICODE", NULL, PY_U},  {"L", NULL, PY_L},
+    {"match", &f_match, 0},     {"search", &f_search, 0},   {"fullmatch", &f_fullmatch, 0},
+    {"findall", &f_findall, 0}, {"split", &f_split, 0},     {"sub", &f_sub, 0},
+    {"escape", &f_escape, 0},   {"compile", &f_compile, 0}, {"I", NULL, PY_I},
+    {"IGNORECASE", NULL, PY_I}, {"M", NULL, PY_M},          {"MULTILINE", NULL, PY_M},
+    {"S", NULL, PY_S},          {"DOTALL", NULL, PY_S},     {"X", NULL, PY_X},
+    {"VERBOSE", NULL, PY_X},    {"A", NULL, PY_A},          {"ASCII", NULL, PY_A},
+    {"U", NULL, PY_U},          {"UNICODE", NULL, PY_U},    {"L", NULL, PY_L},
     {"LOCALE", NULL, PY_L},
 };
 

@@ -174,7 +174,6 @@ static int undefined_error_v(struct xf_render *r, const struct expr *e, const st
     return rerr(r, e->off, e->len, "'%s' is undefined", ename(r, e));
 }
 
-
 /* ---- Values ---- */
 
 struct xf_value new_tuple(struct xf_arena *a, size_t n)
@@ -192,9 +191,8 @@ struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
         return xf_v_str(XF_STR(""));
     size_t mark = r->out->len;
     xf_value_str(r->out, v);
-    struct xf_value s =
-        xf_v_str(xf_str_n(xf_arena_strndup(r->a, r->out->ptr + mark, r->out->len - mark),
-                          r->out->len - mark));
+    struct xf_value s = xf_v_str(xf_str_n(
+        xf_arena_strndup(r->a, r->out->ptr + mark, r->out->len - mark), r->out->len - mark));
     xf_buf_setlen(r->out, mark);
     return s;
 }
@@ -482,8 +480,7 @@ static int slice_bound(struct xf_render *r, const struct xf_value *v, int64_t *o
     if (v->t == XF_V_NONE || v->t == XF_V_UNDEF)
         return 0;
     if (!as_index(v, out))
-        return rerr_at(r, r->call_loc, "slice indices must be integers, not %s",
-                       py_tname(v));
+        return rerr_at(r, r->call_loc, "slice indices must be integers, not %s", py_tname(v));
     *given = true;
     return 0;
 }
@@ -868,11 +865,13 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
         *out = l;
         return 0;
     }
-    if (op == '*' && (a->t == XF_V_STR || a->t == XF_V_LIST) && (b->t == XF_V_INT || b->t == XF_V_BOOL)) {
+    if (op == '*' && (a->t == XF_V_STR || a->t == XF_V_LIST) &&
+        (b->t == XF_V_INT || b->t == XF_V_BOOL)) {
         *out = repeat(r, a, num_i(b));
         return 0;
     }
-    if (op == '*' && (b->t == XF_V_STR || b->t == XF_V_LIST) && (a->t == XF_V_INT || a->t == XF_V_BOOL)) {
+    if (op == '*' && (b->t == XF_V_STR || b->t == XF_V_LIST) &&
+        (a->t == XF_V_INT || a->t == XF_V_BOOL)) {
         *out = repeat(r, b, num_i(a));
         return 0;
     }
@@ -1305,12 +1304,13 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
     const struct macro *m = f->data;
     const struct macro_ctx *ctx = f->self;
     if (r->depth >= MAX_DEPTH) {
-        return rerr_at(r, r->call_loc, "macro '%s' nested too deeply (more than %d calls)",
-                       m->name, MAX_DEPTH);
+        return rerr_at(r, r->call_loc, "macro '%s' nested too deeply (more than %d calls)", m->name,
+                       MAX_DEPTH);
     }
     if (args->npos > m->nparams && !m->catch_varargs) {
         return rerr_at(r, r->call_loc, "macro '%s' takes %u argument%s but %zu %s given", m->name,
-                       m->nparams, plural(m->nparams), args->npos, args->npos == 1 ? "was" : "were");
+                       m->nparams, plural(m->nparams), args->npos,
+                       args->npos == 1 ? "was" : "were");
     }
     /* Keyword arguments: match to parameters first (errors at the call site). */
     struct xf_value kwargs = xf_v_undef();
@@ -1439,14 +1439,14 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
         if (l.t != XF_V_LIST) {
             r->call_loc = (struct xf_loc){r->src, t->off, t->len};
             if (l.t != XF_V_STR && l.t != XF_V_DICT)
-                return rerr(r, t->off, t->len, "cannot unpack %s into %u variables",
-                            py_tname(&l), t->n);
+                return rerr(r, t->off, t->len, "cannot unpack %s into %u variables", py_tname(&l),
+                            t->n);
             if (to_list(r, &l, &l) < 0)
                 return -1;
         }
         if (l.u.l->n != t->n) {
-            return rerr(r, t->off, t->len, "cannot unpack %zu value%s into %u variables",
-                        l.u.l->n, plural(l.u.l->n), t->n);
+            return rerr(r, t->off, t->len, "cannot unpack %zu value%s into %u variables", l.u.l->n,
+                        plural(l.u.l->n), t->n);
         }
         for (uint32_t i = 0; i < t->n; i++) {
             if (assign(r, &t->items[i], &l.u.l->items[i]) < 0)
@@ -1465,8 +1465,8 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
                         "cannot assign attribute '%.*s' on a non-namespace object ('%s')",
                         XF_STR_ARG(t->name), py_tname(&ns));
         }
-        xf_dict_set(r->a, ns.u.o->data, xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len),
-                                                 t->name.len), *v);
+        xf_dict_set(r->a, ns.u.o->data,
+                    xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len), t->name.len), *v);
         return 0;
     }
     }
@@ -1549,7 +1549,8 @@ static void loop_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addf(out, "<LoopContext %zu/%zu>", lp->i + 1, lp->n);
 }
 
-static const struct xf_obj_ops loop_ops = {.type_name = "loop", .getattr = loop_getattr, .str = loop_str};
+static const struct xf_obj_ops loop_ops = {
+    .type_name = "loop", .getattr = loop_getattr, .str = loop_str};
 
 static int exec_for(struct xf_render *r, const struct stmt *st)
 {
@@ -1600,7 +1601,8 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
     uint64_t loop_hash = xf_str_hash(loop_name);
     int rc = 0;
     r->scope = ls;
-    bool live = !st->u.for_.cond; /* a list appended to while looping grows the loop, as in Python */
+    bool live =
+        !st->u.for_.cond; /* a list appended to while looping grows the loop, as in Python */
     for (size_t i = 0; i < n; i++) {
         if (live) {
             lp->items = it.u.l->items;
@@ -1787,8 +1789,7 @@ static void render_done(struct xf_render *r)
     r->own_cleanup = NULL;
 }
 
-int xf_render_template(struct xf_buf *out, const struct xf_tmpl *t,
-                       const struct xf_render_env *env)
+int xf_render_template(struct xf_buf *out, const struct xf_tmpl *t, const struct xf_render_env *env)
 {
     struct xf_value v;
     return xf_render_value(&v, out, t, env);
@@ -1927,8 +1928,7 @@ const struct xf_value *xf_arg(const struct xf_args *args, size_t pos, const char
 }
 
 int bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
-                const char *const *names, size_t nnames, const struct xf_args *args,
-                bool varargs)
+                const char *const *names, size_t nnames, const struct xf_args *args, bool varargs)
 {
     for (size_t i = 0; i < nnames; i++)
         p[i] = i < args->npos ? &args->pos[i] : NULL;
@@ -1947,9 +1947,8 @@ int bind_params(struct xf_render *r, const struct xf_value **p, const char *what
                 continue;
             const char *sug = suggest_close(args->kwnames[k], names, nnames);
             if (sug) {
-                return rerr_at(r, r->call_loc,
-                               "%s has no parameter '%.*s' (did you mean '%s'?)", what,
-                               XF_STR_ARG(args->kwnames[k]), sug);
+                return rerr_at(r, r->call_loc, "%s has no parameter '%.*s' (did you mean '%s'?)",
+                               what, XF_STR_ARG(args->kwnames[k]), sug);
             }
             return rerr_at(r, r->call_loc, "%s has no parameter '%.*s'", what,
                            XF_STR_ARG(args->kwnames[k]));

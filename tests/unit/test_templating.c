@@ -84,12 +84,13 @@ static const char *first_diag(struct fixture *f)
 static void test_blocks(void **state)
 {
     struct fixture *f = *state;
-    static const char text[] = "{% macro cents(col, scale=2) %}({{ col }} / 100)::numeric(16, {{ scale }}){% endmacro %}\n"
-                               "{% test not_null(model, column_name) %}select 1{% endtest %}\n"
-                               "{% materialization table, adapter='sqlite' %}m{% endmaterialization %}\n"
-                               "{% snapshot orders_snap %}select * from {{ x }}{% endsnapshot %}\n"
-                               "{% docs orders %}The **orders** table.{% enddocs %}\n"
-                               "{% if true %}{% macro nested() %}{% endmacro %}{% endif %}\n";
+    static const char text[] =
+        "{% macro cents(col, scale=2) %}({{ col }} / 100)::numeric(16, {{ scale }}){% endmacro %}\n"
+        "{% test not_null(model, column_name) %}select 1{% endtest %}\n"
+        "{% materialization table, adapter='sqlite' %}m{% endmaterialization %}\n"
+        "{% snapshot orders_snap %}select * from {{ x }}{% endsnapshot %}\n"
+        "{% docs orders %}The **orders** table.{% enddocs %}\n"
+        "{% if true %}{% macro nested() %}{% endmacro %}{% endif %}\n";
     struct xf_source src = {"macros/m.sql", text, sizeof text - 1};
     const struct xf_tmpl *t = parse(f, &src);
     const struct xf_block *b;
@@ -227,17 +228,19 @@ static void test_macro_frames(void **state)
     const struct xf_tmpl *t = parse(f, &src);
     struct xf_render_env env = env_of(f);
     assert_int_equal(xf_render_template(&f->out, t, &env), -1);
-    assert_string_equal(first_diag(f), "macros/m.sql:1:24: error: 'dict' object has no attribute 'y'\n"
-                                       " 1 | {% macro inner(x) %}{{ x.y.z }}{% endmacro %}\n"
-                                       "   |                        ^~~\n"
-                                       "  in macro 'inner' called from macros/m.sql:3:6\n"
-                                       "  in macro 'outer' called from models/a.sql:1:4\n");
+    assert_string_equal(first_diag(f),
+                        "macros/m.sql:1:24: error: 'dict' object has no attribute 'y'\n"
+                        " 1 | {% macro inner(x) %}{{ x.y.z }}{% endmacro %}\n"
+                        "   |                        ^~~\n"
+                        "  in macro 'inner' called from macros/m.sql:3:6\n"
+                        "  in macro 'outer' called from models/a.sql:1:4\n");
 }
 
 static void test_return_value(void **state)
 {
     struct fixture *f = *state;
-    static const char text[] = "{% macro pick(xs) %}{% for x in xs %}{% if x > 1 %}{{ return(x * 10) }}{% endif %}{% endfor %}none{% endmacro %}"
+    static const char text[] = "{% macro pick(xs) %}{% for x in xs %}{% if x > 1 %}{{ return(x * "
+                               "10) }}{% endif %}{% endfor %}none{% endmacro %}"
                                "a{{ return({'k': pick([1, 2, 3])}) }}b";
     struct xf_source src = {"a.sql", text, sizeof text - 1};
     const struct xf_tmpl *t = parse(f, &src);
@@ -264,7 +267,8 @@ static void test_embedded_slice(void **state)
 {
     struct fixture *f = *state;
     /* a template that is one value inside a YAML file */
-    static const char yaml[] = "models:\n  - name: a\n    description: \"{{ doc('a') }} and {{ nope.x }}\"\n";
+    static const char yaml[] =
+        "models:\n  - name: a\n    description: \"{{ doc('a') }} and {{ nope.x }}\"\n";
     struct xf_source src = {"models/schema.yml", yaml, sizeof yaml - 1};
     const char *start = strchr(yaml, '"') + 1;
     size_t off = (size_t)(start - yaml), len = (size_t)(strrchr(yaml, '"') - start);
@@ -311,8 +315,9 @@ static void log_cb(void *user, const char *msg, bool info)
 static void test_log_and_warn(void **state)
 {
     struct fixture *f = *state;
-    static const char text[] = "{{ log('quiet') }}{{ log('loud', info=true) }}{% do print('p', 1) %}"
-                               "{{ exceptions.warn('careful') }}ok";
+    static const char text[] =
+        "{{ log('quiet') }}{{ log('loud', info=true) }}{% do print('p', 1) %}"
+        "{{ exceptions.warn('careful') }}ok";
     struct xf_source src = {"a.sql", text, sizeof text - 1};
     const struct xf_tmpl *t = parse(f, &src);
     struct logbook lb = {{0}, 0};
@@ -440,10 +445,11 @@ static int twice(struct xf_value *out, struct xf_render *r, const struct xf_func
     if (!args->caller)
         return xf_render_error(r, "twice() needs a call block");
     struct xf_value a, b;
-    if (xf_render_call(r, &a, args->caller, NULL) < 0 || xf_render_call(r, &b, args->caller, NULL) < 0)
+    if (xf_render_call(r, &a, args->caller, NULL) < 0 ||
+        xf_render_call(r, &b, args->caller, NULL) < 0)
         return -1;
-    *out = xf_v_strc(xf_arena_printf(xf_render_arena(r), "%.*s+%.*s", XF_STR_ARG(a.u.s),
-                                     XF_STR_ARG(b.u.s)));
+    *out = xf_v_strc(
+        xf_arena_printf(xf_render_arena(r), "%.*s+%.*s", XF_STR_ARG(a.u.s), XF_STR_ARG(b.u.s)));
     return 0;
 }
 
@@ -478,8 +484,8 @@ static void *render_many(void *p)
         xf_diags_init(&d);
         struct xf_value locals = xf_v_dict(&a, 1);
         xf_dict_set(&a, locals.u.d, XF_STR("n"), xf_v_int(i));
-        struct xf_render_env env = {.arena = &a, .globals = j->globals, .locals = locals.u.d,
-                                    .diags = &d};
+        struct xf_render_env env = {
+            .arena = &a, .globals = j->globals, .locals = locals.u.d, .diags = &d};
         struct xf_buf out = XF_BUF_INIT;
         char want[64];
         snprintf(want, sizeof want, "%d:a,b,c|%d", i, i * 2);
@@ -495,9 +501,10 @@ static void *render_many(void *p)
 static void test_threads(void **state)
 {
     struct fixture *f = *state;
-    static const char text[] = "{% macro dbl(x) %}{{ return(x * 2) }}{% endmacro %}"
-                               "{% set ns = namespace(s=[]) %}{% for c in 'abc' %}{% do ns.s.append(c) %}{% endfor %}"
-                               "{{ n }}:{{ ns.s | join(',') }}|{{ dbl(n) }}";
+    static const char text[] =
+        "{% macro dbl(x) %}{{ return(x * 2) }}{% endmacro %}"
+        "{% set ns = namespace(s=[]) %}{% for c in 'abc' %}{% do ns.s.append(c) %}{% endfor %}"
+        "{{ n }}:{{ ns.s | join(',') }}|{{ dbl(n) }}";
     struct xf_source src = {"a.sql", text, sizeof text - 1};
     struct job j1 = {parse(f, &src), f->globals.u.d, 0}, j2 = j1;
     pthread_t t1, t2;
