@@ -358,13 +358,19 @@ static bool phase_wants(enum xf_phase ph, const struct xf_node *n)
 
 int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *out)
 {
-    if (xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out, s->diags) < 0)
+    /* test and build pull in the tests of what is selected, before the
+     * exclusion, as dbt's default (eager) indirect selection does. */
+    int e = (o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD)
+                ? xf_graph_select_tests(&s->g, o->select, o->nselect, o->exclude, o->nexclude,
+                                        XF_INDIRECT_EAGER, out, s->diags)
+                : xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out,
+                                  s->diags);
+    if (e < 0)
         return -1;
-    if ((o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD) && o->nselect)
-        xf_graph_add_tests(&s->g, out);
     for (size_t i = 0; i < s->g.n; i++) {
         const struct xf_node *n = s->g.all[i];
-        if (out[i] && (!phase_wants(o->phase, n) || !xf_node_config_bool(n, "enabled", true)))
+        if (out[i] && (!phase_wants(o->phase, n) || s->g.disabled[i] ||
+                       !xf_node_config_bool(n, "enabled", true)))
             out[i] = false;
         /* Ephemeral models are never built: they are inlined as CTEs. */
         if (out[i] && o->phase != XF_PHASE_COMPILE && n->type == XF_RES_MODEL &&
