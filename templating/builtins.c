@@ -93,7 +93,7 @@ static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_arg
         const struct xf_value *src = &args->pos[0];
         if (src->t == XF_V_DICT) {
             for (size_t i = 0; i < src->u.d->n; i++)
-                xf_dict_set(r->a, d, src->u.d->ents[i].key, src->u.d->ents[i].val);
+                dict_put_ent(r->a, d, &src->u.d->ents[i]);
         } else if (src->t == XF_V_LIST) {
             for (size_t i = 0; i < src->u.l->n; i++) {
                 const struct xf_value *pr = &src->u.l->items[i];

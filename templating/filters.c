@@ -324,7 +324,7 @@ FILTER(dictsort)
     struct xf_value l = xf_v_list(r->a, v->u.d->n);
     for (size_t i = 0; i < v->u.d->n; i++) {
         struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, xf_v_str(v->u.d->ents[i].key));
+        xf_list_push(r->a, t.u.l, dict_key(r, &v->u.d->ents[i]));
         xf_list_push(r->a, t.u.l, v->u.d->ents[i].val);
         xf_list_push(r->a, l.u.l, t);
     }
@@ -1137,7 +1137,7 @@ FILTER(items)
     struct xf_value res = xf_v_list(r->a, v->u.d->n);
     for (size_t i = 0; i < v->u.d->n; i++) {
         struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, xf_v_str(v->u.d->ents[i].key));
+        xf_list_push(r->a, t.u.l, dict_key(r, &v->u.d->ents[i]));
         xf_list_push(r->a, t.u.l, v->u.d->ents[i].val);
         xf_list_push(r->a, res.u.l, t);
     }

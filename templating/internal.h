@@ -351,6 +351,12 @@ const char *py_tname(const struct xf_value *v);
 struct xf_value undef_hint(struct xf_render *r, const struct xf_value *obj, struct xf_str attr,
                            bool item);
 struct xf_value new_tuple(struct xf_arena *a, size_t n);
+/* The entry holding a dict value (from xf_dict_get's pointer). */
+struct xf_dict_ent *dict_ent_of(struct xf_value *val);
+/* Copies one entry (key, value and how the key prints) into d. */
+void dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e);
+/* A dict key as a value: the string, or the number/bool/None it was written as. */
+struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e);
 int render_log(struct xf_render *r, const char *msg, bool info);
 
 /* filters.c */

@@ -1050,7 +1050,7 @@ METHOD(d_items)
     struct xf_value res = xf_v_list(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++) {
         struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, xf_v_str(D(self)->ents[i].key));
+        xf_list_push(r->a, t.u.l, dict_key(r, &D(self)->ents[i]));
         xf_list_push(r->a, t.u.l, D(self)->ents[i].val);
         xf_list_push(r->a, res.u.l, t);
     }
@@ -1063,7 +1063,7 @@ METHOD(d_keys)
     (void)args;
     struct xf_value res = xf_v_list(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++)
-        xf_list_push(r->a, res.u.l, xf_v_str(D(self)->ents[i].key));
+        xf_list_push(r->a, res.u.l, dict_key(r, &D(self)->ents[i]));
     *out = res;
     return 0;
 }
@@ -1086,7 +1086,7 @@ METHOD(d_update)
         const struct xf_value *o = &args->pos[0];
         if (o->t == XF_V_DICT) {
             for (size_t i = 0; i < o->u.d->n; i++)
-                xf_dict_set(r->a, D(self), o->u.d->ents[i].key, o->u.d->ents[i].val);
+                dict_put_ent(r->a, D(self), &o->u.d->ents[i]);
         } else if (o->t == XF_V_LIST) {
             for (size_t i = 0; i < o->u.l->n; i++) {
                 const struct xf_value *pair = &o->u.l->items[i];
@@ -1146,7 +1146,7 @@ METHOD(d_copy)
     (void)args;
     struct xf_value c = xf_v_dict(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++)
-        xf_dict_set(r->a, c.u.d, D(self)->ents[i].key, D(self)->ents[i].val);
+        dict_put_ent(r->a, c.u.d, &D(self)->ents[i]);
     *out = c;
     return 0;
 }

@@ -8,6 +8,7 @@
  * back off. The AST is never written to, so renders can share it.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,44 @@ static int undefined_error_v(struct xf_render *r, const struct expr *e, const st
 
 /* ---- Values ---- */
 
+struct xf_dict_ent *dict_ent_of(struct xf_value *val)
+{
+    return (struct xf_dict_ent *)(void *)((char *)val - offsetof(struct xf_dict_ent, val));
+}
+
+void dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e)
+{
+    xf_dict_set(a, d, e->key, e->val);
+    if (e->raw_key)
+        dict_ent_of(xf_dict_get(d, e->key))->raw_key = true;
+}
+
+struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e)
+{
+    if (!e->raw_key)
+        return xf_v_str(e->key);
+    /* back to the number, bool or None it was */
+    struct xf_str k = e->key;
+    if (xf_str_eqc(k, "True") || xf_str_eqc(k, "False"))
+        return xf_v_bool(k.p[0] == 'T');
+    if (xf_str_eqc(k, "None"))
+        return xf_v_none();
+    char buf[64];
+    if (k.len && k.len < sizeof buf) {
+        memcpy(buf, k.p, k.len);
+        buf[k.len] = 0;
+        char *end;
+        long long i = strtoll(buf, &end, 10);
+        if (!*end)
+            return xf_v_int(i);
+        double f = strtod(buf, &end);
+        if (!*end)
+            return xf_v_float(f);
+    }
+    (void)r;
+    return xf_v_str(k);
+}
+
 struct xf_value new_tuple(struct xf_arena *a, size_t n)
 {
     struct xf_value v = xf_v_list(a, n);
@@ -298,7 +337,7 @@ int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
     case XF_V_DICT: {
         struct xf_value l = xf_v_list(r->a, v->u.d->n);
         for (size_t i = 0; i < v->u.d->n; i++)
-            xf_list_push(r->a, l.u.l, xf_v_str(v->u.d->ents[i].key));
+            xf_list_push(r->a, l.u.l, dict_key(r, &v->u.d->ents[i]));
         *out = l;
         return 0;
     }
@@ -1028,9 +1067,12 @@ static int eval_collection(struct xf_render *r, const struct expr *e, struct xf_
             struct xf_value k, v;
             if (eval(r, e->u.list.items[i], &k) < 0 || eval(r, e->u.list.items[i + 1], &v) < 0)
                 return -1;
-            if (k.t != XF_V_STR)
+            bool raw = k.t != XF_V_STR;
+            if (raw)
                 k = str_value(r, &k);
             xf_dict_set(r->a, d.u.d, k.u.s, v);
+            if (raw)
+                dict_ent_of(xf_dict_get(d.u.d, k.u.s))->raw_key = true;
         }
         *out = d;
         return 0;

@@ -79,7 +79,7 @@ void xf_dict_set(struct xf_arena *a, struct xf_dict *d, struct xf_str key, struc
         return;
     }
     xf_avec_reserve_(a, (void **)&d->ents, &d->cap, d->n + 1, sizeof *d->ents);
-    d->ents[d->n++] = (struct xf_dict_ent){key, v};
+    d->ents[d->n++] = (struct xf_dict_ent){key, v, false};
     if (d->index)
         xf_map_put(d->index, key, (void *)(uintptr_t)d->n);
     else if (d->n > DICT_INDEX_AT)
@@ -343,7 +343,10 @@ void xf_value_repr(struct xf_buf *out, const struct xf_value *v)
         for (size_t i = 0; i < d->n; i++) {
             if (i)
                 xf_buf_adds(out, ", ");
-            repr_str(out, d->ents[i].key);
+            if (d->ents[i].raw_key)
+                xf_buf_addstr(out, d->ents[i].key);
+            else
+                repr_str(out, d->ents[i].key);
             xf_buf_adds(out, ": ");
             xf_value_repr(out, &d->ents[i].val);
         }
