@@ -108,6 +108,9 @@ struct xf_value {
 struct xf_dict_ent {
     struct xf_str key;
     struct xf_value val;
+    /* The key was not a string in the template ({1: 'a'}): it is stored as
+     * its text and printed without quotes, as Python prints it. */
+    bool raw_key;
 };
 
 static inline struct xf_value xf_v_undef(void)
