@@ -362,6 +362,8 @@ void xf_value_repr(struct xf_buf *out, const struct xf_value *v)
 
 struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v)
 {
+    if (v->t == XF_V_STR)
+        return xf_v_strdup(a, v->u.s);
     if (v->t == XF_V_LIST) {
         struct xf_value r = xf_v_list(a, v->u.l->n);
         r.u.l->tuple = v->u.l->tuple;
@@ -371,8 +373,11 @@ struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v)
     }
     if (v->t == XF_V_DICT) {
         struct xf_value r = xf_v_dict(a, v->u.d->n);
-        for (size_t i = 0; i < v->u.d->n; i++)
-            xf_dict_set(a, r.u.d, v->u.d->ents[i].key, xf_value_copy(a, &v->u.d->ents[i].val));
+        for (size_t i = 0; i < v->u.d->n; i++) {
+            struct xf_str k = v->u.d->ents[i].key;
+            xf_dict_set(a, r.u.d, (struct xf_str){xf_arena_strndup(a, k.p, k.len), k.len},
+                        xf_value_copy(a, &v->u.d->ents[i].val));
+        }
         return r;
     }
     return *v;
