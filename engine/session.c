@@ -270,10 +270,21 @@ static void index_names(struct xf_session *s)
         xf_map_put(&s->docs, xf_str_c(s->p->docs.v[i]->name), s->p->docs.v[i]);
 }
 
-static void name_sources(struct xf_session *s)
+/* Render declaration prototype: defined with the descriptions below. */
+static int render_text(struct xf_session *s, struct xf_node *n, const char *text,
+                       struct xf_loc loc, const char **out);
+
+/* Sources: their properties may hold Jinja ({{ var('x') }}), then names. */
+static int name_sources(struct xf_session *s)
 {
+    int err = 0;
     for (size_t i = 0; i < s->p->sources.n; i++) {
         struct xf_node *n = s->p->sources.v[i];
+        const char **fields[] = {&n->schema, &n->identifier, &n->database, &n->loaded_at_field};
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            if (render_text(s, n, *fields[f], n->props_loc, fields[f]) < 0)
+                err = -1;
+        }
         if (!n->schema)
             n->schema = n->source_name;
         if (!n->identifier)
@@ -285,6 +296,7 @@ static void name_sources(struct xf_session *s)
         n->relation_name = xf_arena_strndup(&s->p->arena, b.ptr, b.len);
         xf_buf_release(&b);
     }
+    return err;
 }
 
 int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, struct xf_diags *d)
@@ -310,7 +322,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     if (xf_tests_generate(s) < 0)
         return -1;
     index_names(s);
-    name_sources(s);
+    if (name_sources(s) < 0)
+        return -1;
     if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
     struct xf_arena scratch;
