@@ -189,7 +189,9 @@ static int make_test(struct xf_session *s, struct xf_node *target, const struct 
 
     struct xf_node *n = XF_ANEW(a, struct xf_node);
     n->type = XF_RES_TEST;
-    n->name = short_name;
+    /* As dbt: the node is named by the full name; the shortened one names
+     * its compiled file and, through alias, its relation. */
+    n->name = full_name;
     n->package = p->name;
     char md5[33];
     struct xf_buf h = XF_BUF_INIT;

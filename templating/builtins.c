@@ -15,7 +15,7 @@
 #include "util/json.h"
 
 #define NATIVE(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,        \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,         \
                     const struct xf_args *args)
 
 struct xf_value obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
@@ -43,13 +43,22 @@ static int class_getattr(struct xf_value *out, struct xf_render *r, const struct
     return 1;
 }
 
+static int class_call(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                      const struct xf_args *args)
+{
+    const struct pyclass *c = o->data;
+    struct xf_func f = {c->name, c->ctor, (void *)o, NULL};
+    return c->ctor(out, r, &f, args);
+}
+
 static void class_str(struct xf_buf *out, const struct xf_obj *o)
 {
     const struct pyclass *c = o->data;
     xf_buf_addf(out, "<class '%s'>", c->name);
 }
 
-const struct xf_obj_ops class_ops = {"class", class_getattr, class_str, false};
+const struct xf_obj_ops class_ops = {
+    .type_name = "class", .getattr = class_getattr, .str = class_str, .call = class_call};
 
 /* ---- namespace ---- */
 
@@ -72,7 +81,8 @@ static void ns_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-const struct xf_obj_ops namespace_ops = {"namespace", ns_getattr, ns_str, false};
+const struct xf_obj_ops namespace_ops = {
+    .type_name = "namespace", .getattr = ns_getattr, .str = ns_str};
 
 static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_args *args,
                      const char *what)
@@ -83,7 +93,7 @@ static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_arg
         const struct xf_value *src = &args->pos[0];
         if (src->t == XF_V_DICT) {
             for (size_t i = 0; i < src->u.d->n; i++)
-                xf_dict_set(r->a, d, src->u.d->ents[i].key, src->u.d->ents[i].val);
+                dict_put_ent(r->a, d, &src->u.d->ents[i]);
         } else if (src->t == XF_V_LIST) {
             for (size_t i = 0; i < src->u.l->n; i++) {
                 const struct xf_value *pr = &src->u.l->items[i];
@@ -97,8 +107,7 @@ static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_arg
             for (size_t i = 0; i < o->n; i++)
                 xf_dict_set(r->a, d, o->ents[i].key, o->ents[i].val);
         } else if (src->t != XF_V_UNDEF && src->t != XF_V_NONE) {
-            return xf_render_error(r, "%s() needs a dict, not %s", what,
-                                   py_tname(src));
+            return xf_render_error(r, "%s() needs a dict, not %s", what, py_tname(src));
         }
     }
     for (size_t i = 0; i < args->nkw; i++)
@@ -271,7 +280,7 @@ static int cycler_getattr(struct xf_value *out, struct xf_render *r, const struc
     return 0;
 }
 
-static const struct xf_obj_ops cycler_ops = {"cycler", cycler_getattr, NULL, false};
+static const struct xf_obj_ops cycler_ops = {.type_name = "cycler", .getattr = cycler_getattr};
 
 NATIVE(bi_cycler)
 {
@@ -405,10 +414,9 @@ static const struct xf_func f_log = {"log", bi_log, NULL, NULL};
 static const struct xf_func f_return = {"return", bi_return, NULL, NULL};
 static const struct xf_func f_tojson = {"tojson", bi_tojson, NULL, NULL};
 static const struct xf_func f_fromjson = {"fromjson", bi_fromjson, NULL, NULL};
-static const struct xf_func f_raise = {"raise_compiler_error", ex_raise_compiler_error, NULL,
-                                       NULL};
-static const struct xf_func f_not_impl = {"raise_not_implemented", ex_raise_not_implemented,
-                                          NULL, NULL};
+static const struct xf_func f_raise = {"raise_compiler_error", ex_raise_compiler_error, NULL, NULL};
+static const struct xf_func f_not_impl = {"raise_not_implemented", ex_raise_not_implemented, NULL,
+                                          NULL};
 static const struct xf_func f_warn = {"warn", ex_warn, NULL, NULL};
 
 static void setc(struct xf_arena *a, struct xf_dict *d, const char *k, struct xf_value v)

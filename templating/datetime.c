@@ -17,7 +17,7 @@
 #include "templating/internal.h"
 
 #define NATIVE(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,        \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,         \
                     const struct xf_args *args)
 
 #define US_PER_SEC INT64_C(1000000)
@@ -313,7 +313,8 @@ NATIVE(dt_replace)
     struct parts p;
     split(d->us, &p);
     int64_t y, mo, da, h, mi, s, us;
-    if (int_kw(r, args, 0, "year", p.year, &y) < 0 || int_kw(r, args, 1, "month", p.month, &mo) < 0 ||
+    if (int_kw(r, args, 0, "year", p.year, &y) < 0 ||
+        int_kw(r, args, 1, "month", p.month, &mo) < 0 ||
         int_kw(r, args, 2, "day", p.day, &da) < 0 || int_kw(r, args, 3, "hour", p.hour, &h) < 0 ||
         int_kw(r, args, 4, "minute", p.minute, &mi) < 0 ||
         int_kw(r, args, 5, "second", p.second, &s) < 0 ||
@@ -333,8 +334,9 @@ static int dt_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     struct parts p;
     split(d->us, &p);
     static const struct class_method ms[] = {
-        {"strftime", dt_strftime}, {"isoformat", dt_isoformat}, {"date", dt_date},
-        {"timestamp", dt_timestamp}, {"weekday", dt_weekday}, {"isoweekday", dt_isoweekday},
+        {"strftime", dt_strftime}, {"isoformat", dt_isoformat},
+        {"date", dt_date},         {"timestamp", dt_timestamp},
+        {"weekday", dt_weekday},   {"isoweekday", dt_isoweekday},
         {"replace", dt_replace},   {NULL, NULL},
     };
     for (const struct class_method *c = ms; c->name; c++) {
@@ -364,7 +366,8 @@ static int dt_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     return 0;
 }
 
-static const struct xf_obj_ops dt_ops = {"datetime", dt_getattr, dt_str, false};
+static const struct xf_obj_ops dt_ops = {
+    .type_name = "datetime", .getattr = dt_getattr, .str = dt_str};
 
 NATIVE(td_total_seconds)
 {
@@ -393,7 +396,8 @@ static int td_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     return 0;
 }
 
-static const struct xf_obj_ops td_ops = {"timedelta", td_getattr, td_str, false};
+static const struct xf_obj_ops td_ops = {
+    .type_name = "timedelta", .getattr = td_getattr, .str = td_str};
 
 /* ---- constructors and class methods ---- */
 
@@ -473,8 +477,8 @@ static int num_kw(struct xf_render *r, const struct xf_args *args, size_t pos, c
 NATIVE(c_timedelta)
 {
     (void)self;
-    static const char *const names[] = {"days",  "seconds", "microseconds", "milliseconds",
-                                        "minutes", "hours", "weeks"};
+    static const char *const names[] = {"days",    "seconds", "microseconds", "milliseconds",
+                                        "minutes", "hours",   "weeks"};
     static const double scale[] = {86400e6, 1e6, 1, 1e3, 60e6, 3600e6, 604800e6};
     double total = 0;
     for (size_t i = 0; i < 7; i++) {
@@ -583,8 +587,8 @@ NATIVE(c_strptime)
         return xf_render_error(r, "time data '%s' does not match format '%s'", str, fmt);
     }
     int64_t t = 0;
-    if (make_us(r, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                tm.tm_sec, 0, &t) < 0)
+    if (make_us(r, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                0, &t) < 0)
         return -1;
     *out = dt_value(r->a, t, false, false);
     return 0;

@@ -17,12 +17,12 @@
 
 /* ---- helpers ---- */
 
-static struct xf_value S(struct xf_render *r, const struct xf_value *v)
-{
+static struct xf_value S(struct xf_render *r, const struct xf_value *v) {
     return str_value(r, v);
 }
 
-static struct xf_value arena_str(struct xf_render *r, const char *p, size_t n)
+static struct xf_value
+arena_str(struct xf_render *r, const char *p, size_t n)
 {
     return xf_v_str(xf_str_n(xf_arena_strndup(r->a, p, n), n));
 }
@@ -201,7 +201,7 @@ static struct xf_str attr_of(const struct xf_value *p)
 /* ---- filters ---- */
 
 #define FILTER(name)                                                                               \
-    static int f_##name(struct xf_value *out, struct xf_render *r, const struct xf_value *v,      \
+    static int f_##name(struct xf_value *out, struct xf_render *r, const struct xf_value *v,       \
                         const struct xf_value **p, const struct xf_args *args)
 
 FILTER(abs)
@@ -235,14 +235,7 @@ FILTER(capitalize)
 {
     (void)p;
     (void)args;
-    struct xf_value s = S(r, v);
-    char *d = xf_arena_alloc(r->a, s.u.s.len + 1);
-    for (size_t i = 0; i < s.u.s.len; i++) {
-        unsigned char c = (unsigned char)s.u.s.p[i];
-        d[i] = (char)(i == 0 ? toupper(c) : tolower(c));
-    }
-    d[s.u.s.len] = 0;
-    *out = xf_v_str(xf_str_n(d, s.u.s.len));
+    *out = case_convert(r, S(r, v).u.s, CASE_CAPITALIZE);
     return 0;
 }
 
@@ -331,7 +324,7 @@ FILTER(dictsort)
     struct xf_value l = xf_v_list(r->a, v->u.d->n);
     for (size_t i = 0; i < v->u.d->n; i++) {
         struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, xf_v_str(v->u.d->ents[i].key));
+        xf_list_push(r->a, t.u.l, dict_key(r, &v->u.d->ents[i]));
         xf_list_push(r->a, t.u.l, v->u.d->ents[i].val);
         xf_list_push(r->a, l.u.l, t);
     }
@@ -510,20 +503,11 @@ FILTER(list)
     return 0;
 }
 
-static struct xf_value map_case(struct xf_render *r, struct xf_str s, bool upper)
-{
-    char *d = xf_arena_alloc(r->a, s.len + 1);
-    for (size_t i = 0; i < s.len; i++)
-        d[i] = (char)(upper ? toupper((unsigned char)s.p[i]) : tolower((unsigned char)s.p[i]));
-    d[s.len] = 0;
-    return xf_v_str(xf_str_n(d, s.len));
-}
-
 FILTER(lower)
 {
     (void)p;
     (void)args;
-    *out = map_case(r, S(r, v).u.s, false);
+    *out = case_convert(r, S(r, v).u.s, CASE_LOWER);
     return 0;
 }
 
@@ -531,7 +515,7 @@ FILTER(upper)
 {
     (void)p;
     (void)args;
-    *out = map_case(r, S(r, v).u.s, true);
+    *out = case_convert(r, S(r, v).u.s, CASE_UPPER);
     return 0;
 }
 
@@ -735,6 +719,10 @@ FILTER(round)
         return -1;
     struct xf_str method = p[1] && p[1]->t == XF_V_STR ? p[1]->u.s : XF_STR("common");
     double x;
+    if ((v->t == XF_V_INT || v->t == XF_V_BOOL) && xf_str_eqc(method, "common") && prec >= 0) {
+        *out = v->t == XF_V_INT ? *v : xf_v_int(v->u.b);
+        return 0;
+    }
     if (v->t == XF_V_INT || v->t == XF_V_BOOL)
         x = v->t == XF_V_INT ? (double)v->u.i : v->u.b;
     else if (v->t == XF_V_FLOAT)
@@ -771,8 +759,8 @@ FILTER(sort)
     if (iter_of(r, &l, v) < 0)
         return -1;
     l = copy_list(r, &l);
-    if (sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[0]), truthy_arg(p[1]),
-                    attr_of(p[2])) < 0)
+    if (sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[0]), truthy_arg(p[1]), attr_of(p[2])) <
+        0)
         return -1;
     *out = l;
     return 0;
@@ -798,48 +786,18 @@ FILTER(sum)
         struct xf_value x = l.u.l->items[i];
         if (attr.len && get_path(r, &x, &l.u.l->items[i], attr) < 0)
             return -1;
-        bool ok = (acc.t == XF_V_INT || acc.t == XF_V_FLOAT || acc.t == XF_V_BOOL) &&
-                  (x.t == XF_V_INT || x.t == XF_V_FLOAT || x.t == XF_V_BOOL);
-        if (!ok)
-            return xf_render_error(r, "filter 'sum' cannot add %s to %s", py_tname(&x),
-                                   py_tname(&acc));
-        if (acc.t != XF_V_FLOAT && x.t != XF_V_FLOAT) {
-            int64_t a = acc.t == XF_V_INT ? acc.u.i : acc.u.b, b = x.t == XF_V_INT ? x.u.i : x.u.b;
-            acc = xf_v_int(a + b);
-        } else {
-            double a = acc.t == XF_V_FLOAT ? acc.u.f : acc.t == XF_V_INT ? (double)acc.u.i : acc.u.b;
-            double b = x.t == XF_V_FLOAT ? x.u.f : x.t == XF_V_INT ? (double)x.u.i : x.u.b;
-            acc = xf_v_float(a + b);
-        }
+        if (arith(r, &acc, '+', &acc, &x) < 0)
+            return -1;
     }
     *out = acc;
     return 0;
-}
-
-static bool title_sep(char c)
-{
-    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || isspace((unsigned char)c);
 }
 
 FILTER(title)
 {
     (void)p;
     (void)args;
-    struct xf_value s = S(r, v);
-    char *d = xf_arena_alloc(r->a, s.u.s.len + 1);
-    bool start = true;
-    for (size_t i = 0; i < s.u.s.len; i++) {
-        char c = s.u.s.p[i];
-        if (title_sep(c)) {
-            d[i] = c;
-            start = true;
-        } else {
-            d[i] = (char)(start ? toupper((unsigned char)c) : tolower((unsigned char)c));
-            start = false;
-        }
-    }
-    d[s.u.s.len] = 0;
-    *out = xf_v_str(xf_str_n(d, s.u.s.len));
+    *out = case_convert(r, S(r, v).u.s, CASE_JINJA_TITLE);
     return 0;
 }
 
@@ -1179,7 +1137,7 @@ FILTER(items)
     struct xf_value res = xf_v_list(r->a, v->u.d->n);
     for (size_t i = 0; i < v->u.d->n; i++) {
         struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, xf_v_str(v->u.d->ents[i].key));
+        xf_list_push(r->a, t.u.l, dict_key(r, &v->u.d->ents[i]));
         xf_list_push(r->a, t.u.l, v->u.d->ents[i].val);
         xf_list_push(r->a, res.u.l, t);
     }
@@ -1359,7 +1317,7 @@ const char *suggest_filter(struct xf_str name)
     const char *names[NFILTERS];
     for (size_t i = 0; i < NFILTERS; i++)
         names[i] = filters[i].name;
-    return xf_str_suggest(name, names, NFILTERS);
+    return suggest_close(name, names, NFILTERS);
 }
 
 int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_def *f,
@@ -1381,7 +1339,7 @@ int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_
 /* ---- tests ---- */
 
 #define TEST(name)                                                                                 \
-    static int t_##name(bool *out, struct xf_render *r, const struct xf_value *v,                 \
+    static int t_##name(bool *out, struct xf_render *r, const struct xf_value *v,                  \
                         const struct xf_args *args)
 
 static const struct xf_value *targ(const struct xf_args *a)
@@ -1538,8 +1496,7 @@ TEST(in)
         *out = !v->u.s.len || memmem(seq->u.s.p, seq->u.s.len, v->u.s.p, v->u.s.len);
         return 0;
     }
-    return xf_render_error(r, "test 'in' needs a list, dict or string, not %s",
-                           py_tname(seq));
+    return xf_render_error(r, "test 'in' needs a list, dict or string, not %s", py_tname(seq));
 }
 TEST(divisibleby)
 {
@@ -1554,8 +1511,7 @@ TEST(divisibleby)
     else if (v->t == XF_V_FLOAT)
         *out = fmod(v->u.f, (double)d) == 0;
     else
-        return xf_render_error(r, "test 'divisibleby' needs a number, not %s",
-                               py_tname(v));
+        return xf_render_error(r, "test 'divisibleby' needs a number, not %s", py_tname(v));
     return 0;
 }
 static int parity(bool *out, struct xf_render *r, const struct xf_value *v, int want)
@@ -1715,7 +1671,7 @@ const char *suggest_test(struct xf_str name)
     const char *names[NTESTS];
     for (size_t i = 0; i < NTESTS; i++)
         names[i] = tests[i].name;
-    return xf_str_suggest(name, names, NTESTS);
+    return suggest_close(name, names, NTESTS);
 }
 
 int apply_test(struct xf_render *r, bool *out, const struct test_def *t, const struct xf_value *v,

@@ -28,8 +28,8 @@ static int fail(struct xf_render *r, size_t mark, const char *msg, const char *a
 }
 
 /* Appends `body` padded to width: align '<' '>' '^' or '=' (after sign). */
-static void pad_out(struct xf_buf *b, const char *sign, const char *body, size_t width,
-                    char align, struct xf_str fill)
+static void pad_out(struct xf_buf *b, const char *sign, const char *body, size_t width, char align,
+                    struct xf_str fill)
 {
     size_t len = strlen(sign) + utf8_len(xf_str_c(body));
     size_t padn = width > len ? width - len : 0;

@@ -31,14 +31,14 @@ enum tok_kind {
 
 /* Two-character operators get a one-character code. */
 enum {
-    OP_EQ = 'E',     /* == */
-    OP_NE = 'N',     /* != */
-    OP_LE = 'L',     /* <= */
-    OP_GE = 'G',     /* >= */
+    OP_EQ = 'E',       /* == */
+    OP_NE = 'N',       /* != */
+    OP_LE = 'L',       /* <= */
+    OP_GE = 'G',       /* >= */
     OP_FLOORDIV = 'D', /* // */
-    OP_POW = 'P',    /* ** */
-    OP_IN = 'i',     /* in (compare chains) */
-    OP_NOTIN = 'n',  /* not in */
+    OP_POW = 'P',      /* ** */
+    OP_IN = 'i',       /* in (compare chains) */
+    OP_NOTIN = 'n',    /* not in */
 };
 
 struct tok {
@@ -77,7 +77,7 @@ enum expr_kind {
     E_LIST,
     E_TUPLE,
     E_DICT,
-    E_BIN,    /* + - * / // % ** */
+    E_BIN, /* + - * / // % ** */
     E_AND,
     E_OR,
     E_NOT,
@@ -110,6 +110,7 @@ struct test_def;
 struct expr {
     uint8_t kind;
     char op;
+    uint16_t depth; /* height of the tree below; bounded so evaluation cannot overflow the stack */
     uint32_t off, len;
     union {
         struct xf_value k;
@@ -305,7 +306,8 @@ struct xf_render {
     struct scope *scope;
     const struct xf_dict *pkg; /* names of the running macro's package */
     struct frame *frames;
-    unsigned depth;
+    unsigned depth;         /* macro calls */
+    unsigned edepth;        /* nested evaluations */
     struct xf_loc call_loc; /* the call being evaluated (for natives) */
     struct xf_value slot;   /* body of a filter block */
     bool returning;
@@ -315,6 +317,7 @@ struct xf_render {
 };
 
 #define MAX_DEPTH 200
+#define MAX_EVAL_DEPTH 3000
 
 /* render.c */
 int rerr(struct xf_render *r, uint32_t off, uint32_t len, const char *fmt, ...)
@@ -335,14 +338,25 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
 /* Python ordering; <0 error reported, else *cmp set. */
 int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
                    const struct xf_value *b, bool casefold);
+/* Python's binary operators (+ - * / // % **) on two values. */
+int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
+          const struct xf_value *b);
 struct xf_value str_value(struct xf_render *r, const struct xf_value *v);
 bool is_callable(const struct xf_value *v);
+/* A "did you mean" candidate, only when it is really close (or NULL). */
+const char *suggest_close(struct xf_str word, const char *const *cands, size_t n);
 /* Python's type name for messages: 'int', 'str', 'NoneType', 'dict' ... */
 const char *py_tname(const struct xf_value *v);
 /* An undefined value remembering why ("'dict' object has no attribute 'x'"). */
 struct xf_value undef_hint(struct xf_render *r, const struct xf_value *obj, struct xf_str attr,
                            bool item);
 struct xf_value new_tuple(struct xf_arena *a, size_t n);
+/* The entry holding a dict value (from xf_dict_get's pointer). */
+struct xf_dict_ent *dict_ent_of(struct xf_value *val);
+/* Copies one entry (key, value and how the key prints) into d. */
+void dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e);
+/* A dict key as a value: the string, or the number/bool/None it was written as. */
+struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e);
 int render_log(struct xf_render *r, const char *msg, bool info);
 
 /* filters.c */
@@ -382,13 +396,16 @@ int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *
               bool sort_keys, bool htmlsafe);
 extern const struct xf_obj_ops namespace_ops;
 
+enum case_mode { CASE_UPPER, CASE_LOWER, CASE_TITLE, CASE_JINJA_TITLE, CASE_CAPITALIZE, CASE_SWAP };
+/* Case conversion with the common non-ASCII letters (Latin, Greek, Cyrillic). */
+struct xf_value case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode);
+
 /* methods.c: methods of strings, lists and dicts. 1 = no such method. */
 int call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,
                 struct xf_str name, const struct xf_args *args);
 bool has_method(const struct xf_value *self, struct xf_str name);
 /* Bound method value (obj.upper without the call). */
-struct xf_value bound_method(struct xf_render *r, const struct xf_value *self,
-                             struct xf_str name);
+struct xf_value bound_method(struct xf_render *r, const struct xf_value *self, struct xf_str name);
 
 /* format.c: Python's '%' operator and str.format. */
 int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
@@ -419,8 +436,7 @@ int datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cm
 
 /* Resolving call arguments against a parameter list (filters, methods, natives). */
 int bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
-                const char *const *names, size_t nnames, const struct xf_args *args,
-                bool varargs);
+                const char *const *names, size_t nnames, const struct xf_args *args, bool varargs);
 
 /* utf-8 helpers */
 size_t utf8_len(struct xf_str s);

@@ -37,11 +37,11 @@ enum xf_block_kind {
 struct xf_block {
     enum xf_block_kind kind;
     struct xf_str name;
-    struct xf_loc loc;      /* the opening tag */
-    struct xf_str body;     /* raw text between the tags (docs text) */
+    struct xf_loc loc;          /* the opening tag */
+    struct xf_str body;         /* raw text between the tags (docs text) */
     const struct xf_tmpl *tmpl; /* the body as a template (snapshot) */
-    const void *macro;      /* macro/test/materialization: pass to xf_macro_value() */
-    struct xf_str text;     /* the whole block, opening to closing tag (macro_sql) */
+    const void *macro;          /* macro/test/materialization: pass to xf_macro_value() */
+    struct xf_str text;         /* the whole block, opening to closing tag (macro_sql) */
 };
 
 /*
@@ -89,7 +89,7 @@ struct xf_value xf_jinja_datetime(struct xf_arena *a, int64_t epoch_us, bool utc
 
 /* Everything a render needs besides the template. */
 struct xf_render_env {
-    struct xf_arena *arena;       /* output values and scratch; caller owns */
+    struct xf_arena *arena;        /* output values and scratch; caller owns */
     const struct xf_dict *globals; /* read-only, shared between threads */
     const struct xf_dict *locals;  /* per-render names (this, model ...) or NULL */
     void *user;                    /* for native functions: xf_render_user() */
@@ -141,9 +141,11 @@ struct xf_arena *xf_render_arena(struct xf_render *r);
 void *xf_render_user(struct xf_render *r);
 const struct xf_render_env *xf_render_get_env(struct xf_render *r);
 /* Reports an error at the current call site (with macro frames); returns -1. */
-int xf_render_error(struct xf_render *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int xf_render_error(struct xf_render *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A warning at the current call site. */
-void xf_render_warn(struct xf_render *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void xf_render_warn(struct xf_render *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Calls a callable from inside a native (caller(), a dispatched macro). */
 int xf_render_call(struct xf_render *r, struct xf_value *out, const struct xf_value *fn,
                    const struct xf_args *args);

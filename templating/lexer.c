@@ -188,17 +188,38 @@ static struct xf_str unescape(struct lx *L, const char *p, size_t n)
         char e = p[++i];
         bool ok = true;
         switch (e) {
-        case 'n': d[k++] = '\n'; break;
-        case 't': d[k++] = '\t'; break;
-        case 'r': d[k++] = '\r'; break;
-        case '\\': d[k++] = '\\'; break;
-        case '\'': d[k++] = '\''; break;
-        case '"': d[k++] = '"'; break;
-        case 'a': d[k++] = '\a'; break;
-        case 'b': d[k++] = '\b'; break;
-        case 'f': d[k++] = '\f'; break;
-        case 'v': d[k++] = '\v'; break;
-        case '\n': break; /* line continuation */
+        case 'n':
+            d[k++] = '\n';
+            break;
+        case 't':
+            d[k++] = '\t';
+            break;
+        case 'r':
+            d[k++] = '\r';
+            break;
+        case '\\':
+            d[k++] = '\\';
+            break;
+        case '\'':
+            d[k++] = '\'';
+            break;
+        case '"':
+            d[k++] = '"';
+            break;
+        case 'a':
+            d[k++] = '\a';
+            break;
+        case 'b':
+            d[k++] = '\b';
+            break;
+        case 'f':
+            d[k++] = '\f';
+            break;
+        case 'v':
+            d[k++] = '\v';
+            break;
+        case '\n':
+            break; /* line continuation */
         case 'x':
         case 'u':
         case 'U': {
@@ -243,7 +264,9 @@ static int lex_number(struct lx *L, size_t *pp)
     size_t p = *pp, s = p;
     const char *t = L->t;
     if (t[p] == '0' && p + 1 < L->end && strchr("xXoObB", t[p + 1])) {
-        int base = (t[p + 1] == 'x' || t[p + 1] == 'X') ? 16 : (t[p + 1] == 'o' || t[p + 1] == 'O') ? 8 : 2;
+        int base = (t[p + 1] == 'x' || t[p + 1] == 'X')   ? 16
+                   : (t[p + 1] == 'o' || t[p + 1] == 'O') ? 8
+                                                          : 2;
         p += 2;
         char buf[80];
         size_t k = 0;
@@ -312,6 +335,7 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
 {
     size_t p = *pp;
     const char *t = L->t;
+    char stack[64]; /* open brackets; deeper nesting is counted only */
     int depth = 0;
     for (;;) {
         while (p < L->end && is_ws(t[p]))
@@ -321,9 +345,15 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
                         block ? "unclosed '%s': expected '%%}'" : "unclosed '%s': expected '}}'",
                         block ? "{%" : "{{");
         }
-        if (depth == 0) {
-            char c1 = t[p], c2 = p + 1 < L->end ? t[p + 1] : 0, c3 = p + 2 < L->end ? t[p + 2] : 0;
-            const char *close = block ? "%}" : "}}";
+        /*
+         * The closing delimiter: "%}" always ends a block tag (it cannot be
+         * part of an expression); "}}" ends an output tag unless it closes
+         * an open '{' (as in {{ {'a': {'b': 1}} }}).
+         */
+        char c1 = t[p], c2 = p + 1 < L->end ? t[p + 1] : 0, c3 = p + 2 < L->end ? t[p + 2] : 0;
+        const char *close = block ? "%}" : "}}";
+        bool inner_brace = depth > 0 && (depth > (int)sizeof stack || stack[depth - 1] == '{');
+        if (block || !inner_brace) {
             if ((c1 == '-' || (block && c1 == '+')) && c2 == close[0] && c3 == close[1]) {
                 push(L, block ? TK_BLOCK_END : TK_VAR_END, p, 3);
                 *strip_after = c1 == '-';
@@ -340,8 +370,8 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
         char c = t[p];
         if (isalpha((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80) {
             size_t s = p;
-            while (p < L->end && (isalnum((unsigned char)t[p]) || t[p] == '_' ||
-                                  (unsigned char)t[p] >= 0x80))
+            while (p < L->end &&
+                   (isalnum((unsigned char)t[p]) || t[p] == '_' || (unsigned char)t[p] >= 0x80))
                 p++;
             struct tok *tk = push(L, TK_NAME, s, p - s);
             tk->s = xf_str_n(t + s, p - s);
@@ -383,10 +413,13 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
         if (done)
             continue;
         if (strchr("+-*/%~()[]{}<>=.:|,;", c) && c) {
-            if (c == '(' || c == '[' || c == '{')
+            if (c == '(' || c == '[' || c == '{') {
+                if (depth < (int)sizeof stack)
+                    stack[depth] = c;
                 depth++;
-            else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+            } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
                 depth--;
+            }
             push(L, TK_OP, p, 1)->op = c;
             p++;
             continue;
@@ -399,7 +432,8 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
 int lex_template(struct toks *out, struct xf_arena *a, const struct xf_source *src, size_t off,
                  size_t len, struct xf_diags *diags)
 {
-    struct lx L = {.out = out, .a = a, .src = src, .t = src->text, .end = off + len, .diags = diags};
+    struct lx L = {
+        .out = out, .a = a, .src = src, .t = src->text, .end = off + len, .diags = diags};
     size_t p = off;
     bool lstrip = false;
     while (p < L.end) {

@@ -21,7 +21,7 @@ struct method_def {
 };
 
 #define METHOD(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_value *self,       \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_value *self,        \
                     const struct xf_args *args)
 
 /* Binds args to the method's parameters into p[]. */
@@ -37,8 +37,7 @@ static int need_str(struct xf_render *r, const struct xf_value *v, const char *w
                     struct xf_str *out)
 {
     if (!v || v->t != XF_V_STR)
-        return xf_render_error(r, "%s must be a string, not %s", what,
-                               v ? py_tname(v) : "missing");
+        return xf_render_error(r, "%s must be a string, not %s", what, v ? py_tname(v) : "missing");
     *out = v->u.s;
     return 0;
 }
@@ -56,32 +55,228 @@ static int opt_int(struct xf_render *r, const struct xf_value *v, int64_t def, i
     return xf_render_error(r, "expected an integer, not %s", py_tname(v));
 }
 
-static struct xf_value case_map(struct xf_render *r, struct xf_str s, int mode)
+/* Byte offset of code point index i (clamped), Python slice rules for negatives. */
+static size_t cp_byte(struct xf_str s, int64_t i)
 {
-    char *d = xf_arena_alloc(r->a, s.len + 1);
-    bool prev_cased = false;
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        switch (mode) {
-        case 0:
-            d[i] = (char)toupper(c);
-            break;
-        case 1:
-            d[i] = (char)tolower(c);
-            break;
-        case 2: /* title: Python's, word = run of letters */
-            d[i] = (char)(prev_cased ? tolower(c) : toupper(c));
-            prev_cased = isalpha(c) != 0;
-            break;
-        case 3: /* capitalize */
-            d[i] = (char)(i == 0 ? toupper(c) : tolower(c));
-            break;
-        default: /* swapcase */
-            d[i] = (char)(isupper(c) ? tolower(c) : toupper(c));
-        }
+    int64_t n = (int64_t)utf8_len(s);
+    if (i < 0)
+        i = i + n < 0 ? 0 : i + n;
+    if (i > n)
+        i = n;
+    size_t b = 0;
+    for (int64_t c = 0; b < s.len && c < i; c++) {
+        b++;
+        while (b < s.len && ((unsigned char)s.p[b] & 0xC0) == 0x80)
+            b++;
     }
-    d[s.len] = 0;
-    return xf_v_str(xf_str_n(d, s.len));
+    return b;
+}
+
+/* The [start:end] part of s for find/count/startswith (*lo = its byte start). */
+static int sub_range(struct xf_render *r, struct xf_str s, const struct xf_args *args, size_t pos,
+                     struct xf_str *out, size_t *lo)
+{
+    const struct xf_value *a = xf_arg(args, pos, "start"), *b = xf_arg(args, pos + 1, "end");
+    int64_t st = 0, en = INT64_MAX;
+    if (opt_int(r, a, 0, &st) < 0 || opt_int(r, b, INT64_MAX, &en) < 0)
+        return -1;
+    size_t bs = cp_byte(s, st), be = en == INT64_MAX ? s.len : cp_byte(s, en);
+    if (be < bs)
+        be = bs;
+    *lo = bs;
+    *out = xf_str_n(s.p + bs, be - bs);
+    return 0;
+}
+
+/* ---- Unicode case mapping (Latin-1, Latin Extended-A, Greek, Cyrillic) ---- */
+
+static uint32_t cp_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z' ? c - 32 : c;
+    if ((c >= 0xE0 && c <= 0xFE && c != 0xF7))
+        return c - 0x20;
+    if (c == 0xFF)
+        return 0x178;
+    if (c == 0xB5)
+        return 0x39C;
+    if (c >= 0x100 && c <= 0x17F) {
+        if (c == 0x131)
+            return 'I';
+        if (c == 0x17F)
+            return 'S';
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+            return (c % 2 == 0) ? c - 1 : c;
+        if (c == 0x130 || c == 0x138 || c == 0x149 || c == 0x178)
+            return c;
+        return (c % 2 == 1) ? c - 1 : c;
+    }
+    if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2)
+        return c - 0x20;
+    if (c == 0x3C2)
+        return 0x3A3;
+    if (c >= 0x3AC && c <= 0x3AF) {
+        static const uint32_t m[] = {0x386, 0x388, 0x389, 0x38A};
+        return m[c - 0x3AC];
+    }
+    if (c == 0x3CC)
+        return 0x38C;
+    if (c == 0x3CD || c == 0x3CE)
+        return c - 0x3F;
+    if (c >= 0x430 && c <= 0x44F)
+        return c - 0x20;
+    if (c >= 0x450 && c <= 0x45F)
+        return c - 0x50;
+    return c;
+}
+
+static uint32_t cp_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 0x20;
+    if (c == 0x178)
+        return 0xFF;
+    if (c >= 0x100 && c <= 0x17F) {
+        if (c == 0x130)
+            return 'i';
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+            return (c % 2 == 1) ? c + 1 : c;
+        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
+            return c;
+        return (c % 2 == 0) ? c + 1 : c;
+    }
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+        return c + 0x20;
+    if (c == 0x386)
+        return 0x3AC;
+    if (c >= 0x388 && c <= 0x38A)
+        return c + 0x25;
+    if (c == 0x38C)
+        return 0x3CC;
+    if (c == 0x38E || c == 0x38F)
+        return c + 0x3F;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 0x50;
+    return c;
+}
+
+static bool cp_cased(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return cp_upper(c) != c || cp_lower(c) != c || c == 0xDF;
+}
+
+static size_t dec_utf8(const char *p, size_t n, uint32_t *c)
+{
+    unsigned char b = (unsigned char)p[0];
+    size_t len = b < 0x80             ? 1
+                 : (b & 0xE0) == 0xC0 ? 2
+                 : (b & 0xF0) == 0xE0 ? 3
+                 : (b & 0xF8) == 0xF0 ? 4
+                                      : 1;
+    if (len > n)
+        len = 1;
+    if (len == 1) {
+        *c = b;
+        return 1;
+    }
+    uint32_t v = b & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if (((unsigned char)p[i] & 0xC0) != 0x80) {
+            *c = b;
+            return 1;
+        }
+        v = (v << 6) | ((unsigned char)p[i] & 0x3F);
+    }
+    *c = v;
+    return len;
+}
+
+static void enc_utf8(struct xf_buf *b, uint32_t c)
+{
+    char d[4];
+    size_t n;
+    if (c < 0x80) {
+        d[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        d[0] = (char)(0xC0 | (c >> 6));
+        d[1] = (char)(0x80 | (c & 0x3F));
+        n = 2;
+    } else if (c < 0x10000) {
+        d[0] = (char)(0xE0 | (c >> 12));
+        d[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (c & 0x3F));
+        n = 3;
+    } else {
+        d[0] = (char)(0xF0 | (c >> 18));
+        d[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        d[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        d[3] = (char)(0x80 | (c & 0x3F));
+        n = 4;
+    }
+    xf_buf_add(b, d, n);
+}
+
+static bool jinja_title_sep(uint32_t c)
+{
+    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || c == ' ' || c == '\t' ||
+           c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+struct xf_value case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode)
+{
+    size_t mark = r->out->len;
+    bool prev_cased = false, first = true;
+    for (size_t i = 0; i < s.len;) {
+        uint32_t c;
+        size_t n = dec_utf8(s.p + i, s.len - i, &c);
+        i += n;
+        uint32_t o = c;
+        switch (mode) {
+        case CASE_UPPER:
+            if (c == 0xDF) {
+                xf_buf_adds(r->out, "SS");
+                continue;
+            }
+            o = cp_upper(c);
+            break;
+        case CASE_LOWER:
+            o = cp_lower(c);
+            break;
+        case CASE_TITLE: /* Python's str.title: a cased letter after an uncased one is upper */
+            o = prev_cased ? cp_lower(c) : cp_upper(c);
+            prev_cased = cp_cased(c);
+            break;
+        case CASE_JINJA_TITLE: /* words split at white space, - ( { [ < */
+            if (jinja_title_sep(c)) {
+                first = true;
+            } else {
+                o = first ? cp_upper(c) : cp_lower(c);
+                first = false;
+            }
+            break;
+        case CASE_CAPITALIZE:
+            o = first ? cp_upper(c) : cp_lower(c);
+            first = false;
+            break;
+        case CASE_SWAP:
+            o = cp_upper(c) != c ? cp_upper(c) : cp_lower(c);
+            break;
+        }
+        if (o == c)
+            xf_buf_add(r->out, s.p + i - n, n);
+        else
+            enc_utf8(r->out, o);
+    }
+    struct xf_value v = arena_str(r, r->out->ptr + mark, r->out->len - mark);
+    xf_buf_setlen(r->out, mark);
+    return v;
 }
 
 /* ---- str ---- */
@@ -89,31 +284,31 @@ static struct xf_value case_map(struct xf_render *r, struct xf_str s, int mode)
 METHOD(s_upper)
 {
     (void)args;
-    *out = case_map(r, self->u.s, 0);
+    *out = case_convert(r, self->u.s, CASE_UPPER);
     return 0;
 }
 METHOD(s_lower)
 {
     (void)args;
-    *out = case_map(r, self->u.s, 1);
+    *out = case_convert(r, self->u.s, CASE_LOWER);
     return 0;
 }
 METHOD(s_title)
 {
     (void)args;
-    *out = case_map(r, self->u.s, 2);
+    *out = case_convert(r, self->u.s, CASE_TITLE);
     return 0;
 }
 METHOD(s_capitalize)
 {
     (void)args;
-    *out = case_map(r, self->u.s, 3);
+    *out = case_convert(r, self->u.s, CASE_CAPITALIZE);
     return 0;
 }
 METHOD(s_swapcase)
 {
     (void)args;
-    *out = case_map(r, self->u.s, 4);
+    *out = case_convert(r, self->u.s, CASE_SWAP);
     return 0;
 }
 
@@ -122,8 +317,7 @@ static int strip_common(struct xf_value *out, struct xf_render *r, const struct 
 {
     const struct xf_value *chars = xf_arg(args, 0, "chars");
     if (chars && chars->t != XF_V_STR && chars->t != XF_V_NONE)
-        return xf_render_error(r, "strip characters must be a string, not %s",
-                               py_tname(chars));
+        return xf_render_error(r, "strip characters must be a string, not %s", py_tname(chars));
     *out = xf_v_str(strip_chars(self->u.s, chars, left, right));
     return 0;
 }
@@ -307,8 +501,8 @@ METHOD(s_replace)
         return -1;
     struct xf_str old = {0}, new = {0};
     int64_t count = 0;
-    if (need_str(r, p[0], "the old string", &old) < 0 || need_str(r, p[1], "the new string", &new) < 0 ||
-        opt_int(r, p[2], -1, &count) < 0)
+    if (need_str(r, p[0], "the old string", &old) < 0 ||
+        need_str(r, p[1], "the new string", &new) < 0 || opt_int(r, p[2], -1, &count) < 0)
         return -1;
     struct xf_str s = self->u.s;
     size_t mark = r->out->len;
@@ -352,13 +546,15 @@ static int affix(struct xf_value *out, struct xf_render *r, const struct xf_valu
         items = a->u.l->items;
         n = a->u.l->n;
     }
+    struct xf_str s;
+    size_t lo;
+    if (sub_range(r, self->u.s, args, 1, &s, &lo) < 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         struct xf_str x = {0};
         if (need_str(r, &items[i], end ? "the suffix" : "the prefix", &x) < 0)
             return -1;
-        struct xf_str s = self->u.s;
-        if (s.len >= x.len &&
-            !memcmp(end ? s.p + s.len - x.len : s.p, x.p, x.len)) {
+        if (s.len >= x.len && !memcmp(end ? s.p + s.len - x.len : s.p, x.p, x.len)) {
             *out = xf_v_bool(true);
             return 0;
         }
@@ -416,16 +612,19 @@ static int find_common(struct xf_value *out, struct xf_render *r, const struct x
     struct xf_str sub = {0};
     if (need_str(r, xf_arg(args, 0, "sub"), "the substring", &sub) < 0)
         return -1;
-    struct xf_str s = self->u.s;
+    struct xf_str s;
+    size_t lo;
+    if (sub_range(r, self->u.s, args, 1, &s, &lo) < 0)
+        return -1;
     int64_t at = -1;
     if (!rev) {
         const char *m = sub.len ? memmem(s.p, s.len, sub.p, sub.len) : s.p;
         if (m)
-            at = cp_index(s, (size_t)(m - s.p));
+            at = cp_index(self->u.s, lo + (size_t)(m - s.p));
     } else if (s.len >= sub.len) {
         for (size_t k = s.len - sub.len + 1; k-- > 0;) {
             if (!memcmp(s.p + k, sub.p, sub.len)) {
-                at = cp_index(s, k);
+                at = cp_index(self->u.s, lo + k);
                 break;
             }
         }
@@ -457,7 +656,10 @@ METHOD(s_count)
     struct xf_str sub = {0};
     if (need_str(r, xf_arg(args, 0, "sub"), "the substring", &sub) < 0)
         return -1;
-    struct xf_str s = self->u.s;
+    struct xf_str s;
+    size_t lo;
+    if (sub_range(r, self->u.s, args, 1, &s, &lo) < 0)
+        return -1;
     int64_t n = 0;
     if (!sub.len) {
         n = (int64_t)utf8_len(s) + 1;
@@ -848,7 +1050,7 @@ METHOD(d_items)
     struct xf_value res = xf_v_list(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++) {
         struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, xf_v_str(D(self)->ents[i].key));
+        xf_list_push(r->a, t.u.l, dict_key(r, &D(self)->ents[i]));
         xf_list_push(r->a, t.u.l, D(self)->ents[i].val);
         xf_list_push(r->a, res.u.l, t);
     }
@@ -861,7 +1063,7 @@ METHOD(d_keys)
     (void)args;
     struct xf_value res = xf_v_list(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++)
-        xf_list_push(r->a, res.u.l, xf_v_str(D(self)->ents[i].key));
+        xf_list_push(r->a, res.u.l, dict_key(r, &D(self)->ents[i]));
     *out = res;
     return 0;
 }
@@ -884,7 +1086,7 @@ METHOD(d_update)
         const struct xf_value *o = &args->pos[0];
         if (o->t == XF_V_DICT) {
             for (size_t i = 0; i < o->u.d->n; i++)
-                xf_dict_set(r->a, D(self), o->u.d->ents[i].key, o->u.d->ents[i].val);
+                dict_put_ent(r->a, D(self), &o->u.d->ents[i]);
         } else if (o->t == XF_V_LIST) {
             for (size_t i = 0; i < o->u.l->n; i++) {
                 const struct xf_value *pair = &o->u.l->items[i];
@@ -944,7 +1146,7 @@ METHOD(d_copy)
     (void)args;
     struct xf_value c = xf_v_dict(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++)
-        xf_dict_set(r->a, c.u.d, D(self)->ents[i].key, D(self)->ents[i].val);
+        dict_put_ent(r->a, c.u.d, &D(self)->ents[i]);
     *out = c;
     return 0;
 }
@@ -998,18 +1200,12 @@ static const struct method_def str_methods[] = {
 };
 
 static const struct method_def list_methods[] = {
-    {"append", l_append, {NULL}, true},
-    {"clear", l_clear, {NULL}, false},
-    {"copy", l_copy, {NULL}, false},
-    {"count", l_count, {NULL}, true},
-    {"extend", l_extend, {NULL}, true},
-    {"index", l_index, {NULL}, true},
-    {"insert", l_insert, {NULL}, true},
-    {"pop", l_pop, {NULL}, true},
-    {"remove", l_remove, {NULL}, true},
-    {"reverse", l_reverse, {NULL}, false},
-    {"sort", l_sort, {NULL}, true},
-    {NULL, NULL, {NULL}, false},
+    {"append", l_append, {NULL}, true}, {"clear", l_clear, {NULL}, false},
+    {"copy", l_copy, {NULL}, false},    {"count", l_count, {NULL}, true},
+    {"extend", l_extend, {NULL}, true}, {"index", l_index, {NULL}, true},
+    {"insert", l_insert, {NULL}, true}, {"pop", l_pop, {NULL}, true},
+    {"remove", l_remove, {NULL}, true}, {"reverse", l_reverse, {NULL}, false},
+    {"sort", l_sort, {NULL}, true},     {NULL, NULL, {NULL}, false},
 };
 
 static const struct method_def tuple_methods[] = {

@@ -23,6 +23,7 @@ struct ps {
     int loop_depth; /* for break / continue */
     int expr_depth;
     struct macro *cur_macro;
+    bool failed; /* an error was reported inside a loop that went on */
     struct {
         struct xf_block *v;
         size_t n, cap;
@@ -30,6 +31,21 @@ struct ps {
 };
 
 #define MAX_EXPR_DEPTH 200
+#define MAX_AST_DEPTH 400
+#define MAX_BLOCK_DEPTH 200
+
+/* Whether text has a {{, {% or {# in it. */
+static bool has_tag(const char *p, size_t n)
+{
+    for (const char *e = p + n; p + 1 < e; p++) {
+        p = memchr(p, '{', (size_t)(e - p - 1));
+        if (!p)
+            return false;
+        if (p[1] == '{' || p[1] == '%' || p[1] == '#')
+            return true;
+    }
+    return false;
+}
 
 static struct tok *cur(struct ps *P)
 {
@@ -137,10 +153,74 @@ static struct expr *new_expr(struct ps *P, uint8_t kind, uint32_t off)
     return e;
 }
 
+static uint16_t hmax(uint16_t d, const struct expr *c)
+{
+    return c && c->depth >= d ? (uint16_t)(c->depth + 1) : d;
+}
+
+static uint16_t args_depth(uint16_t d, const struct callargs *a)
+{
+    for (uint32_t i = 0; i < a->npos; i++)
+        d = hmax(d, a->pos[i]);
+    for (uint32_t i = 0; i < a->nkw; i++)
+        d = hmax(d, a->kwvals[i]);
+    return hmax(hmax(d, a->star), a->dstar);
+}
+
+/* Height of a node from its children's. */
+static uint16_t depth_of(const struct expr *e)
+{
+    uint16_t d = 0;
+    switch (e->kind) {
+    case E_ATTR:
+        return hmax(d, e->u.attr.obj);
+    case E_ITEM:
+        return hmax(hmax(d, e->u.item.obj), e->u.item.idx);
+    case E_SLICE:
+        d = hmax(hmax(d, e->u.slice.obj), e->u.slice.lo);
+        return hmax(hmax(d, e->u.slice.hi), e->u.slice.step);
+    case E_CALL:
+        return args_depth(hmax(d, e->u.call.fn), &e->u.call.args);
+    case E_FILTER:
+        return args_depth(hmax(d, e->u.filter.val), &e->u.filter.args);
+    case E_TEST:
+        return args_depth(hmax(d, e->u.test.val), &e->u.test.args);
+    case E_LIST:
+    case E_TUPLE:
+    case E_DICT:
+    case E_CONCAT:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            d = hmax(d, e->u.list.items[i]);
+        return d;
+    case E_BIN:
+    case E_AND:
+    case E_OR:
+        return hmax(hmax(d, e->u.bin.a), e->u.bin.b);
+    case E_NOT:
+    case E_NEG:
+    case E_POS:
+        return hmax(d, e->u.bin.a);
+    case E_CMP:
+        d = hmax(d, e->u.cmp.first);
+        for (uint32_t i = 0; i < e->u.cmp.n; i++)
+            d = hmax(d, e->u.cmp.ops[i].e);
+        return d;
+    case E_COND:
+        return hmax(hmax(hmax(d, e->u.cond.cond), e->u.cond.then), e->u.cond.els);
+    default:
+        return 0;
+    }
+}
+
 static void finish(struct ps *P, struct expr *e)
 {
     uint32_t end = prev_end(P);
     e->len = end > e->off ? end - e->off : 0;
+    e->depth = depth_of(e);
+    if (e->depth > MAX_AST_DEPTH && !P->failed) {
+        P->failed = true;
+        perr(P, e->off, e->len, "expression is nested too deeply");
+    }
 }
 
 /* ---- Expressions ---- */
@@ -190,6 +270,8 @@ static struct expr *parse_tuple(struct ps *P, bool simplified, bool with_condexp
         else
             break;
     }
+    if (P->failed)
+        return NULL;
     if (!is_tuple) {
         if (items.n)
             return items.v[0];
@@ -240,7 +322,7 @@ static struct expr *parse_expression(struct ps *P, bool with_condexpr)
     }
     struct expr *e = with_condexpr ? parse_condexpr(P) : parse_or(P);
     P->expr_depth--;
-    return e;
+    return P->failed ? NULL : e;
 }
 
 static struct expr *binary(struct ps *P, uint8_t kind, char op, struct expr *a, struct expr *b)
@@ -677,7 +759,7 @@ static struct expr *parse_filter(struct ps *P, struct expr *node, bool start_inl
         finish(P, e);
         node = e;
     }
-    return node;
+    return P->failed ? NULL : node;
 }
 
 static struct expr *parse_test(struct ps *P, struct expr *node)
@@ -877,8 +959,8 @@ static int parse_target_name(struct ps *P, struct target *tg)
     struct tok *t = cur(P);
     if (t->kind != TK_NAME)
         return unexpected(P, "a variable name");
-    static const char *const reserved[] = {"true", "false", "none", "True", "False", "None",
-                                           "and", "or", "not", "in", "is", "if", "else"};
+    static const char *const reserved[] = {"true", "false", "none", "True", "False", "None", "and",
+                                           "or",   "not",   "in",   "is",   "if",    "else"};
     for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) {
         if (is_name(t, reserved[i]))
             return perr(P, t->off, t->len, "cannot assign to '%s'", reserved[i]);
@@ -985,6 +1067,9 @@ static void stmt_finish(struct ps *P, struct stmt *s)
 static int nested_body(struct ps *P, struct body *out, const char *const *ends,
                        const struct opener *op, size_t *which)
 {
+    if (P->depth >= MAX_BLOCK_DEPTH)
+        return perr(P, op->off, op->len, "blocks are nested too deeply (more than %d)",
+                    MAX_BLOCK_DEPTH);
     P->depth++;
     int rc = parse_body(P, out, ends, op, which);
     P->depth--;
@@ -1128,8 +1213,7 @@ static int parse_signature(struct ps *P, struct macro *m)
             return -1;
         for (size_t i = 0; i < ps.n; i++) {
             if (xf_str_eq(ps.v[i].name, tg.name)) {
-                return perr(P, tg.off, tg.len, "duplicate parameter '%.*s'",
-                            XF_STR_ARG(tg.name));
+                return perr(P, tg.off, tg.len, "duplicate parameter '%.*s'", XF_STR_ARG(tg.name));
             }
         }
         struct param p = {tg.name, tg.hash, NULL};
@@ -1315,7 +1399,7 @@ static int parse_named_block(struct ps *P, struct stmt *s, uint32_t tag_off, con
             t = XF_ANEW(P->a, struct xf_tmpl);
             t->src = P->src;
             t->body = b;
-            t->plain = b.n == 0 || (b.n == 1 && b.v[0]->kind == S_DATA);
+            t->plain = !has_tag(P->src->text + tag_off + tag_len, body_end - tag_off - tag_len);
         }
         record_block(P, kind, name, tag_off, tag_len, tag_off + tag_len, body_end, NULL, t);
     }
@@ -1385,8 +1469,7 @@ static int parse_with(struct ps *P, struct stmt *s, uint32_t tag_off, const char
     char endtag[32];
     snprintf(endtag, sizeof endtag, "end%s", tag);
     const char *ends[] = {endtag, NULL};
-    struct opener op = {tag, xf_arena_printf(P->a, "'%s'", endtag), tag_off,
-                        prev_end(P) - tag_off};
+    struct opener op = {tag, xf_arena_printf(P->a, "'%s'", endtag), tag_off, prev_end(P) - tag_off};
     size_t which;
     if (nested_body(P, &s->u.with.body, ends, &op, &which) < 0)
         return -1;
@@ -1397,9 +1480,8 @@ static int parse_with(struct ps *P, struct stmt *s, uint32_t tag_off, const char
 }
 
 static const char *const known_tags[] = {
-    "if",     "for",      "set",  "macro", "call",     "filter",   "do",
-    "break",  "continue", "with", "test",  "snapshot", "docs",     "materialization",
-    "raw",    "autoescape",
+    "if",       "for",  "set",  "macro",    "call", "filter",          "do",  "break",
+    "continue", "with", "test", "snapshot", "docs", "materialization", "raw", "autoescape",
 };
 
 /* The statement at a {% tag; P->i is at the tag name. */
@@ -1453,8 +1535,7 @@ static struct stmt *parse_statement(struct ps *P, uint32_t tag_off)
         while (P->t[j].kind != TK_BLOCK_END && P->t[j].kind != TK_EOF)
             j++;
         uint32_t len = P->t[j].off + P->t[j].len - tag_off;
-        const char *sug =
-            xf_str_suggest(name, known_tags, sizeof known_tags / sizeof *known_tags);
+        const char *sug = suggest_close(name, known_tags, sizeof known_tags / sizeof *known_tags);
         if (sug) {
             return fail_null(perr(P, tag_off, len, "unknown tag '%.*s' (did you mean '%s'?)",
                                   XF_STR_ARG(name), sug));
@@ -1474,11 +1555,20 @@ static struct stmt *parse_statement(struct ps *P, uint32_t tag_off)
 static const char *closes(struct xf_str n)
 {
     static const char *const pairs[][2] = {
-        {"endif", "if"},         {"elif", "if"},         {"else", "if' or 'for"},
-        {"endfor", "for"},       {"endset", "set"},      {"endmacro", "macro"},
-        {"endcall", "call"},     {"endfilter", "filter"}, {"endwith", "with"},
-        {"endtest", "test"},     {"endsnapshot", "snapshot"}, {"enddocs", "docs"},
-        {"endmaterialization", "materialization"}, {"endraw", "raw"},
+        {"endif", "if"},
+        {"elif", "if"},
+        {"else", "if' or 'for"},
+        {"endfor", "for"},
+        {"endset", "set"},
+        {"endmacro", "macro"},
+        {"endcall", "call"},
+        {"endfilter", "filter"},
+        {"endwith", "with"},
+        {"endtest", "test"},
+        {"endsnapshot", "snapshot"},
+        {"enddocs", "docs"},
+        {"endmaterialization", "materialization"},
+        {"endraw", "raw"},
         {"endautoescape", "autoescape"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
@@ -1584,13 +1674,7 @@ int xf_tmpl_parse(const struct xf_tmpl **out, struct xf_arena *a, const struct x
         return -1;
     t->blocks = P.blocks.v;
     t->nblocks = P.blocks.n;
-    t->plain = true;
-    for (size_t i = 0; i < toks.n; i++) {
-        if (toks.v[i].kind != TK_DATA && toks.v[i].kind != TK_EOF) {
-            t->plain = false;
-            break;
-        }
-    }
+    t->plain = !has_tag(src->text + off, len);
     *out = t;
     return 0;
 }

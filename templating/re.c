@@ -14,7 +14,7 @@
 #include "templating/internal.h"
 
 #define NATIVE(name)                                                                               \
-    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,        \
+    static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,         \
                     const struct xf_args *args)
 
 enum { PY_I = 2, PY_L = 4, PY_M = 8, PY_S = 16, PY_U = 32, PY_X = 64, PY_A = 256 };
@@ -30,8 +30,8 @@ struct pattern {
 struct match {
     struct xf_str subject;
     uint32_t ngroups;
-    PCRE2_SIZE *ov; /* 2 * (ngroups + 1) */
-    const struct pattern *pat;
+    PCRE2_SIZE *ov;              /* 2 * (ngroups + 1) */
+    const struct xf_dict *names; /* group name -> number (arena; outlives the pattern) */
 };
 
 static void free_code(void *p)
@@ -76,8 +76,7 @@ static int compile(struct xf_render *r, struct pattern *out, struct xf_str text,
     struct xf_str t = translate(r, text);
     int errcode;
     PCRE2_SIZE erroff;
-    pcre2_code *code =
-        pcre2_compile((PCRE2_SPTR)t.p, t.len, opts, &errcode, &erroff, NULL);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)t.p, t.len, opts, &errcode, &erroff, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(errcode, msg, sizeof msg);
@@ -132,7 +131,7 @@ static int exec_at(struct xf_render *r, const struct pattern *p, struct xf_str s
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     m->subject = s;
     m->ngroups = p->ngroups;
-    m->pat = p;
+    m->names = p->names.u.d;
     m->ov = XF_ANEWN(r->a, PCRE2_SIZE, 2 * ((size_t)p->ngroups + 1));
     for (uint32_t i = 0; i <= p->ngroups; i++) {
         if ((int)i < rc) {
@@ -163,7 +162,7 @@ static int group_index(struct xf_render *r, const struct match *m, const struct 
         return 0;
     }
     if (g->t == XF_V_STR) {
-        const struct xf_value *n = xf_dict_get(m->pat->names.u.d, g->u.s);
+        const struct xf_value *n = xf_dict_get(m->names, g->u.s);
         if (n) {
             *out = (uint32_t)n->u.i;
             return 0;
@@ -211,7 +210,7 @@ NATIVE(m_groupdict)
 {
     const struct match *m = ((const struct xf_obj *)self->data)->data;
     const struct xf_value *def = xf_arg(args, 0, "default");
-    const struct xf_dict *names = m->pat->names.u.d;
+    const struct xf_dict *names = m->names;
     *out = xf_v_dict(r->a, names->n);
     for (size_t i = 0; i < names->n; i++) {
         struct xf_value v = group_str(m, (uint32_t)names->ents[i].val.u.i);
@@ -266,8 +265,8 @@ static int match_getattr(struct xf_value *out, struct xf_render *r, const struct
 {
     const struct match *m = o->data;
     static const struct class_method ms[] = {
-        {"group", m_group},   {"groups", m_groups}, {"groupdict", m_groupdict},
-        {"start", m_start},   {"end", m_end},       {"span", m_span},
+        {"group", m_group}, {"groups", m_groups}, {"groupdict", m_groupdict},
+        {"start", m_start}, {"end", m_end},       {"span", m_span},
         {NULL, NULL},
     };
     for (const struct class_method *c = ms; c->name; c++) {
@@ -302,7 +301,8 @@ static void match_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-static const struct xf_obj_ops match_ops = {"re.Match", match_getattr, match_str, false};
+static const struct xf_obj_ops match_ops = {
+    .type_name = "re.Match", .getattr = match_getattr, .str = match_str};
 
 static struct xf_value match_value(struct xf_render *r, const struct match *m)
 {
@@ -321,7 +321,7 @@ enum mode { MATCH, SEARCH, FULLMATCH };
 static int op_match(struct xf_render *r, struct xf_value *out, const struct pattern *p,
                     struct xf_str s, enum mode mode)
 {
-    uint32_t opts = mode == MATCH ? PCRE2_ANCHORED
+    uint32_t opts = mode == MATCH       ? PCRE2_ANCHORED
                     : mode == FULLMATCH ? PCRE2_ANCHORED | PCRE2_ENDANCHORED
                                         : 0;
     struct match m;
@@ -333,9 +333,8 @@ static int op_match(struct xf_render *r, struct xf_value *out, const struct patt
 }
 
 /* Calls fn(r, ctx, match) for every non-overlapping match, Python-style. */
-static int each_match(struct xf_render *r, const struct pattern *p, struct xf_str s,
-                      int64_t limit, int (*fn)(struct xf_render *, void *, const struct match *),
-                      void *ctx)
+static int each_match(struct xf_render *r, const struct pattern *p, struct xf_str s, int64_t limit,
+                      int (*fn)(struct xf_render *, void *, const struct match *), void *ctx)
 {
     size_t pos = 0;
     uint32_t opts = 0;
@@ -470,14 +469,30 @@ static int expand(struct xf_render *r, struct xf_str t, const struct match *m)
             i = k;
         } else {
             switch (e) {
-            case 'n': xf_buf_addch(r->out, '\n'); break;
-            case 't': xf_buf_addch(r->out, '\t'); break;
-            case 'r': xf_buf_addch(r->out, '\r'); break;
-            case 'f': xf_buf_addch(r->out, '\f'); break;
-            case 'v': xf_buf_addch(r->out, '\v'); break;
-            case 'a': xf_buf_addch(r->out, '\a'); break;
-            case 'b': xf_buf_addch(r->out, '\b'); break;
-            case '\\': xf_buf_addch(r->out, '\\'); break;
+            case 'n':
+                xf_buf_addch(r->out, '\n');
+                break;
+            case 't':
+                xf_buf_addch(r->out, '\t');
+                break;
+            case 'r':
+                xf_buf_addch(r->out, '\r');
+                break;
+            case 'f':
+                xf_buf_addch(r->out, '\f');
+                break;
+            case 'v':
+                xf_buf_addch(r->out, '\v');
+                break;
+            case 'a':
+                xf_buf_addch(r->out, '\a');
+                break;
+            case 'b':
+                xf_buf_addch(r->out, '\b');
+                break;
+            case '\\':
+                xf_buf_addch(r->out, '\\');
+                break;
             default:
                 xf_buf_addch(r->out, '\\');
                 xf_buf_addch(r->out, e);
@@ -531,8 +546,7 @@ static int str_arg(struct xf_render *r, const struct xf_value *v, const char *wh
     if (!v)
         return xf_render_error(r, "missing the %s argument", what);
     if (v->t != XF_V_STR)
-        return xf_render_error(r, "the %s must be a string, not %s", what,
-                               py_tname(v));
+        return xf_render_error(r, "the %s must be a string, not %s", what, py_tname(v));
     *out = v->u.s;
     return 0;
 }
@@ -779,7 +793,8 @@ static void pattern_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, ')');
 }
 
-static const struct xf_obj_ops pattern_ops = {"re.Pattern", pattern_getattr, pattern_str, false};
+static const struct xf_obj_ops pattern_ops = {
+    .type_name = "re.Pattern", .getattr = pattern_getattr, .str = pattern_str};
 
 NATIVE(re_compile)
 {
@@ -808,25 +823,48 @@ static const struct xf_func f_sub = {"sub", re_sub, NULL, NULL};
 static const struct xf_func f_escape = {"escape", re_escape, NULL, NULL};
 static const struct xf_func f_compile = {"compile", re_compile, NULL, NULL};
 
+/* modules.re is an object (not a dict) so its ~20 names stay read-only statics. */
+static const struct {
+    const char *name;
+    const struct xf_func *f;
+    int64_t flag;
+} re_names[] = {
+    {"match", &f_match, 0},     {"search", &f_search, 0},   {"fullmatch", &f_fullmatch, 0},
+    {"findall", &f_findall, 0}, {"split", &f_split, 0},     {"sub", &f_sub, 0},
+    {"escape", &f_escape, 0},   {"compile", &f_compile, 0}, {"I", NULL, PY_I},
+    {"IGNORECASE", NULL, PY_I}, {"M", NULL, PY_M},          {"MULTILINE", NULL, PY_M},
+    {"S", NULL, PY_S},          {"DOTALL", NULL, PY_S},     {"X", NULL, PY_X},
+    {"VERBOSE", NULL, PY_X},    {"A", NULL, PY_A},          {"ASCII", NULL, PY_A},
+    {"U", NULL, PY_U},          {"UNICODE", NULL, PY_U},    {"L", NULL, PY_L},
+    {"LOCALE", NULL, PY_L},
+};
+
+static int re_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                      struct xf_str name)
+{
+    (void)r;
+    (void)o;
+    for (size_t i = 0; i < sizeof re_names / sizeof *re_names; i++) {
+        if (xf_str_eqc(name, re_names[i].name)) {
+            *out = re_names[i].f ? xf_v_func(re_names[i].f) : xf_v_int(re_names[i].flag);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void re_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    (void)o;
+    xf_buf_adds(out, "<module 're'>");
+}
+
+static const struct xf_obj_ops re_module_ops = {
+    .type_name = "module", .getattr = re_getattr, .str = re_str};
+static const struct xf_obj re_module_obj = {&re_module_ops, NULL};
+
 struct xf_value re_module(struct xf_arena *a)
 {
-    struct xf_value m = xf_v_dict(a, 24);
-    struct {
-        const char *name;
-        const struct xf_func *f;
-    } fns[] = {{"match", &f_match},     {"search", &f_search}, {"fullmatch", &f_fullmatch},
-               {"findall", &f_findall}, {"split", &f_split},   {"sub", &f_sub},
-               {"escape", &f_escape},   {"compile", &f_compile}};
-    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
-        xf_dict_set(a, m.u.d, xf_str_c(fns[i].name), xf_v_func(fns[i].f));
-    struct {
-        const char *name;
-        int64_t v;
-    } flags[] = {{"I", PY_I},         {"IGNORECASE", PY_I}, {"M", PY_M},  {"MULTILINE", PY_M},
-                 {"S", PY_S},         {"DOTALL", PY_S},     {"X", PY_X},  {"VERBOSE", PY_X},
-                 {"A", PY_A},         {"ASCII", PY_A},      {"U", PY_U},  {"UNICODE", PY_U},
-                 {"L", PY_L},         {"LOCALE", PY_L}};
-    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
-        xf_dict_set(a, m.u.d, xf_str_c(flags[i].name), xf_v_int(flags[i].v));
-    return m;
+    (void)a;
+    return xf_v_obj(&re_module_obj);
 }

@@ -8,6 +8,7 @@
  * back off. The AST is never written to, so renders can share it.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,17 @@ enum { R_OK = 0, R_BREAK = 1, R_CONTINUE = 2 };
 
 static void add_frames(struct xf_render *r, struct xf_diag *d)
 {
+    /* deep recursion: the innermost and outermost calls, not hundreds of lines */
+    size_t n = 0, i = 0;
     for (struct frame *f = r->frames; f; f = f->up)
+        n++;
+    for (struct frame *f = r->frames; f; f = f->up, i++) {
+        if (n > 20 && i == 10)
+            xf_diag_frame(d, XF_NOLOC, "... %zu more calls ...", n - 20);
+        if (n > 20 && i >= 10 && i < n - 10)
+            continue;
         xf_diag_frame(d, f->call, "in macro '%s'", f->what);
+    }
     if (r->env && r->env->what)
         xf_diag_frame(d, XF_NOLOC, "in %s", r->env->what);
 }
@@ -147,7 +157,7 @@ static const char *suggest_name(struct xf_render *r, struct xf_str name)
         for (size_t i = 0; i < ds[k]->n; i++)
             xf_avec_push(r->a, &c, xf_arena_strdups(r->a, ds[k]->ents[i].key));
     }
-    return xf_str_suggest(name, (const char *const *)c.v, c.n);
+    return suggest_close(name, (const char *const *)c.v, c.n);
 }
 
 /* The error for using an undefined value where one is needed. */
@@ -165,8 +175,45 @@ static int undefined_error_v(struct xf_render *r, const struct expr *e, const st
     return rerr(r, e->off, e->len, "'%s' is undefined", ename(r, e));
 }
 
-
 /* ---- Values ---- */
+
+struct xf_dict_ent *dict_ent_of(struct xf_value *val)
+{
+    return (struct xf_dict_ent *)(void *)((char *)val - offsetof(struct xf_dict_ent, val));
+}
+
+void dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e)
+{
+    xf_dict_set(a, d, e->key, e->val);
+    if (e->raw_key)
+        dict_ent_of(xf_dict_get(d, e->key))->raw_key = true;
+}
+
+struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e)
+{
+    if (!e->raw_key)
+        return xf_v_str(e->key);
+    /* back to the number, bool or None it was */
+    struct xf_str k = e->key;
+    if (xf_str_eqc(k, "True") || xf_str_eqc(k, "False"))
+        return xf_v_bool(k.p[0] == 'T');
+    if (xf_str_eqc(k, "None"))
+        return xf_v_none();
+    char buf[64];
+    if (k.len && k.len < sizeof buf) {
+        memcpy(buf, k.p, k.len);
+        buf[k.len] = 0;
+        char *end;
+        long long i = strtoll(buf, &end, 10);
+        if (!*end)
+            return xf_v_int(i);
+        double f = strtod(buf, &end);
+        if (!*end)
+            return xf_v_float(f);
+    }
+    (void)r;
+    return xf_v_str(k);
+}
 
 struct xf_value new_tuple(struct xf_arena *a, size_t n)
 {
@@ -183,11 +230,21 @@ struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
         return xf_v_str(XF_STR(""));
     size_t mark = r->out->len;
     xf_value_str(r->out, v);
-    struct xf_value s =
-        xf_v_str(xf_str_n(xf_arena_strndup(r->a, r->out->ptr + mark, r->out->len - mark),
-                          r->out->len - mark));
+    struct xf_value s = xf_v_str(xf_str_n(
+        xf_arena_strndup(r->a, r->out->ptr + mark, r->out->len - mark), r->out->len - mark));
     xf_buf_setlen(r->out, mark);
     return s;
+}
+
+const char *suggest_close(struct xf_str word, const char *const *cands, size_t n)
+{
+    if (word.len < 3)
+        return NULL;
+    const char *s = xf_str_suggest(word, cands, n);
+    if (!s)
+        return NULL;
+    size_t limit = word.len <= 3 ? 1 : word.len <= 8 ? 2 : 3;
+    return xf_str_distance(word, xf_str_c(s), limit + 1) <= limit ? s : NULL;
 }
 
 const char *py_tname(const struct xf_value *v)
@@ -234,7 +291,7 @@ struct xf_value undef_hint(struct xf_render *r, const struct xf_value *obj, stru
 
 bool is_callable(const struct xf_value *v)
 {
-    return v->t == XF_V_FUNC || (v->t == XF_V_OBJ && v->u.o->ops == &class_ops);
+    return v->t == XF_V_FUNC || (v->t == XF_V_OBJ && v->u.o->ops->call);
 }
 
 size_t utf8_len(struct xf_str s)
@@ -280,13 +337,23 @@ int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
     case XF_V_DICT: {
         struct xf_value l = xf_v_list(r->a, v->u.d->n);
         for (size_t i = 0; i < v->u.d->n; i++)
-            xf_list_push(r->a, l.u.l, xf_v_str(v->u.d->ents[i].key));
+            xf_list_push(r->a, l.u.l, dict_key(r, &v->u.d->ents[i]));
         *out = l;
         return 0;
     }
     case XF_V_STR:
         *out = chars_of(r, v->u.s);
         return 0;
+    case XF_V_OBJ:
+        if (v->u.o->ops->iter) {
+            if (v->u.o->ops->iter(out, r, v->u.o) < 0)
+                return -1;
+            if (out->t != XF_V_LIST)
+                return rerr_at(r, r->call_loc, "'%s' object did not iterate to a list",
+                               py_tname(v));
+            return 0;
+        }
+        return rerr_at(r, r->call_loc, "'%s' object is not iterable", py_tname(v));
     default:
         return rerr_at(r, r->call_loc, "'%s' object is not iterable", py_tname(v));
     }
@@ -430,13 +497,19 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
         }
         break;
     case XF_V_OBJ:
+        if (obj->u.o->ops->getitem) {
+            int rc = obj->u.o->ops->getitem(out, r, obj->u.o, key);
+            if (rc <= 0)
+                return rc < 0 ? -1 : 0;
+        }
         if (key->t == XF_V_STR)
             return get_attr(r, out, obj, key->u.s);
         break;
     default:
         break;
     }
-    *out = xf_v_undef();
+    struct xf_value ks = str_value(r, key);
+    *out = undef_hint(r, obj, ks.u.s, true);
     return 0;
 }
 
@@ -446,8 +519,7 @@ static int slice_bound(struct xf_render *r, const struct xf_value *v, int64_t *o
     if (v->t == XF_V_NONE || v->t == XF_V_UNDEF)
         return 0;
     if (!as_index(v, out))
-        return rerr_at(r, r->call_loc, "slice indices must be integers, not %s",
-                       py_tname(v));
+        return rerr_at(r, r->call_loc, "slice indices must be integers, not %s", py_tname(v));
     *given = true;
     return 0;
 }
@@ -715,8 +787,8 @@ static struct xf_value repeat(struct xf_render *r, const struct xf_value *seq, i
     return l;
 }
 
-static int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
-                 const struct xf_value *b)
+int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
+          const struct xf_value *b)
 {
     if (is_num(a) && is_num(b)) {
         bool ints = a->t != XF_V_FLOAT && b->t != XF_V_FLOAT;
@@ -832,11 +904,13 @@ static int arith(struct xf_render *r, struct xf_value *out, char op, const struc
         *out = l;
         return 0;
     }
-    if (op == '*' && (a->t == XF_V_STR || a->t == XF_V_LIST) && (b->t == XF_V_INT || b->t == XF_V_BOOL)) {
+    if (op == '*' && (a->t == XF_V_STR || a->t == XF_V_LIST) &&
+        (b->t == XF_V_INT || b->t == XF_V_BOOL)) {
         *out = repeat(r, a, num_i(b));
         return 0;
     }
-    if (op == '*' && (b->t == XF_V_STR || b->t == XF_V_LIST) && (a->t == XF_V_INT || a->t == XF_V_BOOL)) {
+    if (op == '*' && (b->t == XF_V_STR || b->t == XF_V_LIST) &&
+        (a->t == XF_V_INT || a->t == XF_V_BOOL)) {
         *out = repeat(r, b, num_i(a));
         return 0;
     }
@@ -993,9 +1067,12 @@ static int eval_collection(struct xf_render *r, const struct expr *e, struct xf_
             struct xf_value k, v;
             if (eval(r, e->u.list.items[i], &k) < 0 || eval(r, e->u.list.items[i + 1], &v) < 0)
                 return -1;
-            if (k.t != XF_V_STR)
+            bool raw = k.t != XF_V_STR;
+            if (raw)
                 k = str_value(r, &k);
             xf_dict_set(r->a, d.u.d, k.u.s, v);
+            if (raw)
+                dict_ent_of(xf_dict_get(d.u.d, k.u.s))->raw_key = true;
         }
         *out = d;
         return 0;
@@ -1056,7 +1133,20 @@ static int eval_slice(struct xf_render *r, const struct expr *e, struct xf_value
     return do_slice(r, out, &o, &lo, &hi, &st);
 }
 
+static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value *out);
+
+/* Bounds the C stack a render can use (deep macro recursion of deep expressions). */
 static int eval(struct xf_render *r, const struct expr *e, struct xf_value *out)
+{
+    if (r->edepth >= MAX_EVAL_DEPTH)
+        return rerr(r, e->off, e->len, "expression evaluation nested too deeply");
+    r->edepth++;
+    int rc = eval_node(r, e, out);
+    r->edepth--;
+    return rc;
+}
+
+static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value *out)
 {
     switch (e->kind) {
     case E_CONST:
@@ -1182,10 +1272,11 @@ int call_value(struct xf_render *r, struct xf_value *out, const struct xf_value 
         r->call_loc = saved;
         return rc < 0 ? -1 : 0;
     }
-    if (fn->t == XF_V_OBJ && fn->u.o->ops == &class_ops) {
-        const struct pyclass *c = fn->u.o->data;
-        struct xf_func f = {c->name, c->ctor, (void *)fn->u.o, NULL};
-        return c->ctor(out, r, &f, args) < 0 ? -1 : 0;
+    if (fn->t == XF_V_OBJ && fn->u.o->ops->call) {
+        struct xf_loc saved = r->call_loc;
+        int rc = fn->u.o->ops->call(out, r, fn->u.o, args);
+        r->call_loc = saved;
+        return rc < 0 ? -1 : 0;
     }
     if (fn->t == XF_V_UNDEF && r->env->lenient_undefined) {
         *out = xf_v_undef();
@@ -1255,12 +1346,13 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
     const struct macro *m = f->data;
     const struct macro_ctx *ctx = f->self;
     if (r->depth >= MAX_DEPTH) {
-        return rerr_at(r, r->call_loc, "macro '%s' nested too deeply (more than %d calls)",
-                       m->name, MAX_DEPTH);
+        return rerr_at(r, r->call_loc, "macro '%s' nested too deeply (more than %d calls)", m->name,
+                       MAX_DEPTH);
     }
     if (args->npos > m->nparams && !m->catch_varargs) {
         return rerr_at(r, r->call_loc, "macro '%s' takes %u argument%s but %zu %s given", m->name,
-                       m->nparams, plural(m->nparams), args->npos, args->npos == 1 ? "was" : "were");
+                       m->nparams, plural(m->nparams), args->npos,
+                       args->npos == 1 ? "was" : "were");
     }
     /* Keyword arguments: match to parameters first (errors at the call site). */
     struct xf_value kwargs = xf_v_undef();
@@ -1389,14 +1481,14 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
         if (l.t != XF_V_LIST) {
             r->call_loc = (struct xf_loc){r->src, t->off, t->len};
             if (l.t != XF_V_STR && l.t != XF_V_DICT)
-                return rerr(r, t->off, t->len, "cannot unpack %s into %u variables",
-                            py_tname(&l), t->n);
+                return rerr(r, t->off, t->len, "cannot unpack %s into %u variables", py_tname(&l),
+                            t->n);
             if (to_list(r, &l, &l) < 0)
                 return -1;
         }
         if (l.u.l->n != t->n) {
-            return rerr(r, t->off, t->len, "cannot unpack %zu value%s into %u variables",
-                        l.u.l->n, plural(l.u.l->n), t->n);
+            return rerr(r, t->off, t->len, "cannot unpack %zu value%s into %u variables", l.u.l->n,
+                        plural(l.u.l->n), t->n);
         }
         for (uint32_t i = 0; i < t->n; i++) {
             if (assign(r, &t->items[i], &l.u.l->items[i]) < 0)
@@ -1412,11 +1504,11 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
             if (ns.t == XF_V_UNDEF)
                 return undefined_error_v(r, t->obj, &ns);
             return rerr(r, t->off, t->len,
-                        "cannot set an attribute of '%.*s' (it is %s, not a namespace())",
-                        XF_STR_ARG(t->obj->u.name.name), py_tname(&ns));
+                        "cannot assign attribute '%.*s' on a non-namespace object ('%s')",
+                        XF_STR_ARG(t->name), py_tname(&ns));
         }
-        xf_dict_set(r->a, ns.u.o->data, xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len),
-                                                 t->name.len), *v);
+        xf_dict_set(r->a, ns.u.o->data,
+                    xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len), t->name.len), *v);
         return 0;
     }
     }
@@ -1499,7 +1591,8 @@ static void loop_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addf(out, "<LoopContext %zu/%zu>", lp->i + 1, lp->n);
 }
 
-static const struct xf_obj_ops loop_ops = {"loop", loop_getattr, loop_str, false};
+static const struct xf_obj_ops loop_ops = {
+    .type_name = "loop", .getattr = loop_getattr, .str = loop_str};
 
 static int exec_for(struct xf_render *r, const struct stmt *st)
 {
@@ -1507,7 +1600,8 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
     if (eval(r, st->u.for_.iter, &it) < 0)
         return -1;
     if (it.t != XF_V_LIST) {
-        if (it.t != XF_V_DICT && it.t != XF_V_STR && it.t != XF_V_UNDEF) {
+        if (it.t != XF_V_DICT && it.t != XF_V_STR && it.t != XF_V_UNDEF &&
+            !(it.t == XF_V_OBJ && it.u.o->ops->iter)) {
             const struct expr *ie = st->u.for_.iter;
             return rerr(r, ie->off, ie->len, "'%s' object is not iterable", py_tname(&it));
         }
@@ -1549,12 +1643,17 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
     uint64_t loop_hash = xf_str_hash(loop_name);
     int rc = 0;
     r->scope = ls;
+    bool live =
+        !st->u.for_.cond; /* a list appended to while looping grows the loop, as in Python */
     for (size_t i = 0; i < n; i++) {
+        if (live) {
+            lp->items = it.u.l->items;
+            lp->n = n = it.u.l->n;
+        }
         lp->i = i;
         ls->n = 0;
         scope_set(r, ls, loop_name, loop_hash, xf_v_obj(lo));
-        /* re-read: the body may have appended to the list being iterated */
-        struct xf_value item = st->u.for_.cond ? items[i] : it.u.l->items[i];
+        struct xf_value item = lp->items[i];
         if ((rc = assign(r, &st->u.for_.tgt, &item)) < 0)
             break;
         rc = exec_body(r, &st->u.for_.body);
@@ -1732,8 +1831,7 @@ static void render_done(struct xf_render *r)
     r->own_cleanup = NULL;
 }
 
-int xf_render_template(struct xf_buf *out, const struct xf_tmpl *t,
-                       const struct xf_render_env *env)
+int xf_render_template(struct xf_buf *out, const struct xf_tmpl *t, const struct xf_render_env *env)
 {
     struct xf_value v;
     return xf_render_value(&v, out, t, env);
@@ -1747,8 +1845,8 @@ int xf_render_value(struct xf_value *out, struct xf_buf *text, const struct xf_t
     if (!text)
         text = &tmp;
     if (t->plain) {
-        if (t->body.n)
-            xf_buf_addstr(text, t->body.v[0]->u.text);
+        for (uint32_t i = 0; i < t->body.n; i++)
+            xf_buf_addstr(text, t->body.v[i]->u.text);
         xf_buf_release(&tmp);
         return 0;
     }
@@ -1872,8 +1970,7 @@ const struct xf_value *xf_arg(const struct xf_args *args, size_t pos, const char
 }
 
 int bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
-                const char *const *names, size_t nnames, const struct xf_args *args,
-                bool varargs)
+                const char *const *names, size_t nnames, const struct xf_args *args, bool varargs)
 {
     for (size_t i = 0; i < nnames; i++)
         p[i] = i < args->npos ? &args->pos[i] : NULL;
@@ -1890,11 +1987,10 @@ int bind_params(struct xf_render *r, const struct xf_value **p, const char *what
         if (i == nnames) {
             if (varargs)
                 continue;
-            const char *sug = xf_str_suggest(args->kwnames[k], names, nnames);
+            const char *sug = suggest_close(args->kwnames[k], names, nnames);
             if (sug) {
-                return rerr_at(r, r->call_loc,
-                               "%s has no parameter '%.*s' (did you mean '%s'?)", what,
-                               XF_STR_ARG(args->kwnames[k]), sug);
+                return rerr_at(r, r->call_loc, "%s has no parameter '%.*s' (did you mean '%s'?)",
+                               what, XF_STR_ARG(args->kwnames[k]), sug);
             }
             return rerr_at(r, r->call_loc, "%s has no parameter '%.*s'", what,
                            XF_STR_ARG(args->kwnames[k]));
