@@ -47,13 +47,11 @@ void xf_list_push(struct xf_arena *a, struct xf_list *l, struct xf_value v)
     l->items[l->n++] = v;
 }
 
-static void build_index(struct xf_dict *d)
+static void build_index(struct xf_arena *a, struct xf_dict *d)
 {
-    /* The index is heap memory hung off an arena object; dicts that grow
-     * past DICT_INDEX_AT are rare (graph.nodes), and the map is freed with
-     * the process. */
-    d->index = xf_calloc(1, sizeof *d->index);
-    xf_map_init(d->index);
+    /* In the dict's arena, like the dict: it dies with it. */
+    d->index = xf_arena_zalloc(a, sizeof *d->index);
+    xf_map_init_arena(d->index, a);
     for (size_t i = 0; i < d->n; i++)
         xf_map_put(d->index, d->ents[i].key, (void *)(uintptr_t)(i + 1));
 }
@@ -83,7 +81,7 @@ void xf_dict_set(struct xf_arena *a, struct xf_dict *d, struct xf_str key, struc
     if (d->index)
         xf_map_put(d->index, key, (void *)(uintptr_t)d->n);
     else if (d->n > DICT_INDEX_AT)
-        build_index(d);
+        build_index(a, d);
 }
 
 bool xf_dict_del(struct xf_dict *d, struct xf_str key)
@@ -93,11 +91,11 @@ bool xf_dict_del(struct xf_dict *d, struct xf_str key)
             memmove(&d->ents[i], &d->ents[i + 1], (d->n - i - 1) * sizeof *d->ents);
             d->n--;
             if (d->index) {
-                xf_map_release(d->index);
-                free(d->index);
+                /* Rebuild in the arena the old index lives in. */
+                struct xf_arena *a = d->index->arena;
                 d->index = NULL;
                 if (d->n > DICT_INDEX_AT)
-                    build_index(d);
+                    build_index(a, d);
             }
             return true;
         }
@@ -364,6 +362,8 @@ void xf_value_repr(struct xf_buf *out, const struct xf_value *v)
 
 struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v)
 {
+    if (v->t == XF_V_STR)
+        return xf_v_strdup(a, v->u.s);
     if (v->t == XF_V_LIST) {
         struct xf_value r = xf_v_list(a, v->u.l->n);
         r.u.l->tuple = v->u.l->tuple;
@@ -373,8 +373,11 @@ struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v)
     }
     if (v->t == XF_V_DICT) {
         struct xf_value r = xf_v_dict(a, v->u.d->n);
-        for (size_t i = 0; i < v->u.d->n; i++)
-            xf_dict_set(a, r.u.d, v->u.d->ents[i].key, xf_value_copy(a, &v->u.d->ents[i].val));
+        for (size_t i = 0; i < v->u.d->n; i++) {
+            struct xf_str k = v->u.d->ents[i].key;
+            xf_dict_set(a, r.u.d, (struct xf_str){xf_arena_strndup(a, k.p, k.len), k.len},
+                        xf_value_copy(a, &v->u.d->ents[i].val));
+        }
         return r;
     }
     return *v;

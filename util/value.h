@@ -183,7 +183,11 @@ void xf_value_str(struct xf_buf *out, const struct xf_value *v);
 /* Python repr: strings quoted ('a'), used inside lists and dicts. */
 void xf_value_repr(struct xf_buf *out, const struct xf_value *v);
 
-/* Deep copy of lists and dicts (strings and objects shared) into `a`. */
+/*
+ * Deep copy into `a`: lists, dicts, keys and strings (NUL-terminated), so
+ * the copy outlives the arena of the original. Objects and functions are
+ * shared.
+ */
 struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v);
 
 #endif

@@ -88,16 +88,6 @@ static void format_diags(struct xf_buf *out, const struct xf_diags *d)
         xf_diag_format(out, g, false);
 }
 
-/* The dicts' hash indexes are heap memory (see util/value.c). */
-static void free_index(struct xf_dict *d)
-{
-    if (d->index) {
-        xf_map_release(d->index);
-        free(d->index);
-        d->index = NULL;
-    }
-}
-
 static void run_case(const char *dir, struct result *res)
 {
     struct xf_arena a;
@@ -177,7 +167,6 @@ static void run_case(const char *dir, struct result *res)
     res->ok = !res->why && res->got_error == res->want_error && res->got.len == res->want.len &&
               memcmp(res->got.ptr, res->want.ptr, res->got.len) == 0;
 done:
-    free_index(globals.u.d);
     xf_buf_release(&input);
     xf_buf_release(&ctx);
     xf_buf_release(&macros);

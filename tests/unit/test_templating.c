@@ -36,19 +36,9 @@ static int setup(void **state)
     return 0;
 }
 
-static void free_index(struct xf_dict *d)
-{
-    if (d->index) {
-        xf_map_release(d->index);
-        free(d->index);
-        d->index = NULL;
-    }
-}
-
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    free_index(f->globals.u.d);
     xf_buf_release(&f->out);
     xf_diags_release(&f->diags);
     xf_arena_release(&f->a);
