@@ -114,6 +114,10 @@ static void result_error(struct xf_postgres_conn *c, const PGresult *r, const ch
     if (!prim) {
         const char *m = PQerrorMessage(c->pg);
         add_clean(err, m && *m ? m : "unknown error from the postgres server");
+        if (PQstatus(c->pg) == CONNECTION_BAD)
+            xf_buf_addf(err, " (the connection to host '%s' port %s database '%s' was lost: "
+                             "the server stopped or ended the session)",
+                        PQhost(c->pg), PQport(c->pg), c->dbname);
         return;
     }
     xf_buf_adds(err, prim);
@@ -445,6 +449,16 @@ static int pg_connect(struct xf_conn **out, const struct xf_target *t, const cha
     c->dbname = xf_strdup(PQdb(pg));
     atomic_init(&c->cancelled, 0);
 
+    /*
+     * If xform dies (kill -9, a lost laptop lid), have the server notice
+     * within a second and roll back, instead of running an orphaned query
+     * to its end while holding locks the next run waits on. The setting
+     * exists from PostgreSQL 14; older servers reject it harmlessly.
+     */
+    if (PQserverVersion(pg) >= 140000) {
+        PGresult *r = PQexec(pg, "set client_connection_check_interval = 1000");
+        PQclear(r);
+    }
     const char *search_path = setting(&a, t, "search_path");
     if (search_path && *search_path) {
         const char *v[1] = {search_path};

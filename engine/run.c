@@ -494,6 +494,24 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         goto out;
     }
     if (need_db && o->phase != XF_PHASE_COMPILE) {
+        /* Schemas first, so on-run-start hooks can use them. */
+        struct xf_map made;
+        xf_map_init(&made);
+        for (size_t i = 0; i < g->n && rc == 0; i++) {
+            const struct xf_node *n = g->all[i];
+            if (!selected[i] || !n->schema || n->type == XF_RES_TEST ||
+                xf_map_getc(&made, n->schema))
+                continue;
+            xf_map_put(&made, xf_str_c(n->schema), (void *)1);
+            if (ws[0].conn->ops->ensure_schema(ws[0].conn, n->schema, &err) < 0) {
+                xf_error(s->diags, XF_NOLOC, "could not create schema '%s': %s", n->schema,
+                         err.ptr);
+                rc = -1;
+            }
+        }
+        xf_map_release(&made);
+        if (rc < 0)
+            goto out;
         struct xf_buf ex = XF_BUF_INIT;
         int he = run_hooks(s, ws[0].conn, NULL, &s->p->on_run_start, NULL, &ex, &err);
         xf_buf_release(&ex);
