@@ -114,6 +114,10 @@ static void result_error(struct xf_postgres_conn *c, const PGresult *r, const ch
     if (!prim) {
         const char *m = PQerrorMessage(c->pg);
         add_clean(err, m && *m ? m : "unknown error from the postgres server");
+        if (PQstatus(c->pg) == CONNECTION_BAD)
+            xf_buf_addf(err, " (the connection to host '%s' port %s database '%s' was lost: "
+                             "the server stopped or ended the session)",
+                        PQhost(c->pg), PQport(c->pg), c->dbname);
         return;
     }
     xf_buf_adds(err, prim);
