@@ -52,10 +52,9 @@ static void value_as_string(struct xf_jsonw *w, const struct xf_value *v)
         xf_jsonw_value(w, v);
         return;
     }
-    struct xf_buf b = XF_BUF_INIT;
-    xf_value_str(&b, v);
-    xf_jsonw_strn(w, b.ptr, b.len);
-    xf_buf_release(&b);
+    xf_buf_reset(&w->scratch);
+    xf_value_str(&w->scratch, v);
+    xf_jsonw_strn(w, w->scratch.ptr, w->scratch.len);
 }
 
 /* A list of strings from a string or a list value ("tags", "packages" ...). */
@@ -333,10 +332,8 @@ static void config_json(struct xf_jsonw *w, const struct xf_node *n)
         for (size_t i = 0; i < d->n; i++) {
             if (is_default_key(defs, ndefs, d->ents[i].key))
                 continue;
-            char *key = xf_strndup(d->ents[i].key.p, d->ents[i].key.len);
-            xf_jsonw_key_str(w, key);
+            xf_jsonw_key_strn(w, d->ents[i].key.p, d->ents[i].key.len);
             xf_jsonw_value(w, &d->ents[i].val);
-            free(key);
         }
     }
     xf_jsonw_close_object(w);
@@ -437,14 +434,16 @@ static void raw_code(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_str(w, "");
     } else if (n->type == XF_RES_TEST && n->decl && n->decl->test_name) {
         const char *name = n->decl->test_name, *dot = strrchr(name, '.');
-        struct xf_buf b = XF_BUF_INIT;
-        if (dot)
-            xf_buf_addf(&b, "{{ %.*s.test_%s(**_dbt_generic_test_kwargs) }}", (int)(dot - name),
-                        name, dot + 1);
-        else
-            xf_buf_addf(&b, "{{ test_%s(**_dbt_generic_test_kwargs) }}", name);
-        xf_jsonw_strn(w, b.ptr, b.len);
-        xf_buf_release(&b);
+        xf_jsonw_str_begin(w);
+        xf_jsonw_str_part(w, "{{ ");
+        if (dot) {
+            xf_jsonw_str_partn(w, name, (size_t)(dot - name));
+            xf_jsonw_str_part(w, ".");
+        }
+        xf_jsonw_str_part(w, "test_");
+        xf_jsonw_str_part(w, dot ? dot + 1 : name);
+        xf_jsonw_str_part(w, "(**_dbt_generic_test_kwargs) }}");
+        xf_jsonw_str_end(w);
     } else if (!n->src) {
         xf_jsonw_str(w, "");
     } else if (n->type == XF_RES_SNAPSHOT) {
@@ -517,10 +516,8 @@ static void test_metadata(struct xf_jsonw *w, const struct xf_node *n)
             struct xf_str k = kw->ents[i].key;
             if (xf_str_eqc(k, "column_name") || xf_str_eqc(k, "model"))
                 continue; /* ours below */
-            char *key = xf_strndup(k.p, k.len);
-            xf_jsonw_key_str(w, key);
+            xf_jsonw_key_strn(w, k.p, k.len);
             xf_jsonw_value(w, &kw->ents[i].val);
-            free(key);
         }
     }
     const char *column = n->column_name ? n->column_name : d->column;
@@ -528,15 +525,20 @@ static void test_metadata(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_kstr(w, "column_name", column);
     const struct xf_node *on = n->attached;
     if (on) {
-        struct xf_buf b = XF_BUF_INIT;
-        if (on->type == XF_RES_SOURCE)
-            xf_buf_addf(&b, "{{ get_where_subquery(source('%s', '%s')) }}",
-                        on->source_name ? on->source_name : "", on->name);
-        else
-            xf_buf_addf(&b, "{{ get_where_subquery(ref('%s')) }}", on->name);
         xf_jsonw_key(w, "model");
-        xf_jsonw_strn(w, b.ptr, b.len);
-        xf_buf_release(&b);
+        xf_jsonw_str_begin(w);
+        if (on->type == XF_RES_SOURCE) {
+            xf_jsonw_str_part(w, "{{ get_where_subquery(source('");
+            xf_jsonw_str_part(w, on->source_name);
+            xf_jsonw_str_part(w, "', '");
+            xf_jsonw_str_part(w, on->name);
+            xf_jsonw_str_part(w, "')) }}");
+        } else {
+            xf_jsonw_str_part(w, "{{ get_where_subquery(ref('");
+            xf_jsonw_str_part(w, on->name);
+            xf_jsonw_str_part(w, "')) }}");
+        }
+        xf_jsonw_str_end(w);
     }
     xf_jsonw_close_object(w);
     xf_jsonw_key(w, "namespace");
@@ -608,16 +610,18 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     depends_on(c, n, true);
     xf_jsonw_key(w, "compiled_path");
     if (n->compiled_code) {
-        struct xf_buf b = XF_BUF_INIT;
-        xf_buf_addf(&b, "%s/compiled/%s/%s", p->target_path ? p->target_path : "target",
-                    n->package ? n->package
-                    : p->name  ? p->name
-                               : "",
-                    n->original_file_path ? n->original_file_path : "");
-        if (generic)
-            xf_buf_addf(&b, "/%s.sql", n->name);
-        xf_jsonw_strn(w, b.ptr, b.len);
-        xf_buf_release(&b);
+        xf_jsonw_str_begin(w);
+        xf_jsonw_str_part(w, p->target_path ? p->target_path : "target");
+        xf_jsonw_str_part(w, "/compiled/");
+        xf_jsonw_str_part(w, n->package ? n->package : p->name);
+        xf_jsonw_str_part(w, "/");
+        xf_jsonw_str_part(w, n->original_file_path);
+        if (generic) {
+            xf_jsonw_str_part(w, "/");
+            xf_jsonw_str_part(w, n->name);
+            xf_jsonw_str_part(w, ".sql");
+        }
+        xf_jsonw_str_end(w);
     } else {
         xf_jsonw_null(w);
     }
@@ -646,13 +650,16 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
         xf_jsonw_kstr(w, "column_name", n->column_name ? n->column_name : n->decl->column);
         xf_jsonw_key(w, "file_key_name");
         if (on) {
-            struct xf_buf b = XF_BUF_INIT;
-            if (on->type == XF_RES_SOURCE)
-                xf_buf_addf(&b, "sources.%s", on->source_name ? on->source_name : "");
-            else
-                xf_buf_addf(&b, "%ss.%s", res_name(on->type), on->name);
-            xf_jsonw_strn(w, b.ptr, b.len);
-            xf_buf_release(&b);
+            xf_jsonw_str_begin(w);
+            if (on->type == XF_RES_SOURCE) {
+                xf_jsonw_str_part(w, "sources.");
+                xf_jsonw_str_part(w, on->source_name);
+            } else {
+                xf_jsonw_str_part(w, res_name(on->type));
+                xf_jsonw_str_part(w, "s.");
+                xf_jsonw_str_part(w, on->name);
+            }
+            xf_jsonw_str_end(w);
         } else {
             xf_jsonw_null(w);
         }
@@ -874,14 +881,11 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     struct xf_jsonw w;
     struct mctx c = {.p = p, .g = g, .inv = inv, .w = &w};
     c.created_at = xf_artifacts_parse_time(inv->generated_at, (double)time(NULL));
-    json_t *ca = json_real(c.created_at);
-    char *ca_text = json_dumps(ca, JSON_ENCODE_ANY);
-    snprintf(c.created_at_json, sizeof c.created_at_json, "%s", ca_text ? ca_text : "0.0");
-    free(ca_text);
-    json_decref(ca);
+    if (!xf_json_real(c.created_at_json, c.created_at))
+        memcpy(c.created_at_json, "0.0", 4);
     c.ids = xf_malloc((g->n + 1) * sizeof *c.ids);
-    xf_jsonw_init(&w);
-    xf_buf_grow(&w.out, 4096 + g->n * 2048);
+    /* ~2.5 kB a node; pages not written are never touched */
+    xf_jsonw_init(&w, 4096 + (size_t)g->n * 3072);
 
     xf_jsonw_open_object(&w);
     xf_jsonw_key(&w, "metadata");
@@ -947,7 +951,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_kraw(&w, "semantic_models", "{}");
     xf_jsonw_kraw(&w, "unit_tests", "{}");
     xf_jsonw_close_object(&w);
-    xf_buf_addch(&w.out, '\n');
+    xf_jsonw_put(&w, "\n", 1);
+    xf_jsonw_finish(&w);
 
     int err = xf_artifacts_write(dir, "manifest.json", &w.out);
     xf_jsonw_release(&w);
