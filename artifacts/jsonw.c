@@ -8,19 +8,98 @@
  */
 #include "artifacts/jsonw.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util/path.h"
+
+/* Streaming writes in chunks of this size: small enough to stay in cache. */
+#define CHUNK (256 * 1024)
 
 void xf_jsonw_init(struct xf_jsonw *w, size_t hint)
 {
     memset(w, 0, sizeof *w);
     xf_buf_init(&w->out, hint > 4096 ? hint : 4096);
     xf_buf_init(&w->scratch, 0);
+    w->fd = -1;
     w->first[0] = true;
+}
+
+int xf_jsonw_init_file(struct xf_jsonw *w, const char *dir, const char *name)
+{
+    xf_jsonw_init(w, CHUNK);
+    struct xf_buf b = XF_BUF_INIT;
+    if (dir && *dir) {
+        int e = xf_mkdirs(dir);
+        if (e < 0)
+            return e;
+        xf_buf_addf(&b, "%s/%s", dir, name);
+    } else {
+        xf_buf_adds(&b, name);
+    }
+    w->path = xf_buf_detach(&b, NULL);
+    xf_buf_addf(&b, "%s.tmp%ld", w->path, (long)getpid());
+    w->tmp = xf_buf_detach(&b, NULL);
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    return w->fd < 0 ? -errno : 0;
+}
+
+/* Writes out what the buffer holds (streaming only); keeps the first error. */
+static void flush(struct xf_jsonw *w)
+{
+    const char *p = w->out.ptr;
+    size_t len = w->out.len;
+    while (len && !w->err) {
+        ssize_t n = write(w->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            w->err = -errno;
+        else
+            p += n, len -= (size_t)n;
+    }
+    w->out.len = 0;
+}
+
+void xf_jsonw_make_room(struct xf_jsonw *w, size_t n)
+{
+    if (w->fd >= 0 && w->out.len)
+        flush(w);
+    if (w->out.cap - w->out.len <= n)
+        xf_buf_grow(&w->out, n);
+}
+
+int xf_jsonw_commit(struct xf_jsonw *w)
+{
+    if (w->fd < 0)
+        return w->err ? w->err : -EBADF;
+    flush(w);
+    if (close(w->fd) < 0 && !w->err)
+        w->err = -errno;
+    w->fd = -1;
+    if (!w->err && rename(w->tmp, w->path) < 0)
+        w->err = -errno;
+    if (w->err)
+        unlink(w->tmp);
+    free(w->tmp);
+    w->tmp = NULL;
+    return w->err;
 }
 
 void xf_jsonw_release(struct xf_jsonw *w)
 {
+    if (w->fd >= 0) {
+        close(w->fd);
+        unlink(w->tmp);
+        w->fd = -1;
+    }
+    free(w->path);
+    free(w->tmp);
+    w->path = w->tmp = NULL;
     xf_buf_release(&w->out);
     xf_buf_release(&w->scratch);
 }
@@ -57,22 +136,66 @@ static const unsigned char esc[256] = {
 
 static const char hexdig[] = "0123456789ABCDEF";
 
-/* How many leading bytes of s need no escaping (printable ASCII but " and \). */
-static inline size_t plain_run(const unsigned char *s, size_t len)
+static inline uint64_t load8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+static inline uint32_t load4(const unsigned char *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* Nonzero when a byte of x needs escaping: >= 0x80, < 0x20, '"' or '\\'. */
+static inline uint64_t special8(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    size_t i = 0;
-    /* a word at a time: any byte >= 0x80, < 0x20, '"' or '\\' stops it */
-    while (len - i >= 8) {
-        uint64_t x, q, b;
-        memcpy(&x, s + i, 8);
-        q = x ^ (ones * '"');
-        b = x ^ (ones * '\\');
-        uint64_t hit = (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b));
-        if (hit & highs)
-            break;
-        i += 8;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+}
+
+/*
+ * Copies a short string (len <= 16) that needs no escaping to o, with two
+ * overlapping loads and stores; false (nothing written) when it needs some.
+ */
+static inline bool short_plain(char *o, const unsigned char *s, size_t len)
+{
+    if (len >= 8) {
+        uint64_t a = load8(s), b = load8(s + len - 8);
+        if (special8(a) | special8(b))
+            return false;
+        memcpy(o, &a, 8);
+        memcpy(o + len - 8, &b, 8);
+    } else if (len >= 4) {
+        uint32_t a = load4(s), b = load4(s + len - 4);
+        if (special8(a | (uint64_t)b << 32))
+            return false;
+        memcpy(o, &a, 4);
+        memcpy(o + len - 4, &b, 4);
+    } else if (len) {
+        uint64_t x = s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16 |
+                     0x2020202020000000u; /* the other bytes: spaces */
+        if (special8(x))
+            return false;
+        o[0] = (char)s[0];
+        o[len / 2] = (char)s[len / 2];
+        o[len - 1] = (char)s[len - 1];
     }
+    return true;
+}
+
+/* How many leading bytes of s need no escaping (printable ASCII but " and \\). */
+static inline size_t plain_run(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (len - i >= 8 && !special8(load8(s + i)))
+        i += 8;
+    if (len - i < 8 && len >= 8 && !special8(load8(s + len - 8)))
+        return len; /* the tail, as the last (overlapping) word */
     while (i < len && !esc[s[i]])
         i++;
     return i;
@@ -100,14 +223,17 @@ static inline size_t utf8_seq(const unsigned char *s, size_t avail)
     return 0;
 }
 
-/* Appends the escaped content of s (no quotes) to b. */
-static void escape_into(struct xf_buf *b, const char *str, size_t len)
+/* Appends the escaped content of s (no quotes). */
+static void escape_into(struct xf_jsonw *w, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
+    struct xf_buf *b = &w->out;
     /* room for the rest at one byte per byte; escapes ask for more */
-    if (b->cap - b->len <= len)
-        xf_buf_grow(b, len);
-    char *o = b->ptr + b->len;
+    char *o = xf_jsonw_room(w, len);
+    if (len <= 16 && short_plain(o, s, len)) {
+        b->len += len;
+        return;
+    }
     size_t i = 0;
     for (;;) {
         size_t r = plain_run(s + i, len - i);
@@ -117,9 +243,7 @@ static void escape_into(struct xf_buf *b, const char *str, size_t len)
         if (i >= len)
             break;
         b->len = (size_t)(o - b->ptr);
-        if (b->cap - b->len <= len - i + 6)
-            xf_buf_grow(b, len - i + 6);
-        o = b->ptr + b->len;
+        o = xf_jsonw_room(w, len - i + 6);
         unsigned char c = s[i];
         if (c < 0x80) {
             unsigned char e = esc[c];
@@ -148,21 +272,26 @@ static void escape_into(struct xf_buf *b, const char *str, size_t len)
     b->len = (size_t)(o - b->ptr);
 }
 
-static inline void quoted(struct xf_buf *b, const char *s, size_t len)
+static inline void quoted(struct xf_jsonw *w, const char *s, size_t len)
 {
-    if (b->cap - b->len <= len + 2)
-        xf_buf_grow(b, len + 2);
-    b->ptr[b->len++] = '"';
-    escape_into(b, s, len);
-    if (b->cap - b->len <= 1)
-        xf_buf_grow(b, 1);
-    b->ptr[b->len++] = '"';
+    xf_jsonw_room(w, len + 2);
+    w->out.ptr[w->out.len++] = '"';
+    escape_into(w, s, len);
+    xf_jsonw_room(w, 1);
+    w->out.ptr[w->out.len++] = '"';
 }
 
 void xf_json_escape(struct xf_buf *out, const char *s, size_t len)
 {
-    quoted(out, s ? s : "", s ? len : 0);
-    out->ptr[out->len] = '\0';
+    struct xf_jsonw w;
+    xf_jsonw_init(&w, 0);
+    xf_buf_release(&w.out);
+    w.out = *out; /* borrowed: handed back below */
+    quoted(&w, s ? s : "", s ? len : 0);
+    xf_jsonw_finish(&w);
+    *out = w.out;
+    w.out = (struct xf_buf)XF_BUF_INIT;
+    xf_jsonw_release(&w);
 }
 
 void xf_jsonw_key_strn(struct xf_jsonw *w, const char *key, size_t len)
@@ -173,7 +302,7 @@ void xf_jsonw_key_strn(struct xf_jsonw *w, const char *key, size_t len)
         w->out.len++;
     }
     w->first[w->depth] = false;
-    quoted(&w->out, key ? key : "", key ? len : 0);
+    quoted(w, key ? key : "", key ? len : 0);
     xf_jsonw_room(w, 1);
     w->out.ptr[w->out.len++] = ':';
     w->after_key = true;
@@ -185,7 +314,7 @@ void xf_jsonw_strn(struct xf_jsonw *w, const char *s, size_t len)
     if (!s)
         xf_jsonw_put(w, "null", 4);
     else
-        quoted(&w->out, s, len);
+        quoted(w, s, len);
 }
 
 void xf_jsonw_str_begin(struct xf_jsonw *w)
@@ -196,7 +325,7 @@ void xf_jsonw_str_begin(struct xf_jsonw *w)
 
 void xf_jsonw_str_partn(struct xf_jsonw *w, const char *s, size_t len)
 {
-    escape_into(&w->out, s, len);
+    escape_into(w, s, len);
 }
 
 void xf_jsonw_str_end(struct xf_jsonw *w)
@@ -338,7 +467,7 @@ void xf_jsonw_json(struct xf_jsonw *w, const json_t *j)
     if (!j)
         xf_jsonw_put(w, "null", 4);
     else if (json_is_string(j))
-        quoted(&w->out, json_string_value(j), json_string_length(j));
+        quoted(w, json_string_value(j), json_string_length(j));
     else
         json_dump_callback(j, append_cb, &w->out, JSON_COMPACT | JSON_ENCODE_ANY);
 }

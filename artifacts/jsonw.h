@@ -5,7 +5,10 @@
  * straight into one growing buffer, byte for byte as jansson's compact
  * dump would (same escapes, same number forms), without building a tree:
  * a 40,000-node manifest is ~100 MB and must take a fraction of a second.
- * Invalid UTF-8 bytes become U+FFFD, one per byte.
+ * Invalid UTF-8 bytes become U+FFFD, one per byte. A writer either keeps
+ * the whole document in memory or streams it, a chunk at a time, into a
+ * temporary file that replaces the target when it is complete: faulting in
+ * 100 MB of fresh memory costs as much as producing the text.
  */
 #ifndef XF_ARTIFACTS_JSONW_H
 #define XF_ARTIFACTS_JSONW_H
@@ -21,18 +24,33 @@
 #define XF_JSONW_MAX_DEPTH 64
 
 struct xf_jsonw {
-    struct xf_buf out;     /* the document; NUL-terminated after xf_jsonw_finish() */
+    struct xf_buf out;     /* the document (streaming: what is not written yet) */
     struct xf_buf scratch; /* string forms of values */
+    int fd;                /* streaming into this temporary file, or -1 */
+    int err;               /* the first write error (-errno), or 0 */
+    char *path, *tmp;      /* streaming: the target and the temporary file */
     int depth;
     bool after_key;
     bool first[XF_JSONW_MAX_DEPTH];
 };
 
-/* `hint`: the expected size of the document in bytes (0: small). */
+/* An in-memory writer; `hint`: the expected size of the document in bytes. */
 void xf_jsonw_init(struct xf_jsonw *w, size_t hint);
+/* Frees the buffers; a file not committed is removed. */
 void xf_jsonw_release(struct xf_jsonw *w);
-/* Terminates w->out with a NUL (not counted in len); call before reading it. */
+/* In memory: terminates w->out with a NUL (not counted in len). */
 void xf_jsonw_finish(struct xf_jsonw *w);
+
+/*
+ * A writer that streams into <dir>/<name> (dir NULL or "": the current
+ * folder, created if missing) through a temporary file next to it. Returns
+ * 0, or -errno (then only xf_jsonw_release is allowed).
+ */
+int xf_jsonw_init_file(struct xf_jsonw *w, const char *dir, const char *name);
+/* Writes the rest and renames the file into place. 0, or the first -errno. */
+int xf_jsonw_commit(struct xf_jsonw *w);
+/* Slow path of xf_jsonw_room: writes out the chunk or grows the buffer. */
+void xf_jsonw_make_room(struct xf_jsonw *w, size_t n);
 
 /*
  * Appends `s` (len bytes, any content) to `out` as a JSON string with its
@@ -56,7 +74,7 @@ size_t xf_json_int(char out[24], long long i);
 static inline char *xf_jsonw_room(struct xf_jsonw *w, size_t n)
 {
     if (w->out.cap - w->out.len <= n)
-        xf_buf_grow(&w->out, n);
+        xf_jsonw_make_room(w, n);
     return w->out.ptr + w->out.len;
 }
 

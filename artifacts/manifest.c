@@ -883,9 +883,12 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     c.created_at = xf_artifacts_parse_time(inv->generated_at, (double)time(NULL));
     if (!xf_json_real(c.created_at_json, c.created_at))
         memcpy(c.created_at_json, "0.0", 4);
+    int err = xf_jsonw_init_file(&w, dir, "manifest.json");
+    if (err < 0) {
+        xf_jsonw_release(&w);
+        return err;
+    }
     c.ids = xf_malloc((g->n + 1) * sizeof *c.ids);
-    /* ~2.5 kB a node; pages not written are never touched */
-    xf_jsonw_init(&w, 4096 + (size_t)g->n * 3072);
 
     xf_jsonw_open_object(&w);
     xf_jsonw_key(&w, "metadata");
@@ -952,9 +955,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_kraw(&w, "unit_tests", "{}");
     xf_jsonw_close_object(&w);
     xf_jsonw_put(&w, "\n", 1);
-    xf_jsonw_finish(&w);
 
-    int err = xf_artifacts_write(dir, "manifest.json", &w.out);
+    err = xf_jsonw_commit(&w);
     xf_jsonw_release(&w);
     free(c.ids);
     return err;

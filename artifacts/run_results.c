@@ -109,14 +109,11 @@ int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
                          const struct xf_node_result *results, size_t n, double elapsed)
 {
     struct xf_jsonw w;
-    size_t code = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct xf_node_result *r = &results[i];
-        const char *c = r->compiled_code ? r->compiled_code : r->node ? r->node->compiled_code : NULL;
-        code += c ? strlen(c) : 0;
+    int err = xf_jsonw_init_file(&w, dir, "run_results.json");
+    if (err < 0) {
+        xf_jsonw_release(&w);
+        return err;
     }
-    /* ~500 bytes a result besides its SQL, which escaping makes a bit longer */
-    xf_jsonw_init(&w, 4096 + n * 768 + code + code / 8);
     xf_jsonw_open_object(&w);
     xf_jsonw_key(&w, "metadata");
     json_t *meta = xf_artifacts_metadata(RUN_RESULTS_SCHEMA, inv);
@@ -143,8 +140,7 @@ int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
     xf_jsonw_close_object(&w);
     xf_jsonw_close_object(&w);
     xf_jsonw_put(&w, "\n", 1);
-    xf_jsonw_finish(&w);
-    int err = xf_artifacts_write(dir, "run_results.json", &w.out);
+    err = xf_jsonw_commit(&w);
     xf_jsonw_release(&w);
     return err;
 }
