@@ -143,7 +143,7 @@ json_t *xf_artifacts_strn(const char *s, size_t len)
                       : (p[i] & 0xf0) == 0xe0 ? 3
                       : (p[i] & 0xf8) == 0xf0 ? 4
                                               : 0;
-        bool ok = need && i + need <= len && p[i] != 0;
+        bool ok = need && i + need <= len; /* NUL is valid: written \u0000 */
         for (size_t k = 1; ok && k < need; k++)
             ok = (p[i + k] & 0xc0) == 0x80;
         if (ok && need > 1) {

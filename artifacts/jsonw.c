@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/path.h"
 
@@ -159,46 +162,104 @@ static inline uint64_t special8(uint64_t x)
 }
 
 /*
- * Copies a short string (len <= 16) that needs no escaping to o, with two
- * overlapping loads and stores; false (nothing written) when it needs some.
+ * The index of the first byte special8() flagged. A flag can be wrong
+ * only above a right one (a borrow runs upwards), so the lowest is exact.
+ */
+static inline size_t first_flagged(uint64_t m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (size_t)__builtin_clzll(m) / 8;
+#else
+    return (size_t)__builtin_ctzll(m) / 8;
+#endif
+}
+
+/* Copies n < 16 bytes with overlapping loads and stores (no library call). */
+static inline void copy_small(char *o, const unsigned char *p, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a = load8(p), b = load8(p + n - 8);
+        memcpy(o, &a, 8);
+        memcpy(o + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a = load4(p), b = load4(p + n - 4);
+        memcpy(o, &a, 4);
+        memcpy(o + n - 4, &b, 4);
+    } else if (n) {
+        o[0] = (char)p[0];
+        o[n / 2] = (char)p[n / 2];
+        o[n - 1] = (char)p[n - 1];
+    }
+}
+
+/*
+ * Copies a short string (len <= 16) that needs no escaping to o; false
+ * (nothing written) when it needs some.
  */
 static inline bool short_plain(char *o, const unsigned char *s, size_t len)
 {
-    if (len >= 8) {
-        uint64_t a = load8(s), b = load8(s + len - 8);
-        if (special8(a) | special8(b))
-            return false;
-        memcpy(o, &a, 8);
-        memcpy(o + len - 8, &b, 8);
-    } else if (len >= 4) {
-        uint32_t a = load4(s), b = load4(s + len - 4);
-        if (special8(a | (uint64_t)b << 32))
-            return false;
-        memcpy(o, &a, 4);
-        memcpy(o + len - 4, &b, 4);
-    } else if (len) {
-        uint64_t x = s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16 |
-                     0x2020202020000000u; /* the other bytes: spaces */
-        if (special8(x))
-            return false;
-        o[0] = (char)s[0];
-        o[len / 2] = (char)s[len / 2];
-        o[len - 1] = (char)s[len - 1];
-    }
+    uint64_t m;
+    if (len >= 8)
+        m = special8(load8(s)) | special8(load8(s + len - 8));
+    else if (len >= 4)
+        m = special8(load4(s) | (uint64_t)load4(s + len - 4) << 32);
+    else if (len)
+        m = special8(s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16 |
+                     0x2020202020000000u); /* the other bytes: spaces */
+    else
+        return true;
+    if (m)
+        return false;
+    copy_small(o, s, len);
     return true;
 }
 
-/* How many leading bytes of s need no escaping (printable ASCII but " and \\). */
-static inline size_t plain_run(const unsigned char *s, size_t len)
+/*
+ * Copies the bytes at the start of [p, p+len) that need no escaping to o
+ * and returns how many. It may write up to 15 bytes more at o (never past
+ * o + len), which the caller overwrites.
+ */
+static inline size_t copy_plain(char *o, const unsigned char *p, size_t len)
 {
-    size_t i = 0;
-    while (len - i >= 8 && !special8(load8(s + i)))
-        i += 8;
-    if (len - i < 8 && len >= 8 && !special8(load8(s + len - 8)))
-        return len; /* the tail, as the last (overlapping) word */
-    while (i < len && !esc[s[i]])
-        i++;
-    return i;
+    size_t n = 0;
+#if defined(__SSE2__)
+    /* 16 bytes at a time; a signed compare with 0x20 flags both the control
+       bytes and every byte >= 0x80 */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    for (; len - n >= 16; n += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + n));
+        _mm_storeu_si128((__m128i *)(void *)(o + n), v);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return n + (size_t)__builtin_ctz(mask);
+    }
+    if (len >= 16 && n < len) {
+        /* the tail, as the last 16 bytes; the ones before p+n were seen */
+        size_t k = len - n;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                 _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m) >> (16 - k);
+        size_t c = mask ? (size_t)__builtin_ctz(mask) : k;
+        copy_small(o + n, p + n, c);
+        return n + c;
+    }
+#else
+    for (; len - n >= 8; n += 8) {
+        uint64_t x = load8(p + n), m = special8(x);
+        memcpy(o + n, &x, 8);
+        if (m)
+            return n + first_flagged(m);
+    }
+#endif
+    while (n < len && !esc[p[n]]) {
+        o[n] = (char)p[n];
+        n++;
+    }
+    return n;
 }
 
 /* The length of the valid UTF-8 sequence at s (strict, as jansson), or 0. */
@@ -223,27 +284,14 @@ static inline size_t utf8_seq(const unsigned char *s, size_t avail)
     return 0;
 }
 
-/* Appends the escaped content of s (no quotes). */
-static void escape_into(struct xf_jsonw *w, const char *str, size_t len)
+/* The part of escape_into() past the first byte that needs escaping. */
+static void escape_slow(struct xf_jsonw *w, const unsigned char *s, size_t len, size_t i)
 {
-    const unsigned char *s = (const unsigned char *)str;
     struct xf_buf *b = &w->out;
-    /* room for the rest at one byte per byte; escapes ask for more */
-    char *o = xf_jsonw_room(w, len);
-    if (len <= 16 && short_plain(o, s, len)) {
-        b->len += len;
-        return;
-    }
-    size_t i = 0;
+    char *o = b->ptr + b->len;
     for (;;) {
-        size_t r = plain_run(s + i, len - i);
-        memcpy(o, s + i, r);
-        o += r;
-        i += r;
-        if (i >= len)
-            break;
         b->len = (size_t)(o - b->ptr);
-        o = xf_jsonw_room(w, len - i + 6);
+        o = xf_jsonw_room(w, len - i + 6); /* one escape and the rest as is */
         unsigned char c = s[i];
         if (c < 0x80) {
             unsigned char e = esc[c];
@@ -256,20 +304,37 @@ static void escape_into(struct xf_jsonw *w, const char *str, size_t len)
                 *o++ = hexdig[c & 15];
             }
             i++;
-            continue;
-        }
-        size_t n = utf8_seq(s + i, len - i);
-        if (n) {
-            memcpy(o, s + i, n);
-            o += n;
-            i += n;
         } else {
-            memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD for each bad byte */
-            o += 3;
-            i++;
+            size_t n = utf8_seq(s + i, len - i);
+            if (n) {
+                memcpy(o, s + i, n);
+                o += n;
+                i += n;
+            } else {
+                memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD for each bad byte */
+                o += 3;
+                i++;
+            }
         }
+        size_t r = copy_plain(o, s + i, len - i);
+        o += r;
+        i += r;
+        if (i >= len)
+            break;
     }
     b->len = (size_t)(o - b->ptr);
+}
+
+/* Appends the escaped content of s (no quotes). */
+static inline void escape_into(struct xf_jsonw *w, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    /* room for all of it at one byte per byte; escapes ask for more */
+    char *o = xf_jsonw_room(w, len);
+    size_t r = len <= 16 && short_plain(o, s, len) ? len : copy_plain(o, s, len);
+    w->out.len += r;
+    if (r < len)
+        escape_slow(w, s, len, r);
 }
 
 static inline void quoted(struct xf_jsonw *w, const char *s, size_t len)

@@ -33,17 +33,14 @@ static const char *res_name(enum xf_resource r)
     return (size_t)r < sizeof names / sizeof names[0] ? names[r] : "model";
 }
 
-static const struct xf_value *cfg(const struct xf_node *n, const char *key)
+static const struct xf_value *dict_getn(const struct xf_value *v, const char *key, size_t len)
 {
-    if (n->config.t != XF_V_DICT || !n->config.u.d)
-        return NULL;
-    return xf_dict_getc(n->config.u.d, key);
+    return v && v->t == XF_V_DICT && v->u.d ? xf_dict_get(v->u.d, xf_str_n(key, len)) : NULL;
 }
 
-static const struct xf_value *dict_get(const struct xf_value *v, const char *key)
-{
-    return v && v->t == XF_V_DICT && v->u.d ? xf_dict_getc(v->u.d, key) : NULL;
-}
+/* Lookups by literal keys, their lengths known at compile time. */
+#define dict_get(v, key) dict_getn(v, key, sizeof(key) - 1)
+#define cfg(n, key) dict_getn(&(n)->config, key, sizeof(key) - 1)
 
 /* The string form of any value, as a JSON string. */
 static void value_as_string(struct xf_jsonw *w, const struct xf_value *v)
@@ -147,6 +144,7 @@ enum dkind {
     D_STR,    /* string default `s`, or the value as given */
     D_INT,    /* integer default `i` */
     D_LIST,   /* list of strings, default [] */
+    D_TAGS,   /* list of strings, default the node's tags */
     D_OBJ,    /* object, default {} */
     D_HOOKS,
     D_DOCS,
@@ -156,62 +154,69 @@ enum dkind {
 
 struct cdef {
     const char *key;
+    size_t len;
     enum dkind kind;
     const char *s;
     long i;
 };
 
-#define NODE_CONFIG                                                                                \
-    {"enabled", D_BOOL_T, NULL, 0}, {"alias", D_NULL, NULL, 0}, {"schema", D_NULL, NULL, 0},       \
-        {"database", D_NULL, NULL, 0}, {"tags", D_LIST, NULL, 0}, {"meta", D_OBJ, NULL, 0},        \
-        {"group", D_NULL, NULL, 0}, {"materialized", D_MATERIALIZED, NULL, 0},                     \
-        {"incremental_strategy", D_NULL, NULL, 0}, {"batch_size", D_NULL, NULL, 0},                \
-        {"lookback", D_INT, NULL, 1}, {"begin", D_NULL, NULL, 0},                                  \
-        {"persist_docs", D_OBJ, NULL, 0}, {"post-hook", D_HOOKS, NULL, 0},                         \
-        {"pre-hook", D_HOOKS, NULL, 0}, {"quoting", D_OBJ, NULL, 0},                               \
-        {"column_types", D_OBJ, NULL, 0}, {"full_refresh", D_NULL, NULL, 0},                       \
-        {"unique_key", D_NULL, NULL, 0}, {"on_schema_change", D_STR, "ignore", 0},                 \
-        {"on_configuration_change", D_STR, "apply", 0}, {"grants", D_OBJ, NULL, 0},                \
-        {"packages", D_LIST, NULL, 0}, {"docs", D_DOCS, NULL, 0},                                  \
-        {"contract", D_CONTRACT, NULL, 0}, {"event_time", D_NULL, NULL, 0},                        \
+#define C(key, kind, s, i)                                                                         \
     {                                                                                              \
-        "concurrent_batches", D_NULL, NULL, 0                                                      \
+        key, sizeof(key) - 1, kind, s, i                                                           \
     }
 
-static const struct cdef model_cfg[] = {NODE_CONFIG, {"access", D_STR, "protected", 0}};
+/* clang-format off */
+#define NODE_CONFIG                                                                                \
+    C("enabled", D_BOOL_T, NULL, 0), C("alias", D_NULL, NULL, 0), C("schema", D_NULL, NULL, 0),    \
+    C("database", D_NULL, NULL, 0), C("tags", D_TAGS, NULL, 0), C("meta", D_OBJ, NULL, 0),         \
+    C("group", D_NULL, NULL, 0), C("materialized", D_MATERIALIZED, NULL, 0),                       \
+    C("incremental_strategy", D_NULL, NULL, 0), C("batch_size", D_NULL, NULL, 0),                  \
+    C("lookback", D_INT, NULL, 1), C("begin", D_NULL, NULL, 0),                                    \
+    C("persist_docs", D_OBJ, NULL, 0), C("post-hook", D_HOOKS, NULL, 0),                           \
+    C("pre-hook", D_HOOKS, NULL, 0), C("quoting", D_OBJ, NULL, 0),                                 \
+    C("column_types", D_OBJ, NULL, 0), C("full_refresh", D_NULL, NULL, 0),                         \
+    C("unique_key", D_NULL, NULL, 0), C("on_schema_change", D_STR, "ignore", 0),                   \
+    C("on_configuration_change", D_STR, "apply", 0), C("grants", D_OBJ, NULL, 0),                  \
+    C("packages", D_LIST, NULL, 0), C("docs", D_DOCS, NULL, 0),                                    \
+    C("contract", D_CONTRACT, NULL, 0), C("event_time", D_NULL, NULL, 0),                          \
+    C("concurrent_batches", D_NULL, NULL, 0)
+
+static const struct cdef model_cfg[] = {NODE_CONFIG, C("access", D_STR, "protected", 0)};
 static const struct cdef analysis_cfg[] = {NODE_CONFIG};
 static const struct cdef seed_cfg[] = {
-    NODE_CONFIG, {"delimiter", D_STR, ",", 0}, {"quote_columns", D_NULL, NULL, 0}};
+    NODE_CONFIG, C("delimiter", D_STR, ",", 0), C("quote_columns", D_NULL, NULL, 0)};
 static const struct cdef snapshot_cfg[] = {
     NODE_CONFIG,
-    {"strategy", D_NULL, NULL, 0},
-    {"target_schema", D_NULL, NULL, 0},
-    {"target_database", D_NULL, NULL, 0},
-    {"updated_at", D_NULL, NULL, 0},
-    {"check_cols", D_NULL, NULL, 0},
-    {"snapshot_meta_column_names", D_OBJ, NULL, 0},
-    {"dbt_valid_to_current", D_NULL, NULL, 0},
+    C("strategy", D_NULL, NULL, 0),
+    C("target_schema", D_NULL, NULL, 0),
+    C("target_database", D_NULL, NULL, 0),
+    C("updated_at", D_NULL, NULL, 0),
+    C("check_cols", D_NULL, NULL, 0),
+    C("snapshot_meta_column_names", D_OBJ, NULL, 0),
+    C("dbt_valid_to_current", D_NULL, NULL, 0),
 };
 static const struct cdef test_cfg[] = {
-    {"enabled", D_BOOL_T, NULL, 0},
-    {"alias", D_NULL, NULL, 0},
-    {"schema", D_STR, "dbt_test__audit", 0},
-    {"database", D_NULL, NULL, 0},
-    {"tags", D_LIST, NULL, 0},
-    {"meta", D_OBJ, NULL, 0},
-    {"group", D_NULL, NULL, 0},
-    {"materialized", D_MATERIALIZED, NULL, 0},
-    {"severity", D_STR, "ERROR", 0},
-    {"store_failures", D_NULL, NULL, 0},
-    {"store_failures_as", D_NULL, NULL, 0},
-    {"where", D_NULL, NULL, 0},
-    {"limit", D_NULL, NULL, 0},
-    {"fail_calc", D_STR, "count(*)", 0},
-    {"warn_if", D_STR, "!= 0", 0},
-    {"error_if", D_STR, "!= 0", 0},
+    C("enabled", D_BOOL_T, NULL, 0),
+    C("alias", D_NULL, NULL, 0),
+    C("schema", D_STR, "dbt_test__audit", 0),
+    C("database", D_NULL, NULL, 0),
+    C("tags", D_TAGS, NULL, 0),
+    C("meta", D_OBJ, NULL, 0),
+    C("group", D_NULL, NULL, 0),
+    C("materialized", D_MATERIALIZED, NULL, 0),
+    C("severity", D_STR, "ERROR", 0),
+    C("store_failures", D_NULL, NULL, 0),
+    C("store_failures_as", D_NULL, NULL, 0),
+    C("where", D_NULL, NULL, 0),
+    C("limit", D_NULL, NULL, 0),
+    C("fail_calc", D_STR, "count(*)", 0),
+    C("warn_if", D_STR, "!= 0", 0),
+    C("error_if", D_STR, "!= 0", 0),
 };
+/* clang-format on */
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(N_OF(snapshot_cfg) <= 48 && N_OF(seed_cfg) <= 48, "MAX_DEFS");
 
 static const char *default_materialized(enum xf_resource r)
 {
@@ -253,6 +258,7 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
             xf_jsonw_int(w, d->i);
         return;
     case D_LIST:
+    case D_TAGS:
         str_list(w, v);
         return;
     case D_OBJ:
@@ -277,25 +283,22 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
         str_or_null(w, v);
 }
 
-static const struct xf_value *user_cfg(const struct xf_node *n, const char *key)
+/* The index of the default named `key`, or -1. */
+static int find_def(const struct cdef *defs, size_t ndefs, struct xf_str key)
 {
-    const struct xf_value *v = cfg(n, key);
-    if (!v && !strcmp(key, "pre-hook"))
-        v = cfg(n, "pre_hook");
-    if (!v && !strcmp(key, "post-hook"))
-        v = cfg(n, "post_hook");
-    return v;
+    for (size_t k = 0; k < ndefs; k++)
+        if (defs[k].len == key.len && memcmp(defs[k].key, key.p, key.len) == 0)
+            return (int)k;
+    return -1;
 }
 
-static bool is_default_key(const struct cdef *defs, size_t ndefs, struct xf_str key)
+static bool is_hook_alias(struct xf_str key, bool *pre)
 {
-    if (xf_str_eqc(key, "pre_hook") || xf_str_eqc(key, "post_hook"))
-        return true;
-    for (size_t k = 0; k < ndefs; k++)
-        if (xf_str_eqc(key, defs[k].key))
-            return true;
-    return false;
+    *pre = xf_str_eq(key, XF_STR("pre_hook"));
+    return *pre || xf_str_eq(key, XF_STR("post_hook"));
 }
+
+#define MAX_DEFS 48
 
 static void config_json(struct xf_jsonw *w, const struct xf_node *n)
 {
@@ -318,23 +321,35 @@ static void config_json(struct xf_jsonw *w, const struct xf_node *n)
         defs = model_cfg, ndefs = N_OF(model_cfg);
         break;
     }
+    /* one pass over the user's config finds the value of every default key */
+    const struct xf_value *vals[MAX_DEFS] = {0}, *alias[2] = {0}; /* pre_hook, post_hook */
+    const struct xf_dict *d = n->config.t == XF_V_DICT ? n->config.u.d : NULL;
+    size_t nuser = d ? d->n : 0;
+    for (size_t i = 0; i < nuser; i++) {
+        int k = find_def(defs, ndefs, d->ents[i].key);
+        bool pre;
+        if (k >= 0)
+            vals[k] = &d->ents[i].val;
+        else if (is_hook_alias(d->ents[i].key, &pre))
+            alias[pre ? 0 : 1] = &d->ents[i].val;
+    }
     xf_jsonw_open_object(w);
     for (size_t k = 0; k < ndefs; k++) {
-        const struct xf_value *v = user_cfg(n, defs[k].key);
-        if (!v && !strcmp(defs[k].key, "tags"))
+        const struct xf_value *v = vals[k];
+        if (!v && defs[k].kind == D_HOOKS)
+            v = alias[defs[k].key[1] == 'r' ? 0 : 1]; /* pre-hook: pre_hook */
+        if (!v && defs[k].kind == D_TAGS)
             v = &n->tags;
-        xf_jsonw_key(w, defs[k].key);
+        xf_jsonw_keyn(w, defs[k].key, defs[k].len);
         config_value(w, &defs[k], v, n->type);
     }
     /* the user's other keys, after dbt's own */
-    if (n->config.t == XF_V_DICT && n->config.u.d) {
-        const struct xf_dict *d = n->config.u.d;
-        for (size_t i = 0; i < d->n; i++) {
-            if (is_default_key(defs, ndefs, d->ents[i].key))
-                continue;
-            xf_jsonw_key_strn(w, d->ents[i].key.p, d->ents[i].key.len);
-            xf_jsonw_value(w, &d->ents[i].val);
-        }
+    for (size_t i = 0; i < nuser; i++) {
+        bool pre;
+        if (find_def(defs, ndefs, d->ents[i].key) >= 0 || is_hook_alias(d->ents[i].key, &pre))
+            continue;
+        xf_jsonw_key_strn(w, d->ents[i].key.p, d->ents[i].key.len);
+        xf_jsonw_value(w, &d->ents[i].val);
     }
     xf_jsonw_close_object(w);
 }
