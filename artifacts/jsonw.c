@@ -417,10 +417,9 @@ size_t xf_json_int(char out[24], long long v)
     return k;
 }
 
-size_t xf_json_real(char out[32], double d)
+/* The general way: printf, then jansson's touches. */
+static size_t real_printf(char out[32], double d)
 {
-    if (!isfinite(d))
-        return 0;
     int n = snprintf(out, 32, "%.17g", d);
     if (n <= 0 || n >= 28)
         return 0; /* cannot happen for a finite double */
@@ -452,6 +451,145 @@ size_t xf_json_real(char out[32], double d)
         }
     }
     return len;
+}
+
+/*
+ * The 17 significant digits of d > 0 as "%.17g" rounds them (exactly, ties
+ * to even): the integer n in [1e16, 1e17) and the power of ten of its first
+ * digit. Exact 128-bit arithmetic covers 1e-11 <= d < 1e17, which is every
+ * duration and time stamp; false for the rest, left to printf.
+ */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
+static bool digits17(double d, uint64_t *n_out, int *e10_out)
+{
+    static const uint64_t pow5[28] = {
+        1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u,
+        48828125u, 244140625u, 1220703125u, 6103515625u, 30517578125u, 152587890625u,
+        762939453125u, 3814697265625u, 19073486328125u, 95367431640625u, 476837158203125u,
+        2384185791015625u, 11920928955078125u, 59604644775390625u, 298023223876953125u,
+        1490116119384765625u, 7450580596923828125u};
+    const uint64_t lo = 10000000000000000u, hi = 100000000000000000u;
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    int be = (int)((bits >> 52) & 0x7ff);
+    if (be == 0 || be == 0x7ff)
+        return false;
+    uint64_t m = (bits & ((1ull << 52) - 1)) | 1ull << 52;
+    int e2 = be - 1075; /* d = m * 2^e2 */
+    /* floor(log10(2^(e2+52))), one below the answer at most */
+    int t = (e2 + 52) * 78913;
+    int e10 = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
+    for (int tries = 0; tries < 3; tries++) {
+        int p = 16 - e10; /* n = d * 10^p = m * 5^p * 2^(e2+p) */
+        if (p < 0 || p > 27)
+            return false;
+        u128 x = (u128)m * pow5[p];
+        int s = e2 + p;
+        uint64_t q;
+        bool up = false;
+        if (s >= 0) {
+            if (s > 8 || (x << s) >> 64)
+                return false;
+            q = (uint64_t)(x << s);
+        } else {
+            if (-s >= 127)
+                return false;
+            u128 qq = x >> -s, r = x - (qq << -s), half = (u128)1
+                                                                         << (-s - 1);
+            if (qq >> 64)
+                return false;
+            q = (uint64_t)qq;
+            up = r > half || (r == half && (q & 1));
+        }
+        if (q < lo) {
+            e10--;
+            continue;
+        }
+        if (q >= hi) {
+            e10++;
+            continue;
+        }
+        q += up;
+        if (q == hi) {
+            q = lo;
+            e10++;
+        }
+        *n_out = q;
+        *e10_out = e10;
+        return true;
+    }
+    return false;
+}
+#else
+static bool digits17(double d, uint64_t *n_out, int *e10_out)
+{
+    return false; /* no 128-bit integers: printf does it all */
+}
+#endif
+
+/* jansson's form of digits17(): %g's choice of layout, trailing zeros cut. */
+static size_t format17(char *out, bool neg, uint64_t n, int e10)
+{
+    char dg[17];
+    for (int i = 16; i >= 0; i--) {
+        dg[i] = (char)('0' + n % 10);
+        n /= 10;
+    }
+    int nd = 17; /* significant digits left once trailing zeros are cut */
+    while (nd > 1 && dg[nd - 1] == '0')
+        nd--;
+    char *o = out;
+    if (neg)
+        *o++ = '-';
+    if (e10 < -4 || e10 >= 17) {
+        *o++ = dg[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, dg + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        *o++ = 'e';
+        unsigned ex = (unsigned)(e10 < 0 ? -e10 : e10);
+        if (e10 < 0)
+            *o++ = '-';
+        if (ex >= 100)
+            *o++ = (char)('0' + ex / 100);
+        if (ex >= 10)
+            *o++ = (char)('0' + ex / 10 % 10);
+        *o++ = (char)('0' + ex % 10);
+    } else if (e10 >= 0) {
+        memcpy(o, dg, (size_t)e10 + 1);
+        o += e10 + 1;
+        *o++ = '.';
+        if (nd > e10 + 1) {
+            memcpy(o, dg + e10 + 1, (size_t)(nd - e10 - 1));
+            o += nd - e10 - 1;
+        } else {
+            *o++ = '0'; /* jansson's ".0" */
+        }
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int z = -1; z > e10; z--)
+            *o++ = '0';
+        memcpy(o, dg, (size_t)nd);
+        o += nd;
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
+size_t xf_json_real(char out[32], double d)
+{
+    if (!isfinite(d))
+        return 0;
+    uint64_t n;
+    int e10;
+    if (digits17(d < 0 ? -d : d, &n, &e10))
+        return format17(out, d < 0, n, e10);
+    return real_printf(out, d);
 }
 
 void xf_jsonw_int(struct xf_jsonw *w, long long i)
