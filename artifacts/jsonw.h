@@ -120,6 +120,22 @@ static inline void xf_jsonw_key(struct xf_jsonw *w, const char *literal)
     xf_jsonw_keyn(w, literal, strlen(literal));
 }
 
+/*
+ * Members of ours as constant JSON text, `"key":value[,"key":value...]`:
+ * one copy instead of a key and a value each. XF_JSONW_MEMBERS takes a
+ * string literal.
+ */
+static inline void xf_jsonw_membersn(struct xf_jsonw *w, const char *json, size_t n)
+{
+    char *o = xf_jsonw_room(w, n + 1);
+    if (!w->first[w->depth])
+        *o++ = ',';
+    w->first[w->depth] = false;
+    memcpy(o, json, n);
+    w->out.len = (size_t)(o + n - w->out.ptr);
+}
+#define XF_JSONW_MEMBERS(w, lit) xf_jsonw_membersn(w, "" lit, sizeof(lit) - 1)
+
 /* Constant JSON text of ours, such as "[]" or "{}". */
 static inline void xf_jsonw_rawn(struct xf_jsonw *w, const char *json, size_t n)
 {

@@ -23,7 +23,8 @@ struct mctx {
     const struct xf_invocation *inv;
     struct xf_jsonw *w;
     double created_at;
-    char created_at_json[64]; /* the number as jansson writes it */
+    char created_at_member[64]; /* "created_at":<the number as jansson writes it> */
+    size_t created_at_len;
     const char **ids;         /* scratch for sorted neighbour lists */
 };
 
@@ -141,8 +142,8 @@ static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, bool with
 enum dkind {
     D_NULL,   /* null, or the value as given */
     D_BOOL_T, /* boolean, default true */
-    D_STR,    /* string default `s`, or the value as given */
-    D_INT,    /* integer default `i` */
+    D_STR,    /* string (default in the table), or the value as given */
+    D_INT,    /* integer (default in the table) */
     D_LIST,   /* list of strings, default [] */
     D_TAGS,   /* list of strings, default the node's tags */
     D_OBJ,    /* object, default {} */
@@ -156,62 +157,66 @@ struct cdef {
     const char *key;
     size_t len;
     enum dkind kind;
-    const char *s;
-    long i;
+    const char *dflt; /* `"key":default` as JSON text; NULL: it depends on the node */
+    size_t dlen;
 };
 
-#define C(key, kind, s, i)                                                                         \
+#define C(key, kind, json)                                                                         \
     {                                                                                              \
-        key, sizeof(key) - 1, kind, s, i                                                           \
+        key, sizeof(key) - 1, kind, "\"" key "\":" json, sizeof("\"" key "\":" json) - 1          \
+    }
+#define CD(key, kind)                                                                              \
+    {                                                                                              \
+        key, sizeof(key) - 1, kind, NULL, 0                                                        \
     }
 
 /* clang-format off */
 #define NODE_CONFIG                                                                                \
-    C("enabled", D_BOOL_T, NULL, 0), C("alias", D_NULL, NULL, 0), C("schema", D_NULL, NULL, 0),    \
-    C("database", D_NULL, NULL, 0), C("tags", D_TAGS, NULL, 0), C("meta", D_OBJ, NULL, 0),         \
-    C("group", D_NULL, NULL, 0), C("materialized", D_MATERIALIZED, NULL, 0),                       \
-    C("incremental_strategy", D_NULL, NULL, 0), C("batch_size", D_NULL, NULL, 0),                  \
-    C("lookback", D_INT, NULL, 1), C("begin", D_NULL, NULL, 0),                                    \
-    C("persist_docs", D_OBJ, NULL, 0), C("post-hook", D_HOOKS, NULL, 0),                           \
-    C("pre-hook", D_HOOKS, NULL, 0), C("quoting", D_OBJ, NULL, 0),                                 \
-    C("column_types", D_OBJ, NULL, 0), C("full_refresh", D_NULL, NULL, 0),                         \
-    C("unique_key", D_NULL, NULL, 0), C("on_schema_change", D_STR, "ignore", 0),                   \
-    C("on_configuration_change", D_STR, "apply", 0), C("grants", D_OBJ, NULL, 0),                  \
-    C("packages", D_LIST, NULL, 0), C("docs", D_DOCS, NULL, 0),                                    \
-    C("contract", D_CONTRACT, NULL, 0), C("event_time", D_NULL, NULL, 0),                          \
-    C("concurrent_batches", D_NULL, NULL, 0)
+    C("enabled", D_BOOL_T, "true"), C("alias", D_NULL, "null"), C("schema", D_NULL, "null"),       \
+    C("database", D_NULL, "null"), CD("tags", D_TAGS), C("meta", D_OBJ, "{}"),                     \
+    C("group", D_NULL, "null"), CD("materialized", D_MATERIALIZED),                                \
+    C("incremental_strategy", D_NULL, "null"), C("batch_size", D_NULL, "null"),                    \
+    C("lookback", D_INT, "1"), C("begin", D_NULL, "null"),                                         \
+    C("persist_docs", D_OBJ, "{}"), C("post-hook", D_HOOKS, "[]"),                                 \
+    C("pre-hook", D_HOOKS, "[]"), C("quoting", D_OBJ, "{}"),                                       \
+    C("column_types", D_OBJ, "{}"), C("full_refresh", D_NULL, "null"),                             \
+    C("unique_key", D_NULL, "null"), C("on_schema_change", D_STR, "\"ignore\""),                  \
+    C("on_configuration_change", D_STR, "\"apply\""), C("grants", D_OBJ, "{}"),                   \
+    C("packages", D_LIST, "[]"), C("docs", D_DOCS, "{\"show\":true,\"node_color\":null}"),         \
+    C("contract", D_CONTRACT, "{\"enforced\":false,\"alias_types\":true}"),                       \
+    C("event_time", D_NULL, "null"), C("concurrent_batches", D_NULL, "null")
 
-static const struct cdef model_cfg[] = {NODE_CONFIG, C("access", D_STR, "protected", 0)};
+static const struct cdef model_cfg[] = {NODE_CONFIG, C("access", D_STR, "\"protected\"")};
 static const struct cdef analysis_cfg[] = {NODE_CONFIG};
 static const struct cdef seed_cfg[] = {
-    NODE_CONFIG, C("delimiter", D_STR, ",", 0), C("quote_columns", D_NULL, NULL, 0)};
+    NODE_CONFIG, C("delimiter", D_STR, "\",\""), C("quote_columns", D_NULL, "null")};
 static const struct cdef snapshot_cfg[] = {
     NODE_CONFIG,
-    C("strategy", D_NULL, NULL, 0),
-    C("target_schema", D_NULL, NULL, 0),
-    C("target_database", D_NULL, NULL, 0),
-    C("updated_at", D_NULL, NULL, 0),
-    C("check_cols", D_NULL, NULL, 0),
-    C("snapshot_meta_column_names", D_OBJ, NULL, 0),
-    C("dbt_valid_to_current", D_NULL, NULL, 0),
+    C("strategy", D_NULL, "null"),
+    C("target_schema", D_NULL, "null"),
+    C("target_database", D_NULL, "null"),
+    C("updated_at", D_NULL, "null"),
+    C("check_cols", D_NULL, "null"),
+    C("snapshot_meta_column_names", D_OBJ, "{}"),
+    C("dbt_valid_to_current", D_NULL, "null"),
 };
 static const struct cdef test_cfg[] = {
-    C("enabled", D_BOOL_T, NULL, 0),
-    C("alias", D_NULL, NULL, 0),
-    C("schema", D_STR, "dbt_test__audit", 0),
-    C("database", D_NULL, NULL, 0),
-    C("tags", D_TAGS, NULL, 0),
-    C("meta", D_OBJ, NULL, 0),
-    C("group", D_NULL, NULL, 0),
-    C("materialized", D_MATERIALIZED, NULL, 0),
-    C("severity", D_STR, "ERROR", 0),
-    C("store_failures", D_NULL, NULL, 0),
-    C("store_failures_as", D_NULL, NULL, 0),
-    C("where", D_NULL, NULL, 0),
-    C("limit", D_NULL, NULL, 0),
-    C("fail_calc", D_STR, "count(*)", 0),
-    C("warn_if", D_STR, "!= 0", 0),
-    C("error_if", D_STR, "!= 0", 0),
+    C("enabled", D_BOOL_T, "true"),
+    C("alias", D_NULL, "null"),
+    C("schema", D_STR, "\"dbt_test__audit\""),
+    C("database", D_NULL, "null"),
+    CD("tags", D_TAGS),
+    C("meta", D_OBJ, "{}"),
+    C("group", D_NULL, "null"),
+    CD("materialized", D_MATERIALIZED),
+    C("severity", D_STR, "\"ERROR\""),
+    C("store_failures", D_NULL, "null"),
+    C("store_failures_as", D_NULL, "null"),
+    C("where", D_NULL, "null"),
+    C("limit", D_NULL, "null"),
+    C("fail_calc", D_STR, "\"count(*)\""),
+    C("warn_if", D_STR, "\"!= 0\""),
+    C("error_if", D_STR, "\"!= 0\""),
 };
 /* clang-format on */
 
@@ -240,10 +245,7 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
         xf_jsonw_bool(w, v ? xf_value_truthy(v) : true);
         return;
     case D_STR:
-        if (v)
-            str_or_null(w, v);
-        else
-            xf_jsonw_str(w, d->s);
+        str_or_null(w, v);
         return;
     case D_MATERIALIZED:
         if (v && v->t == XF_V_STR)
@@ -252,10 +254,7 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
             xf_jsonw_str(w, default_materialized(r));
         return;
     case D_INT:
-        if (v)
-            xf_jsonw_value(w, v);
-        else
-            xf_jsonw_int(w, d->i);
+        xf_jsonw_value(w, v);
         return;
     case D_LIST:
     case D_TAGS:
@@ -340,6 +339,10 @@ static void config_json(struct xf_jsonw *w, const struct xf_node *n)
             v = alias[defs[k].key[1] == 'r' ? 0 : 1]; /* pre-hook: pre_hook */
         if (!v && defs[k].kind == D_TAGS)
             v = &n->tags;
+        if (!v && defs[k].dflt) {
+            xf_jsonw_membersn(w, defs[k].dflt, defs[k].dlen);
+            continue;
+        }
         xf_jsonw_keyn(w, defs[k].key, defs[k].len);
         config_value(w, &defs[k], v, n->type);
     }
@@ -370,8 +373,10 @@ static void columns_json(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_key(w, "meta");
         dict_or_empty(w, &cl->meta);
         xf_jsonw_kstr(w, "data_type", cl->data_type);
-        xf_jsonw_kraw(w, "constraints", "[]");
-        xf_jsonw_kraw(w, "quote", cl->quote ? "true" : "null");
+        if (cl->quote)
+            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":true");
+        else
+            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":null");
         xf_jsonw_key(w, "config");
         xf_jsonw_open_object(w);
         xf_jsonw_key(w, "meta");
@@ -381,8 +386,7 @@ static void columns_json(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_close_object(w);
         xf_jsonw_key(w, "tags");
         str_list(w, &cl->tags);
-        xf_jsonw_kraw(w, "granularity", "null");
-        xf_jsonw_kraw(w, "doc_blocks", "[]");
+        XF_JSONW_MEMBERS(w, "\"granularity\":null,\"doc_blocks\":[]");
         xf_jsonw_close_object(w);
     }
     xf_jsonw_close_object(w);
@@ -595,18 +599,18 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     columns_json(w, n);
     xf_jsonw_key(w, "meta");
     dict_or_empty(w, &n->meta);
-    xf_jsonw_kraw(w, "group", "null");
+    XF_JSONW_MEMBERS(w, "\"group\":null");
     xf_jsonw_key(w, "docs");
     docs_obj(w, cfg(n, "docs"));
     xf_jsonw_kstr(w, "patch_path", n->patch_path);
-    xf_jsonw_kraw(w, "build_path", "null");
+    XF_JSONW_MEMBERS(w, "\"build_path\":null");
     xf_jsonw_key(w, "unrendered_config");
     dict_or_empty(w, &n->config);
-    xf_jsonw_kraw(w, "created_at", c->created_at_json);
+    xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
     xf_jsonw_kstr(w, "relation_name", n->relation_name);
     xf_jsonw_key(w, "raw_code");
     raw_code(w, n);
-    xf_jsonw_kraw(w, "doc_blocks", "[]");
+    XF_JSONW_MEMBERS(w, "\"doc_blocks\":[]");
     if (n->type == XF_RES_SEED) {
         xf_jsonw_kstr(w, "root_path", p->root);
         xf_jsonw_key(w, "depends_on");
@@ -614,13 +618,12 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
         xf_jsonw_close_object(w);
         return;
     }
-    xf_jsonw_kstr(w, "language", "sql");
+    XF_JSONW_MEMBERS(w, "\"language\":\"sql\"");
     xf_jsonw_key(w, "refs");
     refs_json(w, n);
     xf_jsonw_key(w, "sources");
     sources_json(w, n);
-    xf_jsonw_kraw(w, "metrics", "[]");
-    xf_jsonw_kraw(w, "functions", "[]");
+    XF_JSONW_MEMBERS(w, "\"metrics\":[],\"functions\":[]");
     xf_jsonw_key(w, "depends_on");
     depends_on(c, n, true);
     xf_jsonw_key(w, "compiled_path");
@@ -640,10 +643,14 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     } else {
         xf_jsonw_null(w);
     }
-    xf_jsonw_kbool(w, "compiled", n->compiled_code != NULL);
-    xf_jsonw_kstr(w, "compiled_code", n->compiled_code);
-    xf_jsonw_kbool(w, "extra_ctes_injected", n->compiled_code != NULL);
-    xf_jsonw_kraw(w, "extra_ctes", "[]");
+    if (n->compiled_code) {
+        XF_JSONW_MEMBERS(w, "\"compiled\":true");
+        xf_jsonw_kstr(w, "compiled_code", n->compiled_code);
+        XF_JSONW_MEMBERS(w, "\"extra_ctes_injected\":true,\"extra_ctes\":[]");
+    } else {
+        XF_JSONW_MEMBERS(w, "\"compiled\":false,\"compiled_code\":null,"
+                            "\"extra_ctes_injected\":false,\"extra_ctes\":[]");
+    }
     xf_jsonw_key(w, "contract");
     contract_obj(w, cfg(n, "contract"), true);
     if (n->type == XF_RES_MODEL) {
@@ -653,12 +660,8 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
             xf_jsonw_value(w, access);
         else
             xf_jsonw_str(w, "protected");
-        xf_jsonw_kraw(w, "constraints", "[]");
-        xf_jsonw_kraw(w, "version", "null");
-        xf_jsonw_kraw(w, "latest_version", "null");
-        xf_jsonw_kraw(w, "deprecation_date", "null");
-        xf_jsonw_kraw(w, "primary_key", "[]");
-        xf_jsonw_kraw(w, "time_spine", "null");
+        XF_JSONW_MEMBERS(w, "\"constraints\":[],\"version\":null,\"latest_version\":null,"
+                            "\"deprecation_date\":null,\"primary_key\":[],\"time_spine\":null");
     }
     if (generic) {
         const struct xf_node *on = n->attached;
@@ -778,10 +781,9 @@ static void source_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_key(w, "unrendered_config");
     dict_or_empty(w, &n->config);
     xf_jsonw_kstr(w, "relation_name", n->relation_name);
-    xf_jsonw_kraw(w, "created_at", c->created_at_json);
-    xf_jsonw_kraw(w, "unrendered_database", "null");
-    xf_jsonw_kraw(w, "unrendered_schema", "null");
-    xf_jsonw_kraw(w, "doc_blocks", "[]");
+    xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
+    XF_JSONW_MEMBERS(w, "\"unrendered_database\":null,\"unrendered_schema\":null,"
+                        "\"doc_blocks\":[]");
     xf_jsonw_close_object(w);
 }
 
@@ -822,10 +824,9 @@ static void macro_json(const struct mctx *c, const struct xf_macro_def *m)
     xf_jsonw_kstr(w, "description", m->description ? m->description : "");
     xf_jsonw_kraw(w, "meta", "{}");
     xf_jsonw_kraw(w, "docs", "{\"show\":true,\"node_color\":null}");
-    xf_jsonw_kraw(w, "patch_path", "null");
-    xf_jsonw_kraw(w, "arguments", "[]");
-    xf_jsonw_kraw(w, "created_at", c->created_at_json);
-    xf_jsonw_kraw(w, "supported_languages", "null");
+    XF_JSONW_MEMBERS(w, "\"patch_path\":null,\"arguments\":[]");
+    xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
+    XF_JSONW_MEMBERS(w, "\"supported_languages\":null");
     xf_jsonw_close_object(w);
 }
 
@@ -896,8 +897,11 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     struct xf_jsonw w;
     struct mctx c = {.p = p, .g = g, .inv = inv, .w = &w};
     c.created_at = xf_artifacts_parse_time(inv->generated_at, (double)time(NULL));
-    if (!xf_json_real(c.created_at_json, c.created_at))
-        memcpy(c.created_at_json, "0.0", 4);
+    char num[32];
+    if (!xf_json_real(num, c.created_at))
+        memcpy(num, "0.0", 4);
+    c.created_at_len = (size_t)snprintf(c.created_at_member, sizeof c.created_at_member,
+                                        "\"created_at\":%s", num);
     int err = xf_jsonw_init_file(&w, dir, "manifest.json");
     if (err < 0) {
         xf_jsonw_release(&w);
