@@ -23,7 +23,7 @@ static char *two(char *o, unsigned v)
     return o + 2;
 }
 
-void xf_artifacts_iso8601(char out[96], double t)
+void xf_artifacts_iso8601_cached(struct xf_iso8601_cache *c, char out[96], double t)
 {
     if (!(t >= 0) || !isfinite(t))
         t = 0;
@@ -40,27 +40,32 @@ void xf_artifacts_iso8601(char out[96], double t)
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
         return;
     }
-    /* days to a civil date (H. Hinnant's algorithm): run_results writes four a node */
-    long long s = (long long)secs, z = s / 86400 + 719468;
-    unsigned sod = (unsigned)(s % 86400);
-    unsigned era = (unsigned)(z / 146097), doe = (unsigned)(z - (long long)era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    unsigned day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-    unsigned year = yoe + era * 400 + (month <= 2);
-    char *o = out;
-    o = two(o, year / 100);
-    o = two(o, year % 100);
-    *o++ = '-';
-    o = two(o, month);
-    *o++ = '-';
-    o = two(o, day);
-    *o++ = 'T';
-    o = two(o, sod / 3600);
-    *o++ = ':';
-    o = two(o, sod / 60 % 60);
-    *o++ = ':';
-    o = two(o, sod % 60);
+    if ((long long)secs != c->secs) {
+        /* days to a civil date (H. Hinnant's algorithm) */
+        long long s = (long long)secs, z = s / 86400 + 719468;
+        unsigned sod = (unsigned)(s % 86400);
+        unsigned era = (unsigned)(z / 146097), doe = (unsigned)(z - (long long)era * 146097);
+        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+        unsigned day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+        unsigned year = yoe + era * 400 + (month <= 2);
+        char *o = c->head;
+        o = two(o, year / 100);
+        o = two(o, year % 100);
+        *o++ = '-';
+        o = two(o, month);
+        *o++ = '-';
+        o = two(o, day);
+        *o++ = 'T';
+        o = two(o, sod / 3600);
+        *o++ = ':';
+        o = two(o, sod / 60 % 60);
+        *o++ = ':';
+        two(o, sod % 60);
+        c->secs = (long long)secs;
+    }
+    memcpy(out, c->head, 19);
+    char *o = out + 19;
     *o++ = '.';
     unsigned u = (unsigned)usec;
     o = two(o, u / 10000);
@@ -68,6 +73,12 @@ void xf_artifacts_iso8601(char out[96], double t)
     o = two(o, u % 100);
     *o++ = 'Z';
     *o = '\0';
+}
+
+void xf_artifacts_iso8601(char out[96], double t)
+{
+    struct xf_iso8601_cache c = XF_ISO8601_CACHE_INIT;
+    xf_artifacts_iso8601_cached(&c, out, t);
 }
 
 double xf_artifacts_parse_time(const char *iso, double def)

@@ -35,7 +35,7 @@ const char *xf_status_name(enum xf_status s)
 }
 
 /* `"key":"<stamp>"`, or null when the phase did not happen (time 0). */
-static void stamp(struct xf_jsonw *w, const char *key, double t)
+static void stamp(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *key, double t)
 {
     xf_jsonw_key(w, key);
     if (t <= 0) {
@@ -45,22 +45,24 @@ static void stamp(struct xf_jsonw *w, const char *key, double t)
     xf_jsonw_before_value(w);
     char *o = xf_jsonw_room(w, 100);
     o[0] = '"';
-    xf_artifacts_iso8601(o + 1, t);
+    xf_artifacts_iso8601_cached(c, o + 1, t);
     size_t n = strlen(o + 1);
     o[n + 1] = '"';
     w->out.len += n + 2;
 }
 
-static void timing(struct xf_jsonw *w, const char *name, double start, double end)
+static void timing(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *name,
+                   double start, double end)
 {
     xf_jsonw_open_object(w);
     xf_jsonw_kstr(w, "name", name);
-    stamp(w, "started_at", start);
-    stamp(w, "completed_at", end);
+    stamp(w, c, "started_at", start);
+    stamp(w, c, "completed_at", end);
     xf_jsonw_close_object(w);
 }
 
-static void result_json(struct xf_jsonw *w, const struct xf_node_result *r)
+static void result_json(struct xf_jsonw *w, struct xf_iso8601_cache *c,
+                        const struct xf_node_result *r)
 {
     const struct xf_node *n = r->node;
     xf_jsonw_open_object(w);
@@ -68,9 +70,9 @@ static void result_json(struct xf_jsonw *w, const struct xf_node_result *r)
     xf_jsonw_key(w, "timing");
     xf_jsonw_open_array(w);
     if (r->compile_started > 0)
-        timing(w, "compile", r->compile_started, r->compile_completed);
+        timing(w, c, "compile", r->compile_started, r->compile_completed);
     if (r->execute_started > 0)
-        timing(w, "execute", r->execute_started, r->execute_completed);
+        timing(w, c, "execute", r->execute_started, r->execute_completed);
     xf_jsonw_close_array(w);
     char num[24];
     xf_json_int(num, r->thread_id > 0 ? r->thread_id : 1);
@@ -121,8 +123,9 @@ int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
     json_decref(meta);
     xf_jsonw_key(&w, "results");
     xf_jsonw_open_array(&w);
+    struct xf_iso8601_cache stamps = XF_ISO8601_CACHE_INIT;
     for (size_t i = 0; i < n; i++)
-        result_json(&w, &results[i]);
+        result_json(&w, &stamps, &results[i]);
     xf_jsonw_close_array(&w);
     xf_jsonw_key(&w, "elapsed_time");
     xf_jsonw_real(&w, elapsed >= 0 ? elapsed : 0);

@@ -882,6 +882,42 @@ static void test_numbers(void **state)
     }
 }
 
+/* Time stamps against gmtime_r + printf, with and without the per-second cache. */
+static void check_stamp(struct xf_iso8601_cache *c, double t)
+{
+    double r = !(t >= 0) || !isfinite(t) ? 0 : t;
+    time_t secs = (time_t)r;
+    int usec = (int)lround((r - (double)secs) * 1e6);
+    if (usec >= 1000000)
+        secs++, usec -= 1000000;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char want[96], got[96], got2[96];
+    snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+    xf_artifacts_iso8601(got, t);
+    xf_artifacts_iso8601_cached(c, got2, t);
+    assert_string_equal(got, want);
+    assert_string_equal(got2, want);
+}
+
+static void test_time_stamps(void **state)
+{
+    struct xf_iso8601_cache c = XF_ISO8601_CACHE_INIT;
+    static const double fixed[] = {0, -5, NAN, 1795302240.123456, 1795302240.9999996,
+                                   951782400, /* 2000-02-29 */ 4107542400, /* 2100-03-01 */
+                                   253402300799.5, 253402300800.25, 86399.9999999};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        check_stamp(&c, fixed[i]);
+    uint64_t x = 0x1234567887654321u;
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double t = (double)(x % 8000000000000000u) / 1e6; /* up to year 2223 */
+        check_stamp(&c, t);
+        check_stamp(&c, t + 0.25); /* often the same second: from the cache */
+    }
+}
+
 /* ---- speed ------------------------------------------------------------------ */
 
 static double now(void)
@@ -950,6 +986,7 @@ int main(void)
         cmocka_unit_test(test_schema_validation),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_time_stamps),
         cmocka_unit_test(test_manifest_speed),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
