@@ -214,48 +214,53 @@ static inline bool short_plain(char *o, const unsigned char *s, size_t len)
     return true;
 }
 
-/*
- * Copies the bytes at the start of [p, p+len) that need no escaping to o
- * and returns how many. It may write up to 15 bytes more at o (never past
- * o + len), which the caller overwrites.
- */
-static inline size_t copy_plain(char *o, const unsigned char *p, size_t len)
-{
-    size_t n = 0;
 #if defined(__SSE2__)
-    /* 16 bytes at a time; a signed compare with 0x20 flags both the control
-       bytes and every byte >= 0x80 */
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    for (; len - n >= 16; n += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + n));
-        _mm_storeu_si128((__m128i *)(void *)(o + n), v);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                 _mm_cmplt_epi8(v, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+/* One bit per byte of the 16 at p that needs escaping. */
+static inline unsigned special16(const unsigned char *p)
+{
+    /* a signed compare with 0x20 flags both the control bytes and every byte >= 0x80 */
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/*
+ * Copies the bytes of s from s[i] up to the first that needs escaping (or
+ * the end, len) to o and returns how many. It may write up to 15 bytes
+ * more at o, never past o + (len - i), which the caller overwrites.
+ */
+static inline size_t copy_plain(char *o, const unsigned char *s, size_t i, size_t len)
+{
+    const unsigned char *p = s + i;
+    size_t n = 0, rest = len - i;
+#if defined(__SSE2__)
+    for (; rest - n >= 16; n += 16) {
+        _mm_storeu_si128((__m128i *)(void *)(o + n),
+                         _mm_loadu_si128((const __m128i *)(const void *)(p + n)));
+        unsigned mask = special16(p + n);
         if (mask)
             return n + (size_t)__builtin_ctz(mask);
     }
-    if (len >= 16 && n < len) {
-        /* the tail, as the last 16 bytes; the ones before p+n were seen */
-        size_t k = len - n;
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                 _mm_cmplt_epi8(v, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m) >> (16 - k);
+    if (n < rest && len >= 16) {
+        /* the tail, as the last 16 bytes of s: those before p + n were seen */
+        size_t k = rest - n;
+        unsigned mask = special16(s + len - 16) >> (16 - k);
         size_t c = mask ? (size_t)__builtin_ctz(mask) : k;
         copy_small(o + n, p + n, c);
         return n + c;
     }
 #else
-    for (; len - n >= 8; n += 8) {
+    for (; rest - n >= 8; n += 8) {
         uint64_t x = load8(p + n), m = special8(x);
         memcpy(o + n, &x, 8);
         if (m)
             return n + first_flagged(m);
     }
 #endif
-    while (n < len && !esc[p[n]]) {
+    while (n < rest && !esc[p[n]]) {
         o[n] = (char)p[n];
         n++;
     }
@@ -316,7 +321,7 @@ static void escape_slow(struct xf_jsonw *w, const unsigned char *s, size_t len, 
                 i++;
             }
         }
-        size_t r = copy_plain(o, s + i, len - i);
+        size_t r = copy_plain(o, s, i, len);
         o += r;
         i += r;
         if (i >= len)
@@ -331,7 +336,7 @@ static inline void escape_into(struct xf_jsonw *w, const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     /* room for all of it at one byte per byte; escapes ask for more */
     char *o = xf_jsonw_room(w, len);
-    size_t r = len <= 16 && short_plain(o, s, len) ? len : copy_plain(o, s, len);
+    size_t r = len <= 16 && short_plain(o, s, len) ? len : copy_plain(o, s, 0, len);
     w->out.len += r;
     if (r < len)
         escape_slow(w, s, len, r);
