@@ -192,40 +192,57 @@ static inline void copy_small(char *o, const unsigned char *p, size_t n)
     }
 }
 
+#if defined(__SSE2__)
+/* One bit per byte of v that needs escaping. */
+static inline unsigned special_v(__m128i v)
+{
+    /* a signed compare with 0x20 flags both the control bytes and every byte >= 0x80 */
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                             _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+/* One bit per byte of the 16 at p that needs escaping. */
+static inline unsigned special16(const unsigned char *p)
+{
+    return special_v(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+#endif
+
 /*
  * Copies a short string (len <= 16) that needs no escaping to o; false
  * (nothing written) when it needs some.
  */
 static inline bool short_plain(char *o, const unsigned char *s, size_t len)
 {
-    uint64_t m;
+    bool special;
+#if defined(__SSE2__)
+    if (len >= 8) {
+        __m128i a = _mm_loadl_epi64((const __m128i *)(const void *)s);
+        __m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8));
+        special = special_v(_mm_unpacklo_epi64(a, b)) != 0;
+    } else if (len >= 4) {
+        __m128i v = _mm_set_epi32(0, 0, (int)load4(s + len - 4), (int)load4(s));
+        special = (special_v(v) & 0xff) != 0;
+    }
+#else
     if (len >= 8)
-        m = special8(load8(s)) | special8(load8(s + len - 8));
+        special = (special8(load8(s)) | special8(load8(s + len - 8))) != 0;
     else if (len >= 4)
-        m = special8(load4(s) | (uint64_t)load4(s + len - 4) << 32);
+        special = special8(load4(s) | (uint64_t)load4(s + len - 4) << 32) != 0;
+#endif
     else if (len)
-        m = special8(s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16 |
-                     0x2020202020000000u); /* the other bytes: spaces */
+        special = special8(s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16 |
+                           0x2020202020000000u) != 0; /* the other bytes: spaces */
     else
         return true;
-    if (m)
+    if (special)
         return false;
     copy_small(o, s, len);
     return true;
 }
 
-#if defined(__SSE2__)
-/* One bit per byte of the 16 at p that needs escaping. */
-static inline unsigned special16(const unsigned char *p)
-{
-    /* a signed compare with 0x20 flags both the control bytes and every byte >= 0x80 */
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                             _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-    return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
 
 /*
  * Copies the bytes of s from s[i] up to the first that needs escaping (or

@@ -211,6 +211,8 @@ static inline void xf_jsonw_str_part(struct xf_jsonw *w, const char *s)
         xf_jsonw_str_partn(w, s, strlen(s));
 }
 void xf_jsonw_str_end(struct xf_jsonw *w);
+/* A part that is a string literal of ours with nothing to escape: copied. */
+#define XF_JSONW_STR_LIT(w, lit) xf_jsonw_put(w, "" lit, sizeof(lit) - 1)
 
 static inline void xf_jsonw_null(struct xf_jsonw *w)
 {

@@ -454,14 +454,14 @@ static void raw_code(struct xf_jsonw *w, const struct xf_node *n)
     } else if (n->type == XF_RES_TEST && n->decl && n->decl->test_name) {
         const char *name = n->decl->test_name, *dot = strrchr(name, '.');
         xf_jsonw_str_begin(w);
-        xf_jsonw_str_part(w, "{{ ");
+        XF_JSONW_STR_LIT(w, "{{ ");
         if (dot) {
             xf_jsonw_str_partn(w, name, (size_t)(dot - name));
-            xf_jsonw_str_part(w, ".");
+            XF_JSONW_STR_LIT(w, ".");
         }
-        xf_jsonw_str_part(w, "test_");
+        XF_JSONW_STR_LIT(w, "test_");
         xf_jsonw_str_part(w, dot ? dot + 1 : name);
-        xf_jsonw_str_part(w, "(**_dbt_generic_test_kwargs) }}");
+        XF_JSONW_STR_LIT(w, "(**_dbt_generic_test_kwargs) }}");
         xf_jsonw_str_end(w);
     } else if (!n->src) {
         xf_jsonw_str(w, "");
@@ -547,15 +547,15 @@ static void test_metadata(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_key(w, "model");
         xf_jsonw_str_begin(w);
         if (on->type == XF_RES_SOURCE) {
-            xf_jsonw_str_part(w, "{{ get_where_subquery(source('");
+            XF_JSONW_STR_LIT(w, "{{ get_where_subquery(source('");
             xf_jsonw_str_part(w, on->source_name);
-            xf_jsonw_str_part(w, "', '");
+            XF_JSONW_STR_LIT(w, "', '");
             xf_jsonw_str_part(w, on->name);
-            xf_jsonw_str_part(w, "')) }}");
+            XF_JSONW_STR_LIT(w, "')) }}");
         } else {
-            xf_jsonw_str_part(w, "{{ get_where_subquery(ref('");
+            XF_JSONW_STR_LIT(w, "{{ get_where_subquery(ref('");
             xf_jsonw_str_part(w, on->name);
-            xf_jsonw_str_part(w, "')) }}");
+            XF_JSONW_STR_LIT(w, "')) }}");
         }
         xf_jsonw_str_end(w);
     }
@@ -630,14 +630,14 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     if (n->compiled_code) {
         xf_jsonw_str_begin(w);
         xf_jsonw_str_part(w, p->target_path ? p->target_path : "target");
-        xf_jsonw_str_part(w, "/compiled/");
+        XF_JSONW_STR_LIT(w, "/compiled/");
         xf_jsonw_str_part(w, n->package ? n->package : p->name);
-        xf_jsonw_str_part(w, "/");
+        XF_JSONW_STR_LIT(w, "/");
         xf_jsonw_str_part(w, n->original_file_path);
         if (generic) {
-            xf_jsonw_str_part(w, "/");
+            XF_JSONW_STR_LIT(w, "/");
             xf_jsonw_str_part(w, n->name);
-            xf_jsonw_str_part(w, ".sql");
+            XF_JSONW_STR_LIT(w, ".sql");
         }
         xf_jsonw_str_end(w);
     } else {
@@ -670,11 +670,11 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
         if (on) {
             xf_jsonw_str_begin(w);
             if (on->type == XF_RES_SOURCE) {
-                xf_jsonw_str_part(w, "sources.");
+                XF_JSONW_STR_LIT(w, "sources.");
                 xf_jsonw_str_part(w, on->source_name);
             } else {
                 xf_jsonw_str_part(w, res_name(on->type));
-                xf_jsonw_str_part(w, "s.");
+                XF_JSONW_STR_LIT(w, "s.");
                 xf_jsonw_str_part(w, on->name);
             }
             xf_jsonw_str_end(w);

@@ -75,11 +75,11 @@ static void result_json(struct xf_jsonw *w, struct xf_iso8601_cache *c,
         timing(w, c, "execute", r->execute_started, r->execute_completed);
     xf_jsonw_close_array(w);
     char num[24];
-    xf_json_int(num, r->thread_id > 0 ? r->thread_id : 1);
+    size_t nlen = xf_json_int(num, r->thread_id > 0 ? r->thread_id : 1);
     xf_jsonw_key(w, "thread_id");
     xf_jsonw_str_begin(w);
-    xf_jsonw_str_part(w, "Thread-");
-    xf_jsonw_str_part(w, num);
+    XF_JSONW_STR_LIT(w, "Thread-");
+    xf_jsonw_put(w, num, nlen);
     xf_jsonw_str_end(w);
     xf_jsonw_key(w, "execution_time");
     xf_jsonw_real(w, r->execution_time >= 0 ? r->execution_time : 0);
@@ -136,7 +136,7 @@ int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
     xf_jsonw_str_begin(&w);
     for (int i = 0; i < inv->argc && inv->argv; i++) {
         if (i)
-            xf_jsonw_str_part(&w, " ");
+            XF_JSONW_STR_LIT(&w, " ");
         xf_jsonw_str_part(&w, inv->argv[i]);
     }
     xf_jsonw_str_end(&w);
