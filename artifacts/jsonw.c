@@ -174,7 +174,7 @@ static inline size_t first_flagged(uint64_t m)
 #endif
 }
 
-/* Copies n < 16 bytes with overlapping loads and stores (no library call). */
+/* Copies n <= 16 bytes with overlapping loads and stores (no library call). */
 static inline void copy_small(char *o, const unsigned char *p, size_t n)
 {
     if (n >= 8) {

@@ -825,6 +825,27 @@ static void test_escape(void **state)
         }
         check_escape(buf, len);
     }
+
+    /* longer text from pieces: SQL-like runs, escapes, valid multi-byte
+       characters and bad bytes falling anywhere across 16-byte blocks */
+    static const char *const pieces[] = {"select", " ", "\n    ", "\"main\"", ".", "\\",
+                                         "\t", "\x1b", "caf\xc3\xa9", "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80", "\xff", "\xe2\x82", "\x80\x80",
+                                         "a_rather_long_identifier_without_escapes", "(", "'x'"};
+    char text[24 * 48];
+    for (int n = 0; n < 20000; n++) {
+        size_t len = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t count = (size_t)(x % 24);
+        for (size_t k = 0; k < count; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *pc = pieces[x % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = strlen(pc);
+            memcpy(text + len, pc, pl);
+            len += pl;
+        }
+        check_escape(text, len);
+    }
 }
 
 /* Reals as jansson writes them: %.17g, ".0" added, exponent without '+' and zeros. */
