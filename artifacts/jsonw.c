@@ -368,6 +368,11 @@ static inline void quoted(struct xf_jsonw *w, const char *s, size_t len)
     w->out.ptr[w->out.len++] = '"';
 }
 
+void xf_jsonw_quoted(struct xf_jsonw *w, const char *s, size_t len)
+{
+    quoted(w, s ? s : "", s ? len : 0);
+}
+
 void xf_json_escape(struct xf_buf *out, const char *s, size_t len)
 {
     struct xf_jsonw w;

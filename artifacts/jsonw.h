@@ -185,6 +185,22 @@ static inline void xf_jsonw_close_array(struct xf_jsonw *w)
 
 /* ---- values -------------------------------------------------------------- */
 
+/* A key given as its JSON text, quotes included (see xf_jsonw_quoted). */
+static inline void xf_jsonw_key_json(struct xf_jsonw *w, const char *json, size_t n)
+{
+    char *o = xf_jsonw_room(w, n + 2);
+    if (!w->first[w->depth])
+        *o++ = ',';
+    w->first[w->depth] = false;
+    memcpy(o, json, n);
+    o[n] = ':';
+    w->out.len = (size_t)(o + n + 1 - w->out.ptr);
+    w->after_key = true;
+}
+
+/* Appends s as a quoted JSON string, with no comma: for text kept to reuse. */
+void xf_jsonw_quoted(struct xf_jsonw *w, const char *s, size_t len);
+
 /* Any key (unique ids, column names, user keys): escaped. */
 void xf_jsonw_key_strn(struct xf_jsonw *w, const char *key, size_t len);
 static inline void xf_jsonw_key_str(struct xf_jsonw *w, const char *key)

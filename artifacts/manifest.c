@@ -17,6 +17,11 @@
 
 #define MANIFEST_SCHEMA "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
+struct idref {
+    const char *id;
+    uint32_t i; /* graph index */
+};
+
 struct mctx {
     const struct xf_project *p;
     const struct xf_graph *g;
@@ -25,8 +30,53 @@ struct mctx {
     double created_at;
     char created_at_member[64]; /* "created_at":<the number as jansson writes it> */
     size_t created_at_len;
-    const char **ids;         /* scratch for sorted neighbour lists */
+    const char **ids;         /* unique ids by graph index */
+    struct idref *order;      /* scratch for sorting a neighbour list */
+    /* Every node's unique id as a JSON string, by graph index: written up
+       to seven times each (keys, depends_on, maps), quoted once. */
+    struct xf_jsonw idj;
+    size_t *ido; /* id i is idj.out.ptr[ido[i] .. ido[i + 1]) */
 };
+
+static inline struct xf_str id_json(const struct mctx *c, uint32_t i)
+{
+    return xf_str_n(c->idj.out.ptr + c->ido[i], c->ido[i + 1] - c->ido[i]);
+}
+
+/* The graph index of n, or UINT32_MAX when it is not in the graph. */
+static uint32_t gindex(const struct mctx *c, const struct xf_node *n)
+{
+    uint32_t i = n ? xf_graph_index(c->g, n) : UINT32_MAX;
+    return i < c->g->n && c->g->all[i] == n ? i : UINT32_MAX;
+}
+
+/* A node's unique id as a value, or null without a node. */
+static void put_id(const struct mctx *c, const struct xf_node *n)
+{
+    uint32_t i = gindex(c, n);
+    if (i == UINT32_MAX) {
+        xf_jsonw_str(c->w, n ? n->unique_id : NULL);
+        return;
+    }
+    struct xf_str j = id_json(c, i);
+    xf_jsonw_rawn(c->w, j.p, j.len);
+}
+
+static void key_id(const struct mctx *c, uint32_t i)
+{
+    struct xf_str j = id_json(c, i);
+    xf_jsonw_key_json(c->w, j.p, j.len);
+}
+
+/* A node's unique id as a key. */
+static void key_node(const struct mctx *c, const struct xf_node *n)
+{
+    uint32_t i = gindex(c, n);
+    if (i == UINT32_MAX)
+        xf_jsonw_key_str(c->w, n->unique_id);
+    else
+        key_id(c, i);
+}
 
 static const char *res_name(enum xf_resource r)
 {
@@ -514,7 +564,7 @@ static void depends_on(const struct mctx *c, const struct xf_node *n, bool with_
         uint32_t i = xf_graph_index(c->g, n);
         if (i < c->g->n)
             for (uint32_t k = 0; k < c->g->nparents[i]; k++)
-                xf_jsonw_str(w, c->g->all[c->g->parents[i][k]]->unique_id);
+                put_id(c, c->g->all[c->g->parents[i][k]]);
         xf_jsonw_close_array(w);
     }
     xf_jsonw_close_object(w);
@@ -584,7 +634,8 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_kstr(w, "package_name", n->package ? n->package : p->name);
     xf_jsonw_kstr(w, "path", n->path ? n->path : "");
     xf_jsonw_kstr(w, "original_file_path", n->original_file_path ? n->original_file_path : "");
-    xf_jsonw_kstr(w, "unique_id", n->unique_id);
+    xf_jsonw_key(w, "unique_id");
+    put_id(c, n);
     xf_jsonw_key(w, "fqn");
     fqn_json(w, n);
     xf_jsonw_kstr(w, "alias", n->alias ? n->alias : n->name);
@@ -681,7 +732,8 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
         } else {
             xf_jsonw_null(w);
         }
-        xf_jsonw_kstr(w, "attached_node", on ? on->unique_id : NULL);
+        xf_jsonw_key(w, "attached_node");
+        put_id(c, on);
         xf_jsonw_key(w, "test_metadata");
         test_metadata(w, n);
     }
@@ -738,7 +790,8 @@ static void source_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_kstr(w, "package_name", n->package ? n->package : p->name);
     xf_jsonw_kstr(w, "path", n->path ? n->path : "");
     xf_jsonw_kstr(w, "original_file_path", n->original_file_path ? n->original_file_path : "");
-    xf_jsonw_kstr(w, "unique_id", n->unique_id);
+    xf_jsonw_key(w, "unique_id");
+    put_id(c, n);
     xf_jsonw_key(w, "fqn");
     fqn_json(w, n);
     xf_jsonw_kstr(w, "source_name", n->source_name ? n->source_name : "");
@@ -847,9 +900,96 @@ static void doc_json(const struct mctx *c, const struct xf_doc_def *d)
 
 /* ---- the file ------------------------------------------------------------ */
 
-static int cmp_uid(const void *a, const void *b)
+/*
+ * Prefetching. Nodes, their strings and their configs lie all over the
+ * project's arena, and the first touch of each is a cache miss: for a
+ * large project that, not the formatting, is most of the time. So the
+ * node loops ask for what a node a few places ahead will read: its struct
+ * first, then (once that has arrived) what its fields point to, then the
+ * second level.
+ */
+#define AHEAD 8
+
+static inline void prefetch_span(const void *p, size_t size)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    for (size_t off = 0; p && off < size; off += 64)
+        __builtin_prefetch((const char *)p + off);
+}
+
+static inline void prefetch(const void *p)
+{
+    if (p)
+        __builtin_prefetch(p);
+}
+
+static void prefetch_fields(const struct xf_node *n)
+{
+    prefetch(n->name);
+    prefetch(n->unique_id);
+    prefetch(n->path);
+    prefetch(n->original_file_path);
+    prefetch(n->relation_name);
+    prefetch_span(n->compiled_code, 128);
+    prefetch(n->description);
+    prefetch(n->patch_path);
+    prefetch(n->schema);
+    prefetch(n->src);
+    prefetch(n->decl);
+    prefetch(n->attached);
+    prefetch(n->columns.v);
+    prefetch(n->refs.v);
+    if (n->config.t == XF_V_DICT)
+        prefetch(n->config.u.d);
+    if (n->fqn.t == XF_V_LIST)
+        prefetch(n->fqn.u.l);
+    if (n->tags.t == XF_V_LIST)
+        prefetch(n->tags.u.l);
+}
+
+static void prefetch_deeper(const struct xf_node *n)
+{
+    if (n->src)
+        prefetch_span(n->src->text, 128);
+    if (n->config.t == XF_V_DICT && n->config.u.d)
+        prefetch_span(n->config.u.d->ents, 256);
+    if (n->fqn.t == XF_V_LIST && n->fqn.u.l)
+        prefetch_span(n->fqn.u.l->items, 96);
+    if (n->decl)
+        prefetch(n->decl->test_name);
+    if (n->attached)
+        prefetch(n->attached->name);
+}
+
+/* Before writing nodes[i] of n: the struct of i+AHEAD, the fields of i+AHEAD/2 ... */
+static void prefetch_ahead(struct xf_node *const *nodes, size_t n, size_t i)
+{
+    if (i + AHEAD < n)
+        prefetch_span(nodes[i + AHEAD], sizeof(struct xf_node));
+    if (i + AHEAD / 2 < n)
+        prefetch_fields(nodes[i + AHEAD / 2]);
+    if (i + AHEAD / 4 < n)
+        prefetch_deeper(nodes[i + AHEAD / 4]);
+}
+
+static int cmp_idref(const void *a, const void *b)
+{
+    return strcmp(((const struct idref *)a)->id, ((const struct idref *)b)->id);
+}
+
+/* Neighbours by unique id, as dbt sorts them: most lists are one or two long. */
+static void sort_by_id(struct idref *v, uint32_t n)
+{
+    if (n > 8) {
+        qsort(v, n, sizeof *v, cmp_idref);
+        return;
+    }
+    for (uint32_t k = 1; k < n; k++) {
+        struct idref x = v[k];
+        uint32_t j = k;
+        for (; j > 0 && strcmp(v[j - 1].id, x.id) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* parent_map / child_map: every enabled node and source, neighbours sorted as in dbt. */
@@ -864,15 +1004,34 @@ static void write_map(const struct mctx *c, bool parents)
         uint32_t cnt = parents ? g->nparents[i] : g->nchildren[i];
         const uint32_t *nb = parents ? g->parents[i] : g->children[i];
         for (uint32_t k = 0; k < cnt; k++)
-            c->ids[k] = g->all[nb[k]]->unique_id;
-        qsort(c->ids, cnt, sizeof *c->ids, cmp_uid);
-        xf_jsonw_key_str(w, g->all[i]->unique_id);
+            c->order[k] = (struct idref){c->ids[nb[k]], nb[k]};
+        sort_by_id(c->order, cnt);
+        key_id(c, i);
         xf_jsonw_open_array(w);
-        for (uint32_t k = 0; k < cnt; k++)
-            xf_jsonw_str(w, c->ids[k]);
+        for (uint32_t k = 0; k < cnt; k++) {
+            struct xf_str j = id_json(c, c->order[k].i);
+            xf_jsonw_rawn(w, j.p, j.len);
+        }
         xf_jsonw_close_array(w);
     }
     xf_jsonw_close_object(w);
+}
+
+/* Every unique id, quoted once (see struct mctx). */
+static void quote_ids(struct mctx *c)
+{
+    const struct xf_graph *g = c->g;
+    c->ids = xf_malloc((g->n + 1) * sizeof *c->ids);
+    c->order = xf_malloc((g->n + 1) * sizeof *c->order);
+    c->ido = xf_malloc((g->n + 1) * sizeof *c->ido);
+    xf_jsonw_init(&c->idj, (size_t)g->n * 40);
+    for (uint32_t i = 0; i < g->n; i++) {
+        const char *id = g->all[i]->unique_id ? g->all[i]->unique_id : "";
+        c->ids[i] = id;
+        c->ido[i] = c->idj.out.len;
+        xf_jsonw_quoted(&c->idj, id, strlen(id));
+    }
+    c->ido[g->n] = c->idj.out.len;
 }
 
 static void metadata(const struct mctx *c)
@@ -907,7 +1066,7 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
         xf_jsonw_release(&w);
         return err;
     }
-    c.ids = xf_malloc((g->n + 1) * sizeof *c.ids);
+    quote_ids(&c);
 
     xf_jsonw_open_object(&w);
     xf_jsonw_key(&w, "metadata");
@@ -916,9 +1075,10 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_key(&w, "nodes");
     xf_jsonw_open_object(&w);
     for (size_t i = 0; i < p->nodes.n; i++) {
+        prefetch_ahead(p->nodes.v, p->nodes.n, i);
         if (g->disabled[i])
             continue;
-        xf_jsonw_key_str(&w, p->nodes.v[i]->unique_id);
+        key_node(&c, p->nodes.v[i]);
         node_json(&c, p->nodes.v[i]);
     }
     xf_jsonw_close_object(&w);
@@ -927,7 +1087,7 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     for (size_t i = 0; i < p->sources.n; i++) {
         if (g->disabled[p->nodes.n + i])
             continue;
-        xf_jsonw_key_str(&w, p->sources.v[i]->unique_id);
+        key_node(&c, p->sources.v[i]);
         source_json(&c, p->sources.v[i]);
     }
     xf_jsonw_close_object(&w);
@@ -955,7 +1115,7 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
         if (!g->disabled[i])
             continue;
         const struct xf_node *n = g->all[i];
-        xf_jsonw_key_str(&w, n->unique_id);
+        key_id(&c, (uint32_t)i);
         xf_jsonw_open_array(&w);
         if (n->type == XF_RES_SOURCE)
             source_json(&c, n);
@@ -978,5 +1138,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     err = xf_jsonw_commit(&w);
     xf_jsonw_release(&w);
     free(c.ids);
+    free(c.order);
+    free(c.ido);
+    xf_jsonw_release(&c.idj);
     return err;
 }
