@@ -595,6 +595,44 @@ static void test_run_results_content(void **state)
     fx_free(f);
 }
 
+static bool same_file(const char *a, const char *b)
+{
+    struct xf_buf x = XF_BUF_INIT, y = XF_BUF_INIT;
+    bool same = xf_read_file(&x, a) == 0 && xf_read_file(&y, b) == 0 && x.len == y.len &&
+                memcmp(x.ptr, y.ptr, x.len) == 0;
+    xf_buf_release(&x);
+    xf_buf_release(&y);
+    return same;
+}
+
+/* Both documents on two threads: the same bytes as one after the other. */
+static void test_write_artifacts(void **state)
+{
+    struct fx *f = built_shop();
+    size_t n;
+    struct xf_node_result *r = shop_results(f, &n);
+    char other[96], a[160], b[160];
+    snprintf(other, sizeof other, "%s/both", f->dir);
+    double secs[2] = {-1, -1};
+    assert_int_equal(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, secs), 0);
+    assert_true(secs[0] >= 0 && secs[1] >= 0);
+    assert_int_equal(xf_write_manifest(f->dir, &f->p, &f->g, &inv), 0);
+    assert_int_equal(xf_write_run_results(f->dir, &inv, r, n, 3.5), 0);
+    static const char *const names[] = {"manifest.json", "run_results.json"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s/%s", other, names[i]);
+        snprintf(b, sizeof b, "%s/%s", f->dir, names[i]);
+        assert_true(same_file(a, b));
+        unlink(a);
+    }
+    rmdir(other);
+    /* a folder that cannot be made: the error comes back */
+    snprintf(other, sizeof other, "%s/manifest.json/x", f->dir);
+    assert_true(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, NULL) < 0);
+    free(r);
+    fx_free(f);
+}
+
 /* ---- validation against dbt's schemas ----------------------------------- */
 
 /* dbt's schemas: $XF_DBT_SCHEMAS, or ../shared/dbt-schemas next to the checkout. */
@@ -1004,6 +1042,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_content),
         cmocka_unit_test(test_run_results_content),
+        cmocka_unit_test(test_write_artifacts),
         cmocka_unit_test(test_schema_validation),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_numbers),
