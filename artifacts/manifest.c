@@ -30,8 +30,8 @@ struct mctx {
     double created_at;
     char created_at_member[64]; /* "created_at":<the number as jansson writes it> */
     size_t created_at_len;
-    const char **ids;         /* unique ids by graph index */
-    struct idref *order;      /* scratch for sorting a neighbour list */
+    const char **ids;    /* unique ids by graph index */
+    struct idref *order; /* scratch for sorting a neighbour list */
     /* Every node's unique id as a JSON string, by graph index: written up
        to seven times each (keys, depends_on, maps), quoted once. */
     struct xf_jsonw idj;
@@ -213,7 +213,7 @@ struct cdef {
 
 #define C(key, kind, json)                                                                         \
     {                                                                                              \
-        key, sizeof(key) - 1, kind, "\"" key "\":" json, sizeof("\"" key "\":" json) - 1          \
+        key, sizeof(key) - 1, kind, "\"" key "\":" json, sizeof("\"" key "\":" json) - 1           \
     }
 #define CD(key, kind)                                                                              \
     {                                                                                              \
@@ -1059,8 +1059,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     char num[32];
     if (!xf_json_real(num, c.created_at))
         memcpy(num, "0.0", 4);
-    c.created_at_len = (size_t)snprintf(c.created_at_member, sizeof c.created_at_member,
-                                        "\"created_at\":%s", num);
+    c.created_at_len =
+        (size_t)snprintf(c.created_at_member, sizeof c.created_at_member, "\"created_at\":%s", num);
     int err = xf_jsonw_init_file(&w, dir, "manifest.json");
     if (err < 0) {
         xf_jsonw_release(&w);
