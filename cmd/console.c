@@ -227,6 +227,13 @@ static const char *kind_word(const struct xf_node *n)
     }
 }
 
+static int by_node(const void *a, const void *b)
+{
+    const struct xf_node *x = (*(const struct xf_node_result *const *)a)->node;
+    const struct xf_node *y = (*(const struct xf_node_result *const *)b)->node;
+    return strcmp(x->unique_id, y->unique_id);
+}
+
 int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                        const struct xf_node_result *r, size_t n, double elapsed, int rc)
 {
@@ -264,8 +271,13 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                         error == 1 ? "error" : "errors", warn, warn == 1 ? "warning" : "warnings",
                         cli->color ? RESET : "");
         struct xf_project *p = xf_session_project(s);
+        /* Completion order varies with threads: list problems in project order. */
+        const struct xf_node_result **sorted = xf_calloc(n + 1, sizeof *sorted);
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = &r[i];
+        qsort(sorted, n, sizeof *sorted, by_node);
         for (size_t i = 0; i < n; i++) {
-            const struct xf_node_result *x = &r[i];
+            const struct xf_node_result *x = sorted[i];
             if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS || x->status == XF_ST_SKIPPED)
                 continue;
             xf_console_line(cli, "%s", "");
@@ -295,6 +307,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                                 nd->original_file_path, nd->decl ? "/" : "",
                                 nd->decl ? nd->path : "");
         }
+        free(sorted);
     }
     xf_console_line(cli, "%s", "");
     /* The last line is printed even with --quiet: CI logs want it. */
