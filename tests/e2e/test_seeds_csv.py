@@ -7,21 +7,48 @@ quote_columns) do what they do in dbt. A broken CSV stops `xform seed`
 before anything is loaded.
 
 fixtures/seeds_csv keeps its CSV files byte-exact (.gitattributes): the
-edge-case file has a UTF-8 BOM and CRLF line endings."""
+edge-case file has a UTF-8 BOM and CRLF line endings. The helpers here
+(exact_rows, psql, loaded_project) serve test_freshness.py and
+test_dbt_utils.py too."""
 
+import glob
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
 
-from conftest import parse_diags, path_matches
-from warehouse import PSQL, wh  # noqa: F401  (the fixture)
+import warehouse
+from conftest import FIXTURES, IGNORE, Project, parse_diags, path_matches
+from warehouse import Warehouse, wh  # noqa: F401  (the fixture)
 
 ENABLED_SEEDS = 7  # disabled_seed.csv is enabled: false
 
 
 # ---------------------------------------------------------------- helpers
+def _psql_binary():
+    """psql itself rather than Debian's wrapper script, which costs 0.2 s
+    a call (the newest server version's, as scripts/test picks)."""
+    found = glob.glob("/usr/lib/postgresql/*/bin/psql")
+    found.sort(key=lambda p: [int(x) for x in p.split("/")[4].split(".") if x.isdigit()])
+    return found[-1] if found else warehouse.PSQL
+
+
+PSQL_BIN = _psql_binary()
+
+
+def psql(w, sql):
+    """Runs sql on the Postgres warehouse (search_path: its schema); stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    info = " ".join(f"{k}={v}" for k, v in w.pg.items())
+    r = subprocess.run([PSQL_BIN, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", info,
+                        "-c", f'set search_path to "{w.schema}"; {sql}'],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
 def exact_rows(w, sql):
     """Rows of `sql` on either warehouse with NULL as None and text exact
     (embedded newlines, '' vs NULL), which psql's -At output cannot show.
@@ -29,13 +56,8 @@ def exact_rows(w, sql):
     timestamps as ISO text, numbers as int/float."""
     if w.kind == "sqlite":
         return [tuple(r) for r in w.p.rows(sql)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    info = " ".join(f"{k}={v}" for k, v in w.pg.items())
-    q = f"set search_path to \"{w.schema}\"; select coalesce(json_agg(t), '[]') from ({sql}) t"
-    r = subprocess.run([PSQL, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", info, "-c", q],
-                       capture_output=True, text=True, env=env, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return [tuple(obj.values()) for obj in json.loads(r.stdout)]
+    out = psql(w, f"select coalesce(json_agg(t), '[]') from ({sql}) t")
+    return [tuple(obj.values()) for obj in json.loads(out)]
 
 
 def column_types(w, table, schema=None):
@@ -49,23 +71,64 @@ def column_types(w, table, schema=None):
         "order by ordinal_position"))}
 
 
+def columns(w, table, schema=None):
+    return list(column_types(w, table, schema))
+
+
+def relations(w, schema=None):
+    """{name: 'table' | 'view'} in the warehouse's schema."""
+    if w.kind == "sqlite":
+        return w.p.relations(schema or "main")
+    return {n: ("view" if t == "VIEW" else "table") for n, t in exact_rows(w, (
+        "select table_name::text, table_type::text from information_schema.tables "
+        f"where table_schema = '{schema or w.schema}'"))}
+
+
+def scalar(w, sql):
+    rows = exact_rows(w, sql)
+    assert len(rows) == 1 and len(rows[0]) == 1, rows
+    return rows[0][0]
+
+
 def cell_types(w, table, column):
     """SQLite's typeof() of each cell of a column, by id."""
     return [r[0] for r in w.p.rows(f'select typeof("{column}") from "{table}" order by id')]
 
 
 def custom_schema(w, name):
-    """The schema a `+schema: name` seed lands in: generate_schema_name
+    """The schema a `+schema: name` node lands in: generate_schema_name
     makes it <target schema>_<name> (on SQLite the file main_<name>.db)."""
     return f"{w.schema}_{name}"
 
 
-@pytest.fixture
-def seeds(wh):
-    w = wh("seeds_csv")
-    yield w
+def drop_schemas(w, *suffixes):
+    """Drops the Postgres schema of `w` and the <schema><suffix> ones."""
     if w.kind == "postgres":
-        w.rows(f'drop schema if exists "{custom_schema(w, "staging")}" cascade')
+        names = ", ".join(f'"{w.schema}{s}"' for s in ("",) + suffixes)
+        psql(w, f"drop schema if exists {names} cascade")
+
+
+def pg_or_skip():
+    """The test server's conninfo as a dict, as the pg_conninfo fixture
+    gives it (for module-scoped fixtures, which cannot use that one)."""
+    info = os.environ.get("XF_TEST_PG_CONNINFO")
+    if not info:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but XF_TEST_PG_CONNINFO is not set: the Postgres tests must run")
+        pytest.skip("no XF_TEST_PG_CONNINFO (scripts/test starts a PostgreSQL server)")
+    return dict(kv.split("=", 1) for kv in info.split())
+
+
+def loaded_project(request, tmp_path_factory, fixture):
+    """A copy of fixtures/<fixture> on the warehouse request.param, for a
+    module-scoped fixture shared by tests that only read it (a fresh
+    project, seed run and schema drop per test is slow on Postgres)."""
+    pg = pg_or_skip() if request.param == "postgres" else None
+    tmp = tmp_path_factory.mktemp(f"{fixture}_{request.param}")
+    for d in ("home", "elsewhere"):
+        (tmp / d).mkdir()
+    shutil.copytree(FIXTURES / fixture, tmp / fixture, ignore=IGNORE)
+    return Warehouse(Project(tmp / fixture, tmp / "home", tmp / "elsewhere"), request.param, pg)
 
 
 def seeded(w):
@@ -75,21 +138,39 @@ def seeded(w):
     return r
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def loaded(request, tmp_path_factory, xform_bin):
+    """fixtures/seeds_csv seeded once per warehouse (.seed_result: that
+    `xform seed`), for the tests that only read it."""
+    w = loaded_project(request, tmp_path_factory, "seeds_csv")
+    try:
+        w.seed_result = seeded(w)
+        yield w
+    finally:
+        drop_schemas(w, "_staging")
+
+
+@pytest.fixture
+def seeds(wh):
+    """A fresh copy of fixtures/seeds_csv, for the tests that change it."""
+    w = wh("seeds_csv")
+    yield w
+    drop_schemas(w, "_staging")
+
+
 # ---------------------------------------------------------------- the CSV
 def test_fixture_keeps_its_bytes():
     """The edge-case file really has a BOM, CRLF and a bare LF in quotes."""
-    from conftest import FIXTURES
     raw = (FIXTURES / "seeds_csv" / "seeds" / "edge_cases.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfid,")
     assert raw.count(b"\r\n") == 6 and b"one\nline" in raw
 
 
 @pytest.mark.feature("seeds.csv")
-def test_csv_edge_cases_load_exactly(seeds):
-    w = seeds
-    seeded(w)
+def test_csv_edge_cases_load_exactly(loaded):
+    w = loaded
     # the BOM is not part of the first column's name
-    assert w.columns("edge_cases") == ["id", "label", "note", "amount"]
+    assert columns(w, "edge_cases") == ["id", "label", "note", "amount"]
     got = exact_rows(w, "select id, label, note, amount from edge_cases order by id")
     assert got == [
         (1, "plain, with comma", None, 1.25),      # quoted delimiter; empty unquoted = NULL
@@ -110,9 +191,8 @@ def test_csv_edge_cases_load_exactly(seeds):
 
 
 @pytest.mark.feature("seeds.types")
-def test_column_types_are_inferred_per_column(seeds):
-    w = seeds
-    seeded(w)
+def test_column_types_are_inferred_per_column(loaded):
+    w = loaded
     rows = exact_rows(w, "select * from typed order by id")
     types = column_types(w, "typed")
     # zip and ratio_as_text: column_types from the properties file keep the text
@@ -158,19 +238,18 @@ def test_column_types_are_inferred_per_column(seeds):
 
 # ---------------------------------------------------------------- configs
 @pytest.mark.feature("seeds.config")
-def test_delimiter_from_the_properties_file(seeds):
-    w = seeds
-    seeded(w)
-    assert w.columns("semi") == ["id", "name", "price"]
+def test_delimiter_from_the_properties_file(loaded):
+    w = loaded
+    assert columns(w, "semi") == ["id", "name", "price"]
     assert exact_rows(w, "select id, name, price from semi order by id") == [
         (1, "a,b", 2.5), (2, "semi;colon", 3)]
 
 
 @pytest.mark.feature("seeds.config")
-def test_custom_schema_alias_and_disabled(seeds):
-    w = seeds
-    r = seeded(w)
-    rels = w.relations()
+def test_custom_schema_alias_and_disabled(loaded):
+    w = loaded
+    r = w.seed_result
+    rels = relations(w)
     # alias: the table is renamed_seed, never aliased
     assert rels.get("renamed_seed") == "table" and "aliased" not in rels
     assert exact_rows(w, "select id, word from renamed_seed order by id") == [
@@ -198,22 +277,21 @@ def test_custom_schema_alias_and_disabled(seeds):
 
 
 @pytest.mark.feature("seeds.config")
-def test_found_line_does_not_count_disabled_seeds(seeds):
-    r = seeds.xform("seed", expect=0)
+def test_found_line_does_not_count_disabled_seeds(loaded):
+    r = loaded.seed_result
     assert f"{ENABLED_SEEDS} seeds" in r.text, r.text
 
 
 @pytest.mark.feature("seeds.quote_columns")
-def test_quote_columns(seeds):
-    w = seeds
-    seeded(w)
+def test_quote_columns(loaded):
+    w = loaded
     # quote_columns: true (from the project): names kept exactly, a space allowed
-    assert w.columns("quoted_cols") == ["UserId", "Display Name"]
+    assert columns(w, "quoted_cols") == ["UserId", "Display Name"]
     assert exact_rows(w, 'select "UserId", "Display Name" from quoted_cols') == [(1, "Ann")]
     # quote_columns: false: the names go unquoted into create table, so
     # Postgres folds them to lower case (SQLite keeps the case it is given)
     want = ["UserId", "Score"] if w.kind == "sqlite" else ["userid", "score"]
-    assert w.columns("unquoted_cols") == want
+    assert columns(w, "unquoted_cols") == want
     assert exact_rows(w, "select userid, score from unquoted_cols order by userid") == [
         (1, 10), (2, 20)]
 
@@ -225,7 +303,7 @@ def test_seeding_twice_replaces_the_rows(seeds):
     first = exact_rows(w, "select * from edge_cases order by id")
     seeded(w)
     assert exact_rows(w, "select * from edge_cases order by id") == first
-    assert w.scalar("select count(*) from renamed_seed") == 3
+    assert scalar(w, "select count(*) from renamed_seed") == 3
     # a changed file: the new rows replace the old ones
     w.p.write("seeds/aliased.csv", "id,word\n7,delta\n")
     w.xform("seed", "-s", "aliased", expect=0)
@@ -239,13 +317,13 @@ def test_full_refresh_after_a_column_change(seeds):
     w.p.write("seeds/aliased.csv", "id,word,weight\n1,alpha,0.5\n2,beta,\n")
     r = w.xform("seed", "--full-refresh", "-s", "aliased", expect=0)
     assert r.summary()["PASS"] == 1
-    assert w.columns("renamed_seed") == ["id", "word", "weight"]
+    assert columns(w, "renamed_seed") == ["id", "word", "weight"]
     assert exact_rows(w, "select id, word, weight from renamed_seed order by id") == [
         (1, "alpha", 0.5), (2, "beta", None)]
     # a column dropped, another renamed
     w.p.write("seeds/aliased.csv", "key,label\nk,v\n")
     w.xform("seed", "--full-refresh", "-s", "aliased", expect=0)
-    assert w.columns("renamed_seed") == ["key", "label"]
+    assert columns(w, "renamed_seed") == ["key", "label"]
     assert exact_rows(w, "select key, label from renamed_seed") == [("k", "v")]
 
 
@@ -277,7 +355,7 @@ def test_broken_csv_loads_nothing_first_time(seeds):
     if w.kind == "sqlite":
         assert w.p.db_files() == []
     else:
-        assert w.relations() == {}
+        assert relations(w) == {}
 
 
 @pytest.mark.feature("seeds.errors")
@@ -294,4 +372,4 @@ def test_broken_csv_loads_nothing_not_even_valid_seeds(seeds):
     assert w.p.db_digest() == digest
     assert exact_rows(w, "select id, word from renamed_seed order by id") == [
         (1, "alpha"), (2, "beta"), (3, "gamma")]
-    assert w.scalar("select count(*) from edge_cases") == 5
+    assert scalar(w, "select count(*) from edge_cases") == 5
