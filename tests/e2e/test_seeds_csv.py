@@ -124,11 +124,12 @@ def loaded_project(request, tmp_path_factory, fixture):
     module-scoped fixture shared by tests that only read it (a fresh
     project, seed run and schema drop per test is slow on Postgres)."""
     pg = pg_or_skip() if request.param == "postgres" else None
-    tmp = tmp_path_factory.mktemp(f"{fixture}_{request.param}")
+    name = fixture.split("/")[-1]
+    tmp = tmp_path_factory.mktemp(f"{name}_{request.param}")
     for d in ("home", "elsewhere"):
         (tmp / d).mkdir()
-    shutil.copytree(FIXTURES / fixture, tmp / fixture, ignore=IGNORE)
-    return Warehouse(Project(tmp / fixture, tmp / "home", tmp / "elsewhere"), request.param, pg)
+    shutil.copytree(FIXTURES / fixture, tmp / name, ignore=IGNORE)
+    return Warehouse(Project(tmp / name, tmp / "home", tmp / "elsewhere"), request.param, pg)
 
 
 def seeded(w):
