@@ -183,8 +183,10 @@ CONFIG_TESTS = {
     "dbt_utils_accepted_range_payments_amount___1": ("fail", 2),     # 2: error_if >1
     "assert_payments_total_positive": ("pass", 0),                  # singular
     "assert_no_refund_without_order": ("fail", 1),                  # singular
+    "assert_few_cash_payments": ("warn", 1),                        # singular, config()
 }
-SINGULAR = {"assert_payments_total_positive", "assert_no_refund_without_order"}
+SINGULAR = {"assert_payments_total_positive", "assert_no_refund_without_order",
+            "assert_few_cash_payments"}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -208,7 +210,7 @@ def test_configs_statuses_and_failures(configs):
     assert "not_null_payments_note" not in w.built.text
     assert not any("not_null_payments_note" in k
                    for k in w.p.json("target/manifest.json")["nodes"])
-    assert w.built.summary() == {"PASS": 5, "WARN": 3, "ERROR": 5, "SKIP": 0, "TOTAL": 13}
+    assert w.built.summary() == {"PASS": 5, "WARN": 4, "ERROR": 5, "SKIP": 0, "TOTAL": 14}
 
 
 @pytest.mark.feature("data_tests.configs")
@@ -251,7 +253,7 @@ def test_store_failures_keeps_the_failing_rows(configs):
     ("test_type:singular", SINGULAR, 1),
     ("test_type:generic", set(CONFIG_TESTS) - SINGULAR, 1),
     ("resource_type:test", set(CONFIG_TESTS), 1),
-    ("tag:finance", {"not_null_payments_order_id"}, 0),
+    ("tag:finance", {"not_null_payments_order_id", "assert_few_cash_payments"}, 0),
     ("payments_id_present", {"payments_id_present"}, 0),
     ("test_name:accepted_values", {"accepted_values_payments_method__card__cash__gift",
                                    "accepted_values_payments_method__card"}, 0),  # warn: exit 0

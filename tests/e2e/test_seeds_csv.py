@@ -165,6 +165,9 @@ def test_fixture_keeps_its_bytes():
     raw = (FIXTURES / "seeds_csv" / "seeds" / "edge_cases.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfid,")
     assert raw.count(b"\r\n") == 6 and b"one\nline" in raw
+    # and one file ends without a newline
+    assert (FIXTURES / "seeds_csv" / "seeds" / "custom_schema_seed.csv").read_bytes().endswith(
+        b"2,Lima")
 
 
 @pytest.mark.feature("seeds.csv")
