@@ -213,7 +213,7 @@ def test_configs_statuses_and_failures(configs):
     assert w.built.summary() == {"PASS": 5, "WARN": 4, "ERROR": 5, "SKIP": 0, "TOTAL": 14}
 
 
-@pytest.mark.feature("data_tests.configs")
+@pytest.mark.feature("data_tests.messages")
 def test_failure_messages_name_the_threshold(configs):
     """As dbt: 'Got N results, configured to fail|warn if <error_if|warn_if>'."""
     res = by_name(configs.rr)

@@ -280,7 +280,7 @@ def test_custom_schema_alias_and_disabled(loaded):
     assert node["schema"] == staging
 
 
-@pytest.mark.feature("seeds.config")
+@pytest.mark.feature("seeds.found_count")
 def test_found_line_does_not_count_disabled_seeds(loaded):
     r = loaded.seed_result
     assert f"{ENABLED_SEEDS} seeds" in r.text, r.text
