@@ -58,8 +58,10 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
 {
     struct xf_project *p = xf_session_project(s);
     size_t counts[6] = {0};
-    for (size_t i = 0; i < p->nodes.n; i++)
-        counts[p->nodes.v[i]->type]++;
+    for (size_t i = 0; i < p->nodes.n; i++) {
+        if (xf_node_config_bool(p->nodes.v[i], "enabled", true))
+            counts[p->nodes.v[i]->type]++;
+    }
     xf_console_line(cli, "Running with xform=%s", XF_VERSION);
     if (p->target.embedded_default)
         xf_console_line(cli, "No profile found: using the embedded SQLite database %s",
@@ -286,9 +288,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                 xf_console_line(cli, "%s in test %s (%s)",
                                 x->status == XF_ST_FAIL ? "Failure" : "Warning", nd->name,
                                 nd->original_file_path);
-                xf_console_line(cli, "  Got %lld %s, configured to %s if != 0", x->failures,
-                                x->failures == 1 ? "result" : "results",
-                                x->status == XF_ST_FAIL ? "fail" : "warn");
+                xf_console_line(cli, "  %s", x->message ? x->message : "Got failures");
             } else {
                 xf_console_line(cli, "Error in %s %s (%s)", kind_word(nd), nd->name,
                                 nd->original_file_path ? nd->original_file_path : "");

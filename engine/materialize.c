@@ -156,12 +156,15 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
     }
     const char *sev = xf_node_config_str(n, "severity", "error");
     bool sev_error = strcasecmp(sev, "warn") != 0;
+    /* dbt's wording: "Got 2 results, configured to fail if != 0". */
     if (sev_error && error) {
         r->status = XF_ST_FAIL;
-        r->message = "Got failures";
+        xf_buf_addf(err, "Got %lld result%s, configured to fail if %s", failures,
+                    failures == 1 ? "" : "s", error_if);
     } else if (warn) {
         r->status = XF_ST_WARN;
-        r->message = "Got failures";
+        xf_buf_addf(err, "Got %lld result%s, configured to warn if %s", failures,
+                    failures == 1 ? "" : "s", warn_if);
     } else {
         r->status = XF_ST_PASS;
         r->message = NULL;

@@ -220,9 +220,14 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
             char *path = out_path(s, &scratch, "run", n);
             xf_write_file_if_changed(path, executed.ptr, executed.len);
         }
-    } else if (executed.len) {
-        char *path = out_path(s, &scratch, "run", n);
-        xf_write_file_if_changed(path, executed.ptr, executed.len);
+    } else {
+        /* A failing or warning test's message ("Got 3 results, ...") comes back in err. */
+        if (err.len && (r->status == XF_ST_FAIL || r->status == XF_ST_WARN))
+            r->message = xf_arena_strndup(keep, err.ptr, err.len);
+        if (executed.len) {
+            char *path = out_path(s, &scratch, "run", n);
+            xf_write_file_if_changed(path, executed.ptr, executed.len);
+        }
     }
 done:
     r->execute_completed = xf_now();
