@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for the lineage formats (text tree, dot, Mermaid, JSON) on a
+ * small hand-built graph, the JSON escaping that keeps embedded data
+ * inside its <script> element, and index.html as the docs site writes it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "artifacts/artifacts.h"
+#include "util/path.h"
+
+/*
+ *   raw_orders (seed) ──> stg_orders ──> orders ──> report
+ *   shop.customers (source) ─────────────┘     └──> not_null_orders_id (test)
+ *   stg_orders ───────────────────────────────────> report
+ */
+enum { SEED, STG, ORDERS, REPORT, TEST, SRC, NN };
+
+struct fixture {
+    struct xf_node nodes[NN];
+    struct xf_node *all[NN];
+    uint32_t *parents[NN], *children[NN];
+    uint32_t nparents[NN], nchildren[NN];
+    uint32_t order[NN];
+    uint32_t edges[16][2];
+    size_t nedges;
+    struct xf_graph g;
+};
+
+static void node(struct fixture *f, int i, enum xf_resource t, const char *name, const char *uid)
+{
+    struct xf_node *n = &f->nodes[i];
+    memset(n, 0, sizeof *n);
+    n->type = t;
+    n->name = name;
+    n->unique_id = uid;
+    n->index = (uint32_t)i;
+    f->all[i] = n;
+}
+
+static void edge(struct fixture *f, uint32_t from, uint32_t to)
+{
+    f->edges[f->nedges][0] = from;
+    f->edges[f->nedges][1] = to;
+    f->nedges++;
+}
+
+static struct fixture *make(void)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    node(f, SEED, XF_RES_SEED, "raw_orders", "seed.shop.raw_orders");
+    node(f, STG, XF_RES_MODEL, "stg_orders", "model.shop.stg_orders");
+    node(f, ORDERS, XF_RES_MODEL, "orders", "model.shop.orders");
+    node(f, REPORT, XF_RES_MODEL, "re\"port", "model.shop.re\"port");
+    node(f, TEST, XF_RES_TEST, "not_null_orders_id", "test.shop.not_null_orders_id");
+    node(f, SRC, XF_RES_SOURCE, "customers", "source.shop.shop.customers");
+    f->nodes[SRC].source_name = "shop";
+    f->nodes[ORDERS].original_file_path = "models/orders.sql";
+    edge(f, SEED, STG);
+    edge(f, STG, ORDERS);
+    edge(f, SRC, ORDERS);
+    edge(f, ORDERS, REPORT);
+    edge(f, STG, REPORT);
+    edge(f, ORDERS, TEST);
+    for (size_t i = 0; i < NN; i++) {
+        f->parents[i] = calloc(NN, sizeof(uint32_t));
+        f->children[i] = calloc(NN, sizeof(uint32_t));
+    }
+    for (size_t e = 0; e < f->nedges; e++) {
+        uint32_t a = f->edges[e][0], b = f->edges[e][1];
+        f->children[a][f->nchildren[a]++] = b;
+        f->parents[b][f->nparents[b]++] = a;
+    }
+    static const uint32_t order[NN] = {SEED, SRC, STG, ORDERS, REPORT, TEST};
+    memcpy(f->order, order, sizeof order);
+    f->g = (struct xf_graph){
+        .n = NN,
+        .all = f->all,
+        .parents = f->parents,
+        .nparents = f->nparents,
+        .children = f->children,
+        .nchildren = f->nchildren,
+        .order = f->order,
+    };
+    return f;
+}
+
+static void release(struct fixture *f)
+{
+    for (size_t i = 0; i < NN; i++) {
+        free(f->parents[i]);
+        free(f->children[i]);
+    }
+    free(f);
+}
+
+static void test_format_names(void **state)
+{
+    enum xf_lineage_format f;
+    assert_int_equal(xf_lineage_format_parse(&f, "text"), 0);
+    assert_int_equal(f, XF_LINEAGE_TEXT);
+    assert_int_equal(xf_lineage_format_parse(&f, "dot"), 0);
+    assert_int_equal(f, XF_LINEAGE_DOT);
+    assert_int_equal(xf_lineage_format_parse(&f, "mermaid"), 0);
+    assert_int_equal(f, XF_LINEAGE_MERMAID);
+    assert_int_equal(xf_lineage_format_parse(&f, "json"), 0);
+    assert_int_equal(f, XF_LINEAGE_JSON);
+    assert_int_equal(xf_lineage_format_parse(&f, "svg"), -1);
+    assert_int_equal(xf_lineage_format_parse(&f, ""), -1);
+}
+
+static void test_text_tree(void **state)
+{
+    struct fixture *f = make();
+    struct xf_buf b = XF_BUF_INIT;
+    size_t n = xf_lineage_write(&b, &f->g, NULL, XF_LINEAGE_TEXT);
+    assert_int_equal(n, 5); /* the test is left out */
+    assert_string_equal(b.ptr, "raw_orders (seed)\n"
+                               "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 stg_orders (model, view)\n"
+                               "    \xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 orders (model, view)\n"
+                               "    \xe2\x94\x82   \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 re\"port "
+                               "(model, view)\n"
+                               "    \xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 re\"port (model, view) "
+                               "[see above]\n"
+                               "shop.customers (source)\n"
+                               "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 orders (model, view) "
+                               "[see above]\n");
+    xf_buf_release(&b);
+    release(f);
+}
+
+static void test_dot(void **state)
+{
+    struct fixture *f = make();
+    struct xf_buf b = XF_BUF_INIT;
+    xf_lineage_write(&b, &f->g, NULL, XF_LINEAGE_DOT);
+    assert_non_null(strstr(b.ptr, "digraph lineage {\n    rankdir=LR;\n"));
+    assert_non_null(strstr(b.ptr, "    \"seed.shop.raw_orders\" [label=\"raw_orders\", "
+                                  "shape=note"));
+    assert_non_null(strstr(b.ptr, "    \"source.shop.shop.customers\" [label=\"shop.customers\", "
+                                  "shape=cylinder"));
+    assert_non_null(strstr(b.ptr, "    \"model.shop.re\\\"port\" [label=\"re\\\"port\", "
+                                  "shape=box,"));
+    assert_non_null(strstr(b.ptr, "    \"model.shop.stg_orders\" -> \"model.shop.orders\";\n"));
+    assert_non_null(strstr(b.ptr, "    \"model.shop.orders\" -> \"model.shop.re\\\"port\";\n"));
+    assert_null(strstr(b.ptr, "not_null"));
+    /* five edges between data nodes, none to the test */
+    size_t arrows = 0;
+    for (const char *p = b.ptr; (p = strstr(p, " -> ")); p++)
+        arrows++;
+    assert_int_equal(arrows, 5);
+    assert_string_equal(b.ptr + b.len - 2, "}\n");
+    xf_buf_release(&b);
+    release(f);
+}
+
+static void test_mermaid(void **state)
+{
+    struct fixture *f = make();
+    struct xf_buf b = XF_BUF_INIT;
+    xf_lineage_write(&b, &f->g, NULL, XF_LINEAGE_MERMAID);
+    assert_memory_equal(b.ptr, "graph LR\n", 9);
+    assert_non_null(strstr(b.ptr, "    n0[/\"raw_orders\"/]:::seed\n"));
+    assert_non_null(strstr(b.ptr, "    n5[(\"shop.customers\")]:::source\n"));
+    assert_non_null(strstr(b.ptr, "    n3[\"re#quot;port\"]:::model\n"));
+    assert_non_null(strstr(b.ptr, "    n0 --> n1\n"));
+    assert_non_null(strstr(b.ptr, "    n5 --> n2\n"));
+    assert_non_null(strstr(b.ptr, "    n1 --> n3\n"));
+    assert_null(strstr(b.ptr, "n4"));
+    xf_buf_release(&b);
+    release(f);
+}
+
+static void test_json_and_selection(void **state)
+{
+    struct fixture *f = make();
+    struct xf_buf b = XF_BUF_INIT;
+    bool sel[NN] = {false};
+    sel[STG] = sel[ORDERS] = sel[SRC] = sel[TEST] = true;
+    size_t n = xf_lineage_write(&b, &f->g, sel, XF_LINEAGE_JSON);
+    assert_int_equal(n, 3);
+    json_error_t je;
+    json_t *j = json_loads(b.ptr, 0, &je);
+    assert_non_null(j);
+    json_t *nodes = json_object_get(j, "nodes"), *edges = json_object_get(j, "edges");
+    assert_int_equal(json_array_size(nodes), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(nodes, 0), "unique_id")),
+                        "source.shop.shop.customers");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(nodes, 0), "resource_type")), "source");
+    json_t *orders = json_array_get(nodes, 2);
+    assert_string_equal(json_string_value(json_object_get(orders, "name")), "orders");
+    assert_string_equal(json_string_value(json_object_get(orders, "materialized")), "view");
+    assert_string_equal(json_string_value(json_object_get(orders, "original_file_path")),
+                        "models/orders.sql");
+    assert_int_equal(json_array_size(edges), 2);
+    assert_string_equal(json_string_value(json_array_get(json_array_get(edges, 0), 0)),
+                        "source.shop.shop.customers");
+    assert_string_equal(json_string_value(json_array_get(json_array_get(edges, 0), 1)),
+                        "model.shop.orders");
+    assert_string_equal(json_string_value(json_array_get(json_array_get(edges, 1), 0)),
+                        "model.shop.stg_orders");
+    json_decref(j);
+    xf_buf_release(&b);
+    release(f);
+}
+
+static void test_escape_json(void **state)
+{
+    const char *in = "{\"a\": \"</script><!-- & -->\", \"b\": \"\\u003c ok\"}";
+    struct xf_buf b = XF_BUF_INIT;
+    xf_docs_escape_json(&b, in, strlen(in));
+    assert_string_equal(b.ptr, "{\"a\": \"\\u003c/script\\u003e\\u003c!-- \\u0026 --\\u003e\", "
+                               "\"b\": \"\\u003c ok\"}");
+    assert_null(strchr(b.ptr, '<'));
+    /* the same JSON value as before */
+    json_t *x = json_loads(in, 0, NULL), *y = json_loads(b.ptr, 0, NULL);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_true(json_equal(x, y));
+    json_decref(x);
+    json_decref(y);
+    xf_buf_release(&b);
+}
+
+static char *between(const char *html, const char *open, const char *close)
+{
+    const char *a = strstr(html, open);
+    if (!a)
+        return NULL;
+    a += strlen(open);
+    const char *z = strstr(a, close);
+    return z ? strndup(a, (size_t)(z - a)) : NULL;
+}
+
+static void test_site(void **state)
+{
+    char dir[] = "/tmp/xf-docs-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    const char *manifest = "{\"metadata\": {\"project_name\": \"shop\"}, \"nodes\": {\"m\": "
+                           "{\"description\": \"</script><script>alert(1)</script>\"}}}";
+    assert_int_equal(xf_write_file(path, manifest, strlen(manifest)), 0);
+    struct xf_buf err = XF_BUF_INIT, html = XF_BUF_INIT;
+    assert_int_equal(xf_write_docs_site(dir, &err), 0);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    assert_int_equal(xf_read_file(&html, path), 0);
+    assert_memory_equal(html.ptr, "<!DOCTYPE html>", 15);
+    /* three script elements end: manifest, catalog, app; the data ends none */
+    size_t ends = 0;
+    for (const char *p = html.ptr; (p = strstr(p, "</script>")); p++)
+        ends++;
+    assert_int_equal(ends, 3);
+    assert_null(strstr(html.ptr, "<script src"));
+    assert_null(strstr(html.ptr, "http://cdn"));
+    char *m =
+        between(html.ptr, "<script type=\"application/json\" id=\"xf-manifest\">", "</script>");
+    char *c =
+        between(html.ptr, "<script type=\"application/json\" id=\"xf-catalog\">", "</script>");
+    assert_non_null(m);
+    assert_non_null(c);
+    json_t *x = json_loads(manifest, 0, NULL), *y = json_loads(m, 0, NULL);
+    assert_non_null(y);
+    assert_true(json_equal(x, y));
+    assert_string_equal(c, "null"); /* no catalog.json yet */
+    json_decref(x);
+    json_decref(y);
+    free(m);
+    free(c);
+
+    /* no manifest: an error naming the file */
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    unlink(path);
+    assert_true(xf_write_docs_site(dir, &err) < 0);
+    assert_non_null(strstr(err.ptr, "manifest.json"));
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    unlink(path);
+    rmdir(dir);
+    xf_buf_release(&err);
+    xf_buf_release(&html);
+}
+
+static void test_catalog_query(void **state)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    xf_catalog_query(&b, "select * from t where s = %s and x like 'a\\_%' escape '\\'", "o'neil");
+    assert_string_equal(b.ptr,
+                        "select * from t where s = 'o''neil' and x like 'a\\_%' escape '\\'");
+    xf_buf_release(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_text_tree),
+        cmocka_unit_test(test_dot),
+        cmocka_unit_test(test_mermaid),
+        cmocka_unit_test(test_json_and_selection),
+        cmocka_unit_test(test_escape_json),
+        cmocka_unit_test(test_site),
+        cmocka_unit_test(test_catalog_query),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
