@@ -31,6 +31,16 @@ enum xf_phase {
     XF_PHASE_BUILD, /* seeds, models, snapshots, tests in DAG order */
 };
 
+/* The outcome of one source's freshness check. */
+struct xf_freshness {
+    const struct xf_node *source;
+    enum xf_status status; /* PASS, WARN, ERROR (stale) or RUNTIME_ERROR */
+    const char *error;     /* RUNTIME_ERROR: why */
+    char max_loaded_at[40], snapshotted_at[40]; /* ISO 8601 UTC */
+    double age;            /* seconds since max(loaded_at_field) */
+    double started, completed;
+};
+
 /* Progress events for the console. Called from worker threads, serialised. */
 struct xf_events {
     void *user;
@@ -39,6 +49,7 @@ struct xf_events {
     void (*node_start)(void *user, size_t i, size_t total, const struct xf_node *n);
     void (*node_done)(void *user, size_t i, size_t total, const struct xf_node *n,
                       const struct xf_node_result *r);
+    void (*freshness_done)(void *user, size_t i, size_t total, const struct xf_freshness *f);
     /* A log() call or warning from a template. */
     void (*log)(void *user, const char *msg, bool info);
 };
@@ -83,6 +94,24 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
  */
 int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool *selected,
                    const struct xf_node_result **results, size_t *nresults);
+
+/*
+ * Checks the freshness of the selected sources that have a policy and a
+ * loaded_at_field. *out is a heap array (free it). Returns 0 when all
+ * pass or warn, 1 when one is stale past error_after or failed, -1 when
+ * the warehouse could not be reached (diagnostics).
+ */
+int xf_session_freshness(struct xf_session *s, const bool *selected, const struct xf_events *ev,
+                         struct xf_freshness **out, size_t *nout);
+
+/*
+ * Compiles a node by name (or inline SQL when name is NULL) and fetches at
+ * most `limit` rows into *out (memory in a). `compiled` gets the SQL.
+ */
+int xf_session_show(struct xf_session *s, const char *name, const char *inline_sql, long limit,
+                    struct xf_arena *a, struct xf_result *out, struct xf_buf *compiled);
+/* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
+int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
 
 /* Asks a running session to stop (SIGINT): cancels running queries. */
 void xf_session_cancel(struct xf_session *s);

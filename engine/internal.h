@@ -88,6 +88,9 @@ int xf_tests_generate(struct xf_session *s);
 int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch);
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
 
+/* Snapshots (snapshot.c). */
+int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
 /* Incremental models (incremental.c). */
 int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);

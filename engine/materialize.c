@@ -159,6 +159,8 @@ int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n
         return load_seed(s, conn, n, executed, r, err);
     case XF_RES_TEST:
         return run_test(s, conn, n, sql, executed, r, err);
+    case XF_RES_SNAPSHOT:
+        return xf_snapshot(s, conn, n, sql, executed, r, err);
     case XF_RES_ANALYSIS:
         r->status = XF_ST_SUCCESS;
         r->message = "compiled";

@@ -93,6 +93,80 @@ static void set_result_error(struct xf_node_result *r, struct xf_arena *a, const
     r->message = xf_arena_strdup(a, msg);
 }
 
+/* Renders one hook (a string of SQL with Jinja) and runs it on conn. */
+static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                    const struct xf_value *hook, const struct xf_value *results,
+                    struct xf_buf *executed, struct xf_buf *err)
+{
+    const struct xf_value *sqlv = hook;
+    if (hook->t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
+        sqlv = xf_dict_getc(hook->u.d, "sql");
+    if (!sqlv || sqlv->t != XF_V_STR || !sqlv->u.s.len)
+        return 0;
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_source *src = XF_ANEW(&a, struct xf_source);
+    src->path = n && n->original_file_path
+                    ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
+                    : xf_arena_strdup(&a, "<project hook>");
+    src->text = sqlv->u.s.p;
+    src->len = sqlv->u.s.len;
+    struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = conn, .arena = &a};
+    struct xf_render_env env;
+    xf_context_env(&env, &rc);
+    if (results)
+        xf_dict_set(&a, (struct xf_dict *)env.locals, XF_STR("results"), *results);
+    struct xf_diags local;
+    xf_diags_init(&local);
+    env.diags = &local;
+    const struct xf_tmpl *t;
+    struct xf_buf sql = XF_BUF_INIT;
+    int e = xf_tmpl_parse(&t, &a, src, 0, src->len, &local);
+    if (!e)
+        e = xf_render_template(&sql, t, &env);
+    if (e < 0) {
+        for (struct xf_diag *g = local.head; g; g = g->next)
+            xf_diag_format(err, g, false);
+    } else if (xf_str_trim(xf_buf_str(&sql)).len) {
+        xf_buf_addf(executed, "-- hook\n%s;\n", sql.ptr);
+        e = conn->ops->exec(conn, sql.ptr, err);
+    }
+    xf_diags_release(&local);
+    xf_buf_release(&sql);
+    xf_arena_release(&a);
+    return e < 0 ? -1 : 0;
+}
+
+static int run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                     const struct xf_value *hooks, const struct xf_value *results,
+                     struct xf_buf *executed, struct xf_buf *err)
+{
+    if (!hooks)
+        return 0;
+    if (hooks->t != XF_V_LIST)
+        return run_hook(s, conn, n, hooks, results, executed, err);
+    for (size_t i = 0; i < hooks->u.l->n; i++) {
+        if (run_hook(s, conn, n, &hooks->u.l->items[i], results, executed, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const struct xf_value *node_hooks(const struct xf_node *n, const char *key)
+{
+    const struct xf_value *v = xf_node_config(n, key);
+    if (!v) {
+        /* config(pre_hook=...) and YAML spell it with '_' too */
+        char alt[16];
+        snprintf(alt, sizeof alt, "%s", key);
+        for (char *p = alt; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        v = xf_node_config(n, alt);
+    }
+    return v;
+}
+
 /* Renders, materializes and records one node. */
 static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *keep,
                      struct xf_node *n, struct xf_node_result *r)
@@ -137,8 +211,14 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         r->message = "compiled";
         goto done;
     }
-    if (xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0) {
+    if (run_hooks(s, conn, n, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0 ||
+        xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
+        run_hooks(s, conn, n, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
+        if (executed.len) {
+            char *path = out_path(s, &scratch, "run", n);
+            xf_write_file(path, executed.ptr, executed.len);
+        }
     } else if (executed.len) {
         char *path = out_path(s, &scratch, "run", n);
         xf_write_file(path, executed.ptr, executed.len);
@@ -371,6 +451,16 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         rc = -1;
         goto out;
     }
+    if (need_db && o->phase != XF_PHASE_COMPILE) {
+        struct xf_buf ex = XF_BUF_INIT;
+        int he = run_hooks(s, ws[0].conn, NULL, &s->p->on_run_start, NULL, &ex, &err);
+        xf_buf_release(&ex);
+        if (he < 0) {
+            xf_error(s->diags, XF_NOLOC, "on-run-start hook failed: %s", err.ptr);
+            rc = -1;
+            goto out;
+        }
+    }
     if (o->events && o->events->begin)
         o->events->begin(o->events->user, q.total, threads);
     for (int t = 0; t < threads; t++) {
@@ -399,6 +489,37 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         }
     }
     rc = q.any_failed ? 1 : 0;
+    if (need_db && o->phase != XF_PHASE_COMPILE && s->p->on_run_end.t == XF_V_LIST &&
+        s->p->on_run_end.u.l->n) {
+        struct xf_arena ra;
+        xf_arena_init(&ra);
+        struct xf_value results = xf_v_list(&ra, s->results.n);
+        for (size_t i = 0; i < s->results.n; i++) {
+            const struct xf_node_result *x = &s->results.v[i];
+            struct xf_value d = xf_v_dict(&ra, 6);
+            struct xf_value node = xf_v_dict(&ra, 4);
+            xf_dict_set(&ra, node.u.d, XF_STR("unique_id"), xf_v_strc(x->node->unique_id));
+            xf_dict_set(&ra, node.u.d, XF_STR("name"), xf_v_strc(x->node->name));
+            xf_dict_set(&ra, node.u.d, XF_STR("resource_type"),
+                        xf_v_strc(xf_resource_name(x->node->type)));
+            xf_dict_set(&ra, d.u.d, XF_STR("node"), node);
+            xf_dict_set(&ra, d.u.d, XF_STR("status"), xf_v_strc(xf_status_name(x->status)));
+            xf_dict_set(&ra, d.u.d, XF_STR("message"),
+                        x->message ? xf_v_strc(x->message) : xf_v_none());
+            xf_dict_set(&ra, d.u.d, XF_STR("execution_time"), xf_v_float(x->execution_time));
+            xf_dict_set(&ra, d.u.d, XF_STR("failures"),
+                        x->failures >= 0 ? xf_v_int(x->failures) : xf_v_none());
+            xf_list_push(&ra, results.u.l, d);
+        }
+        struct xf_buf ex = XF_BUF_INIT;
+        xf_buf_reset(&err);
+        if (run_hooks(s, ws[0].conn, NULL, &s->p->on_run_end, &results, &ex, &err) < 0) {
+            xf_error(s->diags, XF_NOLOC, "on-run-end hook failed: %s", err.ptr);
+            rc = 1;
+        }
+        xf_buf_release(&ex);
+        xf_arena_release(&ra);
+    }
 out:
     for (int t = 0; t < threads; t++) {
         /* Compiled SQL is referenced by nodes and results: keep it. */

@@ -1,0 +1,1078 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The PostgreSQL adapter over libpq: profile settings to a connection,
+ * text results converted by column type, catalog introspection, and
+ * atomic replacement with transactional DDL (build under a temporary
+ * name, rename the old relation away, rename the new one in, drop the
+ * old; one transaction). Seeds are loaded with COPY FROM STDIN.
+ *
+ * As in dbt-postgres, the old relation is dropped with CASCADE, so views
+ * of other models that read a replaced relation are dropped with it and
+ * come back when those models are built.
+ */
+#include "adapters/postgres.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "adapters/internal.h"
+#include "util/hash.h"
+
+/* Postgres names are at most NAMEDATALEN - 1 bytes. */
+#define PG_MAX_IDENT 63
+#define COPY_CHUNK (1 << 20)
+
+static struct xf_postgres_conn *P(struct xf_conn *c)
+{
+    return (struct xf_postgres_conn *)c;
+}
+
+/* ---- messages ------------------------------------------------------ */
+
+/* libpq's multi-line texts on one line: "a\n\tb\n" -> "a; b". */
+static void add_clean(struct xf_buf *out, const char *msg)
+{
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '\t'))
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        if (msg[i] == '\n') {
+            while (i + 1 < n && (msg[i + 1] == '\t' || msg[i + 1] == ' ' || msg[i + 1] == '\n'))
+                i++;
+            xf_buf_adds(out, "; ");
+        } else {
+            xf_buf_addch(out, msg[i]);
+        }
+    }
+}
+
+/* Replaces every occurrence of `secret` in out[from..] with asterisks. */
+static void scrub(struct xf_buf *out, size_t from, const char *secret)
+{
+    size_t n = secret ? strlen(secret) : 0;
+    if (n < 3) /* too short to tell from ordinary words, and never echoed by libpq */
+        return;
+    char *p;
+    while ((p = strstr(out->ptr + from, secret))) {
+        size_t at = (size_t)(p - out->ptr);
+        struct xf_buf tail = XF_BUF_INIT;
+        xf_buf_adds(&tail, p + n);
+        xf_buf_setlen(out, at);
+        xf_buf_adds(out, "********");
+        from = out->len;
+        xf_buf_add(out, tail.ptr, tail.len);
+        xf_buf_release(&tail);
+    }
+}
+
+/*
+ * Hides every "quoted" part longer than a token like "=" or "]": libpq
+ * echoes pieces of a bad conninfo there, and they may hold the password.
+ */
+static void add_unquoted(struct xf_buf *out, const char *msg)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    const char *p = msg;
+    while (*p) {
+        const char *q = strchr(p, '"');
+        const char *e = q ? strchr(q + 1, '"') : NULL;
+        if (!e) {
+            xf_buf_adds(&b, p);
+            break;
+        }
+        xf_buf_add(&b, p, (size_t)(q - p));
+        if (e - q - 1 <= 2)
+            xf_buf_add(&b, q, (size_t)(e - q) + 1);
+        else
+            xf_buf_adds(&b, "\"...\"");
+        p = e + 1;
+    }
+    add_clean(out, b.ptr);
+    xf_buf_release(&b);
+}
+
+/* How run() reports positions and whether a pending cancel may stop it. */
+struct run_opts {
+    const char *loc_text; /* positions are given in this text ... */
+    size_t loc_off;       /* ... which starts at this byte of the SQL run */
+    bool no_cancel;       /* cleanup: never refused by a pending cancel */
+    bool context;         /* add the server's context line (COPY row) */
+};
+
+static bool take_cancel(struct xf_postgres_conn *c)
+{
+    return atomic_exchange(&c->cancelled, 0) != 0;
+}
+
+static void result_error(struct xf_postgres_conn *c, const PGresult *r, const char *sql,
+                         const struct run_opts *o, struct xf_buf *err)
+{
+    const char *prim = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!prim) {
+        const char *m = PQerrorMessage(c->pg);
+        add_clean(err, m && *m ? m : "unknown error from the postgres server");
+        return;
+    }
+    xf_buf_adds(err, prim);
+    const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+    if (pos && sql && atoi(pos) > 0) {
+        size_t b = xf_adapter_char_to_byte(sql, (size_t)atoi(pos) - 1);
+        if (o && o->loc_text) {
+            if (b >= o->loc_off)
+                xf_adapter_locate(err, o->loc_text, b - o->loc_off);
+        } else {
+            xf_adapter_locate(err, sql, b);
+        }
+    }
+    const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    if (detail) {
+        xf_buf_adds(err, ": ");
+        add_clean(err, detail);
+    }
+    const char *ctx = o && o->context ? PQresultErrorField(r, PG_DIAG_CONTEXT) : NULL;
+    if (ctx) {
+        xf_buf_adds(err, " (");
+        add_clean(err, ctx);
+        xf_buf_addch(err, ')');
+    }
+    const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+    if (hint) {
+        xf_buf_adds(err, " (hint: ");
+        add_clean(err, hint);
+        xf_buf_addch(err, ')');
+    }
+}
+
+static bool is_cancel_error(const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return state && strcmp(state, "57014") == 0;
+}
+
+/* ---- results ------------------------------------------------------- */
+
+enum {
+    OID_BOOL = 16,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_OID = 26,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701,
+    OID_NUMERIC = 1700,
+};
+
+static const struct {
+    Oid oid;
+    const char *name;
+} type_names[] = {
+    {16, "boolean"},
+    {17, "bytea"},
+    {18, "\"char\""},
+    {19, "name"},
+    {20, "bigint"},
+    {21, "smallint"},
+    {23, "integer"},
+    {25, "text"},
+    {26, "oid"},
+    {114, "json"},
+    {700, "real"},
+    {701, "double precision"},
+    {1042, "character"},
+    {1043, "character varying"},
+    {1082, "date"},
+    {1083, "time without time zone"},
+    {1114, "timestamp without time zone"},
+    {1184, "timestamp with time zone"},
+    {1186, "interval"},
+    {1266, "time with time zone"},
+    {1700, "numeric"},
+    {2950, "uuid"},
+    {3802, "jsonb"},
+};
+
+static const char *oid_name(Oid oid)
+{
+    for (size_t i = 0; i < sizeof type_names / sizeof *type_names; i++)
+        if (type_names[i].oid == oid)
+            return type_names[i].name;
+    return "";
+}
+
+static struct xf_value convert(struct xf_arena *a, Oid type, const char *v, size_t len)
+{
+    int64_t iv;
+    char *end;
+    switch (type) {
+    case OID_BOOL:
+        return xf_v_bool(v[0] == 't');
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID:
+        if (xf_adapter_parse_int(xf_str_n(v, len), &iv))
+            return xf_v_int(iv);
+        break;
+    case OID_NUMERIC:
+        /* sum()/avg() of integers are numeric: keep whole numbers whole */
+        if (xf_adapter_parse_int(xf_str_n(v, len), &iv))
+            return xf_v_int(iv);
+        /* fall through */
+    case OID_FLOAT4:
+    case OID_FLOAT8: {
+        double d = strtod(v, &end);
+        if (end != v && !*end)
+            return xf_v_float(d);
+        break;
+    }
+    default:
+        break;
+    }
+    return xf_v_str(xf_str_n(xf_arena_strndup(a, v, len), len));
+}
+
+static void fill_result(const PGresult *r, struct xf_arena *a, struct xf_result *res)
+{
+    size_t nc = (size_t)PQnfields(r), nr = (size_t)PQntuples(r);
+    res->ncols = nc;
+    res->nrows = nr;
+    res->colnames = XF_ANEWN(a, const char *, nc ? nc : 1);
+    res->coltypes = XF_ANEWN(a, const char *, nc ? nc : 1);
+    size_t ncells = nc * nr;
+    res->cells = XF_ANEWN(a, struct xf_value, ncells ? ncells : 1);
+    for (size_t j = 0; j < nc; j++) {
+        res->colnames[j] = xf_arena_strdup(a, PQfname(r, (int)j));
+        res->coltypes[j] = oid_name(PQftype(r, (int)j));
+    }
+    for (size_t i = 0; i < nr; i++)
+        for (size_t j = 0; j < nc; j++) {
+            struct xf_value *cell = &res->cells[i * nc + j];
+            if (PQgetisnull(r, (int)i, (int)j))
+                *cell = xf_v_none();
+            else
+                *cell = convert(a, PQftype(r, (int)j), PQgetvalue(r, (int)i, (int)j),
+                                (size_t)PQgetlength(r, (int)i, (int)j));
+        }
+}
+
+/* ---- statements ---------------------------------------------------- */
+
+/* Runs one or more statements (simple protocol); rows of the last land in res. */
+static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opts *o,
+               struct xf_arena *a, struct xf_result *res, struct xf_buf *err)
+{
+    if (res)
+        memset(res, 0, sizeof *res);
+    if (!(o && o->no_cancel) && take_cancel(c)) {
+        xf_buf_adds(err, "canceling statement due to user request");
+        return -1;
+    }
+    PGresult *r = PQexec(c->pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int ret = 0;
+    if (st == PGRES_TUPLES_OK) {
+        if (res)
+            fill_result(r, a, res);
+    } else if (st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
+        if (is_cancel_error(r))
+            take_cancel(c);
+        result_error(c, r, sql, o, err);
+        ret = -1;
+    }
+    PQclear(r);
+    return ret;
+}
+
+static int step_sql(struct xf_postgres_conn *c, const char *sql, const struct run_opts *o,
+                    struct xf_buf *executed, struct xf_buf *err)
+{
+    if (executed) {
+        xf_buf_adds(executed, sql);
+        xf_buf_adds(executed, ";\n");
+    }
+    return run(c, sql, o, NULL, NULL, err);
+}
+
+/* A catalog query with text parameters; NULL after an error. */
+static PGresult *params(struct xf_postgres_conn *c, const char *sql, int n, const char *const *vals,
+                        struct xf_buf *err)
+{
+    PGresult *r = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        result_error(c, r, NULL, NULL, err);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* ---- connection ---------------------------------------------------- */
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static const char *setting(struct xf_arena *a, const struct xf_target *t, const char *key)
+{
+    if (t->settings.t != XF_V_DICT || !t->settings.u.d)
+        return NULL;
+    const struct xf_value *v = xf_dict_getc(t->settings.u.d, key);
+    if (!v || v->t == XF_V_NONE || v->t == XF_V_UNDEF)
+        return NULL;
+    if (v->t == XF_V_STR)
+        return xf_arena_strdups(a, v->u.s);
+    struct xf_buf b = XF_BUF_INIT;
+    xf_value_str(&b, v);
+    char *s = xf_arena_strdup(a, b.ptr);
+    xf_buf_release(&b);
+    return s;
+}
+
+static void pg_disconnect(struct xf_conn *conn)
+{
+    struct xf_postgres_conn *c = P(conn);
+    if (!c)
+        return;
+    if (c->cancel)
+        PQfreeCancel(c->cancel);
+    if (c->pg)
+        PQfinish(c->pg);
+    free(c->dbname);
+    free(c);
+}
+
+/* Profile keys passed to libpq as they are (first spelling wins). */
+static const struct {
+    const char *keyword;
+    const char *names[3];
+} libpq_keys[] = {
+    {"host", {"host", NULL}},
+    {"port", {"port", NULL}},
+    {"user", {"user", "username", NULL}},
+    {"password", {"password", "pass", NULL}},
+    {"dbname", {"dbname", "database", NULL}},
+    {"sslmode", {"sslmode", NULL}},
+    {"sslcert", {"sslcert", NULL}},
+    {"sslkey", {"sslkey", NULL}},
+    {"sslrootcert", {"sslrootcert", NULL}},
+    {"connect_timeout", {"connect_timeout", NULL}},
+    {"keepalives_idle", {"keepalives_idle", NULL}},
+    {"application_name", {"application_name", NULL}},
+};
+
+static int pg_connect(struct xf_conn **out, const struct xf_target *t, const char *project_root,
+                      struct xf_buf *err)
+{
+    *out = NULL;
+    struct xf_arena a;
+    xf_arena_init(&a);
+    enum { MAXK = 2 + 1 + sizeof libpq_keys / sizeof *libpq_keys + 1 };
+    const char *keys[MAXK], *vals[MAXK];
+    int n = 0, expand = 0, ret = -1;
+    const char *secrets[3] = {NULL, NULL, getenv("PGPASSWORD")};
+    struct xf_postgres_conn *c = NULL;
+    size_t err0 = err->len;
+
+    /* defaults first: an explicit conninfo or setting overrides them */
+    keys[n] = "fallback_application_name", vals[n++] = "xform";
+    keys[n] = "connect_timeout", vals[n++] = "10";
+    const char *conninfo = setting(&a, t, "conninfo");
+    if (!conninfo)
+        conninfo = setting(&a, t, "uri");
+    if (conninfo) {
+        char *perr = NULL;
+        PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+        if (!opts) {
+            xf_buf_adds(err, "the profile's 'conninfo' is not a valid libpq connection string "
+                             "or URI");
+            if (perr) {
+                xf_buf_adds(err, ": ");
+                add_unquoted(err, perr);
+                PQfreemem(perr);
+            }
+            goto done;
+        }
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+            if (strcmp(o->keyword, "password") == 0 && o->val)
+                secrets[1] = xf_arena_strdup(&a, o->val);
+        PQconninfoFree(opts);
+        keys[n] = "dbname", vals[n++] = conninfo;
+        expand = 1;
+    }
+    for (size_t i = 0; i < sizeof libpq_keys / sizeof *libpq_keys; i++) {
+        const char *v = NULL;
+        for (size_t j = 0; !v && libpq_keys[i].names[j]; j++)
+            v = setting(&a, t, libpq_keys[i].names[j]);
+        if (!v && strcmp(libpq_keys[i].keyword, "dbname") == 0 && !conninfo && t->database &&
+            *t->database)
+            v = t->database;
+        if (!v || !*v)
+            continue;
+        if (strcmp(libpq_keys[i].keyword, "keepalives_idle") == 0 && strcmp(v, "0") == 0)
+            continue; /* dbt's default: leave it to the system */
+        if (strcmp(libpq_keys[i].keyword, "password") == 0)
+            secrets[0] = v;
+        keys[n] = libpq_keys[i].keyword, vals[n++] = v;
+    }
+    keys[n] = NULL, vals[n] = NULL;
+
+    PGconn *pg = PQconnectdbParams(keys, vals, expand);
+    if (!pg)
+        xf_die_oom();
+    if (PQstatus(pg) != CONNECTION_OK) {
+        const char *host = PQhost(pg), *port = PQport(pg), *db = PQdb(pg), *user = PQuser(pg);
+        /* the engine prefixes "could not connect to the postgres target ...": say where */
+        xf_buf_addf(err, "host '%s' port %s database '%s'", host && *host ? host : "localhost",
+                    port && *port ? port : "5432", db ? db : "");
+        if (user && *user)
+            xf_buf_addf(err, " user '%s'", user);
+        xf_buf_adds(err, ": ");
+        add_clean(err, PQerrorMessage(pg));
+        PQfinish(pg);
+        goto done;
+    }
+    PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    c = xf_calloc(1, sizeof *c);
+    c->base.ops = &xf_postgres_ops;
+    c->base.target = t;
+    c->pg = pg;
+    c->cancel = PQgetCancel(pg);
+    c->dbname = xf_strdup(PQdb(pg));
+    atomic_init(&c->cancelled, 0);
+
+    const char *search_path = setting(&a, t, "search_path");
+    if (search_path && *search_path) {
+        const char *v[1] = {search_path};
+        PGresult *r =
+            params(c, "select pg_catalog.set_config('search_path', $1, false)", 1, v, err);
+        if (!r) {
+            xf_buf_addf(err, " (while setting search_path to '%s' from the profile)", search_path);
+            goto done;
+        }
+        PQclear(r);
+    }
+    const char *role = setting(&a, t, "role");
+    if (role && *role) {
+        struct xf_buf sql = XF_BUF_INIT;
+        xf_buf_adds(&sql, "set role ");
+        xf_adapter_quote_dq(&sql, role);
+        int e = run(c, sql.ptr, NULL, NULL, NULL, err);
+        xf_buf_release(&sql);
+        if (e < 0) {
+            xf_buf_addf(err, " (while switching to the profile's role '%s')", role);
+            goto done;
+        }
+    }
+    *out = &c->base;
+    c = NULL;
+    ret = 0;
+done:
+    for (size_t i = 0; i < 3; i++)
+        scrub(err, err0, secrets[i]);
+    pg_disconnect(c ? &c->base : NULL);
+    xf_arena_release(&a);
+    return ret;
+}
+
+/* ---- plain statements and transactions ----------------------------- */
+
+static int pg_exec(struct xf_conn *conn, const char *sql, struct xf_buf *err)
+{
+    return run(P(conn), sql, NULL, NULL, NULL, err);
+}
+
+static int pg_query(struct xf_conn *conn, const char *sql, struct xf_arena *a,
+                    struct xf_result *out, struct xf_buf *err)
+{
+    return run(P(conn), sql, NULL, a, out, err);
+}
+
+static int pg_begin(struct xf_conn *conn, struct xf_buf *err)
+{
+    return run(P(conn), "begin", NULL, NULL, NULL, err);
+}
+
+static int pg_commit(struct xf_conn *conn, struct xf_buf *err)
+{
+    return run(P(conn), "commit", NULL, NULL, NULL, err);
+}
+
+static int pg_rollback(struct xf_conn *conn, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        return 0;
+    return run(c, "rollback", &(struct run_opts){.no_cancel = true}, NULL, NULL, err);
+}
+
+static void pg_cancel(struct xf_conn *conn)
+{
+    struct xf_postgres_conn *c = P(conn);
+    atomic_store(&c->cancelled, 1);
+    char buf[256];
+    if (c->cancel)
+        PQcancel(c->cancel, buf, sizeof buf);
+}
+
+/* ---- dialect ------------------------------------------------------- */
+
+static void pg_quote(struct xf_buf *out, const char *ident)
+{
+    xf_adapter_quote_dq(out, ident);
+}
+
+static void pg_render_relation(struct xf_buf *out, const struct xf_relation *r)
+{
+    if (r->schema && *r->schema) {
+        xf_adapter_quote_dq(out, r->schema);
+        xf_buf_addch(out, '.');
+    }
+    xf_adapter_quote_dq(out, r->identifier);
+}
+
+static const char *pg_type_name(enum xf_coltype t)
+{
+    switch (t) {
+    case XF_COL_INTEGER:
+        return "bigint";
+    case XF_COL_REAL:
+        return "double precision";
+    case XF_COL_BOOLEAN:
+        return "boolean";
+    case XF_COL_DATE:
+        return "date";
+    case XF_COL_TIMESTAMP:
+        return "timestamp";
+    case XF_COL_TEXT:
+        break;
+    }
+    return "text";
+}
+
+/* ---- introspection ------------------------------------------------- */
+
+static const char *schema_of(struct xf_postgres_conn *c, const char *schema)
+{
+    if (schema && *schema)
+        return schema;
+    const char *t = c->base.target ? c->base.target->schema : NULL;
+    return t && *t ? t : "public";
+}
+
+/* pg_class.relkind of schema.name, or 0 when there is none. */
+static int relkind_of(struct xf_postgres_conn *c, const char *schema, const char *name, char *out,
+                      struct xf_buf *err)
+{
+    *out = 0;
+    const char *v[2] = {schema, name};
+    PGresult *r = params(c,
+                         "select c.relkind from pg_catalog.pg_class c "
+                         "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+                         "where n.nspname = $1 and c.relname = $2 "
+                         "and c.relkind in ('r', 'p', 'f', 'v', 'm')",
+                         2, v, err);
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0)
+        *out = PQgetvalue(r, 0, 0)[0];
+    PQclear(r);
+    return 0;
+}
+
+static enum xf_relkind relkind_enum(char k)
+{
+    if (!k)
+        return XF_REL_NONE;
+    return k == 'v' || k == 'm' ? XF_REL_VIEW : XF_REL_TABLE;
+}
+
+static const char *relkind_keyword(char k)
+{
+    switch (k) {
+    case 'v':
+        return "view";
+    case 'm':
+        return "materialized view";
+    case 'f':
+        return "foreign table";
+    default:
+        return "table";
+    }
+}
+
+static int pg_relation_kind(struct xf_conn *conn, const struct xf_relation *r, enum xf_relkind *out,
+                            struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    char k;
+    if (relkind_of(c, schema_of(c, r->schema), r->identifier, &k, err) < 0)
+        return -1;
+    *out = relkind_enum(k);
+    return 0;
+}
+
+static int pg_columns(struct xf_conn *conn, const struct xf_relation *r, struct xf_arena *a,
+                      struct xf_column_info **out, size_t *n, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    *out = NULL;
+    *n = 0;
+    const char *v[2] = {schema_of(c, r->schema), r->identifier};
+    PGresult *res = params(c,
+                           "select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                           "from pg_catalog.pg_attribute a "
+                           "join pg_catalog.pg_class c on c.oid = a.attrelid "
+                           "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+                           "where n.nspname = $1 and c.relname = $2 "
+                           "and a.attnum > 0 and not a.attisdropped order by a.attnum",
+                           2, v, err);
+    if (!res)
+        return -1;
+    size_t nr = (size_t)PQntuples(res);
+    *out = XF_ANEWN(a, struct xf_column_info, nr ? nr : 1);
+    for (size_t i = 0; i < nr; i++)
+        (*out)[i] = (struct xf_column_info){
+            .name = xf_arena_strdup(a, PQgetvalue(res, (int)i, 0)),
+            .data_type = xf_arena_strdup(a, PQgetvalue(res, (int)i, 1)),
+            .position = (int)i + 1,
+        };
+    *n = nr;
+    PQclear(res);
+    return 0;
+}
+
+static int pg_ensure_schema(struct xf_conn *conn, const char *schema, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    schema = schema_of(c, schema);
+    const char *v[1] = {schema};
+    /* look first: a user without CREATE on the database can use existing schemas */
+    PGresult *r = params(c, "select 1 from pg_catalog.pg_namespace where nspname = $1", 1, v, err);
+    if (!r)
+        return -1;
+    bool exists = PQntuples(r) > 0;
+    PQclear(r);
+    if (exists)
+        return 0;
+    struct xf_buf sql = XF_BUF_INIT;
+    xf_buf_adds(&sql, "create schema if not exists ");
+    xf_adapter_quote_dq(&sql, schema);
+    size_t err0 = err->len;
+    int ret = run(c, sql.ptr, NULL, NULL, NULL, err);
+    if (ret < 0 && PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
+        strstr(err->ptr + err0, "duplicate key value")) {
+        /* another thread created it between our look and our create */
+        xf_buf_setlen(err, err0);
+        ret = 0;
+    }
+    xf_buf_release(&sql);
+    return ret;
+}
+
+static int pg_list_relations(struct xf_conn *conn, const char *schema, struct xf_arena *a,
+                             struct xf_relation **out, enum xf_relkind **kinds, size_t *n,
+                             struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    *out = NULL;
+    *kinds = NULL;
+    *n = 0;
+    schema = schema_of(c, schema);
+    const char *v[1] = {schema};
+    PGresult *r = params(c,
+                         "select c.relname, c.relkind from pg_catalog.pg_class c "
+                         "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+                         "where n.nspname = $1 and c.relkind in ('r', 'p', 'f', 'v', 'm') "
+                         "order by c.relname",
+                         1, v, err);
+    if (!r)
+        return -1;
+    size_t nr = (size_t)PQntuples(r);
+    *out = XF_ANEWN(a, struct xf_relation, nr ? nr : 1);
+    *kinds = XF_ANEWN(a, enum xf_relkind, nr ? nr : 1);
+    const char *db = xf_arena_strdup(a, c->dbname);
+    const char *sch = xf_arena_strdup(a, schema);
+    for (size_t i = 0; i < nr; i++) {
+        (*out)[i] = (struct xf_relation){db, sch, xf_arena_strdup(a, PQgetvalue(r, (int)i, 0))};
+        (*kinds)[i] = relkind_enum(PQgetvalue(r, (int)i, 1)[0]);
+    }
+    *n = nr;
+    PQclear(r);
+    return 0;
+}
+
+/* ---- atomic replacement -------------------------------------------- */
+
+/*
+ * `<name><suffix>`, kept within Postgres's 63-byte names: a long name is
+ * cut (at a character boundary) and given a short digest so that two
+ * long names sharing a prefix get different temporary names.
+ */
+static char *derived_name(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), s = strlen(suffix);
+    struct xf_buf b = XF_BUF_INIT;
+    if (n + s <= PG_MAX_IDENT) {
+        xf_buf_adds(&b, name);
+    } else {
+        size_t keep = PG_MAX_IDENT - s - 9;
+        while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
+            keep--;
+        char hex[33];
+        xf_md5_hex(hex, name, n);
+        xf_buf_add(&b, name, keep);
+        xf_buf_addf(&b, "_%.8s", hex);
+    }
+    xf_buf_adds(&b, suffix);
+    return xf_buf_detach(&b, NULL);
+}
+
+static void rel_sql(struct xf_buf *out, const char *schema, const char *name)
+{
+    xf_adapter_quote_dq(out, schema);
+    xf_buf_addch(out, '.');
+    xf_adapter_quote_dq(out, name);
+}
+
+static int tx_open(struct xf_postgres_conn *c, bool *own, struct xf_buf *executed,
+                   struct xf_buf *err)
+{
+    *own = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    return step_sql(c, *own ? "begin" : "savepoint xform_replace", NULL, executed, err);
+}
+
+static int tx_commit(struct xf_postgres_conn *c, bool own, struct xf_buf *executed,
+                     struct xf_buf *err)
+{
+    return step_sql(c, own ? "commit" : "release savepoint xform_replace",
+                    &(struct run_opts){.no_cancel = true}, executed, err);
+}
+
+static void tx_rollback(struct xf_postgres_conn *c, bool own, struct xf_buf *executed)
+{
+    struct xf_buf ignored = XF_BUF_INIT;
+    const struct run_opts o = {.no_cancel = true};
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        if (own) {
+            step_sql(c, "rollback", &o, executed, &ignored);
+        } else {
+            step_sql(c, "rollback to savepoint xform_replace", &o, executed, &ignored);
+            step_sql(c, "release savepoint xform_replace", &o, executed, &ignored);
+        }
+    }
+    xf_buf_release(&ignored);
+}
+
+static int drop_if_there(struct xf_postgres_conn *c, const char *schema, const char *name,
+                         struct xf_buf *executed, struct xf_buf *err)
+{
+    char k;
+    if (relkind_of(c, schema, name, &k, err) < 0)
+        return -1;
+    if (!k)
+        return 0;
+    struct xf_buf sql = XF_BUF_INIT;
+    xf_buf_addf(&sql, "drop %s if exists ", relkind_keyword(k));
+    rel_sql(&sql, schema, name);
+    xf_buf_adds(&sql, " cascade");
+    int ret = step_sql(c, sql.ptr, NULL, executed, err);
+    xf_buf_release(&sql);
+    return ret;
+}
+
+struct names {
+    char *tmp, *backup;
+};
+
+/* Opens the transaction and clears what a killed run may have left. */
+static int prepare_build(struct xf_postgres_conn *c, const char *schema, const char *name,
+                         struct names *nm, bool *own, struct xf_buf *executed, struct xf_buf *err)
+{
+    nm->tmp = derived_name(name, XF_TMP_SUFFIX);
+    nm->backup = derived_name(name, XF_BACKUP_SUFFIX);
+    if (tx_open(c, own, executed, err) < 0)
+        return -1;
+    if (drop_if_there(c, schema, nm->tmp, executed, err) < 0 ||
+        drop_if_there(c, schema, nm->backup, executed, err) < 0)
+        return -2; /* transaction open: roll back */
+    return 0;
+}
+
+/* Inside the transaction: old -> backup, tmp -> name, drop backup. */
+static int swap_in(struct xf_postgres_conn *c, const char *schema, const char *name,
+                   const struct names *nm, enum xf_relkind kind, struct xf_buf *executed,
+                   struct xf_buf *err)
+{
+    char old;
+    if (relkind_of(c, schema, name, &old, err) < 0)
+        return -1;
+    struct xf_buf sql = XF_BUF_INIT;
+    int ret = -1;
+    if (old) {
+        xf_buf_addf(&sql, "alter %s ", relkind_keyword(old));
+        rel_sql(&sql, schema, name);
+        xf_buf_adds(&sql, " rename to ");
+        xf_adapter_quote_dq(&sql, nm->backup);
+        if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
+            goto done;
+    }
+    xf_buf_reset(&sql);
+    xf_buf_addf(&sql, "alter %s ", kind == XF_REL_VIEW ? "view" : "table");
+    rel_sql(&sql, schema, nm->tmp);
+    xf_buf_adds(&sql, " rename to ");
+    xf_adapter_quote_dq(&sql, name);
+    if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
+        goto done;
+    if (old) {
+        xf_buf_reset(&sql);
+        xf_buf_addf(&sql, "drop %s ", relkind_keyword(old));
+        rel_sql(&sql, schema, nm->backup);
+        xf_buf_adds(&sql, " cascade");
+        if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
+            goto done;
+    }
+    ret = 0;
+done:
+    xf_buf_release(&sql);
+    return ret;
+}
+
+static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r,
+                               enum xf_relkind kind, const char *select_sql,
+                               struct xf_buf *executed, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    const char *schema = schema_of(c, r->schema);
+    const char *name = r->identifier;
+    struct names nm = {0};
+    bool own = false;
+    int ret = -1;
+    struct xf_buf sql = XF_BUF_INIT;
+
+    int p = prepare_build(c, schema, name, &nm, &own, executed, err);
+    if (p == -1)
+        goto done;
+    if (p < 0)
+        goto fail;
+    struct xf_str body = xf_adapter_trim_sql(select_sql);
+    xf_buf_addf(&sql, "create %s ", kind == XF_REL_VIEW ? "view" : "table");
+    rel_sql(&sql, schema, nm.tmp);
+    xf_buf_adds(&sql, " as (\n");
+    size_t at = sql.len;
+    xf_buf_addstr(&sql, body);
+    xf_buf_adds(&sql, "\n)");
+    if (step_sql(c, sql.ptr, &(struct run_opts){.loc_text = select_sql, .loc_off = at}, executed,
+                 err) < 0)
+        goto fail;
+    if (swap_in(c, schema, name, &nm, kind, executed, err) < 0)
+        goto fail;
+    if (tx_commit(c, own, executed, err) < 0)
+        goto fail;
+    ret = 0;
+    goto done;
+fail:
+    tx_rollback(c, own, executed);
+done:
+    free(nm.tmp);
+    free(nm.backup);
+    xf_buf_release(&sql);
+    return ret;
+}
+
+static int pg_drop_relation(struct xf_conn *conn, const struct xf_relation *r, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    return drop_if_there(c, schema_of(c, r->schema), r->identifier, NULL, err);
+}
+
+/* ---- seeds --------------------------------------------------------- */
+
+static bool is_text_type(const char *type)
+{
+    return strcasestr(type, "char") || strcasestr(type, "text") || strcasestr(type, "json") ||
+           strcasestr(type, "citext");
+}
+
+/* One CSV field for COPY: NULL is an empty unquoted field, anything else is quoted. */
+static void copy_field(struct xf_buf *b, struct xf_str v, bool text)
+{
+    if (!v.p || (v.len == 0 && !text))
+        return;
+    xf_buf_addch(b, '"');
+    const char *p = v.p, *end = v.p + v.len;
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q) {
+            xf_buf_add(b, p, (size_t)(end - p));
+            break;
+        }
+        xf_buf_add(b, p, (size_t)(q - p) + 1);
+        xf_buf_addch(b, '"');
+        p = q + 1;
+    }
+    xf_buf_addch(b, '"');
+}
+
+/* Streams the rows; the COPY is open. On error the COPY is ended and drained. */
+static int copy_rows(struct xf_postgres_conn *c, const struct xf_csv *csv, const bool *text,
+                     const char *copy_sql, struct xf_buf *err)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    xf_buf_grow(&b, COPY_CHUNK + 4096);
+    const char *abort_msg = NULL;
+    for (size_t row = 0; row < csv->nrows && !abort_msg; row++) {
+        const struct xf_str *cells = csv->cells + row * csv->ncols;
+        for (size_t i = 0; i < csv->ncols; i++) {
+            if (i)
+                xf_buf_addch(&b, ',');
+            copy_field(&b, cells[i], text[i]);
+        }
+        xf_buf_addch(&b, '\n');
+        if (b.len >= COPY_CHUNK || row + 1 == csv->nrows) {
+            if (PQputCopyData(c->pg, b.ptr, (int)b.len) != 1)
+                break; /* the connection's error is reported below */
+            xf_buf_reset(&b);
+        }
+        if ((row & 1023) == 1023 && atomic_load(&c->cancelled))
+            abort_msg = "canceling statement due to user request";
+    }
+    xf_buf_release(&b);
+    int ret = 0;
+    if (PQputCopyEnd(c->pg, abort_msg) != 1) {
+        add_clean(err, PQerrorMessage(c->pg));
+        ret = -1;
+    }
+    PGresult *r;
+    bool reported = ret < 0;
+    while ((r = PQgetResult(c->pg))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !reported) {
+            if (abort_msg || is_cancel_error(r))
+                take_cancel(c);
+            result_error(c, r, copy_sql, &(struct run_opts){.context = true}, err);
+            reported = true;
+            ret = -1;
+        }
+        PQclear(r);
+    }
+    return ret;
+}
+
+static int pg_load_seed(struct xf_conn *conn, const struct xf_relation *r, const struct xf_csv *csv,
+                        const char *const *column_types, struct xf_buf *executed,
+                        struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    const char *schema = schema_of(c, r->schema);
+    const char *name = r->identifier;
+    if (csv->ncols == 0) {
+        xf_buf_addf(err, "seed '%s' has no columns: add a header row to the CSV file", name);
+        return -1;
+    }
+    struct names nm = {0};
+    bool own = false;
+    int ret = -1;
+    struct xf_buf sql = XF_BUF_INIT, cols = XF_BUF_INIT;
+    bool *text = xf_calloc(csv->ncols, sizeof *text);
+
+    int p = prepare_build(c, schema, name, &nm, &own, executed, err);
+    if (p == -1)
+        goto done;
+    if (p < 0)
+        goto fail;
+
+    xf_buf_adds(&sql, "create table ");
+    rel_sql(&sql, schema, nm.tmp);
+    xf_buf_adds(&sql, " (");
+    for (size_t i = 0; i < csv->ncols; i++) {
+        const char *type =
+            column_types && column_types[i] ? column_types[i] : pg_type_name(csv->types[i]);
+        text[i] = is_text_type(type);
+        if (i) {
+            xf_buf_adds(&sql, ", ");
+            xf_buf_adds(&cols, ", ");
+        }
+        xf_adapter_quote_dqn(&sql, csv->header[i].p, csv->header[i].len);
+        xf_adapter_quote_dqn(&cols, csv->header[i].p, csv->header[i].len);
+        xf_buf_addch(&sql, ' ');
+        xf_buf_adds(&sql, type);
+    }
+    xf_buf_addch(&sql, ')');
+    if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
+        goto fail;
+
+    xf_buf_reset(&sql);
+    xf_buf_adds(&sql, "copy ");
+    rel_sql(&sql, schema, nm.tmp);
+    xf_buf_addf(&sql, " (%s) from stdin with (format csv)", cols.ptr);
+    if (executed)
+        xf_buf_addf(executed, "%s; -- %zu rows\n", sql.ptr, csv->nrows);
+    if (take_cancel(c)) {
+        xf_buf_adds(err, "canceling statement due to user request");
+        goto fail;
+    }
+    PGresult *res = PQexec(c->pg, sql.ptr);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        result_error(c, res, sql.ptr, NULL, err);
+        PQclear(res);
+        goto fail;
+    }
+    PQclear(res);
+    if (copy_rows(c, csv, text, sql.ptr, err) < 0)
+        goto fail;
+    if (swap_in(c, schema, name, &nm, XF_REL_TABLE, executed, err) < 0)
+        goto fail;
+    if (tx_commit(c, own, executed, err) < 0)
+        goto fail;
+    ret = 0;
+    goto done;
+fail:
+    tx_rollback(c, own, executed);
+done:
+    free(text);
+    free(nm.tmp);
+    free(nm.backup);
+    xf_buf_release(&sql);
+    xf_buf_release(&cols);
+    return ret;
+}
+
+const struct xf_adapter_ops xf_postgres_ops = {
+    .name = "postgres",
+    .single_writer = false,
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .exec = pg_exec,
+    .query = pg_query,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .cancel = pg_cancel,
+    .relation_kind = pg_relation_kind,
+    .columns = pg_columns,
+    .ensure_schema = pg_ensure_schema,
+    .list_relations = pg_list_relations,
+    .quote = pg_quote,
+    .render_relation = pg_render_relation,
+    .type_name = pg_type_name,
+    .replace_relation = pg_replace_relation,
+    .load_seed = pg_load_seed,
+    .drop_relation = pg_drop_relation,
+    .catalog_sql = "SELECT c.relname AS table_name, "
+                   "CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'BASE TABLE' END "
+                   "AS table_type, a.attname AS column_name, a.attnum AS column_index, "
+                   "pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type, "
+                   "pg_catalog.pg_get_userbyid(c.relowner) AS table_owner, "
+                   "pg_catalog.obj_description(c.oid, 'pg_class') AS table_comment, "
+                   "pg_catalog.col_description(c.oid, a.attnum) AS column_comment "
+                   "FROM pg_catalog.pg_class c "
+                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                   "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+                   "AND a.attnum > 0 AND NOT a.attisdropped "
+                   "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+                   "ORDER BY c.relname, a.attnum",
+};

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The embedded SQLite adapter. A schema is a database file: the target's
+ * file holds the default schema and every other schema `s` is the file
+ * `s.db` beside it, ATTACHed under the name `s`.
+ */
+#ifndef XF_ADAPTERS_SQLITE_H
+#define XF_ADAPTERS_SQLITE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "adapters/adapter.h"
+
+struct sqlite3;
+
+struct xf_sqlite_conn {
+    struct xf_conn base; /* first: the engine sees only this */
+    struct sqlite3 *db;
+    char *main_path;   /* the target's database file */
+    char *dir;         /* folder of main_path: where `<schema>.db` files live */
+    char *main_schema; /* the target's schema ("main" unless configured) */
+    /*
+     * true when main_schema is not "main": the connection's own main
+     * database is then an empty in-memory one and main_path is ATTACHed
+     * under main_schema, so `"analytics"."orders"` names it directly.
+     */
+    bool main_attached;
+    atomic_int cancelled; /* set by cancel(), consumed by the next statement */
+};
+
+extern const struct xf_adapter_ops xf_sqlite_ops;
+
+#endif
