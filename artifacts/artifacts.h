@@ -61,7 +61,10 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
 int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
                          const struct xf_node_result *results, size_t n, double elapsed);
 
-<<<<<<< HEAD
+struct xf_freshness; /* engine/engine.h */
+/* Writes <dir>/sources.json (sources v3) for `source freshness`. 0 or -errno. */
+int xf_write_sources(const char *dir, const struct xf_invocation *inv,
+                     const struct xf_freshness *res, size_t n, double elapsed);
 /* ---- catalog.json (catalog v1) ---- */
 
 struct xf_conn;
@@ -130,11 +133,5 @@ int xf_lineage_format_parse(enum xf_lineage_format *out, const char *name);
  */
 size_t xf_lineage_write(struct xf_buf *out, const struct xf_graph *g, const bool *sel,
                         enum xf_lineage_format f);
-=======
-struct xf_freshness; /* engine/engine.h */
-/* Writes <dir>/sources.json (sources v3) for `source freshness`. 0 or -errno. */
-int xf_write_sources(const char *dir, const struct xf_invocation *inv,
-                     const struct xf_freshness *res, size_t n, double elapsed);
->>>>>>> main
 
 #endif

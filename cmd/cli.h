@@ -50,12 +50,9 @@ struct xf_command {
 #define XF_OPT_SELECT 0x02u  /* --select --exclude --selector */
 #define XF_OPT_RUN 0x04u     /* --threads --full-refresh --fail-fast */
 #define XF_OPT_LS 0x08u      /* --resource-type --output */
-<<<<<<< HEAD
-#define XF_OPT_DOCS 0x10u    /* --port */
-#define XF_OPT_LINEAGE 0x20u /* --format */
-=======
 #define XF_OPT_SHOW 0x10u    /* --inline --limit */
->>>>>>> main
+#define XF_OPT_DOCS 0x20u    /* --port */
+#define XF_OPT_LINEAGE 0x40u /* --format */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -95,15 +92,12 @@ int xf_cmd_parse(struct xf_cli *cli);
 int xf_cmd_ls(struct xf_cli *cli);
 int xf_cmd_debug(struct xf_cli *cli);
 int xf_cmd_clean(struct xf_cli *cli);
-<<<<<<< HEAD
-int xf_cmd_docs(struct xf_cli *cli);
-int xf_cmd_lineage(struct xf_cli *cli);
-=======
 int xf_cmd_source(struct xf_cli *cli);
 int xf_cmd_show(struct xf_cli *cli);
 int xf_cmd_retry(struct xf_cli *cli);
 int xf_cmd_init(struct xf_cli *cli);
->>>>>>> main
+int xf_cmd_docs(struct xf_cli *cli);
+int xf_cmd_lineage(struct xf_cli *cli);
 
 /* Wall clock in seconds. */
 double xf_cli_now(void);
