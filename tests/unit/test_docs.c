@@ -2,7 +2,8 @@
 /*
  * Unit tests for the lineage formats (text tree, dot, Mermaid, JSON) on a
  * small hand-built graph, the JSON escaping that keeps embedded data
- * inside its <script> element, and index.html as the docs site writes it.
+ * inside its <script> element, index.html as the docs site writes it, and
+ * catalog.json read from a real SQLite warehouse.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +16,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "adapters/adapter.h"
 #include "artifacts/artifacts.h"
 #include "util/path.h"
+#include "util/value.h"
 
 /*
  *   raw_orders (seed) ──> stg_orders ──> orders ──> report
@@ -299,6 +302,205 @@ static void test_catalog_query(void **state)
     xf_buf_release(&b);
 }
 
+/* ---- catalog.json from SQLite ---- */
+
+struct catfx {
+    char dir[64];
+    struct xf_arena a;
+    struct xf_project p;
+    struct xf_node nodes[6];
+    struct xf_node *nodeptrs[5], *srcptrs[1];
+    const struct xf_adapter_ops *ops;
+    struct xf_conn *conn;
+    struct xf_buf err;
+};
+
+static void cat_node(struct catfx *f, int i, enum xf_resource t, const char *name,
+                     const char *schema, const char *mat)
+{
+    struct xf_node *n = &f->nodes[i];
+    memset(n, 0, sizeof *n);
+    n->type = t;
+    n->name = n->alias = name;
+    n->schema = schema;
+    n->unique_id = xf_arena_printf(&f->a, "%s.shop.%s", t == XF_RES_SEED ? "seed" : "model", name);
+    n->config = xf_v_dict(&f->a, 2);
+    if (mat)
+        xf_dict_set(&f->a, n->config.u.d, XF_STR("materialized"), xf_v_strc(mat));
+}
+
+static int cat_setup(void **state)
+{
+    struct catfx *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/xf-catalog-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    xf_arena_init(&f->a);
+    f->p.target = (struct xf_target){.name = "dev",
+                                     .type = "sqlite",
+                                     .schema = "main",
+                                     .database = xf_path_join(&f->a, f->dir, "shop.db"),
+                                     .threads = 1};
+    cat_node(f, 0, XF_RES_MODEL, "orders", "analytics", "table");
+    cat_node(f, 1, XF_RES_MODEL, "order_view", "analytics", NULL);
+    cat_node(f, 2, XF_RES_MODEL, "not_built", "analytics", "table");
+    cat_node(f, 3, XF_RES_MODEL, "inlined", "analytics", "ephemeral");
+    cat_node(f, 4, XF_RES_SEED, "raw_orders", "main", NULL);
+    struct xf_node *src = &f->nodes[5];
+    src->type = XF_RES_SOURCE;
+    src->name = "customers";
+    src->source_name = "shop";
+    src->schema = "main";
+    src->identifier = "raw_customers";
+    src->unique_id = "source.shop.shop.customers";
+    for (int i = 0; i < 5; i++)
+        f->nodeptrs[i] = &f->nodes[i];
+    f->srcptrs[0] = src;
+    f->p.nodes.v = f->nodeptrs;
+    f->p.nodes.n = 5;
+    f->p.sources.v = f->srcptrs;
+    f->p.sources.n = 1;
+    f->ops = xf_adapter_find("sqlite");
+    if (!f->ops || f->ops->connect(&f->conn, &f->p.target, f->dir, &f->err) < 0 ||
+        f->ops->ensure_schema(f->conn, "analytics", &f->err) < 0 ||
+        f->ops->exec(f->conn,
+                     "CREATE TABLE \"analytics\".\"orders\" (id INTEGER, amount REAL, note);"
+                     "CREATE VIEW \"analytics\".\"order_view\" AS SELECT id, amount * 2 AS dbl "
+                     "FROM \"analytics\".\"orders\";"
+                     "CREATE TABLE \"main\".\"raw_orders\" (id INTEGER, status TEXT);"
+                     "CREATE TABLE \"main\".\"RAW_CUSTOMERS\" (id INTEGER);"
+                     "CREATE TABLE \"main\".\"unrelated\" (x);",
+                     &f->err) < 0) {
+        fprintf(stderr, "setup: %s\n", f->err.ptr);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int cat_teardown(void **state)
+{
+    struct catfx *f = *state;
+    if (f->conn)
+        f->ops->disconnect(f->conn);
+    xf_remove_tree(f->dir);
+    xf_buf_release(&f->err);
+    xf_arena_release(&f->a);
+    free(f);
+    return 0;
+}
+
+static json_t *load_catalog(struct catfx *f)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/target/catalog.json", f->dir);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    assert_non_null(j);
+    return j;
+}
+
+static void check_catalog(struct catfx *f, json_t *j)
+{
+    json_t *nodes = json_object_get(j, "nodes"), *sources = json_object_get(j, "sources");
+    assert_int_equal(json_object_size(nodes), 3); /* not_built and the ephemeral model are not */
+    json_t *orders = json_object_get(nodes, "model.shop.orders");
+    assert_non_null(orders);
+    json_t *m = json_object_get(orders, "metadata");
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "BASE TABLE");
+    assert_string_equal(json_string_value(json_object_get(m, "schema")), "analytics");
+    assert_string_equal(json_string_value(json_object_get(m, "name")), "orders");
+    assert_true(json_is_null(json_object_get(m, "comment")));
+    json_t *cols = json_object_get(orders, "columns");
+    assert_int_equal(json_object_size(cols), 3);
+    json_t *amount = json_object_get(cols, "amount");
+    assert_string_equal(json_string_value(json_object_get(amount, "type")), "REAL");
+    assert_int_equal(json_integer_value(json_object_get(amount, "index")), 2);
+    assert_string_equal(json_string_value(json_object_get(amount, "name")), "amount");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(cols, "note"), "type")),
+                        "");
+    assert_string_equal(json_string_value(json_object_get(orders, "unique_id")),
+                        "model.shop.orders");
+    assert_false(json_is_true(
+        json_object_get(json_object_get(json_object_get(orders, "stats"), "has_stats"), "value")));
+    json_t *view = json_object_get(nodes, "model.shop.order_view");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(view, "metadata"), "type")), "VIEW");
+    assert_int_equal(json_object_size(json_object_get(view, "columns")), 2);
+    assert_non_null(json_object_get(nodes, "seed.shop.raw_orders"));
+    /* identifiers match without regard to case, as the warehouse resolves them */
+    json_t *src = json_object_get(sources, "source.shop.shop.customers");
+    assert_non_null(src);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(src, "metadata"), "name")),
+        "RAW_CUSTOMERS");
+    assert_int_equal(json_object_size(sources), 1);
+    assert_true(json_is_null(json_object_get(j, "errors")));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "metadata"), "dbt_schema_version")),
+        "https://schemas.getdbt.com/dbt/catalog/v1.json");
+}
+
+static void test_catalog_sqlite(void **state)
+{
+    struct catfx *f = *state;
+    char *dir = xf_path_join(&f->a, f->dir, "target");
+    struct xf_invocation inv = {.invocation_id = "id", .generated_at = "2026-01-01T00:00:00Z"};
+    struct xf_catalog_stats st;
+    assert_int_equal(xf_write_catalog(dir, &f->p, NULL, f->conn, &inv, &st, &f->err), 0);
+    assert_int_equal(st.schemas, 2);
+    assert_int_equal(st.nodes, 3);
+    assert_int_equal(st.sources, 1);
+    assert_int_equal(st.columns, 3 + 2 + 2 + 1);
+    json_t *j = load_catalog(f);
+    check_catalog(f, j);
+    json_decref(j);
+
+    /* an adapter without catalog_sql: relation by relation, same result */
+    struct xf_adapter_ops slow = *f->ops;
+    slow.catalog_sql = NULL;
+    f->conn->ops = &slow;
+    assert_int_equal(xf_write_catalog(dir, &f->p, NULL, f->conn, &inv, &st, &f->err), 0);
+    f->conn->ops = f->ops;
+    assert_int_equal(st.columns, 8);
+    j = load_catalog(f);
+    check_catalog(f, j);
+    json_decref(j);
+}
+
+static int failing_query(struct xf_conn *c, const char *sql, struct xf_arena *a,
+                         struct xf_result *out, struct xf_buf *err)
+{
+    xf_buf_adds(err, "no such table: pragma_table_list");
+    return -1;
+}
+
+static void test_catalog_errors(void **state)
+{
+    struct catfx *f = *state;
+    char *dir = xf_path_join(&f->a, f->dir, "target");
+    struct xf_adapter_ops bad = *f->ops;
+    bad.query = failing_query;
+    f->conn->ops = &bad;
+    struct xf_catalog_stats st;
+    int e = xf_write_catalog(dir, &f->p, NULL, f->conn, NULL, &st, &f->err);
+    f->conn->ops = f->ops;
+    assert_int_equal(e, 1);
+    assert_string_equal(f->err.ptr,
+                        "could not read the catalog of schema 'analytics': no such table: "
+                        "pragma_table_list\n"
+                        "could not read the catalog of schema 'main': no such table: "
+                        "pragma_table_list");
+    json_t *j = load_catalog(f);
+    json_t *errors = json_object_get(j, "errors");
+    assert_int_equal(json_array_size(errors), 2);
+    assert_string_equal(json_string_value(json_array_get(errors, 1)),
+                        "could not read the catalog of schema 'main': no such table: "
+                        "pragma_table_list");
+    assert_int_equal(json_object_size(json_object_get(j, "nodes")), 0);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +512,8 @@ int main(void)
         cmocka_unit_test(test_escape_json),
         cmocka_unit_test(test_site),
         cmocka_unit_test(test_catalog_query),
+        cmocka_unit_test_setup_teardown(test_catalog_sqlite, cat_setup, cat_teardown),
+        cmocka_unit_test_setup_teardown(test_catalog_errors, cat_setup, cat_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
