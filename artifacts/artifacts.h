@@ -100,11 +100,24 @@ void xf_catalog_query(struct xf_buf *out, const char *fmt, const char *schema);
 
 /*
  * Writes <dir>/index.html: one self-contained page (no network) with the
- * docs app and <dir>/manifest.json and <dir>/catalog.json embedded (a
- * missing catalog is embedded as null). Returns 0, or -errno with the
- * file named in `err`.
+ * docs app, the project's nodes, sources and docs (manifest.json's shape,
+ * the keys the site shows), <dir>/catalog.json (null when missing) and
+ * every node's raw and compiled SQL embedded. Returns 0, or -errno with
+ * the problem in `err`.
  */
-int xf_write_docs_site(const char *dir, struct xf_buf *err);
+int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct xf_graph *g,
+                       const struct xf_invocation *inv, struct xf_buf *err);
+
+/* Blocks larger than this are embedded gzip-compressed and base64-encoded. */
+#define XF_DOCS_GZIP_OVER (1024 * 1024)
+
+/*
+ * Appends <script type="application/json" id="ID">JSON</script>: the JSON
+ * escaped as below when it is at most `gzip_over` bytes, else gzip +
+ * base64 with data-encoding="gzip+base64". 0, or -1 when zlib fails.
+ */
+int xf_docs_write_block(struct xf_buf *html, const char *id, const char *json, size_t len,
+                        size_t gzip_over);
 
 /*
  * Appends JSON text so it can sit inside <script type="application/json">:

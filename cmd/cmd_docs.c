@@ -131,7 +131,7 @@ static int docs_generate(struct xf_cli *cli)
                     st.sources == 1 ? "source" : "sources", st.columns);
 
     /* 3. the site */
-    e = xf_write_docs_site(tdir, &err);
+    e = xf_write_docs_site(tdir, p, g, inv, &err);
     if (e < 0) {
         fprintf(stderr, "error: %s\n", err.ptr);
         code = XF_EXIT_FAIL;

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include "adapters/adapter.h"
 #include "artifacts/artifacts.h"
@@ -247,49 +249,169 @@ static char *between(const char *html, const char *open, const char *close)
 
 static void test_site(void **state)
 {
+    struct fixture *f = make();
+#define ORDERS_SQL "select * from {{ ref('stg_orders') }} -- </script>"
+    static const struct xf_source orders_sql = {"models/orders.sql", ORDERS_SQL,
+                                                sizeof ORDERS_SQL - 1};
+    f->nodes[ORDERS].src = &orders_sql;
+    f->nodes[ORDERS].compiled_code = "select * from \"main\".\"stg_orders\" -- </script>";
+    f->nodes[ORDERS].description = "</script><script>alert(1)</script>";
+    f->nodes[ORDERS].package = "shop";
+    f->nodes[TEST].attached = &f->nodes[ORDERS];
+    f->nodes[TEST].column_name = "id";
+    struct xf_test_decl decl = {.test_name = "not_null"};
+    f->nodes[TEST].decl = &decl;
+    struct xf_project p;
+    memset(&p, 0, sizeof p);
+    p.name = "shop";
     char dir[] = "/tmp/xf-docs-test-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char path[256];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
-    const char *manifest = "{\"metadata\": {\"project_name\": \"shop\"}, \"nodes\": {\"m\": "
-                           "{\"description\": \"</script><script>alert(1)</script>\"}}}";
-    assert_int_equal(xf_write_file(path, manifest, strlen(manifest)), 0);
+    snprintf(path, sizeof path, "%s/catalog.json", dir);
+    const char *catalog = "{\"nodes\": {\"model.shop.orders\": {\"metadata\": {\"comment\": "
+                          "\"<!-- </script>\"}}}, \"sources\": {}}";
+    assert_int_equal(xf_write_file(path, catalog, strlen(catalog)), 0);
     struct xf_buf err = XF_BUF_INIT, html = XF_BUF_INIT;
-    assert_int_equal(xf_write_docs_site(dir, &err), 0);
+    struct xf_invocation inv = {.invocation_id = "abc", .generated_at = "2026-01-01T00:00:00Z"};
+    assert_int_equal(xf_write_docs_site(dir, &p, &f->g, &inv, &err), 0);
     snprintf(path, sizeof path, "%s/index.html", dir);
     assert_int_equal(xf_read_file(&html, path), 0);
     assert_memory_equal(html.ptr, "<!DOCTYPE html>", 15);
-    /* three script elements end: manifest, catalog, app; the data ends none */
+    /* four script elements end: manifest, catalog, code, app; the data ends none */
     size_t ends = 0;
-    for (const char *p = html.ptr; (p = strstr(p, "</script>")); p++)
+    for (const char *q = html.ptr; (q = strstr(q, "</script>")); q++)
         ends++;
-    assert_int_equal(ends, 3);
+    assert_int_equal(ends, 4);
     assert_null(strstr(html.ptr, "<script src"));
-    assert_null(strstr(html.ptr, "http://cdn"));
+    assert_null(strstr(html.ptr, "<link"));
+    assert_null(strstr(html.ptr, "data-encoding=\"gzip")); /* small: plain JSON */
+
     char *m =
         between(html.ptr, "<script type=\"application/json\" id=\"xf-manifest\">", "</script>");
     char *c =
         between(html.ptr, "<script type=\"application/json\" id=\"xf-catalog\">", "</script>");
+    char *k = between(html.ptr, "<script type=\"application/json\" id=\"xf-code\">", "</script>");
     assert_non_null(m);
     assert_non_null(c);
-    json_t *x = json_loads(manifest, 0, NULL), *y = json_loads(m, 0, NULL);
-    assert_non_null(y);
-    assert_true(json_equal(x, y));
-    assert_string_equal(c, "null"); /* no catalog.json yet */
-    json_decref(x);
-    json_decref(y);
+    assert_non_null(k);
+    json_t *mj = json_loads(m, 0, NULL), *cj = json_loads(c, 0, NULL), *kj = json_loads(k, 0, NULL);
+    assert_non_null(mj);
+    assert_non_null(cj);
+    assert_non_null(kj);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(mj, "metadata"), "project_name")),
+        "shop");
+    json_t *nodes = json_object_get(mj, "nodes"), *sources = json_object_get(mj, "sources");
+    assert_int_equal(json_object_size(nodes), 5);
+    assert_int_equal(json_object_size(sources), 1);
+    json_t *orders = json_object_get(nodes, "model.shop.orders");
+    assert_string_equal(json_string_value(json_object_get(orders, "description")),
+                        "</script><script>alert(1)</script>");
+    /* defaults left out: the key says unique_id and resource_type, package is the project's */
+    assert_null(json_object_get(orders, "unique_id"));
+    assert_null(json_object_get(orders, "resource_type"));
+    assert_null(json_object_get(orders, "package_name"));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(orders, "config"), "materialized")),
+        "view");
+    json_t *deps = json_object_get(json_object_get(orders, "depends_on"), "nodes");
+    assert_int_equal(json_array_size(deps), 2);
+    assert_string_equal(json_string_value(json_array_get(deps, 0)), "model.shop.stg_orders");
+    assert_string_equal(json_string_value(json_array_get(deps, 1)), "source.shop.shop.customers");
+    json_t *test = json_object_get(nodes, "test.shop.not_null_orders_id");
+    assert_string_equal(json_string_value(json_object_get(test, "attached_node")),
+                        "model.shop.orders");
+    assert_string_equal(json_string_value(json_object_get(test, "column_name")), "id");
+    assert_null(json_object_get(test, "depends_on")); /* only its attached node */
+    assert_null(json_object_get(test, "config"));     /* severity error: the default */
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(test, "test_metadata"), "name")),
+        "not_null");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(sources, "source.shop.shop.customers"), "source_name")),
+                        "shop");
+    /* the catalog as written, and the code of every node that has some */
+    json_t *cat = json_loads(catalog, 0, NULL);
+    assert_true(json_equal(cat, cj));
+    json_decref(cat);
+    json_t *oc = json_object_get(kj, "model.shop.orders");
+    assert_string_equal(json_string_value(json_array_get(oc, 0)), orders_sql.text);
+    assert_string_equal(json_string_value(json_array_get(oc, 1)), f->nodes[ORDERS].compiled_code);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(kj, "test.shop.not_null_orders_id"), 0)),
+        "{{ test_not_null(**_dbt_generic_test_kwargs) }}");
+    assert_null(json_object_get(kj, "seed.shop.raw_orders"));
+    json_decref(mj);
+    json_decref(cj);
+    json_decref(kj);
     free(m);
     free(c);
+    free(k);
 
-    /* no manifest: an error naming the file */
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    /* no catalog yet: null */
+    snprintf(path, sizeof path, "%s/catalog.json", dir);
     unlink(path);
-    assert_true(xf_write_docs_site(dir, &err) < 0);
-    assert_non_null(strstr(err.ptr, "manifest.json"));
+    assert_int_equal(xf_write_docs_site(dir, &p, &f->g, &inv, &err), 0);
     snprintf(path, sizeof path, "%s/index.html", dir);
+    xf_buf_reset(&html);
+    assert_int_equal(xf_read_file(&html, path), 0);
+    c = between(html.ptr, "id=\"xf-catalog\">", "</script>");
+    assert_string_equal(c, "null");
+    free(c);
     unlink(path);
     rmdir(dir);
+
+    /* a folder that cannot be written: the error names the file */
+    assert_true(xf_write_docs_site("/proc/xf-no-such-dir", &p, &f->g, &inv, &err) < 0);
+    assert_non_null(strstr(err.ptr, "/proc/xf-no-such-dir/index.html"));
     xf_buf_release(&err);
+    xf_buf_release(&html);
+    release(f);
+}
+
+static void test_gzip_block(void **state)
+{
+    struct xf_buf json = XF_BUF_INIT, html = XF_BUF_INIT;
+    xf_buf_adds(&json, "{\"a\":[");
+    for (int i = 0; i < 5000; i++)
+        xf_buf_addf(&json, "%s\"</script> %d\"", i ? "," : "", i);
+    xf_buf_adds(&json, "]}");
+    assert_int_equal(xf_docs_write_block(&html, "x", json.ptr, json.len, 100), 0);
+    const char *open = "<script type=\"application/json\" id=\"x\" data-encoding=\"gzip+base64\">";
+    assert_memory_equal(html.ptr, open, strlen(open));
+    char *b64 = between(html.ptr, open, "</script>");
+    assert_non_null(b64);
+    assert_true(strlen(b64) < json.len / 4);
+    size_t n = strlen(b64);
+    unsigned char *gz = malloc(n);
+    int glen = EVP_DecodeBlock(gz, (unsigned char *)b64, (int)n);
+    assert_true(glen > 0);
+    while (glen > 0 && b64[n - 1] == '=') { /* DecodeBlock counts padding as zero bytes */
+        glen--;
+        n--;
+    }
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+    char *plain = malloc(json.len + 1);
+    zs.next_in = gz;
+    zs.avail_in = (uInt)glen;
+    zs.next_out = (Bytef *)plain;
+    zs.avail_out = (uInt)json.len + 1;
+    assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    assert_int_equal(zs.total_out, json.len);
+    assert_memory_equal(plain, json.ptr, json.len);
+    inflateEnd(&zs);
+    free(plain);
+    free(gz);
+    free(b64);
+
+    /* at the threshold: plain */
+    xf_buf_reset(&html);
+    assert_int_equal(xf_docs_write_block(&html, "y", json.ptr, json.len, json.len), 0);
+    assert_null(strstr(html.ptr, "data-encoding"));
+    assert_null(strstr(html.ptr, "</script> "));
+    xf_buf_release(&json);
     xf_buf_release(&html);
 }
 
@@ -511,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_json_and_selection),
         cmocka_unit_test(test_escape_json),
         cmocka_unit_test(test_site),
+        cmocka_unit_test(test_gzip_block),
         cmocka_unit_test(test_catalog_query),
         cmocka_unit_test_setup_teardown(test_catalog_sqlite, cat_setup, cat_teardown),
         cmocka_unit_test_setup_teardown(test_catalog_errors, cat_setup, cat_teardown),
