@@ -623,6 +623,88 @@ static void test_catalog_errors(void **state)
     json_decref(j);
 }
 
+/* ---- catalog.json from PostgreSQL (XF_TEST_PG_CONNINFO, else skipped) ---- */
+
+static void test_catalog_postgres(void **state)
+{
+    const char *conninfo = getenv("XF_TEST_PG_CONNINFO");
+    if (!conninfo || !*conninfo) {
+        skip();
+        return;
+    }
+    struct catfx *f = calloc(1, sizeof *f);
+    *state = f;
+    strcpy(f->dir, "/tmp/xf-catalog-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    xf_arena_init(&f->a);
+    /* a quote in the schema name: the literal in catalog_sql must be escaped */
+    char *schema = xf_arena_printf(&f->a, "xf_doc's_%d", (int)getpid());
+    struct xf_value settings = xf_v_dict(&f->a, 1);
+    xf_dict_set(&f->a, settings.u.d, XF_STR("conninfo"), xf_v_strc(conninfo));
+    f->p.target = (struct xf_target){
+        .name = "ci", .type = "postgres", .schema = schema, .threads = 1, .settings = settings};
+    cat_node(f, 0, XF_RES_MODEL, "orders", schema, "table");
+    cat_node(f, 1, XF_RES_MODEL, "order_view", schema, NULL);
+    for (int i = 0; i < 2; i++)
+        f->nodeptrs[i] = &f->nodes[i];
+    f->p.nodes.v = f->nodeptrs;
+    f->p.nodes.n = 2;
+    f->ops = xf_adapter_find("postgres");
+    assert_non_null(f->ops);
+    assert_non_null(f->ops->catalog_sql);
+    if (f->ops->connect(&f->conn, &f->p.target, f->dir, &f->err) < 0)
+        fail_msg("connect: %s", f->err.ptr);
+    struct xf_buf sql = XF_BUF_INIT, q = XF_BUF_INIT;
+    f->ops->quote(&q, schema);
+    xf_buf_addf(&sql,
+                "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s;"
+                "CREATE TABLE %s.orders (id integer, note text, amount numeric(10,2));"
+                "ALTER TABLE %s.orders DROP COLUMN note;"
+                "COMMENT ON TABLE %s.orders IS 'one row per order';"
+                "COMMENT ON COLUMN %s.orders.amount IS 'in dollars';"
+                "CREATE VIEW %s.order_view AS SELECT id, amount * 2 AS dbl FROM %s.orders;",
+                q.ptr, q.ptr, q.ptr, q.ptr, q.ptr, q.ptr, q.ptr, q.ptr);
+    if (f->ops->exec(f->conn, sql.ptr, &f->err) < 0)
+        fail_msg("setup: %s", f->err.ptr);
+    char *dir = xf_path_join(&f->a, f->dir, "target");
+    struct xf_catalog_stats st;
+    int e = xf_write_catalog(dir, &f->p, NULL, f->conn, NULL, &st, &f->err);
+    xf_buf_reset(&sql);
+    xf_buf_addf(&sql, "DROP SCHEMA %s CASCADE", q.ptr);
+    f->ops->exec(f->conn, sql.ptr, &f->err);
+    assert_int_equal(e, 0);
+    assert_int_equal(st.schemas, 1);
+    assert_int_equal(st.nodes, 2);
+    assert_int_equal(st.columns, 4);
+    json_t *j = load_catalog(f), *nodes = json_object_get(j, "nodes");
+    json_t *orders = json_object_get(nodes, "model.shop.orders");
+    json_t *m = json_object_get(orders, "metadata");
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "BASE TABLE");
+    assert_string_equal(json_string_value(json_object_get(m, "schema")), schema);
+    assert_string_equal(json_string_value(json_object_get(m, "comment")), "one row per order");
+    assert_true(json_is_string(json_object_get(m, "owner")));
+    json_t *amount = json_object_get(json_object_get(orders, "columns"), "amount");
+    assert_string_equal(json_string_value(json_object_get(amount, "type")), "numeric(10,2)");
+    assert_string_equal(json_string_value(json_object_get(amount, "comment")), "in dollars");
+    assert_int_equal(json_integer_value(json_object_get(amount, "index")), 3); /* attnum */
+    json_t *id = json_object_get(json_object_get(orders, "columns"), "id");
+    assert_string_equal(json_string_value(json_object_get(id, "type")), "integer");
+    json_t *view = json_object_get(nodes, "model.shop.order_view");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(view, "metadata"), "type")), "VIEW");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(view, "columns"), "dbl"), "type")),
+                        "numeric");
+    json_decref(j);
+    xf_buf_release(&sql);
+    xf_buf_release(&q);
+}
+
+static int pg_teardown(void **state)
+{
+    return *state ? cat_teardown(state) : 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_catalog_query),
         cmocka_unit_test_setup_teardown(test_catalog_sqlite, cat_setup, cat_teardown),
         cmocka_unit_test_setup_teardown(test_catalog_errors, cat_setup, cat_teardown),
+        cmocka_unit_test_teardown(test_catalog_postgres, pg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
