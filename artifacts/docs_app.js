@@ -145,6 +145,12 @@
     function blockStart(l) {
       return /^\s{0,3}(#{1,6}\s|```|~~~|>)/.test(l) || LIST_RE.test(l);
     }
+    var TABLE_SEP = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+    function cells(line) {
+      return line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map(function (c) {
+        return c.trim().replace(/\\\|/g, '|');
+      });
+    }
     function md(src) {
       var lines = String(src || '').replace(/\r\n?/g, '\n').split('\n');
       var html = '', para = [], i = 0, m;
@@ -168,6 +174,15 @@
           flush();
           html += '<hr>\n';
           i++;
+        } else if (l.indexOf('|') >= 0 && i + 1 < lines.length && TABLE_SEP.test(lines[i + 1]) &&
+                   lines[i + 1].indexOf('-') >= 0) {
+          flush();
+          var headCells = cells(l), rows = [];
+          for (i += 2; i < lines.length && lines[i].trim() !== '' && lines[i].indexOf('|') >= 0; i++) rows.push(cells(lines[i]));
+          html += '<table class="md-table"><thead><tr>' + headCells.map(function (c) { return '<th>' + inline(c) + '</th>'; }).join('') +
+            '</tr></thead><tbody>' + rows.map(function (r) {
+              return '<tr>' + headCells.map(function (h, ci) { return '<td>' + inline(r[ci] || '') + '</td>'; }).join('') + '</tr>';
+            }).join('') + '</tbody></table>\n';
         } else if (/^\s{0,3}>/.test(l)) {
           flush();
           var quote = [];
