@@ -222,13 +222,12 @@ static mhd_result handle(void *cls, struct MHD_Connection *c, const char *url, c
         ret = reply_text(c, status, "only GET and HEAD\n");
         goto log;
     }
-    if (!strcmp(url, "/"))
-        url = "/index.html";
+    const char *file = strcmp(url, "/") ? url : "/index.html";
     char path[PATH_MAX];
     int fd = -1;
     struct stat sb;
-    if (safe_path(url) &&
-        (size_t)snprintf(path, sizeof path, "%s%s", srv->root, url) < sizeof path &&
+    if (safe_path(file) &&
+        (size_t)snprintf(path, sizeof path, "%s%s", srv->root, file) < sizeof path &&
         (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &sb) == 0 &&
         S_ISREG(sb.st_mode)) {
         struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)sb.st_size, fd);

@@ -125,6 +125,7 @@ async function main() {
     }
     const nodeGraph = await page.$$eval('#gbox svg .node', (els) => els.length);
     if (!nodeGraph) fail('the node page has no lineage graph');
+    await page.$eval('#main', (e) => { e.scrollTop = 0; });
     await page.screenshot({ path: path.join(spec.out, 'docs-node.png'), fullPage: false });
 
     /* 4. search */
