@@ -8,13 +8,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "adapters/adapter.h"
 #include "artifacts/artifacts.h"
+#include "artifacts/docs_json.h"
 #include "util/map.h"
 #include "util/path.h"
 #include "util/vec.h"
@@ -256,42 +256,40 @@ static int read_schema(struct cat *c, struct schema *s, struct xf_conn *conn, st
     return read_rows(c, s, &r, err);
 }
 
-static json_t *str_or_null(const char *s)
+static void table_json(struct xf_docs_json *j, const struct table *t, const struct xf_node *n,
+                       const char *schema)
 {
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *table_json(const struct table *t, const struct xf_node *n, const char *schema)
-{
-    json_t *o = json_object(), *meta = json_object(), *cols = json_object();
-    json_object_set_new(meta, "type", json_string(t->type ? t->type : "BASE TABLE"));
-    json_object_set_new(meta, "schema", json_string(schema));
-    json_object_set_new(meta, "name", json_string(t->name));
-    json_object_set_new(meta, "database", str_or_null(n->database));
-    json_object_set_new(meta, "comment", str_or_null(t->comment));
-    json_object_set_new(meta, "owner", str_or_null(t->owner));
+    struct xf_buf *o = j->out;
+    xf_buf_adds(o, "{\"metadata\":{\"type\":");
+    xf_docs_json_str(j, t->type ? t->type : "BASE TABLE");
+    xf_buf_adds(o, ",\"schema\":");
+    xf_docs_json_str(j, schema);
+    xf_buf_adds(o, ",\"name\":");
+    xf_docs_json_str(j, t->name);
+    xf_buf_adds(o, ",\"database\":");
+    xf_docs_json_str(j, n->database);
+    xf_buf_adds(o, ",\"comment\":");
+    xf_docs_json_str(j, t->comment);
+    xf_buf_adds(o, ",\"owner\":");
+    xf_docs_json_str(j, t->owner);
+    xf_buf_adds(o, "},\"columns\":{");
+    bool first = true;
     for (size_t i = 0; i < t->cols.n; i++) {
         const struct column *c = &t->cols.v[i];
-        json_t *col = json_object();
-        json_object_set_new(col, "type", json_string(c->type ? c->type : ""));
-        json_object_set_new(col, "index", json_integer(c->index));
-        json_object_set_new(col, "name", json_string(c->name));
-        json_object_set_new(col, "comment", str_or_null(c->comment));
-        json_object_set_new(cols, c->name, col);
+        xf_docs_json_key(j, &first, c->name);
+        xf_buf_adds(o, "{\"type\":");
+        xf_docs_json_str(j, c->type ? c->type : "");
+        xf_buf_addf(o, ",\"index\":%lld,\"name\":", c->index);
+        xf_docs_json_str(j, c->name);
+        xf_buf_adds(o, ",\"comment\":");
+        xf_docs_json_str(j, c->comment);
+        xf_buf_addch(o, '}');
     }
-    json_t *stats = json_object(), *has = json_object();
-    json_object_set_new(has, "id", json_string("has_stats"));
-    json_object_set_new(has, "label", json_string("Has Stats?"));
-    json_object_set_new(has, "value", json_false());
-    json_object_set_new(has, "include", json_false());
-    json_object_set_new(has, "description",
-                        json_string("Indicates whether there are statistics for this table"));
-    json_object_set_new(stats, "has_stats", has);
-    json_object_set_new(o, "metadata", meta);
-    json_object_set_new(o, "columns", cols);
-    json_object_set_new(o, "stats", stats);
-    json_object_set_new(o, "unique_id", json_string(n->unique_id));
-    return o;
+    xf_buf_adds(o, "},\"stats\":{\"has_stats\":{\"id\":\"has_stats\",\"label\":\"Has Stats?\","
+                   "\"value\":false,\"include\":false,\"description\":\"Indicates whether there "
+                   "are statistics for this table\"}},\"unique_id\":");
+    xf_docs_json_str(j, n->unique_id);
+    xf_buf_addch(o, '}');
 }
 
 static struct schema *schema_for(struct cat *c, const char *name)
@@ -327,7 +325,10 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
         if (is_relation(nd))
             schema_for(&c, schema_of(p, nd));
     }
-    json_t *errors = json_array();
+    struct xf_buf out = XF_BUF_INIT, errors = XF_BUF_INIT;
+    struct xf_docs_json jo, je;
+    xf_docs_json_init(&jo, &out);
+    xf_docs_json_init(&je, &errors);
     for (size_t i = 0; i < c.schemas.n; i++) {
         struct schema *s = c.schemas.v[i];
         struct xf_buf e = XF_BUF_INIT, msg = XF_BUF_INIT;
@@ -335,7 +336,8 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
             s->failed = true;
             xf_buf_addf(&msg, "could not read the catalog of schema '%s': %s", s->name,
                         e.len ? e.ptr : "unknown error");
-            json_array_append_new(errors, json_string(msg.ptr));
+            xf_buf_addch(&errors, errors.len ? ',' : '[');
+            xf_docs_json_strn(&je, msg.ptr, msg.len);
             if (err->len)
                 xf_buf_addch(err, '\n');
             xf_buf_addstr(err, xf_buf_str(&msg));
@@ -346,62 +348,64 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
         st.schemas++;
     }
 
-    json_t *nodes = json_object(), *sources = json_object();
-    for (size_t i = 0; i < n; i++) {
-        const struct xf_node *nd = NODE(i);
-        if (!is_relation(nd))
-            continue;
-        const char *sname = schema_of(p, nd);
-        struct schema *s = xf_map_getc(&c.by_name, sname);
-        if (!s || s->failed)
-            continue;
-        char key[512];
-        size_t k = 0;
-        for (const char *id = identifier_of(nd); *id && k + 1 < sizeof key; id++)
-            key[k++] = (char)tolower((unsigned char)*id);
-        key[k] = '\0';
-        const struct table *t = xf_map_getc(&s->tables, key);
-        if (!t)
-            continue;
-        json_object_set_new(nd->type == XF_RES_SOURCE ? sources : nodes, nd->unique_id,
-                            table_json(t, nd, sname));
-        if (nd->type == XF_RES_SOURCE)
-            st.sources++;
-        else
-            st.nodes++;
-        st.columns += t->cols.n;
+    xf_buf_adds(&out, "{\"metadata\":{\"dbt_schema_version\":\"" CATALOG_SCHEMA_URL
+                      "\",\"dbt_version\":\"" XF_VERSION "\",\"generated_at\":");
+    xf_docs_json_str(&jo, inv ? inv->generated_at : NULL);
+    xf_buf_adds(&out, ",\"invocation_id\":");
+    xf_docs_json_str(&jo, inv ? inv->invocation_id : NULL);
+    xf_buf_adds(&out, ",\"invocation_started_at\":");
+    xf_docs_json_str(&jo, inv ? inv->generated_at : NULL);
+    xf_buf_adds(&out, ",\"env\":{}}");
+    /* nodes, then sources: one pass each over the project */
+    for (int pass = 0; pass < 2; pass++) {
+        xf_buf_adds(&out, pass == 0 ? ",\"nodes\":{" : "},\"sources\":{");
+        bool first = true;
+        for (size_t i = 0; i < n; i++) {
+            const struct xf_node *nd = NODE(i);
+            if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !is_relation(nd))
+                continue;
+            const char *sname = schema_of(p, nd);
+            struct schema *s = xf_map_getc(&c.by_name, sname);
+            if (!s || s->failed)
+                continue;
+            char key[512];
+            size_t k = 0;
+            for (const char *id = identifier_of(nd); *id && k + 1 < sizeof key; id++)
+                key[k++] = (char)tolower((unsigned char)*id);
+            key[k] = '\0';
+            const struct table *t = xf_map_getc(&s->tables, key);
+            if (!t)
+                continue;
+            xf_docs_json_key(&jo, &first, nd->unique_id);
+            table_json(&jo, t, nd, sname);
+            if (pass == 1)
+                st.sources++;
+            else
+                st.nodes++;
+            st.columns += t->cols.n;
+        }
     }
 #undef NODE
-
-    json_t *meta = json_object(), *root = json_object();
-    json_object_set_new(meta, "dbt_schema_version", json_string(CATALOG_SCHEMA_URL));
-    json_object_set_new(meta, "dbt_version", json_string(XF_VERSION));
-    json_object_set_new(meta, "generated_at", str_or_null(inv ? inv->generated_at : NULL));
-    json_object_set_new(meta, "invocation_id", str_or_null(inv ? inv->invocation_id : NULL));
-    json_object_set_new(meta, "invocation_started_at", str_or_null(inv ? inv->generated_at : NULL));
-    json_object_set_new(meta, "env", json_object());
-    json_object_set_new(root, "metadata", meta);
-    json_object_set_new(root, "nodes", nodes);
-    json_object_set_new(root, "sources", sources);
-    if (json_array_size(errors))
-        json_object_set_new(root, "errors", errors);
-    else {
-        json_decref(errors);
-        json_object_set_new(root, "errors", json_null());
+    xf_buf_adds(&out, "},\"errors\":");
+    if (errors.len) {
+        xf_buf_addstr(&out, xf_buf_str(&errors));
+        xf_buf_addch(&out, ']');
+    } else {
+        xf_buf_adds(&out, "null");
     }
-    char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (!text)
-        xf_die_oom();
+    xf_buf_adds(&out, "}\n");
     char *path = xf_path_join(&c.a, dir, "catalog.json");
-    int we = xf_write_file(path, text, strlen(text));
-    free(text);
+    int we = xf_write_file(path, out.ptr, out.len);
     if (we < 0) {
         if (err->len)
             xf_buf_addch(err, '\n');
         xf_buf_addf(err, "could not write %s: %s", path, strerror(-we));
         ret = we;
     }
+    xf_docs_json_release(&jo);
+    xf_docs_json_release(&je);
+    xf_buf_release(&out);
+    xf_buf_release(&errors);
     if (stats)
         *stats = st;
     for (size_t i = 0; i < c.schemas.n; i++)

@@ -14,7 +14,6 @@
  * not in the many seconds that parsing 40 MB of HTML takes.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include "artifacts/artifacts.h"
 #include "artifacts/docs_assets.h"
+#include "artifacts/docs_json.h"
 #include "util/path.h"
 #include "util/value.h"
 
@@ -58,7 +58,7 @@ static int gzip(struct xf_buf *out, const char *data, size_t len)
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     /* 15 + 16: a gzip header, which DecompressionStream("gzip") expects */
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     size_t bound = deflateBound(&zs, (uLong)len);
     xf_buf_grow(out, bound);
@@ -103,58 +103,6 @@ int xf_docs_write_block(struct xf_buf *html, const char *id, const char *json, s
 
 /* ---- the data: what the site shows of each node, in manifest.json's shape ---- */
 
-/* A JSON string; bytes that are not UTF-8 become U+FFFD (jansson refuses them). */
-static json_t *jstrn(const char *s, size_t len)
-{
-    json_t *j = json_stringn(s, len);
-    if (j)
-        return j;
-    struct xf_buf b = XF_BUF_INIT;
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        size_t n = *p < 0x80         ? 1
-                   : (*p >> 5) == 6  ? 2
-                   : (*p >> 4) == 14 ? 3
-                   : (*p >> 3) == 30 ? 4
-                                     : 0;
-        bool ok = n && (size_t)(end - p) >= n;
-        for (size_t k = 1; ok && k < n; k++)
-            ok = (p[k] & 0xc0) == 0x80;
-        if (ok && n > 1) {
-            json_t *one = json_stringn((const char *)p, n); /* overlong forms, surrogates */
-            ok = one != NULL;
-            json_decref(one);
-        }
-        if (ok) {
-            xf_buf_add(&b, p, n);
-            p += n;
-        } else {
-            xf_buf_adds(&b, "\xef\xbf\xbd");
-            p++;
-        }
-    }
-    j = json_stringn(b.ptr, b.len);
-    xf_buf_release(&b);
-    return j ? j : json_string("");
-}
-
-static json_t *jstr(const char *s)
-{
-    return s ? jstrn(s, strlen(s)) : json_null();
-}
-
-static void set(json_t *o, const char *key, json_t *v)
-{
-    json_object_set_new_nocheck(o, key, v ? v : json_null());
-}
-
-/* Sets key only when s is a non-empty string. */
-static void set_str(json_t *o, const char *key, const char *s)
-{
-    if (s && *s)
-        set(o, key, jstr(s));
-}
-
 static const struct xf_value *config(const struct xf_node *n, const char *key)
 {
     return n->config.t == XF_V_DICT ? xf_dict_getc(n->config.u.d, key) : NULL;
@@ -166,155 +114,178 @@ static bool enabled(const struct xf_node *n)
     return !v || v->t != XF_V_BOOL || v->u.b;
 }
 
-static json_t *string_list(const struct xf_value *v)
+static void str_value(struct xf_docs_json *j, const struct xf_value *v)
 {
-    json_t *a = json_array();
-    if (v->t == XF_V_LIST) {
-        for (size_t i = 0; i < v->u.l->n; i++) {
-            const struct xf_value *x = &v->u.l->items[i];
-            if (x->t == XF_V_STR)
-                json_array_append_new(a, jstrn(x->u.s.p, x->u.s.len));
-        }
-    }
-    return a;
+    xf_docs_json_strn(j, v->u.s.p ? v->u.s.p : "", v->u.s.len);
 }
 
-static json_t *node_json(const struct xf_graph *g, uint32_t gi, const struct xf_node *n,
-                         const char *project)
+/*
+ * One node. unique_id and resource_type are the key, package_name the
+ * project's, a test depends on its attached_node, severity is error:
+ * those defaults are left out (the app puts them back).
+ */
+static void node_json(struct xf_docs_json *j, const struct xf_graph *g, uint32_t gi,
+                      const struct xf_node *n, const char *project)
 {
-    /* unique_id is the key and resource_type its first part: not repeated */
-    json_t *o = json_object();
-    set(o, "name", jstr(n->name));
+    struct xf_buf *o = j->out;
+    bool first = true;
+    xf_buf_addch(o, '{');
+    xf_docs_json_kstr(j, &first, "name", n->name);
     if (!project || !n->package || strcmp(n->package, project))
-        set_str(o, "package_name", n->package);
-    set_str(o, "original_file_path", n->original_file_path);
-    set_str(o, "description", n->description);
-    json_t *cfg = json_object();
+        xf_docs_json_kstr(j, &first, "package_name", n->package);
+    xf_docs_json_kstr(j, &first, "original_file_path", n->original_file_path);
+    xf_docs_json_kstr(j, &first, "description", n->description);
     static const char *const keys[] = {"materialized", "severity", "unique_key", "strategy"};
+    bool cfirst = true;
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const struct xf_value *v = config(n, keys[k]);
-        if (v && v->t == XF_V_STR && !(k == 1 && xf_str_eqc(v->u.s, "error")) &&
-            !(k == 1 && xf_str_eqc(v->u.s, "ERROR")))
-            set(cfg, keys[k], jstrn(v->u.s.p, v->u.s.len));
+        if (!v || v->t != XF_V_STR ||
+            (k == 1 && (xf_str_eqc(v->u.s, "error") || xf_str_eqc(v->u.s, "ERROR"))))
+            continue;
+        if (cfirst)
+            xf_docs_json_key(j, &first, "config");
+        xf_buf_adds(o, cfirst ? "{" : ",");
+        cfirst = false;
+        xf_buf_addf(o, "\"%s\":", keys[k]);
+        str_value(j, v);
     }
-    if (n->type == XF_RES_MODEL && !json_object_get(cfg, "materialized"))
-        set(cfg, "materialized", json_string("view"));
-    if (json_object_size(cfg))
-        set(o, "config", cfg);
-    else
-        json_decref(cfg);
+    if (cfirst && n->type == XF_RES_MODEL) {
+        xf_docs_json_key(j, &first, "config");
+        xf_buf_adds(o, "{\"materialized\":\"view\"");
+        cfirst = false;
+    }
+    if (!cfirst)
+        xf_buf_addch(o, '}');
     if (n->columns.n) {
-        json_t *cols = json_object();
+        xf_docs_json_key(j, &first, "columns");
+        xf_buf_addch(o, '{');
+        bool f2 = true;
         for (size_t i = 0; i < n->columns.n; i++) {
             const struct xf_column *c = &n->columns.v[i];
-            json_t *col = json_object();
-            set(col, "name", jstr(c->name));
-            set_str(col, "description", c->description);
-            set_str(col, "data_type", c->data_type);
-            json_object_set_new(cols, c->name, col);
+            xf_docs_json_key(j, &f2, c->name);
+            bool f3 = true;
+            xf_buf_addch(o, '{');
+            xf_docs_json_key(j, &f3, "name");
+            xf_docs_json_str(j, c->name);
+            xf_docs_json_kstr(j, &f3, "description", c->description);
+            xf_docs_json_kstr(j, &f3, "data_type", c->data_type);
+            xf_buf_addch(o, '}');
         }
-        set(o, "columns", cols);
+        xf_buf_addch(o, '}');
     }
-    /* a test of one node depends on it: attached_node says so already */
     bool only_attached = n->type == XF_RES_TEST && n->attached && gi != UINT32_MAX &&
                          g->nparents[gi] == 1 && g->all[g->parents[gi][0]] == n->attached;
     if (gi != UINT32_MAX && g->nparents[gi] && !only_attached) {
-        json_t *deps = json_array(), *dep = json_object();
-        for (uint32_t k = 0; k < g->nparents[gi]; k++)
-            json_array_append_new(deps, jstr(g->all[g->parents[gi][k]]->unique_id));
-        set(dep, "nodes", deps);
-        set(o, "depends_on", dep);
+        xf_docs_json_key(j, &first, "depends_on");
+        xf_buf_adds(o, "{\"nodes\":[");
+        for (uint32_t k = 0; k < g->nparents[gi]; k++) {
+            if (k)
+                xf_buf_addch(o, ',');
+            xf_docs_json_str(j, g->all[g->parents[gi][k]]->unique_id);
+        }
+        xf_buf_adds(o, "]}");
     }
     if (n->type != XF_RES_TEST && n->type != XF_RES_ANALYSIS) {
-        set_str(o, "relation_name", n->relation_name);
-        set_str(o, "database", n->database);
-        set_str(o, "schema", n->schema);
-        set_str(o, "alias", n->alias);
+        xf_docs_json_kstr(j, &first, "relation_name", n->relation_name);
+        xf_docs_json_kstr(j, &first, "database", n->database);
+        xf_docs_json_kstr(j, &first, "schema", n->schema);
+        xf_docs_json_kstr(j, &first, "alias", n->alias);
     }
-    json_t *tags = string_list(&n->tags);
-    if (json_array_size(tags))
-        set(o, "tags", tags);
-    else
-        json_decref(tags);
+    if (n->tags.t == XF_V_LIST && n->tags.u.l->n) {
+        xf_docs_json_key(j, &first, "tags");
+        xf_buf_addch(o, '[');
+        bool f2 = true;
+        for (size_t i = 0; i < n->tags.u.l->n; i++) {
+            const struct xf_value *t = &n->tags.u.l->items[i];
+            if (t->t != XF_V_STR)
+                continue;
+            if (!f2)
+                xf_buf_addch(o, ',');
+            f2 = false;
+            str_value(j, t);
+        }
+        xf_buf_addch(o, ']');
+    }
     if (n->type == XF_RES_SOURCE) {
-        set_str(o, "source_name", n->source_name);
-        set_str(o, "identifier", n->identifier);
-        set_str(o, "loaded_at_field", n->loaded_at_field);
-        set_str(o, "source_description", n->source_description);
+        xf_docs_json_kstr(j, &first, "source_name", n->source_name);
+        xf_docs_json_kstr(j, &first, "identifier", n->identifier);
+        xf_docs_json_kstr(j, &first, "loaded_at_field", n->loaded_at_field);
+        xf_docs_json_kstr(j, &first, "source_description", n->source_description);
         const struct xf_value *loader = config(n, "loader");
-        if (loader && loader->t == XF_V_STR)
-            set(o, "loader", jstrn(loader->u.s.p, loader->u.s.len));
+        if (loader && loader->t == XF_V_STR) {
+            xf_docs_json_key(j, &first, "loader");
+            str_value(j, loader);
+        }
     }
     if (n->type == XF_RES_TEST) {
         if (n->attached)
-            set(o, "attached_node", jstr(n->attached->unique_id));
-        set_str(o, "column_name", n->column_name);
+            xf_docs_json_kstr(j, &first, "attached_node", n->attached->unique_id);
+        xf_docs_json_kstr(j, &first, "column_name", n->column_name);
         if (n->decl && n->decl->test_name) {
-            json_t *tm = json_object();
-            const char *dot = strrchr(n->decl->test_name, '.');
-            set(tm, "name", jstr(dot ? dot + 1 : n->decl->test_name));
-            if (dot)
-                set(tm, "namespace", jstrn(n->decl->test_name, (size_t)(dot - n->decl->test_name)));
-            set(o, "test_metadata", tm);
+            const char *name = n->decl->test_name, *dot = strrchr(name, '.');
+            xf_docs_json_key(j, &first, "test_metadata");
+            xf_buf_adds(o, "{\"name\":");
+            xf_docs_json_str(j, dot ? dot + 1 : name);
+            if (dot) {
+                xf_buf_adds(o, ",\"namespace\":");
+                xf_docs_json_strn(j, name, (size_t)(dot - name));
+            }
+            xf_buf_addch(o, '}');
         }
     }
-    return o;
+    xf_buf_addch(o, '}');
 }
 
-/* dbt's raw_code: the file, or the call a generic test stands for. */
-static json_t *raw_code(const struct xf_node *n)
+/* `"uid":["raw","compiled"]` when the node has code (dbt's raw_code: the file, or the call a
+ * generic test stands for). */
+static void code_json(struct xf_docs_json *j, bool *first, const struct xf_node *n)
 {
     if (n->type == XF_RES_SEED || n->type == XF_RES_SOURCE)
-        return NULL;
+        return;
+    char call[512];
+    const char *raw = NULL;
+    size_t rawlen = 0;
     if (n->type == XF_RES_TEST && n->decl && n->decl->test_name) {
         const char *name = n->decl->test_name, *dot = strrchr(name, '.');
-        char buf[512];
         if (dot)
-            snprintf(buf, sizeof buf, "{{ %.*s.test_%s(**_dbt_generic_test_kwargs) }}",
+            snprintf(call, sizeof call, "{{ %.*s.test_%s(**_dbt_generic_test_kwargs) }}",
                      (int)(dot - name), name, dot + 1);
         else
-            snprintf(buf, sizeof buf, "{{ test_%s(**_dbt_generic_test_kwargs) }}", name);
-        return jstr(buf);
+            snprintf(call, sizeof call, "{{ test_%s(**_dbt_generic_test_kwargs) }}", name);
+        raw = call;
+        rawlen = strlen(call);
+    } else if (n->src && n->src->text) {
+        raw = n->src->text;
+        rawlen = n->src->len;
     }
-    return n->src && n->src->text ? jstrn(n->src->text, n->src->len) : NULL;
-}
-
-/* Appends the compact JSON text of v to out and releases v. */
-static void dump(struct xf_buf *out, json_t *v)
-{
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!s)
-        xf_die_oom();
-    xf_buf_adds(out, s);
-    free(s);
-    json_decref(v);
-}
-
-/* Appends ,"key":<value> (no comma before the first); v is released. */
-static void member(struct xf_buf *out, bool *first, const char *key, json_t *v)
-{
-    if (!*first)
-        xf_buf_addch(out, ',');
-    *first = false;
-    dump(out, jstr(key));
-    xf_buf_addch(out, ':');
-    dump(out, v);
+    if (!raw && !n->compiled_code)
+        return;
+    xf_docs_json_key(j, first, n->unique_id);
+    xf_buf_addch(j->out, '[');
+    xf_docs_json_strn(j, raw ? raw : "", rawlen);
+    xf_buf_addch(j->out, ',');
+    xf_docs_json_str(j, n->compiled_code ? n->compiled_code : "");
+    xf_buf_addch(j->out, ']');
 }
 
 /* The manifest-shaped data and the code map, each as compact JSON text. */
 static void build_data(struct xf_buf *data, struct xf_buf *code, const struct xf_project *p,
                        const struct xf_graph *g, const struct xf_invocation *inv)
 {
-    json_t *meta = json_object();
-    set(meta, "project_name", jstr(p->name));
-    set(meta, "generated_at", jstr(inv ? inv->generated_at : NULL));
-    set(meta, "invocation_id", jstr(inv ? inv->invocation_id : NULL));
-    set(meta, "adapter_type", jstr(inv && inv->adapter_type ? inv->adapter_type : p->target.type));
-    xf_buf_adds(data, "{\"metadata\":");
-    dump(data, meta);
-    bool first;
+    struct xf_docs_json j, k;
+    xf_docs_json_init(&j, data);
+    xf_docs_json_init(&k, code);
+    bool first = true;
+    xf_buf_adds(data, "{\"metadata\":{");
+    xf_docs_json_key(&j, &first, "project_name");
+    xf_docs_json_str(&j, p->name);
+    xf_docs_json_kstr(&j, &first, "generated_at", inv ? inv->generated_at : NULL);
+    xf_docs_json_kstr(&j, &first, "invocation_id", inv ? inv->invocation_id : NULL);
+    xf_docs_json_kstr(&j, &first, "adapter_type",
+                      inv && inv->adapter_type ? inv->adapter_type : p->target.type);
+    xf_buf_addch(data, '}');
 
-    xf_buf_adds(code, "{");
+    xf_buf_addch(code, '{');
     bool cfirst = true;
     size_t n = g ? g->n : p->nodes.n + p->sources.n;
     for (int pass = 0; pass < 2; pass++) {
@@ -326,30 +297,30 @@ static void build_data(struct xf_buf *data, struct xf_buf *code, const struct xf
                                                         : p->sources.v[i - p->nodes.n];
             if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !enabled(nd))
                 continue;
-            member(data, &first, nd->unique_id,
-                   node_json(g, g ? (uint32_t)i : UINT32_MAX, nd, p->name));
-            json_t *raw = raw_code(nd);
-            if (raw || nd->compiled_code) {
-                json_t *pair = json_array();
-                json_array_append_new(pair, raw ? raw : json_string(""));
-                json_array_append_new(pair, nd->compiled_code ? jstr(nd->compiled_code)
-                                                              : json_string(""));
-                member(code, &cfirst, nd->unique_id, pair);
-            }
+            xf_docs_json_key(&j, &first, nd->unique_id);
+            node_json(&j, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
+            code_json(&k, &cfirst, nd);
         }
     }
     xf_buf_adds(data, "},\"docs\":{");
     first = true;
     for (size_t i = 0; i < p->docs.n; i++) {
         const struct xf_doc_def *d = p->docs.v[i];
-        json_t *o = json_object();
-        set(o, "name", jstr(d->name));
-        set(o, "package_name", jstr(d->package));
-        set(o, "block_contents", jstrn(d->text.p ? d->text.p : "", d->text.len));
-        member(data, &first, d->unique_id, o);
+        bool f2 = true;
+        xf_docs_json_key(&j, &first, d->unique_id);
+        xf_buf_addch(data, '{');
+        xf_docs_json_key(&j, &f2, "name");
+        xf_docs_json_str(&j, d->name);
+        xf_docs_json_key(&j, &f2, "package_name");
+        xf_docs_json_str(&j, d->package);
+        xf_docs_json_key(&j, &f2, "block_contents");
+        xf_docs_json_strn(&j, d->text.p ? d->text.p : "", d->text.len);
+        xf_buf_addch(data, '}');
     }
     xf_buf_adds(data, "}}");
-    xf_buf_adds(code, "}");
+    xf_buf_addch(code, '}');
+    xf_docs_json_release(&j);
+    xf_docs_json_release(&k);
 }
 
 static const char head[] =

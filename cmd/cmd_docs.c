@@ -106,6 +106,7 @@ static int docs_generate(struct xf_cli *cli)
 
     /* 2. the catalog: one query per schema */
     xf_console_line(cli, "Building catalog");
+    double t1 = xf_cli_now();
     const struct xf_adapter_ops *ops = xf_session_adapter(s);
     if (ops->connect(&conn, &p->target, p->root, &err) < 0) {
         fprintf(stderr, "error: could not connect to the %s target '%s' to read the catalog: %s\n",
@@ -126,20 +127,22 @@ static int docs_generate(struct xf_cli *cli)
     }
     xf_buf_reset(&err);
     char *abs = realpath(tdir, NULL);
-    xf_console_line(cli, "Catalog written to %s/catalog.json (%zu %s, %zu %s, %zu columns)",
+    xf_console_line(cli,
+                    "Catalog written to %s/catalog.json (%zu %s, %zu %s, %zu columns) in %.2fs",
                     abs ? abs : tdir, st.nodes, st.nodes == 1 ? "node" : "nodes", st.sources,
-                    st.sources == 1 ? "source" : "sources", st.columns);
+                    st.sources == 1 ? "source" : "sources", st.columns, xf_cli_now() - t1);
 
     /* 3. the site */
+    double t2 = xf_cli_now();
     e = xf_write_docs_site(tdir, p, g, inv, &err);
     if (e < 0) {
         fprintf(stderr, "error: %s\n", err.ptr);
         code = XF_EXIT_FAIL;
     } else {
         xf_console_line(cli,
-                        "Docs site written to %s/index.html (open it in a browser, or run "
-                        "'xform docs serve')",
-                        abs ? abs : tdir);
+                        "Docs site written to %s/index.html in %.2fs (open it in a browser, or "
+                        "run 'xform docs serve')",
+                        abs ? abs : tdir, xf_cli_now() - t2);
     }
     free(abs);
 done:

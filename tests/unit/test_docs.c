@@ -20,6 +20,7 @@
 
 #include "adapters/adapter.h"
 #include "artifacts/artifacts.h"
+#include "artifacts/docs_json.h"
 #include "util/path.h"
 #include "util/value.h"
 
@@ -217,6 +218,37 @@ static void test_json_and_selection(void **state)
     json_decref(j);
     xf_buf_release(&b);
     release(f);
+}
+
+static void test_json_strings(void **state)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    struct xf_docs_json j;
+    xf_docs_json_init(&j, &b);
+    xf_buf_addch(&b, '[');
+    xf_docs_json_str(&j, "plain/path.sql");
+    xf_buf_addch(&b, ',');
+    xf_docs_json_str(&j, "quote \" backslash \\ tab \t caf\xc3\xa9");
+    xf_buf_addch(&b, ',');
+    xf_docs_json_strn(&j, "bad \xff byte \xc3", 12); /* not UTF-8, cut sequence at the end */
+    xf_buf_addch(&b, ',');
+    xf_docs_json_strn(&j, "nul\0in", 6);
+    xf_buf_addch(&b, ',');
+    xf_docs_json_str(&j, NULL);
+    xf_buf_addch(&b, ']');
+    assert_memory_equal(b.ptr, "[\"plain/path.sql\",", 18);
+    json_error_t je;
+    json_t *a = json_loadb(b.ptr, b.len, JSON_ALLOW_NUL, &je);
+    assert_non_null(a);
+    assert_string_equal(json_string_value(json_array_get(a, 1)),
+                        "quote \" backslash \\ tab \t caf\xc3\xa9");
+    assert_string_equal(json_string_value(json_array_get(a, 2)),
+                        "bad \xef\xbf\xbd byte \xef\xbf\xbd");
+    assert_int_equal(json_string_length(json_array_get(a, 3)), 6);
+    assert_true(json_is_null(json_array_get(a, 4)));
+    json_decref(a);
+    xf_docs_json_release(&j);
+    xf_buf_release(&b);
 }
 
 static void test_escape_json(void **state)
@@ -713,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_dot),
         cmocka_unit_test(test_mermaid),
         cmocka_unit_test(test_json_and_selection),
+        cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_escape_json),
         cmocka_unit_test(test_site),
         cmocka_unit_test(test_gzip_block),
