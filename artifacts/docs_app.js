@@ -501,7 +501,7 @@
         g.st.k = k2;
         g.apply();
       }
-      function fit(onFocus) {
+      function fit(onFocus, first) {
         var r = svg.getBoundingClientRect(), w = r.width || 800, h = r.height || 400;
         var bw = L.maxX - L.minX + 40, bh = L.maxY - L.minY + 40;
         var kf = Math.min(1.2, w / bw, h / bh);
@@ -510,6 +510,11 @@
           g.st.k = 0.8;
           g.st.x = w / 2 - (L.xs[fk] + W / 2) * g.st.k;
           g.st.y = h / 2 - (L.ys[fk] + H / 2) * g.st.k;
+        } else if (first && kf < 0.25) {
+          /* too large to read whole: start readable at the sources, the fit button shows all */
+          g.st.k = 0.6;
+          g.st.x = 20 - L.minX * g.st.k;
+          g.st.y = h / 2 - ((L.maxY + L.minY) / 2) * g.st.k;
         } else {
           g.st.k = kf;
           g.st.x = (w - (L.maxX + L.minX) * kf) / 2;
@@ -517,7 +522,7 @@
         }
         g.apply();
       }
-      fit(true);
+      fit(true, true);
       svg.addEventListener('pointerdown', function (e) {
         if (e.button !== 0) return;
         drag = { g: g, x: e.clientX, y: e.clientY, sx: g.st.x, sy: g.st.y, moved: false };
