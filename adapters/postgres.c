@@ -445,6 +445,16 @@ static int pg_connect(struct xf_conn **out, const struct xf_target *t, const cha
     c->dbname = xf_strdup(PQdb(pg));
     atomic_init(&c->cancelled, 0);
 
+    /*
+     * If xform dies (kill -9, a lost laptop lid), have the server notice
+     * within a second and roll back, instead of running an orphaned query
+     * to its end while holding locks the next run waits on. The setting
+     * exists from PostgreSQL 14; older servers reject it harmlessly.
+     */
+    if (PQserverVersion(pg) >= 140000) {
+        PGresult *r = PQexec(pg, "set client_connection_check_interval = 1000");
+        PQclear(r);
+    }
     const char *search_path = setting(&a, t, "search_path");
     if (search_path && *search_path) {
         const char *v[1] = {search_path};

@@ -40,24 +40,30 @@ const char *xf_status_name(enum xf_status s);
 struct xf_node_result {
     const struct xf_node *node;
     enum xf_status status;
-    const char *message;    /* "OK", "CREATE TABLE", error text ... (may be NULL) */
-    long long failures;     /* tests: failing rows; -1 when not a test */
+    const char *message;     /* "OK", "CREATE TABLE", error text ... (may be NULL) */
+    long long failures;      /* tests: failing rows; -1 when not a test */
     long long rows_affected; /* -1 when unknown */
     double compile_started, compile_completed; /* unix time, seconds */
     double execute_started, execute_completed;
-    double execution_time; /* seconds */
-    int thread_id;
-    const char *compiled_code; /* may be NULL */
+    double execution_time;     /* seconds */
+    int thread_id;             /* 1-based worker: "Thread-<n>" (0 means 1) */
+    const char *compiled_code; /* may be NULL (then node->compiled_code) */
 };
 
 /*
  * Writes <dir>/manifest.json for the loaded project and its graph. Nodes
- * carry compiled SQL when the engine has set it. Returns 0 or -errno.
+ * carry compiled SQL when the engine has set it. Disabled nodes (see
+ * xf_graph.disabled) go under "disabled", as in dbt. created_at is the
+ * time of inv->generated_at. Returns 0 or -errno.
  */
 int xf_write_manifest(const char *dir, const struct xf_project *p, const struct xf_graph *g,
                       const struct xf_invocation *inv);
 
-/* Writes <dir>/run_results.json. Returns 0 or -errno. */
+/*
+ * Writes <dir>/run_results.json. A timing entry is written for each phase
+ * whose start time is set (> 0); args holds "which" (inv->command) and
+ * "invocation_command" (argv joined). Returns 0 or -errno.
+ */
 int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
                          const struct xf_node_result *results, size_t n, double elapsed);
 

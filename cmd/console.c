@@ -292,7 +292,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                 xf_console_line(cli, "  compiled code at %s/compiled/%s/%s%s%s",
                                 p->target_path ? p->target_path : "target", p->name,
                                 nd->original_file_path, nd->decl ? "/" : "",
-                                nd->decl ? nd->name : "");
+                                nd->decl ? nd->path : "");
         }
     }
     xf_console_line(cli, "%s", "");

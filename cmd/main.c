@@ -1,6 +1,10 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The xform binary: everything else is in libxform (cmd/xform.c).
+ */
+#include "cmd/cli.h"
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return 0;
+    return xf_main(argc, argv);
 }

@@ -133,6 +133,27 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
     }
     xf_arena_release(&a);
     r->failures = failures;
+    /* store_failures: keep the failing rows in <schema>_dbt_test__audit, as dbt. */
+    if (xf_node_config_bool(n, "store_failures", false)) {
+        const char *audit = xf_node_config_str(n, "schema", NULL);
+        struct xf_arena sa;
+        xf_arena_init(&sa);
+        if (!audit)
+            audit = xf_arena_printf(&sa, "%s_dbt_test__audit", s->p->target.schema);
+        const char *alias = xf_node_config_str(n, "alias", NULL);
+        if (!alias)
+            alias = n->path ? xf_arena_strndup(&sa, n->path, strlen(n->path) - 4) : n->name;
+        struct xf_relation store = {NULL, audit, alias};
+        struct xf_buf ex = XF_BUF_INIT;
+        int se = c->ops->ensure_schema(c, audit, err);
+        if (!se)
+            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, &ex, err);
+        xf_buf_add(executed, ex.ptr, ex.len);
+        xf_buf_release(&ex);
+        xf_arena_release(&sa);
+        if (se < 0)
+            return -1;
+    }
     const char *sev = xf_node_config_str(n, "severity", "error");
     bool sev_error = strcasecmp(sev, "warn") != 0;
     if (sev_error && error) {

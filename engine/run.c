@@ -83,7 +83,7 @@ static char *out_path(struct xf_session *s, struct xf_arena *a, const char *kind
     const char *tp = s->p->target_path ? s->p->target_path : "target";
     char *base = xf_path_join(a, s->p->root, tp);
     if (n->type == XF_RES_TEST && n->decl)
-        return xf_arena_printf(a, "%s/%s/%s/%s/%s.sql", base, kind, s->p->name, rel, n->name);
+        return xf_arena_printf(a, "%s/%s/%s/%s/%s", base, kind, s->p->name, rel, n->path);
     return xf_arena_printf(a, "%s/%s/%s/%s", base, kind, s->p->name, rel);
 }
 
@@ -238,6 +238,41 @@ static bool is_failure(const struct xf_node_result *r)
            r->status == XF_ST_RUNTIME_ERROR || r->status == XF_ST_SKIPPED;
 }
 
+/* How many selected tests are attached to node p. */
+static uint32_t tests_of(const struct xf_graph *g, const bool *sel, uint32_t p)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < g->nchildren[p]; k++) {
+        uint32_t c = g->children[p][k];
+        if (sel[c] && g->all[c]->type == XF_RES_TEST && g->all[c]->attached == g->all[p])
+            n++;
+    }
+    return n;
+}
+
+static void heap_push(struct sched *q, uint32_t i);
+
+/* build: a finished test of node X releases X's non-test children. */
+static void release_after_test(struct sched *q, uint32_t t, bool failed)
+{
+    const struct xf_graph *g = &q->s->g;
+    const struct xf_node *x = g->all[t]->attached;
+    if (!x)
+        return;
+    uint32_t xi = xf_graph_index(g, x);
+    for (uint32_t k = 0; k < g->nchildren[xi]; k++) {
+        uint32_t c = g->children[xi][k];
+        if (!q->sel[c] || g->all[c]->type == XF_RES_TEST || q->state[c] != NS_WAIT)
+            continue;
+        if (failed)
+            q->upstream_bad[c] = true;
+        if (--q->pending[c] == 0) {
+            q->state[c] = NS_READY;
+            heap_push(q, c);
+        }
+    }
+}
+
 /* Called with q->mu held: records a result and releases the children. */
 static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
 {
@@ -253,6 +288,8 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     pthread_mutex_lock(&s->lock);
     xf_vec_push(&s->results, *r);
     pthread_mutex_unlock(&s->lock);
+    if (q->o->phase == XF_PHASE_BUILD && g->all[i]->type == XF_RES_TEST)
+        release_after_test(q, i, bad);
     for (uint32_t k = 0; k < g->nchildren[i]; k++) {
         uint32_t c = g->children[i][k];
         if (!q->sel[c] || q->state[c] != NS_WAIT)
@@ -416,8 +453,13 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             continue;
         q.total++;
         for (uint32_t k = 0; k < g->nparents[i]; k++) {
-            if (selected[g->parents[i][k]])
-                q.pending[i]++;
+            uint32_t p = g->parents[i][k];
+            if (!selected[p])
+                continue;
+            q.pending[i]++;
+            /* build: a node also waits for its parents' tests (their failure skips it). */
+            if (o->phase == XF_PHASE_BUILD && g->all[i]->type != XF_RES_TEST)
+                q.pending[i] += tests_of(g, selected, p);
         }
     }
     for (size_t k = 0; k < g->n; k++) {
@@ -452,6 +494,24 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         goto out;
     }
     if (need_db && o->phase != XF_PHASE_COMPILE) {
+        /* Schemas first, so on-run-start hooks can use them. */
+        struct xf_map made;
+        xf_map_init(&made);
+        for (size_t i = 0; i < g->n && rc == 0; i++) {
+            const struct xf_node *n = g->all[i];
+            if (!selected[i] || !n->schema || n->type == XF_RES_TEST ||
+                xf_map_getc(&made, n->schema))
+                continue;
+            xf_map_put(&made, xf_str_c(n->schema), (void *)1);
+            if (ws[0].conn->ops->ensure_schema(ws[0].conn, n->schema, &err) < 0) {
+                xf_error(s->diags, XF_NOLOC, "could not create schema '%s': %s", n->schema,
+                         err.ptr);
+                rc = -1;
+            }
+        }
+        xf_map_release(&made);
+        if (rc < 0)
+            goto out;
         struct xf_buf ex = XF_BUF_INIT;
         int he = run_hooks(s, ws[0].conn, NULL, &s->p->on_run_start, NULL, &ex, &err);
         xf_buf_release(&ex);

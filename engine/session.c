@@ -70,9 +70,8 @@ static int add_builtin(struct xf_session *s, const char *path, const char *text,
     for (size_t i = 0; i < nb; i++) {
         if (blocks[i].kind != XF_BLOCK_MACRO && blocks[i].kind != XF_BLOCK_TEST)
             continue;
+        /* Test blocks are already named test_<name> by the engine. */
         struct xf_str name = blocks[i].name;
-        if (blocks[i].kind == XF_BLOCK_TEST)
-            name = xf_str_c(xf_arena_printf(a, "test_%.*s", XF_STR_ARG(name)));
         struct xf_value m = xf_macro_value(a, blocks[i].macro, ns);
         xf_dict_set(a, nsd, name, m);
         if (global)
@@ -209,6 +208,57 @@ static int parse_render(struct xf_session *s)
     return err;
 }
 
+/* Renders a description that holds Jinja ({{ doc("x") }}); NULL when plain. */
+static int render_text(struct xf_session *s, struct xf_node *n, const char *text,
+                       struct xf_loc loc, const char **out)
+{
+    if (!text || !strstr(text, "{{"))
+        return 0;
+    struct xf_arena scratch;
+    xf_arena_init(&scratch);
+    struct xf_source *src = XF_ANEW(&scratch, struct xf_source);
+    /* Errors point into the YAML file when we know where the text is. */
+    src->path = loc.src ? loc.src->path : (n->original_file_path ? n->original_file_path : "?");
+    src->text = text;
+    src->len = strlen(text);
+    const struct xf_tmpl *t;
+    struct xf_rctx rc = {.s = s, .node = n, .execute = false, .arena = &scratch};
+    struct xf_render_env env;
+    xf_context_env(&env, &rc);
+    struct xf_buf b = XF_BUF_INIT;
+    int e = xf_tmpl_parse(&t, &scratch, src, 0, src->len, s->diags);
+    if (!e)
+        e = xf_render_template(&b, t, &env);
+    if (!e)
+        *out = xf_arena_strndup(&s->p->arena, b.ptr, b.len);
+    xf_buf_release(&b);
+    xf_arena_release(&scratch);
+    return e;
+}
+
+/* Descriptions of nodes, columns and sources, rendered once. */
+static int render_descriptions(struct xf_session *s)
+{
+    int err = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t count = pass ? s->p->sources.n : s->p->nodes.n;
+        for (size_t i = 0; i < count; i++) {
+            struct xf_node *n = pass ? s->p->sources.v[i] : s->p->nodes.v[i];
+            if (render_text(s, n, n->description, n->description_loc, &n->description) < 0)
+                err = -1;
+            if (render_text(s, n, n->source_description, n->description_loc,
+                            &n->source_description) < 0)
+                err = -1;
+            for (size_t k = 0; k < n->columns.n; k++) {
+                struct xf_column *c = &n->columns.v[k];
+                if (render_text(s, n, c->description, c->loc, &c->description) < 0)
+                    err = -1;
+            }
+        }
+    }
+    return err;
+}
+
 static void index_names(struct xf_session *s)
 {
     for (size_t i = 0; i < s->p->nodes.n; i++) {
@@ -220,10 +270,21 @@ static void index_names(struct xf_session *s)
         xf_map_put(&s->docs, xf_str_c(s->p->docs.v[i]->name), s->p->docs.v[i]);
 }
 
-static void name_sources(struct xf_session *s)
+/* Render declaration prototype: defined with the descriptions below. */
+static int render_text(struct xf_session *s, struct xf_node *n, const char *text,
+                       struct xf_loc loc, const char **out);
+
+/* Sources: their properties may hold Jinja ({{ var('x') }}), then names. */
+static int name_sources(struct xf_session *s)
 {
+    int err = 0;
     for (size_t i = 0; i < s->p->sources.n; i++) {
         struct xf_node *n = s->p->sources.v[i];
+        const char **fields[] = {&n->schema, &n->identifier, &n->database, &n->loaded_at_field};
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            if (render_text(s, n, *fields[f], n->props_loc, fields[f]) < 0)
+                err = -1;
+        }
         if (!n->schema)
             n->schema = n->source_name;
         if (!n->identifier)
@@ -235,6 +296,7 @@ static void name_sources(struct xf_session *s)
         n->relation_name = xf_arena_strndup(&s->p->arena, b.ptr, b.len);
         xf_buf_release(&b);
     }
+    return err;
 }
 
 int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, struct xf_diags *d)
@@ -260,8 +322,9 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     if (xf_tests_generate(s) < 0)
         return -1;
     index_names(s);
-    name_sources(s);
-    if (parse_render(s) < 0)
+    if (name_sources(s) < 0)
+        return -1;
+    if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
     struct xf_arena scratch;
     xf_arena_init(&scratch);
@@ -358,13 +421,19 @@ static bool phase_wants(enum xf_phase ph, const struct xf_node *n)
 
 int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *out)
 {
-    if (xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out, s->diags) < 0)
+    /* test and build pull in the tests of what is selected, before the
+     * exclusion, as dbt's default (eager) indirect selection does. */
+    int e = (o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD)
+                ? xf_graph_select_tests(&s->g, o->select, o->nselect, o->exclude, o->nexclude,
+                                        XF_INDIRECT_EAGER, out, s->diags)
+                : xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out,
+                                  s->diags);
+    if (e < 0)
         return -1;
-    if ((o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD) && o->nselect)
-        xf_graph_add_tests(&s->g, out);
     for (size_t i = 0; i < s->g.n; i++) {
         const struct xf_node *n = s->g.all[i];
-        if (out[i] && (!phase_wants(o->phase, n) || !xf_node_config_bool(n, "enabled", true)))
+        if (out[i] && (!phase_wants(o->phase, n) || s->g.disabled[i] ||
+                       !xf_node_config_bool(n, "enabled", true)))
             out[i] = false;
         /* Ephemeral models are never built: they are inlined as CTEs. */
         if (out[i] && o->phase != XF_PHASE_COMPILE && n->type == XF_RES_MODEL &&

@@ -123,19 +123,12 @@ static void versioned_select(struct xf_buf *b, struct snap *x, const char *alias
         xf_buf_addf(b, ", '%s' as dbt_is_deleted", deleted ? "True" : "False");
 }
 
-static bool is_meta_col(const char *c)
-{
-    return !strcasecmp(c, "dbt_scd_id") || !strcasecmp(c, "dbt_updated_at") ||
-           !strcasecmp(c, "dbt_valid_from") || !strcasecmp(c, "dbt_valid_to") ||
-           !strcasecmp(c, "dbt_is_deleted");
-}
-
 /* "changed" condition between current version t and staged row s. */
-static int changed(struct xf_buf *b, struct snap *x, const struct xf_column_info *cols,
-                   size_t ncols)
+static int changed(struct xf_buf *b, struct snap *x, const char *t,
+                   const struct xf_column_info *cols, size_t ncols)
 {
     if (!x->check) {
-        xf_buf_adds(b, "t.dbt_valid_from < s.");
+        xf_buf_addf(b, "%s.dbt_valid_from < s.", t);
         q(b, x, x->updated_at);
         return 0;
     }
@@ -172,11 +165,11 @@ static int changed(struct xf_buf *b, struct snap *x, const struct xf_column_info
             xf_buf_adds(b, " or ");
         first = false;
         /* NULL-safe "is different". */
-        xf_buf_adds(b, "not (t.");
+        xf_buf_addf(b, "not (%s.", t);
         q(b, x, c);
         xf_buf_adds(b, " = s.");
         q(b, x, c);
-        xf_buf_adds(b, " or (t.");
+        xf_buf_addf(b, " or (%s.", t);
         q(b, x, c);
         xf_buf_adds(b, " is null and s.");
         q(b, x, c);
@@ -231,8 +224,9 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
         goto out;
     }
     /* One timestamp for the whole run, so every change of a run lines up. */
-    char ts[20];
-    snprintf(ts, sizeof ts, "%.19s", s->generated_at);
+    /* Microseconds, so that two runs in one second make distinct versions. */
+    char ts[27];
+    snprintf(ts, sizeof ts, "%.26s", s->generated_at);
     if (ts[10] == 'T')
         ts[10] = ' '; /* ISO 8601 -> the SQL timestamp literal form */
     x.now = xf_arena_printf(&a, "cast('%s' as %s)", ts, c->ops->type_name(XF_COL_TIMESTAMP));
@@ -284,10 +278,10 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
         xf_buf_reset(&b);
     } else if (!e) {
         /* 1. close the current version of changed rows */
-        struct xf_buf ch = XF_BUF_INIT;
-        e = changed(&ch, &x, cols, ncols);
         struct xf_buf tname = XF_BUF_INIT;
         q(&tname, &x, x.target.identifier);
+        struct xf_buf ch = XF_BUF_INIT;
+        e = changed(&ch, &x, tname.ptr, cols, ncols);
         if (!e) {
             xf_buf_adds(&b, "update ");
             rel(&b, &x, &x.target);
@@ -297,13 +291,24 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
             key_match(&b, &x, "s", tname.ptr);
             xf_buf_adds(&b, ")\nwhere dbt_valid_to is null and exists (select 1 from ");
             rel(&b, &x, &x.stage);
-            xf_buf_adds(&b, " s, ");
-            rel(&b, &x, &x.target);
-            xf_buf_adds(&b, " t where ");
+            xf_buf_adds(&b, " s where ");
             key_match(&b, &x, "s", tname.ptr);
-            xf_buf_adds(&b, " and t.dbt_scd_id = ");
-            xf_buf_addf(&b, "%s.dbt_scd_id and ", tname.ptr);
+            xf_buf_adds(&b, " and ");
             xf_buf_add(&b, ch.ptr, ch.len);
+            xf_buf_adds(&b, ")");
+            e = run(&x, b.ptr);
+            xf_buf_reset(&b);
+        }
+        /* 1b. new_record: a key that is back closes its deletion marker */
+        if (!e && !strcmp(x.hard_deletes, "new_record")) {
+            xf_buf_adds(&b, "update ");
+            rel(&b, &x, &x.target);
+            xf_buf_addf(&b, " set dbt_valid_to = %s\nwhere dbt_valid_to is null and "
+                            "dbt_is_deleted = 'True' and exists (select 1 from ",
+                        x.now);
+            rel(&b, &x, &x.stage);
+            xf_buf_adds(&b, " s where ");
+            key_match(&b, &x, "s", tname.ptr);
             xf_buf_adds(&b, ")");
             e = run(&x, b.ptr);
             xf_buf_reset(&b);

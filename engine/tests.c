@@ -98,8 +98,8 @@ static void test_names(struct xf_arena *a, const char *type, const char *target,
     if (b.len >= 64) {
         char md5[33];
         xf_md5_hex(md5, b.ptr, b.len);
-        char ident[256];
-        snprintf(ident, sizeof ident, "%s_%s", type, target);
+        /* The first 30 characters of "<type>_<target>", then the hash. */
+        char *ident = xf_arena_printf(a, "%s_%s", type, target);
         *short_out = xf_arena_printf(a, "%.30s_%s", ident, md5);
     } else {
         *short_out = *full_out;
@@ -189,7 +189,9 @@ static int make_test(struct xf_session *s, struct xf_node *target, const struct 
 
     struct xf_node *n = XF_ANEW(a, struct xf_node);
     n->type = XF_RES_TEST;
-    n->name = short_name;
+    /* As dbt: the node is named by the full name; the shortened one names
+     * its compiled file and, through alias, its relation. */
+    n->name = full_name;
     n->package = p->name;
     char md5[33];
     struct xf_buf h = XF_BUF_INIT;

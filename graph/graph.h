@@ -15,13 +15,25 @@
 
 struct xf_graph {
     struct xf_project *project;
-    size_t n;               /* project nodes + sources */
-    struct xf_node **all;   /* [0, nodes.n) nodes, then sources */
-    uint32_t **parents;     /* parents[i]: indices into all, nparents[i] long */
+    size_t n;             /* project nodes + sources */
+    struct xf_node **all; /* [0, nodes.n) nodes, then sources */
+    uint32_t **parents;   /* parents[i]: indices into all, nparents[i] long */
     uint32_t *nparents;
     uint32_t **children;
     uint32_t *nchildren;
-    uint32_t *order;        /* topological order (parents first), n long */
+    uint32_t *order; /* topological order (parents first), n long */
+    /*
+     * disabled[i]: not a target. Set for config enabled=false and for a
+     * test whose parent is missing or disabled (dbt warns and disables
+     * such a test). Disabled nodes have no edges and are never selected.
+     */
+    bool *disabled;
+    /*
+     * For selection (graph/ internal): hashes (xf_str_hash) of each node's
+     * name and of the first two dot-separated parts of its fqn, so a
+     * selector by name scans three small arrays instead of every node.
+     */
+    uint64_t *name_hash, *fqn0_hash, *fqn1_hash;
 };
 
 /*
@@ -33,20 +45,71 @@ struct xf_graph {
  */
 int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *diags);
 
-/* Index of a node in g->all (nodes keep their own index; sources follow). */
+/*
+ * Index of a node in g->all (nodes keep their own index; sources follow).
+ * xf_graph_build sets node->index to the node's position in
+ * project->nodes, or for a source to its position in project->sources.
+ */
 uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
 
 /*
- * Evaluates selection: `select` and `exclude` are lists of selector
- * strings (each may hold several space-separated selectors: a union;
- * comma inside one is an intersection). Supported: name, fqn path,
- * +name, name+, N+name, name+N, @name, tag:x, path:dir, resource_type:x,
- * test_type:generic|singular, source:s[.t], config.materialized:x, and
- * wildcards (*). An empty select means everything. `out` is g->n bools.
- * Selectors that match nothing give a warning; a bad selector is an error.
+ * Evaluates selection with dbt's grammar. `select` and `exclude` are lists
+ * of selector strings; in one string, space-separated selectors are a
+ * union and comma-joined ones an intersection. A selector is
+ *   [@ | N+ | +] [method:]value [+ | +N]
+ * with methods fqn (the default: a name, or a dotted fqn prefix such as
+ * staging or shop.staging.stg_orders), tag, path (the default when the
+ * value has a '/'), file (the default for x.sql/.csv/.py/.yml), package
+ * ("this" is the root project), config.<key>[.<key>], resource_type
+ * (model seed snapshot test source analysis), test_type (generic
+ * singular), test_name, source (s, s.t, pkg.s.t), access and group.
+ * Wildcards * ? [..] work in names, fqn parts, paths, tags and sources.
+ * +x: x and its ancestors; x+: and descendants; N limits the depth;
+ * @x: x, its descendants and all their ancestors. An empty select means
+ * every enabled node. Sources are selected like nodes; the caller keeps
+ * the resource types its command runs. `out` is g->n bools. A selector
+ * that matches nothing is a warning; a malformed one (unknown method,
+ * resource or test type: with "did you mean") is an error, and then the
+ * result is empty and -1 is returned.
  */
 int xf_graph_select(const struct xf_graph *g, const char *const *select, size_t nselect,
-                    const char *const *exclude, size_t nexclude, bool *out,
-                    struct xf_diags *diags);
+                    const char *const *exclude, size_t nexclude, bool *out, struct xf_diags *diags);
+
+/*
+ * dbt's indirect selection of tests ("--indirect-selection"): which tests
+ * a selection of models, seeds, snapshots and sources pulls in.
+ *   EAGER     a test any of whose parents is selected (dbt's default)
+ *   CAUTIOUS  a test all of whose parents are selected
+ *   BUILDABLE a test all of whose parents are selected or upstream of
+ *             the selection
+ *   EMPTY     no test
+ */
+enum xf_indirect {
+    XF_INDIRECT_EAGER,
+    XF_INDIRECT_CAUTIOUS,
+    XF_INDIRECT_BUILDABLE,
+    XF_INDIRECT_EMPTY,
+};
+
+/*
+ * Adds to `selected` (g->n bools) the enabled tests that `mode` pulls in
+ * for the nodes already selected. xf_graph_add_tests is the EAGER mode.
+ */
+void xf_graph_add_tests_mode(const struct xf_graph *g, bool *selected, enum xf_indirect mode);
+void xf_graph_add_tests(const struct xf_graph *g, bool *selected);
+
+/*
+ * xf_graph_select with indirect test selection the way `dbt test` and
+ * `dbt build` do it: tests of the selected nodes are added before the
+ * exclusion, and tests of excluded nodes are excluded with them, so
+ * `--select orders --exclude test_name:unique` and `--exclude orders`
+ * both do what a dbt user expects.
+ */
+int xf_graph_select_tests(const struct xf_graph *g, const char *const *select, size_t nselect,
+                          const char *const *exclude, size_t nexclude, enum xf_indirect mode,
+                          bool *out, struct xf_diags *diags);
+
+/* "model 'orders'", "source 'raw.orders'" ... for messages, in `a`. */
+const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n);
 
 #endif

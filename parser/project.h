@@ -57,7 +57,8 @@ struct xf_test_decl {
     const char *column;     /* NULL for a model-level test */
     struct xf_value kwargs; /* dict of arguments (values, to, field ...) */
     struct xf_value config; /* dict: severity, where, ... */
-    struct xf_loc loc;
+    const char *custom_name; /* `name:` given to the test in YAML (also in kwargs), or NULL */
+    struct xf_loc loc;       /* the test's name in the YAML file */
 };
 
 struct xf_node {
@@ -158,6 +159,10 @@ struct xf_project {
     struct xf_map by_unique_id;  /* unique_id -> node (nodes and sources) */
 
     struct xf_target target;
+
+    /* Arenas of the loader's worker threads (file text, templates). */
+    struct xf_arena *worker_arenas;
+    size_t nworker_arenas;
 };
 
 /* What the command line passes to the loader. */
@@ -191,7 +196,11 @@ const struct xf_value *xf_node_config(const struct xf_node *n, const char *key);
 /* String config or `def`. */
 const char *xf_node_config_str(const struct xf_node *n, const char *key, const char *def);
 bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def);
-/* Sets a config key (from an in-file config() call). */
+/*
+ * Sets a config key (from an in-file config() call) with dbt's merge
+ * rules: tags and hooks append, meta/docs/grants... update, the rest
+ * replaces. Allocates in p->arena: not thread-safe.
+ */
 void xf_node_config_set(struct xf_project *p, struct xf_node *n, struct xf_str key,
                         struct xf_value v);
 

@@ -29,16 +29,26 @@ struct xf_ynode {
 
 /*
  * Parses src (one document; an empty file is an empty mapping). The tree
- * lives in `a`. Returns 0, or -1 after a located error in diags.
+ * lives in `a`; scalar text is NUL-terminated. Returns 0, or -1 after a
+ * located error in diags.
  */
 int xf_yaml_parse(struct xf_ynode **out, struct xf_arena *a, const struct xf_source *src,
                   struct xf_diags *diags);
+/*
+ * Same, with the nodes in `nodes` and the scalar text (NUL-terminated) in
+ * `strings`: the node arena can be dropped once the values wanted have
+ * been taken (xf_ynode_value into `strings`' arena, or the str slices).
+ */
+int xf_yaml_parse_in(struct xf_ynode **out, struct xf_arena *nodes, struct xf_arena *strings,
+                     const struct xf_source *src, struct xf_diags *diags);
 /* Same, from a string (no location file): for --vars and fromyaml(). */
 int xf_yaml_parse_str(struct xf_ynode **out, struct xf_arena *a, const char *text, size_t len,
                       struct xf_buf *err);
 
 /* Value of key in a mapping, or NULL. */
 struct xf_ynode *xf_ynode_get(const struct xf_ynode *map, const char *key);
+/* True for NULL and a plain null scalar (empty, ~, null). */
+bool xf_ynode_is_null(const struct xf_ynode *n);
 /* Plain scalars resolve per YAML 1.1 core: null/~, true/false/yes/no, ints, floats. */
 struct xf_value xf_ynode_value(struct xf_arena *a, const struct xf_ynode *n);
 

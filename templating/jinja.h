@@ -10,6 +10,7 @@
 #define XF_TEMPLATING_JINJA_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util/arena.h"
 #include "util/buf.h"
@@ -26,18 +27,27 @@ enum xf_block_kind {
     XF_BLOCK_MATERIALIZATION,
 };
 
-/* A top-level block found while parsing, for the project loader. */
+/*
+ * A top-level block found while parsing, for the project loader. `name`
+ * is the macro name dbt gives the block: "cents_to_dollars" for a macro,
+ * "test_not_null" for {% test not_null %}, "materialization_table_default"
+ * for {% materialization table, default %}; the name as written for
+ * snapshot and docs blocks.
+ */
 struct xf_block {
     enum xf_block_kind kind;
     struct xf_str name;
-    struct xf_loc loc;      /* the opening tag */
-    struct xf_str body;     /* raw text between the tags (docs text) */
+    struct xf_loc loc;          /* the opening tag */
+    struct xf_str body;         /* raw text between the tags (docs text) */
     const struct xf_tmpl *tmpl; /* the body as a template (snapshot) */
-    const void *macro;      /* macro/test: pass to xf_macro_value() */
+    const void *macro;          /* macro/test/materialization: pass to xf_macro_value() */
+    struct xf_str text;         /* the whole block, opening to closing tag (macro_sql) */
 };
 
 /*
- * Parses src->text[off, off + len) as a template. Locations in the AST
+ * Parses src->text[off, off + len) as a template. As in Jinja with
+ * keep_trailing_newline=True, the final newline is kept; "\r\n" in text
+ * becomes "\n". Locations in the AST
  * and in diagnostics are offsets into src (so a template embedded in a
  * YAML file reports the YAML file's line and column). The AST and every
  * block live in `a`. Returns 0, or -1 after adding an error to diags.
@@ -57,16 +67,48 @@ bool xf_tmpl_is_plain(const struct xf_tmpl *t);
  * The function object is allocated in `a`.
  */
 struct xf_value xf_macro_value(struct xf_arena *a, const void *macro, const char *package);
+/* The name of a macro ("test_not_null" for a test block). */
+const char *xf_macro_name(const void *macro);
+/* The package given to xf_macro_value, or NULL (fn must be a macro value). */
+const char *xf_macro_package(const struct xf_value *fn);
+
+/*
+ * Adds Jinja's and dbt's builtin globals to `globals`: range, dict,
+ * namespace, zip, joiner, cycler, print, log, return, tojson, fromjson,
+ * exceptions (raise_compiler_error, warn), modules (re, datetime). Values
+ * live in `a`. The engine adds its own (ref, source, config ...) on top.
+ */
+void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *globals);
+
+/*
+ * A Python datetime value (as modules.datetime makes), e.g. for dbt's
+ * run_started_at: microseconds since 1970-01-01 00:00:00; `utc` marks it
+ * timezone-aware UTC (printed with "+00:00"). Lives in `a`.
+ */
+struct xf_value xf_jinja_datetime(struct xf_arena *a, int64_t epoch_us, bool utc);
 
 /* Everything a render needs besides the template. */
 struct xf_render_env {
-    struct xf_arena *arena;       /* output values and scratch; caller owns */
+    struct xf_arena *arena;        /* output values and scratch; caller owns */
     const struct xf_dict *globals; /* read-only, shared between threads */
     const struct xf_dict *locals;  /* per-render names (this, model ...) or NULL */
     void *user;                    /* for native functions: xf_render_user() */
     struct xf_diags *diags;        /* where errors go */
     /* A short label for the frames of errors ("model 'orders'"), or NULL. */
     const char *what;
+    /* log()/print() output; NULL drops it. `info` is log(msg, info=True). */
+    void (*log)(void *user, const char *msg, bool info);
+    /*
+     * Optional: names that a macro of `package` (see xf_macro_value) sees
+     * before the globals, for dbt's package-local macro resolution. NULL,
+     * or returning NULL, means none.
+     */
+    const struct xf_dict *(*package_scope)(void *user, const char *package);
+    /*
+     * dbt's parse-mode undefined: attributes, items and calls of an
+     * undefined value give undefined instead of an error.
+     */
+    bool lenient_undefined;
 };
 
 /*
@@ -99,9 +141,11 @@ struct xf_arena *xf_render_arena(struct xf_render *r);
 void *xf_render_user(struct xf_render *r);
 const struct xf_render_env *xf_render_get_env(struct xf_render *r);
 /* Reports an error at the current call site (with macro frames); returns -1. */
-int xf_render_error(struct xf_render *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int xf_render_error(struct xf_render *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A warning at the current call site. */
-void xf_render_warn(struct xf_render *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void xf_render_warn(struct xf_render *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Calls a callable from inside a native (caller(), a dispatched macro). */
 int xf_render_call(struct xf_render *r, struct xf_value *out, const struct xf_value *fn,
                    const struct xf_args *args);

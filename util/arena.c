@@ -20,7 +20,8 @@ struct xf_arena_chunk {
 
 #define ALIGN 16
 #define MIN_CHUNK (16 * 1024)
-#define MAX_CHUNK (1024 * 1024)
+/* Large enough for the kernel to back big arenas with huge pages. */
+#define MAX_CHUNK (4 * 1024 * 1024)
 
 void xf_arena_init(struct xf_arena *a)
 {

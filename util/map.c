@@ -6,17 +6,26 @@
 
 #include <stdlib.h>
 
+#include "util/arena.h"
 #include "util/buf.h"
 
 void xf_map_init(struct xf_map *m)
 {
     m->slots = NULL;
     m->cap = m->n = 0;
+    m->arena = NULL;
+}
+
+void xf_map_init_arena(struct xf_map *m, struct xf_arena *a)
+{
+    xf_map_init(m);
+    m->arena = a;
 }
 
 void xf_map_release(struct xf_map *m)
 {
-    free(m->slots);
+    if (!m->arena)
+        free(m->slots);
     xf_map_init(m);
 }
 
@@ -34,13 +43,15 @@ static void rehash(struct xf_map *m, size_t cap)
 {
     struct xf_map_slot *old = m->slots;
     size_t oldcap = m->cap;
-    m->slots = xf_calloc(cap, sizeof *m->slots);
+    m->slots = m->arena ? xf_arena_zalloc(m->arena, cap * sizeof *m->slots)
+                        : xf_calloc(cap, sizeof *m->slots);
     m->cap = cap;
     for (size_t i = 0; i < oldcap; i++) {
         if (old[i].key.p)
             *find(m, old[i].key, old[i].hash) = old[i];
     }
-    free(old);
+    if (!m->arena)
+        free(old);
 }
 
 void *xf_map_get(const struct xf_map *m, struct xf_str key)

@@ -18,12 +18,17 @@ struct xf_map_slot {
     void *val;
 };
 
+struct xf_arena;
+
 struct xf_map {
     struct xf_map_slot *slots;
     size_t cap, n;
+    struct xf_arena *arena; /* slots live here (never freed one by one), or NULL: heap */
 };
 
 void xf_map_init(struct xf_map *m);
+/* A map whose memory lives in an arena: no xf_map_release needed. */
+void xf_map_init_arena(struct xf_map *m, struct xf_arena *a);
 void xf_map_release(struct xf_map *m);
 void *xf_map_get(const struct xf_map *m, struct xf_str key);
 static inline void *xf_map_getc(const struct xf_map *m, const char *key)

@@ -47,13 +47,11 @@ void xf_list_push(struct xf_arena *a, struct xf_list *l, struct xf_value v)
     l->items[l->n++] = v;
 }
 
-static void build_index(struct xf_dict *d)
+static void build_index(struct xf_arena *a, struct xf_dict *d)
 {
-    /* The index is heap memory hung off an arena object; dicts that grow
-     * past DICT_INDEX_AT are rare (graph.nodes), and the map is freed with
-     * the process. */
-    d->index = xf_calloc(1, sizeof *d->index);
-    xf_map_init(d->index);
+    /* In the dict's arena, like the dict: it dies with it. */
+    d->index = xf_arena_zalloc(a, sizeof *d->index);
+    xf_map_init_arena(d->index, a);
     for (size_t i = 0; i < d->n; i++)
         xf_map_put(d->index, d->ents[i].key, (void *)(uintptr_t)(i + 1));
 }
@@ -79,11 +77,11 @@ void xf_dict_set(struct xf_arena *a, struct xf_dict *d, struct xf_str key, struc
         return;
     }
     xf_avec_reserve_(a, (void **)&d->ents, &d->cap, d->n + 1, sizeof *d->ents);
-    d->ents[d->n++] = (struct xf_dict_ent){key, v};
+    d->ents[d->n++] = (struct xf_dict_ent){key, v, false};
     if (d->index)
         xf_map_put(d->index, key, (void *)(uintptr_t)d->n);
     else if (d->n > DICT_INDEX_AT)
-        build_index(d);
+        build_index(a, d);
 }
 
 bool xf_dict_del(struct xf_dict *d, struct xf_str key)
@@ -93,11 +91,11 @@ bool xf_dict_del(struct xf_dict *d, struct xf_str key)
             memmove(&d->ents[i], &d->ents[i + 1], (d->n - i - 1) * sizeof *d->ents);
             d->n--;
             if (d->index) {
-                xf_map_release(d->index);
-                free(d->index);
+                /* Rebuild in the arena the old index lives in. */
+                struct xf_arena *a = d->index->arena;
                 d->index = NULL;
                 if (d->n > DICT_INDEX_AT)
-                    build_index(d);
+                    build_index(a, d);
             }
             return true;
         }
@@ -215,16 +213,50 @@ static void add_float(struct xf_buf *out, double f)
         xf_buf_adds(out, "nan");
         return;
     }
-    /* Python's repr: the shortest form that reads back, always with a dot. */
+    /* Python's repr: the shortest digits that read back, in fixed notation
+     * for exponents -4..15 (always with a dot), scientific otherwise. */
     char tmp[40];
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, f);
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
         if (strtod(tmp, NULL) == f)
             break;
     }
-    xf_buf_adds(out, tmp);
-    if (!strpbrk(tmp, ".eni"))
-        xf_buf_adds(out, ".0");
+    char digits[24];
+    size_t nd = 0;
+    const char *p = tmp;
+    if (*p == '-') {
+        xf_buf_addch(out, '-');
+        p++;
+    }
+    for (; *p && *p != 'e'; p++) {
+        if (*p != '.' && nd < sizeof digits - 1)
+            digits[nd++] = *p;
+    }
+    digits[nd] = 0;
+    int e = *p == 'e' ? atoi(p + 1) : 0;
+    if (e >= -4 && e < 16) {
+        if (e >= 0) {
+            for (int i = 0; i <= e; i++)
+                xf_buf_addch(out, (size_t)i < nd ? digits[i] : '0');
+            xf_buf_addch(out, '.');
+            if ((size_t)e + 1 < nd)
+                xf_buf_adds(out, digits + e + 1);
+            else
+                xf_buf_addch(out, '0');
+        } else {
+            xf_buf_adds(out, "0.");
+            for (int i = 0; i < -e - 1; i++)
+                xf_buf_addch(out, '0');
+            xf_buf_adds(out, digits);
+        }
+        return;
+    }
+    xf_buf_addch(out, digits[0]);
+    if (nd > 1) {
+        xf_buf_addch(out, '.');
+        xf_buf_adds(out, digits + 1);
+    }
+    xf_buf_addf(out, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
 }
 
 void xf_value_str(struct xf_buf *out, const struct xf_value *v)
@@ -309,7 +341,10 @@ void xf_value_repr(struct xf_buf *out, const struct xf_value *v)
         for (size_t i = 0; i < d->n; i++) {
             if (i)
                 xf_buf_adds(out, ", ");
-            repr_str(out, d->ents[i].key);
+            if (d->ents[i].raw_key)
+                xf_buf_addstr(out, d->ents[i].key);
+            else
+                repr_str(out, d->ents[i].key);
             xf_buf_adds(out, ": ");
             xf_value_repr(out, &d->ents[i].val);
         }
@@ -327,6 +362,8 @@ void xf_value_repr(struct xf_buf *out, const struct xf_value *v)
 
 struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v)
 {
+    if (v->t == XF_V_STR)
+        return xf_v_strdup(a, v->u.s);
     if (v->t == XF_V_LIST) {
         struct xf_value r = xf_v_list(a, v->u.l->n);
         r.u.l->tuple = v->u.l->tuple;
@@ -336,8 +373,11 @@ struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v)
     }
     if (v->t == XF_V_DICT) {
         struct xf_value r = xf_v_dict(a, v->u.d->n);
-        for (size_t i = 0; i < v->u.d->n; i++)
-            xf_dict_set(a, r.u.d, v->u.d->ents[i].key, xf_value_copy(a, &v->u.d->ents[i].val));
+        for (size_t i = 0; i < v->u.d->n; i++) {
+            struct xf_str k = v->u.d->ents[i].key;
+            xf_dict_set(a, r.u.d, (struct xf_str){xf_arena_strndup(a, k.p, k.len), k.len},
+                        xf_value_copy(a, &v->u.d->ents[i].val));
+        }
         return r;
     }
     return *v;

@@ -108,6 +108,9 @@ struct xf_value {
 struct xf_dict_ent {
     struct xf_str key;
     struct xf_value val;
+    /* The key was not a string in the template ({1: 'a'}): it is stored as
+     * its text and printed without quotes, as Python prints it. */
+    bool raw_key;
 };
 
 static inline struct xf_value xf_v_undef(void)
@@ -180,7 +183,11 @@ void xf_value_str(struct xf_buf *out, const struct xf_value *v);
 /* Python repr: strings quoted ('a'), used inside lists and dicts. */
 void xf_value_repr(struct xf_buf *out, const struct xf_value *v);
 
-/* Deep copy of lists and dicts (strings and objects shared) into `a`. */
+/*
+ * Deep copy into `a`: lists, dicts, keys and strings (NUL-terminated), so
+ * the copy outlives the arena of the original. Objects and functions are
+ * shared.
+ */
 struct xf_value xf_value_copy(struct xf_arena *a, const struct xf_value *v);
 
 #endif

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Shared pieces of the artifact writers: dbt-style time stamps, the common
+ * metadata block, safe JSON strings and compact dumping into a buffer.
+ */
+#include "artifacts/common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/json.h"
+#include "util/path.h"
+
+extern char **environ;
+
+void xf_artifacts_iso8601(char out[96], double t)
+{
+    if (!(t >= 0) || !isfinite(t))
+        t = 0;
+    time_t secs = (time_t)t;
+    int usec = (int)lround((t - (double)secs) * 1e6);
+    if (usec >= 1000000) {
+        secs++;
+        usec -= 1000000;
+    }
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+}
+
+double xf_artifacts_parse_time(const char *iso, double def)
+{
+    if (!iso)
+        return def;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest)
+        return def;
+    double frac = 0;
+    if (*rest == '.') {
+        char *end;
+        frac = strtod(rest, &end);
+    }
+    return (double)timegm(&tm) + frac;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *xf_artifacts_metadata(const char *schema_url, const struct xf_invocation *inv)
+{
+    static const char prefix[] = "DBT_ENV_CUSTOM_ENV_";
+    json_t *m = json_object();
+    json_object_set_new_nocheck(m, "dbt_schema_version", json_string(schema_url));
+    json_object_set_new_nocheck(m, "dbt_version", json_string(XF_VERSION));
+    json_object_set_new_nocheck(m, "generated_at", xf_artifacts_str(inv->generated_at));
+    json_object_set_new_nocheck(m, "invocation_id", xf_artifacts_str(inv->invocation_id));
+    json_t *env = json_object();
+    size_t n = 0;
+    for (char **e = environ; e && *e; e++)
+        n += strncmp(*e, prefix, sizeof prefix - 1) == 0;
+    if (n) {
+        const char **vars = xf_malloc(n * sizeof *vars);
+        size_t k = 0;
+        for (char **e = environ; e && *e && k < n; e++)
+            if (strncmp(*e, prefix, sizeof prefix - 1) == 0)
+                vars[k++] = *e + sizeof prefix - 1;
+        qsort(vars, k, sizeof *vars, cmp_str);
+        for (size_t i = 0; i < k; i++) {
+            const char *eq = strchr(vars[i], '=');
+            if (!eq || eq == vars[i])
+                continue;
+            char *key = xf_strndup(vars[i], (size_t)(eq - vars[i]));
+            json_t *v = xf_artifacts_str(eq + 1);
+            if (json_object_set_new(env, key, v) < 0) /* a key that is not UTF-8 */
+                json_decref(v);
+            free(key);
+        }
+        free(vars);
+    }
+    json_object_set_new_nocheck(m, "env", env);
+    return m;
+}
+
+json_t *xf_artifacts_strn(const char *s, size_t len)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_stringn(s, len);
+    if (j)
+        return j;
+    /* not UTF-8: keep the valid sequences, replace each bad byte */
+    struct xf_buf b = XF_BUF_INIT;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t need = p[i] < 0x80             ? 1
+                      : (p[i] & 0xe0) == 0xc0 ? 2
+                      : (p[i] & 0xf0) == 0xe0 ? 3
+                      : (p[i] & 0xf8) == 0xf0 ? 4
+                                              : 0;
+        bool ok = need && i + need <= len && p[i] != 0;
+        for (size_t k = 1; ok && k < need; k++)
+            ok = (p[i + k] & 0xc0) == 0x80;
+        if (ok && need > 1) {
+            json_t *t = json_stringn(s + i, need); /* overlong forms and surrogates */
+            ok = t != NULL;
+            json_decref(t);
+        }
+        if (ok) {
+            xf_buf_add(&b, s + i, need);
+            i += need;
+        } else {
+            xf_buf_adds(&b, "\xef\xbf\xbd");
+            i++;
+        }
+    }
+    j = json_stringn(b.ptr, b.len);
+    xf_buf_release(&b);
+    return j ? j : json_string("");
+}
+
+json_t *xf_artifacts_str(const char *s)
+{
+    return s ? xf_artifacts_strn(s, strlen(s)) : json_null();
+}
+
+json_t *xf_artifacts_value(const struct xf_value *v)
+{
+    if (!v || v->t == XF_V_UNDEF)
+        return json_null();
+    if (v->t == XF_V_STR)
+        return xf_artifacts_strn(v->u.s.p ? v->u.s.p : "", v->u.s.len);
+    json_t *j = xf_value_to_json(v);
+    return j ? j : json_null();
+}
+
+static int append_cb(const char *buffer, size_t size, void *data)
+{
+    xf_buf_add(data, buffer, size);
+    return 0;
+}
+
+void xf_artifacts_dump(struct xf_buf *out, const json_t *j)
+{
+    json_dump_callback(j, append_cb, out, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+int xf_artifacts_write(const char *dir, const char *name, const struct xf_buf *text)
+{
+    struct xf_buf path = XF_BUF_INIT;
+    if (dir && *dir)
+        xf_buf_addf(&path, "%s/%s", dir, name);
+    else
+        xf_buf_adds(&path, name);
+    int err = xf_write_file(path.ptr, text->ptr, text->len);
+    xf_buf_release(&path);
+    return err;
+}

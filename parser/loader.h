@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Private to parser/: the state of one project load, shared by project.c
+ * (project file, discovery, config trees), profile.c (profiles.yml and the
+ * env_var()/var() rendering of YAML values) and schema.c (properties
+ * files). Nothing outside parser/ includes this.
+ */
+#ifndef XF_PARSER_LOADER_H
+#define XF_PARSER_LOADER_H
+
+#include "parser/project.h"
+
+struct cfgtree;
+
+struct xf_loader {
+    struct xf_project *p;
+    struct xf_arena *a; /* &p->arena */
+    const struct xf_load_opts *opts;
+    struct xf_diags *diags;
+    struct xf_value cli_vars;   /* dict from --vars (may be empty) */
+    struct xf_value globals;    /* dict: env_var, var for YAML rendering */
+    struct xf_map names[6];     /* per resource: name -> node (refable + analyses) */
+    struct xf_map macro_names;  /* name -> xf_macro_def */
+    struct xf_map doc_names;    /* name -> xf_doc_def */
+    struct xf_map source_names; /* "source.table" -> node */
+    struct xf_map listings;     /* directory -> struct listing */
+    struct xf_map folder_cache; /* "<tree>\x1f<dir>" -> struct folder_conf */
+    struct cfgtree *trees[6];   /* per resource type: the project config tree */
+    struct xf_buf scratch;
+    const char *uid_prefix[6];    /* "model.<project>" ... */
+    const char *uid_prefix_macro; /* "macro.<project>" */
+};
+
+/* x + sep + y in the arena (no printf: it is on the hot path). */
+char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const char *y);
+
+/* Reads a file into the arena as a source; adds it to p->files. NULL + error. */
+const struct xf_source *xf_loader_read(struct xf_loader *l, const char *display, const char *full,
+                                       struct xf_loc at);
+
+/*
+ * Renders, in place, every string scalar of the tree that contains "{{"
+ * or "{%" with the template engine (env_var, var). In the project file
+ * (`project_file`) vars, hooks and on-run-* are left raw, as dbt does.
+ */
+int xf_loader_render_tree(struct xf_loader *l, struct xf_ynode *n, bool project_file);
+
+/* Finds profiles.yml, picks the profile and target, fills p->target. */
+int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key);
+
+/* Walks the resource paths, reads and parses every file, makes the nodes,
+ * macros and docs, applies the properties files, parses the seeds. */
+int xf_loader_discover(struct xf_loader *l);
+
+/* Applies one parsed properties file (`rel`: relative to its resource path). */
+int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
+                          const struct xf_ynode *root);
+
+/* xf_path_join() without printf for the common case. */
+char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name);
+
+/* Normalised config key: no '+', pre_hook -> pre-hook. */
+struct xf_str xf_loader_config_key(struct xf_str k);
+/* Merges one config entry into dst with dbt's rules (tags and hooks
+ * append, meta/docs/... update, everything else replaces). */
+void xf_loader_config_merge1(struct xf_arena *a, struct xf_dict *dst, struct xf_str key,
+                             struct xf_value v);
+/* Merges every entry of a `config:` mapping (YAML) into dst. */
+void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
+                                  const struct xf_ynode *map);
+/* Known config keys (for "did you mean" and for keys without '+'). */
+bool xf_loader_is_config_key(struct xf_str k);
+extern const char *const xf_loader_config_keys[];
+extern const size_t xf_loader_nconfig_keys;
+
+/* A warning for an unknown key, with a suggestion from `known`. */
+void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, const char *where,
+                           const char *const *known, size_t nknown);
+
+/* Expects a string scalar; reports "'what' must be a string" otherwise. */
+int xf_loader_want_str(struct xf_loader *l, const struct xf_ynode *n, const char *what,
+                       const char **out);
+
+/* Config of a node from defaults and the project tree for its fqn. */
+struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource type,
+                                         const struct xf_value *fqn);
+/* [project, (prefix,) folders of rel..., (extra,) name] */
+struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const char *rel,
+                              const char *name, const char *extra);
+
+/* Keeps node->tags and node->meta in step with the config. */
+void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n);
+
+#endif

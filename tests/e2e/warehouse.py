@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: MIT
+"""One test, two warehouses: the `wh` fixture runs a project on SQLite (the
+embedded default) or on the test PostgreSQL server, and reads tables back
+the same way on both, so every check is written once."""
+
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+PSQL = shutil.which("psql") or "/usr/bin/psql"
+
+
+def _norm(v):
+    """Cells compared across warehouses: whole floats as ints, strings as is."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, float):
+        return round(v, 6)
+    return v
+
+
+class Warehouse:
+    def __init__(self, project, kind, pg=None):
+        self.p = project
+        self.kind = kind
+        self.pg = pg
+        self.schema = "main"
+        if kind == "postgres":
+            self.schema = "e2e_" + uuid.uuid4().hex[:10]
+            project.write("profiles.yml", (
+                f"{project.name}:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"
+                f"      host: {pg['host']}\n      port: {pg['port']}\n"
+                f"      user: {pg.get('user', 'postgres')}\n"
+                f"      dbname: {pg.get('dbname', 'postgres')}\n"
+                f"      schema: {self.schema}\n      threads: 2\n"))
+
+    def xform(self, command, *args, expect=None, env=None):
+        extra = ["--profiles-dir", str(self.p.dir)] if self.kind == "postgres" else []
+        return self.p.xform(command, *extra, *args, expect=expect, env=env)
+
+    def popen(self, command, *args):
+        """Starts xform in the background (for kill and interrupt tests)."""
+        from conftest import xform_path
+        extra = ["--profiles-dir", str(self.p.dir)] if self.kind == "postgres" else []
+        env = dict(os.environ, HOME=str(self.p.home))
+        return subprocess.Popen([str(xform_path()), command, "--project-dir", str(self.p.dir),
+                                 *extra, *args], cwd=self.p.cwd, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def rel(self, name):
+        return f'"{self.schema}"."{name}"'
+
+    def rows(self, sql):
+        """Rows of `sql`, where {name} in the text is replaced by the relation."""
+        if self.kind == "sqlite":
+            return [tuple(_norm(c) for c in r) for r in self.p.rows(sql)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        info = " ".join(f"{k}={v}" for k, v in self.pg.items())
+        r = subprocess.run([PSQL, "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                            "-d", info, "-c", f"set search_path to {self.schema}; {sql}"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        assert r.returncode == 0, r.stderr
+        out = []
+        for line in r.stdout.splitlines():
+            cells = []
+            for c in line.split("\t"):
+                if c == "":
+                    cells.append(None)
+                    continue
+                for conv in (int, float):
+                    try:
+                        c = _norm(conv(c))
+                        break
+                    except ValueError:
+                        pass
+                cells.append(c)
+            out.append(tuple(cells))
+        return out
+
+    def scalar(self, sql):
+        r = self.rows(sql)
+        assert len(r) == 1 and len(r[0]) == 1, r
+        return r[0][0]
+
+    def columns(self, table):
+        if self.kind == "sqlite":
+            return [r[1] for r in self.p.rows(f"select * from pragma_table_info('{table}')")]
+        return [r[0] for r in self.rows(
+            "select column_name from information_schema.columns where table_schema = "
+            f"'{self.schema}' and table_name = '{table}' order by ordinal_position")]
+
+    def relations(self):
+        if self.kind == "sqlite":
+            return self.p.relations()
+        return {n: ("view" if t == "VIEW" else "table") for n, t in self.rows(
+            "select table_name, table_type from information_schema.tables "
+            f"where table_schema = '{self.schema}'")}
+
+    def drop(self):
+        if self.kind == "postgres":
+            self.rows(f'drop schema if exists "{self.schema}" cascade')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def wh(request, make_project):
+    """A factory: wh(project_name) -> Warehouse on this test's warehouse."""
+    made = []
+    pg = None
+    if request.param == "postgres":
+        pg = request.getfixturevalue("pg_conninfo")
+
+    def make(name):
+        w = Warehouse(make_project(name), request.param, pg)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.drop()

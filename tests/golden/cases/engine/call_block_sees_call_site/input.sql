@@ -1,0 +1,1 @@
+{% set prefix = 'p_' %}{% call wrap() %}{{ prefix }}body{% endcall %}

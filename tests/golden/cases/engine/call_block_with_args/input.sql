@@ -1,0 +1,1 @@
+{% call(col, i) each_column(['id', 'name']) %}{{ i }}:{{ col | upper }}{% endcall %}

@@ -1,0 +1,1 @@
+{% set a = modules.datetime.date(2024, 1, 1) %}{% set b = modules.datetime.date(2024, 3, 1) %}{{ (b - a).days }} {{ b > a }} {{ modules.datetime.timedelta(days=1, seconds=3661) }} {{ modules.datetime.timedelta(weeks=1) * 2 }}

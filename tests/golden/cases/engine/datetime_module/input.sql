@@ -1,0 +1,1 @@
+{% set d = modules.datetime.datetime(2024, 2, 28, 23, 30) %}{{ d }} {{ d + modules.datetime.timedelta(hours=1) }} {{ (d + modules.datetime.timedelta(days=2)).strftime('%Y-%m-%d') }} {{ d.date() }} {{ d.year }}/{{ d.month }} {{ d.isoformat() }}

@@ -1,0 +1,1 @@
+select {{ outer(1) }}

@@ -1,0 +1,1 @@
+{% set name = 'orders' %}select * from {{ name() }}

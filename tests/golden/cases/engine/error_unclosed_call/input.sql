@@ -1,0 +1,2 @@
+{% call wrap() %}
+body

@@ -1,0 +1,1 @@
+{{ cfg.schema.name }}

@@ -1,0 +1,1 @@
+{% set columns = ['a'] %}{{ colums | join(',') }}{{ colums.x }}

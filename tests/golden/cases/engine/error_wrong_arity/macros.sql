@@ -1,0 +1,1 @@
+{% macro greet(name) %}hi {{ name }}{% endmacro %}

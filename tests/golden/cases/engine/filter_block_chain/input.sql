@@ -1,0 +1,2 @@
+{% filter indent(2, first=true) | upper %}a
+b{% endfilter %}

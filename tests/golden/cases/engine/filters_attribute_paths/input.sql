@@ -1,0 +1,1 @@
+{{ rows | map(attribute='meta.owner') | list }} {{ rows | sort(attribute='meta.rank', reverse=true) | map(attribute='name') | join(' ') }} {{ rows | selectattr('meta.rank', 'ge', 2) | map(attribute='name') | list }}

@@ -1,0 +1,1 @@
+{{ [1, 2, 3, 4, 5] | batch(2, 'x') | list }} {{ [1, 2, 3, 4, 5] | slice(3, 0) | list }} {{ 'a long sentence here' | truncate(12, killwords=true, end='~') }} {{ ['b', 'B', 'a'] | unique(case_sensitive=true) | list }}

@@ -1,0 +1,2 @@
+{% for x in ['a', 'b', 'c'] %}{{ loop.index }}/{{ loop.length }} {{ loop.revindex }} {{ loop.first }} {{ loop.last }} {{ loop.previtem }}>{{ loop.nextitem }} {{ loop.cycle('odd', 'even') }}
+{% endfor %}

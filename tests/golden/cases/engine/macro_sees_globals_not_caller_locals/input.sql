@@ -1,0 +1,1 @@
+{% set secret = 'local' %}{{ show() }}

@@ -1,0 +1,1 @@
+{% macro show() %}{{ secret | default('undefined in macro') }} {{ greeting }}{% endmacro %}

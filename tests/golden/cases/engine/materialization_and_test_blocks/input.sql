@@ -1,0 +1,1 @@
+{{ materialization_view_default() }} {{ test_not_null('m', 'c') | trim }}

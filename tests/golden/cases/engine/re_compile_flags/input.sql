@@ -1,0 +1,1 @@
+{% set p = modules.re.compile('^select', modules.re.IGNORECASE) %}{{ p.match('SELECT 1') is not none }} {{ p.search('x\nselect') is none }} {{ modules.re.search('^select', 'x\nselect', modules.re.M) is not none }}

@@ -1,0 +1,1 @@
+{% set m = modules.re.match('(?P<schema>\\w+)\\.(?P<table>\\w+)', 'raw.orders') %}{{ m.group('schema') }} {{ m.group(2) }} {{ m.groups() }} {{ m.groupdict() | dictsort }} {{ modules.re.match('x', 'abc') is none }}

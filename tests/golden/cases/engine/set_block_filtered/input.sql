@@ -1,0 +1,3 @@
+{% set sql | upper %}
+  select {{ 1 + 1 }}
+{% endset %}[{{ sql | trim }}]

@@ -1,0 +1,5 @@
+select
+  {%- for c in ['a', 'b'] %}
+  {{ c }}{{ "," if not loop.last }}
+  {%- endfor %}
+from t   {#- trailing -#}   
