@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The docs app: reads the manifest and catalog embedded in index.html,
- * lists and searches every resource, shows one page per node (hash routes
- * such as #!/model/model.jaffle_shop.orders) and draws the lineage as SVG:
- * longest-path layers left to right, barycenter ordering, pan and zoom.
+ * The docs app: reads the nodes, tests, catalog and code embedded in
+ * index.html, lists and searches every resource, shows one page per node
+ * (hash routes such as #!/model/model.jaffle_shop.orders) and draws the
+ * lineage as SVG: longest-path layers left to right, barycenter ordering,
+ * pan and zoom.
  * Only the nodes shown are laid out, so 10,000-model projects stay fast.
  */
 (function () {
@@ -32,15 +33,15 @@
     return codeP || (codeP = readJson('xf-code').then(function (c) { return c || {}; }));
   }
 
-  Promise.all([readJson('xf-manifest'), readJson('xf-catalog')]).then(function (r) {
-    start(r[0] || {}, r[1] || {});
+  readJson('xf-manifest').then(function (m) {
+    start(m || {});
   }).catch(function (e) {
     document.getElementById('main').innerHTML = '<h1>The docs data could not be read</h1><p></p>';
     document.querySelector('#main p').textContent = String(e && e.message || e);
     throw e;
   });
 
-  function start(M, C) {
+  function start(M) {
     var tParsed = performance.now();
 
     var TYPES = ['model', 'seed', 'snapshot', 'source', 'analysis', 'test'];
@@ -75,23 +76,47 @@
       N.push(rec);
       byId[id] = rec;
     }
+    /* Parents and children (and tests on their nodes) of N[from..]. */
+    function link(from) {
+      for (var ni = from; ni < N.length; ni++) {
+        var n = N[ni], deps = (n.d.depends_on && n.d.depends_on.nodes) || [];
+        for (var di = 0; di < deps.length; di++) {
+          var p = byId[deps[di]];
+          if (!p || p === n || n.parents.indexOf(p.i) >= 0) continue;
+          n.parents.push(p.i);
+          p.children.push(n.i);
+        }
+        if (n.type === 'test') {
+          var on = n.d.attached_node ? [n.d.attached_node] : deps;
+          for (di = 0; di < on.length; di++) if (byId[on[di]]) byId[on[di]].tests.push(n);
+        }
+      }
+    }
     var k;
     var mnodes = M.nodes || {}, msources = M.sources || {};
-    var cnodes = C.nodes || {}, csources = C.sources || {};
-    for (k in mnodes) add(k, mnodes[k], cnodes[k]);
-    for (k in msources) add(k, msources[k], csources[k]);
-    for (var ni = 0; ni < N.length; ni++) {
-      var n = N[ni], deps = (n.d.depends_on && n.d.depends_on.nodes) || [];
-      for (var di = 0; di < deps.length; di++) {
-        var p = byId[deps[di]];
-        if (!p || p === n || n.parents.indexOf(p.i) >= 0) continue;
-        n.parents.push(p.i);
-        p.children.push(n.i);
-      }
-      if (n.type === 'test') {
-        var on = n.d.attached_node ? [n.d.attached_node] : deps;
-        for (di = 0; di < on.length; di++) if (byId[on[di]]) byId[on[di]].tests.push(n);
-      }
+    for (k in mnodes) add(k, mnodes[k], null);
+    for (k in msources) add(k, msources[k], null);
+    link(0);
+    /*
+     * Tests and the catalog (what the warehouse holds) are read after the
+     * first page is drawn: a lineage graph needs neither, node pages wait.
+     */
+    var extrasReady = false, extrasP = null;
+    function extras() {
+      return extrasP || (extrasP = Promise.all([readJson('xf-tests'), readJson('xf-catalog')]).then(function (r) {
+        var T = r[0] || {}, C = r[1] || {}, from = N.length, ci;
+        for (ci in T) add(ci, T[ci], null);
+        link(from);
+        var cn = C.nodes || {}, cs = C.sources || {};
+        for (ci in cn) if (byId[ci]) byId[ci].cat = cn[ci];
+        for (ci in cs) if (byId[ci]) byId[ci].cat = cs[ci];
+        N.forEach(function (n) { n.xkey = null; });
+      }).catch(function (e) {
+        if (window.console) console.error(e); /* pages without tests and warehouse facts rather than none */
+      }).then(function () {
+        extrasReady = true;
+        window.xfDocs.nodes = N.length;
+      }));
     }
 
     var tIndexed = performance.now();
@@ -771,6 +796,9 @@
       activeId = null;
       if (head === 'graph') {
         pageGraph(rest);
+      } else if (rest && !extrasReady) {
+        extras().then(route); /* a node page: with its tests and columns */
+        return;
       } else if (byId[rest]) {
         activeId = rest;
         pageNode(byId[rest]);
@@ -791,6 +819,7 @@
     setTimeout(function () {
       renderList(searchEl.value);
       window.xfDocs.listMs = performance.now() - t0;
+      extras().then(function () { renderList(searchEl.value); });
     }, 0);
     window.xfDocs.readyMs = performance.now() - t0;
   }

@@ -2,16 +2,17 @@
 /*
  * The static docs site: one index.html that works opened from disk
  * (file://, no network). The app (docs_app.js, docs_app.css, compiled in)
- * reads three embedded <script type="application/json"> blocks: the
+ * reads four embedded <script type="application/json"> blocks: the
  * manifest's nodes, sources and docs in the shape of manifest.json (only
  * the keys the site shows, defaults left out: unique_id and resource_type
  * are the key, package_name the project's, a test depends on its
- * attached_node, severity error), catalog.json as written, and the raw and
- * compiled SQL, kept apart so the browser parses it only when a page
- * shows code. A block larger than XF_DOCS_GZIP_OVER bytes is stored
- * gzip-compressed and base64-encoded (the browser inflates it with
- * DecompressionStream): a 10,000-model project's page opens in a second,
- * not in the many seconds that parsing 40 MB of HTML takes.
+ * attached_node, severity error) with the tests in a block of their own,
+ * catalog.json as written, and the raw and compiled SQL. The browser
+ * parses the nodes first and the rest after the first page is drawn.
+ * A block larger than XF_DOCS_GZIP_OVER bytes is stored gzip-compressed
+ * and base64-encoded (the browser inflates it with DecompressionStream):
+ * a 10,000-model project's page opens in about a second, not in the many
+ * seconds that parsing 40 MB of HTML takes.
  */
 #include <errno.h>
 #include <limits.h>
@@ -268,12 +269,19 @@ static void code_json(struct xf_docs_json *j, bool *first, const struct xf_node 
     xf_buf_addch(j->out, ']');
 }
 
-/* The manifest-shaped data and the code map, each as compact JSON text. */
-static void build_data(struct xf_buf *data, struct xf_buf *code, const struct xf_project *p,
-                       const struct xf_graph *g, const struct xf_invocation *inv)
+/*
+ * The manifest-shaped data (without tests), the tests ({unique_id: node})
+ * and the code map, each as compact JSON text. Tests are most of a large
+ * project's nodes and no lineage graph shows them, so the app reads them
+ * after the first page.
+ */
+static void build_data(struct xf_buf *data, struct xf_buf *tests, struct xf_buf *code,
+                       const struct xf_project *p, const struct xf_graph *g,
+                       const struct xf_invocation *inv)
 {
-    struct xf_docs_json j, k;
+    struct xf_docs_json j, t, k;
     xf_docs_json_init(&j, data);
+    xf_docs_json_init(&t, tests);
     xf_docs_json_init(&k, code);
     bool first = true;
     xf_buf_adds(data, "{\"metadata\":{");
@@ -286,7 +294,8 @@ static void build_data(struct xf_buf *data, struct xf_buf *code, const struct xf
     xf_buf_addch(data, '}');
 
     xf_buf_addch(code, '{');
-    bool cfirst = true;
+    xf_buf_addch(tests, '{');
+    bool cfirst = true, tfirst = true;
     size_t n = g ? g->n : p->nodes.n + p->sources.n;
     for (int pass = 0; pass < 2; pass++) {
         xf_buf_adds(data, pass == 0 ? ",\"nodes\":{" : "},\"sources\":{");
@@ -297,8 +306,13 @@ static void build_data(struct xf_buf *data, struct xf_buf *code, const struct xf
                                                         : p->sources.v[i - p->nodes.n];
             if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !enabled(nd))
                 continue;
-            xf_docs_json_key(&j, &first, nd->unique_id);
-            node_json(&j, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
+            if (nd->type == XF_RES_TEST) {
+                xf_docs_json_key(&t, &tfirst, nd->unique_id);
+                node_json(&t, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
+            } else {
+                xf_docs_json_key(&j, &first, nd->unique_id);
+                node_json(&j, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
+            }
             code_json(&k, &cfirst, nd);
         }
     }
@@ -319,6 +333,8 @@ static void build_data(struct xf_buf *data, struct xf_buf *code, const struct xf
     }
     xf_buf_adds(data, "}}");
     xf_buf_addch(code, '}');
+    xf_buf_addch(tests, '}');
+    xf_docs_json_release(&t);
     xf_docs_json_release(&j);
     xf_docs_json_release(&k);
 }
@@ -349,7 +365,8 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
 {
     struct xf_arena a;
     xf_arena_init(&a);
-    struct xf_buf data = XF_BUF_INIT, code = XF_BUF_INIT, catalog = XF_BUF_INIT, html = XF_BUF_INIT;
+    struct xf_buf data = XF_BUF_INIT, tests = XF_BUF_INIT, code = XF_BUF_INIT,
+                  catalog = XF_BUF_INIT, html = XF_BUF_INIT;
     char *cpath = xf_path_join(&a, dir, "catalog.json");
     char *out = xf_path_join(&a, dir, "index.html");
     int e = 0;
@@ -357,13 +374,14 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
         xf_buf_reset(&catalog);
         xf_buf_adds(&catalog, "null");
     }
-    build_data(&data, &code, p, g, inv);
-    xf_buf_grow(&html, data.len / 4 + catalog.len / 4 + code.len / 4 + xf_docs_js_len +
-                           xf_docs_css_len + 4096);
+    build_data(&data, &tests, &code, p, g, inv);
+    xf_buf_grow(&html, data.len / 4 + tests.len / 4 + catalog.len / 4 + code.len / 4 +
+                           xf_docs_js_len + xf_docs_css_len + 4096);
     xf_buf_add(&html, head, sizeof head - 1);
     xf_buf_add(&html, xf_docs_css, xf_docs_css_len);
     xf_buf_add(&html, body, sizeof body - 1);
     if (xf_docs_write_block(&html, "xf-manifest", data.ptr, data.len, XF_DOCS_GZIP_OVER) < 0 ||
+        xf_docs_write_block(&html, "xf-tests", tests.ptr, tests.len, XF_DOCS_GZIP_OVER) < 0 ||
         xf_docs_write_block(&html, "xf-catalog", catalog.ptr, catalog.len, XF_DOCS_GZIP_OVER) < 0 ||
         xf_docs_write_block(&html, "xf-code", code.ptr, code.len, XF_DOCS_GZIP_OVER) < 0) {
         xf_buf_addf(err, "could not compress the docs data for %s", out);
@@ -378,6 +396,7 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
         xf_buf_addf(err, "could not write %s: %s", out, strerror(-e));
 done:
     xf_buf_release(&data);
+    xf_buf_release(&tests);
     xf_buf_release(&code);
     xf_buf_release(&catalog);
     xf_buf_release(&html);

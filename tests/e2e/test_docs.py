@@ -141,7 +141,7 @@ def test_index_html_is_self_contained(documented):
     assert not re.search(r"<script[^>]+src=|<link\b|@import|url\(\s*['\"]?https?:", html)
     assert not re.search(r"""(src|href)=["']https?://""", html)
     data = blocks(html)
-    assert set(data) == {"xf-manifest", "xf-catalog", "xf-code"}
+    assert set(data) == {"xf-manifest", "xf-tests", "xf-catalog", "xf-code"}
     assert data["xf-catalog"] == documented.json("target/catalog.json")
     nodes = data["xf-manifest"]["nodes"]
     assert {k for k in nodes if k.startswith("model.")} == {f"model.{P}.{m}" for m in
@@ -153,6 +153,11 @@ def test_index_html_is_self_contained(documented):
     assert raw == documented.read("models/orders.sql")
     assert compiled == documented.json("target/manifest.json")["nodes"][f"model.{P}.orders"][
         "compiled_code"]
+    # the tests have a block of their own (read after the first page)
+    assert len(data["xf-tests"]) == 20
+    assert all(k.startswith("test.") for k in data["xf-tests"])
+    assert data["xf-tests"][f"test.{P}.unique_orders_order_id"]["attached_node"] == \
+        f"model.{P}.orders"
     docs = {d["name"]: d for d in data["xf-manifest"]["docs"].values()}
     assert "orders_status" in docs
     # every '<' of the data is escaped: the JSON blocks cannot end early

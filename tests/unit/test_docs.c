@@ -309,11 +309,11 @@ static void test_site(void **state)
     snprintf(path, sizeof path, "%s/index.html", dir);
     assert_int_equal(xf_read_file(&html, path), 0);
     assert_memory_equal(html.ptr, "<!DOCTYPE html>", 15);
-    /* four script elements end: manifest, catalog, code, app; the data ends none */
+    /* five script elements end: manifest, tests, catalog, code, app; the data ends none */
     size_t ends = 0;
     for (const char *q = html.ptr; (q = strstr(q, "</script>")); q++)
         ends++;
-    assert_int_equal(ends, 4);
+    assert_int_equal(ends, 5);
     assert_null(strstr(html.ptr, "<script src"));
     assert_null(strstr(html.ptr, "<link"));
     assert_null(strstr(html.ptr, "data-encoding=\"gzip")); /* small: plain JSON */
@@ -323,6 +323,10 @@ static void test_site(void **state)
     char *c =
         between(html.ptr, "<script type=\"application/json\" id=\"xf-catalog\">", "</script>");
     char *k = between(html.ptr, "<script type=\"application/json\" id=\"xf-code\">", "</script>");
+    char *tb = between(html.ptr, "<script type=\"application/json\" id=\"xf-tests\">", "</script>");
+    assert_non_null(tb);
+    json_t *tj = json_loads(tb, 0, NULL);
+    assert_non_null(tj);
     assert_non_null(m);
     assert_non_null(c);
     assert_non_null(k);
@@ -334,7 +338,8 @@ static void test_site(void **state)
         json_string_value(json_object_get(json_object_get(mj, "metadata"), "project_name")),
         "shop");
     json_t *nodes = json_object_get(mj, "nodes"), *sources = json_object_get(mj, "sources");
-    assert_int_equal(json_object_size(nodes), 5);
+    assert_int_equal(json_object_size(nodes), 4); /* the test is in its own block */
+    assert_int_equal(json_object_size(tj), 1);
     assert_int_equal(json_object_size(sources), 1);
     json_t *orders = json_object_get(nodes, "model.shop.orders");
     assert_string_equal(json_string_value(json_object_get(orders, "description")),
@@ -350,7 +355,7 @@ static void test_site(void **state)
     assert_int_equal(json_array_size(deps), 2);
     assert_string_equal(json_string_value(json_array_get(deps, 0)), "model.shop.stg_orders");
     assert_string_equal(json_string_value(json_array_get(deps, 1)), "source.shop.shop.customers");
-    json_t *test = json_object_get(nodes, "test.shop.not_null_orders_id");
+    json_t *test = json_object_get(tj, "test.shop.not_null_orders_id");
     assert_string_equal(json_string_value(json_object_get(test, "attached_node")),
                         "model.shop.orders");
     assert_string_equal(json_string_value(json_object_get(test, "column_name")), "id");
@@ -376,6 +381,8 @@ static void test_site(void **state)
     json_decref(mj);
     json_decref(cj);
     json_decref(kj);
+    json_decref(tj);
+    free(tb);
     free(m);
     free(c);
     free(k);
