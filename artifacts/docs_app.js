@@ -77,7 +77,7 @@
       byId[id] = rec;
     }
     /* Parents and children (and tests on their nodes) of N[from..]. */
-    function link(from) {
+    function connect(from) {
       for (var ni = from; ni < N.length; ni++) {
         var n = N[ni], deps = (n.d.depends_on && n.d.depends_on.nodes) || [];
         for (var di = 0; di < deps.length; di++) {
@@ -96,7 +96,7 @@
     var mnodes = M.nodes || {}, msources = M.sources || {};
     for (k in mnodes) add(k, mnodes[k], null);
     for (k in msources) add(k, msources[k], null);
-    link(0);
+    connect(0);
     /*
      * Tests and the catalog (what the warehouse holds) are read after the
      * first page is drawn: a lineage graph needs neither, node pages wait.
@@ -106,7 +106,7 @@
       return extrasP || (extrasP = Promise.all([readJson('xf-tests'), readJson('xf-catalog')]).then(function (r) {
         var T = r[0] || {}, C = r[1] || {}, from = N.length, ci;
         for (ci in T) add(ci, T[ci], null);
-        link(from);
+        connect(from);
         var cn = C.nodes || {}, cs = C.sources || {};
         for (ci in cn) if (byId[ci]) byId[ci].cat = cn[ci];
         for (ci in cs) if (byId[ci]) byId[ci].cat = cs[ci];

@@ -156,8 +156,10 @@ def test_index_html_is_self_contained(documented):
     # the tests have a block of their own (read after the first page)
     assert len(data["xf-tests"]) == 20
     assert all(k.startswith("test.") for k in data["xf-tests"])
-    assert data["xf-tests"][f"test.{P}.unique_orders_order_id"]["attached_node"] == \
-        f"model.{P}.orders"
+    tests = {t["name"]: t for t in data["xf-tests"].values()}
+    assert tests["unique_orders_order_id"]["attached_node"] == f"model.{P}.orders"
+    assert tests["unique_orders_order_id"]["column_name"] == "order_id"
+    assert tests["unique_orders_order_id"]["test_metadata"]["name"] == "unique"
     docs = {d["name"]: d for d in data["xf-manifest"]["docs"].values()}
     assert "orders_status" in docs
     # every '<' of the data is escaped: the JSON blocks cannot end early
