@@ -367,3 +367,43 @@ def test_site_in_chromium(documented, tmp_path):
     print("browser timings:", timings)
     assert (shots / "docs-lineage.png").stat().st_size > 1000
     assert (shots / "docs-node.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------ postgres
+@pytest.mark.feature("docs_site.postgres")
+def test_generate_on_postgres(jaffle, pg_conninfo):
+    """The catalog through the Postgres adapter's one-query-per-schema SQL."""
+    import uuid
+    schema = "e2e_docs_" + uuid.uuid4().hex[:8]
+    jaffle.write("profiles.yml", (
+        "jaffle_shop:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"
+        f"      host: {pg_conninfo['host']}\n      port: {pg_conninfo['port']}\n"
+        f"      user: {pg_conninfo.get('user', 'postgres')}\n      password: unused\n"
+        f"      dbname: {pg_conninfo.get('dbname', 'postgres')}\n"
+        f"      schema: {schema}\n      threads: 2\n"))
+    dirs = ["--profiles-dir", str(jaffle.dir)]
+    try:
+        jaffle.xform("seed", *dirs, expect=0)
+        jaffle.xform("run", *dirs, expect=0)
+        r = jaffle.xform("docs", "generate", *dirs, expect=0)
+        assert "8 nodes, 0 sources, 38 columns" in r.out, r.out
+        catalog = jaffle.json("target/catalog.json")
+        validate(catalog, "catalog_v1.json")
+        assert catalog["errors"] is None
+        orders = catalog["nodes"][f"model.{P}.orders"]
+        assert orders["metadata"]["schema"] == schema
+        assert orders["metadata"]["type"] == "BASE TABLE"
+        assert orders["metadata"]["owner"]  # Postgres knows who owns a table
+        assert catalog["nodes"][f"model.{P}.stg_orders"]["metadata"]["type"] == "VIEW"
+        cols = orders["columns"]
+        assert sorted(cols, key=lambda c: cols[c]["index"])[:4] == [
+            "order_id", "customer_id", "order_date", "status"]
+        assert cols["order_id"]["type"] in ("bigint", "integer")
+        assert cols["status"]["type"] == "text"
+        assert jaffle.db_files() == []
+    finally:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        info = " ".join(f"{k}={v}" for k, v in pg_conninfo.items())
+        subprocess.run([shutil.which("psql") or "/usr/bin/psql", "-X", "-q", "-d", info, "-c",
+                        f'drop schema if exists "{schema}" cascade'], env=env,
+                       capture_output=True, timeout=60)
