@@ -38,6 +38,7 @@ void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
 
 void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
 {
+    fflush(stdout); /* keep the order of progress and errors in a shared log */
     struct xf_buf b = XF_BUF_INIT;
     for (const struct xf_diag *g = d->head; g; g = g->next) {
         xf_buf_reset(&b);

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+"""clean, debug, --vars, colour, custom schemas."""
+
+import pytest
+
+from conftest import ESC
+
+SECRET = "s3cr3t-Pa55word-xyz"
+
+
+@pytest.mark.feature("clean")
+def test_clean_removes_target_but_never_the_database(jaffle_built):
+    p = jaffle_built
+    before = p.db_digest()
+    assert p.path("target").is_dir()
+    p.xform("clean", expect=0)
+    assert not p.path("target").exists()
+    assert p.db_digest() == before
+    assert p.scalar("select count(*) from customers") == 100
+
+
+@pytest.mark.feature("clean")
+def test_clean_refuses_to_delete_a_database_listed_in_clean_targets(jaffle_built):
+    p = jaffle_built
+    p.edit("dbt_project.yml", '  - "logs"\n', '  - "logs"\n  - "jaffle_shop.db"\n  - "data"\n')
+    p.path("data").mkdir()
+    p.path("data/warehouse.db").write_bytes(p.path("jaffle_shop.db").read_bytes())
+    before = p.db_digest()
+    r = p.xform("clean")
+    assert "jaffle_shop.db" in r.text, "xform must say it keeps the database"
+    assert p.db_digest() == before
+    assert p.path("data/warehouse.db").exists()
+    assert p.scalar("select count(*) from orders") == 99
+
+
+@pytest.mark.feature("debug")
+def test_debug_on_the_embedded_default(jaffle):
+    r = jaffle.xform("debug", expect=0)
+    assert "All checks passed" in r.text, r
+    assert "sqlite" in r.text.lower()
+    assert "jaffle_shop.db" in r.text
+
+
+def pg_profile(host, port, password, dbname="postgres", user="postgres"):
+    return ("jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+            f"      host: {host}\n      port: {port}\n      user: {user}\n"
+            f"      password: \"{password}\"\n      dbname: {dbname}\n"
+            "      schema: analytics\n      threads: 2\n")
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.mark.feature("debug")
+def test_debug_never_prints_the_password(jaffle):
+    # nothing listens on the port: the connection check fails, the password stays hidden
+    jaffle.write("profiles.yml", pg_profile("127.0.0.1", free_port(), SECRET))
+    r = jaffle.xform("debug", "--profiles-dir", str(jaffle.dir))
+    assert r.rc == 1, f"a failed connection check exits 1:\n{r}"
+    assert SECRET not in r.text
+    assert "postgres" in r.text
+
+
+@pytest.mark.feature("debug")
+def test_debug_password_from_env_var(jaffle):
+    jaffle.write("profiles.yml",
+                 pg_profile("127.0.0.1", free_port(), "{{ env_var('XF_E2E_PASSWORD') }}"))
+    r = jaffle.xform("debug", "--profiles-dir", str(jaffle.dir),
+                     env={"XF_E2E_PASSWORD": SECRET})
+    assert r.rc == 1, r
+    assert SECRET not in r.text
+
+
+@pytest.mark.feature("postgres")
+def test_debug_connects_to_postgres(jaffle, pg_conninfo):
+    jaffle.write("profiles.yml", pg_profile(pg_conninfo["host"], pg_conninfo["port"], SECRET,
+                                            pg_conninfo.get("dbname", "postgres"),
+                                            pg_conninfo.get("user", "postgres")))
+    r = jaffle.xform("debug", "--profiles-dir", str(jaffle.dir), expect=0)
+    assert "All checks passed" in r.text, r
+    assert SECRET not in r.text
+
+
+# ---------------------------------------------------------------- vars
+@pytest.fixture
+def vars_project(make_project):
+    return make_project("projects/vars")
+
+
+def greet(p):
+    return p.rows("select greeting, lim, who from greet")[0]
+
+
+@pytest.mark.feature("vars")
+def test_vars_from_project_and_defaults(vars_project):
+    vars_project.xform("run", expect=0)
+    assert greet(vars_project) == ("hello", 3, "world")
+
+
+@pytest.mark.feature("vars")
+def test_vars_yaml_on_the_command_line(vars_project):
+    vars_project.xform("run", "--vars", "{greeting: hi, limit: 5}", expect=0)
+    assert greet(vars_project) == ("hi", 5, "world")
+
+
+@pytest.mark.feature("vars")
+def test_vars_json_on_the_command_line(vars_project):
+    vars_project.xform("run", "--vars", '{"who": "you"}', expect=0)
+    assert greet(vars_project) == ("hello", 3, "you")
+
+
+@pytest.mark.feature("vars")
+def test_vars_missing_required_var(vars_project):
+    vars_project.write("models/needs.sql", "select {{ var('not_given') }} as x\n")
+    r = vars_project.xform("run", expect=2)
+    assert "not_given" in r.text
+    assert "models/needs.sql:1:" in r.text
+    assert vars_project.db_files() == []
+
+
+# ---------------------------------------------------------------- colour
+@pytest.mark.feature("color")
+def test_no_colour_on_a_pipe(jaffle):
+    r = jaffle.xform("seed", expect=0)
+    assert ESC not in r.text
+    jaffle.write("models/bad.sql", "select * from {{ ref('nope') }}\n")
+    r = jaffle.xform("run", expect=2)
+    assert ESC not in r.text
+
+
+@pytest.mark.feature("color")
+def test_no_color_flag_on_a_terminal(jaffle):
+    r = jaffle.xform("seed", "--no-color", tty=True)
+    assert r.rc == 0, r
+    assert ESC not in r.out
+    assert "PASS=3" in r.out
+
+
+# ---------------------------------------------------------------- schemas
+@pytest.mark.feature("schemas")
+@pytest.mark.feature("config_call")
+def test_custom_schema_is_a_file_beside_the_main_one(make_project):
+    p = make_project("projects/schemas")
+    p.xform("run", expect=0)
+    assert p.db_files() == ["main_finance.db", "schemas.db"]
+    assert p.relation_kind("revenue", schema="main_finance") == "table"
+    assert p.rows("select total from revenue", schema="main_finance") == [(42,)]
+    assert p.relation_kind("base") == "view"
+    assert p.relation_kind("revenue") is None
