@@ -14,7 +14,7 @@
 
 #include "adapters/adapter.h"
 #include "artifacts/artifacts.h"
-#include "artifacts/docs_json.h"
+#include "artifacts/jsonw.h"
 #include "util/map.h"
 #include "util/path.h"
 #include "util/vec.h"
@@ -256,40 +256,40 @@ static int read_schema(struct cat *c, struct schema *s, struct xf_conn *conn, st
     return read_rows(c, s, &r, err);
 }
 
-static void table_json(struct xf_docs_json *j, const struct table *t, const struct xf_node *n,
+static void table_json(struct xf_jsonw *w, const struct table *t, const struct xf_node *n,
                        const char *schema)
 {
-    struct xf_buf *o = j->out;
-    xf_buf_adds(o, "{\"metadata\":{\"type\":");
-    xf_docs_json_str(j, t->type ? t->type : "BASE TABLE");
-    xf_buf_adds(o, ",\"schema\":");
-    xf_docs_json_str(j, schema);
-    xf_buf_adds(o, ",\"name\":");
-    xf_docs_json_str(j, t->name);
-    xf_buf_adds(o, ",\"database\":");
-    xf_docs_json_str(j, n->database);
-    xf_buf_adds(o, ",\"comment\":");
-    xf_docs_json_str(j, t->comment);
-    xf_buf_adds(o, ",\"owner\":");
-    xf_docs_json_str(j, t->owner);
-    xf_buf_adds(o, "},\"columns\":{");
-    bool first = true;
+    xf_jsonw_key_str(w, n->unique_id);
+    xf_jsonw_open_object(w);
+    xf_jsonw_key(w, "metadata");
+    xf_jsonw_open_object(w);
+    xf_jsonw_kstr(w, "type", t->type ? t->type : "BASE TABLE");
+    xf_jsonw_kstr(w, "schema", schema);
+    xf_jsonw_kstr(w, "name", t->name);
+    xf_jsonw_kstr(w, "database", n->database);
+    xf_jsonw_kstr(w, "comment", t->comment);
+    xf_jsonw_kstr(w, "owner", t->owner);
+    xf_jsonw_close_object(w);
+    xf_jsonw_key(w, "columns");
+    xf_jsonw_open_object(w);
     for (size_t i = 0; i < t->cols.n; i++) {
         const struct column *c = &t->cols.v[i];
-        xf_docs_json_key(j, &first, c->name);
-        xf_buf_adds(o, "{\"type\":");
-        xf_docs_json_str(j, c->type ? c->type : "");
-        xf_buf_addf(o, ",\"index\":%lld,\"name\":", c->index);
-        xf_docs_json_str(j, c->name);
-        xf_buf_adds(o, ",\"comment\":");
-        xf_docs_json_str(j, c->comment);
-        xf_buf_addch(o, '}');
+        xf_jsonw_key_str(w, c->name);
+        xf_jsonw_open_object(w);
+        xf_jsonw_kstr(w, "type", c->type ? c->type : "");
+        xf_jsonw_key(w, "index");
+        xf_jsonw_int(w, c->index);
+        xf_jsonw_kstr(w, "name", c->name);
+        xf_jsonw_kstr(w, "comment", c->comment);
+        xf_jsonw_close_object(w);
     }
-    xf_buf_adds(o, "},\"stats\":{\"has_stats\":{\"id\":\"has_stats\",\"label\":\"Has Stats?\","
-                   "\"value\":false,\"include\":false,\"description\":\"Indicates whether there "
-                   "are statistics for this table\"}},\"unique_id\":");
-    xf_docs_json_str(j, n->unique_id);
-    xf_buf_addch(o, '}');
+    xf_jsonw_close_object(w);
+    xf_jsonw_kraw(w, "stats",
+                  "{\"has_stats\":{\"id\":\"has_stats\",\"label\":\"Has Stats?\",\"value\":false,"
+                  "\"include\":false,\"description\":\"Indicates whether there are statistics "
+                  "for this table\"}}");
+    xf_jsonw_kstr(w, "unique_id", n->unique_id);
+    xf_jsonw_close_object(w);
 }
 
 static struct schema *schema_for(struct cat *c, const char *name)
@@ -325,41 +325,40 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
         if (is_relation(nd))
             schema_for(&c, schema_of(p, nd));
     }
-    struct xf_buf out = XF_BUF_INIT, errors = XF_BUF_INIT;
-    struct xf_docs_json jo, je;
-    xf_docs_json_init(&jo, &out);
-    xf_docs_json_init(&je, &errors);
+    XF_VEC(const char *) errors = {0}; /* in the arena */
     for (size_t i = 0; i < c.schemas.n; i++) {
         struct schema *s = c.schemas.v[i];
-        struct xf_buf e = XF_BUF_INIT, msg = XF_BUF_INIT;
+        struct xf_buf e = XF_BUF_INIT;
         if (conn && read_schema(&c, s, conn, &e) < 0) {
             s->failed = true;
-            xf_buf_addf(&msg, "could not read the catalog of schema '%s': %s", s->name,
-                        e.len ? e.ptr : "unknown error");
-            xf_buf_addch(&errors, errors.len ? ',' : '[');
-            xf_docs_json_strn(&je, msg.ptr, msg.len);
+            const char *msg = xf_arena_printf(&c.a, "could not read the catalog of schema '%s': %s",
+                                              s->name, e.len ? e.ptr : "unknown error");
+            xf_avec_push(&c.a, &errors, msg);
             if (err->len)
                 xf_buf_addch(err, '\n');
-            xf_buf_addstr(err, xf_buf_str(&msg));
+            xf_buf_adds(err, msg);
             ret = 1;
         }
         xf_buf_release(&e);
-        xf_buf_release(&msg);
         st.schemas++;
     }
 
-    xf_buf_adds(&out, "{\"metadata\":{\"dbt_schema_version\":\"" CATALOG_SCHEMA_URL
-                      "\",\"dbt_version\":\"" XF_VERSION "\",\"generated_at\":");
-    xf_docs_json_str(&jo, inv ? inv->generated_at : NULL);
-    xf_buf_adds(&out, ",\"invocation_id\":");
-    xf_docs_json_str(&jo, inv ? inv->invocation_id : NULL);
-    xf_buf_adds(&out, ",\"invocation_started_at\":");
-    xf_docs_json_str(&jo, inv ? inv->generated_at : NULL);
-    xf_buf_adds(&out, ",\"env\":{}}");
+    struct xf_jsonw w;
+    xf_jsonw_init(&w);
+    xf_jsonw_open_object(&w);
+    xf_jsonw_key(&w, "metadata");
+    xf_jsonw_open_object(&w);
+    xf_jsonw_kstr(&w, "dbt_schema_version", CATALOG_SCHEMA_URL);
+    xf_jsonw_kstr(&w, "dbt_version", XF_VERSION);
+    xf_jsonw_kstr(&w, "generated_at", inv ? inv->generated_at : NULL);
+    xf_jsonw_kstr(&w, "invocation_id", inv ? inv->invocation_id : NULL);
+    xf_jsonw_kstr(&w, "invocation_started_at", inv ? inv->generated_at : NULL);
+    xf_jsonw_kraw(&w, "env", "{}");
+    xf_jsonw_close_object(&w);
     /* nodes, then sources: one pass each over the project */
     for (int pass = 0; pass < 2; pass++) {
-        xf_buf_adds(&out, pass == 0 ? ",\"nodes\":{" : "},\"sources\":{");
-        bool first = true;
+        xf_jsonw_key(&w, pass == 0 ? "nodes" : "sources");
+        xf_jsonw_open_object(&w);
         for (size_t i = 0; i < n; i++) {
             const struct xf_node *nd = NODE(i);
             if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !is_relation(nd))
@@ -376,36 +375,36 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
             const struct table *t = xf_map_getc(&s->tables, key);
             if (!t)
                 continue;
-            xf_docs_json_key(&jo, &first, nd->unique_id);
-            table_json(&jo, t, nd, sname);
+            table_json(&w, t, nd, sname);
             if (pass == 1)
                 st.sources++;
             else
                 st.nodes++;
             st.columns += t->cols.n;
         }
+        xf_jsonw_close_object(&w);
     }
 #undef NODE
-    xf_buf_adds(&out, "},\"errors\":");
-    if (errors.len) {
-        xf_buf_addstr(&out, xf_buf_str(&errors));
-        xf_buf_addch(&out, ']');
+    xf_jsonw_key(&w, "errors");
+    if (errors.n) {
+        xf_jsonw_open_array(&w);
+        for (size_t i = 0; i < errors.n; i++)
+            xf_jsonw_str(&w, errors.v[i]);
+        xf_jsonw_close_array(&w);
     } else {
-        xf_buf_adds(&out, "null");
+        xf_jsonw_null(&w);
     }
-    xf_buf_adds(&out, "}\n");
+    xf_jsonw_close_object(&w);
+    xf_buf_addch(&w.out, '\n');
     char *path = xf_path_join(&c.a, dir, "catalog.json");
-    int we = xf_write_file(path, out.ptr, out.len);
+    int we = xf_write_file(path, w.out.ptr, w.out.len);
     if (we < 0) {
         if (err->len)
             xf_buf_addch(err, '\n');
         xf_buf_addf(err, "could not write %s: %s", path, strerror(-we));
         ret = we;
     }
-    xf_docs_json_release(&jo);
-    xf_docs_json_release(&je);
-    xf_buf_release(&out);
-    xf_buf_release(&errors);
+    xf_jsonw_release(&w);
     if (stats)
         *stats = st;
     for (size_t i = 0; i < c.schemas.n; i++)

@@ -23,7 +23,7 @@
 
 #include "artifacts/artifacts.h"
 #include "artifacts/docs_assets.h"
-#include "artifacts/docs_json.h"
+#include "artifacts/jsonw.h"
 #include "util/path.h"
 #include "util/value.h"
 
@@ -115,9 +115,16 @@ static bool enabled(const struct xf_node *n)
     return !v || v->t != XF_V_BOOL || v->u.b;
 }
 
-static void str_value(struct xf_docs_json *j, const struct xf_value *v)
+static void str_value(struct xf_jsonw *w, const struct xf_value *v)
 {
-    xf_docs_json_strn(j, v->u.s.p ? v->u.s.p : "", v->u.s.len);
+    xf_jsonw_strn(w, v->u.s.p ? v->u.s.p : "", v->u.s.len);
+}
+
+/* `"key":"s"` for our literal keys; nothing when s is NULL or empty. */
+static void kstr(struct xf_jsonw *w, const char *key, const char *s)
+{
+    if (s && *s)
+        xf_jsonw_kstr(w, key, s);
 }
 
 /*
@@ -125,121 +132,115 @@ static void str_value(struct xf_docs_json *j, const struct xf_value *v)
  * project's, a test depends on its attached_node, severity is error:
  * those defaults are left out (the app puts them back).
  */
-static void node_json(struct xf_docs_json *j, const struct xf_graph *g, uint32_t gi,
+static void node_json(struct xf_jsonw *w, const struct xf_graph *g, uint32_t gi,
                       const struct xf_node *n, const char *project)
 {
-    struct xf_buf *o = j->out;
-    bool first = true;
-    xf_buf_addch(o, '{');
-    xf_docs_json_kstr(j, &first, "name", n->name);
+    xf_jsonw_key_str(w, n->unique_id);
+    xf_jsonw_open_object(w);
+    kstr(w, "name", n->name);
     if (!project || !n->package || strcmp(n->package, project))
-        xf_docs_json_kstr(j, &first, "package_name", n->package);
-    xf_docs_json_kstr(j, &first, "original_file_path", n->original_file_path);
-    xf_docs_json_kstr(j, &first, "description", n->description);
+        kstr(w, "package_name", n->package);
+    kstr(w, "original_file_path", n->original_file_path);
+    kstr(w, "description", n->description);
     static const char *const keys[] = {"materialized", "severity", "unique_key", "strategy"};
-    bool cfirst = true;
+    bool open = false;
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const struct xf_value *v = config(n, keys[k]);
         if (!v || v->t != XF_V_STR ||
             (k == 1 && (xf_str_eqc(v->u.s, "error") || xf_str_eqc(v->u.s, "ERROR"))))
             continue;
-        if (cfirst)
-            xf_docs_json_key(j, &first, "config");
-        xf_buf_adds(o, cfirst ? "{" : ",");
-        cfirst = false;
-        xf_buf_addf(o, "\"%s\":", keys[k]);
-        str_value(j, v);
+        if (!open) {
+            xf_jsonw_key(w, "config");
+            xf_jsonw_open_object(w);
+            open = true;
+        }
+        xf_jsonw_key(w, keys[k]);
+        str_value(w, v);
     }
-    if (cfirst && n->type == XF_RES_MODEL) {
-        xf_docs_json_key(j, &first, "config");
-        xf_buf_adds(o, "{\"materialized\":\"view\"");
-        cfirst = false;
+    if (!open && n->type == XF_RES_MODEL) {
+        xf_jsonw_key(w, "config");
+        xf_jsonw_open_object(w);
+        xf_jsonw_kstr(w, "materialized", "view");
+        open = true;
     }
-    if (!cfirst)
-        xf_buf_addch(o, '}');
+    if (open)
+        xf_jsonw_close_object(w);
     if (n->columns.n) {
-        xf_docs_json_key(j, &first, "columns");
-        xf_buf_addch(o, '{');
-        bool f2 = true;
+        xf_jsonw_key(w, "columns");
+        xf_jsonw_open_object(w);
         for (size_t i = 0; i < n->columns.n; i++) {
             const struct xf_column *c = &n->columns.v[i];
-            xf_docs_json_key(j, &f2, c->name);
-            bool f3 = true;
-            xf_buf_addch(o, '{');
-            xf_docs_json_key(j, &f3, "name");
-            xf_docs_json_str(j, c->name);
-            xf_docs_json_kstr(j, &f3, "description", c->description);
-            xf_docs_json_kstr(j, &f3, "data_type", c->data_type);
-            xf_buf_addch(o, '}');
+            xf_jsonw_key_str(w, c->name);
+            xf_jsonw_open_object(w);
+            xf_jsonw_kstr(w, "name", c->name);
+            kstr(w, "description", c->description);
+            kstr(w, "data_type", c->data_type);
+            xf_jsonw_close_object(w);
         }
-        xf_buf_addch(o, '}');
+        xf_jsonw_close_object(w);
     }
     bool only_attached = n->type == XF_RES_TEST && n->attached && gi != UINT32_MAX &&
                          g->nparents[gi] == 1 && g->all[g->parents[gi][0]] == n->attached;
     if (gi != UINT32_MAX && g->nparents[gi] && !only_attached) {
-        xf_docs_json_key(j, &first, "depends_on");
-        xf_buf_adds(o, "{\"nodes\":[");
-        for (uint32_t k = 0; k < g->nparents[gi]; k++) {
-            if (k)
-                xf_buf_addch(o, ',');
-            xf_docs_json_str(j, g->all[g->parents[gi][k]]->unique_id);
-        }
-        xf_buf_adds(o, "]}");
+        xf_jsonw_key(w, "depends_on");
+        xf_jsonw_open_object(w);
+        xf_jsonw_key(w, "nodes");
+        xf_jsonw_open_array(w);
+        for (uint32_t k = 0; k < g->nparents[gi]; k++)
+            xf_jsonw_str(w, g->all[g->parents[gi][k]]->unique_id);
+        xf_jsonw_close_array(w);
+        xf_jsonw_close_object(w);
     }
     if (n->type != XF_RES_TEST && n->type != XF_RES_ANALYSIS) {
-        xf_docs_json_kstr(j, &first, "relation_name", n->relation_name);
-        xf_docs_json_kstr(j, &first, "database", n->database);
-        xf_docs_json_kstr(j, &first, "schema", n->schema);
-        xf_docs_json_kstr(j, &first, "alias", n->alias);
+        kstr(w, "relation_name", n->relation_name);
+        kstr(w, "database", n->database);
+        kstr(w, "schema", n->schema);
+        kstr(w, "alias", n->alias);
     }
     if (n->tags.t == XF_V_LIST && n->tags.u.l->n) {
-        xf_docs_json_key(j, &first, "tags");
-        xf_buf_addch(o, '[');
-        bool f2 = true;
+        xf_jsonw_key(w, "tags");
+        xf_jsonw_open_array(w);
         for (size_t i = 0; i < n->tags.u.l->n; i++) {
-            const struct xf_value *t = &n->tags.u.l->items[i];
-            if (t->t != XF_V_STR)
-                continue;
-            if (!f2)
-                xf_buf_addch(o, ',');
-            f2 = false;
-            str_value(j, t);
+            if (n->tags.u.l->items[i].t == XF_V_STR)
+                str_value(w, &n->tags.u.l->items[i]);
         }
-        xf_buf_addch(o, ']');
+        xf_jsonw_close_array(w);
     }
     if (n->type == XF_RES_SOURCE) {
-        xf_docs_json_kstr(j, &first, "source_name", n->source_name);
-        xf_docs_json_kstr(j, &first, "identifier", n->identifier);
-        xf_docs_json_kstr(j, &first, "loaded_at_field", n->loaded_at_field);
-        xf_docs_json_kstr(j, &first, "source_description", n->source_description);
+        kstr(w, "source_name", n->source_name);
+        kstr(w, "identifier", n->identifier);
+        kstr(w, "loaded_at_field", n->loaded_at_field);
+        kstr(w, "source_description", n->source_description);
         const struct xf_value *loader = config(n, "loader");
         if (loader && loader->t == XF_V_STR) {
-            xf_docs_json_key(j, &first, "loader");
-            str_value(j, loader);
+            xf_jsonw_key(w, "loader");
+            str_value(w, loader);
         }
     }
     if (n->type == XF_RES_TEST) {
         if (n->attached)
-            xf_docs_json_kstr(j, &first, "attached_node", n->attached->unique_id);
-        xf_docs_json_kstr(j, &first, "column_name", n->column_name);
+            kstr(w, "attached_node", n->attached->unique_id);
+        kstr(w, "column_name", n->column_name);
         if (n->decl && n->decl->test_name) {
             const char *name = n->decl->test_name, *dot = strrchr(name, '.');
-            xf_docs_json_key(j, &first, "test_metadata");
-            xf_buf_adds(o, "{\"name\":");
-            xf_docs_json_str(j, dot ? dot + 1 : name);
+            xf_jsonw_key(w, "test_metadata");
+            xf_jsonw_open_object(w);
+            xf_jsonw_kstr(w, "name", dot ? dot + 1 : name);
             if (dot) {
-                xf_buf_adds(o, ",\"namespace\":");
-                xf_docs_json_strn(j, name, (size_t)(dot - name));
+                xf_jsonw_key(w, "namespace");
+                xf_jsonw_strn(w, name, (size_t)(dot - name));
             }
-            xf_buf_addch(o, '}');
+            xf_jsonw_close_object(w);
         }
     }
-    xf_buf_addch(o, '}');
+    xf_jsonw_close_object(w);
 }
 
-/* `"uid":["raw","compiled"]` when the node has code (dbt's raw_code: the file, or the call a
- * generic test stands for). */
-static void code_json(struct xf_docs_json *j, bool *first, const struct xf_node *n)
+/*
+ * `"uid":["raw","compiled"]` when the node has code (dbt's raw_code: the
+ * file, or the call a generic test stands for).
+ */
+static void code_json(struct xf_jsonw *w, const struct xf_node *n)
 {
     if (n->type == XF_RES_SEED || n->type == XF_RES_SOURCE)
         return;
@@ -261,82 +262,65 @@ static void code_json(struct xf_docs_json *j, bool *first, const struct xf_node 
     }
     if (!raw && !n->compiled_code)
         return;
-    xf_docs_json_key(j, first, n->unique_id);
-    xf_buf_addch(j->out, '[');
-    xf_docs_json_strn(j, raw ? raw : "", rawlen);
-    xf_buf_addch(j->out, ',');
-    xf_docs_json_str(j, n->compiled_code ? n->compiled_code : "");
-    xf_buf_addch(j->out, ']');
+    xf_jsonw_key_str(w, n->unique_id);
+    xf_jsonw_open_array(w);
+    xf_jsonw_strn(w, raw ? raw : "", rawlen);
+    xf_jsonw_str(w, n->compiled_code ? n->compiled_code : "");
+    xf_jsonw_close_array(w);
 }
 
 /*
  * The manifest-shaped data (without tests), the tests ({unique_id: node})
- * and the code map, each as compact JSON text. Tests are most of a large
- * project's nodes and no lineage graph shows them, so the app reads them
- * after the first page.
+ * and the code map, each as compact JSON text in its writer. Tests are
+ * most of a large project's nodes and no lineage graph shows them, so the
+ * app reads them after the first page.
  */
-static void build_data(struct xf_buf *data, struct xf_buf *tests, struct xf_buf *code,
+static void build_data(struct xf_jsonw *data, struct xf_jsonw *tests, struct xf_jsonw *code,
                        const struct xf_project *p, const struct xf_graph *g,
                        const struct xf_invocation *inv)
 {
-    struct xf_docs_json j, t, k;
-    xf_docs_json_init(&j, data);
-    xf_docs_json_init(&t, tests);
-    xf_docs_json_init(&k, code);
-    bool first = true;
-    xf_buf_adds(data, "{\"metadata\":{");
-    xf_docs_json_key(&j, &first, "project_name");
-    xf_docs_json_str(&j, p->name);
-    xf_docs_json_kstr(&j, &first, "generated_at", inv ? inv->generated_at : NULL);
-    xf_docs_json_kstr(&j, &first, "invocation_id", inv ? inv->invocation_id : NULL);
-    xf_docs_json_kstr(&j, &first, "adapter_type",
-                      inv && inv->adapter_type ? inv->adapter_type : p->target.type);
-    xf_buf_addch(data, '}');
-
-    xf_buf_addch(code, '{');
-    xf_buf_addch(tests, '{');
-    bool cfirst = true, tfirst = true;
+    xf_jsonw_open_object(data);
+    xf_jsonw_key(data, "metadata");
+    xf_jsonw_open_object(data);
+    xf_jsonw_kstr(data, "project_name", p->name);
+    kstr(data, "generated_at", inv ? inv->generated_at : NULL);
+    kstr(data, "invocation_id", inv ? inv->invocation_id : NULL);
+    kstr(data, "adapter_type", inv && inv->adapter_type ? inv->adapter_type : p->target.type);
+    xf_jsonw_close_object(data);
+    xf_jsonw_open_object(tests);
+    xf_jsonw_open_object(code);
     size_t n = g ? g->n : p->nodes.n + p->sources.n;
     for (int pass = 0; pass < 2; pass++) {
-        xf_buf_adds(data, pass == 0 ? ",\"nodes\":{" : "},\"sources\":{");
-        first = true;
+        xf_jsonw_key(data, pass == 0 ? "nodes" : "sources");
+        xf_jsonw_open_object(data);
         for (size_t i = 0; i < n; i++) {
             const struct xf_node *nd = g                ? g->all[i]
                                        : i < p->nodes.n ? p->nodes.v[i]
                                                         : p->sources.v[i - p->nodes.n];
             if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !enabled(nd))
                 continue;
-            if (nd->type == XF_RES_TEST) {
-                xf_docs_json_key(&t, &tfirst, nd->unique_id);
-                node_json(&t, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
-            } else {
-                xf_docs_json_key(&j, &first, nd->unique_id);
-                node_json(&j, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
-            }
-            code_json(&k, &cfirst, nd);
+            node_json(nd->type == XF_RES_TEST ? tests : data, g, g ? (uint32_t)i : UINT32_MAX, nd,
+                      p->name);
+            code_json(code, nd);
         }
+        xf_jsonw_close_object(data);
     }
-    xf_buf_adds(data, "},\"docs\":{");
-    first = true;
+    xf_jsonw_key(data, "docs");
+    xf_jsonw_open_object(data);
     for (size_t i = 0; i < p->docs.n; i++) {
         const struct xf_doc_def *d = p->docs.v[i];
-        bool f2 = true;
-        xf_docs_json_key(&j, &first, d->unique_id);
-        xf_buf_addch(data, '{');
-        xf_docs_json_key(&j, &f2, "name");
-        xf_docs_json_str(&j, d->name);
-        xf_docs_json_key(&j, &f2, "package_name");
-        xf_docs_json_str(&j, d->package);
-        xf_docs_json_key(&j, &f2, "block_contents");
-        xf_docs_json_strn(&j, d->text.p ? d->text.p : "", d->text.len);
-        xf_buf_addch(data, '}');
+        xf_jsonw_key_str(data, d->unique_id);
+        xf_jsonw_open_object(data);
+        xf_jsonw_kstr(data, "name", d->name);
+        xf_jsonw_kstr(data, "package_name", d->package);
+        xf_jsonw_key(data, "block_contents");
+        xf_jsonw_strn(data, d->text.p ? d->text.p : "", d->text.len);
+        xf_jsonw_close_object(data);
     }
-    xf_buf_adds(data, "}}");
-    xf_buf_addch(code, '}');
-    xf_buf_addch(tests, '}');
-    xf_docs_json_release(&t);
-    xf_docs_json_release(&j);
-    xf_docs_json_release(&k);
+    xf_jsonw_close_object(data);
+    xf_jsonw_close_object(data);
+    xf_jsonw_close_object(tests);
+    xf_jsonw_close_object(code);
 }
 
 static const char head[] =
@@ -365,8 +349,11 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
 {
     struct xf_arena a;
     xf_arena_init(&a);
-    struct xf_buf data = XF_BUF_INIT, tests = XF_BUF_INIT, code = XF_BUF_INIT,
-                  catalog = XF_BUF_INIT, html = XF_BUF_INIT;
+    struct xf_buf catalog = XF_BUF_INIT, html = XF_BUF_INIT;
+    struct xf_jsonw data, tests, code;
+    xf_jsonw_init(&data);
+    xf_jsonw_init(&tests);
+    xf_jsonw_init(&code);
     char *cpath = xf_path_join(&a, dir, "catalog.json");
     char *out = xf_path_join(&a, dir, "index.html");
     int e = 0;
@@ -375,15 +362,17 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
         xf_buf_adds(&catalog, "null");
     }
     build_data(&data, &tests, &code, p, g, inv);
-    xf_buf_grow(&html, data.len / 4 + tests.len / 4 + catalog.len / 4 + code.len / 4 +
+    xf_buf_grow(&html, data.out.len / 4 + tests.out.len / 4 + catalog.len / 4 + code.out.len / 4 +
                            xf_docs_js_len + xf_docs_css_len + 4096);
     xf_buf_add(&html, head, sizeof head - 1);
     xf_buf_add(&html, xf_docs_css, xf_docs_css_len);
     xf_buf_add(&html, body, sizeof body - 1);
-    if (xf_docs_write_block(&html, "xf-manifest", data.ptr, data.len, XF_DOCS_GZIP_OVER) < 0 ||
-        xf_docs_write_block(&html, "xf-tests", tests.ptr, tests.len, XF_DOCS_GZIP_OVER) < 0 ||
+    if (xf_docs_write_block(&html, "xf-manifest", data.out.ptr, data.out.len, XF_DOCS_GZIP_OVER) <
+            0 ||
+        xf_docs_write_block(&html, "xf-tests", tests.out.ptr, tests.out.len, XF_DOCS_GZIP_OVER) <
+            0 ||
         xf_docs_write_block(&html, "xf-catalog", catalog.ptr, catalog.len, XF_DOCS_GZIP_OVER) < 0 ||
-        xf_docs_write_block(&html, "xf-code", code.ptr, code.len, XF_DOCS_GZIP_OVER) < 0) {
+        xf_docs_write_block(&html, "xf-code", code.out.ptr, code.out.len, XF_DOCS_GZIP_OVER) < 0) {
         xf_buf_addf(err, "could not compress the docs data for %s", out);
         e = -EIO;
         goto done;
@@ -395,9 +384,9 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
     if (e < 0)
         xf_buf_addf(err, "could not write %s: %s", out, strerror(-e));
 done:
-    xf_buf_release(&data);
-    xf_buf_release(&tests);
-    xf_buf_release(&code);
+    xf_jsonw_release(&data);
+    xf_jsonw_release(&tests);
+    xf_jsonw_release(&code);
     xf_buf_release(&catalog);
     xf_buf_release(&html);
     xf_arena_release(&a);

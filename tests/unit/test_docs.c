@@ -20,7 +20,6 @@
 
 #include "adapters/adapter.h"
 #include "artifacts/artifacts.h"
-#include "artifacts/docs_json.h"
 #include "util/path.h"
 #include "util/value.h"
 
@@ -220,37 +219,6 @@ static void test_json_and_selection(void **state)
     release(f);
 }
 
-static void test_json_strings(void **state)
-{
-    struct xf_buf b = XF_BUF_INIT;
-    struct xf_docs_json j;
-    xf_docs_json_init(&j, &b);
-    xf_buf_addch(&b, '[');
-    xf_docs_json_str(&j, "plain/path.sql");
-    xf_buf_addch(&b, ',');
-    xf_docs_json_str(&j, "quote \" backslash \\ tab \t caf\xc3\xa9");
-    xf_buf_addch(&b, ',');
-    xf_docs_json_strn(&j, "bad \xff byte \xc3", 12); /* not UTF-8, cut sequence at the end */
-    xf_buf_addch(&b, ',');
-    xf_docs_json_strn(&j, "nul\0in", 6);
-    xf_buf_addch(&b, ',');
-    xf_docs_json_str(&j, NULL);
-    xf_buf_addch(&b, ']');
-    assert_memory_equal(b.ptr, "[\"plain/path.sql\",", 18);
-    json_error_t je;
-    json_t *a = json_loadb(b.ptr, b.len, JSON_ALLOW_NUL, &je);
-    assert_non_null(a);
-    assert_string_equal(json_string_value(json_array_get(a, 1)),
-                        "quote \" backslash \\ tab \t caf\xc3\xa9");
-    assert_string_equal(json_string_value(json_array_get(a, 2)),
-                        "bad \xef\xbf\xbd byte \xef\xbf\xbd");
-    assert_int_equal(json_string_length(json_array_get(a, 3)), 6);
-    assert_true(json_is_null(json_array_get(a, 4)));
-    json_decref(a);
-    xf_docs_json_release(&j);
-    xf_buf_release(&b);
-}
-
 static void test_escape_json(void **state)
 {
     const char *in = "{\"a\": \"</script><!-- & -->\", \"b\": \"\\u003c ok\"}";
@@ -289,6 +257,7 @@ static void test_site(void **state)
     f->nodes[ORDERS].compiled_code = "select * from \"main\".\"stg_orders\" -- </script>";
     f->nodes[ORDERS].description = "</script><script>alert(1)</script>";
     f->nodes[ORDERS].package = "shop";
+    f->nodes[STG].description = "caf\xc3\xa9 in latin-1: caf\xe9"; /* not all UTF-8 */
     f->nodes[TEST].attached = &f->nodes[ORDERS];
     f->nodes[TEST].column_name = "id";
     struct xf_test_decl decl = {.test_name = "not_null"};
@@ -355,6 +324,10 @@ static void test_site(void **state)
     assert_int_equal(json_array_size(deps), 2);
     assert_string_equal(json_string_value(json_array_get(deps, 0)), "model.shop.stg_orders");
     assert_string_equal(json_string_value(json_array_get(deps, 1)), "source.shop.shop.customers");
+    /* bytes that are not UTF-8 are replaced, the rest kept: the block stays valid JSON */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(nodes, "model.shop.stg_orders"), "description")),
+                        "caf\xc3\xa9 in latin-1: caf\xef\xbf\xbd");
     json_t *test = json_object_get(tj, "test.shop.not_null_orders_id");
     assert_string_equal(json_string_value(json_object_get(test, "attached_node")),
                         "model.shop.orders");
@@ -752,7 +725,6 @@ int main(void)
         cmocka_unit_test(test_dot),
         cmocka_unit_test(test_mermaid),
         cmocka_unit_test(test_json_and_selection),
-        cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_escape_json),
         cmocka_unit_test(test_site),
         cmocka_unit_test(test_gzip_block),
