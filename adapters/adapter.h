@@ -114,6 +114,8 @@ struct xf_adapter_ops {
      * schema as a quoted SQL string literal (no other % is special).
      */
     const char *catalog_sql;
+    /* How the warehouse folds an unquoted identifier: 'l' lower case (Postgres), 0 not at all. */
+    char unquoted_case;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

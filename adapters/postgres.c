@@ -1157,4 +1157,5 @@ const struct xf_adapter_ops xf_postgres_ops = {
                    "AND a.attnum > 0 AND NOT a.attisdropped "
                    "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
                    "ORDER BY c.relname, a.attnum",
+    .unquoted_case = 'l',
 };
