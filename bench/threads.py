@@ -31,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.dont_write_bytecode = True  # no __pycache__ in tests/e2e
 
 CATEGORIES = 8
 KEYS = "customer_id, category"
