@@ -263,7 +263,7 @@ def bench(args):
                 f"      port: {pg.port}\n      user: postgres\n      dbname: postgres\n"
                 f"      schema: bench_t{n}\n      threads: {n}\n" for n in (1, args.threads))
             (proj / "profiles.yml").write_text(f"threads:\n  target: t1\n  outputs:\n{outputs}")
-            base = [xf, "--no-color"]
+            base = [xf]
             dirs = ["--project-dir", str(proj), "--profiles-dir", str(proj)]
             for n in (1, args.threads):
                 took, _ = run(base + ["seed"] + dirs + ["-t", f"t{n}"], proj)
@@ -271,6 +271,7 @@ def bench(args):
             pg.psql("vacuum analyze")
 
             times = {1: [], args.threads: []}
+            loads = [os.getloadavg()[0]]
             for i in range(args.repeat):
                 for n in (1, args.threads):
                     took, out = run(base + ["run", "--threads", str(n), "--full-refresh"] + dirs
@@ -278,7 +279,9 @@ def bench(args):
                     if f"PASS={args.models} " not in out:
                         sys.exit(f"run --threads {n} did not pass every model:\n{out[-2000:]}")
                     times[n].append(took)
-                    print(f"  run {i + 1}: --threads {n}: {took:.2f}s", flush=True)
+                    loads.append(os.getloadavg()[0])
+                    print(f"  run {i + 1}: --threads {n}: {took:.2f}s "
+                          f"(load average {loads[-1]:.1f})", flush=True)
 
             a = checksums(pg, "bench_t1", sorted(graph))
             b = checksums(pg, f"bench_t{args.threads}", sorted(graph))
@@ -290,6 +293,12 @@ def bench(args):
         print()
         print(f"median of {args.repeat}: --threads 1: {m1:.2f}s, --threads {args.threads}: "
               f"{mn:.2f}s, speed-up x{m1 / mn:.2f}")
+        print(f"best of {args.repeat}: --threads 1: {min(times[1]):.2f}s, --threads "
+              f"{args.threads}: {min(times[args.threads]):.2f}s, speed-up "
+              f"x{min(times[1]) / min(times[args.threads]):.2f}")
+        print(f"load average (1 min) during the runs: {min(loads):.1f} to {max(loads):.1f} "
+              f"on {os.cpu_count()} cores" + (" -- the machine was busy: figures are noisy"
+                                              if max(loads) > (os.cpu_count() or 1) else ""))
         print(f"results: {len(graph)} relations, {total} rows, "
               + ("identical in both schemas" if not differ else
                  f"{len(differ)} DIFFER: {', '.join(sorted(differ)[:10])}"))
@@ -300,7 +309,7 @@ def bench(args):
                 "models": args.models, "rows": args.rows, "layers": args.layers,
                 "threads": args.threads, "times": {str(k): v for k, v in times.items()},
                 "median": {"1": m1, str(args.threads): mn}, "ratio": m1 / mn,
-                "identical": not differ, "machine": machine(), "postgres": server,
+                "identical": not differ, "load_average": loads, "machine": machine(), "postgres": server,
                 "xform": version}, indent=2) + "\n")
         return 1 if differ else 0
     finally:
