@@ -180,7 +180,10 @@ def start_xform(p, *args, env=None):
 
 
 @pytest.mark.feature("postgres.errors")
-def test_server_stopped_during_a_run(make_project, pg_cluster):
+@pytest.mark.parametrize("mode", ["immediate", "fast"])
+def test_server_stopped_during_a_run(make_project, pg_cluster, mode):
+    """immediate: the server vanishes; fast: it ends every session first
+    (FATAL: terminating connection due to administrator command)."""
     c = pg_cluster(hba=HBA)
     pw = secret()
     c.psql(f"create role {USER} login password '{pw}'; grant create on database postgres "
@@ -210,7 +213,7 @@ def test_server_stopped_during_a_run(make_project, pg_cluster):
             time.sleep(0.1)
         time.sleep(0.3)
         stopped = time.monotonic()
-        c.stop_server("immediate")
+        c.stop_server(mode)
         slow_down = 4 if os.environ.get("XFORM_WRAPPER") else 1  # valgrind
         out, err = proc.communicate(timeout=60 * slow_down)
         took = time.monotonic() - stopped
