@@ -344,7 +344,7 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
     }
 
     struct xf_jsonw w;
-    xf_jsonw_init(&w);
+    xf_jsonw_init(&w, 0);
     xf_jsonw_open_object(&w);
     xf_jsonw_key(&w, "metadata");
     xf_jsonw_open_object(&w);

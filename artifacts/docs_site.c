@@ -351,9 +351,9 @@ int xf_write_docs_site(const char *dir, const struct xf_project *p, const struct
     xf_arena_init(&a);
     struct xf_buf catalog = XF_BUF_INIT, html = XF_BUF_INIT;
     struct xf_jsonw data, tests, code;
-    xf_jsonw_init(&data);
-    xf_jsonw_init(&tests);
-    xf_jsonw_init(&code);
+    xf_jsonw_init(&data, 0);
+    xf_jsonw_init(&tests, 0);
+    xf_jsonw_init(&code, 0);
     char *cpath = xf_path_join(&a, dir, "catalog.json");
     char *out = xf_path_join(&a, dir, "index.html");
     int e = 0;
