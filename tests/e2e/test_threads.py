@@ -248,10 +248,6 @@ def test_a_failure_skips_only_its_descendants_with_four_threads(threads_project)
 
 
 @pytest.mark.feature("postgres.threads")
-@pytest.mark.xfail(strict=True, reason=(
-    "the end summary (cmd/console.c) lists the 'Error in model' blocks in the order of "
-    "the results engine/run.c returns, which is the order the models finished: "
-    "--threads 4 prints them in another order than --threads 1"))
 def test_error_summary_does_not_depend_on_finish_order(threads_project):
     p = threads_project
     break_two_models(p)
