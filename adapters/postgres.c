@@ -818,6 +818,69 @@ static int prepare_build(struct xf_postgres_conn *c, const char *schema, const c
 }
 
 /* Inside the transaction: old -> backup, tmp -> name, drop backup. */
+/*
+ * Views (of other models, or the user's own) that select from schema.name,
+ * directly or through other views, with their definitions, parents first.
+ * Read BEFORE the swap: afterwards the definitions would name the backup.
+ */
+static PGresult *dependent_views(struct xf_postgres_conn *c, const char *schema, const char *name,
+                                 struct xf_buf *err)
+{
+    static const char q[] =
+        "with recursive deps(oid, depth) as ("
+        " select r.ev_class, 1 from pg_catalog.pg_depend d"
+        "  join pg_catalog.pg_rewrite r on r.oid = d.objid"
+        "  where d.classid = 'pg_catalog.pg_rewrite'::regclass"
+        "   and d.refobjid = (select cl.oid from pg_catalog.pg_class cl"
+        "     join pg_catalog.pg_namespace ns on ns.oid = cl.relnamespace"
+        "     where ns.nspname = $1 and cl.relname = $2)"
+        "   and r.ev_class <> d.refobjid"
+        " union"
+        " select r.ev_class, deps.depth + 1 from deps"
+        "  join pg_catalog.pg_depend d on d.refobjid = deps.oid"
+        "  join pg_catalog.pg_rewrite r on r.oid = d.objid"
+        "  where d.classid = 'pg_catalog.pg_rewrite'::regclass and r.ev_class <> deps.oid"
+        "   and deps.depth < 32)"
+        " select n.nspname, cl.relname, cl.relkind, pg_catalog.pg_get_viewdef(cl.oid)"
+        " from deps join pg_catalog.pg_class cl on cl.oid = deps.oid"
+        " join pg_catalog.pg_namespace n on n.oid = cl.relnamespace"
+        " where cl.relkind in ('v', 'm')"
+        " group by 1, 2, 3, 4 order by max(deps.depth), 1, 2";
+    const char *v[2] = {schema, name};
+    return params(c, q, 2, v, err);
+}
+
+/*
+ * Puts the dependent views back after the swap, each in a savepoint. One
+ * that cannot be built over the new relation (a column it needs is gone)
+ * stays dropped, as in dbt, and is named in `executed`.
+ */
+static void restore_views(struct xf_postgres_conn *c, PGresult *views, struct xf_buf *executed)
+{
+    struct xf_buf sql = XF_BUF_INIT, ignore = XF_BUF_INIT;
+    for (int i = 0; i < PQntuples(views); i++) {
+        const char *vs = PQgetvalue(views, i, 0), *vn = PQgetvalue(views, i, 1);
+        bool mat = PQgetvalue(views, i, 2)[0] == 'm';
+        xf_buf_reset(&sql);
+        xf_buf_adds(&sql, "savepoint xform_view");
+        run(c, sql.ptr, NULL, NULL, NULL, &ignore);
+        xf_buf_reset(&sql);
+        xf_buf_addf(&sql, "create %s ", mat ? "materialized view" : "view");
+        rel_sql(&sql, vs, vn);
+        xf_buf_addf(&sql, " as %s", PQgetvalue(views, i, 3));
+        xf_buf_reset(&ignore);
+        if (step_sql(c, sql.ptr, NULL, executed, &ignore) < 0) {
+            run(c, "rollback to savepoint xform_view", NULL, NULL, NULL, &ignore);
+            xf_buf_addf(executed, "-- view %s.%s depended on the old relation and could not be "
+                                  "recreated over the new one, so it was dropped: %s\n",
+                        vs, vn, ignore.ptr);
+        }
+        run(c, "release savepoint xform_view", NULL, NULL, NULL, &ignore);
+    }
+    xf_buf_release(&sql);
+    xf_buf_release(&ignore);
+}
+
 static int swap_in(struct xf_postgres_conn *c, const char *schema, const char *name,
                    const struct names *nm, enum xf_relkind kind, struct xf_buf *executed,
                    struct xf_buf *err)
@@ -827,6 +890,9 @@ static int swap_in(struct xf_postgres_conn *c, const char *schema, const char *n
         return -1;
     struct xf_buf sql = XF_BUF_INIT;
     int ret = -1;
+    PGresult *views = NULL;
+    if (old && !(views = dependent_views(c, schema, name, err)))
+        goto done;
     if (old) {
         xf_buf_addf(&sql, "alter %s ", relkind_keyword(old));
         rel_sql(&sql, schema, name);
@@ -849,9 +915,11 @@ static int swap_in(struct xf_postgres_conn *c, const char *schema, const char *n
         xf_buf_adds(&sql, " cascade");
         if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
             goto done;
+        restore_views(c, views, executed);
     }
     ret = 0;
 done:
+    PQclear(views);
     xf_buf_release(&sql);
     return ret;
 }
@@ -1076,4 +1144,18 @@ const struct xf_adapter_ops xf_postgres_ops = {
     .replace_relation = pg_replace_relation,
     .load_seed = pg_load_seed,
     .drop_relation = pg_drop_relation,
+    .catalog_sql = "SELECT c.relname AS table_name, "
+                   "CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'BASE TABLE' END "
+                   "AS table_type, a.attname AS column_name, a.attnum AS column_index, "
+                   "pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type, "
+                   "pg_catalog.pg_get_userbyid(c.relowner) AS table_owner, "
+                   "pg_catalog.obj_description(c.oid, 'pg_class') AS table_comment, "
+                   "pg_catalog.col_description(c.oid, a.attnum) AS column_comment "
+                   "FROM pg_catalog.pg_class c "
+                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                   "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+                   "AND a.attnum > 0 AND NOT a.attisdropped "
+                   "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+                   "ORDER BY c.relname, a.attnum",
+    .unquoted_case = 'l',
 };

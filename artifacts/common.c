@@ -16,7 +16,14 @@
 
 extern char **environ;
 
-void xf_artifacts_iso8601(char out[96], double t)
+static char *two(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+void xf_artifacts_iso8601_cached(struct xf_iso8601_cache *c, char out[96], double t)
 {
     if (!(t >= 0) || !isfinite(t))
         t = 0;
@@ -26,10 +33,52 @@ void xf_artifacts_iso8601(char out[96], double t)
         secs++;
         usec -= 1000000;
     }
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+    if (secs >= 253402300800) { /* year 10000 and later: the slow general way */
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+        return;
+    }
+    if ((long long)secs != c->secs) {
+        /* days to a civil date (H. Hinnant's algorithm) */
+        long long s = (long long)secs, z = s / 86400 + 719468;
+        unsigned sod = (unsigned)(s % 86400);
+        unsigned era = (unsigned)(z / 146097), doe = (unsigned)(z - (long long)era * 146097);
+        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+        unsigned day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+        unsigned year = yoe + era * 400 + (month <= 2);
+        char *o = c->head;
+        o = two(o, year / 100);
+        o = two(o, year % 100);
+        *o++ = '-';
+        o = two(o, month);
+        *o++ = '-';
+        o = two(o, day);
+        *o++ = 'T';
+        o = two(o, sod / 3600);
+        *o++ = ':';
+        o = two(o, sod / 60 % 60);
+        *o++ = ':';
+        two(o, sod % 60);
+        c->secs = (long long)secs;
+    }
+    memcpy(out, c->head, 19);
+    char *o = out + 19;
+    *o++ = '.';
+    unsigned u = (unsigned)usec;
+    o = two(o, u / 10000);
+    o = two(o, u / 100 % 100);
+    o = two(o, u % 100);
+    *o++ = 'Z';
+    *o = '\0';
+}
+
+void xf_artifacts_iso8601(char out[96], double t)
+{
+    struct xf_iso8601_cache c = XF_ISO8601_CACHE_INIT;
+    xf_artifacts_iso8601_cached(&c, out, t);
 }
 
 double xf_artifacts_parse_time(const char *iso, double def)
@@ -105,7 +154,7 @@ json_t *xf_artifacts_strn(const char *s, size_t len)
                       : (p[i] & 0xf0) == 0xe0 ? 3
                       : (p[i] & 0xf8) == 0xf0 ? 4
                                               : 0;
-        bool ok = need && i + need <= len && p[i] != 0;
+        bool ok = need && i + need <= len; /* NUL is valid: written \u0000 */
         for (size_t k = 1; ok && k < need; k++)
             ok = (p[i + k] & 0xc0) == 0x80;
         if (ok && need > 1) {

@@ -17,15 +17,66 @@
 
 #define MANIFEST_SCHEMA "https://schemas.getdbt.com/dbt/manifest/v12.json"
 
+struct idref {
+    const char *id;
+    uint32_t i; /* graph index */
+};
+
 struct mctx {
     const struct xf_project *p;
     const struct xf_graph *g;
     const struct xf_invocation *inv;
     struct xf_jsonw *w;
     double created_at;
-    char created_at_json[64]; /* the number as jansson writes it */
-    const char **ids;         /* scratch for sorted neighbour lists */
+    char created_at_member[64]; /* "created_at":<the number as jansson writes it> */
+    size_t created_at_len;
+    const char **ids;         /* unique ids by graph index */
+    struct idref *order;      /* scratch for sorting a neighbour list */
+    /* Every node's unique id as a JSON string, by graph index: written up
+       to seven times each (keys, depends_on, maps), quoted once. */
+    struct xf_jsonw idj;
+    size_t *ido; /* id i is idj.out.ptr[ido[i] .. ido[i + 1]) */
 };
+
+static inline struct xf_str id_json(const struct mctx *c, uint32_t i)
+{
+    return xf_str_n(c->idj.out.ptr + c->ido[i], c->ido[i + 1] - c->ido[i]);
+}
+
+/* The graph index of n, or UINT32_MAX when it is not in the graph. */
+static uint32_t gindex(const struct mctx *c, const struct xf_node *n)
+{
+    uint32_t i = n ? xf_graph_index(c->g, n) : UINT32_MAX;
+    return i < c->g->n && c->g->all[i] == n ? i : UINT32_MAX;
+}
+
+/* A node's unique id as a value, or null without a node. */
+static void put_id(const struct mctx *c, const struct xf_node *n)
+{
+    uint32_t i = gindex(c, n);
+    if (i == UINT32_MAX) {
+        xf_jsonw_str(c->w, n ? n->unique_id : NULL);
+        return;
+    }
+    struct xf_str j = id_json(c, i);
+    xf_jsonw_rawn(c->w, j.p, j.len);
+}
+
+static void key_id(const struct mctx *c, uint32_t i)
+{
+    struct xf_str j = id_json(c, i);
+    xf_jsonw_key_json(c->w, j.p, j.len);
+}
+
+/* A node's unique id as a key. */
+static void key_node(const struct mctx *c, const struct xf_node *n)
+{
+    uint32_t i = gindex(c, n);
+    if (i == UINT32_MAX)
+        xf_jsonw_key_str(c->w, n->unique_id);
+    else
+        key_id(c, i);
+}
 
 static const char *res_name(enum xf_resource r)
 {
@@ -33,17 +84,14 @@ static const char *res_name(enum xf_resource r)
     return (size_t)r < sizeof names / sizeof names[0] ? names[r] : "model";
 }
 
-static const struct xf_value *cfg(const struct xf_node *n, const char *key)
+static const struct xf_value *dict_getn(const struct xf_value *v, const char *key, size_t len)
 {
-    if (n->config.t != XF_V_DICT || !n->config.u.d)
-        return NULL;
-    return xf_dict_getc(n->config.u.d, key);
+    return v && v->t == XF_V_DICT && v->u.d ? xf_dict_get(v->u.d, xf_str_n(key, len)) : NULL;
 }
 
-static const struct xf_value *dict_get(const struct xf_value *v, const char *key)
-{
-    return v && v->t == XF_V_DICT && v->u.d ? xf_dict_getc(v->u.d, key) : NULL;
-}
+/* Lookups by literal keys, their lengths known at compile time. */
+#define dict_get(v, key) dict_getn(v, key, sizeof(key) - 1)
+#define cfg(n, key) dict_getn(&(n)->config, key, sizeof(key) - 1)
 
 /* The string form of any value, as a JSON string. */
 static void value_as_string(struct xf_jsonw *w, const struct xf_value *v)
@@ -52,10 +100,9 @@ static void value_as_string(struct xf_jsonw *w, const struct xf_value *v)
         xf_jsonw_value(w, v);
         return;
     }
-    struct xf_buf b = XF_BUF_INIT;
-    xf_value_str(&b, v);
-    xf_jsonw_strn(w, b.ptr, b.len);
-    xf_buf_release(&b);
+    xf_buf_reset(&w->scratch);
+    xf_value_str(&w->scratch, v);
+    xf_jsonw_strn(w, w->scratch.ptr, w->scratch.len);
 }
 
 /* A list of strings from a string or a list value ("tags", "packages" ...). */
@@ -145,9 +192,10 @@ static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, bool with
 enum dkind {
     D_NULL,   /* null, or the value as given */
     D_BOOL_T, /* boolean, default true */
-    D_STR,    /* string default `s`, or the value as given */
-    D_INT,    /* integer default `i` */
+    D_STR,    /* string (default in the table), or the value as given */
+    D_INT,    /* integer (default in the table) */
     D_LIST,   /* list of strings, default [] */
+    D_TAGS,   /* list of strings, default the node's tags */
     D_OBJ,    /* object, default {} */
     D_HOOKS,
     D_DOCS,
@@ -157,62 +205,73 @@ enum dkind {
 
 struct cdef {
     const char *key;
+    size_t len;
     enum dkind kind;
-    const char *s;
-    long i;
+    const char *dflt; /* `"key":default` as JSON text; NULL: it depends on the node */
+    size_t dlen;
 };
 
-#define NODE_CONFIG                                                                                \
-    {"enabled", D_BOOL_T, NULL, 0}, {"alias", D_NULL, NULL, 0}, {"schema", D_NULL, NULL, 0},       \
-        {"database", D_NULL, NULL, 0}, {"tags", D_LIST, NULL, 0}, {"meta", D_OBJ, NULL, 0},        \
-        {"group", D_NULL, NULL, 0}, {"materialized", D_MATERIALIZED, NULL, 0},                     \
-        {"incremental_strategy", D_NULL, NULL, 0}, {"batch_size", D_NULL, NULL, 0},                \
-        {"lookback", D_INT, NULL, 1}, {"begin", D_NULL, NULL, 0},                                  \
-        {"persist_docs", D_OBJ, NULL, 0}, {"post-hook", D_HOOKS, NULL, 0},                         \
-        {"pre-hook", D_HOOKS, NULL, 0}, {"quoting", D_OBJ, NULL, 0},                               \
-        {"column_types", D_OBJ, NULL, 0}, {"full_refresh", D_NULL, NULL, 0},                       \
-        {"unique_key", D_NULL, NULL, 0}, {"on_schema_change", D_STR, "ignore", 0},                 \
-        {"on_configuration_change", D_STR, "apply", 0}, {"grants", D_OBJ, NULL, 0},                \
-        {"packages", D_LIST, NULL, 0}, {"docs", D_DOCS, NULL, 0},                                  \
-        {"contract", D_CONTRACT, NULL, 0}, {"event_time", D_NULL, NULL, 0},                        \
+#define C(key, kind, json)                                                                         \
     {                                                                                              \
-        "concurrent_batches", D_NULL, NULL, 0                                                      \
+        key, sizeof(key) - 1, kind, "\"" key "\":" json, sizeof("\"" key "\":" json) - 1          \
+    }
+#define CD(key, kind)                                                                              \
+    {                                                                                              \
+        key, sizeof(key) - 1, kind, NULL, 0                                                        \
     }
 
-static const struct cdef model_cfg[] = {NODE_CONFIG, {"access", D_STR, "protected", 0}};
+/* clang-format off */
+#define NODE_CONFIG                                                                                \
+    C("enabled", D_BOOL_T, "true"), C("alias", D_NULL, "null"), C("schema", D_NULL, "null"),       \
+    C("database", D_NULL, "null"), CD("tags", D_TAGS), C("meta", D_OBJ, "{}"),                     \
+    C("group", D_NULL, "null"), CD("materialized", D_MATERIALIZED),                                \
+    C("incremental_strategy", D_NULL, "null"), C("batch_size", D_NULL, "null"),                    \
+    C("lookback", D_INT, "1"), C("begin", D_NULL, "null"),                                         \
+    C("persist_docs", D_OBJ, "{}"), C("post-hook", D_HOOKS, "[]"),                                 \
+    C("pre-hook", D_HOOKS, "[]"), C("quoting", D_OBJ, "{}"),                                       \
+    C("column_types", D_OBJ, "{}"), C("full_refresh", D_NULL, "null"),                             \
+    C("unique_key", D_NULL, "null"), C("on_schema_change", D_STR, "\"ignore\""),                  \
+    C("on_configuration_change", D_STR, "\"apply\""), C("grants", D_OBJ, "{}"),                   \
+    C("packages", D_LIST, "[]"), C("docs", D_DOCS, "{\"show\":true,\"node_color\":null}"),         \
+    C("contract", D_CONTRACT, "{\"enforced\":false,\"alias_types\":true}"),                       \
+    C("event_time", D_NULL, "null"), C("concurrent_batches", D_NULL, "null")
+
+static const struct cdef model_cfg[] = {NODE_CONFIG, C("access", D_STR, "\"protected\"")};
 static const struct cdef analysis_cfg[] = {NODE_CONFIG};
 static const struct cdef seed_cfg[] = {
-    NODE_CONFIG, {"delimiter", D_STR, ",", 0}, {"quote_columns", D_NULL, NULL, 0}};
+    NODE_CONFIG, C("delimiter", D_STR, "\",\""), C("quote_columns", D_NULL, "null")};
 static const struct cdef snapshot_cfg[] = {
     NODE_CONFIG,
-    {"strategy", D_NULL, NULL, 0},
-    {"target_schema", D_NULL, NULL, 0},
-    {"target_database", D_NULL, NULL, 0},
-    {"updated_at", D_NULL, NULL, 0},
-    {"check_cols", D_NULL, NULL, 0},
-    {"snapshot_meta_column_names", D_OBJ, NULL, 0},
-    {"dbt_valid_to_current", D_NULL, NULL, 0},
+    C("strategy", D_NULL, "null"),
+    C("target_schema", D_NULL, "null"),
+    C("target_database", D_NULL, "null"),
+    C("updated_at", D_NULL, "null"),
+    C("check_cols", D_NULL, "null"),
+    C("snapshot_meta_column_names", D_OBJ, "{}"),
+    C("dbt_valid_to_current", D_NULL, "null"),
 };
 static const struct cdef test_cfg[] = {
-    {"enabled", D_BOOL_T, NULL, 0},
-    {"alias", D_NULL, NULL, 0},
-    {"schema", D_STR, "dbt_test__audit", 0},
-    {"database", D_NULL, NULL, 0},
-    {"tags", D_LIST, NULL, 0},
-    {"meta", D_OBJ, NULL, 0},
-    {"group", D_NULL, NULL, 0},
-    {"materialized", D_MATERIALIZED, NULL, 0},
-    {"severity", D_STR, "ERROR", 0},
-    {"store_failures", D_NULL, NULL, 0},
-    {"store_failures_as", D_NULL, NULL, 0},
-    {"where", D_NULL, NULL, 0},
-    {"limit", D_NULL, NULL, 0},
-    {"fail_calc", D_STR, "count(*)", 0},
-    {"warn_if", D_STR, "!= 0", 0},
-    {"error_if", D_STR, "!= 0", 0},
+    C("enabled", D_BOOL_T, "true"),
+    C("alias", D_NULL, "null"),
+    C("schema", D_STR, "\"dbt_test__audit\""),
+    C("database", D_NULL, "null"),
+    CD("tags", D_TAGS),
+    C("meta", D_OBJ, "{}"),
+    C("group", D_NULL, "null"),
+    CD("materialized", D_MATERIALIZED),
+    C("severity", D_STR, "\"ERROR\""),
+    C("store_failures", D_NULL, "null"),
+    C("store_failures_as", D_NULL, "null"),
+    C("where", D_NULL, "null"),
+    C("limit", D_NULL, "null"),
+    C("fail_calc", D_STR, "\"count(*)\""),
+    C("warn_if", D_STR, "\"!= 0\""),
+    C("error_if", D_STR, "\"!= 0\""),
 };
+/* clang-format on */
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(N_OF(snapshot_cfg) <= 48 && N_OF(seed_cfg) <= 48, "MAX_DEFS");
 
 static const char *default_materialized(enum xf_resource r)
 {
@@ -236,10 +295,7 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
         xf_jsonw_bool(w, v ? xf_value_truthy(v) : true);
         return;
     case D_STR:
-        if (v)
-            str_or_null(w, v);
-        else
-            xf_jsonw_str(w, d->s);
+        str_or_null(w, v);
         return;
     case D_MATERIALIZED:
         if (v && v->t == XF_V_STR)
@@ -248,12 +304,10 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
             xf_jsonw_str(w, default_materialized(r));
         return;
     case D_INT:
-        if (v)
-            xf_jsonw_value(w, v);
-        else
-            xf_jsonw_int(w, d->i);
+        xf_jsonw_value(w, v);
         return;
     case D_LIST:
+    case D_TAGS:
         str_list(w, v);
         return;
     case D_OBJ:
@@ -278,25 +332,22 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
         str_or_null(w, v);
 }
 
-static const struct xf_value *user_cfg(const struct xf_node *n, const char *key)
+/* The index of the default named `key`, or -1. */
+static int find_def(const struct cdef *defs, size_t ndefs, struct xf_str key)
 {
-    const struct xf_value *v = cfg(n, key);
-    if (!v && !strcmp(key, "pre-hook"))
-        v = cfg(n, "pre_hook");
-    if (!v && !strcmp(key, "post-hook"))
-        v = cfg(n, "post_hook");
-    return v;
+    for (size_t k = 0; k < ndefs; k++)
+        if (defs[k].len == key.len && memcmp(defs[k].key, key.p, key.len) == 0)
+            return (int)k;
+    return -1;
 }
 
-static bool is_default_key(const struct cdef *defs, size_t ndefs, struct xf_str key)
+static bool is_hook_alias(struct xf_str key, bool *pre)
 {
-    if (xf_str_eqc(key, "pre_hook") || xf_str_eqc(key, "post_hook"))
-        return true;
-    for (size_t k = 0; k < ndefs; k++)
-        if (xf_str_eqc(key, defs[k].key))
-            return true;
-    return false;
+    *pre = xf_str_eq(key, XF_STR("pre_hook"));
+    return *pre || xf_str_eq(key, XF_STR("post_hook"));
 }
+
+#define MAX_DEFS 48
 
 static void config_json(struct xf_jsonw *w, const struct xf_node *n)
 {
@@ -319,25 +370,39 @@ static void config_json(struct xf_jsonw *w, const struct xf_node *n)
         defs = model_cfg, ndefs = N_OF(model_cfg);
         break;
     }
+    /* one pass over the user's config finds the value of every default key */
+    const struct xf_value *vals[MAX_DEFS] = {0}, *alias[2] = {0}; /* pre_hook, post_hook */
+    const struct xf_dict *d = n->config.t == XF_V_DICT ? n->config.u.d : NULL;
+    size_t nuser = d ? d->n : 0;
+    for (size_t i = 0; i < nuser; i++) {
+        int k = find_def(defs, ndefs, d->ents[i].key);
+        bool pre;
+        if (k >= 0)
+            vals[k] = &d->ents[i].val;
+        else if (is_hook_alias(d->ents[i].key, &pre))
+            alias[pre ? 0 : 1] = &d->ents[i].val;
+    }
     xf_jsonw_open_object(w);
     for (size_t k = 0; k < ndefs; k++) {
-        const struct xf_value *v = user_cfg(n, defs[k].key);
-        if (!v && !strcmp(defs[k].key, "tags"))
+        const struct xf_value *v = vals[k];
+        if (!v && defs[k].kind == D_HOOKS)
+            v = alias[defs[k].key[1] == 'r' ? 0 : 1]; /* pre-hook: pre_hook */
+        if (!v && defs[k].kind == D_TAGS)
             v = &n->tags;
-        xf_jsonw_key(w, defs[k].key);
+        if (!v && defs[k].dflt) {
+            xf_jsonw_membersn(w, defs[k].dflt, defs[k].dlen);
+            continue;
+        }
+        xf_jsonw_keyn(w, defs[k].key, defs[k].len);
         config_value(w, &defs[k], v, n->type);
     }
     /* the user's other keys, after dbt's own */
-    if (n->config.t == XF_V_DICT && n->config.u.d) {
-        const struct xf_dict *d = n->config.u.d;
-        for (size_t i = 0; i < d->n; i++) {
-            if (is_default_key(defs, ndefs, d->ents[i].key))
-                continue;
-            char *key = xf_strndup(d->ents[i].key.p, d->ents[i].key.len);
-            xf_jsonw_key_str(w, key);
-            xf_jsonw_value(w, &d->ents[i].val);
-            free(key);
-        }
+    for (size_t i = 0; i < nuser; i++) {
+        bool pre;
+        if (find_def(defs, ndefs, d->ents[i].key) >= 0 || is_hook_alias(d->ents[i].key, &pre))
+            continue;
+        xf_jsonw_key_strn(w, d->ents[i].key.p, d->ents[i].key.len);
+        xf_jsonw_value(w, &d->ents[i].val);
     }
     xf_jsonw_close_object(w);
 }
@@ -358,8 +423,10 @@ static void columns_json(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_key(w, "meta");
         dict_or_empty(w, &cl->meta);
         xf_jsonw_kstr(w, "data_type", cl->data_type);
-        xf_jsonw_kraw(w, "constraints", "[]");
-        xf_jsonw_kraw(w, "quote", cl->quote ? "true" : "null");
+        if (cl->quote)
+            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":true");
+        else
+            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":null");
         xf_jsonw_key(w, "config");
         xf_jsonw_open_object(w);
         xf_jsonw_key(w, "meta");
@@ -369,8 +436,7 @@ static void columns_json(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_close_object(w);
         xf_jsonw_key(w, "tags");
         str_list(w, &cl->tags);
-        xf_jsonw_kraw(w, "granularity", "null");
-        xf_jsonw_kraw(w, "doc_blocks", "[]");
+        XF_JSONW_MEMBERS(w, "\"granularity\":null,\"doc_blocks\":[]");
         xf_jsonw_close_object(w);
     }
     xf_jsonw_close_object(w);
@@ -437,14 +503,16 @@ static void raw_code(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_str(w, "");
     } else if (n->type == XF_RES_TEST && n->decl && n->decl->test_name) {
         const char *name = n->decl->test_name, *dot = strrchr(name, '.');
-        struct xf_buf b = XF_BUF_INIT;
-        if (dot)
-            xf_buf_addf(&b, "{{ %.*s.test_%s(**_dbt_generic_test_kwargs) }}", (int)(dot - name),
-                        name, dot + 1);
-        else
-            xf_buf_addf(&b, "{{ test_%s(**_dbt_generic_test_kwargs) }}", name);
-        xf_jsonw_strn(w, b.ptr, b.len);
-        xf_buf_release(&b);
+        xf_jsonw_str_begin(w);
+        XF_JSONW_STR_LIT(w, "{{ ");
+        if (dot) {
+            xf_jsonw_str_partn(w, name, (size_t)(dot - name));
+            XF_JSONW_STR_LIT(w, ".");
+        }
+        XF_JSONW_STR_LIT(w, "test_");
+        xf_jsonw_str_part(w, dot ? dot + 1 : name);
+        XF_JSONW_STR_LIT(w, "(**_dbt_generic_test_kwargs) }}");
+        xf_jsonw_str_end(w);
     } else if (!n->src) {
         xf_jsonw_str(w, "");
     } else if (n->type == XF_RES_SNAPSHOT) {
@@ -496,7 +564,7 @@ static void depends_on(const struct mctx *c, const struct xf_node *n, bool with_
         uint32_t i = xf_graph_index(c->g, n);
         if (i < c->g->n)
             for (uint32_t k = 0; k < c->g->nparents[i]; k++)
-                xf_jsonw_str(w, c->g->all[c->g->parents[i][k]]->unique_id);
+                put_id(c, c->g->all[c->g->parents[i][k]]);
         xf_jsonw_close_array(w);
     }
     xf_jsonw_close_object(w);
@@ -517,10 +585,8 @@ static void test_metadata(struct xf_jsonw *w, const struct xf_node *n)
             struct xf_str k = kw->ents[i].key;
             if (xf_str_eqc(k, "column_name") || xf_str_eqc(k, "model"))
                 continue; /* ours below */
-            char *key = xf_strndup(k.p, k.len);
-            xf_jsonw_key_str(w, key);
+            xf_jsonw_key_strn(w, k.p, k.len);
             xf_jsonw_value(w, &kw->ents[i].val);
-            free(key);
         }
     }
     const char *column = n->column_name ? n->column_name : d->column;
@@ -528,15 +594,20 @@ static void test_metadata(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_kstr(w, "column_name", column);
     const struct xf_node *on = n->attached;
     if (on) {
-        struct xf_buf b = XF_BUF_INIT;
-        if (on->type == XF_RES_SOURCE)
-            xf_buf_addf(&b, "{{ get_where_subquery(source('%s', '%s')) }}",
-                        on->source_name ? on->source_name : "", on->name);
-        else
-            xf_buf_addf(&b, "{{ get_where_subquery(ref('%s')) }}", on->name);
         xf_jsonw_key(w, "model");
-        xf_jsonw_strn(w, b.ptr, b.len);
-        xf_buf_release(&b);
+        xf_jsonw_str_begin(w);
+        if (on->type == XF_RES_SOURCE) {
+            XF_JSONW_STR_LIT(w, "{{ get_where_subquery(source('");
+            xf_jsonw_str_part(w, on->source_name);
+            XF_JSONW_STR_LIT(w, "', '");
+            xf_jsonw_str_part(w, on->name);
+            XF_JSONW_STR_LIT(w, "')) }}");
+        } else {
+            XF_JSONW_STR_LIT(w, "{{ get_where_subquery(ref('");
+            xf_jsonw_str_part(w, on->name);
+            XF_JSONW_STR_LIT(w, "')) }}");
+        }
+        xf_jsonw_str_end(w);
     }
     xf_jsonw_close_object(w);
     xf_jsonw_key(w, "namespace");
@@ -563,7 +634,8 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_kstr(w, "package_name", n->package ? n->package : p->name);
     xf_jsonw_kstr(w, "path", n->path ? n->path : "");
     xf_jsonw_kstr(w, "original_file_path", n->original_file_path ? n->original_file_path : "");
-    xf_jsonw_kstr(w, "unique_id", n->unique_id);
+    xf_jsonw_key(w, "unique_id");
+    put_id(c, n);
     xf_jsonw_key(w, "fqn");
     fqn_json(w, n);
     xf_jsonw_kstr(w, "alias", n->alias ? n->alias : n->name);
@@ -578,18 +650,18 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     columns_json(w, n);
     xf_jsonw_key(w, "meta");
     dict_or_empty(w, &n->meta);
-    xf_jsonw_kraw(w, "group", "null");
+    XF_JSONW_MEMBERS(w, "\"group\":null");
     xf_jsonw_key(w, "docs");
     docs_obj(w, cfg(n, "docs"));
     xf_jsonw_kstr(w, "patch_path", n->patch_path);
-    xf_jsonw_kraw(w, "build_path", "null");
+    XF_JSONW_MEMBERS(w, "\"build_path\":null");
     xf_jsonw_key(w, "unrendered_config");
     dict_or_empty(w, &n->config);
-    xf_jsonw_kraw(w, "created_at", c->created_at_json);
+    xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
     xf_jsonw_kstr(w, "relation_name", n->relation_name);
     xf_jsonw_key(w, "raw_code");
     raw_code(w, n);
-    xf_jsonw_kraw(w, "doc_blocks", "[]");
+    XF_JSONW_MEMBERS(w, "\"doc_blocks\":[]");
     if (n->type == XF_RES_SEED) {
         xf_jsonw_kstr(w, "root_path", p->root);
         xf_jsonw_key(w, "depends_on");
@@ -597,34 +669,39 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
         xf_jsonw_close_object(w);
         return;
     }
-    xf_jsonw_kstr(w, "language", "sql");
+    XF_JSONW_MEMBERS(w, "\"language\":\"sql\"");
     xf_jsonw_key(w, "refs");
     refs_json(w, n);
     xf_jsonw_key(w, "sources");
     sources_json(w, n);
-    xf_jsonw_kraw(w, "metrics", "[]");
-    xf_jsonw_kraw(w, "functions", "[]");
+    XF_JSONW_MEMBERS(w, "\"metrics\":[],\"functions\":[]");
     xf_jsonw_key(w, "depends_on");
     depends_on(c, n, true);
     xf_jsonw_key(w, "compiled_path");
     if (n->compiled_code) {
-        struct xf_buf b = XF_BUF_INIT;
-        xf_buf_addf(&b, "%s/compiled/%s/%s", p->target_path ? p->target_path : "target",
-                    n->package ? n->package
-                    : p->name  ? p->name
-                               : "",
-                    n->original_file_path ? n->original_file_path : "");
-        if (generic)
-            xf_buf_addf(&b, "/%s.sql", n->name);
-        xf_jsonw_strn(w, b.ptr, b.len);
-        xf_buf_release(&b);
+        xf_jsonw_str_begin(w);
+        xf_jsonw_str_part(w, p->target_path ? p->target_path : "target");
+        XF_JSONW_STR_LIT(w, "/compiled/");
+        xf_jsonw_str_part(w, n->package ? n->package : p->name);
+        XF_JSONW_STR_LIT(w, "/");
+        xf_jsonw_str_part(w, n->original_file_path);
+        if (generic) {
+            XF_JSONW_STR_LIT(w, "/");
+            xf_jsonw_str_part(w, n->name);
+            XF_JSONW_STR_LIT(w, ".sql");
+        }
+        xf_jsonw_str_end(w);
     } else {
         xf_jsonw_null(w);
     }
-    xf_jsonw_kbool(w, "compiled", n->compiled_code != NULL);
-    xf_jsonw_kstr(w, "compiled_code", n->compiled_code);
-    xf_jsonw_kbool(w, "extra_ctes_injected", n->compiled_code != NULL);
-    xf_jsonw_kraw(w, "extra_ctes", "[]");
+    if (n->compiled_code) {
+        XF_JSONW_MEMBERS(w, "\"compiled\":true");
+        xf_jsonw_kstr(w, "compiled_code", n->compiled_code);
+        XF_JSONW_MEMBERS(w, "\"extra_ctes_injected\":true,\"extra_ctes\":[]");
+    } else {
+        XF_JSONW_MEMBERS(w, "\"compiled\":false,\"compiled_code\":null,"
+                            "\"extra_ctes_injected\":false,\"extra_ctes\":[]");
+    }
     xf_jsonw_key(w, "contract");
     contract_obj(w, cfg(n, "contract"), true);
     if (n->type == XF_RES_MODEL) {
@@ -634,29 +711,29 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
             xf_jsonw_value(w, access);
         else
             xf_jsonw_str(w, "protected");
-        xf_jsonw_kraw(w, "constraints", "[]");
-        xf_jsonw_kraw(w, "version", "null");
-        xf_jsonw_kraw(w, "latest_version", "null");
-        xf_jsonw_kraw(w, "deprecation_date", "null");
-        xf_jsonw_kraw(w, "primary_key", "[]");
-        xf_jsonw_kraw(w, "time_spine", "null");
+        XF_JSONW_MEMBERS(w, "\"constraints\":[],\"version\":null,\"latest_version\":null,"
+                            "\"deprecation_date\":null,\"primary_key\":[],\"time_spine\":null");
     }
     if (generic) {
         const struct xf_node *on = n->attached;
         xf_jsonw_kstr(w, "column_name", n->column_name ? n->column_name : n->decl->column);
         xf_jsonw_key(w, "file_key_name");
         if (on) {
-            struct xf_buf b = XF_BUF_INIT;
-            if (on->type == XF_RES_SOURCE)
-                xf_buf_addf(&b, "sources.%s", on->source_name ? on->source_name : "");
-            else
-                xf_buf_addf(&b, "%ss.%s", res_name(on->type), on->name);
-            xf_jsonw_strn(w, b.ptr, b.len);
-            xf_buf_release(&b);
+            xf_jsonw_str_begin(w);
+            if (on->type == XF_RES_SOURCE) {
+                XF_JSONW_STR_LIT(w, "sources.");
+                xf_jsonw_str_part(w, on->source_name);
+            } else {
+                xf_jsonw_str_part(w, res_name(on->type));
+                XF_JSONW_STR_LIT(w, "s.");
+                xf_jsonw_str_part(w, on->name);
+            }
+            xf_jsonw_str_end(w);
         } else {
             xf_jsonw_null(w);
         }
-        xf_jsonw_kstr(w, "attached_node", on ? on->unique_id : NULL);
+        xf_jsonw_key(w, "attached_node");
+        put_id(c, on);
         xf_jsonw_key(w, "test_metadata");
         test_metadata(w, n);
     }
@@ -713,7 +790,8 @@ static void source_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_kstr(w, "package_name", n->package ? n->package : p->name);
     xf_jsonw_kstr(w, "path", n->path ? n->path : "");
     xf_jsonw_kstr(w, "original_file_path", n->original_file_path ? n->original_file_path : "");
-    xf_jsonw_kstr(w, "unique_id", n->unique_id);
+    xf_jsonw_key(w, "unique_id");
+    put_id(c, n);
     xf_jsonw_key(w, "fqn");
     fqn_json(w, n);
     xf_jsonw_kstr(w, "source_name", n->source_name ? n->source_name : "");
@@ -756,10 +834,9 @@ static void source_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_key(w, "unrendered_config");
     dict_or_empty(w, &n->config);
     xf_jsonw_kstr(w, "relation_name", n->relation_name);
-    xf_jsonw_kraw(w, "created_at", c->created_at_json);
-    xf_jsonw_kraw(w, "unrendered_database", "null");
-    xf_jsonw_kraw(w, "unrendered_schema", "null");
-    xf_jsonw_kraw(w, "doc_blocks", "[]");
+    xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
+    XF_JSONW_MEMBERS(w, "\"unrendered_database\":null,\"unrendered_schema\":null,"
+                        "\"doc_blocks\":[]");
     xf_jsonw_close_object(w);
 }
 
@@ -800,10 +877,9 @@ static void macro_json(const struct mctx *c, const struct xf_macro_def *m)
     xf_jsonw_kstr(w, "description", m->description ? m->description : "");
     xf_jsonw_kraw(w, "meta", "{}");
     xf_jsonw_kraw(w, "docs", "{\"show\":true,\"node_color\":null}");
-    xf_jsonw_kraw(w, "patch_path", "null");
-    xf_jsonw_kraw(w, "arguments", "[]");
-    xf_jsonw_kraw(w, "created_at", c->created_at_json);
-    xf_jsonw_kraw(w, "supported_languages", "null");
+    XF_JSONW_MEMBERS(w, "\"patch_path\":null,\"arguments\":[]");
+    xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
+    XF_JSONW_MEMBERS(w, "\"supported_languages\":null");
     xf_jsonw_close_object(w);
 }
 
@@ -824,9 +900,96 @@ static void doc_json(const struct mctx *c, const struct xf_doc_def *d)
 
 /* ---- the file ------------------------------------------------------------ */
 
-static int cmp_uid(const void *a, const void *b)
+/*
+ * Prefetching. Nodes, their strings and their configs lie all over the
+ * project's arena, and the first touch of each is a cache miss: for a
+ * large project that, not the formatting, is most of the time. So the
+ * node loops ask for what a node a few places ahead will read: its struct
+ * first, then (once that has arrived) what its fields point to, then the
+ * second level.
+ */
+#define AHEAD 8
+
+static inline void prefetch_span(const void *p, size_t size)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    for (size_t off = 0; p && off < size; off += 64)
+        __builtin_prefetch((const char *)p + off);
+}
+
+static inline void prefetch(const void *p)
+{
+    if (p)
+        __builtin_prefetch(p);
+}
+
+static void prefetch_fields(const struct xf_node *n)
+{
+    prefetch(n->name);
+    prefetch(n->unique_id);
+    prefetch(n->path);
+    prefetch(n->original_file_path);
+    prefetch(n->relation_name);
+    prefetch_span(n->compiled_code, 128);
+    prefetch(n->description);
+    prefetch(n->patch_path);
+    prefetch(n->schema);
+    prefetch(n->src);
+    prefetch(n->decl);
+    prefetch(n->attached);
+    prefetch(n->columns.v);
+    prefetch(n->refs.v);
+    if (n->config.t == XF_V_DICT)
+        prefetch(n->config.u.d);
+    if (n->fqn.t == XF_V_LIST)
+        prefetch(n->fqn.u.l);
+    if (n->tags.t == XF_V_LIST)
+        prefetch(n->tags.u.l);
+}
+
+static void prefetch_deeper(const struct xf_node *n)
+{
+    if (n->src)
+        prefetch_span(n->src->text, 128);
+    if (n->config.t == XF_V_DICT && n->config.u.d)
+        prefetch_span(n->config.u.d->ents, 256);
+    if (n->fqn.t == XF_V_LIST && n->fqn.u.l)
+        prefetch_span(n->fqn.u.l->items, 96);
+    if (n->decl)
+        prefetch(n->decl->test_name);
+    if (n->attached)
+        prefetch(n->attached->name);
+}
+
+/* Before writing nodes[i] of n: the struct of i+AHEAD, the fields of i+AHEAD/2 ... */
+static void prefetch_ahead(struct xf_node *const *nodes, size_t n, size_t i)
+{
+    if (i + AHEAD < n)
+        prefetch_span(nodes[i + AHEAD], sizeof(struct xf_node));
+    if (i + AHEAD / 2 < n)
+        prefetch_fields(nodes[i + AHEAD / 2]);
+    if (i + AHEAD / 4 < n)
+        prefetch_deeper(nodes[i + AHEAD / 4]);
+}
+
+static int cmp_idref(const void *a, const void *b)
+{
+    return strcmp(((const struct idref *)a)->id, ((const struct idref *)b)->id);
+}
+
+/* Neighbours by unique id, as dbt sorts them: most lists are one or two long. */
+static void sort_by_id(struct idref *v, uint32_t n)
+{
+    if (n > 8) {
+        qsort(v, n, sizeof *v, cmp_idref);
+        return;
+    }
+    for (uint32_t k = 1; k < n; k++) {
+        struct idref x = v[k];
+        uint32_t j = k;
+        for (; j > 0 && strcmp(v[j - 1].id, x.id) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* parent_map / child_map: every enabled node and source, neighbours sorted as in dbt. */
@@ -841,15 +1004,34 @@ static void write_map(const struct mctx *c, bool parents)
         uint32_t cnt = parents ? g->nparents[i] : g->nchildren[i];
         const uint32_t *nb = parents ? g->parents[i] : g->children[i];
         for (uint32_t k = 0; k < cnt; k++)
-            c->ids[k] = g->all[nb[k]]->unique_id;
-        qsort(c->ids, cnt, sizeof *c->ids, cmp_uid);
-        xf_jsonw_key_str(w, g->all[i]->unique_id);
+            c->order[k] = (struct idref){c->ids[nb[k]], nb[k]};
+        sort_by_id(c->order, cnt);
+        key_id(c, i);
         xf_jsonw_open_array(w);
-        for (uint32_t k = 0; k < cnt; k++)
-            xf_jsonw_str(w, c->ids[k]);
+        for (uint32_t k = 0; k < cnt; k++) {
+            struct xf_str j = id_json(c, c->order[k].i);
+            xf_jsonw_rawn(w, j.p, j.len);
+        }
         xf_jsonw_close_array(w);
     }
     xf_jsonw_close_object(w);
+}
+
+/* Every unique id, quoted once (see struct mctx). */
+static void quote_ids(struct mctx *c)
+{
+    const struct xf_graph *g = c->g;
+    c->ids = xf_malloc((g->n + 1) * sizeof *c->ids);
+    c->order = xf_malloc((g->n + 1) * sizeof *c->order);
+    c->ido = xf_malloc((g->n + 1) * sizeof *c->ido);
+    xf_jsonw_init(&c->idj, (size_t)g->n * 40);
+    for (uint32_t i = 0; i < g->n; i++) {
+        const char *id = g->all[i]->unique_id ? g->all[i]->unique_id : "";
+        c->ids[i] = id;
+        c->ido[i] = c->idj.out.len;
+        xf_jsonw_quoted(&c->idj, id, strlen(id));
+    }
+    c->ido[g->n] = c->idj.out.len;
 }
 
 static void metadata(const struct mctx *c)
@@ -874,14 +1056,17 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     struct xf_jsonw w;
     struct mctx c = {.p = p, .g = g, .inv = inv, .w = &w};
     c.created_at = xf_artifacts_parse_time(inv->generated_at, (double)time(NULL));
-    json_t *ca = json_real(c.created_at);
-    char *ca_text = json_dumps(ca, JSON_ENCODE_ANY);
-    snprintf(c.created_at_json, sizeof c.created_at_json, "%s", ca_text ? ca_text : "0.0");
-    free(ca_text);
-    json_decref(ca);
-    c.ids = xf_malloc((g->n + 1) * sizeof *c.ids);
-    xf_jsonw_init(&w);
-    xf_buf_grow(&w.out, 4096 + g->n * 2048);
+    char num[32];
+    if (!xf_json_real(num, c.created_at))
+        memcpy(num, "0.0", 4);
+    c.created_at_len = (size_t)snprintf(c.created_at_member, sizeof c.created_at_member,
+                                        "\"created_at\":%s", num);
+    int err = xf_jsonw_init_file(&w, dir, "manifest.json");
+    if (err < 0) {
+        xf_jsonw_release(&w);
+        return err;
+    }
+    quote_ids(&c);
 
     xf_jsonw_open_object(&w);
     xf_jsonw_key(&w, "metadata");
@@ -890,9 +1075,10 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_key(&w, "nodes");
     xf_jsonw_open_object(&w);
     for (size_t i = 0; i < p->nodes.n; i++) {
+        prefetch_ahead(p->nodes.v, p->nodes.n, i);
         if (g->disabled[i])
             continue;
-        xf_jsonw_key_str(&w, p->nodes.v[i]->unique_id);
+        key_node(&c, p->nodes.v[i]);
         node_json(&c, p->nodes.v[i]);
     }
     xf_jsonw_close_object(&w);
@@ -901,7 +1087,7 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     for (size_t i = 0; i < p->sources.n; i++) {
         if (g->disabled[p->nodes.n + i])
             continue;
-        xf_jsonw_key_str(&w, p->sources.v[i]->unique_id);
+        key_node(&c, p->sources.v[i]);
         source_json(&c, p->sources.v[i]);
     }
     xf_jsonw_close_object(&w);
@@ -929,7 +1115,7 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
         if (!g->disabled[i])
             continue;
         const struct xf_node *n = g->all[i];
-        xf_jsonw_key_str(&w, n->unique_id);
+        key_id(&c, (uint32_t)i);
         xf_jsonw_open_array(&w);
         if (n->type == XF_RES_SOURCE)
             source_json(&c, n);
@@ -947,10 +1133,13 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_kraw(&w, "semantic_models", "{}");
     xf_jsonw_kraw(&w, "unit_tests", "{}");
     xf_jsonw_close_object(&w);
-    xf_buf_addch(&w.out, '\n');
+    xf_jsonw_put(&w, "\n", 1);
 
-    int err = xf_artifacts_write(dir, "manifest.json", &w.out);
+    err = xf_jsonw_commit(&w);
     xf_jsonw_release(&w);
     free(c.ids);
+    free(c.order);
+    free(c.ido);
+    xf_jsonw_release(&c.idj);
     return err;
 }

@@ -2,12 +2,14 @@
 /*
  * run_results.json in dbt's run-results v6 layout: one result per node
  * the command ran (status, timings, message, failures), the elapsed time
- * and the invocation's arguments. Replaced atomically.
+ * and the invocation's arguments. Streamed through the JSON writer
+ * (artifacts/jsonw.h) like the manifest; replaced atomically.
  */
 #include <string.h>
 
 #include "artifacts/artifacts.h"
 #include "artifacts/common.h"
+#include "artifacts/jsonw.h"
 
 #define RUN_RESULTS_SCHEMA "https://schemas.getdbt.com/dbt/run-results/v6.json"
 
@@ -32,89 +34,116 @@ const char *xf_status_name(enum xf_status s)
     return "error";
 }
 
-static void set(json_t *o, const char *key, json_t *v)
+/* `"key":"<stamp>"`, or null when the phase did not happen (time 0). */
+static void stamp(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *key, double t)
 {
-    json_object_set_new_nocheck(o, key, v ? v : json_null());
+    xf_jsonw_key(w, key);
+    if (t <= 0) {
+        xf_jsonw_null(w);
+        return;
+    }
+    xf_jsonw_before_value(w);
+    char *o = xf_jsonw_room(w, 100);
+    o[0] = '"';
+    xf_artifacts_iso8601_cached(c, o + 1, t);
+    size_t n = strlen(o + 1);
+    o[n + 1] = '"';
+    w->out.len += n + 2;
 }
 
-/* A stamp, or null when the phase did not happen (time 0). */
-static json_t *stamp(double t)
+static void timing(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *name,
+                   double start, double end)
 {
-    if (t <= 0)
-        return json_null();
-    char buf[96];
-    xf_artifacts_iso8601(buf, t);
-    return json_string(buf);
+    xf_jsonw_open_object(w);
+    xf_jsonw_kstr(w, "name", name);
+    stamp(w, c, "started_at", start);
+    stamp(w, c, "completed_at", end);
+    xf_jsonw_close_object(w);
 }
 
-static json_t *timing(const char *name, double start, double end)
-{
-    json_t *o = json_object();
-    set(o, "name", json_string(name));
-    set(o, "started_at", stamp(start));
-    set(o, "completed_at", stamp(end));
-    return o;
-}
-
-static json_t *result_json(const struct xf_node_result *r)
+static void result_json(struct xf_jsonw *w, struct xf_iso8601_cache *c,
+                        const struct xf_node_result *r)
 {
     const struct xf_node *n = r->node;
-    json_t *o = json_object();
-    set(o, "status", json_string(xf_status_name(r->status)));
-    json_t *t = json_array();
+    xf_jsonw_open_object(w);
+    xf_jsonw_kstr(w, "status", xf_status_name(r->status));
+    xf_jsonw_key(w, "timing");
+    xf_jsonw_open_array(w);
     if (r->compile_started > 0)
-        json_array_append_new(t, timing("compile", r->compile_started, r->compile_completed));
+        timing(w, c, "compile", r->compile_started, r->compile_completed);
     if (r->execute_started > 0)
-        json_array_append_new(t, timing("execute", r->execute_started, r->execute_completed));
-    set(o, "timing", t);
-    char thread[32];
-    snprintf(thread, sizeof thread, "Thread-%d", r->thread_id > 0 ? r->thread_id : 1);
-    set(o, "thread_id", json_string(thread));
-    set(o, "execution_time", json_real(r->execution_time >= 0 ? r->execution_time : 0));
-    json_t *resp = json_object();
+        timing(w, c, "execute", r->execute_started, r->execute_completed);
+    xf_jsonw_close_array(w);
+    char num[24];
+    size_t nlen = xf_json_int(num, r->thread_id > 0 ? r->thread_id : 1);
+    xf_jsonw_key(w, "thread_id");
+    xf_jsonw_str_begin(w);
+    XF_JSONW_STR_LIT(w, "Thread-");
+    xf_jsonw_put(w, num, nlen);
+    xf_jsonw_str_end(w);
+    xf_jsonw_key(w, "execution_time");
+    xf_jsonw_real(w, r->execution_time >= 0 ? r->execution_time : 0);
+    xf_jsonw_key(w, "adapter_response");
+    xf_jsonw_open_object(w);
     if (r->message && r->status != XF_ST_SKIPPED)
-        set(resp, "_message", xf_artifacts_str(r->message));
-    if (r->rows_affected >= 0)
-        set(resp, "rows_affected", json_integer(r->rows_affected));
-    set(o, "adapter_response", resp);
-    set(o, "message", xf_artifacts_str(r->message));
-    set(o, "failures", r->failures >= 0 ? json_integer(r->failures) : json_null());
-    set(o, "unique_id", xf_artifacts_str(n ? n->unique_id : ""));
+        xf_jsonw_kstr(w, "_message", r->message);
+    if (r->rows_affected >= 0) {
+        xf_jsonw_key(w, "rows_affected");
+        xf_jsonw_int(w, r->rows_affected);
+    }
+    xf_jsonw_close_object(w);
+    xf_jsonw_kstr(w, "message", r->message);
+    xf_jsonw_key(w, "failures");
+    if (r->failures >= 0)
+        xf_jsonw_int(w, r->failures);
+    else
+        xf_jsonw_null(w);
+    xf_jsonw_kstr(w, "unique_id", n ? n->unique_id : "");
     const char *code = r->compiled_code ? r->compiled_code : n ? n->compiled_code : NULL;
-    set(o, "compiled", json_boolean(code != NULL));
-    set(o, "compiled_code", xf_artifacts_str(code));
-    set(o, "relation_name", xf_artifacts_str(n ? n->relation_name : NULL));
-    set(o, "batch_results", json_null());
-    return o;
+    xf_jsonw_kbool(w, "compiled", code != NULL);
+    xf_jsonw_kstr(w, "compiled_code", code);
+    xf_jsonw_kstr(w, "relation_name", n ? n->relation_name : NULL);
+    xf_jsonw_kraw(w, "batch_results", "null");
+    xf_jsonw_close_object(w);
 }
 
 int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
                          const struct xf_node_result *results, size_t n, double elapsed)
 {
-    json_t *root = json_object();
-    set(root, "metadata", xf_artifacts_metadata(RUN_RESULTS_SCHEMA, inv));
-    json_t *arr = json_array();
+    struct xf_jsonw w;
+    int err = xf_jsonw_init_file(&w, dir, "run_results.json");
+    if (err < 0) {
+        xf_jsonw_release(&w);
+        return err;
+    }
+    xf_jsonw_open_object(&w);
+    xf_jsonw_key(&w, "metadata");
+    json_t *meta = xf_artifacts_metadata(RUN_RESULTS_SCHEMA, inv);
+    xf_jsonw_json(&w, meta);
+    json_decref(meta);
+    xf_jsonw_key(&w, "results");
+    xf_jsonw_open_array(&w);
+    struct xf_iso8601_cache stamps = XF_ISO8601_CACHE_INIT;
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, result_json(&results[i]));
-    set(root, "results", arr);
-    set(root, "elapsed_time", json_real(elapsed >= 0 ? elapsed : 0));
-    json_t *args = json_object();
-    set(args, "which", xf_artifacts_str(inv->command));
-    struct xf_buf cmd = XF_BUF_INIT;
+        result_json(&w, &stamps, &results[i]);
+    xf_jsonw_close_array(&w);
+    xf_jsonw_key(&w, "elapsed_time");
+    xf_jsonw_real(&w, elapsed >= 0 ? elapsed : 0);
+    xf_jsonw_key(&w, "args");
+    xf_jsonw_open_object(&w);
+    xf_jsonw_kstr(&w, "which", inv->command);
+    xf_jsonw_key(&w, "invocation_command");
+    xf_jsonw_str_begin(&w);
     for (int i = 0; i < inv->argc && inv->argv; i++) {
         if (i)
-            xf_buf_addch(&cmd, ' ');
-        xf_buf_adds(&cmd, inv->argv[i] ? inv->argv[i] : "");
+            XF_JSONW_STR_LIT(&w, " ");
+        xf_jsonw_str_part(&w, inv->argv[i]);
     }
-    set(args, "invocation_command", xf_artifacts_strn(cmd.ptr, cmd.len));
-    xf_buf_release(&cmd);
-    set(root, "args", args);
-
-    struct xf_buf out = XF_BUF_INIT;
-    xf_artifacts_dump(&out, root);
-    xf_buf_addch(&out, '\n');
-    json_decref(root);
-    int err = xf_artifacts_write(dir, "run_results.json", &out);
-    xf_buf_release(&out);
+    xf_jsonw_str_end(&w);
+    xf_jsonw_close_object(&w);
+    xf_jsonw_close_object(&w);
+    xf_jsonw_put(&w, "\n", 1);
+    err = xf_jsonw_commit(&w);
+    xf_jsonw_release(&w);
     return err;
 }

@@ -99,6 +99,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     double t0 = xf_cli_now();
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
+    double t_open = xf_cli_now();
     xf_console_found(cli, s);
     struct xf_events ev;
     xf_console_events(&ev, cli);
@@ -152,9 +153,20 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         goto done;
     }
     double elapsed = xf_cli_now() - t0;
+    double t_run = xf_cli_now();
     int we = xf_write_manifest(tdir, p, g, inv);
+    double t_manifest = xf_cli_now();
     if (we == 0)
         we = xf_write_run_results(tdir, inv, res, nres, elapsed);
+    if (getenv("XF_TIMINGS")) {
+        double ph[3];
+        xf_session_timings(s, ph);
+        fprintf(stderr,
+                "timings: load %.3fs, parse render %.3fs, graph %.3fs, run %.3fs, manifest "
+                "%.3fs, run_results %.3fs, total %.3fs\n",
+                ph[0], ph[1], ph[2], t_run - t_open, t_manifest - t_run, xf_cli_now() - t_manifest,
+                xf_cli_now() - t0);
+    }
     if (we < 0)
         fprintf(stderr, "error: could not write artifacts under %s: %s\n", tdir, strerror(-we));
     xf_arena_release(&a);

@@ -39,6 +39,7 @@ struct xf_session {
     bool full_refresh;
     const struct xf_events *events;
     struct xf_value macro_overrides; /* dict: project macros that replace builtins */
+    double t_load, t_parse_render, t_graph; /* phase times (XF_TIMINGS=1) */
 };
 
 /* What natives see through xf_render_user(). */

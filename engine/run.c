@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/internal.h"
 #include "util/path.h"
@@ -203,7 +204,7 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         }
         r->compiled_code = n->compiled_code = xf_arena_strndup(keep, sql.ptr, sql.len);
         char *path = out_path(s, &scratch, "compiled", n);
-        xf_write_file(path, sql.ptr, sql.len);
+        xf_write_file_if_changed(path, sql.ptr, sql.len);
     }
     r->compile_completed = r->execute_started = xf_now();
     if (q->o->phase == XF_PHASE_COMPILE) {
@@ -217,11 +218,16 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         set_result_error(r, keep, err.len ? err.ptr : "failed");
         if (executed.len) {
             char *path = out_path(s, &scratch, "run", n);
-            xf_write_file(path, executed.ptr, executed.len);
+            xf_write_file_if_changed(path, executed.ptr, executed.len);
         }
-    } else if (executed.len) {
-        char *path = out_path(s, &scratch, "run", n);
-        xf_write_file(path, executed.ptr, executed.len);
+    } else {
+        /* A failing or warning test's message ("Got 3 results, ...") comes back in err. */
+        if (err.len && (r->status == XF_ST_FAIL || r->status == XF_ST_WARN))
+            r->message = xf_arena_strndup(keep, err.ptr, err.len);
+        if (executed.len) {
+            char *path = out_path(s, &scratch, "run", n);
+            xf_write_file_if_changed(path, executed.ptr, executed.len);
+        }
     }
 done:
     r->execute_completed = xf_now();
@@ -236,6 +242,31 @@ static bool is_failure(const struct xf_node_result *r)
 {
     return r->status == XF_ST_ERROR || r->status == XF_ST_FAIL ||
            r->status == XF_ST_RUNTIME_ERROR || r->status == XF_ST_SKIPPED;
+}
+
+static bool is_ephemeral(const struct xf_node *n)
+{
+    return n->type == XF_RES_MODEL &&
+           !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral");
+}
+
+/*
+ * Ephemeral models are never run, but they are still dependencies: a node
+ * waits for what its ephemeral parents select from. These walks treat an
+ * ephemeral node as transparent, counting (and later releasing) one wait
+ * per path through ephemeral nodes to each selected ancestor.
+ */
+static uint32_t count_waits(const struct xf_graph *g, const bool *sel, uint32_t i, int depth)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < g->nparents[i]; k++) {
+        uint32_t p = g->parents[i][k];
+        if (sel[p])
+            n++;
+        else if (is_ephemeral(g->all[p]) && depth < 64)
+            n += count_waits(g, sel, p, depth + 1);
+    }
+    return n;
 }
 
 /* How many selected tests are attached to node p. */
@@ -273,6 +304,28 @@ static void release_after_test(struct sched *q, uint32_t t, bool failed)
     }
 }
 
+/* One wait released per path, through ephemeral children as count_waits counted. */
+static void release_children(struct sched *q, uint32_t i, bool bad, int depth)
+{
+    const struct xf_graph *g = &q->s->g;
+    for (uint32_t k = 0; k < g->nchildren[i]; k++) {
+        uint32_t c = g->children[i][k];
+        if (!q->sel[c]) {
+            if (is_ephemeral(g->all[c]) && depth < 64)
+                release_children(q, c, bad, depth + 1);
+            continue;
+        }
+        if (q->state[c] != NS_WAIT)
+            continue;
+        if (bad)
+            q->upstream_bad[c] = true;
+        if (--q->pending[c] == 0) {
+            q->state[c] = NS_READY;
+            heap_push(q, c);
+        }
+    }
+}
+
 /* Called with q->mu held: records a result and releases the children. */
 static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
 {
@@ -290,18 +343,7 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     pthread_mutex_unlock(&s->lock);
     if (q->o->phase == XF_PHASE_BUILD && g->all[i]->type == XF_RES_TEST)
         release_after_test(q, i, bad);
-    for (uint32_t k = 0; k < g->nchildren[i]; k++) {
-        uint32_t c = g->children[i][k];
-        if (!q->sel[c] || q->state[c] != NS_WAIT)
-            continue;
-        /* A failed test only stops what depends on its model in build. */
-        if (bad)
-            q->upstream_bad[c] = true;
-        if (--q->pending[c] == 0) {
-            q->state[c] = NS_READY;
-            heap_push(q, c);
-        }
-    }
+    release_children(q, i, bad, 0);
     pthread_cond_broadcast(&q->cv);
 }
 
@@ -452,13 +494,13 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         if (!selected[i])
             continue;
         q.total++;
-        for (uint32_t k = 0; k < g->nparents[i]; k++) {
+        q.pending[i] = count_waits(g, selected, (uint32_t)i, 0);
+        /* build: a node also waits for its parents' tests (their failure skips it). */
+        for (uint32_t k = 0; o->phase == XF_PHASE_BUILD && g->all[i]->type != XF_RES_TEST &&
+                             k < g->nparents[i];
+             k++) {
             uint32_t p = g->parents[i][k];
-            if (!selected[p])
-                continue;
-            q.pending[i]++;
-            /* build: a node also waits for its parents' tests (their failure skips it). */
-            if (o->phase == XF_PHASE_BUILD && g->all[i]->type != XF_RES_TEST)
+            if (selected[p])
                 q.pending[i] += tests_of(g, selected, p);
         }
     }
@@ -475,6 +517,10 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         threads = 1;
     if (s->ops->single_writer && o->phase != XF_PHASE_COMPILE)
         threads = 1;
+    /* Compiling only renders and reads: use every core whatever the profile says. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (o->phase == XF_PHASE_COMPILE && o->threads <= 0 && ncpu > threads)
+        threads = (int)(ncpu > 16 ? 16 : ncpu);
     if ((size_t)threads > q.total && q.total > 0)
         threads = (int)q.total;
     int rc = 0;

@@ -310,8 +310,11 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     pthread_mutex_init(&s->lock, NULL);
     s->diags = d;
     make_ids(s);
+    double t0 = xf_now();
     if (xf_project_load(&s->p, lo, d) < 0)
         return -1;
+    double t1 = xf_now();
+    s->t_load = t1 - t0;
     s->ops = xf_adapter_find(s->p->target.type);
     if (!s->ops) {
         return xf_error(d, XF_NOLOC, "no adapter for target type '%s'", s->p->target.type);
@@ -326,6 +329,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
+    double t2 = xf_now();
+    s->t_parse_render = t2 - t1;
     struct xf_arena scratch;
     xf_arena_init(&scratch);
     int err = 0;
@@ -339,6 +344,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     if (xf_graph_build(&s->g, s->p, d) < 0)
         return -1;
+    s->t_graph = xf_now() - t2;
     s->graph_ok = true;
     return 0;
 }
@@ -376,6 +382,13 @@ struct xf_graph *xf_session_graph(struct xf_session *s)
 const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s)
 {
     return s->ops;
+}
+
+void xf_session_timings(struct xf_session *s, double out[3])
+{
+    out[0] = s->t_load;
+    out[1] = s->t_parse_render;
+    out[2] = s->t_graph;
 }
 
 struct xf_invocation *xf_session_invocation(struct xf_session *s)

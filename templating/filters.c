@@ -1072,11 +1072,35 @@ FILTER(groupby)
     return 0;
 }
 
+/* Digits the floats in v need to read back (jansson prints all reals alike). */
+static void max_float_prec(const struct xf_value *v, int *prec)
+{
+    if (v->t == XF_V_FLOAT && isfinite(v->u.f)) {
+        char tmp[40];
+        int p = 1;
+        for (; p < 17; p++) {
+            snprintf(tmp, sizeof tmp, "%.*g", p, v->u.f);
+            if (strtod(tmp, NULL) == v->u.f)
+                break;
+        }
+        if (p > *prec)
+            *prec = p;
+    } else if (v->t == XF_V_LIST) {
+        for (size_t i = 0; i < v->u.l->n; i++)
+            max_float_prec(&v->u.l->items[i], prec);
+    } else if (v->t == XF_V_DICT) {
+        for (size_t i = 0; i < v->u.d->n; i++)
+            max_float_prec(&v->u.d->ents[i].val, prec);
+    }
+}
+
 int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v, int indent,
               bool sort_keys, bool htmlsafe)
 {
     json_t *j = xf_value_to_json(v);
-    size_t flags = JSON_ENCODE_ANY | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17);
+    int prec = 1;
+    max_float_prec(v, &prec);
+    size_t flags = JSON_ENCODE_ANY | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(prec);
     if (sort_keys)
         flags |= JSON_SORT_KEYS;
     if (indent > 0)

@@ -89,11 +89,17 @@ struct xf_value xf_jinja_datetime(struct xf_arena *a, int64_t epoch_us, bool utc
 
 /* Everything a render needs besides the template. */
 struct xf_render_env {
-    struct xf_arena *arena;        /* output values and scratch; caller owns */
-    const struct xf_dict *globals; /* read-only, shared between threads */
-    const struct xf_dict *locals;  /* per-render names (this, model ...) or NULL */
-    void *user;                    /* for native functions: xf_render_user() */
-    struct xf_diags *diags;        /* where errors go */
+    struct xf_arena *arena; /* output values and scratch; caller owns */
+    /*
+     * Read-only, shared between threads. Python's mutating methods
+     * (list.append, dict.update ...) change lists and dicts in place, so
+     * natives should hand templates copies (xf_value_copy) of shared
+     * mutable values rather than the values in here.
+     */
+    const struct xf_dict *globals;
+    const struct xf_dict *locals; /* per-render names (this, model ...) or NULL */
+    void *user;                   /* for native functions: xf_render_user() */
+    struct xf_diags *diags;       /* where errors go */
     /* A short label for the frames of errors ("model 'orders'"), or NULL. */
     const char *what;
     /* log()/print() output; NULL drops it. `info` is log(msg, info=True). */

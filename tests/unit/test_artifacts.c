@@ -2,8 +2,9 @@
 /*
  * Unit tests for artifacts/: manifest.json and run_results.json for a small
  * hand-built project, read back with jansson and validated against dbt's
- * published JSON schemas (python3 jsonschema), and manifest speed on
- * 10,000 nodes.
+ * published JSON schemas (python3 jsonschema), the JSON writer's string
+ * escaper and number forms against jansson's own, and manifest and
+ * run_results speed on 10,000 models.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,8 @@
 #include <math.h>
 
 #include "artifacts/artifacts.h"
+#include "artifacts/common.h"
+#include "artifacts/jsonw.h"
 #include "graph/graph.h"
 #include "templating/jinja.h"
 #include "util/buf.h"
@@ -716,6 +719,226 @@ static void test_schema_validation(void **state)
     fx_free(f);
 }
 
+/* ---- the JSON writer's escaper and numbers ---------------------------------- */
+
+/* True when s[0..len) is valid UTF-8 by jansson's judgement. */
+static bool jansson_valid(const char *s, size_t len)
+{
+    json_t *j = json_stringn(s, len);
+    json_decref(j);
+    return j != NULL;
+}
+
+/*
+ * Checks one string: our output must parse (jansson) back to the input, or
+ * for invalid UTF-8 to the input with each bad byte replaced by U+FFFD
+ * (the rule xf_artifacts_strn follows, itself built on jansson's check);
+ * and for valid input it must be byte for byte what jansson writes.
+ */
+static void check_escape(const char *s, size_t len)
+{
+    struct xf_buf out = XF_BUF_INIT;
+    xf_buf_adds(&out, "x"); /* escaping appends */
+    xf_json_escape(&out, s, len);
+    assert_int_equal(out.ptr[0], 'x');
+    assert_int_equal(strlen(out.ptr), out.len);
+    json_error_t err;
+    json_t *got = json_loadb(out.ptr + 1, out.len - 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    if (!got)
+        fail_msg("escaped text does not parse: %s (%s)", out.ptr + 1, err.text);
+    assert_true(json_is_string(got));
+    bool valid = jansson_valid(s, len);
+    json_t *want = valid ? json_stringn(s, len) : xf_artifacts_strn(s, len);
+    assert_non_null(want);
+    if (!valid) { /* the repair must not be a no-op: U+FFFD appears */
+        assert_non_null(memmem(json_string_value(want), json_string_length(want), "\xef\xbf\xbd", 3));
+    }
+    assert_int_equal(json_string_length(got), json_string_length(want));
+    assert_memory_equal(json_string_value(got), json_string_value(want), json_string_length(want));
+    if (valid) {
+        char *jan = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+        assert_non_null(jan);
+        if (strlen(jan) != out.len - 1 || memcmp(jan, out.ptr + 1, out.len - 1) != 0)
+            fail_msg("escaped %s, jansson %s", out.ptr + 1, jan);
+        free(jan);
+    }
+    json_decref(got);
+    json_decref(want);
+    xf_buf_release(&out);
+}
+
+static void test_escape(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t len; /* 0: strlen */
+    } cases[] = {
+        {"", 0},
+        {"m00000", 0},
+        {"say \"hi\"", 0},
+        {"C:\\path\\to\\file", 0},
+        {"\"main\".\"orders\"", 0},
+        {"tab\there\nnew line\r\n\b\f", 0},
+        {"\x01\x02\x1f\x7f end", 0},
+        {"nul \0 inside", 13},
+        {"slash / stays", 0},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8", 0}, /* é € 😀 U+2028 */
+        {"\xff", 0},
+        {"bad \x80 continuation", 0},
+        {"overlong \xc0\x80 and \xe0\x80\x80", 0},
+        {"surrogate \xed\xa0\x80", 0},
+        {"too big \xf4\x90\x80\x80 \xf5\x80", 0},
+        {"cut at the end \xe2\x82", 0},
+        {"cut \xf0\x9f\x98 in the middle", 0},
+        {"\xc3", 0},
+        {"select\n    id,\n    (amount * 3) / 3 as amount\n    from \"main\".\"seed_0\"\n", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_escape(cases[i].s, cases[i].len ? cases[i].len : strlen(cases[i].s));
+
+    /* each kind of byte at each position of strings of 1 to 40 bytes: the
+       short, word-at-a-time and tail paths */
+    static const char *const specials[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f",
+                                           "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                           "\x80", "\xc3", "\xff", "\xed\xa0\x80"};
+    char buf[64];
+    for (size_t len = 1; len <= 40; len++) {
+        for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+            size_t sl = strlen(specials[k]);
+            for (size_t at = 0; at + sl <= len; at++) {
+                memset(buf, 'a' + (int)(len % 26), len);
+                memcpy(buf + at, specials[k], sl);
+                check_escape(buf, len);
+            }
+        }
+    }
+
+    /* random strings, mostly ASCII with some of everything */
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int n = 0; n < 20000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 60);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            unsigned r = (unsigned)(x >> 24) & 0xff;
+            buf[i] = (char)(r < 160 ? 0x20 + r % 95 : r < 200 ? r % 0x20 : r);
+        }
+        check_escape(buf, len);
+    }
+
+    /* longer text from pieces: SQL-like runs, escapes, valid multi-byte
+       characters and bad bytes falling anywhere across 16-byte blocks */
+    static const char *const pieces[] = {"select", " ", "\n    ", "\"main\"", ".", "\\",
+                                         "\t", "\x1b", "caf\xc3\xa9", "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80", "\xff", "\xe2\x82", "\x80\x80",
+                                         "a_rather_long_identifier_without_escapes", "(", "'x'"};
+    char text[24 * 48];
+    for (int n = 0; n < 20000; n++) {
+        size_t len = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t count = (size_t)(x % 24);
+        for (size_t k = 0; k < count; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *pc = pieces[x % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = strlen(pc);
+            memcpy(text + len, pc, pl);
+            len += pl;
+        }
+        check_escape(text, len);
+    }
+}
+
+/* Reals as jansson writes them: %.17g, ".0" added, exponent without '+' and zeros. */
+static void check_real(double d)
+{
+    char ours[32];
+    size_t n = xf_json_real(ours, d);
+    json_t *j = json_real(d);
+    if (!j) { /* NaN, infinities */
+        assert_int_equal(n, 0);
+        return;
+    }
+    char *jan = json_dumps(j, JSON_ENCODE_ANY);
+    if (n != strlen(jan) || memcmp(ours, jan, n) != 0)
+        fail_msg("real %.17g: ours %.*s, jansson %s", d, (int)n, ours, jan);
+    free(jan);
+    json_decref(j);
+}
+
+static void test_numbers(void **state)
+{
+    static const double fixed[] = {0.0, -0.0, 1.0, -1.0, 0.5, 0.1, 1.5, 100.0, 1e15, 1e16, 1e17,
+                                   1e22, 1e-4, 1e-5, 9.9999999999999995e-8, 123456789012345678.0,
+                                   5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+                                   12345678.0009765625, /* a tie at 17 digits */
+                                   0.00014090538024902344, 1795302240.123456, 3.5,
+                                   99999999999999999.0, 0.30000000000000004, 1.0 / 3.0};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        check_real(fixed[i]);
+        check_real(-fixed[i]);
+    }
+    check_real(NAN);
+    check_real(INFINITY);
+    check_real(-INFINITY);
+    /* random bit patterns, and durations and time stamps as a run makes them */
+    uint64_t x = 0x2545f4914f6cdd1du;
+    for (int n = 0; n < 100000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double d;
+        memcpy(&d, &x, sizeof d);
+        check_real(d);
+        check_real((double)(x >> 11) / 9007199254740992.0 * 3.0);
+        check_real(1795302240.0 + (double)(x % 100000000) / 1e6);
+        check_real((double)(x % 1000000007) / (double)(1 + (x >> 40) % 1000003));
+    }
+    /* integers */
+    static const long long ints[] = {0, 1, -1, 9, 10, 42, -42, 1234567890123LL,
+                                     9223372036854775807LL, -9223372036854775807LL - 1};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        char ours[24], want[32];
+        size_t n = xf_json_int(ours, ints[i]);
+        snprintf(want, sizeof want, "%lld", ints[i]);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(ours, want, n);
+    }
+}
+
+/* Time stamps against gmtime_r + printf, with and without the per-second cache. */
+static void check_stamp(struct xf_iso8601_cache *c, double t)
+{
+    double r = !(t >= 0) || !isfinite(t) ? 0 : t;
+    time_t secs = (time_t)r;
+    int usec = (int)lround((r - (double)secs) * 1e6);
+    if (usec >= 1000000)
+        secs++, usec -= 1000000;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char want[96], got[96], got2[96];
+    snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+    xf_artifacts_iso8601(got, t);
+    xf_artifacts_iso8601_cached(c, got2, t);
+    assert_string_equal(got, want);
+    assert_string_equal(got2, want);
+}
+
+static void test_time_stamps(void **state)
+{
+    struct xf_iso8601_cache c = XF_ISO8601_CACHE_INIT;
+    static const double fixed[] = {0, -5, NAN, 1795302240.123456, 1795302240.9999996,
+                                   951782400, /* 2000-02-29 */ 4107542400, /* 2100-03-01 */
+                                   253402300799.5, 253402300800.25, 86399.9999999};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        check_stamp(&c, fixed[i]);
+    uint64_t x = 0x1234567887654321u;
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double t = (double)(x % 8000000000000000u) / 1e6; /* up to year 2223 */
+        check_stamp(&c, t);
+        check_stamp(&c, t + 0.25); /* often the same second: from the cache */
+    }
+}
+
 /* ---- speed ------------------------------------------------------------------ */
 
 static double now(void)
@@ -782,6 +1005,9 @@ int main(void)
         cmocka_unit_test(test_manifest_content),
         cmocka_unit_test(test_run_results_content),
         cmocka_unit_test(test_schema_validation),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_time_stamps),
         cmocka_unit_test(test_manifest_speed),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
