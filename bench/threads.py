@@ -38,7 +38,7 @@ KEYS = "customer_id, category"
 
 PROJECT = """\
 # Wide layers of models over one seed, for --threads tests and benchmarks.
-# Generated: /usr/bin/python3 bench/threads.py --generate DIR --models {models} --rows {rows}
+# Generated: /usr/bin/python3 bench/threads.py --generate DIR --models {models} --rows {rows}{flags}
 name: 'threads'
 version: '1.0'
 config-version: 2
@@ -163,7 +163,9 @@ def generate(dest, models, rows, layers=4, views=False, seed=7):
         shutil.rmtree(dest)
     (dest / "models").mkdir(parents=True)
     (dest / "seeds").mkdir()
-    (dest / "dbt_project.yml").write_text(PROJECT.format(models=models, rows=rows))
+    (dest / "dbt_project.yml").write_text(PROJECT.format(
+        models=models, rows=rows, flags=(" --layers %d" % layers if layers != 4 else "")
+        + (" --views" if views else "")))
 
     rnd = random.Random(seed)
     customers = max(10, rows // 20)
