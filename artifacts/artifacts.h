@@ -8,6 +8,7 @@
 #ifndef XF_ARTIFACTS_ARTIFACTS_H
 #define XF_ARTIFACTS_ARTIFACTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "graph/graph.h"
@@ -66,6 +67,15 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
  */
 int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
                          const struct xf_node_result *results, size_t n, double elapsed);
+
+/*
+ * Both of the above at once, run_results.json on a second thread (one
+ * after the other when no thread can be started). `seconds`, if not NULL,
+ * receives the time each took. Returns 0 or the first -errno.
+ */
+int xf_write_artifacts(const char *dir, const struct xf_project *p, const struct xf_graph *g,
+                       const struct xf_invocation *inv, const struct xf_node_result *results,
+                       size_t n, double elapsed, double seconds[2]);
 
 struct xf_freshness; /* engine/engine.h */
 /* Writes <dir>/sources.json (sources v3) for `source freshness`. 0 or -errno. */

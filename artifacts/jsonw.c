@@ -309,11 +309,17 @@ static inline size_t utf8_seq(const unsigned char *s, size_t avail)
 /* The part of escape_into() past the first byte that needs escaping. */
 static void escape_slow(struct xf_jsonw *w, const unsigned char *s, size_t len, size_t i)
 {
+    enum { BATCH = 64 }; /* escapes between two checks for room */
     struct xf_buf *b = &w->out;
     char *o = b->ptr + b->len;
+    unsigned budget = 0;
     for (;;) {
-        b->len = (size_t)(o - b->ptr);
-        o = xf_jsonw_room(w, len - i + 6); /* one escape and the rest as is */
+        if (!budget--) {
+            /* room for the rest as is and BATCH escapes of up to 6 bytes */
+            b->len = (size_t)(o - b->ptr);
+            o = xf_jsonw_room(w, len - i + 6 * BATCH);
+            budget = BATCH - 1;
+        }
         unsigned char c = s[i];
         if (c < 0x80) {
             unsigned char e = esc[c];

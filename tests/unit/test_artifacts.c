@@ -595,6 +595,44 @@ static void test_run_results_content(void **state)
     fx_free(f);
 }
 
+static bool same_file(const char *a, const char *b)
+{
+    struct xf_buf x = XF_BUF_INIT, y = XF_BUF_INIT;
+    bool same = xf_read_file(&x, a) == 0 && xf_read_file(&y, b) == 0 && x.len == y.len &&
+                memcmp(x.ptr, y.ptr, x.len) == 0;
+    xf_buf_release(&x);
+    xf_buf_release(&y);
+    return same;
+}
+
+/* Both documents on two threads: the same bytes as one after the other. */
+static void test_write_artifacts(void **state)
+{
+    struct fx *f = built_shop();
+    size_t n;
+    struct xf_node_result *r = shop_results(f, &n);
+    char other[96], a[160], b[160];
+    snprintf(other, sizeof other, "%s/both", f->dir);
+    double secs[2] = {-1, -1};
+    assert_int_equal(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, secs), 0);
+    assert_true(secs[0] >= 0 && secs[1] >= 0);
+    assert_int_equal(xf_write_manifest(f->dir, &f->p, &f->g, &inv), 0);
+    assert_int_equal(xf_write_run_results(f->dir, &inv, r, n, 3.5), 0);
+    static const char *const names[] = {"manifest.json", "run_results.json"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s/%s", other, names[i]);
+        snprintf(b, sizeof b, "%s/%s", f->dir, names[i]);
+        assert_true(same_file(a, b));
+        unlink(a);
+    }
+    rmdir(other);
+    /* a folder that cannot be made: the error comes back */
+    snprintf(other, sizeof other, "%s/manifest.json/x", f->dir);
+    assert_true(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, NULL) < 0);
+    free(r);
+    fx_free(f);
+}
+
 /* ---- validation against dbt's schemas ----------------------------------- */
 
 /* dbt's schemas: $XF_DBT_SCHEMAS, or ../shared/dbt-schemas next to the checkout. */
@@ -826,6 +864,13 @@ static void test_escape(void **state)
         check_escape(buf, len);
     }
 
+    /* long runs of escapes: the writer checks for room once per batch */
+    static char many[20000];
+    for (size_t i = 0; i < sizeof many; i++)
+        many[i] = "\x01\"\n\\a\xff\xc3\xa9"[i % 8];
+    check_escape(many, sizeof many);
+    check_escape(many + 3, sizeof many - 7);
+
     /* longer text from pieces: SQL-like runs, escapes, valid multi-byte
        characters and bad bytes falling anywhere across 16-byte blocks */
     static const char *const pieces[] = {"select", " ", "\n    ", "\"main\"", ".", "\\",
@@ -846,6 +891,54 @@ static void test_escape(void **state)
         }
         check_escape(text, len);
     }
+}
+
+/* A streamed document: strings cut by chunk boundaries come out whole. */
+static void test_stream(void **state)
+{
+    char dir[] = "/tmp/xf_stream_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct xf_jsonw w;
+    assert_int_equal(xf_jsonw_init_file(&w, dir, "doc.json"), 0);
+    json_t *want = json_array();
+    struct xf_buf s = XF_BUF_INIT;
+    uint64_t x = 0x51afd7ed558ccd1du;
+    xf_jsonw_open_array(&w);
+    for (int n = 0; n < 400; n++) {
+        xf_buf_reset(&s);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % (n % 10 == 0 ? 200000 : 3000));
+        static const char *const piece[] = {"a", "bc", "\"", "\n", "\x02", "\\", "d",
+                                            "\xc3\xa9", "\xe2\x82\xac", "efghij"};
+        for (size_t i = 0; s.len < len; i++)
+            xf_buf_adds(&s, piece[(i * 7 + (size_t)n) % 10]);
+        xf_jsonw_strn(&w, s.ptr, s.len);
+        assert_int_equal(json_array_append_new(want, json_stringn(s.ptr, s.len)), 0);
+        xf_jsonw_int(&w, n);
+        json_array_append_new(want, json_integer(n));
+    }
+    xf_jsonw_close_array(&w);
+    assert_int_equal(xf_jsonw_commit(&w), 0);
+    xf_jsonw_release(&w);
+    char path[64];
+    snprintf(path, sizeof path, "%s/doc.json", dir);
+    json_error_t err;
+    json_t *got = json_load_file(path, 0, &err);
+    if (!got)
+        fail_msg("%s: %s", path, err.text);
+    assert_true(json_equal(got, want));
+    char *again = json_dumps(want, JSON_COMPACT);
+    struct xf_buf file = XF_BUF_INIT;
+    assert_int_equal(xf_read_file(&file, path), 0);
+    assert_string_equal(file.ptr, again); /* byte for byte as jansson */
+    free(again);
+    xf_buf_release(&file);
+    json_decref(got);
+    json_decref(want);
+    xf_buf_release(&s);
+    unlink(path);
+    /* nothing is left behind but the document */
+    assert_int_equal(rmdir(dir), 0);
 }
 
 /* Reals as jansson writes them: %.17g, ".0" added, exponent without '+' and zeros. */
@@ -1004,8 +1097,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_content),
         cmocka_unit_test(test_run_results_content),
+        cmocka_unit_test(test_write_artifacts),
         cmocka_unit_test(test_schema_validation),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_stream),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_time_stamps),
         cmocka_unit_test(test_manifest_speed),
