@@ -104,6 +104,18 @@ struct xf_adapter_ops {
                      const char *const *column_types, struct xf_buf *executed,
                      struct xf_buf *err);
     int (*drop_relation)(struct xf_conn *c, const struct xf_relation *r, struct xf_buf *err);
+
+    /*
+     * The catalog query of one schema (docs generate), or NULL: every
+     * column of every table and view, one row each, with the columns
+     * table_name, table_type ("BASE TABLE", "VIEW"), column_name,
+     * column_index (1-based), column_type and optionally table_owner,
+     * table_comment, column_comment. Its one "%s" is replaced by the
+     * schema as a quoted SQL string literal (no other % is special).
+     */
+    const char *catalog_sql;
+    /* How the warehouse folds an unquoted identifier: 'l' lower case (Postgres), 0 not at all. */
+    char unquoted_case;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

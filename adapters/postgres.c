@@ -1144,4 +1144,18 @@ const struct xf_adapter_ops xf_postgres_ops = {
     .replace_relation = pg_replace_relation,
     .load_seed = pg_load_seed,
     .drop_relation = pg_drop_relation,
+    .catalog_sql = "SELECT c.relname AS table_name, "
+                   "CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'BASE TABLE' END "
+                   "AS table_type, a.attname AS column_name, a.attnum AS column_index, "
+                   "pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type, "
+                   "pg_catalog.pg_get_userbyid(c.relowner) AS table_owner, "
+                   "pg_catalog.obj_description(c.oid, 'pg_class') AS table_comment, "
+                   "pg_catalog.col_description(c.oid, a.attnum) AS column_comment "
+                   "FROM pg_catalog.pg_class c "
+                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                   "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+                   "AND a.attnum > 0 AND NOT a.attisdropped "
+                   "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+                   "ORDER BY c.relname, a.attnum",
+    .unquoted_case = 'l',
 };

@@ -1115,4 +1115,11 @@ const struct xf_adapter_ops xf_sqlite_ops = {
     .replace_relation = sq_replace_relation,
     .load_seed = sq_load_seed,
     .drop_relation = sq_drop_relation,
+    /* Every attached schema is a file; pragma_table_list + table_xinfo read one in one query. */
+    .catalog_sql = "SELECT t.name AS table_name, "
+                   "CASE t.type WHEN 'view' THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type, "
+                   "c.name AS column_name, c.cid + 1 AS column_index, c.type AS column_type "
+                   "FROM pragma_table_list AS t JOIN pragma_table_xinfo(t.name, t.schema) AS c "
+                   "WHERE t.schema = %s AND t.type IN ('table', 'view') "
+                   "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY t.name, c.cid",
 };

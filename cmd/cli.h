@@ -24,6 +24,7 @@ struct xf_cli {
     const char *command;
     const char *project_dir, *profiles_dir, *target, *vars, *selector, *output, *resource_type,
         *log_format, *state;
+    const char *port, *format; /* docs serve --port; lineage --format */
     XF_VEC(const char *) select;
     XF_VEC(const char *) exclude;
     XF_VEC(const char *) positional;
@@ -50,6 +51,8 @@ struct xf_command {
 #define XF_OPT_RUN 0x04u     /* --threads --full-refresh --fail-fast */
 #define XF_OPT_LS 0x08u      /* --resource-type --output */
 #define XF_OPT_SHOW 0x10u    /* --inline --limit */
+#define XF_OPT_DOCS 0x20u    /* --port */
+#define XF_OPT_LINEAGE 0x40u /* --format */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -93,6 +96,8 @@ int xf_cmd_source(struct xf_cli *cli);
 int xf_cmd_show(struct xf_cli *cli);
 int xf_cmd_retry(struct xf_cli *cli);
 int xf_cmd_init(struct xf_cli *cli);
+int xf_cmd_docs(struct xf_cli *cli);
+int xf_cmd_lineage(struct xf_cli *cli);
 
 /* Wall clock in seconds. */
 double xf_cli_now(void);

@@ -51,6 +51,7 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_freshnes
 
 static void ev_begin(void *user, size_t total, int threads)
 {
+    xf_console_line(user, "%s", "");
     xf_console_line(user, "Concurrency: %d %s", threads, threads == 1 ? "thread" : "threads");
     xf_console_line(user, "%s", "");
     (void)total;

@@ -58,8 +58,10 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
 {
     struct xf_project *p = xf_session_project(s);
     size_t counts[6] = {0};
-    for (size_t i = 0; i < p->nodes.n; i++)
-        counts[p->nodes.v[i]->type]++;
+    for (size_t i = 0; i < p->nodes.n; i++) {
+        if (xf_node_config_bool(p->nodes.v[i], "enabled", true))
+            counts[p->nodes.v[i]->type]++;
+    }
     xf_console_line(cli, "Running with xform=%s", XF_VERSION);
     if (p->target.embedded_default)
         xf_console_line(cli, "No profile found: using the embedded SQLite database %s",
@@ -227,6 +229,13 @@ static const char *kind_word(const struct xf_node *n)
     }
 }
 
+static int by_node(const void *a, const void *b)
+{
+    const struct xf_node *x = (*(const struct xf_node_result *const *)a)->node;
+    const struct xf_node *y = (*(const struct xf_node_result *const *)b)->node;
+    return strcmp(x->unique_id, y->unique_id);
+}
+
 int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                        const struct xf_node_result *r, size_t n, double elapsed, int rc)
 {
@@ -264,8 +273,13 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                         error == 1 ? "error" : "errors", warn, warn == 1 ? "warning" : "warnings",
                         cli->color ? RESET : "");
         struct xf_project *p = xf_session_project(s);
+        /* Completion order varies with threads: list problems in project order. */
+        const struct xf_node_result **sorted = xf_calloc(n + 1, sizeof *sorted);
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = &r[i];
+        qsort(sorted, n, sizeof *sorted, by_node);
         for (size_t i = 0; i < n; i++) {
-            const struct xf_node_result *x = &r[i];
+            const struct xf_node_result *x = sorted[i];
             if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS || x->status == XF_ST_SKIPPED)
                 continue;
             xf_console_line(cli, "%s", "");
@@ -274,9 +288,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                 xf_console_line(cli, "%s in test %s (%s)",
                                 x->status == XF_ST_FAIL ? "Failure" : "Warning", nd->name,
                                 nd->original_file_path);
-                xf_console_line(cli, "  Got %lld %s, configured to %s if != 0", x->failures,
-                                x->failures == 1 ? "result" : "results",
-                                x->status == XF_ST_FAIL ? "fail" : "warn");
+                xf_console_line(cli, "  %s", x->message ? x->message : "Got failures");
             } else {
                 xf_console_line(cli, "Error in %s %s (%s)", kind_word(nd), nd->name,
                                 nd->original_file_path ? nd->original_file_path : "");
@@ -295,6 +307,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                                 nd->original_file_path, nd->decl ? "/" : "",
                                 nd->decl ? nd->path : "");
         }
+        free(sorted);
     }
     xf_console_line(cli, "%s", "");
     /* The last line is printed even with --quiet: CI logs want it. */

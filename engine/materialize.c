@@ -4,6 +4,7 @@
  * tables go through the adapter's atomic replace; seeds through its bulk
  * load; tests count the rows their query returns.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,23 @@ static int load_seed(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
         }
     }
     struct xf_relation rel = {n->database, n->schema, n->alias};
-    int e = c->ops->load_seed(c, &rel, n->csv, types, executed, err);
+    /* quote_columns false (dbt's default): columns are named as the warehouse
+     * names an unquoted identifier, e.g. UserId -> userid on Postgres. */
+    struct xf_csv folded = *n->csv;
+    struct xf_arena fa;
+    xf_arena_init(&fa);
+    if (!xf_node_config_bool(n, "quote_columns", false) && c->ops->unquoted_case == 'l') {
+        struct xf_str *h = xf_arena_alloc(&fa, n->csv->ncols * sizeof *h + 1);
+        for (size_t i = 0; i < n->csv->ncols; i++) {
+            char *t = xf_arena_strndup(&fa, n->csv->header[i].p, n->csv->header[i].len);
+            for (char *q = t; *q; q++)
+                *q = (char)tolower((unsigned char)*q);
+            h[i] = (struct xf_str){t, n->csv->header[i].len};
+        }
+        folded.header = h;
+    }
+    int e = c->ops->load_seed(c, &rel, &folded, types, executed, err);
+    xf_arena_release(&fa);
     free(types);
     if (e < 0)
         return -1;
@@ -156,12 +173,15 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
     }
     const char *sev = xf_node_config_str(n, "severity", "error");
     bool sev_error = strcasecmp(sev, "warn") != 0;
+    /* dbt's wording: "Got 2 results, configured to fail if != 0". */
     if (sev_error && error) {
         r->status = XF_ST_FAIL;
-        r->message = "Got failures";
+        xf_buf_addf(err, "Got %lld result%s, configured to fail if %s", failures,
+                    failures == 1 ? "" : "s", error_if);
     } else if (warn) {
         r->status = XF_ST_WARN;
-        r->message = "Got failures";
+        xf_buf_addf(err, "Got %lld result%s, configured to warn if %s", failures,
+                    failures == 1 ? "" : "s", warn_if);
     } else {
         r->status = XF_ST_PASS;
         r->message = NULL;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/internal.h"
 #include "util/path.h"
@@ -203,7 +204,7 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         }
         r->compiled_code = n->compiled_code = xf_arena_strndup(keep, sql.ptr, sql.len);
         char *path = out_path(s, &scratch, "compiled", n);
-        xf_write_file(path, sql.ptr, sql.len);
+        xf_write_file_if_changed(path, sql.ptr, sql.len);
     }
     r->compile_completed = r->execute_started = xf_now();
     if (q->o->phase == XF_PHASE_COMPILE) {
@@ -217,11 +218,16 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
         set_result_error(r, keep, err.len ? err.ptr : "failed");
         if (executed.len) {
             char *path = out_path(s, &scratch, "run", n);
-            xf_write_file(path, executed.ptr, executed.len);
+            xf_write_file_if_changed(path, executed.ptr, executed.len);
         }
-    } else if (executed.len) {
-        char *path = out_path(s, &scratch, "run", n);
-        xf_write_file(path, executed.ptr, executed.len);
+    } else {
+        /* A failing or warning test's message ("Got 3 results, ...") comes back in err. */
+        if (err.len && (r->status == XF_ST_FAIL || r->status == XF_ST_WARN))
+            r->message = xf_arena_strndup(keep, err.ptr, err.len);
+        if (executed.len) {
+            char *path = out_path(s, &scratch, "run", n);
+            xf_write_file_if_changed(path, executed.ptr, executed.len);
+        }
     }
 done:
     r->execute_completed = xf_now();
@@ -511,6 +517,10 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         threads = 1;
     if (s->ops->single_writer && o->phase != XF_PHASE_COMPILE)
         threads = 1;
+    /* Compiling only renders and reads: use every core whatever the profile says. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (o->phase == XF_PHASE_COMPILE && o->threads <= 0 && ncpu > threads)
+        threads = (int)(ncpu > 16 ? 16 : ncpu);
     if ((size_t)threads > q.total && q.total > 0)
         threads = (int)q.total;
     int rc = 0;

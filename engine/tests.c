@@ -339,18 +339,18 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
 int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch)
 {
     const struct xf_test_decl *d = n->decl;
-    if (!d || d->kwargs.t != XF_V_DICT)
+    if (!d)
         return 0;
+    /*
+     * Parse mode, as dbt: render the test macro once, so that ref()s in its
+     * arguments become dependencies and config() calls inside the macro
+     * (dbt_utils' fail_calc) configure the test.
+     */
     struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = scratch};
-    for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
-        const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
-        if (e->val.t != XF_V_STR || is_config_arg(e->key))
-            continue;
-        struct xf_value v;
-        if (eval_arg(&v, &rc, &e->val, d->loc) < 0)
-            return -1;
-    }
-    return 0;
+    struct xf_buf out = XF_BUF_INIT;
+    int e = xf_tests_render(s, &rc, &out);
+    xf_buf_release(&out);
+    return e;
 }
 
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out)
@@ -402,8 +402,9 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
         if (e < 0)
             return -1;
     } else {
-        model = xf_relation_value(s, a, t->database, t->schema,
-                                  t->type == XF_RES_SOURCE ? t->identifier : t->alias);
+        /* In parse mode relations are not named yet: the name stands in. */
+        const char *id = t->type == XF_RES_SOURCE ? t->identifier : t->alias;
+        model = xf_relation_value(s, a, t->database, t->schema, id ? id : t->name);
     }
     const char *where = xf_node_config_str(n, "where", NULL);
     if (where) {
@@ -427,8 +428,9 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     if (d->kwargs.t == XF_V_DICT) {
         for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
             const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
+            /* A column's own name wins; a model-level test may pass column_name. */
             if (is_config_arg(e->key) || xf_str_eqc(e->key, "name") ||
-                xf_str_eqc(e->key, "config") || xf_str_eqc(e->key, "column_name"))
+                xf_str_eqc(e->key, "config") || (d->column && xf_str_eqc(e->key, "column_name")))
                 continue;
             if (eval_arg(&vals[nk], rc, &e->val, d->loc) < 0)
                 return -1;

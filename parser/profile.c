@@ -31,7 +31,7 @@ static bool has_default(const struct xf_value *d)
 static int env_var_fn(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                       const struct xf_args *args)
 {
-    const char *name;
+    const char *name = NULL;
     if (arg_name(r, args, "env_var", "var", &name) < 0)
         return -1;
     const char *v = getenv(name);
@@ -54,7 +54,7 @@ static int var_fn(struct xf_value *out, struct xf_render *r, const struct xf_fun
                   const struct xf_args *args)
 {
     const struct xf_loader *l = self->data;
-    const char *name;
+    const char *name = NULL;
     if (arg_name(r, args, "var", "var", &name) < 0)
         return -1;
     const struct xf_value *v = xf_dict_getc(l->cli_vars.u.d, name);

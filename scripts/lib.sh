@@ -59,6 +59,8 @@ xf_need_build() {
     xf_need_pc libpq libpq-dev
     xf_need_pc libcrypto libssl-dev
     xf_need_pc cmocka libcmocka-dev
+    xf_need_pc libmicrohttpd libmicrohttpd-dev # xform docs serve
+    xf_need_pc zlib zlib1g-dev                 # the docs site's compressed data
 }
 
 # What the test suites need on top of the build.
@@ -69,6 +71,12 @@ xf_need_tests() {
     xf_need_glob '/usr/lib/postgresql/*/bin/initdb' postgresql
     xf_need_cmd psql postgresql-client
     xf_need_cmd sqlite3 sqlite3
+    # the docs tests: lineage --format dot rendered, the site in headless Chromium
+    # (driven by playwright-core, which the test installs with npm under the build)
+    xf_need_cmd dot graphviz
+    xf_need_cmd chromium chromium
+    xf_need_cmd node nodejs
+    xf_need_cmd npm npm
 }
 
 # Installs whatever the xf_need_* calls found missing.

@@ -312,7 +312,7 @@ NATIVE(dt_replace)
     const struct dt *d = self_dt(self);
     struct parts p;
     split(d->us, &p);
-    int64_t y, mo, da, h, mi, s, us;
+    int64_t y = 0, mo = 0, da = 0, h = 0, mi = 0, s = 0, us = 0;
     if (int_kw(r, args, 0, "year", p.year, &y) < 0 ||
         int_kw(r, args, 1, "month", p.month, &mo) < 0 ||
         int_kw(r, args, 2, "day", p.day, &da) < 0 || int_kw(r, args, 3, "hour", p.hour, &h) < 0 ||
@@ -425,7 +425,7 @@ static int64_t local_now_us(void)
 NATIVE(c_datetime)
 {
     (void)self;
-    int64_t y, mo, d, h, mi, s, us, t;
+    int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, us = 0, t;
     if (int_kw(r, args, 0, "year", -1, &y) < 0 || int_kw(r, args, 1, "month", -1, &mo) < 0 ||
         int_kw(r, args, 2, "day", -1, &d) < 0 || int_kw(r, args, 3, "hour", 0, &h) < 0 ||
         int_kw(r, args, 4, "minute", 0, &mi) < 0 || int_kw(r, args, 5, "second", 0, &s) < 0 ||
@@ -443,7 +443,7 @@ NATIVE(c_datetime)
 NATIVE(c_date)
 {
     (void)self;
-    int64_t y, mo, d, t;
+    int64_t y = 0, mo = 0, d = 0, t;
     if (int_kw(r, args, 0, "year", -1, &y) < 0 || int_kw(r, args, 1, "month", -1, &mo) < 0 ||
         int_kw(r, args, 2, "day", -1, &d) < 0)
         return -1;

@@ -739,7 +739,7 @@ static struct expr *parse_filter(struct ps *P, struct expr *node, bool start_inl
             next(P);
         start_inline = false;
         struct xf_str name = {0};
-        uint32_t noff, nlen;
+        uint32_t noff = 0, nlen = 0;
         if (dotted_name(P, &name, &noff, &nlen) < 0)
             return NULL;
         const struct filter_def *f = find_filter(name);
@@ -771,7 +771,7 @@ static struct expr *parse_test(struct ps *P, struct expr *node)
         next(P);
     }
     struct xf_str name = {0};
-    uint32_t noff, nlen;
+    uint32_t noff = 0, nlen = 0;
     if (dotted_name(P, &name, &noff, &nlen) < 0)
         return NULL;
     const struct test_def *td = find_test(name);

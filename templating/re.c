@@ -184,7 +184,7 @@ NATIVE(m_group)
     }
     *out = new_tuple(r->a, args->npos);
     for (size_t i = 0; i < args->npos; i++) {
-        uint32_t g;
+        uint32_t g = 0;
         if (group_index(r, m, &args->pos[i], &g) < 0)
             return -1;
         xf_list_push(r->a, out->u.l, group_str(m, g));
@@ -454,7 +454,7 @@ static int expand(struct xf_render *r, struct xf_str t, const struct match *m)
             if (k >= t.len)
                 return xf_render_error(r, "missing '>' in a \\g<...> group reference");
             struct xf_str name = xf_str_n(t.p + s, k - s);
-            uint32_t g;
+            uint32_t g = 0;
             struct xf_value nv = xf_v_str(name);
             bool digits = name.len > 0;
             for (size_t j = 0; j < name.len; j++)

@@ -36,7 +36,7 @@ static inline char *xf_arena_strdups(struct xf_arena *a, struct xf_str s)
 }
 char *xf_arena_printf(struct xf_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-char *xf_arena_vprintf(struct xf_arena *a, const char *fmt, va_list ap);
+char *xf_arena_vprintf(struct xf_arena *a, const char *fmt, va_list ap) __attribute__((nonnull(2)));
 
 #define XF_ANEW(a, T) ((T *)xf_arena_zalloc((a), sizeof(T)))
 #define XF_ANEWN(a, T, n) ((T *)xf_arena_zalloc((a), sizeof(T) * (n)))

@@ -105,6 +105,60 @@ int xf_write_file(const char *path, const void *data, size_t len)
     return err;
 }
 
+int xf_write_file_if_changed(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat st;
+        bool same = false;
+        if (fstat(fd, &st) == 0 && (size_t)st.st_size == len) {
+            char stackbuf[16384];
+            char *buf = len <= sizeof stackbuf ? stackbuf : xf_malloc(len ? len : 1);
+            size_t got = 0;
+            while (got < len) {
+                ssize_t n = read(fd, buf + got, len - got);
+                if (n <= 0)
+                    break;
+                got += (size_t)n;
+            }
+            same = got == len && memcmp(buf, data, len) == 0;
+            if (buf != stackbuf)
+                free(buf);
+        }
+        close(fd);
+        if (same)
+            return 1;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == ENOENT) {
+        const char *slash = strrchr(path, '/');
+        if (slash && slash != path) {
+            char *dir = xf_strndup(path, (size_t)(slash - path));
+            int e = xf_mkdirs(dir);
+            free(dir);
+            if (e < 0)
+                return e;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    }
+    if (fd < 0)
+        return -errno;
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return close(fd) < 0 ? -errno : 0;
+}
+
 bool xf_is_dir(const char *path)
 {
     struct stat st;

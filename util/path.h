@@ -16,6 +16,13 @@
 int xf_read_file(struct xf_buf *out, const char *path);
 /* Writes a whole file, creating parent directories. 0, or -errno. */
 int xf_write_file(const char *path, const void *data, size_t len);
+/*
+ * Writes a file only when its content differs (compiled SQL is mostly the
+ * same from one run to the next, and creating files is slow on many
+ * disks). Not atomic: for outputs that are rewritten whole each run.
+ * Returns 1 when the file was already up to date, 0 when written, -errno.
+ */
+int xf_write_file_if_changed(const char *path, const void *data, size_t len);
 /* mkdir -p. 0, or -errno. */
 int xf_mkdirs(const char *path);
 bool xf_is_dir(const char *path);

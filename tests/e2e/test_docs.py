@@ -1,0 +1,409 @@
+# SPDX-License-Identifier: MIT
+"""`xform docs generate` and `xform docs serve` on the jaffle shop:
+manifest.json, run_results.json and catalog.json valid against dbt's own
+schemas (../shared/dbt-schemas beside the clone) with the right nodes,
+sources and columns; index.html self-contained; the server on 127.0.0.1
+only; and the site in headless Chromium (lineage graph, node pages,
+search), through playwright-core installed with npm under the build
+folder."""
+
+import http.client
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, xform_path
+
+P = "jaffle_shop"
+SEEDS = ["raw_customers", "raw_orders", "raw_payments"]
+VIEWS = ["stg_customers", "stg_orders", "stg_payments"]
+TABLES = ["customers", "orders"]
+CI = os.environ.get("CI") == "true"
+
+SCHEMAS = Path(os.environ.get("XF_DBT_SCHEMAS") or REPO.parent / "shared" / "dbt-schemas")
+PLAYWRIGHT = "playwright-core@1.56.1"
+
+
+def validate(doc, name):
+    """Validates against dbt's published schema; says why and skips only
+    this check when the schemas are not beside the clone."""
+    path = SCHEMAS / name
+    if not path.is_file():
+        print(f"NOTE: {path} is missing (dbt's schemas belong in ../shared/dbt-schemas "
+              f"beside the clone, or set XF_DBT_SCHEMAS): {name} not validated")
+        return False
+    import jsonschema
+    jsonschema.validate(doc, json.loads(path.read_text()))
+    return True
+
+
+def sqlite_columns(project, name):
+    """(name, declared type) of a relation's columns, read with Python's sqlite3."""
+    con = project.connect()
+    try:
+        return [(r[1], r[2]) for r in con.execute(f'select * from pragma_table_info("{name}")')]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def documented(jaffle_built):
+    jaffle_built.xform("docs", "generate", expect=0)
+    return jaffle_built
+
+
+# ------------------------------------------------------------------ generate
+@pytest.mark.feature("docs_site.generate")
+def test_generate_writes_valid_artifacts(jaffle_built):
+    p = jaffle_built
+    run_results = p.json("target/run_results.json")
+    validate(run_results, "run-results_v6.json")
+    r = p.xform("docs", "generate", expect=0)
+    assert "Catalog written to" in r.out
+    assert re.search(r"8 nodes, 0 sources, \d+ columns", r.out), r.out
+    for f in ["manifest.json", "catalog.json", "index.html", "run_results.json"]:
+        assert (p.dir / "target" / f).is_file(), f"no target/{f}"
+
+    manifest = p.json("target/manifest.json")
+    validate(manifest, "manifest_v12.json")
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert set(models) == set(VIEWS + TABLES)
+    # docs generate compiles, as dbt does
+    for name, n in models.items():
+        assert n.get("compiled_code"), f"{name} has no compiled_code"
+        assert "{{" not in n["compiled_code"]
+
+    catalog = p.json("target/catalog.json")
+    validate(catalog, "catalog_v1.json")
+    validate(p.json("target/run_results.json"), "run-results_v6.json")
+    assert catalog["errors"] is None
+    assert catalog["sources"] == {}
+    assert set(catalog["nodes"]) == {f"model.{P}.{m}" for m in VIEWS + TABLES} | \
+        {f"seed.{P}.{s}" for s in SEEDS}
+    total = 0
+    for uid, entry in catalog["nodes"].items():
+        name = uid.split(".")[-1]
+        assert entry["unique_id"] == uid
+        meta = entry["metadata"]
+        assert meta["name"] == name
+        assert meta["schema"] == "main"
+        assert meta["type"] == ("VIEW" if name in VIEWS else "BASE TABLE")
+        want = sqlite_columns(p, name)
+        cols = entry["columns"]
+        assert [c for c, _ in want] == sorted(cols, key=lambda c: cols[c]["index"])
+        assert [cols[c]["index"] for c, _ in want] == list(range(1, len(want) + 1))
+        for c, t in want:
+            assert cols[c]["name"] == c
+            assert cols[c]["type"] == t
+        total += len(want)
+    assert re.search(rf"8 nodes, 0 sources, {total} columns", r.out), r.out
+    # the columns the YAML documents are the ones the warehouse has
+    assert set(catalog["nodes"][f"model.{P}.customers"]["columns"]) == {
+        "customer_id", "first_name", "last_name", "first_order", "most_recent_order",
+        "number_of_orders", "customer_lifetime_value"}
+    assert len(catalog["nodes"][f"model.{P}.orders"]["columns"]) == 9
+
+
+@pytest.mark.feature("docs_site.generate")
+def test_generate_before_anything_is_built(jaffle):
+    r = jaffle.xform("docs", "generate", expect=0)
+    assert "0 nodes, 0 sources, 0 columns" in r.out
+    catalog = jaffle.json("target/catalog.json")
+    validate(catalog, "catalog_v1.json")
+    assert catalog["nodes"] == {} and catalog["sources"] == {}
+    assert (jaffle.dir / "target" / "index.html").is_file()
+
+
+def blocks(html):
+    """The embedded JSON blocks of index.html, parsed."""
+    out = {}
+    for m in re.finditer(r'<script type="application/json" id="([\w-]+)"([^>]*)>(.*?)</script>',
+                         html, re.S):
+        assert "gzip" not in m.group(2), "the jaffle shop is small: its data is plain JSON"
+        out[m.group(1)] = json.loads(m.group(3))
+    return out
+
+
+@pytest.mark.feature("docs_site.generate")
+def test_index_html_is_self_contained(documented):
+    html = documented.read("target/index.html")
+    assert html.startswith("<!DOCTYPE html>")
+    # nothing from the network: no external scripts, styles, fonts or images
+    assert not re.search(r"<script[^>]+src=|<link\b|@import|url\(\s*['\"]?https?:", html)
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    data = blocks(html)
+    assert set(data) == {"xf-manifest", "xf-tests", "xf-catalog", "xf-code"}
+    assert data["xf-catalog"] == documented.json("target/catalog.json")
+    nodes = data["xf-manifest"]["nodes"]
+    assert {k for k in nodes if k.startswith("model.")} == {f"model.{P}.{m}" for m in
+                                                           VIEWS + TABLES}
+    assert set(nodes[f"model.{P}.orders"]["depends_on"]["nodes"]) == {
+        f"model.{P}.stg_orders", f"model.{P}.stg_payments"}
+    assert nodes[f"model.{P}.customers"]["description"].startswith("One row per customer")
+    raw, compiled = data["xf-code"][f"model.{P}.orders"]
+    assert raw == documented.read("models/orders.sql")
+    assert compiled == documented.json("target/manifest.json")["nodes"][f"model.{P}.orders"][
+        "compiled_code"]
+    # the tests have a block of their own (read after the first page)
+    assert len(data["xf-tests"]) == 20
+    assert all(k.startswith("test.") for k in data["xf-tests"])
+    tests = {t["name"]: t for t in data["xf-tests"].values()}
+    assert tests["unique_orders_order_id"]["attached_node"] == f"model.{P}.orders"
+    assert tests["unique_orders_order_id"]["column_name"] == "order_id"
+    assert tests["unique_orders_order_id"]["test_metadata"]["name"] == "unique"
+    docs = {d["name"]: d for d in data["xf-manifest"]["docs"].values()}
+    assert "orders_status" in docs
+    # every '<' of the data is escaped: the JSON blocks cannot end early
+    for m in re.finditer(r'id="xf-[\w-]+">(.*?)</script>', html, re.S):
+        assert "<" not in m.group(1)
+
+
+@pytest.mark.feature("docs_site.generate")
+def test_generate_bad_subcommand(jaffle):
+    r = jaffle.xform("docs", "generat", expect=2)
+    assert "unknown subcommand 'xform docs generat' (did you mean 'generate'?)" in r.err
+    r = jaffle.xform("docs", expect=2)
+    assert "needs a subcommand: generate or serve" in r.err
+    r = jaffle.xform("docs", "generate", "--port", "9000", expect=2)
+    assert "does not take --port" in r.err
+
+
+# ------------------------------------------------------------------ serve
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_serve(project, port):
+    wrapper = shlex.split(os.environ.get("XFORM_WRAPPER", ""))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "XFORM_", "XF_"))}
+    env.update({"HOME": str(project.home), "LC_ALL": "C.UTF-8"})
+    cmd = wrapper + [str(xform_path()), "docs", "serve", "--project-dir", str(project.dir),
+                     "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=project.cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    deadline = time.time() + (60 if wrapper else 10)
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"docs serve exited with {proc.returncode}:\n{proc.stderr.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail("docs serve did not listen in time")
+
+
+def get(port, path, method="GET"):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request(method, path)
+        r = c.getresponse()
+        return r.status, r.getheader("Content-Type"), r.read()
+    finally:
+        c.close()
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("docs serve did not stop on Ctrl-C (SIGINT)")
+    return proc.returncode, out, err
+
+
+@pytest.mark.feature("docs_site.serve")
+def test_serve(documented):
+    port = free_port()
+    proc = start_serve(documented, port)
+    try:
+        status, ctype, body = get(port, "/")
+        assert status == 200 and ctype.startswith("text/html")
+        assert body == (documented.dir / "target" / "index.html").read_bytes()
+        status, ctype, body = get(port, "/catalog.json")
+        assert status == 200 and ctype == "application/json"
+        assert json.loads(body) == documented.json("target/catalog.json")
+        status, _, _ = get(port, "/manifest.json", "HEAD")
+        assert status == 200
+        assert get(port, "/nope.html")[0] == 404
+        # nothing outside the target folder
+        assert get(port, "/../dbt_project.yml")[0] == 404
+        assert get(port, "/%2e%2e/dbt_project.yml")[0] == 404
+        assert get(port, "/compiled/../../dbt_project.yml")[0] == 404
+        assert get(port, "/index.html", "POST")[0] == 405
+        # 127.0.0.1 only: not on the machine's other addresses
+        for addr in other_addresses():
+            with pytest.raises(OSError):
+                socket.create_connection((addr, port), timeout=1).close()
+    finally:
+        rc, out, err = stop(proc)
+    assert rc == 0, err
+    assert f"http://127.0.0.1:{port}/" in out
+    assert "GET / 200" in out
+
+
+def other_addresses():
+    """This machine's non-loopback IPv4 addresses, if it has any."""
+    addrs = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            addrs.add(info[4][0])
+    except OSError:
+        pass
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+        addrs.add(s.getsockname()[0])
+        s.close()
+    except OSError:
+        pass
+    return sorted(a for a in addrs if not a.startswith("127."))
+
+
+@pytest.mark.feature("docs_site.serve")
+def test_serve_without_generate(jaffle):
+    r = jaffle.xform("docs", "serve", "--port", str(free_port()), expect=1)
+    assert "run 'xform docs generate' first" in r.err
+
+
+@pytest.mark.feature("docs_site.serve")
+def test_serve_port_in_use(documented):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    try:
+        r = documented.xform("docs", "serve", "--port", str(s.getsockname()[1]), expect=1)
+    finally:
+        s.close()
+    assert "could not serve on 127.0.0.1:" in r.err
+    assert "--port" in r.err
+
+
+@pytest.mark.feature("docs_site.serve")
+def test_serve_bad_port(documented):
+    r = documented.xform("docs", "serve", "--port", "http", expect=2)
+    assert "--port needs a port number from 1 to 65535, not 'http'" in r.err
+
+
+# ------------------------------------------------------------------ browser
+def browser_deps():
+    """playwright-core under the build folder (npm install once) and
+    Chromium. Missing tools skip the test, except in CI where they fail."""
+    def missing(why):
+        if CI:
+            pytest.fail(f"CI=true: {why}")
+        pytest.skip(why)
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(chromium, os.X_OK):
+        missing("no Chromium (Debian package 'chromium'; scripts/test installs it)")
+    node = shutil.which("node")
+    if not node:
+        missing("no Node.js (Debian package 'nodejs') to drive the browser")
+    folder = xform_path().parent / "browser"
+    module = folder / "node_modules" / "playwright-core" / "package.json"
+    if not module.is_file():
+        npm = shutil.which("npm")
+        if not npm:
+            missing("no npm to install playwright-core (Debian package 'npm')")
+        folder.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--no-save",
+                            "--loglevel=error", "--prefix", str(folder), PLAYWRIGHT],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0 or not module.is_file():
+            missing(f"npm install {PLAYWRIGHT} failed:\n{r.stdout}{r.stderr}")
+    return node, folder, chromium
+
+
+def check_in_browser(spec, tmp_path):
+    node, folder, chromium = browser_deps()
+    spec = dict(spec, modules=str(folder), chromium=chromium)
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    r = subprocess.run([node, str(REPO / "tests" / "browser" / "docs_check.js"), str(spec_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f"browser check failed:\n{r.stdout}\n{r.stderr}"
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.feature("docs_site.browser")
+def test_site_in_chromium(documented, tmp_path):
+    shots = xform_path().parent / "docs-screenshots"
+    shots.mkdir(exist_ok=True)
+    orders = f"model.{P}.orders"
+    spec = {
+        "html": str(documented.dir / "target" / "index.html"),
+        "out": str(shots),
+        "focus": orders,
+        "nodes": [orders, f"model.{P}.stg_orders", f"model.{P}.stg_payments",
+                  f"seed.{P}.raw_orders", f"seed.{P}.raw_payments"],
+        "edges": [[f"seed.{P}.raw_orders", f"model.{P}.stg_orders"],
+                  [f"seed.{P}.raw_payments", f"model.{P}.stg_payments"],
+                  [f"model.{P}.stg_orders", orders],
+                  [f"model.{P}.stg_payments", orders]],
+        "click": f"model.{P}.stg_payments",
+        "columns": [c for c, _ in sqlite_columns(documented, "stg_payments")],
+        "sql": "{{ ref('raw_payments') }}",
+        "compiled": "raw_payments",
+        "search": {"query": "custo", "expect": f"model.{P}.customers"},
+        "full_nodes": 8,
+    }
+    timings = check_in_browser(spec, tmp_path)
+    print("browser timings:", timings)
+    assert (shots / "docs-lineage.png").stat().st_size > 1000
+    assert (shots / "docs-node.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------ postgres
+@pytest.mark.feature("docs_site.postgres")
+def test_generate_on_postgres(jaffle, pg_conninfo):
+    """The catalog through the Postgres adapter's one-query-per-schema SQL."""
+    import uuid
+    schema = "e2e_docs_" + uuid.uuid4().hex[:8]
+    jaffle.write("profiles.yml", (
+        "jaffle_shop:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"
+        f"      host: {pg_conninfo['host']}\n      port: {pg_conninfo['port']}\n"
+        f"      user: {pg_conninfo.get('user', 'postgres')}\n      password: unused\n"
+        f"      dbname: {pg_conninfo.get('dbname', 'postgres')}\n"
+        f"      schema: {schema}\n      threads: 2\n"))
+    dirs = ["--profiles-dir", str(jaffle.dir)]
+    try:
+        jaffle.xform("seed", *dirs, expect=0)
+        jaffle.xform("run", *dirs, expect=0)
+        r = jaffle.xform("docs", "generate", *dirs, expect=0)
+        assert "8 nodes, 0 sources, 38 columns" in r.out, r.out
+        catalog = jaffle.json("target/catalog.json")
+        validate(catalog, "catalog_v1.json")
+        assert catalog["errors"] is None
+        orders = catalog["nodes"][f"model.{P}.orders"]
+        assert orders["metadata"]["schema"] == schema
+        assert orders["metadata"]["type"] == "BASE TABLE"
+        assert orders["metadata"]["owner"]  # Postgres knows who owns a table
+        assert catalog["nodes"][f"model.{P}.stg_orders"]["metadata"]["type"] == "VIEW"
+        cols = orders["columns"]
+        assert sorted(cols, key=lambda c: cols[c]["index"])[:4] == [
+            "order_id", "customer_id", "order_date", "status"]
+        assert cols["order_id"]["type"] in ("bigint", "integer")
+        assert cols["status"]["type"] == "text"
+        assert jaffle.db_files() == []
+    finally:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        info = " ".join(f"{k}={v}" for k, v in pg_conninfo.items())
+        subprocess.run([shutil.which("psql") or "/usr/bin/psql", "-X", "-q", "-d", info, "-c",
+                        f'drop schema if exists "{schema}" cascade'], env=env,
+                       capture_output=True, timeout=60)
