@@ -307,7 +307,7 @@ static inline size_t utf8_seq(const unsigned char *s, size_t avail)
     return 0;
 }
 
-/* The part of escape_into() past the first byte that needs escaping. */
+/* The part of a string from its first byte that needs escaping. */
 static void escape_slow(struct xf_jsonw *w, const unsigned char *s, size_t len, size_t i)
 {
     enum { BATCH = 64 }; /* escapes between two checks for room */
@@ -366,11 +366,20 @@ static inline void escape_into(struct xf_jsonw *w, const char *str, size_t len)
         escape_slow(w, s, len, r);
 }
 
-static inline void quoted(struct xf_jsonw *w, const char *s, size_t len)
+static inline void quoted(struct xf_jsonw *w, const char *str, size_t len)
 {
-    xf_jsonw_room(w, len + 2);
-    w->out.ptr[w->out.len++] = '"';
-    escape_into(w, s, len);
+    const unsigned char *s = (const unsigned char *)str;
+    /* one check for room covers the common case: nothing to escape */
+    char *o = xf_jsonw_room(w, len + 2);
+    *o++ = '"';
+    size_t r = len <= 16 && short_plain(o, s, len) ? len : copy_plain(o, s, 0, len);
+    if (r == len) {
+        o[len] = '"';
+        w->out.len += len + 2;
+        return;
+    }
+    w->out.len += 1 + r;
+    escape_slow(w, s, len, r);
     xf_jsonw_room(w, 1);
     w->out.ptr[w->out.len++] = '"';
 }
