@@ -23,6 +23,7 @@ struct xf_invocation {
     const char *const *argv;   /* the command line, for run_results.args */
     int argc;
     const char *adapter_type;
+    int threads; /* for writing one artifact: 0 as many as help, 1 one */
 };
 
 enum xf_status {

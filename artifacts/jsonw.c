@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -27,6 +28,15 @@ void xf_jsonw_init(struct xf_jsonw *w, size_t hint)
 {
     memset(w, 0, sizeof *w);
     xf_buf_init(&w->out, hint > 4096 ? hint : 4096);
+#if defined(MADV_HUGEPAGE)
+    if (hint >= (8u << 20)) {
+        /* tens of MB written once: fault them in 2 MB at a time, not 4 kB */
+        uintptr_t huge = 2u << 20, a = ((uintptr_t)w->out.ptr + huge - 1) & ~(huge - 1);
+        uintptr_t end = ((uintptr_t)w->out.ptr + w->out.cap) & ~(huge - 1);
+        if (end > a)
+            madvise((void *)a, end - a, MADV_HUGEPAGE);
+    }
+#endif
     xf_buf_init(&w->scratch, 0);
     w->fd = -1;
     w->first[0] = true;
@@ -51,11 +61,9 @@ int xf_jsonw_init_file(struct xf_jsonw *w, const char *dir, const char *name)
     return w->fd < 0 ? -errno : 0;
 }
 
-/* Writes out what the buffer holds (streaming only); keeps the first error. */
-static void flush(struct xf_jsonw *w)
+/* Writes p[0..len) to the file (streaming only); keeps the first error. */
+static void write_out(struct xf_jsonw *w, const char *p, size_t len)
 {
-    const char *p = w->out.ptr;
-    size_t len = w->out.len;
     while (len && !w->err) {
         ssize_t n = write(w->fd, p, len);
         if (n < 0 && errno == EINTR)
@@ -65,7 +73,22 @@ static void flush(struct xf_jsonw *w)
         else
             p += n, len -= (size_t)n;
     }
+}
+
+static void flush(struct xf_jsonw *w)
+{
+    write_out(w, w->out.ptr, w->out.len);
     w->out.len = 0;
+}
+
+void xf_jsonw_append(struct xf_jsonw *w, const struct xf_jsonw *part)
+{
+    if (w->fd >= 0) {
+        flush(w);
+        write_out(w, part->out.ptr, part->out.len);
+    } else {
+        xf_buf_add(&w->out, part->out.ptr, part->out.len);
+    }
 }
 
 void xf_jsonw_make_room(struct xf_jsonw *w, size_t n)

@@ -47,6 +47,11 @@ void xf_jsonw_finish(struct xf_jsonw *w);
  * 0, or -errno (then only xf_jsonw_release is allowed).
  */
 int xf_jsonw_init_file(struct xf_jsonw *w, const char *dir, const char *name);
+/*
+ * Appends the text an in-memory writer holds, as it is (a part of the
+ * document made on another thread). Commas around it are the caller's.
+ */
+void xf_jsonw_append(struct xf_jsonw *w, const struct xf_jsonw *part);
 /* Writes the rest and renames the file into place. 0, or the first -errno. */
 int xf_jsonw_commit(struct xf_jsonw *w);
 /* Slow path of xf_jsonw_room: writes out the chunk or grows the buffer. */

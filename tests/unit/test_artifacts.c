@@ -633,6 +633,48 @@ static void test_write_artifacts(void **state)
     fx_free(f);
 }
 
+/*
+ * A large manifest is made on two threads: the same bytes as on one,
+ * whichever half has the enabled nodes.
+ */
+static void test_manifest_threads(void **state)
+{
+    enum { N = 4200 };
+    for (int pattern = 0; pattern < 3; pattern++) {
+        struct fx *f = fx_new();
+        /* 0: every other node off; 1: the first half off; 2: the second half off */
+#define OFF(i) (pattern == 0 ? (i) % 2 == 1 : pattern == 1 ? (i) < N / 2 : (i) >= N / 2)
+        for (int i = 0; i < N; i++) {
+            char rel[64];
+            snprintf(rel, sizeof rel, "m%d.sql", i);
+            struct xf_node *m = add(f, XF_RES_MODEL, "models", rel, "select 1 as \"id\"\n");
+            if (i >= 2 && !OFF(i) && !OFF(i - 2))
+                ref(f, m, xf_arena_printf(&f->p.arena, "m%d", i - 2));
+            m->compiled_code = "select 1 as \"id\"\n";
+            if (OFF(i))
+                cfg(f, m, "enabled", xf_v_bool(false));
+        }
+#undef OFF
+        assert_int_equal(xf_graph_build(&f->g, &f->p, &f->d), 0);
+        struct xf_invocation one = inv;
+        one.threads = 1;
+        char other[96], a[160], b[160];
+        snprintf(other, sizeof other, "%s/one", f->dir);
+        assert_int_equal(xf_write_manifest(f->dir, &f->p, &f->g, &inv), 0);
+        assert_int_equal(xf_write_manifest(other, &f->p, &f->g, &one), 0);
+        snprintf(a, sizeof a, "%s/manifest.json", f->dir);
+        snprintf(b, sizeof b, "%s/manifest.json", other);
+        assert_true(same_file(a, b));
+        json_t *m = load_json(f->dir, "manifest.json");
+        assert_int_equal(json_object_size(json_object_get(m, "nodes")), N / 2);
+        assert_int_equal(json_object_size(json_object_get(m, "disabled")), N / 2);
+        json_decref(m);
+        unlink(b);
+        rmdir(other);
+        fx_free(f);
+    }
+}
+
 /* ---- validation against dbt's schemas ----------------------------------- */
 
 /* dbt's schemas: $XF_DBT_SCHEMAS, or ../shared/dbt-schemas next to the checkout. */
@@ -1139,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_manifest_content),
         cmocka_unit_test(test_run_results_content),
         cmocka_unit_test(test_write_artifacts),
+        cmocka_unit_test(test_manifest_threads),
         cmocka_unit_test(test_schema_validation),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_stream),
