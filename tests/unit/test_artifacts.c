@@ -801,6 +801,14 @@ static void test_schema_validation(void **state)
 
 /* ---- the JSON writer's escaper and numbers ---------------------------------- */
 
+static bool slow_run(void);
+
+/* Random-test rounds: fewer under valgrind or a sanitizer, which run 20-50x slower. */
+static int rounds(int n)
+{
+    return slow_run() ? n / 10 : n;
+}
+
 /* True when s[0..len) is valid UTF-8 by jansson's judgement. */
 static bool jansson_valid(const char *s, size_t len)
 {
@@ -898,7 +906,7 @@ static void test_escape(void **state)
 
     /* random strings, mostly ASCII with some of everything */
     uint64_t x = 0x9e3779b97f4a7c15u;
-    for (int n = 0; n < 20000; n++) {
+    for (int n = 0; n < rounds(20000); n++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t len = (size_t)(x % 60);
         for (size_t i = 0; i < len; i++) {
@@ -925,7 +933,7 @@ static void test_escape(void **state)
                                          "a_rather_long_identifier_without_escapes", "(", "'x'"};
     /* clang-format on */
     char text[24 * 48];
-    for (int n = 0; n < 20000; n++) {
+    for (int n = 0; n < rounds(20000); n++) {
         size_t len = 0;
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t count = (size_t)(x % 24);
@@ -1026,7 +1034,7 @@ static void test_numbers(void **state)
     check_real(-INFINITY);
     /* random bit patterns, and durations and time stamps as a run makes them */
     uint64_t x = 0x2545f4914f6cdd1du;
-    for (int n = 0; n < 100000; n++) {
+    for (int n = 0; n < rounds(100000); n++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         double d;
         memcpy(&d, &x, sizeof d);
@@ -1079,7 +1087,7 @@ static void test_time_stamps(void **state)
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         check_stamp(&c, fixed[i]);
     uint64_t x = 0x1234567887654321u;
-    for (int n = 0; n < 200000; n++) {
+    for (int n = 0; n < rounds(200000); n++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         double t = (double)(x % 8000000000000000u) / 1e6; /* up to year 2223 */
         check_stamp(&c, t);
