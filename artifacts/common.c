@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Shared pieces of the artifact writers: dbt-style time stamps, the common
- * metadata block, safe JSON strings and compact dumping into a buffer.
+ * Shared pieces of the artifact writers: dbt-style time stamps (formatted
+ * by hand: run_results has four a node), the common metadata block, safe
+ * JSON strings and compact dumping into a buffer.
  */
 #include "artifacts/common.h"
 
