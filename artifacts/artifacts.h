@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * dbt-compatible JSON artifacts, written with jansson: manifest.json
- * (manifest v12 layout), run_results.json (run-results v6), and later
- * catalog.json and sources.json. Layouts follow dbt's published schemas
- * for every key we emit.
+ * dbt-compatible JSON artifacts: manifest.json (manifest v12 layout) and
+ * run_results.json (run-results v6), streamed through our JSON writer
+ * byte for byte as jansson would write them, and sources.json. Layouts
+ * follow dbt's published schemas for every key we emit.
  */
 #ifndef XF_ARTIFACTS_ARTIFACTS_H
 #define XF_ARTIFACTS_ARTIFACTS_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Shared pieces of the artifact writers: dbt-style time stamps (formatted
- * by hand: run_results has four a node), the common metadata block, safe
- * JSON strings and compact dumping into a buffer.
+ * by hand: run_results has four a node), the common metadata block and
+ * JSON strings repaired when they are not UTF-8.
  */
 #include "artifacts/common.h"
 
@@ -12,8 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/json.h"
-#include "util/path.h"
 
 extern char **environ;
 
@@ -179,37 +177,4 @@ json_t *xf_artifacts_strn(const char *s, size_t len)
 json_t *xf_artifacts_str(const char *s)
 {
     return s ? xf_artifacts_strn(s, strlen(s)) : json_null();
-}
-
-json_t *xf_artifacts_value(const struct xf_value *v)
-{
-    if (!v || v->t == XF_V_UNDEF)
-        return json_null();
-    if (v->t == XF_V_STR)
-        return xf_artifacts_strn(v->u.s.p ? v->u.s.p : "", v->u.s.len);
-    json_t *j = xf_value_to_json(v);
-    return j ? j : json_null();
-}
-
-static int append_cb(const char *buffer, size_t size, void *data)
-{
-    xf_buf_add(data, buffer, size);
-    return 0;
-}
-
-void xf_artifacts_dump(struct xf_buf *out, const json_t *j)
-{
-    json_dump_callback(j, append_cb, out, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-int xf_artifacts_write(const char *dir, const char *name, const struct xf_buf *text)
-{
-    struct xf_buf path = XF_BUF_INIT;
-    if (dir && *dir)
-        xf_buf_addf(&path, "%s/%s", dir, name);
-    else
-        xf_buf_adds(&path, name);
-    int err = xf_write_file(path.ptr, text->ptr, text->len);
-    xf_buf_release(&path);
-    return err;
 }

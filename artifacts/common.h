@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Helpers shared by the artifact writers (internal to artifacts/): time
- * stamps in dbt's format, the metadata block, jansson values from our
- * strings and values, and appending a jansson value to a buffer.
+ * stamps in dbt's format, the metadata block and jansson strings from
+ * ours.
  */
 #ifndef XF_ARTIFACTS_COMMON_H
 #define XF_ARTIFACTS_COMMON_H
@@ -38,13 +38,5 @@ json_t *xf_artifacts_metadata(const char *schema_url, const struct xf_invocation
 /* A JSON string, or null for NULL; invalid UTF-8 bytes become U+FFFD. */
 json_t *xf_artifacts_str(const char *s);
 json_t *xf_artifacts_strn(const char *s, size_t len);
-/* An xf_value as JSON (undefined becomes null). New reference. */
-json_t *xf_artifacts_value(const struct xf_value *v);
-
-/* Appends the compact JSON text of `j` to `out`. */
-void xf_artifacts_dump(struct xf_buf *out, const json_t *j);
-
-/* Writes <dir>/<name> atomically. 0 or -errno. */
-int xf_artifacts_write(const char *dir, const char *name, const struct xf_buf *text);
 
 #endif
