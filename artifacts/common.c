@@ -36,8 +36,8 @@ void xf_artifacts_iso8601_cached(struct xf_iso8601_cache *c, char out[96], doubl
     if (secs >= 253402300800) { /* year 10000 and later: the slow general way */
         struct tm tm;
         gmtime_r(&secs, &tm);
-        snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+        snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
         return;
     }
     if ((long long)secs != c->secs) {

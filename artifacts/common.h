@@ -21,7 +21,9 @@ struct xf_iso8601_cache {
     long long secs; /* -1: none yet */
     char head[20];  /* "2026-11-21T23:04:00" */
 };
+/* clang-format off */
 #define XF_ISO8601_CACHE_INIT {-1, {0}}
+/* clang-format on */
 void xf_artifacts_iso8601_cached(struct xf_iso8601_cache *c, char out[96], double t);
 /* Unix time of an ISO 8601 UTC stamp; `def` when it does not parse. */
 double xf_artifacts_parse_time(const char *iso, double def);

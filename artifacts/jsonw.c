@@ -124,6 +124,7 @@ void xf_jsonw_finish(struct xf_jsonw *w)
  * escaped the letter after the backslash ('u' for \u00XX); 1 for a byte
  * of a multi-byte UTF-8 sequence (or an invalid byte).
  */
+/* clang-format off */
 static const unsigned char esc[256] = {
     'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u', /* 0x00 */
     U16('u'),                                                                     /* 0x10 */
@@ -136,6 +137,7 @@ static const unsigned char esc[256] = {
     U64(1),                                                                       /* 0x80 */
     U64(1),                                                                       /* 0xc0 */
 };
+/* clang-format on */
 
 static const char hexdig[] = "0123456789ABCDEF";
 
@@ -197,9 +199,9 @@ static inline void copy_small(char *o, const unsigned char *p, size_t n)
 static inline unsigned special_v(__m128i v)
 {
     /* a signed compare with 0x20 flags both the control bytes and every byte >= 0x80 */
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                             _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    __m128i m = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
     return (unsigned)_mm_movemask_epi8(m);
 }
 
@@ -242,7 +244,6 @@ static inline bool short_plain(char *o, const unsigned char *s, size_t len)
     copy_small(o, s, len);
     return true;
 }
-
 
 /*
  * Copies the bytes of s from s[i] up to the first that needs escaping (or
@@ -306,7 +307,7 @@ static inline size_t utf8_seq(const unsigned char *s, size_t avail)
     return 0;
 }
 
-/* The part of escape_into() past the first byte that needs escaping. */
+/* The part of a string from its first byte that needs escaping. */
 static void escape_slow(struct xf_jsonw *w, const unsigned char *s, size_t len, size_t i)
 {
     enum { BATCH = 64 }; /* escapes between two checks for room */
@@ -365,11 +366,20 @@ static inline void escape_into(struct xf_jsonw *w, const char *str, size_t len)
         escape_slow(w, s, len, r);
 }
 
-static inline void quoted(struct xf_jsonw *w, const char *s, size_t len)
+static inline void quoted(struct xf_jsonw *w, const char *str, size_t len)
 {
-    xf_jsonw_room(w, len + 2);
-    w->out.ptr[w->out.len++] = '"';
-    escape_into(w, s, len);
+    const unsigned char *s = (const unsigned char *)str;
+    /* one check for room covers the common case: nothing to escape */
+    char *o = xf_jsonw_room(w, len + 2);
+    *o++ = '"';
+    size_t r = len <= 16 && short_plain(o, s, len) ? len : copy_plain(o, s, 0, len);
+    if (r == len) {
+        o[len] = '"';
+        w->out.len += len + 2;
+        return;
+    }
+    w->out.len += 1 + r;
+    escape_slow(w, s, len, r);
     xf_jsonw_room(w, 1);
     w->out.ptr[w->out.len++] = '"';
 }
@@ -497,12 +507,14 @@ __extension__ typedef unsigned __int128 u128;
 
 static bool digits17(double d, uint64_t *n_out, int *e10_out)
 {
+    /* clang-format off */
     static const uint64_t pow5[28] = {
         1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u,
         48828125u, 244140625u, 1220703125u, 6103515625u, 30517578125u, 152587890625u,
         762939453125u, 3814697265625u, 19073486328125u, 95367431640625u, 476837158203125u,
         2384185791015625u, 11920928955078125u, 59604644775390625u, 298023223876953125u,
         1490116119384765625u, 7450580596923828125u};
+    /* clang-format on */
     const uint64_t lo = 10000000000000000u, hi = 100000000000000000u;
     uint64_t bits;
     memcpy(&bits, &d, sizeof bits);
@@ -529,8 +541,7 @@ static bool digits17(double d, uint64_t *n_out, int *e10_out)
         } else {
             if (-s >= 127)
                 return false;
-            u128 qq = x >> -s, r = x - (qq << -s), half = (u128)1
-                                                                         << (-s - 1);
+            u128 qq = x >> -s, r = x - (qq << -s), half = (u128)1 << (-s - 1);
             if (qq >> 64)
                 return false;
             q = (uint64_t)qq;

@@ -30,8 +30,8 @@ struct mctx {
     double created_at;
     char created_at_member[64]; /* "created_at":<the number as jansson writes it> */
     size_t created_at_len;
-    const char **ids;         /* unique ids by graph index */
-    struct idref *order;      /* scratch for sorting a neighbour list */
+    const char **ids;    /* unique ids by graph index */
+    struct idref *order; /* scratch for sorting a neighbour list */
     /* Every node's unique id as a JSON string, by graph index: written up
        to seven times each (keys, depends_on, maps), quoted once. */
     struct xf_jsonw idj;
@@ -50,16 +50,21 @@ static uint32_t gindex(const struct mctx *c, const struct xf_node *n)
     return i < c->g->n && c->g->all[i] == n ? i : UINT32_MAX;
 }
 
+/* The unique id of the node at graph index i, as a value. */
+static void put_id_at(const struct mctx *c, uint32_t i)
+{
+    struct xf_str j = id_json(c, i);
+    xf_jsonw_rawn(c->w, j.p, j.len);
+}
+
 /* A node's unique id as a value, or null without a node. */
 static void put_id(const struct mctx *c, const struct xf_node *n)
 {
     uint32_t i = gindex(c, n);
-    if (i == UINT32_MAX) {
+    if (i == UINT32_MAX)
         xf_jsonw_str(c->w, n ? n->unique_id : NULL);
-        return;
-    }
-    struct xf_str j = id_json(c, i);
-    xf_jsonw_rawn(c->w, j.p, j.len);
+    else
+        put_id_at(c, i);
 }
 
 static void key_id(const struct mctx *c, uint32_t i)
@@ -213,7 +218,7 @@ struct cdef {
 
 #define C(key, kind, json)                                                                         \
     {                                                                                              \
-        key, sizeof(key) - 1, kind, "\"" key "\":" json, sizeof("\"" key "\":" json) - 1          \
+        key, sizeof(key) - 1, kind, "\"" key "\":" json, sizeof("\"" key "\":" json) - 1           \
     }
 #define CD(key, kind)                                                                              \
     {                                                                                              \
@@ -336,7 +341,8 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
 static int find_def(const struct cdef *defs, size_t ndefs, struct xf_str key)
 {
     for (size_t k = 0; k < ndefs; k++)
-        if (defs[k].len == key.len && memcmp(defs[k].key, key.p, key.len) == 0)
+        if (defs[k].len == key.len && defs[k].key[0] == key.p[0] &&
+            memcmp(defs[k].key, key.p, key.len) == 0)
             return (int)k;
     return -1;
 }
@@ -564,7 +570,7 @@ static void depends_on(const struct mctx *c, const struct xf_node *n, bool with_
         uint32_t i = xf_graph_index(c->g, n);
         if (i < c->g->n)
             for (uint32_t k = 0; k < c->g->nparents[i]; k++)
-                put_id(c, c->g->all[c->g->parents[i][k]]);
+                put_id_at(c, c->g->parents[i][k]);
         xf_jsonw_close_array(w);
     }
     xf_jsonw_close_object(w);
@@ -1059,8 +1065,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     char num[32];
     if (!xf_json_real(num, c.created_at))
         memcpy(num, "0.0", 4);
-    c.created_at_len = (size_t)snprintf(c.created_at_member, sizeof c.created_at_member,
-                                        "\"created_at\":%s", num);
+    c.created_at_len =
+        (size_t)snprintf(c.created_at_member, sizeof c.created_at_member, "\"created_at\":%s", num);
     int err = xf_jsonw_init_file(&w, dir, "manifest.json");
     if (err < 0) {
         xf_jsonw_release(&w);

@@ -51,8 +51,8 @@ static void stamp(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *ke
     w->out.len += n + 2;
 }
 
-static void timing(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *name,
-                   double start, double end)
+static void timing(struct xf_jsonw *w, struct xf_iso8601_cache *c, const char *name, double start,
+                   double end)
 {
     xf_jsonw_open_object(w);
     xf_jsonw_kstr(w, "name", name);
