@@ -190,7 +190,7 @@ static inline uint64_t special8(uint64_t x)
  * The index of the first byte special8() flagged. A flag can be wrong
  * only above a right one (a borrow runs upwards), so the lowest is exact.
  */
-static inline size_t first_flagged(uint64_t m)
+static inline __attribute__((unused)) size_t first_flagged(uint64_t m)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return (size_t)__builtin_clzll(m) / 8;

@@ -261,11 +261,17 @@ static void test_replace_table(void **state)
                      0);
     assert_int_equal(kind(f, "main", "orders"), XF_REL_TABLE);
     assert_int_equal(count_rows(f, "\"main\".\"orders\""), 2);
-    assert_non_null(strstr(f->executed.ptr, "CREATE TABLE \"main\".\"orders__xform_tmp\" AS\n"
-                                            "select 1 as id"));
-    assert_non_null(strstr(f->executed.ptr, "ALTER TABLE \"main\".\"orders__xform_tmp\" "
-                                            "RENAME TO \"orders\""));
-    assert_non_null(strstr(f->executed.ptr, "COMMIT"));
+    /* Built under its own name inside one transaction (SQLite's DDL is
+     * transactional), without the schema-wide cost of ALTER TABLE RENAME. */
+    const char *begin = strstr(f->executed.ptr, "BEGIN");
+    const char *create = strstr(f->executed.ptr, "CREATE TABLE \"main\".\"orders\" AS\n"
+                                                 "select 1 as id");
+    const char *commit = strstr(f->executed.ptr, "COMMIT");
+    assert_non_null(begin);
+    assert_non_null(create);
+    assert_non_null(commit);
+    assert_true(begin < create && create < commit);
+    assert_null(strstr(f->executed.ptr, "RENAME"));
 
     /* again, with other columns: the old table is replaced */
     assert_int_equal(
