@@ -627,9 +627,11 @@ static sqlite3_stmt *prepare(struct xf_sqlite_conn *c, const char *sql, struct x
  * What `schema.name` is, without scanning sqlite_master: that table has no
  * index, so a scan per model made every build O(models^2) (at 10,000
  * models it doubled the time sqlite3 itself needs). SQLite keeps the schema
- * in a hash: sqlite3_table_column_metadata() finds a table there (it says
- * no for views), and pragma table_info finds a view (no rows: nothing of
- * that name; an error: a view over something missing, still a view).
+ * in a hash. pragma table_info answers from it, and running it first
+ * refreshes a schema another connection changed: no rows, nothing of that
+ * name; rows (or an error reading a broken view's columns), something.
+ * Then sqlite3_table_column_metadata() says whether it is a table (it says
+ * no for views).
  */
 static int kind_of(struct xf_sqlite_conn *c, const char *schema, const char *name,
                    enum xf_relkind *out, struct xf_buf *err)
@@ -638,11 +640,6 @@ static int kind_of(struct xf_sqlite_conn *c, const char *schema, const char *nam
     int u = use_schema(c, schema, false, err);
     if (u != 0)
         return u < 0 ? -1 : 0;
-    if (sqlite3_table_column_metadata(c->db, schema, name, NULL, NULL, NULL, NULL, NULL, NULL) ==
-        SQLITE_OK) {
-        *out = XF_REL_TABLE;
-        return 0;
-    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?1, ?2)", -1, &st, NULL) !=
         SQLITE_OK) {
@@ -651,10 +648,13 @@ static int kind_of(struct xf_sqlite_conn *c, const char *schema, const char *nam
     }
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        *out = XF_REL_VIEW; /* a row, or an error reading a broken view's columns */
+    bool exists = sqlite3_step(st) != SQLITE_DONE;
     sqlite3_finalize(st);
+    if (exists)
+        *out = sqlite3_table_column_metadata(c->db, schema, name, NULL, NULL, NULL, NULL, NULL,
+                                             NULL) == SQLITE_OK
+                   ? XF_REL_TABLE
+                   : XF_REL_VIEW;
     return 0;
 }
 

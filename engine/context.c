@@ -39,6 +39,12 @@ static const char *arg_str(struct xf_render *r, const struct xf_args *a, size_t 
     return xf_arena_strdups(xf_render_arena(r), v->u.s);
 }
 
+/* Where what a parse-mode render records (refs, config) is kept: the project's lifetime. */
+static struct xf_arena *keep_of(struct xf_rctx *rc)
+{
+    return rc->keep ? rc->keep : &rc->s->p->arena;
+}
+
 /* ---- relations ---- */
 
 struct relation {
@@ -148,7 +154,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
         return -1;
     if (!rc->execute) {
         if (rc->node) {
-            struct xf_arena *pa = &rc->s->p->arena;
+            struct xf_arena *pa = keep_of(rc);
             struct xf_dep d = {pkg ? xf_arena_strdup(pa, pkg) : NULL, xf_arena_strdup(pa, name),
                                xf_render_loc(r), NULL};
             xf_avec_push(pa, &rc->node->refs, d);
@@ -268,7 +274,7 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
         return -1;
     struct xf_node *n = find_source(rc->s, src, table);
     if (!rc->execute && rc->node) {
-        struct xf_arena *pa = &rc->s->p->arena;
+        struct xf_arena *pa = keep_of(rc);
         struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
                            NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
@@ -293,22 +299,21 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
     *out = xf_v_strc("");
     if (rc->execute || !rc->node)
         return 0;
-    struct xf_project *p = rc->s->p;
+    struct xf_arena *pa = keep_of(rc);
     for (size_t i = 0; i < a->npos; i++) {
         if (a->pos[i].t != XF_V_DICT)
             return xf_render_error(r, "config() takes keyword arguments or one dict, not a %s",
                                    xf_value_type_name(&a->pos[i]));
         const struct xf_dict *d = a->pos[i].u.d;
         for (size_t k = 0; k < d->n; k++) {
-            struct xf_value v = xf_value_copy(&p->arena, &d->ents[k].val);
+            struct xf_value v = xf_value_copy(pa, &d->ents[k].val);
             xf_node_config_set(
-                p, rc->node,
-                (struct xf_str){xf_arena_strdups(&p->arena, d->ents[k].key), d->ents[k].key.len},
-                v);
+                pa, rc->node,
+                (struct xf_str){xf_arena_strdups(pa, d->ents[k].key), d->ents[k].key.len}, v);
         }
     }
     for (size_t i = 0; i < a->nkw; i++) {
-        struct xf_value v = xf_value_copy(&p->arena, &a->kwvals[i]);
+        struct xf_value v = xf_value_copy(pa, &a->kwvals[i]);
         /* pre_hook / post_hook are spelled with '-' in dbt's config dict. */
         struct xf_str key = a->kwnames[i];
         if (xf_str_eqc(key, "pre_hook"))
@@ -316,8 +321,8 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
         else if (xf_str_eqc(key, "post_hook"))
             key = XF_STR("post-hook");
         else
-            key = (struct xf_str){xf_arena_strdups(&p->arena, key), key.len};
-        xf_node_config_set(p, rc->node, key, v);
+            key = (struct xf_str){xf_arena_strdups(pa, key), key.len};
+        xf_node_config_set(pa, rc->node, key, v);
     }
     return 0;
 }
@@ -353,8 +358,8 @@ static int config_set(struct xf_value *out, struct xf_render *r, const struct xf
     if (!key || !v)
         return key ? xf_render_error(r, "config.set() needs a value") : -1;
     if (!rc->execute && rc->node)
-        xf_node_config_set(rc->s->p, rc->node, xf_str_c(xf_arena_strdup(&rc->s->p->arena, key)),
-                           xf_value_copy(&rc->s->p->arena, v));
+        xf_node_config_set(keep_of(rc), rc->node, xf_str_c(xf_arena_strdup(keep_of(rc), key)),
+                           xf_value_copy(keep_of(rc), v));
     *out = xf_v_strc("");
     return 0;
 }
@@ -1128,6 +1133,6 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
     env->globals = rc->s->globals.u.d;
     env->locals = xf_context_locals(rc);
     env->user = rc;
-    env->diags = rc->s->diags;
+    env->diags = rc->diags ? rc->diags : rc->s->diags;
     env->log = log_cb;
 }

@@ -54,6 +54,8 @@ struct xf_rctx {
     struct xf_conn *conn;       /* execute mode: this worker's connection */
     struct xf_conn **lazy;      /* compile: the worker's slot, connected on first need */
     bool quiet;                 /* its error repeats one already reported: drop it */
+    struct xf_arena *keep;      /* parse mode: for refs and config (NULL: the project's) */
+    struct xf_diags *diags;     /* where its diagnostics go (NULL: the session's) */
     struct xf_arena *arena;     /* the render's arena */
     struct xf_dict *statements; /* statement('name') results for load_result */
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
@@ -103,7 +105,8 @@ void xf_session_mark_existing(struct xf_session *s, const char *schema, const ch
 /* Generic tests (tests.c): nodes from YAML declarations, their argument
  * dependencies (parse mode) and their SQL (execute mode). */
 int xf_tests_generate(struct xf_session *s);
-int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch);
+int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch,
+                        struct xf_arena *keep, struct xf_diags *diags);
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
 
 /* Snapshots (snapshot.c). */

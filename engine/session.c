@@ -4,6 +4,7 @@
  * natives, macros), render every node once in parse mode to collect
  * ref/source/config, name every relation, build the graph.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,35 +178,116 @@ static bool renders_sql(const struct xf_node *n)
                        n->type == XF_RES_SNAPSHOT || n->type == XF_RES_ANALYSIS);
 }
 
-/* Parse mode: render once to collect refs, sources and config() calls. */
-static int parse_render(struct xf_session *s)
+/*
+ * Parse mode: render once to collect refs, sources and config() calls.
+ * The renders are independent (each writes only its own node), so they run
+ * on every core: each thread keeps what it records in its own arena (kept
+ * for the session), and each node's diagnostics are set aside and reported
+ * in node order afterwards, so the output does not depend on the threads.
+ * Generic tests go second: they read the config of the node they test,
+ * which that node's own render may still be changing.
+ */
+struct prender {
+    struct xf_session *s;
+    bool tests; /* this pass renders the generic tests (else everything else) */
+    atomic_size_t next;
+    struct xf_diags **said; /* per node: its diagnostics, when there are any */
+    atomic_int err;
+};
+
+#define PARSE_BATCH 64
+
+static void parse_one(struct prender *pr, size_t i, struct xf_arena *keep, struct xf_buf *out)
 {
-    int err = 0;
-    struct xf_buf out = XF_BUF_INIT;
-    for (size_t i = 0; i < s->p->nodes.n; i++) {
-        struct xf_node *n = s->p->nodes.v[i];
-        if (n->decl) {
-            struct xf_arena scratch;
-            xf_arena_init(&scratch);
-            if (xf_tests_parse_args(s, n, &scratch) < 0)
-                err = -1;
-            xf_arena_release(&scratch);
-            continue;
-        }
-        if (!renders_sql(n) || xf_tmpl_is_plain(n->tmpl))
-            continue;
-        struct xf_arena scratch;
-        xf_arena_init(&scratch);
-        struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = &scratch};
+    struct xf_session *s = pr->s;
+    struct xf_node *n = s->p->nodes.v[i];
+    if (!n->decl != !pr->tests || (!n->decl && (!renders_sql(n) || xf_tmpl_is_plain(n->tmpl))))
+        return;
+    struct xf_diags local;
+    xf_diags_init(&local);
+    struct xf_arena scratch;
+    xf_arena_init(&scratch);
+    int e;
+    if (n->decl) {
+        e = xf_tests_parse_args(s, n, &scratch, keep, &local);
+    } else {
+        struct xf_rctx rc = {
+            .s = s, .node = n, .execute = false, .arena = &scratch, .keep = keep, .diags = &local};
         struct xf_render_env env;
         xf_context_env(&env, &rc);
-        xf_buf_reset(&out);
-        if (xf_render_template(&out, n->tmpl, &env) < 0)
-            err = -1;
-        xf_arena_release(&scratch);
+        xf_buf_reset(out);
+        e = xf_render_template(out, n->tmpl, &env);
+    }
+    xf_arena_release(&scratch);
+    if (e < 0)
+        atomic_store(&pr->err, -1);
+    if (local.head) {
+        pr->said[i] = xf_malloc(sizeof *pr->said[i]);
+        xf_diags_init(pr->said[i]);
+        xf_diags_move(pr->said[i], &local);
+    }
+    xf_diags_release(&local);
+}
+
+static void *parse_worker(void *arg)
+{
+    struct prender *pr = arg;
+    size_t total = pr->s->p->nodes.n;
+    struct xf_arena keep;
+    xf_arena_init(&keep);
+    struct xf_buf out = XF_BUF_INIT;
+    for (;;) {
+        size_t from = atomic_fetch_add(&pr->next, PARSE_BATCH);
+        if (from >= total)
+            break;
+        size_t to = from + PARSE_BATCH < total ? from + PARSE_BATCH : total;
+        for (size_t i = from; i < to; i++)
+            parse_one(pr, i, &keep, &out);
     }
     xf_buf_release(&out);
-    return err;
+    pthread_mutex_lock(&pr->s->lock);
+    xf_vec_push(&pr->s->keeps, keep);
+    pthread_mutex_unlock(&pr->s->lock);
+    return NULL;
+}
+
+static void parse_pass(struct prender *pr)
+{
+    size_t total = pr->s->p->nodes.n;
+    atomic_store(&pr->next, 0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = ncpu > 1 ? (size_t)(ncpu > 16 ? 16 : ncpu) : 1;
+    if (threads > total / PARSE_BATCH)
+        threads = total / PARSE_BATCH > 0 ? total / PARSE_BATCH : 1;
+    pthread_t th[16];
+    size_t started = 0;
+    for (; started + 1 < threads; started++) {
+        if (pthread_create(&th[started], NULL, parse_worker, pr) != 0)
+            break;
+    }
+    parse_worker(pr);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+}
+
+static int parse_render(struct xf_session *s)
+{
+    size_t total = s->p->nodes.n;
+    struct prender pr = {.s = s, .said = xf_calloc(total + 1, sizeof *pr.said)};
+    atomic_init(&pr.next, 0);
+    atomic_init(&pr.err, 0);
+    parse_pass(&pr);
+    pr.tests = true;
+    parse_pass(&pr);
+    for (size_t i = 0; i < total; i++) {
+        if (pr.said[i]) {
+            xf_diags_move(s->diags, pr.said[i]);
+            xf_diags_release(pr.said[i]);
+            free(pr.said[i]);
+        }
+    }
+    free(pr.said);
+    return atomic_load(&pr.err);
 }
 
 /* Renders a description that holds Jinja ({{ doc("x") }}); NULL when plain. */

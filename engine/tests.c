@@ -336,7 +336,8 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
     return e;
 }
 
-int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch)
+int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch,
+                        struct xf_arena *keep, struct xf_diags *diags)
 {
     const struct xf_test_decl *d = n->decl;
     if (!d)
@@ -346,7 +347,8 @@ int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena
      * arguments become dependencies and config() calls inside the macro
      * (dbt_utils' fail_calc) configure the test.
      */
-    struct xf_rctx rc = {.s = s, .node = n, .execute = false, .conn = NULL, .arena = scratch};
+    struct xf_rctx rc = {
+        .s = s, .node = n, .execute = false, .arena = scratch, .keep = keep, .diags = diags};
     struct xf_buf out = XF_BUF_INIT;
     int e = xf_tests_render(s, &rc, &out);
     xf_buf_release(&out);
@@ -372,7 +374,7 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     if (!m)
         m = xf_dict_getc(g, mname);
     if (!m || m->t != XF_V_FUNC) {
-        struct xf_diag *dg = xf_diag_add(s->diags, XF_SEV_ERROR, d->loc,
+        struct xf_diag *dg = xf_diag_add(rc->diags ? rc->diags : s->diags, XF_SEV_ERROR, d->loc,
                                          "unknown test '%s': no {%% test %s %%} macro was found",
                                          d->test_name, tname);
         xf_diag_hint(dg, "built-in tests are not_null, unique, accepted_values, relationships "
@@ -391,7 +393,7 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
         xf_context_env(&cenv, rc);
         const struct xf_tmpl *tt;
         static const struct xf_source cte_src = {"<ephemeral>", "{{ ref(name) }}", 15};
-        if (xf_tmpl_parse(&tt, a, &cte_src, 0, cte_src.len, s->diags) < 0)
+        if (xf_tmpl_parse(&tt, a, &cte_src, 0, cte_src.len, rc->diags ? rc->diags : s->diags) < 0)
             return -1;
         struct xf_dict *loc = (struct xf_dict *)cenv.locals;
         xf_dict_set(a, loc, XF_STR("name"), xf_v_strc(t->name));

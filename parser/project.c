@@ -852,14 +852,14 @@ bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def)
     return xf_value_truthy(v);
 }
 
-void xf_node_config_set(struct xf_project *p, struct xf_node *n, struct xf_str key,
+void xf_node_config_set(struct xf_arena *a, struct xf_node *n, struct xf_str key,
                         struct xf_value v)
 {
     if (n->config.t != XF_V_DICT)
-        n->config = xf_v_dict(&p->arena, 4);
+        n->config = xf_v_dict(a, 4);
     struct xf_str k = xf_loader_config_key(key);
-    k = (struct xf_str){xf_arena_strndup(&p->arena, k.p, k.len), k.len};
-    xf_loader_config_merge1(&p->arena, n->config.u.d, k, v);
+    k = (struct xf_str){xf_arena_strndup(a, k.p, k.len), k.len};
+    xf_loader_config_merge1(a, n->config.u.d, k, v);
     const struct xf_value *t = xf_node_config(n, "tags");
     if (t && t->t == XF_V_LIST)
         n->tags = *t;

@@ -199,9 +199,10 @@ bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def);
 /*
  * Sets a config key (from an in-file config() call) with dbt's merge
  * rules: tags and hooks append, meta/docs/grants... update, the rest
- * replaces. Allocates in p->arena: not thread-safe.
+ * replaces. Allocates in `a` (renders on several threads: one arena
+ * each, living as long as the project).
  */
-void xf_node_config_set(struct xf_project *p, struct xf_node *n, struct xf_str key,
+void xf_node_config_set(struct xf_arena *a, struct xf_node *n, struct xf_str key,
                         struct xf_value v);
 
 #endif

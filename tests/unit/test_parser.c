@@ -213,9 +213,9 @@ static void test_models(void **state)
     assert_string_equal(xf_node_config_str(t, "nope", "dflt"), "dflt");
 
     /* in-file config() calls go through xf_node_config_set */
-    xf_node_config_set(p, t, XF_STR("tags"), xf_v_strc("extra"));
-    xf_node_config_set(p, t, XF_STR("materialized"), xf_v_strc("incremental"));
-    xf_node_config_set(p, t, XF_STR("pre_hook"), xf_v_strc("select 0"));
+    xf_node_config_set(&p->arena, t, XF_STR("tags"), xf_v_strc("extra"));
+    xf_node_config_set(&p->arena, t, XF_STR("materialized"), xf_v_strc("incremental"));
+    xf_node_config_set(&p->arena, t, XF_STR("pre_hook"), xf_v_strc("select 0"));
     assert_string_equal(repr(f, &t->tags), "['base', 'extra']");
     assert_string_equal(xf_node_config_str(t, "materialized", NULL), "incremental");
     assert_string_equal(repr(f, xf_node_config(t, "pre-hook")), "['select 0']");
