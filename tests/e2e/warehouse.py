@@ -42,9 +42,9 @@ class Warehouse:
                 f"      dbname: {pg.get('dbname', 'postgres')}\n"
                 f"      schema: {self.schema}\n      threads: 2\n"))
 
-    def xform(self, command, *args, expect=None, env=None):
+    def xform(self, command, *args, expect=None, env=None, tty=False):
         extra = ["--profiles-dir", str(self.p.dir)] if self.kind == "postgres" else []
-        return self.p.xform(command, *extra, *args, expect=expect, env=env)
+        return self.p.xform(command, *extra, *args, expect=expect, env=env, tty=tty)
 
     def popen(self, command, *args):
         """Starts xform in the background (for kill and interrupt tests)."""
