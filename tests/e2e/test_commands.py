@@ -1,26 +1,38 @@
 # SPDX-License-Identifier: MIT
-"""clean, debug, --vars, colour, custom schemas."""
+"""clean, debug, --vars, colour, custom schemas, on SQLite and on
+PostgreSQL from the same code where a warehouse is involved."""
 
 import pytest
 
 from conftest import ESC
+from warehouse import wh  # noqa: F401  (the fixture)
 
 SECRET = "s3cr3t-Pa55word-xyz"
 
 
+@pytest.fixture
+def built(wh):
+    """jaffle_shop after `seed` and `run` on this test's warehouse."""
+    w = wh("jaffle_shop")
+    w.xform("seed", expect=0)
+    w.xform("run", expect=0)
+    return w
+
+
 @pytest.mark.feature("clean")
-def test_clean_removes_target_but_never_the_database(jaffle_built):
-    p = jaffle_built
-    before = p.db_digest()
-    assert p.path("target").is_dir()
-    p.xform("clean", expect=0)
-    assert not p.path("target").exists()
-    assert p.db_digest() == before
-    assert p.scalar("select count(*) from customers") == 100
+def test_clean_removes_target_but_never_the_database(built):
+    w = built
+    before = w.digest()
+    assert w.p.path("target").is_dir()
+    w.xform("clean", expect=0)
+    assert not w.p.path("target").exists()
+    assert w.digest() == before
+    assert w.scalar("select count(*) from customers") == 100
 
 
 @pytest.mark.feature("clean")
 def test_clean_refuses_to_delete_a_database_listed_in_clean_targets(jaffle_built):
+    """SQLite only: the warehouse is a file in the project folder there."""
     p = jaffle_built
     p.edit("dbt_project.yml", '  - "logs"\n', '  - "logs"\n  - "jaffle_shop.db"\n  - "data"\n')
     p.path("data").mkdir()
@@ -34,11 +46,19 @@ def test_clean_refuses_to_delete_a_database_listed_in_clean_targets(jaffle_built
 
 
 @pytest.mark.feature("debug")
-def test_debug_on_the_embedded_default(jaffle):
-    r = jaffle.xform("debug", expect=0)
+def test_debug_checks_the_connection(wh):
+    w = wh("jaffle_shop")
+    if w.kind == "postgres":
+        # the test server does not ask for it; it must not be shown all the same
+        w.p.edit("profiles.yml", "      threads:", f'      password: "{SECRET}"\n      threads:')
+    r = w.xform("debug", expect=0)
     assert "All checks passed" in r.text, r
-    assert "sqlite" in r.text.lower()
-    assert "jaffle_shop.db" in r.text
+    assert f"type: {w.kind}" in r.text and f"schema: {w.schema}" in r.text, r
+    if w.kind == "sqlite":
+        assert "jaffle_shop.db" in r.text
+    else:
+        assert f"host: {w.pg['host']}" in r.text and f"port: {w.pg['port']}" in r.text, r
+    assert SECRET not in r.text
 
 
 def pg_profile(host, port, password, dbname="postgres", user="postgres"):
@@ -77,24 +97,14 @@ def test_debug_password_from_env_var(jaffle):
     assert SECRET not in r.text
 
 
-@pytest.mark.feature("postgres")
-def test_debug_connects_to_postgres(jaffle, pg_conninfo):
-    jaffle.write("profiles.yml", pg_profile(pg_conninfo["host"], pg_conninfo["port"], SECRET,
-                                            pg_conninfo.get("dbname", "postgres"),
-                                            pg_conninfo.get("user", "postgres")))
-    r = jaffle.xform("debug", "--profiles-dir", str(jaffle.dir), expect=0)
-    assert "All checks passed" in r.text, r
-    assert SECRET not in r.text
-
-
 # ---------------------------------------------------------------- vars
 @pytest.fixture
-def vars_project(make_project):
-    return make_project("projects/vars")
+def vars_project(wh):
+    return wh("projects/vars")
 
 
-def greet(p):
-    return p.rows("select greeting, lim, who from greet")[0]
+def greet(w):
+    return w.rows("select greeting, lim, who from greet")[0]
 
 
 @pytest.mark.feature("vars")
@@ -117,39 +127,48 @@ def test_vars_json_on_the_command_line(vars_project):
 
 @pytest.mark.feature("vars")
 def test_vars_missing_required_var(vars_project):
-    vars_project.write("models/needs.sql", "select {{ var('not_given') }} as x\n")
+    vars_project.p.write("models/needs.sql", "select {{ var('not_given') }} as x\n")
     r = vars_project.xform("run", expect=2)
     assert "not_given" in r.text
     assert "models/needs.sql:1:" in r.text
-    assert vars_project.db_files() == []
+    assert vars_project.untouched()
 
 
 # ---------------------------------------------------------------- colour
 @pytest.mark.feature("color")
-def test_no_colour_on_a_pipe(jaffle):
-    r = jaffle.xform("seed", expect=0)
+def test_no_colour_on_a_pipe(wh):
+    w = wh("jaffle_shop")
+    r = w.xform("seed", expect=0)
     assert ESC not in r.text
-    jaffle.write("models/bad.sql", "select * from {{ ref('nope') }}\n")
-    r = jaffle.xform("run", expect=2)
+    assert w.scalar("select count(*) from raw_orders") == 99
+    w.p.write("models/bad.sql", "select * from {{ ref('nope') }}\n")
+    r = w.xform("run", expect=2)
     assert ESC not in r.text
 
 
 @pytest.mark.feature("color")
-def test_no_color_flag_on_a_terminal(jaffle):
-    r = jaffle.xform("seed", "--no-color", tty=True)
+def test_no_color_flag_on_a_terminal(wh):
+    w = wh("jaffle_shop")
+    r = w.xform("seed", "--no-color", tty=True)
     assert r.rc == 0, r
     assert ESC not in r.out
     assert "PASS=3" in r.out
+    assert w.scalar("select count(*) from raw_orders") == 99
 
 
 # ---------------------------------------------------------------- schemas
 @pytest.mark.feature("schemas")
 @pytest.mark.feature("config_call")
-def test_custom_schema_is_a_file_beside_the_main_one(make_project):
-    p = make_project("projects/schemas")
-    p.xform("run", expect=0)
-    assert p.db_files() == ["main_finance.db", "schemas.db"]
-    assert p.relation_kind("revenue", schema="main_finance") == "table"
-    assert p.rows("select total from revenue", schema="main_finance") == [(42,)]
-    assert p.relation_kind("base") == "view"
-    assert p.relation_kind("revenue") is None
+def test_custom_schema_beside_the_main_one(wh):
+    """schema='finance' puts revenue in <target schema>_finance: on SQLite
+    the file main_finance.db beside the main one."""
+    w = wh("projects/schemas")
+    finance = w.custom_schema("finance")
+    w.xform("run", expect=0)
+    if w.kind == "sqlite":
+        assert w.p.db_files() == ["main_finance.db", "schemas.db"]
+    else:
+        assert w.p.db_files() == []
+    assert w.relations(finance) == {"revenue": "table"}
+    assert w.rows("select total from revenue", schema=finance) == [(42,)]
+    assert w.relations() == {"base": "view"}

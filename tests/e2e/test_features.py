@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 """fixtures/projects/features: source(), an ephemeral model, an
 incremental model with a unique key (and --full-refresh), a singular
-test. Expectations come from the seed CSV, read here."""
+test, on SQLite and on PostgreSQL from the same code. Expectations come
+from the seed CSV, read here."""
 
 import csv
 import io
 from collections import Counter
 
 import pytest
+
+from warehouse import wh  # noqa: F401  (the fixture)
 
 CHANGED_EVENTS = """\
 id,user_id,kind,updated_at
@@ -26,10 +29,10 @@ def events(text):
 
 
 @pytest.fixture
-def feat(make_project):
-    p = make_project("projects/features")
-    p.xform("seed", expect=0)
-    return p
+def feat(wh):
+    w = wh("projects/features")
+    w.xform("seed", expect=0)
+    return w
 
 
 @pytest.mark.feature("ephemeral")
@@ -39,21 +42,22 @@ def test_ephemeral_and_source(feat):
     assert r.summary()["TOTAL"] == 2  # the ephemeral model is not run on its own
     rels = feat.relations()
     assert "ev_base" not in rels, "an ephemeral model must not be built"
-    rows = events(feat.read("seeds/events.csv"))
+    rows = events(feat.p.read("seeds/events.csv"))
     want = sorted(Counter(u for _, u, kind, _ in rows if kind != "test").items())
     assert feat.rows("select user_id, n from ev_counts order by user_id") == want
-    compiled = feat.read("target/compiled/features/models/ev_counts.sql")
-    assert '"main"."events"' in compiled and "ev_base" in compiled  # inlined as a CTE
+    compiled = feat.p.read("target/compiled/features/models/ev_counts.sql")
+    # the source in the target's schema, the ephemeral model inlined as a CTE
+    assert feat.rel("events") in compiled and "ev_base" in compiled
 
 
 @pytest.mark.feature("incremental")
 @pytest.mark.feature("config_call")
 def test_incremental_merges_only_new_rows(feat):
     feat.xform("run", expect=0)
-    first = events(feat.read("seeds/events.csv"))
+    first = events(feat.p.read("seeds/events.csv"))
     assert feat.rows("select id, user_id, kind, updated_at from ev_incr order by id") == first
 
-    feat.write("seeds/events.csv", CHANGED_EVENTS)
+    feat.p.write("seeds/events.csv", CHANGED_EVENTS)
     feat.xform("seed", expect=0)
     feat.xform("run", "--select", "ev_incr", expect=0)
     changed = events(CHANGED_EVENTS)
@@ -74,12 +78,12 @@ def test_incremental_merges_only_new_rows(feat):
 @pytest.mark.feature("config_call")
 def test_singular_test(feat):
     feat.xform("run", expect=0)
-    users = {u for _, u, kind, _ in events(feat.read("seeds/events.csv")) if kind != "test"}
+    users = {u for _, u, kind, _ in events(feat.p.read("seeds/events.csv")) if kind != "test"}
     r = feat.xform("test", expect=0)
     assert r.summary() == {"PASS": 1, "WARN": 0, "ERROR": 0, "SKIP": 0, "TOTAL": 1}
-    feat.write("tests/assert_counts_positive.sql",
+    feat.p.write("tests/assert_counts_positive.sql",
                "select * from {{ ref('ev_counts') }} where n >= 1\n")
     r = feat.xform("test", expect=1)
     assert r.summary()["ERROR"] == 1
-    rr = feat.json("target/run_results.json")
+    rr = feat.p.json("target/run_results.json")
     assert [x["failures"] for x in rr["results"]] == [len(users)]
