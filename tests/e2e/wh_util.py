@@ -4,7 +4,13 @@ through the `wh` fixture (warehouse.py): what a warehouse holds, to prove
 that a command changed nothing, and the relation names compiled SQL uses
 on each target."""
 
-from warehouse import _norm
+import os
+import shutil
+
+import pytest
+
+from conftest import EXAMPLES, FIXTURES, IGNORE, Project
+from warehouse import Warehouse, _norm
 
 
 def qualified(w, name, schema=None):
@@ -51,3 +57,24 @@ def table_rows(w, table, schema):
         return [tuple(_norm(c) for c in r)
                 for r in w.p.rows(f'select * from "{table}" order by 1', schema=schema)]
     return w.rows(f"select * from {qualified(w, table, schema)} order by 1")
+
+
+def module_warehouse(request, tmp_path_factory, name):
+    """A copy of examples/<name> or fixtures/<name> on the warehouse
+    request.param, for a module-scoped fixture whose tests only read what
+    it built (the caller drops it: w.drop())."""
+    pg = None
+    if request.param == "postgres":
+        info = os.environ.get("XF_TEST_PG_CONNINFO")
+        if not info:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI=true but XF_TEST_PG_CONNINFO is not set: "
+                            "the Postgres tests must run")
+            pytest.skip("no XF_TEST_PG_CONNINFO (scripts/test starts a PostgreSQL server)")
+        pg = dict(kv.split("=", 1) for kv in info.split())
+    src = EXAMPLES / name if (EXAMPLES / name).is_dir() else FIXTURES / name
+    tmp = tmp_path_factory.mktemp(f"{src.name}_{request.param}")
+    for d in ("home", "elsewhere"):
+        (tmp / d).mkdir()
+    shutil.copytree(src, tmp / src.name, ignore=IGNORE)
+    return Warehouse(Project(tmp / src.name, tmp / "home", tmp / "elsewhere"), request.param, pg)
