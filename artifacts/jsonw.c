@@ -81,11 +81,66 @@ static void flush(struct xf_jsonw *w)
     w->out.len = 0;
 }
 
-void xf_jsonw_append(struct xf_jsonw *w, const struct xf_jsonw *part)
+int xf_jsonw_init_spill(struct xf_jsonw *w, const char *dir)
+{
+    xf_jsonw_init(w, CHUNK);
+    const char *d = dir && *dir ? dir : ".";
+    int e = xf_mkdirs(d);
+    if (e < 0)
+        return e;
+    w->fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (w->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        /* a file system without O_TMPFILE: an unlinked ordinary file */
+        struct xf_buf b = XF_BUF_INIT;
+        xf_buf_addf(&b, "%s/.xform-spill-XXXXXX", d);
+        w->fd = mkostemp(b.ptr, O_CLOEXEC);
+        if (w->fd >= 0)
+            unlink(b.ptr);
+        xf_buf_release(&b);
+    }
+    return w->fd < 0 ? -errno : 0;
+}
+
+/* Copies what a spilled part wrote into w's file, in the kernel when it can. */
+static void append_spilled(struct xf_jsonw *w, struct xf_jsonw *part)
+{
+    flush(part);
+    if (part->err) {
+        w->err = w->err ? w->err : part->err;
+        return;
+    }
+    off_t end = lseek(part->fd, 0, SEEK_CUR), in = 0;
+    while (in < end && !w->err) {
+        ssize_t n = copy_file_range(part->fd, &in, w->fd, NULL, (size_t)(end - in), 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* no in-kernel copy here (or an error): read and write */
+        char *buf = xf_malloc(CHUNK);
+        while (in < end && !w->err) {
+            ssize_t r = pread(part->fd, buf, CHUNK, in);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                w->err = r < 0 ? -errno : -EIO;
+                break;
+            }
+            write_out(w, buf, (size_t)r);
+            in += r;
+        }
+        free(buf);
+    }
+}
+
+void xf_jsonw_append(struct xf_jsonw *w, struct xf_jsonw *part)
 {
     if (w->fd >= 0) {
         flush(w);
-        write_out(w, part->out.ptr, part->out.len);
+        if (part->fd >= 0)
+            append_spilled(w, part);
+        else
+            write_out(w, part->out.ptr, part->out.len);
     } else {
         xf_buf_add(&w->out, part->out.ptr, part->out.len);
     }
@@ -120,7 +175,8 @@ void xf_jsonw_release(struct xf_jsonw *w)
 {
     if (w->fd >= 0) {
         close(w->fd);
-        unlink(w->tmp);
+        if (w->tmp) /* a spill file has no name */
+            unlink(w->tmp);
         w->fd = -1;
     }
     free(w->path);

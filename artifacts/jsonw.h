@@ -48,10 +48,16 @@ void xf_jsonw_finish(struct xf_jsonw *w);
  */
 int xf_jsonw_init_file(struct xf_jsonw *w, const char *dir, const char *name);
 /*
- * Appends the text an in-memory writer holds, as it is (a part of the
- * document made on another thread). Commas around it are the caller's.
+ * A part of a document made on another thread, streamed into an unnamed
+ * temporary file in `dir` instead of held in memory (half a 10,000-model
+ * manifest is ~50 MB). Returns 0, or -errno.
  */
-void xf_jsonw_append(struct xf_jsonw *w, const struct xf_jsonw *part);
+int xf_jsonw_init_spill(struct xf_jsonw *w, const char *dir);
+/*
+ * Appends the text a part writer (in memory or spilled) holds, as it is.
+ * Commas around it are the caller's. A spilled part's error becomes w's.
+ */
+void xf_jsonw_append(struct xf_jsonw *w, struct xf_jsonw *part);
 /* Writes the rest and renames the file into place. 0, or the first -errno. */
 int xf_jsonw_commit(struct xf_jsonw *w);
 /* Slow path of xf_jsonw_room: writes out the chunk or grows the buffer. */

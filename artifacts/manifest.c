@@ -1094,7 +1094,8 @@ static void *part_job(void *arg)
 }
 
 /* Starts the second half of the nodes on a worker; NULL when not worth it or not possible. */
-static struct part *start_part(const struct mctx *c, size_t depth, pthread_t *th)
+static struct part *start_part(const struct mctx *c, const char *dir, size_t depth,
+                               pthread_t *th)
 {
     size_t n = c->p->nodes.n, mid = n / 2;
     if (c->inv->threads == 1 || n < PARALLEL_MIN)
@@ -1104,7 +1105,10 @@ static struct part *start_part(const struct mctx *c, size_t depth, pthread_t *th
     t->c.w = &t->w;
     t->from = mid;
     t->to = n;
-    xf_jsonw_init(&t->w, (n - mid) * 2560);
+    if (xf_jsonw_init_spill(&t->w, dir) < 0) {
+        xf_jsonw_release(&t->w);
+        xf_jsonw_init(&t->w, (n - mid) * 2560);
+    }
     /* inside the "nodes" object, after a comma if the first half has a node */
     t->w.depth = (int)depth;
     t->w.first[depth] = true;
@@ -1143,7 +1147,7 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_key(&w, "nodes");
     xf_jsonw_open_object(&w);
     pthread_t th;
-    struct part *t = start_part(&c, (size_t)w.depth, &th);
+    struct part *t = start_part(&c, dir, (size_t)w.depth, &th);
     write_nodes(&c, 0, t ? t->from : p->nodes.n);
     if (t) {
         pthread_join(th, NULL);

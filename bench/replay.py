@@ -4,26 +4,31 @@
 
     bench/replay.py PROJECT_DIR [--xform BIN] [--source compiled|run]
 
-With --xform, first times `BIN run` on the project (seeds must be loaded
-already, e.g. by `xform seed`). Then copies the project's SQLite file,
-drops every model relation from the copy, and times building them again
-with Python's sqlite3 module, one model after another in dependency order
-(from target/manifest.json):
-  --source compiled (default): `create table|view ... as <compiled_code>`
-  --source run: the statements xform executed (target/run/<project>/...),
-                as they are (temporary names and swaps included)
-Prints both times and the ratio: what xform adds over the database work.
+Seeds must be loaded already (`xform seed`). Both sides start from the
+same database state, on the project's own file system:
+  --source compiled (default): every model relation is dropped, then
+      `xform run` is timed building them all from scratch (with --xform);
+      then, on a copy with the models dropped again, Python's sqlite3 runs
+      `create table|view ... as <compiled_code>` one model after another in
+      dependency order (from target/manifest.json).
+  --source run: `xform run` is timed over the existing relations (a
+      rebuild); then a copy of the database replays the statements xform
+      executed (target/run/<project>/..., drops and swaps included).
+Prints both times (wall and CPU: the CPU figures hold on a busy machine)
+and the ratios: what xform adds over the database work.
 """
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+
 
 
 def topo_models(manifest):
@@ -50,6 +55,31 @@ def topo_models(manifest):
     return [nodes[u] for u in order]
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def load_models(proj):
+    """(project name, [(name, kind, model)] in dependency order) from the manifest."""
+    with open(os.path.join(proj, "target", "manifest.json")) as f:
+        manifest = json.load(f)
+    project_name = manifest["metadata"].get("project_name") or \
+        next(iter(manifest["nodes"].values()))["package_name"]
+    out = []
+    for m in topo_models(manifest):
+        mat = m["config"].get("materialized")
+        if mat != "ephemeral":  # inlined into the models that use it
+            out.append((m.get("alias") or m["name"], "view" if mat == "view" else "table", m))
+    return project_name, out
+
+
+def drop_relations(con, models):
+    for name, kind, _ in reversed(models):
+        con.execute(f'drop {kind} if exists "main"."{name}"')
+    con.execute("vacuum")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("project")
@@ -60,28 +90,29 @@ def main():
 
     xform_time = None
     if args.xform:
+        if args.source == "compiled":
+            # a first run writes the manifest; then xform builds every model from none
+            subprocess.run([args.xform, "run", "--project-dir", proj], check=True,
+                           stdout=subprocess.DEVNULL)
+            project_name, models = load_models(proj)
+            con = sqlite3.connect(os.path.join(proj, project_name + ".db"), isolation_level=None)
+            drop_relations(con, models)
+            con.close()
+        c0 = children_cpu()
         t0 = time.perf_counter()
         r = subprocess.run([args.xform, "run", "--project-dir", proj], stdout=subprocess.DEVNULL)
         xform_time = time.perf_counter() - t0
+        xform_cpu = children_cpu() - c0
         if r.returncode != 0:
             sys.exit(f"xform run failed (exit {r.returncode})")
 
-    with open(os.path.join(proj, "target", "manifest.json")) as f:
-        manifest = json.load(f)
-    project_name = manifest["metadata"].get("project_name") or \
-        next(iter(manifest["nodes"].values()))["package_name"]
-    models = topo_models(manifest)
+    project_name, models = load_models(proj)
     src_db = os.path.join(proj, project_name + ".db")
     if not os.path.exists(src_db):
         sys.exit(f"no {src_db}: run `xform seed` (and `xform run`) first")
 
     statements = []
-    for m in models:
-        name = m.get("alias") or m["name"]
-        mat = m["config"].get("materialized")
-        if mat == "ephemeral":
-            continue  # inlined into the models that use it
-        kind = "view" if mat == "view" else "table"
+    for name, kind, m in models:
         if args.source == "run":
             path = os.path.join(proj, "target", "run", project_name, m["original_file_path"])
             with open(path) as f:
@@ -95,25 +126,28 @@ def main():
                     code = f.read()
             statements.append((name, kind, f'create {kind} "main"."{name}" as\n{code}'))
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # next to the project: the same file system (and fsync cost) as xform's file
+    with tempfile.TemporaryDirectory(dir=proj) as tmp:
         db_path = os.path.join(tmp, "replay.db")
         shutil.copyfile(src_db, db_path)
         con = sqlite3.connect(db_path, isolation_level=None)
-        for name, kind, _ in reversed(statements):
-            con.execute(f'drop {kind} if exists "main"."{name}"')
-        con.execute("vacuum")
+        if args.source == "compiled":
+            drop_relations(con, statements)
+        c0 = time.process_time()
         t0 = time.perf_counter()
-        for name, kind, sql in statements:
-            con.executescript(sql)  # autocommit per statement, like a model build
+        for _, _, sql in statements:
+            con.executescript(sql)  # autocommit per model, like a model build
         replay_time = time.perf_counter() - t0
+        replay_cpu = time.process_time() - c0
         con.close()
 
-    print(f"models:        {len(statements)}")
+    print(f"models:         {len(statements)}")
     if xform_time is not None:
-        print(f"xform run:     {xform_time:.3f} s")
-    print(f"sqlite3 replay ({args.source}): {replay_time:.3f} s")
-    if xform_time is not None and replay_time > 0:
-        print(f"ratio:         {xform_time / replay_time:.2f}x")
+        print(f"xform run:      {xform_time:.3f} s wall, {xform_cpu:.3f} s cpu")
+    print(f"sqlite3 replay: {replay_time:.3f} s wall, {replay_cpu:.3f} s cpu ({args.source})")
+    if xform_time is not None and replay_time > 0 and replay_cpu > 0:
+        print(f"ratio:          {xform_time / replay_time:.2f}x wall, "
+              f"{xform_cpu / replay_cpu:.2f}x cpu")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,32 @@ static const char *arg_str(struct xf_render *r, const struct xf_args *a, size_t 
 struct relation {
     struct xf_session *s;
     struct xf_relation rel;
-    const char *type; /* "table", "view" or NULL */
+    int kind; /* enum xf_relkind, or -1: not looked up yet (looked up when asked) */
 };
+
+/* "table", "view" or NULL; the database is asked only when a template wants to know. */
+static int relation_type(struct xf_render *r, const struct relation *rel, const char **out)
+{
+    *out = NULL;
+    int k = rel->kind;
+    if (k < 0) {
+        struct xf_rctx *rc = xf_render_user(r);
+        if (!rc->execute)
+            return 0; /* parse mode: nothing is known yet */
+        enum xf_relkind got;
+        struct xf_buf err = XF_BUF_INIT;
+        if (xf_rctx_existing(rc, rel->rel.schema, rel->rel.identifier, &got, &err) < 0) {
+            xf_render_error(r, "could not look up relation '%s': %s", rel->rel.identifier,
+                            err.ptr);
+            xf_buf_release(&err);
+            return -1;
+        }
+        xf_buf_release(&err);
+        k = (int)got;
+    }
+    *out = k == XF_REL_TABLE ? "table" : k == XF_REL_VIEW ? "view" : NULL;
+    return 0;
+}
 
 static void relation_str(struct xf_buf *out, const struct xf_obj *o)
 {
@@ -57,7 +81,7 @@ static int relation_getattr(struct xf_value *out, struct xf_render *r, const str
                             struct xf_str name)
 {
     const struct relation *rel = o->data;
-    const char *v = NULL;
+    const char *v = NULL, *type;
     if (xf_str_eqc(name, "database"))
         v = rel->rel.database;
     else if (xf_str_eqc(name, "schema"))
@@ -65,13 +89,13 @@ static int relation_getattr(struct xf_value *out, struct xf_render *r, const str
     else if (xf_str_eqc(name, "identifier") || xf_str_eqc(name, "name") ||
              xf_str_eqc(name, "table"))
         v = rel->rel.identifier;
-    else if (xf_str_eqc(name, "type"))
-        v = rel->type;
-    else if (xf_str_eqc(name, "is_table")) {
-        *out = xf_v_bool(rel->type && !strcmp(rel->type, "table"));
-        return 0;
-    } else if (xf_str_eqc(name, "is_view")) {
-        *out = xf_v_bool(rel->type && !strcmp(rel->type, "view"));
+    else if (xf_str_eqc(name, "type")) {
+        if (relation_type(r, rel, &v) < 0)
+            return -1;
+    } else if (xf_str_eqc(name, "is_table") || xf_str_eqc(name, "is_view")) {
+        if (relation_type(r, rel, &type) < 0)
+            return -1;
+        *out = xf_v_bool(type && !strcmp(type, xf_str_eqc(name, "is_table") ? "table" : "view"));
         return 0;
     } else
         return 1;
@@ -94,8 +118,7 @@ struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, cons
     rel->rel.database = database;
     rel->rel.schema = schema;
     rel->rel.identifier = identifier;
-    enum xf_relkind k = xf_session_existing(s, schema, identifier);
-    rel->type = k == XF_REL_TABLE ? "table" : k == XF_REL_VIEW ? "view" : NULL;
+    rel->kind = -1;
     struct xf_obj *o = XF_ANEW(a, struct xf_obj);
     o->ops = &relation_ops;
     o->data = rel;
@@ -462,8 +485,18 @@ static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const st
         !strcmp(xf_node_config_str(rc->node, "materialized", ""), "incremental")) {
         const struct xf_value *fr = xf_node_config(rc->node, "full_refresh");
         bool node_fr = fr && fr->t == XF_V_BOOL && fr->u.b;
-        inc = !node_fr &&
-              xf_session_existing(rc->s, rc->node->schema, rc->node->alias) == XF_REL_TABLE;
+        enum xf_relkind k = XF_REL_NONE;
+        if (!node_fr) {
+            struct xf_buf err = XF_BUF_INIT;
+            int e = xf_rctx_existing(rc, rc->node->schema, rc->node->alias, &k, &err);
+            if (e < 0)
+                xf_render_error(r, "is_incremental() could not look up '%s': %s",
+                                rc->node->alias, err.ptr);
+            xf_buf_release(&err);
+            if (e < 0)
+                return -1;
+        }
+        inc = k == XF_REL_TABLE;
     }
     *out = xf_v_bool(inc);
     return 0;
@@ -593,18 +626,36 @@ static struct xf_value table_value(struct xf_arena *a, const struct xf_result *r
     return xf_v_obj(o);
 }
 
+/*
+ * The connection for a question to the database: *c NULL when there is
+ * none to ask (parse mode: the answer is none), -1 when connecting failed.
+ */
+static int db_for(struct xf_render *r, struct xf_rctx *rc, const char *what, struct xf_conn **c)
+{
+    *c = NULL;
+    if (!rc->execute || (!rc->conn && !rc->lazy))
+        return 0;
+    struct xf_buf err = XF_BUF_INIT;
+    *c = xf_rctx_conn(rc, &err);
+    if (!*c)
+        xf_render_error(r, "%s: %s", what, err.ptr);
+    xf_buf_release(&err);
+    return *c ? 0 : -1;
+}
+
 static int run_sql(struct xf_value *out, struct xf_render *r, const char *sql, bool fetch)
 {
     struct xf_rctx *rc = RC(r);
-    if (!rc->execute || !rc->conn) {
-        *out = xf_v_none();
+    struct xf_conn *c;
+    *out = xf_v_none();
+    if (db_for(r, rc, "run_query", &c) < 0)
+        return -1;
+    if (!c)
         return 0;
-    }
     struct xf_buf err = XF_BUF_INIT;
     struct xf_result res;
     memset(&res, 0, sizeof res);
-    int e = fetch ? rc->conn->ops->query(rc->conn, sql, rc->arena, &res, &err)
-                  : rc->conn->ops->exec(rc->conn, sql, &err);
+    int e = fetch ? c->ops->query(c, sql, rc->arena, &res, &err) : c->ops->exec(c, sql, &err);
     if (e < 0) {
         xf_render_error(r, "query failed: %s", err.ptr);
         xf_buf_release(&err);
@@ -750,21 +801,26 @@ static int ad_get_relation(struct xf_value *out, struct xf_render *r, const stru
     const char *id = schema ? arg_str(r, a, 2, "identifier", "adapter.get_relation", true) : NULL;
     if (!id)
         return -1;
-    if (!rc->execute || !rc->conn) {
-        *out = xf_v_none();
+    struct xf_conn *c;
+    *out = xf_v_none();
+    if (db_for(r, rc, "adapter.get_relation", &c) < 0)
+        return -1;
+    if (!c)
         return 0;
-    }
     struct xf_relation rel = {db, schema, id};
     enum xf_relkind k;
     struct xf_buf err = XF_BUF_INIT;
-    int e = rc->conn->ops->relation_kind(rc->conn, &rel, &k, &err);
+    int e = c->ops->relation_kind(c, &rel, &k, &err);
     if (e < 0) {
         xf_render_error(r, "adapter.get_relation failed: %s", err.ptr);
         xf_buf_release(&err);
         return -1;
     }
     xf_buf_release(&err);
-    *out = k == XF_REL_NONE ? xf_v_none() : xf_relation_value(rc->s, rc->arena, db, schema, id);
+    if (k != XF_REL_NONE) {
+        *out = xf_relation_value(rc->s, rc->arena, db, schema, id);
+        ((struct relation *)out->u.o->data)->kind = (int)k;
+    }
     return 0;
 }
 
@@ -855,13 +911,16 @@ static int ad_get_columns(struct xf_value *out, struct xf_render *r, const struc
     if (!rv || rv->t != XF_V_OBJ || rv->u.o->ops != &relation_ops)
         return xf_render_error(r, "adapter.get_columns_in_relation() needs a relation");
     *out = xf_v_list(rc->arena, 0);
-    if (!rc->execute || !rc->conn)
+    struct xf_conn *c;
+    if (db_for(r, rc, "adapter.get_columns_in_relation", &c) < 0)
+        return -1;
+    if (!c)
         return 0;
     const struct relation *rel = rv->u.o->data;
     struct xf_column_info *cols;
     size_t n;
     struct xf_buf err = XF_BUF_INIT;
-    int e = rc->conn->ops->columns(rc->conn, &rel->rel, rc->arena, &cols, &n, &err);
+    int e = c->ops->columns(c, &rel->rel, rc->arena, &cols, &n, &err);
     if (e < 0) {
         xf_render_error(r, "adapter.get_columns_in_relation failed: %s", err.ptr);
         xf_buf_release(&err);
@@ -888,11 +947,13 @@ static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const str
     *out = xf_v_strc("");
     if (!rv || rv->t != XF_V_OBJ || rv->u.o->ops != &relation_ops)
         return xf_render_error(r, "adapter.drop_relation() needs a relation");
-    if (!rc->execute || !rc->conn)
+    struct xf_conn *c;
+    if (db_for(r, rc, "adapter.drop_relation", &c) < 0)
+        return -1;
+    if (!c)
         return 0;
     struct xf_buf err = XF_BUF_INIT;
-    int e = rc->conn->ops->drop_relation(rc->conn, &((const struct relation *)rv->u.o->data)->rel,
-                                         &err);
+    int e = c->ops->drop_relation(c, &((const struct relation *)rv->u.o->data)->rel, &err);
     if (e < 0)
         xf_render_error(r, "adapter.drop_relation failed: %s", err.ptr);
     xf_buf_release(&err);

@@ -8,6 +8,7 @@
 #define XF_ENGINE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 
 #include "engine/engine.h"
@@ -31,7 +32,10 @@ struct xf_session {
 
     /* Relations that exist in the warehouse, "schema\x1fidentifier" -> kind + 1. */
     struct xf_map existing;
-    pthread_mutex_t lock; /* events, results, existing */
+    _Atomic bool existing_ready; /* listed (compile lists them on first need only) */
+    pthread_mutex_t lock;        /* events, results, existing */
+    pthread_mutex_t lazy_lock;   /* the first listing of existing relations */
+    _Atomic bool lazy_failed;    /* compile: a connection on demand failed (reported once) */
     XF_VEC(struct xf_node_result) results;
     XF_VEC(struct xf_conn *) conns; /* live connections, for cancel */
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */
@@ -48,6 +52,8 @@ struct xf_rctx {
     struct xf_node *node;       /* NULL outside a node (hooks, yml values) */
     bool execute;               /* execute mode (else parse mode) */
     struct xf_conn *conn;       /* execute mode: this worker's connection */
+    struct xf_conn **lazy;      /* compile: the worker's slot, connected on first need */
+    bool quiet;                 /* its error repeats one already reported: drop it */
     struct xf_arena *arena;     /* the render's arena */
     struct xf_dict *statements; /* statement('name') results for load_result */
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
@@ -74,6 +80,17 @@ char *xf_existing_key(struct xf_arena *a, const char *schema, const char *identi
 /* Kind of an existing relation from the cache (XF_REL_NONE when absent). */
 enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
                                     const char *identifier);
+
+/*
+ * The render's connection: compiling connects only when a template asks
+ * the database something (run_query, adapter.*, is_incremental(), a
+ * relation's type), so a plain compile makes no round trip. NULL in parse
+ * mode, or on a failed connection (the message in err).
+ */
+struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err);
+/* xf_session_existing for a render; lists the relations first if not yet done. */
+int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
+                     enum xf_relkind *out, struct xf_buf *err);
 
 /* Materializes one node on conn (execute-mode SQL already rendered). */
 int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,

@@ -169,16 +169,23 @@ static const struct xf_value *node_hooks(const struct xf_node *n, const char *ke
 }
 
 /* Renders, materializes and records one node. */
-static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *keep,
+static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *keep,
                      struct xf_node *n, struct xf_node_result *r)
 {
     struct xf_session *s = q->s;
+    struct xf_conn *conn = *connp;
+    bool lazy = q->o->phase == XF_PHASE_COMPILE;
     struct xf_arena scratch;
     xf_arena_init(&scratch);
     struct xf_buf sql = XF_BUF_INIT, executed = XF_BUF_INIT, err = XF_BUF_INIT;
     r->compile_started = xf_now();
     if (renders_sql(n)) {
-        struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = conn, .arena = &scratch};
+        struct xf_rctx rc = {.s = s,
+                             .node = n,
+                             .execute = true,
+                             .conn = conn,
+                             .lazy = lazy ? connp : NULL,
+                             .arena = &scratch};
         struct xf_render_env env;
         xf_context_env(&env, &rc);
         struct xf_diags local;
@@ -192,7 +199,8 @@ static void run_node(struct sched *q, struct xf_conn *conn, struct xf_arena *kee
             set_result_error(r, keep, msg.ptr);
             xf_buf_release(&msg);
         }
-        xf_diags_move(s->diags, &local);
+        if (!rc.quiet)
+            xf_diags_move(s->diags, &local);
         xf_diags_release(&local);
         if (e < 0)
             goto done;
@@ -405,7 +413,7 @@ static void *worker_main(void *arg)
             ev->node_start(ev->user, idx, q->total, n);
             pthread_mutex_unlock(&s->lock);
         }
-        run_node(q, w->conn, &w->keep, n, &r);
+        run_node(q, &w->conn, &w->keep, n, &r);
         if (s->cancelled && r.status == XF_ST_ERROR)
             r.message = "cancelled";
         emit_done(q, idx, n, &r);
@@ -451,22 +459,85 @@ static int load_existing(struct xf_session *s, struct xf_conn *c, struct xf_buf 
     return rc;
 }
 
-static int connect_one(struct xf_session *s, struct xf_conn **out)
+/* Connects and registers the connection (for cancel); the message in err. */
+static int connect_conn(struct xf_session *s, struct xf_conn **out, struct xf_buf *err)
 {
-    struct xf_buf err = XF_BUF_INIT;
-    int e = s->ops->connect(out, &s->p->target, s->p->root, &err);
-    if (e < 0) {
-        struct xf_diag *g = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC,
-                                        "could not connect to the %s target '%s': %s", s->ops->name,
-                                        s->p->target.name ? s->p->target.name : "default", err.ptr);
-        xf_diag_hint(g, "check the profile's connection settings (xform debug shows them)");
-        xf_buf_release(&err);
+    size_t from = err->len;
+    if (s->ops->connect(out, &s->p->target, s->p->root, err) < 0) {
+        struct xf_buf why = XF_BUF_INIT;
+        xf_buf_adds(&why, err->ptr + from);
+        err->len = from;
+        xf_buf_addf(err, "could not connect to the %s target '%s': %s", s->ops->name,
+                    s->p->target.name ? s->p->target.name : "default", why.ptr);
+        xf_buf_release(&why);
+        *out = NULL;
         return -1;
     }
-    xf_buf_release(&err);
     pthread_mutex_lock(&s->lock);
     xf_vec_push(&s->conns, *out);
     pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+static int connect_one(struct xf_session *s, struct xf_conn **out)
+{
+    struct xf_buf err = XF_BUF_INIT;
+    int e = connect_conn(s, out, &err);
+    if (e < 0) {
+        struct xf_diag *g = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC, "%s", err.ptr);
+        xf_diag_hint(g, "check the profile's connection settings (xform debug shows them)");
+    }
+    xf_buf_release(&err);
+    return e;
+}
+
+struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err)
+{
+    if (!rc->execute)
+        return NULL;
+    struct xf_session *s = rc->s;
+    if (!rc->conn && rc->lazy) {
+        if (atomic_load(&s->lazy_failed)) {
+            xf_buf_adds(err, "the database is not reachable");
+            rc->quiet = true; /* said once, by the first render that asked */
+            return NULL;
+        }
+        if (!*rc->lazy && connect_conn(s, rc->lazy, err) < 0) {
+            /* then the run ends with exit 2, like a run that cannot connect */
+            if (atomic_exchange(&s->lazy_failed, true))
+                rc->quiet = true;
+            xf_buf_adds(err, " (compiling connects only for a template that asks the database "
+                             "something, as this one does)");
+            return NULL;
+        }
+        rc->conn = *rc->lazy;
+    }
+    if (!rc->conn)
+        xf_buf_adds(err, "no database connection here");
+    return rc->conn;
+}
+
+int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
+                     enum xf_relkind *out, struct xf_buf *err)
+{
+    struct xf_session *s = rc->s;
+    *out = XF_REL_NONE;
+    if (!atomic_load(&s->existing_ready)) {
+        struct xf_conn *c = xf_rctx_conn(rc, err);
+        if (!c)
+            return -1;
+        pthread_mutex_lock(&s->lazy_lock);
+        int e = 0;
+        if (!atomic_load(&s->existing_ready)) {
+            e = load_existing(s, c, err);
+            if (e == 0)
+                atomic_store(&s->existing_ready, true);
+        }
+        pthread_mutex_unlock(&s->lazy_lock);
+        if (e < 0)
+            return -1;
+    }
+    *out = xf_session_existing(s, schema, identifier);
     return 0;
 }
 
@@ -525,10 +596,10 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         threads = (int)q.total;
     int rc = 0;
     struct worker *ws = xf_calloc((size_t)threads, sizeof *ws);
-    int nconn = 0;
-    bool need_db = q.total > 0;
+    /* Compiling connects on a template's first question to the database, if any. */
+    bool need_db = q.total > 0 && o->phase != XF_PHASE_COMPILE;
     struct xf_buf err = XF_BUF_INIT;
-    for (int t = 0; t < threads && need_db; t++, nconn++) {
+    for (int t = 0; t < threads && need_db; t++) {
         if (connect_one(s, &ws[t].conn) < 0) {
             rc = -1;
             goto out;
@@ -539,7 +610,9 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         rc = -1;
         goto out;
     }
-    if (need_db && o->phase != XF_PHASE_COMPILE) {
+    if (need_db)
+        atomic_store(&s->existing_ready, true);
+    if (need_db) {
         /* Schemas first, so on-run-start hooks can use them. */
         struct xf_map made;
         xf_map_init(&made);
@@ -594,7 +667,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             xf_vec_push(&s->results, r);
         }
     }
-    rc = q.any_failed ? 1 : 0;
+    rc = atomic_load(&s->lazy_failed) ? -1 : q.any_failed ? 1 : 0;
     if (need_db && o->phase != XF_PHASE_COMPILE && s->p->on_run_end.t == XF_V_LIST &&
         s->p->on_run_end.u.l->n) {
         struct xf_arena ra;
@@ -633,8 +706,8 @@ out:
             xf_vec_push(&s->keeps, ws[t].keep);
     }
     pthread_mutex_lock(&s->lock);
-    for (int t = 0; t < nconn; t++) {
-        for (size_t k = 0; k < s->conns.n; k++) {
+    for (int t = 0; t < threads; t++) {
+        for (size_t k = 0; ws[t].conn && k < s->conns.n; k++) {
             if (s->conns.v[k] == ws[t].conn) {
                 s->conns.v[k] = s->conns.v[--s->conns.n];
                 break;
@@ -642,7 +715,7 @@ out:
         }
     }
     pthread_mutex_unlock(&s->lock);
-    for (int t = 0; t < nconn; t++) {
+    for (int t = 0; t < threads; t++) {
         if (ws[t].conn)
             ws[t].conn->ops->disconnect(ws[t].conn);
     }

@@ -308,6 +308,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     xf_map_init(&s->docs);
     xf_map_init(&s->existing);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->lazy_lock, NULL);
     s->diags = d;
     make_ids(s);
     double t0 = xf_now();
@@ -366,6 +367,7 @@ void xf_session_free(struct xf_session *s)
         xf_project_free(s->p);
     xf_arena_release(&s->arena);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->lazy_lock);
     free(s);
 }
 

@@ -36,7 +36,7 @@ static int lerr(struct lx *L, size_t off, size_t len, const char *fmt, const cha
 static struct tok *push(struct lx *L, uint8_t kind, size_t off, size_t len)
 {
     struct tok t = {.kind = kind, .off = (uint32_t)off, .len = (uint32_t)len};
-    xf_avec_push(L->a, L->out, t);
+    xf_vec_push(L->out, t); /* malloc'd: freed after parsing, not kept in the arena */
     return &L->out->v[L->out->n - 1];
 }
 

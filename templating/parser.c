@@ -1665,12 +1665,16 @@ int xf_tmpl_parse(const struct xf_tmpl **out, struct xf_arena *a, const struct x
 {
     *out = NULL;
     struct toks toks = {0};
-    if (lex_template(&toks, a, src, off, len, diags) < 0)
+    if (lex_template(&toks, a, src, off, len, diags) < 0) {
+        xf_vec_release(&toks);
         return -1;
+    }
     struct ps P = {.a = a, .src = src, .t = toks.v, .diags = diags};
     struct xf_tmpl *t = XF_ANEW(a, struct xf_tmpl);
     t->src = src;
-    if (parse_body(&P, &t->body, NULL, NULL, NULL) < 0)
+    int e = parse_body(&P, &t->body, NULL, NULL, NULL);
+    xf_vec_release(&toks); /* the tree keeps no pointer into the tokens */
+    if (e < 0)
         return -1;
     t->blocks = P.blocks.v;
     t->nblocks = P.blocks.n;

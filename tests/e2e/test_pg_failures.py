@@ -8,6 +8,7 @@ neither on the terminal nor in target/*.json."""
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -241,3 +242,39 @@ def test_server_stopped_during_a_run(make_project, pg_cluster, mode):
     assert c.psql(f'select count(*) from "{schema}".slow') == [("1000",)]
     assert c.psql("select table_name from information_schema.tables "
                   f"where table_schema = '{schema}' order by 1") == [("slow",)]
+
+
+# ------------------------------------------------------------ compile asks nothing
+
+@pytest.mark.feature("postgres.errors")
+def test_compile_makes_no_round_trip(make_project):
+    """Compiling templates that ask the database nothing needs no server:
+    nothing listens on the port, and jaffle_shop still compiles to the
+    expected SQL (rule: no database round trips at compile time)."""
+    p = make_project("jaffle_shop")
+    port = free_port()
+    profile(p, port, secret(), schema="xf_nothing")
+    r = xf(p, "compile", expect=0)
+    assert "could not connect" not in r.text
+    sql = p.path("target/compiled/jaffle_shop/models/orders.sql").read_text()
+    assert '"xf_nothing"."stg_orders"' in sql, sql
+
+
+@pytest.mark.feature("postgres.errors")
+def test_compile_connects_when_a_template_asks(make_project):
+    """is_incremental() needs the database: compiling the lifecycle fixture
+    against a server that is not there fails once, clearly, with exit 2."""
+    p = make_project("lifecycle")
+    port = free_port()
+    pw = secret()
+    profile(p, port, pw)
+    r = xf(p, "compile", expect=2)
+    errors = [ln for ln in r.text.splitlines() if "error" in ln.lower()]
+    assert len(errors) == 1, f"expected one error line, got {errors}:\n{r}"
+    # located at the question (models/incr_*.sql: {% if is_incremental() %})
+    assert re.match(r"models/incr_\w+\.sql:\d+:\d+: error: is_incremental\(\)", errors[0]), r
+    for what in ("could not connect", "host '127.0.0.1'", f"port {port}",
+                 "database 'postgres'", "compiling connects only"):
+        assert what in errors[0], f"{what!r} missing: {errors[0]}"
+    assert_no_secret(p, r, pw)
+    assert not p.path("target/manifest.json").exists()
