@@ -1,13 +1,18 @@
 # SPDX-License-Identifier: MIT
 """`xform compile` writes the rendered SQL of every model under
 target/compiled/<project>/<path>; `xform run` writes what it executed
-under target/run/<project>/<path>."""
+under target/run/<project>/<path>. On SQLite and on PostgreSQL: the SQL
+names relations the target's way ("main"."x" on SQLite, "<schema>"."x"
+on Postgres), so every check runs on both, with that name expected."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from jaffle import Expected
+from warehouse import wh  # noqa: F401  (the fixture)
+from wh_util import module_warehouse, pg_schemas, qualified
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "compiled"
 MODEL_PATHS = {
@@ -17,43 +22,65 @@ MODEL_PATHS = {
     "customers": "models/customers.sql",
     "orders": "models/orders.sql",
 }
+BASE = "target/compiled/jaffle_shop/"
+
+
+def built_nothing(w):
+    """compile does not need the seeds loaded and builds nothing: on
+    SQLite no relation (at most an empty file), on Postgres not even the
+    schema."""
+    if w.kind == "sqlite":
+        return not w.p.db_path().exists() or w.relations() == {}
+    return pg_schemas(w) == []
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def compiled(request, tmp_path_factory, xform_bin):
+    """examples/jaffle_shop after one `xform compile` (.result), nothing
+    built (each test only reads it)."""
+    w = module_warehouse(request, tmp_path_factory, "jaffle_shop")
+    try:
+        w.result = w.xform("compile", expect=0)
+        yield w
+    finally:
+        w.drop()
 
 
 @pytest.mark.feature("compile")
-def test_compile_renders_every_model(jaffle):
-    r = jaffle.xform("compile", expect=0)
-    base = jaffle.path("target/compiled/jaffle_shop")
+def test_compile_renders_every_model(compiled):
+    w, r = compiled, compiled.result
+    base = w.p.path(BASE)
     for name, rel in MODEL_PATHS.items():
         f = base / rel
-        assert f.is_file(), f"no {f.relative_to(jaffle.dir)}:\n{r}"
+        assert f.is_file(), f"no {f.relative_to(w.p.dir)}:\n{r}"
         sql = f.read_text()
         for mark in ("{{", "}}", "{%", "%}", "{#", "#}"):
             assert mark not in sql, f"{rel}: template text left in compiled SQL"
-    assert '"main"."raw_orders"' in (base / MODEL_PATHS["stg_orders"]).read_text()
-    assert '"main"."raw_payments"' in (base / MODEL_PATHS["stg_payments"]).read_text()
+    assert qualified(w, "raw_orders") in (base / MODEL_PATHS["stg_orders"]).read_text()
+    assert qualified(w, "raw_payments") in (base / MODEL_PATHS["stg_payments"]).read_text()
     customers = (base / MODEL_PATHS["customers"]).read_text()
     for stg in Expected.STAGING:
-        assert f'"main"."{stg}"' in customers
-    # compile does not need the seeds loaded and builds nothing
-    assert not jaffle.path("jaffle_shop.db").exists() or jaffle.relations() == {}
+        assert qualified(w, stg) in customers
+    assert built_nothing(w)
 
 
 @pytest.mark.feature("compile.golden")
 @pytest.mark.parametrize("name", sorted(MODEL_PATHS))
-def test_compiled_sql_matches_jinja(jaffle, name):
+def test_compiled_sql_matches_jinja(compiled, name):
     """Byte for byte what Jinja renders (whitespace control included),
     apart from trailing newlines. The golden files were rendered by
-    Jinja2 itself with ref() as "main"."name"."""
-    jaffle.xform("compile", expect=0)
-    got = jaffle.read(f"target/compiled/jaffle_shop/{MODEL_PATHS[name]}")
+    Jinja2 itself with ref() as "main"."name"; on Postgres ref() is
+    "<schema>"."name" and nothing else differs."""
+    got = compiled.p.read(BASE + MODEL_PATHS[name])
     want = (GOLDEN / f"{name}.sql").read_text()
+    assert want.count('"main".') >= 1
+    want = want.replace('"main".', f'"{compiled.schema}".')
     assert got.rstrip("\n") == want.rstrip("\n")
 
 
 @pytest.mark.feature("compile")
-def test_compile_pivot_loop_with_trim(jaffle):
-    jaffle.xform("compile", expect=0)
-    sql = jaffle.read("target/compiled/jaffle_shop/models/orders.sql")
+def test_compile_pivot_loop_with_trim(compiled):
+    sql = compiled.p.read(BASE + "models/orders.sql")
     for m in ("credit_card", "coupon", "bank_transfer", "gift_card"):
         line = (f"        sum(case when payment_method = '{m}' then amount else 0 end)"
                 f" as {m}_amount,\n")
@@ -63,22 +90,37 @@ def test_compile_pivot_loop_with_trim(jaffle):
 
 
 @pytest.mark.feature("compile.select")
-def test_compile_select_one_model(jaffle):
-    jaffle.xform("compile", "--select", "stg_orders", expect=0)
-    base = jaffle.path("target/compiled/jaffle_shop")
-    assert (base / MODEL_PATHS["stg_orders"]).is_file()
+def test_compile_select_one_model(wh):
+    w = wh("jaffle_shop")
+    w.xform("compile", "--select", "stg_orders", expect=0)
+    base = w.p.path(BASE)
+    assert qualified(w, "raw_orders") in (base / MODEL_PATHS["stg_orders"]).read_text()
     assert not (base / MODEL_PATHS["orders"]).exists()
+    assert built_nothing(w)
 
 
 @pytest.mark.feature("run.target_run")
-def test_run_writes_executed_sql(jaffle_built):
-    base = jaffle_built.path("target/run/jaffle_shop")
+def test_run_writes_executed_sql(wh):
+    w = wh("jaffle_shop")
+    w.xform("seed", expect=0)
+    w.xform("run", expect=0)
+    base = w.p.path("target/run/jaffle_shop")
     for name, rel in MODEL_PATHS.items():
         f = base / rel
         assert f.is_file(), f"no target/run/jaffle_shop/{rel}"
         sql = f.read_text()
-        assert "create" in sql.lower(), f"{rel}: no create statement in the executed SQL"
+        kind = "view" if name in Expected.STAGING else "table"
+        # the relation (or the temporary one renamed to it) made the target's way
+        made = re.escape(qualified(w, name))[:-1] + r'(__xform_tmp)?"'
+        assert re.search(rf"\bcreate {kind} {made}", sql, re.I), \
+            f"{rel}: no 'create {kind} {qualified(w, name)}' in the executed SQL:\n{sql}"
         assert "{{" not in sql and "{%" not in sql
-    assert '"main"."raw_orders"' in (base / MODEL_PATHS["stg_orders"]).read_text()
-    compiled = jaffle_built.path("target/compiled/jaffle_shop") / MODEL_PATHS["orders"]
+        # what ran is the compiled model
+        body = w.p.read(BASE + rel).strip()
+        assert body in sql, f"{rel}: the compiled SQL is not what ran"
+        assert w.relations()[name] == kind
+    assert qualified(w, "raw_orders") in (base / MODEL_PATHS["stg_orders"]).read_text()
+    compiled = w.p.path(BASE + MODEL_PATHS["orders"])
     assert compiled.is_file(), "run must also write the compiled SQL"
+    assert w.scalar("select count(*) from orders") == 99
+    assert w.scalar("select count(*) from stg_orders") == 99

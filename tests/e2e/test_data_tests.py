@@ -1,56 +1,111 @@
 # SPDX-License-Identifier: MIT
-"""The 20 data tests of jaffle_shop through `xform test` and `xform build`:
-all pass on good data; a bad status makes the accepted_values tests fail
-(exit 1) and, under build, skips what depends on the failing model."""
+"""The 20 data tests of jaffle_shop through `xform test` and `xform build`,
+on SQLite and on PostgreSQL from the same code: all pass on good data; a
+bad status makes the accepted_values tests fail (exit 1) and, under
+build, skips what depends on the failing model. The tables are read back
+each time: the tests judged the data the models really hold."""
 
 import pytest
 
+from jaffle import STATUSES, Expected
+from warehouse import wh  # noqa: F401  (the fixture)
+
+NAMES = {"raw_customers", "raw_orders", "raw_payments", "stg_customers", "stg_orders",
+         "stg_payments", "customers", "orders"}
+STATUS_TESTS = {
+    "accepted_values_orders_status__placed__shipped__completed__return_pending__returned",
+    "accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned",
+}
+
+
+def status_counts(w, rel):
+    return w.rows(f"select status, count(*) from {rel} group by status order by status")
+
+
+def expected_status_counts(expected):
+    counts = {}
+    for _, _, _, status in expected.raw_orders:
+        counts[status] = counts.get(status, 0) + 1
+    return sorted(counts.items())
+
+
+def jaffle_kinds():
+    return {n: "view" if n in Expected.STAGING else "table" for n in NAMES}
+
 
 @pytest.mark.feature("data_tests")
-def test_all_tests_pass(jaffle_built):
-    r = jaffle_built.xform("test", expect=0)
+def test_all_tests_pass(wh, expected):
+    w = wh("jaffle_shop")
+    w.xform("seed", expect=0)
+    w.xform("run", expect=0)
+    r = w.xform("test", expect=0)
     assert r.summary() == {"PASS": 20, "WARN": 0, "ERROR": 0, "SKIP": 0, "TOTAL": 20}
-    rr = jaffle_built.json("target/run_results.json")
+    rr = w.p.json("target/run_results.json")
     assert len(rr["results"]) == 20
     assert {x["status"] for x in rr["results"]} == {"pass"}
     assert all(x["failures"] == 0 for x in rr["results"])
+    # what the tests judged: every status accepted, every key unique and set
+    assert status_counts(w, "orders") == expected_status_counts(expected)
+    assert {s for s, _ in status_counts(w, "stg_orders")} <= set(STATUSES)
+    assert w.rows("select count(*), count(distinct order_id), count(customer_id) "
+                  "from orders") == [(99, 99, 99)]
+    assert w.rows("select count(*), count(distinct customer_id) from customers") == [(100, 100)]
+    # test never builds anything
+    assert w.relations() == jaffle_kinds()
 
 
 @pytest.mark.feature("data_tests")
-def test_build_runs_seeds_models_and_tests(jaffle):
-    r = jaffle.xform("build", expect=0)
+def test_build_runs_seeds_models_and_tests(wh, expected):
+    w = wh("jaffle_shop")
+    r = w.xform("build", expect=0)
     assert r.summary() == {"PASS": 28, "WARN": 0, "ERROR": 0, "SKIP": 0, "TOTAL": 28}
-    assert jaffle.scalar("select count(*) from orders") == 99
+    assert w.relations() == jaffle_kinds()
+    assert w.scalar("select count(*) from orders") == 99
+    assert w.rows("select order_id, customer_id, order_date, status from orders "
+                  "order by order_id") == expected.raw_orders
+    assert status_counts(w, "stg_orders") == expected_status_counts(expected)
 
 
 def break_a_status(p):
+    """Sets the first completed order to 'lost'; returns its id."""
     lines = p.read("seeds/raw_orders.csv").splitlines()
     i = next(k for k, ln in enumerate(lines) if ln.endswith(",completed"))
     lines[i] = lines[i][: -len("completed")] + "lost"
     p.write("seeds/raw_orders.csv", "\n".join(lines) + "\n")
+    return int(lines[i].split(",")[0])
 
 
 @pytest.mark.feature("data_tests")
-def test_failing_tests_exit_1(jaffle):
-    break_a_status(jaffle)
-    jaffle.xform("seed", expect=0)
-    jaffle.xform("run", expect=0)
-    r = jaffle.xform("test", expect=1)
+def test_failing_tests_exit_1(wh):
+    w = wh("jaffle_shop")
+    lost = break_a_status(w.p)
+    w.xform("seed", expect=0)
+    w.xform("run", expect=0)
+    r = w.xform("test", expect=1)
     assert r.summary() == {"PASS": 18, "WARN": 0, "ERROR": 2, "SKIP": 0, "TOTAL": 20}
-    rr = jaffle.json("target/run_results.json")
+    rr = w.p.json("target/run_results.json")
     failed = {x["unique_id"].split(".")[2]: x for x in rr["results"] if x["status"] == "fail"}
-    assert set(failed) == {
-        "accepted_values_orders_status__placed__shipped__completed__return_pending__returned",
-        "accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned",
-    }
+    assert set(failed) == STATUS_TESTS
     assert all(x["failures"] == 1 for x in failed.values())
+    # the one failing row is the one the seed broke, in both models tested
+    for rel in ("stg_orders", "orders"):
+        assert w.rows(f"select order_id, status from {rel} where status not in "
+                      "('placed', 'shipped', 'completed', 'return_pending', 'returned')") == \
+            [(lost, "lost")]
 
 
 @pytest.mark.feature("data_tests.build_order")
-def test_build_skips_what_follows_a_failing_test(jaffle):
-    break_a_status(jaffle)
-    r = jaffle.xform("build", "--threads", "1", expect=1)
+def test_build_skips_what_follows_a_failing_test(wh):
+    w = wh("jaffle_shop")
+    lost = break_a_status(w.p)
+    r = w.xform("build", "--threads", "1", expect=1)
     assert r.summary() == {"PASS": 13, "WARN": 0, "ERROR": 1, "SKIP": 14, "TOTAL": 28}
-    rels = jaffle.relations()
-    assert "stg_orders" in rels
-    assert "customers" not in rels and "orders" not in rels
+    rr = w.p.json("target/run_results.json")
+    status = {x["unique_id"].split(".")[2]: x["status"] for x in rr["results"]}
+    assert status["stg_orders"] == "success"
+    assert status["customers"] == status["orders"] == "skipped"
+    # what was built before the failing test stays; nothing after it is built
+    assert w.relations() == {n: k for n, k in jaffle_kinds().items()
+                             if n not in ("customers", "orders")}
+    assert w.scalar(f"select status from stg_orders where order_id = {lost}") == "lost"
+    assert w.scalar("select count(*) from stg_orders") == 99

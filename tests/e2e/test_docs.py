@@ -5,7 +5,18 @@ schemas (../shared/dbt-schemas beside the clone) with the right nodes,
 sources and columns; index.html self-contained; the server on 127.0.0.1
 only; and the site in headless Chromium (lineage graph, node pages,
 search), through playwright-core installed with npm under the build
-folder."""
+folder.
+
+docs generate runs on SQLite and on PostgreSQL from the same code: the
+catalog must hold what the warehouse's own catalog says (pragma
+table_info on SQLite; on Postgres pg_attribute with format_type, as
+dbt-postgres reads it, and the owner from pg_class). docs serve and the
+browser run on SQLite only: the server sends the files of target/ as
+they are and never opens the profile or the warehouse, and the site is
+one page that reads its embedded JSON blocks, whose contents the
+generate tests check on both warehouses (test_index_html_is_self_contained
+included); Postgres would only change schema names and type strings in
+that data."""
 
 import http.client
 import json
@@ -22,6 +33,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, xform_path
+from warehouse import wh  # noqa: F401  (the fixture)
+from wh_util import module_warehouse, state
 
 P = "jaffle_shop"
 SEEDS = ["raw_customers", "raw_orders", "raw_payments"]
@@ -55,19 +68,63 @@ def sqlite_columns(project, name):
         con.close()
 
 
-@pytest.fixture
-def documented(jaffle_built):
-    jaffle_built.xform("docs", "generate", expect=0)
-    return jaffle_built
+# some column types of the orders table as each warehouse names them
+ORDERS_TYPES = {
+    "sqlite": {"order_id": "INT", "status": "TEXT"},
+    "postgres": {"order_id": "bigint", "order_date": "date", "status": "text",
+                 "amount": "numeric"},
+}
+
+
+def warehouse_columns(w, name):
+    """(name, type) of a relation's columns in order, as the warehouse's
+    own catalog has them: SQLite's declared type; Postgres' format_type()
+    (e.g. 'character varying(10)', 'numeric(10,2)'), which dbt-postgres
+    puts in catalog.json."""
+    if w.kind == "sqlite":
+        return sqlite_columns(w.p, name)
+    return [tuple(r) for r in w.rows(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+        f"where a.attrelid = '{w.rel(name)}'::regclass and a.attnum > 0 "
+        "and not a.attisdropped order by a.attnum")]
+
+
+def owner(w, name):
+    """The owner of a relation (SQLite has no owners)."""
+    if w.kind == "sqlite":
+        return None
+    return w.scalar(f"select pg_get_userbyid(relowner) from pg_class "
+                    f"where oid = '{w.rel(name)}'::regclass")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def documented(request, tmp_path_factory, xform_bin):
+    """The jaffle shop seeded, run (.run_results: its run_results.json) and
+    documented (.generated: that `docs generate`), once per warehouse; the
+    tests only read it. Parametrize it indirectly with ["sqlite"] for the
+    tests that are the same on every warehouse."""
+    w = module_warehouse(request, tmp_path_factory, "jaffle_shop")
+    try:
+        w.xform("seed", expect=0)
+        w.xform("run", expect=0)
+        w.run_results = w.p.json("target/run_results.json")
+        w.generated = w.xform("docs", "generate")
+        yield w
+    finally:
+        w.drop()
+
+
+sqlite_only = pytest.mark.parametrize("documented", ["sqlite"], indirect=True)
 
 
 # ------------------------------------------------------------------ generate
 @pytest.mark.feature("docs_site.generate")
-def test_generate_writes_valid_artifacts(jaffle_built):
-    p = jaffle_built
-    run_results = p.json("target/run_results.json")
-    validate(run_results, "run-results_v6.json")
-    r = p.xform("docs", "generate", expect=0)
+def test_generate_writes_valid_artifacts(documented):
+    w = documented
+    p = w.p
+    validate(w.run_results, "run-results_v6.json")
+    r = w.generated
+    assert r.rc == 0, str(r)
     assert "Catalog written to" in r.out
     assert re.search(r"8 nodes, 0 sources, \d+ columns", r.out), r.out
     for f in ["manifest.json", "catalog.json", "index.html", "run_results.json"]:
@@ -95,9 +152,11 @@ def test_generate_writes_valid_artifacts(jaffle_built):
         assert entry["unique_id"] == uid
         meta = entry["metadata"]
         assert meta["name"] == name
-        assert meta["schema"] == "main"
+        assert meta["schema"] == w.schema
         assert meta["type"] == ("VIEW" if name in VIEWS else "BASE TABLE")
-        want = sqlite_columns(p, name)
+        assert meta["owner"] == owner(w, name)
+        want = warehouse_columns(w, name)
+        assert want, f"{name} has no columns in the warehouse"
         cols = entry["columns"]
         assert [c for c, _ in want] == sorted(cols, key=lambda c: cols[c]["index"])
         assert [cols[c]["index"] for c, _ in want] == list(range(1, len(want) + 1))
@@ -106,21 +165,29 @@ def test_generate_writes_valid_artifacts(jaffle_built):
             assert cols[c]["type"] == t
         total += len(want)
     assert re.search(rf"8 nodes, 0 sources, {total} columns", r.out), r.out
+    assert total == 38
     # the columns the YAML documents are the ones the warehouse has
     assert set(catalog["nodes"][f"model.{P}.customers"]["columns"]) == {
         "customer_id", "first_name", "last_name", "first_order", "most_recent_order",
         "number_of_orders", "customer_lifetime_value"}
-    assert len(catalog["nodes"][f"model.{P}.orders"]["columns"]) == 9
+    orders = catalog["nodes"][f"model.{P}.orders"]["columns"]
+    assert len(orders) == 9
+    assert {c: orders[c]["type"] for c in ORDERS_TYPES[w.kind]} == ORDERS_TYPES[w.kind]
+    assert w.kind == "sqlite" or p.db_files() == []
 
 
 @pytest.mark.feature("docs_site.generate")
-def test_generate_before_anything_is_built(jaffle):
-    r = jaffle.xform("docs", "generate", expect=0)
+def test_generate_before_anything_is_built(wh):
+    w = wh("jaffle_shop")
+    r = w.xform("docs", "generate", expect=0)
     assert "0 nodes, 0 sources, 0 columns" in r.out
-    catalog = jaffle.json("target/catalog.json")
+    catalog = w.p.json("target/catalog.json")
     validate(catalog, "catalog_v1.json")
     assert catalog["nodes"] == {} and catalog["sources"] == {}
-    assert (jaffle.dir / "target" / "index.html").is_file()
+    assert (w.p.dir / "target" / "index.html").is_file()
+    # docs generate only reads the warehouse: no relation, no schema made
+    assert w.kind == "sqlite" or state(w) == {}
+    assert w.kind == "postgres" or not w.p.db_files() or w.relations() == {}
 
 
 def blocks(html):
@@ -135,6 +202,7 @@ def blocks(html):
 
 @pytest.mark.feature("docs_site.generate")
 def test_index_html_is_self_contained(documented):
+    documented = documented.p
     html = documented.read("target/index.html")
     assert html.startswith("<!DOCTYPE html>")
     # nothing from the network: no external scripts, styles, fonts or images
@@ -167,6 +235,7 @@ def test_index_html_is_self_contained(documented):
         assert "<" not in m.group(1)
 
 
+# the command line is wrong: nothing reaches a warehouse (SQLite only)
 @pytest.mark.feature("docs_site.generate")
 def test_generate_bad_subcommand(jaffle):
     r = jaffle.xform("docs", "generat", expect=2)
@@ -228,7 +297,9 @@ def stop(proc):
 
 
 @pytest.mark.feature("docs_site.serve")
+@sqlite_only
 def test_serve(documented):
+    documented = documented.p
     port = free_port()
     proc = start_serve(documented, port)
     try:
@@ -282,6 +353,7 @@ def test_serve_without_generate(jaffle):
 
 
 @pytest.mark.feature("docs_site.serve")
+@sqlite_only
 def test_serve_port_in_use(documented):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -295,6 +367,7 @@ def test_serve_port_in_use(documented):
 
 
 @pytest.mark.feature("docs_site.serve")
+@sqlite_only
 def test_serve_bad_port(documented):
     r = documented.xform("docs", "serve", "--port", "http", expect=2)
     assert "--port needs a port number from 1 to 65535, not 'http'" in r.err
@@ -342,7 +415,9 @@ def check_in_browser(spec, tmp_path):
 
 
 @pytest.mark.feature("docs_site.browser")
+@sqlite_only
 def test_site_in_chromium(documented, tmp_path):
+    documented = documented.p
     shots = xform_path().parent / "docs-screenshots"
     shots.mkdir(exist_ok=True)
     orders = f"model.{P}.orders"
@@ -367,43 +442,3 @@ def test_site_in_chromium(documented, tmp_path):
     print("browser timings:", timings)
     assert (shots / "docs-lineage.png").stat().st_size > 1000
     assert (shots / "docs-node.png").stat().st_size > 1000
-
-
-# ------------------------------------------------------------------ postgres
-@pytest.mark.feature("docs_site.postgres")
-def test_generate_on_postgres(jaffle, pg_conninfo):
-    """The catalog through the Postgres adapter's one-query-per-schema SQL."""
-    import uuid
-    schema = "e2e_docs_" + uuid.uuid4().hex[:8]
-    jaffle.write("profiles.yml", (
-        "jaffle_shop:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"
-        f"      host: {pg_conninfo['host']}\n      port: {pg_conninfo['port']}\n"
-        f"      user: {pg_conninfo.get('user', 'postgres')}\n      password: unused\n"
-        f"      dbname: {pg_conninfo.get('dbname', 'postgres')}\n"
-        f"      schema: {schema}\n      threads: 2\n"))
-    dirs = ["--profiles-dir", str(jaffle.dir)]
-    try:
-        jaffle.xform("seed", *dirs, expect=0)
-        jaffle.xform("run", *dirs, expect=0)
-        r = jaffle.xform("docs", "generate", *dirs, expect=0)
-        assert "8 nodes, 0 sources, 38 columns" in r.out, r.out
-        catalog = jaffle.json("target/catalog.json")
-        validate(catalog, "catalog_v1.json")
-        assert catalog["errors"] is None
-        orders = catalog["nodes"][f"model.{P}.orders"]
-        assert orders["metadata"]["schema"] == schema
-        assert orders["metadata"]["type"] == "BASE TABLE"
-        assert orders["metadata"]["owner"]  # Postgres knows who owns a table
-        assert catalog["nodes"][f"model.{P}.stg_orders"]["metadata"]["type"] == "VIEW"
-        cols = orders["columns"]
-        assert sorted(cols, key=lambda c: cols[c]["index"])[:4] == [
-            "order_id", "customer_id", "order_date", "status"]
-        assert cols["order_id"]["type"] in ("bigint", "integer")
-        assert cols["status"]["type"] == "text"
-        assert jaffle.db_files() == []
-    finally:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        info = " ".join(f"{k}={v}" for k, v in pg_conninfo.items())
-        subprocess.run([shutil.which("psql") or "/usr/bin/psql", "-X", "-q", "-d", info, "-c",
-                        f'drop schema if exists "{schema}" cascade'], env=env,
-                       capture_output=True, timeout=60)

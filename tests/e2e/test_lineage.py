@@ -2,14 +2,21 @@
 """`xform lineage` on the jaffle shop: the whole graph and selections as
 a text tree, Graphviz dot (rendered by `dot -Tsvg`), Mermaid and JSON,
 with exactly the project's nodes and edges. Lineage only reads the
-project: it never opens or creates the warehouse."""
+project: it never opens or creates the warehouse. So its output cannot
+depend on the target: test_same_output_on_every_warehouse proves that
+on SQLite and on PostgreSQL (also with the server unreachable), and the
+other tests check the output itself once, on the default target."""
 
 import json
 import re
 import shutil
+import socket
 import subprocess
 
 import pytest
+
+from warehouse import wh  # noqa: F401  (the fixture)
+from wh_util import state
 
 P = "jaffle_shop"
 SEEDS = ["raw_customers", "raw_orders", "raw_payments"]
@@ -47,6 +54,41 @@ def test_json_is_the_whole_project(jaffle):
     pos = {n["unique_id"]: i for i, n in enumerate(doc["nodes"])}
     assert all(pos[a] < pos[b] for a, b in EDGES)
     assert jaffle.db_files() == [], "lineage must not open or create the warehouse"
+
+
+FORMATS = ["text", "json", "dot", "mermaid"]
+
+
+def closed_port():
+    """A local port nothing listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.mark.feature("lineage")
+def test_same_output_on_every_warehouse(wh):
+    w = wh("jaffle_shop")
+    got = {f: w.xform("lineage", "--format", f, "-s", "+orders+", expect=0).out for f in FORMATS}
+    assert json.loads(got["json"])["edges"], got["json"]
+    assert state(w) == {}, "lineage must not open or create the warehouse"
+    assert w.p.db_files() == []
+    if w.kind == "postgres":
+        # the server cannot even be reached: lineage does not try
+        profile = w.p.read("profiles.yml")
+        port = f"port: {w.pg['port']}\n"
+        assert port in profile
+        w.p.write("profiles.yml", profile.replace(port, f"port: {closed_port()}\n"))
+        assert w.xform("lineage", "--format", "json", "-s", "+orders+",
+                       expect=0).out == got["json"]
+        # and the embedded default target (no profile) gives the same output
+        w.p.path("profiles.yml").unlink()
+    want = {f: w.p.xform("lineage", "--format", f, "-s", "+orders+", expect=0).out
+            for f in FORMATS}
+    assert got == want
+    assert state(w) == {} and w.p.db_files() == []
 
 
 @pytest.mark.feature("lineage")
