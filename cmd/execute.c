@@ -159,13 +159,13 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     if (we == 0)
         we = xf_write_run_results(tdir, inv, res, nres, elapsed);
     if (getenv("XF_TIMINGS")) {
-        double ph[3];
+        double ph[5];
         xf_session_timings(s, ph);
         fprintf(stderr,
-                "timings: load %.3fs, parse render %.3fs, graph %.3fs, run %.3fs, manifest "
-                "%.3fs, run_results %.3fs, total %.3fs\n",
-                ph[0], ph[1], ph[2], t_run - t_open, t_manifest - t_run, xf_cli_now() - t_manifest,
-                xf_cli_now() - t0);
+                "timings: load %.3fs, parse render %.3fs, graph %.3fs, run %.3fs (execute "
+                "render %.3fs over %d threads), manifest %.3fs, run_results %.3fs, total %.3fs\n",
+                ph[0], ph[1], ph[2], t_run - t_open, ph[3], (int)ph[4], t_manifest - t_run,
+                xf_cli_now() - t_manifest, xf_cli_now() - t0);
     }
     if (we < 0)
         fprintf(stderr, "error: could not write artifacts under %s: %s\n", tdir, strerror(-we));

@@ -77,8 +77,12 @@ void xf_session_free(struct xf_session *s);
 struct xf_project *xf_session_project(struct xf_session *s);
 struct xf_graph *xf_session_graph(struct xf_session *s);
 const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s);
-/* Seconds spent loading, rendering in parse mode, building the graph. */
-void xf_session_timings(struct xf_session *s, double out[3]);
+/*
+ * Seconds spent loading, rendering in parse mode, building the graph,
+ * rendering in execute mode (summed over the workers), and the number of
+ * workers of the last run.
+ */
+void xf_session_timings(struct xf_session *s, double out[5]);
 /* The invocation facts (id, start time) artifacts share. */
 struct xf_invocation *xf_session_invocation(struct xf_session *s);
 

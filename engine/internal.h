@@ -44,6 +44,8 @@ struct xf_session {
     const struct xf_events *events;
     struct xf_value macro_overrides; /* dict: project macros that replace builtins */
     double t_load, t_parse_render, t_graph; /* phase times (XF_TIMINGS=1) */
+    _Atomic double t_exec_render;           /* execute-mode renders, summed over workers */
+    int run_threads;                        /* workers of the last run */
 };
 
 /* What natives see through xf_render_user(). */

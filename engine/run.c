@@ -191,7 +191,11 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         struct xf_diags local;
         xf_diags_init(&local);
         env.diags = &local;
+        double t0 = xf_now();
         int e = n->decl ? xf_tests_render(s, &rc, &sql) : xf_render_template(&sql, n->tmpl, &env);
+        double took = xf_now() - t0, had = atomic_load(&s->t_exec_render);
+        while (!atomic_compare_exchange_weak(&s->t_exec_render, &had, had + took))
+            ;
         if (e < 0) {
             struct xf_buf msg = XF_BUF_INIT;
             for (struct xf_diag *g = local.head; g; g = g->next)
@@ -595,6 +599,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     if ((size_t)threads > q.total && q.total > 0)
         threads = (int)q.total;
     int rc = 0;
+    s->run_threads = threads;
     struct worker *ws = xf_calloc((size_t)threads, sizeof *ws);
     /* Compiling connects on a template's first question to the database, if any. */
     bool need_db = q.total > 0 && o->phase != XF_PHASE_COMPILE;

@@ -468,11 +468,13 @@ const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s)
     return s->ops;
 }
 
-void xf_session_timings(struct xf_session *s, double out[3])
+void xf_session_timings(struct xf_session *s, double out[5])
 {
     out[0] = s->t_load;
     out[1] = s->t_parse_render;
     out[2] = s->t_graph;
+    out[3] = atomic_load(&s->t_exec_render);
+    out[4] = s->run_threads;
 }
 
 struct xf_invocation *xf_session_invocation(struct xf_session *s)
