@@ -96,6 +96,12 @@ struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err);
 int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
                      enum xf_relkind *out, struct xf_buf *err);
 
+/*
+ * Runs worker(arg) on up to one thread per core (this one included), fewer
+ * when there are fewer batches; the workers share the work through arg.
+ */
+void xf_on_every_core(size_t batches, void *(*worker)(void *), void *arg);
+
 /* Materializes one node on conn (execute-mode SQL already rendered). */
 int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);

@@ -251,23 +251,27 @@ static void *parse_worker(void *arg)
     return NULL;
 }
 
-static void parse_pass(struct prender *pr)
+void xf_on_every_core(size_t batches, void *(*worker)(void *), void *arg)
 {
-    size_t total = pr->s->p->nodes.n;
-    atomic_store(&pr->next, 0);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     size_t threads = ncpu > 1 ? (size_t)(ncpu > 16 ? 16 : ncpu) : 1;
-    if (threads > total / PARSE_BATCH)
-        threads = total / PARSE_BATCH > 0 ? total / PARSE_BATCH : 1;
+    if (threads > batches)
+        threads = batches > 0 ? batches : 1;
     pthread_t th[16];
     size_t started = 0;
     for (; started + 1 < threads; started++) {
-        if (pthread_create(&th[started], NULL, parse_worker, pr) != 0)
+        if (pthread_create(&th[started], NULL, worker, arg) != 0)
             break;
     }
-    parse_worker(pr);
+    worker(arg);
     for (size_t t = 0; t < started; t++)
         pthread_join(th[t], NULL);
+}
+
+static void parse_pass(struct prender *pr)
+{
+    atomic_store(&pr->next, 0);
+    xf_on_every_core(pr->s->p->nodes.n / PARSE_BATCH, parse_worker, pr);
 }
 
 static int parse_render(struct xf_session *s)

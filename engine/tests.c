@@ -7,6 +7,7 @@
  * declared arguments.
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,10 +123,10 @@ static void split_test_name(const char *full, const char **ns, size_t *nslen, co
     }
 }
 
-static struct xf_value fqn_for(struct xf_project *p, const struct xf_node *target,
-                               const struct xf_test_decl *d, const char *full)
+static struct xf_value fqn_for(struct xf_arena *a, struct xf_project *p,
+                               const struct xf_node *target, const struct xf_test_decl *d,
+                               const char *full)
 {
-    struct xf_arena *a = &p->arena;
     struct xf_value f = xf_v_list(a, 4);
     xf_list_push(a, f.u.l, xf_v_strc(p->name));
     /* The folders of the YAML file below its resource path. */
@@ -146,10 +147,11 @@ static struct xf_value fqn_for(struct xf_project *p, const struct xf_node *targe
     return f;
 }
 
-static int make_test(struct xf_session *s, struct xf_node *target, const struct xf_test_decl *d)
+/* The test node of one declaration, made in `a` (not yet in the project). */
+static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struct xf_node *target,
+                                 const struct xf_test_decl *d)
 {
     struct xf_project *p = s->p;
-    struct xf_arena *a = &p->arena;
     const char *ns, *tname;
     size_t nslen;
     split_test_name(d->test_name, &ns, &nslen, &tname);
@@ -202,7 +204,7 @@ static int make_test(struct xf_session *s, struct xf_node *target, const struct 
     n->unique_id = xf_arena_printf(a, "test.%s.%s.%.10s", p->name, full_name, md5);
     n->original_file_path = d->loc.src ? d->loc.src->path : target->original_file_path;
     n->path = xf_arena_printf(a, "%s.sql", short_name);
-    n->fqn = fqn_for(p, target, d, full_name);
+    n->fqn = fqn_for(a, p, target, d, full_name);
     n->attached = target;
     n->column_name = d->column;
     n->decl = d;
@@ -266,26 +268,76 @@ static int make_test(struct xf_session *s, struct xf_node *target, const struct 
     } else {
         xf_avec_push(a, &n->refs, dep);
     }
-    n->index = (uint32_t)p->nodes.n;
-    xf_avec_push(a, &p->nodes, n);
-    xf_map_put(&p->by_unique_id, xf_str_c(n->unique_id), n);
-    return 0;
+    return n;
+}
+
+/*
+ * Making a test node (its dbt name, md5, config) reads only the declaration
+ * and the tested node, so 30,000 of them are made on every core, each
+ * thread in its own arena (kept for the session), then appended to the
+ * project in declaration order.
+ */
+struct gen_item {
+    struct xf_node *target;
+    const struct xf_test_decl *d;
+    struct xf_node *made;
+};
+
+struct gen {
+    struct xf_session *s;
+    struct gen_item *items;
+    size_t n;
+    atomic_size_t next;
+};
+
+#define GEN_BATCH 256
+
+static void *gen_worker(void *arg)
+{
+    struct gen *g = arg;
+    struct xf_arena keep;
+    xf_arena_init(&keep);
+    for (;;) {
+        size_t from = atomic_fetch_add(&g->next, GEN_BATCH);
+        if (from >= g->n)
+            break;
+        size_t to = from + GEN_BATCH < g->n ? from + GEN_BATCH : g->n;
+        for (size_t i = from; i < to; i++)
+            g->items[i].made = make_test(g->s, &keep, g->items[i].target, g->items[i].d);
+    }
+    pthread_mutex_lock(&g->s->lock);
+    xf_vec_push(&g->s->keeps, keep);
+    pthread_mutex_unlock(&g->s->lock);
+    return NULL;
 }
 
 int xf_tests_generate(struct xf_session *s)
 {
     struct xf_project *p = s->p;
-    size_t nnodes = p->nodes.n; /* tests are appended: do not visit them */
-    for (size_t i = 0; i < nnodes; i++) {
-        struct xf_node *n = p->nodes.v[i];
-        for (size_t k = 0; k < n->tests.n; k++)
-            make_test(s, n, &n->tests.v[k]);
+    struct gen g = {.s = s};
+    size_t cap = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t count = pass ? p->sources.n : p->nodes.n;
+        for (size_t i = 0; i < count; i++) {
+            struct xf_node *n = pass ? p->sources.v[i] : p->nodes.v[i];
+            for (size_t k = 0; k < n->tests.n; k++) {
+                if (g.n == cap) {
+                    cap = cap ? cap * 2 : 1024;
+                    g.items = xf_realloc(g.items, cap * sizeof *g.items);
+                }
+                g.items[g.n++] = (struct gen_item){n, &n->tests.v[k], NULL};
+            }
+        }
     }
-    for (size_t i = 0; i < p->sources.n; i++) {
-        struct xf_node *n = p->sources.v[i];
-        for (size_t k = 0; k < n->tests.n; k++)
-            make_test(s, n, &n->tests.v[k]);
+    atomic_init(&g.next, 0);
+    xf_on_every_core(g.n / GEN_BATCH, gen_worker, &g);
+    for (size_t i = 0; i < g.n; i++) {
+        struct xf_node *n = g.items[i].made;
+        n->index = (uint32_t)p->nodes.n;
+        xf_avec_push(&p->arena, &p->nodes, n);
+        xf_map_put(&p->by_unique_id, xf_str_c(n->unique_id), n);
     }
+    free(g.items);
     return 0;
 }
 
