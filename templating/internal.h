@@ -104,6 +104,10 @@ struct cmp_op {
     struct expr *e;
 };
 
+static const struct callargs no_callargs;
+/* The arguments of a call, filter or test node (an empty set for NULL). */
+#define ARGS(a) ((a) ? (a) : &no_callargs)
+
 struct filter_def;
 struct test_def;
 
@@ -128,19 +132,20 @@ struct expr {
         struct {
             struct expr *obj, *lo, *hi, *step;
         } slice;
+        /* args: NULL when there are none (`|upper`, `is defined`); see ARGS() */
         struct {
             struct expr *fn;
-            struct callargs args;
+            struct callargs *args;
         } call;
         struct {
             struct expr *val;
             const struct filter_def *def;
-            struct callargs args;
+            struct callargs *args;
         } filter;
         struct {
             struct expr *val;
             const struct test_def *def;
-            struct callargs args;
+            struct callargs *args;
             bool negate;
         } test;
         struct {

@@ -180,11 +180,11 @@ static uint16_t depth_of(const struct expr *e)
         d = hmax(hmax(d, e->u.slice.obj), e->u.slice.lo);
         return hmax(hmax(d, e->u.slice.hi), e->u.slice.step);
     case E_CALL:
-        return args_depth(hmax(d, e->u.call.fn), &e->u.call.args);
+        return args_depth(hmax(d, e->u.call.fn), ARGS(e->u.call.args));
     case E_FILTER:
-        return args_depth(hmax(d, e->u.filter.val), &e->u.filter.args);
+        return args_depth(hmax(d, e->u.filter.val), ARGS(e->u.filter.args));
     case E_TEST:
-        return args_depth(hmax(d, e->u.test.val), &e->u.test.args);
+        return args_depth(hmax(d, e->u.test.val), ARGS(e->u.test.args));
     case E_LIST:
     case E_TUPLE:
     case E_DICT:
@@ -536,10 +536,11 @@ static struct expr *parse_unary(struct ps *P, bool with_filter)
     return node;
 }
 
-static struct expr *parse_call_args(struct ps *P, struct callargs *ca)
+static struct expr *parse_call_args(struct ps *P, struct callargs **out)
 {
     /* at '(' */
     next(P);
+    struct callargs *ca = *out = XF_ANEW(P->a, struct callargs);
     struct {
         struct expr **v;
         size_t n, cap;
@@ -801,8 +802,9 @@ static struct expr *parse_test(struct ps *P, struct expr *node)
             return NULL;
         struct expr **pa = XF_ANEWN(P->a, struct expr *, 1);
         pa[0] = arg;
-        e->u.test.args.pos = pa;
-        e->u.test.args.npos = 1;
+        e->u.test.args = XF_ANEW(P->a, struct callargs);
+        e->u.test.args->pos = pa;
+        e->u.test.args->npos = 1;
     }
     finish(P, e);
     return e;

@@ -1095,7 +1095,7 @@ static int eval_filter(struct xf_render *r, const struct expr *e, struct xf_valu
         return -1;
     struct argspace sp;
     struct xf_args args;
-    if (eval_args(r, &e->u.filter.args, &args, &sp) < 0)
+    if (eval_args(r, ARGS(e->u.filter.args), &args, &sp) < 0)
         return -1;
     r->call_loc = eloc(r, e);
     return apply_filter(r, out, e->u.filter.def, &v, &args);
@@ -1108,7 +1108,7 @@ static int eval_test(struct xf_render *r, const struct expr *e, struct xf_value 
         return -1;
     struct argspace sp;
     struct xf_args args;
-    if (eval_args(r, &e->u.test.args, &args, &sp) < 0)
+    if (eval_args(r, ARGS(e->u.test.args), &args, &sp) < 0)
         return -1;
     r->call_loc = eloc(r, e);
     bool b;
@@ -1307,7 +1307,7 @@ static int eval_call(struct xf_render *r, const struct expr *e, struct xf_value 
         }
         if ((obj.t == XF_V_STR || obj.t == XF_V_LIST || obj.t == XF_V_DICT) &&
             has_method(&obj, fe->u.attr.name)) {
-            if (eval_args(r, &e->u.call.args, &args, &sp) < 0)
+            if (eval_args(r, ARGS(e->u.call.args), &args, &sp) < 0)
                 return -1;
             args.caller = caller;
             r->call_loc = eloc(r, e);
@@ -1328,7 +1328,7 @@ static int eval_call(struct xf_render *r, const struct expr *e, struct xf_value 
     }
     if (!is_callable(&fn))
         return rerr(r, e->off, e->len, "'%s' object is not callable", py_tname(&fn));
-    if (eval_args(r, &e->u.call.args, &args, &sp) < 0)
+    if (eval_args(r, ARGS(e->u.call.args), &args, &sp) < 0)
         return -1;
     args.caller = caller;
     r->call_loc = eloc(r, e);
