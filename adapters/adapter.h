@@ -116,6 +116,12 @@ struct xf_adapter_ops {
     const char *catalog_sql;
     /* How the warehouse folds an unquoted identifier: 'l' lower case (Postgres), 0 not at all. */
     char unquoted_case;
+    /*
+     * Relations live in a named database (the target's by default) that
+     * their names carry, as dbt-postgres renders "db"."schema"."name".
+     * False on SQLite, whose schemas are files of their own.
+     */
+    bool database_names;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

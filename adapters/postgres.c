@@ -542,6 +542,10 @@ static void pg_quote(struct xf_buf *out, const char *ident)
 
 static void pg_render_relation(struct xf_buf *out, const struct xf_relation *r)
 {
+    if (r->database && *r->database && r->schema && *r->schema) {
+        xf_adapter_quote_dq(out, r->database);
+        xf_buf_addch(out, '.');
+    }
     if (r->schema && *r->schema) {
         xf_adapter_quote_dq(out, r->schema);
         xf_buf_addch(out, '.');
@@ -1158,4 +1162,5 @@ const struct xf_adapter_ops xf_postgres_ops = {
                    "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
                    "ORDER BY c.relname, a.attnum",
     .unquoted_case = 'l',
+    .database_names = true,
 };

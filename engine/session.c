@@ -163,8 +163,14 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
     if (r > 0)
         n->alias = alias ? alias : n->name;
     const char *db = xf_node_config_str(n, "database", NULL);
-    n->database = db;
-    struct xf_relation rel = {NULL, n->schema, n->alias};
+    r = call_naming(s, scratch, n, "generate_database_name", db, &n->database);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        n->database = db ? db : s->ops->database_names ? p->target.database : NULL;
+    if (n->database && !*n->database)
+        n->database = NULL;
+    struct xf_relation rel = {n->database, n->schema, n->alias};
     struct xf_buf b = XF_BUF_INIT;
     s->ops->render_relation(&b, &rel);
     n->relation_name = xf_arena_strndup(&p->arena, b.ptr, b.len);
@@ -373,6 +379,10 @@ static int name_sources(struct xf_session *s)
         }
         if (!n->schema)
             n->schema = n->source_name;
+        if ((!n->database || !*n->database) && s->ops->database_names)
+            n->database = s->p->target.database; /* dbt: a source's database is the target's */
+        if (n->database && !*n->database)
+            n->database = NULL;
         if (!n->identifier)
             n->identifier = n->name;
         n->alias = n->identifier;

@@ -2,9 +2,11 @@
 """`xform compile` writes the rendered SQL of every model under
 target/compiled/<project>/<path>; `xform run` writes what it executed
 under target/run/<project>/<path>. On SQLite and on PostgreSQL: the SQL
-names relations the target's way ("main"."x" on SQLite, "<schema>"."x"
-on Postgres), so every check runs on both, with that name expected."""
+names relations the target's way ("main"."x" on SQLite,
+"<dbname>"."<schema>"."x" on Postgres, as dbt-postgres), so every check
+runs on both, with that name expected."""
 
+import json
 import re
 from pathlib import Path
 
@@ -70,11 +72,11 @@ def test_compiled_sql_matches_jinja(compiled, name):
     """Byte for byte what Jinja renders (whitespace control included),
     apart from trailing newlines. The golden files were rendered by
     Jinja2 itself with ref() as "main"."name"; on Postgres ref() is
-    "<schema>"."name" and nothing else differs."""
+    "<dbname>"."<schema>"."name" and nothing else differs."""
     got = compiled.p.read(BASE + MODEL_PATHS[name])
     want = (GOLDEN / f"{name}.sql").read_text()
     assert want.count('"main".') >= 1
-    want = want.replace('"main".', f'"{compiled.schema}".')
+    want = want.replace('"main".', compiled.rel("")[:-2])
     assert got.rstrip("\n") == want.rstrip("\n")
 
 
@@ -110,10 +112,12 @@ def test_run_writes_executed_sql(wh):
         assert f.is_file(), f"no target/run/jaffle_shop/{rel}"
         sql = f.read_text()
         kind = "view" if name in Expected.STAGING else "table"
-        # the relation (or the temporary one renamed to it) made the target's way
-        made = re.escape(qualified(w, name))[:-1] + r'(__xform_tmp)?"'
+        # the relation (or the temporary one renamed to it) made in the target's
+        # schema; xform's own DDL names it "schema"."name" on both warehouses
+        ddl = f'"{w.schema}"."{name}"'
+        made = re.escape(ddl)[:-1] + r'(__xform_tmp)?"'
         assert re.search(rf"\bcreate {kind} {made}", sql, re.I), \
-            f"{rel}: no 'create {kind} {qualified(w, name)}' in the executed SQL:\n{sql}"
+            f"{rel}: no 'create {kind} {ddl}' in the executed SQL:\n{sql}"
         assert "{{" not in sql and "{%" not in sql
         # what ran is the compiled model
         body = w.p.read(BASE + rel).strip()
@@ -124,3 +128,30 @@ def test_run_writes_executed_sql(wh):
     assert compiled.is_file(), "run must also write the compiled SQL"
     assert w.scalar("select count(*) from orders") == 99
     assert w.scalar("select count(*) from stg_orders") == 99
+
+
+@pytest.mark.feature("macros.generate_database_name")
+def test_generate_database_name_override_names_relations(wh):
+    """A project's generate_database_name replaces the built-in one, as in
+    dbt: it decides each node's database (manifest `database`,
+    `relation_name`) and, on Postgres, the first part of every ref().
+    Compiling asks the database nothing, so a database that does not exist
+    is fine here."""
+    w = wh("jaffle_shop")
+    w.p.write("macros/naming.sql",
+              "{% macro generate_database_name(custom_database_name=none, node=none) -%}\n"
+              "  {{ 'analytics_' ~ node.resource_type }}\n"
+              "{%- endmacro %}\n")
+    w.xform("compile", expect=0)
+    nodes = json.loads(w.p.read("target/manifest.json"))["nodes"]
+    assert nodes["model.jaffle_shop.orders"]["database"] == "analytics_model"
+    assert nodes["seed.jaffle_shop.raw_orders"]["database"] == "analytics_seed"
+    sql = w.p.read(BASE + MODEL_PATHS["stg_orders"])
+    if w.kind == "postgres":
+        want = f'"analytics_seed"."{w.schema}"."raw_orders"'
+        assert nodes["model.jaffle_shop.orders"]["relation_name"] == \
+            f'"analytics_model"."{w.schema}"."orders"'
+    else:  # SQLite names have no database part: each schema is a file
+        want = '"main"."raw_orders"'
+        assert nodes["model.jaffle_shop.orders"]["relation_name"] == '"main"."orders"'
+    assert want in sql, sql

@@ -55,8 +55,12 @@ class Warehouse:
                                  *extra, *args], cwd=self.p.cwd, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def rel(self, name):
-        return f'"{self.schema}"."{name}"'
+    def rel(self, name, schema=None):
+        """The relation as xform names it: "main"."x" on SQLite; on Postgres
+        with the database too, "<dbname>"."<schema>"."x", as dbt-postgres."""
+        if self.kind == "postgres":
+            return f'"{self.pg.get("dbname", "postgres")}"."{schema or self.schema}"."{name}"'
+        return f'"{schema or self.schema}"."{name}"'
 
     def rows(self, sql, schema=None):
         """Rows of `sql`, names resolved in the warehouse's schema (or in

@@ -15,8 +15,8 @@ from warehouse import Warehouse, _norm
 
 def qualified(w, name, schema=None):
     """How compiled SQL names a relation of `w`: "main"."x" on SQLite,
-    "<test schema>"."x" on Postgres (the database is not part of it)."""
-    return f'"{schema or w.schema}"."{name}"'
+    "<dbname>"."<test schema>"."x" on Postgres (dbt-postgres' three parts)."""
+    return w.rel(name, schema)
 
 
 def pg_schemas(w):
