@@ -36,6 +36,7 @@ struct xf_cli {
     int argc;
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */
+    const char *target_name; /* the profile's target once loaded (NULL: embedded default) */
 };
 
 struct xf_command {
@@ -70,6 +71,8 @@ void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Header: version, Found N models..., concurrency. */
 void xf_console_found(const struct xf_cli *cli, struct xf_session *s);
+/* The "Concurrency: N threads (target='dev')" block before nodes run (an xf_events begin). */
+void xf_console_begin(void *user, size_t total, int threads);
 /* Event callbacks for engine runs. */
 void xf_console_events(struct xf_events *ev, struct xf_cli *cli);
 /* Summary and the exit code for a run's results. */

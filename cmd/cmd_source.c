@@ -49,13 +49,6 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_freshnes
     line(user, i, total, what, st, color);
 }
 
-static void ev_begin(void *user, size_t total, int threads)
-{
-    xf_console_line(user, "%s", "");
-    xf_console_line(user, "Concurrency: %d %s", threads, threads == 1 ? "thread" : "threads");
-    xf_console_line(user, "%s", "");
-    (void)total;
-}
 
 int xf_cmd_source(struct xf_cli *cli)
 {
@@ -83,7 +76,7 @@ int xf_cmd_source(struct xf_cli *cli)
     struct xf_events ev;
     memset(&ev, 0, sizeof ev);
     ev.user = cli;
-    ev.begin = ev_begin;
+    ev.begin = xf_console_begin;
     ev.node_start = ev_start;
     ev.freshness_done = ev_done;
     size_t n = 0;

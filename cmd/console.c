@@ -189,11 +189,15 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     xf_buf_release(&st);
 }
 
-static void ev_begin(void *user, size_t total, int threads)
+void xf_console_begin(void *user, size_t total, int threads)
 {
     struct xf_cli *cli = user;
     xf_console_line(cli, "%s", "");
-    xf_console_line(cli, "Concurrency: %d %s", threads, threads == 1 ? "thread" : "threads");
+    if (cli->target_name) /* dbt's line */
+        xf_console_line(cli, "Concurrency: %d %s (target='%s')", threads,
+                        threads == 1 ? "thread" : "threads", cli->target_name);
+    else
+        xf_console_line(cli, "Concurrency: %d %s", threads, threads == 1 ? "thread" : "threads");
     xf_console_line(cli, "%s", "");
     (void)total;
 }
@@ -209,7 +213,7 @@ void xf_console_events(struct xf_events *ev, struct xf_cli *cli)
 {
     memset(ev, 0, sizeof *ev);
     ev->user = cli;
-    ev->begin = ev_begin;
+    ev->begin = xf_console_begin;
     ev->node_start = ev_start;
     ev->node_done = ev_done;
     ev->log = ev_log;

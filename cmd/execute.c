@@ -37,6 +37,8 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
     /* Printed once; later diagnostics are new ones only. */
     xf_diags_release(d);
     xf_diags_init(d);
+    const struct xf_target *t = &xf_session_project(*out)->target;
+    cli->target_name = t->embedded_default ? NULL : t->name;
     return 0;
 }
 

@@ -172,3 +172,17 @@ def test_custom_schema_beside_the_main_one(wh):
     assert w.relations(finance) == {"revenue": "table"}
     assert w.rows("select total from revenue", schema=finance) == [(42,)]
     assert w.relations() == {"base": "view"}
+
+
+@pytest.mark.feature("console.concurrency")
+def test_concurrency_line_names_the_target(wh):
+    """dbt's "Concurrency: N threads (target='dev')": the target is the
+    profile's; the embedded SQLite default has no profile, so none."""
+    w = wh("jaffle_shop")
+    r = w.xform("compile", "--threads", "3", expect=0)
+    lines = [ln for ln in r.out.splitlines() if "Concurrency:" in ln]
+    assert len(lines) == 1, r.out
+    if w.kind == "postgres":
+        assert lines[0].endswith("Concurrency: 3 threads (target='pg')"), lines[0]
+    else:
+        assert lines[0].endswith("Concurrency: 3 threads"), lines[0]
