@@ -7,6 +7,7 @@
 #ifndef XF_CMD_CLI_H
 #define XF_CMD_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -37,6 +38,8 @@ struct xf_cli {
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */
     const char *target_name; /* the profile's target once loaded (NULL: embedded default) */
+    bool json_log;           /* --log-format json: one JSON object per line, as dbt's */
+    const char *invocation_id; /* the session's, once loaded (JSON log lines carry it) */
 };
 
 struct xf_command {
@@ -71,6 +74,16 @@ void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Header: version, Found N models..., concurrency. */
 void xf_console_found(const struct xf_cli *cli, struct xf_session *s);
+/*
+ * One console event: "HH:MM:SS  msg" as text; with --log-format json one
+ * JSON object a line in dbt's shape, with dbt's event `name` and `code`,
+ * `level` ("info", "warn", "error") and `data` (stolen; NULL for {}).
+ */
+void xf_console_emit(const struct xf_cli *cli, const char *name, const char *code,
+                     const char *level, json_t *data, const char *msg);
+/* xf_console_emit at level info with a formatted message; nothing with --quiet. */
+void xf_console_event(const struct xf_cli *cli, const char *name, const char *code,
+                      json_t *data, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The "Concurrency: N threads (target='dev')" block before nodes run (an xf_events begin). */
 void xf_console_begin(void *user, size_t total, int threads);
 /* Event callbacks for engine runs. */

@@ -3,13 +3,22 @@
  * Console output in dbt's shape: a timestamp, `i of N START ...` and
  * `i of N OK created ...` lines padded with dots to a status column, and
  * `Done. PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`. Colour only on a terminal.
+ * With --log-format json every line is instead one JSON object, as dbt's
+ * structured log: {"data": {...}, "info": {"name": "LogModelResult",
+ * "code": "Q012", "level", "msg", "invocation_id", "pid", "thread", "ts",
+ * ...}}, node events with dbt's node_info, so CI tools that read dbt's
+ * JSON log read ours.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
+#include "util/json.h"
 
 #define GREEN "\033[32m"
 #define RED "\033[31m"
@@ -24,16 +33,106 @@ static void stamp(FILE *f)
     fprintf(f, "%02d:%02d:%02d  ", tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* "2026-11-22T02:40:08.123456Z" for unix time t (UTC). */
+static void iso_time(char out[64], double t)
+{
+    time_t sec = (time_t)t;
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    int us = (int)((t - (double)sec) * 1e6);
+    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? 0 : us > 999999 ? 999999 : us);
+}
+
+static double now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* A JSON string of any bytes (invalid UTF-8 would make jansson refuse it). */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    struct xf_buf b = XF_BUF_INIT;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        xf_buf_addch(&b, *p < 0x80 ? (char)*p : '?');
+    j = json_string(b.ptr ? b.ptr : "");
+    xf_buf_release(&b);
+    return j;
+}
+
+void xf_console_emit(const struct xf_cli *cli, const char *name, const char *code,
+                     const char *level, json_t *data, const char *msg)
+{
+    if (!cli->json_log) {
+        stamp(stdout);
+        fputs(msg, stdout);
+        fputc('\n', stdout);
+        json_decref(data);
+        return;
+    }
+    char ts[64];
+    iso_time(ts, now());
+    json_t *info = json_object();
+    json_object_set_new(info, "category", json_string(""));
+    json_object_set_new(info, "code", json_string(code));
+    json_object_set_new(info, "extra", json_object());
+    json_object_set_new(info, "invocation_id", jstr(cli->invocation_id));
+    json_object_set_new(info, "level", json_string(level));
+    json_object_set_new(info, "msg", jstr(msg));
+    json_object_set_new(info, "name", json_string(name));
+    json_object_set_new(info, "pid", json_integer((json_int_t)getpid()));
+    json_object_set_new(info, "thread", json_string("MainThread"));
+    json_object_set_new(info, "ts", json_string(ts));
+    json_t *o = json_object();
+    json_object_set_new(o, "data", data ? data : json_object());
+    json_object_set_new(o, "info", info);
+    char *line = json_dumps(o, JSON_SORT_KEYS); /* dbt's key order and separators */
+    if (line) {
+        fputs(line, stdout);
+        fputc('\n', stdout);
+        free(line);
+    }
+    json_decref(o);
+    fflush(stdout);
+}
+
+void xf_console_event(const struct xf_cli *cli, const char *name, const char *code,
+                      json_t *data, const char *fmt, ...)
+{
+    if (cli->quiet) {
+        json_decref(data);
+        return;
+    }
+    struct xf_buf b = XF_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    xf_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    xf_console_emit(cli, name, code, "info", data, b.ptr ? b.ptr : "");
+    xf_buf_release(&b);
+}
+
 void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
 {
     if (cli->quiet)
         return;
-    stamp(stdout);
+    struct xf_buf b = XF_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    xf_buf_vaddf(&b, fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
+    const char *msg = b.ptr ? b.ptr : "";
+    /* dbt's events for a blank line and for any other message */
+    if (*msg)
+        xf_console_emit(cli, "Note", "Z050", "info", NULL, msg);
+    else
+        xf_console_emit(cli, "Formatting", "Z017", "info", NULL, msg);
+    xf_buf_release(&b);
 }
 
 void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
@@ -43,7 +142,17 @@ void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
     for (const struct xf_diag *g = d->head; g; g = g->next) {
         xf_buf_reset(&b);
         xf_diag_format(&b, g, cli->color);
-        fputs(b.ptr, stderr);
+        if (cli->json_log) {
+            /* in the JSON stream too, so a CI job reading stdout sees them */
+            bool err = g->sev == XF_SEV_ERROR;
+            while (b.len && b.ptr[b.len - 1] == '\n')
+                b.ptr[--b.len] = 0;
+            json_t *data = json_pack("{s:o}", "exc", jstr(b.ptr));
+            xf_console_emit(cli, err ? "MainEncounteredError" : "Note", err ? "Z002" : "Z050",
+                            err ? "error" : "warn", data, b.ptr);
+        } else {
+            fputs(b.ptr, stderr);
+        }
     }
     fflush(stderr);
     xf_buf_release(&b);
@@ -62,18 +171,23 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
         if (xf_node_config_bool(p->nodes.v[i], "enabled", true))
             counts[p->nodes.v[i]->type]++;
     }
-    xf_console_line(cli, "Running with xform=%s", XF_VERSION);
+    xf_console_event(cli, "MainReportVersion", "A001",
+                     json_pack("{s:i, s:s}", "log_version", 3, "version", "=" XF_VERSION),
+                     "Running with xform=%s", XF_VERSION);
     if (p->target.embedded_default)
         xf_console_line(cli, "No profile found: using the embedded SQLite database %s",
                         p->target.database);
-    xf_console_line(cli, "Found %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s",
-                    counts[XF_RES_MODEL], plural(counts[XF_RES_MODEL], "model", "models"),
-                    counts[XF_RES_SEED], plural(counts[XF_RES_SEED], "seed", "seeds"),
-                    counts[XF_RES_TEST], plural(counts[XF_RES_TEST], "data test", "data tests"),
-                    counts[XF_RES_SNAPSHOT],
-                    plural(counts[XF_RES_SNAPSHOT], "snapshot", "snapshots"), p->sources.n,
-                    plural(p->sources.n, "source", "sources"), p->macros.n,
-                    plural(p->macros.n, "macro", "macros"));
+    struct xf_buf b = XF_BUF_INIT;
+    xf_buf_addf(&b, "%zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s", counts[XF_RES_MODEL],
+                plural(counts[XF_RES_MODEL], "model", "models"), counts[XF_RES_SEED],
+                plural(counts[XF_RES_SEED], "seed", "seeds"), counts[XF_RES_TEST],
+                plural(counts[XF_RES_TEST], "data test", "data tests"), counts[XF_RES_SNAPSHOT],
+                plural(counts[XF_RES_SNAPSHOT], "snapshot", "snapshots"), p->sources.n,
+                plural(p->sources.n, "source", "sources"), p->macros.n,
+                plural(p->macros.n, "macro", "macros"));
+    xf_console_event(cli, "FoundStats", "W006", json_pack("{s:o}", "stat_line", jstr(b.ptr)),
+                     "Found %s", b.ptr);
+    xf_buf_release(&b);
 }
 
 static const char *mat_of(const struct xf_node *n)
@@ -102,24 +216,48 @@ static void describe(struct xf_buf *b, const struct xf_node *n)
     }
 }
 
-static void progress(const struct xf_cli *cli, size_t i, size_t total, const char *msg,
-                     const char *status, const char *color)
+/* dbt's node_info: what a JSON log consumer keys node events on. */
+static json_t *node_info(const struct xf_node *n, const char *status, double started,
+                         double finished)
 {
-    if (cli->quiet)
+    char s_at[64] = "", f_at[64] = "";
+    if (started > 0)
+        iso_time(s_at, started);
+    if (finished > 0)
+        iso_time(f_at, finished);
+    json_t *rel = json_pack("{s:o, s:o, s:o, s:o}", "database", jstr(n->database), "schema",
+                            jstr(n->schema), "alias", jstr(n->alias ? n->alias : n->name),
+                            "relation_name", jstr(n->relation_name));
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path",
+                     jstr(n->path), "node_name", jstr(n->name), "unique_id", jstr(n->unique_id),
+                     "resource_type", xf_resource_name(n->type), "materialized",
+                     jstr(xf_node_config_str(n, "materialized", "")), "node_status", status,
+                     "node_started_at", s_at, "node_finished_at", f_at, "meta",
+                     n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(),
+                     "node_relation", rel);
+}
+
+/* An `i of N ... [status]` line; in JSON, the event `name` with `data` (stolen). */
+static void progress(const struct xf_cli *cli, size_t i, size_t total, const char *msg,
+                     const char *status, const char *color, const char *name, const char *code,
+                     const char *level, json_t *data)
+{
+    if (cli->quiet) {
+        json_decref(data);
         return;
-    char head[64];
-    snprintf(head, sizeof head, "%zu of %zu ", i, total);
-    size_t len = strlen(head) + strlen(msg);
+    }
+    struct xf_buf b = XF_BUF_INIT;
+    xf_buf_addf(&b, "%zu of %zu %s ", i, total, msg);
+    size_t len = b.len - 1;
     int dots = len < 70 ? (int)(70 - len) : 3;
-    stamp(stdout);
-    printf("%s%s ", head, msg);
     for (int k = 0; k < dots; k++)
-        fputc('.', stdout);
+        xf_buf_addch(&b, '.');
     if (cli->color && color)
-        printf(" [%s%s%s]\n", color, status, RESET);
+        xf_buf_addf(&b, " [%s%s%s]", color, status, RESET);
     else
-        printf(" [%s]\n", status);
-    fflush(stdout);
+        xf_buf_addf(&b, " [%s]", status);
+    xf_console_emit(cli, name, code, level, data, b.ptr);
+    xf_buf_release(&b);
 }
 
 static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n)
@@ -128,9 +266,16 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     if (!strcmp(cli->command, "compile"))
         return;
     struct xf_buf b = XF_BUF_INIT;
+    describe(&b, n);
+    json_t *data = NULL;
+    if (cli->json_log)
+        data = json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(b.ptr), "index",
+                         (json_int_t)i, "total", (json_int_t)total, "node_info",
+                         node_info(n, "started", now(), 0));
+    xf_buf_reset(&b);
     xf_buf_adds(&b, "START ");
     describe(&b, n);
-    progress(cli, i, total, b.ptr, "RUN", NULL);
+    progress(cli, i, total, b.ptr, "RUN", NULL, "LogStartLine", "Q011", "info", data);
     xf_buf_release(&b);
 }
 
@@ -184,7 +329,33 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         xf_buf_addf(&st, "ERROR in %.2fs", t);
         break;
     }
-    progress(cli, i, total, msg.ptr, st.ptr, color);
+    const char *status = xf_status_name(r->status);
+    const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL ? "error"
+                        : r->status == XF_ST_WARN                          ? "warn"
+                                                                           : "info";
+    const char *name = "LogModelResult", *code = "Q012";
+    if (r->status == XF_ST_SKIPPED)
+        name = "SkippingDetails", code = "Q034", level = "info";
+    else if (n->type == XF_RES_TEST)
+        name = "LogTestResult", code = "Q007";
+    else if (n->type == XF_RES_SEED)
+        name = "LogSeedResult", code = "Q016";
+    else if (n->type == XF_RES_SNAPSHOT)
+        name = "LogSnapshotResult", code = "Q015";
+    json_t *data = NULL;
+    if (cli->json_log) {
+        struct xf_buf d = XF_BUF_INIT;
+        describe(&d, n);
+        data = json_pack("{s:o, s:s, s:I, s:I, s:f, s:o}", "description", jstr(d.ptr), "status",
+                         status, "index", (json_int_t)i, "total", (json_int_t)total,
+                         "execution_time", t, "node_info",
+                         node_info(n, status, r->compile_started, r->execute_completed));
+        if (n->type == XF_RES_TEST)
+            json_object_set_new(data, "num_failures",
+                                json_integer(r->failures > 0 ? r->failures : 0));
+        xf_buf_release(&d);
+    }
+    progress(cli, i, total, msg.ptr, st.ptr, color, name, code, level, data);
     xf_buf_release(&msg);
     xf_buf_release(&st);
 }
@@ -193,11 +364,14 @@ void xf_console_begin(void *user, size_t total, int threads)
 {
     struct xf_cli *cli = user;
     xf_console_line(cli, "%s", "");
+    json_t *data = json_pack("{s:i, s:o}", "num_threads", threads, "target_name",
+                             jstr(cli->target_name ? cli->target_name : ""));
     if (cli->target_name) /* dbt's line */
-        xf_console_line(cli, "Concurrency: %d %s (target='%s')", threads,
-                        threads == 1 ? "thread" : "threads", cli->target_name);
+        xf_console_event(cli, "ConcurrencyLine", "Q027", data, "Concurrency: %d %s (target='%s')",
+                         threads, threads == 1 ? "thread" : "threads", cli->target_name);
     else
-        xf_console_line(cli, "Concurrency: %d %s", threads, threads == 1 ? "thread" : "threads");
+        xf_console_event(cli, "ConcurrencyLine", "Q027", data, "Concurrency: %d %s", threads,
+                         threads == 1 ? "thread" : "threads");
     xf_console_line(cli, "%s", "");
     (void)total;
 }
@@ -266,16 +440,19 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
     xf_console_line(cli, "Finished running %zu %s in %d hours %d minutes and %.2f seconds (%.2fs).",
                     n, n == 1 ? "node" : "nodes", h, m, sec, elapsed);
     xf_console_line(cli, "%s", "");
+    json_t *sum = json_pack("{s:I, s:I, s:b}", "num_errors", (json_int_t)error, "num_warnings",
+                            (json_int_t)warn, "keyboard_interrupt", 0);
     if (error == 0 && warn == 0) {
         if (cli->color && !cli->quiet)
-            xf_console_line(cli, GREEN "Completed successfully" RESET);
+            xf_console_event(cli, "EndOfRunSummary", "Z030", sum,
+                             GREEN "Completed successfully" RESET);
         else
-            xf_console_line(cli, "Completed successfully");
+            xf_console_event(cli, "EndOfRunSummary", "Z030", sum, "Completed successfully");
     } else {
         const char *c = error ? RED : YELLOW;
-        xf_console_line(cli, "%sCompleted with %zu %s and %zu %s:%s", cli->color ? c : "", error,
-                        error == 1 ? "error" : "errors", warn, warn == 1 ? "warning" : "warnings",
-                        cli->color ? RESET : "");
+        xf_console_event(cli, "EndOfRunSummary", "Z030", sum, "%sCompleted with %zu %s and %zu %s:%s",
+                         cli->color ? c : "", error, error == 1 ? "error" : "errors", warn,
+                         warn == 1 ? "warning" : "warnings", cli->color ? RESET : "");
         struct xf_project *p = xf_session_project(s);
         /* Completion order varies with threads: list problems in project order. */
         const struct xf_node_result **sorted = xf_calloc(n + 1, sizeof *sorted);
@@ -288,35 +465,50 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                 continue;
             xf_console_line(cli, "%s", "");
             const struct xf_node *nd = x->node;
+            json_t *who = json_pack("{s:s, s:o, s:o, s:o}", "resource_type", kind_word(nd),
+                                    "node_name", jstr(nd->name), "path",
+                                    jstr(nd->original_file_path), "unique_id",
+                                    jstr(nd->unique_id));
             if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
-                xf_console_line(cli, "%s in test %s (%s)",
-                                x->status == XF_ST_FAIL ? "Failure" : "Warning", nd->name,
-                                nd->original_file_path);
-                xf_console_line(cli, "  %s", x->message ? x->message : "Got failures");
+                bool fail = x->status == XF_ST_FAIL;
+                xf_console_event(cli, fail ? "RunResultFailure" : "RunResultWarning",
+                                 fail ? "Z022" : "Z021", who, "%s in test %s (%s)",
+                                 fail ? "Failure" : "Warning", nd->name, nd->original_file_path);
+                xf_console_event(cli, fail ? "RunResultError" : "RunResultWarningMessage",
+                                 fail ? "Z024" : "Z046", NULL, "  %s",
+                                 x->message ? x->message : "Got failures");
             } else {
-                xf_console_line(cli, "Error in %s %s (%s)", kind_word(nd), nd->name,
-                                nd->original_file_path ? nd->original_file_path : "");
+                xf_console_event(cli, "RunResultFailure", "Z022", who, "Error in %s %s (%s)",
+                                 kind_word(nd), nd->name,
+                                 nd->original_file_path ? nd->original_file_path : "");
                 /* Indent every line of the message. */
                 const char *m2 = x->message ? x->message : "";
                 while (*m2) {
                     const char *e = strchr(m2, '\n');
                     size_t len = e ? (size_t)(e - m2) : strlen(m2);
-                    xf_console_line(cli, "  %.*s", (int)len, m2);
+                    xf_console_event(cli, "RunResultError", "Z024", NULL, "  %.*s", (int)len, m2);
                     m2 += len + (e ? 1 : 0);
                 }
             }
             if (nd->type != XF_RES_SEED && nd->original_file_path)
-                xf_console_line(cli, "  compiled code at %s/compiled/%s/%s%s%s",
-                                p->target_path ? p->target_path : "target", p->name,
-                                nd->original_file_path, nd->decl ? "/" : "",
-                                nd->decl ? nd->path : "");
+                xf_console_event(cli, "SQLCompiledPath", "Z026", NULL,
+                                 "  compiled code at %s/compiled/%s/%s%s%s",
+                                 p->target_path ? p->target_path : "target", p->name,
+                                 nd->original_file_path, nd->decl ? "/" : "",
+                                 nd->decl ? nd->path : "");
         }
         free(sorted);
     }
     xf_console_line(cli, "%s", "");
     /* The last line is printed even with --quiet: CI logs want it. */
-    stamp(stdout);
-    printf("Done. PASS=%zu WARN=%zu ERROR=%zu SKIP=%zu TOTAL=%zu\n", pass, warn, error, skip, n);
+    char done[160];
+    snprintf(done, sizeof done, "Done. PASS=%zu WARN=%zu ERROR=%zu SKIP=%zu TOTAL=%zu", pass, warn,
+             error, skip, n);
+    xf_console_emit(cli, "StatsLine", "Z023", "info",
+                    json_pack("{s:{s:I, s:I, s:I, s:I, s:I}}", "stats", "error", (json_int_t)error,
+                              "pass", (json_int_t)pass, "skip", (json_int_t)skip, "total",
+                              (json_int_t)n, "warn", (json_int_t)warn),
+                    done);
     fflush(stdout);
     return rc;
 }

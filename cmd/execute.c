@@ -39,6 +39,7 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
     xf_diags_init(d);
     const struct xf_target *t = &xf_session_project(*out)->target;
     cli->target_name = t->embedded_default ? NULL : t->name;
+    cli->invocation_id = xf_session_invocation(*out)->invocation_id;
     return 0;
 }
 

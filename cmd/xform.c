@@ -44,10 +44,18 @@ int xf_main(int argc, char **argv)
     } else if (cli.help) {
         xf_cli_usage(stdout, cmd);
         code = XF_EXIT_OK;
+    } else if (cli.log_format && strcmp(cli.log_format, "text") &&
+               strcmp(cli.log_format, "default") && strcmp(cli.log_format, "json")) {
+        fprintf(stderr, "error: --log-format must be text, default or json, not '%s'\n",
+                cli.log_format);
+        code = XF_EXIT_USAGE;
     } else {
         const char *nc = getenv("NO_COLOR");
-        cli.color = cli.color_forced || (!cli.no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
-                                         isatty(STDERR_FILENO));
+        cli.json_log = cli.log_format && !strcmp(cli.log_format, "json");
+        /* JSON lines carry plain text: no colour codes inside them */
+        cli.color = !cli.json_log && (cli.color_forced || (!cli.no_color && !(nc && *nc) &&
+                                                           isatty(STDOUT_FILENO) &&
+                                                           isatty(STDERR_FILENO)));
         code = cmd->fn(&cli);
     }
     xf_cli_release(&cli);

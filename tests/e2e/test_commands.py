@@ -2,6 +2,8 @@
 """clean, debug, --vars, colour, custom schemas, on SQLite and on
 PostgreSQL from the same code where a warehouse is involved."""
 
+import json
+
 import pytest
 
 from conftest import ESC
@@ -186,3 +188,72 @@ def test_concurrency_line_names_the_target(wh):
         assert lines[0].endswith("Concurrency: 3 threads (target='pg')"), lines[0]
     else:
         assert lines[0].endswith("Concurrency: 3 threads"), lines[0]
+
+
+def json_events(r):
+    """Every stdout line of a --log-format json run, parsed (each must be JSON)."""
+    events = [json.loads(line) for line in r.out.splitlines() if line.strip()]
+    assert events, r
+    for e in events:
+        assert set(e) == {"data", "info"}, e
+        assert set(e["info"]) >= {"name", "code", "level", "msg", "invocation_id", "pid",
+                                  "thread", "ts", "category", "extra"}, e
+        assert "\x1b[" not in e["info"]["msg"], "no colour codes inside JSON"
+    return events
+
+
+@pytest.mark.feature("log_format.json")
+def test_log_format_json_events(wh):
+    """--log-format json: one JSON object per line in dbt's shape, with dbt's
+    event names, node_info for every node, and the run's invocation id."""
+    w = wh("jaffle_shop")
+    w.xform("seed", expect=0)
+    r = w.xform("run", "--log-format", "json", expect=0)
+    events = json_events(r)
+    names = [e["info"]["name"] for e in events]
+    assert names[0] == "MainReportVersion" and "FoundStats" in names, names
+    assert names[-1] == "StatsLine", names
+    assert events[-1]["data"]["stats"] == {"pass": 5, "warn": 0, "error": 0, "skip": 0,
+                                           "total": 5}
+    inv = json.loads(w.p.read("target/run_results.json"))["metadata"]["invocation_id"]
+    assert {e["info"]["invocation_id"] for e in events} == {inv}
+    starts = [e for e in events if e["info"]["name"] == "LogStartLine"]
+    done = [e for e in events if e["info"]["name"] == "LogModelResult"]
+    models = {f"model.jaffle_shop.{m}" for m in
+              ("stg_customers", "stg_orders", "stg_payments", "customers", "orders")}
+    assert {e["data"]["node_info"]["unique_id"] for e in starts} == models
+    assert {e["data"]["node_info"]["unique_id"] for e in done} == models
+    for e in done:
+        ni = e["data"]["node_info"]
+        assert ni["node_status"] == "success" and e["info"]["level"] == "info", e
+        assert ni["node_relation"]["relation_name"] == w.rel(ni["node_name"]), ni
+        assert ni["materialized"] == ("view" if ni["node_name"].startswith("stg_") else "table")
+        assert ni["node_started_at"] and ni["node_finished_at"], ni
+        assert e["info"]["msg"].startswith(f'{e["data"]["index"]} of 5 OK created'), e
+    conc = [e for e in events if e["info"]["name"] == "ConcurrencyLine"]
+    assert len(conc) == 1 and conc[0]["data"]["num_threads"] >= 1, conc
+
+    # a failing test: LogTestResult at level error, the failure count, the summary events
+    w.p.write("tests/no_orders.sql", "select * from {{ ref('orders') }}\n")
+    r = w.xform("test", "--log-format", "json", expect=1)
+    events = json_events(r)
+    fail = [e for e in events if e["info"]["name"] == "LogTestResult"
+            and e["data"]["status"] == "fail"]
+    assert len(fail) == 1, [e["info"]["msg"] for e in events]
+    assert fail[0]["info"]["level"] == "error" and fail[0]["data"]["num_failures"] == 99
+    assert fail[0]["data"]["node_info"]["resource_type"] == "test"
+    summary = [e for e in events if e["info"]["name"] == "EndOfRunSummary"]
+    assert summary and summary[0]["data"]["num_errors"] == 1, summary
+    assert "RunResultFailure" in [e["info"]["name"] for e in events]
+
+    # a project error is an event on stdout too, and the exit code stays 2
+    w.p.write("models/bad.sql", "select * from {{ ref('nope') }}\n")
+    r = w.xform("run", "--log-format", "json", expect=2)
+    errs = [e for e in json_events(r) if e["info"]["level"] == "error"]
+    assert errs and "nope" in errs[0]["info"]["msg"], r
+    assert errs[0]["info"]["name"] == "MainEncounteredError"
+
+
+def test_log_format_unknown_is_a_usage_error(jaffle):
+    r = jaffle.xform("run", "--log-format", "xml", expect=2)
+    assert "--log-format must be text, default or json" in r.err
