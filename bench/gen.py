@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: MIT
 """Generates a synthetic xform/dbt project for benchmarks.
 
-    bench/gen.py N OUT_DIR [--seed S]
+    bench/gen.py N OUT_DIR [--seed S] [--rows R]
 
 N models in folders of ten (models/f0000/m00000.sql ...). Each model is a
 `select` unioned with a few refs to earlier models and uses what real
 projects use: config(), a project macro, a for loop, an if and var().
 Each folder has a schema.yml with unique, not_null and relationships
-tests. Three small seeds feed the first models. Every model returns the
-same ten (id, amount) rows, so the project also runs quickly
-(`xform seed && xform run`) however large it is. Deterministic for a
-given N and --seed.
+tests. Three seeds of R rows (default 10) feed the first models. Every
+model returns the same R (id, amount) rows: with the default the project
+runs quickly (`xform seed && xform run`) however large it is and shows
+xform's own cost per model; with --rows 20000 each model does real work
+in the database. Deterministic for a given N, --seed and --rows.
 """
 
 import argparse
@@ -71,6 +72,7 @@ def main():
     ap.add_argument("n", type=int, help="number of models")
     ap.add_argument("out", help="project folder to (re)create")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rows", type=int, default=SEED_ROWS, help="rows of each seed")
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -85,7 +87,7 @@ def main():
     for s in range(SEEDS):
         with open(os.path.join(args.out, "seeds", f"seed_{s}.csv"), "w") as f:
             f.write("id,amount\n")
-            for r in range(1, SEED_ROWS + 1):
+            for r in range(1, args.rows + 1):
                 f.write(f"{r},{r * 100}\n")
 
     for folder in range((args.n + 9) // 10):
