@@ -71,20 +71,30 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
+static sigset_t watched;
+static pthread_t watcher;
+static bool watching;
+
 static void watch_signals(void)
 {
-    static sigset_t set;
-    static bool started;
-    if (started)
+    if (watching)
         return;
-    started = true;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    pthread_t th;
-    if (pthread_create(&th, NULL, signal_thread, &set) == 0)
-        pthread_detach(th);
+    sigemptyset(&watched);
+    sigaddset(&watched, SIGINT);
+    sigaddset(&watched, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &watched, NULL);
+    watching = pthread_create(&watcher, NULL, signal_thread, &watched) == 0;
+}
+
+/* The run is over: the watcher goes (sigwait is a cancellation point), signals are default again. */
+static void unwatch_signals(void)
+{
+    if (!watching)
+        return;
+    pthread_cancel(watcher);
+    pthread_join(watcher, NULL);
+    watching = false;
+    pthread_sigmask(SIG_UNBLOCK, &watched, NULL);
 }
 
 static char *target_dir(struct xf_arena *a, struct xf_project *p)
@@ -188,6 +198,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     if (interrupted)
         code = XF_EXIT_INTERRUPTED;
 done:
+    unwatch_signals(); /* before the session goes: the watcher may be cancelling it */
     free(sel);
     xf_session_free(s);
     xf_diags_release(&d);
