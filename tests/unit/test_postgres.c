@@ -321,10 +321,16 @@ static void test_dialect(void **state)
     f->ops->quote(&b, "a\"b");
     assert_string_equal(b.ptr, "\"a\"\"b\"");
     xf_buf_reset(&b);
+    /* as dbt-postgres: the database is part of the name when there is one */
     struct xf_relation r = {"db", "analytics", "orders"};
     f->ops->render_relation(&b, &r);
+    assert_string_equal(b.ptr, "\"db\".\"analytics\".\"orders\"");
+    xf_buf_reset(&b);
+    struct xf_relation r2 = {NULL, "analytics", "orders"};
+    f->ops->render_relation(&b, &r2);
     assert_string_equal(b.ptr, "\"analytics\".\"orders\"");
     xf_buf_release(&b);
+    assert_true(f->ops->database_names);
     assert_string_equal(f->ops->type_name(XF_COL_INTEGER), "bigint");
     assert_string_equal(f->ops->type_name(XF_COL_REAL), "double precision");
     assert_string_equal(f->ops->type_name(XF_COL_BOOLEAN), "boolean");
