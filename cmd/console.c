@@ -101,38 +101,40 @@ void xf_console_emit(const struct xf_cli *cli, const char *name, const char *cod
     fflush(stdout);
 }
 
-void xf_console_event(const struct xf_cli *cli, const char *name, const char *code,
-                      json_t *data, const char *fmt, ...)
+/* name NULL: dbt's event for a plain line (Note), or for a blank one (Formatting). */
+static void vevent(const struct xf_cli *cli, const char *name, const char *code, json_t *data,
+                   const char *fmt, va_list ap)
 {
     if (cli->quiet) {
         json_decref(data);
         return;
     }
     struct xf_buf b = XF_BUF_INIT;
+    xf_buf_vaddf(&b, fmt, ap);
+    const char *msg = b.ptr ? b.ptr : "";
+    if (!name) {
+        name = *msg ? "Note" : "Formatting";
+        code = *msg ? "Z050" : "Z017";
+    }
+    xf_console_emit(cli, name, code, "info", data, msg);
+    xf_buf_release(&b);
+}
+
+void xf_console_event(const struct xf_cli *cli, const char *name, const char *code,
+                      json_t *data, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    xf_buf_vaddf(&b, fmt, ap);
+    vevent(cli, name, code, data, fmt, ap);
     va_end(ap);
-    xf_console_emit(cli, name, code, "info", data, b.ptr ? b.ptr : "");
-    xf_buf_release(&b);
 }
 
 void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
 {
-    if (cli->quiet)
-        return;
-    struct xf_buf b = XF_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    xf_buf_vaddf(&b, fmt, ap);
+    vevent(cli, NULL, NULL, NULL, fmt, ap);
     va_end(ap);
-    const char *msg = b.ptr ? b.ptr : "";
-    /* dbt's events for a blank line and for any other message */
-    if (*msg)
-        xf_console_emit(cli, "Note", "Z050", "info", NULL, msg);
-    else
-        xf_console_emit(cli, "Formatting", "Z017", "info", NULL, msg);
-    xf_buf_release(&b);
 }
 
 void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)

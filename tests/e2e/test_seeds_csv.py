@@ -21,7 +21,7 @@ import pytest
 
 import warehouse
 from conftest import FIXTURES, IGNORE, Project, parse_diags, path_matches
-from warehouse import Warehouse, wh  # noqa: F401  (the fixture)
+from warehouse import Warehouse, pg_or_skip, wh  # noqa: F401  (the fixture)
 
 ENABLED_SEEDS = 7  # disabled_seed.csv is enabled: false
 
@@ -106,17 +106,6 @@ def drop_schemas(w, *suffixes):
     if w.kind == "postgres":
         names = ", ".join(f'"{w.schema}{s}"' for s in ("",) + suffixes)
         psql(w, f"drop schema if exists {names} cascade")
-
-
-def pg_or_skip():
-    """The test server's conninfo as a dict, as the pg_conninfo fixture
-    gives it (for module-scoped fixtures, which cannot use that one)."""
-    info = os.environ.get("XF_TEST_PG_CONNINFO")
-    if not info:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but XF_TEST_PG_CONNINFO is not set: the Postgres tests must run")
-        pytest.skip("no XF_TEST_PG_CONNINFO (scripts/test starts a PostgreSQL server)")
-    return dict(kv.split("=", 1) for kv in info.split())
 
 
 def loaded_project(request, tmp_path_factory, fixture):
