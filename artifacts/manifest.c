@@ -1094,8 +1094,7 @@ static void *part_job(void *arg)
 }
 
 /* Starts the second half of the nodes on a worker; NULL when not worth it or not possible. */
-static struct part *start_part(const struct mctx *c, const char *dir, size_t depth,
-                               pthread_t *th)
+static struct part *start_part(const struct mctx *c, const char *dir, size_t depth, pthread_t *th)
 {
     size_t n = c->p->nodes.n, mid = n / 2;
     if (c->inv->threads == 1 || n < PARALLEL_MIN)

@@ -84,7 +84,8 @@ static const struct option options[] = {
     {"no-color", 0, K_FLAG, OFF(no_color), 0, NULL, "never colour the output"},
     {"use-colors", 0, K_FLAG, OFF(color_forced), 0, NULL, "colour even when not on a terminal"},
     {"quiet", 'q', K_FLAG, OFF(quiet), 0, NULL, "print only errors and the final result"},
-    {"log-format", 0, K_STR, OFF(log_format), 0, "FORMAT", "text (default) or json: one JSON object a line, as dbt's"},
+    {"log-format", 0, K_STR, OFF(log_format), 0, "FORMAT",
+     "text (default) or json: one JSON object a line, as dbt's"},
     {"help", 'h', K_FLAG, OFF(help), 0, NULL, "show this help"},
     {NULL, 0, K_FLAG, 0, 0, NULL, NULL},
 };

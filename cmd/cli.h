@@ -37,8 +37,8 @@ struct xf_cli {
     int argc;
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */
-    const char *target_name; /* the profile's target once loaded (NULL: embedded default) */
-    bool json_log;           /* --log-format json: one JSON object per line, as dbt's */
+    const char *target_name;   /* the profile's target once loaded (NULL: embedded default) */
+    bool json_log;             /* --log-format json: one JSON object per line, as dbt's */
     const char *invocation_id; /* the session's, once loaded (JSON log lines carry it) */
 };
 
@@ -82,8 +82,8 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s);
 void xf_console_emit(const struct xf_cli *cli, const char *name, const char *code,
                      const char *level, json_t *data, const char *msg);
 /* xf_console_emit at level info with a formatted message; nothing with --quiet. */
-void xf_console_event(const struct xf_cli *cli, const char *name, const char *code,
-                      json_t *data, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void xf_console_event(const struct xf_cli *cli, const char *name, const char *code, json_t *data,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The "Concurrency: N threads (target='dev')" block before nodes run (an xf_events begin). */
 void xf_console_begin(void *user, size_t total, int threads);
 /* Event callbacks for engine runs. */

@@ -49,7 +49,6 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_freshnes
     line(user, i, total, what, st, color);
 }
 
-
 int xf_cmd_source(struct xf_cli *cli)
 {
     if (cli->positional.n != 1 || strcmp(cli->positional.v[0], "freshness")) {

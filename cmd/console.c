@@ -39,9 +39,11 @@ static void iso_time(char out[64], double t)
     time_t sec = (time_t)t;
     struct tm tm;
     gmtime_r(&sec, &tm);
-    int us = (int)((t - (double)sec) * 1e6);
-    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? 0 : us > 999999 ? 999999 : us);
+    long us = (long)((t - (double)sec) * 1e6 + 0.5);
+    if (us > 999999)
+        us = 999999;
+    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? 0 : us);
 }
 
 static double now(void)
@@ -120,8 +122,8 @@ static void vevent(const struct xf_cli *cli, const char *name, const char *code,
     xf_buf_release(&b);
 }
 
-void xf_console_event(const struct xf_cli *cli, const char *name, const char *code,
-                      json_t *data, const char *fmt, ...)
+void xf_console_event(const struct xf_cli *cli, const char *name, const char *code, json_t *data,
+                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -230,13 +232,12 @@ static json_t *node_info(const struct xf_node *n, const char *status, double sta
     json_t *rel = json_pack("{s:o, s:o, s:o, s:o}", "database", jstr(n->database), "schema",
                             jstr(n->schema), "alias", jstr(n->alias ? n->alias : n->name),
                             "relation_name", jstr(n->relation_name));
-    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path",
-                     jstr(n->path), "node_name", jstr(n->name), "unique_id", jstr(n->unique_id),
-                     "resource_type", xf_resource_name(n->type), "materialized",
-                     jstr(xf_node_config_str(n, "materialized", "")), "node_status", status,
-                     "node_started_at", s_at, "node_finished_at", f_at, "meta",
-                     n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(),
-                     "node_relation", rel);
+    return json_pack(
+        "{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path", jstr(n->path),
+        "node_name", jstr(n->name), "unique_id", jstr(n->unique_id), "resource_type",
+        xf_resource_name(n->type), "materialized", jstr(xf_node_config_str(n, "materialized", "")),
+        "node_status", status, "node_started_at", s_at, "node_finished_at", f_at, "meta",
+        n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(), "node_relation", rel);
 }
 
 /* An `i of N ... [status]` line; in JSON, the event `name` with `data` (stolen). */
@@ -271,9 +272,9 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     describe(&b, n);
     json_t *data = NULL;
     if (cli->json_log)
-        data = json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(b.ptr), "index",
-                         (json_int_t)i, "total", (json_int_t)total, "node_info",
-                         node_info(n, "started", now(), 0));
+        data =
+            json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(b.ptr), "index", (json_int_t)i,
+                      "total", (json_int_t)total, "node_info", node_info(n, "started", now(), 0));
     xf_buf_reset(&b);
     xf_buf_adds(&b, "START ");
     describe(&b, n);
@@ -333,8 +334,8 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     }
     const char *status = xf_status_name(r->status);
     const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL ? "error"
-                        : r->status == XF_ST_WARN                          ? "warn"
-                                                                           : "info";
+                        : r->status == XF_ST_WARN                           ? "warn"
+                                                                            : "info";
     const char *name = "LogModelResult", *code = "Q012";
     if (r->status == XF_ST_SKIPPED)
         name = "SkippingDetails", code = "Q034", level = "info";
@@ -452,9 +453,10 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
             xf_console_event(cli, "EndOfRunSummary", "Z030", sum, "Completed successfully");
     } else {
         const char *c = error ? RED : YELLOW;
-        xf_console_event(cli, "EndOfRunSummary", "Z030", sum, "%sCompleted with %zu %s and %zu %s:%s",
-                         cli->color ? c : "", error, error == 1 ? "error" : "errors", warn,
-                         warn == 1 ? "warning" : "warnings", cli->color ? RESET : "");
+        xf_console_event(cli, "EndOfRunSummary", "Z030", sum,
+                         "%sCompleted with %zu %s and %zu %s:%s", cli->color ? c : "", error,
+                         error == 1 ? "error" : "errors", warn, warn == 1 ? "warning" : "warnings",
+                         cli->color ? RESET : "");
         struct xf_project *p = xf_session_project(s);
         /* Completion order varies with threads: list problems in project order. */
         const struct xf_node_result **sorted = xf_calloc(n + 1, sizeof *sorted);
@@ -469,8 +471,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
             const struct xf_node *nd = x->node;
             json_t *who = json_pack("{s:s, s:o, s:o, s:o}", "resource_type", kind_word(nd),
                                     "node_name", jstr(nd->name), "path",
-                                    jstr(nd->original_file_path), "unique_id",
-                                    jstr(nd->unique_id));
+                                    jstr(nd->original_file_path), "unique_id", jstr(nd->unique_id));
             if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
                 bool fail = x->status == XF_ST_FAIL;
                 xf_console_event(cli, fail ? "RunResultFailure" : "RunResultWarning",

@@ -86,7 +86,8 @@ static void watch_signals(void)
     watching = pthread_create(&watcher, NULL, signal_thread, &watched) == 0;
 }
 
-/* The run is over: the watcher goes (sigwait is a cancellation point), signals are default again. */
+/* The run is over: the watcher goes (sigwait is a cancellation point), signals are default again.
+ */
 static void unwatch_signals(void)
 {
     if (!watching)

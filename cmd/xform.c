@@ -53,9 +53,9 @@ int xf_main(int argc, char **argv)
         const char *nc = getenv("NO_COLOR");
         cli.json_log = cli.log_format && !strcmp(cli.log_format, "json");
         /* JSON lines carry plain text: no colour codes inside them */
-        cli.color = !cli.json_log && (cli.color_forced || (!cli.no_color && !(nc && *nc) &&
-                                                           isatty(STDOUT_FILENO) &&
-                                                           isatty(STDERR_FILENO)));
+        cli.color =
+            !cli.json_log && (cli.color_forced || (!cli.no_color && !(nc && *nc) &&
+                                                   isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)));
         code = cmd->fn(&cli);
     }
     xf_cli_release(&cli);

@@ -65,8 +65,7 @@ static int relation_type(struct xf_render *r, const struct relation *rel, const 
         enum xf_relkind got;
         struct xf_buf err = XF_BUF_INIT;
         if (xf_rctx_existing(rc, rel->rel.schema, rel->rel.identifier, &got, &err) < 0) {
-            xf_render_error(r, "could not look up relation '%s': %s", rel->rel.identifier,
-                            err.ptr);
+            xf_render_error(r, "could not look up relation '%s': %s", rel->rel.identifier, err.ptr);
             xf_buf_release(&err);
             return -1;
         }
@@ -495,8 +494,8 @@ static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const st
             struct xf_buf err = XF_BUF_INIT;
             int e = xf_rctx_existing(rc, rc->node->schema, rc->node->alias, &k, &err);
             if (e < 0)
-                xf_render_error(r, "is_incremental() could not look up '%s': %s",
-                                rc->node->alias, err.ptr);
+                xf_render_error(r, "is_incremental() could not look up '%s': %s", rc->node->alias,
+                                err.ptr);
             xf_buf_release(&err);
             if (e < 0)
                 return -1;

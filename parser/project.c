@@ -852,8 +852,7 @@ bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def)
     return xf_value_truthy(v);
 }
 
-void xf_node_config_set(struct xf_arena *a, struct xf_node *n, struct xf_str key,
-                        struct xf_value v)
+void xf_node_config_set(struct xf_arena *a, struct xf_node *n, struct xf_str key, struct xf_value v)
 {
     if (n->config.t != XF_V_DICT)
         n->config = xf_v_dict(a, 4);
