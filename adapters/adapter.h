@@ -58,6 +58,14 @@ struct xf_adapter_ops {
     int (*connect)(struct xf_conn **out, const struct xf_target *t, const char *project_root,
                    struct xf_buf *err);
     void (*disconnect)(struct xf_conn *c);
+    /*
+     * Optional: `xform debug`'s connection test when connecting would
+     * change something (SQLite would create the database file). 0 when the
+     * target is usable (`note` may say more), or -1 with the reason in err.
+     * NULL: the engine connects and runs `select 1`.
+     */
+    int (*check)(const struct xf_target *t, const char *project_root, struct xf_buf *note,
+                 struct xf_buf *err);
     /* Runs one or more statements, no result. */
     int (*exec)(struct xf_conn *c, const char *sql, struct xf_buf *err);
     /* Runs a query; cells and names live in `a`. */

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -531,6 +532,47 @@ done:
     else
         *out = &c->base;
     return ret;
+}
+
+/*
+ * `xform debug` must change nothing, and connecting creates the database
+ * file: an existing file is opened and queried; a missing one is fine when
+ * the nearest existing folder above it is writable (the first run creates
+ * the file and the folders).
+ */
+static int sq_check(const struct xf_target *t, const char *project_root, struct xf_buf *note,
+                    struct xf_buf *err)
+{
+    if (t->database && *t->database && !xf_is_file(t->database)) {
+        /* the nearest thing above it that exists must be a writable folder */
+        char *dir = xf_strdup(t->database);
+        struct stat st;
+        for (;;) {
+            char *slash = strrchr(dir, '/');
+            if (!slash) {
+                strcpy(dir, ".");
+                break;
+            }
+            *(slash == dir ? slash + 1 : slash) = 0;
+            if (stat(dir, &st) == 0 || slash == dir)
+                break;
+        }
+        int ok = xf_is_dir(dir) && access(dir, W_OK) == 0;
+        if (ok)
+            xf_buf_addf(note, "'%s' does not exist yet: the first run creates it", t->database);
+        else
+            xf_buf_addf(err, "cannot create the sqlite database '%s': '%s' is not a writable "
+                             "folder",
+                        t->database, dir);
+        free(dir);
+        return ok ? 0 : -1;
+    }
+    struct xf_conn *c;
+    if (sq_connect(&c, t, project_root, err) < 0)
+        return -1;
+    int e = run(C(c), "SELECT 1", NULL, NULL, NULL, err);
+    sq_disconnect(c);
+    return e < 0 ? -1 : 0;
 }
 
 /* ---- plain statements and transactions ----------------------------- */
@@ -1124,6 +1166,7 @@ done:
 const struct xf_adapter_ops xf_sqlite_ops = {
     .name = "sqlite",
     .single_writer = true,
+    .check = sq_check,
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .exec = sq_exec,

@@ -47,16 +47,21 @@ int xf_cmd_debug(struct xf_cli *cli)
             xf_buf_release(&b);
         }
     }
-    struct xf_buf err = XF_BUF_INIT;
-    if (xf_session_check_connection(s, &err) < 0) {
+    struct xf_buf err = XF_BUF_INIT, note = XF_BUF_INIT;
+    if (xf_session_check_connection(s, &note, &err) < 0) {
         printf("connection test: ERROR\n");
         fprintf(stderr, "error: %s\n", err.ptr);
         code = XF_EXIT_FAIL;
     } else {
-        printf("connection test: OK\n\nAll checks passed!\n");
+        if (note.len)
+            printf("connection test: OK (%s)\n", note.ptr);
+        else
+            printf("connection test: OK\n");
+        printf("\nAll checks passed!\n");
         code = XF_EXIT_OK;
     }
     xf_buf_release(&err);
+    xf_buf_release(&note);
 done:
     xf_session_free(s);
     xf_diags_release(&d);

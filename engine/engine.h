@@ -123,6 +123,6 @@ int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n
 void xf_session_cancel(struct xf_session *s);
 
 /* Tests the connection (xform debug). 0 ok; -1 with the message in err. */
-int xf_session_check_connection(struct xf_session *s, struct xf_buf *err);
+int xf_session_check_connection(struct xf_session *s, struct xf_buf *note, struct xf_buf *err);
 
 #endif

@@ -748,8 +748,10 @@ void xf_session_cancel(struct xf_session *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-int xf_session_check_connection(struct xf_session *s, struct xf_buf *err)
+int xf_session_check_connection(struct xf_session *s, struct xf_buf *note, struct xf_buf *err)
 {
+    if (s->ops->check)
+        return s->ops->check(&s->p->target, s->p->root, note, err) < 0 ? -1 : 0;
     struct xf_conn *c;
     int e = s->ops->connect(&c, &s->p->target, s->p->root, err);
     if (e < 0)

@@ -58,9 +58,25 @@ def test_debug_checks_the_connection(wh):
     assert f"type: {w.kind}" in r.text and f"schema: {w.schema}" in r.text, r
     if w.kind == "sqlite":
         assert "jaffle_shop.db" in r.text
+        # debug changes nothing: no database file appears, it says the first run makes it
+        assert "does not exist yet: the first run creates it" in r.out, r
+        assert w.p.db_files() == [], "xform debug created a database file"
+        w.xform("seed", expect=0)
+        r = w.xform("debug", expect=0)
+        assert "connection test: OK\n" in r.out, r
     else:
         assert f"host: {w.pg['host']}" in r.text and f"port: {w.pg['port']}" in r.text, r
     assert SECRET not in r.text
+
+
+@pytest.mark.feature("debug")
+def test_debug_sqlite_folder_that_cannot_be(jaffle):
+    """A database path under a file can never be created: debug says so (exit 1)."""
+    jaffle.write("profiles.yml", "jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n"
+                 "      type: sqlite\n      path: seeds/raw_orders.csv/x.db\n")
+    r = jaffle.xform("debug", "--profiles-dir", str(jaffle.dir), expect=1)
+    assert "connection test: ERROR" in r.out, r
+    assert "is not a writable folder" in r.err, r
 
 
 def pg_profile(host, port, password, dbname="postgres", user="postgres"):
