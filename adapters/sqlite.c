@@ -561,8 +561,9 @@ static int sq_check(const struct xf_target *t, const char *project_root, struct 
         if (ok)
             xf_buf_addf(note, "'%s' does not exist yet: the first run creates it", t->database);
         else
-            xf_buf_addf(err, "cannot create the sqlite database '%s': '%s' is not a writable "
-                             "folder",
+            xf_buf_addf(err,
+                        "cannot create the sqlite database '%s': '%s' is not a writable "
+                        "folder",
                         t->database, dir);
         free(dir);
         return ok ? 0 : -1;
