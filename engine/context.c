@@ -1041,6 +1041,182 @@ static void set_target(struct xf_session *s, struct xf_dict *g)
     xf_dict_set(a, g, XF_STR("target"), tv);
 }
 
+/* ---- graph: dbt's flat graph, graph.nodes and graph.sources by unique id ---- */
+
+static struct xf_value strv(const char *s)
+{
+    return s ? xf_v_strc(s) : xf_v_none();
+}
+
+static struct xf_value columns_value(struct xf_arena *a, const struct xf_node *n)
+{
+    struct xf_value cols = xf_v_dict(a, n->columns.n);
+    for (size_t i = 0; i < n->columns.n; i++) {
+        const struct xf_column *c = &n->columns.v[i];
+        struct xf_value col = xf_v_dict(a, 5);
+        xf_dict_set(a, col.u.d, XF_STR("name"), strv(c->name));
+        xf_dict_set(a, col.u.d, XF_STR("description"),
+                    xf_v_strc(c->description ? c->description : ""));
+        xf_dict_set(a, col.u.d, XF_STR("data_type"), strv(c->data_type));
+        xf_dict_set(a, col.u.d, XF_STR("meta"), c->meta.t == XF_V_DICT ? c->meta : xf_v_dict(a, 0));
+        xf_dict_set(a, col.u.d, XF_STR("tags"), c->tags.t == XF_V_LIST ? c->tags : xf_v_list(a, 0));
+        xf_dict_set(a, cols.u.d, xf_str_c(c->name), col);
+    }
+    return cols;
+}
+
+/* One node as dbt's graph shows it (the manifest's fields templates use). */
+static struct xf_value graph_node(struct xf_session *s, struct xf_arena *a, uint32_t i)
+{
+    const struct xf_node *n = s->g.all[i];
+    struct xf_value v = xf_v_dict(a, 24);
+    struct xf_dict *d = v.u.d;
+    xf_dict_set(a, d, XF_STR("unique_id"), strv(n->unique_id));
+    xf_dict_set(a, d, XF_STR("name"), strv(n->name));
+    xf_dict_set(a, d, XF_STR("resource_type"), xf_v_strc(xf_resource_name(n->type)));
+    xf_dict_set(a, d, XF_STR("package_name"), strv(n->package ? n->package : s->p->name));
+    xf_dict_set(a, d, XF_STR("path"), strv(n->path));
+    xf_dict_set(a, d, XF_STR("original_file_path"), strv(n->original_file_path));
+    xf_dict_set(a, d, XF_STR("fqn"), n->fqn.t == XF_V_LIST ? n->fqn : xf_v_list(a, 0));
+    xf_dict_set(a, d, XF_STR("database"), strv(n->database));
+    xf_dict_set(a, d, XF_STR("schema"), strv(n->schema));
+    xf_dict_set(a, d, XF_STR("alias"), strv(n->alias ? n->alias : n->name));
+    xf_dict_set(a, d, XF_STR("relation_name"), strv(n->relation_name));
+    xf_dict_set(a, d, XF_STR("description"), xf_v_strc(n->description ? n->description : ""));
+    xf_dict_set(a, d, XF_STR("config"), n->config.t == XF_V_DICT ? n->config : xf_v_dict(a, 0));
+    xf_dict_set(a, d, XF_STR("tags"), n->tags.t == XF_V_LIST ? n->tags : xf_v_list(a, 0));
+    xf_dict_set(a, d, XF_STR("meta"), n->meta.t == XF_V_DICT ? n->meta : xf_v_dict(a, 0));
+    xf_dict_set(a, d, XF_STR("columns"), columns_value(a, n));
+    if (n->type == XF_RES_SOURCE) {
+        xf_dict_set(a, d, XF_STR("source_name"), strv(n->source_name));
+        xf_dict_set(a, d, XF_STR("identifier"), strv(n->identifier));
+        xf_dict_set(a, d, XF_STR("loaded_at_field"), strv(n->loaded_at_field));
+        xf_dict_set(a, d, XF_STR("source_description"),
+                    xf_v_strc(n->source_description ? n->source_description : ""));
+        return v;
+    }
+    if (n->src)
+        xf_dict_set(a, d, XF_STR("raw_code"), xf_v_str((struct xf_str){n->src->text, n->src->len}));
+    xf_dict_set(a, d, XF_STR("language"), xf_v_strc("sql"));
+    struct xf_value dn = xf_v_list(a, s->g.nparents[i]);
+    for (uint32_t k = 0; k < s->g.nparents[i]; k++)
+        xf_list_push(a, dn.u.l, strv(s->g.all[s->g.parents[i][k]]->unique_id));
+    struct xf_value macros = xf_v_list(a, n->macro_deps.n);
+    for (size_t k = 0; k < n->macro_deps.n; k++)
+        xf_list_push(a, macros.u.l, strv(n->macro_deps.v[k]));
+    struct xf_value dep = xf_v_dict(a, 2);
+    xf_dict_set(a, dep.u.d, XF_STR("macros"), macros);
+    xf_dict_set(a, dep.u.d, XF_STR("nodes"), dn);
+    xf_dict_set(a, d, XF_STR("depends_on"), dep);
+    struct xf_value refs = xf_v_list(a, n->refs.n);
+    for (size_t k = 0; k < n->refs.n; k++) {
+        struct xf_value r = xf_v_dict(a, 3);
+        xf_dict_set(a, r.u.d, XF_STR("name"), strv(n->refs.v[k].name));
+        xf_dict_set(a, r.u.d, XF_STR("package"), strv(n->refs.v[k].package));
+        xf_dict_set(a, r.u.d, XF_STR("version"), xf_v_none());
+        xf_list_push(a, refs.u.l, r);
+    }
+    xf_dict_set(a, d, XF_STR("refs"), refs);
+    struct xf_value srcs = xf_v_list(a, n->source_deps.n);
+    for (size_t k = 0; k < n->source_deps.n; k++) {
+        struct xf_value pair = xf_v_list(a, 2);
+        xf_list_push(a, pair.u.l, strv(n->source_deps.v[k].package));
+        xf_list_push(a, pair.u.l, strv(n->source_deps.v[k].name));
+        xf_list_push(a, srcs.u.l, pair);
+    }
+    xf_dict_set(a, d, XF_STR("sources"), srcs);
+    if (n->decl) {
+        const char *dot = strchr(n->decl->test_name, '.');
+        struct xf_value meta = xf_v_dict(a, 3);
+        xf_dict_set(a, meta.u.d, XF_STR("name"), xf_v_strc(dot ? dot + 1 : n->decl->test_name));
+        xf_dict_set(
+            a, meta.u.d, XF_STR("namespace"),
+            dot ? xf_v_str((struct xf_str){n->decl->test_name, (size_t)(dot - n->decl->test_name)})
+                : xf_v_none());
+        xf_dict_set(a, meta.u.d, XF_STR("kwargs"),
+                    n->decl->kwargs.t == XF_V_DICT ? n->decl->kwargs : xf_v_dict(a, 0));
+        xf_dict_set(a, d, XF_STR("test_metadata"), meta);
+        xf_dict_set(a, d, XF_STR("column_name"), strv(n->column_name));
+        xf_dict_set(a, d, XF_STR("attached_node"),
+                    n->attached ? strv(n->attached->unique_id) : xf_v_none());
+    }
+    return v;
+}
+
+/* Made once, on the first question in execute mode, when every node is named. */
+static void build_graph(struct xf_session *s)
+{
+    pthread_mutex_lock(&s->lazy_lock);
+    if (!atomic_load(&s->graph_built)) {
+        struct xf_arena *a = &s->graph_arena;
+        s->graph_nodes = xf_v_dict(a, s->p->nodes.n);
+        s->graph_sources = xf_v_dict(a, s->p->sources.n);
+        for (uint32_t i = 0; s->graph_ok && i < s->g.n; i++) {
+            const struct xf_node *n = s->g.all[i];
+            if (s->g.disabled[i])
+                continue;
+            struct xf_value *into = n->type == XF_RES_SOURCE ? &s->graph_sources : &s->graph_nodes;
+            xf_dict_set(a, into->u.d, xf_str_c(n->unique_id), graph_node(s, a, i));
+        }
+        atomic_store(&s->graph_built, true);
+    }
+    pthread_mutex_unlock(&s->lazy_lock);
+}
+
+static int graph_part(struct xf_value *out, struct xf_render *r, struct xf_str name)
+{
+    struct xf_rctx *rc = RC(r);
+    static const char *const empty[] = {"exposures",     "metrics",    "groups", "semantic_models",
+                                        "saved_queries", "unit_tests", NULL};
+    for (const char *const *e = empty; *e; e++) {
+        if (xf_str_eqc(name, *e)) {
+            *out = xf_v_dict(rc->arena, 0);
+            return 0;
+        }
+    }
+    bool nodes = xf_str_eqc(name, "nodes");
+    if (!nodes && !xf_str_eqc(name, "sources"))
+        return 1;
+    if (!rc->execute || !rc->s->graph_ok) {
+        /* parse mode: nothing is named yet (dbt's templates guard with `if execute`) */
+        *out = xf_v_dict(rc->arena, 0);
+        return 0;
+    }
+    if (!atomic_load(&rc->s->graph_built))
+        build_graph(rc->s);
+    *out = nodes ? rc->s->graph_nodes : rc->s->graph_sources;
+    return 0;
+}
+
+static int graph_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                         struct xf_str name)
+{
+    (void)o;
+    return graph_part(out, r, name);
+}
+
+static int graph_getitem(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                         const struct xf_value *key)
+{
+    (void)o;
+    return key->t == XF_V_STR ? graph_part(out, r, key->u.s) : 1;
+}
+
+static void graph_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    (void)o;
+    xf_buf_adds(out, "<graph>");
+}
+
+static const struct xf_obj_ops graph_ops = {
+    .type_name = "graph",
+    .getattr = graph_getattr,
+    .str = graph_str,
+    .is_mapping = true,
+    .getitem = graph_getitem,
+};
+static const struct xf_obj graph_obj = {&graph_ops, NULL};
+
 int xf_context_init(struct xf_session *s)
 {
     struct xf_arena *a = &s->arena;
@@ -1058,6 +1234,7 @@ int xf_context_init(struct xf_session *s)
     setf(a, g, "load_result", &f_load_result);
     setf(a, g, "log", &f_log);
     xf_dict_set(a, g, XF_STR("config"), xf_v_obj(&config_obj));
+    xf_dict_set(a, g, XF_STR("graph"), xf_v_obj((struct xf_obj *)&graph_obj));
 
     struct xf_value adapter = xf_v_dict(a, 8);
     setf(a, adapter.u.d, "quote", &f_quote);

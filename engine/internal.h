@@ -36,6 +36,10 @@ struct xf_session {
     pthread_mutex_t lock;        /* events, results, existing */
     pthread_mutex_t lazy_lock;   /* the first listing of existing relations */
     _Atomic bool lazy_failed;    /* compile: a connection on demand failed (reported once) */
+    /* dbt's `graph` (nodes and sources by unique id), made on first use in execute mode */
+    _Atomic bool graph_built;
+    struct xf_arena graph_arena;
+    struct xf_value graph_nodes, graph_sources;
     XF_VEC(struct xf_node_result) results;
     XF_VEC(struct xf_conn *) conns; /* live connections, for cancel */
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */

@@ -405,6 +405,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     xf_map_init(&s->existing);
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->lazy_lock, NULL);
+    xf_arena_init(&s->graph_arena);
     s->diags = d;
     make_ids(s);
     double t0 = xf_now();
@@ -464,6 +465,7 @@ void xf_session_free(struct xf_session *s)
     xf_arena_release(&s->arena);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->lazy_lock);
+    xf_arena_release(&s->graph_arena);
     free(s);
 }
 

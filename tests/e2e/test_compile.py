@@ -155,3 +155,43 @@ def test_generate_database_name_override_names_relations(wh):
         want = '"main"."raw_orders"'
         assert nodes["model.jaffle_shop.orders"]["relation_name"] == '"main"."orders"'
     assert want in sql, sql
+
+
+@pytest.mark.feature("jinja.graph")
+def test_graph_nodes_and_sources(wh):
+    """dbt's `graph`: graph.nodes and graph.sources by unique id in execute
+    mode (names, config, depends_on, relation names as the target makes
+    them); empty while parsing, as dbt's templates expect (`if execute`)."""
+    w = wh("jaffle_shop")
+    w.p.write("models/sources.yml",
+              "version: 2\nsources:\n  - name: raw\n    schema: '{{ target.schema }}'\n"
+              "    tables:\n      - name: raw_orders\n")
+    w.p.write("models/graph_probe.sql", """\
+{{- config(tags=['parsed_' ~ (graph.nodes | length)]) -}}
+{%- if execute -%}
+{%- set models = [] -%}
+{%- for node in graph.nodes.values() | selectattr("resource_type", "equalto", "model") -%}
+{%- do models.append(node.name) -%}
+{%- endfor -%}
+{%- set o = graph["nodes"]["model.jaffle_shop.orders"] -%}
+{%- set src = graph.sources["source.jaffle_shop.raw.raw_orders"] -%}
+select '{{ models | sort | join(",") }}' as models,
+       '{{ o.config.materialized }}|{{ o.depends_on.nodes | sort | join(",") }}' as orders,
+       '{{ o.relation_name }}' as rel,
+       '{{ src.source_name }}.{{ src.name }}' as src,
+       {{ graph.nodes.values() | selectattr("resource_type", "equalto", "test") | list | length }}
+       as tests, {{ graph.exposures | length }} as exposures
+{%- endif %}
+""")
+    r = w.xform("compile", "-s", "graph_probe", expect=0)
+    sql = w.p.read(BASE + "models/graph_probe.sql")
+    assert "'customers,graph_probe,orders,stg_customers,stg_orders,stg_payments' as models" \
+        in sql, sql
+    assert ("'table|model.jaffle_shop.stg_orders,model.jaffle_shop.stg_payments' as orders"
+            in sql), sql
+    assert f"'{qualified(w, 'orders')}' as rel" in sql, sql
+    assert "'raw.raw_orders' as src" in sql, sql
+    assert "20\n       as tests, 0 as exposures" in sql, sql
+    # config() runs while parsing, when the graph is still empty
+    nodes = json.loads(w.p.read("target/manifest.json"))["nodes"]
+    assert nodes["model.jaffle_shop.graph_probe"]["tags"] == ["parsed_0"], r
