@@ -445,6 +445,61 @@ static void fn_md5(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, hex, 32, SQLITE_TRANSIENT);
 }
 
+/*
+ * split_part(text, delimiter, n), as PostgreSQL's (dbt.split_part renders
+ * it on every adapter): the n-th field, 1-based; negative n counts from the
+ * end; past the last field ''; an empty delimiter makes the whole text the
+ * only field; n = 0 is an error.
+ */
+static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    for (int i = 0; i < 3; i++) {
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+            sqlite3_result_null(ctx);
+            return;
+        }
+    }
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    size_t sn = (size_t)sqlite3_value_bytes(argv[0]);
+    const char *d = (const char *)sqlite3_value_text(argv[1]);
+    size_t dn = (size_t)sqlite3_value_bytes(argv[1]);
+    sqlite3_int64 k = sqlite3_value_int64(argv[2]);
+    if (k == 0) {
+        sqlite3_result_error(ctx, "split_part: field position must not be zero", -1);
+        return;
+    }
+    if (!s || !d) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_int64 fields = 1;
+    for (size_t i = 0; dn && i + dn <= sn;) {
+        if (!memcmp(s + i, d, dn)) {
+            fields++;
+            i += dn;
+        } else {
+            i++;
+        }
+    }
+    sqlite3_int64 want = k > 0 ? k : fields + k + 1; /* 1-based */
+    if (want < 1 || want > fields) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    size_t start = 0, i = 0;
+    for (sqlite3_int64 f = 1; f < want; f++) {
+        while (memcmp(s + i, d, dn))
+            i++;
+        i += dn;
+        start = i;
+    }
+    size_t end = start;
+    while (end < sn && !(dn && end + dn <= sn && !memcmp(s + end, d, dn)))
+        end++;
+    sqlite3_result_text(ctx, s + start, (int)(end - start), SQLITE_TRANSIENT);
+}
+
 /* ---- connection ---------------------------------------------------- */
 
 static void sq_disconnect(struct xf_conn *conn)
@@ -509,6 +564,9 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
     sqlite3_limit(c->db, SQLITE_LIMIT_ATTACHED, 125); /* capped at the compiled maximum */
     sqlite3_create_function(c->db, "md5", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
                             NULL, fn_md5, NULL, NULL);
+    sqlite3_create_function(c->db, "split_part", 3,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                            fn_split_part, NULL, NULL);
     struct xf_buf e = XF_BUF_INIT;
     if (run(c, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL, &e) < 0) {
         xf_buf_addf(err, "could not set up the sqlite database '%s': %s", c->main_path, e.ptr);

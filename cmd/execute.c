@@ -21,6 +21,8 @@ void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
     lo->target = cli->target;
     lo->vars = cli->vars;
     lo->threads = cli->threads;
+    lo->command = cli->command;
+    lo->full_refresh = cli->full_refresh;
 }
 
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "engine/internal.h"
+#include "parser/yaml.h"
 #include "util/path.h"
 
 static struct xf_rctx *RC(struct xf_render *r)
@@ -995,6 +996,43 @@ static int fn_log(struct xf_value *out, struct xf_render *r, const struct xf_fun
     return 0;
 }
 
+/* dbt's fromyaml(string, default=none): the value, or default when it is not YAML. */
+static int fn_fromyaml(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                       const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *s = xf_arg(a, 0, "value");
+    const struct xf_value *def = xf_arg(a, 1, "default");
+    *out = def ? *def : xf_v_none();
+    if (!s || s->t != XF_V_STR)
+        return 0;
+    struct xf_ynode *root = NULL;
+    struct xf_buf err = XF_BUF_INIT;
+    if (xf_yaml_parse_str(&root, rc->arena, s->u.s.p, s->u.s.len, &err) == 0)
+        *out = root ? xf_ynode_value(rc->arena, root) : xf_v_none();
+    xf_buf_release(&err);
+    return 0;
+}
+
+/* dbt's toyaml(value, default=none): block-style YAML, keys in their order. */
+static int fn_toyaml(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                     const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *v = xf_arg(a, 0, "value");
+    const struct xf_value *sort = xf_arg(a, 2, "sort_keys");
+    if (sort && xf_value_truthy(sort))
+        return xf_render_error(r, "toyaml(sort_keys=true) is not supported: sort the keys "
+                                  "with dictsort first");
+    if (!v)
+        return xf_render_error(r, "toyaml() needs a value");
+    struct xf_buf b = XF_BUF_INIT;
+    xf_yaml_emit(&b, v);
+    *out = xf_v_str((struct xf_str){xf_arena_strndup(rc->arena, b.ptr ? b.ptr : "", b.len), b.len});
+    xf_buf_release(&b);
+    return 0;
+}
+
 static const struct xf_func f_ref = {"ref", fn_ref, NULL, NULL};
 static const struct xf_func f_source = {"source", fn_source, NULL, NULL};
 static const struct xf_func f_var = {"var", fn_var, NULL, NULL};
@@ -1005,6 +1043,8 @@ static const struct xf_func f_run_query = {"run_query", fn_run_query, NULL, NULL
 static const struct xf_func f_statement = {"statement", fn_statement, NULL, NULL};
 static const struct xf_func f_load_result = {"load_result", fn_load_result, NULL, NULL};
 static const struct xf_func f_log = {"log", fn_log, NULL, NULL};
+static const struct xf_func f_fromyaml = {"fromyaml", fn_fromyaml, NULL, NULL};
+static const struct xf_func f_toyaml = {"toyaml", fn_toyaml, NULL, NULL};
 static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
 static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
 static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
@@ -1217,6 +1257,40 @@ static const struct xf_obj_ops graph_ops = {
 };
 static const struct xf_obj graph_obj = {&graph_ops, NULL};
 
+/* dbt's flags: the command line's switches as templates see them. */
+static int flags_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                         struct xf_str name)
+{
+    (void)o;
+    struct xf_rctx *rc = RC(r);
+    if (xf_str_eqc(name, "FULL_REFRESH")) {
+        *out = xf_v_bool(rc->s->full_refresh);
+    } else if (xf_str_eqc(name, "WHICH")) {
+        const char *w = rc->s->which ? rc->s->which : rc->s->inv.command;
+        *out = w ? xf_v_strc(w) : xf_v_none();
+    } else if (xf_str_eqc(name, "STORE_FAILURES") || xf_str_eqc(name, "WARN_ERROR") ||
+               xf_str_eqc(name, "DEBUG") || xf_str_eqc(name, "EMPTY") ||
+               xf_str_eqc(name, "FAIL_FAST") || xf_str_eqc(name, "USE_COLORS")) {
+        *out = xf_v_bool(false); /* not switches xform has, or off unless said */
+    } else {
+        return 1;
+    }
+    return 0;
+}
+
+static void flags_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    (void)o;
+    xf_buf_adds(out, "<flags>");
+}
+
+static const struct xf_obj_ops flags_ops = {
+    .type_name = "flags",
+    .getattr = flags_getattr,
+    .str = flags_str,
+};
+static const struct xf_obj flags_obj = {&flags_ops, NULL};
+
 int xf_context_init(struct xf_session *s)
 {
     struct xf_arena *a = &s->arena;
@@ -1233,8 +1307,11 @@ int xf_context_init(struct xf_session *s)
     setf(a, g, "statement", &f_statement);
     setf(a, g, "load_result", &f_load_result);
     setf(a, g, "log", &f_log);
+    setf(a, g, "fromyaml", &f_fromyaml);
+    setf(a, g, "toyaml", &f_toyaml);
     xf_dict_set(a, g, XF_STR("config"), xf_v_obj(&config_obj));
     xf_dict_set(a, g, XF_STR("graph"), xf_v_obj((struct xf_obj *)&graph_obj));
+    xf_dict_set(a, g, XF_STR("flags"), xf_v_obj((struct xf_obj *)&flags_obj));
 
     struct xf_value adapter = xf_v_dict(a, 8);
     setf(a, adapter.u.d, "quote", &f_quote);

@@ -45,6 +45,7 @@ struct xf_session {
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */
     volatile sig_atomic_t cancelled;
     bool full_refresh;
+    const char *which; /* the command (flags.WHICH) */
     const struct xf_events *events;
     struct xf_value macro_overrides; /* dict: project macros that replace builtins */
     double t_load, t_parse_render, t_graph; /* phase times (XF_TIMINGS=1) */

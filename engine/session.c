@@ -407,6 +407,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     pthread_mutex_init(&s->lazy_lock, NULL);
     xf_arena_init(&s->graph_arena);
     s->diags = d;
+    s->which = lo->command ? xf_arena_strdup(&s->arena, lo->command) : NULL;
+    s->full_refresh = lo->full_refresh;
     make_ids(s);
     double t0 = xf_now();
     if (xf_project_load(&s->p, lo, d) < 0)

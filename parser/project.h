@@ -172,6 +172,8 @@ struct xf_load_opts {
     const char *target;       /* --target or NULL */
     const char *vars;         /* --vars YAML/JSON text or NULL */
     int threads;              /* --threads or 0 */
+    const char *command;      /* "run", "build" ... (flags.WHICH), or NULL */
+    bool full_refresh;        /* --full-refresh (flags.FULL_REFRESH while parsing too) */
 };
 
 /*

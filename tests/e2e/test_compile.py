@@ -195,3 +195,31 @@ select '{{ models | sort | join(",") }}' as models,
     # config() runs while parsing, when the graph is still empty
     nodes = json.loads(w.p.read("target/manifest.json"))["nodes"]
     assert nodes["model.jaffle_shop.graph_probe"]["tags"] == ["parsed_0"], r
+
+
+@pytest.mark.feature("jinja.globals")
+def test_flags_fromyaml_toyaml_split_part(wh):
+    """flags.WHICH / flags.FULL_REFRESH, fromyaml / toyaml (issue 3's
+    globals), and dbt.split_part, which renders split_part() on both
+    warehouses (SQLite gets the function registered on its connections)."""
+    w = wh("jaffle_shop")
+    w.p.write("models/globals_probe.sql", """\
+{%- set cfg = fromyaml("columns: [id, amount]\\nlimit: 3") -%}
+select '{{ flags.WHICH }}' as which, {{ flags.FULL_REFRESH }} as full_refresh_flag,
+       '{{ cfg.columns | join("|") }}' as cols, {{ cfg.limit }} as lim,
+       '{{ toyaml({"a": 1, "b": [true, none]}) | replace("\\n", " ") | trim }}' as y,
+       {{ fromyaml("not: [valid", default=7) }} as fallback,
+       {{ dbt.split_part("'a-b-c'", "'-'", 2) }} as part
+""")
+    w.xform("run", "-s", "globals_probe", expect=0)
+    rows = w.rows("select which, cols, lim, y, fallback, part from globals_probe")
+    assert rows == [("run", "id|amount", 3, "a: 1 b: - true - null", 7, "b")], rows
+    assert w.scalar("select count(*) from globals_probe where "
+                    + ("full_refresh_flag = 0" if w.kind == "sqlite"
+                       else "full_refresh_flag = false")) == 1
+    w.xform("run", "-s", "globals_probe", "--full-refresh", expect=0)
+    assert w.scalar("select count(*) from globals_probe where "
+                    + ("full_refresh_flag = 1" if w.kind == "sqlite"
+                       else "full_refresh_flag = true")) == 1
+    sql = w.p.read(BASE + "models/globals_probe.sql")
+    assert "'run' as which, True as full_refresh_flag" in sql, sql

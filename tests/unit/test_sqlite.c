@@ -779,6 +779,30 @@ static void test_md5(void **state)
     assert_true(xf_str_eqc(r.cells[3].u.s, "c20ad4d76fe97759aa27a0c99bff6710"));
 }
 
+/* PostgreSQL's split_part, which dbt.split_part renders on every adapter. */
+static void test_split_part(void **state)
+{
+    struct fx *f = *state;
+    struct xf_result r = query_ok(
+        f, NULL,
+        "select split_part('a-b-c', '-', 2), split_part('a-b-c', '-', -1), "
+        "split_part('a-b-c', '-', 5), split_part('abc', '', 1), split_part('a--b', '-', 2), "
+        "split_part('a::b::c', '::', 3), split_part(null, '-', 1), split_part('a-b', '-', -3)");
+    const char *want[] = {"b", "c", "", "abc", "", "c"};
+    for (size_t i = 0; i < 6; i++)
+        assert_true(xf_str_eqc(r.cells[i].u.s, want[i]));
+    assert_int_equal(r.cells[6].t, XF_V_NONE);
+    assert_true(xf_str_eqc(r.cells[7].u.s, ""));
+    struct xf_result bad;
+    struct xf_arena a;
+    xf_arena_init(&a);
+    xf_buf_reset(&f->err);
+    assert_int_equal(f->ops->query(f->conn, "select split_part('a-b', '-', 0)", &a, &bad, &f->err),
+                     -1);
+    assert_non_null(strstr(f->err.ptr, "must not be zero"));
+    xf_arena_release(&a);
+}
+
 struct cancel_arg {
     const struct xf_adapter_ops *ops;
     struct xf_conn *conn;
@@ -839,6 +863,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_non_main_target_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_introspection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_md5, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_part, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
