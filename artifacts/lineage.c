@@ -25,26 +25,6 @@ int xf_lineage_format_parse(enum xf_lineage_format *out, const char *name)
     return -1;
 }
 
-/* Resource names without the parser (this file only reads the graph). */
-static const char *type_name(enum xf_resource r)
-{
-    switch (r) {
-    case XF_RES_MODEL:
-        return "model";
-    case XF_RES_SEED:
-        return "seed";
-    case XF_RES_SNAPSHOT:
-        return "snapshot";
-    case XF_RES_TEST:
-        return "test";
-    case XF_RES_ANALYSIS:
-        return "analysis";
-    case XF_RES_SOURCE:
-        return "source";
-    }
-    return "node";
-}
-
 static const char *materialized(const struct xf_node *n)
 {
     if (n->type != XF_RES_MODEL && n->type != XF_RES_SNAPSHOT)
@@ -114,9 +94,9 @@ static void text_line(struct lin *l, const bool *last, size_t depth, uint32_t i,
     label(o, n);
     const char *m = materialized(n);
     if (m)
-        xf_buf_addf(o, " (%s, %s)", type_name(n->type), m);
+        xf_buf_addf(o, " (%s, %s)", xf_resource_name(n->type), m);
     else
-        xf_buf_addf(o, " (%s)", type_name(n->type));
+        xf_buf_addf(o, " (%s)", xf_resource_name(n->type));
     if (again)
         xf_buf_adds(o, " [see above]");
     xf_buf_addch(o, '\n');
@@ -293,7 +273,7 @@ static void write_mermaid(struct lin *l)
         xf_buf_reset(&l->tmp);
         label(&l->tmp, n);
         mermaid_text(o, l->tmp.ptr);
-        xf_buf_addf(o, "%s:::%s\n", close[n->type], type_name(n->type));
+        xf_buf_addf(o, "%s:::%s\n", close[n->type], xf_resource_name(n->type));
     }
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = order_at(g, k);
@@ -326,7 +306,7 @@ static void write_json(struct lin *l)
         json_t *o = json_object();
         json_object_set_new(o, "unique_id", json_string(n->unique_id));
         json_object_set_new(o, "name", json_string(n->name));
-        json_object_set_new(o, "resource_type", json_string(type_name(n->type)));
+        json_object_set_new(o, "resource_type", json_string(xf_resource_name(n->type)));
         if (n->type == XF_RES_SOURCE && n->source_name)
             json_object_set_new(o, "source_name", json_string(n->source_name));
         const char *m = materialized(n);

@@ -96,6 +96,11 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
 int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
 /* Opens a session from the CLI's project options; prints diagnostics. */
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d);
+/*
+ * The nodes --select/--exclude pick, disabled ones left out (ls, lineage:
+ * commands that read the graph only); NULL after printing the errors.
+ */
+bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_diags *d);
 void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo);
 
 int xf_cmd_run(struct xf_cli *cli);

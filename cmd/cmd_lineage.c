@@ -38,17 +38,9 @@ int xf_cmd_lineage(struct xf_cli *cli)
     int code = XF_EXIT_USAGE;
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
-    struct xf_graph *g = xf_session_graph(s);
-    sel = xf_calloc(g->n + 1, sizeof *sel);
-    int e =
-        xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel, &d);
-    xf_console_diags(cli, &d);
-    if (e < 0)
+    if (!(sel = xf_cmd_select_enabled(cli, s, &d)))
         goto done;
-    for (size_t i = 0; i < g->n; i++) {
-        if (sel[i] && !xf_node_config_bool(g->all[i], "enabled", true))
-            sel[i] = false;
-    }
+    struct xf_graph *g = xf_session_graph(s);
     size_t n = xf_lineage_write(&out, g, sel, fmt);
     fwrite(out.ptr, 1, out.len, stdout);
     fflush(stdout);

@@ -82,17 +82,13 @@ int xf_cmd_ls(struct xf_cli *cli)
     }
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
-    struct xf_graph *g = xf_session_graph(s);
-    sel = xf_calloc(g->n + 1, sizeof *sel);
-    int e =
-        xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel, &d);
-    xf_console_diags(cli, &d);
-    if (e < 0)
+    if (!(sel = xf_cmd_select_enabled(cli, s, &d)))
         goto done;
+    struct xf_graph *g = xf_session_graph(s);
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = (uint32_t)k; /* discovery order, as dbt lists */
         const struct xf_node *n = g->all[i];
-        if (!sel[i] || !type_wanted(cli, n) || !xf_node_config_bool(n, "enabled", true))
+        if (!sel[i] || !type_wanted(cli, n))
             continue;
         if (!strcmp(fmt, "json"))
             print_json(g, i);

@@ -269,15 +269,14 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     if (!strcmp(cli->command, "compile"))
         return;
     struct xf_buf b = XF_BUF_INIT;
-    describe(&b, n);
-    json_t *data = NULL;
-    if (cli->json_log)
-        data =
-            json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(b.ptr), "index", (json_int_t)i,
-                      "total", (json_int_t)total, "node_info", node_info(n, "started", now(), 0));
-    xf_buf_reset(&b);
     xf_buf_adds(&b, "START ");
     describe(&b, n);
+    const char *description = b.ptr + strlen("START ");
+    json_t *data = NULL;
+    if (cli->json_log)
+        data = json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(description), "index",
+                         (json_int_t)i, "total", (json_int_t)total, "node_info",
+                         node_info(n, "started", now(), 0));
     progress(cli, i, total, b.ptr, "RUN", NULL, "LogStartLine", "Q011", "info", data);
     xf_buf_release(&b);
 }

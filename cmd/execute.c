@@ -45,6 +45,24 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
     return 0;
 }
 
+bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_diags *d)
+{
+    struct xf_graph *g = xf_session_graph(s);
+    bool *sel = xf_calloc(g->n + 1, sizeof *sel);
+    int e =
+        xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel, d);
+    xf_console_diags(cli, d);
+    if (e < 0) {
+        free(sel);
+        return NULL;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        if (sel[i] && !xf_node_config_bool(g->all[i], "enabled", true))
+            sel[i] = false;
+    }
+    return sel;
+}
+
 /* ---- Ctrl-C: a thread waits for the signal and cancels the session ---- */
 
 static struct xf_session *volatile running; /* the one session the CLI runs */

@@ -13,30 +13,11 @@
 
 #define NONE UINT32_MAX
 
-static const char *res_name(enum xf_resource r)
-{
-    switch (r) {
-    case XF_RES_MODEL:
-        return "model";
-    case XF_RES_SEED:
-        return "seed";
-    case XF_RES_SNAPSHOT:
-        return "snapshot";
-    case XF_RES_TEST:
-        return "test";
-    case XF_RES_ANALYSIS:
-        return "analysis";
-    case XF_RES_SOURCE:
-        return "source";
-    }
-    return "node";
-}
-
 const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE)
         return xf_arena_printf(a, "source '%s.%s'", n->source_name ? n->source_name : "", n->name);
-    return xf_arena_printf(a, "%s '%s'", res_name(n->type), n->name);
+    return xf_arena_printf(a, "%s '%s'", xf_resource_name(n->type), n->name);
 }
 
 uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n)

@@ -64,6 +64,23 @@ int xf_mkdirs(const char *path)
     return err;
 }
 
+/* Writes all of data to fd; 0 or -errno. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 int xf_write_file(const char *path, const void *data, size_t len)
 {
     const char *slash = strrchr(path, '/');
@@ -84,20 +101,12 @@ int xf_write_file(const char *path, const void *data, size_t len)
         free(tmp);
         return e;
     }
-    const char *p = data;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = -errno;
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return e;
-        }
-        p += w;
-        len -= (size_t)w;
+    int werr = write_all(fd, data, len);
+    if (werr < 0) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return werr;
     }
     close(fd);
     int err = rename(tmp, path) < 0 ? -errno : 0;
@@ -143,18 +152,10 @@ int xf_write_file_if_changed(const char *path, const void *data, size_t len)
     }
     if (fd < 0)
         return -errno;
-    const char *p = data;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = -errno;
-            close(fd);
-            return e;
-        }
-        p += w;
-        len -= (size_t)w;
+    int werr = write_all(fd, data, len);
+    if (werr < 0) {
+        close(fd);
+        return werr;
     }
     return close(fd) < 0 ? -errno : 0;
 }
