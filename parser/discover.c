@@ -110,13 +110,13 @@ struct listing {
 /* The files under root/dir, walked once and shared by every resource kind. */
 static struct listing *list_dir(struct xf_loader *l, const char *dir)
 {
+    const char *full = xf_path_join(l->a, l->u->root, dir);
     bool found;
-    void **slot = xf_map_slot(&l->listings, xf_str_c(dir), &found);
+    void **slot = xf_map_slot(&l->listings, xf_str_c(full), &found);
     if (found)
         return *slot;
     struct listing *ls = XF_ANEW(l->a, struct listing);
     *slot = ls;
-    const char *full = xf_path_join(l->a, l->p->root, dir);
     int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT && errno != ENOTDIR)
@@ -147,7 +147,10 @@ enum job_kind { J_MACRO, J_MODEL, J_SEED, J_SNAPSHOT, J_ANALYSIS, J_TEST, J_DOCS
 
 struct job {
     enum job_kind kind;
-    const char *respath, *rel, *display, *full;
+    const char *respath, *rel;
+    const char *ofp;     /* relative to its project: "models/x.sql" */
+    const char *display; /* relative to the root project (diagnostics): "dbt_packages/p/models/x.sql" */
+    const char *full;    /* as opened */
     /* results */
     struct xf_source *src;
     const struct xf_tmpl *tmpl;
@@ -273,10 +276,14 @@ static struct worker *workers_new(struct xf_loader *l, size_t njobs, size_t *nw_
         nw = MAX_WORKERS;
     struct worker *w = xf_calloc(nw, sizeof *w);
     struct xf_project *p = l->p;
-    p->worker_arenas = nw > 1 ? xf_calloc(nw - 1, sizeof *p->worker_arenas) : NULL;
-    p->nworker_arenas = nw - 1;
+    /* Each unit (the project, then each package) adds its workers' arenas. */
+    size_t base = p->nworker_arenas;
+    if (nw > 1)
+        p->worker_arenas =
+            xf_realloc(p->worker_arenas, (base + nw - 1) * sizeof *p->worker_arenas);
+    p->nworker_arenas = base + nw - 1;
     for (size_t i = 0; i < nw; i++) {
-        w[i].keep = i == 0 ? l->a : &p->worker_arenas[i - 1];
+        w[i].keep = i == 0 ? l->a : &p->worker_arenas[base + i - 1];
         if (i)
             xf_arena_init(w[i].keep);
         xf_arena_init(&w[i].scratch);
@@ -315,7 +322,7 @@ struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const cha
                               const char *name, const char *extra)
 {
     struct xf_value f = xf_v_list(l->a, 6);
-    xf_list_push(l->a, f.u.l, xf_v_strc(l->p->name));
+    xf_list_push(l->a, f.u.l, xf_v_strc(l->u->name));
     if (prefix)
         xf_list_push(l->a, f.u.l, xf_v_strc(prefix));
     const char *s = rel;
@@ -346,7 +353,7 @@ static bool node_enabled(const struct xf_node *n)
 static int check_name(struct xf_loader *l, struct xf_node *n, struct xf_loc loc)
 {
     bool refable = n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT;
-    struct xf_map *m = refable ? &l->names[XF_RES_MODEL] : &l->names[n->type];
+    struct xf_map *m = refable ? &l->u->names[XF_RES_MODEL] : &l->u->names[n->type];
     bool found;
     void **slot = xf_map_slot(m, xf_str_c(n->name), &found);
     if (!found) {
@@ -378,10 +385,10 @@ static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, cons
     struct xf_node *n = XF_ANEW(l->a, struct xf_node);
     n->type = type;
     n->name = name;
-    n->package = l->p->name;
-    n->unique_id = xf_loader_cat(l->a, l->uid_prefix[type], ".", name);
+    n->package = l->u->name;
+    n->unique_id = xf_loader_cat(l->a, l->u->uid_prefix[type], ".", name);
     n->path = j->rel;
-    n->original_file_path = j->display;
+    n->original_file_path = j->ofp;
     n->src = j->src;
     n->tmpl = j->tmpl;
     memcpy(n->checksum, j->checksum, sizeof n->checksum);
@@ -469,7 +476,7 @@ static void macros_of(struct xf_loader *l, const struct job *j)
             continue;
         const char *name = xf_arena_strdups(l->a, bl->name);
         bool found;
-        void **slot = xf_map_slot(&l->macro_names, xf_str_c(name), &found);
+        void **slot = xf_map_slot(&l->u->macro_names, xf_str_c(name), &found);
         if (found) {
             const struct xf_macro_def *o = *slot;
             dup_block_error(l, "macro", bl, o->block->loc);
@@ -477,10 +484,10 @@ static void macros_of(struct xf_loader *l, const struct job *j)
         }
         struct xf_macro_def *m = XF_ANEW(l->a, struct xf_macro_def);
         m->name = name;
-        m->unique_id = xf_loader_cat(l->a, l->uid_prefix_macro, ".", name);
-        m->package = l->p->name;
+        m->unique_id = xf_loader_cat(l->a, l->u->uid_prefix_macro, ".", name);
+        m->package = l->u->name;
         m->path = j->rel;
-        m->original_file_path = j->display;
+        m->original_file_path = j->ofp;
         m->block = bl;
         m->src = j->src;
         m->description = "";
@@ -498,7 +505,7 @@ static void docs_of(struct xf_loader *l, const struct job *j)
         if (bl->kind != XF_BLOCK_DOCS)
             continue;
         bool found;
-        void **slot = xf_map_slot(&l->doc_names, bl->name, &found);
+        void **slot = xf_map_slot(&l->u->doc_names, bl->name, &found);
         if (found) {
             const struct xf_doc_def *o = *slot;
             dup_block_error(l, "docs block", bl, o->loc);
@@ -506,10 +513,10 @@ static void docs_of(struct xf_loader *l, const struct job *j)
         }
         struct xf_doc_def *d = XF_ANEW(l->a, struct xf_doc_def);
         d->name = xf_arena_strdups(l->a, bl->name);
-        d->unique_id = xf_arena_printf(l->a, "doc.%s.%s", l->p->name, d->name);
-        d->package = l->p->name;
+        d->unique_id = xf_arena_printf(l->a, "doc.%s.%s", l->u->name, d->name);
+        d->package = l->u->name;
         d->path = j->rel;
-        d->original_file_path = j->display;
+        d->original_file_path = j->ofp;
         d->text = bl->body;
         d->loc = bl->loc;
         *slot = d;
@@ -518,9 +525,9 @@ static void docs_of(struct xf_loader *l, const struct job *j)
 }
 
 /* Seeds are parsed after the properties files: `delimiter` may come from there. */
-static void parse_seeds(struct xf_loader *l)
+static void parse_seeds(struct xf_loader *l, size_t first)
 {
-    for (size_t i = 0; i < l->p->nodes.n; i++) {
+    for (size_t i = first; i < l->p->nodes.n; i++) {
         struct xf_node *n = l->p->nodes.v[i];
         if (n->type != XF_RES_SEED)
             continue;
@@ -558,8 +565,9 @@ static void add_jobs(struct xf_loader *l, jobvec *jobs, const struct xf_value *p
             j.kind = kind;
             j.respath = rp;
             j.rel = rel;
-            j.display = xf_loader_join_path(l->a, rp, rel);
-            j.full = xf_loader_join_path(l->a, l->p->root, j.display);
+            j.ofp = xf_loader_join_path(l->a, rp, rel);
+            j.display = *l->u->dir ? xf_loader_cat(l->a, l->u->dir, "", j.ofp) : j.ofp;
+            j.full = xf_loader_join_path(l->a, l->u->root, j.ofp);
             xf_vec_push(jobs, j);
         }
     }
@@ -568,9 +576,10 @@ static void add_jobs(struct xf_loader *l, jobvec *jobs, const struct xf_value *p
 /* The properties folders: each once, even when two kinds share it. */
 static void add_yaml_jobs(struct xf_loader *l, jobvec *jobs)
 {
-    struct xf_project *p = l->p;
-    const struct xf_value *lists[] = {&p->model_paths,    &p->seed_paths, &p->snapshot_paths,
-                                      &p->analysis_paths, &p->test_paths, &p->macro_paths};
+    const struct xf_unit *u = l->u;
+    const struct xf_value *lists[] = {u->paths[XF_UPATH_MODEL],    u->paths[XF_UPATH_SEED],
+                                      u->paths[XF_UPATH_SNAPSHOT], u->paths[XF_UPATH_ANALYSIS],
+                                      u->paths[XF_UPATH_TEST],     u->paths[XF_UPATH_MACRO]};
     struct xf_map seen;
     xf_map_init(&seen);
     struct xf_value one = xf_v_list(l->a, 1);
@@ -622,14 +631,16 @@ int xf_loader_discover(struct xf_loader *l)
 {
     struct xf_project *p = l->p;
     jobvec jobs = {0};
-    add_jobs(l, &jobs, &p->macro_paths, J_MACRO, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->test_paths, J_MACRO, ".sql", "generic/", NULL);
-    add_jobs(l, &jobs, &p->model_paths, J_MODEL, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->seed_paths, J_SEED, ".csv", NULL, NULL);
-    add_jobs(l, &jobs, &p->snapshot_paths, J_SNAPSHOT, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->analysis_paths, J_ANALYSIS, ".sql", NULL, NULL);
-    add_jobs(l, &jobs, &p->test_paths, J_TEST, ".sql", NULL, "generic/");
-    add_jobs(l, &jobs, &p->docs_paths, J_DOCS, ".md", NULL, NULL);
+    size_t first_node = p->nodes.n;
+    const struct xf_value *const *up = l->u->paths;
+    add_jobs(l, &jobs, up[XF_UPATH_MACRO], J_MACRO, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, up[XF_UPATH_TEST], J_MACRO, ".sql", "generic/", NULL);
+    add_jobs(l, &jobs, up[XF_UPATH_MODEL], J_MODEL, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, up[XF_UPATH_SEED], J_SEED, ".csv", NULL, NULL);
+    add_jobs(l, &jobs, up[XF_UPATH_SNAPSHOT], J_SNAPSHOT, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, up[XF_UPATH_ANALYSIS], J_ANALYSIS, ".sql", NULL, NULL);
+    add_jobs(l, &jobs, up[XF_UPATH_TEST], J_TEST, ".sql", NULL, "generic/");
+    add_jobs(l, &jobs, up[XF_UPATH_DOCS], J_DOCS, ".md", NULL, NULL);
     add_yaml_jobs(l, &jobs);
     for (size_t i = 0; i < jobs.n; i++)
         xf_diags_init(&jobs.v[i].diags);
@@ -653,6 +664,6 @@ int xf_loader_discover(struct xf_loader *l)
     }
     free(w);
     xf_vec_release(&jobs);
-    parse_seeds(l);
+    parse_seeds(l, first_node);
     return 0;
 }

@@ -12,23 +12,43 @@
 
 struct cfgtree;
 
+/*
+ * One project being loaded: the root project or an installed package.
+ * Names are unique within a unit (a package may have a model of the same
+ * name as the root project's); its files are read from `root` and shown
+ * in diagnostics as `dir` + the path inside the package.
+ */
+struct xf_unit {
+    const char *name;
+    const char *root;              /* folder its paths are relative to, as opened */
+    const char *dir;               /* "" for the root project, "dbt_packages/x/" for a package */
+    struct xf_package *pkg;        /* NULL for the root project */
+    const struct xf_value *paths[7]; /* model, seed, test, macro, snapshot, analysis, docs */
+    struct cfgtree *trees[6];      /* its own project file's config trees */
+    struct xf_map names[6];        /* per resource: name -> node (refable + analyses) */
+    struct xf_map macro_names;     /* name -> xf_macro_def */
+    struct xf_map doc_names;       /* name -> xf_doc_def */
+    struct xf_map source_names;    /* "source.table" -> node */
+    const char *uid_prefix[6];     /* "model.<name>" ... */
+    const char *uid_prefix_macro;  /* "macro.<name>" */
+};
+
+enum { XF_UPATH_MODEL, XF_UPATH_SEED, XF_UPATH_TEST, XF_UPATH_MACRO, XF_UPATH_SNAPSHOT,
+       XF_UPATH_ANALYSIS, XF_UPATH_DOCS };
+
 struct xf_loader {
     struct xf_project *p;
     struct xf_arena *a; /* &p->arena */
     const struct xf_load_opts *opts;
     struct xf_diags *diags;
     struct xf_value cli_vars;   /* dict from --vars (may be empty) */
+    struct xf_value root_vars;  /* dict: the root project file's `vars:` as written */
     struct xf_value globals;    /* dict: env_var, var for YAML rendering */
-    struct xf_map names[6];     /* per resource: name -> node (refable + analyses) */
-    struct xf_map macro_names;  /* name -> xf_macro_def */
-    struct xf_map doc_names;    /* name -> xf_doc_def */
-    struct xf_map source_names; /* "source.table" -> node */
+    struct xf_unit *u;          /* the unit being discovered */
+    struct xf_unit *root;       /* the root project's unit */
     struct xf_map listings;     /* directory -> struct listing */
     struct xf_map folder_cache; /* "<tree>\x1f<dir>" -> struct folder_conf */
-    struct cfgtree *trees[6];   /* per resource type: the project config tree */
     struct xf_buf scratch;
-    const char *uid_prefix[6];    /* "model.<project>" ... */
-    const char *uid_prefix_macro; /* "macro.<project>" */
 };
 
 /* x + sep + y in the arena (no printf: it is on the hot path). */

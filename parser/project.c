@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 
 #include "parser/loader.h"
 #include "util/path.h"
@@ -343,29 +344,48 @@ static int parse_vars(struct xf_loader *l)
     return 0;
 }
 
-/* Project vars: globals, then those scoped to this project, then --vars. */
-static int project_vars(struct xf_loader *l, const struct xf_ynode *n)
+/* Adds `all`'s entries to dst: the unscoped ones, then those scoped to `name`. */
+static void add_vars(struct xf_loader *l, struct xf_dict *dst, const struct xf_value *all,
+                     const char *name)
 {
-    struct xf_project *p = l->p;
-    p->vars = xf_v_dict(l->a, 8);
+    if (all->t != XF_V_DICT)
+        return;
+    const struct xf_value *scoped = NULL;
+    for (size_t i = 0; i < all->u.d->n; i++) {
+        struct xf_dict_ent *e = &all->u.d->ents[i];
+        if (xf_str_eqc(e->key, name) && e->val.t == XF_V_DICT)
+            scoped = &e->val;
+        else
+            xf_dict_set(l->a, dst, e->key, e->val);
+    }
+    if (scoped)
+        for (size_t i = 0; i < scoped->u.d->n; i++)
+            xf_dict_set(l->a, dst, scoped->u.d->ents[i].key, scoped->u.d->ents[i].val);
+}
+
+/*
+ * What var() sees in a unit's nodes: its project file's globals, then
+ * those scoped to it; for a package the root project's globals and those
+ * it scopes to the package come next (the root project wins, as in dbt);
+ * --vars last.
+ */
+static int project_vars(struct xf_loader *l, const struct xf_unit *u, const struct xf_ynode *n,
+                        struct xf_value *out)
+{
+    *out = xf_v_dict(l->a, 8);
+    struct xf_value own = xf_v_dict(l->a, 0);
     if (n && !(n->kind == XF_Y_SCALAR && !n->quoted && xf_ynode_value(l->a, n).t == XF_V_NONE)) {
         if (n->kind != XF_Y_MAP)
             return xf_error(l->diags, n->loc, "'vars' must be a mapping of names to values");
-        struct xf_value all = xf_ynode_value(l->a, n);
-        const struct xf_value *scoped = NULL;
-        for (size_t i = 0; i < all.u.d->n; i++) {
-            struct xf_dict_ent *e = &all.u.d->ents[i];
-            if (xf_str_eqc(e->key, p->name) && e->val.t == XF_V_DICT)
-                scoped = &e->val;
-            else
-                xf_dict_set(l->a, p->vars.u.d, e->key, e->val);
-        }
-        if (scoped)
-            for (size_t i = 0; i < scoped->u.d->n; i++)
-                xf_dict_set(l->a, p->vars.u.d, scoped->u.d->ents[i].key, scoped->u.d->ents[i].val);
+        own = xf_ynode_value(l->a, n);
     }
+    add_vars(l, out->u.d, &own, u->name);
+    if (u == l->root)
+        l->root_vars = own;
+    else
+        add_vars(l, out->u.d, &l->root_vars, u->name);
     for (size_t i = 0; i < l->cli_vars.u.d->n; i++)
-        xf_dict_set(l->a, p->vars.u.d, l->cli_vars.u.d->ents[i].key, l->cli_vars.u.d->ents[i].val);
+        xf_dict_set(l->a, out->u.d, l->cli_vars.u.d->ents[i].key, l->cli_vars.u.d->ents[i].val);
     return 0;
 }
 
@@ -385,7 +405,7 @@ static const char *const tree_names[] = {"models", "seeds",   "snapshots",
                                          "tests",  "sources", "analyses"};
 
 static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *map,
-                                  const struct xf_ynode *key, const char *where, bool top)
+                                  const struct xf_ynode *key, const char *where)
 {
     struct cfgtree *t = XF_ANEW(l->a, struct cfgtree);
     t->conf = xf_v_dict(l->a, 0).u.d;
@@ -406,18 +426,7 @@ static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *ma
             xf_loader_config_merge1(l->a, t->conf, k->str, xf_ynode_value(l->a, v));
         } else if (v->kind == XF_Y_MAP) {
             const char *sub = xf_arena_printf(l->a, "%s." XF_STR_FMT, where, XF_STR_ARG(k->str));
-            struct cfgtree *kid = build_tree(l, v, k, sub, false);
-            if (top && !xf_str_eqc(k->str, l->p->name)) {
-                const char *cand[] = {l->p->name};
-                const char *s = xf_str_suggest(k->str, cand, 1);
-                struct xf_diag *g = xf_diag_add(
-                    l->diags, XF_SEV_WARNING, k->loc,
-                    "'%s' configures project '" XF_STR_FMT "', which is not this project%s%s%s",
-                    where, XF_STR_ARG(k->str), s ? " (did you mean '" : "", s ? s : "",
-                    s ? "'?)" : "");
-                xf_diag_hint(g, "under '%s:', nest folder configs inside '%s:'", where, l->p->name);
-                kid->used = true; /* already warned */
-            }
+            struct cfgtree *kid = build_tree(l, v, k, sub);
             t->kids[t->nkids++] = kid;
         } else {
             const char *s = xf_str_suggest(k->str, xf_loader_config_keys, xf_loader_nconfig_keys);
@@ -457,10 +466,72 @@ static void warn_unused(struct xf_loader *l, struct cfgtree *t, const char *path
     }
 }
 
+/*
+ * A root project tree configures projects by name: its own, or an
+ * installed package's. Anything else is a warning (a misspelt project
+ * name would silently configure nothing).
+ */
+static void warn_foreign(struct xf_loader *l, struct cfgtree *t, const char *where)
+{
+    const struct xf_project *p = l->p;
+    for (size_t i = 0; i < t->nkids; i++) {
+        struct cfgtree *kid = t->kids[i];
+        if (xf_str_eqc(kid->name, p->name))
+            continue;
+        bool pkg = false;
+        for (size_t k = 0; k < p->packages.n && !pkg; k++)
+            pkg = xf_str_eqc(kid->name, p->packages.v[k]->name);
+        if (pkg)
+            continue;
+        XF_VEC(const char *) cand = {0};
+        xf_vec_push(&cand, p->name);
+        for (size_t k = 0; k < p->packages.n; k++)
+            xf_vec_push(&cand, p->packages.v[k]->name);
+        const char *s = xf_str_suggest(kid->name, cand.v, cand.n);
+        xf_vec_release(&cand);
+        struct xf_diag *g = xf_diag_add(
+            l->diags, XF_SEV_WARNING, node_loc(kid->key),
+            "'%s' configures project '" XF_STR_FMT "', which is not this project%s%s%s", where,
+            XF_STR_ARG(kid->name), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        xf_diag_hint(g, "under '%s:', nest folder configs inside '%s:'",
+                     where, p->name);
+        kid->used = true; /* already warned */
+    }
+}
+
 struct folder_conf {
-    struct xf_dict *conf;
-    struct cfgtree *at; /* tree node for the folder, or NULL when the path left the tree */
+    struct xf_dict *conf;      /* defaults, then the unit's own tree down to the folder */
+    struct xf_dict *root_conf; /* packages: the root project's tree down to the folder */
+    struct cfgtree *at[2];     /* tree nodes for the folder (own, root), NULL once left */
 };
+
+/* Merges the levels of `t` along the folder parts into d; the last level reached. */
+static struct cfgtree *walk_tree(struct xf_loader *l, struct cfgtree *t, struct xf_dict *d,
+                                 const struct xf_list *parts, size_t nfolder)
+{
+    if (!t)
+        return NULL;
+    t->used = true;
+    merge_dict(l->a, d, t->conf);
+    for (size_t i = 0; i < nfolder && t; i++) {
+        t = tree_kid(t, parts->items[i].u.s);
+        if (t) {
+            t->used = true;
+            merge_dict(l->a, d, t->conf);
+        }
+    }
+    return t;
+}
+
+static void merge_leaf(struct xf_loader *l, struct xf_dict *d, struct cfgtree *at,
+                       const struct xf_list *parts)
+{
+    struct cfgtree *leaf = at && parts->n ? tree_kid(at, parts->items[parts->n - 1].u.s) : NULL;
+    if (leaf) {
+        leaf->used = true;
+        merge_dict(l->a, d, leaf->conf);
+    }
+}
 
 static struct xf_value default_config(struct xf_loader *l, enum xf_resource type)
 {
@@ -507,18 +578,20 @@ static int tree_of(enum xf_resource type)
 
 /*
  * Config for an fqn [project, folders..., name]: defaults, then each level
- * of the tree that matches. Folder levels are cached, so 10,000 models in
- * a few folders cost a few tree walks.
+ * of the tree that matches. A package's node takes its own project file's
+ * tree first and then the root project's (the root project wins, as in
+ * dbt). Folder levels are cached, so 10,000 models in a few folders cost a
+ * few tree walks.
  */
 struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource type,
                                          const struct xf_value *fqn)
 {
     int ti = tree_of(type);
-    struct cfgtree *root = l->trees[ti];
     const struct xf_list *parts = fqn->u.l;
     size_t nfolder = parts->n ? parts->n - 1 : 0;
 
-    /* Cache key: tree index, then the folder parts joined by 0x1f. */
+    /* Cache key: tree index, then the folder parts joined by 0x1f (the
+     * first part names the unit). */
     struct xf_buf *k = &l->scratch;
     xf_buf_reset(k);
     xf_buf_addch(k, (char)('0' + type));
@@ -532,30 +605,21 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
         xf_map_put(&l->folder_cache,
                    (struct xf_str){xf_arena_strndup(l->a, k->ptr, k->len), k->len}, fc);
         struct xf_value d = default_config(l, type);
-        struct cfgtree *t = root;
-        if (t) {
-            t->used = true;
-            merge_dict(l->a, d.u.d, t->conf);
-        }
-        for (size_t i = 0; i < nfolder && t; i++) {
-            t = tree_kid(t, parts->items[i].u.s);
-            if (t) {
-                t->used = true;
-                merge_dict(l->a, d.u.d, t->conf);
-            }
-        }
+        fc->at[0] = walk_tree(l, l->u->trees[ti], d.u.d, parts, nfolder);
         fc->conf = d.u.d;
-        fc->at = t;
+        if (l->u != l->root) {
+            fc->root_conf = xf_v_dict(l->a, 4).u.d;
+            fc->at[1] = walk_tree(l, l->root->trees[ti], fc->root_conf, parts, nfolder);
+        }
     }
-    struct xf_value out = xf_v_dict(l->a, fc->conf->n + 2);
+    size_t extra = fc->root_conf ? fc->root_conf->n : 0;
+    struct xf_value out = xf_v_dict(l->a, fc->conf->n + extra + 2);
     for (size_t i = 0; i < fc->conf->n; i++)
         xf_dict_set(l->a, out.u.d, fc->conf->ents[i].key, fc->conf->ents[i].val);
-    if (fc->at && parts->n) {
-        struct cfgtree *leaf = tree_kid(fc->at, parts->items[parts->n - 1].u.s);
-        if (leaf) {
-            leaf->used = true;
-            merge_dict(l->a, out.u.d, leaf->conf);
-        }
+    merge_leaf(l, out.u.d, fc->at[0], parts);
+    if (fc->root_conf) {
+        merge_dict(l->a, out.u.d, fc->root_conf);
+        merge_leaf(l, out.u.d, fc->at[1], parts);
     }
     return out;
 }
@@ -564,33 +628,137 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
 
 /* ---- the project file ---- */
 
-static int find_project_file(struct xf_loader *l, const char **display, const char **full)
+/* The unit's project file: xform_project.yml wins over dbt_project.yml. */
+static bool project_file_in(struct xf_loader *l, const char *dir, const char **name,
+                            const char **full)
 {
     static const char *const names[] = {"xform_project.yml", "dbt_project.yml"};
     for (size_t i = 0; i < 2; i++) {
-        const char *f = xf_path_join(l->a, l->p->root, names[i]);
+        const char *f = xf_path_join(l->a, dir, names[i]);
         if (xf_is_file(f)) {
-            *display = names[i];
+            *name = names[i];
             *full = f;
-            return 0;
+            return true;
         }
     }
-    struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
-                                    "no xform_project.yml or dbt_project.yml in '%s'", l->p->root);
-    xf_diag_hint(g, "run 'xform init' to create a project, or pass --project-dir");
-    return -1;
+    return false;
 }
 
-static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key)
+/* ---- require-dbt-version ---- */
+
+/* The dbt version whose behaviour xform follows, for require-dbt-version. */
+#define XF_DBT_COMPAT "1.10.0"
+
+static void parse_version(const char *s, int v[3])
+{
+    v[0] = v[1] = v[2] = 0;
+    for (int i = 0; i < 3 && *s; i++) {
+        v[i] = (int)strtol(s, (char **)&s, 10);
+        if (*s != '.')
+            break;
+        s++;
+    }
+}
+
+static int cmp_version(const int a[3], const int b[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+/* Does XF_DBT_COMPAT satisfy one constraint (">=1.3.0", "<2", "1.5.0")? */
+static bool version_ok(struct xf_str c)
+{
+    c = xf_str_trim(c);
+    char op[3] = {0};
+    size_t k = 0;
+    while (k < c.len && k < 2 && strchr("<>=!", c.p[k])) {
+        op[k] = c.p[k];
+        k++;
+    }
+    char buf[64];
+    size_t n = c.len - k < sizeof buf - 1 ? c.len - k : sizeof buf - 1;
+    memcpy(buf, c.p + k, n);
+    buf[n] = 0;
+    int want[3], have[3];
+    parse_version(xf_str_trim(xf_str_c(buf)).p, want);
+    parse_version(XF_DBT_COMPAT, have);
+    int r = cmp_version(have, want);
+    if (!strcmp(op, ">="))
+        return r >= 0;
+    if (!strcmp(op, "<="))
+        return r <= 0;
+    if (!strcmp(op, ">"))
+        return r > 0;
+    if (!strcmp(op, "<"))
+        return r < 0;
+    if (!strcmp(op, "!="))
+        return r != 0;
+    return r == 0;
+}
+
+static void check_dbt_version(struct xf_loader *l, const struct xf_unit *u,
+                              const struct xf_ynode *n)
+{
+    if (!n)
+        return;
+    const struct xf_ynode *bad = NULL;
+    if (n->kind == XF_Y_SCALAR) {
+        if (!version_ok(n->str))
+            bad = n;
+    } else if (n->kind == XF_Y_SEQ) {
+        for (size_t i = 0; i < n->n && !bad; i++)
+            if (n->items[i]->kind == XF_Y_SCALAR && !version_ok(n->items[i]->str))
+                bad = n->items[i];
+    }
+    if (!bad)
+        return;
+    struct xf_diag *g = xf_diag_add(
+        l->diags, XF_SEV_WARNING, bad->loc,
+        "%s '%s' requires dbt version '" XF_STR_FMT "'; xform follows dbt " XF_DBT_COMPAT,
+        u == l->root ? "project" : "package", u->name, XF_STR_ARG(bad->str));
+    xf_diag_hint(g, "xform goes on; check the %s's release notes if something fails",
+                 u == l->root ? "project" : "package");
+}
+
+/* Keys only the root project's file sets (a package's are not read, as in dbt). */
+static bool root_only_key(struct xf_str k)
+{
+    static const char *const keys[] = {"profile",   "target-path", "clean-targets",
+                                       "log-path",  "dispatch",    "packages-install-path",
+                                       "flags",     "query-comment", "restrict-access"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (xf_str_eqc(k, keys[i]))
+            return true;
+    return false;
+}
+
+/*
+ * Reads a unit's project file into `f` (for the root project also the
+ * keys only it sets, straight into l->p). Returns 0 or -1.
+ */
+static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_package *f,
+                        const struct xf_ynode **profile_key)
 {
     struct xf_project *p = l->p;
-    const char *display, *full;
-    if (find_project_file(l, &display, &full) < 0)
+    bool is_root = u == l->root;
+    const char *fname, *full;
+    if (!project_file_in(l, u->root, &fname, &full)) {
+        if (is_root) {
+            struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
+                                            "no xform_project.yml or dbt_project.yml in '%s'",
+                                            u->root);
+            xf_diag_hint(g, "run 'xform init' to create a project, or pass --project-dir");
+        }
         return -1;
+    }
+    const char *display = xf_loader_cat(l->a, u->dir, "", fname);
     const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
     if (!src)
         return -1;
-    p->project_file = src;
+    f->project_file = src;
     struct xf_ynode *root;
     if (xf_yaml_parse(&root, l->a, src, l->diags) < 0)
         return -1;
@@ -598,7 +766,7 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
         return xf_error(l->diags, root->loc, "%s must be a mapping of keys to values", display);
     if (xf_loader_render_tree(l, root, true) < 0)
         return -1;
-    p->raw = xf_ynode_value(l->a, root);
+    f->raw = xf_ynode_value(l->a, root);
 
     for (size_t i = 0; i < root->n; i++) {
         const struct xf_ynode *k = root->keys[i];
@@ -617,21 +785,19 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
         xf_diag_hint(g, "add a line like: name: my_project");
         return -1;
     }
-    if (xf_loader_want_str(l, n, "name", &p->name) < 0)
+    if (xf_loader_want_str(l, n, "name", &f->name) < 0)
         return -1;
     if (!valid_name(n->str)) {
-        struct xf_diag *g =
-            xf_diag_add(l->diags, XF_SEV_ERROR, n->loc, "invalid project name '%s'", p->name);
+        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, n->loc, "invalid %s name '%s'",
+                                        is_root ? "project" : "package", f->name);
         xf_diag_hint(g, "use letters, digits and underscores, starting with a letter");
         return -1;
     }
+    u->name = f->name;
     int err = 0;
     if ((n = xf_ynode_get(root, "version")))
-        p->version = n->kind == XF_Y_SCALAR ? n->str.p : NULL;
-    if ((n = xf_ynode_get(root, "profile"))) {
-        *profile_key = n;
-        err |= xf_loader_want_str(l, n, "profile", &p->profile);
-    }
+        f->version = n->kind == XF_Y_SCALAR ? n->str.p : NULL;
+    check_dbt_version(l, u, xf_ynode_get(root, "require-dbt-version"));
     static const char *const d_models[] = {"models"}, *const d_seeds[] = {"seeds"},
                              *const d_tests[] = {"tests"}, *const d_macros[] = {"macros"},
                              *const d_snaps[] = {"snapshots"}, *const d_an[] = {"analyses"},
@@ -642,58 +808,83 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
     const struct xf_ynode *sp = xf_ynode_get(root, "seed-paths");
     if (!sp)
         sp = xf_ynode_get(root, "data-paths");
-    err |= str_list(l, mp, "model-paths", &p->model_paths, d_models, 1);
-    err |= str_list(l, sp, "seed-paths", &p->seed_paths, d_seeds, 1);
-    err |= str_list(l, xf_ynode_get(root, "test-paths"), "test-paths", &p->test_paths, d_tests, 1);
+    err |= str_list(l, mp, "model-paths", &f->model_paths, d_models, 1);
+    err |= str_list(l, sp, "seed-paths", &f->seed_paths, d_seeds, 1);
+    err |= str_list(l, xf_ynode_get(root, "test-paths"), "test-paths", &f->test_paths, d_tests, 1);
     err |=
-        str_list(l, xf_ynode_get(root, "macro-paths"), "macro-paths", &p->macro_paths, d_macros, 1);
-    err |= str_list(l, xf_ynode_get(root, "snapshot-paths"), "snapshot-paths", &p->snapshot_paths,
+        str_list(l, xf_ynode_get(root, "macro-paths"), "macro-paths", &f->macro_paths, d_macros, 1);
+    err |= str_list(l, xf_ynode_get(root, "snapshot-paths"), "snapshot-paths", &f->snapshot_paths,
                     d_snaps, 1);
-    err |= str_list(l, xf_ynode_get(root, "analysis-paths"), "analysis-paths", &p->analysis_paths,
+    err |= str_list(l, xf_ynode_get(root, "analysis-paths"), "analysis-paths", &f->analysis_paths,
                     d_an, 1);
-    err |= str_list(l, xf_ynode_get(root, "clean-targets"), "clean-targets", &p->clean_targets,
-                    d_clean, 1);
     if (err)
         return -1;
     const struct xf_ynode *dp = xf_ynode_get(root, "docs-paths");
     if (dp) {
-        if (str_list(l, dp, "docs-paths", &p->docs_paths, NULL, 0) < 0)
+        if (str_list(l, dp, "docs-paths", &f->docs_paths, NULL, 0) < 0)
             return -1;
     } else {
-        p->docs_paths = xf_v_list(l->a, 8);
-        const struct xf_value *all[] = {&p->model_paths, &p->seed_paths,     &p->test_paths,
-                                        &p->macro_paths, &p->snapshot_paths, &p->analysis_paths};
+        f->docs_paths = xf_v_list(l->a, 8);
+        const struct xf_value *all[] = {&f->model_paths, &f->seed_paths,     &f->test_paths,
+                                        &f->macro_paths, &f->snapshot_paths, &f->analysis_paths};
         for (size_t i = 0; i < 6; i++)
             for (size_t j = 0; j < all[i]->u.l->n; j++) {
                 bool dup = false;
-                for (size_t q = 0; q < p->docs_paths.u.l->n && !dup; q++)
-                    dup = xf_value_equal(&p->docs_paths.u.l->items[q], &all[i]->u.l->items[j]);
+                for (size_t q = 0; q < f->docs_paths.u.l->n && !dup; q++)
+                    dup = xf_value_equal(&f->docs_paths.u.l->items[q], &all[i]->u.l->items[j]);
                 if (!dup)
-                    xf_list_push(l->a, p->docs_paths.u.l, all[i]->u.l->items[j]);
+                    xf_list_push(l->a, f->docs_paths.u.l, all[i]->u.l->items[j]);
             }
     }
-    p->target_path = "target";
-    if ((n = xf_ynode_get(root, "target-path")) &&
-        xf_loader_want_str(l, n, "target-path", &p->target_path) < 0)
-        return -1;
-    if (project_vars(l, xf_ynode_get(root, "vars")) < 0)
+    if (project_vars(l, u, xf_ynode_get(root, "vars"), &f->vars) < 0)
         return -1;
 
     static const char *const hooks[] = {"on-run-start", "on-run-end"};
-    struct xf_value *hv[] = {&p->on_run_start, &p->on_run_end};
-    for (size_t i = 0; i < 2; i++) {
-        if (str_list(l, xf_ynode_get(root, hooks[i]), hooks[i], hv[i], NULL, 0) < 0)
+    if (is_root) {
+        if ((n = xf_ynode_get(root, "profile"))) {
+            *profile_key = n;
+            err |= xf_loader_want_str(l, n, "profile", &p->profile);
+        }
+        err |= str_list(l, xf_ynode_get(root, "clean-targets"), "clean-targets",
+                        &p->clean_targets, d_clean, 1);
+        if (err)
             return -1;
-    }
-    p->dispatch = xf_v_list(l->a, 0);
-    if ((n = xf_ynode_get(root, "dispatch"))) {
-        if (n->kind != XF_Y_SEQ)
-            return xf_error(l->diags, n->loc,
-                            "'dispatch' must be a list of {macro_namespace, search_order}");
-        p->dispatch = xf_ynode_value(l->a, n);
+        p->target_path = "target";
+        if ((n = xf_ynode_get(root, "target-path")) &&
+            xf_loader_want_str(l, n, "target-path", &p->target_path) < 0)
+            return -1;
+        p->packages_install_path = "dbt_packages";
+        if ((n = xf_ynode_get(root, "packages-install-path")) &&
+            xf_loader_want_str(l, n, "packages-install-path", &p->packages_install_path) < 0)
+            return -1;
+        struct xf_value *hv[] = {&p->on_run_start, &p->on_run_end};
+        for (size_t i = 0; i < 2; i++) {
+            if (str_list(l, xf_ynode_get(root, hooks[i]), hooks[i], hv[i], NULL, 0) < 0)
+                return -1;
+        }
+        p->dispatch = xf_v_list(l->a, 0);
+        if ((n = xf_ynode_get(root, "dispatch"))) {
+            if (n->kind != XF_Y_SEQ)
+                return xf_error(l->diags, n->loc,
+                                "'dispatch' must be a list of {macro_namespace, search_order}");
+            p->dispatch = xf_ynode_value(l->a, n);
+        }
+    } else {
+        for (size_t i = 0; i < 2; i++) {
+            const struct xf_ynode *h = xf_ynode_get(root, hooks[i]);
+            struct xf_value hl;
+            if (h && str_list(l, h, hooks[i], &hl, NULL, 0) == 0 && hl.u.l->n) {
+                struct xf_diag *g = xf_diag_add(
+                    l->diags, XF_SEV_WARNING, h->loc,
+                    "not supported by xform yet: '%s' of package '%s' (it is not run)", hooks[i],
+                    u->name);
+                xf_diag_hint(g, "copy the hook into the root project's '%s' to run it", hooks[i]);
+            }
+        }
+        (void)root_only_key;
     }
 
-    p->config_trees = xf_v_dict(l->a, 6);
+    f->config_trees = xf_v_dict(l->a, 6);
     for (int t = 0; t < 6; t++) {
         const struct xf_ynode *tn = xf_ynode_get(root, tree_names[t]);
         if (!tn && t == TREE_TESTS)
@@ -701,10 +892,159 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
         if (tn && tn->kind != XF_Y_MAP &&
             !(tn->kind == XF_Y_SCALAR && xf_ynode_value(l->a, tn).t == XF_V_NONE))
             return xf_error(l->diags, tn->loc, "'%s' must be a mapping of configs", tree_names[t]);
-        l->trees[t] = build_tree(l, tn, NULL, tree_names[t], true);
-        l->trees[t]->used = true;
-        xf_dict_set(l->a, p->config_trees.u.d, xf_str_c(tree_names[t]),
+        u->trees[t] = build_tree(l, tn, NULL, tree_names[t]);
+        u->trees[t]->used = true;
+        xf_dict_set(l->a, f->config_trees.u.d, xf_str_c(tree_names[t]),
                     tn ? xf_ynode_value(l->a, tn) : xf_v_dict(l->a, 0));
+    }
+    return 0;
+}
+
+static void unit_init(struct xf_loader *l, struct xf_unit *u, struct xf_package *f,
+                      const char *root, const char *dir)
+{
+    (void)l;
+    u->root = root;
+    u->dir = dir;
+    for (int i = 0; i < 6; i++)
+        xf_map_init(&u->names[i]);
+    xf_map_init(&u->macro_names);
+    xf_map_init(&u->doc_names);
+    xf_map_init(&u->source_names);
+    struct xf_value *paths[] = {&f->model_paths,    &f->seed_paths,     &f->test_paths,
+                                &f->macro_paths,    &f->snapshot_paths, &f->analysis_paths,
+                                &f->docs_paths};
+    for (int i = 0; i < 7; i++) {
+        *paths[i] = xf_v_list(l->a, 0);
+        u->paths[i] = paths[i];
+    }
+    f->vars = f->config_trees = f->raw = xf_v_dict(l->a, 0);
+}
+
+static void unit_release(struct xf_unit *u)
+{
+    for (int i = 0; i < 6; i++)
+        xf_map_release(&u->names[i]);
+    xf_map_release(&u->macro_names);
+    xf_map_release(&u->doc_names);
+    xf_map_release(&u->source_names);
+}
+
+static void unit_prefixes(struct xf_loader *l, struct xf_unit *u)
+{
+    for (int t = 0; t < 6; t++)
+        u->uid_prefix[t] = xf_loader_cat(l->a, xf_resource_name((enum xf_resource)t), ".", u->name);
+    u->uid_prefix_macro = xf_loader_cat(l->a, "macro", ".", u->name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Loads every package installed under packages-install-path: each folder
+ * with a project file is a project of its own (its nodes, macros, docs,
+ * config trees and vars), in folder-name order. Units are appended to
+ * `units` (released by the caller).
+ */
+static int load_packages(struct xf_loader *l, struct xf_unit ***units, size_t *nunits)
+{
+    struct xf_project *p = l->p;
+    const char *base = xf_path_join(l->a, p->root, p->packages_install_path);
+    DIR *d = opendir(base);
+    if (!d)
+        return 0; /* nothing installed */
+    XF_VEC(char *) names = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        xf_vec_push(&names, xf_arena_strdup(l->a, e->d_name));
+    }
+    closedir(d);
+    if (names.n)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    int err = 0;
+    for (size_t i = 0; i < names.n; i++) {
+        const char *root = xf_path_join(l->a, base, names.v[i]);
+        if (!xf_is_dir(root))
+            continue;
+        const char *fname, *full;
+        const char *dir = xf_arena_printf(l->a, "%s/%s/", p->packages_install_path, names.v[i]);
+        if (!project_file_in(l, root, &fname, &full)) {
+            struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
+                                            "package folder '%s' has no dbt_project.yml", dir);
+            xf_diag_hint(g, "run 'xform deps' to reinstall the packages, or remove the folder");
+            err = -1;
+            continue;
+        }
+        struct xf_package *pkg = XF_ANEW(l->a, struct xf_package);
+        struct xf_unit *u = xf_calloc(1, sizeof *u);
+        *units = xf_realloc(*units, (*nunits + 1) * sizeof **units);
+        (*units)[(*nunits)++] = u;
+        unit_init(l, u, pkg, root, dir);
+        u->pkg = pkg;
+        pkg->root = root;
+        pkg->dir = xf_arena_strndup(l->a, dir, strlen(dir) - 1);
+        l->u = u;
+        if (read_project(l, u, pkg, NULL) < 0) {
+            err = -1;
+            continue;
+        }
+        pkg->name = u->name;
+        const struct xf_package *other = xf_project_package(p, u->name);
+        if (other || !strcmp(u->name, p->name)) {
+            struct xf_diag *g = xf_diag_add(
+                l->diags, XF_SEV_ERROR, (struct xf_loc){pkg->project_file, 0, 0},
+                "package '%s' in '%s' has the same name as %s", u->name, pkg->dir,
+                other ? xf_arena_printf(l->a, "the package in '%s'", other->dir)
+                      : "the root project");
+            xf_diag_hint(g, "two projects cannot share a name: remove one from packages.yml and "
+                            "run 'xform deps'");
+            err = -1;
+            continue;
+        }
+        xf_avec_push(l->a, &p->packages, pkg);
+        unit_prefixes(l, u);
+        xf_loader_discover(l);
+    }
+    xf_vec_release(&names);
+    l->u = l->root;
+    return err;
+}
+
+/*
+ * packages.yml (or dependencies.yml) lists packages that `xform deps`
+ * installs; with fewer installed than listed, macros and refs into them
+ * would fail one by one, so say it once, as dbt does.
+ */
+static int check_installed(struct xf_loader *l)
+{
+    struct xf_project *p = l->p;
+    static const char *const files[] = {"packages.yml", "dependencies.yml"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *full = xf_path_join(l->a, p->root, files[i]);
+        if (!xf_is_file(full))
+            continue;
+        const struct xf_source *src = xf_loader_read(l, files[i], full, XF_NOLOC);
+        if (!src)
+            return -1;
+        struct xf_ynode *root;
+        if (xf_yaml_parse(&root, l->a, src, l->diags) < 0)
+            return -1;
+        const struct xf_ynode *list = root->kind == XF_Y_MAP ? xf_ynode_get(root, "packages") : NULL;
+        size_t want = list && list->kind == XF_Y_SEQ ? list->n : 0;
+        if (want > p->packages.n) {
+            struct xf_diag *g = xf_diag_add(
+                l->diags, XF_SEV_ERROR, list->loc,
+                "%s lists %zu package%s but %zu %s installed in '%s'", files[i], want,
+                want == 1 ? "" : "s", p->packages.n, p->packages.n == 1 ? "is" : "are",
+                p->packages_install_path);
+            xf_diag_hint(g, "run 'xform deps' to install them");
+            return -1;
+        }
+        return 0;
     }
     return 0;
 }
@@ -722,14 +1062,12 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     l->a = &p->arena;
     l->opts = opts;
     l->diags = diags;
-    for (int i = 0; i < 6; i++)
-        xf_map_init(&l->names[i]);
-    xf_map_init(&l->macro_names);
-    xf_map_init(&l->doc_names);
-    xf_map_init(&l->source_names);
     xf_map_init(&l->listings);
     xf_map_init(&l->folder_cache);
     xf_buf_init(&l->scratch, 256);
+    struct xf_unit root_unit = {0};
+    struct xf_unit **units = NULL;
+    size_t nunits = 0;
 
     size_t errors_before = diags->nerrors;
     const char *root = opts && opts->project_dir && *opts->project_dir ? opts->project_dir : ".";
@@ -737,11 +1075,15 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     while (rl > 1 && root[rl - 1] == '/')
         rl--;
     p->root = xf_arena_strndup(l->a, root, rl);
-    p->model_paths = p->seed_paths = p->test_paths = p->macro_paths = p->snapshot_paths =
-        p->analysis_paths = p->docs_paths = p->clean_targets = p->on_run_start = p->on_run_end =
-            p->dispatch = xf_v_list(l->a, 0);
+    p->clean_targets = p->on_run_start = p->on_run_end = p->dispatch = xf_v_list(l->a, 0);
     p->vars = p->config_trees = p->raw = xf_v_dict(l->a, 0);
     p->target.settings = xf_v_dict(l->a, 0);
+    p->packages_install_path = "dbt_packages";
+
+    /* The root project's own record: its fields are copied onto p. */
+    struct xf_package self = {0};
+    l->root = l->u = &root_unit;
+    unit_init(l, &root_unit, &self, p->root, "");
 
     static const struct xf_load_opts no_opts = {0};
     if (!opts)
@@ -751,31 +1093,54 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     int err = 0;
     if ((err = parse_vars(l)) < 0)
         goto done;
-    if ((err = read_project(l, &profile_key)) < 0)
+    err = read_project(l, &root_unit, &self, &profile_key);
+    p->name = self.name;
+    p->version = self.version;
+    p->project_file = self.project_file;
+    p->model_paths = self.model_paths;
+    p->seed_paths = self.seed_paths;
+    p->test_paths = self.test_paths;
+    p->macro_paths = self.macro_paths;
+    p->snapshot_paths = self.snapshot_paths;
+    p->analysis_paths = self.analysis_paths;
+    p->docs_paths = self.docs_paths;
+    p->vars = self.vars;
+    p->config_trees = self.config_trees;
+    p->raw = self.raw;
+    for (int i = 0; i < 7; i++) /* the unit's paths point at p's from now on */
+        root_unit.paths[i] = (const struct xf_value *[]){
+            &p->model_paths,    &p->seed_paths,     &p->test_paths, &p->macro_paths,
+            &p->snapshot_paths, &p->analysis_paths, &p->docs_paths}[i];
+    if (err < 0)
         goto done;
-    for (int t = 0; t < 6; t++)
-        l->uid_prefix[t] = xf_loader_cat(l->a, xf_resource_name((enum xf_resource)t), ".", p->name);
-    l->uid_prefix_macro = xf_loader_cat(l->a, "macro", ".", p->name);
+    unit_prefixes(l, &root_unit);
     if ((err = xf_loader_target(l, profile_key)) < 0)
         goto done;
 
     xf_loader_discover(l);
+    if (load_packages(l, &units, &nunits) < 0 || check_installed(l) < 0) {
+        err = -1;
+        goto done;
+    }
     for (size_t i = 0; i < p->nodes.n; i++)
         xf_loader_sync_node(l, p->nodes.v[i]);
     for (size_t i = 0; i < p->sources.n; i++)
         xf_loader_sync_node(l, p->sources.v[i]);
     if (diags->nerrors == errors_before) {
-        for (int t = 0; t < 6; t++)
-            warn_unused(l, l->trees[t], tree_names[t], 0);
+        for (int t = 0; t < 6; t++) {
+            warn_foreign(l, root_unit.trees[t], tree_names[t]);
+            warn_unused(l, root_unit.trees[t], tree_names[t], 0);
+        }
     }
     err = diags->nerrors > errors_before ? -1 : 0;
 
 done:
-    for (int i = 0; i < 6; i++)
-        xf_map_release(&l->names[i]);
-    xf_map_release(&l->macro_names);
-    xf_map_release(&l->doc_names);
-    xf_map_release(&l->source_names);
+    unit_release(&root_unit);
+    for (size_t i = 0; i < nunits; i++) {
+        unit_release(units[i]);
+        free(units[i]);
+    }
+    free(units);
     xf_map_release(&l->listings);
     xf_map_release(&l->folder_cache);
     xf_buf_release(&l->scratch);
@@ -792,6 +1157,20 @@ void xf_project_free(struct xf_project *p)
     free(p->worker_arenas);
     xf_arena_release(&p->arena);
     free(p);
+}
+
+const struct xf_package *xf_project_package(const struct xf_project *p, const char *name)
+{
+    for (size_t i = 0; name && i < p->packages.n; i++)
+        if (!strcmp(p->packages.v[i]->name, name))
+            return p->packages.v[i];
+    return NULL;
+}
+
+const struct xf_value *xf_project_vars(const struct xf_project *p, const char *package)
+{
+    const struct xf_package *pkg = xf_project_package(p, package);
+    return pkg ? &pkg->vars : &p->vars;
 }
 
 struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_id)

@@ -136,6 +136,23 @@ struct xf_target {
     bool embedded_default;    /* no profile: <project>.db in the project folder */
 };
 
+/*
+ * An installed package (a folder under packages-install-path with its own
+ * dbt_project.yml): a project of its own whose nodes and macros carry its
+ * name. The root project is not in this list.
+ */
+struct xf_package {
+    const char *name, *version;
+    const char *dir;  /* relative to the root project: "dbt_packages/dbt_utils" */
+    const char *root; /* as opened (the root project's folder joined) */
+    const struct xf_source *project_file;
+    struct xf_value model_paths, seed_paths, test_paths, macro_paths, snapshot_paths,
+        analysis_paths, docs_paths; /* lists of strings, relative to root */
+    struct xf_value vars;         /* dict: what var() sees in its nodes */
+    struct xf_value config_trees; /* dict: its own "models", "seeds" ... trees */
+    struct xf_value raw;          /* its project file as a value */
+};
+
 struct xf_project {
     struct xf_arena arena;
     const char *root;       /* project folder (as given, absolute or relative to cwd) */
@@ -150,6 +167,8 @@ struct xf_project {
     struct xf_value on_run_start, on_run_end; /* lists of strings */
     struct xf_value dispatch;       /* list of {macro_namespace, search_order} */
     struct xf_value raw;            /* the whole project file as a value */
+    const char *packages_install_path; /* "dbt_packages" */
+    XF_VEC(struct xf_package *) packages; /* installed packages, by folder name */
 
     XF_VEC(struct xf_node *) nodes;   /* models, seeds, snapshots, tests, analyses */
     XF_VEC(struct xf_node *) sources; /* one per source table */
@@ -186,6 +205,16 @@ struct xf_load_opts {
 int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
                     struct xf_diags *diags);
 void xf_project_free(struct xf_project *p);
+
+/* The installed package of that name, or NULL (also for the root project). */
+const struct xf_package *xf_project_package(const struct xf_project *p, const char *name);
+
+/*
+ * What var() sees in a node of `package` (NULL or the root project's
+ * name: the root project's vars): the package's own vars, then the root
+ * project's global vars and those it scopes to the package, then --vars.
+ */
+const struct xf_value *xf_project_vars(const struct xf_project *p, const char *package);
 
 /* Looks a node or source up by unique id. */
 struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_id);

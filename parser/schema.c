@@ -18,6 +18,7 @@ struct yfile {
     const char *display;    /* models/schema.yml */
     const char *rel;        /* schema.yml, relative to its resource path */
     const char *patch_path; /* shop://models/schema.yml */
+    const char *ofp;        /* relative to its project (display less a package's folder) */
 };
 
 static const char *const top_keys[] = {
@@ -311,7 +312,7 @@ static int columns(struct yfile *f, const struct xf_ynode *n, struct xf_node *no
 static struct xf_node *lookup(struct xf_loader *l, enum xf_resource type, struct xf_str name)
 {
     enum xf_resource m = type == XF_RES_SEED || type == XF_RES_SNAPSHOT ? XF_RES_MODEL : type;
-    return xf_map_get(&l->names[m], name);
+    return xf_map_get(&l->u->names[m], name);
 }
 
 static void unknown_node(struct yfile *f, enum xf_resource type, const char *section,
@@ -443,7 +444,7 @@ static int source_table(struct yfile *f, const struct xf_ynode *src_entry, const
 
     const char *key = xf_arena_printf(l->a, "%s.%s", sname, tname);
     bool found;
-    void **slot = xf_map_slot(&l->source_names, xf_str_c(key), &found);
+    void **slot = xf_map_slot(&l->u->source_names, xf_str_c(key), &found);
     if (found) {
         const struct xf_node *o = *slot;
         unsigned line, col;
@@ -460,10 +461,10 @@ static int source_table(struct yfile *f, const struct xf_ynode *src_entry, const
     n->type = XF_RES_SOURCE;
     n->name = tname;
     n->source_name = sname;
-    n->package = l->p->name;
-    n->unique_id = xf_arena_printf(l->a, "source.%s.%s.%s", l->p->name, sname, tname);
+    n->package = l->u->name;
+    n->unique_id = xf_arena_printf(l->a, "source.%s.%s.%s", l->u->name, sname, tname);
     n->path = f->rel;
-    n->original_file_path = f->display;
+    n->original_file_path = f->ofp;
     n->fqn = xf_loader_fqn(l, NULL, f->rel, tname, sname);
     n->config = xf_loader_resolve_config(l, XF_RES_SOURCE, &n->fqn);
     n->props_loc = name->loc;
@@ -600,7 +601,7 @@ static int macros_section(struct yfile *f, const struct xf_ynode *list)
             continue;
         }
         check_keys(f, e, "macros", macro_keys, N(macro_keys));
-        struct xf_macro_def *m = xf_map_get(&l->macro_names, name->str);
+        struct xf_macro_def *m = xf_map_get(&l->u->macro_names, name->str);
         if (!m) {
             XF_VEC(const char *) cands = {0};
             for (size_t j = 0; j < l->p->macros.n; j++)
@@ -665,7 +666,10 @@ static int process(struct yfile *f, const struct xf_ynode *root)
 int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
                           const struct xf_ynode *root)
 {
-    struct yfile F = {l, src, src->path, rel, NULL}, *f = &F;
-    f->patch_path = xf_loader_cat(l->a, l->p->name, "://", f->display);
+    struct yfile F = {l, src, src->path, rel, NULL, src->path}, *f = &F;
+    size_t dl = strlen(l->u->dir);
+    if (dl && !strncmp(f->display, l->u->dir, dl))
+        f->ofp = f->display + dl; /* relative to its package */
+    f->patch_path = xf_loader_cat(l->a, l->u->name, "://", f->ofp);
     return process(f, root);
 }
