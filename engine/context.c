@@ -397,8 +397,9 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     if (!name)
         return -1;
     const struct xf_value *def = xf_arg(a, 1, "default");
-    const struct xf_value *v =
-        rc->s->p->vars.t == XF_V_DICT ? xf_dict_getc(rc->s->p->vars.u.d, name) : NULL;
+    const struct xf_value *vars =
+        xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
+    const struct xf_value *v = vars->t == XF_V_DICT ? xf_dict_getc(vars->u.d, name) : NULL;
     if (!v) {
         if (def) {
             *out = *def;
@@ -781,12 +782,17 @@ static int ad_dispatch(struct xf_value *out, struct xf_render *r, const struct x
             order[norder++] = ns;
         order[norder++] = "dbt";
     }
-    for (size_t p = 0; p < 2; p++) {
-        for (size_t o = 0; o < norder; o++) {
-            const struct xf_value *pkg = xf_dict_getc(rc->s->globals.u.d, order[o]);
+    /* As dbt: package by package, the adapter's implementation before the
+     * default one in each; the built-in `dbt` namespace is always last. */
+    if (norder < 8 && strcmp(order[norder - 1], "dbt") != 0)
+        order[norder++] = "dbt";
+    for (size_t o = 0; o < norder; o++) {
+        const struct xf_value *pkg = xf_dict_getc(rc->s->globals.u.d, order[o]);
+        if (!pkg || pkg->t != XF_V_DICT)
+            continue;
+        for (size_t p = 0; p < 2; p++) {
             char *mname = xf_arena_printf(rc->arena, "%s__%s", prefixes[p], name);
-            const struct xf_value *m =
-                pkg && pkg->t == XF_V_DICT ? xf_dict_getc(pkg->u.d, mname) : NULL;
+            const struct xf_value *m = xf_dict_getc(pkg->u.d, mname);
             if (m) {
                 *out = *m;
                 return 0;
@@ -1379,12 +1385,20 @@ static void log_cb(void *user, const char *msg, bool info)
     pthread_mutex_unlock(&rc->s->lock);
 }
 
+/* A package's macros see its own macros first (dbt's local namespace). */
+static const struct xf_dict *package_scope(void *user, const char *package)
+{
+    const struct xf_rctx *rc = user;
+    return xf_map_getc(&rc->s->pkg_macros, package);
+}
+
 void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
 {
     memset(env, 0, sizeof *env);
     env->arena = rc->arena;
-    env->globals = rc->s->globals.u.d;
+    env->globals = xf_session_globals(rc->s, rc->node ? rc->node->package : NULL);
     env->locals = xf_context_locals(rc);
+    env->package_scope = package_scope;
     env->user = rc;
     env->diags = rc->diags ? rc->diags : rc->s->diags;
     env->log = log_cb;

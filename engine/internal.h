@@ -48,6 +48,13 @@ struct xf_session {
     const char *which; /* the command (flags.WHICH) */
     const struct xf_events *events;
     struct xf_value macro_overrides; /* dict: project macros that replace builtins */
+    /*
+     * Installed packages: name -> dict of the package's own macros (what a
+     * package's macros and nodes see before the globals), and name -> the
+     * globals a node of that package renders with (its macros first, as
+     * dbt's local namespace). Empty without packages.
+     */
+    struct xf_map pkg_macros, pkg_globals;
     double t_load, t_parse_render, t_graph; /* phase times (XF_TIMINGS=1) */
     _Atomic double t_exec_render;           /* execute-mode renders, summed over workers */
     int run_threads;                        /* workers of the last run */
@@ -76,6 +83,9 @@ void xf_inject_ctes(struct xf_buf *out, const char *sql, const struct xf_dict *c
 
 /* Globals: builtins + dbt natives + macros. Called once per session. */
 int xf_context_init(struct xf_session *s);
+/* The globals a node of `package` renders with (the session's for the root project). */
+const struct xf_dict *xf_session_globals(const struct xf_session *s, const char *package);
+
 /* Per-render names: this, execute, model, ... into a new dict in rc->arena. */
 struct xf_dict *xf_context_locals(struct xf_rctx *rc);
 /* A relation object for a node or an explicit name (value in arena). */

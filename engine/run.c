@@ -83,9 +83,10 @@ static char *out_path(struct xf_session *s, struct xf_arena *a, const char *kind
     const char *rel = n->original_file_path ? n->original_file_path : n->name;
     const char *tp = s->p->target_path ? s->p->target_path : "target";
     char *base = xf_path_join(a, s->p->root, tp);
+    const char *pkg = n->package ? n->package : s->p->name;
     if (n->type == XF_RES_TEST && n->decl)
-        return xf_arena_printf(a, "%s/%s/%s/%s/%s", base, kind, s->p->name, rel, n->path);
-    return xf_arena_printf(a, "%s/%s/%s/%s", base, kind, s->p->name, rel);
+        return xf_arena_printf(a, "%s/%s/%s/%s/%s", base, kind, pkg, rel, n->path);
+    return xf_arena_printf(a, "%s/%s/%s/%s", base, kind, pkg, rel);
 }
 
 static void set_result_error(struct xf_node_result *r, struct xf_arena *a, const char *msg)

@@ -81,29 +81,68 @@ static int add_builtin(struct xf_session *s, const char *path, const char *text,
     return 0;
 }
 
-/* Adds the project's macros (and the built-in ones they do not override). */
+/*
+ * Macro namespaces as dbt's: the built-in ones (`dbt`, global), the root
+ * project's (global too: they override built-ins of the same name, and
+ * under its own name), and one per installed package under the package's
+ * name. A package's macros are not global: its nodes and its macros see
+ * them first (pkg_globals / package_scope). The built-in dbt_utils copy
+ * serves only projects that have no dbt_utils package installed.
+ */
 static int add_macros(struct xf_session *s)
 {
     struct xf_arena *a = &s->arena;
     struct xf_dict *g = s->globals.u.d;
+    struct xf_project *p = s->p;
     struct xf_value dbtns = xf_v_dict(a, 64);
     struct xf_value utilsns = xf_v_dict(a, 16);
     struct xf_value projns = xf_v_dict(a, 64);
+    bool have_utils = xf_project_package(p, "dbt_utils") != NULL;
     if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
-        add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils", utilsns.u.d,
-                    false) < 0)
+        (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql,
+                                    "dbt_utils", utilsns.u.d, false) < 0))
         return -1;
-    for (size_t i = 0; i < s->p->macros.n; i++) {
-        const struct xf_macro_def *d = s->p->macros.v[i];
+    for (size_t i = 0; i < p->packages.n; i++)
+        xf_map_put(&s->pkg_macros, xf_str_c(p->packages.v[i]->name), xf_v_dict(a, 16).u.d);
+    for (size_t i = 0; i < p->macros.n; i++) {
+        const struct xf_macro_def *d = p->macros.v[i];
         struct xf_value m = xf_macro_value(a, d->block->macro, d->package);
+        struct xf_dict *pd = xf_map_getc(&s->pkg_macros, d->package);
+        if (pd) {
+            xf_dict_set(a, pd, xf_str_c(d->name), m);
+            continue;
+        }
         xf_dict_set(a, projns.u.d, xf_str_c(d->name), m);
         xf_dict_set(a, g, xf_str_c(d->name), m);
     }
     xf_dict_set(a, g, XF_STR("dbt"), dbtns);
-    xf_dict_set(a, g, XF_STR("dbt_utils"), utilsns);
-    xf_dict_set(a, g, xf_str_c(s->p->name), projns);
+    if (!have_utils)
+        xf_dict_set(a, g, XF_STR("dbt_utils"), utilsns);
+    xf_dict_set(a, g, xf_str_c(p->name), projns);
+    for (size_t i = 0; i < p->packages.n; i++) {
+        const char *name = p->packages.v[i]->name;
+        struct xf_dict *pd = xf_map_getc(&s->pkg_macros, name);
+        xf_dict_set(a, g, xf_str_c(name), (struct xf_value){.t = XF_V_DICT, .u.d = pd});
+    }
+    /* A package node's globals: everything global, then its own macros. */
+    for (size_t i = 0; i < p->packages.n; i++) {
+        const char *name = p->packages.v[i]->name;
+        const struct xf_dict *pd = xf_map_getc(&s->pkg_macros, name);
+        struct xf_value pg = xf_v_dict(a, g->n + pd->n);
+        for (size_t k = 0; k < g->n; k++)
+            xf_dict_set(a, pg.u.d, g->ents[k].key, g->ents[k].val);
+        for (size_t k = 0; k < pd->n; k++)
+            xf_dict_set(a, pg.u.d, pd->ents[k].key, pd->ents[k].val);
+        xf_map_put(&s->pkg_globals, xf_str_c(name), pg.u.d);
+    }
     s->macro_overrides = projns;
     return 0;
+}
+
+const struct xf_dict *xf_session_globals(const struct xf_session *s, const char *package)
+{
+    const struct xf_dict *d = package ? xf_map_getc(&s->pkg_globals, package) : NULL;
+    return d ? d : s->globals.u.d;
 }
 
 /* Calls a naming macro (generate_schema_name ...) when the project overrides it. */
@@ -403,6 +442,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     xf_map_init(&s->refable);
     xf_map_init(&s->docs);
     xf_map_init(&s->existing);
+    xf_map_init(&s->pkg_macros);
+    xf_map_init(&s->pkg_globals);
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->lazy_lock, NULL);
     xf_arena_init(&s->graph_arena);
@@ -456,6 +497,8 @@ void xf_session_free(struct xf_session *s)
     /* Dict indexes are heap maps hung off arena dicts: free the big ones. */
     xf_map_release(&s->refable);
     xf_map_release(&s->docs);
+    xf_map_release(&s->pkg_macros);
+    xf_map_release(&s->pkg_globals);
     for (size_t i = 0; i < s->keeps.n; i++)
         xf_arena_release(&s->keeps.v[i]);
     xf_vec_release(&s->keeps);

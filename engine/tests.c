@@ -123,14 +123,30 @@ static void split_test_name(const char *full, const char **ns, size_t *nslen, co
     }
 }
 
-static struct xf_value fqn_for(struct xf_arena *a, struct xf_project *p,
-                               const struct xf_node *target, const struct xf_test_decl *d,
+/*
+ * The declaring YAML file's path relative to its project: a package's
+ * files are shown as "dbt_packages/<pkg>/models/x.yml" in diagnostics,
+ * while dbt's original_file_path starts at the package's own folder.
+ */
+static const char *decl_path(const struct xf_project *p, const char *pkg,
+                             const struct xf_test_decl *d, const struct xf_node *target)
+{
+    const char *path = d->loc.src ? d->loc.src->path : target->original_file_path;
+    const struct xf_package *pk = xf_project_package(p, pkg);
+    size_t dl = pk ? strlen(pk->dir) : 0;
+    if (dl && path && !strncmp(path, pk->dir, dl) && path[dl] == '/')
+        path += dl + 1;
+    return path;
+}
+
+static struct xf_value fqn_for(struct xf_arena *a, const char *pkg, const char *path,
                                const char *full)
 {
     struct xf_value f = xf_v_list(a, 4);
-    xf_list_push(a, f.u.l, xf_v_strc(p->name));
+    xf_list_push(a, f.u.l, xf_v_strc(pkg));
     /* The folders of the YAML file below its resource path. */
-    const char *path = d->loc.src ? d->loc.src->path : "";
+    if (!path)
+        path = "";
     const char *slash = strchr(path, '/');
     const char *rest = slash ? slash + 1 : path;
     for (;;) {
@@ -142,7 +158,6 @@ static struct xf_value fqn_for(struct xf_arena *a, struct xf_project *p,
                                               (size_t)(next - rest)}));
         rest = next + 1;
     }
-    (void)target;
     xf_list_push(a, f.u.l, xf_v_strc(full));
     return f;
 }
@@ -194,17 +209,19 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     /* As dbt: the node is named by the full name; the shortened one names
      * its compiled file and, through alias, its relation. */
     n->name = full_name;
-    n->package = p->name;
+    /* A test belongs to the project whose YAML declares it: its target's. */
+    const char *pkg = target->package ? target->package : p->name;
+    n->package = pkg;
     char md5[33];
     struct xf_buf h = XF_BUF_INIT;
     xf_buf_addf(&h, "%s\x1f%s\x1f", target->unique_id, full_name);
     xf_value_repr(&h, &d->kwargs);
     xf_md5_hex(md5, h.ptr, h.len);
     xf_buf_release(&h);
-    n->unique_id = xf_arena_printf(a, "test.%s.%s.%.10s", p->name, full_name, md5);
-    n->original_file_path = d->loc.src ? d->loc.src->path : target->original_file_path;
+    n->unique_id = xf_arena_printf(a, "test.%s.%s.%.10s", pkg, full_name, md5);
+    n->original_file_path = decl_path(p, pkg, d, target);
     n->path = xf_arena_printf(a, "%s.sql", short_name);
-    n->fqn = fqn_for(a, p, target, d, full_name);
+    n->fqn = fqn_for(a, pkg, n->original_file_path, full_name);
     n->attached = target;
     n->column_name = d->column;
     n->decl = d;
@@ -417,7 +434,7 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     split_test_name(d->test_name, &ns, &nslen, &tname);
     char *mname = xf_arena_printf(a, "test_%s", tname);
     const struct xf_value *m = NULL;
-    const struct xf_dict *g = s->globals.u.d;
+    const struct xf_dict *g = xf_session_globals(s, n->package);
     if (ns) {
         const struct xf_value *nsd = xf_dict_get(g, (struct xf_str){ns, nslen});
         if (nsd && nsd->t == XF_V_DICT)
