@@ -216,6 +216,20 @@ def test_project_overrides(wh):
         "replaced": "project replace"}
 
 
+def test_dispatch_config_search_order(wh):
+    """A `dispatch:` entry for the dbt namespace replaces "the project, then
+    dbt": with search_order ['dbt'] the project's sqlite__length is skipped."""
+    w = wh("global_macros")
+    w.p.write("macros/overrides.sql", OVERRIDES)
+    w.p.write("models/overrides.sql", OVERRIDES_MODEL)
+    w.p.write("dbt_project.yml", w.p.read("dbt_project.yml") +
+              "\ndispatch:\n  - macro_namespace: dbt\n    search_order: ['dbt']\n")
+    w.xform("run", "--select", "overrides", expect=0)
+    row = one_row(w, "overrides")
+    assert (row["dbt_length"], row["dispatched_length"], row["replaced"]) == (4, 4, "b")
+    assert row["plain_dateadd"] == "project dateadd"  # plain calls are not dispatched
+
+
 def bad_model(w, sql):
     w.p.write("models/bad.sql", sql)
     return w.xform("build", "--select", "bad", expect=2)
