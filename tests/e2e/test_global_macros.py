@@ -146,7 +146,8 @@ def test_arrays(built):
 
 
 def test_series_and_spines(built):
-    assert built.rows("select generated_number from series order by 1") == [(i,) for i in range(1, 6)]
+    assert built.rows("select generated_number from series order by 1") == [
+        (i,) for i in range(1, 6)]
     # the end date is excluded, as in dbt
     assert built.rows("select date_day from day_spine order by 1") == [
         ("2016-03-09 00:00:00",), ("2016-03-10 00:00:00",), ("2016-03-11 00:00:00",)]
@@ -256,7 +257,8 @@ def test_listagg_order_and_limit(wh):
 
 def test_unsupported_datepart(wh):
     w = wh("global_macros")
-    r = bad_model(w, "select\n    {{ dbt.datediff(\"'2016-01-01'\", \"'2016-02-01'\", 'fortnight') }} as x\n")
+    r = bad_model(w, "select\n    {{ dbt.datediff(\"'2016-01-01'\", \"'2016-02-01'\", "
+                     "'fortnight') }} as x\n")
     if w.kind == "sqlite":
         assert ("error: datediff: datepart 'fortnight' is not supported on sqlite (use one of "
                 "year, quarter, month, week, day, hour, minute, second)") in r.err
