@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The embedded SQLite adapter: one database file per schema, WAL mode,
- * an md5() SQL function, atomic table/view replacement and fast seed
+ * the SQL functions PostgreSQL has and dbt macros emit (md5, split_part,
+ * least, greatest), atomic table/view replacement and fast seed
  * loading with one prepared INSERT. See sqlite.h for the schema layout.
  *
  * Decisions a dbt-sqlite user will meet:
@@ -500,6 +501,53 @@ static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, s + start, (int)(end - start), SQLITE_TRANSIENT);
 }
 
+/*
+ * Orders two non-NULL values as SQLite's ORDER BY does with the BINARY
+ * collation: numbers (by value) before text (bytewise) before blobs.
+ */
+static int value_cmp(sqlite3_value *x, sqlite3_value *y)
+{
+    int tx = sqlite3_value_type(x), ty = sqlite3_value_type(y);
+    int cx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT ? 0 : tx == SQLITE_TEXT ? 1 : 2;
+    int cy = ty == SQLITE_INTEGER || ty == SQLITE_FLOAT ? 0 : ty == SQLITE_TEXT ? 1 : 2;
+    if (cx != cy)
+        return cx < cy ? -1 : 1;
+    if (cx == 0) {
+        if (tx == SQLITE_INTEGER && ty == SQLITE_INTEGER) {
+            sqlite3_int64 a = sqlite3_value_int64(x), b = sqlite3_value_int64(y);
+            return a < b ? -1 : a > b;
+        }
+        double a = sqlite3_value_double(x), b = sqlite3_value_double(y);
+        return a < b ? -1 : a > b;
+    }
+    const void *a = cx == 1 ? (const void *)sqlite3_value_text(x) : sqlite3_value_blob(x);
+    const void *b = cx == 1 ? (const void *)sqlite3_value_text(y) : sqlite3_value_blob(y);
+    int na = sqlite3_value_bytes(x), nb = sqlite3_value_bytes(y);
+    int r = na && nb ? memcmp(a, b, (size_t)(na < nb ? na : nb)) : 0;
+    return r ? r : na < nb ? -1 : na > nb;
+}
+
+/*
+ * least(...) and greatest(...) as PostgreSQL's: NULL arguments are skipped
+ * (SQLite's own min()/max() of several arguments are NULL when any is), the
+ * result is NULL only when every argument is. user data: 1 = greatest.
+ */
+static void fn_least_greatest(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    int sign = sqlite3_user_data(ctx) ? 1 : -1;
+    sqlite3_value *best = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+            continue;
+        if (!best || value_cmp(argv[i], best) * sign > 0)
+            best = argv[i];
+    }
+    if (best)
+        sqlite3_result_value(ctx, best);
+    else
+        sqlite3_result_null(ctx);
+}
+
 /* ---- connection ---------------------------------------------------- */
 
 static void sq_disconnect(struct xf_conn *conn)
@@ -567,6 +615,13 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
     sqlite3_create_function(c->db, "split_part", 3,
                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                             fn_split_part, NULL, NULL);
+    static int greatest = 1;
+    sqlite3_create_function(c->db, "least", -1,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                            fn_least_greatest, NULL, NULL);
+    sqlite3_create_function(c->db, "greatest", -1,
+                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, &greatest,
+                            fn_least_greatest, NULL, NULL);
     struct xf_buf e = XF_BUF_INIT;
     if (run(c, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL, &e) < 0) {
         xf_buf_addf(err, "could not set up the sqlite database '%s': %s", c->main_path, e.ptr);

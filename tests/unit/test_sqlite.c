@@ -3,7 +3,8 @@
  * Unit tests for the SQLite adapter against real database files in a
  * temporary folder: atomic replacement of tables and views (and what is
  * left after a failure), seeds, schemas as attached files, introspection,
- * md5() and cancellation.
+ * the SQL functions xform registers (md5, split_part, least, greatest) and
+ * cancellation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -803,6 +804,53 @@ static void test_split_part(void **state)
     xf_arena_release(&a);
 }
 
+/*
+ * least/greatest as PostgreSQL's: NULLs skipped (SQLite's min/max of several
+ * values are NULL when one is), numbers by value, numbers before text, text
+ * bytewise, NULL only when every argument is.
+ */
+static void test_least_greatest(void **state)
+{
+    struct fx *f = *state;
+    struct xf_result r = query_ok(
+        f, NULL,
+        "select least(3, null, 1), greatest(3, null, 1), least(2, 1.5), greatest(2, 2.5), "
+        "least('b', 'a', 'ab'), greatest('b', 'a', 'ab'), least(10, '9'), greatest('10', '9'), "
+        "least(null, null), greatest(7), least(9223372036854775807, 9223372036854775806), "
+        "typeof(greatest(x'01', 'z', 5))");
+    assert_int_equal(r.ncols, 12);
+    assert_int_equal(r.cells[0].t, XF_V_INT);
+    assert_int_equal(r.cells[0].u.i, 1);
+    assert_int_equal(r.cells[1].u.i, 3);
+    assert_int_equal(r.cells[2].t, XF_V_FLOAT);
+    assert_true(r.cells[2].u.f == 1.5);
+    assert_true(r.cells[3].u.f == 2.5);
+    assert_true(xf_str_eqc(r.cells[4].u.s, "a"));
+    assert_true(xf_str_eqc(r.cells[5].u.s, "b"));
+    assert_int_equal(r.cells[6].t, XF_V_INT); /* a number sorts before any text */
+    assert_int_equal(r.cells[6].u.i, 10);
+    assert_true(xf_str_eqc(r.cells[7].u.s, "9")); /* text compares as text */
+    assert_int_equal(r.cells[8].t, XF_V_NONE);
+    assert_int_equal(r.cells[9].u.i, 7);
+    assert_true(r.cells[10].u.i == 9223372036854775806LL); /* no rounding through double */
+    assert_true(xf_str_eqc(r.cells[11].u.s, "blob"));      /* a blob sorts last */
+}
+
+/* What the SQLite forms of the global macros rely on: json1 for arrays,
+ * group_concat for listagg, min/max for any_value and bool_or. */
+static void test_builtin_functions_macros_use(void **state)
+{
+    struct fx *f = *state;
+    struct xf_result r =
+        query_ok(f, NULL,
+                 "select json_insert(json_array(1, 2), '$[#]', 3), "
+                 "(select group_concat(v, '|') from (select 'a' as v union all select 'b')), "
+                 "datetime('2016-01-31', 'start of month', '+1 months', '+00:00:00')");
+    assert_true(xf_str_eqc(r.cells[0].u.s, "[1,2,3]"));
+    assert_true(xf_str_eqc(r.cells[1].u.s, "a|b"));
+    assert_true(xf_str_eqc(r.cells[2].u.s, "2016-02-01 00:00:00"));
+}
+
 struct cancel_arg {
     const struct xf_adapter_ops *ops;
     struct xf_conn *conn;
@@ -864,6 +912,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_introspection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_md5, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_part, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_least_greatest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builtin_functions_macros_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
