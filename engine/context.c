@@ -46,90 +46,7 @@ static struct xf_arena *keep_of(struct xf_rctx *rc)
     return rc->keep ? rc->keep : &rc->s->p->arena;
 }
 
-/* ---- relations ---- */
-
-struct relation {
-    struct xf_session *s;
-    struct xf_relation rel;
-    int kind; /* enum xf_relkind, or -1: not looked up yet (looked up when asked) */
-};
-
-/* "table", "view" or NULL; the database is asked only when a template wants to know. */
-static int relation_type(struct xf_render *r, const struct relation *rel, const char **out)
-{
-    *out = NULL;
-    int k = rel->kind;
-    if (k < 0) {
-        struct xf_rctx *rc = xf_render_user(r);
-        if (!rc->execute)
-            return 0; /* parse mode: nothing is known yet */
-        enum xf_relkind got;
-        struct xf_buf err = XF_BUF_INIT;
-        if (xf_rctx_existing(rc, rel->rel.schema, rel->rel.identifier, &got, &err) < 0) {
-            xf_render_error(r, "could not look up relation '%s': %s", rel->rel.identifier, err.ptr);
-            xf_buf_release(&err);
-            return -1;
-        }
-        xf_buf_release(&err);
-        k = (int)got;
-    }
-    *out = k == XF_REL_TABLE ? "table" : k == XF_REL_VIEW ? "view" : NULL;
-    return 0;
-}
-
-static void relation_str(struct xf_buf *out, const struct xf_obj *o)
-{
-    const struct relation *rel = o->data;
-    rel->s->ops->render_relation(out, &rel->rel);
-}
-
-static int relation_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
-                            struct xf_str name)
-{
-    const struct relation *rel = o->data;
-    const char *v = NULL, *type;
-    if (xf_str_eqc(name, "database"))
-        v = rel->rel.database;
-    else if (xf_str_eqc(name, "schema"))
-        v = rel->rel.schema;
-    else if (xf_str_eqc(name, "identifier") || xf_str_eqc(name, "name") ||
-             xf_str_eqc(name, "table"))
-        v = rel->rel.identifier;
-    else if (xf_str_eqc(name, "type")) {
-        if (relation_type(r, rel, &v) < 0)
-            return -1;
-    } else if (xf_str_eqc(name, "is_table") || xf_str_eqc(name, "is_view")) {
-        if (relation_type(r, rel, &type) < 0)
-            return -1;
-        *out = xf_v_bool(type && !strcmp(type, xf_str_eqc(name, "is_table") ? "table" : "view"));
-        return 0;
-    } else
-        return 1;
-    *out = v ? xf_v_strc(v) : xf_v_none();
-    return 0;
-}
-
-static const struct xf_obj_ops relation_ops = {
-    .type_name = "relation",
-    .getattr = relation_getattr,
-    .str = relation_str,
-    .is_mapping = true,
-};
-
-struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
-                                  const char *schema, const char *identifier)
-{
-    struct relation *rel = XF_ANEW(a, struct relation);
-    rel->s = s;
-    rel->rel.database = database;
-    rel->rel.schema = schema;
-    rel->rel.identifier = identifier;
-    rel->kind = -1;
-    struct xf_obj *o = XF_ANEW(a, struct xf_obj);
-    o->ops = &relation_ops;
-    o->data = rel;
-    return xf_v_obj(o);
-}
+/* ---- relations (engine/relation.c) ---- */
 
 static struct xf_value node_relation(struct xf_session *s, struct xf_arena *a,
                                      const struct xf_node *n)
@@ -830,8 +747,32 @@ static int ad_get_relation(struct xf_value *out, struct xf_render *r, const stru
     xf_buf_release(&err);
     if (k != XF_REL_NONE) {
         *out = xf_relation_value(rc->s, rc->arena, db, schema, id);
-        ((struct relation *)out->u.o->data)->kind = (int)k;
+        xf_relation_set_kind(out, (int)k);
     }
+    return 0;
+}
+
+/* load_relation(relation): the relation as the warehouse has it, or none. */
+static int fn_load_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                            const struct xf_args *a)
+{
+    const struct xf_relation *rel = xf_relation_get(xf_arg(a, 0, "relation"));
+    if (!rel)
+        return xf_render_error(r, "load_relation() needs a relation");
+    struct xf_value args[3] = {
+        rel->database ? xf_v_strc(rel->database) : xf_v_none(),
+        rel->schema ? xf_v_strc(rel->schema) : xf_v_none(),
+        rel->identifier ? xf_v_strc(rel->identifier) : xf_v_none()};
+    struct xf_args ga = {args, 3, NULL, NULL, 0, NULL};
+    return ad_get_relation(out, r, self, &ga);
+}
+
+/* should_store_failures(): the test's store_failures config (dbt's flag is not read). */
+static int fn_should_store_failures(struct xf_value *out, struct xf_render *r,
+                                    const struct xf_func *self, const struct xf_args *a)
+{
+    const struct xf_rctx *rc = RC(r);
+    *out = xf_v_bool(rc->node && xf_node_config_bool(rc->node, "store_failures", false));
     return 0;
 }
 
@@ -919,7 +860,8 @@ static int ad_get_columns(struct xf_value *out, struct xf_render *r, const struc
 {
     struct xf_rctx *rc = RC(r);
     const struct xf_value *rv = xf_arg(a, 0, "relation");
-    if (!rv || rv->t != XF_V_OBJ || rv->u.o->ops != &relation_ops)
+    const struct xf_relation *rel = xf_relation_get(rv);
+    if (!rel)
         return xf_render_error(r, "adapter.get_columns_in_relation() needs a relation");
     *out = xf_v_list(rc->arena, 0);
     struct xf_conn *c;
@@ -927,11 +869,10 @@ static int ad_get_columns(struct xf_value *out, struct xf_render *r, const struc
         return -1;
     if (!c)
         return 0;
-    const struct relation *rel = rv->u.o->data;
     struct xf_column_info *cols;
     size_t n;
     struct xf_buf err = XF_BUF_INIT;
-    int e = c->ops->columns(c, &rel->rel, rc->arena, &cols, &n, &err);
+    int e = c->ops->columns(c, rel, rc->arena, &cols, &n, &err);
     if (e < 0) {
         xf_render_error(r, "adapter.get_columns_in_relation failed: %s", err.ptr);
         xf_buf_release(&err);
@@ -956,7 +897,8 @@ static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const str
     struct xf_rctx *rc = RC(r);
     const struct xf_value *rv = xf_arg(a, 0, "relation");
     *out = xf_v_strc("");
-    if (!rv || rv->t != XF_V_OBJ || rv->u.o->ops != &relation_ops)
+    const struct xf_relation *rel = xf_relation_get(rv);
+    if (!rel)
         return xf_render_error(r, "adapter.drop_relation() needs a relation");
     struct xf_conn *c;
     if (db_for(r, rc, "adapter.drop_relation", &c) < 0)
@@ -964,24 +906,11 @@ static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const str
     if (!c)
         return 0;
     struct xf_buf err = XF_BUF_INIT;
-    int e = c->ops->drop_relation(c, &((const struct relation *)rv->u.o->data)->rel, &err);
+    int e = c->ops->drop_relation(c, rel, &err);
     if (e < 0)
         xf_render_error(r, "adapter.drop_relation failed: %s", err.ptr);
     xf_buf_release(&err);
     return e < 0 ? -1 : 0;
-}
-
-static int fn_relation_create(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
-                              const struct xf_args *a)
-{
-    struct xf_rctx *rc = RC(r);
-    const char *db = arg_str(r, a, 0, "database", "api.Relation.create", false);
-    const char *schema = arg_str(r, a, 1, "schema", "api.Relation.create", false);
-    const char *id = arg_str(r, a, 2, "identifier", "api.Relation.create", true);
-    if (!id)
-        return -1;
-    *out = xf_relation_value(rc->s, rc->arena, db, schema ? schema : rc->s->p->target.schema, id);
-    return 0;
 }
 
 static int fn_log(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
@@ -1054,9 +983,12 @@ static const struct xf_func f_toyaml = {"toyaml", fn_toyaml, NULL, NULL};
 static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
 static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
 static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
+static const struct xf_func f_load_relation = {"load_relation", fn_load_relation, NULL, NULL};
+static const struct xf_func f_should_store_failures = {"should_store_failures",
+                                                       fn_should_store_failures, NULL, NULL};
 static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};
 static const struct xf_func f_drop_relation = {"drop_relation", ad_drop_relation, NULL, NULL};
-static const struct xf_func f_relation_create = {"create", fn_relation_create, NULL, NULL};
+static const struct xf_func f_relation_create = {"create", xf_relation_create_fn, NULL, NULL};
 
 static void setf(struct xf_arena *a, struct xf_dict *d, const char *k, const struct xf_func *f)
 {
@@ -1315,6 +1247,8 @@ int xf_context_init(struct xf_session *s)
     setf(a, g, "log", &f_log);
     setf(a, g, "fromyaml", &f_fromyaml);
     setf(a, g, "toyaml", &f_toyaml);
+    setf(a, g, "load_relation", &f_load_relation);
+    setf(a, g, "should_store_failures", &f_should_store_failures);
     xf_dict_set(a, g, XF_STR("config"), xf_v_obj(&config_obj));
     xf_dict_set(a, g, XF_STR("graph"), xf_v_obj((struct xf_obj *)&graph_obj));
     xf_dict_set(a, g, XF_STR("flags"), xf_v_obj((struct xf_obj *)&flags_obj));

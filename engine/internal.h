@@ -88,9 +88,16 @@ const struct xf_dict *xf_session_globals(const struct xf_session *s, const char 
 
 /* Per-render names: this, execute, model, ... into a new dict in rc->arena. */
 struct xf_dict *xf_context_locals(struct xf_rctx *rc);
-/* A relation object for a node or an explicit name (value in arena). */
+/* engine/relation.c: a relation object for a node or an explicit name (value in arena). */
 struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
                                   const char *schema, const char *identifier);
+/* The relation a template value is, or NULL when it is not a relation. */
+const struct xf_relation *xf_relation_get(const struct xf_value *v);
+/* Records what the warehouse said the relation is (enum xf_relkind). */
+void xf_relation_set_kind(struct xf_value *v, int kind);
+/* api.Relation.create(database, schema, identifier, type): any subset. */
+int xf_relation_create_fn(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                          const struct xf_args *a);
 /* Prepares a render env for rc. */
 void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc);
 
