@@ -425,130 +425,6 @@ static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const st
     return 0;
 }
 
-struct table {
-    struct xf_result res;
-    struct xf_value rows; /* list of lists */
-    struct xf_value columns;
-};
-
-static int table_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
-                         struct xf_str name)
-{
-    struct table *t = o->data;
-    if (xf_str_eqc(name, "rows")) {
-        *out = t->rows;
-        return 0;
-    }
-    if (xf_str_eqc(name, "columns")) {
-        *out = t->columns;
-        return 0;
-    }
-    if (xf_str_eqc(name, "column_names")) {
-        struct xf_arena *a = xf_render_arena(r);
-        *out = xf_v_list(a, t->res.ncols);
-        for (size_t i = 0; i < t->res.ncols; i++)
-            xf_list_push(a, out->u.l, xf_v_strc(t->res.colnames[i]));
-        return 0;
-    }
-    return 1;
-}
-
-static int table_getitem(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
-                         const struct xf_value *key)
-{
-    struct table *t = o->data;
-    if (key->t != XF_V_INT)
-        return 1;
-    int64_t i = key->u.i < 0 ? key->u.i + (int64_t)t->res.nrows : key->u.i;
-    if (i < 0 || (size_t)i >= t->res.nrows)
-        return xf_render_error(r, "row %lld is out of range: the result has %zu rows",
-                               (long long)key->u.i, t->res.nrows);
-    *out = t->rows.u.l->items[i];
-    return 0;
-}
-
-static int table_iter(struct xf_value *out, struct xf_render *r, const struct xf_obj *o)
-{
-    *out = ((struct table *)o->data)->rows;
-    return 0;
-}
-
-static const struct xf_obj_ops table_ops = {
-    .type_name = "table",
-    .getattr = table_getattr,
-    .getitem = table_getitem,
-    .iter = table_iter,
-};
-
-/* A column of a result: .name, .values(). */
-struct rcolumn {
-    const struct table *t;
-    size_t col;
-};
-
-static int column_values(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
-                         const struct xf_args *a)
-{
-    const struct rcolumn *c = self->self;
-    struct xf_arena *ar = xf_render_arena(r);
-    *out = xf_v_list(ar, c->t->res.nrows);
-    for (size_t i = 0; i < c->t->res.nrows; i++)
-        xf_list_push(ar, out->u.l, c->t->res.cells[i * c->t->res.ncols + c->col]);
-    return 0;
-}
-
-static int rcolumn_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
-                           struct xf_str name)
-{
-    const struct rcolumn *c = o->data;
-    if (xf_str_eqc(name, "name")) {
-        *out = xf_v_strc(c->t->res.colnames[c->col]);
-        return 0;
-    }
-    if (xf_str_eqc(name, "values")) {
-        struct xf_func *f = XF_ANEW(xf_render_arena(r), struct xf_func);
-        f->name = "values";
-        f->fn = column_values;
-        f->self = c;
-        *out = xf_v_func(f);
-        return 0;
-    }
-    return 1;
-}
-
-static const struct xf_obj_ops rcolumn_ops = {
-    .type_name = "column",
-    .getattr = rcolumn_getattr,
-};
-
-static struct xf_value table_value(struct xf_arena *a, const struct xf_result *res)
-{
-    struct table *t = XF_ANEW(a, struct table);
-    t->res = *res;
-    t->rows = xf_v_list(a, res->nrows);
-    for (size_t i = 0; i < res->nrows; i++) {
-        struct xf_value row = xf_v_list(a, res->ncols);
-        row.u.l->tuple = true;
-        for (size_t j = 0; j < res->ncols; j++)
-            xf_list_push(a, row.u.l, res->cells[i * res->ncols + j]);
-        xf_list_push(a, t->rows.u.l, row);
-    }
-    t->columns = xf_v_list(a, res->ncols);
-    for (size_t j = 0; j < res->ncols; j++) {
-        struct rcolumn *c = XF_ANEW(a, struct rcolumn);
-        c->t = t;
-        c->col = j;
-        struct xf_obj *o = XF_ANEW(a, struct xf_obj);
-        o->ops = &rcolumn_ops;
-        o->data = c;
-        xf_list_push(a, t->columns.u.l, xf_v_obj(o));
-    }
-    struct xf_obj *o = XF_ANEW(a, struct xf_obj);
-    o->ops = &table_ops;
-    o->data = t;
-    return xf_v_obj(o);
-}
-
 /*
  * The connection for a question to the database: *c NULL when there is
  * none to ask (parse mode: the answer is none), -1 when connecting failed.
@@ -585,7 +461,7 @@ static int run_sql(struct xf_value *out, struct xf_render *r, const char *sql, b
         return -1;
     }
     xf_buf_release(&err);
-    *out = fetch ? table_value(rc->arena, &res) : xf_v_none();
+    *out = fetch ? xf_agate_table(rc->arena, &res) : xf_v_none();
     return 0;
 }
 
@@ -628,10 +504,7 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
         struct xf_value res = xf_v_dict(rc->arena, 3);
         xf_dict_set(rc->arena, res.u.d, XF_STR("table"), table);
         xf_dict_set(rc->arena, res.u.d, XF_STR("response"), xf_v_strc("OK"));
-        struct xf_value data = xf_v_list(rc->arena, 0);
-        if (table.t == XF_V_OBJ)
-            data = ((struct table *)table.u.o->data)->rows;
-        xf_dict_set(rc->arena, res.u.d, XF_STR("data"), data);
+        xf_dict_set(rc->arena, res.u.d, XF_STR("data"), xf_agate_data(rc->arena, &table));
         xf_dict_set(rc->arena, rc->statements, xf_str_c(name), res);
     }
     return 0;

@@ -88,6 +88,11 @@ const struct xf_dict *xf_session_globals(const struct xf_session *s, const char 
 
 /* Per-render names: this, execute, model, ... into a new dict in rc->arena. */
 struct xf_dict *xf_context_locals(struct xf_rctx *rc);
+/* engine/agate.c: a query result as agate's Table (rows, columns ...), in `a`. */
+struct xf_value xf_agate_table(struct xf_arena *a, const struct xf_result *res);
+/* The rows of such a table as a list of tuples (load_result(...)['data']). */
+struct xf_value xf_agate_data(struct xf_arena *a, const struct xf_value *table);
+
 /* engine/relation.c: a relation object for a node or an explicit name (value in arena). */
 struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
                                   const char *schema, const char *identifier);

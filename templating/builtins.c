@@ -203,6 +203,45 @@ NATIVE(bi_zip)
     return 0;
 }
 
+/*
+ * set(iterable): Python's set as dbt packages use it (membership, length,
+ * iteration, equality). It is a list of the distinct items in sorted
+ * order, so two sets of the same items compare equal whatever order they
+ * were built in.
+ */
+NATIVE(bi_set)
+{
+    (void)self;
+    if (args->nkw || args->npos > 1)
+        return xf_render_error(r, "set() takes at most one positional argument");
+    struct xf_value l = xf_v_list(r->a, 0);
+    if (args->npos && to_list(r, &l, &args->pos[0]) < 0)
+        return -1;
+    *out = xf_v_list(r->a, l.u.l->n);
+    for (size_t i = 0; i < l.u.l->n; i++) {
+        /* insertion sort: sets in templates are small */
+        size_t at = out->u.l->n;
+        bool dup = false;
+        for (size_t k = 0; k < out->u.l->n && !dup; k++) {
+            int c;
+            if (compare_values(r, &c, &l.u.l->items[i], &out->u.l->items[k], false) < 0)
+                return -1;
+            if (c == 0)
+                dup = true;
+            else if (c < 0 && at == out->u.l->n)
+                at = k;
+        }
+        if (dup)
+            continue;
+        xf_list_push(r->a, out->u.l, l.u.l->items[i]);
+        struct xf_value *it = out->u.l->items;
+        struct xf_value x = it[out->u.l->n - 1];
+        memmove(&it[at + 1], &it[at], (out->u.l->n - 1 - at) * sizeof *it);
+        it[at] = x;
+    }
+    return 0;
+}
+
 /* ---- joiner, cycler ---- */
 
 struct joiner {
@@ -407,6 +446,7 @@ static const struct xf_func f_range = {"range", bi_range, NULL, NULL};
 static const struct xf_func f_dict = {"dict", bi_dict, NULL, NULL};
 static const struct xf_func f_namespace = {"namespace", bi_namespace, NULL, NULL};
 static const struct xf_func f_zip = {"zip", bi_zip, NULL, NULL};
+static const struct xf_func f_set = {"set", bi_set, NULL, NULL};
 static const struct xf_func f_joiner = {"joiner", bi_joiner, NULL, NULL};
 static const struct xf_func f_cycler = {"cycler", bi_cycler, NULL, NULL};
 static const struct xf_func f_print = {"print", bi_print, NULL, NULL};
@@ -430,6 +470,7 @@ void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *g)
     setc(a, g, "dict", xf_v_func(&f_dict));
     setc(a, g, "namespace", xf_v_func(&f_namespace));
     setc(a, g, "zip", xf_v_func(&f_zip));
+    setc(a, g, "set", xf_v_func(&f_set));
     setc(a, g, "joiner", xf_v_func(&f_joiner));
     setc(a, g, "cycler", xf_v_func(&f_cycler));
     setc(a, g, "print", xf_v_func(&f_print));

@@ -538,11 +538,13 @@ FILTER(map)
     struct xf_value res = xf_v_list(r->a, l.u.l->n);
     if (attr) {
         const struct xf_value *def = xf_arg(args, (size_t)-1, "default");
-        if (attr->t != XF_V_STR)
-            return xf_render_error(r, "filter 'map': 'attribute' must be a string");
+        if (attr->t != XF_V_STR && attr->t != XF_V_INT)
+            return xf_render_error(r, "filter 'map': 'attribute' must be a string or an integer");
         for (size_t i = 0; i < l.u.l->n; i++) {
             struct xf_value x;
-            if (get_path(r, &x, &l.u.l->items[i], attr->u.s) < 0)
+            /* an integer is an index, as Jinja's getitem: map(attribute=0) */
+            if ((attr->t == XF_V_INT ? get_item(r, &x, &l.u.l->items[i], attr)
+                                     : get_path(r, &x, &l.u.l->items[i], attr->u.s)) < 0)
                 return -1;
             if (x.t == XF_V_UNDEF && def)
                 x = *def;
