@@ -895,6 +895,15 @@ static int swap_in(struct xf_postgres_conn *c, const char *schema, const char *n
     struct xf_buf sql = XF_BUF_INIT;
     int ret = -1;
     PGresult *views = NULL;
+    /*
+     * Swaps run one at a time across xform's connections (a transaction
+     * advisory lock, released at commit): replacing a relation drops and
+     * re-creates the views that read it, and two threads doing that for
+     * two tables one view reads would otherwise deadlock. The slow part,
+     * building the new relation, ran before this point in parallel.
+     */
+    if (old && step_sql(c, "select pg_advisory_xact_lock(7867212390001)", NULL, NULL, err) < 0)
+        goto done;
     if (old && !(views = dependent_views(c, schema, name, err)))
         goto done;
     if (old) {
