@@ -84,7 +84,16 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
             *out = xf_relation_value(rc->s, rc->arena, NULL, rc->s->p->target.schema, name);
         return 0;
     }
-    struct xf_node *t = xf_map_getc(&rc->s->refable, name);
+    /* The node the graph resolved this ref() to (packages may share names). */
+    struct xf_node *t = NULL;
+    for (size_t i = 0; rc->node && i < rc->node->refs.n && !t; i++) {
+        const struct xf_dep *d = &rc->node->refs.v[i];
+        if (d->node && !strcmp(d->name, name) &&
+            (!pkg || (d->package && !strcmp(d->package, pkg))))
+            t = d->node;
+    }
+    if (!t)
+        t = xf_map_getc(&rc->s->refable, name);
     if (!t)
         return xf_render_error(r, "'%s' was not found: ref() names a model, seed or snapshot",
                                name);
@@ -100,7 +109,7 @@ int xf_ephemeral_cte(struct xf_render *r, struct xf_rctx *rc, struct xf_node *ep
 {
     struct xf_arena *a = rc->arena;
     char *name = xf_arena_printf(a, "__xform__cte__%s", eph->name);
-    *out = xf_v_strc(name);
+    *out = xf_relation_cte(rc->s, a, name);
     if (!rc->ctes)
         rc->ctes = xf_v_dict(a, 4).u.d;
     if (xf_dict_getc(rc->ctes, name))
@@ -675,6 +684,33 @@ static int col_is_number(struct xf_value *out, struct xf_render *r, const struct
     return 0;
 }
 
+/* dbt's Column.is_numeric(): numeric/decimal types. */
+static int col_is_numeric(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                          const struct xf_args *a)
+{
+    const char *t = ((const struct column *)self->self)->type;
+    *out = xf_v_bool(t && (strcasestr(t, "numeric") || strcasestr(t, "decimal")));
+    return 0;
+}
+
+/* dbt's Column.is_float(): real, float and double types. */
+static int col_is_float(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                        const struct xf_args *a)
+{
+    const char *t = ((const struct column *)self->self)->type;
+    *out = xf_v_bool(t && (strcasestr(t, "real") || strcasestr(t, "float") ||
+                           strcasestr(t, "double")));
+    return 0;
+}
+
+static int col_is_integer(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                          const struct xf_args *a)
+{
+    const char *t = ((const struct column *)self->self)->type;
+    *out = xf_v_bool(t && (strcasestr(t, "int") || strcasestr(t, "serial")));
+    return 0;
+}
+
 static int col_string_size(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                            const struct xf_args *a)
 {
@@ -705,6 +741,9 @@ static int column_getattr(struct xf_value *out, struct xf_render *r, const struc
     }
     xf_native_fn fn = xf_str_eqc(name, "is_string")     ? col_is_string
                       : xf_str_eqc(name, "is_number")   ? col_is_number
+                      : xf_str_eqc(name, "is_numeric")  ? col_is_numeric
+                      : xf_str_eqc(name, "is_float")    ? col_is_float
+                      : xf_str_eqc(name, "is_integer")  ? col_is_integer
                       : xf_str_eqc(name, "string_size") ? col_string_size
                                                         : NULL;
     if (!fn)

@@ -96,6 +96,8 @@ struct xf_value xf_agate_data(struct xf_arena *a, const struct xf_value *table);
 /* engine/relation.c: a relation object for a node or an explicit name (value in arena). */
 struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
                                   const char *schema, const char *identifier);
+/* An ephemeral model's CTE as a relation (is_cte; renders as the bare name). */
+struct xf_value xf_relation_cte(struct xf_session *s, struct xf_arena *a, const char *name);
 /* The relation a template value is, or NULL when it is not a relation. */
 const struct xf_relation *xf_relation_get(const struct xf_value *v);
 /* Records what the warehouse said the relation is (enum xf_relkind). */

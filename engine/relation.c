@@ -18,6 +18,7 @@ struct relation {
     int kind;                        /* enum xf_relkind, or -1: not looked up yet */
     const char *type;                /* set by incorporate(type=...) / create(type=...) */
     bool inc_db, inc_schema, inc_id; /* include() policy: which parts render */
+    bool cte;                        /* an ephemeral model's CTE: renders as its bare name */
 };
 
 static const struct xf_obj_ops relation_ops;
@@ -95,6 +96,10 @@ static void relation_str(struct xf_buf *out, const struct xf_obj *o)
 {
     const struct relation *rel = o->data;
     const struct xf_adapter_ops *ops = rel->s->ops;
+    if (rel->cte) {
+        xf_buf_adds(out, rel->rel.identifier);
+        return;
+    }
     if (rel->inc_db && rel->inc_schema && rel->inc_id && has(rel->rel.identifier)) {
         ops->render_relation(out, &rel->rel);
         return;
@@ -298,7 +303,9 @@ static int relation_getattr(struct xf_value *out, struct xf_render *r, const str
         if (relation_type(r, rel, &type) < 0)
             return -1;
         *out = xf_v_bool(type && !strcmp(type, xf_str_eqc(name, "is_table") ? "table" : "view"));
-    } else if (xf_str_eqc(name, "is_cte") || xf_str_eqc(name, "is_materialized_view")) {
+    } else if (xf_str_eqc(name, "is_cte")) {
+        *out = xf_v_bool(rel->cte);
+    } else if (xf_str_eqc(name, "is_materialized_view")) {
         *out = xf_v_bool(false);
     } else if (xf_str_eqc(name, "metadata") || xf_str_eqc(name, "path") ||
                xf_str_eqc(name, "include_policy")) {
@@ -318,6 +325,13 @@ static int relation_getattr(struct xf_value *out, struct xf_render *r, const str
         return 1;
     }
     return 0;
+}
+
+struct xf_value xf_relation_cte(struct xf_session *s, struct xf_arena *a, const char *name)
+{
+    struct relation rel = {.s = s, .rel = {NULL, NULL, name}, .kind = -1, .inc_id = true,
+                           .cte = true};
+    return wrap(a, &rel);
 }
 
 /* relation['schema'] as relation.get('schema'). */

@@ -532,6 +532,11 @@ FILTER(map)
 {
     (void)p;
     struct xf_value l;
+    /* Jinja maps nothing over a false value (`none | map('lower')` is empty). */
+    if (!xf_value_truthy(v)) {
+        *out = xf_v_list(r->a, 0);
+        return 0;
+    }
     if (iter_of(r, &l, v) < 0)
         return -1;
     const struct xf_value *attr = xf_arg(args, (size_t)-1, "attribute");
