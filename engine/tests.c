@@ -468,7 +468,8 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
         xf_dict_set(a, loc, XF_STR("name"), xf_v_strc(t->name));
         struct xf_buf tmp = XF_BUF_INIT;
         int e = xf_render_template(&tmp, tt, &cenv);
-        model = xf_v_str((struct xf_str){xf_arena_strndup(a, tmp.ptr, tmp.len), tmp.len});
+        /* The CTE as a relation (is_cte), as dbt passes it to test macros. */
+        model = xf_relation_cte(s, a, xf_arena_strndup(a, tmp.ptr, tmp.len));
         xf_buf_release(&tmp);
         if (e < 0)
             return -1;
