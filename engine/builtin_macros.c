@@ -37,6 +37,9 @@ const char xf_builtin_macros_sql[] =
     "{% macro type_numeric() %}{{ return(adapter.dispatch('type_numeric', 'dbt')()) }}{% endmacro "
     "%}\n"
     "{% macro default__type_numeric() %}{{ return('numeric(28,6)') }}{% endmacro %}\n"
+    /* SQLite's NUMERIC affinity keeps integral values integers, so a division by
+     * cast(count(*) as numeric) would truncate: real keeps the fraction. */
+    "{% macro sqlite__type_numeric() %}{{ return('real') }}{% endmacro %}\n"
     "{% macro type_timestamp() %}{{ return(adapter.dispatch('type_timestamp', 'dbt')()) }}{% "
     "endmacro %}\n"
     "{% macro default__type_timestamp() %}{{ return('timestamp') }}{% endmacro %}\n"
