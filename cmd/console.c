@@ -495,7 +495,8 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
             if (nd->type != XF_RES_SEED && nd->original_file_path)
                 xf_console_event(cli, "SQLCompiledPath", "Z026", NULL,
                                  "  compiled code at %s/compiled/%s/%s%s%s",
-                                 p->target_path ? p->target_path : "target", p->name,
+                                 p->target_path ? p->target_path : "target",
+                                 nd->package ? nd->package : p->name,
                                  nd->original_file_path, nd->decl ? "/" : "",
                                  nd->decl ? nd->path : "");
         }
