@@ -100,6 +100,9 @@ struct xf_adapter_ops {
      * Replaces `r` with the result of `select_sql` as a table or view,
      * atomically: built under a temporary name and swapped in within one
      * transaction, so the old relation stays intact on any failure.
+     * Returns 0, -1 with err, or 1 when a view was built as a table
+     * because the adapter's views cannot read what it selects (SQLite: a
+     * view cannot read another schema's database file).
      */
     int (*replace_relation)(struct xf_conn *c, const struct xf_relation *r, enum xf_relkind kind,
                             const char *select_sql, struct xf_buf *executed,

@@ -37,11 +37,16 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
     if (c->ops->ensure_schema(c, n->schema, err) < 0)
         return -1;
     struct xf_relation rel = {n->database, n->schema, n->alias};
-    if (c->ops->replace_relation(c, &rel, kind, sql, executed, err) < 0)
+    int built = c->ops->replace_relation(c, &rel, kind, sql, executed, err);
+    if (built < 0)
         return -1;
-    xf_session_mark_existing(s, n->schema, n->alias, kind);
     r->status = XF_ST_SUCCESS;
     r->message = kind == XF_REL_VIEW ? "CREATE VIEW" : "SELECT";
+    if (built == 1) { /* the adapter's views cannot read this: built as a table */
+        kind = XF_REL_TABLE;
+        r->message = "SELECT (a table: a SQLite view cannot read another schema)";
+    }
+    xf_session_mark_existing(s, n->schema, n->alias, kind);
     return 0;
 }
 
