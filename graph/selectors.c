@@ -366,6 +366,16 @@ static struct expr *parse_def(struct load *l, const struct xf_ynode *y)
     }
     if (xf_ynode_get(y, "method"))
         return parse_full(l, y);
+    if (y->n == 1 && xf_str_eqc(y->keys[0]->str, "exclude")) {
+        lerror(l, y->keys[0]->loc,
+               "put {exclude: [...]} as an item of a union or intersection list",
+               "'exclude' is only allowed inside 'union', 'intersection' or a full definition");
+        return NULL;
+    }
+    for (size_t i = 0; i < y->n; i++)
+        for (size_t k = 0; k < NDICT_KEYS; k++)
+            if (xf_str_eqc(y->keys[i]->str, dict_keys[k]))
+                return parse_full(l, y); /* a full definition without its method */
     if (y->n != 1) {
         lerror(l, y->loc, "write method: value, or a full definition with method: and value:",
                "a key-value selector definition must have exactly one key");
@@ -376,11 +386,6 @@ static struct expr *parse_def(struct load *l, const struct xf_ynode *y)
         return parse_set(l, k, v, E_UNION);
     if (xf_str_eqc(k->str, "intersection"))
         return parse_set(l, k, v, E_INTER);
-    if (xf_str_eqc(k->str, "exclude")) {
-        lerror(l, k->loc, "put {exclude: [...]} as an item of a union or intersection list",
-               "'exclude' is only allowed inside 'union', 'intersection' or a full definition");
-        return NULL;
-    }
     if (v->kind != XF_Y_SCALAR || !v->str.len) {
         lerror(l, v->loc, "write method: value, as in tag: nightly",
                "the value of '%s' must be a single value", sv(k));
