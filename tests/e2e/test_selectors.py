@@ -456,3 +456,20 @@ def test_unreadable_selectors_file(shop):
     shop.path("selectors.yml").mkdir()
     r = shop.xform("ls", "--selector", "nightly", expect=2)
     assert "error: cannot read 'selectors.yml': Is a directory" in r.err
+
+
+# ---------------------------------------------------------------- source freshness
+@pytest.mark.feature("select.selectors")
+def test_source_freshness_selector(make_project):
+    from test_freshness import prepare, results
+    from warehouse import Warehouse
+    w = prepare(Warehouse(make_project("freshness"), "sqlite"))
+    w.p.write("selectors.yml", textwrap.dedent("""\
+        selectors:
+          - name: two
+            definition:
+              union: ['source:src.fresh', 'source:src.late']
+        """))
+    r = w.xform("source", "freshness", "--selector", "two", expect=0)
+    assert r.summary()["TOTAL"] == 2
+    assert sorted(results(w)) == ["src.fresh", "src.late"]
