@@ -39,7 +39,6 @@ struct selector {
     const char *name;
     struct xf_loc loc; /* of the name */
     bool is_default;
-    struct xf_loc default_loc;
     struct expr *def;
 };
 
@@ -180,7 +179,8 @@ static struct expr *parse_string(struct load *l, const struct xf_ynode *y)
         char *save2 = NULL;
         for (char *part = strtok_r(tok, ",", &save2); part; part = strtok_r(NULL, ",", &save2))
             push(l, &in->items, &in->nitems, parse_atom_text(l, part, y->loc));
-        push(l, &u->items, &u->nitems, in->nitems == 1 ? in->items[0] : in);
+        if (in->nitems) /* "," alone names nothing */
+            push(l, &u->items, &u->nitems, in->nitems == 1 ? in->items[0] : in);
     }
     if (u->nitems == 0) {
         lerror(l, y->loc, "write a selector such as 'tag:nightly'", "empty selector definition");
@@ -530,7 +530,6 @@ static void parse_entry(struct load *l, const struct xf_ynode *y)
     s->name = name->str.p;
     s->loc = name->loc;
     if (dflt && get_bool(l, dflt, "default", &s->is_default) == 0 && s->is_default) {
-        s->default_loc = dflt->loc;
         if (l->s->dflt)
             lerror(l, dflt->loc, "keep default: true on one selector only",
                    "selectors '%s' and '%s' are both marked default: true", l->s->dflt->name,

@@ -314,6 +314,11 @@ ERRORS = [
     ("""\
      selectors:
        - name: a
+         definition: ' , '
+     """, 3, 17, "empty selector definition"),
+    ("""\
+     selectors:
+       - name: a
          definition:
            exclude: [m_ab]
      """, 4, 7, "'exclude' is only allowed inside 'union', 'intersection' or a full "
