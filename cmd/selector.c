@@ -26,8 +26,9 @@ int xf_cmd_named_selection(struct xf_cli *cli, struct xf_session *s, bool announ
         name = xf_selectors_default(sels);
         if (!name)
             return 0;
-        if (announce)
-            xf_console_line(cli, "Using default selector %s", name);
+        if (announce) /* dbt's DefaultSelector event */
+            xf_console_event(cli, "DefaultSelector", "Q022", json_pack("{s:s}", "name", name),
+                             "Using default selector %s", name);
     } else if (flags) {
         struct xf_diag *w = xf_diag_add(d, XF_SEV_WARNING, XF_NOLOC,
                                         "--select and --exclude are ignored because --selector "

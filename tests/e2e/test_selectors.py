@@ -11,6 +11,7 @@ The fixture fixtures/selectors has, in project `shop`:
   unique_stg_a_id, not_null_m_ab_id and a relationships test from m_ab to
   stg_b (two parents)."""
 
+import json
 import textwrap
 
 import pytest
@@ -134,6 +135,12 @@ def test_default_selector_for_ls_and_run(shop):
     assert "Using default selector daily" in r.out
     assert r.summary()["TOTAL"] == 2
     assert shop.relations() == {"lonely": "table", "stg_b": "table"}
+    # with JSON logs: dbt's DefaultSelector event
+    r = shop.xform("run", "--log-format", "json", expect=0)
+    events = [json.loads(ln) for ln in r.out.splitlines() if ln.startswith("{")]
+    sel = [e for e in events if e["info"]["name"] == "DefaultSelector"]
+    assert [(e["info"]["code"], e["data"]) for e in sel] == [("Q022", {"name": "daily"})]
+    assert sel[0]["info"]["msg"] == "Using default selector daily"
     # --select or --exclude: the default is not used
     assert ls(shop, "--select", "m_c") == [M_C]
     assert ls(shop, "--exclude", "m_c", "--resource-type", "model") == [M_AB, LONELY, STG_A, STG_B]
