@@ -102,6 +102,17 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
  */
 bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_diags *d);
 void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo);
+/*
+ * --selector NAME, or the selectors.yml default when no --select,
+ * --exclude or --selector is given (`announce` prints "Using default
+ * selector"): 1 with `out` (g->n bools) filled, 0 when no named selector
+ * applies, -1 with errors in d.
+ */
+int xf_cmd_named_selection(struct xf_cli *cli, struct xf_session *s, bool announce, bool *out,
+                           struct xf_diags *d);
+/* xf_session_select for a phase, through the named selection when one applies. */
+int xf_cmd_select_phase(struct xf_cli *cli, struct xf_session *s, const struct xf_run_opts *o,
+                        bool *out, struct xf_diags *d);
 
 int xf_cmd_run(struct xf_cli *cli);
 int xf_cmd_seed(struct xf_cli *cli);

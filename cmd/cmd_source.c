@@ -67,8 +67,9 @@ int xf_cmd_source(struct xf_cli *cli)
     xf_console_found(cli, s);
     struct xf_graph *g = xf_session_graph(s);
     sel = xf_calloc(g->n + 1, sizeof *sel);
-    if (xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel,
-                        &d) < 0) {
+    int named = xf_cmd_named_selection(cli, s, true, sel, &d);
+    if (named < 0 || (named == 0 && xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v,
+                                                    cli->exclude.n, sel, &d) < 0)) {
         xf_console_diags(cli, &d);
         goto done;
     }

@@ -49,8 +49,10 @@ bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_
 {
     struct xf_graph *g = xf_session_graph(s);
     bool *sel = xf_calloc(g->n + 1, sizeof *sel);
-    int e =
-        xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel, d);
+    int e = xf_cmd_named_selection(cli, s, false, sel, d);
+    if (e == 0)
+        e = xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel,
+                            d);
     xf_console_diags(cli, d);
     if (e < 0) {
         free(sel);
@@ -150,7 +152,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     };
     struct xf_graph *g = xf_session_graph(s);
     sel = xf_calloc(g->n + 1, sizeof *sel);
-    int e = xf_session_select(s, &o, sel);
+    int e = xf_cmd_select_phase(cli, s, &o, sel, &d);
     xf_console_diags(cli, &d);
     if (e < 0)
         goto done;

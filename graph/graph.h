@@ -112,4 +112,49 @@ int xf_graph_select_tests(const struct xf_graph *g, const char *const *select, s
 /* "model 'orders'", "source 'raw.orders'" ... for messages, in `a`. */
 const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n);
 
+/*
+ * Parses one selector ([@|N+] [method:]value [+N], no spaces or commas)
+ * without evaluating it: 0, or -1 with the same error xf_graph_select
+ * would give (unknown method, resource type ...), unlocated.
+ */
+int xf_graph_check_selector(const char *text, struct xf_diags *diags);
+
+/* ---- selectors.yml: named selections (dbt's YAML selectors) ---- */
+
+/*
+ * The selectors of a project's selectors.yml. A definition is a CLI-style
+ * string (the grammar above, plus selector:NAME), a key-value {method:
+ * value}, a full dict {method, value, parents, children, parents_depth,
+ * children_depth, childrens_parents, indirect_selection, exclude}, or a
+ * union:/intersection: list of definitions in which {exclude: [...]}
+ * items are taken away from the result. {method: selector, value: NAME}
+ * and selector:NAME use another selector's definition.
+ */
+struct xf_selectors;
+
+/*
+ * Reads <project root>/selectors.yml; a project without one gets an empty
+ * set (*out is never NULL on success). Checks the whole file: keys,
+ * methods, references to unknown selectors, cycles between selectors,
+ * duplicate names and more than one `default: true`, each a located
+ * error. Memory in p->arena. Returns 0, or -1 with diagnostics.
+ */
+int xf_selectors_load(struct xf_selectors **out, struct xf_project *p, struct xf_diags *diags);
+
+/* True when the project has a selectors.yml (a cheap check before loading). */
+bool xf_selectors_file_exists(const struct xf_project *p);
+
+/* Name of the selector marked `default: true`, or NULL. */
+const char *xf_selectors_default(const struct xf_selectors *s);
+
+/*
+ * Evaluates the selector `name` into `out` (g->n bools). With `indirect`,
+ * every leaf of the definition pulls in tests with its own
+ * indirect_selection, or `mode` when it has none (dbt does this for every
+ * command; a phase keeps the resource types it runs). An unknown name is
+ * an error with "did you mean" over the names. Returns 0 or -1.
+ */
+int xf_selectors_select(const struct xf_selectors *s, const struct xf_graph *g, const char *name,
+                        bool indirect, enum xf_indirect mode, bool *out, struct xf_diags *diags);
+
 #endif

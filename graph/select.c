@@ -826,3 +826,16 @@ int xf_graph_select_tests(const struct xf_graph *g, const char *const *select, s
 {
     return select_impl(g, select, nselect, exclude, nexclude, true, mode, out, diags);
 }
+
+int xf_graph_check_selector(const char *text, struct xf_diags *diags)
+{
+    struct sel s;
+    memset(&s, 0, sizeof s);
+    s.diags = diags;
+    struct atom a;
+    char *raw = xf_strdup(text), *copy = xf_strdup(text);
+    int err = parse_atom(&s, &a, raw, copy);
+    free(copy);
+    free(raw);
+    return err;
+}

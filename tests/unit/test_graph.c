@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -778,6 +779,176 @@ static void test_indirect(void **state)
     fx_free(f);
 }
 
+/* ---- selectors.yml ---------------------------------------------------------- */
+
+/* A project folder holding selectors.yml with `text` (NULL: none). */
+static void write_selectors(struct fx *f, char *dir, const char *text)
+{
+    assert_non_null(mkdtemp(dir));
+    f->p.root = dir;
+    if (!text)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/selectors.yml", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void remove_selectors(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/selectors.yml", dir);
+    remove(path);
+    rmdir(dir);
+}
+
+static char *run_named(struct fx *f, const struct xf_selectors *sels, const char *name,
+                       enum xf_indirect mode)
+{
+    bool *sel = xf_calloc(f->g.n + 1, 1);
+    int rc = xf_selectors_select(sels, &f->g, name, true, mode, sel, &f->d);
+    char *out = rc < 0 ? xf_strdup("ERROR") : selected(f, sel);
+    free(sel);
+    return out;
+}
+
+#define assert_named(f, sels, name, mode, want)                                                    \
+    do {                                                                                           \
+        char *got_ = run_named((f), (sels), (name), (mode));                                       \
+        assert_string_equal(got_, want);                                                           \
+        free(got_);                                                                                \
+    } while (0)
+
+static void test_selectors(void **state)
+{
+    (void)state;
+    struct shop s;
+    shop_init(&s);
+    struct fx *f = s.f;
+    shop_build(&s);
+    char dir[] = "/tmp/xf_selectors_XXXXXX";
+    write_selectors(f, dir,
+                    "selectors:\n"
+                    "  - name: cli\n"
+                    "    definition: '+orders,tag:nightly stg_customers'\n"
+                    "  - name: kv\n"
+                    "    default: true\n"
+                    "    definition: {tag: finance}\n"
+                    "  - name: full\n"
+                    "    definition:\n"
+                    "      method: fqn\n"
+                    "      value: orders\n"
+                    "      children_depth: 1\n"
+                    "      indirect_selection: empty\n"
+                    "      exclude: [resource_type:analysis]\n"
+                    "  - name: sets\n"
+                    "    definition:\n"
+                    "      union:\n"
+                    "        - intersection: ['tag:nightly', {method: path, value: models/marts}]\n"
+                    "        - selector: kv\n"
+                    "        - exclude: ['selector:kv']\n"
+                    "  - name: ref\n"
+                    "    definition: 'selector:full stg_payments'\n");
+    struct xf_selectors *sels;
+    assert_int_equal(xf_selectors_load(&sels, &f->p, &f->d), 0);
+    assert_string_equal(xf_selectors_default(sels), "kv");
+    /* tests come with their models per leaf, the intersection keeps both sides' */
+    assert_named(f, sels, "cli", XF_INDIRECT_EAGER,
+                 "stg_customers orders assert_positive unique_orders_order_id "
+                 "relationships_orders_customer_id");
+    assert_named(f, sels, "cli", XF_INDIRECT_CAUTIOUS,
+                 "stg_customers orders assert_positive unique_orders_order_id");
+    assert_named(f, sels, "kv", XF_INDIRECT_EMPTY, "orders");
+    /* the leaf's own mode wins; children of orders include its tests */
+    assert_named(f, sels, "full", XF_INDIRECT_EAGER,
+                 "orders customers orders_snapshot assert_positive unique_orders_order_id "
+                 "relationships_orders_customer_id");
+    assert_named(f, sels, "sets", XF_INDIRECT_EMPTY, "customers");
+    assert_named(f, sels, "ref", XF_INDIRECT_EMPTY,
+                 "stg_payments orders customers orders_snapshot assert_positive "
+                 "unique_orders_order_id relationships_orders_customer_id");
+    assert_null(f->d.head);
+    /* an unknown name: did you mean, with the names as hint */
+    assert_named(f, sels, "kvv", XF_INDIRECT_EAGER, "ERROR");
+    assert_diags(f, "error: unknown selector 'kvv' (did you mean 'kv'?)\n"
+                    "  hint: selectors in selectors.yml: cli, kv, full, sets, ref\n");
+    remove_selectors(dir);
+    fx_free(f);
+}
+
+static void test_selectors_absent(void **state)
+{
+    (void)state;
+    struct shop s;
+    shop_init(&s);
+    struct fx *f = s.f;
+    shop_build(&s);
+    char dir[] = "/tmp/xf_selectors_XXXXXX";
+    write_selectors(f, dir, NULL);
+    assert_false(xf_selectors_file_exists(&f->p));
+    struct xf_selectors *sels;
+    assert_int_equal(xf_selectors_load(&sels, &f->p, &f->d), 0);
+    assert_non_null(sels);
+    assert_null(xf_selectors_default(sels));
+    assert_named(f, sels, "nightly", XF_INDIRECT_EAGER, "ERROR");
+    assert_diags(f, "error: unknown selector 'nightly'\n"
+                    "  hint: the project has no selectors in selectors.yml\n");
+    remove_selectors(dir);
+    fx_free(f);
+}
+
+static void test_selectors_errors(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    char dir[] = "/tmp/xf_selectors_XXXXXX";
+    write_selectors(f, dir,
+                    "selectors:\n"
+                    "  - name: a\n"
+                    "    definition: 'selector:b'\n"
+                    "  - name: b\n"
+                    "    definition:\n"
+                    "      union: [{method: selector, value: a}, 'tga:x']\n");
+    assert_true(xf_selectors_file_exists(&f->p));
+    struct xf_selectors *sels;
+    assert_int_equal(xf_selectors_load(&sels, &f->p, &f->d), -1);
+    /* the bad method is found first; a cycle is looked for only in a valid file */
+    assert_diags(f, "selectors.yml:6:45: error: unknown selector method 'tga' in 'tga:x' (did you "
+                    "mean 'tag'?)\n"
+                    " 6 |       union: [{method: selector, value: a}, 'tga:x']\n"
+                    "   |                                             ^~~~~~~\n"
+                    "  hint: methods: fqn, tag, path, file, package, config.<key>, resource_type, "
+                    "test_type, test_name, source, access, group\n");
+    remove_selectors(dir);
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+    char dir2[] = "/tmp/xf_selectors_XXXXXX";
+    write_selectors(f, dir2,
+                    "selectors:\n"
+                    "  - name: a\n"
+                    "    definition: 'selector:b'\n"
+                    "  - name: b\n"
+                    "    definition:\n"
+                    "      union: [{method: selector, value: a}, 'tag:x']\n");
+    assert_int_equal(xf_selectors_load(&sels, &f->p, &f->d), -1);
+    assert_diags(f, "selectors.yml:6:41: error: selectors refer to each other in a cycle: 'a' -> "
+                    "'b' -> 'a'\n"
+                    " 6 |       union: [{method: selector, value: a}, 'tag:x']\n"
+                    "   |                                         ^\n"
+                    "  hint: break the cycle: a selector cannot use itself\n");
+    remove_selectors(dir2);
+    /* the parse-only check gives select.c's messages */
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+    assert_int_equal(xf_graph_check_selector("2+tag:x+", &f->d), 0);
+    assert_int_equal(xf_graph_check_selector("@+x", &f->d), -1);
+    assert_diags(f, "error: cannot combine '@' with '+' in '@+x'\n"
+                    "  hint: use either '@' or '+' operators on one selector\n");
+    fx_free(f);
+}
+
 /* ---- scale ----------------------------------------------------------------- */
 
 static double now(void)
@@ -869,6 +1040,9 @@ int main(void)
         cmocka_unit_test(test_select_methods),
         cmocka_unit_test(test_select_diagnostics),
         cmocka_unit_test(test_indirect),
+        cmocka_unit_test(test_selectors),
+        cmocka_unit_test(test_selectors_absent),
+        cmocka_unit_test(test_selectors_errors),
         cmocka_unit_test(test_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
