@@ -758,6 +758,7 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     l->uid_prefix_macro = xf_loader_cat(l->a, "macro", ".", p->name);
     if ((err = xf_loader_target(l, profile_key)) < 0)
         goto done;
+    p->target.loaded = true;
 
     xf_loader_discover(l);
     for (size_t i = 0; i < p->nodes.n; i++)

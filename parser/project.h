@@ -134,6 +134,7 @@ struct xf_target {
     int threads;
     struct xf_value settings; /* dict of every key of the output (rendered) */
     bool embedded_default;    /* no profile: <project>.db in the project folder */
+    bool loaded;              /* read without error (debug tests it even if the rest fails) */
 };
 
 struct xf_project {

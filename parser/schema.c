@@ -325,9 +325,11 @@ static void unknown_node(struct yfile *f, enum xf_resource type, const char *sec
     const char *s = xf_str_suggest(name->str, cands.v, cands.n);
     xf_vec_release(&cands);
     const char *what = xf_resource_name(type);
+    /* dbt warns "Did not find matching node for patch" and goes on: a
+     * stale entry for a deleted model must not stop the project */
     struct xf_diag *g =
-        xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
-                    "'%s' describes unknown %s '" XF_STR_FMT "'%s%s%s", section, what,
+        xf_diag_add(l->diags, XF_SEV_WARNING, name->loc,
+                    "'%s' describes unknown %s '" XF_STR_FMT "', ignored%s%s%s", section, what,
                     XF_STR_ARG(name->str), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
     if (type == XF_RES_SEED)
         xf_diag_hint(g, "a seed's name is its CSV file name without '.csv'");
@@ -365,7 +367,7 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
     }
     if (!n) {
         unknown_node(f, type, section, name);
-        return -1;
+        return 0;
     }
     if (n->props_loc.src) {
         unsigned line, col;

@@ -676,8 +676,8 @@ static void test_schema_errors(void **state)
         "    columns:\n      - name: id\n        tests: [{bad: 1, worse: 2}]\n");
     assert_int_equal(load(f), -1);
     assert_string_equal(diags(f),
-                        "models/a.yml:3:11: error: 'models' describes unknown model 'stg_order' "
-                        "(did you mean 'stg_orders'?)\n"
+                        "models/a.yml:3:11: warning: 'models' describes unknown model "
+                        "'stg_order', ignored (did you mean 'stg_orders'?)\n"
                         " 3 |   - name: stg_order\n"
                         "   |           ^~~~~~~~~\n"
                         "  hint: a model's name is its .sql file name without '.sql'\n"
