@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parser/features.h"
+
 static const struct xf_command commands[] = {
     {"build", xf_cmd_build, "seed, run, snapshot and test the selected nodes in DAG order",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
@@ -66,7 +68,8 @@ static const struct option options[] = {
      "nodes to include (name, +name, name+, tag:x, path:dir, ...)"},
     {"models", 'm', K_LIST, OFF(select), XF_OPT_SELECT, "SELECTOR", "same as --select"},
     {"exclude", 0, K_LIST, OFF(exclude), XF_OPT_SELECT, "SELECTOR", "nodes to leave out"},
-    {"selector", 0, K_STR, OFF(selector), XF_OPT_SELECT, "NAME", "a named selector"},
+    {"selector", 0, K_STR, OFF(selector), XF_OPT_SELECT, "NAME",
+     "a selector of selectors.yml (not supported yet: an error)"},
     {"threads", 0, K_INT, OFF(threads), XF_OPT_RUN, "N", "worker threads (default: profile's)"},
     {"full-refresh", 'f', K_FLAG, OFF(full_refresh), XF_OPT_RUN, NULL,
      "rebuild incremental models and seeds from scratch"},
@@ -78,7 +81,11 @@ static const struct option options[] = {
     {"port", 0, K_STR, OFF(port), XF_OPT_DOCS, "N", "docs serve: port on 127.0.0.1 (default 8080)"},
     {"format", 0, K_STR, OFF(format), XF_OPT_LINEAGE, "FORMAT",
      "text (default), dot, mermaid or json"},
-    {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR", "artifacts of an earlier run"},
+    {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR",
+     "artifacts of an earlier run (not supported yet: ignored)"},
+    {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL, "(not supported yet: ignored)"},
+    {"favor-state", 0, K_FLAG, OFF(favor_state), XF_OPT_SELECT, NULL,
+     "(not supported yet: ignored)"},
     {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW, "SQL", "a query to preview"},
     {"limit", 0, K_INT, OFF(limit), XF_OPT_SHOW, "N", "rows to preview (default 5)"},
     {"no-color", 0, K_FLAG, OFF(no_color), 0, NULL, "never colour the output"},
@@ -127,6 +134,38 @@ static const struct option *find_short(char c)
     return NULL;
 }
 
+/* A flag of the features table that xform does not act on yet: warn once. */
+static void warn_not_yet(const struct option *o)
+{
+    const struct xf_feature *f = xf_feature_find(XF_FEAT_FLAG, xf_str_c(o->lng));
+    if (!f || f->state != XF_FEAT_NOT_YET || !strcmp(o->lng, "selector"))
+        return;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_feature_message(&b, f);
+    fprintf(stderr, "warning: %s\n", b.ptr);
+    if (f->hint)
+        fprintf(stderr, "  hint: %s\n", f->hint);
+    xf_buf_release(&b);
+}
+
+/* --selector: refused with the reason (no selectors.yml, no such name, or not run yet). */
+static int refuse_selector(const struct xf_cli *cli)
+{
+    struct xf_diags d;
+    struct xf_arena a;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_diags_init(&d);
+    xf_arena_init(&a);
+    int err = xf_feature_selector(cli->project_dir, cli->selector, &a, &d);
+    for (const struct xf_diag *g = d.head; g; g = g->next)
+        xf_diag_format(&b, g, false);
+    fputs(b.ptr, stderr);
+    xf_buf_release(&b);
+    xf_arena_release(&a);
+    xf_diags_release(&d);
+    return err;
+}
+
 static int set_opt(struct xf_cli *cli, const struct xf_command *cmd, const struct option *o,
                    const char *val, const char *spelled, int *i, int argc, char **argv)
 {
@@ -135,6 +174,7 @@ static int set_opt(struct xf_cli *cli, const struct xf_command *cmd, const struc
         fprintf(stderr, "error: 'xform %s' does not take %s\n", cmd->name, spelled);
         return -1;
     }
+    warn_not_yet(o);
     if (o->kind == K_FLAG) {
         if (val) {
             fprintf(stderr, "error: %s takes no value\n", spelled);
@@ -217,6 +257,8 @@ int xf_cli_parse(struct xf_cli *cli, const struct xf_command *cmd, int argc, cha
             xf_vec_push(&cli->positional, a);
         }
     }
+    if (cli->selector && !cli->help)
+        return refuse_selector(cli) < 0 ? -1 : 0;
     return 0;
 }
 

@@ -70,8 +70,6 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
                                   const struct xf_ynode *map);
 /* Known config keys (for "did you mean" and for keys without '+'). */
 bool xf_loader_is_config_key(struct xf_str k);
-extern const char *const xf_loader_config_keys[];
-extern const size_t xf_loader_nconfig_keys;
 
 /* A warning for an unknown key, with a suggestion from `known`. */
 void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, const char *where,

@@ -13,76 +13,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "parser/features.h"
 #include "parser/loader.h"
 #include "util/path.h"
 
 /* ---- config keys and merging ---- */
 
-const char *const xf_loader_config_keys[] = {
-    "materialized",
-    "tags",
-    "schema",
-    "alias",
-    "database",
-    "enabled",
-    "full_refresh",
-    "unique_key",
-    "incremental_strategy",
-    "on_schema_change",
-    "pre-hook",
-    "post-hook",
-    "persist_docs",
-    "quote_columns",
-    "column_types",
-    "delimiter",
-    "meta",
-    "docs",
-    "grants",
-    "contract",
-    "severity",
-    "store_failures",
-    "store_failures_as",
-    "where",
-    "limit",
-    "warn_if",
-    "error_if",
-    "fail_calc",
-    "quoting",
-    "sql_header",
-    "strategy",
-    "updated_at",
-    "check_cols",
-    "target_schema",
-    "target_database",
-    "invalidate_hard_deletes",
-    "hard_deletes",
-    "snapshot_meta_column_names",
-    "dbt_valid_to_current",
-    "access",
-    "group",
-    "incremental_predicates",
-    "merge_update_columns",
-    "merge_exclude_columns",
-    "indexes",
-    "unlogged",
-    "on_configuration_change",
-    "event_time",
-    "batch_size",
-    "lookback",
-    "begin",
-    "concurrent_batches",
-    "packages",
-    "transient",
-    "copy_grants",
-};
-const size_t xf_loader_nconfig_keys =
-    sizeof xf_loader_config_keys / sizeof xf_loader_config_keys[0];
-
 bool xf_loader_is_config_key(struct xf_str k)
 {
-    for (size_t i = 0; i < xf_loader_nconfig_keys; i++)
-        if (xf_str_eqc(k, xf_loader_config_keys[i]))
-            return true;
+    if (xf_feature_find(XF_FEAT_CONFIG, k))
+        return true;
     return xf_str_eqc(k, "pre_hook") || xf_str_eqc(k, "post_hook");
 }
 
@@ -176,7 +116,9 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
     for (size_t i = 0; i < map->n; i++) {
         if (map->keys[i]->kind != XF_Y_SCALAR)
             continue;
-        xf_loader_config_merge1(l->a, dst, map->keys[i]->str, xf_ynode_value(l->a, map->items[i]));
+        struct xf_value v = xf_ynode_value(l->a, map->items[i]);
+        xf_feature_warn(l->diags, XF_FEAT_CONFIG, map->keys[i]->str, &v, map->keys[i]->loc);
+        xf_loader_config_merge1(l->a, dst, map->keys[i]->str, v);
     }
 }
 
@@ -238,49 +180,6 @@ void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
 }
 
 /* ---- project file ---- */
-
-static const char *const project_keys[] = {
-    "name",
-    "version",
-    "config-version",
-    "profile",
-    "model-paths",
-    "seed-paths",
-    "test-paths",
-    "macro-paths",
-    "snapshot-paths",
-    "analysis-paths",
-    "docs-paths",
-    "asset-paths",
-    "target-path",
-    "log-path",
-    "packages-install-path",
-    "clean-targets",
-    "vars",
-    "require-dbt-version",
-    "require-xform-version",
-    "on-run-start",
-    "on-run-end",
-    "dispatch",
-    "models",
-    "seeds",
-    "snapshots",
-    "tests",
-    "data_tests",
-    "sources",
-    "analyses",
-    "quoting",
-    "query-comment",
-    "flags",
-    "restrict-access",
-    "exposures",
-    "metrics",
-    "semantic-models",
-    "saved-queries",
-    "unit_tests",
-    "source-paths",
-    "data-paths",
-};
 
 static int str_list(struct xf_loader *l, const struct xf_ynode *n, const char *key,
                     struct xf_value *out, const char *const *def, size_t ndef)
@@ -403,7 +302,9 @@ static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *ma
         if (k->kind != XF_Y_SCALAR)
             continue;
         if ((k->str.len && k->str.p[0] == '+') || xf_loader_is_config_key(k->str)) {
-            xf_loader_config_merge1(l->a, t->conf, k->str, xf_ynode_value(l->a, v));
+            struct xf_value val = xf_ynode_value(l->a, v);
+            xf_feature_warn(l->diags, XF_FEAT_CONFIG, k->str, &val, k->loc);
+            xf_loader_config_merge1(l->a, t->conf, k->str, val);
         } else if (v->kind == XF_Y_MAP) {
             const char *sub = xf_arena_printf(l->a, "%s." XF_STR_FMT, where, XF_STR_ARG(k->str));
             struct cfgtree *kid = build_tree(l, v, k, sub, false);
@@ -420,7 +321,9 @@ static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *ma
             }
             t->kids[t->nkids++] = kid;
         } else {
-            const char *s = xf_str_suggest(k->str, xf_loader_config_keys, xf_loader_nconfig_keys);
+            size_t nkeys;
+            const char *const *keys = xf_feature_names(XF_FEAT_CONFIG, &nkeys);
+            const char *s = xf_str_suggest(k->str, keys, nkeys);
             struct xf_diag *g = xf_diag_add(
                 l->diags, XF_SEV_WARNING, k->loc, "unknown config '" XF_STR_FMT "' in '%s'%s%s%s",
                 XF_STR_ARG(k->str), where, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
@@ -600,14 +503,16 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
         return -1;
     p->raw = xf_ynode_value(l->a, root);
 
+    size_t nkeys;
+    const char *const *keys = xf_feature_names(XF_FEAT_PROJECT_KEY, &nkeys);
     for (size_t i = 0; i < root->n; i++) {
         const struct xf_ynode *k = root->keys[i];
-        bool known = false;
-        for (size_t j = 0; j < sizeof project_keys / sizeof project_keys[0] && !known; j++)
-            known = k->kind == XF_Y_SCALAR && xf_str_eqc(k->str, project_keys[j]);
-        if (!known && k->kind == XF_Y_SCALAR)
-            xf_loader_unknown_key(l, k, display, project_keys,
-                                  sizeof project_keys / sizeof project_keys[0]);
+        if (k->kind != XF_Y_SCALAR)
+            continue;
+        if (!xf_feature_find(XF_FEAT_PROJECT_KEY, k->str))
+            xf_loader_unknown_key(l, k, display, keys, nkeys);
+        else
+            xf_feature_warn(l->diags, XF_FEAT_PROJECT_KEY, k->str, NULL, k->loc);
     }
 
     const struct xf_ynode *n = xf_ynode_get(root, "name");
@@ -709,6 +614,31 @@ static int read_project(struct xf_loader *l, const struct xf_ynode **profile_key
     return 0;
 }
 
+/* Project files xform does not act on yet (packages.yml ...): one warning each. */
+static void warn_files(struct xf_loader *l)
+{
+    size_t n;
+    const char *const *files = xf_feature_names(XF_FEAT_FILE, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *full = xf_loader_join_path(l->a, l->p->root, files[i]);
+        if (!xf_is_file(full))
+            continue;
+        /* read for the warning's source line only: not a project file */
+        struct xf_buf text = XF_BUF_INIT;
+        if (xf_read_file(&text, full) < 0) {
+            xf_buf_release(&text);
+            continue;
+        }
+        struct xf_source *src = XF_ANEW(l->a, struct xf_source);
+        src->path = files[i];
+        src->len = text.len;
+        src->text = xf_arena_strndup(l->a, text.ptr, text.len);
+        xf_buf_release(&text);
+        xf_feature_warn(l->diags, XF_FEAT_FILE, xf_str_c(files[i]), NULL,
+                        (struct xf_loc){src, 0, 0});
+    }
+}
+
 int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
                     struct xf_diags *diags)
 {
@@ -753,6 +683,7 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
         goto done;
     if ((err = read_project(l, &profile_key)) < 0)
         goto done;
+    warn_files(l);
     for (int t = 0; t < 6; t++)
         l->uid_prefix[t] = xf_loader_cat(l->a, xf_resource_name((enum xf_resource)t), ".", p->name);
     l->uid_prefix_macro = xf_loader_cat(l->a, "macro", ".", p->name);
