@@ -1169,6 +1169,50 @@ static void test_features_not_yet_warn(void **state)
                    "'models.shop' (did you mean 'materialized'?)\n");
 }
 
+/* One rule for schema names, stated by the one message (profile path here). */
+static void test_schema_name_rule(void **state)
+{
+    struct fx *f = *state;
+    assert_true(xf_schema_name_ok("analytics_2024"));
+    const char *bad[] = {"", ".", "..", "a/b", "a\\b", "a\"b", "a'b", "a`b", "a\nb"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(xf_schema_name_ok(bad[i]));
+    put(f, "xform_project.yml", MINIMAL "profile: shop\n");
+    put(f, "profiles.yml",
+        "shop:\n  outputs:\n    dev:\n      type: postgres\n"
+        "      schema: 'my\"schema'\n");
+    assert_int_equal(load(f), -1);
+    assert_string_equal(diags(f), "profiles.yml:5:15: error: invalid schema name 'my\"schema': a "
+                                  "schema name is a plain name: no quotes, slashes, backslashes "
+                                  "or control characters, and not '.' or '..'\n"
+                                  " 5 |       schema: 'my\"schema'\n"
+                                  "   |               ^~~~~~~~~~~\n"
+                                  "  hint: use letters, digits and underscores, e.g. 'schema: "
+                                  "analytics'\n");
+}
+
+/* Under UBSan any undefined behaviour fails this suite, not just prints. */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+    return "halt_on_error=1:print_stacktrace=1";
+}
+
+/* An empty folder under a resource path lists nothing (no qsort of NULL). */
+static void test_empty_folders(void **state)
+{
+    struct fx *f = *state;
+    put(f, "xform_project.yml", MINIMAL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/models/empty", f->root);
+    assert_int_equal(xf_mkdirs(path), 0);
+    snprintf(path, sizeof path, "%s/seeds", f->root);
+    assert_int_equal(xf_mkdirs(path), 0);
+    assert_int_equal(load(f), 0);
+    assert_int_equal(f->p->nodes.n, 0);
+    assert_string_equal(diags(f), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1185,6 +1229,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parallel_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_features_not_yet_warn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_name_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_folders, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
