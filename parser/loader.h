@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Private to parser/: the state of one project load, shared by project.c
- * (project file, discovery, config trees), profile.c (profiles.yml and the
+ * (project file), config.c (config trees and merging), loader.c (shared
+ * helpers), discover.c (files), profile.c (profiles.yml and the
  * env_var()/var() rendering of YAML values) and schema.c (properties
  * files). Nothing outside parser/ includes this.
  */
@@ -79,6 +80,10 @@ void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, cons
 int xf_loader_want_str(struct xf_loader *l, const struct xf_ynode *n, const char *what,
                        const char **out);
 
+/* Builds the project's config trees (models:, seeds: ...) from the project file. */
+int xf_loader_config_trees(struct xf_loader *l, const struct xf_ynode *root);
+/* Warns about config paths of the trees that matched no resource. */
+void xf_loader_config_warn_unused(struct xf_loader *l);
 /* Config of a node from defaults and the project tree for its fqn. */
 struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource type,
                                          const struct xf_value *fqn);
