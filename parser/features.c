@@ -295,13 +295,22 @@ void xf_feature_message(struct xf_buf *out, const struct xf_feature *f)
                 f->kind == XF_FEAT_FLAG ? "--" : "", f->name);
 }
 
-bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,
-                     const struct xf_value *v, struct xf_loc loc)
+const struct xf_feature *xf_feature_not_yet(enum xf_feature_kind kind, struct xf_str name,
+                                            const struct xf_value *v)
 {
     if (name.len && name.p[0] == '+' && kind == XF_FEAT_CONFIG)
         name = xf_str_n(name.p + 1, name.len - 1);
     const struct xf_feature *f = xf_feature_find(kind, name);
     if (!f || f->state != XF_FEAT_NOT_YET || (v && !value_on(v)))
+        return NULL;
+    return f;
+}
+
+bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,
+                     const struct xf_value *v, struct xf_loc loc)
+{
+    const struct xf_feature *f = xf_feature_not_yet(kind, name, v);
+    if (!f)
         return false;
     struct xf_buf b = XF_BUF_INIT;
     xf_feature_message(&b, f);

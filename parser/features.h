@@ -59,7 +59,14 @@ const char *xf_feature_kind_name(enum xf_feature_kind kind);
 bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,
                      const struct xf_value *v, struct xf_loc loc);
 
-/* The same message for printing without a location (command-line flags). */
+/*
+ * The "not yet" entry that xf_feature_warn would warn about, or NULL: for
+ * callers that report through their own channel (config() in templates).
+ */
+const struct xf_feature *xf_feature_not_yet(enum xf_feature_kind kind, struct xf_str name,
+                                            const struct xf_value *v);
+
+/* The warning's text, for callers without a diags list (flags, templates). */
 void xf_feature_message(struct xf_buf *out, const struct xf_feature *f);
 
 /*
