@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "parser/csv.h"
-#include "parser/project.h"
+#include "parser/target.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/value.h"

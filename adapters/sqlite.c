@@ -44,6 +44,7 @@
 #include "adapters/internal.h"
 #include "util/hash.h"
 #include "util/path.h"
+#include "util/vec.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -72,15 +73,10 @@ static bool is_attached(struct xf_sqlite_conn *c, const char *schema)
     return sqlite3_db_filename(c->db, schema) != NULL;
 }
 
-/* A schema name becomes a file name: keep it to one plain path component. */
+/* A schema name becomes a file name: the shared rule keeps it one plain path component. */
 static bool schema_file_ok(const char *s)
 {
-    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (*p == '/' || *p == '\\' || (unsigned char)*p < 0x20)
-            return false;
-    return true;
+    return xf_schema_name_ok(s);
 }
 
 static char *schema_path(struct xf_sqlite_conn *c, const char *schema)
@@ -347,10 +343,7 @@ static int use_schema(struct xf_sqlite_conn *c, const char *schema, bool create,
         return -1;
     }
     if (!schema_file_ok(schema)) {
-        xf_buf_addf(err,
-                    "schema '%s' cannot be a sqlite database: each schema is a file "
-                    "'<schema>.db', so use a plain name (letters, digits, underscores)",
-                    schema);
+        xf_buf_addf(err, "invalid schema name '%s': " XF_SCHEMA_NAME_RULE, schema);
         return -1;
     }
     char *path = schema_path(c, schema);
@@ -588,9 +581,7 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
 
     if (c->main_attached &&
         (strcasecmp(c->main_schema, "temp") == 0 || !schema_file_ok(c->main_schema))) {
-        xf_buf_addf(err,
-                    "schema '%s' cannot be a sqlite schema: use \"main\" or a plain name "
-                    "(letters, digits, underscores)",
+        xf_buf_addf(err, "invalid schema name '%s': " XF_SCHEMA_NAME_RULE " (nor 'temp' on sqlite)",
                     c->main_schema);
         goto done;
     }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parser/features.h"
+
 static const struct xf_command commands[] = {
     {"build", xf_cmd_build, "seed, run, snapshot and test the selected nodes in DAG order",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
@@ -66,7 +68,8 @@ static const struct option options[] = {
      "nodes to include (name, +name, name+, tag:x, path:dir, ...)"},
     {"models", 'm', K_LIST, OFF(select), XF_OPT_SELECT, "SELECTOR", "same as --select"},
     {"exclude", 0, K_LIST, OFF(exclude), XF_OPT_SELECT, "SELECTOR", "nodes to leave out"},
-    {"selector", 0, K_STR, OFF(selector), XF_OPT_SELECT, "NAME", "a named selector"},
+    {"selector", 0, K_STR, OFF(selector), XF_OPT_SELECT, "NAME",
+     "a named selector of selectors.yml"},
     {"threads", 0, K_INT, OFF(threads), XF_OPT_RUN, "N", "worker threads (default: profile's)"},
     {"full-refresh", 'f', K_FLAG, OFF(full_refresh), XF_OPT_RUN, NULL,
      "rebuild incremental models and seeds from scratch"},
@@ -78,7 +81,11 @@ static const struct option options[] = {
     {"port", 0, K_STR, OFF(port), XF_OPT_DOCS, "N", "docs serve: port on 127.0.0.1 (default 8080)"},
     {"format", 0, K_STR, OFF(format), XF_OPT_LINEAGE, "FORMAT",
      "text (default), dot, mermaid or json"},
-    {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR", "artifacts of an earlier run"},
+    {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR",
+     "artifacts of an earlier run (not supported yet: ignored)"},
+    {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL, "(not supported yet: ignored)"},
+    {"favor-state", 0, K_FLAG, OFF(favor_state), XF_OPT_SELECT, NULL,
+     "(not supported yet: ignored)"},
     {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW, "SQL", "a query to preview"},
     {"limit", 0, K_INT, OFF(limit), XF_OPT_SHOW, "N", "rows to preview (default 5)"},
     {"no-color", 0, K_FLAG, OFF(no_color), 0, NULL, "never colour the output"},
@@ -127,6 +134,20 @@ static const struct option *find_short(char c)
     return NULL;
 }
 
+/* A flag of the features table that xform does not act on yet: warn once. */
+static void warn_not_yet(const struct option *o)
+{
+    const struct xf_feature *f = xf_feature_find(XF_FEAT_FLAG, xf_str_c(o->lng));
+    if (!f || f->state != XF_FEAT_NOT_YET)
+        return;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_feature_message(&b, f);
+    fprintf(stderr, "warning: %s\n", b.ptr);
+    if (f->hint)
+        fprintf(stderr, "  hint: %s\n", f->hint);
+    xf_buf_release(&b);
+}
+
 static int set_opt(struct xf_cli *cli, const struct xf_command *cmd, const struct option *o,
                    const char *val, const char *spelled, int *i, int argc, char **argv)
 {
@@ -135,6 +156,7 @@ static int set_opt(struct xf_cli *cli, const struct xf_command *cmd, const struc
         fprintf(stderr, "error: 'xform %s' does not take %s\n", cmd->name, spelled);
         return -1;
     }
+    warn_not_yet(o);
     if (o->kind == K_FLAG) {
         if (val) {
             fprintf(stderr, "error: %s takes no value\n", spelled);
@@ -216,6 +238,12 @@ int xf_cli_parse(struct xf_cli *cli, const struct xf_command *cmd, int argc, cha
         } else {
             xf_vec_push(&cli->positional, a);
         }
+    }
+    /* show and docs take --select only: a named selector would be ignored there */
+    if (cli->selector && !cli->help && (!strcmp(cmd->name, "show") || !strcmp(cmd->name, "docs"))) {
+        fprintf(stderr, "error: 'xform %s' does not take --selector yet\n", cmd->name);
+        fprintf(stderr, "  hint: name the nodes with --select\n");
+        return -1;
     }
     return 0;
 }

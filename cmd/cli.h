@@ -34,6 +34,7 @@ struct xf_cli {
     int limit;              /* show --limit */
     const char *inline_sql; /* show --inline */
     bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
+    bool defer, favor_state; /* accepted to warn that they are not supported yet */
     int argc;
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */

@@ -2,6 +2,9 @@
 /*
  * `xform debug`: where the project and profile are, which target is in
  * use with its settings (never a password), and whether it connects.
+ * As dbt debug, it does not judge the models: once the target is read,
+ * problems in the rest of the project are shown as warnings and the
+ * connection is tested all the same.
  */
 #include <string.h>
 
@@ -20,9 +23,25 @@ int xf_cmd_debug(struct xf_cli *cli)
     struct xf_session *s = NULL;
     int code = XF_EXIT_USAGE;
     printf("xform version: %s\n", XF_VERSION);
-    if (xf_cmd_open(cli, &s, &d) < 0)
-        goto done;
+    struct xf_load_opts lo;
+    xf_cmd_load_opts(cli, &lo);
+    int opened = xf_session_open(&s, &lo, &d);
     struct xf_project *p = xf_session_project(s);
+    size_t problems = 0;
+    if (opened < 0 && p && p->target.loaded) {
+        problems = d.nerrors;
+        for (struct xf_diag *g = d.head; g; g = g->next)
+            if (g->sev == XF_SEV_ERROR)
+                g->sev = XF_SEV_WARNING;
+        d.nwarnings += d.nerrors;
+        d.nerrors = 0;
+    }
+    xf_console_diags(cli, &d);
+    if (opened < 0 && !problems) {
+        fprintf(stderr, "%u error%s: the target could not be read\n", (unsigned)d.nerrors,
+                d.nerrors == 1 ? "" : "s");
+        goto done;
+    }
     const struct xf_target *t = &p->target;
     printf("project: %s (%s)\n", p->name, p->project_file ? p->project_file->path : "?");
     printf("project folder: %s\n", p->root);
@@ -57,7 +76,12 @@ int xf_cmd_debug(struct xf_cli *cli)
             printf("connection test: OK (%s)\n", note.ptr);
         else
             printf("connection test: OK\n");
-        printf("\nAll checks passed!\n");
+        if (problems)
+            printf("\nThe connection works; the project has %zu problem%s (the warnings above: "
+                   "`xform parse` reports them as errors)\n",
+                   problems, problems == 1 ? "" : "s");
+        else
+            printf("\nAll checks passed!\n");
         code = XF_EXIT_OK;
     }
     xf_buf_release(&err);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "engine/internal.h"
+#include "parser/features.h"
 #include "parser/yaml.h"
 #include "util/path.h"
 
@@ -218,6 +219,18 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
 
 /* ---- config ---- */
 
+/* A config xform does not act on yet: the one "not supported" warning, here. */
+static void warn_not_yet(struct xf_render *r, struct xf_str key, const struct xf_value *v)
+{
+    const struct xf_feature *f = xf_feature_not_yet(XF_FEAT_CONFIG, key, v);
+    if (!f)
+        return;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_feature_message(&b, f);
+    xf_render_warn(r, "%s (%s)", b.ptr, f->hint ? f->hint : "ignored");
+    xf_buf_release(&b);
+}
+
 static int config_call(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
                        const struct xf_args *a)
 {
@@ -233,6 +246,7 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
         const struct xf_dict *d = a->pos[i].u.d;
         for (size_t k = 0; k < d->n; k++) {
             struct xf_value v = xf_value_copy(pa, &d->ents[k].val);
+            warn_not_yet(r, d->ents[k].key, &v);
             xf_node_config_set(
                 pa, rc->node,
                 (struct xf_str){xf_arena_strdups(pa, d->ents[k].key), d->ents[k].key.len}, v);
@@ -242,6 +256,7 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
         struct xf_value v = xf_value_copy(pa, &a->kwvals[i]);
         /* pre_hook / post_hook are spelled with '-' in dbt's config dict. */
         struct xf_str key = a->kwnames[i];
+        warn_not_yet(r, key, &v);
         if (xf_str_eqc(key, "pre_hook"))
             key = XF_STR("pre-hook");
         else if (xf_str_eqc(key, "post_hook"))

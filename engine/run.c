@@ -751,10 +751,18 @@ void xf_session_cancel(struct xf_session *s)
 
 int xf_session_check_connection(struct xf_session *s, struct xf_buf *note, struct xf_buf *err)
 {
-    if (s->ops->check)
-        return s->ops->check(&s->p->target, s->p->root, note, err) < 0 ? -1 : 0;
+    /* also after a failed open (debug), once the target was read */
+    const struct xf_adapter_ops *ops = s->ops;
+    if (!ops && s->p && s->p->target.loaded)
+        ops = xf_adapter_find(s->p->target.type);
+    if (!ops) {
+        xf_buf_adds(err, "no target was read, so there is nothing to connect to");
+        return -1;
+    }
+    if (ops->check)
+        return ops->check(&s->p->target, s->p->root, note, err) < 0 ? -1 : 0;
     struct xf_conn *c;
-    int e = s->ops->connect(&c, &s->p->target, s->p->root, err);
+    int e = ops->connect(&c, &s->p->target, s->p->root, err);
     if (e < 0)
         return -1;
     struct xf_arena a;

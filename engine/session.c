@@ -195,6 +195,17 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
             n->schema = !custom ? p->target.schema
                                 : xf_arena_printf(&p->arena, "%s_%s", p->target.schema, custom);
     }
+    if (!xf_schema_name_ok(n->schema)) {
+        struct xf_diag *g =
+            xf_diag_add(s->diags, XF_SEV_ERROR,
+                        n->src    ? (struct xf_loc){n->src, 0, 0}
+                        : n->decl ? n->decl->loc
+                                  : XF_NOLOC,
+                        "invalid schema name '%s' for %s '%s': " XF_SCHEMA_NAME_RULE, n->schema,
+                        xf_resource_name(n->type), n->name);
+        xf_diag_hint(g, "check its schema config (or target_schema) and generate_schema_name");
+        return -1;
+    }
     const char *alias = xf_node_config_str(n, "alias", NULL);
     int r = call_naming(s, scratch, n, "generate_alias_name", alias, &n->alias);
     if (r < 0)

@@ -77,7 +77,8 @@ static int walk_dir(struct xf_arena *a, int dirfd, const char *rel, size_t rlen,
         struct dent de = {xf_arena_strdup(a, e->d_name), e->d_type};
         xf_vec_push(&ents, de);
     }
-    qsort(ents.v, ents.n, sizeof *ents.v, cmp_dent);
+    if (ents.n > 1) /* an empty folder has no array: qsort(NULL) is undefined */
+        qsort(ents.v, ents.n, sizeof *ents.v, cmp_dent);
     int err = 0;
     for (size_t i = 0; i < ents.n && !err; i++) {
         unsigned char t = ents.v[i].type;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Private to parser/: the state of one project load, shared by project.c
- * (project file, discovery, config trees), profile.c (profiles.yml and the
+ * (project file), config.c (config trees and merging), loader.c (shared
+ * helpers), discover.c (files), profile.c (profiles.yml and the
  * env_var()/var() rendering of YAML values) and schema.c (properties
  * files). Nothing outside parser/ includes this.
  */
@@ -90,8 +91,6 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
                                   const struct xf_ynode *map);
 /* Known config keys (for "did you mean" and for keys without '+'). */
 bool xf_loader_is_config_key(struct xf_str k);
-extern const char *const xf_loader_config_keys[];
-extern const size_t xf_loader_nconfig_keys;
 
 /* A warning for an unknown key, with a suggestion from `known`. */
 void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, const char *where,
@@ -101,6 +100,11 @@ void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, cons
 int xf_loader_want_str(struct xf_loader *l, const struct xf_ynode *n, const char *what,
                        const char **out);
 
+/* Builds the current unit's config trees (models:, seeds: ...) from its project file;
+ * *out is them as a value (xf_project.config_trees). */
+int xf_loader_config_trees(struct xf_loader *l, const struct xf_ynode *root, struct xf_value *out);
+/* Warns about root-project config paths that name no project or match no resource. */
+void xf_loader_config_warn_unused(struct xf_loader *l);
 /* Config of a node from defaults and the project tree for its fqn. */
 struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource type,
                                          const struct xf_value *fqn);

@@ -336,6 +336,13 @@ static int fill_target(struct xf_loader *l, const char *profile, const char *tna
     if ((n = xf_ynode_get(out_node, "schema")) &&
         xf_loader_want_str(l, n, "schema", &t->schema) < 0)
         return -1;
+    if (n && !xf_schema_name_ok(t->schema)) {
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, n->loc,
+                        "invalid schema name '%s': " XF_SCHEMA_NAME_RULE, t->schema);
+        xf_diag_hint(g, "use letters, digits and underscores, e.g. 'schema: analytics'");
+        return -1;
+    }
     t->database = NULL;
     if (sqlite) {
         const char *path = NULL;

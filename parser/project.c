@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The project loader's entry point and the project file: reads
- * xform_project.yml (or dbt_project.yml) and --vars, builds the config
- * trees and resolves each node's config from them (dbt's merge rules),
- * then hands over to profile.c for the target and discover.c for the
- * files. Also the node config accessors.
+ * xform_project.yml (or dbt_project.yml) and --vars, has config.c build
+ * the config trees, then hands over to profile.c for the target and
+ * discover.c for the files.
  */
 #include "parser/project.h"
 
@@ -14,274 +13,11 @@
 #include <strings.h>
 #include <dirent.h>
 
+#include "parser/features.h"
 #include "parser/loader.h"
 #include "util/path.h"
 
-/* ---- config keys and merging ---- */
-
-const char *const xf_loader_config_keys[] = {
-    "materialized",
-    "tags",
-    "schema",
-    "alias",
-    "database",
-    "enabled",
-    "full_refresh",
-    "unique_key",
-    "incremental_strategy",
-    "on_schema_change",
-    "pre-hook",
-    "post-hook",
-    "persist_docs",
-    "quote_columns",
-    "column_types",
-    "delimiter",
-    "meta",
-    "docs",
-    "grants",
-    "contract",
-    "severity",
-    "store_failures",
-    "store_failures_as",
-    "where",
-    "limit",
-    "warn_if",
-    "error_if",
-    "fail_calc",
-    "quoting",
-    "sql_header",
-    "strategy",
-    "updated_at",
-    "check_cols",
-    "target_schema",
-    "target_database",
-    "invalidate_hard_deletes",
-    "hard_deletes",
-    "snapshot_meta_column_names",
-    "dbt_valid_to_current",
-    "access",
-    "group",
-    "incremental_predicates",
-    "merge_update_columns",
-    "merge_exclude_columns",
-    "indexes",
-    "unlogged",
-    "on_configuration_change",
-    "event_time",
-    "batch_size",
-    "lookback",
-    "begin",
-    "concurrent_batches",
-    "packages",
-    "transient",
-    "copy_grants",
-};
-const size_t xf_loader_nconfig_keys =
-    sizeof xf_loader_config_keys / sizeof xf_loader_config_keys[0];
-
-bool xf_loader_is_config_key(struct xf_str k)
-{
-    for (size_t i = 0; i < xf_loader_nconfig_keys; i++)
-        if (xf_str_eqc(k, xf_loader_config_keys[i]))
-            return true;
-    return xf_str_eqc(k, "pre_hook") || xf_str_eqc(k, "post_hook");
-}
-
-struct xf_str xf_loader_config_key(struct xf_str k)
-{
-    if (k.len && k.p[0] == '+') {
-        k.p++;
-        k.len--;
-    }
-    if (xf_str_eqc(k, "pre_hook"))
-        return XF_STR("pre-hook");
-    if (xf_str_eqc(k, "post_hook"))
-        return XF_STR("post-hook");
-    return k;
-}
-
-static bool is_append_key(struct xf_str k)
-{
-    return xf_str_eqc(k, "tags") || xf_str_eqc(k, "pre-hook") || xf_str_eqc(k, "post-hook");
-}
-
-static bool is_update_key(struct xf_str k)
-{
-    static const char *const keys[] = {"meta",         "docs",   "quoting", "column_types",
-                                       "persist_docs", "grants", "contract"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (xf_str_eqc(k, keys[i]))
-            return true;
-    return false;
-}
-
-static void append_items(struct xf_arena *a, struct xf_list *l, const struct xf_value *v,
-                         bool dedupe)
-{
-    if (v->t == XF_V_NONE || v->t == XF_V_UNDEF)
-        return;
-    const struct xf_value *items = v;
-    size_t n = 1;
-    if (v->t == XF_V_LIST) {
-        items = v->u.l->items;
-        n = v->u.l->n;
-    }
-    for (size_t i = 0; i < n; i++) {
-        bool dup = false;
-        for (size_t j = 0; dedupe && j < l->n && !dup; j++)
-            dup = xf_value_equal(&l->items[j], &items[i]);
-        if (!dup)
-            xf_list_push(a, l, items[i]);
-    }
-}
-
-void xf_loader_config_merge1(struct xf_arena *a, struct xf_dict *dst, struct xf_str key,
-                             struct xf_value v)
-{
-    key = xf_loader_config_key(key);
-    struct xf_value *old = xf_dict_get(dst, key);
-    if (is_append_key(key)) {
-        /* Always a fresh list: lists may be shared between nodes. */
-        size_t n =
-            (old && old->t == XF_V_LIST ? old->u.l->n : 1) + (v.t == XF_V_LIST ? v.u.l->n : 1);
-        struct xf_value l = xf_v_list(a, n);
-        if (old)
-            append_items(a, l.u.l, old, xf_str_eqc(key, "tags"));
-        append_items(a, l.u.l, &v, xf_str_eqc(key, "tags"));
-        xf_dict_set(a, dst, key, l);
-        return;
-    }
-    if (is_update_key(key) && v.t == XF_V_DICT && old && old->t == XF_V_DICT) {
-        struct xf_value d = xf_v_dict(a, old->u.d->n + v.u.d->n);
-        for (size_t i = 0; i < old->u.d->n; i++)
-            xf_dict_set(a, d.u.d, old->u.d->ents[i].key, old->u.d->ents[i].val);
-        for (size_t i = 0; i < v.u.d->n; i++)
-            xf_dict_set(a, d.u.d, v.u.d->ents[i].key, v.u.d->ents[i].val);
-        xf_dict_set(a, dst, key, d);
-        return;
-    }
-    xf_dict_set(a, dst, key, v);
-}
-
-static void merge_dict(struct xf_arena *a, struct xf_dict *dst, const struct xf_dict *src)
-{
-    for (size_t i = 0; i < src->n; i++)
-        xf_loader_config_merge1(a, dst, src->ents[i].key, src->ents[i].val);
-}
-
-void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
-                                  const struct xf_ynode *map)
-{
-    if (!map || map->kind != XF_Y_MAP)
-        return;
-    for (size_t i = 0; i < map->n; i++) {
-        if (map->keys[i]->kind != XF_Y_SCALAR)
-            continue;
-        xf_loader_config_merge1(l->a, dst, map->keys[i]->str, xf_ynode_value(l->a, map->items[i]));
-    }
-}
-
-/* ---- small helpers ---- */
-
-char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const char *y)
-{
-    size_t xl = strlen(x), sl = strlen(sep), yl = strlen(y);
-    char *s = xf_arena_alloc(a, xl + sl + yl + 1);
-    memcpy(s, x, xl);
-    memcpy(s + xl, sep, sl);
-    memcpy(s + xl + sl, y, yl + 1);
-    return s;
-}
-
-/* xf_path_join() without printf for the common case. */
-char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name)
-{
-    size_t dl = strlen(dir);
-    if (name[0] == '/' || name[0] == '.' || !dl || dir[dl - 1] == '/' || !strcmp(dir, "."))
-        return xf_path_join(a, dir, name);
-    return xf_loader_cat(a, dir, "/", name);
-}
-
-static struct xf_loc node_loc(const struct xf_ynode *n)
-{
-    return n ? n->loc : XF_NOLOC;
-}
-
-void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, const char *where,
-                           const char *const *known, size_t nknown)
-{
-    const char *s = xf_str_suggest(key->str, known, nknown);
-    struct xf_loc loc = key->loc;
-    if (s)
-        xf_diag_add(l->diags, XF_SEV_WARNING, loc,
-                    "unknown key '" XF_STR_FMT "' in %s (did you mean '%s'?)", XF_STR_ARG(key->str),
-                    where, s);
-    else
-        xf_diag_add(l->diags, XF_SEV_WARNING, loc, "unknown key '" XF_STR_FMT "' in %s",
-                    XF_STR_ARG(key->str), where);
-}
-
-int xf_loader_want_str(struct xf_loader *l, const struct xf_ynode *n, const char *what,
-                       const char **out)
-{
-    if (!n || n->kind != XF_Y_SCALAR || xf_ynode_is_null(n))
-        return xf_error(l->diags, node_loc(n), "'%s' must be a string", what);
-    *out = n->str.p;
-    return 0;
-}
-
-void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
-{
-    const struct xf_value *t = xf_node_config(n, "tags");
-    n->tags = t && t->t == XF_V_LIST ? *t : xf_v_list(l->a, 0);
-    const struct xf_value *m = xf_node_config(n, "meta");
-    n->meta = m && m->t == XF_V_DICT ? *m : xf_v_dict(l->a, 0);
-}
-
 /* ---- project file ---- */
-
-static const char *const project_keys[] = {
-    "name",
-    "version",
-    "config-version",
-    "profile",
-    "model-paths",
-    "seed-paths",
-    "test-paths",
-    "macro-paths",
-    "snapshot-paths",
-    "analysis-paths",
-    "docs-paths",
-    "asset-paths",
-    "target-path",
-    "log-path",
-    "packages-install-path",
-    "clean-targets",
-    "vars",
-    "require-dbt-version",
-    "require-xform-version",
-    "on-run-start",
-    "on-run-end",
-    "dispatch",
-    "models",
-    "seeds",
-    "snapshots",
-    "tests",
-    "data_tests",
-    "sources",
-    "analyses",
-    "quoting",
-    "query-comment",
-    "flags",
-    "restrict-access",
-    "exposures",
-    "metrics",
-    "semantic-models",
-    "saved-queries",
-    "unit_tests",
-    "source-paths",
-    "data-paths",
-};
 
 static int str_list(struct xf_loader *l, const struct xf_ynode *n, const char *key,
                     struct xf_value *out, const char *const *def, size_t ndef)
@@ -388,243 +124,6 @@ static int project_vars(struct xf_loader *l, const struct xf_unit *u, const stru
         xf_dict_set(l->a, out->u.d, l->cli_vars.u.d->ents[i].key, l->cli_vars.u.d->ents[i].val);
     return 0;
 }
-
-/* ---- config trees ---- */
-
-struct cfgtree {
-    struct xf_str name;
-    struct xf_dict *conf;
-    struct cfgtree **kids;
-    size_t nkids;
-    const struct xf_ynode *key; /* for "unused path" warnings */
-    bool used;
-};
-
-enum { TREE_MODELS, TREE_SEEDS, TREE_SNAPSHOTS, TREE_TESTS, TREE_SOURCES, TREE_ANALYSES };
-static const char *const tree_names[] = {"models", "seeds",   "snapshots",
-                                         "tests",  "sources", "analyses"};
-
-static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *map,
-                                  const struct xf_ynode *key, const char *where)
-{
-    struct cfgtree *t = XF_ANEW(l->a, struct cfgtree);
-    t->conf = xf_v_dict(l->a, 0).u.d;
-    t->key = key;
-    if (key)
-        t->name = key->str;
-    if (!map || map->kind != XF_Y_MAP)
-        return t;
-    size_t nk = 0;
-    for (size_t i = 0; i < map->n; i++)
-        nk += map->items[i]->kind == XF_Y_MAP;
-    t->kids = XF_ANEWN(l->a, struct cfgtree *, nk ? nk : 1);
-    for (size_t i = 0; i < map->n; i++) {
-        const struct xf_ynode *k = map->keys[i], *v = map->items[i];
-        if (k->kind != XF_Y_SCALAR)
-            continue;
-        if ((k->str.len && k->str.p[0] == '+') || xf_loader_is_config_key(k->str)) {
-            xf_loader_config_merge1(l->a, t->conf, k->str, xf_ynode_value(l->a, v));
-        } else if (v->kind == XF_Y_MAP) {
-            const char *sub = xf_arena_printf(l->a, "%s." XF_STR_FMT, where, XF_STR_ARG(k->str));
-            struct cfgtree *kid = build_tree(l, v, k, sub);
-            t->kids[t->nkids++] = kid;
-        } else {
-            const char *s = xf_str_suggest(k->str, xf_loader_config_keys, xf_loader_nconfig_keys);
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_WARNING, k->loc, "unknown config '" XF_STR_FMT "' in '%s'%s%s%s",
-                XF_STR_ARG(k->str), where, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
-            xf_diag_hint(g, "custom configs take a '+' prefix: '+" XF_STR_FMT "'",
-                         XF_STR_ARG(k->str));
-            xf_loader_config_merge1(l->a, t->conf, k->str, xf_ynode_value(l->a, v));
-        }
-    }
-    return t;
-}
-
-static struct cfgtree *tree_kid(struct cfgtree *t, struct xf_str name)
-{
-    if (!t)
-        return NULL;
-    for (size_t i = 0; i < t->nkids; i++)
-        if (xf_str_eq(t->kids[i]->name, name))
-            return t->kids[i];
-    return NULL;
-}
-
-static void warn_unused(struct xf_loader *l, struct cfgtree *t, const char *path, int depth)
-{
-    for (size_t i = 0; i < t->nkids; i++) {
-        struct cfgtree *k = t->kids[i];
-        const char *sub = xf_arena_printf(l->a, "%s.%.*s", path, (int)k->name.len, k->name.p);
-        if (!k->used) {
-            struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_WARNING, node_loc(k->key),
-                                            "the config path '%s' matches no resource", sub);
-            xf_diag_hint(g, "config paths follow folders and file names under the resource paths");
-            continue;
-        }
-        warn_unused(l, k, sub, depth + 1);
-    }
-}
-
-/*
- * A root project tree configures projects by name: its own, or an
- * installed package's. Anything else is a warning (a misspelt project
- * name would silently configure nothing).
- */
-static void warn_foreign(struct xf_loader *l, struct cfgtree *t, const char *where)
-{
-    const struct xf_project *p = l->p;
-    for (size_t i = 0; i < t->nkids; i++) {
-        struct cfgtree *kid = t->kids[i];
-        if (xf_str_eqc(kid->name, p->name))
-            continue;
-        bool pkg = false;
-        for (size_t k = 0; k < p->packages.n && !pkg; k++)
-            pkg = xf_str_eqc(kid->name, p->packages.v[k]->name);
-        if (pkg)
-            continue;
-        XF_VEC(const char *) cand = {0};
-        xf_vec_push(&cand, p->name);
-        for (size_t k = 0; k < p->packages.n; k++)
-            xf_vec_push(&cand, p->packages.v[k]->name);
-        const char *s = xf_str_suggest(kid->name, cand.v, cand.n);
-        xf_vec_release(&cand);
-        struct xf_diag *g = xf_diag_add(
-            l->diags, XF_SEV_WARNING, node_loc(kid->key),
-            "'%s' configures project '" XF_STR_FMT "', which is not this project%s%s%s", where,
-            XF_STR_ARG(kid->name), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
-        xf_diag_hint(g, "under '%s:', nest folder configs inside '%s:'",
-                     where, p->name);
-        kid->used = true; /* already warned */
-    }
-}
-
-struct folder_conf {
-    struct xf_dict *conf;      /* defaults, then the unit's own tree down to the folder */
-    struct xf_dict *root_conf; /* packages: the root project's tree down to the folder */
-    struct cfgtree *at[2];     /* tree nodes for the folder (own, root), NULL once left */
-};
-
-/* Merges the levels of `t` along the folder parts into d; the last level reached. */
-static struct cfgtree *walk_tree(struct xf_loader *l, struct cfgtree *t, struct xf_dict *d,
-                                 const struct xf_list *parts, size_t nfolder)
-{
-    if (!t)
-        return NULL;
-    t->used = true;
-    merge_dict(l->a, d, t->conf);
-    for (size_t i = 0; i < nfolder && t; i++) {
-        t = tree_kid(t, parts->items[i].u.s);
-        if (t) {
-            t->used = true;
-            merge_dict(l->a, d, t->conf);
-        }
-    }
-    return t;
-}
-
-static void merge_leaf(struct xf_loader *l, struct xf_dict *d, struct cfgtree *at,
-                       const struct xf_list *parts)
-{
-    struct cfgtree *leaf = at && parts->n ? tree_kid(at, parts->items[parts->n - 1].u.s) : NULL;
-    if (leaf) {
-        leaf->used = true;
-        merge_dict(l->a, d, leaf->conf);
-    }
-}
-
-static struct xf_value default_config(struct xf_loader *l, enum xf_resource type)
-{
-    struct xf_arena *a = l->a;
-    struct xf_value d = xf_v_dict(a, 12);
-    xf_dict_set(a, d.u.d, XF_STR("enabled"), xf_v_bool(true));
-    const char *mat = type == XF_RES_SEED       ? "seed"
-                      : type == XF_RES_TEST     ? "test"
-                      : type == XF_RES_SNAPSHOT ? "snapshot"
-                                                : "view";
-    if (type != XF_RES_SOURCE)
-        xf_dict_set(a, d.u.d, XF_STR("materialized"), xf_v_strc(mat));
-    xf_dict_set(a, d.u.d, XF_STR("tags"), xf_v_list(a, 0));
-    xf_dict_set(a, d.u.d, XF_STR("meta"), xf_v_dict(a, 0));
-    if (type == XF_RES_TEST) {
-        xf_dict_set(a, d.u.d, XF_STR("severity"), xf_v_strc("ERROR"));
-        xf_dict_set(a, d.u.d, XF_STR("fail_calc"), xf_v_strc("count(*)"));
-        xf_dict_set(a, d.u.d, XF_STR("warn_if"), xf_v_strc("!= 0"));
-        xf_dict_set(a, d.u.d, XF_STR("error_if"), xf_v_strc("!= 0"));
-    } else if (type != XF_RES_SOURCE) {
-        xf_dict_set(a, d.u.d, XF_STR("pre-hook"), xf_v_list(a, 0));
-        xf_dict_set(a, d.u.d, XF_STR("post-hook"), xf_v_list(a, 0));
-    }
-    return d;
-}
-
-static int tree_of(enum xf_resource type)
-{
-    switch (type) {
-    case XF_RES_SEED:
-        return TREE_SEEDS;
-    case XF_RES_SNAPSHOT:
-        return TREE_SNAPSHOTS;
-    case XF_RES_TEST:
-        return TREE_TESTS;
-    case XF_RES_SOURCE:
-        return TREE_SOURCES;
-    case XF_RES_ANALYSIS:
-        return TREE_ANALYSES;
-    default:
-        return TREE_MODELS;
-    }
-}
-
-/*
- * Config for an fqn [project, folders..., name]: defaults, then each level
- * of the tree that matches. A package's node takes its own project file's
- * tree first and then the root project's (the root project wins, as in
- * dbt). Folder levels are cached, so 10,000 models in a few folders cost a
- * few tree walks.
- */
-struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource type,
-                                         const struct xf_value *fqn)
-{
-    int ti = tree_of(type);
-    const struct xf_list *parts = fqn->u.l;
-    size_t nfolder = parts->n ? parts->n - 1 : 0;
-
-    /* Cache key: tree index, then the folder parts joined by 0x1f (the
-     * first part names the unit). */
-    struct xf_buf *k = &l->scratch;
-    xf_buf_reset(k);
-    xf_buf_addch(k, (char)('0' + type));
-    for (size_t i = 0; i < nfolder; i++) {
-        xf_buf_addch(k, '\x1f');
-        xf_buf_addstr(k, parts->items[i].u.s);
-    }
-    struct folder_conf *fc = xf_map_get(&l->folder_cache, xf_buf_str(k));
-    if (!fc) {
-        fc = XF_ANEW(l->a, struct folder_conf);
-        xf_map_put(&l->folder_cache,
-                   (struct xf_str){xf_arena_strndup(l->a, k->ptr, k->len), k->len}, fc);
-        struct xf_value d = default_config(l, type);
-        fc->at[0] = walk_tree(l, l->u->trees[ti], d.u.d, parts, nfolder);
-        fc->conf = d.u.d;
-        if (l->u != l->root) {
-            fc->root_conf = xf_v_dict(l->a, 4).u.d;
-            fc->at[1] = walk_tree(l, l->root->trees[ti], fc->root_conf, parts, nfolder);
-        }
-    }
-    size_t extra = fc->root_conf ? fc->root_conf->n : 0;
-    struct xf_value out = xf_v_dict(l->a, fc->conf->n + extra + 2);
-    for (size_t i = 0; i < fc->conf->n; i++)
-        xf_dict_set(l->a, out.u.d, fc->conf->ents[i].key, fc->conf->ents[i].val);
-    merge_leaf(l, out.u.d, fc->at[0], parts);
-    if (fc->root_conf) {
-        merge_dict(l->a, out.u.d, fc->root_conf);
-        merge_leaf(l, out.u.d, fc->at[1], parts);
-    }
-    return out;
-}
-
-/* ---- discovery ---- */
 
 /* ---- the project file ---- */
 
@@ -768,14 +267,16 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
         return -1;
     f->raw = xf_ynode_value(l->a, root);
 
+    size_t nkeys;
+    const char *const *keys = xf_feature_names(XF_FEAT_PROJECT_KEY, &nkeys);
     for (size_t i = 0; i < root->n; i++) {
         const struct xf_ynode *k = root->keys[i];
-        bool known = false;
-        for (size_t j = 0; j < sizeof project_keys / sizeof project_keys[0] && !known; j++)
-            known = k->kind == XF_Y_SCALAR && xf_str_eqc(k->str, project_keys[j]);
-        if (!known && k->kind == XF_Y_SCALAR)
-            xf_loader_unknown_key(l, k, display, project_keys,
-                                  sizeof project_keys / sizeof project_keys[0]);
+        if (k->kind != XF_Y_SCALAR)
+            continue;
+        if (!xf_feature_find(XF_FEAT_PROJECT_KEY, k->str))
+            xf_loader_unknown_key(l, k, display, keys, nkeys);
+        else
+            xf_feature_warn(l->diags, XF_FEAT_PROJECT_KEY, k->str, NULL, k->loc);
     }
 
     const struct xf_ynode *n = xf_ynode_get(root, "name");
@@ -884,19 +385,8 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
         (void)root_only_key;
     }
 
-    f->config_trees = xf_v_dict(l->a, 6);
-    for (int t = 0; t < 6; t++) {
-        const struct xf_ynode *tn = xf_ynode_get(root, tree_names[t]);
-        if (!tn && t == TREE_TESTS)
-            tn = xf_ynode_get(root, "data_tests");
-        if (tn && tn->kind != XF_Y_MAP &&
-            !(tn->kind == XF_Y_SCALAR && xf_ynode_value(l->a, tn).t == XF_V_NONE))
-            return xf_error(l->diags, tn->loc, "'%s' must be a mapping of configs", tree_names[t]);
-        u->trees[t] = build_tree(l, tn, NULL, tree_names[t]);
-        u->trees[t]->used = true;
-        xf_dict_set(l->a, f->config_trees.u.d, xf_str_c(tree_names[t]),
-                    tn ? xf_ynode_value(l->a, tn) : xf_v_dict(l->a, 0));
-    }
+    if (xf_loader_config_trees(l, root, &f->config_trees) < 0)
+        return -1;
     return 0;
 }
 
@@ -1049,6 +539,31 @@ static int check_installed(struct xf_loader *l)
     return 0;
 }
 
+/* Project files xform does not act on yet (packages.yml ...): one warning each. */
+static void warn_files(struct xf_loader *l)
+{
+    size_t n;
+    const char *const *files = xf_feature_names(XF_FEAT_FILE, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *full = xf_loader_join_path(l->a, l->p->root, files[i]);
+        if (!xf_is_file(full))
+            continue;
+        /* read for the warning's source line only: not a project file */
+        struct xf_buf text = XF_BUF_INIT;
+        if (xf_read_file(&text, full) < 0) {
+            xf_buf_release(&text);
+            continue;
+        }
+        struct xf_source *src = XF_ANEW(l->a, struct xf_source);
+        src->path = files[i];
+        src->len = text.len;
+        src->text = xf_arena_strndup(l->a, text.ptr, text.len);
+        xf_buf_release(&text);
+        xf_feature_warn(l->diags, XF_FEAT_FILE, xf_str_c(files[i]), NULL,
+                        (struct xf_loc){src, 0, 0});
+    }
+}
+
 int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
                     struct xf_diags *diags)
 {
@@ -1114,8 +629,10 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
     if (err < 0)
         goto done;
     unit_prefixes(l, &root_unit);
+    warn_files(l);
     if ((err = xf_loader_target(l, profile_key)) < 0)
         goto done;
+    p->target.loaded = true;
 
     xf_loader_discover(l);
     if (load_packages(l, &units, &nunits) < 0 || check_installed(l) < 0) {
@@ -1126,12 +643,8 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
         xf_loader_sync_node(l, p->nodes.v[i]);
     for (size_t i = 0; i < p->sources.n; i++)
         xf_loader_sync_node(l, p->sources.v[i]);
-    if (diags->nerrors == errors_before) {
-        for (int t = 0; t < 6; t++) {
-            warn_foreign(l, root_unit.trees[t], tree_names[t]);
-            warn_unused(l, root_unit.trees[t], tree_names[t], 0);
-        }
-    }
+    if (diags->nerrors == errors_before)
+        xf_loader_config_warn_unused(l);
     err = diags->nerrors > errors_before ? -1 : 0;
 
 done:
@@ -1195,53 +708,4 @@ const char *xf_resource_name(enum xf_resource r)
         return "source";
     }
     return "unknown";
-}
-
-const struct xf_value *xf_node_config(const struct xf_node *n, const char *key)
-{
-    if (n->config.t != XF_V_DICT)
-        return NULL;
-    return xf_dict_get(n->config.u.d, xf_loader_config_key(xf_str_c(key)));
-}
-
-const char *xf_node_config_str(const struct xf_node *n, const char *key, const char *def)
-{
-    const struct xf_value *v = xf_node_config(n, key);
-    if (!v || v->t != XF_V_STR)
-        return def;
-    return v->u.s.p;
-}
-
-bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def)
-{
-    const struct xf_value *v = xf_node_config(n, key);
-    if (!v)
-        return def;
-    if (v->t == XF_V_BOOL)
-        return v->u.b;
-    if (v->t == XF_V_STR) {
-        if (!strcasecmp(v->u.s.p, "true"))
-            return true;
-        if (!strcasecmp(v->u.s.p, "false"))
-            return false;
-        return def;
-    }
-    if (v->t == XF_V_NONE || v->t == XF_V_UNDEF)
-        return def;
-    return xf_value_truthy(v);
-}
-
-void xf_node_config_set(struct xf_arena *a, struct xf_node *n, struct xf_str key, struct xf_value v)
-{
-    if (n->config.t != XF_V_DICT)
-        n->config = xf_v_dict(a, 4);
-    struct xf_str k = xf_loader_config_key(key);
-    k = (struct xf_str){xf_arena_strndup(a, k.p, k.len), k.len};
-    xf_loader_config_merge1(a, n->config.u.d, k, v);
-    const struct xf_value *t = xf_node_config(n, "tags");
-    if (t && t->t == XF_V_LIST)
-        n->tags = *t;
-    const struct xf_value *m = xf_node_config(n, "meta");
-    if (m && m->t == XF_V_DICT)
-        n->meta = *m;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "parser/csv.h"
+#include "parser/target.h"
 #include "parser/yaml.h"
 #include "templating/jinja.h"
 #include "util/arena.h"
@@ -122,18 +123,6 @@ struct xf_doc_def {
     const char *name, *unique_id, *package, *path, *original_file_path;
     struct xf_str text;
     struct xf_loc loc;
-};
-
-/* The chosen profile output (connection settings), from profiles.yml. */
-struct xf_target {
-    const char *profile_name; /* NULL: the embedded default */
-    const char *name;         /* "dev" */
-    const char *type;         /* "sqlite" | "postgres" */
-    const char *schema;       /* default schema ("main" on sqlite) */
-    const char *database;     /* sqlite: path of the main file; postgres: dbname */
-    int threads;
-    struct xf_value settings; /* dict of every key of the output (rendered) */
-    bool embedded_default;    /* no profile: <project>.db in the project folder */
 };
 
 /*

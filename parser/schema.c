@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parser/features.h"
 #include "parser/loader.h"
 #include "util/path.h"
 
@@ -19,18 +20,6 @@ struct yfile {
     const char *rel;        /* schema.yml, relative to its resource path */
     const char *patch_path; /* shop://models/schema.yml */
     const char *ofp;        /* relative to its project (display less a package's folder) */
-};
-
-static const char *const top_keys[] = {
-    "version",         "models",        "seeds",      "snapshots",  "sources",
-    "macros",          "analyses",      "exposures",  "metrics",    "groups",
-    "semantic_models", "saved_queries", "unit_tests", "data_tests",
-};
-
-static const char *const node_keys[] = {
-    "name",    "description", "config",           "meta",        "tags",           "docs",
-    "columns", "tests",       "data_tests",       "constraints", "latest_version", "versions",
-    "access",  "group",       "deprecation_date", "time_spine",  "freshness",
 };
 
 static const char *const column_keys[] = {
@@ -326,9 +315,11 @@ static void unknown_node(struct yfile *f, enum xf_resource type, const char *sec
     const char *s = xf_str_suggest(name->str, cands.v, cands.n);
     xf_vec_release(&cands);
     const char *what = xf_resource_name(type);
+    /* dbt warns "Did not find matching node for patch" and goes on: a
+     * stale entry for a deleted model must not stop the project */
     struct xf_diag *g =
-        xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
-                    "'%s' describes unknown %s '" XF_STR_FMT "'%s%s%s", section, what,
+        xf_diag_add(l->diags, XF_SEV_WARNING, name->loc,
+                    "'%s' describes unknown %s '" XF_STR_FMT "', ignored%s%s%s", section, what,
                     XF_STR_ARG(name->str), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
     if (type == XF_RES_SEED)
         xf_diag_hint(g, "a seed's name is its CSV file name without '.csv'");
@@ -366,7 +357,7 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
     }
     if (!n) {
         unknown_node(f, type, section, name);
-        return -1;
+        return 0;
     }
     if (n->props_loc.src) {
         unsigned line, col;
@@ -379,7 +370,11 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
     }
     n->props_loc = name->loc;
     n->patch_path = f->patch_path;
-    check_keys(f, e, section, node_keys, N(node_keys));
+    size_t nkeys;
+    const char *const *keys = xf_feature_names(XF_FEAT_YAML_NODE, &nkeys);
+    check_keys(f, e, section, keys, nkeys);
+    for (size_t i = 0; i < e->n; i++)
+        xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, e->keys[i]->str, NULL, e->keys[i]->loc);
     int err = 0;
     const struct xf_ynode *cfg = NULL;
     for (size_t i = 0; i < e->n; i++) {
@@ -657,8 +652,12 @@ static int process(struct yfile *f, const struct xf_ynode *root)
             err |= sources_section(f, v);
         else if (xf_str_eqc(s, "macros"))
             err |= macros_section(f, v);
-        else if (!in_list(s, top_keys, N(top_keys)))
-            xf_loader_unknown_key(l, k, f->display, top_keys, N(top_keys));
+        else if (!xf_feature_warn(l->diags, XF_FEAT_YAML_TOP, s, NULL, k->loc) &&
+                 !xf_feature_find(XF_FEAT_YAML_TOP, s)) {
+            size_t nkeys;
+            const char *const *keys = xf_feature_names(XF_FEAT_YAML_TOP, &nkeys);
+            xf_loader_unknown_key(l, k, f->display, keys, nkeys);
+        }
     }
     return err ? -1 : 0;
 }

@@ -7,8 +7,10 @@
  */
 #include "parser/yaml.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,9 @@ struct builder {
     size_t len;
     XF_VEC(size_t) lines; /* byte offset where each line starts */
     bool ascii;           /* then marks are byte offsets already */
+    size_t alias_nodes;   /* nodes brought in by aliases so far */
+    size_t max_alias_nodes;
+    bool raw; /* the message is ours, not libyaml's: no "invalid YAML" */
 };
 
 /*
@@ -84,7 +89,51 @@ static struct xf_ynode *new_node(struct builder *b, enum xf_ynode_kind kind, yam
     n->kind = kind;
     n->loc.src = b->src;
     n->loc.off = byte_off(b, start);
+    n->weight = 1;
     return n;
+}
+
+/* True when the next child of the open container is a mapping key. */
+static bool at_key(const struct builder *b)
+{
+    if (b->frames.n == 0)
+        return false;
+    const struct frame *f = &b->frames.v[b->frames.n - 1];
+    return f->node->kind == XF_Y_MAP && (b->stack.n - f->base) % 2 == 0;
+}
+
+static bool is_open(const struct builder *b, const struct xf_ynode *n)
+{
+    for (size_t i = 0; i < b->frames.n; i++)
+        if (b->frames.v[i].node == n)
+            return true;
+    return false;
+}
+
+/* Sums the children's weights into the closing container's. */
+static void weigh(struct builder *b, struct frame *f)
+{
+    size_t w = 1;
+    for (size_t i = f->base; i < b->stack.n; i++) {
+        size_t c = b->stack.v[i]->weight;
+        w = w > SIZE_MAX - c ? SIZE_MAX : w + c;
+    }
+    f->node->weight = w;
+}
+
+/*
+ * A complex key would be turned into text, nested keys into text of
+ * text: PyYAML (dbt's loader) refuses them as unhashable, and so do we.
+ */
+static int refuse_key(struct builder *b, yaml_mark_t m, const char *what, size_t *err_off,
+                      struct xf_buf *msg)
+{
+    *err_off = byte_off(b, m);
+    xf_buf_addf(msg,
+                "a mapping key must be a plain value, found a %s (dbt's YAML loader refuses it)",
+                what);
+    b->raw = true;
+    return -1;
 }
 
 static void set_anchor(struct builder *b, const yaml_char_t *anchor, struct xf_ynode *n)
@@ -259,6 +308,33 @@ static int build(struct builder *b, const char *text, size_t len, size_t *err_of
                 done = true;
                 break;
             }
+            if (is_open(b, n)) {
+                *err_off = byte_off(b, ev.start_mark);
+                xf_buf_addf(msg, "alias '*%s' refers to a node that contains it", name);
+                b->raw = true;
+                err = -1;
+                done = true;
+                break;
+            }
+            if (n->kind != XF_Y_SCALAR && at_key(b)) {
+                err = refuse_key(b, ev.start_mark, n->kind == XF_Y_MAP ? "mapping" : "sequence",
+                                 err_off, msg);
+                done = true;
+                break;
+            }
+            b->alias_nodes =
+                n->weight > SIZE_MAX - b->alias_nodes ? SIZE_MAX : b->alias_nodes + n->weight;
+            if (b->alias_nodes > b->max_alias_nodes) {
+                *err_off = byte_off(b, ev.start_mark);
+                xf_buf_addf(msg,
+                            "yaml alias expansion exceeds %zu nodes at alias '*%s' (set "
+                            "XFORM_YAML_MAX_NODES to allow more)",
+                            b->max_alias_nodes, name);
+                b->raw = true;
+                err = -1;
+                done = true;
+                break;
+            }
             add_child(b, n);
             break;
         }
@@ -286,6 +362,11 @@ static int build(struct builder *b, const char *text, size_t len, size_t *err_of
                 break;
             }
             bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
+            if (at_key(b)) {
+                err = refuse_key(b, ev.start_mark, seq ? "sequence" : "mapping", err_off, msg);
+                done = true;
+                break;
+            }
             struct xf_ynode *n = new_node(b, seq ? XF_Y_SEQ : XF_Y_MAP, ev.start_mark);
             set_anchor(b, seq ? ev.data.sequence_start.anchor : ev.data.mapping_start.anchor, n);
             /* A container is a child of its parent from the start, so the
@@ -298,6 +379,7 @@ static int build(struct builder *b, const char *text, size_t len, size_t *err_of
         case YAML_MAPPING_END_EVENT: {
             struct frame f = b->frames.v[--b->frames.n];
             f.node->loc.len = byte_off(b, ev.end_mark) - f.node->loc.off;
+            weigh(b, &f);
             if (f.node->kind == XF_Y_MAP)
                 close_map(b, &f);
             else
@@ -319,7 +401,26 @@ static void builder_init(struct builder *b, struct xf_arena *a, const struct xf_
     b->a = a;
     b->sa = a;
     b->src = src;
+    b->max_alias_nodes = XF_YAML_MAX_ALIAS_NODES;
     xf_map_init(&b->anchors);
+}
+
+/* XFORM_YAML_MAX_NODES, when set, replaces the alias budget. */
+static int read_limit(struct builder *b, struct xf_buf *msg)
+{
+    const char *e = getenv("XFORM_YAML_MAX_NODES");
+    if (!e)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(e, &end, 10);
+    if (errno || end == e || *end || v == 0 || e[0] == '-') {
+        xf_buf_addf(msg, "XFORM_YAML_MAX_NODES is '%s', expected a positive whole number", e);
+        b->raw = true;
+        return -1;
+    }
+    b->max_alias_nodes = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+    return 0;
 }
 
 static void builder_release(struct builder *b)
@@ -356,10 +457,12 @@ int xf_yaml_parse_in(struct xf_ynode **out, struct xf_arena *nodes, struct xf_ar
     builder_init(&b, nodes, src);
     b.sa = strings;
     index_lines(&b, src->text, src->len);
-    int err = build(&b, src->text, src->len, &off, &msg);
+    int err = read_limit(&b, &msg);
+    if (err == 0)
+        err = build(&b, src->text, src->len, &off, &msg);
     if (err < 0) {
         struct xf_loc loc = {src, off, 1};
-        xf_error(diags, loc, "invalid YAML: %s", msg.ptr);
+        xf_error(diags, loc, "%s%s", b.raw ? "" : "invalid YAML: ", msg.ptr);
         *out = NULL;
     } else {
         *out = b.root && !is_null_scalar(b.root) ? b.root : empty_map(&b);
@@ -383,7 +486,9 @@ int xf_yaml_parse_str(struct xf_ynode **out, struct xf_arena *a, const char *tex
     size_t off = 0;
     builder_init(&b, a, NULL);
     index_lines(&b, text, len);
-    int err = build(&b, text, len, &off, &msg);
+    int err = read_limit(&b, &msg);
+    if (err == 0)
+        err = build(&b, text, len, &off, &msg);
     if (err < 0) {
         struct xf_source s = {"", text, len};
         unsigned line, col;
@@ -664,17 +769,11 @@ static struct xf_value node_value(struct xf_arena *a, const struct xf_ynode *n, 
     case XF_Y_MAP: {
         struct xf_value d = xf_v_dict(a, n->n);
         for (size_t i = 0; i < n->n; i++) {
+            /* the parser lets only scalars be keys */
             const struct xf_ynode *k = n->keys[i];
-            struct xf_str key;
-            if (k->kind == XF_Y_SCALAR) {
-                key = k->str;
-            } else {
-                struct xf_buf b = XF_BUF_INIT;
-                struct xf_value kv = node_value(a, k, depth + 1);
-                xf_value_repr(&b, &kv);
-                key = (struct xf_str){xf_arena_strndup(a, b.ptr, b.len), b.len};
-                xf_buf_release(&b);
-            }
+            if (k->kind != XF_Y_SCALAR)
+                continue;
+            struct xf_str key = k->str;
             xf_dict_set(a, d.u.d, key, node_value(a, n->items[i], depth + 1));
         }
         return d;

@@ -25,10 +25,20 @@ struct xf_ynode {
     struct xf_ynode **items;
     struct xf_ynode **keys;
     size_t n;
+    /* nodes in this node's full expansion, every alias counted in full */
+    size_t weight;
 };
 
 /*
- * Parses src (one document; an empty file is an empty mapping). The tree
+ * Aliases may bring in at most this many nodes per document (a billion
+ * laughs bomb is a few lines); XFORM_YAML_MAX_NODES overrides it.
+ */
+#define XF_YAML_MAX_ALIAS_NODES 1000000
+
+/*
+ * Parses src (one document; an empty file is an empty mapping). Mapping
+ * keys must be scalars (dbt's loader rejects unhashable keys), and
+ * aliases may expand to XF_YAML_MAX_ALIAS_NODES nodes in all. The tree
  * lives in `a`; scalar text is NUL-terminated. Returns 0, or -1 after a
  * located error in diags.
  */

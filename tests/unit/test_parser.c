@@ -25,6 +25,7 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+#include "parser/features.h"
 #include "parser/project.h"
 #include "util/hash.h"
 #include "util/path.h"
@@ -676,8 +677,8 @@ static void test_schema_errors(void **state)
         "    columns:\n      - name: id\n        tests: [{bad: 1, worse: 2}]\n");
     assert_int_equal(load(f), -1);
     assert_string_equal(diags(f),
-                        "models/a.yml:3:11: error: 'models' describes unknown model 'stg_order' "
-                        "(did you mean 'stg_orders'?)\n"
+                        "models/a.yml:3:11: warning: 'models' describes unknown model "
+                        "'stg_order', ignored (did you mean 'stg_orders'?)\n"
                         " 3 |   - name: stg_order\n"
                         "   |           ^~~~~~~~~\n"
                         "  hint: a model's name is its .sql file name without '.sql'\n"
@@ -1055,6 +1056,164 @@ static void test_speed(void **state)
         assert_true(ms < 3000);
 }
 
+/* Finds `want` in the diagnostics of the last load, failing with them all. */
+static void expect_diag(struct fx *f, const char *want)
+{
+    const char *got = diags(f);
+    if (!strstr(got, want))
+        fail_msg("missing\n  %s\nin\n%s", want, got);
+}
+
+/*
+ * Walks the features table: each "not yet" entry, used in a tiny project
+ * of its own, loads fine and gets the one warning, at the right place.
+ * Flags are the command line's (tests/e2e/test_unsupported.py).
+ */
+static void test_features_not_yet_warn(void **state)
+{
+    struct fx *f = *state;
+    size_t n, checked = 0;
+    const struct xf_feature *t = xf_features(&n);
+    char text[512], want[512];
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].state != XF_FEAT_NOT_YET)
+            continue;
+        const char *nm = t[i].name, *kind = xf_feature_kind_name(t[i].kind);
+        xf_remove_tree(f->root);
+        put(f, "models/m.sql", "select 1 as id\n");
+        switch (t[i].kind) {
+        case XF_FEAT_PROJECT_KEY:
+            snprintf(text, sizeof text, MINIMAL "%s: x\n", nm);
+            put(f, "xform_project.yml", text);
+            snprintf(want, sizeof want,
+                     "xform_project.yml:4:1: warning: not supported by xform "
+                     "yet: %s '%s'\n",
+                     kind, nm);
+            break;
+        case XF_FEAT_CONFIG:
+            snprintf(text, sizeof text, MINIMAL "models:\n  shop:\n    +%s: {x: true}\n", nm);
+            put(f, "xform_project.yml", text);
+            snprintf(text, sizeof text,
+                     "version: 2\nmodels:\n  - name: m\n    config:\n"
+                     "      %s: [a]\n",
+                     nm);
+            put(f, "models/p.yml", text);
+            assert_int_equal(load(f), 0);
+            snprintf(want, sizeof want,
+                     "xform_project.yml:6:5: warning: not supported by xform "
+                     "yet: %s '%s'\n",
+                     kind, nm);
+            expect_diag(f, want);
+            snprintf(want, sizeof want,
+                     "models/p.yml:5:7: warning: not supported by xform yet: "
+                     "%s '%s'\n",
+                     kind, nm);
+            break;
+        case XF_FEAT_YAML_TOP:
+            put(f, "xform_project.yml", MINIMAL);
+            snprintf(text, sizeof text, "version: 2\n%s: []\n", nm);
+            put(f, "models/p.yml", text);
+            snprintf(want, sizeof want,
+                     "models/p.yml:2:1: warning: not supported by xform yet: "
+                     "%s '%s'\n",
+                     kind, nm);
+            break;
+        case XF_FEAT_YAML_NODE:
+            put(f, "xform_project.yml", MINIMAL);
+            snprintf(text, sizeof text, "version: 2\nmodels:\n  - name: m\n    %s: x\n", nm);
+            put(f, "models/p.yml", text);
+            snprintf(want, sizeof want,
+                     "models/p.yml:4:5: warning: not supported by xform yet: "
+                     "%s '%s'\n",
+                     kind, nm);
+            break;
+        case XF_FEAT_FILE:
+            put(f, "xform_project.yml", MINIMAL);
+            put(f, nm, "x: 1\n");
+            snprintf(want, sizeof want, "%s:1:1: warning: not supported by xform yet: %s '%s'\n",
+                     nm, kind, nm);
+            break;
+        default: {
+            /* a new flag needs its own e2e test there */
+            const char *flags[] = {"state", "defer", "favor-state"};
+            bool known = false;
+            for (size_t k = 0; k < 3; k++)
+                known |= !strcmp(flags[k], nm);
+            if (!known)
+                fail_msg("flag '--%s' has no test in tests/e2e/test_unsupported.py", nm);
+            continue;
+        }
+        }
+        assert_int_equal(load(f), 0);
+        expect_diag(f, want);
+        if (t[i].hint)
+            expect_diag(f, t[i].hint);
+        checked++;
+    }
+    /* every not-yet entry but the flags (packages and selectors work now) */
+    assert_true(checked >= 27);
+
+    /* a config that asks for nothing is what xform does anyway: no warning */
+    xf_remove_tree(f->root);
+    put(f, "models/m.sql", "select 1 as id\n");
+    put(f, "xform_project.yml",
+        MINIMAL "models:\n  +contract: {enforced: false}\n"
+                "  +grants: {select: []}\n  +persist_docs: {}\n");
+    assert_int_equal(load(f), 0);
+    assert_string_equal(diags(f), "");
+    /* the table is the loaders' list of known keys: a typo gets "did you mean" */
+    put(f, "xform_project.yml", MINIMAL "query-coment: x\nmodels:\n  shop:\n    materialised: x\n");
+    assert_int_equal(load(f), 0);
+    expect_diag(f, "xform_project.yml:4:1: warning: unknown key 'query-coment' in "
+                   "xform_project.yml (did you mean 'query-comment'?)\n");
+    expect_diag(f, "xform_project.yml:7:5: warning: unknown config 'materialised' in "
+                   "'models.shop' (did you mean 'materialized'?)\n");
+}
+
+/* One rule for schema names, stated by the one message (profile path here). */
+static void test_schema_name_rule(void **state)
+{
+    struct fx *f = *state;
+    assert_true(xf_schema_name_ok("analytics_2024"));
+    const char *bad[] = {"", ".", "..", "a/b", "a\\b", "a\"b", "a'b", "a`b", "a\nb"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(xf_schema_name_ok(bad[i]));
+    put(f, "xform_project.yml", MINIMAL "profile: shop\n");
+    put(f, "profiles.yml",
+        "shop:\n  outputs:\n    dev:\n      type: postgres\n"
+        "      schema: 'my\"schema'\n");
+    assert_int_equal(load(f), -1);
+    assert_string_equal(diags(f), "profiles.yml:5:15: error: invalid schema name 'my\"schema': a "
+                                  "schema name is a plain name: no quotes, slashes, backslashes "
+                                  "or control characters, and not '.' or '..'\n"
+                                  " 5 |       schema: 'my\"schema'\n"
+                                  "   |               ^~~~~~~~~~~\n"
+                                  "  hint: use letters, digits and underscores, e.g. 'schema: "
+                                  "analytics'\n");
+}
+
+/* Under UBSan any undefined behaviour fails this suite, not just prints. */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+    return "halt_on_error=1:print_stacktrace=1";
+}
+
+/* An empty folder under a resource path lists nothing (no qsort of NULL). */
+static void test_empty_folders(void **state)
+{
+    struct fx *f = *state;
+    put(f, "xform_project.yml", MINIMAL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/models/empty", f->root);
+    assert_int_equal(xf_mkdirs(path), 0);
+    snprintf(path, sizeof path, "%s/seeds", f->root);
+    assert_int_equal(xf_mkdirs(path), 0);
+    assert_int_equal(load(f), 0);
+    assert_int_equal(f->p->nodes.n, 0);
+    assert_string_equal(diags(f), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1070,6 +1229,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_profiles_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_features_not_yet_warn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_name_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_folders, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,78 @@ static void test_empty_and_errors(void **state)
     assert_string_equal(repr(f, n), "{'a': [1, 2]}");
 }
 
+/* Complex keys and alias bombs: refused quickly, located, never expanded. */
+static void test_bombs(void **state)
+{
+    struct fx *f = *state;
+    /* 62 bytes of nested complex keys: exponential text if turned into keys */
+    char keys[128] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(keys, "? ");
+    strcat(keys, "a\n");
+    assert_null(parse(f, "k.yml", keys));
+    assert_string_equal(diags_text(f), "k.yml:1:3: error: a mapping key must be a plain value, "
+                                       "found a mapping (dbt's YAML loader refuses it)\n"
+                                       " 1 | ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? ? "
+                                       "? ? ? ? a\n"
+                                       "   |   ^\n");
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+    assert_null(parse(f, "s.yml", "x: &l [1]\n*l : 2\n"));
+    assert_string_equal(diags_text(f), "s.yml:2:1: error: a mapping key must be a plain value, "
+                                       "found a sequence (dbt's YAML loader refuses it)\n"
+                                       " 2 | *l : 2\n"
+                                       "   | ^\n");
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+    assert_null(parse(f, "r.yml", "a: &r [1, *r]\n"));
+    assert_string_equal(diags_text(f),
+                        "r.yml:1:11: error: alias '*r' refers to a node that contains it\n"
+                        " 1 | a: &r [1, *r]\n"
+                        "   |           ^\n");
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+
+    /* billion laughs: nine levels of nine aliases */
+    struct xf_buf t = XF_BUF_INIT;
+    xf_buf_adds(&t, "meta:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int i = 1; i < 10; i++) {
+        xf_buf_addf(&t, "  a%d: &a%d [", i, i);
+        for (int j = 0; j < 9; j++)
+            xf_buf_addf(&t, "%s*a%d", j ? ", " : "", i - 1);
+        xf_buf_adds(&t, "]\n");
+    }
+    assert_null(parse(f, "b.yml", t.ptr));
+    const char *got = diags_text(f);
+    assert_non_null(strstr(got, "b.yml:8:12:"));
+    assert_non_null(strstr(got, "error: yaml alias expansion exceeds 1000000 nodes at alias "
+                                "'*a5' (set XFORM_YAML_MAX_NODES to allow more)\n"));
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+    /* a lower limit stops it sooner; a small use of aliases stays fine */
+    setenv("XFORM_YAML_MAX_NODES", "50", 1);
+    assert_null(parse(f, "b.yml", t.ptr));
+    assert_non_null(strstr(diags_text(f), "b.yml:3:37:"));
+    assert_non_null(strstr(diags_text(f), "exceeds 50 nodes at alias '*a0'"));
+    xf_diags_release(&f->d);
+    xf_diags_init(&f->d);
+    struct xf_ynode *n = parse(f, "ok.yml", "a: &a [1, 2]\nb: [*a, *a]\n");
+    assert_non_null(n);
+    assert_string_equal(repr(f, xf_ynode_get(n, "b")), "[[1, 2], [1, 2]]");
+    setenv("XFORM_YAML_MAX_NODES", "lots", 1);
+    assert_null(parse(f, "e.yml", "a: 1\n"));
+    assert_non_null(strstr(diags_text(f), "e.yml:1:1: error: XFORM_YAML_MAX_NODES is 'lots', "
+                                          "expected a positive whole number\n"));
+    struct xf_buf err = XF_BUF_INIT;
+    setenv("XFORM_YAML_MAX_NODES", "3", 1);
+    assert_int_equal(xf_yaml_parse_str(&n, &f->a, "a: &a [1, 2]\nb: [*a, *a]\n", 25, &err), -1);
+    assert_string_equal(err.ptr, "2:9: yaml alias expansion exceeds 3 nodes at alias '*a' (set "
+                                 "XFORM_YAML_MAX_NODES to allow more)");
+    unsetenv("XFORM_YAML_MAX_NODES");
+    xf_buf_release(&err);
+    xf_buf_release(&t);
+}
+
 static void test_emit(void **state)
 {
     struct fx *f = *state;
@@ -235,6 +308,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bombs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The table of dbt's project keys, config keys, properties keys, project
+ * files and flags that xform knows, with whether it acts on each, and the
+ * one warning for those it does not act on yet. The loaders take their
+ * lists of known keys from here, so a key cannot be known in one place
+ * and silently dropped in another.
+ */
+#include "parser/features.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser/yaml.h"
+#include "util/path.h"
+#include "util/vec.h"
+
+#define S XF_FEAT_SUPPORTED
+#define N XF_FEAT_NOT_YET
+#define P(name, st, hint)                                                                          \
+    {                                                                                              \
+        XF_FEAT_PROJECT_KEY, name, st, hint                                                        \
+    }
+#define C(name, st, hint)                                                                          \
+    {                                                                                              \
+        XF_FEAT_CONFIG, name, st, hint                                                             \
+    }
+#define T(name, st, hint)                                                                          \
+    {                                                                                              \
+        XF_FEAT_YAML_TOP, name, st, hint                                                           \
+    }
+#define Y(name, st, hint)                                                                          \
+    {                                                                                              \
+        XF_FEAT_YAML_NODE, name, st, hint                                                          \
+    }
+#define F(name, st, hint)                                                                          \
+    {                                                                                              \
+        XF_FEAT_FILE, name, st, hint                                                               \
+    }
+#define G(name, st, hint)                                                                          \
+    {                                                                                              \
+        XF_FEAT_FLAG, name, st, hint                                                               \
+    }
+
+#define IGNORED "xform reads it but does not act on it yet"
+#define NO_RESOURCE "xform does not build this kind of resource yet: the entries are ignored"
+
+static const struct xf_feature table[] = {
+    /* dbt_project.yml */
+    P("name", S, NULL),
+    P("version", S, NULL),
+    P("config-version", S, NULL),
+    P("profile", S, NULL),
+    P("model-paths", S, NULL),
+    P("seed-paths", S, NULL),
+    P("test-paths", S, NULL),
+    P("macro-paths", S, NULL),
+    P("snapshot-paths", S, NULL),
+    P("analysis-paths", S, NULL),
+    P("docs-paths", S, NULL),
+    P("asset-paths", S, NULL),
+    P("target-path", S, NULL),
+    P("log-path", S, NULL),
+    P("packages-install-path", S, NULL),
+    P("clean-targets", S, NULL),
+    P("vars", S, NULL),
+    P("require-dbt-version", S, NULL),
+    P("require-xform-version", S, NULL),
+    P("on-run-start", S, NULL),
+    P("on-run-end", S, NULL),
+    P("dispatch", S, NULL),
+    P("models", S, NULL),
+    P("seeds", S, NULL),
+    P("snapshots", S, NULL),
+    P("tests", S, NULL),
+    P("data_tests", S, NULL),
+    P("sources", S, NULL),
+    P("analyses", S, NULL),
+    P("quoting", S, NULL),
+    P("flags", S, NULL),
+    P("source-paths", S, NULL),
+    P("data-paths", S, NULL),
+    P("query-comment", N, "queries are sent without dbt's query comment"),
+    P("restrict-access", N, IGNORED),
+    P("exposures", N, NO_RESOURCE),
+    P("metrics", N, NO_RESOURCE),
+    P("semantic-models", N, NO_RESOURCE),
+    P("saved-queries", N, NO_RESOURCE),
+    P("unit_tests", N, NO_RESOURCE),
+
+    /* configs (dbt_project.yml trees, config: blocks, config() calls) */
+    C("materialized", S, NULL),
+    C("tags", S, NULL),
+    C("schema", S, NULL),
+    C("alias", S, NULL),
+    C("database", S, NULL),
+    C("enabled", S, NULL),
+    C("full_refresh", S, NULL),
+    C("unique_key", S, NULL),
+    C("incremental_strategy", S, NULL),
+    C("on_schema_change", S, NULL),
+    C("pre-hook", S, NULL),
+    C("post-hook", S, NULL),
+    C("quote_columns", S, NULL),
+    C("column_types", S, NULL),
+    C("delimiter", S, NULL),
+    C("meta", S, NULL),
+    C("docs", S, NULL),
+    C("severity", S, NULL),
+    C("store_failures", S, NULL),
+    C("store_failures_as", S, NULL),
+    C("where", S, NULL),
+    C("limit", S, NULL),
+    C("warn_if", S, NULL),
+    C("error_if", S, NULL),
+    C("fail_calc", S, NULL),
+    C("quoting", S, NULL),
+    C("sql_header", S, NULL),
+    C("strategy", S, NULL),
+    C("updated_at", S, NULL),
+    C("check_cols", S, NULL),
+    C("target_schema", S, NULL),
+    C("target_database", S, NULL),
+    C("invalidate_hard_deletes", S, NULL),
+    C("hard_deletes", S, NULL),
+    C("incremental_predicates", S, NULL),
+    C("merge_update_columns", S, NULL),
+    C("merge_exclude_columns", S, NULL),
+    C("indexes", S, NULL),
+    C("unlogged", S, NULL),
+    C("on_configuration_change", S, NULL),
+    C("event_time", S, NULL),
+    C("batch_size", S, NULL),
+    C("lookback", S, NULL),
+    C("begin", S, NULL),
+    C("concurrent_batches", S, NULL),
+    C("packages", S, NULL),
+    C("transient", S, NULL),
+    C("copy_grants", S, NULL),
+    C("persist_docs", N, "descriptions are not written to the database as comments"),
+    C("grants", N, "no GRANT statements are run"),
+    C("contract", N, "the model's columns and types are not checked"),
+    C("snapshot_meta_column_names", N, "snapshots use dbt's default dbt_* column names"),
+    C("dbt_valid_to_current", N, "current snapshot rows keep dbt_valid_to null"),
+    C("access", N, IGNORED),
+    C("group", N, IGNORED),
+
+    /* properties files: top level */
+    T("version", S, NULL),
+    T("models", S, NULL),
+    T("seeds", S, NULL),
+    T("snapshots", S, NULL),
+    T("sources", S, NULL),
+    T("macros", S, NULL),
+    T("analyses", S, NULL),
+    T("data_tests", S, NULL),
+    T("unit_tests", N, "unit tests are not run: use data tests"),
+    T("exposures", N, NO_RESOURCE),
+    T("metrics", N, NO_RESOURCE),
+    T("semantic_models", N, NO_RESOURCE),
+    T("saved_queries", N, NO_RESOURCE),
+    T("groups", N, NO_RESOURCE),
+
+    /* properties files: a model, seed, snapshot or analysis entry */
+    Y("name", S, NULL),
+    Y("description", S, NULL),
+    Y("config", S, NULL),
+    Y("meta", S, NULL),
+    Y("tags", S, NULL),
+    Y("docs", S, NULL),
+    Y("columns", S, NULL),
+    Y("tests", S, NULL),
+    Y("data_tests", S, NULL),
+    Y("constraints", N, "constraints are not created"),
+    Y("versions", N, "model versions are not built: only the unversioned model is"),
+    Y("latest_version", N, "model versions are not built: only the unversioned model is"),
+    Y("access", N, IGNORED),
+    Y("group", N, IGNORED),
+    Y("deprecation_date", N, IGNORED),
+    Y("time_spine", N, IGNORED),
+    Y("freshness", N, IGNORED),
+
+    /* files in the project folder */
+    F("packages.yml", S, NULL),
+    F("dependencies.yml", S, NULL),
+    F("selectors.yml", S, NULL),
+
+    /* command-line flags */
+    G("project-dir", S, NULL),
+    G("profiles-dir", S, NULL),
+    G("target", S, NULL),
+    G("vars", S, NULL),
+    G("select", S, NULL),
+    G("models", S, NULL),
+    G("exclude", S, NULL),
+    G("threads", S, NULL),
+    G("full-refresh", S, NULL),
+    G("fail-fast", S, NULL),
+    G("resource-type", S, NULL),
+    G("output", S, NULL),
+    G("port", S, NULL),
+    G("format", S, NULL),
+    G("inline", S, NULL),
+    G("limit", S, NULL),
+    G("no-color", S, NULL),
+    G("use-colors", S, NULL),
+    G("quiet", S, NULL),
+    G("log-format", S, NULL),
+    G("help", S, NULL),
+    G("selector", S, NULL),
+    G("state", N, "it is ignored: state:modified and friends are not implemented"),
+    G("defer", N, "it is ignored: unbuilt parents are not read from another target"),
+    G("favor-state", N, "it is ignored: unbuilt parents are not read from another target"),
+};
+
+#define NTABLE (sizeof table / sizeof table[0])
+
+const struct xf_feature *xf_features(size_t *n)
+{
+    *n = NTABLE;
+    return table;
+}
+
+const struct xf_feature *xf_feature_find(enum xf_feature_kind kind, struct xf_str name)
+{
+    for (size_t i = 0; i < NTABLE; i++)
+        if (table[i].kind == kind && xf_str_eqc(name, table[i].name))
+            return &table[i];
+    return NULL;
+}
+
+static const char *names[XF_FEAT_NKINDS][NTABLE];
+static size_t nnames[XF_FEAT_NKINDS];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void build_names(void)
+{
+    for (size_t i = 0; i < NTABLE; i++)
+        names[table[i].kind][nnames[table[i].kind]++] = table[i].name;
+}
+
+const char *const *xf_feature_names(enum xf_feature_kind kind, size_t *n)
+{
+    pthread_once(&names_once, build_names);
+    *n = nnames[kind];
+    return names[kind];
+}
+
+const char *xf_feature_kind_name(enum xf_feature_kind kind)
+{
+    switch (kind) {
+    case XF_FEAT_PROJECT_KEY:
+        return "project key";
+    case XF_FEAT_CONFIG:
+        return "config";
+    case XF_FEAT_YAML_TOP:
+        return "properties key";
+    case XF_FEAT_YAML_NODE:
+        return "property";
+    case XF_FEAT_FILE:
+        return "file";
+    default:
+        return "flag";
+    }
+}
+
+/* A config value that asks for something: true, text, a non-empty list,
+ * or a mapping with such a value (`{enforced: false}` asks nothing). */
+static bool value_on(const struct xf_value *v)
+{
+    switch (v->t) {
+    case XF_V_BOOL:
+        return v->u.b;
+    case XF_V_NONE:
+    case XF_V_UNDEF:
+        return false;
+    case XF_V_STR:
+        return v->u.s.len > 0;
+    case XF_V_LIST:
+        return v->u.l->n > 0;
+    case XF_V_DICT:
+        for (size_t i = 0; i < v->u.d->n; i++)
+            if (value_on(&v->u.d->ents[i].val))
+                return true;
+        return false;
+    default:
+        return true;
+    }
+}
+
+void xf_feature_message(struct xf_buf *out, const struct xf_feature *f)
+{
+    xf_buf_addf(out, "not supported by xform yet: %s '%s%s'", xf_feature_kind_name(f->kind),
+                f->kind == XF_FEAT_FLAG ? "--" : "", f->name);
+}
+
+const struct xf_feature *xf_feature_not_yet(enum xf_feature_kind kind, struct xf_str name,
+                                            const struct xf_value *v)
+{
+    if (name.len && name.p[0] == '+' && kind == XF_FEAT_CONFIG)
+        name = xf_str_n(name.p + 1, name.len - 1);
+    const struct xf_feature *f = xf_feature_find(kind, name);
+    if (!f || f->state != XF_FEAT_NOT_YET || (v && !value_on(v)))
+        return NULL;
+    return f;
+}
+
+bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,
+                     const struct xf_value *v, struct xf_loc loc)
+{
+    const struct xf_feature *f = xf_feature_not_yet(kind, name, v);
+    if (!f)
+        return false;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_feature_message(&b, f);
+    struct xf_diag *g = xf_diag_add(d, XF_SEV_WARNING, loc, "%s", b.ptr);
+    if (f->hint)
+        xf_diag_hint(g, "%s", f->hint);
+    xf_buf_release(&b);
+    return true;
+}
+

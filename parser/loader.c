@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Small helpers every part of the project loader shares (project.c,
+ * profile.c, schema.c, discover.c, config.c): strings and paths in the
+ * load's arena, the unknown-key warning, string scalars, tags/meta sync.
+ */
+#include <string.h>
+
+#include "parser/loader.h"
+#include "util/path.h"
+
+char *xf_loader_cat(struct xf_arena *a, const char *x, const char *sep, const char *y)
+{
+    size_t xl = strlen(x), sl = strlen(sep), yl = strlen(y);
+    char *s = xf_arena_alloc(a, xl + sl + yl + 1);
+    memcpy(s, x, xl);
+    memcpy(s + xl, sep, sl);
+    memcpy(s + xl + sl, y, yl + 1);
+    return s;
+}
+
+/* xf_path_join() without printf for the common case. */
+char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name)
+{
+    size_t dl = strlen(dir);
+    if (name[0] == '/' || name[0] == '.' || !dl || dir[dl - 1] == '/' || !strcmp(dir, "."))
+        return xf_path_join(a, dir, name);
+    return xf_loader_cat(a, dir, "/", name);
+}
+
+static struct xf_loc node_loc(const struct xf_ynode *n)
+{
+    return n ? n->loc : XF_NOLOC;
+}
+
+void xf_loader_unknown_key(struct xf_loader *l, const struct xf_ynode *key, const char *where,
+                           const char *const *known, size_t nknown)
+{
+    const char *s = xf_str_suggest(key->str, known, nknown);
+    struct xf_loc loc = key->loc;
+    if (s)
+        xf_diag_add(l->diags, XF_SEV_WARNING, loc,
+                    "unknown key '" XF_STR_FMT "' in %s (did you mean '%s'?)", XF_STR_ARG(key->str),
+                    where, s);
+    else
+        xf_diag_add(l->diags, XF_SEV_WARNING, loc, "unknown key '" XF_STR_FMT "' in %s",
+                    XF_STR_ARG(key->str), where);
+}
+
+int xf_loader_want_str(struct xf_loader *l, const struct xf_ynode *n, const char *what,
+                       const char **out)
+{
+    if (!n || n->kind != XF_Y_SCALAR || xf_ynode_is_null(n))
+        return xf_error(l->diags, node_loc(n), "'%s' must be a string", what);
+    *out = n->str.p;
+    return 0;
+}
+
+void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
+{
+    const struct xf_value *t = xf_node_config(n, "tags");
+    n->tags = t && t->t == XF_V_LIST ? *t : xf_v_list(l->a, 0);
+    const struct xf_value *m = xf_node_config(n, "meta");
+    n->meta = m && m->t == XF_V_DICT ? *m : xf_v_dict(l->a, 0);
+}

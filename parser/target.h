@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The target: the chosen profile output that adapters connect with, and
+ * the one rule for schema names that every path (profile, custom schemas,
+ * the adapters) checks. Kept apart from project.h so that adapters see
+ * only this, not the whole project model and the template engine.
+ */
+#ifndef XF_PARSER_TARGET_H
+#define XF_PARSER_TARGET_H
+
+#include <stdbool.h>
+
+#include "util/value.h"
+
+/* The chosen profile output (connection settings), from profiles.yml. */
+struct xf_target {
+    const char *profile_name; /* NULL: the embedded default */
+    const char *name;         /* "dev" */
+    const char *type;         /* "sqlite" | "postgres" */
+    const char *schema;       /* default schema ("main" on sqlite) */
+    const char *database;     /* sqlite: path of the main file; postgres: dbname */
+    int threads;
+    struct xf_value settings; /* dict of every key of the output (rendered) */
+    bool embedded_default;    /* no profile: <project>.db in the project folder */
+    bool loaded;              /* read without error (debug tests it even if the rest fails) */
+};
+
+/* What a schema name may be, as every message about a refused one says it. */
+#define XF_SCHEMA_NAME_RULE                                                                        \
+    "a schema name is a plain name: no quotes, slashes, backslashes or control characters, "       \
+    "and not '.' or '..'"
+
+/*
+ * True when `schema` keeps XF_SCHEMA_NAME_RULE: a schema is a file name
+ * on SQLite and is quoted into SQL on PostgreSQL, so one rule for both.
+ */
+bool xf_schema_name_ok(const char *schema);
+
+#endif
