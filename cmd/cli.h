@@ -34,6 +34,7 @@ struct xf_cli {
     int limit;              /* show --limit */
     const char *inline_sql; /* show --inline */
     bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
+    bool upgrade, lock; /* deps --upgrade, --lock */
     int argc;
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */
@@ -57,6 +58,7 @@ struct xf_command {
 #define XF_OPT_SHOW 0x10u    /* --inline --limit */
 #define XF_OPT_DOCS 0x20u    /* --port */
 #define XF_OPT_LINEAGE 0x40u /* --format */
+#define XF_OPT_DEPS 0x80u    /* --upgrade --lock */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -119,6 +121,7 @@ int xf_cmd_retry(struct xf_cli *cli);
 int xf_cmd_init(struct xf_cli *cli);
 int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
+int xf_cmd_deps(struct xf_cli *cli);
 
 /* Wall clock in seconds. */
 double xf_cli_now(void);

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The files of `deps`: packages.yml / dependencies.yml (what the project
+ * asks for), package-lock.yml (what that resolved to, with dbt's
+ * sha1_hash of the request) and the two keys of dbt_project.yml deps
+ * needs. Every entry is checked here, so a wrong file fails before
+ * anything is fetched.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deps/deps.h"
+#include "util/path.h"
+
+/* Reads `dir/name` as a located source; NULL when the file does not exist. */
+static const struct xf_source *load(struct xf_arena *a, const char *dir, const char *name,
+                                    const char *display)
+{
+    char *full = xf_path_join(a, dir, name);
+    struct xf_buf b = XF_BUF_INIT;
+    if (xf_read_file(&b, full) < 0) {
+        xf_buf_release(&b);
+        return NULL;
+    }
+    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    src->path = display ? xf_arena_strdup(a, display) : full;
+    src->len = b.len;
+    src->text = xf_arena_strndup(a, b.ptr, b.len);
+    xf_buf_release(&b);
+    return src;
+}
+
+static const char *scalar(struct xf_arena *a, const struct xf_ynode *n)
+{
+    return n && n->kind == XF_Y_SCALAR ? xf_arena_strdups(a, n->str) : NULL;
+}
+
+static int want_scalar(const struct xf_ynode *key, const struct xf_ynode *val, struct xf_diags *d)
+{
+    if (val->kind == XF_Y_SCALAR && !xf_ynode_is_null(val))
+        return 0;
+    struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, val->kind == XF_Y_SCALAR ? key->loc : val->loc,
+                                    "'%.*s' needs a text value", XF_STR_ARG(key->str));
+    xf_diag_hint(g, "write it as '%.*s: value'", XF_STR_ARG(key->str));
+    return -1;
+}
+
+static bool is_true(const struct xf_ynode *n)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "on", NULL};
+    for (size_t i = 0; yes[i]; i++) {
+        if (xf_str_eqc(n->str, yes[i]))
+            return true;
+    }
+    return false;
+}
+
+static const char *const source_keys[] = {"local", "git", "tarball", "package", "private", NULL};
+
+static const char *allowed_keys(enum xf_pkg_kind k)
+{
+    switch (k) {
+    case XF_PKG_LOCAL:
+        return "local";
+    case XF_PKG_GIT:
+        return "git, revision, subdirectory and warn-unpinned";
+    case XF_PKG_TARBALL:
+        return "tarball and name";
+    case XF_PKG_HUB:
+        return "package, version and install_prerelease";
+    }
+    return "";
+}
+
+static int check_version(const struct xf_ynode *v, const char *pkg, struct xf_diags *d)
+{
+    struct xf_semver_req r;
+    if (xf_semver_req_parse(&r, v->str.p) == 0)
+        return 0;
+    struct xf_diag *g =
+        xf_diag_add(d, XF_SEV_ERROR, v->loc, "'%.*s' is not a version of hub package '%s'",
+                    XF_STR_ARG(v->str), pkg);
+    xf_diag_hint(g, "write major.minor.patch, optionally after >=, >, <= or <: "
+                    "'1.1.1' or [\">=1.0.0\", \"<2.0.0\"]");
+    return -1;
+}
+
+/* One entry: `in_lock` also takes `name:` (the lock records every package's name). */
+static int parse_entry(struct xf_pkg_spec *s, struct xf_arena *a, const struct xf_ynode *e,
+                       bool in_lock, struct xf_diags *d)
+{
+    memset(s, 0, sizeof *s);
+    s->warn_unpinned = true;
+    s->loc = e->loc;
+    if (e->kind != XF_Y_MAP) {
+        struct xf_diag *g =
+            xf_diag_add(d, XF_SEV_ERROR, e->loc, "a package entry must be a mapping");
+        xf_diag_hint(g, "e.g. '- package: dbt-labs/dbt_utils' then 'version: 1.1.1' below it");
+        return -1;
+    }
+    /* the source first: it decides which keys the entry may have */
+    const struct xf_ynode *src_key = NULL;
+    for (size_t i = 0; i < e->n; i++) {
+        for (size_t k = 0; source_keys[k]; k++) {
+            if (!xf_str_eqc(e->keys[i]->str, source_keys[k]))
+                continue;
+            if (src_key) {
+                struct xf_diag *g = xf_diag_add(
+                    d, XF_SEV_ERROR, e->keys[i]->loc, "package entry has both '%.*s' and '%.*s'",
+                    XF_STR_ARG(src_key->str), XF_STR_ARG(e->keys[i]->str));
+                xf_diag_hint(g, "one entry installs one package: split it into two entries");
+                return -1;
+            }
+            src_key = e->keys[i];
+            if (want_scalar(e->keys[i], e->items[i] ? e->items[i] : e->keys[i], d) < 0)
+                return -1;
+            s->source = scalar(a, e->items[i]);
+            s->kind = k == 0   ? XF_PKG_LOCAL
+                      : k == 1 ? XF_PKG_GIT
+                      : k == 2 ? XF_PKG_TARBALL
+                               : XF_PKG_HUB;
+            if (k == 4) {
+                struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, e->keys[i]->loc,
+                                                "'private' packages are not supported");
+                xf_diag_hint(g, "give the repository as a 'git:' entry with a 'revision:'");
+                return -1;
+            }
+            s->loc = e->keys[i]->loc;
+        }
+    }
+    if (!src_key) {
+        struct xf_diag *g =
+            xf_diag_add(d, XF_SEV_ERROR, e->loc, "package entry names no package to install");
+        xf_diag_hint(g, "give one of 'package:' (the hub), 'git:', 'local:' or 'tarball:'");
+        return -1;
+    }
+    const struct xf_ynode *version = NULL;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct xf_ynode *key = e->keys[i], *val = e->items[i];
+        struct xf_str k = key->str;
+        if (key == src_key)
+            continue;
+        if (in_lock && xf_str_eqc(k, "name")) {
+            if (want_scalar(key, val, d) < 0)
+                return -1;
+            s->name = scalar(a, val);
+        } else if (s->kind == XF_PKG_GIT && xf_str_eqc(k, "revision")) {
+            if (want_scalar(key, val, d) < 0)
+                return -1;
+            s->revision = scalar(a, val);
+        } else if (s->kind == XF_PKG_GIT && xf_str_eqc(k, "subdirectory")) {
+            if (want_scalar(key, val, d) < 0)
+                return -1;
+            s->subdirectory = scalar(a, val);
+        } else if (s->kind == XF_PKG_GIT &&
+                   (xf_str_eqc(k, "warn-unpinned") || xf_str_eqc(k, "warn_unpinned"))) {
+            if (want_scalar(key, val, d) < 0)
+                return -1;
+            s->warn_unpinned = is_true(val);
+        } else if (s->kind == XF_PKG_TARBALL && xf_str_eqc(k, "name")) {
+            if (want_scalar(key, val, d) < 0)
+                return -1;
+            s->name = scalar(a, val);
+        } else if (s->kind == XF_PKG_HUB && xf_str_eqc(k, "version")) {
+            version = val;
+            s->version_loc = val->loc;
+        } else if (s->kind == XF_PKG_HUB &&
+                   (xf_str_eqc(k, "install_prerelease") || xf_str_eqc(k, "install-prerelease"))) {
+            if (want_scalar(key, val, d) < 0)
+                return -1;
+            s->install_prerelease = is_true(val);
+        } else {
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, key->loc, "unknown key '%.*s' in a %.*s package entry",
+                            XF_STR_ARG(k), XF_STR_ARG(src_key->str));
+            xf_diag_hint(g, "a %.*s entry takes %s", XF_STR_ARG(src_key->str),
+                         allowed_keys(s->kind));
+            return -1;
+        }
+    }
+    if (s->kind == XF_PKG_HUB) {
+        if (!strchr(s->source, '/')) {
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, s->loc, "'%s' is not a hub package name", s->source);
+            xf_diag_hint(g, "hub packages are named owner/name, e.g. dbt-labs/dbt_utils");
+            return -1;
+        }
+        if (!version || xf_ynode_is_null(version) ||
+            (version->kind == XF_Y_SEQ && version->n == 0)) {
+            struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, version ? version->loc : s->loc,
+                                            "hub package '%s' has no version", s->source);
+            xf_diag_hint(g, "add 'version: 1.2.3' or a range, e.g. version: [\">=1.0.0\", "
+                            "\"<2.0.0\"]; the hub lists a package's versions");
+            return -1;
+        }
+        if (version->kind == XF_Y_MAP) {
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, version->loc,
+                            "the version of '%s' must be text or a list", s->source);
+            xf_diag_hint(g, "e.g. version: [\">=1.0.0\", \"<2.0.0\"]");
+            return -1;
+        }
+        s->version_list = version->kind == XF_Y_SEQ;
+        size_t n = s->version_list ? version->n : 1;
+        for (size_t i = 0; i < n; i++) {
+            const struct xf_ynode *v = s->version_list ? version->items[i] : version;
+            if (v->kind != XF_Y_SCALAR) {
+                xf_error(d, v->loc, "a version range must be text, e.g. \">=1.0.0\"");
+                return -1;
+            }
+            if (check_version(v, s->source, d) < 0)
+                return -1;
+            xf_avec_push(a, &s->versions, scalar(a, v));
+        }
+    }
+    if (s->kind == XF_PKG_TARBALL && !s->name && !in_lock) {
+        struct xf_diag *g =
+            xf_diag_add(d, XF_SEV_ERROR, s->loc, "tarball package '%s' has no name", s->source);
+        xf_diag_hint(g, "add 'name: <the package's project name>' below it");
+        return -1;
+    }
+    return 0;
+}
+
+/* The `packages:` list of a parsed file; other top-level keys are errors (or warned). */
+static int parse_list(xf_pkg_specs *out, struct xf_arena *a, const struct xf_ynode *root,
+                      bool in_lock, const char **hash, struct xf_diags *d)
+{
+    int err = 0;
+    if (root->kind != XF_Y_MAP) {
+        xf_error(d, root->loc, "expected a mapping with a 'packages:' list");
+        return -1;
+    }
+    for (size_t i = 0; i < root->n; i++) {
+        const struct xf_ynode *key = root->keys[i], *val = root->items[i];
+        if (xf_str_eqc(key->str, "packages")) {
+            if (xf_ynode_is_null(val))
+                continue;
+            if (val->kind != XF_Y_SEQ) {
+                struct xf_diag *g =
+                    xf_diag_add(d, XF_SEV_ERROR, val->loc, "'packages' must be a list");
+                xf_diag_hint(g, "write each package as an item: '- package: dbt-labs/dbt_utils'");
+                return -1;
+            }
+            for (size_t j = 0; j < val->n; j++) {
+                struct xf_pkg_spec s;
+                if (parse_entry(&s, a, val->items[j], in_lock, d) < 0) {
+                    err = -1;
+                    continue;
+                }
+                xf_avec_push(a, out, s);
+            }
+        } else if (in_lock && xf_str_eqc(key->str, "sha1_hash")) {
+            *hash = scalar(a, val);
+        } else if (!in_lock && xf_str_eqc(key->str, "projects")) {
+            xf_diag_add(d, XF_SEV_WARNING, key->loc,
+                        "'projects' (dependencies on other dbt projects) are not supported; "
+                        "ignored");
+        } else {
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, key->loc, "unknown key '%.*s' in %s",
+                            XF_STR_ARG(key->str), key->loc.src ? key->loc.src->path : "the file");
+            xf_diag_hint(g, "the file has one key, 'packages:', a list of packages");
+            err = -1;
+        }
+    }
+    return err;
+}
+
+static const struct xf_ynode *packages_key(const struct xf_ynode *root)
+{
+    if (!root || root->kind != XF_Y_MAP)
+        return NULL;
+    for (size_t i = 0; i < root->n; i++) {
+        if (xf_str_eqc(root->keys[i]->str, "packages"))
+            return root->keys[i];
+    }
+    return NULL;
+}
+
+static char *display_of(struct xf_arena *a, const char *prefix, const char *name)
+{
+    return prefix && *prefix ? xf_path_join(a, prefix, name) : xf_arena_strdup(a, name);
+}
+
+int xf_pkg_read_packages(xf_pkg_specs *out, const char **file_out, struct xf_arena *a,
+                         const char *root, const char *display_prefix, struct xf_diags *d)
+{
+    *file_out = NULL;
+    const struct xf_source *ps =
+        load(a, root, "packages.yml", display_of(a, display_prefix, "packages.yml"));
+    const struct xf_source *ds =
+        load(a, root, "dependencies.yml", display_of(a, display_prefix, "dependencies.yml"));
+    struct xf_ynode *pn = NULL, *dn = NULL;
+    if (ps && xf_yaml_parse(&pn, a, ps, d) < 0)
+        return -1;
+    if (ds && xf_yaml_parse(&dn, a, ds, d) < 0)
+        return -1;
+    const struct xf_ynode *pk = packages_key(pn), *dk = packages_key(dn);
+    if (pk && dk) {
+        struct xf_diag *g =
+            xf_diag_add(d, XF_SEV_ERROR, dk->loc,
+                        "'packages' is given in both packages.yml and dependencies.yml");
+        xf_diag_hint(g, "keep the list in one of the two files");
+        return -1;
+    }
+    const struct xf_ynode *use = dk ? dn : pn;
+    const struct xf_source *src = dk ? ds : ps;
+    if (!use)
+        return 0;
+    *file_out = src->path;
+    const char *unused = NULL;
+    return parse_list(out, a, use, false, &unused, d);
+}
+
+int xf_pkg_parse_source(xf_pkg_specs *out, struct xf_arena *a, const struct xf_source *src,
+                        struct xf_diags *d)
+{
+    struct xf_ynode *n = NULL;
+    if (xf_yaml_parse(&n, a, src, d) < 0)
+        return -1;
+    const char *unused = NULL;
+    return parse_list(out, a, n, false, &unused, d);
+}
+
+int xf_pkg_read_lock(struct xf_pkg_lock *out, struct xf_arena *a, const char *root,
+                     struct xf_diags *d)
+{
+    memset(out, 0, sizeof *out);
+    const struct xf_source *src = load(a, root, "package-lock.yml", "package-lock.yml");
+    if (!src)
+        return 0;
+    struct xf_ynode *n = NULL;
+    if (xf_yaml_parse(&n, a, src, d) < 0)
+        return -1;
+    if (parse_list(&out->packages, a, n, true, &out->sha1_hash, d) < 0)
+        return -1;
+    return 1;
+}
+
+int xf_pkg_read_project(struct xf_pkg_project *out, struct xf_arena *a, const char *dir,
+                        const char *display, struct xf_diags *d)
+{
+    memset(out, 0, sizeof *out);
+    out->install_path = "dbt_packages";
+    const struct xf_source *src = load(a, dir, "dbt_project.yml", display);
+    if (!src)
+        src = load(a, dir, "xform_project.yml", display);
+    if (!src)
+        return 0;
+    struct xf_ynode *n = NULL;
+    if (xf_yaml_parse(&n, a, src, d) < 0)
+        return -1;
+    const struct xf_ynode *name = xf_ynode_get(n, "name");
+    if (!name || name->kind != XF_Y_SCALAR || xf_ynode_is_null(name)) {
+        struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, name ? name->loc : n->loc,
+                                        "%s has no project name", src->path);
+        xf_diag_hint(g, "add 'name: my_package' at the top of the file");
+        return -1;
+    }
+    out->name = scalar(a, name);
+    out->name_loc = name->loc;
+    const struct xf_ynode *ip = xf_ynode_get(n, "packages-install-path");
+    if (ip && ip->kind == XF_Y_SCALAR && !xf_ynode_is_null(ip))
+        out->install_path = scalar(a, ip);
+    return 1;
+}
+
+/* ---- the lock file ---- */
+
+static bool plain_ok(const char *s)
+{
+    if (!*s || strchr("-:@~+", s[0]))
+        return false;
+    static const char *const words[] = {"true", "false", "yes",  "no",    "on",
+                                        "off",  "null",  "True", "False", "Yes",
+                                        "No",   "On",    "Off",  "Null",  NULL};
+    for (size_t i = 0; words[i]; i++) {
+        if (!strcmp(s, words[i]))
+            return false;
+    }
+    for (const char *p = s; *p; p++) {
+        if (!(isalnum((unsigned char)*p) || strchr("_-./:@+~", *p)))
+            return false;
+    }
+    /* a number would read back as one; a version (three numbers) stays plain, as in dbt */
+    struct xf_semver v;
+    return !isdigit((unsigned char)s[0]) || xf_semver_parse(&v, s) == 0;
+}
+
+static void emit_value(struct xf_buf *b, const char *s)
+{
+    if (plain_ok(s)) {
+        xf_buf_adds(b, s);
+        return;
+    }
+    xf_buf_addch(b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            xf_buf_addch(b, '\\');
+        xf_buf_addch(b, *p);
+    }
+    xf_buf_addch(b, '"');
+}
+
+static void emit_kv(struct xf_buf *b, bool first, const char *k, const char *v)
+{
+    xf_buf_adds(b, first ? "  - " : "    ");
+    xf_buf_addf(b, "%s: ", k);
+    emit_value(b, v);
+    xf_buf_addch(b, '\n');
+}
+
+int xf_pkg_write_lock(const char *root, const struct xf_pkg_spec *pinned, size_t n,
+                      const char *sha1_hash)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    xf_buf_adds(&b, "packages:\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_pkg_spec *s = &pinned[i];
+        /* keys sorted, as dbt's YAML dump writes them */
+        switch (s->kind) {
+        case XF_PKG_HUB:
+            emit_kv(&b, true, "name", s->name);
+            emit_kv(&b, false, "package", s->source);
+            emit_kv(&b, false, "version", s->versions.v[0]);
+            break;
+        case XF_PKG_GIT:
+            emit_kv(&b, true, "git", s->source);
+            emit_kv(&b, false, "name", s->name);
+            emit_kv(&b, false, "revision", s->revision);
+            if (s->subdirectory)
+                emit_kv(&b, false, "subdirectory", s->subdirectory);
+            break;
+        case XF_PKG_LOCAL:
+            emit_kv(&b, true, "local", s->source);
+            emit_kv(&b, false, "name", s->name);
+            break;
+        case XF_PKG_TARBALL:
+            emit_kv(&b, true, "name", s->name);
+            emit_kv(&b, false, "tarball", s->source);
+            break;
+        }
+    }
+    xf_buf_addf(&b, "sha1_hash: %s\n", sha1_hash);
+    struct xf_arena a;
+    xf_arena_init(&a);
+    char *path = xf_path_join(&a, root, "package-lock.yml");
+    char *tmp = xf_arena_printf(&a, "%s.tmp%ld", path, (long)getpid());
+    int err = xf_write_file(tmp, b.ptr, b.len);
+    if (err == 0 && rename(tmp, path) < 0) {
+        err = -errno;
+        unlink(tmp);
+    }
+    xf_arena_release(&a);
+    xf_buf_release(&b);
+    return err;
+}
+
+void xf_pkg_hash(char out[41], const xf_pkg_specs *specs)
+{
+    XF_VEC(char *) lines = {0};
+    for (size_t i = 0; i < specs->n; i++) {
+        const struct xf_pkg_spec *s = &specs->v[i];
+        json_t *o = json_object();
+        static const char *const src_key[] = {"local", "git", "tarball", "package"};
+        json_object_set_new(o, src_key[s->kind], json_string(s->source));
+        if (s->revision)
+            json_object_set_new(o, "revision", json_string(s->revision));
+        if (s->subdirectory)
+            json_object_set_new(o, "subdirectory", json_string(s->subdirectory));
+        if (s->kind == XF_PKG_GIT && !s->warn_unpinned)
+            json_object_set_new(o, "warn-unpinned", json_false());
+        if (s->kind == XF_PKG_TARBALL && s->name)
+            json_object_set_new(o, "name", json_string(s->name));
+        if (s->kind == XF_PKG_HUB) {
+            if (s->version_list) {
+                json_t *l = json_array();
+                for (size_t j = 0; j < s->versions.n; j++)
+                    json_array_append_new(l, json_string(s->versions.v[j]));
+                json_object_set_new(o, "version", l);
+            } else {
+                json_object_set_new(o, "version", json_string(s->versions.v[0]));
+            }
+            json_object_set_new(o, "install_prerelease", json_boolean(s->install_prerelease));
+        }
+        xf_vec_push(&lines, json_dumps(o, JSON_SORT_KEYS));
+        json_decref(o);
+    }
+    for (size_t i = 1; i < lines.n; i++) { /* insertion sort: a handful of lines */
+        char *x = lines.v[i];
+        size_t j = i;
+        while (j > 0 && strcmp(lines.v[j - 1], x) > 0) {
+            lines.v[j] = lines.v[j - 1];
+            j--;
+        }
+        lines.v[j] = x;
+    }
+    struct xf_buf b = XF_BUF_INIT;
+    for (size_t i = 0; i < lines.n; i++) {
+        if (i)
+            xf_buf_addch(&b, '\n');
+        xf_buf_adds(&b, lines.v[i]);
+        free(lines.v[i]);
+    }
+    xf_vec_release(&lines);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdn = 0;
+    EVP_Digest(b.ptr, b.len, md, &mdn, EVP_sha1(), NULL);
+    for (unsigned i = 0; i < mdn && i < 20; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[40] = 0;
+    xf_buf_release(&b);
+}
