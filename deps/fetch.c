@@ -94,6 +94,23 @@ int xf_fetch_http_file(const char *url, const char *path, long *status, struct x
     return rc;
 }
 
+/* A relative name without '..' components. */
+static bool safe_name(const char *s)
+{
+    if (!*s || *s == '/')
+        return false;
+    for (const char *p = s; *p;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return true;
+}
+
 int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
 {
     int rc = -1;
@@ -105,9 +122,10 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
     struct archive *out = archive_write_disk_new();
     archive_read_support_filter_all(in);
     archive_read_support_format_all(in);
+    /* entries are put under dir (an absolute path) after their own names are
+       checked: no absolute names, no '..', no writing through a symlink */
     archive_write_disk_set_options(out, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                            ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                            ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+                                            ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     if (archive_read_open_filename(in, archive, 65536) != ARCHIVE_OK) {
         xf_buf_addf(err, "not an archive: %s", archive_error_string(in));
         goto done;
@@ -116,7 +134,12 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
     int r;
     size_t dl = strlen(dir);
     while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-        const char *name = archive_entry_pathname(e);
+        char *name = xf_strdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+        if (!safe_name(name)) {
+            xf_buf_addf(err, "unsafe path '%s' in the archive", name);
+            free(name);
+            goto done;
+        }
         size_t n = dl + strlen(name) + 2;
         char *full = xf_malloc(n);
         snprintf(full, n, "%s/%s", dir, name);
@@ -124,6 +147,11 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
         free(full);
         /* hard links name a path inside the archive too */
         const char *hl = archive_entry_hardlink(e);
+        if (hl && !safe_name(hl)) {
+            xf_buf_addf(err, "unsafe link '%s' in the archive", hl);
+            free(name);
+            goto done;
+        }
         if (hl) {
             n = dl + strlen(hl) + 2;
             char *h = xf_malloc(n);
@@ -133,6 +161,7 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
         }
         if (archive_write_header(out, e) != ARCHIVE_OK) {
             xf_buf_addf(err, "cannot extract '%s': %s", name, archive_error_string(out));
+            free(name);
             goto done;
         }
         const void *buf;
@@ -141,9 +170,11 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
         while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK) {
             if (archive_write_data_block(out, buf, len, off) != ARCHIVE_OK) {
                 xf_buf_addf(err, "cannot extract '%s': %s", name, archive_error_string(out));
+                free(name);
                 goto done;
             }
         }
+        free(name);
         if (r != ARCHIVE_EOF) {
             xf_buf_addf(err, "broken archive: %s", archive_error_string(in));
             goto done;

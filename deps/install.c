@@ -655,21 +655,20 @@ static const char *pin_of(struct ctx *c, const struct pkg *p)
 /* `to` relative to the folder `from` (both absolute, without symlinks). */
 static char *relative(struct xf_arena *a, const char *from, const char *to)
 {
-    size_t i = 0, last = 0;
+    /* the longest common prefix that ends at a component boundary in both */
+    size_t i = 0, common = 0;
     while (from[i] && from[i] == to[i]) {
-        if (from[i] == '/')
-            last = i;
         i++;
+        if ((from[i] == '/' || !from[i]) && (to[i] == '/' || !to[i]))
+            common = i;
     }
-    if (!from[i] && (to[i] == '/' || !to[i]))
-        last = i;
     struct xf_buf b = XF_BUF_INIT;
-    for (const char *s = from + last; *s; s++) {
+    for (const char *s = from + common; *s; s++) {
         if (*s == '/')
             xf_buf_adds(&b, b.len ? "/.." : "..");
     }
-    const char *rest = to + last;
-    if (*rest == '/')
+    const char *rest = to + common;
+    while (*rest == '/')
         rest++;
     if (*rest)
         xf_buf_addf(&b, "%s%s", b.len ? "/" : "", rest);
@@ -804,6 +803,30 @@ static const char *hub_base(struct ctx *c)
     return n && h[n - 1] == '/' ? h : xf_arena_printf(c->a, "%s/", h);
 }
 
+static int write_lock(struct ctx *c, const char *hash)
+{
+    struct xf_pkg_spec *pinned = XF_ANEWN(c->a, struct xf_pkg_spec, c->pkgs.n + 1);
+    for (size_t i = 0; i < c->pkgs.n; i++) {
+        const struct pkg *p = c->pkgs.v[i];
+        struct xf_pkg_spec *s = &pinned[i];
+        s->kind = p->kind;
+        s->source = p->source;
+        s->name = p->name;
+        s->subdirectory = p->subdirectory;
+        s->revision = p->version;
+        if (p->kind == XF_PKG_HUB)
+            xf_avec_push(c->a, &s->versions, p->version);
+    }
+    int werr = xf_pkg_write_lock(c->root, pinned, c->pkgs.n, hash);
+    if (werr < 0) {
+        xf_error(c->d, XF_NOLOC, "cannot write %s/package-lock.yml: %s", c->root, strerror(-werr));
+        fail(c, XF_DEPS_EFETCH);
+        return -1;
+    }
+    note(c, "Updating lock file in file path: %s/package-lock.yml", c->root);
+    return 0;
+}
+
 int xf_deps_run(const struct xf_deps_opts *o, struct xf_arena *a, struct xf_diags *d)
 {
     struct ctx c = {.o = o, .a = a, .d = d};
@@ -849,6 +872,7 @@ int xf_deps_run(const struct xf_deps_opts *o, struct xf_arena *a, struct xf_diag
     /* downloads go next to the install (one rename moves them in), or to
        the temporary folder when nothing is installed */
     const char *base = o->lock_only ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") : c.install;
+    bool made_install = !o->lock_only && !xf_is_dir(c.install);
     if (!o->lock_only && xf_mkdirs(c.install) < 0) {
         xf_error(d, XF_NOLOC, "cannot create %s: %s", c.install, strerror(errno));
         return XF_DEPS_EFETCH;
@@ -863,35 +887,21 @@ int xf_deps_run(const struct xf_deps_opts *o, struct xf_arena *a, struct xf_diag
     if (resolving) {
         if (resolve(&c, &specs) < 0)
             goto done;
-        struct xf_pkg_spec *pinned = XF_ANEWN(a, struct xf_pkg_spec, c.pkgs.n + 1);
-        for (size_t i = 0; i < c.pkgs.n; i++) {
-            const struct pkg *p = c.pkgs.v[i];
-            struct xf_pkg_spec *s = &pinned[i];
-            s->kind = p->kind;
-            s->source = p->source;
-            s->name = p->name;
-            s->subdirectory = p->subdirectory;
-            s->revision = p->version;
-            if (p->kind == XF_PKG_HUB)
-                xf_avec_push(a, &s->versions, p->version);
-        }
-        int werr = xf_pkg_write_lock(c.root, pinned, c.pkgs.n, hash);
-        if (werr < 0) {
-            xf_error(d, XF_NOLOC, "cannot write %s/package-lock.yml: %s", c.root, strerror(-werr));
-            fail(&c, XF_DEPS_EFETCH);
-            goto done;
-        }
-        note(&c, "Updating lock file in file path: %s/package-lock.yml", c.root);
     } else {
         from_lock(&c, &lock);
     }
+    /* the lock is written last: a failure leaves the old lock with the old install */
     if (!o->lock_only && install(&c) < 0)
         goto done;
+    if (resolving)
+        write_lock(&c, hash);
 done:
     ret = c.fail;
     for (size_t i = 0; i < c.pkgs.n; i++)
         json_decref(c.pkgs.v[i]->index);
     xf_vec_release(&c.pkgs);
     xf_remove_tree(c.dl);
+    if (c.fail && made_install)
+        rmdir(c.install); /* only when empty: an install that was not there stays away */
     return ret;
 }

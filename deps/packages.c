@@ -389,9 +389,16 @@ static bool plain_ok(const char *s)
         if (!(isalnum((unsigned char)*p) || strchr("_-./:@+~", *p)))
             return false;
     }
-    /* a number would read back as one; a version (three numbers) stays plain, as in dbt */
-    struct xf_semver v;
-    return !isdigit((unsigned char)s[0]) || xf_semver_parse(&v, s) == 0;
+    /* plain only when it reads back as text (not a number, as a commit could) */
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_ynode *n = NULL;
+    struct xf_buf err = XF_BUF_INIT;
+    bool ok = xf_yaml_parse_str(&n, &a, s, strlen(s), &err) == 0 && n && n->kind == XF_Y_SCALAR &&
+              xf_ynode_value(&a, n).t == XF_V_STR;
+    xf_buf_release(&err);
+    xf_arena_release(&a);
+    return ok;
 }
 
 static void emit_value(struct xf_buf *b, const char *s)
