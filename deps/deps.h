@@ -102,6 +102,11 @@ int xf_pkg_write_lock(const char *root, const struct xf_pkg_spec *pinned, size_t
  */
 void xf_pkg_hash(char out[41], const xf_pkg_specs *specs);
 
+/* A relative path without '..' components (subdirectory:, archive entries). */
+bool xf_pkg_safe_path(const char *s);
+/* A dbt project name (letters, digits, '_'; not a digit first): a folder name too. */
+bool xf_pkg_valid_name(const char *s);
+
 /* The `name:` and `packages-install-path` of the dbt_project.yml in `dir`. */
 struct xf_pkg_project {
     const char *name;

@@ -94,23 +94,6 @@ int xf_fetch_http_file(const char *url, const char *path, long *status, struct x
     return rc;
 }
 
-/* A relative name without '..' components. */
-static bool safe_name(const char *s)
-{
-    if (!*s || *s == '/')
-        return false;
-    for (const char *p = s; *p;) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.')
-            return false;
-        p += n;
-        while (*p == '/')
-            p++;
-    }
-    return true;
-}
-
 int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
 {
     int rc = -1;
@@ -135,7 +118,7 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
     size_t dl = strlen(dir);
     while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
         char *name = xf_strdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
-        if (!safe_name(name)) {
+        if (!xf_pkg_safe_path(name)) {
             xf_buf_addf(err, "unsafe path '%s' in the archive", name);
             free(name);
             goto done;
@@ -147,7 +130,7 @@ int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
         free(full);
         /* hard links name a path inside the archive too */
         const char *hl = archive_entry_hardlink(e);
-        if (hl && !safe_name(hl)) {
+        if (hl && !xf_pkg_safe_path(hl)) {
             xf_buf_addf(err, "unsafe link '%s' in the archive", hl);
             free(name);
             goto done;

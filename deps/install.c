@@ -546,10 +546,25 @@ static int incorporate(struct ctx *c, queue *q, const struct item *it)
     return 0;
 }
 
+/* A name becomes a folder under the install path: nothing else may get through. */
+static int check_name(struct ctx *c, const struct pkg *p)
+{
+    if (xf_pkg_valid_name(p->name))
+        return 0;
+    struct xf_diag *g = xf_diag_add(c->d, XF_SEV_ERROR, p->loc,
+                                    "%s package '%s' is named '%s', not a valid "
+                                    "project name",
+                                    kind_word(p->kind), p->source, p->name ? p->name : "");
+    xf_diag_hint(g, "a project name has letters, digits and '_', and does not start with a digit");
+    return fail(c, XF_DEPS_EINPUT);
+}
+
 static int check_names(struct ctx *c)
 {
     for (size_t i = 0; i < c->pkgs.n; i++) {
         const struct pkg *p = c->pkgs.v[i];
+        if (check_name(c, p) < 0)
+            return -1;
         if (c->root_name && !strcmp(p->name, c->root_name)) {
             struct xf_diag *g =
                 xf_diag_add(c->d, XF_SEV_ERROR, p->loc,
@@ -722,6 +737,10 @@ static int install(struct ctx *c)
     for (size_t i = 0; i < c->pkgs.n; i++) {
         struct pkg *p = c->pkgs.v[i];
         const char *pin = pin_of(c, p);
+        if (p->name && check_name(c, p) < 0) { /* a lock can be edited by hand */
+            err = -1;
+            goto done;
+        }
         const char *target = p->name ? xf_path_join(c->a, c->install, p->name) : NULL;
         note(c, "Installing %s", p->source);
         if (p->kind != XF_PKG_LOCAL && target && xf_is_dir(target) &&
@@ -731,7 +750,7 @@ static int install(struct ctx *c)
             note(c, "Installed from %s (already in place)", installed_from(c, p));
             continue;
         }
-        if (!p->dir && fetch_pinned(c, p) < 0) {
+        if ((!p->dir && fetch_pinned(c, p) < 0) || check_name(c, p) < 0) {
             err = -1;
             goto done;
         }

@@ -91,6 +91,32 @@ static int check_version(const struct xf_ynode *v, const char *pkg, struct xf_di
     return -1;
 }
 
+bool xf_pkg_safe_path(const char *s)
+{
+    if (!*s || *s == '/')
+        return false;
+    for (const char *p = s; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += n;
+        while (*p == '/')
+            p++;
+    }
+    return true;
+}
+
+bool xf_pkg_valid_name(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    for (; *s; s++) {
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return false;
+    }
+    return true;
+}
+
 /* One entry: `in_lock` also takes `name:` (the lock records every package's name). */
 static int parse_entry(struct xf_pkg_spec *s, struct xf_arena *a, const struct xf_ynode *e,
                        bool in_lock, struct xf_diags *d)
@@ -103,6 +129,15 @@ static int parse_entry(struct xf_pkg_spec *s, struct xf_arena *a, const struct x
             xf_diag_add(d, XF_SEV_ERROR, e->loc, "a package entry must be a mapping");
         xf_diag_hint(g, "e.g. '- package: dbt-labs/dbt_utils' then 'version: 1.1.1' below it");
         return -1;
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        const struct xf_ynode *v = e->items[i];
+        if (v && v->kind == XF_Y_SCALAR && memmem(v->str.p, v->str.len, "{{", 2)) {
+            struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, v->loc,
+                                            "jinja in package entries is not rendered by xform");
+            xf_diag_hint(g, "write the value itself (env_var() and var() are not read here)");
+            return -1;
+        }
     }
     /* the source first: it decides which keys the entry may have */
     const struct xf_ynode *src_key = NULL;
@@ -218,6 +253,17 @@ static int parse_entry(struct xf_pkg_spec *s, struct xf_arena *a, const struct x
                 return -1;
             xf_avec_push(a, &s->versions, scalar(a, v));
         }
+    }
+    if (s->revision && s->revision[0] == '-') {
+        xf_error(d, s->loc, "git revision '%s' cannot start with '-'", s->revision);
+        return -1;
+    }
+    if (s->subdirectory && !xf_pkg_safe_path(s->subdirectory)) {
+        struct xf_diag *g =
+            xf_diag_add(d, XF_SEV_ERROR, s->loc,
+                        "subdirectory '%s' is not a folder inside the repository", s->subdirectory);
+        xf_diag_hint(g, "give a relative path without '..', e.g. 'subdirectory: packages/core'");
+        return -1;
     }
     if (s->kind == XF_PKG_TARBALL && !s->name && !in_lock) {
         struct xf_diag *g =

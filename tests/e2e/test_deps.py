@@ -411,6 +411,15 @@ BAD = [
     ("no source",
      "packages:\n  - version: 1.0.0\n",
      (2, 5, "package entry names no package to install")),
+    ("jinja",
+     "packages:\n  - git: \"https://{{ env_var('TOKEN') }}@example.com/x.git\"\n",
+     (2, 10, "jinja in package entries is not rendered by xform")),
+    ("subdirectory outside the repository",
+     "packages:\n  - git: https://example.com/x.git\n    subdirectory: ../../etc\n",
+     (2, 5, "subdirectory '../../etc' is not a folder inside the repository")),
+    ("package named as a path",
+     "packages:\n  - local: ../badname\n",
+     (2, 5, "local package '../badname' is named '../evil', not a valid project name")),
     ("package named as the project",
      "packages:\n  - local: ../proj_twin\n",
      (2, 5, "package '../proj_twin' has the name of the project, 'proj'")),
@@ -422,6 +431,8 @@ def test_bad_input_is_a_located_error_and_installs_nothing(proj, tmp_path, case,
     write_package(tmp_path / "alpha", "alpha", "a")
     write_package(tmp_path / "alpha_again", "alpha", "a")
     write_package(tmp_path / "proj_twin", "proj", "a")
+    write_package(tmp_path / "badname", "x", "a")
+    (tmp_path / "badname" / "dbt_project.yml").write_text("name: ../evil\n")
     (tmp_path / "not_a_project").mkdir()
     proj.write("packages.yml", text)
     r = deps(proj, expect=2)
