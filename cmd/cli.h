@@ -34,7 +34,8 @@ struct xf_cli {
     int limit;              /* show --limit */
     const char *inline_sql; /* show --inline */
     bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
-    bool upgrade, lock; /* deps --upgrade, --lock */
+    bool upgrade, lock;               /* deps --upgrade, --lock */
+    const char *add_package, *source; /* deps --add-package, --source */
     int argc;
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */
@@ -58,7 +59,7 @@ struct xf_command {
 #define XF_OPT_SHOW 0x10u    /* --inline --limit */
 #define XF_OPT_DOCS 0x20u    /* --port */
 #define XF_OPT_LINEAGE 0x40u /* --format */
-#define XF_OPT_DEPS 0x80u    /* --upgrade --lock */
+#define XF_OPT_DEPS 0x80u    /* --upgrade --lock --add-package --source */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);

@@ -24,6 +24,10 @@ int xf_cmd_deps(struct xf_cli *cli)
             fprintf(stderr, "warning: 'xform deps' reads no profile or vars; %s is not used\n",
                     unused[i]);
     }
+    if (cli->source && !cli->add_package) {
+        fprintf(stderr, "error: --source says what --add-package names; give --add-package too\n");
+        return XF_EXIT_USAGE;
+    }
     if (cli->positional.n) {
         fprintf(stderr, "error: 'xform deps' takes no argument '%s'; see 'xform deps --help'\n",
                 cli->positional.v[0]);
@@ -36,6 +40,8 @@ int xf_cmd_deps(struct xf_cli *cli)
         .project_dir = cli->project_dir,
         .upgrade = cli->upgrade,
         .lock_only = cli->lock,
+        .add_package = cli->add_package,
+        .source = cli->source,
         .hub_url = hub,
         .note = on_note,
         .user = cli,

@@ -117,6 +117,18 @@ struct xf_pkg_project {
 int xf_pkg_read_project(struct xf_pkg_project *out, struct xf_arena *a, const char *dir,
                         const char *display, struct xf_diags *d);
 
+/*
+ * `deps --add-package NAME[@VERSION] [--source hub|git|local]`: rewrites
+ * packages.yml (or dependencies.yml when that one holds the list; created
+ * when neither exists) with the entry appended and the entries dbt takes
+ * for the same package removed. Hub versions "a,b" are a list of ranges;
+ * a git version is the revision. Comments in the file are not kept (dbt
+ * does not keep them either). 0, or -1 with errors in d; the file is
+ * replaced only when the new text reads back.
+ */
+int xf_pkg_add(const char *root, const char *arg, const char *source, struct xf_arena *a,
+               struct xf_diags *d, void (*note)(void *, const char *), void *user);
+
 /* ---- fetching (fetch.c) ---- */
 
 /* GET url into a buffer; 0, or -1 with a one-line reason in err. */
@@ -138,6 +150,8 @@ struct xf_deps_opts {
     const char *project_dir; /* the project folder */
     bool upgrade;            /* --upgrade: resolve again even if the lock matches */
     bool lock_only;          /* --lock: resolve and write the lock, install nothing */
+    const char *add_package; /* --add-package NAME[@VERSION], or NULL */
+    const char *source;      /* --source: hub (default), git or local */
     const char *hub_url;     /* the hub's base URL (with a trailing slash or not) */
     /* Progress lines ("Installing dbt_utils"): cmd/ prints them. */
     void (*note)(void *user, const char *msg);

@@ -871,6 +871,8 @@ int xf_deps_run(const struct xf_deps_opts *o, struct xf_arena *a, struct xf_diag
     c.install = xf_path_join(a, c.root, proj.install_path);
     c.install_rel = proj.install_path;
 
+    if (o->add_package && xf_pkg_add(c.root, o->add_package, o->source, a, d, o->note, o->user) < 0)
+        return XF_DEPS_EINPUT;
     xf_pkg_specs specs = {0};
     const char *file = NULL;
     if (xf_pkg_read_packages(&specs, &file, a, c.root, "", d) < 0)

@@ -571,3 +571,173 @@ void xf_pkg_hash(char out[41], const xf_pkg_specs *specs)
     out[40] = 0;
     xf_buf_release(&b);
 }
+
+/* ---- deps --add-package ---- */
+
+static void emit_entry(struct xf_buf *b, const struct xf_pkg_spec *s)
+{
+    static const char *const key[] = {"local", "git", "tarball", "package"};
+    xf_buf_addf(b, "  - %s: ", key[s->kind]);
+    emit_value(b, s->source);
+    xf_buf_addch(b, '\n');
+    if (s->kind == XF_PKG_HUB) {
+        xf_buf_adds(b, "    version: ");
+        if (s->version_list) {
+            xf_buf_addch(b, '[');
+            for (size_t i = 0; i < s->versions.n; i++) {
+                xf_buf_adds(b, i ? ", \"" : "\"");
+                xf_buf_adds(b, s->versions.v[i]);
+                xf_buf_addch(b, '"');
+            }
+            xf_buf_addch(b, ']');
+        } else {
+            emit_value(b, s->versions.v[0]);
+        }
+        xf_buf_addch(b, '\n');
+        if (s->install_prerelease)
+            xf_buf_adds(b, "    install_prerelease: true\n");
+    }
+    if (s->revision) {
+        xf_buf_adds(b, "    revision: ");
+        emit_value(b, s->revision);
+        xf_buf_addch(b, '\n');
+    }
+    if (s->subdirectory) {
+        xf_buf_adds(b, "    subdirectory: ");
+        emit_value(b, s->subdirectory);
+        xf_buf_addch(b, '\n');
+    }
+    if (s->kind == XF_PKG_GIT && !s->warn_unpinned)
+        xf_buf_adds(b, "    warn-unpinned: false\n");
+    if (s->kind == XF_PKG_TARBALL && s->name) {
+        xf_buf_adds(b, "    name: ");
+        emit_value(b, s->name);
+        xf_buf_addch(b, '\n');
+    }
+}
+
+/* dbt's duplicate test: a spelling of the name (with '_' or '-', with or
+   without the owner) found in the entry's source between '/', '.' or the ends. */
+static bool same_package(const char *name, const char *source)
+{
+    char variants[6][256];
+    size_t nv = 0;
+    const char *shortn = strrchr(name, '/');
+    const char *bases[2] = {name, shortn ? shortn + 1 : NULL};
+    for (size_t b = 0; b < 2 && bases[b]; b++) {
+        for (int mode = 0; mode < 3; mode++) {
+            snprintf(variants[nv], sizeof variants[nv], "%s", bases[b]);
+            for (char *p = variants[nv]; *p; p++) {
+                if (mode == 1 && *p == '_')
+                    *p = '-';
+                if (mode == 2 && *p == '-')
+                    *p = '_';
+            }
+            nv++;
+        }
+    }
+    for (size_t i = 0; i < nv; i++) {
+        size_t n = strlen(variants[i]);
+        for (const char *at = strstr(source, variants[i]); at && n;
+             at = strstr(at + 1, variants[i])) {
+            bool start_ok = at == source || at[-1] == '/' || at[-1] == '.';
+            bool end_ok = !at[n] || at[n] == '/' || at[n] == '.';
+            if (start_ok && end_ok)
+                return true;
+        }
+    }
+    return false;
+}
+
+int xf_pkg_add(const char *root, const char *arg, const char *source, struct xf_arena *a,
+               struct xf_diags *d, void (*note)(void *, const char *), void *user)
+{
+    const char *kind = source ? source : "hub";
+    struct xf_pkg_spec add;
+    memset(&add, 0, sizeof add);
+    add.warn_unpinned = true;
+    const char *at = strrchr(arg, '@');
+    char *name = at ? xf_arena_strndup(a, arg, (size_t)(at - arg)) : xf_arena_strdup(a, arg);
+    const char *version = at && at[1] ? at + 1 : NULL;
+    add.source = name;
+    if (!strcmp(kind, "hub")) {
+        add.kind = XF_PKG_HUB;
+        if (!version) {
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, XF_NOLOC,
+                            "--add-package needs a version for hub package '%s'", name);
+            xf_diag_hint(g, "e.g. --add-package %s@1.0.0, or a range: '%s@>=1.0.0,<2.0.0'", name,
+                         name);
+            return -1;
+        }
+        /* "a,b" is a list of ranges, as in dbt */
+        add.version_list = strchr(version, ',') != NULL;
+        char *v = xf_arena_strdup(a, version), *save = NULL;
+        for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            xf_avec_push(a, &add.versions, t);
+    } else if (!strcmp(kind, "git")) {
+        add.kind = XF_PKG_GIT;
+        add.revision = version;
+    } else if (!strcmp(kind, "local")) {
+        add.kind = XF_PKG_LOCAL;
+    } else {
+        struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, XF_NOLOC,
+                                        "--source must be hub, git or local, not '%s'", kind);
+        xf_diag_hint(g, "hub is the default");
+        return -1;
+    }
+    xf_pkg_specs specs = {0};
+    const char *file = NULL;
+    if (xf_pkg_read_packages(&specs, &file, a, root, "", d) < 0)
+        return -1;
+    if (!file)
+        file = "packages.yml";
+    const struct xf_source *old = load(a, root, file, file);
+    struct xf_ynode *n = NULL;
+    if (old && xf_yaml_parse(&n, a, old, d) < 0)
+        return -1;
+    for (size_t i = 0; n && n->kind == XF_Y_MAP && i < n->n; i++) {
+        if (!xf_str_eqc(n->keys[i]->str, "packages")) {
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, n->keys[i]->loc,
+                            "--add-package rewrites %s, which has more than 'packages:'", file);
+            xf_diag_hint(g, "add the entry by hand");
+            return -1;
+        }
+    }
+    struct xf_buf b = XF_BUF_INIT;
+    xf_buf_adds(&b, "packages:\n");
+    for (size_t i = 0; i < specs.n; i++) {
+        if (same_package(name, specs.v[i].source)) {
+            if (note)
+                note(user, xf_arena_printf(a, "Found duplicate package in %s, removing: %s", file,
+                                           specs.v[i].source));
+            continue;
+        }
+        emit_entry(&b, &specs.v[i]);
+    }
+    emit_entry(&b, &add);
+    /* the new file must read back before it replaces the old one */
+    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    src->path = "--add-package";
+    src->text = xf_arena_strndup(a, b.ptr, b.len);
+    src->len = b.len;
+    xf_pkg_specs check = {0};
+    int err = xf_pkg_parse_source(&check, a, src, d);
+    if (err == 0) {
+        char *path = xf_path_join(a, root, file);
+        char *tmp = xf_arena_printf(a, "%s.tmp%ld", path, (long)getpid());
+        err = xf_write_file(tmp, b.ptr, b.len);
+        if (err == 0 && rename(tmp, path) < 0)
+            err = -errno;
+        if (err < 0) {
+            unlink(tmp);
+            xf_error(d, XF_NOLOC, "cannot write %s: %s", path, strerror(-err));
+        } else if (note) {
+            note(user, xf_arena_printf(a, "Added new package %s%s%s to %s", name,
+                                       version ? "@" : "", version ? version : "", path));
+        }
+    }
+    xf_buf_release(&b);
+    return err < 0 ? -1 : 0;
+}

@@ -529,3 +529,170 @@ def test_time_of_three_local_and_git_packages(proj, tmp_path):
     print(f"\ndeps of 3 packages: first run {t1 - t0:.3f}s, with the lock {t2 - t1:.3f}s")
     assert sorted(os.listdir(proj.path("dbt_packages"))) == [
         ".xform-installed.json", "alpha", "beta", "gamma"]
+
+
+# ---------------------------------------------------------------- --add-package
+def test_add_package_rewrites_packages_yml_and_installs(proj, hub, tmp_path):
+    publish_pair(hub)
+    write_package(tmp_path / "alpha", "alpha", "a")
+    proj.write("packages.yml", "packages:\n  - local: ../alpha\n"
+                               "  - git: https://example.com/acme/utils.git\n    revision: v1\n")
+    r = deps(proj, "--add-package", "acme/utils@>=1.0.0,<2.0.0", hub=hub)
+    # the git entry for the same package goes, as dbt's duplicate check does
+    assert "Found duplicate package in packages.yml, removing: " \
+        "https://example.com/acme/utils.git" in r.out, r
+    assert f"Added new package acme/utils@>=1.0.0,<2.0.0 to {proj.dir}/packages.yml" in r.out
+    assert proj.read("packages.yml") == (
+        "packages:\n  - local: ../alpha\n"
+        "  - package: acme/utils\n    version: [\">=1.0.0\", \"<2.0.0\"]\n")
+    assert "utils 1.2.0" in macro_text(proj, "acme_utils")
+    assert proj.path("dbt_packages/alpha").is_symlink()
+
+
+def test_add_package_git_and_local_sources(proj, tmp_path):
+    repo = make_repo(tmp_path / "repos" / "beta")
+    write_package(repo, "beta", "b")
+    sha = commit(repo, "one")
+    write_package(tmp_path / "alpha", "alpha", "a")
+    deps(proj, "--add-package", f"{repo}@{sha}", "--source", "git")
+    deps(proj, "--add-package", "../alpha", "--source", "local")
+    assert proj.read("packages.yml") == (
+        f"packages:\n  - git: {repo}\n    revision: {sha}\n  - local: ../alpha\n")
+    assert sorted(os.listdir(proj.path("dbt_packages"))) == [
+        ".xform-installed.json", "alpha", "beta"]
+
+
+def test_add_package_errors_change_nothing(proj):
+    proj.write("packages.yml", "packages: []\n")
+    r = deps(proj, "--add-package", "acme/utils", expect=2)
+    assert r.err == ("error: --add-package needs a version for hub package 'acme/utils'\n"
+                     "  hint: e.g. --add-package acme/utils@1.0.0, or a range: "
+                     "'acme/utils@>=1.0.0,<2.0.0'\n"), r
+    r = deps(proj, "--add-package", "acme/utils@1.0.0", "--source", "svn", expect=2)
+    assert r.err.startswith("error: --source must be hub, git or local, not 'svn'\n"), r
+    r = deps(proj, "--source", "git", expect=2)
+    assert r.err == ("error: --source says what --add-package names; give --add-package "
+                     "too\n"), r
+    r = deps(proj, "--add-package", "acme/utils@one", expect=2)
+    d = one_error(r)
+    assert (d.path, d.msg) == ("--add-package", "'one' is not a version of hub package "
+                                                "'acme/utils'"), r
+    assert proj.read("packages.yml") == "packages: []\n"
+    assert not proj.path("dbt_packages").exists()
+
+
+def test_add_package_keeps_a_file_with_more_than_packages(proj):
+    proj.write("dependencies.yml", "packages: []\nprojects:\n  - name: other\n")
+    r = deps(proj, "--add-package", "acme/utils@1.0.0", expect=2)
+    msgs = [(d.path, d.line, d.msg) for d in parse_diags(r.err)]
+    assert msgs == [("dependencies.yml", 2, "--add-package rewrites dependencies.yml, which has "
+                                            "more than 'packages:'")], r
+    assert "'projects' (dependencies on other dbt projects) are not supported" in r.err
+    assert proj.read("dependencies.yml") == "packages: []\nprojects:\n  - name: other\n"
+
+
+# ---------------------------------------------------------------- more failures
+def test_fetch_failures(proj, hub, tmp_path):
+    """Each a located error, exit 1 (could not fetch) or 2 (the package is
+    wrong), nothing installed."""
+    write_package(tmp_path / "noname", "x", "a")
+    (tmp_path / "noname" / "dbt_project.yml").write_text("version: '1.0'\n")
+    repo = make_repo(tmp_path / "repos" / "beta")
+    write_package(repo, "beta", "b")
+    commit(repo, "one")
+    (hub.root / "plain.tar.gz").write_text("not an archive")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name in ("a/dbt_project.yml", "b/dbt_project.yml"):
+            info = tarfile.TarInfo(name)
+            info.size = 0
+            tar.addfile(info, io.BytesIO(b""))
+    (hub.root / "two.tar.gz").write_bytes(buf.getvalue())
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../evil.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    (hub.root / "evil.tar.gz").write_bytes(buf.getvalue())
+    (hub.root / "api" / "v1" / "acme").mkdir(parents=True)
+    (hub.root / "api" / "v1" / "acme" / "broken.json").write_text("<html>")
+    (hub.root / "api" / "v1" / "acme" / "nodl.json").write_text(json.dumps(
+        {"name": "nodl", "versions": {"1.0.0": {"packages": []}}}))
+    cases = [
+        (f"  - git: {tmp_path}/no-such-repo\n", 1,
+         (2, 5, f"cannot clone git package '{tmp_path}/no-such-repo': fatal: repository "
+                f"'{tmp_path}/no-such-repo' does not exist")),
+        (f"  - git: {repo}\n    revision: main\n    subdirectory: nothing/here\n", 2,
+         (2, 5, f"git package '{repo}' has no folder 'nothing/here'")),
+        (f"  - git: {repo}\n    revision: main\n  - git: {repo}.git\n    revision: v2\n", 2,
+         (4, 5, f"git package '{repo}.git' is asked for at two revisions: 'main' by the "
+                "project and 'v2' by the project")),
+        (f"  - tarball: {hub.url}plain.tar.gz\n    name: plain\n", 1,
+         (2, 5, f"cannot unpack {hub.url}plain.tar.gz: not an archive: "
+                "Unrecognized archive format")),
+        (f"  - tarball: {hub.url}two.tar.gz\n    name: two\n", 2,
+         (2, 5, f"the archive at {hub.url}two.tar.gz holds 2 top-level entries, not one "
+                "folder")),
+        (f"  - tarball: {hub.url}evil.tar.gz\n    name: evil\n", 1,
+         (2, 5, f"cannot unpack {hub.url}evil.tar.gz: unsafe path '../evil.txt' in the "
+                "archive")),
+        ("  - package: acme/broken\n    version: 1.0.0\n", 1,
+         None),
+        ("  - package: acme/nodl\n    version: 1.0.0\n", 1,
+         (2, 5, "the package hub lists 'acme/nodl' 1.0.0 without a name or a download")),
+        ("  - local: ../noname\n", 2,
+         None),
+    ]
+    for text, code, want in cases:
+        proj.write("packages.yml", "packages:\n" + text)
+        r = deps(proj, hub=hub, expect=code)
+        if want is not None:
+            d = one_error(r)
+            assert (d.path, d.line, d.col, d.msg) == ("packages.yml", *want), r
+        assert not proj.path("dbt_packages").exists(), r
+        assert not proj.path("package-lock.yml").exists(), r
+        assert not (tmp_path / "evil.txt").exists() and not (proj.dir / "evil.txt").exists()
+    # the two cases without a packages.yml location
+    proj.write("packages.yml", "packages:\n  - package: acme/broken\n    version: 1.0.0\n")
+    r = deps(proj, hub=hub, expect=1)
+    assert r.err == (f"error: the package hub sent no package versions at "
+                     f"{hub.url}api/v1/acme/broken.json\n"), r
+    proj.write("packages.yml", "packages:\n  - local: ../noname\n")
+    r = deps(proj, expect=2)
+    d = one_error(r)
+    assert (d.path, d.line, d.msg) == ("../noname/dbt_project.yml", 1,
+                                       "../noname/dbt_project.yml has no project name"), r
+
+
+def test_lock_naming_a_version_the_hub_no_longer_has(proj, hub):
+    publish_pair(hub)
+    proj.write("packages.yml", "packages:\n  - package: acme/utils\n    version: 1.2.0\n")
+    deps(proj, hub=hub)
+    shutil.rmtree(proj.path("dbt_packages"))
+    index = hub.root / "api" / "v1" / "acme" / "utils.json"
+    doc = json.loads(index.read_text())
+    del doc["versions"]["1.2.0"]
+    index.write_text(json.dumps(doc))
+    r = deps(proj, hub=hub, expect=2)
+    d = one_error(r)
+    assert (d.path, d.line, d.col, d.msg) == (
+        "package-lock.yml", 3, 5, "the package hub has no version 1.2.0 of 'acme/utils'"), r
+    assert "run 'xform deps --upgrade'" in r.err
+
+
+def test_command_line_problems(proj, sandbox):
+    proj.write("packages.yml", "packages: []\n")
+    r = deps(proj, "--target", "prod", "--vars", "{a: 1}")
+    assert r.err == ("warning: 'xform deps' reads no profile or vars; --target is not used\n"
+                     "warning: 'xform deps' reads no profile or vars; --vars is not used\n"), r
+    assert "Warning: No packages were found in packages.yml" in r.out
+    r = deps(proj, "extra", expect=2)
+    assert r.err == "error: 'xform deps' takes no argument 'extra'; see 'xform deps --help'\n"
+    tmp, _, _ = sandbox
+    (tmp / "empty").mkdir()
+    r = proj.xform("deps", "--project-dir", str(tmp / "empty"), project_dir=False, expect=2)
+    assert r.err == (f"error: no dbt_project.yml in {tmp / 'empty'}\n"
+                     "  hint: run deps in a project folder or give --project-dir\n"), r
+    r = proj.xform("deps", "--project-dir", str(tmp / "nowhere"), project_dir=False, expect=2)
+    assert r.err == (f"error: cannot open the project folder {tmp / 'nowhere'}: "
+                     "No such file or directory\n"), r

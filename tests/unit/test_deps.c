@@ -187,6 +187,16 @@ static void test_entries(void **state)
     assert_string_equal(f->d.tail->msg, "'git' needs a text value");
     assert_int_equal(parse(f, &s, "packages:\n  - package: a/b\n    version: {x: 1}\n"), -1);
     assert_string_equal(f->d.tail->msg, "the version of 'a/b' must be text or a list");
+    assert_int_equal(parse(f, &s, "packages:\n  - package: a/b\n    version: [[1.0.0]]\n"), -1);
+    assert_string_equal(f->d.tail->msg, "a version range must be text, e.g. \">=1.0.0\"");
+    assert_int_equal(parse(f, &s, "packages:\n  - git: x\n    revision: --upload-pack=y\n"), -1);
+    assert_string_equal(f->d.tail->msg, "git revision '--upload-pack=y' cannot start with '-'");
+    assert_int_equal(parse(f, &s, "- local: x\n"), -1);
+    assert_string_equal(f->d.tail->msg, "expected a mapping with a 'packages:' list");
+    assert_int_equal(parse(f, &s, "packages:\n  - local: x\nprojects:\n  - name: p\n"), 0);
+    assert_int_equal(f->d.tail->sev, XF_SEV_WARNING);
+    assert_string_equal(f->d.tail->msg, "'projects' (dependencies on other dbt projects) are "
+                                        "not supported; ignored");
 }
 
 static void test_hash(void **state)
@@ -249,6 +259,25 @@ static void test_lock_round_trip(void **state)
     assert_string_equal(lock.packages.v[3].name, "t");
 }
 
+static void test_safe_paths_and_names(void **state)
+{
+    (void)state;
+    assert_true(xf_pkg_safe_path("a/b"));
+    assert_true(xf_pkg_safe_path("a/..b/c"));
+    assert_false(xf_pkg_safe_path("../a"));
+    assert_false(xf_pkg_safe_path("a/../../b"));
+    assert_false(xf_pkg_safe_path("a/.."));
+    assert_false(xf_pkg_safe_path("/etc"));
+    assert_false(xf_pkg_safe_path(""));
+    assert_true(xf_pkg_valid_name("dbt_utils"));
+    assert_true(xf_pkg_valid_name("_x1"));
+    assert_false(xf_pkg_valid_name("1x"));
+    assert_false(xf_pkg_valid_name("a-b"));
+    assert_false(xf_pkg_valid_name("../x"));
+    assert_false(xf_pkg_valid_name(""));
+    assert_false(xf_pkg_valid_name(NULL));
+}
+
 static void test_git_command(void **state)
 {
     (void)state;
@@ -272,6 +301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_round_trip, setup, teardown),
+        cmocka_unit_test(test_safe_paths_and_names),
         cmocka_unit_test(test_git_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
