@@ -5,13 +5,33 @@
  * wrong, 1 when a package could not be fetched; nothing changes in either.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cli.h"
 #include "deps/deps.h"
 
-static void on_note(void *user, const char *msg)
+/* dbt's codes for the deps events, for --log-format json */
+static const char *const events[][2] = {
+    {"DepsNoPackagesFound", "M013"},
+    {"DepsStartPackageInstall", "M014"},
+    {"DepsInstallInfo", "M015"},
+    {"DepsUpdateAvailable", "M016"},
+    {"DepsUpToDate", "M017"},
+    {"DepsListSubdirectory", "M018"},
+    {"DepsNotifyUpdatesAvailable", "M019"},
+    {"DepsLockUpdating", "M031"},
+    {"DepsAddPackage", "M032"},
+    {"DepsFoundDuplicatePackage", "M033"},
+};
+
+static void on_note(void *user, const char *event, const char *msg)
 {
-    xf_console_line(user, "%s", msg);
+    const char *code = "M000";
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++) {
+        if (!strcmp(events[i][0], event))
+            code = events[i][1];
+    }
+    xf_console_event(user, event, code, NULL, "%s", msg);
 }
 
 int xf_cmd_deps(struct xf_cli *cli)

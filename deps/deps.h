@@ -127,7 +127,7 @@ int xf_pkg_read_project(struct xf_pkg_project *out, struct xf_arena *a, const ch
  * replaced only when the new text reads back.
  */
 int xf_pkg_add(const char *root, const char *arg, const char *source, struct xf_arena *a,
-               struct xf_diags *d, void (*note)(void *, const char *), void *user);
+               struct xf_diags *d, void (*note)(void *, const char *, const char *), void *user);
 
 /* ---- fetching (fetch.c) ---- */
 
@@ -153,8 +153,9 @@ struct xf_deps_opts {
     const char *add_package; /* --add-package NAME[@VERSION], or NULL */
     const char *source;      /* --source: hub (default), git or local */
     const char *hub_url;     /* the hub's base URL (with a trailing slash or not) */
-    /* Progress lines ("Installing dbt_utils"): cmd/ prints them. */
-    void (*note)(void *user, const char *msg);
+    /* Progress lines ("Installing dbt_utils") with dbt's event name
+       ("DepsStartPackageInstall"): cmd/ prints them. */
+    void (*note)(void *user, const char *event, const char *msg);
     void *user;
 };
 

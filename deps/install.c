@@ -66,8 +66,10 @@ struct ctx {
     int fail;     /* XF_DEPS_EINPUT or XF_DEPS_EFETCH once something failed */
 };
 
-static void note(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct ctx *c, const char *fmt, ...)
+/* A progress line; `event` is dbt's name for it (cmd/ adds dbt's code). */
+static void note(struct ctx *c, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(struct ctx *c, const char *event, const char *fmt, ...)
 {
     if (!c->o->note)
         return;
@@ -75,7 +77,7 @@ static void note(struct ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     char *m = xf_arena_vprintf(c->a, fmt, ap);
     va_end(ap);
-    c->o->note(c->o->user, m);
+    c->o->note(c->o->user, event, m);
 }
 
 /* Records the first failure's class and returns -1. */
@@ -734,6 +736,7 @@ static int install(struct ctx *c)
     json_error_t je;
     state = json_load_file(xf_path_join(c->a, c->install, STATE_FILE), 0, &je);
     const char **staged = XF_ANEWN(c->a, const char *, c->pkgs.n + 1);
+    struct xf_buf updates = XF_BUF_INIT;
     for (size_t i = 0; i < c->pkgs.n; i++) {
         struct pkg *p = c->pkgs.v[i];
         const char *pin = pin_of(c, p);
@@ -742,12 +745,13 @@ static int install(struct ctx *c)
             goto done;
         }
         const char *target = p->name ? xf_path_join(c->a, c->install, p->name) : NULL;
-        note(c, "Installing %s", p->source);
+        note(c, "DepsStartPackageInstall", "Installing %s", p->source);
         if (p->kind != XF_PKG_LOCAL && target && xf_is_dir(target) &&
             json_string_value(json_object_get(state, p->name)) &&
             !strcmp(json_string_value(json_object_get(state, p->name)), pin)) {
             json_object_set_new(next, p->name, json_string(pin));
-            note(c, "Installed from %s (already in place)", installed_from(c, p));
+            note(c, "DepsInstallInfo", "Installed from %s (already in place)",
+                 installed_from(c, p));
             continue;
         }
         if ((!p->dir && fetch_pinned(c, p) < 0) || check_name(c, p) < 0) {
@@ -760,14 +764,20 @@ static int install(struct ctx *c)
         }
         if (p->kind != XF_PKG_LOCAL)
             json_object_set_new(next, p->name, json_string(pin));
-        note(c, "Installed from %s", installed_from(c, p));
-        if (p->kind == XF_PKG_HUB && p->latest && strcmp(p->latest, p->version))
-            note(c, "Updated version available: %s", p->latest);
-        else if (p->kind == XF_PKG_HUB && p->latest)
-            note(c, "Up to date!");
+        note(c, "DepsInstallInfo", "Installed from %s", installed_from(c, p));
+        if (p->kind == XF_PKG_HUB && p->latest && strcmp(p->latest, p->version)) {
+            note(c, "DepsUpdateAvailable", "Updated version available: %s", p->latest);
+            xf_buf_addf(&updates, "%s%s", updates.len ? ", " : "", p->source);
+        } else if (p->kind == XF_PKG_HUB && p->latest)
+            note(c, "DepsUpToDate", "Up to date!");
         if (p->subdirectory)
-            note(c, "and subdirectory %s", p->subdirectory);
+            note(c, "DepsListSubdirectory", "and subdirectory %s", p->subdirectory);
     }
+    if (updates.len)
+        note(c, "DepsNotifyUpdatesAvailable",
+             "Updates available for packages: %s; update their versions in packages.yml, then "
+             "run xform deps",
+             updates.ptr);
     /* everything is here: swap each package in (the old one out first) */
     for (size_t i = 0; i < c->pkgs.n; i++) {
         if (!staged[i])
@@ -808,6 +818,7 @@ static int install(struct ctx *c)
     if (json_dump_file(next, tmp, JSON_SORT_KEYS | JSON_INDENT(2)) == 0)
         rename(tmp, sp);
 done:
+    xf_buf_release(&updates);
     json_decref(state);
     json_decref(next);
     return err;
@@ -842,7 +853,7 @@ static int write_lock(struct ctx *c, const char *hash)
         fail(c, XF_DEPS_EFETCH);
         return -1;
     }
-    note(c, "Updating lock file in file path: %s/package-lock.yml", c->root);
+    note(c, "DepsLockUpdating", "Updating lock file in file path: %s/package-lock.yml", c->root);
     return 0;
 }
 
@@ -878,7 +889,8 @@ int xf_deps_run(const struct xf_deps_opts *o, struct xf_arena *a, struct xf_diag
     if (xf_pkg_read_packages(&specs, &file, a, c.root, "", d) < 0)
         return XF_DEPS_EINPUT;
     if (!specs.n) {
-        note(&c, "Warning: No packages were found in %s", file ? file : "packages.yml");
+        note(&c, "DepsNoPackagesFound", "Warning: No packages were found in %s",
+             file ? file : "packages.yml");
         return 0;
     }
     char hash[41];

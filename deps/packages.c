@@ -650,7 +650,7 @@ static bool same_package(const char *name, const char *source)
 }
 
 int xf_pkg_add(const char *root, const char *arg, const char *source, struct xf_arena *a,
-               struct xf_diags *d, void (*note)(void *, const char *), void *user)
+               struct xf_diags *d, void (*note)(void *, const char *, const char *), void *user)
 {
     const char *kind = source ? source : "hub";
     struct xf_pkg_spec add;
@@ -710,8 +710,9 @@ int xf_pkg_add(const char *root, const char *arg, const char *source, struct xf_
     for (size_t i = 0; i < specs.n; i++) {
         if (same_package(name, specs.v[i].source)) {
             if (note)
-                note(user, xf_arena_printf(a, "Found duplicate package in %s, removing: %s", file,
-                                           specs.v[i].source));
+                note(user, "DepsFoundDuplicatePackage",
+                     xf_arena_printf(a, "Found duplicate package in %s, removing: %s", file,
+                                     specs.v[i].source));
             continue;
         }
         emit_entry(&b, &specs.v[i]);
@@ -734,8 +735,9 @@ int xf_pkg_add(const char *root, const char *arg, const char *source, struct xf_
             unlink(tmp);
             xf_error(d, XF_NOLOC, "cannot write %s: %s", path, strerror(-err));
         } else if (note) {
-            note(user, xf_arena_printf(a, "Added new package %s%s%s to %s", name,
-                                       version ? "@" : "", version ? version : "", path));
+            note(user, "DepsAddPackage",
+                 xf_arena_printf(a, "Added new package %s%s%s to %s", name, version ? "@" : "",
+                                 version ? version : "", path));
         }
     }
     xf_buf_release(&b);

@@ -163,6 +163,18 @@ def one_error(r):
 
 
 # ---------------------------------------------------------------- sources
+def test_json_log_lines_carry_dbts_event_names(proj, tmp_path):
+    write_package(tmp_path / "alpha", "alpha", "a")
+    proj.write("packages.yml", "packages:\n  - local: ../alpha\n")
+    r = deps(proj, "--log-format", "json")
+    events = [json.loads(line)["info"] for line in r.out.splitlines()]
+    assert [(e["name"], e["code"], e["msg"]) for e in events] == [
+        ("DepsStartPackageInstall", "M014", "Installing ../alpha"),
+        ("DepsInstallInfo", "M015", "Installed from <local @ ../alpha>"),
+        ("DepsLockUpdating", "M031",
+         f"Updating lock file in file path: {proj.dir}/package-lock.yml")], r
+
+
 def test_local_package_is_linked_and_locked(proj):
     write_package(proj.dir.parent / "pkgs" / "alpha", "alpha", "hello from alpha")
     proj.write("packages.yml", "packages:\n  - local: ../pkgs/alpha\n")
@@ -259,6 +271,8 @@ def test_hub_packages_resolve_transitive_ranges(proj, hub):
     assert macro_text(proj, "acme_extra") == \
         "{% macro acme_extra_says() %}extra 0.1.0{% endmacro %}\n"
     assert "Installed from version 1.2.0" in r.out and "Updated version available: 2.0.0" in r.out
+    assert "Updates available for packages: acme/utils; update their versions in packages.yml, " \
+        "then run xform deps" in r.out
     assert lock(proj).startswith(
         "packages:\n  - name: acme_extra\n    package: acme/extra\n    version: 0.1.0\n"
         "  - name: acme_utils\n    package: acme/utils\n    version: 1.2.0\nsha1_hash: ")
