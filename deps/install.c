@@ -729,6 +729,40 @@ static const char *installed_from(struct ctx *c, const struct pkg *p)
     return "";
 }
 
+static char *old_path(struct ctx *c, const struct pkg *p)
+{
+    return xf_arena_printf(c->a, "%s/old-%s", c->dl, p->name);
+}
+
+/* Moves the installed folder (if any) aside and the staged one in. */
+static int swap_in(struct ctx *c, const struct pkg *p, const char *staged)
+{
+    char *target = xf_path_join(c->a, c->install, p->name);
+    struct stat st;
+    bool had = lstat(target, &st) == 0;
+    if (had && rename(target, old_path(c, p)) < 0) {
+        xf_error(c->d, p->loc, "cannot replace %s: %s", target, strerror(errno));
+        return fail(c, XF_DEPS_EFETCH);
+    }
+    if (rename(staged, target) < 0) {
+        xf_error(c->d, p->loc, "cannot install %s: %s", target, strerror(errno));
+        if (had)
+            rename(old_path(c, p), target);
+        return fail(c, XF_DEPS_EFETCH);
+    }
+    return 0;
+}
+
+/* Undoes swap_in(): the new folder goes to the temporary one, the old comes back. */
+static void swap_back(struct ctx *c, const struct pkg *p)
+{
+    char *target = xf_path_join(c->a, c->install, p->name);
+    rename(target, xf_arena_printf(c->a, "%s/undone-%s", c->dl, p->name));
+    struct stat st;
+    if (lstat(old_path(c, p), &st) == 0)
+        rename(old_path(c, p), target);
+}
+
 static int install(struct ctx *c)
 {
     int err = 0;
@@ -780,22 +814,12 @@ static int install(struct ctx *c)
              updates.ptr);
     /* everything is here: swap each package in (the old one out first) */
     for (size_t i = 0; i < c->pkgs.n; i++) {
-        if (!staged[i])
-            continue;
-        const struct pkg *p = c->pkgs.v[i];
-        char *target = xf_path_join(c->a, c->install, p->name);
-        struct stat st;
-        if (lstat(target, &st) == 0) {
-            char *old = xf_arena_printf(c->a, "%s/old-%s", c->dl, p->name);
-            if (rename(target, old) < 0) {
-                xf_error(c->d, p->loc, "cannot replace %s: %s", target, strerror(errno));
-                err = fail(c, XF_DEPS_EFETCH);
-                goto done;
+        if (staged[i] && swap_in(c, c->pkgs.v[i], staged[i]) < 0) {
+            while (i-- > 0) { /* put back what this run already swapped */
+                if (staged[i])
+                    swap_back(c, c->pkgs.v[i]);
             }
-        }
-        if (rename(staged[i], target) < 0) {
-            xf_error(c->d, p->loc, "cannot install %s: %s", target, strerror(errno));
-            err = fail(c, XF_DEPS_EFETCH);
+            err = -1;
             goto done;
         }
     }
