@@ -710,3 +710,19 @@ def test_command_line_problems(proj, sandbox):
     r = proj.xform("deps", "--project-dir", str(tmp / "nowhere"), project_dir=False, expect=2)
     assert r.err == (f"error: cannot open the project folder {tmp / 'nowhere'}: "
                      "No such file or directory\n"), r
+
+
+def test_fixture_shop_installs_cents(tmp_path, sandbox, xform_bin):
+    """fixtures/packages: the shop project and its local package, copied whole."""
+    from conftest import FIXTURES
+    _, home, cwd = sandbox
+    shutil.copytree(FIXTURES / "packages", tmp_path / "packages")
+    shop = Project(tmp_path / "packages" / "shop", home, cwd)
+    deps(shop)
+    assert os.readlink(shop.path("dbt_packages/cents")) == "../../cents"
+    assert "macro to_dollars(" in shop.read("dbt_packages/cents/macros/to_dollars.sql")
+    assert shop.read("package-lock.yml").startswith(
+        "packages:\n  - local: ../cents\n    name: cents\nsha1_hash: ")
+    shop.xform("clean", expect=0)
+    assert not shop.path("dbt_packages").exists()
+    assert (tmp_path / "packages" / "cents" / "macros" / "to_dollars.sql").exists()
