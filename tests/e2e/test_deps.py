@@ -23,7 +23,12 @@ from conftest import Project, parse_diags
 
 pytestmark = pytest.mark.feature("deps")
 
-DBT_UTILS = Path("/work/shared/packages/dbt-utils")
+REPO = Path(__file__).resolve().parents[2]
+# dbt-utils as published, in the shared folder beside the clone (CI lays it
+# there) or beside the worktrees' folder
+DBT_UTILS = next((p for p in (REPO.parent / "shared" / "packages" / "dbt-utils",
+                              REPO.parent.parent / "shared" / "packages" / "dbt-utils")
+                  if p.is_dir()), REPO.parent / "shared" / "packages" / "dbt-utils")
 
 
 # ---------------------------------------------------------------- helpers
@@ -503,7 +508,7 @@ def test_git_revision_that_does_not_exist(proj, tmp_path):
 def test_dbt_utils_integration_tests_install_the_package_above_them(tmp_path, sandbox,
                                                                     xform_bin):
     if not DBT_UTILS.is_dir():
-        pytest.skip("no dbt-utils checkout in the shared folder")
+        pytest.skip(f"no dbt-utils in the shared folder ({DBT_UTILS})")
     _, home, cwd = sandbox
     copy = tmp_path / "dbt-utils"
     shutil.copytree(DBT_UTILS, copy)
