@@ -35,6 +35,8 @@ struct xf_cli {
     const char *inline_sql; /* show --inline */
     bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
     bool defer, favor_state; /* accepted to warn that they are not supported yet */
+    bool upgrade, lock;               /* deps --upgrade, --lock */
+    const char *add_package, *source; /* deps --add-package, --source */
     int argc;
     const char *const *argv;
     bool color; /* decided: terminal and not --no-color */
@@ -58,6 +60,7 @@ struct xf_command {
 #define XF_OPT_SHOW 0x10u    /* --inline --limit */
 #define XF_OPT_DOCS 0x20u    /* --port */
 #define XF_OPT_LINEAGE 0x40u /* --format */
+#define XF_OPT_DEPS 0x80u    /* --upgrade --lock --add-package --source */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -131,6 +134,7 @@ int xf_cmd_retry(struct xf_cli *cli);
 int xf_cmd_init(struct xf_cli *cli);
 int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
+int xf_cmd_deps(struct xf_cli *cli);
 
 /* Wall clock in seconds. */
 double xf_cli_now(void);

@@ -58,11 +58,19 @@ int xf_cmd_clean(struct xf_cli *cli)
 {
     struct xf_diags d;
     xf_diags_init(&d);
-    struct xf_session *s = NULL;
+    struct xf_project *p = NULL;
     int code = XF_EXIT_USAGE;
-    if (xf_cmd_open(cli, &s, &d) < 0)
+    /* the project is loaded, not rendered: a model calling a package's
+       macro must not stop clean before deps has installed the package */
+    struct xf_load_opts lo;
+    xf_cmd_load_opts(cli, &lo);
+    int e = xf_project_load(&p, &lo, &d);
+    xf_console_diags(cli, &d);
+    if (e < 0) {
+        fprintf(stderr, "%u error%s: nothing was run\n", (unsigned)d.nerrors,
+                d.nerrors == 1 ? "" : "s");
         goto done;
-    struct xf_project *p = xf_session_project(s);
+    }
     char root[PATH_MAX];
     if (!realpath(p->root, root)) {
         fprintf(stderr, "error: cannot resolve the project folder %s\n", p->root);
@@ -99,7 +107,7 @@ int xf_cmd_clean(struct xf_cli *cli)
     xf_arena_release(&a);
     code = XF_EXIT_OK;
 done:
-    xf_session_free(s);
+    xf_project_free(p);
     xf_diags_release(&d);
     return code;
 }

@@ -61,6 +61,9 @@ xf_need_build() {
     xf_need_pc cmocka libcmocka-dev
     xf_need_pc libmicrohttpd libmicrohttpd-dev # xform docs serve
     xf_need_pc zlib zlib1g-dev                 # the docs site's compressed data
+    xf_need_pc libcurl libcurl4-openssl-dev    # xform deps: the package hub over HTTP(S)
+    xf_need_pc libarchive libarchive-dev       # xform deps: package tarballs
+    xf_need_cmd git git                        # xform deps: git packages (run, as dbt does)
 }
 
 # What the test suites need on top of the build.
