@@ -163,17 +163,21 @@ NATIVE(bi_range)
     }
     if (v[2] == 0)
         return xf_render_error(r, "range() step must not be zero");
-    int64_t n = 0;
-    if (v[2] > 0 && v[1] > v[0])
-        n = (v[1] - v[0] + v[2] - 1) / v[2];
-    else if (v[2] < 0 && v[1] < v[0])
-        n = (v[0] - v[1] - v[2] - 1) / -v[2];
+    /* unsigned: the span of two int64 ends can pass INT64_MAX */
+    uint64_t n = 0;
+    if (v[2] > 0 && v[1] > v[0]) {
+        uint64_t span = (uint64_t)v[1] - (uint64_t)v[0], st = (uint64_t)v[2];
+        n = span / st + (span % st != 0);
+    } else if (v[2] < 0 && v[1] < v[0]) {
+        uint64_t span = (uint64_t)v[0] - (uint64_t)v[1], st = 0 - (uint64_t)v[2];
+        n = span / st + (span % st != 0);
+    }
     if (n > MAX_RANGE)
-        return xf_render_error(r, "range() is too big (%lld items, at most %d)", (long long)n,
-                               MAX_RANGE);
+        return xf_render_error(r, "range() is too big (%llu items, at most %d)",
+                               (unsigned long long)n, MAX_RANGE);
     *out = xf_v_list(r->a, (size_t)n);
-    for (int64_t i = 0; i < n; i++)
-        out->u.l->items[i] = xf_v_int(v[0] + i * v[2]);
+    for (uint64_t i = 0; i < n; i++)
+        out->u.l->items[i] = xf_v_int((int64_t)((uint64_t)v[0] + i * (uint64_t)v[2]));
     out->u.l->n = (size_t)n;
     return 0;
 }

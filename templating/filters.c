@@ -208,7 +208,9 @@ FILTER(abs)
 {
     (void)p;
     (void)args;
-    if (v->t == XF_V_INT)
+    if (v->t == XF_V_INT && v->u.i == INT64_MIN)
+        *out = xf_v_float(-(double)INT64_MIN); /* past int64, as arith() goes */
+    else if (v->t == XF_V_INT)
         *out = xf_v_int(v->u.i < 0 ? -v->u.i : v->u.i);
     else if (v->t == XF_V_FLOAT)
         *out = xf_v_float(fabs(v->u.f));

@@ -690,6 +690,18 @@ static struct expr *parse_postfix(struct ps *P, struct expr *node)
             if (args.n == 1) {
                 idx = args.v[0];
             } else {
+                /*
+                 * `x[:, 2]` makes a tuple key holding a slice: no list, string
+                 * or dict takes one (Jinja quietly gives an undefined value),
+                 * and a slice outside a subscript has no object to cut.
+                 */
+                for (size_t i = 0; i < args.n; i++) {
+                    if (args.v[i]->kind == E_SLICE) {
+                        return fail_null(perr(P, t->off, prev_end(P) - t->off,
+                                              "a slice cannot be one item of a tuple subscript "
+                                              "(use one slice or one index per '[...]')"));
+                    }
+                }
                 idx = new_expr(P, E_TUPLE, args.v[0]->off);
                 idx->u.list.items = args.v;
                 idx->u.list.n = (uint32_t)args.n;

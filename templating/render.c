@@ -594,8 +594,11 @@ static int do_slice(struct xf_render *r, struct xf_value *out, const struct xf_v
     }
     struct xf_value res = xf_v_list(r->a, 0);
     res.u.l->tuple = !is_str && items.u.l->tuple;
-    for (int64_t i = a; step > 0 ? i < b : i > b; i += step)
+    for (int64_t i = a; step > 0 ? i < b : i > b;) {
         xf_list_push(r->a, res.u.l, items.u.l->items[i]);
+        if (__builtin_add_overflow(i, step, &i))
+            break; /* a huge step: past either end */
+    }
     if (is_str) {
         size_t mark = r->out->len;
         for (size_t i = 0; i < res.u.l->n; i++)
@@ -822,8 +825,13 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
             case '%': {
                 if (y == 0)
                     return rerr_at(r, r->call_loc, "division by zero");
-                if (x == INT64_MIN && y == -1)
+                if (x == INT64_MIN && y == -1) {
+                    if (op == '%') {
+                        *out = xf_v_int(0);
+                        return 0;
+                    }
                     break;
+                }
                 int64_t q = x / y, m = x % y;
                 if (m != 0 && ((m < 0) != (y < 0))) {
                     q--;
@@ -1230,6 +1238,8 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
             *out = v.t == XF_V_BOOL ? xf_v_int(v.u.b) : v;
         else if (v.t == XF_V_FLOAT)
             *out = xf_v_float(-v.u.f);
+        else if (num_i(&v) == INT64_MIN)
+            *out = xf_v_float(-(double)INT64_MIN); /* past int64, as arith() goes */
         else
             *out = xf_v_int(-num_i(&v));
         return 0;
