@@ -27,6 +27,41 @@ static int fail(struct xf_render *r, size_t mark, const char *msg, const char *a
     return xf_render_error(r, msg, arg);
 }
 
+/*
+ * `%c` / `{:c}` of an integer: the UTF-8 of that code point, or Python's
+ * OverflowError for a number outside range(0x110000). A lone surrogate is
+ * refused too: Python makes one, but it cannot be written to a file.
+ */
+static int code_point(struct xf_render *r, size_t mark, int64_t i, char out[8])
+{
+    if (i < 0 || i > 0x10FFFF) {
+        xf_buf_setlen(r->out, mark);
+        return xf_render_error(r, "%%c arg not in range(0x110000) (got %" PRId64 ")", i);
+    }
+    if (i >= 0xD800 && i <= 0xDFFF) {
+        xf_buf_setlen(r->out, mark);
+        return xf_render_error(r, "%%c arg %" PRId64 " is a lone surrogate, not a character", i);
+    }
+    uint32_t c = (uint32_t)i;
+    memset(out, 0, 8);
+    if (c < 0x80) {
+        out[0] = (char)c;
+    } else if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+    } else {
+        out[0] = (char)(0xF0 | (c >> 18));
+        out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (c & 0x3F));
+    }
+    return 0;
+}
+
 /* Appends `body` padded to width: align '<' '>' '^' or '=' (after sign). */
 static void pad_out(struct xf_buf *b, const char *sign, const char *body, size_t width, char align,
                     struct xf_str fill)
@@ -169,9 +204,10 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
         return 0;
     }
     case 'c':
-        if (v->t == XF_V_INT) {
-            char tmp[8] = {0};
-            tmp[0] = (char)v->u.i;
+        if (v->t == XF_V_INT || v->t == XF_V_BOOL) {
+            char tmp[8];
+            if (code_point(r, mark, v->t == XF_V_INT ? v->u.i : v->u.b, tmp) < 0)
+                return -1;
             pad_out(r->out, "", tmp, width > 0 ? (size_t)width : 0, left ? '<' : '>', XF_STR(" "));
             return 0;
         }
@@ -429,7 +465,9 @@ static int format_value(struct xf_render *r, size_t mark, const struct xf_value 
     if (is_int && (!type || strchr("dbxXocn", type))) {
         int64_t i = v->t == XF_V_INT ? v->u.i : v->u.b;
         if (type == 'c') {
-            char tmp[8] = {(char)i, 0};
+            char tmp[8];
+            if (code_point(r, mark, i, tmp) < 0)
+                return -1;
             pad_out(r->out, "", tmp, w, sp.align ? sp.align : '<', sp.fill);
             return 0;
         }
