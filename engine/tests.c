@@ -355,7 +355,12 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
                     struct xf_loc loc)
 {
     if (v->t != XF_V_STR || (!is_relation_expr(v->u.s) && !memmem(v->u.s.p, v->u.s.len, "{{", 2))) {
-        *out = *v;
+        /*
+         * A list or dict from the YAML is fresh per render, as in dbt: a test
+         * macro that appends to its argument must not change the next render
+         * (nor leave it pointing into this render's scratch arena).
+         */
+        *out = v->t == XF_V_LIST || v->t == XF_V_DICT ? xf_value_copy(rc->arena, v) : *v;
         return 0;
     }
     struct xf_arena *a = rc->arena;
