@@ -440,6 +440,7 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     }
     struct xf_render_env env;
     xf_context_env(&env, rc);
+    env.call_loc = d->loc; /* wrong arguments point at the YAML test */
     /* model: the tested relation, narrowed by `where` like dbt's get_where_subquery. */
     struct xf_node *t = n->attached;
     struct xf_value model;

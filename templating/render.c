@@ -1350,6 +1350,39 @@ static const char *plural(size_t n)
     return n == 1 ? "" : "s";
 }
 
+/*
+ * A wrong argument in a macro call: located at the call, with the macro's
+ * parameters and where it is defined as the hint (the call may come from
+ * YAML, far from the macro), and the macro frames of the caller.
+ */
+static int macro_arg_error(struct xf_render *r, const struct macro *m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int macro_arg_error(struct xf_render *r, const struct macro *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct xf_diag *d = xf_diag_vadd(r->env->diags, XF_SEV_ERROR, r->call_loc, fmt, ap);
+    va_end(ap);
+    struct xf_buf b = XF_BUF_INIT;
+    for (uint32_t i = 0; i < m->nparams; i++)
+        xf_buf_addf(&b, "%s%.*s", i ? ", " : "", XF_STR_ARG(m->params[i].name));
+    if (m->catch_varargs)
+        xf_buf_addf(&b, "%s*varargs", b.len ? ", " : "");
+    if (m->catch_kwargs)
+        xf_buf_addf(&b, "%s**kwargs", b.len ? ", " : "");
+    if (m->src) {
+        unsigned line, col;
+        xf_loc_linecol(m->src, m->off, &line, &col);
+        xf_diag_hint(d, "'%s' is defined at %s:%u:%u as '%s(%s)'", m->name, m->src->path, line,
+                     col, m->name, b.ptr);
+    } else {
+        xf_diag_hint(d, "'%s' takes (%s)", m->name, b.ptr);
+    }
+    xf_buf_release(&b);
+    add_frames(r, d);
+    return -1;
+}
+
 static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf_func *f,
                       const struct xf_args *args)
 {
@@ -1360,9 +1393,9 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
                        MAX_DEPTH);
     }
     if (args->npos > m->nparams && !m->catch_varargs) {
-        return rerr_at(r, r->call_loc, "macro '%s' takes %u argument%s but %zu %s given", m->name,
-                       m->nparams, plural(m->nparams), args->npos,
-                       args->npos == 1 ? "was" : "were");
+        return macro_arg_error(r, m, "macro '%s' takes %u argument%s but %zu %s given", m->name,
+                               m->nparams, plural(m->nparams), args->npos,
+                               args->npos == 1 ? "was" : "were");
     }
     /* Keyword arguments: match to parameters first (errors at the call site). */
     struct xf_value kwargs = xf_v_undef();
@@ -1376,9 +1409,9 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
         for (uint32_t i = 0; i < m->nparams; i++) {
             if (xf_str_eq(m->params[i].name, kn)) {
                 if (i < args->npos || byname[i]) {
-                    return rerr_at(r, r->call_loc,
-                                   "macro '%s' got multiple values for argument '%.*s'", m->name,
-                                   XF_STR_ARG(kn));
+                    return macro_arg_error(r, m,
+                                           "macro '%s' got multiple values for argument '%.*s'",
+                                           m->name, XF_STR_ARG(kn));
                 }
                 byname[i] = &args->kwvals[k];
                 found = true;
@@ -1393,8 +1426,8 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
             xf_dict_set(r->a, kwargs.u.d, kn, args->kwvals[k]);
             continue;
         }
-        return rerr_at(r, r->call_loc, "macro '%s' takes no keyword argument '%.*s'", m->name,
-                       XF_STR_ARG(kn));
+        return macro_arg_error(r, m, "macro '%s' takes no keyword argument '%.*s'", m->name,
+                               XF_STR_ARG(kn));
     }
 
     struct scope *s = new_scope(r, ctx ? ctx->closure : NULL);
@@ -1879,6 +1912,7 @@ int xf_call_value(struct xf_value *out, const struct xf_value *fn, const struct 
     struct xf_buf tmp = XF_BUF_INIT;
     struct xf_render r;
     render_init(&r, env, &tmp, NULL);
+    r.call_loc = env->call_loc;
     static const struct xf_args none = {0};
     int rc = call_value(&r, out, fn, args ? args : &none, NULL);
     if (rc < 0 && r.returning) {

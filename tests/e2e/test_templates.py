@@ -39,3 +39,26 @@ def test_generic_test_list_argument_is_fresh_per_render(tpl):
     assert compiled_test(tpl) == TEST_SQL
     tpl.xform("compile", expect=0)
     assert compiled_test(tpl) == TEST_SQL
+
+
+def test_generic_test_unknown_argument_points_at_the_yaml(tpl):
+    tpl.write("macros/recency_by.sql",
+              "{% test recency_by(model, field, datepart, interval) %}\n"
+              "select max({{ field }}) from {{ model }}\n"
+              "{% endtest %}\n")
+    tpl.write("models/other.sql", "select 1 as value\n")
+    tpl.write("models/more.yml",
+              "version: 2\n"
+              "models:\n"
+              "  - name: other\n"
+              "    tests:\n"
+              "      - recency_by:\n"
+              "          field: value\n"
+              "          datepart: day\n"
+              "          interval: 1\n"
+              "          group_by_columns: ['field']\n")
+    r = tpl.xform("compile", "--no-color", expect=2)
+    assert ("models/more.yml:5:9: error: macro 'test_recency_by' takes no keyword argument "
+            "'group_by_columns'") in r.text, r.text
+    assert ("hint: 'test_recency_by' is defined at macros/recency_by.sql:1:1 as "
+            "'test_recency_by(model, field, datepart, interval)'") in r.text, r.text
