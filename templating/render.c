@@ -1373,8 +1373,8 @@ static int macro_arg_error(struct xf_render *r, const struct macro *m, const cha
     if (m->src) {
         unsigned line, col;
         xf_loc_linecol(m->src, m->off, &line, &col);
-        xf_diag_hint(d, "'%s' is defined at %s:%u:%u as '%s(%s)'", m->name, m->src->path, line,
-                     col, m->name, b.ptr);
+        xf_diag_hint(d, "'%s' is defined at %s:%u:%u as '%s(%s)'", m->name, m->src->path, line, col,
+                     m->name, b.ptr);
     } else {
         xf_diag_hint(d, "'%s' takes (%s)", m->name, b.ptr);
     }
