@@ -451,3 +451,31 @@ void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *g)
     setc(a, mods.u.d, "datetime", datetime_module(a));
     setc(a, g, "modules", mods);
 }
+
+bool builtin_is_pure(xf_native_fn fn)
+{
+    /* they make new values or change only numbers and flags of their own objects */
+    static const xf_native_fn pure[] = {
+        bi_namespace,
+        bi_dict,
+        bi_range,
+        bi_zip,
+        joiner_call,
+        bi_joiner,
+        cycler_next,
+        cycler_reset,
+        bi_cycler,
+        bi_print,
+        bi_log,
+        bi_return,
+        bi_tojson,
+        bi_fromjson,
+        ex_raise_compiler_error,
+        ex_raise_not_implemented,
+    };
+    for (size_t i = 0; i < sizeof pure / sizeof *pure; i++) {
+        if (pure[i] == fn)
+            return true;
+    }
+    return false;
+}

@@ -259,6 +259,8 @@ FILTER(center)
         *out = s;
         return 0;
     }
+    if (render_reserve(r, (uint64_t)w + s.u.s.len) < 0)
+        return -1;
     int64_t padn = w - len;
     int64_t left = padn / 2 + (padn & w & 1);
     size_t m = sb_begin(r);
@@ -483,6 +485,13 @@ FILTER(join)
                 return -1;
         }
     }
+    uint64_t total = 0;
+    for (size_t i = 0; i < l.u.l->n && total <= r->max_bytes; i++) {
+        total += (i ? sep.u.s.len : 0) +
+                 (items[i].t == XF_V_STR ? items[i].u.s.len : render_str_size(r, &items[i]));
+    }
+    if (render_reserve(r, total) < 0)
+        return -1;
     size_t m = sb_begin(r);
     for (size_t i = 0; i < l.u.l->n; i++) {
         if (i)
@@ -685,6 +694,8 @@ FILTER(replace)
     if (int_arg(r, p[2], -1, &count, "count") < 0)
         return -1;
     struct xf_value s = S(r, v), o = S(r, p[0]), n = S(r, p[1]);
+    if (render_reserve_replace(r, s.u.s, o.u.s, n.u.s, count) < 0)
+        return -1;
     *out = str_replace(r, s.u.s, o.u.s, n.u.s, count);
     return 0;
 }
@@ -913,6 +924,8 @@ FILTER(indent)
             return -1;
         if (w < 0)
             w = 0;
+        if (render_reserve(r, (uint64_t)w) < 0)
+            return -1;
         char *sp = xf_arena_alloc(r->a, (size_t)w + 1);
         memset(sp, ' ', (size_t)w);
         ind = xf_str_n(sp, (size_t)w);
@@ -920,6 +933,11 @@ FILTER(indent)
     bool first = truthy_arg(p[1]), blank = truthy_arg(p[2]);
     /* Jinja appends a newline, then splits into lines */
     struct xf_str t = s.u.s;
+    uint64_t lines = 2;
+    for (size_t i = 0; i < t.len; i++)
+        lines += t.p[i] == '\n';
+    if (render_reserve(r, t.len + lines * ind.len) < 0)
+        return -1;
     size_t m = sb_begin(r);
     if (first)
         xf_buf_addstr(r->out, ind);
@@ -967,6 +985,8 @@ FILTER(batch)
         return -1;
     if (n <= 0)
         return xf_render_error(r, "filter 'batch' needs a positive line count");
+    if (render_reserve(r, (uint64_t)n * sizeof(struct xf_value)) < 0)
+        return -1;
     struct xf_value res = xf_v_list(r->a, 0), cur = xf_v_undef();
     for (size_t i = 0; i < l.u.l->n; i++) {
         if (cur.t == XF_V_UNDEF || (int64_t)cur.u.l->n == n) {
@@ -994,6 +1014,8 @@ FILTER(slice)
         return -1;
     if (slices <= 0)
         return xf_render_error(r, "filter 'slice' needs a positive number of slices");
+    if (render_reserve(r, (uint64_t)slices * 2 * sizeof(struct xf_value)) < 0)
+        return -1;
     int64_t len = (int64_t)l.u.l->n, per = len / slices, extra = len % slices, offset = 0;
     struct xf_value res = xf_v_list(r->a, (size_t)slices);
     for (int64_t s = 0; s < slices; s++) {
@@ -1099,6 +1121,8 @@ static void max_float_prec(const struct xf_value *v, int *prec)
 int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v, int indent,
               bool sort_keys, bool htmlsafe)
 {
+    if (render_reserve_str(r, v) < 0)
+        return -1;
     json_t *j = xf_value_to_json(v);
     int prec = 1;
     max_float_prec(v, &prec);
@@ -1234,6 +1258,8 @@ FILTER(pprint)
 {
     (void)p;
     (void)args;
+    if (render_reserve_str(r, v) < 0)
+        return -1;
     size_t m = sb_begin(r);
     xf_value_repr(r->out, v);
     *out = sb_end(r, m);

@@ -13,6 +13,13 @@
 
 #include "templating/internal.h"
 
+/* One more digit of a width or precision, saturating (a huge one is refused later). */
+static int add_digit(int n, char d)
+{
+    n = n < 0 ? 0 : n;
+    return n > (1 << 27) ? (1 << 30) : n * 10 + (d - '0');
+}
+
 static struct xf_value take(struct xf_render *r, size_t mark)
 {
     size_t n = r->out->len - mark;
@@ -186,10 +193,18 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
     char body[512];
     const char *sign = "";
     struct xf_value sv;
+    if (width > 0 && render_reserve(r, (uint64_t)width) < 0) {
+        xf_buf_setlen(r->out, mark);
+        return -1;
+    }
     switch (type) {
     case 's':
     case 'r':
     case 'a': {
+        if (render_reserve_str(r, v) < 0) {
+            xf_buf_setlen(r->out, mark);
+            return -1;
+        }
         size_t m2 = r->out->len;
         if (type == 's')
             xf_value_str(r->out, v);
@@ -325,11 +340,12 @@ int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str f
         if (i < fmt.len && fmt.p[i] == '*') {
             if (next >= nitems || items[next].t != XF_V_INT)
                 return fail(r, mark, "* wants an integer argument", NULL);
-            width = (int)items[next++].u.i;
+            int64_t wi = items[next++].u.i;
+            width = wi > (1 << 30) ? (1 << 30) : wi < -(1 << 30) ? -(1 << 30) : (int)wi;
             i++;
         } else {
             while (i < fmt.len && isdigit((unsigned char)fmt.p[i]))
-                width = (width < 0 ? 0 : width) * 10 + (fmt.p[i++] - '0');
+                width = add_digit(width, fmt.p[i++]);
         }
         if (i < fmt.len && fmt.p[i] == '.') {
             i++;
@@ -337,11 +353,12 @@ int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str f
             if (i < fmt.len && fmt.p[i] == '*') {
                 if (next >= nitems || items[next].t != XF_V_INT)
                     return fail(r, mark, "* wants an integer argument", NULL);
-                prec = (int)items[next++].u.i;
+                int64_t pi = items[next++].u.i;
+                prec = pi > (1 << 30) ? (1 << 30) : pi < 0 ? 0 : (int)pi;
                 i++;
             } else {
                 while (i < fmt.len && isdigit((unsigned char)fmt.p[i]))
-                    prec = prec * 10 + (fmt.p[i++] - '0');
+                    prec = add_digit(prec, fmt.p[i++]);
             }
         }
         while (i < fmt.len && strchr("hlL", fmt.p[i]))
@@ -407,7 +424,7 @@ static int parse_spec(struct xf_render *r, size_t mark, struct xf_str s, struct 
         i++;
     }
     while (i < s.len && isdigit((unsigned char)s.p[i]))
-        sp->width = (sp->width < 0 ? 0 : sp->width) * 10 + (s.p[i++] - '0');
+        sp->width = add_digit(sp->width, s.p[i++]);
     if (i < s.len && (s.p[i] == ',' || s.p[i] == '_'))
         sp->grouping = s.p[i++];
     if (i < s.len && s.p[i] == '.') {
@@ -416,7 +433,7 @@ static int parse_spec(struct xf_render *r, size_t mark, struct xf_str s, struct 
         if (i >= s.len || !isdigit((unsigned char)s.p[i]))
             return fail(r, mark, "format specifier missing precision", NULL);
         while (i < s.len && isdigit((unsigned char)s.p[i]))
-            sp->prec = sp->prec * 10 + (s.p[i++] - '0');
+            sp->prec = add_digit(sp->prec, s.p[i++]);
     }
     if (i < s.len)
         sp->type = s.p[i++];
@@ -443,6 +460,10 @@ static int format_value(struct xf_render *r, size_t mark, const struct xf_value 
     if (!num || (type == 's')) {
         if (type && type != 's')
             return fail(r, mark, "format code '%s' needs a number", (char[2]){type, 0});
+        if (render_reserve_str(r, v) < 0) {
+            xf_buf_setlen(r->out, mark);
+            return -1;
+        }
         size_t m2 = r->out->len;
         xf_value_str(r->out, v);
         struct xf_value s = take(r, m2);
@@ -618,6 +639,10 @@ int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
         if (field_value(r, mark, name, &auto_idx, args, &v) < 0)
             return -1;
         if (conv.len) {
+            if (render_reserve_str(r, &v) < 0) {
+                xf_buf_setlen(r->out, mark);
+                return -1;
+            }
             size_t m2 = r->out->len;
             if (conv.p[0] == 'r' || conv.p[0] == 'a')
                 xf_value_repr(r->out, &v);

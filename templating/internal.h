@@ -283,6 +283,7 @@ struct scope {
     struct scope *parent;
     struct var *v;
     uint32_t n, cap;
+    uint64_t epoch; /* xf_render.epoch when made (see exec_for) */
 };
 
 struct frame {
@@ -319,7 +320,25 @@ struct xf_render {
     struct xf_value retval;
     struct cleanup **cleanup;
     struct cleanup *own_cleanup;
+    /* Limits: see render_reserve(). */
+    size_t max_bytes;   /* per render: output text, one value, arena held */
+    size_t out_start;   /* out->len when the render began */
+    size_t arena_start; /* a->total when the render began */
+    bool over;          /* a limit error was reported: stop at the next statement */
+    /*
+     * Loop iterations free their temporaries unless something may have
+     * kept one: `epoch` counts iterations begun, `low_water` is the oldest
+     * epoch written into since the current iteration began (0: unknown).
+     */
+    uint64_t epoch, low_water;
 };
+
+/* Something older than the current loop iteration may now point into it. */
+static inline void render_escape(struct xf_render *r, uint64_t epoch)
+{
+    if (epoch < r->low_water)
+        r->low_water = epoch;
+}
 
 #define MAX_DEPTH 200
 #define MAX_EVAL_DEPTH 3000
@@ -347,6 +366,20 @@ int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
 int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
           const struct xf_value *b);
 struct xf_value str_value(struct xf_render *r, const struct xf_value *v);
+/*
+ * 0 when a value of n more bytes may be made; else reports a located
+ * error at the call (over XFORM_MAX_RENDER_BYTES, or the render would hold
+ * more than that), makes the render stop at its next statement, returns -1.
+ * Called before anything whose size a template can multiply.
+ */
+int render_reserve(struct xf_render *r, uint64_t n);
+/* The printed size of v, roughly (stops counting past the limit). */
+uint64_t render_str_size(struct xf_render *r, const struct xf_value *v);
+/* render_reserve() for the printed form of v (lists print their items). */
+int render_reserve_str(struct xf_render *r, const struct xf_value *v);
+/* render_reserve() for str.replace(old, new, count) on s. */
+int render_reserve_replace(struct xf_render *r, struct xf_str s, struct xf_str old,
+                           struct xf_str new, int64_t count);
 bool is_callable(const struct xf_value *v);
 /* A "did you mean" candidate, only when it is really close (or NULL). */
 const char *suggest_close(struct xf_str word, const char *const *cands, size_t n);
@@ -434,6 +467,10 @@ extern const struct xf_obj_ops class_ops;
 struct xf_value obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
                            const char *name);
 struct xf_value re_module(struct xf_arena *a);
+/* Natives of builtins.c that keep nothing of a render (loops may free after them). */
+bool builtin_is_pure(xf_native_fn fn);
+/* The native behind bound methods (obj.append): it notes its own writes. */
+bool is_bound_method_fn(xf_native_fn fn);
 struct xf_value datetime_module(struct xf_arena *a);
 int datetime_arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
                    const struct xf_value *b, bool *handled);

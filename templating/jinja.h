@@ -121,6 +121,11 @@ struct xf_render_env {
      * zero (no location) otherwise.
      */
     struct xf_loc call_loc;
+    /*
+     * The most one render may build: its text, any one value, and the
+     * values it holds at once. 0: $XFORM_MAX_RENDER_BYTES, else 256 MiB.
+     */
+    size_t max_bytes;
 };
 
 /*

@@ -505,6 +505,8 @@ METHOD(s_replace)
         need_str(r, p[1], "the new string", &new) < 0 || opt_int(r, p[2], -1, &count) < 0)
         return -1;
     struct xf_str s = self->u.s;
+    if (render_reserve_replace(r, s, old, new, count) < 0)
+        return -1;
     size_t mark = r->out->len;
     int64_t done = 0;
     if (!old.len) {
@@ -583,6 +585,13 @@ METHOD(s_join)
         return xf_render_error(r, "join() needs an iterable");
     struct xf_value l;
     if (to_list(r, &l, it) < 0)
+        return -1;
+    uint64_t total = 0;
+    for (size_t i = 0; i < l.u.l->n && total <= r->max_bytes; i++) {
+        if (l.u.l->items[i].t == XF_V_STR)
+            total += l.u.l->items[i].u.s.len + (i ? self->u.s.len : 0);
+    }
+    if (render_reserve(r, total) < 0)
         return -1;
     size_t mark = r->out->len;
     for (size_t i = 0; i < l.u.l->n; i++) {
@@ -754,6 +763,8 @@ static int justify(struct xf_value *out, struct xf_render *r, const struct xf_va
         *out = *self;
         return 0;
     }
+    if (render_reserve(r, (uint64_t)width * fill.len + s.len) < 0)
+        return -1;
     int64_t padn = width - len, left = 0;
     if (mode == 1)
         left = padn;
@@ -792,6 +803,8 @@ METHOD(s_zfill)
         *out = *self;
         return 0;
     }
+    if (render_reserve(r, (uint64_t)width) < 0)
+        return -1;
     size_t mark = r->out->len;
     size_t start = 0;
     if (s.len && (s.p[0] == '-' || s.p[0] == '+')) {
@@ -1266,12 +1279,27 @@ bool has_method(const struct xf_value *self, struct xf_str name)
     return find_method(self, name) != NULL;
 }
 
+/* list.append, dict.update ...: the list or dict may be older than the loop iteration. */
+static void note_write(struct xf_render *r, const struct xf_value *self, const struct method_def *m)
+{
+    if (self->t == XF_V_STR)
+        return;
+    static const char *const readers[] = {"copy",  "count", "index", "get",
+                                          "items", "keys",  "values"};
+    for (size_t i = 0; i < sizeof readers / sizeof *readers; i++) {
+        if (!strcmp(m->name, readers[i]))
+            return;
+    }
+    render_escape(r, 0);
+}
+
 int call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,
                 struct xf_str name, const struct xf_args *args)
 {
     const struct method_def *m = find_method(self, name);
     if (!m)
         return 1;
+    note_write(r, self, m);
     if (!m->varargs && (args->npos || args->nkw)) {
         return xf_render_error(r, "%s() takes no arguments (%zu given)", m->name,
                                args->npos + args->nkw);
@@ -1287,7 +1315,13 @@ static int bound_call(struct xf_value *out, struct xf_render *r, const struct xf
         return xf_render_error(r, "%s() takes no arguments (%zu given)", m->name,
                                args->npos + args->nkw);
     }
+    note_write(r, self->self, m);
     return m->fn(out, r, self->self, args);
+}
+
+bool is_bound_method_fn(xf_native_fn fn)
+{
+    return fn == bound_call;
 }
 
 struct xf_value bound_method(struct xf_render *r, const struct xf_value *self, struct xf_str name)

@@ -7,6 +7,7 @@
  * output goes to one buffer, with macro bodies rendered at its end and cut
  * back off. The AST is never written to, so renders can share it.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <math.h>
@@ -17,6 +18,12 @@
 #include "templating/internal.h"
 
 enum { R_OK = 0, R_BREAK = 1, R_CONTINUE = 2 };
+
+static const struct xf_obj_ops loop_ops;
+struct stmt;
+static int check_limits(struct xf_render *r, const struct stmt *st);
+static int loop_cycle(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                      const struct xf_args *args);
 
 /* ---- Errors ---- */
 
@@ -82,6 +89,7 @@ static const char *ename(struct xf_render *r, const struct expr *e)
 
 void render_defer(struct xf_render *r, void (*fn)(void *), void *p)
 {
+    render_escape(r, 0); /* the render's cleanup list keeps the node */
     struct cleanup *c = XF_ANEW(r->a, struct cleanup);
     c->fn = fn;
     c->p = p;
@@ -96,12 +104,158 @@ int render_log(struct xf_render *r, const char *msg, bool info)
     return 0;
 }
 
+/* ---- Limits ---- */
+
+#define DEFAULT_MAX_BYTES ((size_t)256 << 20)
+
+/*
+ * XFORM_MAX_RENDER_BYTES: a number of bytes with an optional K, M or G
+ * (powers of 1024). 0 when unset; SIZE_MAX when it is not a size.
+ */
+static size_t env_max_bytes(void)
+{
+    const char *e = getenv("XFORM_MAX_RENDER_BYTES");
+    if (!e || !*e)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(e, &end, 10);
+    if (end == e || errno || *e == '-')
+        return SIZE_MAX;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || v == 0 || v > ((unsigned long long)SIZE_MAX >> 1 >> shift))
+        return SIZE_MAX;
+    return (size_t)(v << shift);
+}
+
+/* The limit of this render, or -1 after an error for a bad XFORM_MAX_RENDER_BYTES. */
+static int render_limits(struct xf_render *r)
+{
+    size_t m = r->env->max_bytes;
+    if (!m)
+        m = env_max_bytes();
+    if (m == SIZE_MAX) {
+        struct xf_diag *d = xf_diag_add(r->env->diags, XF_SEV_ERROR, XF_NOLOC,
+                                        "XFORM_MAX_RENDER_BYTES='%s' is not a size in bytes",
+                                        getenv("XFORM_MAX_RENDER_BYTES"));
+        xf_diag_hint(d, "write a positive number of bytes, optionally with K, M or G (512M)");
+        return -1;
+    }
+    r->max_bytes = m ? m : DEFAULT_MAX_BYTES;
+    return 0;
+}
+
+static size_t arena_held(const struct xf_render *r)
+{
+    return r->a->total > r->arena_start ? r->a->total - r->arena_start : 0;
+}
+
+static int limit_error(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int limit_error(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
+{
+    if (r->over)
+        return -1; /* reported already */
+    r->over = true;
+    va_list ap;
+    va_start(ap, fmt);
+    struct xf_diag *d = xf_diag_vadd(r->env->diags, XF_SEV_ERROR, loc, fmt, ap);
+    va_end(ap);
+    xf_diag_hint(d, "XFORM_MAX_RENDER_BYTES (default 256M) caps what one render may build; "
+                    "raise it if this is not a runaway repetition or loop");
+    add_frames(r, d);
+    return -1;
+}
+
+int render_reserve(struct xf_render *r, uint64_t n)
+{
+    size_t held = arena_held(r);
+    if (n <= r->max_bytes && held + n <= r->max_bytes && !r->over)
+        return 0;
+    if (n > r->max_bytes) {
+        return limit_error(r, r->call_loc,
+                           "a value of at least %" PRIu64
+                           " bytes is over the limit of %zu bytes of a render",
+                           n, r->max_bytes);
+    }
+    return limit_error(r, r->call_loc,
+                       "a value of %" PRIu64 " bytes would take the render past its limit of %zu "
+                       "bytes (it holds %zu)",
+                       n, r->max_bytes, held);
+}
+
+/* The printed size of v, or more than cap (stops counting there). */
+static uint64_t str_size(const struct xf_value *v, uint64_t cap, bool inner)
+{
+    switch (v->t) {
+    case XF_V_STR:
+        return v->u.s.len + (inner ? 2 : 0);
+    case XF_V_LIST: {
+        uint64_t n = 2;
+        for (size_t i = 0; i < v->u.l->n && n <= cap; i++)
+            n += 2 + str_size(&v->u.l->items[i], cap, true);
+        return n;
+    }
+    case XF_V_DICT: {
+        uint64_t n = 2;
+        for (size_t i = 0; i < v->u.d->n && n <= cap; i++)
+            n += 6 + v->u.d->ents[i].key.len + str_size(&v->u.d->ents[i].val, cap, true);
+        return n;
+    }
+    default:
+        return 32;
+    }
+}
+
+uint64_t render_str_size(struct xf_render *r, const struct xf_value *v)
+{
+    return str_size(v, r->max_bytes, false);
+}
+
+int render_reserve_str(struct xf_render *r, const struct xf_value *v)
+{
+    if (v->t != XF_V_LIST && v->t != XF_V_DICT)
+        return r->over ? -1 : 0; /* strings exist already; scalars are small */
+    return render_reserve(r, str_size(v, r->max_bytes, false));
+}
+
+int render_reserve_replace(struct xf_render *r, struct xf_str s, struct xf_str old,
+                           struct xf_str new, int64_t count)
+{
+    if (new.len <= old.len && old.len)
+        return render_reserve(r, s.len);
+    uint64_t k = 0;
+    if (!old.len) {
+        k = s.len + 1;
+    } else {
+        for (const char *p = s.p, *e = s.p + s.len; p < e;) {
+            const char *q = memmem(p, (size_t)(e - p), old.p, old.len);
+            if (!q)
+                break;
+            k++;
+            p = q + old.len;
+        }
+    }
+    if (count >= 0 && (uint64_t)count < k)
+        k = (uint64_t)count;
+    return render_reserve(r, s.len + k * new.len);
+}
+
 /* ---- Scopes ---- */
 
 static struct scope *new_scope(struct xf_render *r, struct scope *parent)
 {
     struct scope *s = XF_ANEW(r->a, struct scope);
     s->parent = parent;
+    s->epoch = r->epoch;
     return s;
 }
 
@@ -115,6 +269,7 @@ static void scope_set(struct xf_render *r, struct scope *s, struct xf_str name, 
         }
     }
     if (s->n == s->cap) {
+        render_escape(r, s->epoch); /* the new array is younger than the scope */
         uint32_t nc = s->cap ? s->cap * 2 : 8;
         s->v = xf_arena_grow(r->a, s->v, s->cap * sizeof *s->v, nc * sizeof *s->v);
         s->cap = nc;
@@ -228,6 +383,8 @@ struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
         return *v;
     if (v->t == XF_V_UNDEF)
         return xf_v_str(XF_STR(""));
+    if (render_reserve_str(r, v) < 0)
+        return xf_v_str(XF_STR("")); /* the render stops at the end of the statement */
     size_t mark = r->out->len;
     xf_value_str(r->out, v);
     struct xf_value s = xf_v_str(xf_str_n(
@@ -345,6 +502,7 @@ int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
         *out = chars_of(r, v->u.s);
         return 0;
     case XF_V_OBJ:
+        render_escape(r, 0);
         if (v->u.o->ops->iter) {
             if (v->u.o->ops->iter(out, r, v->u.o) < 0)
                 return -1;
@@ -398,6 +556,8 @@ int get_attr(struct xf_render *r, struct xf_value *out, const struct xf_value *o
             *out = undef_hint(r, obj, name, false);
             return 0;
         }
+        if (obj->u.o->ops != &namespace_ops && obj->u.o->ops != &loop_ops)
+            render_escape(r, 0); /* the engine's objects may cache what they make */
         int rc = obj->u.o->ops->getattr(out, r, obj->u.o, name);
         if (rc < 0)
             return -1;
@@ -497,6 +657,7 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
         }
         break;
     case XF_V_OBJ:
+        render_escape(r, 0);
         if (obj->u.o->ops->getitem) {
             int rc = obj->u.o->ops->getitem(out, r, obj->u.o, key);
             if (rc <= 0)
@@ -769,7 +930,7 @@ static const char *op_name(char op)
     }
 }
 
-static struct xf_value repeat(struct xf_render *r, const struct xf_value *seq, int64_t n)
+static struct xf_value repeat_value(struct xf_render *r, const struct xf_value *seq, int64_t n)
 {
     if (seq->t == XF_V_STR) {
         if (n <= 0)
@@ -788,6 +949,26 @@ static struct xf_value repeat(struct xf_render *r, const struct xf_value *seq, i
             xf_list_push(r->a, l.u.l, seq->u.l->items[j]);
     }
     return l;
+}
+
+/* seq * n: refused before anything is allocated when it is too big. */
+static int repeat(struct xf_render *r, struct xf_value *out, const struct xf_value *seq, int64_t n)
+{
+    bool str = seq->t == XF_V_STR;
+    uint64_t unit = str ? seq->u.s.len : seq->u.l->n * sizeof(struct xf_value), sz = 0;
+    if (n > 0) {
+        if (__builtin_mul_overflow(unit, (uint64_t)n, &sz) || sz > r->max_bytes) {
+            return limit_error(r, r->call_loc,
+                               "repeating a %s of %zu %s %" PRId64
+                               " times is over the limit of %zu bytes of a render",
+                               py_tname(seq), str ? seq->u.s.len : seq->u.l->n,
+                               str ? "bytes" : "items", n, r->max_bytes);
+        }
+        if (render_reserve(r, sz) < 0)
+            return -1;
+    }
+    *out = repeat_value(r, seq, n);
+    return 0;
 }
 
 int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
@@ -895,6 +1076,8 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
     }
     if (op == '+' && a->t == XF_V_STR && b->t == XF_V_STR) {
         size_t n = a->u.s.len + b->u.s.len;
+        if (render_reserve(r, n) < 0)
+            return -1;
         char *p = xf_arena_alloc(r->a, n + 1);
         memcpy(p, a->u.s.p, a->u.s.len);
         memcpy(p + a->u.s.len, b->u.s.p, b->u.s.len);
@@ -903,6 +1086,8 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
         return 0;
     }
     if (op == '+' && a->t == XF_V_LIST && b->t == XF_V_LIST) {
+        if (render_reserve(r, (a->u.l->n + b->u.l->n) * sizeof(struct xf_value)) < 0)
+            return -1;
         struct xf_value l = xf_v_list(r->a, a->u.l->n + b->u.l->n);
         l.u.l->tuple = a->u.l->tuple;
         for (size_t i = 0; i < a->u.l->n; i++)
@@ -914,13 +1099,11 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
     }
     if (op == '*' && (a->t == XF_V_STR || a->t == XF_V_LIST) &&
         (b->t == XF_V_INT || b->t == XF_V_BOOL)) {
-        *out = repeat(r, a, num_i(b));
-        return 0;
+        return repeat(r, out, a, num_i(b));
     }
     if (op == '*' && (b->t == XF_V_STR || b->t == XF_V_LIST) &&
         (a->t == XF_V_INT || a->t == XF_V_BOOL)) {
-        *out = repeat(r, b, num_i(a));
-        return 0;
+        return repeat(r, out, b, num_i(a));
     }
     if (op == '%' && a->t == XF_V_STR)
         return py_percent_format(r, out, a->u.s, b);
@@ -1046,6 +1229,12 @@ static int eval_concat(struct xf_render *r, const struct expr *e, struct xf_valu
     for (uint32_t i = 0; i < e->u.list.n; i++) {
         struct xf_value v;
         if (eval(r, e->u.list.items[i], &v) < 0) {
+            xf_buf_setlen(r->out, mark);
+            return -1;
+        }
+        r->call_loc = eloc(r, e);
+        if (render_reserve_str(r, &v) < 0 ||
+            render_reserve(r, r->out->len - mark + (v.t == XF_V_STR ? v.u.s.len : 0)) < 0) {
             xf_buf_setlen(r->out, mark);
             return -1;
         }
@@ -1277,12 +1466,16 @@ int call_value(struct xf_render *r, struct xf_value *out, const struct xf_value 
     if (fn->t == XF_V_FUNC) {
         if (!fn->u.fn->fn)
             return call_macro(r, out, fn->u.fn, args);
+        if (!builtin_is_pure(fn->u.fn->fn) && !is_bound_method_fn(fn->u.fn->fn) &&
+            fn->u.fn->fn != loop_cycle)
+            render_escape(r, 0); /* the engine's natives may keep what they are given */
         struct xf_loc saved = r->call_loc;
         int rc = fn->u.fn->fn(out, r, fn->u.fn, args);
         r->call_loc = saved;
         return rc < 0 ? -1 : 0;
     }
     if (fn->t == XF_V_OBJ && fn->u.o->ops->call) {
+        render_escape(r, 0);
         struct xf_loc saved = r->call_loc;
         int rc = fn->u.o->ops->call(out, r, fn->u.o, args);
         r->call_loc = saved;
@@ -1480,6 +1673,8 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
     rc = 0;
     for (uint32_t i = 0; i < m->body.n && rc == 0; i++) {
         rc = exec_stmt(r, m->body.v[i]);
+        if (rc == 0 && check_limits(r, m->body.v[i]) < 0)
+            rc = -1;
     }
     if (rc < 0 && r->returning) {
         r->returning = false;
@@ -1503,12 +1698,29 @@ done:
 
 /* ---- Statements ---- */
 
+/* After each statement: the output and the memory the render holds stay under its limit. */
+static int check_limits(struct xf_render *r, const struct stmt *st)
+{
+    if (r->over)
+        return -1;
+    struct xf_loc loc = {r->src, st->off, st->len};
+    if (r->out->len - r->out_start > r->max_bytes)
+        return limit_error(r, loc, "the rendered text is over the limit of %zu bytes of a render",
+                           r->max_bytes);
+    if (arena_held(r) > r->max_bytes)
+        return limit_error(r, loc, "the render holds more than its limit of %zu bytes of values",
+                           r->max_bytes);
+    return 0;
+}
+
 static int exec_body(struct xf_render *r, const struct body *b)
 {
     for (uint32_t i = 0; i < b->n; i++) {
         int rc = exec_stmt(r, b->v[i]);
         if (rc)
             return rc;
+        if (check_limits(r, b->v[i]) < 0)
+            return -1;
     }
     return 0;
 }
@@ -1550,6 +1762,7 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
                         "cannot assign attribute '%.*s' on a non-namespace object ('%s')",
                         XF_STR_ARG(t->name), py_tname(&ns));
         }
+        render_escape(r, 0); /* the namespace may be older than this loop iteration */
         xf_dict_set(r->a, ns.u.o->data,
                     xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len), t->name.len), *v);
         return 0;
@@ -1581,6 +1794,7 @@ static int loop_changed(struct xf_value *out, struct xf_render *r, const struct 
                         const struct xf_args *args)
 {
     struct loop *lp = self->data;
+    render_escape(r, 0); /* lp keeps the tuple */
     struct xf_value t = new_tuple(r->a, args->npos);
     for (size_t i = 0; i < args->npos; i++)
         xf_list_push(r->a, t.u.l, args->pos[i]);
@@ -1696,10 +1910,25 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
         lp->i = i;
         ls->n = 0;
         scope_set(r, ls, loop_name, loop_hash, xf_v_obj(lo));
+        /*
+         * What the iteration allocates dies with it unless something older
+         * may point at it (see render_escape): then it is kept, as before.
+         * The loop scope's values are reset each iteration anyway.
+         */
+        struct xf_arena_mark am;
+        xf_arena_mark(r->a, &am);
+        uint64_t low = r->low_water, epoch = ++r->epoch;
+        r->low_water = UINT64_MAX;
         struct xf_value item = lp->items[i];
-        if ((rc = assign(r, &st->u.for_.tgt, &item)) < 0)
+        if ((rc = assign(r, &st->u.for_.tgt, &item)) == 0)
+            rc = exec_body(r, &st->u.for_.body);
+        bool kept = r->low_water < epoch;
+        if (r->low_water > low)
+            r->low_water = low;
+        if (rc < 0)
             break;
-        rc = exec_body(r, &st->u.for_.body);
+        if (!kept)
+            xf_arena_reset(r->a, &am);
         if (rc == R_BREAK) {
             rc = 0;
             break;
@@ -1755,10 +1984,14 @@ static int exec_stmt(struct xf_render *r, const struct stmt *st)
         struct xf_value v;
         if (eval(r, st->u.e, &v) < 0)
             return -1;
-        if (v.t == XF_V_STR)
+        if (v.t == XF_V_STR) {
             xf_buf_addstr(r->out, v.u.s);
-        else
-            xf_value_str(r->out, &v);
+            return 0;
+        }
+        r->call_loc = (struct xf_loc){r->src, st->off, st->len};
+        if (render_reserve_str(r, &v) < 0)
+            return -1;
+        xf_value_str(r->out, &v);
         return 0;
     }
     case S_IF:
@@ -1807,6 +2040,9 @@ static int exec_stmt(struct xf_render *r, const struct stmt *st)
         struct xf_value caller = macro_func(r, st->u.call.caller), v;
         if (eval_call(r, st->u.call.call, &v, &caller) < 0)
             return -1;
+        r->call_loc = (struct xf_loc){r->src, st->off, st->len};
+        if (render_reserve_str(r, &v) < 0)
+            return -1;
         xf_value_str(r->out, &v);
         return 0;
     }
@@ -1820,6 +2056,9 @@ static int exec_stmt(struct xf_render *r, const struct stmt *st)
         rc = eval(r, st->u.filter.filter, &v);
         r->slot = saved;
         if (rc < 0)
+            return -1;
+        r->call_loc = (struct xf_loc){r->src, st->off, st->len};
+        if (render_reserve_str(r, &v) < 0)
             return -1;
         xf_value_str(r->out, &v);
         return 0;
@@ -1865,6 +2104,9 @@ static void render_init(struct xf_render *r, const struct xf_render_env *env, st
     r->call_loc = XF_NOLOC;
     r->own_cleanup = NULL;
     r->cleanup = &r->own_cleanup;
+    r->out_start = out->len;
+    r->arena_start = r->a->total;
+    r->low_water = UINT64_MAX;
 }
 
 static void render_done(struct xf_render *r)
@@ -1895,6 +2137,10 @@ int xf_render_value(struct xf_value *out, struct xf_buf *text, const struct xf_t
     }
     struct xf_render r;
     render_init(&r, env, text, t->src);
+    if (render_limits(&r) < 0) {
+        xf_buf_release(&tmp);
+        return -1;
+    }
     r.scope = new_scope(&r, NULL);
     int rc = exec_body(&r, &t->body);
     if (rc < 0 && r.returning) {
@@ -1912,6 +2158,10 @@ int xf_call_value(struct xf_value *out, const struct xf_value *fn, const struct 
     struct xf_buf tmp = XF_BUF_INIT;
     struct xf_render r;
     render_init(&r, env, &tmp, NULL);
+    if (render_limits(&r) < 0) {
+        xf_buf_release(&tmp);
+        return -1;
+    }
     r.call_loc = env->call_loc;
     static const struct xf_args none = {0};
     int rc = call_value(&r, out, fn, args ? args : &none, NULL);
