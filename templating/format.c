@@ -73,7 +73,7 @@ static int code_point(struct xf_render *r, size_t mark, int64_t i, char out[8])
 static void pad_out(struct xf_buf *b, const char *sign, const char *body, size_t width, char align,
                     struct xf_str fill)
 {
-    size_t len = strlen(sign) + utf8_len(xf_str_c(body));
+    size_t len = strlen(sign) + xf_tpl_utf8_len(xf_str_c(body));
     size_t padn = width > len ? width - len : 0;
     size_t left = 0, right = 0;
     switch (align) {
@@ -193,7 +193,7 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
     char body[512];
     const char *sign = "";
     struct xf_value sv;
-    if (width > 0 && render_reserve(r, (uint64_t)width) < 0) {
+    if (width > 0 && xf_tpl_render_reserve(r, (uint64_t)width) < 0) {
         xf_buf_setlen(r->out, mark);
         return -1;
     }
@@ -201,7 +201,7 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
     case 's':
     case 'r':
     case 'a': {
-        if (render_reserve_str(r, v) < 0) {
+        if (xf_tpl_render_reserve_str(r, v) < 0) {
             xf_buf_setlen(r->out, mark);
             return -1;
         }
@@ -226,7 +226,7 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
             pad_out(r->out, "", tmp, width > 0 ? (size_t)width : 0, left ? '<' : '>', XF_STR(" "));
             return 0;
         }
-        if (v->t == XF_V_STR && utf8_len(v->u.s) == 1) {
+        if (v->t == XF_V_STR && xf_tpl_utf8_len(v->u.s) == 1) {
             char *tmp = xf_arena_strndup(r->a, v->u.s.p, v->u.s.len);
             pad_out(r->out, "", tmp, width > 0 ? (size_t)width : 0, left ? '<' : '>', XF_STR(" "));
             return 0;
@@ -282,8 +282,8 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
     return 0;
 }
 
-int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
-                      const struct xf_value *args)
+int xf_tpl_py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
+                             const struct xf_value *args)
 {
     const struct xf_value *items = args;
     size_t nitems = 1;
@@ -460,7 +460,7 @@ static int format_value(struct xf_render *r, size_t mark, const struct xf_value 
     if (!num || (type == 's')) {
         if (type && type != 's')
             return fail(r, mark, "format code '%s' needs a number", (char[2]){type, 0});
-        if (render_reserve_str(r, v) < 0) {
+        if (xf_tpl_render_reserve_str(r, v) < 0) {
             xf_buf_setlen(r->out, mark);
             return -1;
         }
@@ -468,7 +468,7 @@ static int format_value(struct xf_render *r, size_t mark, const struct xf_value 
         xf_value_str(r->out, v);
         struct xf_value s = take(r, m2);
         struct xf_str t = s.u.s;
-        if (sp.prec >= 0 && (size_t)sp.prec < utf8_len(t)) {
+        if (sp.prec >= 0 && (size_t)sp.prec < xf_tpl_utf8_len(t)) {
             size_t b = 0, c = 0;
             while (b < t.len && c < (size_t)sp.prec) {
                 b++;
@@ -566,7 +566,7 @@ static int field_value(struct xf_render *r, size_t mark, struct xf_str name, siz
             size_t s = ++i;
             while (i < name.len && name.p[i] != '.' && name.p[i] != '[')
                 i++;
-            if (get_attr(r, out, out, xf_str_n(name.p + s, i - s)) < 0)
+            if (xf_tpl_get_attr(r, out, out, xf_str_n(name.p + s, i - s)) < 0)
                 return -1;
         } else {
             size_t s = ++i;
@@ -578,7 +578,7 @@ static int field_value(struct xf_render *r, size_t mark, struct xf_str name, siz
                 digits &= isdigit((unsigned char)k.p[j]) != 0;
             struct xf_value key =
                 digits ? xf_v_int(strtoll(xf_arena_strdups(r->a, k), NULL, 10)) : xf_v_str(k);
-            if (get_item(r, out, out, &key) < 0)
+            if (xf_tpl_get_item(r, out, out, &key) < 0)
                 return -1;
             i++;
         }
@@ -586,8 +586,8 @@ static int field_value(struct xf_render *r, size_t mark, struct xf_str name, siz
     return 0;
 }
 
-int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
-                  const struct xf_args *args)
+int xf_tpl_py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
+                         const struct xf_args *args)
 {
     size_t mark = r->out->len, auto_idx = 0;
     for (size_t i = 0; i < fmt.len; i++) {
@@ -639,7 +639,7 @@ int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
         if (field_value(r, mark, name, &auto_idx, args, &v) < 0)
             return -1;
         if (conv.len) {
-            if (render_reserve_str(r, &v) < 0) {
+            if (xf_tpl_render_reserve_str(r, &v) < 0) {
                 xf_buf_setlen(r->out, mark);
                 return -1;
             }
@@ -653,7 +653,7 @@ int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
         if (memchr(specs.p ? specs.p : "", '{', specs.len)) {
             /* nested replacement fields in the spec */
             struct xf_value inner;
-            if (py_str_format(r, &inner, specs, args) < 0) {
+            if (xf_tpl_py_str_format(r, &inner, specs, args) < 0) {
                 xf_buf_setlen(r->out, mark);
                 return -1;
             }
