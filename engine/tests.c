@@ -372,7 +372,12 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
                     struct xf_loc loc)
 {
     if (v->t != XF_V_STR || (!is_relation_expr(v->u.s) && !memmem(v->u.s.p, v->u.s.len, "{{", 2))) {
-        *out = *v;
+        /*
+         * A list or dict from the YAML is fresh per render, as in dbt: a test
+         * macro that appends to its argument must not change the next render
+         * (nor leave it pointing into this render's scratch arena).
+         */
+        *out = v->t == XF_V_LIST || v->t == XF_V_DICT ? xf_value_copy(rc->arena, v) : *v;
         return 0;
     }
     struct xf_arena *a = rc->arena;
@@ -452,6 +457,7 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     }
     struct xf_render_env env;
     xf_context_env(&env, rc);
+    env.call_loc = d->loc; /* wrong arguments point at the YAML test */
     /* model: the tested relation, narrowed by `where` like dbt's get_where_subquery. */
     struct xf_node *t = n->attached;
     struct xf_value model;

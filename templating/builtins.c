@@ -18,8 +18,8 @@
     static int name(struct xf_value *out, struct xf_render *r, const struct xf_func *self,         \
                     const struct xf_args *args)
 
-struct xf_value obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
-                           const char *name)
+struct xf_value xf_tpl_obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
+                                  const char *name)
 {
     struct xf_func *f = XF_ANEW(r->a, struct xf_func);
     f->name = name;
@@ -36,7 +36,7 @@ static int class_getattr(struct xf_value *out, struct xf_render *r, const struct
     const struct pyclass *c = o->data;
     for (const struct class_method *m = c->methods; m && m->name; m++) {
         if (xf_str_eqc(name, m->name)) {
-            *out = obj_method(r, o, m->fn, m->name);
+            *out = xf_tpl_obj_method(r, o, m->fn, m->name);
             return 0;
         }
     }
@@ -57,7 +57,7 @@ static void class_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addf(out, "<class '%s'>", c->name);
 }
 
-const struct xf_obj_ops class_ops = {
+const struct xf_obj_ops xf_tpl_class_ops = {
     .type_name = "class", .getattr = class_getattr, .str = class_str, .call = class_call};
 
 /* ---- namespace ---- */
@@ -81,7 +81,7 @@ static void ns_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addch(out, '>');
 }
 
-const struct xf_obj_ops namespace_ops = {
+const struct xf_obj_ops xf_tpl_namespace_ops = {
     .type_name = "namespace", .getattr = ns_getattr, .str = ns_str};
 
 static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_args *args,
@@ -93,21 +93,21 @@ static int fill_dict(struct xf_render *r, struct xf_dict *d, const struct xf_arg
         const struct xf_value *src = &args->pos[0];
         if (src->t == XF_V_DICT) {
             for (size_t i = 0; i < src->u.d->n; i++)
-                dict_put_ent(r->a, d, &src->u.d->ents[i]);
+                xf_tpl_dict_put_ent(r->a, d, &src->u.d->ents[i]);
         } else if (src->t == XF_V_LIST) {
             for (size_t i = 0; i < src->u.l->n; i++) {
                 const struct xf_value *pr = &src->u.l->items[i];
                 if (pr->t != XF_V_LIST || pr->u.l->n != 2)
                     return xf_render_error(r, "%s() needs a dict or a list of pairs", what);
-                struct xf_value k = str_value(r, &pr->u.l->items[0]);
+                struct xf_value k = xf_tpl_str_value(r, &pr->u.l->items[0]);
                 xf_dict_set(r->a, d, k.u.s, pr->u.l->items[1]);
             }
-        } else if (src->t == XF_V_OBJ && src->u.o->ops == &namespace_ops) {
+        } else if (src->t == XF_V_OBJ && src->u.o->ops == &xf_tpl_namespace_ops) {
             const struct xf_dict *o = src->u.o->data;
             for (size_t i = 0; i < o->n; i++)
                 xf_dict_set(r->a, d, o->ents[i].key, o->ents[i].val);
         } else if (src->t != XF_V_UNDEF && src->t != XF_V_NONE) {
-            return xf_render_error(r, "%s() needs a dict, not %s", what, py_tname(src));
+            return xf_render_error(r, "%s() needs a dict, not %s", what, xf_tpl_py_tname(src));
         }
     }
     for (size_t i = 0; i < args->nkw; i++)
@@ -122,7 +122,7 @@ NATIVE(bi_namespace)
     if (fill_dict(r, d.u.d, args, "namespace") < 0)
         return -1;
     struct xf_obj *o = XF_ANEW(r->a, struct xf_obj);
-    o->ops = &namespace_ops;
+    o->ops = &xf_tpl_namespace_ops;
     o->data = d.u.d;
     *out = xf_v_obj(o);
     return 0;
@@ -150,7 +150,7 @@ NATIVE(bi_range)
     for (size_t i = 0; i < args->npos; i++) {
         const struct xf_value *a = &args->pos[i];
         if (a->t != XF_V_INT && a->t != XF_V_BOOL)
-            return xf_render_error(r, "range() needs integers, not %s", py_tname(a));
+            return xf_render_error(r, "range() needs integers, not %s", xf_tpl_py_tname(a));
     }
     int64_t a0 = args->pos[0].t == XF_V_INT ? args->pos[0].u.i : args->pos[0].u.b;
     if (args->npos == 1) {
@@ -163,17 +163,21 @@ NATIVE(bi_range)
     }
     if (v[2] == 0)
         return xf_render_error(r, "range() step must not be zero");
-    int64_t n = 0;
-    if (v[2] > 0 && v[1] > v[0])
-        n = (v[1] - v[0] + v[2] - 1) / v[2];
-    else if (v[2] < 0 && v[1] < v[0])
-        n = (v[0] - v[1] - v[2] - 1) / -v[2];
+    /* unsigned: the span of two int64 ends can pass INT64_MAX */
+    uint64_t n = 0;
+    if (v[2] > 0 && v[1] > v[0]) {
+        uint64_t span = (uint64_t)v[1] - (uint64_t)v[0], st = (uint64_t)v[2];
+        n = span / st + (span % st != 0);
+    } else if (v[2] < 0 && v[1] < v[0]) {
+        uint64_t span = (uint64_t)v[0] - (uint64_t)v[1], st = 0 - (uint64_t)v[2];
+        n = span / st + (span % st != 0);
+    }
     if (n > MAX_RANGE)
-        return xf_render_error(r, "range() is too big (%lld items, at most %d)", (long long)n,
-                               MAX_RANGE);
+        return xf_render_error(r, "range() is too big (%llu items, at most %d)",
+                               (unsigned long long)n, MAX_RANGE);
     *out = xf_v_list(r->a, (size_t)n);
-    for (int64_t i = 0; i < n; i++)
-        out->u.l->items[i] = xf_v_int(v[0] + i * v[2]);
+    for (uint64_t i = 0; i < n; i++)
+        out->u.l->items[i] = xf_v_int((int64_t)((uint64_t)v[0] + i * (uint64_t)v[2]));
     out->u.l->n = (size_t)n;
     return 0;
 }
@@ -186,7 +190,7 @@ NATIVE(bi_zip)
     struct xf_value *lists = XF_ANEWN(r->a, struct xf_value, args->npos + 1);
     size_t n = (size_t)-1;
     for (size_t i = 0; i < args->npos; i++) {
-        if (to_list(r, &lists[i], &args->pos[i]) < 0)
+        if (xf_tpl_to_list(r, &lists[i], &args->pos[i]) < 0)
             return -1;
         if (lists[i].u.l->n < n)
             n = lists[i].u.l->n;
@@ -195,7 +199,7 @@ NATIVE(bi_zip)
         n = 0;
     *out = xf_v_list(r->a, n);
     for (size_t k = 0; k < n; k++) {
-        struct xf_value t = new_tuple(r->a, args->npos);
+        struct xf_value t = xf_tpl_new_tuple(r->a, args->npos);
         for (size_t i = 0; i < args->npos; i++)
             xf_list_push(r->a, t.u.l, lists[i].u.l->items[k]);
         xf_list_push(r->a, out->u.l, t);
@@ -268,7 +272,7 @@ NATIVE(bi_joiner)
     (void)self;
     const struct xf_value *sep = xf_arg(args, 0, "sep");
     struct joiner *j = XF_ANEW(r->a, struct joiner);
-    j->sep = sep ? str_value(r, sep) : xf_v_str(XF_STR(", "));
+    j->sep = sep ? xf_tpl_str_value(r, sep) : xf_v_str(XF_STR(", "));
     struct xf_func *f = XF_ANEW(r->a, struct xf_func);
     f->name = "joiner";
     f->fn = joiner_call;
@@ -311,9 +315,9 @@ static int cycler_getattr(struct xf_value *out, struct xf_render *r, const struc
     if (xf_str_eqc(name, "current"))
         *out = c->items[c->pos];
     else if (xf_str_eqc(name, "next"))
-        *out = obj_method(r, o, cycler_next, "next");
+        *out = xf_tpl_obj_method(r, o, cycler_next, "next");
     else if (xf_str_eqc(name, "reset"))
-        *out = obj_method(r, o, cycler_reset, "reset");
+        *out = xf_tpl_obj_method(r, o, cycler_reset, "reset");
     else
         return 1;
     return 0;
@@ -351,7 +355,7 @@ NATIVE(bi_print)
     }
     char *msg = xf_arena_strndup(r->a, r->out->ptr + mark, r->out->len - mark);
     xf_buf_setlen(r->out, mark);
-    render_log(r, msg, true);
+    xf_tpl_render_log(r, msg, true);
     *out = xf_v_str(XF_STR(""));
     return 0;
 }
@@ -361,8 +365,8 @@ NATIVE(bi_log)
     (void)self;
     const struct xf_value *msg = xf_arg(args, 0, "msg");
     const struct xf_value *info = xf_arg(args, 1, "info");
-    struct xf_value s = msg ? str_value(r, msg) : xf_v_str(XF_STR(""));
-    render_log(r, xf_arena_strdups(r->a, s.u.s), info && xf_value_truthy(info));
+    struct xf_value s = msg ? xf_tpl_str_value(r, msg) : xf_v_str(XF_STR(""));
+    xf_tpl_render_log(r, xf_arena_strdups(r->a, s.u.s), info && xf_value_truthy(info));
     *out = xf_v_str(XF_STR(""));
     return 0;
 }
@@ -386,7 +390,7 @@ NATIVE(bi_tojson)
     const struct xf_value *sk = xf_arg(args, 2, "sort_keys");
     if (!v)
         return xf_render_error(r, "tojson() needs a value");
-    return dump_json(r, out, v, 0, sk && xf_value_truthy(sk), false);
+    return xf_tpl_dump_json(r, out, v, 0, sk && xf_value_truthy(sk), false);
 }
 
 NATIVE(bi_fromjson)
@@ -414,7 +418,7 @@ NATIVE(bi_fromjson)
 static struct xf_value msg_of(struct xf_render *r, const struct xf_args *args)
 {
     const struct xf_value *m = xf_arg(args, 0, "msg");
-    return m ? str_value(r, m) : xf_v_str(XF_STR(""));
+    return m ? xf_tpl_str_value(r, m) : xf_v_str(XF_STR(""));
 }
 
 NATIVE(ex_raise_compiler_error)
@@ -484,7 +488,35 @@ void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *g)
     setc(a, ex.u.d, "warn", xf_v_func(&f_warn));
     setc(a, g, "exceptions", ex);
     struct xf_value mods = xf_v_dict(a, 2);
-    setc(a, mods.u.d, "re", re_module(a));
-    setc(a, mods.u.d, "datetime", datetime_module(a));
+    setc(a, mods.u.d, "re", xf_tpl_re_module(a));
+    setc(a, mods.u.d, "datetime", xf_tpl_datetime_module(a));
     setc(a, g, "modules", mods);
+}
+
+bool xf_tpl_builtin_is_pure(xf_native_fn fn)
+{
+    /* they make new values or change only numbers and flags of their own objects */
+    static const xf_native_fn pure[] = {
+        bi_namespace,
+        bi_dict,
+        bi_range,
+        bi_zip,
+        joiner_call,
+        bi_joiner,
+        cycler_next,
+        cycler_reset,
+        bi_cycler,
+        bi_print,
+        bi_log,
+        bi_return,
+        bi_tojson,
+        bi_fromjson,
+        ex_raise_compiler_error,
+        ex_raise_not_implemented,
+    };
+    for (size_t i = 0; i < sizeof pure / sizeof *pure; i++) {
+        if (pure[i] == fn)
+            return true;
+    }
+    return false;
 }

@@ -302,7 +302,7 @@ static int int_kw(struct xf_render *r, const struct xf_args *args, size_t pos, c
         return 0;
     }
     if (v->t != XF_V_INT && v->t != XF_V_BOOL)
-        return xf_render_error(r, "'%s' must be an integer, not '%s'", name, py_tname(v));
+        return xf_render_error(r, "'%s' must be an integer, not '%s'", name, xf_tpl_py_tname(v));
     *out = v->t == XF_V_INT ? v->u.i : v->u.b;
     return 0;
 }
@@ -341,7 +341,7 @@ static int dt_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     };
     for (const struct class_method *c = ms; c->name; c++) {
         if (xf_str_eqc(name, c->name)) {
-            *out = obj_method(r, o, c->fn, c->name);
+            *out = xf_tpl_obj_method(r, o, c->fn, c->name);
             return 0;
         }
     }
@@ -390,7 +390,7 @@ static int td_getattr(struct xf_value *out, struct xf_render *r, const struct xf
     else if (xf_str_eqc(name, "microseconds"))
         *out = xf_v_int(rem % US_PER_SEC);
     else if (xf_str_eqc(name, "total_seconds"))
-        *out = obj_method(r, o, td_total_seconds, "total_seconds");
+        *out = xf_tpl_obj_method(r, o, td_total_seconds, "total_seconds");
     else
         return 1;
     return 0;
@@ -470,7 +470,7 @@ static int num_kw(struct xf_render *r, const struct xf_args *args, size_t pos, c
     else if (v->t == XF_V_BOOL)
         *out = v->u.b;
     else
-        return xf_render_error(r, "'%s' must be a number, not '%s'", name, py_tname(v));
+        return xf_render_error(r, "'%s' must be a number, not '%s'", name, xf_tpl_py_tname(v));
     return 0;
 }
 
@@ -628,11 +628,11 @@ static const struct pyclass datetime_class = {"datetime", c_datetime, datetime_m
 static const struct pyclass date_class = {"date", c_date, date_methods};
 static const struct pyclass timedelta_class = {"timedelta", c_timedelta, NULL};
 
-static const struct xf_obj datetime_obj = {&class_ops, (void *)&datetime_class};
-static const struct xf_obj date_obj = {&class_ops, (void *)&date_class};
-static const struct xf_obj timedelta_obj = {&class_ops, (void *)&timedelta_class};
+static const struct xf_obj datetime_obj = {&xf_tpl_class_ops, (void *)&datetime_class};
+static const struct xf_obj date_obj = {&xf_tpl_class_ops, (void *)&date_class};
+static const struct xf_obj timedelta_obj = {&xf_tpl_class_ops, (void *)&timedelta_class};
 
-struct xf_value datetime_module(struct xf_arena *a)
+struct xf_value xf_tpl_datetime_module(struct xf_arena *a)
 {
     struct xf_value m = xf_v_dict(a, 4);
     xf_dict_set(a, m.u.d, XF_STR("datetime"), xf_v_obj(&datetime_obj));
@@ -651,8 +651,8 @@ struct xf_value xf_jinja_datetime(struct xf_arena *a, int64_t epoch_us, bool utc
 
 /* ---- arithmetic and comparison ---- */
 
-int datetime_arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
-                   const struct xf_value *b, bool *handled)
+int xf_tpl_datetime_arith(struct xf_render *r, struct xf_value *out, char op,
+                          const struct xf_value *a, const struct xf_value *b, bool *handled)
 {
     const struct dt *da = as_dt(a), *db = as_dt(b);
     const struct td *ta = as_td(a), *tb = as_td(b);
@@ -698,7 +698,8 @@ int datetime_arith(struct xf_render *r, struct xf_value *out, char op, const str
     return 0;
 }
 
-int datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cmp, bool *handled)
+int xf_tpl_datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cmp,
+                            bool *handled)
 {
     const struct dt *da = as_dt(a), *db = as_dt(b);
     const struct td *ta = as_td(a), *tb = as_td(b);

@@ -18,7 +18,7 @@
 /* ---- helpers ---- */
 
 static struct xf_value S(struct xf_render *r, const struct xf_value *v) {
-    return str_value(r, v);
+    return xf_tpl_str_value(r, v);
 }
 
 static struct xf_value
@@ -60,12 +60,12 @@ static int int_arg(struct xf_render *r, const struct xf_value *p, int64_t def, i
         *out = (int64_t)p->u.f;
         return 0;
     }
-    return xf_render_error(r, "'%s' must be an integer, not %s", what, py_tname(p));
+    return xf_render_error(r, "'%s' must be an integer, not %s", what, xf_tpl_py_tname(p));
 }
 
 static int iter_of(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
 {
-    return to_list(r, out, v);
+    return xf_tpl_to_list(r, out, v);
 }
 
 /* item[attribute] with Jinja's dotted paths ("a.b", "items.0"). */
@@ -85,7 +85,7 @@ static int get_path(struct xf_render *r, struct xf_value *out, const struct xf_v
         struct xf_value key = digits ? xf_v_int(strtoll(part.p, NULL, 10)) : xf_v_str(part);
         if (cur.t == XF_V_UNDEF)
             break;
-        if (get_item(r, &cur, &cur, &key) < 0)
+        if (xf_tpl_get_item(r, &cur, &cur, &key) < 0)
             return -1;
         s = e + 1;
     }
@@ -132,7 +132,7 @@ static int merge_sort(struct xf_render *r, struct keyed *a, struct keyed *tmp, s
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n) {
         int c;
-        if (compare_values(r, &c, &a[j].key, &a[i].key, false) < 0)
+        if (xf_tpl_compare_values(r, &c, &a[j].key, &a[i].key, false) < 0)
             return -1;
         /* take from the right only when strictly before (stability) */
         bool right = reverse ? c > 0 : c < 0;
@@ -146,8 +146,8 @@ static int merge_sort(struct xf_render *r, struct keyed *a, struct keyed *tmp, s
     return 0;
 }
 
-int sort_values(struct xf_render *r, struct xf_value *items, size_t n, bool reverse,
-                bool case_sensitive, struct xf_str attribute)
+int xf_tpl_sort_values(struct xf_render *r, struct xf_value *items, size_t n, bool reverse,
+                       bool case_sensitive, struct xf_str attribute)
 {
     if (n < 2)
         return 0;
@@ -158,7 +158,7 @@ int sort_values(struct xf_render *r, struct xf_value *items, size_t n, bool reve
     for (size_t i = 0; i < n; i++) {
         k[i].item = items[i];
         if (multi) {
-            struct xf_value t = new_tuple(r->a, 2);
+            struct xf_value t = xf_tpl_new_tuple(r->a, 2);
             size_t s = 0;
             while (s <= attribute.len) {
                 size_t e = s;
@@ -208,14 +208,16 @@ FILTER(abs)
 {
     (void)p;
     (void)args;
-    if (v->t == XF_V_INT)
+    if (v->t == XF_V_INT && v->u.i == INT64_MIN)
+        *out = xf_v_float(-(double)INT64_MIN); /* past int64, as xf_tpl_arith() goes */
+    else if (v->t == XF_V_INT)
         *out = xf_v_int(v->u.i < 0 ? -v->u.i : v->u.i);
     else if (v->t == XF_V_FLOAT)
         *out = xf_v_float(fabs(v->u.f));
     else if (v->t == XF_V_BOOL)
         *out = xf_v_int(v->u.b);
     else
-        return xf_render_error(r, "filter 'abs' needs a number, not %s", py_tname(v));
+        return xf_render_error(r, "filter 'abs' needs a number, not %s", xf_tpl_py_tname(v));
     return 0;
 }
 
@@ -228,14 +230,14 @@ FILTER(attr)
         *out = *v;
         return 0;
     }
-    return get_attr(r, out, v, p[0]->u.s);
+    return xf_tpl_get_attr(r, out, v, p[0]->u.s);
 }
 
 FILTER(capitalize)
 {
     (void)p;
     (void)args;
-    *out = case_convert(r, S(r, v).u.s, CASE_CAPITALIZE);
+    *out = xf_tpl_case_convert(r, S(r, v).u.s, CASE_CAPITALIZE);
     return 0;
 }
 
@@ -252,11 +254,13 @@ FILTER(center)
     if (int_arg(r, p[0], 80, &w, "width") < 0)
         return -1;
     struct xf_value s = S(r, v);
-    int64_t len = (int64_t)utf8_len(s.u.s);
+    int64_t len = (int64_t)xf_tpl_utf8_len(s.u.s);
     if (w <= len) {
         *out = s;
         return 0;
     }
+    if (xf_tpl_render_reserve(r, (uint64_t)w + s.u.s.len) < 0)
+        return -1;
     int64_t padn = w - len;
     int64_t left = padn / 2 + (padn & w & 1);
     size_t m = sb_begin(r);
@@ -279,18 +283,18 @@ FILTER(length)
         *out = xf_v_int((int64_t)v->u.d->n);
         return 0;
     case XF_V_STR:
-        *out = xf_v_int((int64_t)utf8_len(v->u.s));
+        *out = xf_v_int((int64_t)xf_tpl_utf8_len(v->u.s));
         return 0;
     case XF_V_UNDEF:
         *out = xf_v_int(0);
         return 0;
     case XF_V_OBJ: {
         struct xf_value s = S(r, v);
-        *out = xf_v_int((int64_t)utf8_len(s.u.s));
+        *out = xf_v_int((int64_t)xf_tpl_utf8_len(s.u.s));
         return 0;
     }
     default:
-        return xf_render_error(r, "%s has no length", py_tname(v));
+        return xf_render_error(r, "%s has no length", xf_tpl_py_tname(v));
     }
 }
 
@@ -313,7 +317,7 @@ FILTER(dictsort)
         return 0;
     }
     if (v->t != XF_V_DICT)
-        return xf_render_error(r, "filter 'dictsort' needs a dict, not %s", py_tname(v));
+        return xf_render_error(r, "filter 'dictsort' needs a dict, not %s", xf_tpl_py_tname(v));
     bool by_value = false;
     if (p[1] && p[1]->t == XF_V_STR) {
         if (xf_str_eqc(p[1]->u.s, "value"))
@@ -323,13 +327,13 @@ FILTER(dictsort)
     }
     struct xf_value l = xf_v_list(r->a, v->u.d->n);
     for (size_t i = 0; i < v->u.d->n; i++) {
-        struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, dict_key(r, &v->u.d->ents[i]));
+        struct xf_value t = xf_tpl_new_tuple(r->a, 2);
+        xf_list_push(r->a, t.u.l, xf_tpl_dict_key(r, &v->u.d->ents[i]));
         xf_list_push(r->a, t.u.l, v->u.d->ents[i].val);
         xf_list_push(r->a, l.u.l, t);
     }
-    if (sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[2]), truthy_arg(p[0]),
-                    by_value ? XF_STR("1") : XF_STR("0")) < 0)
+    if (xf_tpl_sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[2]), truthy_arg(p[0]),
+                           by_value ? XF_STR("1") : XF_STR("0")) < 0)
         return -1;
     *out = l;
     return 0;
@@ -481,6 +485,13 @@ FILTER(join)
                 return -1;
         }
     }
+    uint64_t total = 0;
+    for (size_t i = 0; i < l.u.l->n && total <= r->max_bytes; i++) {
+        total += (i ? sep.u.s.len : 0) +
+                 (items[i].t == XF_V_STR ? items[i].u.s.len : xf_tpl_render_str_size(r, &items[i]));
+    }
+    if (xf_tpl_render_reserve(r, total) < 0)
+        return -1;
     size_t m = sb_begin(r);
     for (size_t i = 0; i < l.u.l->n; i++) {
         if (i)
@@ -507,7 +518,7 @@ FILTER(lower)
 {
     (void)p;
     (void)args;
-    *out = case_convert(r, S(r, v).u.s, CASE_LOWER);
+    *out = xf_tpl_case_convert(r, S(r, v).u.s, CASE_LOWER);
     return 0;
 }
 
@@ -515,7 +526,7 @@ FILTER(upper)
 {
     (void)p;
     (void)args;
-    *out = case_convert(r, S(r, v).u.s, CASE_UPPER);
+    *out = xf_tpl_case_convert(r, S(r, v).u.s, CASE_UPPER);
     return 0;
 }
 
@@ -560,9 +571,9 @@ FILTER(map)
     }
     if (!args->npos || args->pos[0].t != XF_V_STR)
         return xf_render_error(r, "filter 'map' needs a filter name or attribute=");
-    const struct filter_def *f = find_filter(args->pos[0].u.s);
+    const struct filter_def *f = xf_tpl_find_filter(args->pos[0].u.s);
     if (!f) {
-        const char *sug = suggest_filter(args->pos[0].u.s);
+        const char *sug = xf_tpl_suggest_filter(args->pos[0].u.s);
         if (sug)
             return xf_render_error(r, "unknown filter '%.*s' (did you mean '%s'?)",
                                    XF_STR_ARG(args->pos[0].u.s), sug);
@@ -571,7 +582,7 @@ FILTER(map)
     struct xf_args rest = rest_args(args, 1);
     for (size_t i = 0; i < l.u.l->n; i++) {
         struct xf_value x;
-        if (apply_filter(r, &x, f, &l.u.l->items[i], &rest) < 0)
+        if (xf_tpl_apply_filter(r, &x, f, &l.u.l->items[i], &rest) < 0)
             return -1;
         xf_list_push(r->a, res.u.l, x);
     }
@@ -599,9 +610,9 @@ static int select_common(struct xf_value *out, struct xf_render *r, const struct
     if (args->npos > k) {
         if (args->pos[k].t != XF_V_STR)
             return xf_render_error(r, "the test name must be a string");
-        t = find_test(args->pos[k].u.s);
+        t = xf_tpl_find_test(args->pos[k].u.s);
         if (!t) {
-            const char *sug = suggest_test(args->pos[k].u.s);
+            const char *sug = xf_tpl_suggest_test(args->pos[k].u.s);
             if (sug)
                 return xf_render_error(r, "unknown test '%.*s' (did you mean '%s'?)",
                                        XF_STR_ARG(args->pos[k].u.s), sug);
@@ -617,7 +628,7 @@ static int select_common(struct xf_value *out, struct xf_render *r, const struct
             return -1;
         bool b;
         if (t) {
-            if (apply_test(r, &b, t, &x, &rest) < 0)
+            if (xf_tpl_apply_test(r, &b, t, &x, &rest) < 0)
                 return -1;
         } else {
             b = xf_value_truthy(&x);
@@ -690,6 +701,8 @@ FILTER(replace)
     if (int_arg(r, p[2], -1, &count, "count") < 0)
         return -1;
     struct xf_value s = S(r, v), o = S(r, p[0]), n = S(r, p[1]);
+    if (xf_tpl_render_reserve_replace(r, s.u.s, o.u.s, n.u.s, count) < 0)
+        return -1;
     *out = str_replace(r, s.u.s, o.u.s, n.u.s, count);
     return 0;
 }
@@ -735,7 +748,7 @@ FILTER(round)
     else if (v->t == XF_V_FLOAT)
         x = v->u.f;
     else
-        return xf_render_error(r, "filter 'round' needs a number, not %s", py_tname(v));
+        return xf_render_error(r, "filter 'round' needs a number, not %s", xf_tpl_py_tname(v));
     double f = pow(10.0, (double)prec);
     double y = x * f;
     if (xf_str_eqc(method, "common"))
@@ -766,8 +779,8 @@ FILTER(sort)
     if (iter_of(r, &l, v) < 0)
         return -1;
     l = copy_list(r, &l);
-    if (sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[0]), truthy_arg(p[1]), attr_of(p[2])) <
-        0)
+    if (xf_tpl_sort_values(r, l.u.l->items, l.u.l->n, truthy_arg(p[0]), truthy_arg(p[1]),
+                           attr_of(p[2])) < 0)
         return -1;
     *out = l;
     return 0;
@@ -793,7 +806,7 @@ FILTER(sum)
         struct xf_value x = l.u.l->items[i];
         if (attr.len && get_path(r, &x, &l.u.l->items[i], attr) < 0)
             return -1;
-        if (arith(r, &acc, '+', &acc, &x) < 0)
+        if (xf_tpl_arith(r, &acc, '+', &acc, &x) < 0)
             return -1;
     }
     *out = acc;
@@ -804,7 +817,7 @@ FILTER(title)
 {
     (void)p;
     (void)args;
-    *out = case_convert(r, S(r, v).u.s, CASE_JINJA_TITLE);
+    *out = xf_tpl_case_convert(r, S(r, v).u.s, CASE_JINJA_TITLE);
     return 0;
 }
 
@@ -813,7 +826,8 @@ static bool in_set(char c, struct xf_str set)
     return memchr(set.p, c, set.len) != NULL;
 }
 
-struct xf_str strip_chars(struct xf_str s, const struct xf_value *chars, bool left, bool right)
+struct xf_str xf_tpl_strip_chars(struct xf_str s, const struct xf_value *chars, bool left,
+                                 bool right)
 {
     bool ws = !chars || chars->t == XF_V_NONE || chars->t == XF_V_UNDEF;
     struct xf_str set = !ws && chars->t == XF_V_STR ? chars->u.s : XF_STR("");
@@ -830,7 +844,7 @@ struct xf_str strip_chars(struct xf_str s, const struct xf_value *chars, bool le
 FILTER(trim)
 {
     (void)args;
-    *out = xf_v_str(strip_chars(S(r, v).u.s, p[0], true, true));
+    *out = xf_v_str(xf_tpl_strip_chars(S(r, v).u.s, p[0], true, true));
     return 0;
 }
 
@@ -842,7 +856,7 @@ FILTER(truncate)
         return -1;
     struct xf_value s = S(r, v);
     struct xf_value end = p[2] ? S(r, p[2]) : xf_v_str(XF_STR("..."));
-    int64_t n = (int64_t)utf8_len(s.u.s);
+    int64_t n = (int64_t)xf_tpl_utf8_len(s.u.s);
     if (length < (int64_t)end.u.s.len)
         return xf_render_error(r, "filter 'truncate': length must be at least the end's length");
     if (leeway < 0)
@@ -851,7 +865,7 @@ FILTER(truncate)
         *out = s;
         return 0;
     }
-    int64_t keep = length - (int64_t)utf8_len(end.u.s);
+    int64_t keep = length - (int64_t)xf_tpl_utf8_len(end.u.s);
     /* byte offset of `keep` code points */
     size_t b = 0;
     for (int64_t c = 0; b < s.u.s.len; b++) {
@@ -918,6 +932,8 @@ FILTER(indent)
             return -1;
         if (w < 0)
             w = 0;
+        if (xf_tpl_render_reserve(r, (uint64_t)w) < 0)
+            return -1;
         char *sp = xf_arena_alloc(r->a, (size_t)w + 1);
         memset(sp, ' ', (size_t)w);
         ind = xf_str_n(sp, (size_t)w);
@@ -925,6 +941,11 @@ FILTER(indent)
     bool first = truthy_arg(p[1]), blank = truthy_arg(p[2]);
     /* Jinja appends a newline, then splits into lines */
     struct xf_str t = s.u.s;
+    uint64_t lines = 2;
+    for (size_t i = 0; i < t.len; i++)
+        lines += t.p[i] == '\n';
+    if (xf_tpl_render_reserve(r, t.len + lines * ind.len) < 0)
+        return -1;
     size_t m = sb_begin(r);
     if (first)
         xf_buf_addstr(r->out, ind);
@@ -972,6 +993,8 @@ FILTER(batch)
         return -1;
     if (n <= 0)
         return xf_render_error(r, "filter 'batch' needs a positive line count");
+    if (xf_tpl_render_reserve(r, (uint64_t)n * sizeof(struct xf_value)) < 0)
+        return -1;
     struct xf_value res = xf_v_list(r->a, 0), cur = xf_v_undef();
     for (size_t i = 0; i < l.u.l->n; i++) {
         if (cur.t == XF_V_UNDEF || (int64_t)cur.u.l->n == n) {
@@ -999,6 +1022,8 @@ FILTER(slice)
         return -1;
     if (slices <= 0)
         return xf_render_error(r, "filter 'slice' needs a positive number of slices");
+    if (xf_tpl_render_reserve(r, (uint64_t)slices * 2 * sizeof(struct xf_value)) < 0)
+        return -1;
     int64_t len = (int64_t)l.u.l->n, per = len / slices, extra = len % slices, offset = 0;
     struct xf_value res = xf_v_list(r->a, (size_t)slices);
     for (int64_t s = 0; s < slices; s++) {
@@ -1044,12 +1069,12 @@ FILTER(groupby)
             return -1;
         if (k.t == XF_V_UNDEF && p[1])
             k = *p[1];
-        struct xf_value t = new_tuple(r->a, 2);
+        struct xf_value t = xf_tpl_new_tuple(r->a, 2);
         xf_list_push(r->a, t.u.l, k);
         xf_list_push(r->a, t.u.l, l.u.l->items[i]);
         xf_list_push(r->a, pairs.u.l, t);
     }
-    if (sort_values(r, pairs.u.l->items, n, false, cs, XF_STR("0")) < 0)
+    if (xf_tpl_sort_values(r, pairs.u.l->items, n, false, cs, XF_STR("0")) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         keys[i] = pairs.u.l->items[i].u.l->items[0];
@@ -1069,7 +1094,7 @@ FILTER(groupby)
                 break;
             xf_list_push(r->a, grp.u.l, items[j]);
         }
-        struct xf_value t = new_tuple(r->a, 2);
+        struct xf_value t = xf_tpl_new_tuple(r->a, 2);
         xf_list_push(r->a, t.u.l, keys[i]);
         xf_list_push(r->a, t.u.l, grp);
         xf_list_push(r->a, res.u.l, t);
@@ -1101,9 +1126,11 @@ static void max_float_prec(const struct xf_value *v, int *prec)
     }
 }
 
-int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v, int indent,
-              bool sort_keys, bool htmlsafe)
+int xf_tpl_dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v,
+                     int indent, bool sort_keys, bool htmlsafe)
 {
+    if (xf_tpl_render_reserve_str(r, v) < 0)
+        return -1;
     json_t *j = xf_value_to_json(v);
     int prec = 1;
     max_float_prec(v, &prec);
@@ -1115,7 +1142,7 @@ int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *
     char *s = json_dumps(j, flags);
     json_decref(j);
     if (!s)
-        return xf_render_error(r, "cannot convert %s to JSON", py_tname(v));
+        return xf_render_error(r, "cannot convert %s to JSON", xf_tpl_py_tname(v));
     size_t m = sb_begin(r);
     for (const char *c = s; *c; c++) {
         if (htmlsafe && (*c == '<' || *c == '>' || *c == '&' || *c == '\''))
@@ -1134,7 +1161,7 @@ FILTER(tojson)
     int64_t ind = 0;
     if (int_arg(r, p[0], 0, &ind, "indent") < 0)
         return -1;
-    return dump_json(r, out, v, (int)ind, true, true);
+    return xf_tpl_dump_json(r, out, v, (int)ind, true, true);
 }
 
 FILTER(wordcount)
@@ -1164,11 +1191,11 @@ FILTER(items)
         return 0;
     }
     if (v->t != XF_V_DICT)
-        return xf_render_error(r, "filter 'items' needs a dict, not %s", py_tname(v));
+        return xf_render_error(r, "filter 'items' needs a dict, not %s", xf_tpl_py_tname(v));
     struct xf_value res = xf_v_list(r->a, v->u.d->n);
     for (size_t i = 0; i < v->u.d->n; i++) {
-        struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, dict_key(r, &v->u.d->ents[i]));
+        struct xf_value t = xf_tpl_new_tuple(r->a, 2);
+        xf_list_push(r->a, t.u.l, xf_tpl_dict_key(r, &v->u.d->ents[i]));
         xf_list_push(r->a, t.u.l, v->u.d->ents[i].val);
         xf_list_push(r->a, res.u.l, t);
     }
@@ -1196,7 +1223,7 @@ static int min_max(struct xf_value *out, struct xf_render *r, const struct xf_va
         if (key_of(r, &k, &l.u.l->items[i], attr, cs) < 0)
             return -1;
         int c;
-        if (compare_values(r, &c, &k, &bk, false) < 0)
+        if (xf_tpl_compare_values(r, &c, &k, &bk, false) < 0)
             return -1;
         if (want_max ? c > 0 : c < 0) {
             best = l.u.l->items[i];
@@ -1227,18 +1254,20 @@ FILTER(format)
         struct xf_value d = xf_v_dict(r->a, args->nkw);
         for (size_t i = 0; i < args->nkw; i++)
             xf_dict_set(r->a, d.u.d, args->kwnames[i], args->kwvals[i]);
-        return py_percent_format(r, out, s.u.s, &d);
+        return xf_tpl_py_percent_format(r, out, s.u.s, &d);
     }
-    struct xf_value t = new_tuple(r->a, args->npos);
+    struct xf_value t = xf_tpl_new_tuple(r->a, args->npos);
     for (size_t i = 0; i < args->npos; i++)
         xf_list_push(r->a, t.u.l, args->pos[i]);
-    return py_percent_format(r, out, s.u.s, &t);
+    return xf_tpl_py_percent_format(r, out, s.u.s, &t);
 }
 
 FILTER(pprint)
 {
     (void)p;
     (void)args;
+    if (xf_tpl_render_reserve_str(r, v) < 0)
+        return -1;
     size_t m = sb_begin(r);
     xf_value_repr(r->out, v);
     *out = sb_end(r, m);
@@ -1334,7 +1363,7 @@ static const struct filter_def filters[] = {
 
 #define NFILTERS (sizeof filters / sizeof *filters)
 
-const struct filter_def *find_filter(struct xf_str name)
+const struct filter_def *xf_tpl_find_filter(struct xf_str name)
 {
     for (size_t i = 0; i < NFILTERS; i++) {
         if (xf_str_eqc(name, filters[i].name))
@@ -1343,16 +1372,16 @@ const struct filter_def *find_filter(struct xf_str name)
     return NULL;
 }
 
-const char *suggest_filter(struct xf_str name)
+const char *xf_tpl_suggest_filter(struct xf_str name)
 {
     const char *names[NFILTERS];
     for (size_t i = 0; i < NFILTERS; i++)
         names[i] = filters[i].name;
-    return suggest_close(name, names, NFILTERS);
+    return xf_tpl_suggest_close(name, names, NFILTERS);
 }
 
-int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_def *f,
-                 const struct xf_value *v, const struct xf_args *args)
+int xf_tpl_apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_def *f,
+                        const struct xf_value *v, const struct xf_args *args)
 {
     const struct xf_value *p[6] = {NULL};
     size_t np = 0;
@@ -1361,7 +1390,7 @@ int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_
     if (!f->varargs || np) {
         char what[48];
         snprintf(what, sizeof what, "filter '%s'", f->name);
-        if (bind_params(r, p, what, f->params, np, args, f->varargs) < 0)
+        if (xf_tpl_bind_params(r, p, what, f->params, np, args, f->varargs) < 0)
             return -1;
     }
     return f->fn(out, r, v, p, args);
@@ -1473,7 +1502,7 @@ TEST(callable)
 {
     (void)r;
     (void)args;
-    *out = is_callable(v);
+    *out = xf_tpl_is_callable(v);
     return 0;
 }
 TEST(escaped)
@@ -1527,7 +1556,8 @@ TEST(in)
         *out = !v->u.s.len || memmem(seq->u.s.p, seq->u.s.len, v->u.s.p, v->u.s.len);
         return 0;
     }
-    return xf_render_error(r, "test 'in' needs a list, dict or string, not %s", py_tname(seq));
+    return xf_render_error(r, "test 'in' needs a list, dict or string, not %s",
+                           xf_tpl_py_tname(seq));
 }
 TEST(divisibleby)
 {
@@ -1542,14 +1572,14 @@ TEST(divisibleby)
     else if (v->t == XF_V_FLOAT)
         *out = fmod(v->u.f, (double)d) == 0;
     else
-        return xf_render_error(r, "test 'divisibleby' needs a number, not %s", py_tname(v));
+        return xf_render_error(r, "test 'divisibleby' needs a number, not %s", xf_tpl_py_tname(v));
     return 0;
 }
 static int parity(bool *out, struct xf_render *r, const struct xf_value *v, int want)
 {
     if (v->t != XF_V_INT && v->t != XF_V_BOOL)
         return xf_render_error(r, "test '%s' needs an integer, not %s", want ? "odd" : "even",
-                               py_tname(v));
+                               xf_tpl_py_tname(v));
     int64_t i = v->t == XF_V_INT ? v->u.i : v->u.b;
     *out = (i % 2 != 0) == (want == 1);
     return 0;
@@ -1579,13 +1609,13 @@ static bool all_case(struct xf_str s, bool upper)
 TEST(lower)
 {
     (void)args;
-    *out = all_case(str_value(r, v).u.s, false);
+    *out = all_case(xf_tpl_str_value(r, v).u.s, false);
     return 0;
 }
 TEST(upper)
 {
     (void)args;
-    *out = all_case(str_value(r, v).u.s, true);
+    *out = all_case(xf_tpl_str_value(r, v).u.s, true);
     return 0;
 }
 static int cmp_test(bool *out, struct xf_render *r, const struct xf_value *v,
@@ -1599,7 +1629,7 @@ static int cmp_test(bool *out, struct xf_render *r, const struct xf_value *v,
         return 0;
     }
     int c;
-    if (compare_values(r, &c, v, o, false) < 0)
+    if (xf_tpl_compare_values(r, &c, v, o, false) < 0)
         return -1;
     *out = op == '<' ? c < 0 : op == 'l' ? c <= 0 : op == '>' ? c > 0 : c >= 0;
     return 0;
@@ -1632,14 +1662,14 @@ TEST(filter)
 {
     (void)r;
     (void)args;
-    *out = v->t == XF_V_STR && find_filter(v->u.s);
+    *out = v->t == XF_V_STR && xf_tpl_find_filter(v->u.s);
     return 0;
 }
 TEST(test)
 {
     (void)r;
     (void)args;
-    *out = v->t == XF_V_STR && find_test(v->u.s);
+    *out = v->t == XF_V_STR && xf_tpl_find_test(v->u.s);
     return 0;
 }
 
@@ -1688,7 +1718,7 @@ static const struct test_def tests[] = {
 
 #define NTESTS (sizeof tests / sizeof *tests)
 
-const struct test_def *find_test(struct xf_str name)
+const struct test_def *xf_tpl_find_test(struct xf_str name)
 {
     for (size_t i = 0; i < NTESTS; i++) {
         if (xf_str_eqc(name, tests[i].name))
@@ -1697,16 +1727,16 @@ const struct test_def *find_test(struct xf_str name)
     return NULL;
 }
 
-const char *suggest_test(struct xf_str name)
+const char *xf_tpl_suggest_test(struct xf_str name)
 {
     const char *names[NTESTS];
     for (size_t i = 0; i < NTESTS; i++)
         names[i] = tests[i].name;
-    return suggest_close(name, names, NTESTS);
+    return xf_tpl_suggest_close(name, names, NTESTS);
 }
 
-int apply_test(struct xf_render *r, bool *out, const struct test_def *t, const struct xf_value *v,
-               const struct xf_args *args)
+int xf_tpl_apply_test(struct xf_render *r, bool *out, const struct test_def *t,
+                      const struct xf_value *v, const struct xf_args *args)
 {
     size_t given = args->npos + args->nkw;
     if ((int)given > t->nargs) {

@@ -13,6 +13,13 @@
 
 #include "templating/internal.h"
 
+/* One more digit of a width or precision, saturating (a huge one is refused later). */
+static int add_digit(int n, char d)
+{
+    n = n < 0 ? 0 : n;
+    return n > (1 << 27) ? (1 << 30) : n * 10 + (d - '0');
+}
+
 static struct xf_value take(struct xf_render *r, size_t mark)
 {
     size_t n = r->out->len - mark;
@@ -27,11 +34,46 @@ static int fail(struct xf_render *r, size_t mark, const char *msg, const char *a
     return xf_render_error(r, msg, arg);
 }
 
+/*
+ * `%c` / `{:c}` of an integer: the UTF-8 of that code point, or Python's
+ * OverflowError for a number outside range(0x110000). A lone surrogate is
+ * refused too: Python makes one, but it cannot be written to a file.
+ */
+static int code_point(struct xf_render *r, size_t mark, int64_t i, char out[8])
+{
+    if (i < 0 || i > 0x10FFFF) {
+        xf_buf_setlen(r->out, mark);
+        return xf_render_error(r, "%%c arg not in range(0x110000) (got %" PRId64 ")", i);
+    }
+    if (i >= 0xD800 && i <= 0xDFFF) {
+        xf_buf_setlen(r->out, mark);
+        return xf_render_error(r, "%%c arg %" PRId64 " is a lone surrogate, not a character", i);
+    }
+    uint32_t c = (uint32_t)i;
+    memset(out, 0, 8);
+    if (c < 0x80) {
+        out[0] = (char)c;
+    } else if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+    } else {
+        out[0] = (char)(0xF0 | (c >> 18));
+        out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (c & 0x3F));
+    }
+    return 0;
+}
+
 /* Appends `body` padded to width: align '<' '>' '^' or '=' (after sign). */
 static void pad_out(struct xf_buf *b, const char *sign, const char *body, size_t width, char align,
                     struct xf_str fill)
 {
-    size_t len = strlen(sign) + utf8_len(xf_str_c(body));
+    size_t len = strlen(sign) + xf_tpl_utf8_len(xf_str_c(body));
     size_t padn = width > len ? width - len : 0;
     size_t left = 0, right = 0;
     switch (align) {
@@ -151,10 +193,18 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
     char body[512];
     const char *sign = "";
     struct xf_value sv;
+    if (width > 0 && xf_tpl_render_reserve(r, (uint64_t)width) < 0) {
+        xf_buf_setlen(r->out, mark);
+        return -1;
+    }
     switch (type) {
     case 's':
     case 'r':
     case 'a': {
+        if (xf_tpl_render_reserve_str(r, v) < 0) {
+            xf_buf_setlen(r->out, mark);
+            return -1;
+        }
         size_t m2 = r->out->len;
         if (type == 's')
             xf_value_str(r->out, v);
@@ -169,13 +219,14 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
         return 0;
     }
     case 'c':
-        if (v->t == XF_V_INT) {
-            char tmp[8] = {0};
-            tmp[0] = (char)v->u.i;
+        if (v->t == XF_V_INT || v->t == XF_V_BOOL) {
+            char tmp[8];
+            if (code_point(r, mark, v->t == XF_V_INT ? v->u.i : v->u.b, tmp) < 0)
+                return -1;
             pad_out(r->out, "", tmp, width > 0 ? (size_t)width : 0, left ? '<' : '>', XF_STR(" "));
             return 0;
         }
-        if (v->t == XF_V_STR && utf8_len(v->u.s) == 1) {
+        if (v->t == XF_V_STR && xf_tpl_utf8_len(v->u.s) == 1) {
             char *tmp = xf_arena_strndup(r->a, v->u.s.p, v->u.s.len);
             pad_out(r->out, "", tmp, width > 0 ? (size_t)width : 0, left ? '<' : '>', XF_STR(" "));
             return 0;
@@ -231,8 +282,8 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
     return 0;
 }
 
-int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
-                      const struct xf_value *args)
+int xf_tpl_py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
+                             const struct xf_value *args)
 {
     const struct xf_value *items = args;
     size_t nitems = 1;
@@ -289,11 +340,12 @@ int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str f
         if (i < fmt.len && fmt.p[i] == '*') {
             if (next >= nitems || items[next].t != XF_V_INT)
                 return fail(r, mark, "* wants an integer argument", NULL);
-            width = (int)items[next++].u.i;
+            int64_t wi = items[next++].u.i;
+            width = wi > (1 << 30) ? (1 << 30) : wi < -(1 << 30) ? -(1 << 30) : (int)wi;
             i++;
         } else {
             while (i < fmt.len && isdigit((unsigned char)fmt.p[i]))
-                width = (width < 0 ? 0 : width) * 10 + (fmt.p[i++] - '0');
+                width = add_digit(width, fmt.p[i++]);
         }
         if (i < fmt.len && fmt.p[i] == '.') {
             i++;
@@ -301,11 +353,12 @@ int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str f
             if (i < fmt.len && fmt.p[i] == '*') {
                 if (next >= nitems || items[next].t != XF_V_INT)
                     return fail(r, mark, "* wants an integer argument", NULL);
-                prec = (int)items[next++].u.i;
+                int64_t pi = items[next++].u.i;
+                prec = pi > (1 << 30) ? (1 << 30) : pi < 0 ? 0 : (int)pi;
                 i++;
             } else {
                 while (i < fmt.len && isdigit((unsigned char)fmt.p[i]))
-                    prec = prec * 10 + (fmt.p[i++] - '0');
+                    prec = add_digit(prec, fmt.p[i++]);
             }
         }
         while (i < fmt.len && strchr("hlL", fmt.p[i]))
@@ -371,7 +424,7 @@ static int parse_spec(struct xf_render *r, size_t mark, struct xf_str s, struct 
         i++;
     }
     while (i < s.len && isdigit((unsigned char)s.p[i]))
-        sp->width = (sp->width < 0 ? 0 : sp->width) * 10 + (s.p[i++] - '0');
+        sp->width = add_digit(sp->width, s.p[i++]);
     if (i < s.len && (s.p[i] == ',' || s.p[i] == '_'))
         sp->grouping = s.p[i++];
     if (i < s.len && s.p[i] == '.') {
@@ -380,7 +433,7 @@ static int parse_spec(struct xf_render *r, size_t mark, struct xf_str s, struct 
         if (i >= s.len || !isdigit((unsigned char)s.p[i]))
             return fail(r, mark, "format specifier missing precision", NULL);
         while (i < s.len && isdigit((unsigned char)s.p[i]))
-            sp->prec = sp->prec * 10 + (s.p[i++] - '0');
+            sp->prec = add_digit(sp->prec, s.p[i++]);
     }
     if (i < s.len)
         sp->type = s.p[i++];
@@ -407,11 +460,15 @@ static int format_value(struct xf_render *r, size_t mark, const struct xf_value 
     if (!num || (type == 's')) {
         if (type && type != 's')
             return fail(r, mark, "format code '%s' needs a number", (char[2]){type, 0});
+        if (xf_tpl_render_reserve_str(r, v) < 0) {
+            xf_buf_setlen(r->out, mark);
+            return -1;
+        }
         size_t m2 = r->out->len;
         xf_value_str(r->out, v);
         struct xf_value s = take(r, m2);
         struct xf_str t = s.u.s;
-        if (sp.prec >= 0 && (size_t)sp.prec < utf8_len(t)) {
+        if (sp.prec >= 0 && (size_t)sp.prec < xf_tpl_utf8_len(t)) {
             size_t b = 0, c = 0;
             while (b < t.len && c < (size_t)sp.prec) {
                 b++;
@@ -429,7 +486,9 @@ static int format_value(struct xf_render *r, size_t mark, const struct xf_value 
     if (is_int && (!type || strchr("dbxXocn", type))) {
         int64_t i = v->t == XF_V_INT ? v->u.i : v->u.b;
         if (type == 'c') {
-            char tmp[8] = {(char)i, 0};
+            char tmp[8];
+            if (code_point(r, mark, i, tmp) < 0)
+                return -1;
             pad_out(r->out, "", tmp, w, sp.align ? sp.align : '<', sp.fill);
             return 0;
         }
@@ -507,7 +566,7 @@ static int field_value(struct xf_render *r, size_t mark, struct xf_str name, siz
             size_t s = ++i;
             while (i < name.len && name.p[i] != '.' && name.p[i] != '[')
                 i++;
-            if (get_attr(r, out, out, xf_str_n(name.p + s, i - s)) < 0)
+            if (xf_tpl_get_attr(r, out, out, xf_str_n(name.p + s, i - s)) < 0)
                 return -1;
         } else {
             size_t s = ++i;
@@ -519,7 +578,7 @@ static int field_value(struct xf_render *r, size_t mark, struct xf_str name, siz
                 digits &= isdigit((unsigned char)k.p[j]) != 0;
             struct xf_value key =
                 digits ? xf_v_int(strtoll(xf_arena_strdups(r->a, k), NULL, 10)) : xf_v_str(k);
-            if (get_item(r, out, out, &key) < 0)
+            if (xf_tpl_get_item(r, out, out, &key) < 0)
                 return -1;
             i++;
         }
@@ -527,8 +586,8 @@ static int field_value(struct xf_render *r, size_t mark, struct xf_str name, siz
     return 0;
 }
 
-int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
-                  const struct xf_args *args)
+int xf_tpl_py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
+                         const struct xf_args *args)
 {
     size_t mark = r->out->len, auto_idx = 0;
     for (size_t i = 0; i < fmt.len; i++) {
@@ -580,6 +639,10 @@ int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
         if (field_value(r, mark, name, &auto_idx, args, &v) < 0)
             return -1;
         if (conv.len) {
+            if (xf_tpl_render_reserve_str(r, &v) < 0) {
+                xf_buf_setlen(r->out, mark);
+                return -1;
+            }
             size_t m2 = r->out->len;
             if (conv.p[0] == 'r' || conv.p[0] == 'a')
                 xf_value_repr(r->out, &v);
@@ -590,7 +653,7 @@ int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
         if (memchr(specs.p ? specs.p : "", '{', specs.len)) {
             /* nested replacement fields in the spec */
             struct xf_value inner;
-            if (py_str_format(r, &inner, specs, args) < 0) {
+            if (xf_tpl_py_str_format(r, &inner, specs, args) < 0) {
                 xf_buf_setlen(r->out, mark);
                 return -1;
             }

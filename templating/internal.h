@@ -4,6 +4,13 @@
  * AST (expressions, statements, macros), the render state and the tables
  * of filters, tests and methods. Nothing here is visible outside
  * templating/.
+ *
+ * Every function and object declared here is named xf_tpl_*: as SQLite
+ * names everything in its private sqliteInt.h sqlite3*, the library's own
+ * xf_ keeps these symbols of libxform from clashing with anything linked
+ * beside it (pcre2, jansson, sqlite3, a user's program), and "tpl" says at
+ * a glance, in any file, that the function is the template engine's
+ * private one, not its public API (xf_tmpl_*, xf_render_*, jinja.h).
  */
 #ifndef XF_TEMPLATING_INTERNAL_H
 #define XF_TEMPLATING_INTERNAL_H
@@ -58,10 +65,10 @@ struct toks {
 };
 
 /* lexer.c: the whole template to tokens (data, tags, expression tokens). */
-int lex_template(struct toks *out, struct xf_arena *a, const struct xf_source *src, size_t off,
-                 size_t len, struct xf_diags *diags);
+int xf_tpl_lex_template(struct toks *out, struct xf_arena *a, const struct xf_source *src,
+                        size_t off, size_t len, struct xf_diags *diags);
 /* Display form of a token for messages ("'}}'", "end of template"). */
-const char *tok_desc(struct xf_arena *a, const struct xf_source *src, const struct tok *t);
+const char *xf_tpl_tok_desc(struct xf_arena *a, const struct xf_source *src, const struct tok *t);
 
 /* ---- Expressions ---- */
 
@@ -283,6 +290,7 @@ struct scope {
     struct scope *parent;
     struct var *v;
     uint32_t n, cap;
+    uint64_t epoch; /* xf_render.epoch when made (see exec_for) */
 };
 
 struct frame {
@@ -319,50 +327,82 @@ struct xf_render {
     struct xf_value retval;
     struct cleanup **cleanup;
     struct cleanup *own_cleanup;
+    /* Limits: see xf_tpl_render_reserve(). */
+    size_t max_bytes;   /* per render: output text, one value, arena held */
+    size_t out_start;   /* out->len when the render began */
+    size_t arena_start; /* a->total when the render began */
+    bool over;          /* a limit error was reported: stop at the next statement */
+    /*
+     * Loop iterations free their temporaries unless something may have
+     * kept one: `epoch` counts iterations begun, `low_water` is the oldest
+     * epoch written into since the current iteration began (0: unknown).
+     */
+    uint64_t epoch, low_water;
 };
+
+/* Something older than the current loop iteration may now point into it. */
+static inline void xf_tpl_render_escape(struct xf_render *r, uint64_t epoch)
+{
+    if (epoch < r->low_water)
+        r->low_water = epoch;
+}
 
 #define MAX_DEPTH 200
 #define MAX_EVAL_DEPTH 3000
 
 /* render.c */
-int rerr(struct xf_render *r, uint32_t off, uint32_t len, const char *fmt, ...)
+int xf_tpl_rerr(struct xf_render *r, uint32_t off, uint32_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-int rerr_at(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
+int xf_tpl_rerr_at(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int call_value(struct xf_render *r, struct xf_value *out, const struct xf_value *fn,
-               const struct xf_args *args, const char *what);
-void render_defer(struct xf_render *r, void (*fn)(void *), void *p);
+int xf_tpl_call_value(struct xf_render *r, struct xf_value *out, const struct xf_value *fn,
+                      const struct xf_args *args, const char *what);
+void xf_tpl_render_defer(struct xf_render *r, void (*fn)(void *), void *p);
 /* Iterable to list (list itself, dict keys, string characters). <0 error. */
-int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v);
+int xf_tpl_to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v);
 /* Attribute (obj.name): methods of builtin types bound, then items. */
-int get_attr(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
-             struct xf_str name);
+int xf_tpl_get_attr(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
+                    struct xf_str name);
 /* Subscript (obj[key]). */
-int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
-             const struct xf_value *key);
+int xf_tpl_get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
+                    const struct xf_value *key);
 /* Python ordering; <0 error reported, else *cmp set. */
-int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
-                   const struct xf_value *b, bool casefold);
+int xf_tpl_compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
+                          const struct xf_value *b, bool casefold);
 /* Python's binary operators (+ - * / // % **) on two values. */
-int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
-          const struct xf_value *b);
-struct xf_value str_value(struct xf_render *r, const struct xf_value *v);
-bool is_callable(const struct xf_value *v);
+int xf_tpl_arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
+                 const struct xf_value *b);
+struct xf_value xf_tpl_str_value(struct xf_render *r, const struct xf_value *v);
+/*
+ * 0 when a value of n more bytes may be made; else reports a located
+ * error at the call (over XFORM_MAX_RENDER_BYTES, or the render would hold
+ * more than that), makes the render stop at its next statement, returns -1.
+ * Called before anything whose size a template can multiply.
+ */
+int xf_tpl_render_reserve(struct xf_render *r, uint64_t n);
+/* The printed size of v, roughly (stops counting past the limit). */
+uint64_t xf_tpl_render_str_size(struct xf_render *r, const struct xf_value *v);
+/* xf_tpl_render_reserve() for the printed form of v (lists print their items). */
+int xf_tpl_render_reserve_str(struct xf_render *r, const struct xf_value *v);
+/* xf_tpl_render_reserve() for str.replace(old, new, count) on s. */
+int xf_tpl_render_reserve_replace(struct xf_render *r, struct xf_str s, struct xf_str old,
+                                  struct xf_str new, int64_t count);
+bool xf_tpl_is_callable(const struct xf_value *v);
 /* A "did you mean" candidate, only when it is really close (or NULL). */
-const char *suggest_close(struct xf_str word, const char *const *cands, size_t n);
+const char *xf_tpl_suggest_close(struct xf_str word, const char *const *cands, size_t n);
 /* Python's type name for messages: 'int', 'str', 'NoneType', 'dict' ... */
-const char *py_tname(const struct xf_value *v);
+const char *xf_tpl_py_tname(const struct xf_value *v);
 /* An undefined value remembering why ("'dict' object has no attribute 'x'"). */
-struct xf_value undef_hint(struct xf_render *r, const struct xf_value *obj, struct xf_str attr,
-                           bool item);
-struct xf_value new_tuple(struct xf_arena *a, size_t n);
+struct xf_value xf_tpl_undef_hint(struct xf_render *r, const struct xf_value *obj,
+                                  struct xf_str attr, bool item);
+struct xf_value xf_tpl_new_tuple(struct xf_arena *a, size_t n);
 /* The entry holding a dict value (from xf_dict_get's pointer). */
-struct xf_dict_ent *dict_ent_of(struct xf_value *val);
+struct xf_dict_ent *xf_tpl_dict_ent_of(struct xf_value *val);
 /* Copies one entry (key, value and how the key prints) into d. */
-void dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e);
+void xf_tpl_dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e);
 /* A dict key as a value: the string, or the number/bool/None it was written as. */
-struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e);
-int render_log(struct xf_render *r, const char *msg, bool info);
+struct xf_value xf_tpl_dict_key(struct xf_render *r, const struct xf_dict_ent *e);
+int xf_tpl_render_log(struct xf_render *r, const char *msg, bool info);
 
 /* filters.c */
 typedef int (*filter_fn)(struct xf_value *out, struct xf_render *r, const struct xf_value *v,
@@ -373,10 +413,10 @@ struct filter_def {
     const char *params[6];
     bool varargs; /* extra args allowed (format, map, select ...) */
 };
-const struct filter_def *find_filter(struct xf_str name);
-const char *suggest_filter(struct xf_str name);
-int apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_def *f,
-                 const struct xf_value *v, const struct xf_args *args);
+const struct filter_def *xf_tpl_find_filter(struct xf_str name);
+const char *xf_tpl_suggest_filter(struct xf_str name);
+int xf_tpl_apply_filter(struct xf_render *r, struct xf_value *out, const struct filter_def *f,
+                        const struct xf_value *v, const struct xf_args *args);
 
 typedef int (*test_fn)(bool *out, struct xf_render *r, const struct xf_value *v,
                        const struct xf_args *args);
@@ -385,38 +425,40 @@ struct test_def {
     test_fn fn;
     int nargs;
 };
-const struct test_def *find_test(struct xf_str name);
-const char *suggest_test(struct xf_str name);
-int apply_test(struct xf_render *r, bool *out, const struct test_def *t, const struct xf_value *v,
-               const struct xf_args *args);
+const struct test_def *xf_tpl_find_test(struct xf_str name);
+const char *xf_tpl_suggest_test(struct xf_str name);
+int xf_tpl_apply_test(struct xf_render *r, bool *out, const struct test_def *t,
+                      const struct xf_value *v, const struct xf_args *args);
 
 /* Sorts in place (stable), like Python's sorted with a key function. */
-int sort_values(struct xf_render *r, struct xf_value *items, size_t n, bool reverse,
-                bool case_sensitive, struct xf_str attribute);
+int xf_tpl_sort_values(struct xf_render *r, struct xf_value *items, size_t n, bool reverse,
+                       bool case_sensitive, struct xf_str attribute);
 
 /* Python's strip with optional chars (NULL/none: white space). */
-struct xf_str strip_chars(struct xf_str s, const struct xf_value *chars, bool left, bool right);
+struct xf_str xf_tpl_strip_chars(struct xf_str s, const struct xf_value *chars, bool left,
+                                 bool right);
 /* JSON text of a value through jansson (Python's json.dumps layout). */
-int dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v, int indent,
-              bool sort_keys, bool htmlsafe);
-extern const struct xf_obj_ops namespace_ops;
+int xf_tpl_dump_json(struct xf_render *r, struct xf_value *out, const struct xf_value *v,
+                     int indent, bool sort_keys, bool htmlsafe);
+extern const struct xf_obj_ops xf_tpl_namespace_ops;
 
 enum case_mode { CASE_UPPER, CASE_LOWER, CASE_TITLE, CASE_JINJA_TITLE, CASE_CAPITALIZE, CASE_SWAP };
 /* Case conversion with the common non-ASCII letters (Latin, Greek, Cyrillic). */
-struct xf_value case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode);
+struct xf_value xf_tpl_case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode);
 
 /* methods.c: methods of strings, lists and dicts. 1 = no such method. */
-int call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,
-                struct xf_str name, const struct xf_args *args);
-bool has_method(const struct xf_value *self, struct xf_str name);
+int xf_tpl_call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,
+                       struct xf_str name, const struct xf_args *args);
+bool xf_tpl_has_method(const struct xf_value *self, struct xf_str name);
 /* Bound method value (obj.upper without the call). */
-struct xf_value bound_method(struct xf_render *r, const struct xf_value *self, struct xf_str name);
+struct xf_value xf_tpl_bound_method(struct xf_render *r, const struct xf_value *self,
+                                    struct xf_str name);
 
 /* format.c: Python's '%' operator and str.format. */
-int py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
-                      const struct xf_value *args);
-int py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
-                  const struct xf_args *args);
+int xf_tpl_py_percent_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
+                             const struct xf_value *args);
+int xf_tpl_py_str_format(struct xf_render *r, struct xf_value *out, struct xf_str fmt,
+                         const struct xf_args *args);
 
 /* builtins.c, re.c, datetime.c */
 struct class_method {
@@ -429,22 +471,28 @@ struct pyclass {
     xf_native_fn ctor;
     const struct class_method *methods; /* NULL-terminated */
 };
-extern const struct xf_obj_ops class_ops;
+extern const struct xf_obj_ops xf_tpl_class_ops;
 /* A bound method value of an object (obj.strftime). */
-struct xf_value obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
-                           const char *name);
-struct xf_value re_module(struct xf_arena *a);
-struct xf_value datetime_module(struct xf_arena *a);
-int datetime_arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
-                   const struct xf_value *b, bool *handled);
-int datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cmp, bool *handled);
+struct xf_value xf_tpl_obj_method(struct xf_render *r, const struct xf_obj *o, xf_native_fn fn,
+                                  const char *name);
+struct xf_value xf_tpl_re_module(struct xf_arena *a);
+/* Natives of builtins.c that keep nothing of a render (loops may free after them). */
+bool xf_tpl_builtin_is_pure(xf_native_fn fn);
+/* The native behind bound methods (obj.append): it notes its own writes. */
+bool xf_tpl_is_bound_method_fn(xf_native_fn fn);
+struct xf_value xf_tpl_datetime_module(struct xf_arena *a);
+int xf_tpl_datetime_arith(struct xf_render *r, struct xf_value *out, char op,
+                          const struct xf_value *a, const struct xf_value *b, bool *handled);
+int xf_tpl_datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cmp,
+                            bool *handled);
 
 /* Resolving call arguments against a parameter list (filters, methods, natives). */
-int bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
-                const char *const *names, size_t nnames, const struct xf_args *args, bool varargs);
+int xf_tpl_bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
+                       const char *const *names, size_t nnames, const struct xf_args *args,
+                       bool varargs);
 
 /* utf-8 helpers */
-size_t utf8_len(struct xf_str s);
-bool utf8_is_ascii(struct xf_str s);
+size_t xf_tpl_utf8_len(struct xf_str s);
+bool xf_tpl_utf8_is_ascii(struct xf_str s);
 
 #endif

@@ -115,6 +115,17 @@ struct xf_render_env {
      * undefined value give undefined instead of an error.
      */
     bool lenient_undefined;
+    /*
+     * Where the caller's own call of xf_call_value comes from (the YAML
+     * test that calls a test macro), so that argument errors are located;
+     * zero (no location) otherwise.
+     */
+    struct xf_loc call_loc;
+    /*
+     * The most one render may build: its text, any one value, and the
+     * values it holds at once. 0: $XFORM_MAX_RENDER_BYTES, else 256 MiB.
+     */
+    size_t max_bytes;
 };
 
 /*

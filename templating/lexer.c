@@ -429,8 +429,8 @@ static int lex_tag(struct lx *L, size_t *pp, bool block, size_t begin, size_t be
     }
 }
 
-int lex_template(struct toks *out, struct xf_arena *a, const struct xf_source *src, size_t off,
-                 size_t len, struct xf_diags *diags)
+int xf_tpl_lex_template(struct toks *out, struct xf_arena *a, const struct xf_source *src,
+                        size_t off, size_t len, struct xf_diags *diags)
 {
     struct lx L = {
         .out = out, .a = a, .src = src, .t = src->text, .end = off + len, .diags = diags};
@@ -517,7 +517,7 @@ int lex_template(struct toks *out, struct xf_arena *a, const struct xf_source *s
     return 0;
 }
 
-const char *tok_desc(struct xf_arena *a, const struct xf_source *src, const struct tok *t)
+const char *xf_tpl_tok_desc(struct xf_arena *a, const struct xf_source *src, const struct tok *t)
 {
     switch (t->kind) {
     case TK_EOF:

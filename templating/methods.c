@@ -37,7 +37,8 @@ static int need_str(struct xf_render *r, const struct xf_value *v, const char *w
                     struct xf_str *out)
 {
     if (!v || v->t != XF_V_STR)
-        return xf_render_error(r, "%s must be a string, not %s", what, v ? py_tname(v) : "missing");
+        return xf_render_error(r, "%s must be a string, not %s", what,
+                               v ? xf_tpl_py_tname(v) : "missing");
     *out = v->u.s;
     return 0;
 }
@@ -52,13 +53,13 @@ static int opt_int(struct xf_render *r, const struct xf_value *v, int64_t def, i
         *out = v->t == XF_V_INT ? v->u.i : v->u.b;
         return 0;
     }
-    return xf_render_error(r, "expected an integer, not %s", py_tname(v));
+    return xf_render_error(r, "expected an integer, not %s", xf_tpl_py_tname(v));
 }
 
 /* Byte offset of code point index i (clamped), Python slice rules for negatives. */
 static size_t cp_byte(struct xf_str s, int64_t i)
 {
-    int64_t n = (int64_t)utf8_len(s);
+    int64_t n = (int64_t)xf_tpl_utf8_len(s);
     if (i < 0)
         i = i + n < 0 ? 0 : i + n;
     if (i > n)
@@ -229,7 +230,7 @@ static bool jinja_title_sep(uint32_t c)
            c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-struct xf_value case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode)
+struct xf_value xf_tpl_case_convert(struct xf_render *r, struct xf_str s, enum case_mode mode)
 {
     size_t mark = r->out->len;
     bool prev_cased = false, first = true;
@@ -284,31 +285,31 @@ struct xf_value case_convert(struct xf_render *r, struct xf_str s, enum case_mod
 METHOD(s_upper)
 {
     (void)args;
-    *out = case_convert(r, self->u.s, CASE_UPPER);
+    *out = xf_tpl_case_convert(r, self->u.s, CASE_UPPER);
     return 0;
 }
 METHOD(s_lower)
 {
     (void)args;
-    *out = case_convert(r, self->u.s, CASE_LOWER);
+    *out = xf_tpl_case_convert(r, self->u.s, CASE_LOWER);
     return 0;
 }
 METHOD(s_title)
 {
     (void)args;
-    *out = case_convert(r, self->u.s, CASE_TITLE);
+    *out = xf_tpl_case_convert(r, self->u.s, CASE_TITLE);
     return 0;
 }
 METHOD(s_capitalize)
 {
     (void)args;
-    *out = case_convert(r, self->u.s, CASE_CAPITALIZE);
+    *out = xf_tpl_case_convert(r, self->u.s, CASE_CAPITALIZE);
     return 0;
 }
 METHOD(s_swapcase)
 {
     (void)args;
-    *out = case_convert(r, self->u.s, CASE_SWAP);
+    *out = xf_tpl_case_convert(r, self->u.s, CASE_SWAP);
     return 0;
 }
 
@@ -317,8 +318,9 @@ static int strip_common(struct xf_value *out, struct xf_render *r, const struct 
 {
     const struct xf_value *chars = xf_arg(args, 0, "chars");
     if (chars && chars->t != XF_V_STR && chars->t != XF_V_NONE)
-        return xf_render_error(r, "strip characters must be a string, not %s", py_tname(chars));
-    *out = xf_v_str(strip_chars(self->u.s, chars, left, right));
+        return xf_render_error(r, "strip characters must be a string, not %s",
+                               xf_tpl_py_tname(chars));
+    *out = xf_v_str(xf_tpl_strip_chars(self->u.s, chars, left, right));
     return 0;
 }
 METHOD(s_strip)
@@ -505,6 +507,8 @@ METHOD(s_replace)
         need_str(r, p[1], "the new string", &new) < 0 || opt_int(r, p[2], -1, &count) < 0)
         return -1;
     struct xf_str s = self->u.s;
+    if (xf_tpl_render_reserve_replace(r, s, old, new, count) < 0)
+        return -1;
     size_t mark = r->out->len;
     int64_t done = 0;
     if (!old.len) {
@@ -573,7 +577,7 @@ METHOD(s_endswith)
 
 METHOD(s_format)
 {
-    return py_str_format(r, out, self->u.s, args);
+    return xf_tpl_py_str_format(r, out, self->u.s, args);
 }
 
 METHOD(s_join)
@@ -582,14 +586,21 @@ METHOD(s_join)
     if (!it)
         return xf_render_error(r, "join() needs an iterable");
     struct xf_value l;
-    if (to_list(r, &l, it) < 0)
+    if (xf_tpl_to_list(r, &l, it) < 0)
+        return -1;
+    uint64_t total = 0;
+    for (size_t i = 0; i < l.u.l->n && total <= r->max_bytes; i++) {
+        if (l.u.l->items[i].t == XF_V_STR)
+            total += l.u.l->items[i].u.s.len + (i ? self->u.s.len : 0);
+    }
+    if (xf_tpl_render_reserve(r, total) < 0)
         return -1;
     size_t mark = r->out->len;
     for (size_t i = 0; i < l.u.l->n; i++) {
         if (l.u.l->items[i].t != XF_V_STR) {
             xf_buf_setlen(r->out, mark);
             return xf_render_error(r, "join() item %zu is %s, not a string", i,
-                                   py_tname(&l.u.l->items[i]));
+                                   xf_tpl_py_tname(&l.u.l->items[i]));
         }
         if (i)
             xf_buf_addstr(r->out, self->u.s);
@@ -603,7 +614,7 @@ METHOD(s_join)
 /* Code point index of a byte offset. */
 static int64_t cp_index(struct xf_str s, size_t byte)
 {
-    return (int64_t)utf8_len(xf_str_n(s.p, byte));
+    return (int64_t)xf_tpl_utf8_len(xf_str_n(s.p, byte));
 }
 
 static int find_common(struct xf_value *out, struct xf_render *r, const struct xf_value *self,
@@ -662,7 +673,7 @@ METHOD(s_count)
         return -1;
     int64_t n = 0;
     if (!sub.len) {
-        n = (int64_t)utf8_len(s) + 1;
+        n = (int64_t)xf_tpl_utf8_len(s) + 1;
     } else {
         for (size_t i = 0; i + sub.len <= s.len;) {
             if (!memcmp(s.p + i, sub.p, sub.len)) {
@@ -749,11 +760,13 @@ static int justify(struct xf_value *out, struct xf_render *r, const struct xf_va
     if (f && need_str(r, f, "the fill character", &fill) < 0)
         return -1;
     struct xf_str s = self->u.s;
-    int64_t len = (int64_t)utf8_len(s);
+    int64_t len = (int64_t)xf_tpl_utf8_len(s);
     if (width <= len) {
         *out = *self;
         return 0;
     }
+    if (xf_tpl_render_reserve(r, (uint64_t)width * fill.len + s.len) < 0)
+        return -1;
     int64_t padn = width - len, left = 0;
     if (mode == 1)
         left = padn;
@@ -792,6 +805,8 @@ METHOD(s_zfill)
         *out = *self;
         return 0;
     }
+    if (xf_tpl_render_reserve(r, (uint64_t)width) < 0)
+        return -1;
     size_t mark = r->out->len;
     size_t start = 0;
     if (s.len && (s.p[0] == '-' || s.p[0] == '+')) {
@@ -828,7 +843,7 @@ static int partition(struct xf_value *out, struct xf_render *r, const struct xf_
             }
         }
     }
-    struct xf_value t = new_tuple(r->a, 3);
+    struct xf_value t = xf_tpl_new_tuple(r->a, 3);
     if (at == (size_t)-1) {
         xf_list_push(r->a, t.u.l, rev ? xf_v_str(XF_STR("")) : *self);
         xf_list_push(r->a, t.u.l, xf_v_str(XF_STR("")));
@@ -873,7 +888,7 @@ METHOD(l_extend)
     if (!x)
         return xf_render_error(r, "extend() needs an iterable");
     struct xf_value l;
-    if (to_list(r, &l, x) < 0)
+    if (xf_tpl_to_list(r, &l, x) < 0)
         return -1;
     size_t n = l.u.l->n; /* l may be self */
     for (size_t i = 0; i < n; i++)
@@ -988,8 +1003,8 @@ METHOD(l_sort)
     const struct xf_value *rev = xf_arg(args, (size_t)-1, "reverse");
     if (args->npos)
         return xf_render_error(r, "sort() takes keyword arguments only");
-    if (sort_values(r, L(self)->items, L(self)->n, rev && xf_value_truthy(rev), true,
-                    xf_str_n(NULL, 0)) < 0)
+    if (xf_tpl_sort_values(r, L(self)->items, L(self)->n, rev && xf_value_truthy(rev), true,
+                           xf_str_n(NULL, 0)) < 0)
         return -1;
     *out = xf_v_none();
     return 0;
@@ -1029,7 +1044,7 @@ static int key_arg(struct xf_render *r, const struct xf_value *k, struct xf_str 
         *out = k->u.s;
         return 0;
     }
-    *out = str_value(r, k).u.s;
+    *out = xf_tpl_str_value(r, k).u.s;
     return 0;
 }
 
@@ -1049,8 +1064,8 @@ METHOD(d_items)
     (void)args;
     struct xf_value res = xf_v_list(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++) {
-        struct xf_value t = new_tuple(r->a, 2);
-        xf_list_push(r->a, t.u.l, dict_key(r, &D(self)->ents[i]));
+        struct xf_value t = xf_tpl_new_tuple(r->a, 2);
+        xf_list_push(r->a, t.u.l, xf_tpl_dict_key(r, &D(self)->ents[i]));
         xf_list_push(r->a, t.u.l, D(self)->ents[i].val);
         xf_list_push(r->a, res.u.l, t);
     }
@@ -1063,7 +1078,7 @@ METHOD(d_keys)
     (void)args;
     struct xf_value res = xf_v_list(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++)
-        xf_list_push(r->a, res.u.l, dict_key(r, &D(self)->ents[i]));
+        xf_list_push(r->a, res.u.l, xf_tpl_dict_key(r, &D(self)->ents[i]));
     *out = res;
     return 0;
 }
@@ -1086,7 +1101,7 @@ METHOD(d_update)
         const struct xf_value *o = &args->pos[0];
         if (o->t == XF_V_DICT) {
             for (size_t i = 0; i < o->u.d->n; i++)
-                dict_put_ent(r->a, D(self), &o->u.d->ents[i]);
+                xf_tpl_dict_put_ent(r->a, D(self), &o->u.d->ents[i]);
         } else if (o->t == XF_V_LIST) {
             for (size_t i = 0; i < o->u.l->n; i++) {
                 const struct xf_value *pair = &o->u.l->items[i];
@@ -1098,7 +1113,7 @@ METHOD(d_update)
                 xf_dict_set(r->a, D(self), k, pair->u.l->items[1]);
             }
         } else if (o->t != XF_V_UNDEF && o->t != XF_V_NONE) {
-            return xf_render_error(r, "update() needs a dict, not %s", py_tname(o));
+            return xf_render_error(r, "update() needs a dict, not %s", xf_tpl_py_tname(o));
         }
     }
     for (size_t i = 0; i < args->nkw; i++)
@@ -1146,7 +1161,7 @@ METHOD(d_copy)
     (void)args;
     struct xf_value c = xf_v_dict(r->a, D(self)->n);
     for (size_t i = 0; i < D(self)->n; i++)
-        dict_put_ent(r->a, c.u.d, &D(self)->ents[i]);
+        xf_tpl_dict_put_ent(r->a, c.u.d, &D(self)->ents[i]);
     *out = c;
     return 0;
 }
@@ -1258,20 +1273,35 @@ static int margs(struct xf_render *r, const struct xf_value **p, const struct me
         n++;
     char what[48];
     snprintf(what, sizeof what, "%s()", m->name);
-    return bind_params(r, p, what, m->params, n, args, false);
+    return xf_tpl_bind_params(r, p, what, m->params, n, args, false);
 }
 
-bool has_method(const struct xf_value *self, struct xf_str name)
+bool xf_tpl_has_method(const struct xf_value *self, struct xf_str name)
 {
     return find_method(self, name) != NULL;
 }
 
-int call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,
-                struct xf_str name, const struct xf_args *args)
+/* list.append, dict.update ...: the list or dict may be older than the loop iteration. */
+static void note_write(struct xf_render *r, const struct xf_value *self, const struct method_def *m)
+{
+    if (self->t == XF_V_STR)
+        return;
+    static const char *const readers[] = {"copy",  "count", "index", "get",
+                                          "items", "keys",  "values"};
+    for (size_t i = 0; i < sizeof readers / sizeof *readers; i++) {
+        if (!strcmp(m->name, readers[i]))
+            return;
+    }
+    xf_tpl_render_escape(r, 0);
+}
+
+int xf_tpl_call_method(struct xf_render *r, struct xf_value *out, const struct xf_value *self,
+                       struct xf_str name, const struct xf_args *args)
 {
     const struct method_def *m = find_method(self, name);
     if (!m)
         return 1;
+    note_write(r, self, m);
     if (!m->varargs && (args->npos || args->nkw)) {
         return xf_render_error(r, "%s() takes no arguments (%zu given)", m->name,
                                args->npos + args->nkw);
@@ -1287,10 +1317,17 @@ static int bound_call(struct xf_value *out, struct xf_render *r, const struct xf
         return xf_render_error(r, "%s() takes no arguments (%zu given)", m->name,
                                args->npos + args->nkw);
     }
+    note_write(r, self->self, m);
     return m->fn(out, r, self->self, args);
 }
 
-struct xf_value bound_method(struct xf_render *r, const struct xf_value *self, struct xf_str name)
+bool xf_tpl_is_bound_method_fn(xf_native_fn fn)
+{
+    return fn == bound_call;
+}
+
+struct xf_value xf_tpl_bound_method(struct xf_render *r, const struct xf_value *self,
+                                    struct xf_str name)
 {
     const struct method_def *m = find_method(self, name);
     struct xf_func *f = XF_ANEW(r->a, struct xf_func);

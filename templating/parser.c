@@ -95,7 +95,7 @@ static int perr(struct ps *P, uint32_t off, uint32_t len, const char *fmt, ...)
 
 static const char *desc(struct ps *P, const struct tok *t)
 {
-    return tok_desc(P->a, P->src, t);
+    return xf_tpl_tok_desc(P->a, P->src, t);
 }
 
 /* "expected Y, got X" at the current token. */
@@ -690,6 +690,18 @@ static struct expr *parse_postfix(struct ps *P, struct expr *node)
             if (args.n == 1) {
                 idx = args.v[0];
             } else {
+                /*
+                 * `x[:, 2]` makes a tuple key holding a slice: no list, string
+                 * or dict takes one (Jinja quietly gives an undefined value),
+                 * and a slice outside a subscript has no object to cut.
+                 */
+                for (size_t i = 0; i < args.n; i++) {
+                    if (args.v[i]->kind == E_SLICE) {
+                        return fail_null(perr(P, t->off, prev_end(P) - t->off,
+                                              "a slice cannot be one item of a tuple subscript "
+                                              "(use one slice or one index per '[...]')"));
+                    }
+                }
                 idx = new_expr(P, E_TUPLE, args.v[0]->off);
                 idx->u.list.items = args.v;
                 idx->u.list.n = (uint32_t)args.n;
@@ -743,9 +755,9 @@ static struct expr *parse_filter(struct ps *P, struct expr *node, bool start_inl
         uint32_t noff = 0, nlen = 0;
         if (dotted_name(P, &name, &noff, &nlen) < 0)
             return NULL;
-        const struct filter_def *f = find_filter(name);
+        const struct filter_def *f = xf_tpl_find_filter(name);
         if (!f) {
-            const char *s = suggest_filter(name);
+            const char *s = xf_tpl_suggest_filter(name);
             if (s) {
                 return fail_null(perr(P, noff, nlen, "unknown filter '%.*s' (did you mean '%s'?)",
                                       XF_STR_ARG(name), s));
@@ -775,9 +787,9 @@ static struct expr *parse_test(struct ps *P, struct expr *node)
     uint32_t noff = 0, nlen = 0;
     if (dotted_name(P, &name, &noff, &nlen) < 0)
         return NULL;
-    const struct test_def *td = find_test(name);
+    const struct test_def *td = xf_tpl_find_test(name);
     if (!td) {
-        const char *s = suggest_test(name);
+        const char *s = xf_tpl_suggest_test(name);
         if (s) {
             return fail_null(perr(P, noff, nlen, "unknown test '%.*s' (did you mean '%s'?)",
                                   XF_STR_ARG(name), s));
@@ -1537,7 +1549,8 @@ static struct stmt *parse_statement(struct ps *P, uint32_t tag_off)
         while (P->t[j].kind != TK_BLOCK_END && P->t[j].kind != TK_EOF)
             j++;
         uint32_t len = P->t[j].off + P->t[j].len - tag_off;
-        const char *sug = suggest_close(name, known_tags, sizeof known_tags / sizeof *known_tags);
+        const char *sug =
+            xf_tpl_suggest_close(name, known_tags, sizeof known_tags / sizeof *known_tags);
         if (sug) {
             return fail_null(perr(P, tag_off, len, "unknown tag '%.*s' (did you mean '%s'?)",
                                   XF_STR_ARG(name), sug));
@@ -1667,7 +1680,7 @@ int xf_tmpl_parse(const struct xf_tmpl **out, struct xf_arena *a, const struct x
 {
     *out = NULL;
     struct toks toks = {0};
-    if (lex_template(&toks, a, src, off, len, diags) < 0) {
+    if (xf_tpl_lex_template(&toks, a, src, off, len, diags) < 0) {
         xf_vec_release(&toks);
         return -1;
     }

@@ -102,7 +102,7 @@ static int compile(struct xf_render *r, struct pattern *out, struct xf_str text,
         }
     }
     if (keep)
-        render_defer(r, free_code, code);
+        xf_tpl_render_defer(r, free_code, code);
     return 0;
 }
 
@@ -168,7 +168,7 @@ static int group_index(struct xf_render *r, const struct match *m, const struct 
             return 0;
         }
     }
-    struct xf_value s = str_value(r, g);
+    struct xf_value s = xf_tpl_str_value(r, g);
     return xf_render_error(r, "no such group '%.*s'", XF_STR_ARG(s.u.s));
 }
 
@@ -182,7 +182,7 @@ NATIVE(m_group)
         *out = group_str(m, g);
         return 0;
     }
-    *out = new_tuple(r->a, args->npos);
+    *out = xf_tpl_new_tuple(r->a, args->npos);
     for (size_t i = 0; i < args->npos; i++) {
         uint32_t g = 0;
         if (group_index(r, m, &args->pos[i], &g) < 0)
@@ -196,7 +196,7 @@ NATIVE(m_groups)
 {
     const struct match *m = ((const struct xf_obj *)self->data)->data;
     const struct xf_value *def = xf_arg(args, 0, "default");
-    *out = new_tuple(r->a, m->ngroups);
+    *out = xf_tpl_new_tuple(r->a, m->ngroups);
     for (uint32_t g = 1; g <= m->ngroups; g++) {
         struct xf_value v = group_str(m, g);
         if (v.t == XF_V_NONE && def)
@@ -223,7 +223,7 @@ NATIVE(m_groupdict)
 
 static int64_t cp_pos(struct xf_str s, PCRE2_SIZE off)
 {
-    return off == PCRE2_UNSET ? -1 : (int64_t)utf8_len(xf_str_n(s.p, off));
+    return off == PCRE2_UNSET ? -1 : (int64_t)xf_tpl_utf8_len(xf_str_n(s.p, off));
 }
 
 static int span_common(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
@@ -240,7 +240,7 @@ static int span_common(struct xf_value *out, struct xf_render *r, const struct x
     } else if (which == 1) {
         *out = xf_v_int(e);
     } else {
-        *out = new_tuple(r->a, 2);
+        *out = xf_tpl_new_tuple(r->a, 2);
         xf_list_push(r->a, out->u.l, xf_v_int(s));
         xf_list_push(r->a, out->u.l, xf_v_int(e));
     }
@@ -271,7 +271,7 @@ static int match_getattr(struct xf_value *out, struct xf_render *r, const struct
     };
     for (const struct class_method *c = ms; c->name; c++) {
         if (xf_str_eqc(name, c->name)) {
-            *out = obj_method(r, o, c->fn, c->name);
+            *out = xf_tpl_obj_method(r, o, c->fn, c->name);
             return 0;
         }
     }
@@ -376,7 +376,7 @@ static int findall_cb(struct xf_render *r, void *ctx, const struct match *m)
         if (v.t == XF_V_NONE)
             v = xf_v_str(XF_STR(""));
     } else {
-        v = new_tuple(r->a, m->ngroups);
+        v = xf_tpl_new_tuple(r->a, m->ngroups);
         for (uint32_t g = 1; g <= m->ngroups; g++) {
             struct xf_value x = group_str(m, g);
             xf_list_push(r->a, v.u.l, x.t == XF_V_NONE ? xf_v_str(XF_STR("")) : x);
@@ -513,7 +513,7 @@ static int sub_cb(struct xf_render *r, void *c, const struct match *m)
     struct xf_value mv = match_value(r, m), res;
     struct xf_args a = {.pos = &mv, .npos = 1};
     size_t here = r->out->len;
-    if (call_value(r, &res, sc->repl, &a, "repl") < 0)
+    if (xf_tpl_call_value(r, &res, sc->repl, &a, "repl") < 0)
         return -1;
     xf_buf_setlen(r->out, here);
     xf_value_str(r->out, &res);
@@ -523,9 +523,9 @@ static int sub_cb(struct xf_render *r, void *c, const struct match *m)
 static int op_sub(struct xf_render *r, struct xf_value *out, const struct pattern *p,
                   const struct xf_value *repl, struct xf_str s, int64_t count)
 {
-    if (repl->t != XF_V_STR && !is_callable(repl))
+    if (repl->t != XF_V_STR && !xf_tpl_is_callable(repl))
         return xf_render_error(r, "the replacement must be a string or a function, not %s",
-                               py_tname(repl));
+                               xf_tpl_py_tname(repl));
     struct sub_ctx sc = {r->out->len, 0, s, repl};
     if (each_match(r, p, s, count, sub_cb, &sc) < 0) {
         xf_buf_setlen(r->out, sc.mark);
@@ -546,7 +546,7 @@ static int str_arg(struct xf_render *r, const struct xf_value *v, const char *wh
     if (!v)
         return xf_render_error(r, "missing the %s argument", what);
     if (v->t != XF_V_STR)
-        return xf_render_error(r, "the %s must be a string, not %s", what, py_tname(v));
+        return xf_render_error(r, "the %s must be a string, not %s", what, xf_tpl_py_tname(v));
     *out = v->u.s;
     return 0;
 }
@@ -561,7 +561,7 @@ static int int_arg(struct xf_render *r, const struct xf_value *v, int64_t *out)
         *out = v->t == XF_V_INT ? v->u.i : v->u.b;
         return 0;
     }
-    return xf_render_error(r, "expected an integer, not %s", py_tname(v));
+    return xf_render_error(r, "expected an integer, not %s", xf_tpl_py_tname(v));
 }
 
 static const struct xf_obj_ops pattern_ops;
@@ -765,7 +765,7 @@ static int pattern_getattr(struct xf_value *out, struct xf_render *r, const stru
     };
     for (const struct class_method *c = ms; c->name; c++) {
         if (xf_str_eqc(name, c->name)) {
-            *out = obj_method(r, o, c->fn, c->name);
+            *out = xf_tpl_obj_method(r, o, c->fn, c->name);
             return 0;
         }
     }
@@ -863,7 +863,7 @@ static const struct xf_obj_ops re_module_ops = {
     .type_name = "module", .getattr = re_getattr, .str = re_str};
 static const struct xf_obj re_module_obj = {&re_module_ops, NULL};
 
-struct xf_value re_module(struct xf_arena *a)
+struct xf_value xf_tpl_re_module(struct xf_arena *a)
 {
     (void)a;
     return xf_v_obj(&re_module_obj);

@@ -7,6 +7,7 @@
  * output goes to one buffer, with macro bodies rendered at its end and cut
  * back off. The AST is never written to, so renders can share it.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <math.h>
@@ -17,6 +18,12 @@
 #include "templating/internal.h"
 
 enum { R_OK = 0, R_BREAK = 1, R_CONTINUE = 2 };
+
+static const struct xf_obj_ops loop_ops;
+struct stmt;
+static int check_limits(struct xf_render *r, const struct stmt *st);
+static int loop_cycle(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                      const struct xf_args *args);
 
 /* ---- Errors ---- */
 
@@ -45,7 +52,7 @@ static int vrerr_at(struct xf_render *r, enum xf_severity sev, struct xf_loc loc
     return -1;
 }
 
-int rerr_at(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
+int xf_tpl_rerr_at(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -54,7 +61,7 @@ int rerr_at(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
     return -1;
 }
 
-int rerr(struct xf_render *r, uint32_t off, uint32_t len, const char *fmt, ...)
+int xf_tpl_rerr(struct xf_render *r, uint32_t off, uint32_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -80,8 +87,9 @@ static const char *ename(struct xf_render *r, const struct expr *e)
     return xf_arena_printf(r->a, "%.*s", (int)n, p);
 }
 
-void render_defer(struct xf_render *r, void (*fn)(void *), void *p)
+void xf_tpl_render_defer(struct xf_render *r, void (*fn)(void *), void *p)
 {
+    xf_tpl_render_escape(r, 0); /* the render's cleanup list keeps the node */
     struct cleanup *c = XF_ANEW(r->a, struct cleanup);
     c->fn = fn;
     c->p = p;
@@ -89,11 +97,156 @@ void render_defer(struct xf_render *r, void (*fn)(void *), void *p)
     *r->cleanup = c;
 }
 
-int render_log(struct xf_render *r, const char *msg, bool info)
+int xf_tpl_render_log(struct xf_render *r, const char *msg, bool info)
 {
     if (r->env->log)
         r->env->log(r->env->user, msg, info);
     return 0;
+}
+
+/* ---- Limits ---- */
+
+#define DEFAULT_MAX_BYTES ((size_t)256 << 20)
+
+/*
+ * XFORM_MAX_RENDER_BYTES: a number of bytes with an optional K, M or G
+ * (powers of 1024). 0 when unset; SIZE_MAX when it is not a size.
+ */
+static size_t env_max_bytes(void)
+{
+    const char *e = getenv("XFORM_MAX_RENDER_BYTES");
+    if (!e || !*e)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(e, &end, 10);
+    if (end == e || errno || *e == '-')
+        return SIZE_MAX;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || v == 0 || v > ((unsigned long long)SIZE_MAX >> 1 >> shift))
+        return SIZE_MAX;
+    return (size_t)(v << shift);
+}
+
+/* The limit of this render, or -1 after an error for a bad XFORM_MAX_RENDER_BYTES. */
+static int render_limits(struct xf_render *r)
+{
+    size_t m = r->env->max_bytes;
+    if (!m)
+        m = env_max_bytes();
+    if (m == SIZE_MAX) {
+        struct xf_diag *d = xf_diag_add(r->env->diags, XF_SEV_ERROR, XF_NOLOC,
+                                        "XFORM_MAX_RENDER_BYTES='%s' is not a size in bytes",
+                                        getenv("XFORM_MAX_RENDER_BYTES"));
+        xf_diag_hint(d, "write a positive number of bytes, optionally with K, M or G (512M)");
+        return -1;
+    }
+    r->max_bytes = m ? m : DEFAULT_MAX_BYTES;
+    return 0;
+}
+
+static size_t arena_held(const struct xf_render *r)
+{
+    return r->a->total > r->arena_start ? r->a->total - r->arena_start : 0;
+}
+
+static int limit_error(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int limit_error(struct xf_render *r, struct xf_loc loc, const char *fmt, ...)
+{
+    if (r->over)
+        return -1; /* reported already */
+    r->over = true;
+    va_list ap;
+    va_start(ap, fmt);
+    struct xf_diag *d = xf_diag_vadd(r->env->diags, XF_SEV_ERROR, loc, fmt, ap);
+    va_end(ap);
+    xf_diag_hint(d, "XFORM_MAX_RENDER_BYTES (default 256M) caps what one render may build; "
+                    "raise it if this is not a runaway repetition or loop");
+    add_frames(r, d);
+    return -1;
+}
+
+int xf_tpl_render_reserve(struct xf_render *r, uint64_t n)
+{
+    size_t held = arena_held(r);
+    if (n <= r->max_bytes && held + n <= r->max_bytes && !r->over)
+        return 0;
+    if (n > r->max_bytes) {
+        return limit_error(r, r->call_loc,
+                           "a value of at least %" PRIu64
+                           " bytes is over the limit of %zu bytes of a render",
+                           n, r->max_bytes);
+    }
+    return limit_error(r, r->call_loc,
+                       "a value of %" PRIu64 " bytes would take the render past its limit of %zu "
+                       "bytes (it holds %zu)",
+                       n, r->max_bytes, held);
+}
+
+/* The printed size of v, or more than cap (stops counting there). */
+static uint64_t str_size(const struct xf_value *v, uint64_t cap, bool inner)
+{
+    switch (v->t) {
+    case XF_V_STR:
+        return v->u.s.len + (inner ? 2 : 0);
+    case XF_V_LIST: {
+        uint64_t n = 2;
+        for (size_t i = 0; i < v->u.l->n && n <= cap; i++)
+            n += 2 + str_size(&v->u.l->items[i], cap, true);
+        return n;
+    }
+    case XF_V_DICT: {
+        uint64_t n = 2;
+        for (size_t i = 0; i < v->u.d->n && n <= cap; i++)
+            n += 6 + v->u.d->ents[i].key.len + str_size(&v->u.d->ents[i].val, cap, true);
+        return n;
+    }
+    default:
+        return 32;
+    }
+}
+
+uint64_t xf_tpl_render_str_size(struct xf_render *r, const struct xf_value *v)
+{
+    return str_size(v, r->max_bytes, false);
+}
+
+int xf_tpl_render_reserve_str(struct xf_render *r, const struct xf_value *v)
+{
+    if (v->t != XF_V_LIST && v->t != XF_V_DICT)
+        return r->over ? -1 : 0; /* strings exist already; scalars are small */
+    return xf_tpl_render_reserve(r, str_size(v, r->max_bytes, false));
+}
+
+int xf_tpl_render_reserve_replace(struct xf_render *r, struct xf_str s, struct xf_str old,
+                                  struct xf_str new, int64_t count)
+{
+    if (new.len <= old.len && old.len)
+        return xf_tpl_render_reserve(r, s.len);
+    uint64_t k = 0;
+    if (!old.len) {
+        k = s.len + 1;
+    } else {
+        for (const char *p = s.p, *e = s.p + s.len; p < e;) {
+            const char *q = memmem(p, (size_t)(e - p), old.p, old.len);
+            if (!q)
+                break;
+            k++;
+            p = q + old.len;
+        }
+    }
+    if (count >= 0 && (uint64_t)count < k)
+        k = (uint64_t)count;
+    return xf_tpl_render_reserve(r, s.len + k * new.len);
 }
 
 /* ---- Scopes ---- */
@@ -102,6 +255,7 @@ static struct scope *new_scope(struct xf_render *r, struct scope *parent)
 {
     struct scope *s = XF_ANEW(r->a, struct scope);
     s->parent = parent;
+    s->epoch = r->epoch;
     return s;
 }
 
@@ -115,6 +269,7 @@ static void scope_set(struct xf_render *r, struct scope *s, struct xf_str name, 
         }
     }
     if (s->n == s->cap) {
+        xf_tpl_render_escape(r, s->epoch); /* the new array is younger than the scope */
         uint32_t nc = s->cap ? s->cap * 2 : 8;
         s->v = xf_arena_grow(r->a, s->v, s->cap * sizeof *s->v, nc * sizeof *s->v);
         s->cap = nc;
@@ -157,39 +312,39 @@ static const char *suggest_name(struct xf_render *r, struct xf_str name)
         for (size_t i = 0; i < ds[k]->n; i++)
             xf_avec_push(r->a, &c, xf_arena_strdups(r->a, ds[k]->ents[i].key));
     }
-    return suggest_close(name, (const char *const *)c.v, c.n);
+    return xf_tpl_suggest_close(name, (const char *const *)c.v, c.n);
 }
 
 /* The error for using an undefined value where one is needed. */
 static int undefined_error_v(struct xf_render *r, const struct expr *e, const struct xf_value *v)
 {
     if (v && v->t == XF_V_UNDEF && v->u.s.p)
-        return rerr(r, e->off, e->len, "%.*s", XF_STR_ARG(v->u.s));
+        return xf_tpl_rerr(r, e->off, e->len, "%.*s", XF_STR_ARG(v->u.s));
     if (e->kind == E_NAME) {
         const char *s = suggest_name(r, e->u.name.name);
         if (s) {
-            return rerr(r, e->off, e->len, "'%.*s' is undefined (did you mean '%s'?)",
-                        XF_STR_ARG(e->u.name.name), s);
+            return xf_tpl_rerr(r, e->off, e->len, "'%.*s' is undefined (did you mean '%s'?)",
+                               XF_STR_ARG(e->u.name.name), s);
         }
     }
-    return rerr(r, e->off, e->len, "'%s' is undefined", ename(r, e));
+    return xf_tpl_rerr(r, e->off, e->len, "'%s' is undefined", ename(r, e));
 }
 
 /* ---- Values ---- */
 
-struct xf_dict_ent *dict_ent_of(struct xf_value *val)
+struct xf_dict_ent *xf_tpl_dict_ent_of(struct xf_value *val)
 {
     return (struct xf_dict_ent *)(void *)((char *)val - offsetof(struct xf_dict_ent, val));
 }
 
-void dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e)
+void xf_tpl_dict_put_ent(struct xf_arena *a, struct xf_dict *d, const struct xf_dict_ent *e)
 {
     xf_dict_set(a, d, e->key, e->val);
     if (e->raw_key)
-        dict_ent_of(xf_dict_get(d, e->key))->raw_key = true;
+        xf_tpl_dict_ent_of(xf_dict_get(d, e->key))->raw_key = true;
 }
 
-struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e)
+struct xf_value xf_tpl_dict_key(struct xf_render *r, const struct xf_dict_ent *e)
 {
     if (!e->raw_key)
         return xf_v_str(e->key);
@@ -215,19 +370,21 @@ struct xf_value dict_key(struct xf_render *r, const struct xf_dict_ent *e)
     return xf_v_str(k);
 }
 
-struct xf_value new_tuple(struct xf_arena *a, size_t n)
+struct xf_value xf_tpl_new_tuple(struct xf_arena *a, size_t n)
 {
     struct xf_value v = xf_v_list(a, n);
     v.u.l->tuple = true;
     return v;
 }
 
-struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
+struct xf_value xf_tpl_str_value(struct xf_render *r, const struct xf_value *v)
 {
     if (v->t == XF_V_STR)
         return *v;
     if (v->t == XF_V_UNDEF)
         return xf_v_str(XF_STR(""));
+    if (xf_tpl_render_reserve_str(r, v) < 0)
+        return xf_v_str(XF_STR("")); /* the render stops at the end of the statement */
     size_t mark = r->out->len;
     xf_value_str(r->out, v);
     struct xf_value s = xf_v_str(xf_str_n(
@@ -236,7 +393,7 @@ struct xf_value str_value(struct xf_render *r, const struct xf_value *v)
     return s;
 }
 
-const char *suggest_close(struct xf_str word, const char *const *cands, size_t n)
+const char *xf_tpl_suggest_close(struct xf_str word, const char *const *cands, size_t n)
 {
     if (word.len < 3)
         return NULL;
@@ -247,7 +404,7 @@ const char *suggest_close(struct xf_str word, const char *const *cands, size_t n
     return xf_str_distance(word, xf_str_c(s), limit + 1) <= limit ? s : NULL;
 }
 
-const char *py_tname(const struct xf_value *v)
+const char *xf_tpl_py_tname(const struct xf_value *v)
 {
     switch (v->t) {
     case XF_V_UNDEF:
@@ -274,27 +431,27 @@ const char *py_tname(const struct xf_value *v)
     return "object";
 }
 
-struct xf_value undef_hint(struct xf_render *r, const struct xf_value *obj, struct xf_str attr,
-                           bool item)
+struct xf_value xf_tpl_undef_hint(struct xf_render *r, const struct xf_value *obj,
+                                  struct xf_str attr, bool item)
 {
     struct xf_value u = xf_v_undef();
     const char *msg;
     if (item && obj->t == XF_V_LIST)
-        msg = xf_arena_printf(r->a, "'%s' object has no element %.*s", py_tname(obj),
+        msg = xf_arena_printf(r->a, "'%s' object has no element %.*s", xf_tpl_py_tname(obj),
                               XF_STR_ARG(attr));
     else
-        msg = xf_arena_printf(r->a, "'%s' object has no attribute '%.*s'", py_tname(obj),
+        msg = xf_arena_printf(r->a, "'%s' object has no attribute '%.*s'", xf_tpl_py_tname(obj),
                               XF_STR_ARG(attr));
     u.u.s = xf_str_c(msg);
     return u;
 }
 
-bool is_callable(const struct xf_value *v)
+bool xf_tpl_is_callable(const struct xf_value *v)
 {
     return v->t == XF_V_FUNC || (v->t == XF_V_OBJ && v->u.o->ops->call);
 }
 
-size_t utf8_len(struct xf_str s)
+size_t xf_tpl_utf8_len(struct xf_str s)
 {
     size_t n = 0;
     for (size_t i = 0; i < s.len; i++)
@@ -302,7 +459,7 @@ size_t utf8_len(struct xf_str s)
     return n;
 }
 
-bool utf8_is_ascii(struct xf_str s)
+bool xf_tpl_utf8_is_ascii(struct xf_str s)
 {
     for (size_t i = 0; i < s.len; i++) {
         if ((unsigned char)s.p[i] >= 0x80)
@@ -325,7 +482,7 @@ static struct xf_value chars_of(struct xf_render *r, struct xf_str s)
     return l;
 }
 
-int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
+int xf_tpl_to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
 {
     switch (v->t) {
     case XF_V_LIST:
@@ -337,7 +494,7 @@ int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
     case XF_V_DICT: {
         struct xf_value l = xf_v_list(r->a, v->u.d->n);
         for (size_t i = 0; i < v->u.d->n; i++)
-            xf_list_push(r->a, l.u.l, dict_key(r, &v->u.d->ents[i]));
+            xf_list_push(r->a, l.u.l, xf_tpl_dict_key(r, &v->u.d->ents[i]));
         *out = l;
         return 0;
     }
@@ -345,39 +502,40 @@ int to_list(struct xf_render *r, struct xf_value *out, const struct xf_value *v)
         *out = chars_of(r, v->u.s);
         return 0;
     case XF_V_OBJ:
+        xf_tpl_render_escape(r, 0);
         if (v->u.o->ops->iter) {
             if (v->u.o->ops->iter(out, r, v->u.o) < 0)
                 return -1;
             if (out->t != XF_V_LIST)
-                return rerr_at(r, r->call_loc, "'%s' object did not iterate to a list",
-                               py_tname(v));
+                return xf_tpl_rerr_at(r, r->call_loc, "'%s' object did not iterate to a list",
+                                      xf_tpl_py_tname(v));
             return 0;
         }
-        return rerr_at(r, r->call_loc, "'%s' object is not iterable", py_tname(v));
+        return xf_tpl_rerr_at(r, r->call_loc, "'%s' object is not iterable", xf_tpl_py_tname(v));
     default:
-        return rerr_at(r, r->call_loc, "'%s' object is not iterable", py_tname(v));
+        return xf_tpl_rerr_at(r, r->call_loc, "'%s' object is not iterable", xf_tpl_py_tname(v));
     }
 }
 
 /* ---- Attributes and items ---- */
 
-int get_attr(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
-             struct xf_str name)
+int xf_tpl_get_attr(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
+                    struct xf_str name)
 {
     switch (obj->t) {
     case XF_V_DICT: {
-        if (has_method(obj, name)) {
-            *out = bound_method(r, obj, name);
+        if (xf_tpl_has_method(obj, name)) {
+            *out = xf_tpl_bound_method(r, obj, name);
             return 0;
         }
         const struct xf_value *v = xf_dict_get(obj->u.d, name);
-        *out = v ? *v : undef_hint(r, obj, name, false);
+        *out = v ? *v : xf_tpl_undef_hint(r, obj, name, false);
         return 0;
     }
     case XF_V_STR:
     case XF_V_LIST:
-        if (has_method(obj, name)) {
-            *out = bound_method(r, obj, name);
+        if (xf_tpl_has_method(obj, name)) {
+            *out = xf_tpl_bound_method(r, obj, name);
             return 0;
         }
         if (obj->t == XF_V_LIST && obj->u.l->tuple && obj->u.l->n == 2) {
@@ -391,25 +549,27 @@ int get_attr(struct xf_render *r, struct xf_value *out, const struct xf_value *o
                 return 0;
             }
         }
-        *out = undef_hint(r, obj, name, false);
+        *out = xf_tpl_undef_hint(r, obj, name, false);
         return 0;
     case XF_V_OBJ: {
         if (!obj->u.o->ops->getattr) {
-            *out = undef_hint(r, obj, name, false);
+            *out = xf_tpl_undef_hint(r, obj, name, false);
             return 0;
         }
+        if (obj->u.o->ops != &xf_tpl_namespace_ops && obj->u.o->ops != &loop_ops)
+            xf_tpl_render_escape(r, 0); /* the engine's objects may cache what they make */
         int rc = obj->u.o->ops->getattr(out, r, obj->u.o, name);
         if (rc < 0)
             return -1;
         if (rc > 0)
-            *out = undef_hint(r, obj, name, false);
+            *out = xf_tpl_undef_hint(r, obj, name, false);
         return 0;
     }
     case XF_V_UNDEF:
         *out = *obj;
         return 0;
     default:
-        *out = undef_hint(r, obj, name, false);
+        *out = xf_tpl_undef_hint(r, obj, name, false);
         return 0;
     }
 }
@@ -441,8 +601,8 @@ static size_t cp_offset(struct xf_str s, size_t idx)
     return s.len;
 }
 
-int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
-             const struct xf_value *key)
+int xf_tpl_get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *obj,
+                    const struct xf_value *key)
 {
     int64_t i;
     switch (obj->t) {
@@ -455,12 +615,12 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
                 *out = obj->u.l->items[i];
                 return 0;
             }
-            struct xf_value ks = str_value(r, key);
-            *out = undef_hint(r, obj, ks.u.s, true);
+            struct xf_value ks = xf_tpl_str_value(r, key);
+            *out = xf_tpl_undef_hint(r, obj, ks.u.s, true);
             return 0;
         }
         if (key->t == XF_V_STR)
-            return get_attr(r, out, obj, key->u.s);
+            return xf_tpl_get_attr(r, out, obj, key->u.s);
         break;
     case XF_V_DICT: {
         if (key->t == XF_V_STR) {
@@ -469,18 +629,18 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
                 *out = *v;
                 return 0;
             }
-            return get_attr(r, out, obj, key->u.s);
+            return xf_tpl_get_attr(r, out, obj, key->u.s);
         }
-        struct xf_value ks = str_value(r, key);
+        struct xf_value ks = xf_tpl_str_value(r, key);
         const struct xf_value *v = xf_dict_get(obj->u.d, ks.u.s);
-        *out = v ? *v : undef_hint(r, obj, ks.u.s, false);
+        *out = v ? *v : xf_tpl_undef_hint(r, obj, ks.u.s, false);
         return 0;
     }
     case XF_V_STR:
         if (as_index(key, &i)) {
             struct xf_str s = obj->u.s;
-            bool ascii = utf8_is_ascii(s);
-            int64_t n = ascii ? (int64_t)s.len : (int64_t)utf8_len(s);
+            bool ascii = xf_tpl_utf8_is_ascii(s);
+            int64_t n = ascii ? (int64_t)s.len : (int64_t)xf_tpl_utf8_len(s);
             if (i < 0)
                 i += n;
             if (i < 0 || i >= n) {
@@ -497,19 +657,20 @@ int get_item(struct xf_render *r, struct xf_value *out, const struct xf_value *o
         }
         break;
     case XF_V_OBJ:
+        xf_tpl_render_escape(r, 0);
         if (obj->u.o->ops->getitem) {
             int rc = obj->u.o->ops->getitem(out, r, obj->u.o, key);
             if (rc <= 0)
                 return rc < 0 ? -1 : 0;
         }
         if (key->t == XF_V_STR)
-            return get_attr(r, out, obj, key->u.s);
+            return xf_tpl_get_attr(r, out, obj, key->u.s);
         break;
     default:
         break;
     }
-    struct xf_value ks = str_value(r, key);
-    *out = undef_hint(r, obj, ks.u.s, true);
+    struct xf_value ks = xf_tpl_str_value(r, key);
+    *out = xf_tpl_undef_hint(r, obj, ks.u.s, true);
     return 0;
 }
 
@@ -519,7 +680,8 @@ static int slice_bound(struct xf_render *r, const struct xf_value *v, int64_t *o
     if (v->t == XF_V_NONE || v->t == XF_V_UNDEF)
         return 0;
     if (!as_index(v, out))
-        return rerr_at(r, r->call_loc, "slice indices must be integers, not %s", py_tname(v));
+        return xf_tpl_rerr_at(r, r->call_loc, "slice indices must be integers, not %s",
+                              xf_tpl_py_tname(v));
     *given = true;
     return 0;
 }
@@ -534,13 +696,13 @@ static int do_slice(struct xf_render *r, struct xf_value *out, const struct xf_v
         slice_bound(r, stepv, &step, &hs) < 0)
         return -1;
     if (step == 0)
-        return rerr_at(r, r->call_loc, "slice step cannot be zero");
+        return xf_tpl_rerr_at(r, r->call_loc, "slice step cannot be zero");
     struct xf_value items;
     bool is_str = obj->t == XF_V_STR;
     if (obj->t == XF_V_LIST) {
         items = *obj;
     } else if (is_str) {
-        if (utf8_is_ascii(obj->u.s) && step == 1) {
+        if (xf_tpl_utf8_is_ascii(obj->u.s) && step == 1) {
             int64_t n = (int64_t)obj->u.s.len;
             if (!ha)
                 a = 0;
@@ -562,7 +724,7 @@ static int do_slice(struct xf_render *r, struct xf_value *out, const struct xf_v
         *out = xf_v_undef();
         return 0;
     } else {
-        return rerr_at(r, r->call_loc, "%s cannot be sliced", py_tname(obj));
+        return xf_tpl_rerr_at(r, r->call_loc, "%s cannot be sliced", xf_tpl_py_tname(obj));
     }
     int64_t n = (int64_t)items.u.l->n;
     if (step > 0) {
@@ -594,8 +756,11 @@ static int do_slice(struct xf_render *r, struct xf_value *out, const struct xf_v
     }
     struct xf_value res = xf_v_list(r->a, 0);
     res.u.l->tuple = !is_str && items.u.l->tuple;
-    for (int64_t i = a; step > 0 ? i < b : i > b; i += step)
+    for (int64_t i = a; step > 0 ? i < b : i > b;) {
         xf_list_push(r->a, res.u.l, items.u.l->items[i]);
+        if (__builtin_add_overflow(i, step, &i))
+            break; /* a huge step: past either end */
+    }
     if (is_str) {
         size_t mark = r->out->len;
         for (size_t i = 0; i < res.u.l->n; i++)
@@ -643,8 +808,8 @@ static int cmp_str(struct xf_str a, struct xf_str b, bool casefold)
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
-int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
-                   const struct xf_value *b, bool casefold)
+int xf_tpl_compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
+                          const struct xf_value *b, bool casefold)
 {
     if (is_num(a) && is_num(b)) {
         if (a->t != XF_V_FLOAT && b->t != XF_V_FLOAT) {
@@ -665,16 +830,16 @@ int compare_values(struct xf_render *r, int *cmp, const struct xf_value *a,
         for (size_t i = 0; i < n; i++) {
             if (xf_value_equal(&a->u.l->items[i], &b->u.l->items[i]))
                 continue;
-            return compare_values(r, cmp, &a->u.l->items[i], &b->u.l->items[i], casefold);
+            return xf_tpl_compare_values(r, cmp, &a->u.l->items[i], &b->u.l->items[i], casefold);
         }
         *cmp = a->u.l->n < b->u.l->n ? -1 : a->u.l->n > b->u.l->n ? 1 : 0;
         return 0;
     }
     bool handled = false;
-    if (datetime_compare(a, b, cmp, &handled) == 0 && handled)
+    if (xf_tpl_datetime_compare(a, b, cmp, &handled) == 0 && handled)
         return 0;
-    return rerr_at(r, r->call_loc, "'<' not supported between instances of '%s' and '%s'",
-                   py_tname(a), py_tname(b));
+    return xf_tpl_rerr_at(r, r->call_loc, "'<' not supported between instances of '%s' and '%s'",
+                          xf_tpl_py_tname(a), xf_tpl_py_tname(b));
 }
 
 static int contains(struct xf_render *r, bool *out, const struct xf_value *item,
@@ -692,7 +857,7 @@ static int contains(struct xf_render *r, bool *out, const struct xf_value *item,
         return 0;
     case XF_V_DICT:
         if (item->t != XF_V_STR) {
-            struct xf_value s = str_value(r, item);
+            struct xf_value s = xf_tpl_str_value(r, item);
             *out = item->t != XF_V_UNDEF && xf_dict_get(seq->u.d, s.u.s) != NULL;
             return 0;
         }
@@ -700,8 +865,9 @@ static int contains(struct xf_render *r, bool *out, const struct xf_value *item,
         return 0;
     case XF_V_STR:
         if (item->t != XF_V_STR) {
-            return rerr_at(r, r->call_loc, "'in <string>' needs a string on the left, not %s",
-                           py_tname(item));
+            return xf_tpl_rerr_at(r, r->call_loc,
+                                  "'in <string>' needs a string on the left, not %s",
+                                  xf_tpl_py_tname(item));
         }
         *out = item->u.s.len == 0 ||
                memmem(seq->u.s.p, seq->u.s.len, item->u.s.p, item->u.s.len) != NULL;
@@ -710,8 +876,9 @@ static int contains(struct xf_render *r, bool *out, const struct xf_value *item,
         *out = false;
         return 0;
     default:
-        return rerr_at(r, r->call_loc, "'in' needs a list, dict or string on the right, not %s",
-                       py_tname(seq));
+        return xf_tpl_rerr_at(r, r->call_loc,
+                              "'in' needs a list, dict or string on the right, not %s",
+                              xf_tpl_py_tname(seq));
     }
 }
 
@@ -723,8 +890,8 @@ static int compare_op(struct xf_render *r, bool *out, char op, const struct xf_v
     switch (op) {
     case OP_EQ:
     case OP_NE:
-        if (a->t == XF_V_OBJ && b->t == XF_V_OBJ && datetime_compare(a, b, &c, &handled) == 0 &&
-            handled)
+        if (a->t == XF_V_OBJ && b->t == XF_V_OBJ &&
+            xf_tpl_datetime_compare(a, b, &c, &handled) == 0 && handled)
             *out = c == 0;
         else
             *out = xf_value_equal(a, b);
@@ -739,7 +906,7 @@ static int compare_op(struct xf_render *r, bool *out, char op, const struct xf_v
         *out = !*out;
         return 0;
     default:
-        if (compare_values(r, &c, a, b, false) < 0)
+        if (xf_tpl_compare_values(r, &c, a, b, false) < 0)
             return -1;
         *out = op == '<' ? c < 0 : op == OP_LE ? c <= 0 : op == '>' ? c > 0 : c >= 0;
         return 0;
@@ -766,7 +933,7 @@ static const char *op_name(char op)
     }
 }
 
-static struct xf_value repeat(struct xf_render *r, const struct xf_value *seq, int64_t n)
+static struct xf_value repeat_value(struct xf_render *r, const struct xf_value *seq, int64_t n)
 {
     if (seq->t == XF_V_STR) {
         if (n <= 0)
@@ -787,8 +954,28 @@ static struct xf_value repeat(struct xf_render *r, const struct xf_value *seq, i
     return l;
 }
 
-int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
-          const struct xf_value *b)
+/* seq * n: refused before anything is allocated when it is too big. */
+static int repeat(struct xf_render *r, struct xf_value *out, const struct xf_value *seq, int64_t n)
+{
+    bool str = seq->t == XF_V_STR;
+    uint64_t unit = str ? seq->u.s.len : seq->u.l->n * sizeof(struct xf_value), sz = 0;
+    if (n > 0) {
+        if (__builtin_mul_overflow(unit, (uint64_t)n, &sz) || sz > r->max_bytes) {
+            return limit_error(r, r->call_loc,
+                               "repeating a %s of %zu %s %" PRId64
+                               " times is over the limit of %zu bytes of a render",
+                               xf_tpl_py_tname(seq), str ? seq->u.s.len : seq->u.l->n,
+                               str ? "bytes" : "items", n, r->max_bytes);
+        }
+        if (xf_tpl_render_reserve(r, sz) < 0)
+            return -1;
+    }
+    *out = repeat_value(r, seq, n);
+    return 0;
+}
+
+int xf_tpl_arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_value *a,
+                 const struct xf_value *b)
 {
     if (is_num(a) && is_num(b)) {
         bool ints = a->t != XF_V_FLOAT && b->t != XF_V_FLOAT;
@@ -815,15 +1002,20 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
                 break;
             case '/':
                 if (y == 0)
-                    return rerr_at(r, r->call_loc, "division by zero");
+                    return xf_tpl_rerr_at(r, r->call_loc, "division by zero");
                 *out = xf_v_float((double)x / (double)y);
                 return 0;
             case OP_FLOORDIV:
             case '%': {
                 if (y == 0)
-                    return rerr_at(r, r->call_loc, "division by zero");
-                if (x == INT64_MIN && y == -1)
+                    return xf_tpl_rerr_at(r, r->call_loc, "division by zero");
+                if (x == INT64_MIN && y == -1) {
+                    if (op == '%') {
+                        *out = xf_v_int(0);
+                        return 0;
+                    }
                     break;
+                }
                 int64_t q = x / y, m = x % y;
                 if (m != 0 && ((m < 0) != (y < 0))) {
                     q--;
@@ -863,17 +1055,17 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
             return 0;
         case '/':
             if (y == 0)
-                return rerr_at(r, r->call_loc, "division by zero");
+                return xf_tpl_rerr_at(r, r->call_loc, "division by zero");
             *out = xf_v_float(x / y);
             return 0;
         case OP_FLOORDIV:
             if (y == 0)
-                return rerr_at(r, r->call_loc, "division by zero");
+                return xf_tpl_rerr_at(r, r->call_loc, "division by zero");
             *out = xf_v_float(floor(x / y));
             return 0;
         case '%': {
             if (y == 0)
-                return rerr_at(r, r->call_loc, "division by zero");
+                return xf_tpl_rerr_at(r, r->call_loc, "division by zero");
             double m = fmod(x, y);
             if (m != 0 && ((m < 0) != (y < 0)))
                 m += y;
@@ -887,6 +1079,8 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
     }
     if (op == '+' && a->t == XF_V_STR && b->t == XF_V_STR) {
         size_t n = a->u.s.len + b->u.s.len;
+        if (xf_tpl_render_reserve(r, n) < 0)
+            return -1;
         char *p = xf_arena_alloc(r->a, n + 1);
         memcpy(p, a->u.s.p, a->u.s.len);
         memcpy(p + a->u.s.len, b->u.s.p, b->u.s.len);
@@ -895,6 +1089,8 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
         return 0;
     }
     if (op == '+' && a->t == XF_V_LIST && b->t == XF_V_LIST) {
+        if (xf_tpl_render_reserve(r, (a->u.l->n + b->u.l->n) * sizeof(struct xf_value)) < 0)
+            return -1;
         struct xf_value l = xf_v_list(r->a, a->u.l->n + b->u.l->n);
         l.u.l->tuple = a->u.l->tuple;
         for (size_t i = 0; i < a->u.l->n; i++)
@@ -906,23 +1102,21 @@ int arith(struct xf_render *r, struct xf_value *out, char op, const struct xf_va
     }
     if (op == '*' && (a->t == XF_V_STR || a->t == XF_V_LIST) &&
         (b->t == XF_V_INT || b->t == XF_V_BOOL)) {
-        *out = repeat(r, a, num_i(b));
-        return 0;
+        return repeat(r, out, a, num_i(b));
     }
     if (op == '*' && (b->t == XF_V_STR || b->t == XF_V_LIST) &&
         (a->t == XF_V_INT || a->t == XF_V_BOOL)) {
-        *out = repeat(r, b, num_i(a));
-        return 0;
+        return repeat(r, out, b, num_i(a));
     }
     if (op == '%' && a->t == XF_V_STR)
-        return py_percent_format(r, out, a->u.s, b);
+        return xf_tpl_py_percent_format(r, out, a->u.s, b);
     bool handled = false;
-    if (datetime_arith(r, out, op, a, b, &handled) < 0)
+    if (xf_tpl_datetime_arith(r, out, op, a, b, &handled) < 0)
         return -1;
     if (handled)
         return 0;
-    return rerr_at(r, r->call_loc, "unsupported operand types for %s: '%s' and '%s'", op_name(op),
-                   py_tname(a), py_tname(b));
+    return xf_tpl_rerr_at(r, r->call_loc, "unsupported operand types for %s: '%s' and '%s'",
+                          op_name(op), xf_tpl_py_tname(a), xf_tpl_py_tname(b));
 }
 
 /* ---- Expressions ---- */
@@ -960,7 +1154,7 @@ static int eval_args(struct xf_render *r, const struct callargs *ca, struct xf_a
             return -1;
         if (star.t != XF_V_LIST) {
             r->call_loc = eloc(r, ca->star);
-            if (to_list(r, &star, &star) < 0)
+            if (xf_tpl_to_list(r, &star, &star) < 0)
                 return -1;
         }
     }
@@ -968,8 +1162,8 @@ static int eval_args(struct xf_render *r, const struct callargs *ca, struct xf_a
         if (eval_defined(r, ca->dstar, &dstar) < 0)
             return -1;
         if (dstar.t != XF_V_DICT)
-            return rerr(r, ca->dstar->off, ca->dstar->len, "'**' needs a dict, not %s",
-                        py_tname(&dstar));
+            return xf_tpl_rerr(r, ca->dstar->off, ca->dstar->len, "'**' needs a dict, not %s",
+                               xf_tpl_py_tname(&dstar));
     }
     size_t np = ca->npos + (star.t == XF_V_LIST ? star.u.l->n : 0);
     size_t nk = ca->nkw + (dstar.t == XF_V_DICT ? dstar.u.d->n : 0);
@@ -1041,6 +1235,12 @@ static int eval_concat(struct xf_render *r, const struct expr *e, struct xf_valu
             xf_buf_setlen(r->out, mark);
             return -1;
         }
+        r->call_loc = eloc(r, e);
+        if (xf_tpl_render_reserve_str(r, &v) < 0 ||
+            xf_tpl_render_reserve(r, r->out->len - mark + (v.t == XF_V_STR ? v.u.s.len : 0)) < 0) {
+            xf_buf_setlen(r->out, mark);
+            return -1;
+        }
         xf_value_str(r->out, &v);
     }
     size_t n = r->out->len - mark;
@@ -1055,7 +1255,7 @@ static int eval_bin(struct xf_render *r, const struct expr *e, struct xf_value *
     if (eval_defined(r, e->u.bin.a, &a) < 0 || eval_defined(r, e->u.bin.b, &b) < 0)
         return -1;
     r->call_loc = eloc(r, e);
-    return arith(r, out, e->op, &a, &b);
+    return xf_tpl_arith(r, out, e->op, &a, &b);
 }
 
 static int eval_collection(struct xf_render *r, const struct expr *e, struct xf_value *out)
@@ -1069,10 +1269,10 @@ static int eval_collection(struct xf_render *r, const struct expr *e, struct xf_
                 return -1;
             bool raw = k.t != XF_V_STR;
             if (raw)
-                k = str_value(r, &k);
+                k = xf_tpl_str_value(r, &k);
             xf_dict_set(r->a, d.u.d, k.u.s, v);
             if (raw)
-                dict_ent_of(xf_dict_get(d.u.d, k.u.s))->raw_key = true;
+                xf_tpl_dict_ent_of(xf_dict_get(d.u.d, k.u.s))->raw_key = true;
         }
         *out = d;
         return 0;
@@ -1098,7 +1298,7 @@ static int eval_filter(struct xf_render *r, const struct expr *e, struct xf_valu
     if (eval_args(r, ARGS(e->u.filter.args), &args, &sp) < 0)
         return -1;
     r->call_loc = eloc(r, e);
-    return apply_filter(r, out, e->u.filter.def, &v, &args);
+    return xf_tpl_apply_filter(r, out, e->u.filter.def, &v, &args);
 }
 
 static int eval_test(struct xf_render *r, const struct expr *e, struct xf_value *out)
@@ -1112,7 +1312,7 @@ static int eval_test(struct xf_render *r, const struct expr *e, struct xf_value 
         return -1;
     r->call_loc = eloc(r, e);
     bool b;
-    if (apply_test(r, &b, e->u.test.def, &v, &args) < 0)
+    if (xf_tpl_apply_test(r, &b, e->u.test.def, &v, &args) < 0)
         return -1;
     *out = xf_v_bool(e->u.test.negate ? !b : b);
     return 0;
@@ -1139,7 +1339,7 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
 static int eval(struct xf_render *r, const struct expr *e, struct xf_value *out)
 {
     if (r->edepth >= MAX_EVAL_DEPTH)
-        return rerr(r, e->off, e->len, "expression evaluation nested too deeply");
+        return xf_tpl_rerr(r, e->off, e->len, "expression evaluation nested too deeply");
     r->edepth++;
     int rc = eval_node(r, e, out);
     r->edepth--;
@@ -1169,7 +1369,7 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
             return undefined_error_v(r, e->u.attr.obj, &o);
         }
         r->call_loc = eloc(r, e);
-        return get_attr(r, out, &o, e->u.attr.name);
+        return xf_tpl_get_attr(r, out, &o, e->u.attr.name);
     }
     case E_ITEM: {
         struct xf_value o, k;
@@ -1185,7 +1385,7 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
         if (eval(r, e->u.item.idx, &k) < 0)
             return -1;
         r->call_loc = eloc(r, e);
-        return get_item(r, out, &o, &k);
+        return xf_tpl_get_item(r, out, &o, &k);
     }
     case E_SLICE:
         return eval_slice(r, e, out);
@@ -1224,12 +1424,14 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
         if (eval_defined(r, e->u.bin.a, &v) < 0)
             return -1;
         if (!is_num(&v))
-            return rerr(r, e->off, e->len, "unary '%c' needs a number, not %s",
-                        e->kind == E_NEG ? '-' : '+', py_tname(&v));
+            return xf_tpl_rerr(r, e->off, e->len, "unary '%c' needs a number, not %s",
+                               e->kind == E_NEG ? '-' : '+', xf_tpl_py_tname(&v));
         if (e->kind == E_POS)
             *out = v.t == XF_V_BOOL ? xf_v_int(v.u.b) : v;
         else if (v.t == XF_V_FLOAT)
             *out = xf_v_float(-v.u.f);
+        else if (num_i(&v) == INT64_MIN)
+            *out = xf_v_float(-(double)INT64_MIN); /* past int64, as xf_tpl_arith() goes */
         else
             *out = xf_v_int(-num_i(&v));
         return 0;
@@ -1253,7 +1455,7 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
         *out = r->slot;
         return 0;
     }
-    return rerr(r, e->off, e->len, "internal error: unknown expression");
+    return xf_tpl_rerr(r, e->off, e->len, "internal error: unknown expression");
 }
 
 /* ---- Calls ---- */
@@ -1261,18 +1463,22 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
 static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf_func *f,
                       const struct xf_args *args);
 
-int call_value(struct xf_render *r, struct xf_value *out, const struct xf_value *fn,
-               const struct xf_args *args, const char *what)
+int xf_tpl_call_value(struct xf_render *r, struct xf_value *out, const struct xf_value *fn,
+                      const struct xf_args *args, const char *what)
 {
     if (fn->t == XF_V_FUNC) {
         if (!fn->u.fn->fn)
             return call_macro(r, out, fn->u.fn, args);
+        if (!xf_tpl_builtin_is_pure(fn->u.fn->fn) && !xf_tpl_is_bound_method_fn(fn->u.fn->fn) &&
+            fn->u.fn->fn != loop_cycle)
+            xf_tpl_render_escape(r, 0); /* the engine's natives may keep what they are given */
         struct xf_loc saved = r->call_loc;
         int rc = fn->u.fn->fn(out, r, fn->u.fn, args);
         r->call_loc = saved;
         return rc < 0 ? -1 : 0;
     }
     if (fn->t == XF_V_OBJ && fn->u.o->ops->call) {
+        xf_tpl_render_escape(r, 0);
         struct xf_loc saved = r->call_loc;
         int rc = fn->u.o->ops->call(out, r, fn->u.o, args);
         r->call_loc = saved;
@@ -1283,7 +1489,7 @@ int call_value(struct xf_render *r, struct xf_value *out, const struct xf_value 
         return 0;
     }
     (void)what;
-    return rerr_at(r, r->call_loc, "'%s' object is not callable", py_tname(fn));
+    return xf_tpl_rerr_at(r, r->call_loc, "'%s' object is not callable", xf_tpl_py_tname(fn));
 }
 
 static int eval_call(struct xf_render *r, const struct expr *e, struct xf_value *out,
@@ -1306,15 +1512,15 @@ static int eval_call(struct xf_render *r, const struct expr *e, struct xf_value 
             return undefined_error_v(r, fe->u.attr.obj, &obj);
         }
         if ((obj.t == XF_V_STR || obj.t == XF_V_LIST || obj.t == XF_V_DICT) &&
-            has_method(&obj, fe->u.attr.name)) {
+            xf_tpl_has_method(&obj, fe->u.attr.name)) {
             if (eval_args(r, ARGS(e->u.call.args), &args, &sp) < 0)
                 return -1;
             args.caller = caller;
             r->call_loc = eloc(r, e);
-            return call_method(r, out, &obj, fe->u.attr.name, &args) < 0 ? -1 : 0;
+            return xf_tpl_call_method(r, out, &obj, fe->u.attr.name, &args) < 0 ? -1 : 0;
         }
         r->call_loc = eloc(r, fe);
-        if (get_attr(r, &fn, &obj, fe->u.attr.name) < 0)
+        if (xf_tpl_get_attr(r, &fn, &obj, fe->u.attr.name) < 0)
             return -1;
     } else if (eval(r, fe, &fn) < 0) {
         return -1;
@@ -1326,18 +1532,51 @@ static int eval_call(struct xf_render *r, const struct expr *e, struct xf_value 
         }
         return undefined_error_v(r, fe, &fn);
     }
-    if (!is_callable(&fn))
-        return rerr(r, e->off, e->len, "'%s' object is not callable", py_tname(&fn));
+    if (!xf_tpl_is_callable(&fn))
+        return xf_tpl_rerr(r, e->off, e->len, "'%s' object is not callable", xf_tpl_py_tname(&fn));
     if (eval_args(r, ARGS(e->u.call.args), &args, &sp) < 0)
         return -1;
     args.caller = caller;
     r->call_loc = eloc(r, e);
-    return call_value(r, out, &fn, &args, NULL);
+    return xf_tpl_call_value(r, out, &fn, &args, NULL);
 }
 
 static const char *plural(size_t n)
 {
     return n == 1 ? "" : "s";
+}
+
+/*
+ * A wrong argument in a macro call: located at the call, with the macro's
+ * parameters and where it is defined as the hint (the call may come from
+ * YAML, far from the macro), and the macro frames of the caller.
+ */
+static int macro_arg_error(struct xf_render *r, const struct macro *m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int macro_arg_error(struct xf_render *r, const struct macro *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct xf_diag *d = xf_diag_vadd(r->env->diags, XF_SEV_ERROR, r->call_loc, fmt, ap);
+    va_end(ap);
+    struct xf_buf b = XF_BUF_INIT;
+    for (uint32_t i = 0; i < m->nparams; i++)
+        xf_buf_addf(&b, "%s%.*s", i ? ", " : "", XF_STR_ARG(m->params[i].name));
+    if (m->catch_varargs)
+        xf_buf_addf(&b, "%s*varargs", b.len ? ", " : "");
+    if (m->catch_kwargs)
+        xf_buf_addf(&b, "%s**kwargs", b.len ? ", " : "");
+    if (m->src) {
+        unsigned line, col;
+        xf_loc_linecol(m->src, m->off, &line, &col);
+        xf_diag_hint(d, "'%s' is defined at %s:%u:%u as '%s(%s)'", m->name, m->src->path, line, col,
+                     m->name, b.ptr);
+    } else {
+        xf_diag_hint(d, "'%s' takes (%s)", m->name, b.ptr);
+    }
+    xf_buf_release(&b);
+    add_frames(r, d);
+    return -1;
 }
 
 static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf_func *f,
@@ -1346,13 +1585,13 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
     const struct macro *m = f->data;
     const struct macro_ctx *ctx = f->self;
     if (r->depth >= MAX_DEPTH) {
-        return rerr_at(r, r->call_loc, "macro '%s' nested too deeply (more than %d calls)", m->name,
-                       MAX_DEPTH);
+        return xf_tpl_rerr_at(r, r->call_loc, "macro '%s' nested too deeply (more than %d calls)",
+                              m->name, MAX_DEPTH);
     }
     if (args->npos > m->nparams && !m->catch_varargs) {
-        return rerr_at(r, r->call_loc, "macro '%s' takes %u argument%s but %zu %s given", m->name,
-                       m->nparams, plural(m->nparams), args->npos,
-                       args->npos == 1 ? "was" : "were");
+        return macro_arg_error(r, m, "macro '%s' takes %u argument%s but %zu %s given", m->name,
+                               m->nparams, plural(m->nparams), args->npos,
+                               args->npos == 1 ? "was" : "were");
     }
     /* Keyword arguments: match to parameters first (errors at the call site). */
     struct xf_value kwargs = xf_v_undef();
@@ -1366,9 +1605,9 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
         for (uint32_t i = 0; i < m->nparams; i++) {
             if (xf_str_eq(m->params[i].name, kn)) {
                 if (i < args->npos || byname[i]) {
-                    return rerr_at(r, r->call_loc,
-                                   "macro '%s' got multiple values for argument '%.*s'", m->name,
-                                   XF_STR_ARG(kn));
+                    return macro_arg_error(r, m,
+                                           "macro '%s' got multiple values for argument '%.*s'",
+                                           m->name, XF_STR_ARG(kn));
                 }
                 byname[i] = &args->kwvals[k];
                 found = true;
@@ -1383,8 +1622,8 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
             xf_dict_set(r->a, kwargs.u.d, kn, args->kwvals[k]);
             continue;
         }
-        return rerr_at(r, r->call_loc, "macro '%s' takes no keyword argument '%.*s'", m->name,
-                       XF_STR_ARG(kn));
+        return macro_arg_error(r, m, "macro '%s' takes no keyword argument '%.*s'", m->name,
+                               XF_STR_ARG(kn));
     }
 
     struct scope *s = new_scope(r, ctx ? ctx->closure : NULL);
@@ -1421,7 +1660,7 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
     }
     if (m->catch_varargs) {
         size_t extra = args->npos > m->nparams ? args->npos - m->nparams : 0;
-        struct xf_value va = new_tuple(r->a, extra);
+        struct xf_value va = xf_tpl_new_tuple(r->a, extra);
         for (size_t i = 0; i < extra; i++)
             xf_list_push(r->a, va.u.l, args->pos[m->nparams + i]);
         scope_set(r, s, XF_STR("varargs"), xf_str_hash(XF_STR("varargs")), va);
@@ -1437,6 +1676,8 @@ static int call_macro(struct xf_render *r, struct xf_value *out, const struct xf
     rc = 0;
     for (uint32_t i = 0; i < m->body.n && rc == 0; i++) {
         rc = exec_stmt(r, m->body.v[i]);
+        if (rc == 0 && check_limits(r, m->body.v[i]) < 0)
+            rc = -1;
     }
     if (rc < 0 && r->returning) {
         r->returning = false;
@@ -1460,12 +1701,29 @@ done:
 
 /* ---- Statements ---- */
 
+/* After each statement: the output and the memory the render holds stay under its limit. */
+static int check_limits(struct xf_render *r, const struct stmt *st)
+{
+    if (r->over)
+        return -1;
+    struct xf_loc loc = {r->src, st->off, st->len};
+    if (r->out->len - r->out_start > r->max_bytes)
+        return limit_error(r, loc, "the rendered text is over the limit of %zu bytes of a render",
+                           r->max_bytes);
+    if (arena_held(r) > r->max_bytes)
+        return limit_error(r, loc, "the render holds more than its limit of %zu bytes of values",
+                           r->max_bytes);
+    return 0;
+}
+
 static int exec_body(struct xf_render *r, const struct body *b)
 {
     for (uint32_t i = 0; i < b->n; i++) {
         int rc = exec_stmt(r, b->v[i]);
         if (rc)
             return rc;
+        if (check_limits(r, b->v[i]) < 0)
+            return -1;
     }
     return 0;
 }
@@ -1481,14 +1739,14 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
         if (l.t != XF_V_LIST) {
             r->call_loc = (struct xf_loc){r->src, t->off, t->len};
             if (l.t != XF_V_STR && l.t != XF_V_DICT)
-                return rerr(r, t->off, t->len, "cannot unpack %s into %u variables", py_tname(&l),
-                            t->n);
-            if (to_list(r, &l, &l) < 0)
+                return xf_tpl_rerr(r, t->off, t->len, "cannot unpack %s into %u variables",
+                                   xf_tpl_py_tname(&l), t->n);
+            if (xf_tpl_to_list(r, &l, &l) < 0)
                 return -1;
         }
         if (l.u.l->n != t->n) {
-            return rerr(r, t->off, t->len, "cannot unpack %zu value%s into %u variables", l.u.l->n,
-                        plural(l.u.l->n), t->n);
+            return xf_tpl_rerr(r, t->off, t->len, "cannot unpack %zu value%s into %u variables",
+                               l.u.l->n, plural(l.u.l->n), t->n);
         }
         for (uint32_t i = 0; i < t->n; i++) {
             if (assign(r, &t->items[i], &l.u.l->items[i]) < 0)
@@ -1500,13 +1758,14 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
         struct xf_value ns;
         if (eval(r, t->obj, &ns) < 0)
             return -1;
-        if (ns.t != XF_V_OBJ || ns.u.o->ops != &namespace_ops) {
+        if (ns.t != XF_V_OBJ || ns.u.o->ops != &xf_tpl_namespace_ops) {
             if (ns.t == XF_V_UNDEF)
                 return undefined_error_v(r, t->obj, &ns);
-            return rerr(r, t->off, t->len,
-                        "cannot assign attribute '%.*s' on a non-namespace object ('%s')",
-                        XF_STR_ARG(t->name), py_tname(&ns));
+            return xf_tpl_rerr(r, t->off, t->len,
+                               "cannot assign attribute '%.*s' on a non-namespace object ('%s')",
+                               XF_STR_ARG(t->name), xf_tpl_py_tname(&ns));
         }
+        xf_tpl_render_escape(r, 0); /* the namespace may be older than this loop iteration */
         xf_dict_set(r->a, ns.u.o->data,
                     xf_str_n(xf_arena_strndup(r->a, t->name.p, t->name.len), t->name.len), *v);
         return 0;
@@ -1538,7 +1797,8 @@ static int loop_changed(struct xf_value *out, struct xf_render *r, const struct 
                         const struct xf_args *args)
 {
     struct loop *lp = self->data;
-    struct xf_value t = new_tuple(r->a, args->npos);
+    xf_tpl_render_escape(r, 0); /* lp keeps the tuple */
+    struct xf_value t = xf_tpl_new_tuple(r->a, args->npos);
     for (size_t i = 0; i < args->npos; i++)
         xf_list_push(r->a, t.u.l, args->pos[i]);
     bool changed = !lp->have_changed || !xf_value_equal(&t, &lp->last_changed);
@@ -1603,9 +1863,10 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
         if (it.t != XF_V_DICT && it.t != XF_V_STR && it.t != XF_V_UNDEF &&
             !(it.t == XF_V_OBJ && it.u.o->ops->iter)) {
             const struct expr *ie = st->u.for_.iter;
-            return rerr(r, ie->off, ie->len, "'%s' object is not iterable", py_tname(&it));
+            return xf_tpl_rerr(r, ie->off, ie->len, "'%s' object is not iterable",
+                               xf_tpl_py_tname(&it));
         }
-        if (to_list(r, &it, &it) < 0)
+        if (xf_tpl_to_list(r, &it, &it) < 0)
             return -1;
     }
     struct scope *saved = r->scope;
@@ -1653,10 +1914,25 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
         lp->i = i;
         ls->n = 0;
         scope_set(r, ls, loop_name, loop_hash, xf_v_obj(lo));
+        /*
+         * What the iteration allocates dies with it unless something older
+         * may point at it (see xf_tpl_render_escape): then it is kept, as before.
+         * The loop scope's values are reset each iteration anyway.
+         */
+        struct xf_arena_mark am;
+        xf_arena_mark(r->a, &am);
+        uint64_t low = r->low_water, epoch = ++r->epoch;
+        r->low_water = UINT64_MAX;
         struct xf_value item = lp->items[i];
-        if ((rc = assign(r, &st->u.for_.tgt, &item)) < 0)
+        if ((rc = assign(r, &st->u.for_.tgt, &item)) == 0)
+            rc = exec_body(r, &st->u.for_.body);
+        bool kept = r->low_water < epoch;
+        if (r->low_water > low)
+            r->low_water = low;
+        if (rc < 0)
             break;
-        rc = exec_body(r, &st->u.for_.body);
+        if (!kept)
+            xf_arena_reset(r->a, &am);
         if (rc == R_BREAK) {
             rc = 0;
             break;
@@ -1712,10 +1988,14 @@ static int exec_stmt(struct xf_render *r, const struct stmt *st)
         struct xf_value v;
         if (eval(r, st->u.e, &v) < 0)
             return -1;
-        if (v.t == XF_V_STR)
+        if (v.t == XF_V_STR) {
             xf_buf_addstr(r->out, v.u.s);
-        else
-            xf_value_str(r->out, &v);
+            return 0;
+        }
+        r->call_loc = (struct xf_loc){r->src, st->off, st->len};
+        if (xf_tpl_render_reserve_str(r, &v) < 0)
+            return -1;
+        xf_value_str(r->out, &v);
         return 0;
     }
     case S_IF:
@@ -1764,6 +2044,9 @@ static int exec_stmt(struct xf_render *r, const struct stmt *st)
         struct xf_value caller = macro_func(r, st->u.call.caller), v;
         if (eval_call(r, st->u.call.call, &v, &caller) < 0)
             return -1;
+        r->call_loc = (struct xf_loc){r->src, st->off, st->len};
+        if (xf_tpl_render_reserve_str(r, &v) < 0)
+            return -1;
         xf_value_str(r->out, &v);
         return 0;
     }
@@ -1777,6 +2060,9 @@ static int exec_stmt(struct xf_render *r, const struct stmt *st)
         rc = eval(r, st->u.filter.filter, &v);
         r->slot = saved;
         if (rc < 0)
+            return -1;
+        r->call_loc = (struct xf_loc){r->src, st->off, st->len};
+        if (xf_tpl_render_reserve_str(r, &v) < 0)
             return -1;
         xf_value_str(r->out, &v);
         return 0;
@@ -1822,6 +2108,9 @@ static void render_init(struct xf_render *r, const struct xf_render_env *env, st
     r->call_loc = XF_NOLOC;
     r->own_cleanup = NULL;
     r->cleanup = &r->own_cleanup;
+    r->out_start = out->len;
+    r->arena_start = r->a->total;
+    r->low_water = UINT64_MAX;
 }
 
 static void render_done(struct xf_render *r)
@@ -1852,6 +2141,10 @@ int xf_render_value(struct xf_value *out, struct xf_buf *text, const struct xf_t
     }
     struct xf_render r;
     render_init(&r, env, text, t->src);
+    if (render_limits(&r) < 0) {
+        xf_buf_release(&tmp);
+        return -1;
+    }
     r.scope = new_scope(&r, NULL);
     int rc = exec_body(&r, &t->body);
     if (rc < 0 && r.returning) {
@@ -1869,8 +2162,13 @@ int xf_call_value(struct xf_value *out, const struct xf_value *fn, const struct 
     struct xf_buf tmp = XF_BUF_INIT;
     struct xf_render r;
     render_init(&r, env, &tmp, NULL);
+    if (render_limits(&r) < 0) {
+        xf_buf_release(&tmp);
+        return -1;
+    }
+    r.call_loc = env->call_loc;
     static const struct xf_args none = {0};
-    int rc = call_value(&r, out, fn, args ? args : &none, NULL);
+    int rc = xf_tpl_call_value(&r, out, fn, args ? args : &none, NULL);
     if (rc < 0 && r.returning) {
         *out = r.retval;
         rc = 0;
@@ -1942,7 +2240,8 @@ int xf_render_call(struct xf_render *r, struct xf_value *out, const struct xf_va
                    const struct xf_args *args)
 {
     static const struct xf_args none = {0};
-    return call_value(r, out, fn, args ? args : &none, fn->t == XF_V_FUNC ? fn->u.fn->name : NULL);
+    return xf_tpl_call_value(r, out, fn, args ? args : &none,
+                             fn->t == XF_V_FUNC ? fn->u.fn->name : NULL);
 }
 
 struct xf_loc xf_render_loc(struct xf_render *r)
@@ -1969,14 +2268,15 @@ const struct xf_value *xf_arg(const struct xf_args *args, size_t pos, const char
     return NULL;
 }
 
-int bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
-                const char *const *names, size_t nnames, const struct xf_args *args, bool varargs)
+int xf_tpl_bind_params(struct xf_render *r, const struct xf_value **p, const char *what,
+                       const char *const *names, size_t nnames, const struct xf_args *args,
+                       bool varargs)
 {
     for (size_t i = 0; i < nnames; i++)
         p[i] = i < args->npos ? &args->pos[i] : NULL;
     if (args->npos > nnames && !varargs) {
-        return rerr_at(r, r->call_loc, "%s takes at most %zu argument%s (%zu given)", what, nnames,
-                       plural(nnames), args->npos);
+        return xf_tpl_rerr_at(r, r->call_loc, "%s takes at most %zu argument%s (%zu given)", what,
+                              nnames, plural(nnames), args->npos);
     }
     for (size_t k = 0; k < args->nkw; k++) {
         size_t i;
@@ -1987,17 +2287,18 @@ int bind_params(struct xf_render *r, const struct xf_value **p, const char *what
         if (i == nnames) {
             if (varargs)
                 continue;
-            const char *sug = suggest_close(args->kwnames[k], names, nnames);
+            const char *sug = xf_tpl_suggest_close(args->kwnames[k], names, nnames);
             if (sug) {
-                return rerr_at(r, r->call_loc, "%s has no parameter '%.*s' (did you mean '%s'?)",
-                               what, XF_STR_ARG(args->kwnames[k]), sug);
+                return xf_tpl_rerr_at(r, r->call_loc,
+                                      "%s has no parameter '%.*s' (did you mean '%s'?)", what,
+                                      XF_STR_ARG(args->kwnames[k]), sug);
             }
-            return rerr_at(r, r->call_loc, "%s has no parameter '%.*s'", what,
-                           XF_STR_ARG(args->kwnames[k]));
+            return xf_tpl_rerr_at(r, r->call_loc, "%s has no parameter '%.*s'", what,
+                                  XF_STR_ARG(args->kwnames[k]));
         }
         if (p[i]) {
-            return rerr_at(r, r->call_loc, "%s got multiple values for argument '%s'", what,
-                           names[i]);
+            return xf_tpl_rerr_at(r, r->call_loc, "%s got multiple values for argument '%s'", what,
+                                  names[i]);
         }
         p[i] = &args->kwvals[k];
     }

@@ -37,7 +37,62 @@ void xf_arena_release(struct xf_arena *a)
         free(c);
         c = next;
     }
+    free(a->spare);
     xf_arena_init(a);
+}
+
+void xf_arena_mark(struct xf_arena *a, struct xf_arena_mark *m)
+{
+    m->head = a->head;
+    m->next = a->head ? a->head->next : NULL;
+    m->cur = a->cur;
+    m->end = a->end;
+    m->total = a->total;
+}
+
+/* Frees a chunk, or keeps it as the spare when it is a normal-sized one. */
+static void drop_chunk(struct xf_arena *a, struct xf_arena_chunk *c)
+{
+    if (!a->spare && c->size <= MAX_CHUNK) {
+        a->spare = c;
+        return;
+    }
+    if (a->spare && c->size > a->spare->size && c->size <= MAX_CHUNK) {
+        free(a->spare);
+        a->spare = c;
+        return;
+    }
+    free(c);
+}
+
+void xf_arena_reset(struct xf_arena *a, const struct xf_arena_mark *m)
+{
+    if (a->head == m->head && a->cur == m->cur && (!a->head || a->head->next == m->next))
+        return; /* nothing allocated since: the common case of an empty iteration */
+    /*
+     * Chunks made since the mark sit in front of m->head; big blocks are
+     * linked right behind whichever chunk was the head, so behind m->head
+     * they sit between it and m->next.
+     */
+    struct xf_arena_chunk *c = a->head;
+    while (c != m->head) {
+        struct xf_arena_chunk *next = c->next;
+        drop_chunk(a, c);
+        c = next;
+    }
+    if (m->head) {
+        c = m->head->next;
+        while (c != m->next) {
+            struct xf_arena_chunk *next = c->next;
+            drop_chunk(a, c);
+            c = next;
+        }
+        m->head->next = m->next;
+    }
+    a->head = m->head;
+    a->cur = m->cur;
+    a->end = m->end;
+    a->total = m->total;
 }
 
 #define HUGE_PAGE (2u << 20)
@@ -45,6 +100,12 @@ void xf_arena_release(struct xf_arena *a)
 static struct xf_arena_chunk *new_chunk(struct xf_arena *a, size_t size)
 {
     struct xf_arena_chunk *c = NULL;
+    if (a->spare && a->spare->size >= size) {
+        c = a->spare;
+        a->spare = NULL;
+        a->total += c->size;
+        return c;
+    }
 #if defined(MADV_HUGEPAGE)
     if (size >= HUGE_PAGE) {
         /*

@@ -17,7 +17,15 @@ struct xf_arena_chunk;
 struct xf_arena {
     struct xf_arena_chunk *head;
     char *cur, *end;
-    size_t total; /* bytes obtained from malloc, for statistics */
+    size_t total;                 /* bytes obtained from malloc, for statistics */
+    struct xf_arena_chunk *spare; /* one chunk kept by xf_arena_reset for reuse */
+};
+
+/* A point to come back to with xf_arena_reset (see there). */
+struct xf_arena_mark {
+    struct xf_arena_chunk *head, *next;
+    char *cur, *end;
+    size_t total;
 };
 
 void xf_arena_init(struct xf_arena *a);
@@ -38,7 +46,27 @@ char *xf_arena_printf(struct xf_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 char *xf_arena_vprintf(struct xf_arena *a, const char *fmt, va_list ap) __attribute__((nonnull(2)));
 
+/* Remembers the arena's current end. */
+void xf_arena_mark(struct xf_arena *a, struct xf_arena_mark *m);
+/*
+ * Frees everything allocated since `m` was taken (later marks die with
+ * it): for temporaries of a loop iteration that nothing kept. One freed
+ * chunk is kept for the next allocations, so a loop does not malloc and
+ * free a chunk per iteration.
+ */
+void xf_arena_reset(struct xf_arena *a, const struct xf_arena_mark *m);
+
 #define XF_ANEW(a, T) ((T *)xf_arena_zalloc((a), sizeof(T)))
+/* Remembers the arena's current end. */
+void xf_arena_mark(struct xf_arena *a, struct xf_arena_mark *m);
+/*
+ * Frees everything allocated since `m` was taken (later marks die with
+ * it): for temporaries of a loop iteration that nothing kept. One freed
+ * chunk is kept for the next allocations, so a loop does not malloc and
+ * free a chunk per iteration.
+ */
+void xf_arena_reset(struct xf_arena *a, const struct xf_arena_mark *m);
+
 #define XF_ANEWN(a, T, n) ((T *)xf_arena_zalloc((a), sizeof(T) * (n)))
 
 #endif

@@ -519,6 +519,38 @@ static void test_syntax_errors(void **state)
                                        "   |                 ^~~~~~~~~~~\n");
 }
 
+/* env.max_bytes: loop temporaries are freed per iteration; kept values count. */
+static void test_render_limits(void **state)
+{
+    struct fixture *f = *state;
+    static const struct xf_source loops = {
+        "loops.sql",
+        "{% for i in range(200) %}{% for j in range(1000) %}{% set s = 'y' ~ j %}"
+        "{% endfor %}{% endfor %}ok",
+        0};
+    struct xf_source l = loops;
+    l.len = strlen(l.text);
+    const struct xf_tmpl *t = parse(f, &l);
+    struct xf_render_env env = env_of(f);
+    env.max_bytes = 256 * 1024; /* 200 range lists of 24 kB would be 4.8 MB */
+    size_t before = f->a.total;
+    assert_int_equal(xf_render_template(&f->out, t, &env), 0);
+    assert_string_equal(f->out.ptr, "ok");
+    assert_true(f->a.total - before < 256 * 1024);
+
+    static const struct xf_source hoard = {
+        "hoard.sql",
+        "{% set ns = namespace(l=[]) %}{% for i in range(200) %}"
+        "{% do ns.l.append(range(1000)) %}{% endfor %}{{ ns.l | length }}",
+        0};
+    struct xf_source h = hoard;
+    h.len = strlen(h.text);
+    t = parse(f, &h);
+    xf_buf_reset(&f->out);
+    assert_int_equal(xf_render_template(&f->out, t, &env), -1);
+    assert_non_null(strstr(first_diag(f), "the render holds more than its limit of 262144 bytes"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +566,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_call_block_native, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_render_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+select '{{ '{:c}'.format(1114112) }}' as c

@@ -1,0 +1,1 @@
+{% set zeros = [0] * 1000000000 %}{{ zeros | length }}
