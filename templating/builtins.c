@@ -219,7 +219,7 @@ NATIVE(bi_set)
     if (args->nkw || args->npos > 1)
         return xf_render_error(r, "set() takes at most one positional argument");
     struct xf_value l = xf_v_list(r->a, 0);
-    if (args->npos && to_list(r, &l, &args->pos[0]) < 0)
+    if (args->npos && xf_tpl_to_list(r, &l, &args->pos[0]) < 0)
         return -1;
     *out = xf_v_list(r->a, l.u.l->n);
     for (size_t i = 0; i < l.u.l->n; i++) {
@@ -228,7 +228,7 @@ NATIVE(bi_set)
         bool dup = false;
         for (size_t k = 0; k < out->u.l->n && !dup; k++) {
             int c;
-            if (compare_values(r, &c, &l.u.l->items[i], &out->u.l->items[k], false) < 0)
+            if (xf_tpl_compare_values(r, &c, &l.u.l->items[i], &out->u.l->items[k], false) < 0)
                 return -1;
             if (c == 0)
                 dup = true;

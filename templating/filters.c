@@ -559,7 +559,7 @@ FILTER(map)
         for (size_t i = 0; i < l.u.l->n; i++) {
             struct xf_value x;
             /* an integer is an index, as Jinja's getitem: map(attribute=0) */
-            if ((attr->t == XF_V_INT ? get_item(r, &x, &l.u.l->items[i], attr)
+            if ((attr->t == XF_V_INT ? xf_tpl_get_item(r, &x, &l.u.l->items[i], attr)
                                      : get_path(r, &x, &l.u.l->items[i], attr->u.s)) < 0)
                 return -1;
             if (x.t == XF_V_UNDEF && def)
