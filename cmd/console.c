@@ -74,6 +74,7 @@ void xf_console_emit(const struct xf_cli *cli, const char *name, const char *cod
         stamp(stdout);
         fputs(msg, stdout);
         fputc('\n', stdout);
+        fflush(stdout); /* a piped log (CI, a supervisor) sees progress as it happens */
         json_decref(data);
         return;
     }

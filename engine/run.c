@@ -28,7 +28,14 @@ struct sched {
     uint32_t *ready; /* min-heap by rank */
     size_t nready;
     size_t total, started, finished;
+    size_t running; /* popped and not finished yet */
+    /*
+     * build: after[after_at[t] .. after_at[t + 1]) are the nodes that wait
+     * for test t besides its parents' own children (dbt's test edges).
+     */
+    uint32_t *after_at, *after;
     bool stop; /* fail-fast or cancel: start nothing new */
+    bool stuck; /* nodes remain, none is ready and none runs: a bug */
     bool any_failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -281,38 +288,134 @@ static uint32_t count_waits(const struct xf_graph *g, const bool *sel, uint32_t 
     return n;
 }
 
-/* How many selected tests are attached to node p. */
-static uint32_t tests_of(const struct xf_graph *g, const bool *sel, uint32_t p)
+/*
+ * build: which nodes wait for which tests. dbt's rule: a node X waits for
+ * a test T when every node T depends on is a strict ancestor of X, so a
+ * failing test skips what is built from everything it judged, and a test
+ * of several nodes (relationships) never holds back one of its own parents.
+ * These edges cannot make a cycle: T comes after its parents and X after
+ * all of them. Only the first nodes of that descendant set get an edge (X
+ * none of whose own waits is in it); the rest wait through them.
+ */
+struct test_edges {
+    const struct xf_graph *g;
+    const bool *sel;
+    uint32_t *seen;     /* walk stamp per node */
+    uint32_t *count;    /* how many of the test's parents reach the node */
+    uint32_t *count_of; /* which test `count` belongs to (stamp) */
+    uint32_t *queue;
+    uint32_t stamp;
+};
+
+/* Walks the strict descendants of d once; returns how many it queued. */
+static size_t walk_down(struct test_edges *te, uint32_t d, uint32_t test_stamp)
 {
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < g->nchildren[p]; k++) {
-        uint32_t c = g->children[p][k];
-        if (sel[c] && g->all[c]->type == XF_RES_TEST && g->all[c]->attached == g->all[p])
-            n++;
+    const struct xf_graph *g = te->g;
+    size_t head = 0, tail = 0;
+    uint32_t st = ++te->stamp;
+    te->seen[d] = st;
+    te->queue[tail++] = d;
+    while (head < tail) {
+        uint32_t x = te->queue[head++];
+        for (uint32_t k = 0; k < g->nchildren[x]; k++) {
+            uint32_t c = g->children[x][k];
+            if (te->seen[c] == st || g->all[c]->type == XF_RES_TEST)
+                continue;
+            te->seen[c] = st;
+            te->queue[tail++] = c;
+            if (te->count_of[c] != test_stamp) {
+                te->count_of[c] = test_stamp;
+                te->count[c] = 0;
+            }
+            te->count[c]++;
+        }
     }
-    return n;
+    return tail;
+}
+
+/* True when one of the nodes x waits for (through ephemeral ones) has count == want. */
+static bool waits_inside(const struct test_edges *te, uint32_t x, uint32_t test_stamp,
+                         uint32_t want, int depth)
+{
+    const struct xf_graph *g = te->g;
+    for (uint32_t k = 0; k < g->nparents[x]; k++) {
+        uint32_t p = g->parents[x][k];
+        if (te->sel[p]) {
+            if (te->count_of[p] == test_stamp && te->count[p] == want)
+                return true;
+        } else if (is_ephemeral(g->all[p]) && depth < 64 &&
+                   waits_inside(te, p, test_stamp, want, depth + 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Fills q->after_at/q->after and adds each edge's wait to q->pending. */
+static void add_test_edges(struct sched *q)
+{
+    const struct xf_graph *g = &q->s->g;
+    struct test_edges te = {.g = g, .sel = q->sel};
+    te.seen = xf_calloc(g->n + 1, sizeof *te.seen);
+    te.count = xf_calloc(g->n + 1, sizeof *te.count);
+    te.count_of = xf_calloc(g->n + 1, sizeof *te.count_of);
+    te.queue = xf_calloc(g->n + 1, sizeof *te.queue);
+    uint32_t *dedup = xf_calloc(g->n + 1, sizeof *dedup);
+    XF_VEC(uint32_t) edges = {0};
+    q->after_at = xf_calloc(g->n + 1, sizeof *q->after_at);
+    for (uint32_t t = 0; t < g->n; t++) {
+        q->after_at[t] = (uint32_t)edges.n;
+        if (!q->sel[t] || g->all[t]->type != XF_RES_TEST || !g->nparents[t])
+            continue;
+        uint32_t test_stamp = t + 1, nparents = 0;
+        size_t last = 0;
+        for (uint32_t k = 0; k < g->nparents[t]; k++) {
+            uint32_t d = g->parents[t][k];
+            if (dedup[d] == test_stamp)
+                continue;
+            dedup[d] = test_stamp;
+            nparents++;
+            last = walk_down(&te, d, test_stamp);
+        }
+        /* The last walk's queue holds every candidate (a node all parents reach). */
+        for (size_t k = 1; k < last; k++) {
+            uint32_t x = te.queue[k];
+            if (!q->sel[x] || te.count[x] != nparents ||
+                waits_inside(&te, x, test_stamp, nparents, 0))
+                continue;
+            xf_vec_push(&edges, x);
+            q->pending[x]++;
+        }
+    }
+    q->after_at[g->n] = (uint32_t)edges.n;
+    q->after = edges.v;
+    free(te.seen);
+    free(te.count);
+    free(te.count_of);
+    free(te.queue);
+    free(dedup);
 }
 
 static void heap_push(struct sched *q, uint32_t i);
 
-/* build: a finished test of node X releases X's non-test children. */
+/* Releases one wait of node c; `bad` marks it to be skipped. */
+static void release(struct sched *q, uint32_t c, bool bad)
+{
+    if (bad)
+        q->upstream_bad[c] = true;
+    if (--q->pending[c] == 0) {
+        q->state[c] = NS_READY;
+        heap_push(q, c);
+    }
+}
+
+/* build: a finished test releases the nodes that wait for it. */
 static void release_after_test(struct sched *q, uint32_t t, bool failed)
 {
-    const struct xf_graph *g = &q->s->g;
-    const struct xf_node *x = g->all[t]->attached;
-    if (!x)
-        return;
-    uint32_t xi = xf_graph_index(g, x);
-    for (uint32_t k = 0; k < g->nchildren[xi]; k++) {
-        uint32_t c = g->children[xi][k];
-        if (!q->sel[c] || g->all[c]->type == XF_RES_TEST || q->state[c] != NS_WAIT)
-            continue;
-        if (failed)
-            q->upstream_bad[c] = true;
-        if (--q->pending[c] == 0) {
-            q->state[c] = NS_READY;
-            heap_push(q, c);
-        }
+    for (uint32_t k = q->after_at[t]; k < q->after_at[t + 1]; k++) {
+        uint32_t c = q->after[k];
+        if (q->state[c] == NS_WAIT)
+            release(q, c, failed);
     }
 }
 
@@ -327,14 +430,8 @@ static void release_children(struct sched *q, uint32_t i, bool bad, int depth)
                 release_children(q, c, bad, depth + 1);
             continue;
         }
-        if (q->state[c] != NS_WAIT)
-            continue;
-        if (bad)
-            q->upstream_bad[c] = true;
-        if (--q->pending[c] == 0) {
-            q->state[c] = NS_READY;
-            heap_push(q, c);
-        }
+        if (q->state[c] == NS_WAIT)
+            release(q, c, bad);
     }
 }
 
@@ -345,6 +442,7 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     struct xf_graph *g = &s->g;
     q->state[i] = NS_DONE;
     q->finished++;
+    q->running--;
     bool bad = is_failure(r);
     if (bad && r->status != XF_ST_SKIPPED)
         q->any_failed = true;
@@ -353,10 +451,54 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     pthread_mutex_lock(&s->lock);
     xf_vec_push(&s->results, *r);
     pthread_mutex_unlock(&s->lock);
-    if (q->o->phase == XF_PHASE_BUILD && g->all[i]->type == XF_RES_TEST)
+    if (q->after && g->all[i]->type == XF_RES_TEST)
         release_after_test(q, i, bad);
     release_children(q, i, bad, 0);
     pthread_cond_broadcast(&q->cv);
+}
+
+/*
+ * The watchdog found nodes that wait for something that never finishes:
+ * a broken invariant of the wait counts, reported as one error naming them
+ * (the run ends with exit 1) instead of a process that waits forever.
+ */
+static void report_stuck(struct sched *q)
+{
+    const struct xf_graph *g = &q->s->g;
+    struct xf_buf names = XF_BUF_INIT;
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (!q->sel[i] || q->state[i] == NS_DONE)
+            continue;
+        if (n++ < 10)
+            xf_buf_addf(&names, "%s%s (waits for %u)", n > 1 ? ", " : "", g->all[i]->unique_id,
+                        (unsigned)q->pending[i]);
+    }
+    if (n > 10)
+        xf_buf_addf(&names, " and %zu more", n - 10);
+    struct xf_diag *d =
+        xf_diag_add(q->s->diags, XF_SEV_ERROR, XF_NOLOC,
+                    "internal error: %zu node%s can never start, none is running: %s", n,
+                    n == 1 ? "" : "s", names.ptr);
+    xf_diag_hint(d, "this is a bug in xform's scheduler: please report it with the project's "
+                    "models and tests");
+    q->any_failed = true;
+    xf_buf_release(&names);
+}
+
+/*
+ * Test hook for the watchdog: XF_FAULT_SCHED_WAIT=<node name> gives that
+ * selected node one wait nothing releases (no dependency can be made to
+ * do that, which is the point of the watchdog).
+ */
+static void fault_extra_wait(struct sched *q)
+{
+    const char *name = getenv("XF_FAULT_SCHED_WAIT");
+    const struct xf_graph *g = &q->s->g;
+    for (size_t i = 0; name && *name && i < g->n; i++) {
+        if (q->sel[i] && !strcmp(g->all[i]->name, name))
+            q->pending[i]++;
+    }
 }
 
 struct worker {
@@ -385,11 +527,18 @@ static void *worker_main(void *arg)
     struct xf_session *s = q->s;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (!q->nready && q->finished < q->total && !(q->stop && q->nready == 0))
+        while (!q->nready && q->finished < q->total && !q->stuck) {
+            if (!q->running) {
+                /* Nothing can ever wake us: say which nodes are stuck rather than wait. */
+                q->stuck = true;
+                break;
+            }
             pthread_cond_wait(&q->cv, &q->mu);
+        }
         if (!q->nready)
             break;
         uint32_t i = heap_pop(q);
+        q->running++;
         struct xf_node *n = s->g.all[i];
         struct xf_node_result r;
         memset(&r, 0, sizeof r);
@@ -570,15 +719,11 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             continue;
         q.total++;
         q.pending[i] = count_waits(g, selected, (uint32_t)i, 0);
-        /* build: a node also waits for its parents' tests (their failure skips it). */
-        for (uint32_t k = 0; o->phase == XF_PHASE_BUILD && g->all[i]->type != XF_RES_TEST &&
-                             k < g->nparents[i];
-             k++) {
-            uint32_t p = g->parents[i][k];
-            if (selected[p])
-                q.pending[i] += tests_of(g, selected, p);
-        }
     }
+    /* build: a node also waits for the tests upstream of it (their failure skips it). */
+    if (o->phase == XF_PHASE_BUILD)
+        add_test_edges(&q);
+    fault_extra_wait(&q);
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = g->order[k];
         if (selected[i] && q.pending[i] == 0) {
@@ -660,15 +805,18 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         for (int t = 0; t < threads; t++)
             pthread_join(ws[t].th, NULL);
     }
+    if (q.stuck)
+        report_stuck(&q);
     /* Anything never started (stop before it became ready) counts as skipped. */
     for (size_t i = 0; i < g->n; i++) {
         if (selected[i] && q.state[i] != NS_DONE) {
             struct xf_node_result r;
             memset(&r, 0, sizeof r);
             r.node = g->all[i];
-            r.status = XF_ST_SKIPPED;
+            r.status = q.stuck ? XF_ST_ERROR : XF_ST_SKIPPED;
             r.failures = r.rows_affected = -1;
-            r.message = "skipped: the run was stopped";
+            r.message = q.stuck ? "internal error: the scheduler could never start this node"
+                                : "skipped: the run was stopped";
             xf_vec_push(&s->results, r);
         }
     }
@@ -731,6 +879,8 @@ out:
     free(q.rank);
     free(q.state);
     free(q.ready);
+    free(q.after_at);
+    free(q.after);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.cv);
     *results = s->results.v;
