@@ -481,9 +481,9 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                                  fail ? "Z024" : "Z046", NULL, "  %s",
                                  x->message ? x->message : "Got failures");
             } else {
-                xf_console_event(cli, "RunResultFailure", "Z022", who, "Error in %s %s (%s)",
-                                 kind_word(nd), nd->name,
-                                 nd->original_file_path ? nd->original_file_path : "");
+                xf_console_event(cli, "RunResultFailure", "Z022", who, "%s in %s %s (%s)",
+                                 x->compile_error ? "Compilation Error" : "Error", kind_word(nd),
+                                 nd->name, nd->original_file_path ? nd->original_file_path : "");
                 /* Indent every line of the message. */
                 const char *m2 = x->message ? x->message : "";
                 while (*m2) {

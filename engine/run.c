@@ -193,11 +193,12 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
                              .conn = conn,
                              .lazy = lazy ? connp : NULL,
                              .arena = &scratch};
-        struct xf_render_env env;
-        xf_context_env(&env, &rc);
+        /* Every diagnostic of this render (a generic test's macro too) lands here first. */
         struct xf_diags local;
         xf_diags_init(&local);
-        env.diags = &local;
+        rc.diags = &local;
+        struct xf_render_env env;
+        xf_context_env(&env, &rc);
         double t0 = xf_now();
         int e = n->decl ? xf_tests_render(s, &rc, &sql) : xf_render_template(&sql, n->tmpl, &env);
         double took = xf_now() - t0, had = atomic_load(&s->t_exec_render);
@@ -207,10 +208,16 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
             struct xf_buf msg = XF_BUF_INIT;
             for (struct xf_diag *g = local.head; g; g = g->next)
                 xf_diag_format(&msg, g, false);
-            set_result_error(r, keep, msg.ptr);
+            set_result_error(r, keep, msg.len ? msg.ptr : "the render failed");
+            r->compile_error = true;
             xf_buf_release(&msg);
         }
-        if (!rc.quiet)
+        /*
+         * compile prints the render's diagnostics (it has no summary); the
+         * other commands show a failed render once, in the result's
+         * message at the end, as dbt's "Compilation Error in ...".
+         */
+        if (!rc.quiet && (e == 0 || q->o->phase == XF_PHASE_COMPILE))
             xf_diags_move(s->diags, &local);
         xf_diags_release(&local);
         if (e < 0)
