@@ -195,17 +195,12 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
     xf_buf_release(&b);
 }
 
-static const char *mat_of(const struct xf_node *n)
-{
-    return xf_node_config_str(n, "materialized", n->type == XF_RES_MODEL ? "view" : "");
-}
-
 /* "sql view model main.stg_orders", "seed file main.raw_orders", "test not_null_x" */
 static void describe(struct xf_buf *b, const struct xf_node *n)
 {
     switch (n->type) {
     case XF_RES_MODEL:
-        xf_buf_addf(b, "sql %s model %s.%s", mat_of(n), n->schema, n->alias);
+        xf_buf_addf(b, "sql %s model %s.%s", n->mat_name, n->schema, n->alias);
         break;
     case XF_RES_SEED:
         xf_buf_addf(b, "seed file %s.%s", n->schema, n->alias);
@@ -233,12 +228,12 @@ static json_t *node_info(const struct xf_node *n, const char *status, double sta
     json_t *rel = json_pack("{s:o, s:o, s:o, s:o}", "database", jstr(n->database), "schema",
                             jstr(n->schema), "alias", jstr(n->alias ? n->alias : n->name),
                             "relation_name", jstr(n->relation_name));
-    return json_pack(
-        "{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path", jstr(n->path),
-        "node_name", jstr(n->name), "unique_id", jstr(n->unique_id), "resource_type",
-        xf_resource_name(n->type), "materialized", jstr(xf_node_config_str(n, "materialized", "")),
-        "node_status", status, "node_started_at", s_at, "node_finished_at", f_at, "meta",
-        n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(), "node_relation", rel);
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path",
+                     jstr(n->path), "node_name", jstr(n->name), "unique_id", jstr(n->unique_id),
+                     "resource_type", xf_resource_name(n->type), "materialized", jstr(n->mat_name),
+                     "node_status", status, "node_started_at", s_at, "node_finished_at", f_at,
+                     "meta", n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(),
+                     "node_relation", rel);
 }
 
 /* An `i of N ... [status]` line; in JSON, the event `name` with `data` (stolen). */

@@ -272,8 +272,7 @@ static bool is_failure(const struct xf_node_result *r)
 
 static bool is_ephemeral(const struct xf_node *n)
 {
-    return n->type == XF_RES_MODEL &&
-           !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral");
+    return n->type == XF_RES_MODEL && n->mat == XF_MAT_EPHEMERAL;
 }
 
 /*

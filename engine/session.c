@@ -351,6 +351,32 @@ static int render_descriptions(struct xf_session *s)
     return err;
 }
 
+/* Each node's materialization, once, now that config() calls are in. */
+static void set_materializations(struct xf_session *s)
+{
+    static const struct {
+        const char *word;
+        enum xf_mat mat;
+    } words[] = {
+        {"view", XF_MAT_VIEW},
+        {"table", XF_MAT_TABLE},
+        {"incremental", XF_MAT_INCREMENTAL},
+        {"ephemeral", XF_MAT_EPHEMERAL},
+        {"seed", XF_MAT_SEED},
+        {"snapshot", XF_MAT_SNAPSHOT},
+        {"test", XF_MAT_TEST},
+    };
+    for (size_t i = 0; i < s->p->nodes.n; i++) {
+        struct xf_node *n = s->p->nodes.v[i];
+        n->mat_name = xf_node_config_str(n, "materialized", "view");
+        n->mat = XF_MAT_OTHER;
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+            if (!strcmp(n->mat_name, words[k].word))
+                n->mat = words[k].mat;
+        }
+    }
+}
+
 static void index_names(struct xf_session *s)
 {
     for (size_t i = 0; i < s->p->nodes.n; i++) {
@@ -429,6 +455,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
+    set_materializations(s);
     double t2 = xf_now();
     s->t_parse_render = t2 - t1;
     struct xf_arena scratch;
@@ -554,7 +581,7 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
             out[i] = false;
         /* Ephemeral models are never built: they are inlined as CTEs. */
         if (out[i] && o->phase != XF_PHASE_COMPILE && n->type == XF_RES_MODEL &&
-            !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral"))
+            n->mat == XF_MAT_EPHEMERAL)
             out[i] = false;
     }
     return 0;
