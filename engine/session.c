@@ -8,19 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/builtin_macros.h"
 #include "engine/internal.h"
-
-double xf_now(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 static void make_ids(struct xf_session *s)
 {
@@ -255,23 +247,6 @@ static void *parse_worker(void *arg)
     xf_vec_push(&pr->s->keeps, keep);
     pthread_mutex_unlock(&pr->s->lock);
     return NULL;
-}
-
-void xf_on_every_core(size_t batches, void *(*worker)(void *), void *arg)
-{
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t threads = ncpu > 1 ? (size_t)(ncpu > 16 ? 16 : ncpu) : 1;
-    if (threads > batches)
-        threads = batches > 0 ? batches : 1;
-    pthread_t th[16];
-    size_t started = 0;
-    for (; started + 1 < threads; started++) {
-        if (pthread_create(&th[started], NULL, worker, arg) != 0)
-            break;
-    }
-    worker(arg);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(th[t], NULL);
 }
 
 static void parse_pass(struct prender *pr)
@@ -525,22 +500,6 @@ void xf_session_timings(struct xf_session *s, double out[5])
 struct xf_invocation *xf_session_invocation(struct xf_session *s)
 {
     return &s->inv;
-}
-
-char *xf_existing_key(struct xf_arena *a, const char *schema, const char *identifier)
-{
-    return xf_arena_printf(a, "%s\x1f%s", schema ? schema : "", identifier);
-}
-
-enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
-                                    const char *identifier)
-{
-    char key[512];
-    snprintf(key, sizeof key, "%s\x1f%s", schema ? schema : "", identifier);
-    pthread_mutex_lock(&s->lock);
-    uintptr_t v = (uintptr_t)xf_map_getc(&s->existing, key);
-    pthread_mutex_unlock(&s->lock);
-    return v ? (enum xf_relkind)(v - 1) : XF_REL_NONE;
 }
 
 static bool phase_wants(enum xf_phase ph, const struct xf_node *n)
