@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "artifacts/artifacts.h"
 #include "engine/engine.h"
 #include "util/diag.h"
 #include "util/vec.h"
