@@ -121,7 +121,7 @@ int xf_cmd_init(struct xf_cli *cli);
 int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
 
-/* Wall clock in seconds. */
+/* Wall clock in seconds (console.c, the clock of elapsed times and events). */
 double xf_cli_now(void);
 
 /* Entry point of the binary (cmd/main.c calls it). */

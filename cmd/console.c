@@ -46,7 +46,8 @@ static void iso_time(char out[64], double t)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? 0 : us);
 }
 
-static double now(void)
+/* The commands time themselves (elapsed, XF_TIMINGS) with the console's clock. */
+double xf_cli_now(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -79,7 +80,7 @@ void xf_console_emit(const struct xf_cli *cli, const char *name, const char *cod
         return;
     }
     char ts[64];
-    iso_time(ts, now());
+    iso_time(ts, xf_cli_now());
     json_t *info = json_object();
     json_object_set_new(info, "category", json_string(""));
     json_object_set_new(info, "code", json_string(code));
@@ -272,7 +273,7 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     if (cli->json_log)
         data = json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(description), "index",
                          (json_int_t)i, "total", (json_int_t)total, "node_info",
-                         node_info(n, "started", now(), 0));
+                         node_info(n, "started", xf_cli_now(), 0));
     progress(cli, i, total, b.ptr, "RUN", NULL, "LogStartLine", "Q011", "info", data);
     xf_buf_release(&b);
 }

@@ -136,6 +136,16 @@ int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena
                         struct xf_arena *keep, struct xf_diags *diags);
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
 
+/* ---- staging.c ---- */
+
+/*
+ * The end of a build through a staging table inside a transaction: when
+ * e is 0 drops `stage` (logged in executed) and commits; when e < 0 or
+ * either fails, rolls back. Returns 0 or -1 (the message in err).
+ */
+int xf_staging_finish(struct xf_conn *c, const struct xf_relation *stage, int e,
+                      struct xf_buf *executed, struct xf_buf *err);
+
 /* Snapshots (snapshot.c). */
 int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                 struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
