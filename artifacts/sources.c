@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "artifacts/artifacts.h"
-#include "engine/engine.h"
 #include "util/json.h"
 #include "util/path.h"
 

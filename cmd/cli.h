@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "artifacts/artifacts.h"
 #include "engine/engine.h"
 #include "util/diag.h"
 #include "util/vec.h"
@@ -136,7 +137,7 @@ int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
 int xf_cmd_deps(struct xf_cli *cli);
 
-/* Wall clock in seconds. */
+/* Wall clock in seconds (console.c, the clock of elapsed times and events). */
 double xf_cli_now(void);
 
 /* Entry point of the binary (cmd/main.c calls it). */

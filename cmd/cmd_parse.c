@@ -4,17 +4,9 @@
  * parse mode, refs resolved, cycles checked) and write manifest.json.
  */
 #include <string.h>
-#include <sys/time.h>
 
 #include "cmd/cli.h"
 #include "util/path.h"
-
-double xf_cli_now(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 int xf_cmd_parse(struct xf_cli *cli)
 {

@@ -46,7 +46,8 @@ static void iso_time(char out[64], double t)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us < 0 ? 0 : us);
 }
 
-static double now(void)
+/* The commands time themselves (elapsed, XF_TIMINGS) with the console's clock. */
+double xf_cli_now(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -74,11 +75,12 @@ void xf_console_emit(const struct xf_cli *cli, const char *name, const char *cod
         stamp(stdout);
         fputs(msg, stdout);
         fputc('\n', stdout);
+        fflush(stdout); /* a piped log (CI, a supervisor) sees progress as it happens */
         json_decref(data);
         return;
     }
     char ts[64];
-    iso_time(ts, now());
+    iso_time(ts, xf_cli_now());
     json_t *info = json_object();
     json_object_set_new(info, "category", json_string(""));
     json_object_set_new(info, "code", json_string(code));
@@ -194,17 +196,12 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
     xf_buf_release(&b);
 }
 
-static const char *mat_of(const struct xf_node *n)
-{
-    return xf_node_config_str(n, "materialized", n->type == XF_RES_MODEL ? "view" : "");
-}
-
 /* "sql view model main.stg_orders", "seed file main.raw_orders", "test not_null_x" */
 static void describe(struct xf_buf *b, const struct xf_node *n)
 {
     switch (n->type) {
     case XF_RES_MODEL:
-        xf_buf_addf(b, "sql %s model %s.%s", mat_of(n), n->schema, n->alias);
+        xf_buf_addf(b, "sql %s model %s.%s", n->mat_name, n->schema, n->alias);
         break;
     case XF_RES_SEED:
         xf_buf_addf(b, "seed file %s.%s", n->schema, n->alias);
@@ -232,12 +229,12 @@ static json_t *node_info(const struct xf_node *n, const char *status, double sta
     json_t *rel = json_pack("{s:o, s:o, s:o, s:o}", "database", jstr(n->database), "schema",
                             jstr(n->schema), "alias", jstr(n->alias ? n->alias : n->name),
                             "relation_name", jstr(n->relation_name));
-    return json_pack(
-        "{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path", jstr(n->path),
-        "node_name", jstr(n->name), "unique_id", jstr(n->unique_id), "resource_type",
-        xf_resource_name(n->type), "materialized", jstr(xf_node_config_str(n, "materialized", "")),
-        "node_status", status, "node_started_at", s_at, "node_finished_at", f_at, "meta",
-        n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(), "node_relation", rel);
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o}", "node_path",
+                     jstr(n->path), "node_name", jstr(n->name), "unique_id", jstr(n->unique_id),
+                     "resource_type", xf_resource_name(n->type), "materialized", jstr(n->mat_name),
+                     "node_status", status, "node_started_at", s_at, "node_finished_at", f_at,
+                     "meta", n->meta.t == XF_V_DICT ? xf_value_to_json(&n->meta) : json_object(),
+                     "node_relation", rel);
 }
 
 /* An `i of N ... [status]` line; in JSON, the event `name` with `data` (stolen). */
@@ -276,7 +273,7 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     if (cli->json_log)
         data = json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(description), "index",
                          (json_int_t)i, "total", (json_int_t)total, "node_info",
-                         node_info(n, "started", now(), 0));
+                         node_info(n, "started", xf_cli_now(), 0));
     progress(cli, i, total, b.ptr, "RUN", NULL, "LogStartLine", "Q011", "info", data);
     xf_buf_release(&b);
 }
@@ -480,9 +477,9 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                                  fail ? "Z024" : "Z046", NULL, "  %s",
                                  x->message ? x->message : "Got failures");
             } else {
-                xf_console_event(cli, "RunResultFailure", "Z022", who, "Error in %s %s (%s)",
-                                 kind_word(nd), nd->name,
-                                 nd->original_file_path ? nd->original_file_path : "");
+                xf_console_event(cli, "RunResultFailure", "Z022", who, "%s in %s %s (%s)",
+                                 x->compile_error ? "Compilation Error" : "Error", kind_word(nd),
+                                 nd->name, nd->original_file_path ? nd->original_file_path : "");
                 /* Indent every line of the message. */
                 const char *m2 = x->message ? x->message : "";
                 while (*m2) {

@@ -2,7 +2,8 @@
 /*
  * What every node-running command shares: open the session, select, run
  * with Ctrl-C handling, write artifacts, print the summary, pick the exit
- * code (0 ok, 1 a node or test failed, 2 nothing could run, 130 cancelled).
+ * code (0 ok, 1 a node or test failed, 2 nothing could run, 128 + the signal
+ * when cancelled: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -65,10 +66,10 @@ bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_
     return sel;
 }
 
-/* ---- Ctrl-C: a thread waits for the signal and cancels the session ---- */
+/* ---- Ctrl-C, SIGTERM, SIGHUP: a thread waits for the signal and cancels the session ---- */
 
 static struct xf_session *volatile running; /* the one session the CLI runs */
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted;   /* the first signal that came, 0 before */
 
 static void *signal_thread(void *arg)
 {
@@ -78,13 +79,18 @@ static void *signal_thread(void *arg)
         if (sigwait(set, &sig) != 0)
             continue;
         if (interrupted) {
-            /* Second Ctrl-C: leave now; open transactions roll back. */
-            _exit(XF_EXIT_INTERRUPTED);
+            /* A second signal: leave now; open transactions roll back. */
+            _exit(128 + sig);
         }
-        interrupted = 1;
-        static const char msg[] = "\ninterrupted: cancelling running queries (Ctrl-C again to "
-                                  "quit at once)\n";
-        if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+        interrupted = sig;
+        const char *msg =
+            sig == SIGTERM  ? "\ninterrupted by SIGTERM: cancelling running queries (a second "
+                              "signal quits at once)\n"
+            : sig == SIGHUP ? "\ninterrupted by SIGHUP: cancelling running queries (a second "
+                              "signal quits at once)\n"
+                            : "\ninterrupted: cancelling running queries (Ctrl-C again to quit "
+                              "at once)\n";
+        if (write(STDERR_FILENO, msg, strlen(msg)) < 0) {
             /* nothing to do */
         }
         if (running)
@@ -104,6 +110,7 @@ static void watch_signals(void)
     sigemptyset(&watched);
     sigaddset(&watched, SIGINT);
     sigaddset(&watched, SIGTERM);
+    sigaddset(&watched, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &watched, NULL);
     watching = pthread_create(&watcher, NULL, signal_thread, &watched) == 0;
 }
@@ -208,19 +215,14 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
                         nres == 1 ? "node" : "nodes", p->target_path ? p->target_path : "target",
                         elapsed);
+        /* Each render error was printed once above, as a located diagnostic. */
         code = rc ? XF_EXIT_FAIL : XF_EXIT_OK;
-        if (rc) {
-            for (size_t i = 0; i < nres; i++) {
-                if (res[i].status == XF_ST_ERROR && res[i].message)
-                    fputs(res[i].message, stderr);
-            }
-        }
     } else {
         code = xf_console_summary(cli, s, res, nres, elapsed, rc) ? XF_EXIT_FAIL : XF_EXIT_OK;
     }
-    if (interrupted)
-        code = XF_EXIT_INTERRUPTED;
 done:
+    if (interrupted)
+        code = 128 + interrupted; /* as a shell reports a process the signal ended */
     unwatch_signals(); /* before the session goes: the watcher may be cancelling it */
     free(sel);
     xf_session_free(s);

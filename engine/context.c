@@ -98,8 +98,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     if (!t)
         return xf_render_error(r, "'%s' was not found: ref() names a model, seed or snapshot",
                                name);
-    if (t->type == XF_RES_MODEL &&
-        !strcmp(xf_node_config_str(t, "materialized", "view"), "ephemeral"))
+    if (t->type == XF_RES_MODEL && t->mat == XF_MAT_EPHEMERAL)
         return xf_ephemeral_cte(r, rc, t, out);
     *out = node_relation(rc->s, rc->arena, t);
     return 0;
@@ -428,8 +427,7 @@ static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const st
 {
     struct xf_rctx *rc = RC(r);
     bool inc = false;
-    if (rc->execute && rc->node && !rc->s->full_refresh &&
-        !strcmp(xf_node_config_str(rc->node, "materialized", ""), "incremental")) {
+    if (rc->execute && rc->node && !rc->s->full_refresh && rc->node->mat == XF_MAT_INCREMENTAL) {
         const struct xf_value *fr = xf_node_config(rc->node, "full_refresh");
         bool node_fr = fr && fr->t == XF_V_BOOL && fr->u.b;
         enum xf_relkind k = XF_REL_NONE;

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "adapters/adapter.h"
-#include "artifacts/artifacts.h"
+#include "artifacts/results.h"
 #include "graph/graph.h"
 #include "parser/project.h"
 #include "util/diag.h"
@@ -29,16 +29,6 @@ enum xf_phase {
     XF_PHASE_TEST,    /* tests */
     XF_PHASE_SNAPSHOT,
     XF_PHASE_BUILD, /* seeds, models, snapshots, tests in DAG order */
-};
-
-/* The outcome of one source's freshness check. */
-struct xf_freshness {
-    const struct xf_node *source;
-    enum xf_status status; /* PASS, WARN, ERROR (stale) or RUNTIME_ERROR */
-    const char *error;     /* RUNTIME_ERROR: why */
-    char max_loaded_at[40], snapshotted_at[40]; /* ISO 8601 UTC */
-    double age;            /* seconds since max(loaded_at_field) */
-    double started, completed;
 };
 
 /* Progress events for the console. Called from worker threads, serialised. */

@@ -438,21 +438,8 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
         e = warn_null_keys(&x);
     if (!e)
         e = strategy(&x, strat);
-    if (!e) {
-        struct xf_buf d = XF_BUF_INIT;
-        xf_buf_adds(&d, "drop table ");
-        rel(&d, &x, &x.stage);
-        e = run(&x, d.ptr);
-        xf_buf_release(&d);
-    }
-    if (!e)
-        e = c->ops->commit(c, err);
-    if (e < 0) {
-        struct xf_buf ignore = XF_BUF_INIT;
-        c->ops->rollback(c, &ignore);
-        xf_buf_release(&ignore);
+    if ((e = xf_staging_finish(c, &x.stage, e, executed, err)) < 0)
         goto out;
-    }
     r->status = XF_ST_SUCCESS;
     r->message = !strcmp(strat, "append")  ? "INSERT"
                  : !strcmp(strat, "merge") ? "MERGE"

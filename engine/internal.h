@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Engine internals shared by session.c, context.c, run.c and
- * materialize.c: the session struct and the per-render context that dbt's
- * native functions (ref, source, config, ...) see.
+ * Engine internals: the session struct, the per-render context that dbt's
+ * native functions (ref, source, config, ...) see, and what each engine
+ * file offers the others, in one section per file (named after it).
  */
 #ifndef XF_ENGINE_INTERNAL_H
 #define XF_ENGINE_INTERNAL_H
@@ -75,6 +75,45 @@ struct xf_rctx {
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
 };
 
+/* ---- relcache.c: existing relations and live connections ---- */
+
+/* Kind of an existing relation from the cache (XF_REL_NONE when absent). */
+enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
+                                    const char *identifier);
+/* Records that a relation now exists (after a build). */
+void xf_session_mark_existing(struct xf_session *s, const char *schema, const char *identifier,
+                              enum xf_relkind kind);
+/* Lists the relations of every schema the project uses (one query each) into the cache. */
+int xf_relcache_load(struct xf_session *s, struct xf_conn *c, struct xf_buf *err);
+/* Connects and registers the connection for cancel; -1 with the message in err. */
+int xf_relcache_connect(struct xf_session *s, struct xf_conn **out, struct xf_buf *err);
+/* xf_relcache_connect with the failure reported as a diagnostic of the session. */
+int xf_relcache_connect_or_report(struct xf_session *s, struct xf_conn **out);
+/* Unregisters and closes a connection (NULL: nothing). */
+void xf_relcache_disconnect(struct xf_session *s, struct xf_conn *c);
+/*
+ * The render's connection: compiling connects only when a template asks
+ * the database something (run_query, adapter.*, is_incremental(), a
+ * relation's type), so a plain compile makes no round trip. NULL in parse
+ * mode, or on a failed connection (the message in err).
+ */
+struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err);
+/* xf_session_existing for a render; lists the relations first if not yet done. */
+int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
+                     enum xf_relkind *out, struct xf_buf *err);
+
+/* ---- workers.c ---- */
+
+/*
+ * Runs worker(arg) on up to one thread per core (this one included), fewer
+ * when there are fewer batches; the workers share the work through arg.
+ */
+void xf_on_every_core(size_t batches, void *(*worker)(void *), void *arg);
+/* Seconds since the epoch, to the microsecond. */
+double xf_now(void);
+
+/* ---- context.c ---- */
+
 /* Renders the CTE of an ephemeral model into rc->ctes (its own first). */
 int xf_ephemeral_cte(struct xf_render *r, struct xf_rctx *rc, struct xf_node *eph,
                      struct xf_value *out);
@@ -108,36 +147,11 @@ int xf_relation_create_fn(struct xf_value *out, struct xf_render *r, const struc
 /* Prepares a render env for rc. */
 void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc);
 
-/* Key for s->existing. */
-char *xf_existing_key(struct xf_arena *a, const char *schema, const char *identifier);
-/* Kind of an existing relation from the cache (XF_REL_NONE when absent). */
-enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
-                                    const char *identifier);
-
-/*
- * The render's connection: compiling connects only when a template asks
- * the database something (run_query, adapter.*, is_incremental(), a
- * relation's type), so a plain compile makes no round trip. NULL in parse
- * mode, or on a failed connection (the message in err).
- */
-struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err);
-/* xf_session_existing for a render; lists the relations first if not yet done. */
-int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
-                     enum xf_relkind *out, struct xf_buf *err);
-
-/*
- * Runs worker(arg) on up to one thread per core (this one included), fewer
- * when there are fewer batches; the workers share the work through arg.
- */
-void xf_on_every_core(size_t batches, void *(*worker)(void *), void *arg);
+/* ---- materialize.c ---- */
 
 /* Materializes one node on conn (execute-mode SQL already rendered). */
 int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
-
-/* Records that a relation now exists (after a build). */
-void xf_session_mark_existing(struct xf_session *s, const char *schema, const char *identifier,
-                              enum xf_relkind kind);
 
 /* Generic tests (tests.c): nodes from YAML declarations, their argument
  * dependencies (parse mode) and their SQL (execute mode). */
@@ -146,13 +160,21 @@ int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena
                         struct xf_arena *keep, struct xf_diags *diags);
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
 
+/* ---- staging.c ---- */
+
+/*
+ * The end of a build through a staging table inside a transaction: when
+ * e is 0 drops `stage` (logged in executed) and commits; when e < 0 or
+ * either fails, rolls back. Returns 0 or -1 (the message in err).
+ */
+int xf_staging_finish(struct xf_conn *c, const struct xf_relation *stage, int e,
+                      struct xf_buf *executed, struct xf_buf *err);
+
 /* Snapshots (snapshot.c). */
 int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                 struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
 /* Incremental models (incremental.c). */
 int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
-
-double xf_now(void);
 
 #endif

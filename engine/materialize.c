@@ -15,23 +15,25 @@
 static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                        struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
 {
-    const char *mat = xf_node_config_str(n, "materialized", "view");
     enum xf_relkind kind;
-    if (!strcmp(mat, "view"))
+    switch (n->mat) {
+    case XF_MAT_VIEW:
         kind = XF_REL_VIEW;
-    else if (!strcmp(mat, "table"))
+        break;
+    case XF_MAT_TABLE:
         kind = XF_REL_TABLE;
-    else if (!strcmp(mat, "incremental"))
+        break;
+    case XF_MAT_INCREMENTAL:
         return xf_incremental(s, c, n, sql, executed, r, err);
-    else if (!strcmp(mat, "ephemeral")) {
+    case XF_MAT_EPHEMERAL:
         r->status = XF_ST_SUCCESS;
         r->message = "ephemeral";
         return 0;
-    } else {
+    default:
         xf_buf_addf(err,
                     "unknown materialization '%s' for model '%s': use view, table, "
                     "incremental or ephemeral",
-                    mat, n->name);
+                    n->mat_name, n->name);
         return -1;
     }
     if (c->ops->ensure_schema(c, n->schema, err) < 0)

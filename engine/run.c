@@ -28,7 +28,14 @@ struct sched {
     uint32_t *ready; /* min-heap by rank */
     size_t nready;
     size_t total, started, finished;
+    size_t running; /* popped and not finished yet */
+    /*
+     * build: after[after_at[t] .. after_at[t + 1]) are the nodes that wait
+     * for test t besides its parents' own children (dbt's test edges).
+     */
+    uint32_t *after_at, *after;
     bool stop; /* fail-fast or cancel: start nothing new */
+    bool stuck; /* nodes remain, none is ready and none runs: a bug */
     bool any_failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -187,11 +194,12 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
                              .conn = conn,
                              .lazy = lazy ? connp : NULL,
                              .arena = &scratch};
-        struct xf_render_env env;
-        xf_context_env(&env, &rc);
+        /* Every diagnostic of this render (a generic test's macro too) lands here first. */
         struct xf_diags local;
         xf_diags_init(&local);
-        env.diags = &local;
+        rc.diags = &local;
+        struct xf_render_env env;
+        xf_context_env(&env, &rc);
         double t0 = xf_now();
         int e = n->decl ? xf_tests_render(s, &rc, &sql) : xf_render_template(&sql, n->tmpl, &env);
         double took = xf_now() - t0, had = atomic_load(&s->t_exec_render);
@@ -201,10 +209,16 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
             struct xf_buf msg = XF_BUF_INIT;
             for (struct xf_diag *g = local.head; g; g = g->next)
                 xf_diag_format(&msg, g, false);
-            set_result_error(r, keep, msg.ptr);
+            set_result_error(r, keep, msg.len ? msg.ptr : "the render failed");
+            r->compile_error = true;
             xf_buf_release(&msg);
         }
-        if (!rc.quiet)
+        /*
+         * compile prints the render's diagnostics (it has no summary); the
+         * other commands show a failed render once, in the result's
+         * message at the end, as dbt's "Compilation Error in ...".
+         */
+        if (!rc.quiet && (e == 0 || q->o->phase == XF_PHASE_COMPILE))
             xf_diags_move(s->diags, &local);
         xf_diags_release(&local);
         if (e < 0)
@@ -259,8 +273,7 @@ static bool is_failure(const struct xf_node_result *r)
 
 static bool is_ephemeral(const struct xf_node *n)
 {
-    return n->type == XF_RES_MODEL &&
-           !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral");
+    return n->type == XF_RES_MODEL && n->mat == XF_MAT_EPHEMERAL;
 }
 
 /*
@@ -282,38 +295,134 @@ static uint32_t count_waits(const struct xf_graph *g, const bool *sel, uint32_t 
     return n;
 }
 
-/* How many selected tests are attached to node p. */
-static uint32_t tests_of(const struct xf_graph *g, const bool *sel, uint32_t p)
+/*
+ * build: which nodes wait for which tests. dbt's rule: a node X waits for
+ * a test T when every node T depends on is a strict ancestor of X, so a
+ * failing test skips what is built from everything it judged, and a test
+ * of several nodes (relationships) never holds back one of its own parents.
+ * These edges cannot make a cycle: T comes after its parents and X after
+ * all of them. Only the first nodes of that descendant set get an edge (X
+ * none of whose own waits is in it); the rest wait through them.
+ */
+struct test_edges {
+    const struct xf_graph *g;
+    const bool *sel;
+    uint32_t *seen;     /* walk stamp per node */
+    uint32_t *count;    /* how many of the test's parents reach the node */
+    uint32_t *count_of; /* which test `count` belongs to (stamp) */
+    uint32_t *queue;
+    uint32_t stamp;
+};
+
+/* Walks the strict descendants of d once; returns how many it queued. */
+static size_t walk_down(struct test_edges *te, uint32_t d, uint32_t test_stamp)
 {
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < g->nchildren[p]; k++) {
-        uint32_t c = g->children[p][k];
-        if (sel[c] && g->all[c]->type == XF_RES_TEST && g->all[c]->attached == g->all[p])
-            n++;
+    const struct xf_graph *g = te->g;
+    size_t head = 0, tail = 0;
+    uint32_t st = ++te->stamp;
+    te->seen[d] = st;
+    te->queue[tail++] = d;
+    while (head < tail) {
+        uint32_t x = te->queue[head++];
+        for (uint32_t k = 0; k < g->nchildren[x]; k++) {
+            uint32_t c = g->children[x][k];
+            if (te->seen[c] == st || g->all[c]->type == XF_RES_TEST)
+                continue;
+            te->seen[c] = st;
+            te->queue[tail++] = c;
+            if (te->count_of[c] != test_stamp) {
+                te->count_of[c] = test_stamp;
+                te->count[c] = 0;
+            }
+            te->count[c]++;
+        }
     }
-    return n;
+    return tail;
+}
+
+/* True when one of the nodes x waits for (through ephemeral ones) has count == want. */
+static bool waits_inside(const struct test_edges *te, uint32_t x, uint32_t test_stamp,
+                         uint32_t want, int depth)
+{
+    const struct xf_graph *g = te->g;
+    for (uint32_t k = 0; k < g->nparents[x]; k++) {
+        uint32_t p = g->parents[x][k];
+        if (te->sel[p]) {
+            if (te->count_of[p] == test_stamp && te->count[p] == want)
+                return true;
+        } else if (is_ephemeral(g->all[p]) && depth < 64 &&
+                   waits_inside(te, p, test_stamp, want, depth + 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Fills q->after_at/q->after and adds each edge's wait to q->pending. */
+static void add_test_edges(struct sched *q)
+{
+    const struct xf_graph *g = &q->s->g;
+    struct test_edges te = {.g = g, .sel = q->sel};
+    te.seen = xf_calloc(g->n + 1, sizeof *te.seen);
+    te.count = xf_calloc(g->n + 1, sizeof *te.count);
+    te.count_of = xf_calloc(g->n + 1, sizeof *te.count_of);
+    te.queue = xf_calloc(g->n + 1, sizeof *te.queue);
+    uint32_t *dedup = xf_calloc(g->n + 1, sizeof *dedup);
+    XF_VEC(uint32_t) edges = {0};
+    q->after_at = xf_calloc(g->n + 1, sizeof *q->after_at);
+    for (uint32_t t = 0; t < g->n; t++) {
+        q->after_at[t] = (uint32_t)edges.n;
+        if (!q->sel[t] || g->all[t]->type != XF_RES_TEST || !g->nparents[t])
+            continue;
+        uint32_t test_stamp = t + 1, nparents = 0;
+        size_t last = 0;
+        for (uint32_t k = 0; k < g->nparents[t]; k++) {
+            uint32_t d = g->parents[t][k];
+            if (dedup[d] == test_stamp)
+                continue;
+            dedup[d] = test_stamp;
+            nparents++;
+            last = walk_down(&te, d, test_stamp);
+        }
+        /* The last walk's queue holds every candidate (a node all parents reach). */
+        for (size_t k = 1; k < last; k++) {
+            uint32_t x = te.queue[k];
+            if (!q->sel[x] || te.count[x] != nparents ||
+                waits_inside(&te, x, test_stamp, nparents, 0))
+                continue;
+            xf_vec_push(&edges, x);
+            q->pending[x]++;
+        }
+    }
+    q->after_at[g->n] = (uint32_t)edges.n;
+    q->after = edges.v;
+    free(te.seen);
+    free(te.count);
+    free(te.count_of);
+    free(te.queue);
+    free(dedup);
 }
 
 static void heap_push(struct sched *q, uint32_t i);
 
-/* build: a finished test of node X releases X's non-test children. */
+/* Releases one wait of node c; `bad` marks it to be skipped. */
+static void release(struct sched *q, uint32_t c, bool bad)
+{
+    if (bad)
+        q->upstream_bad[c] = true;
+    if (--q->pending[c] == 0) {
+        q->state[c] = NS_READY;
+        heap_push(q, c);
+    }
+}
+
+/* build: a finished test releases the nodes that wait for it. */
 static void release_after_test(struct sched *q, uint32_t t, bool failed)
 {
-    const struct xf_graph *g = &q->s->g;
-    const struct xf_node *x = g->all[t]->attached;
-    if (!x)
-        return;
-    uint32_t xi = xf_graph_index(g, x);
-    for (uint32_t k = 0; k < g->nchildren[xi]; k++) {
-        uint32_t c = g->children[xi][k];
-        if (!q->sel[c] || g->all[c]->type == XF_RES_TEST || q->state[c] != NS_WAIT)
-            continue;
-        if (failed)
-            q->upstream_bad[c] = true;
-        if (--q->pending[c] == 0) {
-            q->state[c] = NS_READY;
-            heap_push(q, c);
-        }
+    for (uint32_t k = q->after_at[t]; k < q->after_at[t + 1]; k++) {
+        uint32_t c = q->after[k];
+        if (q->state[c] == NS_WAIT)
+            release(q, c, failed);
     }
 }
 
@@ -328,14 +437,8 @@ static void release_children(struct sched *q, uint32_t i, bool bad, int depth)
                 release_children(q, c, bad, depth + 1);
             continue;
         }
-        if (q->state[c] != NS_WAIT)
-            continue;
-        if (bad)
-            q->upstream_bad[c] = true;
-        if (--q->pending[c] == 0) {
-            q->state[c] = NS_READY;
-            heap_push(q, c);
-        }
+        if (q->state[c] == NS_WAIT)
+            release(q, c, bad);
     }
 }
 
@@ -346,6 +449,7 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     struct xf_graph *g = &s->g;
     q->state[i] = NS_DONE;
     q->finished++;
+    q->running--;
     bool bad = is_failure(r);
     if (bad && r->status != XF_ST_SKIPPED)
         q->any_failed = true;
@@ -354,10 +458,54 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     pthread_mutex_lock(&s->lock);
     xf_vec_push(&s->results, *r);
     pthread_mutex_unlock(&s->lock);
-    if (q->o->phase == XF_PHASE_BUILD && g->all[i]->type == XF_RES_TEST)
+    if (q->after && g->all[i]->type == XF_RES_TEST)
         release_after_test(q, i, bad);
     release_children(q, i, bad, 0);
     pthread_cond_broadcast(&q->cv);
+}
+
+/*
+ * The watchdog found nodes that wait for something that never finishes:
+ * a broken invariant of the wait counts, reported as one error naming them
+ * (the run ends with exit 1) instead of a process that waits forever.
+ */
+static void report_stuck(struct sched *q)
+{
+    const struct xf_graph *g = &q->s->g;
+    struct xf_buf names = XF_BUF_INIT;
+    size_t n = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (!q->sel[i] || q->state[i] == NS_DONE)
+            continue;
+        if (n++ < 10)
+            xf_buf_addf(&names, "%s%s (waits for %u)", n > 1 ? ", " : "", g->all[i]->unique_id,
+                        (unsigned)q->pending[i]);
+    }
+    if (n > 10)
+        xf_buf_addf(&names, " and %zu more", n - 10);
+    struct xf_diag *d =
+        xf_diag_add(q->s->diags, XF_SEV_ERROR, XF_NOLOC,
+                    "internal error: %zu node%s can never start, none is running: %s", n,
+                    n == 1 ? "" : "s", names.ptr);
+    xf_diag_hint(d, "this is a bug in xform's scheduler: please report it with the project's "
+                    "models and tests");
+    q->any_failed = true;
+    xf_buf_release(&names);
+}
+
+/*
+ * Test hook for the watchdog: XF_FAULT_SCHED_WAIT=<node name> gives that
+ * selected node one wait nothing releases (no dependency can be made to
+ * do that, which is the point of the watchdog).
+ */
+static void fault_extra_wait(struct sched *q)
+{
+    const char *name = getenv("XF_FAULT_SCHED_WAIT");
+    const struct xf_graph *g = &q->s->g;
+    for (size_t i = 0; name && *name && i < g->n; i++) {
+        if (q->sel[i] && !strcmp(g->all[i]->name, name))
+            q->pending[i]++;
+    }
 }
 
 struct worker {
@@ -386,11 +534,18 @@ static void *worker_main(void *arg)
     struct xf_session *s = q->s;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (!q->nready && q->finished < q->total && !(q->stop && q->nready == 0))
+        while (!q->nready && q->finished < q->total && !q->stuck) {
+            if (!q->running) {
+                /* Nothing can ever wake us: say which nodes are stuck rather than wait. */
+                q->stuck = true;
+                break;
+            }
             pthread_cond_wait(&q->cv, &q->mu);
+        }
         if (!q->nready)
             break;
         uint32_t i = heap_pop(q);
+        q->running++;
         struct xf_node *n = s->g.all[i];
         struct xf_node_result r;
         memset(&r, 0, sizeof r);
@@ -430,122 +585,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-void xf_session_mark_existing(struct xf_session *s, const char *schema, const char *identifier,
-                              enum xf_relkind kind)
-{
-    pthread_mutex_lock(&s->lock);
-    char *key = xf_existing_key(&s->arena, schema, identifier);
-    xf_map_put(&s->existing, xf_str_c(key), (void *)(uintptr_t)(kind + 1));
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* One query per schema: which relations exist already. */
-static int load_existing(struct xf_session *s, struct xf_conn *c, struct xf_buf *err)
-{
-    struct xf_map seen;
-    xf_map_init(&seen);
-    int rc = 0;
-    for (size_t i = 0; i < s->g.n && !rc; i++) {
-        struct xf_node *n = s->g.all[i];
-        if (!n->schema || xf_map_getc(&seen, n->schema))
-            continue;
-        xf_map_put(&seen, xf_str_c(n->schema), (void *)1);
-        struct xf_arena a;
-        xf_arena_init(&a);
-        struct xf_relation *rels;
-        enum xf_relkind *kinds;
-        size_t nr = 0;
-        rc = c->ops->list_relations(c, n->schema, &a, &rels, &kinds, &nr, err);
-        for (size_t k = 0; k < nr && !rc; k++)
-            xf_session_mark_existing(s, n->schema, rels[k].identifier, kinds[k]);
-        xf_arena_release(&a);
-    }
-    xf_map_release(&seen);
-    return rc;
-}
-
-/* Connects and registers the connection (for cancel); the message in err. */
-static int connect_conn(struct xf_session *s, struct xf_conn **out, struct xf_buf *err)
-{
-    size_t from = err->len;
-    if (s->ops->connect(out, &s->p->target, s->p->root, err) < 0) {
-        struct xf_buf why = XF_BUF_INIT;
-        xf_buf_adds(&why, err->ptr + from);
-        err->len = from;
-        xf_buf_addf(err, "could not connect to the %s target '%s': %s", s->ops->name,
-                    s->p->target.name ? s->p->target.name : "default", why.ptr);
-        xf_buf_release(&why);
-        *out = NULL;
-        return -1;
-    }
-    pthread_mutex_lock(&s->lock);
-    xf_vec_push(&s->conns, *out);
-    pthread_mutex_unlock(&s->lock);
-    return 0;
-}
-
-static int connect_one(struct xf_session *s, struct xf_conn **out)
-{
-    struct xf_buf err = XF_BUF_INIT;
-    int e = connect_conn(s, out, &err);
-    if (e < 0) {
-        struct xf_diag *g = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC, "%s", err.ptr);
-        xf_diag_hint(g, "check the profile's connection settings (xform debug shows them)");
-    }
-    xf_buf_release(&err);
-    return e;
-}
-
-struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err)
-{
-    if (!rc->execute)
-        return NULL;
-    struct xf_session *s = rc->s;
-    if (!rc->conn && rc->lazy) {
-        if (atomic_load(&s->lazy_failed)) {
-            xf_buf_adds(err, "the database is not reachable");
-            rc->quiet = true; /* said once, by the first render that asked */
-            return NULL;
-        }
-        if (!*rc->lazy && connect_conn(s, rc->lazy, err) < 0) {
-            /* then the run ends with exit 2, like a run that cannot connect */
-            if (atomic_exchange(&s->lazy_failed, true))
-                rc->quiet = true;
-            xf_buf_adds(err, " (compiling connects only for a template that asks the database "
-                             "something, as this one does)");
-            return NULL;
-        }
-        rc->conn = *rc->lazy;
-    }
-    if (!rc->conn)
-        xf_buf_adds(err, "no database connection here");
-    return rc->conn;
-}
-
-int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
-                     enum xf_relkind *out, struct xf_buf *err)
-{
-    struct xf_session *s = rc->s;
-    *out = XF_REL_NONE;
-    if (!atomic_load(&s->existing_ready)) {
-        struct xf_conn *c = xf_rctx_conn(rc, err);
-        if (!c)
-            return -1;
-        pthread_mutex_lock(&s->lazy_lock);
-        int e = 0;
-        if (!atomic_load(&s->existing_ready)) {
-            e = load_existing(s, c, err);
-            if (e == 0)
-                atomic_store(&s->existing_ready, true);
-        }
-        pthread_mutex_unlock(&s->lazy_lock);
-        if (e < 0)
-            return -1;
-    }
-    *out = xf_session_existing(s, schema, identifier);
-    return 0;
-}
-
 int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool *selected,
                    const struct xf_node_result **results, size_t *nresults)
 {
@@ -571,15 +610,11 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             continue;
         q.total++;
         q.pending[i] = count_waits(g, selected, (uint32_t)i, 0);
-        /* build: a node also waits for its parents' tests (their failure skips it). */
-        for (uint32_t k = 0; o->phase == XF_PHASE_BUILD && g->all[i]->type != XF_RES_TEST &&
-                             k < g->nparents[i];
-             k++) {
-            uint32_t p = g->parents[i][k];
-            if (selected[p])
-                q.pending[i] += tests_of(g, selected, p);
-        }
     }
+    /* build: a node also waits for the tests upstream of it (their failure skips it). */
+    if (o->phase == XF_PHASE_BUILD)
+        add_test_edges(&q);
+    fault_extra_wait(&q);
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = g->order[k];
         if (selected[i] && q.pending[i] == 0) {
@@ -606,18 +641,16 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     bool need_db = q.total > 0 && o->phase != XF_PHASE_COMPILE;
     struct xf_buf err = XF_BUF_INIT;
     for (int t = 0; t < threads && need_db; t++) {
-        if (connect_one(s, &ws[t].conn) < 0) {
+        if (xf_relcache_connect_or_report(s, &ws[t].conn) < 0) {
             rc = -1;
             goto out;
         }
     }
-    if (need_db && load_existing(s, ws[0].conn, &err) < 0) {
+    if (need_db && xf_relcache_load(s, ws[0].conn, &err) < 0) {
         xf_error(s->diags, XF_NOLOC, "could not list relations: %s", err.ptr);
         rc = -1;
         goto out;
     }
-    if (need_db)
-        atomic_store(&s->existing_ready, true);
     if (need_db) {
         /* Schemas first, so on-run-start hooks can use them. */
         struct xf_map made;
@@ -661,15 +694,18 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         for (int t = 0; t < threads; t++)
             pthread_join(ws[t].th, NULL);
     }
+    if (q.stuck)
+        report_stuck(&q);
     /* Anything never started (stop before it became ready) counts as skipped. */
     for (size_t i = 0; i < g->n; i++) {
         if (selected[i] && q.state[i] != NS_DONE) {
             struct xf_node_result r;
             memset(&r, 0, sizeof r);
             r.node = g->all[i];
-            r.status = XF_ST_SKIPPED;
+            r.status = q.stuck ? XF_ST_ERROR : XF_ST_SKIPPED;
             r.failures = r.rows_affected = -1;
-            r.message = "skipped: the run was stopped";
+            r.message = q.stuck ? "internal error: the scheduler could never start this node"
+                                : "skipped: the run was stopped";
             xf_vec_push(&s->results, r);
         }
     }
@@ -711,20 +747,8 @@ out:
         if (ws[t].keep.head)
             xf_vec_push(&s->keeps, ws[t].keep);
     }
-    pthread_mutex_lock(&s->lock);
-    for (int t = 0; t < threads; t++) {
-        for (size_t k = 0; ws[t].conn && k < s->conns.n; k++) {
-            if (s->conns.v[k] == ws[t].conn) {
-                s->conns.v[k] = s->conns.v[--s->conns.n];
-                break;
-            }
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    for (int t = 0; t < threads; t++) {
-        if (ws[t].conn)
-            ws[t].conn->ops->disconnect(ws[t].conn);
-    }
+    for (int t = 0; t < threads; t++)
+        xf_relcache_disconnect(s, ws[t].conn);
     xf_buf_release(&err);
     free(ws);
     free(q.pending);
@@ -732,44 +756,11 @@ out:
     free(q.rank);
     free(q.state);
     free(q.ready);
+    free(q.after_at);
+    free(q.after);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.cv);
     *results = s->results.v;
     *nresults = s->results.n;
     return rc;
-}
-
-void xf_session_cancel(struct xf_session *s)
-{
-    s->cancelled = 1;
-    /* Called from a signal-watching thread, not a handler: locking is fine. */
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->conns.n; i++)
-        s->conns.v[i]->ops->cancel(s->conns.v[i]);
-    pthread_mutex_unlock(&s->lock);
-}
-
-int xf_session_check_connection(struct xf_session *s, struct xf_buf *note, struct xf_buf *err)
-{
-    /* also after a failed open (debug), once the target was read */
-    const struct xf_adapter_ops *ops = s->ops;
-    if (!ops && s->p && s->p->target.loaded)
-        ops = xf_adapter_find(s->p->target.type);
-    if (!ops) {
-        xf_buf_adds(err, "no target was read, so there is nothing to connect to");
-        return -1;
-    }
-    if (ops->check)
-        return ops->check(&s->p->target, s->p->root, note, err) < 0 ? -1 : 0;
-    struct xf_conn *c;
-    int e = ops->connect(&c, &s->p->target, s->p->root, err);
-    if (e < 0)
-        return -1;
-    struct xf_arena a;
-    xf_arena_init(&a);
-    struct xf_result res;
-    e = c->ops->query(c, "select 1", &a, &res, err);
-    xf_arena_release(&a);
-    c->ops->disconnect(c);
-    return e < 0 ? -1 : 0;
 }

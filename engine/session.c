@@ -8,19 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/builtin_macros.h"
 #include "engine/internal.h"
-
-double xf_now(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 static void make_ids(struct xf_session *s)
 {
@@ -307,23 +299,6 @@ static void *parse_worker(void *arg)
     return NULL;
 }
 
-void xf_on_every_core(size_t batches, void *(*worker)(void *), void *arg)
-{
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t threads = ncpu > 1 ? (size_t)(ncpu > 16 ? 16 : ncpu) : 1;
-    if (threads > batches)
-        threads = batches > 0 ? batches : 1;
-    pthread_t th[16];
-    size_t started = 0;
-    for (; started + 1 < threads; started++) {
-        if (pthread_create(&th[started], NULL, worker, arg) != 0)
-            break;
-    }
-    worker(arg);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(th[t], NULL);
-}
-
 static void parse_pass(struct prender *pr)
 {
     atomic_store(&pr->next, 0);
@@ -399,6 +374,32 @@ static int render_descriptions(struct xf_session *s)
         }
     }
     return err;
+}
+
+/* Each node's materialization, once, now that config() calls are in. */
+static void set_materializations(struct xf_session *s)
+{
+    static const struct {
+        const char *word;
+        enum xf_mat mat;
+    } words[] = {
+        {"view", XF_MAT_VIEW},
+        {"table", XF_MAT_TABLE},
+        {"incremental", XF_MAT_INCREMENTAL},
+        {"ephemeral", XF_MAT_EPHEMERAL},
+        {"seed", XF_MAT_SEED},
+        {"snapshot", XF_MAT_SNAPSHOT},
+        {"test", XF_MAT_TEST},
+    };
+    for (size_t i = 0; i < s->p->nodes.n; i++) {
+        struct xf_node *n = s->p->nodes.v[i];
+        n->mat_name = xf_node_config_str(n, "materialized", "view");
+        n->mat = XF_MAT_OTHER;
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+            if (!strcmp(n->mat_name, words[k].word))
+                n->mat = words[k].mat;
+        }
+    }
 }
 
 static void index_names(struct xf_session *s)
@@ -481,6 +482,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
+    set_materializations(s);
     double t2 = xf_now();
     s->t_parse_render = t2 - t1;
     struct xf_arena scratch;
@@ -554,22 +556,6 @@ struct xf_invocation *xf_session_invocation(struct xf_session *s)
     return &s->inv;
 }
 
-char *xf_existing_key(struct xf_arena *a, const char *schema, const char *identifier)
-{
-    return xf_arena_printf(a, "%s\x1f%s", schema ? schema : "", identifier);
-}
-
-enum xf_relkind xf_session_existing(struct xf_session *s, const char *schema,
-                                    const char *identifier)
-{
-    char key[512];
-    snprintf(key, sizeof key, "%s\x1f%s", schema ? schema : "", identifier);
-    pthread_mutex_lock(&s->lock);
-    uintptr_t v = (uintptr_t)xf_map_getc(&s->existing, key);
-    pthread_mutex_unlock(&s->lock);
-    return v ? (enum xf_relkind)(v - 1) : XF_REL_NONE;
-}
-
 static bool phase_wants(enum xf_phase ph, const struct xf_node *n)
 {
     switch (ph) {
@@ -608,7 +594,7 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
             out[i] = false;
         /* Ephemeral models are never built: they are inlined as CTEs. */
         if (out[i] && o->phase != XF_PHASE_COMPILE && n->type == XF_RES_MODEL &&
-            !strcmp(xf_node_config_str(n, "materialized", "view"), "ephemeral"))
+            n->mat == XF_MAT_EPHEMERAL)
             out[i] = false;
     }
     return 0;

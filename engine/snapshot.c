@@ -389,20 +389,9 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
         xf_buf_release(&ch);
         xf_buf_release(&tname);
     }
-    if (!e) {
-        xf_buf_adds(&b, "drop table ");
-        rel(&b, &x, &x.stage);
-        e = run(&x, b.ptr);
-    }
     xf_buf_release(&b);
-    if (!e)
-        e = c->ops->commit(c, err);
-    if (e < 0) {
-        struct xf_buf ignore = XF_BUF_INIT;
-        c->ops->rollback(c, &ignore);
-        xf_buf_release(&ignore);
+    if ((e = xf_staging_finish(c, &x.stage, e, executed, err)) < 0)
         goto out;
-    }
     xf_session_mark_existing(s, n->schema, n->alias, XF_REL_TABLE);
     r->status = XF_ST_SUCCESS;
     r->message = kind == XF_REL_NONE ? "SELECT" : "MERGE";

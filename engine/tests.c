@@ -461,8 +461,7 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     /* model: the tested relation, narrowed by `where` like dbt's get_where_subquery. */
     struct xf_node *t = n->attached;
     struct xf_value model;
-    if (t->type == XF_RES_MODEL &&
-        !strcmp(xf_node_config_str(t, "materialized", "view"), "ephemeral")) {
+    if (t->type == XF_RES_MODEL && t->mat == XF_MAT_EPHEMERAL) {
         /* Tests on an ephemeral model select from its CTE. */
         struct xf_render_env cenv;
         xf_context_env(&cenv, rc);

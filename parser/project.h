@@ -62,6 +62,19 @@ struct xf_test_decl {
     struct xf_loc loc;       /* the test's name in the YAML file */
 };
 
+/* How a node is built: its config's 'materialized', as a fact set once by the engine. */
+enum xf_mat {
+    XF_MAT_NONE, /* sources; before the engine has looked */
+    XF_MAT_VIEW,
+    XF_MAT_TABLE,
+    XF_MAT_INCREMENTAL,
+    XF_MAT_EPHEMERAL,
+    XF_MAT_SEED,
+    XF_MAT_SNAPSHOT,
+    XF_MAT_TEST,
+    XF_MAT_OTHER, /* a custom materialization: its name is in mat_name */
+};
+
 struct xf_node {
     enum xf_resource type;
     uint32_t index;          /* position in project.nodes */
@@ -91,6 +104,10 @@ struct xf_node {
 
     /* Set by the engine after the execute-mode render. */
     const char *compiled_code;
+    /* Materialization, set by the engine once after the parse-mode render
+     * (config() may change it); mat_name is the config word ("view"). */
+    enum xf_mat mat;
+    const char *mat_name;
     /* Relation, set by the engine from config + generate_*_name. */
     const char *database, *schema, *alias, *relation_name;
 

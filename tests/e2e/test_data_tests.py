@@ -109,3 +109,68 @@ def test_build_skips_what_follows_a_failing_test(wh):
                              if n not in ("customers", "orders")}
     assert w.scalar(f"select status from stg_orders where order_id = {lost}") == "lost"
     assert w.scalar("select count(*) from stg_orders") == 99
+
+
+COMPILE_ERROR_MACROS = """\
+{% test boom(model, column_name) %}
+{% if execute %}{{ exceptions.raise_compiler_error("boom went the test") }}{% endif %}
+select 1 as x where 1 = 0
+{% endtest %}
+{% test badcall(model, column_name) %}
+{% if execute %}{{ helper(nope=1) }}{% endif %}
+select * from {{ model }} where 1 = 0
+{% endtest %}
+{% macro helper(x) %}{{ x }}{% endmacro %}
+"""
+BOOM = """\
+macros/failing_tests.sql:2:20: error: boom went the test
+ 2 | {% if execute %}{{ exceptions.raise_compiler_error("boom went the test") }}{% endif %}
+   |                    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+  in macro 'test_boom'
+"""
+BADCALL = """\
+macros/failing_tests.sql:6:20: error: macro 'helper' takes no keyword argument 'nope'
+ 6 | {% if execute %}{{ helper(nope=1) }}{% endif %}
+   |                    ^~~~~~~~~~~~~~
+  in macro 'test_badcall'
+"""
+
+
+def with_failing_tests(w):
+    w.p.write("macros/failing_tests.sql", COMPILE_ERROR_MACROS)
+    w.p.write("models/failing_tests.yml", "version: 2\nmodels:\n  - name: x_only\n"
+              "    columns:\n      - name: id\n        data_tests: [boom, badcall]\n")
+    return w
+
+
+@pytest.mark.feature("data_tests")
+def test_a_test_that_fails_to_compile_says_why_in_results_and_summary(wh):
+    w = with_failing_tests(wh("scheduler"))
+    w.xform("run", "-s", "x", expect=0)
+    r = w.xform("build", "-s", "x_only", expect=1)
+    rr = {x["unique_id"].split(".")[2]: x for x in w.p.json("target/run_results.json")["results"]}
+    assert {k: v["status"] for k, v in rr.items()} == {
+        "x_only": "success", "boom_x_only_id": "error", "badcall_x_only_id": "error"}
+    assert rr["boom_x_only_id"]["message"] == BOOM
+    assert rr["badcall_x_only_id"]["message"] == BADCALL
+    assert r.summary()["ERROR"] == 2
+    # the end of the run lists both, as dbt's "Compilation Error in test ..."
+    lines = [ln[10:] for ln in r.out.splitlines()]
+    for name, msg in (("boom_x_only_id", BOOM), ("badcall_x_only_id", BADCALL)):
+        head = f"Compilation Error in test {name} (models/failing_tests.yml)"
+        at = lines.index(head)
+        assert lines[at + 1:at + 5] == ["  " + m for m in msg.splitlines()], lines[at:]
+        assert lines[at + 5] == (f"  compiled code at target/compiled/scheduler/"
+                                 f"models/failing_tests.yml/{name}.sql")
+    # shown once, in the summary, not also as a diagnostic before it
+    assert r.text.count("error: boom went the test") == 1, r.text
+    assert r.text.count("takes no keyword argument 'nope'") == 1, r.text
+
+
+@pytest.mark.feature("data_tests")
+def test_compile_prints_each_render_error_once(wh):
+    w = with_failing_tests(wh("scheduler"))
+    r = w.xform("compile", "-s", "x_only+", expect=1)
+    assert r.err.count(BOOM) == 1, r.err
+    assert r.err.count(BADCALL) == 1, r.err
+    assert r.text.count("error: boom went the test") == 1, r.text
