@@ -1244,6 +1244,12 @@ static void log_cb(void *user, const char *msg, bool info)
     pthread_mutex_unlock(&rc->s->lock);
 }
 
+const struct xf_dict *xf_session_globals(const struct xf_session *s, const char *package)
+{
+    const struct xf_dict *d = package ? xf_map_getc(&s->pkg_globals, package) : NULL;
+    return d ? d : s->globals.u.d;
+}
+
 /* A package's macros see its own macros first (dbt's local namespace). */
 static const struct xf_dict *package_scope(void *user, const char *package)
 {

@@ -131,12 +131,6 @@ static int add_macros(struct xf_session *s)
     return 0;
 }
 
-const struct xf_dict *xf_session_globals(const struct xf_session *s, const char *package)
-{
-    const struct xf_dict *d = package ? xf_map_getc(&s->pkg_globals, package) : NULL;
-    return d ? d : s->globals.u.d;
-}
-
 /* Calls a naming macro (generate_schema_name ...) when the project overrides it. */
 static int call_naming(struct xf_session *s, struct xf_arena *scratch, struct xf_node *n,
                        const char *macro, const char *custom, const char **out)

@@ -319,23 +319,6 @@ static void run_jobs(struct worker *w, size_t nw, struct job *jobs, size_t n)
 
 /* ---- nodes ---- */
 
-struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const char *rel,
-                              const char *name, const char *extra)
-{
-    struct xf_value f = xf_v_list(l->a, 6);
-    xf_list_push(l->a, f.u.l, xf_v_strc(l->u->name));
-    if (prefix)
-        xf_list_push(l->a, f.u.l, xf_v_strc(prefix));
-    const char *s = rel;
-    for (const char *slash; (slash = strchr(s, '/')); s = slash + 1)
-        xf_list_push(l->a, f.u.l,
-                     xf_v_str((struct xf_str){xf_arena_strndup(l->a, s, (size_t)(slash - s)),
-                                              (size_t)(slash - s)}));
-    if (extra)
-        xf_list_push(l->a, f.u.l, xf_v_strc(extra));
-    xf_list_push(l->a, f.u.l, xf_v_strc(name));
-    return f;
-}
 
 static void add_node(struct xf_loader *l, struct xf_node *n)
 {

@@ -63,3 +63,40 @@ void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
     const struct xf_value *m = xf_node_config(n, "meta");
     n->meta = m && m->t == XF_V_DICT ? *m : xf_v_dict(l->a, 0);
 }
+
+const char *xf_resource_name(enum xf_resource r)
+{
+    switch (r) {
+    case XF_RES_MODEL:
+        return "model";
+    case XF_RES_SEED:
+        return "seed";
+    case XF_RES_SNAPSHOT:
+        return "snapshot";
+    case XF_RES_TEST:
+        return "test";
+    case XF_RES_ANALYSIS:
+        return "analysis";
+    case XF_RES_SOURCE:
+        return "source";
+    }
+    return "unknown";
+}
+
+struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const char *rel,
+                              const char *name, const char *extra)
+{
+    struct xf_value f = xf_v_list(l->a, 6);
+    xf_list_push(l->a, f.u.l, xf_v_strc(l->u->name));
+    if (prefix)
+        xf_list_push(l->a, f.u.l, xf_v_strc(prefix));
+    const char *s = rel;
+    for (const char *slash; (slash = strchr(s, '/')); s = slash + 1)
+        xf_list_push(l->a, f.u.l,
+                     xf_v_str((struct xf_str){xf_arena_strndup(l->a, s, (size_t)(slash - s)),
+                                              (size_t)(slash - s)}));
+    if (extra)
+        xf_list_push(l->a, f.u.l, xf_v_strc(extra));
+    xf_list_push(l->a, f.u.l, xf_v_strc(name));
+    return f;
+}

@@ -691,21 +691,3 @@ struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_i
     return xf_map_getc(&p->by_unique_id, unique_id);
 }
 
-const char *xf_resource_name(enum xf_resource r)
-{
-    switch (r) {
-    case XF_RES_MODEL:
-        return "model";
-    case XF_RES_SEED:
-        return "seed";
-    case XF_RES_SNAPSHOT:
-        return "snapshot";
-    case XF_RES_TEST:
-        return "test";
-    case XF_RES_ANALYSIS:
-        return "analysis";
-    case XF_RES_SOURCE:
-        return "source";
-    }
-    return "unknown";
-}
