@@ -3,7 +3,9 @@
 # run_ci.sh FUZZER NAME: one harness as a test (meson test --suite fuzz).
 # First every input in regress/NAME/ (each a crash, hang or OOM found
 # before) must run clean; then the harness fuzzes for XF_FUZZ_SECONDS
-# (default 20) from seeds/NAME/ plus the seeds collected from the tree.
+# (default 20) from seeds/NAME/ plus a sample of the seeds collected from
+# the tree (XF_FUZZ_CI_SEEDS, default 100: loading all of them takes
+# longer than the fuzzing on a busy machine; scripts/fuzz uses them all).
 # A crash fails the test; the input is printed base64 for the log.
 set -euo pipefail
 exe=$1 name=$2
@@ -28,7 +30,7 @@ if ((${#regress[@]})); then
 fi
 
 mkdir -p "$work/corpus" "$work/collected"
-"$here/collect_seeds.sh" "$root" "$name" "$work/collected"
+"$here/collect_seeds.sh" "$root" "$name" "$work/collected" "${XF_FUZZ_CI_SEEDS:-100}"
 dirs=("$work/corpus" "$work/collected")
 [[ -d $here/seeds/$name ]] && dirs+=("$here/seeds/$name")
 echo "== $name: fuzzing for ${secs}s"
