@@ -100,9 +100,11 @@ static int make_parent(const char *path)
  * run after a failed write (ENOSPC, EFBIG, EIO ...), sees the old file or
  * the new one, never a half or empty file. Every step is checked, close()
  * too (NFS and some quota setups report a failed write only there), and
- * the temporary file is removed on failure. The unique suffix lets
- * threads and processes write the same path at once (the last rename
- * wins). Not fsync'ed: this guards against failed writes, not power loss.
+ * the temporary file is removed on failure. The suffix lets threads and
+ * processes write the same path at once (the last rename wins); a file
+ * left by a killed process that had the same pid (containers reuse small
+ * pids) is truncated, not an error. Not fsync'ed: this guards against
+ * failed writes, not power loss.
  */
 int xf_write_file(const char *path, const void *data, size_t len)
 {
@@ -110,7 +112,7 @@ int xf_write_file(const char *path, const void *data, size_t len)
     size_t n = strlen(path) + 48;
     char *tmp = xf_malloc(n);
     snprintf(tmp, n, "%s.tmp%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0 && errno == ENOENT) {
         /* the folder is missing: make it (only then, it costs a syscall per level) */
         int e = make_parent(path);
@@ -118,7 +120,7 @@ int xf_write_file(const char *path, const void *data, size_t len)
             free(tmp);
             return e;
         }
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     }
     if (fd < 0) {
         int e = -errno;
