@@ -196,3 +196,18 @@ def test_compile_on_full_disk(jaffle, small_target):
     assert write_error(target / "run_results.json", ENOSPC) in r.err, r
     (target / "filler").unlink()
     assert_clean(target, before)
+
+
+def test_docs_generate_past_file_size_limit(jaffle_built):
+    """docs generate: the manifest it cannot write is named, exit 1, and the
+    catalog and site of the previous docs generate are left as they were."""
+    jaffle = jaffle_built
+    jaffle.xform("docs", "generate", expect=0)
+    target = jaffle.path("target")
+    before = snapshot(target)
+    assert len(before["manifest.json"]) > 40000 > jaffle.db_path().stat().st_size
+    r = run_limited(jaffle, "docs", "generate", fsize=40000)
+    assert r.rc == 1, r
+    assert write_error(target / "manifest.json", EFBIG) in r.err, r
+    assert_clean(target, before, keep=("manifest.json", "run_results.json", "catalog.json",
+                                       "index.html"))
