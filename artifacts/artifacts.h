@@ -36,11 +36,13 @@ int xf_write_run_results(const char *dir, const struct xf_invocation *inv,
 /*
  * Both of the above at once, run_results.json on a second thread (one
  * after the other when no thread can be started). `seconds`, if not NULL,
- * receives the time each took. Returns 0 or the first -errno.
+ * receives the time each took, `errs`, if not NULL, the result of each
+ * (0 or -errno): a file that could not be written is left as it was
+ * (each is replaced whole or not at all). Returns 0 or the first -errno.
  */
 int xf_write_artifacts(const char *dir, const struct xf_project *p, const struct xf_graph *g,
                        const struct xf_invocation *inv, const struct xf_node_result *results,
-                       size_t n, double elapsed, double seconds[2]);
+                       size_t n, double elapsed, double seconds[2], int errs[2]);
 
 /* Writes <dir>/sources.json (sources v3) for `source freshness`. 0 or -errno. */
 int xf_write_sources(const char *dir, const struct xf_invocation *inv,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -55,7 +56,12 @@ int xf_jsonw_init_file(struct xf_jsonw *w, const char *dir, const char *name)
         xf_buf_adds(&b, name);
     }
     w->path = xf_buf_detach(&b, NULL);
-    xf_buf_addf(&b, "%s.tmp%ld", w->path, (long)getpid());
+    /* A temporary file next to the document, renamed over it by
+     * xf_jsonw_commit: readers and the next run see the old document or the
+     * new one, never half of one. Unique per process and per call; a
+     * file left by a killed process with the same pid is truncated. */
+    static atomic_uint seq;
+    xf_buf_addf(&b, "%s.tmp%ld.%u", w->path, (long)getpid(), atomic_fetch_add(&seq, 1));
     w->tmp = xf_buf_detach(&b, NULL);
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     return w->fd < 0 ? -errno : 0;

@@ -58,7 +58,11 @@ int xf_jsonw_init_spill(struct xf_jsonw *w, const char *dir);
  * Commas around it are the caller's. A spilled part's error becomes w's.
  */
 void xf_jsonw_append(struct xf_jsonw *w, struct xf_jsonw *part);
-/* Writes the rest and renames the file into place. 0, or the first -errno. */
+/*
+ * Writes the rest, closes and renames the file into place. 0, or the first
+ * -errno of any write, the close or the rename: then the temporary file is
+ * removed and the document at the path is left as it was.
+ */
 int xf_jsonw_commit(struct xf_jsonw *w);
 /* Slow path of xf_jsonw_room: writes out the chunk or grows the buffer. */
 void xf_jsonw_make_room(struct xf_jsonw *w, size_t n);

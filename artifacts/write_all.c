@@ -38,7 +38,7 @@ static void *run_results_job(void *arg)
 
 int xf_write_artifacts(const char *dir, const struct xf_project *p, const struct xf_graph *g,
                        const struct xf_invocation *inv, const struct xf_node_result *results,
-                       size_t n, double elapsed, double seconds[2])
+                       size_t n, double elapsed, double seconds[2], int errs[2])
 {
     struct rr_job job = {dir, inv, results, n, elapsed, 0, 0};
     pthread_t th;
@@ -53,6 +53,10 @@ int xf_write_artifacts(const char *dir, const struct xf_project *p, const struct
     if (seconds) {
         seconds[0] = t_manifest;
         seconds[1] = job.seconds;
+    }
+    if (errs) {
+        errs[0] = err;
+        errs[1] = job.err;
     }
     return err < 0 ? err : job.err;
 }

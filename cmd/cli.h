@@ -74,6 +74,12 @@ void xf_cli_usage(FILE *f, const struct xf_command *cmd);
 
 /* Prints every diagnostic (errors and warnings) to stderr. */
 void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d);
+/*
+ * The error for an artifact that could not be written (`errnum`: an errno)
+ * to stderr: "could not write '<dir>/<file>': <strerror>" and a hint that
+ * the file there is still the previous invocation's.
+ */
+void xf_console_write_error(const char *dir, const char *file, int errnum);
 /* "12:00:00  message" on stdout. */
 void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

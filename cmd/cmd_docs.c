@@ -93,11 +93,14 @@ static int docs_generate(struct xf_cli *cli)
         }
         code = XF_EXIT_FAIL;
     }
+    const char *wfile = "manifest.json";
     e = xf_write_manifest(tdir, p, g, inv);
-    if (e == 0)
+    if (e == 0) {
+        wfile = "run_results.json";
         e = xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0);
+    }
     if (e < 0) {
-        fprintf(stderr, "error: could not write artifacts under %s: %s\n", tdir, strerror(-e));
+        xf_console_write_error(tdir, wfile, -e);
         code = XF_EXIT_FAIL;
         goto done;
     }

@@ -27,9 +27,10 @@ int xf_cmd_parse(struct xf_cli *cli)
     inv->argv = cli->argv;
     int e = xf_write_manifest(tdir, p, xf_session_graph(s), inv);
     if (e < 0) {
-        fprintf(stderr, "error: could not write %s/manifest.json: %s\n", tdir, strerror(-e));
+        /* parse only loads: a failure of it is a load-time one (2) */
+        xf_console_write_error(tdir, "manifest.json", -e);
         xf_arena_release(&a);
-        code = XF_EXIT_FAIL;
+        code = XF_EXIT_USAGE;
         goto done;
     }
     xf_console_line(cli, "Parsed %zu nodes and %zu sources in %.2fs; wrote %s/manifest.json",

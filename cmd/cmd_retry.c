@@ -90,10 +90,12 @@ int xf_cmd_retry(struct xf_cli *cli)
     inv->command = which;
     inv->argc = cli->argc;
     inv->argv = cli->argv;
-    xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0);
+    int we = xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0);
+    if (we < 0)
+        xf_console_write_error(tdir, "run_results.json", -we);
     xf_arena_release(&b);
-    code = xf_console_summary(cli, s, res, nres, xf_cli_now() - t0, rc) ? XF_EXIT_FAIL
-                                                                          : XF_EXIT_OK;
+    code = xf_console_summary(cli, s, res, nres, xf_cli_now() - t0, rc) || we < 0 ? XF_EXIT_FAIL
+                                                                                  : XF_EXIT_OK;
 done:
     xf_vec_release(&ids);
     json_decref(rr);

@@ -95,7 +95,7 @@ int xf_cmd_source(struct xf_cli *cli)
     inv->command = "source freshness";
     int we = xf_write_sources(tdir, inv, res, n, xf_cli_now() - t0);
     if (we < 0)
-        fprintf(stderr, "error: could not write %s/sources.json: %s\n", tdir, strerror(-we));
+        xf_console_write_error(tdir, "sources.json", -we);
     xf_arena_release(&a);
     size_t pass = 0, warn = 0, err = 0;
     for (size_t i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ int xf_cmd_source(struct xf_cli *cli)
     }
     xf_console_line(cli, "%s", "");
     xf_console_line(cli, "Done. PASS=%zu WARN=%zu ERROR=%zu SKIP=0 TOTAL=%zu", pass, warn, err, n);
-    code = rc ? XF_EXIT_FAIL : XF_EXIT_OK;
+    code = rc || we < 0 ? XF_EXIT_FAIL : XF_EXIT_OK;
 done:
     free(res);
     free(sel);

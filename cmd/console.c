@@ -141,6 +141,16 @@ void xf_console_line(const struct xf_cli *cli, const char *fmt, ...)
     va_end(ap);
 }
 
+void xf_console_write_error(const char *dir, const char *file, int errnum)
+{
+    fprintf(stderr, "error: could not write '%s/%s': %s\n", dir, file ? file : "?",
+            strerror(errnum));
+    fprintf(stderr, "  it was not replaced: what is there is from an earlier invocation, if "
+                    "anything; free space on that disk (or raise the file size limit) and run "
+                    "again\n");
+    fflush(stderr);
+}
+
 void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
 {
     fflush(stdout); /* keep the order of progress and errors in a shared log */

@@ -179,9 +179,11 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     if (nsel == 0) {
         xf_console_line(cli, "Nothing to do. Try checking your model configs and model "
                              "specification args");
-        xf_write_manifest(tdir, p, g, inv);
+        int me = xf_write_manifest(tdir, p, g, inv);
+        if (me < 0)
+            xf_console_write_error(tdir, "manifest.json", -me);
         xf_arena_release(&a);
-        code = XF_EXIT_OK;
+        code = me < 0 ? XF_EXIT_FAIL : XF_EXIT_OK;
         goto done;
     }
     watch_signals();
@@ -197,7 +199,8 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     }
     double elapsed = xf_cli_now() - t0;
     double t_run = xf_cli_now(), art[2];
-    int we = xf_write_artifacts(tdir, p, g, inv, res, nres, elapsed, art);
+    int werr[2];
+    int we = xf_write_artifacts(tdir, p, g, inv, res, nres, elapsed, art, werr);
     if (getenv("XF_TIMINGS")) {
         double ph[5];
         xf_session_timings(s, ph);
@@ -208,9 +211,6 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
                 ph[0], ph[1], ph[2], t_run - t_open, ph[3], (int)ph[4], xf_cli_now() - t_run,
                 art[0], art[1], xf_cli_now() - t0);
     }
-    if (we < 0)
-        fprintf(stderr, "error: could not write artifacts under %s: %s\n", tdir, strerror(-we));
-    xf_arena_release(&a);
     if (phase == XF_PHASE_COMPILE) {
         xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
                         nres == 1 ? "node" : "nodes", p->target_path ? p->target_path : "target",
@@ -220,6 +220,13 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     } else {
         code = xf_console_summary(cli, s, res, nres, elapsed, rc) ? XF_EXIT_FAIL : XF_EXIT_OK;
     }
+    /* after the summary, so that the last words are what went wrong */
+    for (int i = 0; i < 2; i++)
+        if (werr[i] < 0)
+            xf_console_write_error(tdir, i ? "run_results.json" : "manifest.json", -werr[i]);
+    xf_arena_release(&a);
+    if (we < 0 && code == XF_EXIT_OK)
+        code = XF_EXIT_FAIL; /* the run is not done until its results are on disk */
 done:
     if (interrupted)
         code = 128 + interrupted; /* as a shell reports a process the signal ended */

@@ -3,6 +3,7 @@
  * The front door: finds the command, parses its options, decides on
  * colour and runs it.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 
 int xf_main(int argc, char **argv)
 {
+    /* Past a file size limit (ulimit -f) a write fails with EFBIG, which is
+     * reported with the file's name, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         xf_cli_usage(argc < 2 ? stderr : stdout, NULL);

@@ -102,6 +102,24 @@ static void set_result_error(struct xf_node_result *r, struct xf_arena *a, const
     r->message = xf_arena_strdup(a, msg);
 }
 
+/*
+ * Writes target/compiled or target/run SQL. A file that cannot be written
+ * (disk full ...) is the node's error, so the command fails and names it;
+ * an earlier error of the node is kept first. 0 or -errno.
+ */
+static int write_sql(struct xf_node_result *r, struct xf_arena *a, const char *path,
+                     const struct xf_buf *sql)
+{
+    int e = xf_write_file_if_changed(path, sql->ptr, sql->len);
+    if (e >= 0)
+        return 0;
+    const char *msg = xf_arena_printf(a, "could not write '%s': %s\n", path, strerror(-e));
+    if (r->status == XF_ST_ERROR && r->message)
+        msg = xf_arena_printf(a, "%s\n%s", r->message, msg);
+    set_result_error(r, a, msg);
+    return e;
+}
+
 /* Renders one hook (a string of SQL with Jinja) and runs it on conn. */
 static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
                     const struct xf_value *hook, const struct xf_value *results,
@@ -231,7 +249,8 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         }
         r->compiled_code = n->compiled_code = xf_arena_strndup(keep, sql.ptr, sql.len);
         char *path = out_path(s, &scratch, "compiled", n);
-        xf_write_file_if_changed(path, sql.ptr, sql.len);
+        if (write_sql(r, keep, path, &sql) < 0)
+            goto done; /* not run: what ran would not match target/compiled */
     }
     r->compile_completed = r->execute_started = xf_now();
     if (q->o->phase == XF_PHASE_COMPILE) {
@@ -243,18 +262,14 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
         run_hooks(s, conn, n, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
-        if (executed.len) {
-            char *path = out_path(s, &scratch, "run", n);
-            xf_write_file_if_changed(path, executed.ptr, executed.len);
-        }
+        if (executed.len)
+            write_sql(r, keep, out_path(s, &scratch, "run", n), &executed);
     } else {
         /* A failing or warning test's message ("Got 3 results, ...") comes back in err. */
         if (err.len && (r->status == XF_ST_FAIL || r->status == XF_ST_WARN))
             r->message = xf_arena_strndup(keep, err.ptr, err.len);
-        if (executed.len) {
-            char *path = out_path(s, &scratch, "run", n);
-            xf_write_file_if_changed(path, executed.ptr, executed.len);
-        }
+        if (executed.len)
+            write_sql(r, keep, out_path(s, &scratch, "run", n), &executed);
     }
 done:
     r->execute_completed = xf_now();

@@ -327,7 +327,8 @@ static int render_text(struct xf_session *s, struct xf_node *n, const char *text
         return 0;
     struct xf_arena scratch;
     xf_arena_init(&scratch);
-    struct xf_source *src = XF_ANEW(&scratch, struct xf_source);
+    /* in the project's arena: diagnostics point at it after scratch is gone */
+    struct xf_source *src = XF_ANEW(&s->p->arena, struct xf_source);
     /* Errors point into the YAML file when we know where the text is. */
     src->path = loc.src ? loc.src->path : (n->original_file_path ? n->original_file_path : "?");
     src->text = text;

@@ -177,7 +177,7 @@ static bool map_has(struct xf_ynode **keys, size_t n, struct xf_str key)
 static void close_map(struct builder *b, struct frame *f)
 {
     size_t cnt = b->stack.n - f->base;
-    struct xf_ynode **kv = b->stack.v + f->base;
+    struct xf_ynode **kv = cnt ? b->stack.v + f->base : NULL; /* v is NULL before a push */
     size_t npairs = cnt / 2, nmerged = 0;
     bool has_merge = false;
     for (size_t i = 0; i < npairs; i++) {
@@ -244,7 +244,8 @@ static void close_seq(struct builder *b, struct frame *f)
 {
     size_t cnt = b->stack.n - f->base;
     struct xf_ynode **items = XF_ANEWN(b->a, struct xf_ynode *, cnt ? cnt : 1);
-    memcpy(items, b->stack.v + f->base, cnt * sizeof *items);
+    if (cnt) /* b->stack.v is NULL before the first push: no NULL + 0 */
+        memcpy(items, b->stack.v + f->base, cnt * sizeof *items);
     f->node->items = items;
     f->node->n = cnt;
     b->stack.n = f->base;

@@ -112,3 +112,28 @@ xf_build() {
     xf_log "ninja -C $dir"
     ninja -C "$dir"
 }
+
+# What the fuzz harnesses need: clang and libFuzzer (Debian ships it in
+# libclang-rt-<version>-dev, for the clang that `clang` is).
+xf_need_fuzz() {
+    xf_need_cmd clang clang
+    local v
+    v=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+    if [[ -n $v ]]; then
+        xf_need_glob "/usr/lib/llvm-$v/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" \
+            "libclang-rt-$v-dev"
+    fi
+}
+
+# xf_build_fuzz: the clang build with the harnesses (build-fuzz/, or
+# XF_FUZZ_BUILD_DIR); only the harnesses and what they link are built.
+xf_build_fuzz() {
+    local dir=${XF_FUZZ_BUILD_DIR:-build-fuzz}
+    if [[ ! -f $dir/build.ninja ]]; then
+        xf_log "CC=clang meson setup $dir -Dfuzz=true"
+        CC=clang meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+    fi
+    xf_log "ninja -C $dir (fuzz harnesses)"
+    ninja -C "$dir" tests/fuzz/fuzz_template tests/fuzz/fuzz_yaml tests/fuzz/fuzz_project \
+        tests/fuzz/fuzz_csv tests/fuzz/fuzz_select
+}

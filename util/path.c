@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,35 +82,58 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int xf_write_file(const char *path, const void *data, size_t len)
+/* Creates the folder `path` is in, if it has one. 0, or -errno. */
+static int make_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    if (slash && slash != path) {
-        char *dir = xf_strndup(path, (size_t)(slash - path));
-        int e = xf_mkdirs(dir);
-        free(dir);
-        if (e < 0)
-            return e;
-    }
-    /* Write to a temporary file and rename, so readers never see half. */
-    size_t n = strlen(path);
-    char *tmp = xf_malloc(n + 32);
-    snprintf(tmp, n + 32, "%s.tmp%ld", path, (long)getpid());
+    if (!slash || slash == path)
+        return 0;
+    char *dir = xf_strndup(path, (size_t)(slash - path));
+    int e = xf_mkdirs(dir);
+    free(dir);
+    return e;
+}
+
+/*
+ * Writes to "<path>.tmp<pid>.<n>" in the same folder (so the rename cannot
+ * cross file systems) and renames it over `path`: a reader, or the next
+ * run after a failed write (ENOSPC, EFBIG, EIO ...), sees the old file or
+ * the new one, never a half or empty file. Every step is checked, close()
+ * too (NFS and some quota setups report a failed write only there), and
+ * the temporary file is removed on failure. The suffix lets threads and
+ * processes write the same path at once (the last rename wins); a file
+ * left by a killed process that had the same pid (containers reuse small
+ * pids) is truncated, not an error. Not fsync'ed: this guards against
+ * failed writes, not power loss.
+ */
+int xf_write_file(const char *path, const void *data, size_t len)
+{
+    static atomic_uint seq;
+    size_t n = strlen(path) + 48;
+    char *tmp = xf_malloc(n);
+    snprintf(tmp, n, "%s.tmp%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == ENOENT) {
+        /* the folder is missing: make it (only then, it costs a syscall per level) */
+        int e = make_parent(path);
+        if (e < 0) {
+            free(tmp);
+            return e;
+        }
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    }
     if (fd < 0) {
         int e = -errno;
         free(tmp);
         return e;
     }
-    int werr = write_all(fd, data, len);
-    if (werr < 0) {
-        close(fd);
+    int err = write_all(fd, data, len);
+    if (close(fd) < 0 && !err)
+        err = -errno;
+    if (!err && rename(tmp, path) < 0)
+        err = -errno;
+    if (err)
         unlink(tmp);
-        free(tmp);
-        return werr;
-    }
-    close(fd);
-    int err = rename(tmp, path) < 0 ? -errno : 0;
     free(tmp);
     return err;
 }
@@ -138,26 +162,7 @@ int xf_write_file_if_changed(const char *path, const void *data, size_t len)
         if (same)
             return 1;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 && errno == ENOENT) {
-        const char *slash = strrchr(path, '/');
-        if (slash && slash != path) {
-            char *dir = xf_strndup(path, (size_t)(slash - path));
-            int e = xf_mkdirs(dir);
-            free(dir);
-            if (e < 0)
-                return e;
-        }
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    }
-    if (fd < 0)
-        return -errno;
-    int werr = write_all(fd, data, len);
-    if (werr < 0) {
-        close(fd);
-        return werr;
-    }
-    return close(fd) < 0 ? -errno : 0;
+    return xf_write_file(path, data, len);
 }
 
 bool xf_is_dir(const char *path)

@@ -14,12 +14,18 @@
 
 /* Reads a whole file into `out` (NUL-terminated). 0, or -errno. */
 int xf_read_file(struct xf_buf *out, const char *path);
-/* Writes a whole file, creating parent directories. 0, or -errno. */
+/*
+ * Writes a whole file atomically, creating parent directories: the data
+ * goes to a temporary file in the same folder that is renamed over `path`
+ * once every write (and the close) succeeded. On failure `path` is left
+ * as it was (old content, or absent) and no temporary file remains.
+ * 0, or -errno (ENOSPC, EFBIG, EIO ...).
+ */
 int xf_write_file(const char *path, const void *data, size_t len);
 /*
- * Writes a file only when its content differs (compiled SQL is mostly the
- * same from one run to the next, and creating files is slow on many
- * disks). Not atomic: for outputs that are rewritten whole each run.
+ * xf_write_file, skipped when the file already holds exactly `data`
+ * (compiled SQL is mostly the same from one run to the next, and creating
+ * files is slow on many disks). Atomic in the same way.
  * Returns 1 when the file was already up to date, 0 when written, -errno.
  */
 int xf_write_file_if_changed(const char *path, const void *data, size_t len);

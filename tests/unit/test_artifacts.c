@@ -614,7 +614,7 @@ static void test_write_artifacts(void **state)
     char other[96], a[160], b[160];
     snprintf(other, sizeof other, "%s/both", f->dir);
     double secs[2] = {-1, -1};
-    assert_int_equal(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, secs), 0);
+    assert_int_equal(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, secs, NULL), 0);
     assert_true(secs[0] >= 0 && secs[1] >= 0);
     assert_int_equal(xf_write_manifest(f->dir, &f->p, &f->g, &inv), 0);
     assert_int_equal(xf_write_run_results(f->dir, &inv, r, n, 3.5), 0);
@@ -628,7 +628,9 @@ static void test_write_artifacts(void **state)
     rmdir(other);
     /* a folder that cannot be made: the error comes back */
     snprintf(other, sizeof other, "%s/manifest.json/x", f->dir);
-    assert_true(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, NULL) < 0);
+    int errs[2] = {1, 1};
+    assert_true(xf_write_artifacts(other, &f->p, &f->g, &inv, r, n, 3.5, NULL, errs) < 0);
+    assert_true(errs[0] < 0 && errs[1] < 0);
     free(r);
     fx_free(f);
 }

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for util/: buffer, arena, map, values, suggestions and the
- * diagnostic printer.
+ * Unit tests for util/: buffer, arena, map, values, suggestions, the
+ * diagnostic printer and atomic file writes.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -16,6 +23,7 @@
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/map.h"
+#include "util/path.h"
 #include "util/value.h"
 
 static void test_buf(void **state)
@@ -126,12 +134,78 @@ static void test_diag_format(void **state)
     xf_diags_release(&d);
 }
 
+/* Entries of a folder other than . and .. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/*
+ * xf_write_file and xf_write_file_if_changed past a file size limit (in a
+ * child: RLIMIT_FSIZE, SIGXFSZ ignored) fail with -EFBIG and leave the old
+ * file whole and no temporary file; a new file is not created at all.
+ */
+static void test_write_file_atomic(void **state)
+{
+    char dir[] = "/tmp/xform-test-write-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128], fresh[128];
+    snprintf(path, sizeof path, "%s/sub/a.json", dir);
+    snprintf(fresh, sizeof fresh, "%s/sub/b.json", dir);
+    assert_int_equal(xf_write_file(path, "old content\n", 12), 0);
+    assert_int_equal(xf_write_file_if_changed(path, "old content\n", 12), 1);
+
+    static char big[8192];
+    memset(big, 'x', sizeof big);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {4096, 4096};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        int ok = xf_write_file(path, big, sizeof big) == -EFBIG &&
+                 xf_write_file_if_changed(path, big, sizeof big) == -EFBIG &&
+                 xf_write_file(fresh, big, sizeof big) == -EFBIG;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    struct xf_buf b = XF_BUF_INIT;
+    assert_int_equal(xf_read_file(&b, path), 0);
+    assert_string_equal(b.ptr, "old content\n");
+    xf_buf_release(&b);
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    assert_int_equal(count_entries(sub), 1); /* a.json only: no b.json, no temporary file */
+
+    /* with room, the new content replaces the old */
+    assert_int_equal(xf_write_file_if_changed(path, big, sizeof big), 0);
+    assert_int_equal(xf_read_file(&b, path), 0);
+    assert_int_equal(b.len, sizeof big);
+    xf_buf_release(&b);
+    assert_int_equal(count_entries(sub), 1);
+    assert_int_equal(xf_remove_tree(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),        cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_map),        cmocka_unit_test(test_value_repr),
-        cmocka_unit_test(test_suggest),    cmocka_unit_test(test_diag_format),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_map),
+        cmocka_unit_test(test_value_repr),
+        cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_diag_format),
+        cmocka_unit_test(test_write_file_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
