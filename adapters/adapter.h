@@ -133,6 +133,11 @@ struct xf_adapter_ops {
      * False on SQLite, whose schemas are files of their own.
      */
     bool database_names;
+    /*
+     * The node message when replace_relation built a view as a table
+     * (it returned 1), saying why; NULL when the adapter never does.
+     */
+    const char *view_as_table_message;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

@@ -1314,4 +1314,5 @@ const struct xf_adapter_ops xf_sqlite_ops = {
                    "FROM pragma_table_list AS t JOIN pragma_table_xinfo(t.name, t.schema) AS c "
                    "WHERE t.schema = %s AND t.type IN ('table', 'view') "
                    "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY t.name, c.cid",
+    .view_as_table_message = "SELECT (a table: a SQLite view cannot read another schema)",
 };

@@ -46,7 +46,7 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
     r->message = kind == XF_REL_VIEW ? "CREATE VIEW" : "SELECT";
     if (built == 1) { /* the adapter's views cannot read this: built as a table */
         kind = XF_REL_TABLE;
-        r->message = "SELECT (a table: a SQLite view cannot read another schema)";
+        r->message = c->ops->view_as_table_message ? c->ops->view_as_table_message : "SELECT";
     }
     xf_session_mark_existing(s, n->schema, n->alias, kind);
     return 0;

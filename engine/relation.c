@@ -7,6 +7,7 @@
  * api.Relation.create(). Relations are immutable: every method returns a
  * new one in the render's arena.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,10 +134,11 @@ static struct xf_value as_dict(struct xf_render *r, const struct relation *rel)
     xf_dict_set(a, path.u.d, XF_STR("schema"), str_or_none(rel->rel.schema));
     xf_dict_set(a, path.u.d, XF_STR("identifier"), str_or_none(rel->rel.identifier));
     struct xf_value meta = xf_v_dict(a, 1);
-    /* dbt_utils' _is_relation checks that the type ends with "Relation". */
-    const char *adapter = rel->s->ops->name;
-    xf_dict_set(a, meta.u.d, XF_STR("type"),
-                xf_v_strc(!strcmp(adapter, "postgres") ? "PostgresRelation" : "SQLiteRelation"));
+    /* dbt's class name, "<Adapter>Relation": dbt_utils' _is_relation checks
+     * that the type ends with "Relation". */
+    char *cls = xf_arena_printf(a, "%sRelation", rel->s->ops->name);
+    cls[0] = (char)toupper((unsigned char)cls[0]);
+    xf_dict_set(a, meta.u.d, XF_STR("type"), xf_v_strc(cls));
     struct xf_value d = xf_v_dict(a, 4);
     xf_dict_set(a, d.u.d, XF_STR("path"), path);
     xf_dict_set(a, d.u.d, XF_STR("metadata"), meta);

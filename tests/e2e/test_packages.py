@@ -48,13 +48,15 @@ def test_package_models_macros_vars_and_tests_build(wh):
                   f"from {w.rel('uses_pkg')} order by id")
     # mypkg.double(21) -> helper() found inside the package -> (21) * 2;
     # greet(): the root's default__greet wins (dispatch looks at the root
-    # first); dbt.string_literal: mypkg's default__ wins through the root's
-    # dispatch config for the dbt namespace; pkg_var: the root's vars
-    # scoped to mypkg beat the package's own; own_var: the package's own
+    # first); dbt.string_literal: on SQLite mypkg's sqlite__ wins through the
+    # root's dispatch config for the dbt namespace, Postgres keeps dbt's;
+    # pkg_var: the root's vars scoped to mypkg beat the package's own;
+    # own_var: the package's own
+    lit = "pkg:lit" if w.kind == "sqlite" else "lit"
     assert rows == [
-        (42, "hello from the root", "root greet", "pkg:lit", 1, "set by the root",
+        (42, "hello from the root", "root greet", lit, 1, "set by the root",
          "package default", 5),
-        (42, "hello from the root", "root greet", "pkg:lit", 2, "set by the root",
+        (42, "hello from the root", "root greet", lit, 2, "set by the root",
          "package default", 5),
     ]
     # the root's `models: {mypkg: {+materialized: table}}` beats the package's view
