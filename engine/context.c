@@ -922,26 +922,8 @@ static void setf(struct xf_arena *a, struct xf_dict *d, const char *k, const str
 
 static void set_target(struct xf_session *s, struct xf_dict *g)
 {
-    struct xf_arena *a = &s->arena;
-    const struct xf_target *t = &s->p->target;
-    struct xf_value tv = xf_v_dict(a, 8);
-    if (t->settings.t == XF_V_DICT) {
-        for (size_t i = 0; i < t->settings.u.d->n; i++) {
-            const struct xf_dict_ent *e = &t->settings.u.d->ents[i];
-            if (xf_str_eqc(e->key, "password") || xf_str_eqc(e->key, "pass"))
-                continue; /* never visible to templates, so never in output */
-            xf_dict_set(a, tv.u.d, e->key, e->val);
-        }
-    }
-    xf_dict_set(a, tv.u.d, XF_STR("name"), xf_v_strc(t->name ? t->name : "default"));
-    xf_dict_set(a, tv.u.d, XF_STR("target_name"), xf_v_strc(t->name ? t->name : "default"));
-    xf_dict_set(a, tv.u.d, XF_STR("type"), xf_v_strc(t->type));
-    xf_dict_set(a, tv.u.d, XF_STR("schema"), xf_v_strc(t->schema));
-    xf_dict_set(a, tv.u.d, XF_STR("database"), t->database ? xf_v_strc(t->database) : xf_v_none());
-    xf_dict_set(a, tv.u.d, XF_STR("threads"), xf_v_int(t->threads));
-    xf_dict_set(a, tv.u.d, XF_STR("profile_name"),
-                xf_v_strc(t->profile_name ? t->profile_name : s->p->name));
-    xf_dict_set(a, g, XF_STR("target"), tv);
+    xf_dict_set(&s->arena, g, XF_STR("target"),
+                xf_target_value(&s->arena, &s->p->target, s->p->name));
 }
 
 /* ---- graph: dbt's flat graph, graph.nodes and graph.sources by unique id ---- */

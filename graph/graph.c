@@ -27,14 +27,12 @@ uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n)
     return n->index;
 }
 
+/* As the loader reads it ("false" written as a string is false too). */
 static bool node_enabled(const struct xf_node *n)
 {
     if (n->config.t != XF_V_DICT || !n->config.u.d)
         return true;
-    const struct xf_value *v = xf_dict_getc(n->config.u.d, "enabled");
-    if (!v)
-        return true;
-    return xf_value_truthy(v);
+    return xf_node_config_bool(n, "enabled", true);
 }
 
 /* Is this a resource ref() can point at? */

@@ -5,6 +5,7 @@
  * `{{ env_var('X', 'default') }}` and `{{ var('x') }}` inside YAML values
  * (profiles and the project file) with the template engine.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,9 +86,17 @@ static void make_globals(struct xf_loader *l)
     fv->name = "var";
     fv->fn = var_fn;
     fv->data = l;
-    l->globals = xf_v_dict(l->a, 2);
+    l->globals = xf_v_dict(l->a, 3);
     xf_dict_set(l->a, l->globals.u.d, XF_STR("env_var"), xf_v_func(fe));
     xf_dict_set(l->a, l->globals.u.d, XF_STR("var"), xf_v_func(fv));
+}
+
+/* After the target is read: `target` for the project files rendered next. */
+static void add_target_global(struct xf_loader *l)
+{
+    make_globals(l);
+    xf_dict_set(l->a, l->globals.u.d, XF_STR("target"),
+                xf_target_value(l->a, &l->p->target, l->p->name));
 }
 
 static bool has_template(struct xf_str s)
@@ -105,6 +114,20 @@ static bool contains(struct xf_str s, const char *w)
         if (!memcmp(s.p + i, w, n))
             return true;
     return false;
+}
+
+/* Does a rendered text read as a Python literal other than a string? */
+static bool native_literal(struct xf_str s)
+{
+    if (xf_str_eqc(s, "True") || xf_str_eqc(s, "False") || xf_str_eqc(s, "None"))
+        return true;
+    if (!s.len || s.len > 40)
+        return false;
+    char buf[48], *end;
+    memcpy(buf, s.p, s.len);
+    buf[s.len] = 0;
+    (void)strtod(buf, &end);
+    return *end == 0 && !isspace((unsigned char)buf[0]);
 }
 
 static int render_scalar(struct xf_loader *l, struct xf_ynode *n)
@@ -150,8 +173,12 @@ static int render_scalar(struct xf_loader *l, struct xf_ynode *n)
         bool typed = contains(n->str, "as_number") || contains(n->str, "as_bool") ||
                      contains(n->str, "as_native");
         n->str = (struct xf_str){xf_arena_strndup(l->a, out.ptr, out.len), out.len};
-        if (typed)
+        /* dbt renders these values natively: "{{ target.type != 'x' }}" is the
+         * boolean True, a number stays a number, None is null */
+        if (typed || native_literal(n->str))
             n->quoted = false;
+        if (xf_str_eqc(n->str, "None"))
+            n->str = XF_STR("null");
     }
     xf_buf_release(&out);
     return err;
@@ -371,7 +398,7 @@ static int fill_target(struct xf_loader *l, const char *profile, const char *tna
     return 0;
 }
 
-int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key)
+static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
 {
     struct xf_project *p = l->p;
     const char *full, *display;
@@ -456,4 +483,12 @@ int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key)
         return -1;
     }
     return fill_target(l, pname, xf_arena_strdup(l->a, tname), out_node);
+}
+
+int xf_loader_target(struct xf_loader *l, const struct xf_ynode *profile_key)
+{
+    int e = load_target(l, profile_key);
+    if (e == 0)
+        add_target_global(l);
+    return e;
 }

@@ -263,6 +263,22 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
         return -1;
     if (root->kind != XF_Y_MAP)
         return xf_error(l->diags, root->loc, "%s must be a mapping of keys to values", display);
+    if (is_root) {
+        /*
+         * The target first (it needs only the name and the profile), so that
+         * the project file can use it, as dbt renders it: vendor packages and
+         * projects write `+enabled: "{{ target.type != 'x' }}"`.
+         */
+        const struct xf_ynode *nm = xf_ynode_get(root, "name");
+        if (nm && nm->kind == XF_Y_SCALAR)
+            p->name = nm->str.p;
+        if ((*profile_key = xf_ynode_get(root, "profile")) &&
+            xf_loader_want_str(l, *profile_key, "profile", &p->profile) < 0)
+            return -1;
+        if (xf_loader_target(l, *profile_key) < 0)
+            return -1;
+        p->target.loaded = true;
+    }
     if (xf_loader_render_tree(l, root, true) < 0)
         return -1;
     f->raw = xf_ynode_value(l->a, root);
@@ -342,10 +358,6 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
 
     static const char *const hooks[] = {"on-run-start", "on-run-end"};
     if (is_root) {
-        if ((n = xf_ynode_get(root, "profile"))) {
-            *profile_key = n;
-            err |= xf_loader_want_str(l, n, "profile", &p->profile);
-        }
         err |= str_list(l, xf_ynode_get(root, "clean-targets"), "clean-targets",
                         &p->clean_targets, d_clean, 1);
         if (err)
@@ -630,9 +642,6 @@ int xf_project_load(struct xf_project **out, const struct xf_load_opts *opts,
         goto done;
     unit_prefixes(l, &root_unit);
     warn_files(l);
-    if ((err = xf_loader_target(l, profile_key)) < 0)
-        goto done;
-    p->target.loaded = true;
 
     xf_loader_discover(l);
     if (load_packages(l, &units, &nunits) < 0 || check_installed(l) < 0) {

@@ -36,4 +36,12 @@ struct xf_target {
  */
 bool xf_schema_name_ok(const char *schema);
 
+/*
+ * dbt's `target` as templates see it (name, type, schema, database,
+ * threads, profile_name and the output's other settings, never a
+ * password), in `a`. `project_name` stands in for a missing profile name.
+ */
+struct xf_value xf_target_value(struct xf_arena *a, const struct xf_target *t,
+                                const char *project_name);
+
 #endif

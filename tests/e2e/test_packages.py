@@ -248,3 +248,21 @@ def test_dbt_utils_integration_project(wh, dbt_utils_it, request):
     assert w.rows("select prefix_field_1_suffix, prefix_field_2_suffix, prefix_field_3_suffix "
                   f"from {w.rel('test_star_prefix_suffix')} order by 1") == [
         ("a", "b", "c"), ("d", "e", "f"), ("g", "h", "i")]
+
+
+def test_project_file_renders_target_natively(wh):
+    """Vendor packages write `+enabled: "{{ target.type != 'x' }}"` in the
+    project file: `target` is there, and the value is a boolean (dbt renders
+    such values natively), so False disables."""
+    w = project(wh)
+    w.p.edit("dbt_project.yml", "    +tags: [from_root]\n",
+             "    +tags: [from_root]\n    +enabled: \"{{ target.type != 'oracle' }}\"\n"
+             "    +meta: {built_on: \"{{ target.type }}\", n: \"{{ 40 + 2 }}\"}\n")
+    w.xform("build", expect=0)
+    pm = w.p.json("target/manifest.json")["nodes"]["model.mypkg.pkg_model"]
+    assert pm["config"]["enabled"] is True
+    assert pm["meta"] == {"built_on": w.kind, "n": 42}
+    w.p.edit("dbt_project.yml", "target.type != 'oracle'", "target.type == 'oracle'")
+    r = w.xform("build", expect=2)
+    assert ("models/uses_pkg.sql:8:9: error: model 'uses_pkg' depends on a node named "
+            "'pkg_model' which is disabled") in r.err, r.err
