@@ -1246,6 +1246,7 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
     env->globals = xf_session_globals(rc->s, rc->node ? rc->node->package : NULL);
     env->locals = xf_context_locals(rc);
     env->package_scope = package_scope;
+    env->namespace_hint = "if '%s' is a package, list it in packages.yml and run 'xform deps'";
     env->user = rc;
     env->diags = rc->diags ? rc->diags : rc->s->diags;
     env->log = log_cb;

@@ -111,6 +111,11 @@ struct xf_render_env {
      */
     const struct xf_dict *(*package_scope)(void *user, const char *package);
     /*
+     * Optional: the hint for `x.y` where the name x is undefined, a
+     * format with one %s for the name (dbt: a package not installed).
+     */
+    const char *namespace_hint;
+    /*
      * dbt's parse-mode undefined: attributes, items and calls of an
      * undefined value give undefined instead of an error.
      */

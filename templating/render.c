@@ -316,6 +316,22 @@ static const char *suggest_name(struct xf_render *r, struct xf_str name)
 }
 
 /* The error for using an undefined value where one is needed. */
+static int undefined_error_v(struct xf_render *r, const struct expr *e, const struct xf_value *v);
+
+/* `x.y` with x an undefined name: the environment may say what x usually is. */
+static int undefined_namespace(struct xf_render *r, const struct expr *e, const struct xf_value *v)
+{
+    if (e->kind != E_NAME || !r->env->namespace_hint || (v && v->t == XF_V_UNDEF && v->u.s.p) ||
+        suggest_name(r, e->u.name.name))
+        return undefined_error_v(r, e, v);
+    const char *name = xf_arena_strdups(r->a, e->u.name.name);
+    struct xf_diag *d = xf_diag_add(r->env->diags, XF_SEV_ERROR, eloc(r, e), "'%s' is undefined",
+                                    name);
+    add_frames(r, d);
+    xf_diag_hint(d, r->env->namespace_hint, name);
+    return -1;
+}
+
 static int undefined_error_v(struct xf_render *r, const struct expr *e, const struct xf_value *v)
 {
     if (v && v->t == XF_V_UNDEF && v->u.s.p)
@@ -1366,7 +1382,7 @@ static int eval_node(struct xf_render *r, const struct expr *e, struct xf_value 
                 *out = o;
                 return 0;
             }
-            return undefined_error_v(r, e->u.attr.obj, &o);
+            return undefined_namespace(r, e->u.attr.obj, &o);
         }
         r->call_loc = eloc(r, e);
         return xf_tpl_get_attr(r, out, &o, e->u.attr.name);
@@ -1509,7 +1525,7 @@ static int eval_call(struct xf_render *r, const struct expr *e, struct xf_value 
                 *out = obj;
                 return 0;
             }
-            return undefined_error_v(r, fe->u.attr.obj, &obj);
+            return undefined_namespace(r, fe->u.attr.obj, &obj);
         }
         if ((obj.t == XF_V_STR || obj.t == XF_V_LIST || obj.t == XF_V_DICT) &&
             xf_tpl_has_method(&obj, fe->u.attr.name)) {

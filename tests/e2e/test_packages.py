@@ -266,3 +266,16 @@ def test_project_file_renders_target_natively(wh):
     r = w.xform("build", expect=2)
     assert ("models/uses_pkg.sql:8:9: error: model 'uses_pkg' depends on a node named "
             "'pkg_model' which is disabled") in r.err, r.err
+
+
+def test_macro_of_a_package_not_installed(make_project):
+    p = broken(make_project)
+    (p.dir / "packages.yml").unlink()
+    p.write("models/uses_pkg.sql", "select {{ codegen.generate_source('raw') }} as x\n")
+    r = p.xform("compile", expect=2)
+    assert ("models/uses_pkg.sql:1:11: error: 'codegen' is undefined\n"
+            " 1 | select {{ codegen.generate_source('raw') }} as x\n"
+            "   |           ^~~~~~~\n"
+            "  hint: if 'codegen' is a package, list it in packages.yml and run 'xform deps'\n"
+            ) in r.err, r.err
+    assert_nothing_built(p)
