@@ -215,7 +215,11 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
                         nres == 1 ? "node" : "nodes", p->target_path ? p->target_path : "target",
                         elapsed);
-        /* Each render error was printed once above, as a located diagnostic. */
+        /* Each render error was printed once above, as a located diagnostic;
+         * what else failed (a compiled file that could not be written) is here. */
+        for (size_t i = 0; rc && i < nres; i++)
+            if (res[i].status == XF_ST_ERROR && res[i].message && !res[i].compile_error)
+                fputs(res[i].message, stderr);
         code = rc ? XF_EXIT_FAIL : XF_EXIT_OK;
     } else {
         code = xf_console_summary(cli, s, res, nres, elapsed, rc) ? XF_EXIT_FAIL : XF_EXIT_OK;

@@ -126,13 +126,14 @@ BOOM = """\
 macros/failing_tests.sql:2:20: error: boom went the test
  2 | {% if execute %}{{ exceptions.raise_compiler_error("boom went the test") }}{% endif %}
    |                    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
-  in macro 'test_boom'
+  in macro 'test_boom' called from models/failing_tests.yml:6:22
 """
 BADCALL = """\
 macros/failing_tests.sql:6:20: error: macro 'helper' takes no keyword argument 'nope'
  6 | {% if execute %}{{ helper(nope=1) }}{% endif %}
    |                    ^~~~~~~~~~~~~~
-  in macro 'test_badcall'
+  hint: 'helper' is defined at macros/failing_tests.sql:9:1 as 'helper(x)'
+  in macro 'test_badcall' called from models/failing_tests.yml:6:28
 """
 
 
@@ -159,9 +160,10 @@ def test_a_test_that_fails_to_compile_says_why_in_results_and_summary(wh):
     for name, msg in (("boom_x_only_id", BOOM), ("badcall_x_only_id", BADCALL)):
         head = f"Compilation Error in test {name} (models/failing_tests.yml)"
         at = lines.index(head)
-        assert lines[at + 1:at + 5] == ["  " + m for m in msg.splitlines()], lines[at:]
-        assert lines[at + 5] == (f"  compiled code at target/compiled/scheduler/"
-                                 f"models/failing_tests.yml/{name}.sql")
+        n = len(msg.splitlines())
+        assert lines[at + 1:at + 1 + n] == ["  " + m for m in msg.splitlines()], lines[at:]
+        assert lines[at + 1 + n] == (f"  compiled code at target/compiled/scheduler/"
+                                     f"models/failing_tests.yml/{name}.sql")
     # shown once, in the summary, not also as a diagnostic before it
     assert r.text.count("error: boom went the test") == 1, r.text
     assert r.text.count("takes no keyword argument 'nope'") == 1, r.text
