@@ -47,12 +47,12 @@ struct xf_column_info {
 struct xf_result {
     size_t ncols, nrows;
     const char **colnames;
-    const char **coltypes;   /* declared/database types, may be "" */
-    struct xf_value *cells;  /* nrows * ncols, row-major */
+    const char **coltypes;  /* declared/database types, may be "" */
+    struct xf_value *cells; /* nrows * ncols, row-major */
 };
 
 struct xf_adapter_ops {
-    const char *name;  /* "sqlite", "postgres": also the dispatch prefix */
+    const char *name;   /* "sqlite", "postgres": also the dispatch prefix */
     bool single_writer; /* the scheduler runs writes on one connection */
 
     int (*connect)(struct xf_conn **out, const struct xf_target *t, const char *project_root,
@@ -105,15 +105,13 @@ struct xf_adapter_ops {
      * view cannot read another schema's database file).
      */
     int (*replace_relation)(struct xf_conn *c, const struct xf_relation *r, enum xf_relkind kind,
-                            const char *select_sql, struct xf_buf *executed,
-                            struct xf_buf *err);
+                            const char *select_sql, struct xf_buf *executed, struct xf_buf *err);
     /*
      * Loads a parsed CSV into `r` (replacing it atomically), with column
      * types given per column (NULL: inferred). One transaction.
      */
     int (*load_seed)(struct xf_conn *c, const struct xf_relation *r, const struct xf_csv *csv,
-                     const char *const *column_types, struct xf_buf *executed,
-                     struct xf_buf *err);
+                     const char *const *column_types, struct xf_buf *executed, struct xf_buf *err);
     int (*drop_relation)(struct xf_conn *c, const struct xf_relation *r, struct xf_buf *err);
 
     /*

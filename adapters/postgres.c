@@ -115,8 +115,9 @@ static void result_error(struct xf_postgres_conn *c, const PGresult *r, const ch
         const char *m = PQerrorMessage(c->pg);
         add_clean(err, m && *m ? m : "unknown error from the postgres server");
         if (PQstatus(c->pg) == CONNECTION_BAD)
-            xf_buf_addf(err, " (the connection to host '%s' port %s database '%s' was lost: "
-                             "the server stopped or ended the session)",
+            xf_buf_addf(err,
+                        " (the connection to host '%s' port %s database '%s' was lost: "
+                        "the server stopped or ended the session)",
                         PQhost(c->pg), PQport(c->pg), c->dbname);
         return;
     }
@@ -875,8 +876,9 @@ static void restore_views(struct xf_postgres_conn *c, PGresult *views, struct xf
         xf_buf_reset(&ignore);
         if (step_sql(c, sql.ptr, NULL, executed, &ignore) < 0) {
             run(c, "rollback to savepoint xform_view", NULL, NULL, NULL, &ignore);
-            xf_buf_addf(executed, "-- view %s.%s depended on the old relation and could not be "
-                                  "recreated over the new one, so it was dropped: %s\n",
+            xf_buf_addf(executed,
+                        "-- view %s.%s depended on the old relation and could not be "
+                        "recreated over the new one, so it was dropped: %s\n",
                         vs, vn, ignore.ptr);
         }
         run(c, "release savepoint xform_view", NULL, NULL, NULL, &ignore);

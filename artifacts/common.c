@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-
 extern char **environ;
 
 static char *two(char *o, unsigned v)

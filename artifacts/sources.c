@@ -26,8 +26,7 @@ static json_t *iso_time(double t)
 
 static json_t *threshold(const struct xf_value *fresh, const char *key)
 {
-    const struct xf_value *t =
-        fresh->t == XF_V_DICT ? xf_dict_getc(fresh->u.d, key) : NULL;
+    const struct xf_value *t = fresh->t == XF_V_DICT ? xf_dict_getc(fresh->u.d, key) : NULL;
     if (!t || t->t != XF_V_DICT)
         return json_null();
     json_t *o = json_object();
@@ -66,9 +65,10 @@ int xf_write_sources(const char *dir, const struct xf_invocation *inv,
         json_object_set_new(r, "max_loaded_at", json_string(f->max_loaded_at));
         json_object_set_new(r, "snapshotted_at", json_string(f->snapshotted_at));
         json_object_set_new(r, "max_loaded_at_time_ago_in_s", json_real(f->age));
-        json_object_set_new(r, "status", json_string(f->status == XF_ST_PASS   ? "pass"
-                                                     : f->status == XF_ST_WARN ? "warn"
-                                                                               : "error"));
+        json_object_set_new(r, "status",
+                            json_string(f->status == XF_ST_PASS   ? "pass"
+                                        : f->status == XF_ST_WARN ? "warn"
+                                                                  : "error"));
         json_t *crit = json_object();
         json_object_set_new(crit, "warn_after", threshold(&f->source->freshness, "warn_after"));
         json_object_set_new(crit, "error_after", threshold(&f->source->freshness, "error_after"));

@@ -35,12 +35,12 @@ struct xf_cli {
     int limit;              /* show --limit */
     const char *inline_sql; /* show --inline */
     bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
-    bool defer, favor_state; /* accepted to warn that they are not supported yet */
+    bool defer, favor_state;          /* accepted to warn that they are not supported yet */
     bool upgrade, lock;               /* deps --upgrade, --lock */
     const char *add_package, *source; /* deps --add-package, --source */
     int argc;
     const char *const *argv;
-    bool color; /* decided: terminal and not --no-color */
+    bool color;                /* decided: terminal and not --no-color */
     const char *target_name;   /* the profile's target once loaded (NULL: embedded default) */
     bool json_log;             /* --log-format json: one JSON object per line, as dbt's */
     const char *invocation_id; /* the session's, once loaded (JSON log lines carry it) */

@@ -32,8 +32,9 @@ int xf_cmd_retry(struct xf_cli *cli)
     struct xf_project *p = xf_session_project(s);
     struct xf_arena a;
     xf_arena_init(&a);
-    char *path = xf_arena_printf(&a, "%s/run_results.json",
-                                 xf_path_join(&a, p->root, p->target_path ? p->target_path : "target"));
+    char *path =
+        xf_arena_printf(&a, "%s/run_results.json",
+                        xf_path_join(&a, p->root, p->target_path ? p->target_path : "target"));
     json_error_t je;
     rr = json_load_file(path, 0, &je);
     xf_arena_release(&a);

@@ -36,11 +36,11 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
 static void ev_done(void *user, size_t i, size_t total, const struct xf_freshness *f)
 {
     char what[400], st[64];
-    const char *word = f->status == XF_ST_PASS   ? "PASS"
-                       : f->status == XF_ST_WARN ? "WARN"
+    const char *word = f->status == XF_ST_PASS    ? "PASS"
+                       : f->status == XF_ST_WARN  ? "WARN"
                        : f->status == XF_ST_ERROR ? "ERROR STALE"
                                                   : "ERROR";
-    const char *color = f->status == XF_ST_PASS ? "\033[32m"
+    const char *color = f->status == XF_ST_PASS   ? "\033[32m"
                         : f->status == XF_ST_WARN ? "\033[33m"
                                                   : "\033[31m";
     snprintf(what, sizeof what, "%s freshness of %s.%s", word, f->source->source_name,

@@ -503,9 +503,8 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                 xf_console_event(cli, "SQLCompiledPath", "Z026", NULL,
                                  "  compiled code at %s/compiled/%s/%s%s%s",
                                  p->target_path ? p->target_path : "target",
-                                 nd->package ? nd->package : p->name,
-                                 nd->original_file_path, nd->decl ? "/" : "",
-                                 nd->decl ? nd->path : "");
+                                 nd->package ? nd->package : p->name, nd->original_file_path,
+                                 nd->decl ? "/" : "", nd->decl ? nd->path : "");
         }
         free(sorted);
     }

@@ -234,7 +234,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
 done:
     if (interrupted)
         code = 128 + interrupted; /* as a shell reports a process the signal ended */
-    unwatch_signals(); /* before the session goes: the watcher may be cancelling it */
+    unwatch_signals();            /* before the session goes: the watcher may be cancelling it */
     free(sel);
     xf_session_free(s);
     xf_diags_release(&d);

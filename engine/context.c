@@ -89,8 +89,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     struct xf_node *t = NULL;
     for (size_t i = 0; rc->node && i < rc->node->refs.n && !t; i++) {
         const struct xf_dep *d = &rc->node->refs.v[i];
-        if (d->node && !strcmp(d->name, name) &&
-            (!pkg || (d->package && !strcmp(d->package, pkg))))
+        if (d->node && !strcmp(d->name, name) && (!pkg || (d->package && !strcmp(d->package, pkg))))
             t = d->node;
     }
     if (!t)
@@ -337,8 +336,7 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     if (!name)
         return -1;
     const struct xf_value *def = xf_arg(a, 1, "default");
-    const struct xf_value *vars =
-        xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
+    const struct xf_value *vars = xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
     const struct xf_value *v = vars->t == XF_V_DICT ? xf_dict_getc(vars->u.d, name) : NULL;
     if (!v) {
         if (def) {
@@ -654,10 +652,9 @@ static int fn_load_relation(struct xf_value *out, struct xf_render *r, const str
     const struct xf_relation *rel = xf_relation_get(xf_arg(a, 0, "relation"));
     if (!rel)
         return xf_render_error(r, "load_relation() needs a relation");
-    struct xf_value args[3] = {
-        rel->database ? xf_v_strc(rel->database) : xf_v_none(),
-        rel->schema ? xf_v_strc(rel->schema) : xf_v_none(),
-        rel->identifier ? xf_v_strc(rel->identifier) : xf_v_none()};
+    struct xf_value args[3] = {rel->database ? xf_v_strc(rel->database) : xf_v_none(),
+                               rel->schema ? xf_v_strc(rel->schema) : xf_v_none(),
+                               rel->identifier ? xf_v_strc(rel->identifier) : xf_v_none()};
     struct xf_args ga = {args, 3, NULL, NULL, 0, NULL};
     return ad_get_relation(out, r, self, &ga);
 }
@@ -711,8 +708,8 @@ static int col_is_float(struct xf_value *out, struct xf_render *r, const struct 
                         const struct xf_args *a)
 {
     const char *t = ((const struct column *)self->self)->type;
-    *out = xf_v_bool(t && (strcasestr(t, "real") || strcasestr(t, "float") ||
-                           strcasestr(t, "double")));
+    *out = xf_v_bool(t &&
+                     (strcasestr(t, "real") || strcasestr(t, "float") || strcasestr(t, "double")));
     return 0;
 }
 

@@ -26,7 +26,8 @@ static long period_seconds(struct xf_str p)
 /* Seconds of a {count, period} threshold; 0 when absent, -1 when malformed. */
 static double threshold(const struct xf_value *fresh, const char *key)
 {
-    const struct xf_value *t = fresh && fresh->t == XF_V_DICT ? xf_dict_getc(fresh->u.d, key) : NULL;
+    const struct xf_value *t =
+        fresh && fresh->t == XF_V_DICT ? xf_dict_getc(fresh->u.d, key) : NULL;
     if (!t || t->t != XF_V_DICT)
         return 0;
     const struct xf_value *c = xf_dict_getc(t->u.d, "count");
@@ -148,8 +149,8 @@ done:
     xf_buf_release(&err);
 }
 
-int xf_session_freshness(struct xf_session *s, const bool *selected,
-                         const struct xf_events *ev, struct xf_freshness **out, size_t *nout)
+int xf_session_freshness(struct xf_session *s, const bool *selected, const struct xf_events *ev,
+                         struct xf_freshness **out, size_t *nout)
 {
     struct xf_graph *g = &s->g;
     size_t cap = 0;
@@ -167,9 +168,9 @@ int xf_session_freshness(struct xf_session *s, const bool *selected,
     struct xf_conn *c;
     struct xf_buf err = XF_BUF_INIT;
     if (s->ops->connect(&c, &s->p->target, s->p->root, &err) < 0) {
-        struct xf_diag *d = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC,
-                                        "could not connect to the %s target: %s", s->ops->name,
-                                        err.ptr);
+        struct xf_diag *d =
+            xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC, "could not connect to the %s target: %s",
+                        s->ops->name, err.ptr);
         xf_diag_hint(d, "check the profile's connection settings (xform debug shows them)");
         xf_buf_release(&err);
         return -1;

@@ -55,8 +55,12 @@ static struct xf_value wrap(struct xf_arena *a, const struct relation *from)
 struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, const char *database,
                                   const char *schema, const char *identifier)
 {
-    struct relation rel = {.s = s, .rel = {database, schema, identifier}, .kind = -1,
-                           .inc_db = true, .inc_schema = true, .inc_id = true};
+    struct relation rel = {.s = s,
+                           .rel = {database, schema, identifier},
+                           .kind = -1,
+                           .inc_db = true,
+                           .inc_schema = true,
+                           .inc_id = true};
     return wrap(a, &rel);
 }
 
@@ -142,7 +146,7 @@ static struct xf_value as_dict(struct xf_render *r, const struct relation *rel)
     struct xf_value d = xf_v_dict(a, 4);
     xf_dict_set(a, d.u.d, XF_STR("path"), path);
     xf_dict_set(a, d.u.d, XF_STR("metadata"), meta);
-    const char *type = rel->type ? rel->type
+    const char *type = rel->type                   ? rel->type
                        : rel->kind == XF_REL_TABLE ? "table"
                        : rel->kind == XF_REL_VIEW  ? "view"
                                                    : NULL;
@@ -331,8 +335,8 @@ static int relation_getattr(struct xf_value *out, struct xf_render *r, const str
 
 struct xf_value xf_relation_cte(struct xf_session *s, struct xf_arena *a, const char *name)
 {
-    struct relation rel = {.s = s, .rel = {NULL, NULL, name}, .kind = -1, .inc_id = true,
-                           .cte = true};
+    struct relation rel = {
+        .s = s, .rel = {NULL, NULL, name}, .kind = -1, .inc_id = true, .cte = true};
     return wrap(a, &rel);
 }
 
@@ -363,8 +367,8 @@ int xf_relation_create_fn(struct xf_value *out, struct xf_render *r, const struc
                           const struct xf_args *a)
 {
     struct xf_rctx *rc = xf_render_user(r);
-    struct relation rel = {.s = rc->s, .kind = -1, .inc_db = true, .inc_schema = true,
-                           .inc_id = true};
+    struct relation rel = {
+        .s = rc->s, .kind = -1, .inc_db = true, .inc_schema = true, .inc_id = true};
     rel.rel.database = str_arg(r, xf_arg(a, 0, "database"));
     rel.rel.schema = str_arg(r, xf_arg(a, 1, "schema"));
     rel.rel.identifier = str_arg(r, xf_arg(a, 2, "identifier"));

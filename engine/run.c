@@ -34,7 +34,7 @@ struct sched {
      * for test t besides its parents' own children (dbt's test edges).
      */
     uint32_t *after_at, *after;
-    bool stop; /* fail-fast or cancel: start nothing new */
+    bool stop;  /* fail-fast or cancel: start nothing new */
     bool stuck; /* nodes remain, none is ready and none runs: a bug */
     bool any_failed;
     pthread_mutex_t mu;
@@ -133,9 +133,8 @@ static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *
     struct xf_arena a;
     xf_arena_init(&a);
     struct xf_source *src = XF_ANEW(&a, struct xf_source);
-    src->path = n && n->original_file_path
-                    ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
-                    : xf_arena_strdup(&a, "<project hook>");
+    src->path = n && n->original_file_path ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
+                                           : xf_arena_strdup(&a, "<project hook>");
     src->text = sqlv->u.s.p;
     src->len = sqlv->u.s.len;
     struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = conn, .arena = &a};

@@ -91,8 +91,8 @@ static int add_macros(struct xf_session *s)
     struct xf_value projns = xf_v_dict(a, 64);
     bool have_utils = xf_project_package(p, "dbt_utils") != NULL;
     if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
-        (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql,
-                                    "dbt_utils", utilsns.u.d, false) < 0))
+        (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils",
+                                    utilsns.u.d, false) < 0))
         return -1;
     for (size_t i = 0; i < p->packages.n; i++)
         xf_map_put(&s->pkg_macros, xf_str_c(p->packages.v[i]->name), xf_v_dict(a, 16).u.d);
@@ -320,8 +320,8 @@ static int parse_render(struct xf_session *s)
 }
 
 /* Renders a description that holds Jinja ({{ doc("x") }}); NULL when plain. */
-static int render_text(struct xf_session *s, struct xf_node *n, const char *text,
-                       struct xf_loc loc, const char **out)
+static int render_text(struct xf_session *s, struct xf_node *n, const char *text, struct xf_loc loc,
+                       const char **out)
 {
     if (!text || !strstr(text, "{{"))
         return 0;
@@ -409,8 +409,8 @@ static void index_names(struct xf_session *s)
 }
 
 /* Render declaration prototype: defined with the descriptions below. */
-static int render_text(struct xf_session *s, struct xf_node *n, const char *text,
-                       struct xf_loc loc, const char **out);
+static int render_text(struct xf_session *s, struct xf_node *n, const char *text, struct xf_loc loc,
+                       const char **out);
 
 /* Sources: their properties may hold Jinja ({{ var('x') }}), then names. */
 static int name_sources(struct xf_session *s)
@@ -575,11 +575,11 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
 {
     /* test and build pull in the tests of what is selected, before the
      * exclusion, as dbt's default (eager) indirect selection does. */
-    int e = (o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD)
-                ? xf_graph_select_tests(&s->g, o->select, o->nselect, o->exclude, o->nexclude,
-                                        XF_INDIRECT_EAGER, out, s->diags)
-                : xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out,
-                                  s->diags);
+    int e =
+        (o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD)
+            ? xf_graph_select_tests(&s->g, o->select, o->nselect, o->exclude, o->nexclude,
+                                    XF_INDIRECT_EAGER, out, s->diags)
+            : xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out, s->diags);
     if (e < 0)
         return -1;
     for (size_t i = 0; i < s->g.n; i++) {

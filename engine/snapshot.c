@@ -23,9 +23,9 @@ struct snap {
     struct xf_relation target, stage;
     const char **keys;
     size_t nkeys;
-    bool check;            /* strategy check (else timestamp) */
+    bool check;             /* strategy check (else timestamp) */
     const char *updated_at; /* timestamp strategy column */
-    const char *now;       /* SQL expression for "now" */
+    const char *now;        /* SQL expression for "now" */
     const char *text_type;
     const char *hard_deletes; /* ignore | invalidate | new_record */
 };
@@ -116,8 +116,9 @@ static void versioned_select(struct xf_buf *b, struct snap *x, const char *alias
         xf_buf_adds(b, ", ");
     }
     scd_id(b, x, alias, u);
-    xf_buf_addf(b, " as dbt_scd_id, %s as dbt_updated_at, %s as dbt_valid_from, "
-                   "cast(null as %s) as dbt_valid_to",
+    xf_buf_addf(b,
+                " as dbt_scd_id, %s as dbt_updated_at, %s as dbt_valid_from, "
+                "cast(null as %s) as dbt_valid_to",
                 u, u, x->c->ops->type_name(XF_COL_TIMESTAMP));
     if (!strcmp(x->hard_deletes, "new_record"))
         xf_buf_addf(b, ", '%s' as dbt_is_deleted", deleted ? "True" : "False");
@@ -155,8 +156,9 @@ static int changed(struct xf_buf *b, struct snap *x, const char *t,
             for (size_t k = 0; k < ncols; k++)
                 found = found || !strcasecmp(cols[k].name, c);
             if (!found) {
-                xf_buf_addf(x->err, "check_cols of snapshot '%s' names '%s', which is not a "
-                                    "column of its query",
+                xf_buf_addf(x->err,
+                            "check_cols of snapshot '%s' names '%s', which is not a "
+                            "column of its query",
                             x->n->name, c);
                 return -1;
             }
@@ -200,8 +202,9 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
     const char *strat = xf_node_config_str(n, "strategy", NULL);
     int e = -1;
     if (!strat || (strcmp(strat, "timestamp") && strcmp(strat, "check"))) {
-        xf_buf_addf(err, "snapshot '%s' needs strategy 'timestamp' (with updated_at) or 'check' "
-                         "(with check_cols)",
+        xf_buf_addf(err,
+                    "snapshot '%s' needs strategy 'timestamp' (with updated_at) or 'check' "
+                    "(with check_cols)",
                     n->name);
         goto out;
     }
@@ -214,12 +217,13 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
     }
     x.hard_deletes = xf_node_config_str(n, "hard_deletes", NULL);
     if (!x.hard_deletes)
-        x.hard_deletes = xf_node_config_bool(n, "invalidate_hard_deletes", false) ? "invalidate"
-                                                                                  : "ignore";
+        x.hard_deletes =
+            xf_node_config_bool(n, "invalidate_hard_deletes", false) ? "invalidate" : "ignore";
     if (strcmp(x.hard_deletes, "ignore") && strcmp(x.hard_deletes, "invalidate") &&
         strcmp(x.hard_deletes, "new_record")) {
-        xf_buf_addf(err, "unknown hard_deletes '%s' for snapshot '%s': use ignore, invalidate or "
-                         "new_record",
+        xf_buf_addf(err,
+                    "unknown hard_deletes '%s' for snapshot '%s': use ignore, invalidate or "
+                    "new_record",
                     x.hard_deletes, n->name);
         goto out;
     }
@@ -303,8 +307,9 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
         if (!e && !strcmp(x.hard_deletes, "new_record")) {
             xf_buf_adds(&b, "update ");
             rel(&b, &x, &x.target);
-            xf_buf_addf(&b, " set dbt_valid_to = %s\nwhere dbt_valid_to is null and "
-                            "dbt_is_deleted = 'True' and exists (select 1 from ",
+            xf_buf_addf(&b,
+                        " set dbt_valid_to = %s\nwhere dbt_valid_to is null and "
+                        "dbt_is_deleted = 'True' and exists (select 1 from ",
                         x.now);
             rel(&b, &x, &x.stage);
             xf_buf_adds(&b, " s where ");

@@ -24,10 +24,10 @@ enum xf_coltype {
 
 struct xf_csv {
     size_t ncols, nrows;
-    struct xf_str *header;   /* ncols names */
-    struct xf_str *cells;    /* nrows * ncols, row-major; p == NULL: NULL */
-    size_t *row_offsets;     /* byte offset of each row (for errors) */
-    enum xf_coltype *types;  /* inferred, ncols */
+    struct xf_str *header;  /* ncols names */
+    struct xf_str *cells;   /* nrows * ncols, row-major; p == NULL: NULL */
+    size_t *row_offsets;    /* byte offset of each row (for errors) */
+    enum xf_coltype *types; /* inferred, ncols */
 };
 
 /*

@@ -149,9 +149,10 @@ enum job_kind { J_MACRO, J_MODEL, J_SEED, J_SNAPSHOT, J_ANALYSIS, J_TEST, J_DOCS
 struct job {
     enum job_kind kind;
     const char *respath, *rel;
-    const char *ofp;     /* relative to its project: "models/x.sql" */
-    const char *display; /* relative to the root project (diagnostics): "dbt_packages/p/models/x.sql" */
-    const char *full;    /* as opened */
+    const char *ofp; /* relative to its project: "models/x.sql" */
+    const char
+        *display; /* relative to the root project (diagnostics): "dbt_packages/p/models/x.sql" */
+    const char *full; /* as opened */
     /* results */
     struct xf_source *src;
     const struct xf_tmpl *tmpl;
@@ -280,8 +281,7 @@ static struct worker *workers_new(struct xf_loader *l, size_t njobs, size_t *nw_
     /* Each unit (the project, then each package) adds its workers' arenas. */
     size_t base = p->nworker_arenas;
     if (nw > 1)
-        p->worker_arenas =
-            xf_realloc(p->worker_arenas, (base + nw - 1) * sizeof *p->worker_arenas);
+        p->worker_arenas = xf_realloc(p->worker_arenas, (base + nw - 1) * sizeof *p->worker_arenas);
     p->nworker_arenas = base + nw - 1;
     for (size_t i = 0; i < nw; i++) {
         w[i].keep = i == 0 ? l->a : &p->worker_arenas[base + i - 1];
@@ -318,7 +318,6 @@ static void run_jobs(struct worker *w, size_t nw, struct job *jobs, size_t n)
 }
 
 /* ---- nodes ---- */
-
 
 static void add_node(struct xf_loader *l, struct xf_node *n)
 {

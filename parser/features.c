@@ -320,4 +320,3 @@ bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_st
     xf_buf_release(&b);
     return true;
 }
-

@@ -69,5 +69,4 @@ const struct xf_feature *xf_feature_not_yet(enum xf_feature_kind kind, struct xf
 /* The warning's text, for callers without a diags list (flags, templates). */
 void xf_feature_message(struct xf_buf *out, const struct xf_feature *f);
 
-
 #endif

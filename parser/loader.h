@@ -21,21 +21,28 @@ struct cfgtree;
  */
 struct xf_unit {
     const char *name;
-    const char *root;              /* folder its paths are relative to, as opened */
-    const char *dir;               /* "" for the root project, "dbt_packages/x/" for a package */
-    struct xf_package *pkg;        /* NULL for the root project */
+    const char *root;                /* folder its paths are relative to, as opened */
+    const char *dir;                 /* "" for the root project, "dbt_packages/x/" for a package */
+    struct xf_package *pkg;          /* NULL for the root project */
     const struct xf_value *paths[7]; /* model, seed, test, macro, snapshot, analysis, docs */
-    struct cfgtree *trees[6];      /* its own project file's config trees */
-    struct xf_map names[6];        /* per resource: name -> node (refable + analyses) */
-    struct xf_map macro_names;     /* name -> xf_macro_def */
-    struct xf_map doc_names;       /* name -> xf_doc_def */
-    struct xf_map source_names;    /* "source.table" -> node */
-    const char *uid_prefix[6];     /* "model.<name>" ... */
-    const char *uid_prefix_macro;  /* "macro.<name>" */
+    struct cfgtree *trees[6];        /* its own project file's config trees */
+    struct xf_map names[6];          /* per resource: name -> node (refable + analyses) */
+    struct xf_map macro_names;       /* name -> xf_macro_def */
+    struct xf_map doc_names;         /* name -> xf_doc_def */
+    struct xf_map source_names;      /* "source.table" -> node */
+    const char *uid_prefix[6];       /* "model.<name>" ... */
+    const char *uid_prefix_macro;    /* "macro.<name>" */
 };
 
-enum { XF_UPATH_MODEL, XF_UPATH_SEED, XF_UPATH_TEST, XF_UPATH_MACRO, XF_UPATH_SNAPSHOT,
-       XF_UPATH_ANALYSIS, XF_UPATH_DOCS };
+enum {
+    XF_UPATH_MODEL,
+    XF_UPATH_SEED,
+    XF_UPATH_TEST,
+    XF_UPATH_MACRO,
+    XF_UPATH_SNAPSHOT,
+    XF_UPATH_ANALYSIS,
+    XF_UPATH_DOCS
+};
 
 struct xf_loader {
     struct xf_project *p;

@@ -225,9 +225,9 @@ static void check_dbt_version(struct xf_loader *l, const struct xf_unit *u,
 /* Keys only the root project's file sets (a package's are not read, as in dbt). */
 static bool root_only_key(struct xf_str k)
 {
-    static const char *const keys[] = {"profile",   "target-path", "clean-targets",
-                                       "log-path",  "dispatch",    "packages-install-path",
-                                       "flags",     "query-comment", "restrict-access"};
+    static const char *const keys[] = {"profile",  "target-path",   "clean-targets",
+                                       "log-path", "dispatch",      "packages-install-path",
+                                       "flags",    "query-comment", "restrict-access"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (xf_str_eqc(k, keys[i]))
             return true;
@@ -246,9 +246,9 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
     const char *fname, *full;
     if (!project_file_in(l, u->root, &fname, &full)) {
         if (is_root) {
-            struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
-                                            "no xform_project.yml or dbt_project.yml in '%s'",
-                                            u->root);
+            struct xf_diag *g =
+                xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
+                            "no xform_project.yml or dbt_project.yml in '%s'", u->root);
             xf_diag_hint(g, "run 'xform init' to create a project, or pass --project-dir");
         }
         return -1;
@@ -358,8 +358,8 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
 
     static const char *const hooks[] = {"on-run-start", "on-run-end"};
     if (is_root) {
-        err |= str_list(l, xf_ynode_get(root, "clean-targets"), "clean-targets",
-                        &p->clean_targets, d_clean, 1);
+        err |= str_list(l, xf_ynode_get(root, "clean-targets"), "clean-targets", &p->clean_targets,
+                        d_clean, 1);
         if (err)
             return -1;
         p->target_path = "target";
@@ -387,10 +387,10 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
             const struct xf_ynode *h = xf_ynode_get(root, hooks[i]);
             struct xf_value hl;
             if (h && str_list(l, h, hooks[i], &hl, NULL, 0) == 0 && hl.u.l->n) {
-                struct xf_diag *g = xf_diag_add(
-                    l->diags, XF_SEV_WARNING, h->loc,
-                    "not supported by xform yet: '%s' of package '%s' (it is not run)", hooks[i],
-                    u->name);
+                struct xf_diag *g =
+                    xf_diag_add(l->diags, XF_SEV_WARNING, h->loc,
+                                "not supported by xform yet: '%s' of package '%s' (it is not run)",
+                                hooks[i], u->name);
                 xf_diag_hint(g, "copy the hook into the root project's '%s' to run it", hooks[i]);
             }
         }
@@ -413,8 +413,8 @@ static void unit_init(struct xf_loader *l, struct xf_unit *u, struct xf_package 
     xf_map_init(&u->macro_names);
     xf_map_init(&u->doc_names);
     xf_map_init(&u->source_names);
-    struct xf_value *paths[] = {&f->model_paths,    &f->seed_paths,     &f->test_paths,
-                                &f->macro_paths,    &f->snapshot_paths, &f->analysis_paths,
+    struct xf_value *paths[] = {&f->model_paths, &f->seed_paths,     &f->test_paths,
+                                &f->macro_paths, &f->snapshot_paths, &f->analysis_paths,
                                 &f->docs_paths};
     for (int i = 0; i < 7; i++) {
         *paths[i] = xf_v_list(l->a, 0);
@@ -497,11 +497,11 @@ static int load_packages(struct xf_loader *l, struct xf_unit ***units, size_t *n
         pkg->name = u->name;
         const struct xf_package *other = xf_project_package(p, u->name);
         if (other || !strcmp(u->name, p->name)) {
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_ERROR, (struct xf_loc){pkg->project_file, 0, 0},
-                "package '%s' in '%s' has the same name as %s", u->name, pkg->dir,
-                other ? xf_arena_printf(l->a, "the package in '%s'", other->dir)
-                      : "the root project");
+            struct xf_diag *g =
+                xf_diag_add(l->diags, XF_SEV_ERROR, (struct xf_loc){pkg->project_file, 0, 0},
+                            "package '%s' in '%s' has the same name as %s", u->name, pkg->dir,
+                            other ? xf_arena_printf(l->a, "the package in '%s'", other->dir)
+                                  : "the root project");
             xf_diag_hint(g, "two projects cannot share a name: remove one from packages.yml and "
                             "run 'xform deps'");
             err = -1;
@@ -535,14 +535,15 @@ static int check_installed(struct xf_loader *l)
         struct xf_ynode *root;
         if (xf_yaml_parse(&root, l->a, src, l->diags) < 0)
             return -1;
-        const struct xf_ynode *list = root->kind == XF_Y_MAP ? xf_ynode_get(root, "packages") : NULL;
+        const struct xf_ynode *list =
+            root->kind == XF_Y_MAP ? xf_ynode_get(root, "packages") : NULL;
         size_t want = list && list->kind == XF_Y_SEQ ? list->n : 0;
         if (want > p->packages.n) {
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_ERROR, list->loc,
-                "%s lists %zu package%s but %zu %s installed in '%s'", files[i], want,
-                want == 1 ? "" : "s", p->packages.n, p->packages.n == 1 ? "is" : "are",
-                p->packages_install_path);
+            struct xf_diag *g =
+                xf_diag_add(l->diags, XF_SEV_ERROR, list->loc,
+                            "%s lists %zu package%s but %zu %s installed in '%s'", files[i], want,
+                            want == 1 ? "" : "s", p->packages.n, p->packages.n == 1 ? "is" : "are",
+                            p->packages_install_path);
             xf_diag_hint(g, "run 'xform deps' to install them");
             return -1;
         }
@@ -699,4 +700,3 @@ struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_i
 {
     return xf_map_getc(&p->by_unique_id, unique_id);
 }
-

@@ -39,8 +39,8 @@ struct xf_column {
     const char *description;
     const char *data_type; /* NULL when not declared */
     bool quote;
-    struct xf_value meta;  /* dict */
-    struct xf_value tags;  /* list of strings */
+    struct xf_value meta; /* dict */
+    struct xf_value tags; /* list of strings */
     struct xf_loc loc;
 };
 
@@ -54,10 +54,10 @@ struct xf_dep {
 
 /* A generic test declared in YAML, before it becomes a test node. */
 struct xf_test_decl {
-    const char *test_name;  /* "unique", "dbt_utils.accepted_range" ... */
-    const char *column;     /* NULL for a model-level test */
-    struct xf_value kwargs; /* dict of arguments (values, to, field ...) */
-    struct xf_value config; /* dict: severity, where, ... */
+    const char *test_name;   /* "unique", "dbt_utils.accepted_range" ... */
+    const char *column;      /* NULL for a model-level test */
+    struct xf_value kwargs;  /* dict of arguments (values, to, field ...) */
+    struct xf_value config;  /* dict: severity, where, ... */
     const char *custom_name; /* `name:` given to the test in YAML (also in kwargs), or NULL */
     struct xf_loc loc;       /* the test's name in the YAML file */
 };
@@ -77,25 +77,25 @@ enum xf_mat {
 
 struct xf_node {
     enum xf_resource type;
-    uint32_t index;          /* position in project.nodes */
-    const char *name;        /* "stg_orders" */
-    const char *unique_id;   /* "model.jaffle_shop.stg_orders" */
-    const char *package;     /* project name */
-    const char *path;        /* relative to its resource path: "staging/stg_orders.sql" */
+    uint32_t index;                 /* position in project.nodes */
+    const char *name;               /* "stg_orders" */
+    const char *unique_id;          /* "model.jaffle_shop.stg_orders" */
+    const char *package;            /* project name */
+    const char *path;               /* relative to its resource path: "staging/stg_orders.sql" */
     const char *original_file_path; /* relative to the project: "models/staging/..." */
-    struct xf_value fqn;     /* list: [project, folder..., name] */
-    const struct xf_source *src; /* the file (NULL for sources, generic tests) */
-    const struct xf_tmpl *tmpl;  /* parsed SQL (models, tests, snapshots, analyses) */
-    char checksum[65];       /* sha256 of the file */
+    struct xf_value fqn;            /* list: [project, folder..., name] */
+    const struct xf_source *src;    /* the file (NULL for sources, generic tests) */
+    const struct xf_tmpl *tmpl;     /* parsed SQL (models, tests, snapshots, analyses) */
+    char checksum[65];              /* sha256 of the file */
 
-    struct xf_value config;  /* dict: project tree, then YAML, then config() */
+    struct xf_value config; /* dict: project tree, then YAML, then config() */
     const char *description;
     struct xf_loc description_loc;
     XF_VEC(struct xf_column) columns;
-    struct xf_value meta; /* dict */
-    struct xf_value tags; /* list of strings */
-    struct xf_loc props_loc;  /* its entry in a schema .yml, if any */
-    const char *patch_path;   /* "project://models/schema.yml" */
+    struct xf_value meta;              /* dict */
+    struct xf_value tags;              /* list of strings */
+    struct xf_loc props_loc;           /* its entry in a schema .yml, if any */
+    const char *patch_path;            /* "project://models/schema.yml" */
     XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
 
     XF_VEC(struct xf_dep) refs;
@@ -119,7 +119,7 @@ struct xf_node {
     const char *source_description;
     struct xf_value freshness; /* dict or none */
     /* Tests */
-    struct xf_node *attached;  /* the node a generic test tests */
+    struct xf_node *attached; /* the node a generic test tests */
     const char *column_name;
     const struct xf_test_decl *decl;
 
@@ -154,14 +154,14 @@ struct xf_package {
     const struct xf_source *project_file;
     struct xf_value model_paths, seed_paths, test_paths, macro_paths, snapshot_paths,
         analysis_paths, docs_paths; /* lists of strings, relative to root */
-    struct xf_value vars;         /* dict: what var() sees in its nodes */
-    struct xf_value config_trees; /* dict: its own "models", "seeds" ... trees */
-    struct xf_value raw;          /* its project file as a value */
+    struct xf_value vars;           /* dict: what var() sees in its nodes */
+    struct xf_value config_trees;   /* dict: its own "models", "seeds" ... trees */
+    struct xf_value raw;            /* its project file as a value */
 };
 
 struct xf_project {
     struct xf_arena arena;
-    const char *root;       /* project folder (as given, absolute or relative to cwd) */
+    const char *root; /* project folder (as given, absolute or relative to cwd) */
     const struct xf_source *project_file;
     const char *name, *version, *profile;
     struct xf_value model_paths, seed_paths, test_paths, macro_paths, snapshot_paths,
@@ -171,17 +171,17 @@ struct xf_project {
     struct xf_value vars;           /* dict: project vars merged with --vars */
     struct xf_value config_trees;   /* dict: "models", "seeds", "snapshots", "tests" -> tree */
     struct xf_value on_run_start, on_run_end; /* lists of strings */
-    struct xf_value dispatch;       /* list of {macro_namespace, search_order} */
-    struct xf_value raw;            /* the whole project file as a value */
-    const char *packages_install_path; /* "dbt_packages" */
-    XF_VEC(struct xf_package *) packages; /* installed packages, by folder name */
+    struct xf_value dispatch;                 /* list of {macro_namespace, search_order} */
+    struct xf_value raw;                      /* the whole project file as a value */
+    const char *packages_install_path;        /* "dbt_packages" */
+    XF_VEC(struct xf_package *) packages;     /* installed packages, by folder name */
 
     XF_VEC(struct xf_node *) nodes;   /* models, seeds, snapshots, tests, analyses */
     XF_VEC(struct xf_node *) sources; /* one per source table */
     XF_VEC(struct xf_macro_def *) macros;
     XF_VEC(struct xf_doc_def *) docs;
     XF_VEC(const struct xf_source *) files; /* every file read */
-    struct xf_map by_unique_id;  /* unique_id -> node (nodes and sources) */
+    struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
 
     struct xf_target target;
 

@@ -325,8 +325,8 @@ static int undefined_namespace(struct xf_render *r, const struct expr *e, const 
         suggest_name(r, e->u.name.name))
         return undefined_error_v(r, e, v);
     const char *name = xf_arena_strdups(r->a, e->u.name.name);
-    struct xf_diag *d = xf_diag_add(r->env->diags, XF_SEV_ERROR, eloc(r, e), "'%s' is undefined",
-                                    name);
+    struct xf_diag *d =
+        xf_diag_add(r->env->diags, XF_SEV_ERROR, eloc(r, e), "'%s' is undefined", name);
     add_frames(r, d);
     xf_diag_hint(d, r->env->namespace_hint, name);
     return -1;

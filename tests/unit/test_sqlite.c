@@ -664,8 +664,7 @@ static void test_schemas_attach(void **state)
     assert_int_equal(kind(f, "main", "fct_v"), XF_REL_TABLE);
     assert_int_equal(count_rows(f, "main.fct_v"), 1);
     /* and a view again once it reads its own schema only */
-    assert_int_equal(replace(f, "main", "fct_v", XF_REL_VIEW, "select y from \"main\".\"fct\""),
-                     0);
+    assert_int_equal(replace(f, "main", "fct_v", XF_REL_VIEW, "select y from \"main\".\"fct\""), 0);
     assert_int_equal(kind(f, "main", "fct_v"), XF_REL_VIEW);
 
     /* the early connection attaches the new file when a statement needs it */
