@@ -20,7 +20,6 @@
 #define XF_EXIT_OK 0
 #define XF_EXIT_FAIL 1
 #define XF_EXIT_USAGE 2
-#define XF_EXIT_INTERRUPTED 130
 
 struct xf_cli {
     const char *command;

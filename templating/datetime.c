@@ -644,11 +644,6 @@ struct xf_value xf_tpl_datetime_module(struct xf_arena *a)
     return m;
 }
 
-struct xf_value xf_jinja_datetime(struct xf_arena *a, int64_t epoch_us, bool utc)
-{
-    return dt_value(a, epoch_us, false, utc);
-}
-
 /* ---- arithmetic and comparison ---- */
 
 int xf_tpl_datetime_arith(struct xf_render *r, struct xf_value *out, char op,

@@ -80,12 +80,6 @@ const char *xf_macro_package(const struct xf_value *fn);
  */
 void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *globals);
 
-/*
- * A Python datetime value (as modules.datetime makes), e.g. for dbt's
- * run_started_at: microseconds since 1970-01-01 00:00:00; `utc` marks it
- * timezone-aware UTC (printed with "+00:00"). Lives in `a`.
- */
-struct xf_value xf_jinja_datetime(struct xf_arena *a, int64_t epoch_us, bool utc);
 
 /* Everything a render needs besides the template. */
 struct xf_render_env {

@@ -189,16 +189,6 @@ char *xf_path_join(struct xf_arena *a, const char *dir, const char *name)
     return xf_arena_printf(a, "%.*s/%s", (int)dl, dir, name);
 }
 
-char *xf_path_dir(struct xf_arena *a, const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xf_arena_strdup(a, ".");
-    if (slash == path)
-        return xf_arena_strdup(a, "/");
-    return xf_arena_strndup(a, path, (size_t)(slash - path));
-}
-
 char *xf_path_stem(struct xf_arena *a, const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -234,65 +224,4 @@ int xf_remove_tree(const char *path)
     if (rmdir(path) < 0 && !err)
         err = -errno;
     return err;
-}
-
-typedef XF_VEC(char *) strvec;
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int walk(struct xf_arena *a, const char *root, const char *rel, const char *ext, strvec *out)
-{
-    char *dir = rel[0] ? xf_path_join(a, root, rel) : (char *)root;
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-    strvec names = {0};
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        xf_vec_push(&names, xf_arena_strdup(a, e->d_name));
-    }
-    closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
-    size_t extlen = ext ? strlen(ext) : 0;
-    int err = 0;
-    for (size_t i = 0; i < names.n && !err; i++) {
-        char *relp = rel[0] ? xf_arena_printf(a, "%s/%s", rel, names.v[i]) : names.v[i];
-        char *full = xf_path_join(a, root, relp);
-        struct stat st;
-        if (stat(full, &st) < 0)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            err = walk(a, root, relp, ext, out);
-        } else if (S_ISREG(st.st_mode)) {
-            size_t n = strlen(relp);
-            if (!ext || (n > extlen && strcmp(relp + n - extlen, ext) == 0))
-                xf_vec_push(out, relp);
-        }
-    }
-    xf_vec_release(&names);
-    return err;
-}
-
-long xf_list_files(struct xf_arena *a, const char *root, const char *ext, char ***out)
-{
-    strvec v = {0};
-    int err = walk(a, root, "", ext, &v);
-    if (err < 0) {
-        xf_vec_release(&v);
-        *out = NULL;
-        return err;
-    }
-    char **res = xf_arena_alloc(a, (v.n + 1) * sizeof(char *));
-    for (size_t i = 0; i < v.n; i++)
-        res[i] = v.v[i];
-    res[v.n] = NULL;
-    long n = (long)v.n;
-    xf_vec_release(&v);
-    *out = res;
-    return n;
 }

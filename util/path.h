@@ -35,19 +35,10 @@ bool xf_is_dir(const char *path);
 bool xf_is_file(const char *path);
 /* "a" + "b" -> "a/b" (no doubled slash; an absolute b wins). */
 char *xf_path_join(struct xf_arena *a, const char *dir, const char *name);
-/* Directory part ("a/b/c.sql" -> "a/b", "c.sql" -> "."). */
-char *xf_path_dir(struct xf_arena *a, const char *path);
 /* Last component without extension ("a/b/c.sql" -> "c"). */
 char *xf_path_stem(struct xf_arena *a, const char *path);
 /* Removes a tree (rm -rf). 0, or -errno. */
 int xf_remove_tree(const char *path);
 
-/*
- * Lists the regular files under `root` whose names end in `ext` (e.g.
- * ".sql"; NULL for all), recursively, sorted, as paths relative to `root`.
- * Hidden entries (starting with '.') are skipped. Returns the count or
- * -errno; a missing root is 0 files. Strings live in `a`.
- */
-long xf_list_files(struct xf_arena *a, const char *root, const char *ext, char ***out);
 
 #endif
