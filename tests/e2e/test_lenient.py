@@ -84,3 +84,21 @@ def test_debug_with_an_unreadable_target_is_still_an_error(jaffle):
     assert "profiles.yml:5:13: error: unknown adapter type 'postgress'" in r.text, r
     assert "1 error: the target could not be read" in r.err, r
     assert "connection test" not in r.out, r
+
+
+@pytest.mark.feature("lenient.missing_column")
+def test_a_test_on_a_missing_column_fails_at_run_time(wh):
+    """As dbt: a data test on a column the model does not have is that
+    test's error when it runs (the database says so); everything else
+    builds and passes."""
+    w = wh("jaffle_shop")
+    w.p.edit("models/schema.yml", "      - name: customer_id\n",
+             "      - name: customer_idd\n        tests: [not_null]\n"
+             "      - name: customer_id\n")
+    r = w.xform("build", expect=1)
+    rr = {x["unique_id"].split(".")[2]: x for x in w.p.json("target/run_results.json")["results"]}
+    bad = {k: v["status"] for k, v in rr.items() if v["status"] not in ("success", "pass")}
+    assert bad == {"not_null_customers_customer_idd": "error"}, bad
+    assert "customer_idd" in rr["not_null_customers_customer_idd"]["message"]
+    assert "Error in test not_null_customers_customer_idd (models/schema.yml)" in r.out
+    assert w.scalar(f"select count(*) from {w.rel('customers')}") == 100
