@@ -645,6 +645,38 @@ static int ad_get_relation(struct xf_value *out, struct xf_render *r, const stru
     return 0;
 }
 
+/* adapter.list_relations_without_caching(schema_relation): what the schema holds now. */
+static int ad_list_relations(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                             const struct xf_args *a)
+{
+    struct xf_rctx *rc = RC(r);
+    const struct xf_relation *sch = xf_relation_get(xf_arg(a, 0, "schema_relation"));
+    *out = xf_v_list(rc->arena, 0);
+    struct xf_conn *c;
+    if (db_for(r, rc, "adapter.list_relations_without_caching", &c) < 0)
+        return -1;
+    if (!c)
+        return 0; /* parse mode: names are not known yet */
+    if (!sch || !sch->schema)
+        return xf_render_error(r, "adapter.list_relations_without_caching() needs a relation "
+                                  "with a schema");
+    struct xf_relation *rels;
+    enum xf_relkind *kinds;
+    size_t n = 0;
+    struct xf_buf err = XF_BUF_INIT;
+    int e = c->ops->list_relations(c, sch->schema, rc->arena, &rels, &kinds, &n, &err);
+    if (e < 0)
+        xf_render_error(r, "adapter.list_relations_without_caching failed: %s", err.ptr);
+    xf_buf_release(&err);
+    for (size_t i = 0; e == 0 && i < n; i++) {
+        struct xf_value v =
+            xf_relation_value(rc->s, rc->arena, sch->database, sch->schema, rels[i].identifier);
+        xf_relation_set_kind(&v, (int)kinds[i]);
+        xf_list_push(rc->arena, out->u.l, v);
+    }
+    return e < 0 ? -1 : 0;
+}
+
 /* load_relation(relation): the relation as the warehouse has it, or none. */
 static int fn_load_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                             const struct xf_args *a)
@@ -906,6 +938,8 @@ static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
 static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
 static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
 static const struct xf_func f_load_relation = {"load_relation", fn_load_relation, NULL, NULL};
+static const struct xf_func f_list_relations = {"list_relations_without_caching",
+                                                ad_list_relations, NULL, NULL};
 static const struct xf_func f_should_store_failures = {"should_store_failures",
                                                        fn_should_store_failures, NULL, NULL};
 static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};
@@ -1161,6 +1195,7 @@ int xf_context_init(struct xf_session *s)
     setf(a, adapter.u.d, "quote", &f_quote);
     setf(a, adapter.u.d, "dispatch", &f_dispatch);
     setf(a, adapter.u.d, "get_relation", &f_get_relation);
+    setf(a, adapter.u.d, "list_relations_without_caching", &f_list_relations);
     setf(a, adapter.u.d, "get_columns_in_relation", &f_get_columns);
     setf(a, adapter.u.d, "drop_relation", &f_drop_relation);
     xf_dict_set(a, adapter.u.d, XF_STR("type"), xf_v_strc(s->ops->name));

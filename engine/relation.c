@@ -348,8 +348,8 @@ static int relation_getitem(struct xf_value *out, struct xf_render *r, const str
         return 1;
     struct xf_value d = as_dict(r, o->data);
     const struct xf_value *v = xf_dict_get(d.u.d, key->u.s);
-    if (!v)
-        return 1;
+    if (!v) /* as Jinja's getitem: an attribute when there is no such item */
+        return relation_getattr(out, r, o, key->u.s);
     *out = *v;
     return 0;
 }

@@ -279,3 +279,42 @@ def test_macro_of_a_package_not_installed(make_project):
             "  hint: if 'codegen' is a package, list it in packages.yml and run 'xform deps'\n"
             ) in r.err, r.err
     assert_nothing_built(p)
+
+
+API_MODEL = """\
+{%- set tmp = make_temp_relation(this) -%}
+{%- set cols = get_columns_in_query("select 1 as a, 'x' as b") -%}
+{%- set rels = adapter.list_relations_without_caching(
+        api.Relation.create(database=target.database, schema=this.schema)) -%}
+{%- set names = rels | map(attribute='identifier') | sort | join(',') -%}
+{%- set ddl = get_create_table_as_sql(false, tmp, 'select 1') | trim -%}
+select '{{ tmp.identifier }}' as tmp_name,
+       '{{ cols | join(",") }}' as cols,
+       '{{ names }}' as rels,
+       {{ rels | selectattr('is_table') | list | length }} as tables,
+       '{{ ddl.split(" ")[:2] | join(" ") }}' as ddl_head,
+       '{{ (ddl ~ "") == ("create table " ~ tmp ~ " as (\\nselect 1\\n)") }}' as ddl_ok
+-- depends_on: {{ ref('uses_pkg') }}
+"""
+
+
+def test_relation_helpers_packages_call(wh):
+    """make_temp_relation, get_columns_in_query, list_relations_without_caching,
+    get_create_table_as_sql and get_where_subquery (a test's `where`), as dbt's."""
+    w = project(wh)
+    w.p.write("models/api.sql", API_MODEL)
+    w.p.write("models/api.yml", "version: 2\nmodels:\n  - name: uses_pkg\n    columns:\n"
+              "      - name: id\n        tests:\n          - accepted_values:\n"
+              "              values: [1]\n              config: {where: 'id < 2'}\n")
+    w.xform("build", expect=0)
+    row = w.rows(f"select * from {w.rel('api')}")[0]
+    assert row[0] == "api__dbt_tmp"
+    assert row[1] == "a,b"
+    # what the schema held when api was built (its parents, built before it)
+    assert set(row[2].split(",")) >= {"pkg_model", "pkg_seed", "uses_pkg"}
+    assert row[3] >= 2  # pkg_model and pkg_seed are tables
+    assert row[4] == "create table"
+    assert row[5] == "True"
+    compiled = w.p.read("target/compiled/pkg_loading/models/api.yml/"
+                        "accepted_values_uses_pkg_id__1.sql")
+    assert "where id < 2) dbt_subquery" in compiled, compiled
