@@ -539,13 +539,16 @@ static int check_installed(struct xf_loader *l)
             root->kind == XF_Y_MAP ? xf_ynode_get(root, "packages") : NULL;
         size_t want = list && list->kind == XF_Y_SEQ ? list->n : 0;
         if (want > p->packages.n) {
+            /* clean and debug need no package (dbt runs them before deps too) */
+            const char *cmd = l->opts->command;
+            bool mild = cmd && (!strcmp(cmd, "clean") || !strcmp(cmd, "debug"));
             struct xf_diag *g =
-                xf_diag_add(l->diags, XF_SEV_ERROR, list->loc,
+                xf_diag_add(l->diags, mild ? XF_SEV_WARNING : XF_SEV_ERROR, list->loc,
                             "%s lists %zu package%s but %zu %s installed in '%s'", files[i], want,
                             want == 1 ? "" : "s", p->packages.n, p->packages.n == 1 ? "is" : "are",
                             p->packages_install_path);
             xf_diag_hint(g, "run 'xform deps' to install them");
-            return -1;
+            return mild ? 0 : -1;
         }
         return 0;
     }

@@ -147,6 +147,10 @@ def test_listed_but_not_installed_is_an_error(make_project):
             "'dbt_packages'") in r.err, r.err
     assert "hint: run 'xform deps' to install them" in r.err
     assert_nothing_built(p)
+    # clean needs no package (it is often run before deps): the same is a warning there
+    r = p.xform("clean", expect=0)
+    assert ("packages.yml:2:3: warning: packages.yml lists 1 package but 0 are installed in "
+            "'dbt_packages'") in r.err, r.err
 
 
 def test_package_folder_without_project_file(make_project):
