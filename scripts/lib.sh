@@ -122,6 +122,10 @@ xf_need_fuzz() {
     if [[ -n $v ]]; then
         xf_need_glob "/usr/lib/llvm-$v/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" \
             "libclang-rt-$v-dev"
+    else
+        # no clang yet: Debian's default clang and the libFuzzer that goes with it
+        xf_need_glob "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" \
+            "libclang-rt-dev"
     fi
 }
 
