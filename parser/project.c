@@ -222,18 +222,6 @@ static void check_dbt_version(struct xf_loader *l, const struct xf_unit *u,
                  u == l->root ? "project" : "package");
 }
 
-/* Keys only the root project's file sets (a package's are not read, as in dbt). */
-static bool root_only_key(struct xf_str k)
-{
-    static const char *const keys[] = {"profile",  "target-path",   "clean-targets",
-                                       "log-path", "dispatch",      "packages-install-path",
-                                       "flags",    "query-comment", "restrict-access"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (xf_str_eqc(k, keys[i]))
-            return true;
-    return false;
-}
-
 /*
  * Reads a unit's project file into `f` (for the root project also the
  * keys only it sets, straight into l->p). Returns 0 or -1.
@@ -394,7 +382,6 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
                 xf_diag_hint(g, "copy the hook into the root project's '%s' to run it", hooks[i]);
             }
         }
-        (void)root_only_key;
     }
 
     if (xf_loader_config_trees(l, root, &f->config_trees) < 0)
