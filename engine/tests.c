@@ -381,7 +381,10 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
         return 0;
     }
     struct xf_arena *a = rc->arena;
-    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    /* The source outlives the render: its diagnostics are printed after the
+     * scratch arena is gone (a parse-mode render keeps them for later). */
+    struct xf_arena *ka = rc->keep ? rc->keep : a;
+    struct xf_source *src = XF_ANEW(ka, struct xf_source);
     src->path = loc.src ? loc.src->path : "<test argument>";
     struct xf_buf text = XF_BUF_INIT;
     bool expr = is_relation_expr(v->u.s);
@@ -389,7 +392,7 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
         xf_buf_addf(&text, "{{ return(%.*s) }}", XF_STR_ARG(v->u.s));
     else
         xf_buf_addstr(&text, v->u.s);
-    src->text = xf_arena_strndup(a, text.ptr, text.len);
+    src->text = xf_arena_strndup(ka, text.ptr, text.len);
     src->len = text.len;
     xf_buf_release(&text);
     const struct xf_tmpl *t;
