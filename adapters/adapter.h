@@ -54,6 +54,14 @@ struct xf_result {
 struct xf_adapter_ops {
     const char *name;   /* "sqlite", "postgres": also the dispatch prefix */
     bool single_writer; /* the scheduler runs writes on one connection */
+    /*
+     * Optional (with single_writer): makes `c` a read connection beside
+     * the one writer, which sees committed data only and refuses writes,
+     * and returns 0; or returns 1 when this target admits none (SQLite
+     * outside WAL mode), -1 with err on failure. NULL: no read connections.
+     * The scheduler runs read-only nodes (data tests) on them.
+     */
+    int (*make_reader)(struct xf_conn *c, struct xf_buf *err);
 
     int (*connect)(struct xf_conn **out, const struct xf_target *t, const char *project_root,
                    struct xf_buf *err);

@@ -286,6 +286,53 @@ static int step_sql(struct xf_sqlite_conn *c, const char *sql, const struct run_
     return run(c, sql, o, NULL, NULL, err);
 }
 
+/*
+ * Switches one database file of the connection to the target's journal
+ * mode (WAL unless the profile says 'delete'; the mode is stored in the
+ * file, so later openers keep it). In WAL mode a commit needs no fsync
+ * (synchronous=NORMAL): a power cut can lose the last commits but never
+ * tears one, and a killed process loses nothing. A file that stays out
+ * of WAL (":memory:") clears c->wal: no read connections then.
+ */
+static int set_journal(struct xf_sqlite_conn *c, const char *schema, const char *path,
+                       struct xf_buf *err)
+{
+    const char *want = c->base.target->journal_mode ? c->base.target->journal_mode : "wal";
+    bool wal = strcasecmp(want, "wal") == 0;
+    struct xf_buf sql = XF_BUF_INIT;
+    xf_buf_adds(&sql, "PRAGMA ");
+    xf_adapter_quote_dq(&sql, schema);
+    xf_buf_addf(&sql, ".journal_mode=%s", wal ? "WAL" : "DELETE");
+    struct xf_buf e = XF_BUF_INIT;
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_result res;
+    const struct run_opts o = {.no_cancel = true};
+    int ret = run(c, sql.ptr, &o, &a, &res, &e);
+    if (ret < 0) {
+        xf_buf_addf(err, "could not switch '%s' to %s mode: %s", path, wal ? "WAL" : "rollback journal",
+                    e.ptr);
+    } else {
+        bool is_wal = res.nrows == 1 && res.ncols == 1 && res.cells[0].t == XF_V_STR &&
+                      strcasecmp(res.cells[0].u.s.p, "wal") == 0;
+        if (!is_wal)
+            c->wal = false;
+        if (is_wal) {
+            xf_buf_reset(&sql);
+            xf_buf_adds(&sql, "PRAGMA ");
+            xf_adapter_quote_dq(&sql, schema);
+            xf_buf_adds(&sql, ".synchronous=NORMAL");
+            ret = run(c, sql.ptr, &o, NULL, NULL, &e);
+            if (ret < 0)
+                xf_buf_addf(err, "could not set up '%s': %s", path, e.ptr);
+        }
+    }
+    xf_arena_release(&a);
+    xf_buf_release(&e);
+    xf_buf_release(&sql);
+    return ret;
+}
+
 static int attach(struct xf_sqlite_conn *c, const char *schema, const char *path,
                   struct xf_buf *err)
 {
@@ -312,17 +359,7 @@ static int attach(struct xf_sqlite_conn *c, const char *schema, const char *path
         return -1;
     }
     sqlite3_finalize(st);
-    struct xf_buf sql = XF_BUF_INIT;
-    xf_buf_adds(&sql, "PRAGMA ");
-    xf_adapter_quote_dq(&sql, schema);
-    xf_buf_adds(&sql, ".journal_mode=WAL");
-    struct xf_buf e = XF_BUF_INIT;
-    int ret = run(c, sql.ptr, &(struct run_opts){.no_cancel = true}, NULL, NULL, &e);
-    if (ret < 0)
-        xf_buf_addf(err, "could not switch '%s' to WAL mode: %s", path, e.ptr);
-    xf_buf_release(&e);
-    xf_buf_release(&sql);
-    return ret;
+    return set_journal(c, schema, path, err);
 }
 
 /*
@@ -577,6 +614,7 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
                  : xf_strdup(".");
     c->main_schema = xf_strdup(t->schema && *t->schema ? t->schema : "main");
     c->main_attached = strcasecmp(c->main_schema, "main") != 0;
+    c->wal = strcmp(c->main_path, ":memory:") != 0;
     int ret = -1;
 
     if (c->main_attached &&
@@ -624,8 +662,7 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
     if (c->main_attached) {
         if (attach(c, c->main_schema, c->main_path, err) < 0)
             goto done;
-    } else if (run(c, "PRAGMA main.journal_mode=WAL", NULL, NULL, NULL, &e) < 0) {
-        xf_buf_addf(err, "could not open the sqlite database '%s': %s", c->main_path, e.ptr);
+    } else if (set_journal(c, "main", c->main_path, err) < 0) {
         xf_buf_release(&e);
         goto done;
     }
@@ -712,6 +749,19 @@ static int sq_rollback(struct xf_conn *conn, struct xf_buf *err)
     if (sqlite3_get_autocommit(c->db))
         return 0;
     return run(c, "ROLLBACK", &(struct run_opts){.no_cancel = true}, NULL, NULL, err);
+}
+
+/*
+ * A read connection: in WAL mode each statement reads the last committed
+ * state of every file while the writer goes on, and query_only makes any
+ * write an error rather than a second writer waiting for the lock.
+ */
+static int sq_make_reader(struct xf_conn *conn, struct xf_buf *err)
+{
+    struct xf_sqlite_conn *c = C(conn);
+    if (!c->wal)
+        return 1;
+    return run(c, "PRAGMA query_only=1", NULL, NULL, NULL, err) < 0 ? -1 : 0;
 }
 
 static void sq_cancel(struct xf_conn *conn)
@@ -1288,6 +1338,7 @@ done:
 const struct xf_adapter_ops xf_sqlite_ops = {
     .name = "sqlite",
     .single_writer = true,
+    .make_reader = sq_make_reader,
     .check = sq_check,
     .connect = sq_connect,
     .disconnect = sq_disconnect,

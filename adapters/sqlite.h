@@ -26,6 +26,12 @@ struct xf_sqlite_conn {
      * under main_schema, so `"analytics"."orders"` names it directly.
      */
     bool main_attached;
+    /*
+     * Every file of this connection is in WAL mode (the target's
+     * journal_mode, a file database): read connections may run beside
+     * the writer. False for ":memory:" and journal_mode 'delete'.
+     */
+    bool wal;
     atomic_int cancelled; /* set by cancel(), consumed by the next statement */
 };
 

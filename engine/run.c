@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The scheduler: runs every selected node as soon as its selected parents
- * have finished, on N worker threads with a connection each (one when the
- * adapter allows a single writer). A failure skips the node's descendants;
- * --fail-fast and cancellation stop scheduling. Per node: execute-mode
- * render, write target/compiled, materialize, write target/run.
+ * have finished, on N worker threads with a connection each. When the
+ * adapter allows a single writer (SQLite), one worker writes and the
+ * others have read connections and take only read-only nodes (data
+ * tests). A failure skips the node's descendants; --fail-fast and
+ * cancellation stop scheduling. Per node: execute-mode render, write
+ * target/compiled, materialize, write target/run. Results are recorded
+ * in the order one thread would have run them, whatever the threads did.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +20,12 @@
 
 enum nstate { NS_WAIT, NS_READY, NS_RUNNING, NS_DONE };
 
+/* Ready nodes, a min-heap by topological rank. */
+struct heap {
+    uint32_t *v;
+    size_t n;
+};
+
 struct sched {
     struct xf_session *s;
     const struct xf_run_opts *o;
@@ -25,8 +34,13 @@ struct sched {
     bool *upstream_bad; /* a selected ancestor failed or was skipped */
     uint32_t *rank;     /* position in topological order */
     enum nstate *state;
-    uint32_t *ready; /* min-heap by rank */
-    size_t nready;
+    /*
+     * Ready nodes: `ready` for every worker, `ready_ro` for the read-only
+     * nodes when readers run beside a single writer (`ro` marks them): a
+     * reader takes only those, the writer takes its own first.
+     */
+    struct heap ready, ready_ro;
+    bool *ro;
     size_t total, started, finished;
     size_t running; /* popped and not finished yet */
     /*
@@ -42,40 +56,64 @@ struct sched {
     struct xf_arena *keep; /* compiled SQL kept for the manifest, per worker */
 };
 
-static void heap_push(struct sched *q, uint32_t i)
+static void hpush(struct heap *h, const uint32_t *rank, uint32_t i)
 {
-    size_t k = q->nready++;
-    q->ready[k] = i;
+    size_t k = h->n++;
+    h->v[k] = i;
     while (k) {
         size_t p = (k - 1) / 2;
-        if (q->rank[q->ready[p]] <= q->rank[q->ready[k]])
+        if (rank[h->v[p]] <= rank[h->v[k]])
             break;
-        uint32_t t = q->ready[p];
-        q->ready[p] = q->ready[k];
-        q->ready[k] = t;
+        uint32_t t = h->v[p];
+        h->v[p] = h->v[k];
+        h->v[k] = t;
         k = p;
     }
 }
 
-static uint32_t heap_pop(struct sched *q)
+static uint32_t hpop(struct heap *h, const uint32_t *rank)
 {
-    uint32_t top = q->ready[0];
-    q->ready[0] = q->ready[--q->nready];
+    uint32_t top = h->v[0];
+    h->v[0] = h->v[--h->n];
     size_t k = 0;
     for (;;) {
         size_t l = 2 * k + 1, r = l + 1, m = k;
-        if (l < q->nready && q->rank[q->ready[l]] < q->rank[q->ready[m]])
+        if (l < h->n && rank[h->v[l]] < rank[h->v[m]])
             m = l;
-        if (r < q->nready && q->rank[q->ready[r]] < q->rank[q->ready[m]])
+        if (r < h->n && rank[h->v[r]] < rank[h->v[m]])
             m = r;
         if (m == k)
             break;
-        uint32_t t = q->ready[m];
-        q->ready[m] = q->ready[k];
-        q->ready[k] = t;
+        uint32_t t = h->v[m];
+        h->v[m] = h->v[k];
+        h->v[k] = t;
         k = m;
     }
     return top;
+}
+
+static void heap_push(struct sched *q, uint32_t i)
+{
+    hpush(q->ro && q->ro[i] ? &q->ready_ro : &q->ready, q->rank, i);
+}
+
+/*
+ * The next node for a worker, or UINT32_MAX: the writer takes a writing
+ * node first (tests wait for what it writes), then a read-only one; a
+ * reader only read-only ones. With one heap the lowest rank goes first.
+ */
+static uint32_t take(struct sched *q, bool reader)
+{
+    if (!reader && q->ready.n)
+        return hpop(&q->ready, q->rank);
+    if (q->ready_ro.n)
+        return hpop(&q->ready_ro, q->rank);
+    return UINT32_MAX;
+}
+
+static bool can_take(const struct sched *q, bool reader)
+{
+    return q->ready_ro.n || (!reader && q->ready.n);
 }
 
 static bool renders_sql(const struct xf_node *n)
@@ -527,6 +565,7 @@ struct worker {
     struct xf_conn *conn;
     struct xf_arena keep;
     int id;
+    bool reader; /* a read connection: read-only nodes only */
     pthread_t th;
 };
 
@@ -541,6 +580,88 @@ static void emit_done(struct sched *q, size_t idx, const struct xf_node *n,
     pthread_mutex_unlock(&q->s->lock);
 }
 
+/*
+ * The position each selected node has in the order one thread runs them
+ * (the scheduler's own rule, simulated: the lowest ready rank first, each
+ * finished node releasing its waiters). Failures do not change it: a
+ * skipped node is taken and finished like any other. Results are sorted
+ * by it, so run_results.json and on-run-end's `results` read the same
+ * with any number of threads.
+ */
+static uint32_t *serial_positions(const struct sched *q)
+{
+    const struct xf_graph *g = &q->s->g;
+    struct sched sim = *q;
+    sim.ro = NULL;
+    sim.pending = xf_calloc(g->n + 1, sizeof *sim.pending);
+    memcpy(sim.pending, q->pending, g->n * sizeof *sim.pending);
+    sim.state = xf_calloc(g->n + 1, sizeof *sim.state);
+    sim.upstream_bad = xf_calloc(g->n + 1, sizeof *sim.upstream_bad);
+    sim.ready.v = xf_calloc(g->n + 1, sizeof *sim.ready.v);
+    sim.ready.n = 0;
+    uint32_t *pos = xf_calloc(g->n + 1, sizeof *pos);
+    for (size_t i = 0; i < g->n; i++)
+        pos[i] = UINT32_MAX; /* never started (a stuck run): after the others */
+    for (size_t k = 0; k < g->n; k++) {
+        uint32_t i = g->order[k];
+        if (q->sel[i] && sim.pending[i] == 0) {
+            sim.state[i] = NS_READY;
+            heap_push(&sim, i);
+        }
+    }
+    for (uint32_t k = 0; sim.ready.n; k++) {
+        uint32_t i = hpop(&sim.ready, sim.rank);
+        pos[i] = k;
+        sim.state[i] = NS_DONE;
+        if (sim.after && g->all[i]->type == XF_RES_TEST)
+            release_after_test(&sim, i, false);
+        release_children(&sim, i, false, 0);
+    }
+    free(sim.pending);
+    free(sim.state);
+    free(sim.upstream_bad);
+    free(sim.ready.v);
+    return pos;
+}
+
+struct ordered {
+    uint32_t pos;
+    struct xf_node_result r;
+};
+
+static int by_pos(const void *a, const void *b)
+{
+    uint32_t x = ((const struct ordered *)a)->pos, y = ((const struct ordered *)b)->pos;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts results [from, n) of this run into the one-thread order. */
+static void sort_results(struct xf_session *s, size_t from, const uint32_t *pos)
+{
+    size_t n = s->results.n - from;
+    struct ordered *o = xf_calloc(n + 1, sizeof *o);
+    for (size_t k = 0; k < n; k++) {
+        o[k].r = s->results.v[from + k];
+        o[k].pos = pos[xf_graph_index(&s->g, o[k].r.node)];
+    }
+    qsort(o, n, sizeof *o, by_pos); /* positions are distinct: a stable order */
+    for (size_t k = 0; k < n; k++)
+        s->results.v[from + k] = o[k].r;
+    free(o);
+}
+
+/*
+ * Read-only nodes, which a read connection may run: data tests that store
+ * no failures and have no hooks, and analyses (only compiled).
+ */
+static bool read_only_node(const struct xf_node *n)
+{
+    if (n->type == XF_RES_ANALYSIS)
+        return true;
+    return n->type == XF_RES_TEST && !xf_node_config_bool(n, "store_failures", false) &&
+           !node_hooks(n, "pre-hook") && !node_hooks(n, "post-hook");
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -548,17 +669,17 @@ static void *worker_main(void *arg)
     struct xf_session *s = q->s;
     pthread_mutex_lock(&q->mu);
     for (;;) {
-        while (!q->nready && q->finished < q->total && !q->stuck) {
-            if (!q->running) {
+        while (!can_take(q, w->reader) && q->finished < q->total && !q->stuck) {
+            if (!q->running && !q->ready.n && !q->ready_ro.n) {
                 /* Nothing can ever wake us: say which nodes are stuck rather than wait. */
                 q->stuck = true;
                 break;
             }
             pthread_cond_wait(&q->cv, &q->mu);
         }
-        if (!q->nready)
+        if (!can_take(q, w->reader))
             break;
-        uint32_t i = heap_pop(q);
+        uint32_t i = take(q, w->reader);
         q->running++;
         struct xf_node *n = s->g.all[i];
         struct xf_node_result r;
@@ -614,7 +735,9 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     q.upstream_bad = xf_calloc(g->n + 1, sizeof *q.upstream_bad);
     q.rank = xf_calloc(g->n + 1, sizeof *q.rank);
     q.state = xf_calloc(g->n + 1, sizeof *q.state);
-    q.ready = xf_calloc(g->n + 1, sizeof *q.ready);
+    q.ready.v = xf_calloc(g->n + 1, sizeof *q.ready.v);
+    q.ready_ro.v = xf_calloc(g->n + 1, sizeof *q.ready_ro.v);
+    size_t first_result = s->results.n;
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.cv, NULL);
     for (size_t k = 0; k < g->n; k++)
@@ -629,6 +752,32 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     if (o->phase == XF_PHASE_BUILD)
         add_test_edges(&q);
     fault_extra_wait(&q);
+    uint32_t *serial = serial_positions(&q);
+
+    int threads = o->threads > 0 ? o->threads : s->p->target.threads;
+    if (threads < 1)
+        threads = 1;
+    /*
+     * One writer: the other threads get read connections (when the adapter
+     * makes them) and run the read-only nodes beside it; none is needed
+     * when nothing selected is read-only.
+     */
+    bool readers = false;
+    if (s->ops->single_writer && o->phase != XF_PHASE_COMPILE && threads > 1) {
+        size_t nro = 0;
+        for (size_t i = 0; s->ops->make_reader && i < g->n; i++)
+            nro += selected[i] && read_only_node(g->all[i]);
+        if (nro) {
+            readers = true;
+            q.ro = xf_calloc(g->n + 1, sizeof *q.ro);
+            for (size_t i = 0; i < g->n; i++)
+                q.ro[i] = selected[i] && read_only_node(g->all[i]);
+            if ((size_t)threads > nro + 1)
+                threads = (int)nro + 1;
+        } else {
+            threads = 1;
+        }
+    }
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = g->order[k];
         if (selected[i] && q.pending[i] == 0) {
@@ -637,11 +786,6 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         }
     }
 
-    int threads = o->threads > 0 ? o->threads : s->p->target.threads;
-    if (threads < 1)
-        threads = 1;
-    if (s->ops->single_writer && o->phase != XF_PHASE_COMPILE)
-        threads = 1;
     /* Compiling only renders and reads: use every core whatever the profile says. */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (o->phase == XF_PHASE_COMPILE && o->threads <= 0 && ncpu > threads)
@@ -654,11 +798,10 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     /* Compiling connects on a template's first question to the database, if any. */
     bool need_db = q.total > 0 && o->phase != XF_PHASE_COMPILE;
     struct xf_buf err = XF_BUF_INIT;
-    for (int t = 0; t < threads && need_db; t++) {
-        if (xf_relcache_connect_or_report(s, &ws[t].conn) < 0) {
-            rc = -1;
-            goto out;
-        }
+    /* The first connection writes; the others connect once the schemas exist. */
+    if (need_db && xf_relcache_connect_or_report(s, &ws[0].conn) < 0) {
+        rc = -1;
+        goto out;
     }
     if (need_db && xf_relcache_load(s, ws[0].conn, &err) < 0) {
         xf_error(s->diags, XF_NOLOC, "could not list relations: %s", err.ptr);
@@ -693,6 +836,35 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             goto out;
         }
     }
+    for (int t = 1; t < threads && need_db; t++) {
+        if (xf_relcache_connect_or_report(s, &ws[t].conn) < 0) {
+            rc = -1;
+            goto out;
+        }
+        if (!readers)
+            continue;
+        ws[t].reader = true;
+        int me = s->ops->make_reader(ws[t].conn, &err);
+        if (me < 0) {
+            xf_error(s->diags, XF_NOLOC, "could not open a read connection: %s", err.ptr);
+            rc = -1;
+            goto out;
+        }
+        if (me > 0) {
+            /* this target admits no readers (SQLite outside WAL): one thread, as before */
+            for (int k = 1; k <= t; k++) {
+                xf_relcache_disconnect(s, ws[k].conn);
+                ws[k].conn = NULL;
+            }
+            threads = 1;
+            free(q.ro);
+            q.ro = NULL;
+            /* every ready node goes back to the one heap */
+            while (q.ready_ro.n)
+                hpush(&q.ready, q.rank, hpop(&q.ready_ro, q.rank));
+            break;
+        }
+    }
     if (o->events && o->events->begin)
         o->events->begin(o->events->user, q.total, threads);
     for (int t = 0; t < threads; t++) {
@@ -723,6 +895,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             xf_vec_push(&s->results, r);
         }
     }
+    sort_results(s, first_result, serial);
     rc = atomic_load(&s->lazy_failed) ? -1 : q.any_failed ? 1 : 0;
     if (need_db && o->phase != XF_PHASE_COMPILE && s->p->on_run_end.t == XF_V_LIST &&
         s->p->on_run_end.u.l->n) {
@@ -769,7 +942,10 @@ out:
     free(q.upstream_bad);
     free(q.rank);
     free(q.state);
-    free(q.ready);
+    free(q.ready.v);
+    free(q.ready_ro.v);
+    free(q.ro);
+    free(serial);
     free(q.after_at);
     free(q.after);
     pthread_mutex_destroy(&q.mu);

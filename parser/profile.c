@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parser/loader.h"
 #include "util/path.h"
@@ -383,6 +384,19 @@ static int fill_target(struct xf_loader *l, const char *profile, const char *tna
             t->database = path;
         else
             t->database = xf_path_join(l->a, p->root, path);
+        if ((n = xf_ynode_get(out_node, "journal_mode")) &&
+            xf_loader_want_str(l, n, "journal_mode", &t->journal_mode) < 0)
+            return -1;
+        if (n && strcasecmp(t->journal_mode, "wal") && strcasecmp(t->journal_mode, "delete")) {
+            static const char *const modes[] = {"wal", "delete"};
+            const char *s = xf_str_suggest(n->str, modes, 2);
+            struct xf_diag *g = xf_diag_add(
+                l->diags, XF_SEV_ERROR, n->loc, "unknown sqlite journal_mode '%s'%s%s%s",
+                t->journal_mode, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            xf_diag_hint(g, "use 'wal' (the default: tests read beside the writer) or 'delete' "
+                            "(a rollback journal, for file systems without shared memory)");
+            return -1;
+        }
     } else {
         if ((n = xf_ynode_get(out_node, "dbname")) || (n = xf_ynode_get(out_node, "database"))) {
             if (xf_loader_want_str(l, n, "dbname", &t->database) < 0)

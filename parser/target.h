@@ -20,6 +20,12 @@ struct xf_target {
     const char *schema;       /* default schema ("main" on sqlite) */
     const char *database;     /* sqlite: path of the main file; postgres: dbname */
     int threads;
+    /*
+     * sqlite: the journal mode the database files are switched to, "wal"
+     * (default: readers beside the writer) or "delete" (the profile's
+     * `journal_mode`, for file systems without shared memory). NULL: "wal".
+     */
+    const char *journal_mode;
     struct xf_value settings; /* dict of every key of the output (rendered) */
     bool embedded_default;    /* no profile: <project>.db in the project folder */
     bool loaded;              /* read without error (debug tests it even if the rest fails) */
