@@ -19,7 +19,146 @@
 #include <libpq-fe.h>
 
 #include "adapters/internal.h"
+#include "util/dynlib.h"
 #include "util/hash.h"
+
+/*
+ * libpq is loaded on first use (util/dynlib.h): the names below are
+ * pointers filled by libpq_load(); call sites read as plain calls.
+ */
+XF_DYN_PTR(PQcancel);
+XF_DYN_PTR(PQclear);
+XF_DYN_PTR(PQconnectdbParams);
+XF_DYN_PTR(PQconninfoFree);
+XF_DYN_PTR(PQconninfoParse);
+XF_DYN_PTR(PQdb);
+XF_DYN_PTR(PQerrorMessage);
+XF_DYN_PTR(PQexec);
+XF_DYN_PTR(PQexecParams);
+XF_DYN_PTR(PQfinish);
+XF_DYN_PTR(PQfname);
+XF_DYN_PTR(PQfreeCancel);
+XF_DYN_PTR(PQfreemem);
+XF_DYN_PTR(PQftype);
+XF_DYN_PTR(PQgetCancel);
+XF_DYN_PTR(PQgetResult);
+XF_DYN_PTR(PQgetisnull);
+XF_DYN_PTR(PQgetlength);
+XF_DYN_PTR(PQgetvalue);
+XF_DYN_PTR(PQhost);
+XF_DYN_PTR(PQnfields);
+XF_DYN_PTR(PQntuples);
+XF_DYN_PTR(PQport);
+XF_DYN_PTR(PQputCopyData);
+XF_DYN_PTR(PQputCopyEnd);
+XF_DYN_PTR(PQresultErrorField);
+XF_DYN_PTR(PQresultStatus);
+XF_DYN_PTR(PQserverVersion);
+XF_DYN_PTR(PQsetNoticeProcessor);
+XF_DYN_PTR(PQstatus);
+XF_DYN_PTR(PQtransactionStatus);
+XF_DYN_PTR(PQuser);
+#undef PQcancel
+#define PQcancel (*xf_dyn_PQcancel)
+#undef PQclear
+#define PQclear (*xf_dyn_PQclear)
+#undef PQconnectdbParams
+#define PQconnectdbParams (*xf_dyn_PQconnectdbParams)
+#undef PQconninfoFree
+#define PQconninfoFree (*xf_dyn_PQconninfoFree)
+#undef PQconninfoParse
+#define PQconninfoParse (*xf_dyn_PQconninfoParse)
+#undef PQdb
+#define PQdb (*xf_dyn_PQdb)
+#undef PQerrorMessage
+#define PQerrorMessage (*xf_dyn_PQerrorMessage)
+#undef PQexec
+#define PQexec (*xf_dyn_PQexec)
+#undef PQexecParams
+#define PQexecParams (*xf_dyn_PQexecParams)
+#undef PQfinish
+#define PQfinish (*xf_dyn_PQfinish)
+#undef PQfname
+#define PQfname (*xf_dyn_PQfname)
+#undef PQfreeCancel
+#define PQfreeCancel (*xf_dyn_PQfreeCancel)
+#undef PQfreemem
+#define PQfreemem (*xf_dyn_PQfreemem)
+#undef PQftype
+#define PQftype (*xf_dyn_PQftype)
+#undef PQgetCancel
+#define PQgetCancel (*xf_dyn_PQgetCancel)
+#undef PQgetResult
+#define PQgetResult (*xf_dyn_PQgetResult)
+#undef PQgetisnull
+#define PQgetisnull (*xf_dyn_PQgetisnull)
+#undef PQgetlength
+#define PQgetlength (*xf_dyn_PQgetlength)
+#undef PQgetvalue
+#define PQgetvalue (*xf_dyn_PQgetvalue)
+#undef PQhost
+#define PQhost (*xf_dyn_PQhost)
+#undef PQnfields
+#define PQnfields (*xf_dyn_PQnfields)
+#undef PQntuples
+#define PQntuples (*xf_dyn_PQntuples)
+#undef PQport
+#define PQport (*xf_dyn_PQport)
+#undef PQputCopyData
+#define PQputCopyData (*xf_dyn_PQputCopyData)
+#undef PQputCopyEnd
+#define PQputCopyEnd (*xf_dyn_PQputCopyEnd)
+#undef PQresultErrorField
+#define PQresultErrorField (*xf_dyn_PQresultErrorField)
+#undef PQresultStatus
+#define PQresultStatus (*xf_dyn_PQresultStatus)
+#undef PQserverVersion
+#define PQserverVersion (*xf_dyn_PQserverVersion)
+#undef PQsetNoticeProcessor
+#define PQsetNoticeProcessor (*xf_dyn_PQsetNoticeProcessor)
+#undef PQstatus
+#define PQstatus (*xf_dyn_PQstatus)
+#undef PQtransactionStatus
+#define PQtransactionStatus (*xf_dyn_PQtransactionStatus)
+#undef PQuser
+#define PQuser (*xf_dyn_PQuser)
+static const struct xf_dynsym libpq_syms[] = {
+    XF_DYN_SYM(PQcancel),
+    XF_DYN_SYM(PQclear),
+    XF_DYN_SYM(PQconnectdbParams),
+    XF_DYN_SYM(PQconninfoFree),
+    XF_DYN_SYM(PQconninfoParse),
+    XF_DYN_SYM(PQdb),
+    XF_DYN_SYM(PQerrorMessage),
+    XF_DYN_SYM(PQexec),
+    XF_DYN_SYM(PQexecParams),
+    XF_DYN_SYM(PQfinish),
+    XF_DYN_SYM(PQfname),
+    XF_DYN_SYM(PQfreeCancel),
+    XF_DYN_SYM(PQfreemem),
+    XF_DYN_SYM(PQftype),
+    XF_DYN_SYM(PQgetCancel),
+    XF_DYN_SYM(PQgetResult),
+    XF_DYN_SYM(PQgetisnull),
+    XF_DYN_SYM(PQgetlength),
+    XF_DYN_SYM(PQgetvalue),
+    XF_DYN_SYM(PQhost),
+    XF_DYN_SYM(PQnfields),
+    XF_DYN_SYM(PQntuples),
+    XF_DYN_SYM(PQport),
+    XF_DYN_SYM(PQputCopyData),
+    XF_DYN_SYM(PQputCopyEnd),
+    XF_DYN_SYM(PQresultErrorField),
+    XF_DYN_SYM(PQresultStatus),
+    XF_DYN_SYM(PQserverVersion),
+    XF_DYN_SYM(PQsetNoticeProcessor),
+    XF_DYN_SYM(PQstatus),
+    XF_DYN_SYM(PQtransactionStatus),
+    XF_DYN_SYM(PQuser),
+};
+static const char *const libpq_sonames[] = {"libpq.so.5", "libpq.so", NULL};
+static struct xf_dynlib libpq = {"libpq", libpq_sonames, libpq_syms,
+    sizeof libpq_syms / sizeof libpq_syms[0], 0, ""};
 
 /* Postgres names are at most NAMEDATALEN - 1 bytes. */
 #define PG_MAX_IDENT 63
@@ -382,6 +521,8 @@ static int pg_connect(struct xf_conn **out, const struct xf_target *t, const cha
     const char *secrets[3] = {NULL, NULL, getenv("PGPASSWORD")};
     struct xf_postgres_conn *c = NULL;
     size_t err0 = err->len;
+    if (xf_dynlib_load(&libpq, err) < 0)
+        return -1;
 
     /* defaults first: an explicit conninfo or setting overrides them */
     keys[n] = "fallback_application_name", vals[n++] = "xform";

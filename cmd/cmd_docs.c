@@ -20,7 +20,46 @@
 #include <microhttpd.h>
 
 #include "cmd/cli.h"
+#include "util/dynlib.h"
 #include "util/path.h"
+
+/*
+ * libmicrohttpd is loaded on first use (util/dynlib.h): the names below are
+ * pointers filled by libmhd_load(); call sites read as plain calls.
+ */
+XF_DYN_PTR(MHD_add_response_header);
+XF_DYN_PTR(MHD_create_response_from_buffer);
+XF_DYN_PTR(MHD_create_response_from_fd64);
+XF_DYN_PTR(MHD_destroy_response);
+XF_DYN_PTR(MHD_queue_response);
+XF_DYN_PTR(MHD_start_daemon);
+XF_DYN_PTR(MHD_stop_daemon);
+#undef MHD_add_response_header
+#define MHD_add_response_header (*xf_dyn_MHD_add_response_header)
+#undef MHD_create_response_from_fd64
+#define MHD_create_response_from_fd64 (*xf_dyn_MHD_create_response_from_fd64)
+#undef MHD_create_response_from_buffer
+#define MHD_create_response_from_buffer (*xf_dyn_MHD_create_response_from_buffer)
+#undef MHD_destroy_response
+#define MHD_destroy_response (*xf_dyn_MHD_destroy_response)
+#undef MHD_queue_response
+#define MHD_queue_response (*xf_dyn_MHD_queue_response)
+#undef MHD_start_daemon
+#define MHD_start_daemon (*xf_dyn_MHD_start_daemon)
+#undef MHD_stop_daemon
+#define MHD_stop_daemon (*xf_dyn_MHD_stop_daemon)
+static const struct xf_dynsym libmhd_syms[] = {
+    XF_DYN_SYM(MHD_add_response_header),
+    XF_DYN_SYM(MHD_create_response_from_buffer),
+    XF_DYN_SYM(MHD_create_response_from_fd64),
+    XF_DYN_SYM(MHD_destroy_response),
+    XF_DYN_SYM(MHD_queue_response),
+    XF_DYN_SYM(MHD_start_daemon),
+    XF_DYN_SYM(MHD_stop_daemon),
+};
+static const char *const libmhd_sonames[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
+static struct xf_dynlib libmhd = {"libmicrohttpd", libmhd_sonames, libmhd_syms,
+    sizeof libmhd_syms / sizeof libmhd_syms[0], 0, ""};
 
 #if MHD_VERSION >= 0x00097002
 typedef enum MHD_Result mhd_result;
@@ -294,6 +333,14 @@ static int docs_serve(struct xf_cli *cli)
         code = XF_EXIT_FAIL;
         goto done;
     }
+    struct xf_buf lerr = XF_BUF_INIT;
+    if (xf_dynlib_load(&libmhd, &lerr) < 0) {
+        fprintf(stderr, "error: %s\n", lerr.ptr);
+        xf_buf_release(&lerr);
+        code = XF_EXIT_FAIL;
+        goto done;
+    }
+    xf_buf_release(&lerr);
     struct server srv = {.root = tdir, .quiet = cli->quiet};
 
     /* Ctrl-C and SIGTERM are waited for here; the daemon's threads never see them. */

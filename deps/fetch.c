@@ -19,7 +19,128 @@
 #include <unistd.h>
 
 #include "deps/deps.h"
+#include "util/dynlib.h"
 #include "util/path.h"
+
+/*
+ * libcurl is loaded on first use (util/dynlib.h): the names below are
+ * pointers filled by libcurl_load(); call sites read as plain calls.
+ */
+XF_DYN_PTR(curl_easy_cleanup);
+XF_DYN_PTR(curl_easy_getinfo);
+XF_DYN_PTR(curl_easy_init);
+XF_DYN_PTR(curl_easy_perform);
+XF_DYN_PTR(curl_easy_setopt);
+XF_DYN_PTR(curl_easy_strerror);
+XF_DYN_PTR(curl_global_init);
+#undef curl_easy_cleanup
+#define curl_easy_cleanup (*xf_dyn_curl_easy_cleanup)
+#undef curl_easy_getinfo
+#define curl_easy_getinfo (*xf_dyn_curl_easy_getinfo)
+#undef curl_easy_init
+#define curl_easy_init (*xf_dyn_curl_easy_init)
+#undef curl_easy_perform
+#define curl_easy_perform (*xf_dyn_curl_easy_perform)
+#undef curl_easy_setopt
+#define curl_easy_setopt (*xf_dyn_curl_easy_setopt)
+#undef curl_easy_strerror
+#define curl_easy_strerror (*xf_dyn_curl_easy_strerror)
+#undef curl_global_init
+#define curl_global_init (*xf_dyn_curl_global_init)
+static const struct xf_dynsym libcurl_syms[] = {
+    XF_DYN_SYM(curl_easy_cleanup),
+    XF_DYN_SYM(curl_easy_getinfo),
+    XF_DYN_SYM(curl_easy_init),
+    XF_DYN_SYM(curl_easy_perform),
+    XF_DYN_SYM(curl_easy_setopt),
+    XF_DYN_SYM(curl_easy_strerror),
+    XF_DYN_SYM(curl_global_init),
+};
+static const char *const libcurl_sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so", NULL};
+static struct xf_dynlib libcurl = {"libcurl", libcurl_sonames, libcurl_syms,
+    sizeof libcurl_syms / sizeof libcurl_syms[0], 0, ""};
+
+/*
+ * libarchive is loaded on first use (util/dynlib.h): the names below are
+ * pointers filled by libarchive_load(); call sites read as plain calls.
+ */
+XF_DYN_PTR(archive_entry_hardlink);
+XF_DYN_PTR(archive_entry_pathname);
+XF_DYN_PTR(archive_entry_set_hardlink);
+XF_DYN_PTR(archive_entry_set_pathname);
+XF_DYN_PTR(archive_error_string);
+XF_DYN_PTR(archive_read_data_block);
+XF_DYN_PTR(archive_read_free);
+XF_DYN_PTR(archive_read_new);
+XF_DYN_PTR(archive_read_next_header);
+XF_DYN_PTR(archive_read_open_filename);
+XF_DYN_PTR(archive_read_support_filter_all);
+XF_DYN_PTR(archive_read_support_format_all);
+XF_DYN_PTR(archive_write_data_block);
+XF_DYN_PTR(archive_write_disk_new);
+XF_DYN_PTR(archive_write_disk_set_options);
+XF_DYN_PTR(archive_write_finish_entry);
+XF_DYN_PTR(archive_write_free);
+XF_DYN_PTR(archive_write_header);
+#undef archive_entry_hardlink
+#define archive_entry_hardlink (*xf_dyn_archive_entry_hardlink)
+#undef archive_entry_pathname
+#define archive_entry_pathname (*xf_dyn_archive_entry_pathname)
+#undef archive_entry_set_hardlink
+#define archive_entry_set_hardlink (*xf_dyn_archive_entry_set_hardlink)
+#undef archive_entry_set_pathname
+#define archive_entry_set_pathname (*xf_dyn_archive_entry_set_pathname)
+#undef archive_error_string
+#define archive_error_string (*xf_dyn_archive_error_string)
+#undef archive_read_data_block
+#define archive_read_data_block (*xf_dyn_archive_read_data_block)
+#undef archive_read_free
+#define archive_read_free (*xf_dyn_archive_read_free)
+#undef archive_read_new
+#define archive_read_new (*xf_dyn_archive_read_new)
+#undef archive_read_next_header
+#define archive_read_next_header (*xf_dyn_archive_read_next_header)
+#undef archive_read_open_filename
+#define archive_read_open_filename (*xf_dyn_archive_read_open_filename)
+#undef archive_read_support_filter_all
+#define archive_read_support_filter_all (*xf_dyn_archive_read_support_filter_all)
+#undef archive_read_support_format_all
+#define archive_read_support_format_all (*xf_dyn_archive_read_support_format_all)
+#undef archive_write_data_block
+#define archive_write_data_block (*xf_dyn_archive_write_data_block)
+#undef archive_write_disk_new
+#define archive_write_disk_new (*xf_dyn_archive_write_disk_new)
+#undef archive_write_disk_set_options
+#define archive_write_disk_set_options (*xf_dyn_archive_write_disk_set_options)
+#undef archive_write_finish_entry
+#define archive_write_finish_entry (*xf_dyn_archive_write_finish_entry)
+#undef archive_write_free
+#define archive_write_free (*xf_dyn_archive_write_free)
+#undef archive_write_header
+#define archive_write_header (*xf_dyn_archive_write_header)
+static const struct xf_dynsym libarchive_syms[] = {
+    XF_DYN_SYM(archive_entry_hardlink),
+    XF_DYN_SYM(archive_entry_pathname),
+    XF_DYN_SYM(archive_entry_set_hardlink),
+    XF_DYN_SYM(archive_entry_set_pathname),
+    XF_DYN_SYM(archive_error_string),
+    XF_DYN_SYM(archive_read_data_block),
+    XF_DYN_SYM(archive_read_free),
+    XF_DYN_SYM(archive_read_new),
+    XF_DYN_SYM(archive_read_next_header),
+    XF_DYN_SYM(archive_read_open_filename),
+    XF_DYN_SYM(archive_read_support_filter_all),
+    XF_DYN_SYM(archive_read_support_format_all),
+    XF_DYN_SYM(archive_write_data_block),
+    XF_DYN_SYM(archive_write_disk_new),
+    XF_DYN_SYM(archive_write_disk_set_options),
+    XF_DYN_SYM(archive_write_finish_entry),
+    XF_DYN_SYM(archive_write_free),
+    XF_DYN_SYM(archive_write_header),
+};
+static const char *const libarchive_sonames[] = {"libarchive.so.13", "libarchive.so", NULL};
+static struct xf_dynlib libarchive = {"libarchive", libarchive_sonames, libarchive_syms,
+    sizeof libarchive_syms / sizeof libarchive_syms[0], 0, ""};
 
 extern char **environ;
 
@@ -38,6 +159,8 @@ static size_t to_file(char *p, size_t size, size_t n, void *user)
 
 static int get(const char *url, void *sink, bool file, long *status, struct xf_buf *err)
 {
+    if (xf_dynlib_load(&libcurl, err) < 0)
+        return -1;
     if (!curl_ready) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         curl_ready = true;
@@ -96,6 +219,8 @@ int xf_fetch_http_file(const char *url, const char *path, long *status, struct x
 
 int xf_fetch_untar(const char *archive, const char *dir, struct xf_buf *err)
 {
+    if (xf_dynlib_load(&libarchive, err) < 0)
+        return -1;
     int rc = -1;
     if (xf_mkdirs(dir) < 0) {
         xf_buf_addf(err, "cannot create %s: %s", dir, strerror(errno));
