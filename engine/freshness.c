@@ -3,8 +3,12 @@
  * `source freshness`: for each selected source table with a freshness
  * policy and a loaded_at_field, one query for max(loaded_at_field); the
  * age is compared with warn_after / error_after in C, so the check does
- * not depend on each warehouse's date arithmetic.
+ * not depend on each warehouse's date arithmetic. The queries only read:
+ * they run on the target's threads, each with its own connection (a read
+ * connection where the adapter makes them); lines print as checks finish,
+ * results keep the project's order.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +89,7 @@ static void iso(char *out, size_t n, double t)
     snprintf(out, n, "%s.%06dZ", b, (int)((t - (double)s) * 1e6));
 }
 
-static void check_one(struct xf_session *s, struct xf_conn *c, struct xf_freshness *f)
+static void check_one(struct xf_arena *keep, struct xf_conn *c, struct xf_freshness *f)
 {
     const struct xf_node *n = f->source;
     f->started = xf_now();
@@ -93,7 +97,7 @@ static void check_one(struct xf_session *s, struct xf_conn *c, struct xf_freshne
     const struct xf_value *fv =
         n->freshness.t == XF_V_DICT ? xf_dict_getc(n->freshness.u.d, "filter") : NULL;
     if (fv && fv->t == XF_V_STR)
-        filter = xf_arena_strdups(&s->arena, fv->u.s);
+        filter = xf_arena_strdups(keep, fv->u.s);
     double warn = threshold(&n->freshness, "warn_after");
     double error = threshold(&n->freshness, "error_after");
     struct xf_buf sql = XF_BUF_INIT, err = XF_BUF_INIT;
@@ -118,7 +122,7 @@ static void check_one(struct xf_session *s, struct xf_conn *c, struct xf_freshne
     iso(f->snapshotted_at, sizeof f->snapshotted_at, now);
     if (e < 0) {
         f->status = XF_ST_RUNTIME_ERROR;
-        f->error = xf_arena_strdup(&s->arena, err.ptr);
+        f->error = xf_arena_strdup(keep, err.ptr);
     } else if (!res.nrows || res.cells[0].t == XF_V_NONE) {
         f->status = XF_ST_RUNTIME_ERROR;
         f->error = "the source has no rows with a loaded_at_field value";
@@ -128,7 +132,7 @@ static void check_one(struct xf_session *s, struct xf_conn *c, struct xf_freshne
         double t = parse_ts(v.ptr);
         if (t < 0) {
             f->status = XF_ST_RUNTIME_ERROR;
-            f->error = xf_arena_printf(&s->arena, "max(%s) is '%s', which is not a timestamp",
+            f->error = xf_arena_printf(keep, "max(%s) is '%s', which is not a timestamp",
                                        n->loaded_at_field, v.ptr);
         } else {
             iso(f->max_loaded_at, sizeof f->max_loaded_at, t);
@@ -149,6 +153,45 @@ done:
     xf_buf_release(&err);
 }
 
+/* The checks shared by the workers: the next one to take, under s->lock. */
+struct fwork {
+    struct xf_session *s;
+    const struct xf_events *ev;
+    struct xf_freshness *res;
+    size_t n, next, done;
+};
+
+struct fworker {
+    struct fwork *w;
+    struct xf_conn *conn;
+    struct xf_arena keep;
+    pthread_t th;
+};
+
+static void *fworker_main(void *arg)
+{
+    struct fworker *me = arg;
+    struct fwork *w = me->w;
+    struct xf_session *s = w->s;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        size_t k = w->next < w->n ? w->next++ : w->n;
+        if (k < w->n && w->ev && w->ev->node_start)
+            w->ev->node_start(w->ev->user, k + 1, w->n, w->res[k].source);
+        pthread_mutex_unlock(&s->lock);
+        if (k >= w->n)
+            break;
+        struct xf_freshness *f = &w->res[k];
+        check_one(&me->keep, me->conn, f);
+        pthread_mutex_lock(&s->lock);
+        w->done++;
+        if (w->ev && w->ev->freshness_done)
+            w->ev->freshness_done(w->ev->user, k + 1, w->n, f);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return NULL;
+}
+
 int xf_session_freshness(struct xf_session *s, const bool *selected, const struct xf_events *ev,
                          struct xf_freshness **out, size_t *nout)
 {
@@ -165,35 +208,65 @@ int xf_session_freshness(struct xf_session *s, const bool *selected, const struc
     *nout = 0;
     if (!cap)
         return 0;
-    struct xf_conn *c;
-    struct xf_buf err = XF_BUF_INIT;
-    if (s->ops->connect(&c, &s->p->target, s->p->root, &err) < 0) {
-        struct xf_diag *d =
-            xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC, "could not connect to the %s target: %s",
-                        s->ops->name, err.ptr);
-        xf_diag_hint(d, "check the profile's connection settings (xform debug shows them)");
-        xf_buf_release(&err);
-        return -1;
-    }
-    xf_buf_release(&err);
-    if (ev && ev->begin)
-        ev->begin(ev->user, cap, 1);
-    int rc = 0;
     for (size_t i = 0; i < g->n; i++) {
         const struct xf_node *n = g->all[i];
-        if (!selected[i] || n->type != XF_RES_SOURCE || !n->loaded_at_field ||
-            n->freshness.t != XF_V_DICT)
-            continue;
-        struct xf_freshness *f = &res[(*nout)++];
-        f->source = n;
-        if (ev && ev->node_start)
-            ev->node_start(ev->user, *nout, cap, n);
-        check_one(s, c, f);
-        if (f->status != XF_ST_PASS && f->status != XF_ST_WARN)
-            rc = 1;
-        if (ev && ev->freshness_done)
-            ev->freshness_done(ev->user, *nout, cap, f);
+        if (selected[i] && n->type == XF_RES_SOURCE && n->loaded_at_field &&
+            n->freshness.t == XF_V_DICT)
+            res[(*nout)++].source = n;
     }
-    c->ops->disconnect(c);
+    int threads = s->p->target.threads > 1 ? s->p->target.threads : 1;
+    if ((size_t)threads > cap)
+        threads = (int)cap;
+    struct fworker *ws = xf_calloc((size_t)threads, sizeof *ws);
+    struct fwork w = {.s = s, .ev = ev, .res = res, .n = cap};
+    struct xf_buf err = XF_BUF_INIT;
+    int rc = 0;
+    for (int t = 0; t < threads; t++) {
+        ws[t].w = &w;
+        xf_arena_init(&ws[t].keep);
+        if (s->ops->connect(&ws[t].conn, &s->p->target, s->p->root, &err) < 0) {
+            struct xf_diag *d = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC,
+                                            "could not connect to the %s target: %s",
+                                            s->ops->name, err.ptr);
+            xf_diag_hint(d, "check the profile's connection settings (xform debug shows them)");
+            ws[t].conn = NULL;
+            rc = -1;
+            goto out;
+        }
+        /* a read connection where the adapter has them (SQLite: query_only) */
+        xf_buf_reset(&err);
+        if (t > 0 && s->ops->make_reader && s->ops->make_reader(ws[t].conn, &err) < 0) {
+            xf_error(s->diags, XF_NOLOC, "could not open a read connection: %s", err.ptr);
+            rc = -1;
+            goto out;
+        }
+    }
+    if (ev && ev->begin)
+        ev->begin(ev->user, cap, threads);
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&ws[t].th, NULL, fworker_main, &ws[t]) != 0) {
+            /* fewer workers do the work */
+            s->ops->disconnect(ws[t].conn);
+            ws[t].conn = NULL;
+        }
+    }
+    fworker_main(&ws[0]);
+    for (int t = 1; t < threads; t++)
+        if (ws[t].conn)
+            pthread_join(ws[t].th, NULL);
+    for (size_t k = 0; k < cap; k++)
+        if (res[k].status != XF_ST_PASS && res[k].status != XF_ST_WARN)
+            rc = 1;
+out:
+    for (int t = 0; t < threads; t++) {
+        if (ws[t].conn)
+            s->ops->disconnect(ws[t].conn);
+        if (ws[t].keep.head)
+            xf_vec_push(&s->keeps, ws[t].keep);
+    }
+    if (rc < 0)
+        *nout = 0;
+    xf_buf_release(&err);
+    free(ws);
     return rc;
 }

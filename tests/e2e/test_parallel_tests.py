@@ -156,3 +156,24 @@ def test_unknown_journal_mode_is_a_located_error(wh):
     assert "profiles.yml:7:21: error: unknown sqlite journal_mode 'wall' (did you mean 'wal'?)" \
         in r.err, r.err
     assert not w.p.db_path().exists()
+
+
+@pytest.mark.feature("freshness")
+def test_freshness_on_four_connections_gives_the_results_of_one(wh):
+    """source freshness only reads: with --threads 4 each check has its own
+    (read) connection; sources.json keeps the project's order and the
+    statuses, the summary line and the set of lines are those of one thread."""
+    from test_freshness import prepare
+    w = wh("freshness")
+    prepare(w)
+    r1 = w.xform("source", "freshness", "--threads", "1", expect=1)
+    doc1 = w.p.json("target/sources.json")
+    r4 = w.xform("source", "freshness", "--threads", "4", expect=1)
+    doc4 = w.p.json("target/sources.json")
+    assert "Concurrency: 1 thread" in r1.out and "Concurrency: 4 threads" in r4.out
+    want = {"PASS": 1, "WARN": 1, "ERROR": 2, "SKIP": 0, "TOTAL": 4}
+    assert r1.summary() == r4.summary() == want
+    one = [(x["unique_id"], x["status"], x["max_loaded_at"]) for x in doc1["results"]]
+    four = [(x["unique_id"], x["status"], x["max_loaded_at"]) for x in doc4["results"]]
+    assert one == four and len(one) == 4
+    assert progress(r1) == progress(r4)
