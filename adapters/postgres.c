@@ -157,8 +157,8 @@ static const struct xf_dynsym libpq_syms[] = {
     XF_DYN_SYM(PQuser),
 };
 static const char *const libpq_sonames[] = {"libpq.so.5", "libpq.so", NULL};
-static struct xf_dynlib libpq = {"libpq", libpq_sonames, libpq_syms,
-    sizeof libpq_syms / sizeof libpq_syms[0], 0, ""};
+static struct xf_dynlib libpq = {
+    "libpq", libpq_sonames, libpq_syms, sizeof libpq_syms / sizeof libpq_syms[0], 0, ""};
 
 /* Postgres names are at most NAMEDATALEN - 1 bytes. */
 #define PG_MAX_IDENT 63

@@ -310,8 +310,8 @@ static int set_journal(struct xf_sqlite_conn *c, const char *schema, const char 
     const struct run_opts o = {.no_cancel = true};
     int ret = run(c, sql.ptr, &o, &a, &res, &e);
     if (ret < 0) {
-        xf_buf_addf(err, "could not switch '%s' to %s mode: %s", path, wal ? "WAL" : "rollback journal",
-                    e.ptr);
+        xf_buf_addf(err, "could not switch '%s' to %s mode: %s", path,
+                    wal ? "WAL" : "rollback journal", e.ptr);
     } else {
         bool is_wal = res.nrows == 1 && res.ncols == 1 && res.cells[0].t == XF_V_STR &&
                       strcasecmp(res.cells[0].u.s.p, "wal") == 0;

@@ -61,7 +61,8 @@ struct xf_command {
 #define XF_OPT_DOCS 0x20u    /* --port */
 #define XF_OPT_LINEAGE 0x40u /* --format */
 #define XF_OPT_DEPS 0x80u    /* --upgrade --lock --add-package --source */
-#define XF_OPT_THREADS 0x100u /* --threads alone (source freshness) */
+/* --threads alone (source freshness takes it without the rest of RUN) */
+#define XF_OPT_THREADS 0x100u
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);

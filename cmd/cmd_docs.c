@@ -58,8 +58,12 @@ static const struct xf_dynsym libmhd_syms[] = {
     XF_DYN_SYM(MHD_stop_daemon),
 };
 static const char *const libmhd_sonames[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
-static struct xf_dynlib libmhd = {"libmicrohttpd", libmhd_sonames, libmhd_syms,
-    sizeof libmhd_syms / sizeof libmhd_syms[0], 0, ""};
+static struct xf_dynlib libmhd = {"libmicrohttpd",
+                                  libmhd_sonames,
+                                  libmhd_syms,
+                                  sizeof libmhd_syms / sizeof libmhd_syms[0],
+                                  0,
+                                  ""};
 
 #if MHD_VERSION >= 0x00097002
 typedef enum MHD_Result mhd_result;

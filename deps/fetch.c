@@ -48,17 +48,14 @@ XF_DYN_PTR(curl_global_init);
 #undef curl_global_init
 #define curl_global_init (*xf_dyn_curl_global_init)
 static const struct xf_dynsym libcurl_syms[] = {
-    XF_DYN_SYM(curl_easy_cleanup),
-    XF_DYN_SYM(curl_easy_getinfo),
-    XF_DYN_SYM(curl_easy_init),
-    XF_DYN_SYM(curl_easy_perform),
-    XF_DYN_SYM(curl_easy_setopt),
-    XF_DYN_SYM(curl_easy_strerror),
+    XF_DYN_SYM(curl_easy_cleanup), XF_DYN_SYM(curl_easy_getinfo), XF_DYN_SYM(curl_easy_init),
+    XF_DYN_SYM(curl_easy_perform), XF_DYN_SYM(curl_easy_setopt),  XF_DYN_SYM(curl_easy_strerror),
     XF_DYN_SYM(curl_global_init),
 };
-static const char *const libcurl_sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so", NULL};
-static struct xf_dynlib libcurl = {"libcurl", libcurl_sonames, libcurl_syms,
-    sizeof libcurl_syms / sizeof libcurl_syms[0], 0, ""};
+static const char *const libcurl_sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so",
+                                              NULL};
+static struct xf_dynlib libcurl = {
+    "libcurl", libcurl_sonames, libcurl_syms, sizeof libcurl_syms / sizeof libcurl_syms[0], 0, ""};
 
 /*
  * libarchive is loaded on first use (util/dynlib.h): the names below are
@@ -139,8 +136,12 @@ static const struct xf_dynsym libarchive_syms[] = {
     XF_DYN_SYM(archive_write_header),
 };
 static const char *const libarchive_sonames[] = {"libarchive.so.13", "libarchive.so", NULL};
-static struct xf_dynlib libarchive = {"libarchive", libarchive_sonames, libarchive_syms,
-    sizeof libarchive_syms / sizeof libarchive_syms[0], 0, ""};
+static struct xf_dynlib libarchive = {"libarchive",
+                                      libarchive_sonames,
+                                      libarchive_syms,
+                                      sizeof libarchive_syms / sizeof libarchive_syms[0],
+                                      0,
+                                      ""};
 
 extern char **environ;
 

@@ -225,9 +225,9 @@ int xf_session_freshness(struct xf_session *s, const bool *selected, const struc
         ws[t].w = &w;
         xf_arena_init(&ws[t].keep);
         if (s->ops->connect(&ws[t].conn, &s->p->target, s->p->root, &err) < 0) {
-            struct xf_diag *d = xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC,
-                                            "could not connect to the %s target: %s",
-                                            s->ops->name, err.ptr);
+            struct xf_diag *d =
+                xf_diag_add(s->diags, XF_SEV_ERROR, XF_NOLOC,
+                            "could not connect to the %s target: %s", s->ops->name, err.ptr);
             xf_diag_hint(d, "check the profile's connection settings (xform debug shows them)");
             ws[t].conn = NULL;
             rc = -1;

@@ -17,7 +17,10 @@
 /* A pointer `xf_dyn_<fn>` of fn's type (declared by the library's header). */
 #define XF_DYN_PTR(fn) static __typeof__(fn) *xf_dyn_##fn
 /* One entry of a symbol table: the name and where its address goes. */
-#define XF_DYN_SYM(fn) {#fn, (void **)&xf_dyn_##fn}
+#define XF_DYN_SYM(fn)                                                                             \
+    {                                                                                              \
+#fn, (void **)&xf_dyn_##fn                                                                 \
+    }
 
 struct xf_dynsym {
     const char *name;
@@ -26,12 +29,12 @@ struct xf_dynsym {
 
 /* A library and its functions; static in its user, loaded once per process. */
 struct xf_dynlib {
-    const char *what;                /* "libpq", for messages */
-    const char *const *sonames;      /* tried in order, NULL-terminated */
+    const char *what;           /* "libpq", for messages */
+    const char *const *sonames; /* tried in order, NULL-terminated */
     const struct xf_dynsym *syms;
     size_t nsyms;
-    int state;                       /* 0 not tried, 1 loaded, -1 failed */
-    char why[256];                   /* dlerror() of the failure */
+    int state;     /* 0 not tried, 1 loaded, -1 failed */
+    char why[256]; /* dlerror() of the failure */
 };
 
 /*
