@@ -104,6 +104,8 @@ int xf_cmd_clean(struct xf_cli *cli)
         xf_console_line(cli, "Cleaned %.*s", XF_STR_ARG(v->u.s));
     }
     xf_console_line(cli, "Finished cleaning %zu %s", n, n == 1 ? "path" : "paths");
+    /* the log file opens only now, after the exit: logs/ may have been a clean target */
+    xf_logfile_attach(cli, p, false);
     xf_arena_release(&a);
     code = XF_EXIT_OK;
 done:
