@@ -7,6 +7,7 @@
 #ifndef XF_ARTIFACTS_JUNIT_H
 #define XF_ARTIFACTS_JUNIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "artifacts/results.h"

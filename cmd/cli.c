@@ -300,6 +300,9 @@ void xf_cli_usage(FILE *f, const struct xf_command *cmd)
         for (const struct xf_command *c = commands; c->name; c++)
             fprintf(f, "  %-10s %s\n", c->name, c->summary);
         fprintf(f, "\n  --version  print the version\n"
+                   "\nlogs and CI reports (every command writes logs/xform.log): -d/--debug,\n"
+                   "  --log-level, --log-path, --log-level-file, --log-format-file,\n"
+                   "  --log-file-max-bytes, --target-path, --no-write-json, --junit-xml\n"
                    "\n'xform <command> --help' lists the options of a command.\n");
         return;
     }

@@ -50,6 +50,9 @@ struct xf_cli {
     int console_level;             /* XF_LOG_*: the lowest level the console shows */
     bool json_data;                /* events carry their data: a JSON console or log file */
     struct xf_logfile *logfile;    /* NULL: no log file (--log-level-file none) */
+    /* the console's node_done, which the log file's debug lines wrap */
+    void (*console_done)(void *user, size_t i, size_t total, const struct xf_node *n,
+                         const struct xf_node_result *r);
 };
 
 struct xf_command {

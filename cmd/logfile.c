@@ -459,15 +459,12 @@ void xf_logfile_attach(struct xf_cli *cli, const struct xf_project *p, bool open
 }
 
 /* Wraps the console's node_done: the SQL the node ran and its timings, at debug level. */
-static void (*console_done)(void *, size_t, size_t, const struct xf_node *,
-                            const struct xf_node_result *);
-
 static void logged_done(void *user, size_t i, size_t total, const struct xf_node *n,
                         const struct xf_node_result *r)
 {
     struct xf_cli *cli = user;
-    if (console_done)
-        console_done(user, i, total, n, r);
+    if (cli->console_done)
+        cli->console_done(user, i, total, n, r);
     const char *code = r->executed_code ? r->executed_code : r->compiled_code;
     if (code && *code)
         xf_console_debug(cli, "SQLQuery", "E016", "On %s: %s", n->unique_id, code);
@@ -483,7 +480,9 @@ void xf_logfile_events(struct xf_events *ev, struct xf_cli *cli)
 {
     if (!cli->logfile && cli->console_level > XF_LOG_DEBUG)
         return;
-    console_done = ev->node_done;
+    if (ev->user != cli || ev->node_done == logged_done)
+        return; /* not the console's events, or wrapped already */
+    cli->console_done = ev->node_done;
     ev->node_done = logged_done;
 }
 
@@ -500,12 +499,12 @@ void xf_logfile_finish(struct xf_cli *cli, int code)
     xf_console_debug(cli, "CommandCompleted", "Q039", "Command `%s` %s after %.2f seconds (exit code %d)",
                      b.ptr, code == 0 ? "succeeded" : "failed", took, code);
     xf_buf_release(&b);
-    if (!l->f && !l->failed) {
-        /* the project was never loaded (or clean has just removed logs/): the flag's
-           folder or logs/ in the project folder */
-        open_in(cli, l->root ? l->root : cli->project_dir ? cli->project_dir : ".",
-                l->dir ? l->dir : l->project_log ? l->project_log : "logs");
-    }
+    const char *root = l->root ? l->root : cli->project_dir ? cli->project_dir : ".";
+    /* the project was never loaded (or clean has just removed logs/): the flag's
+       folder or logs/ in the project folder, unless that folder does not exist (a
+       mistyped --project-dir is not created for a log) */
+    if (!l->f && !l->failed && (l->dir || xf_is_dir(root)))
+        open_in(cli, root, l->dir ? l->dir : l->project_log ? l->project_log : "logs");
     if (l->f)
         fclose(l->f);
     xf_buf_release(&l->pending);

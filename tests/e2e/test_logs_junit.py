@@ -60,6 +60,13 @@ def test_log_file_after_every_command(wh):
     log = log_of(p)
     assert "[error] [MainThread]: " in log and "a node named 'nope' which was not found" in log, log
     assert "(exit code 2)" in log
+    # a --project-dir that does not exist is not created for a log; --log-path still gets one
+    gone = p.dir.parent / "nowhere"
+    w.p.xform("parse", "--project-dir", str(gone), project_dir=False, expect=2)
+    assert not gone.exists()
+    w.p.xform("parse", "--project-dir", str(gone), "--log-path", str(p.dir.parent / "lg"),
+              project_dir=False, expect=2)
+    assert "dbt_project.yml" in (p.dir.parent / "lg" / "xform.log").read_text()
 
 
 @pytest.mark.feature("logs.file")
@@ -427,5 +434,7 @@ def test_help_lists_the_flags(run_in_sandbox):
                  "--log-format-file FORMAT", "--log-file-max-bytes N", "--target-path DIR",
                  "--write-json", "--no-write-json", "--junit-xml PATH"):
         assert flag in r.out, flag
+    r = run_in_sandbox("--help", expect=0)
+    assert "every command writes logs/xform.log" in r.out and "--junit-xml" in r.out
     r = run_in_sandbox("clean", "--help", expect=0)
     assert "--junit-xml" not in r.out and "--log-path DIR" in r.out
