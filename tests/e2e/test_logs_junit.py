@@ -290,6 +290,12 @@ def test_target_path_flag_and_env(wh):
     w.xform("run", "--target-path", "flag_t", expect=1)
     r = w.xform("retry", "--target-path", "flag_t", expect=1)
     assert r.summary()["TOTAL"] == 1, r
+    # clean removes the moved folder too (dbt's forgets it), and the listed ones
+    r = w.xform("clean", env={"XFORM_TARGET_PATH": "xf_env"}, expect=0)
+    assert "Cleaned xf_env" in r.out and not p.path("xf_env").exists()
+    r = w.xform("clean", "--target-path", "flag_t", expect=0)
+    assert "Cleaned flag_t" in r.out and not p.path("flag_t").exists()
+    assert p.path("key_target").exists()  # not a clean target, not named
 
 
 # ---------------------------------------------------------------- no-write-json
