@@ -444,3 +444,13 @@ def test_help_lists_the_flags(run_in_sandbox):
     assert "every command writes logs/xform.log" in r.out and "--junit-xml" in r.out
     r = run_in_sandbox("clean", "--help", expect=0)
     assert "--junit-xml" not in r.out and "--log-path DIR" in r.out
+
+
+@pytest.mark.feature("logs.file")
+def test_init_logs_in_the_current_folder(run_in_sandbox, sandbox):
+    """As `dbt init`: the log goes to logs/ where the command ran."""
+    _, _, cwd = sandbox
+    run_in_sandbox("init", "fresh", expect=0)
+    assert (cwd / "fresh").is_dir()
+    log = (cwd / "logs" / "xform.log").read_text()
+    assert re.search(r"Command `\S*xform init fresh` succeeded", log), log
