@@ -426,6 +426,10 @@ def test_junit_env_and_commands(wh):
     root = validate_junit(out)
     assert root.find("testsuite").get("name") == "xform docs generate"
     assert int(root.find("testsuite").get("tests")) == len(p.json("target/run_results.json")["results"]) == 26
+    # nothing selected: an empty report, still valid
+    w.xform("run", "-s", "tag:no_such_tag", "--junit-xml", str(out), expect=0)
+    root = validate_junit(out)
+    assert root.find("testsuite").get("tests") == "0" and root.get("tests") == "0"
     # a report that cannot be written fails the run, named
     p.write("blocker", "x\n")
     r = w.xform("seed", "--junit-xml", str(p.path("blocker") / "j.xml"), expect=1)
