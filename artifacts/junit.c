@@ -108,8 +108,7 @@ static void testcase(struct xf_buf *b, const struct xf_node_result *r)
 {
     const struct xf_node *n = r->node;
     char klass[256], secs[32];
-    snprintf(klass, sizeof klass, "%s.%s", n->package ? n->package : "",
-             xf_resource_name(n->type));
+    snprintf(klass, sizeof klass, "%s.%s", n->package ? n->package : "", xf_resource_name(n->type));
     snprintf(secs, sizeof secs, "%.3f", r->execution_time > 0 ? r->execution_time : 0.0);
     xf_buf_adds(b, "    <testcase");
     attr(b, "name", n->name);

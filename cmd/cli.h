@@ -47,9 +47,9 @@ struct xf_cli {
     const char *log_path, *log_level, *log_level_file, *log_format_file, *log_file_max_bytes;
     const char *target_path, *junit_xml;
     bool debug, write_json, no_write_json;
-    int console_level;             /* XF_LOG_*: the lowest level the console shows */
-    bool json_data;                /* events carry their data: a JSON console or log file */
-    struct xf_logfile *logfile;    /* NULL: no log file (--log-level-file none) */
+    int console_level;          /* XF_LOG_*: the lowest level the console shows */
+    bool json_data;             /* events carry their data: a JSON console or log file */
+    struct xf_logfile *logfile; /* NULL: no log file (--log-level-file none) */
     /* the console's node_done, which the log file's debug lines wrap */
     void (*console_done)(void *user, size_t i, size_t total, const struct xf_node *n,
                          const struct xf_node_result *r);
@@ -139,8 +139,8 @@ void xf_logfile_events(struct xf_events *ev, struct xf_cli *cli);
 /* The last line (the command, its exit code, its time); opens the file if it never was; frees. */
 void xf_logfile_finish(struct xf_cli *cli, int code);
 /* A debug-level event: in the log file, and on the console with --debug. */
-void xf_console_debug(const struct xf_cli *cli, const char *name, const char *code,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void xf_console_debug(const struct xf_cli *cli, const char *name, const char *code, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 /* --target-path, else $XFORM_TARGET_PATH, else $DBT_TARGET_PATH; NULL: the project's. */
 const char *xf_cli_target_path(const struct xf_cli *cli);
 /* False with --no-write-json or DBT_WRITE_JSON=false (and no --write-json). */

@@ -39,8 +39,9 @@ int xf_cmd_parse(struct xf_cli *cli)
                         p->nodes.n, p->sources.n, xf_cli_now() - t0,
                         p->target_path ? p->target_path : "target");
     else
-        xf_console_line(cli, "Parsed %zu nodes and %zu sources in %.2fs (--no-write-json: no "
-                             "manifest.json written)",
+        xf_console_line(cli,
+                        "Parsed %zu nodes and %zu sources in %.2fs (--no-write-json: no "
+                        "manifest.json written)",
                         p->nodes.n, p->sources.n, xf_cli_now() - t0);
     xf_arena_release(&a);
     code = XF_EXIT_OK;

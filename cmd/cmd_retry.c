@@ -92,8 +92,8 @@ int xf_cmd_retry(struct xf_cli *cli)
     inv->command = which;
     inv->argc = cli->argc;
     inv->argv = cli->argv;
-    int we = xf_cli_write_json(cli) ? xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0)
-                                    : 0;
+    int we =
+        xf_cli_write_json(cli) ? xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0) : 0;
     if (we < 0)
         xf_console_write_error(tdir, "run_results.json", -we);
     xf_arena_release(&b);

@@ -35,13 +35,13 @@ extern char **environ;
 
 struct xf_logfile {
     pthread_mutex_t mu;
-    int level;        /* lowest level written to the file */
-    bool json;        /* --log-format-file json */
-    const char *dir;  /* from --log-path or the environment; NULL: the project's */
-    char *path;       /* once known */
-    FILE *f;          /* once open */
-    bool failed;      /* could not open: warned once, nothing more written */
-    bool attached;    /* the project said where (or finish did) */
+    int level;                /* lowest level written to the file */
+    bool json;                /* --log-format-file json */
+    const char *dir;          /* from --log-path or the environment; NULL: the project's */
+    char *path;               /* once known */
+    FILE *f;                  /* once open */
+    bool failed;              /* could not open: warned once, nothing more written */
+    bool attached;            /* the project said where (or finish did) */
     char *root, *project_log; /* a project that was loaded but not opened (clean) */
     char *invocation_id;      /* a copy: the session that owns it is gone by the last line */
     long long size, max_bytes;
@@ -87,8 +87,8 @@ static pcre2_code *compile(const char *pattern)
 {
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
-                                   &ec, &eo, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &ec, &eo, NULL);
     if (re)
         pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* every line is scanned: worth it */
     return re;
@@ -198,10 +198,10 @@ static void scrub(struct xf_logfile *l, struct xf_buf *b)
         for (int tries = 0; tries < 4; tries++) {
             PCRE2_UCHAR *out = xf_malloc(outlen + 1);
             PCRE2_SIZE got = outlen + 1;
-            int rc = pcre2_substitute(res[k], (PCRE2_SPTR)b->ptr, b->len, 0,
-                                      PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
-                                      l->md, NULL, (PCRE2_SPTR)repl[k], PCRE2_ZERO_TERMINATED,
-                                      out, &got);
+            int rc =
+                pcre2_substitute(res[k], (PCRE2_SPTR)b->ptr, b->len, 0,
+                                 PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, l->md,
+                                 NULL, (PCRE2_SPTR)repl[k], PCRE2_ZERO_TERMINATED, out, &got);
             if (rc > 0) {
                 xf_buf_reset(b);
                 xf_buf_add(b, (const char *)out, got);
@@ -263,7 +263,9 @@ static void clock_stamp(char out[32], double t)
     localtime_r(&sec, &tm);
     long us = (long)((t - (double)sec) * 1e6);
     snprintf(out, 32, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-             us < 0 ? 0 : us > 999999 ? 999999 : us);
+             us < 0        ? 0
+             : us > 999999 ? 999999
+                           : us);
 }
 
 static json_t *jstr(const char *s)
@@ -344,8 +346,8 @@ void xf_logfile_event(const struct xf_cli *cli, const char *name, const char *co
     pthread_mutex_unlock(&l->mu);
 }
 
-void xf_console_debug(const struct xf_cli *cli, const char *name, const char *code,
-                      const char *fmt, ...)
+void xf_console_debug(const struct xf_cli *cli, const char *name, const char *code, const char *fmt,
+                      ...)
 {
     if (!cli->logfile && cli->console_level > XF_LOG_DEBUG)
         return;
@@ -370,7 +372,8 @@ static void header(struct xf_cli *cli)
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     char line[256];
-    int n = snprintf(line, sizeof line, "\n============================== %s | %s ==============================\n",
+    int n = snprintf(line, sizeof line,
+                     "\n============================== %s | %s ==============================\n",
                      when, cli->invocation_id ? cli->invocation_id : "-");
     if (n > 0)
         put(l, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -408,8 +411,8 @@ static void open_in(struct xf_cli *cli, const char *root, const char *dir)
 /* Words of a target setting whose value is a secret (as `xform debug` hides them). */
 static bool secret_key(struct xf_str k)
 {
-    static const char *const words[] = {"password", "pass", "secret", "token", "private_key",
-                                        "keyfile_json", "client_secret"};
+    static const char *const words[] = {"password",    "pass",         "secret",       "token",
+                                        "private_key", "keyfile_json", "client_secret"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (xf_str_eqc(k, words[i]))
             return true;
@@ -475,12 +478,11 @@ static void logged_done(void *user, size_t i, size_t total, const struct xf_node
     const char *code = r->executed_code;
     if (code && *code)
         xf_console_debug(cli, "SQLQuery", "E016", "On %s: %s", n->unique_id, code);
-    xf_console_debug(cli, "SQLQueryStatus", "E017",
-                     "%s: %s in %.3fs (compile %.3fs, execute %.3fs)%s%s", n->unique_id,
-                     xf_status_name(r->status), r->execution_time,
-                     r->compile_completed - r->compile_started,
-                     r->execute_completed - r->execute_started, r->message ? ": " : "",
-                     r->message ? r->message : "");
+    xf_console_debug(
+        cli, "SQLQueryStatus", "E017", "%s: %s in %.3fs (compile %.3fs, execute %.3fs)%s%s",
+        n->unique_id, xf_status_name(r->status), r->execution_time,
+        r->compile_completed - r->compile_started, r->execute_completed - r->execute_started,
+        r->message ? ": " : "", r->message ? r->message : "");
 }
 
 void xf_logfile_events(struct xf_events *ev, struct xf_cli *cli)
@@ -503,8 +505,9 @@ void xf_logfile_finish(struct xf_cli *cli, int code)
     struct xf_buf b = XF_BUF_INIT;
     for (int i = 0; i < cli->argc; i++)
         xf_buf_addf(&b, "%s%s", i ? " " : "", cli->argv[i]);
-    xf_console_debug(cli, "CommandCompleted", "Q039", "Command `%s` %s after %.2f seconds (exit code %d)",
-                     b.ptr, code == 0 ? "succeeded" : "failed", took, code);
+    xf_console_debug(cli, "CommandCompleted", "Q039",
+                     "Command `%s` %s after %.2f seconds (exit code %d)", b.ptr,
+                     code == 0 ? "succeeded" : "failed", took, code);
     xf_buf_release(&b);
     const char *root = l->root ? l->root : cli->project_dir ? cli->project_dir : ".";
     /* the project was never loaded (or clean has just removed logs/): the flag's
@@ -555,8 +558,8 @@ int xf_cli_junit(const struct xf_cli *cli, struct xf_session *s, const struct xf
     if (!path)
         return 0;
     struct xf_project *p = xf_session_project(s);
-    int e = xf_write_junit(path, xf_session_invocation(s), p->name, cli->target_name, r, n,
-                           elapsed);
+    int e =
+        xf_write_junit(path, xf_session_invocation(s), p->name, cli->target_name, r, n, elapsed);
     if (e < 0) {
         fprintf(stderr, "error: could not write the JUnit report '%s': %s\n", path, strerror(-e));
         return -1;

@@ -1202,12 +1202,20 @@ static void test_xml_escape(void **state)
     check_xml("say \"hi\" it's", true, "say &quot;hi&quot; it&apos;s");
     check_xml("l1\nl2\tx", false, "l1\nl2\tx");
     check_xml("l1\nl2\tx\r", true, "l1&#10;l2&#9;x&#13;");
-    check_xml("bell\x07" "esc\x1b.", false, "bell\xEF\xBF\xBD" "esc\xEF\xBF\xBD.");
+    check_xml("bell\x07"
+              "esc\x1b.",
+              false,
+              "bell\xEF\xBF\xBD"
+              "esc\xEF\xBF\xBD.");
     check_xml("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", false,
               "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
     /* invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong
      * form, a surrogate, U+FFFE */
-    check_xml("a\x80" "b", false, "a\xEF\xBF\xBD" "b");
+    check_xml("a\x80"
+              "b",
+              false,
+              "a\xEF\xBF\xBD"
+              "b");
     check_xml("a\xE2\x82", false, "a\xEF\xBF\xBD\xEF\xBF\xBD");
     check_xml("\xC0\xAF", false, "\xEF\xBF\xBD\xEF\xBF\xBD");
     check_xml("\xED\xA0\x80", false, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
