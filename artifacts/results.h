@@ -47,6 +47,7 @@ struct xf_node_result {
     double execution_time;     /* seconds */
     int thread_id;             /* 1-based worker: "Thread-<n>" (0 means 1) */
     const char *compiled_code; /* may be NULL (then node->compiled_code) */
+    const char *executed_code; /* what target/run holds (hooks, DDL, the test query), or NULL */
     bool compile_error;        /* the render failed: dbt's "Compilation Error" */
 };
 

@@ -104,6 +104,26 @@ static const struct option options[] = {
     {"quiet", 'q', K_FLAG, OFF(quiet), 0, NULL, "print only errors and the final result"},
     {"log-format", 0, K_STR, OFF(log_format), 0, "FORMAT",
      "text (default) or json: one JSON object a line, as dbt's"},
+    /* logs and CI reports (docs/logs.md) */
+    {"debug", 'd', K_FLAG, OFF(debug), 0, NULL, "show debug lines (the SQL run, timings) too"},
+    {"log-level", 0, K_STR, OFF(log_level), 0, "LEVEL",
+     "what the console shows: debug, info (default), warn, error or none"},
+    {"log-path", 0, K_STR, OFF(log_path), 0, "DIR",
+     "folder of xform.log (default: $XFORM_LOG_PATH, $DBT_LOG_PATH, log-path:, logs)"},
+    {"log-level-file", 0, K_STR, OFF(log_level_file), 0, "LEVEL",
+     "what the log file holds: debug (default), info, warn, error or none (no file)"},
+    {"log-format-file", 0, K_STR, OFF(log_format_file), 0, "FORMAT",
+     "text (default; also default, debug) or json: one JSON object a line"},
+    {"log-file-max-bytes", 0, K_STR, OFF(log_file_max_bytes), 0, "N",
+     "rotate xform.log past N bytes, keeping 5 (default 10485760; 0 never)"},
+    {"target-path", 0, K_STR, OFF(target_path), XF_OPT_PROJECT, "DIR",
+     "artifacts and compiled SQL (default: $XFORM_TARGET_PATH, $DBT_TARGET_PATH, target-path:)"},
+    {"write-json", 0, K_FLAG, OFF(write_json), XF_OPT_PROJECT, NULL,
+     "write manifest.json and run_results.json (the default)"},
+    {"no-write-json", 0, K_FLAG, OFF(no_write_json), XF_OPT_PROJECT, NULL,
+     "write no manifest.json, run_results.json nor sources.json"},
+    {"junit-xml", 0, K_STR, OFF(junit_xml), XF_OPT_RUN, "PATH",
+     "also write a JUnit XML report of the nodes run (default: $XFORM_JUNIT_XML)"},
     {"help", 'h', K_FLAG, OFF(help), 0, NULL, "show this help"},
     {NULL, 0, K_FLAG, 0, 0, NULL, NULL},
 };
@@ -250,6 +270,10 @@ int xf_cli_parse(struct xf_cli *cli, const struct xf_command *cmd, int argc, cha
             xf_vec_push(&cli->positional, a);
         }
     }
+    if (cli->write_json && cli->no_write_json) {
+        fprintf(stderr, "error: --write-json and --no-write-json contradict each other\n");
+        return -1;
+    }
     /* show and docs take --select only: a named selector would be ignored there */
     if (cli->selector && !cli->help && (!strcmp(cmd->name, "show") || !strcmp(cmd->name, "docs"))) {
         fprintf(stderr, "error: 'xform %s' does not take --selector yet\n", cmd->name);
@@ -277,6 +301,9 @@ void xf_cli_usage(FILE *f, const struct xf_command *cmd)
         for (const struct xf_command *c = commands; c->name; c++)
             fprintf(f, "  %-10s %s\n", c->name, c->summary);
         fprintf(f, "\n  --version  print the version\n"
+                   "\nlogs and CI reports (every command writes logs/xform.log): -d/--debug,\n"
+                   "  --log-level, --log-path, --log-level-file, --log-format-file,\n"
+                   "  --log-file-max-bytes, --target-path, --no-write-json, --junit-xml\n"
                    "\n'xform <command> --help' lists the options of a command.\n");
         return;
     }

@@ -43,6 +43,16 @@ struct xf_cli {
     const char *target_name;   /* the profile's target once loaded (NULL: embedded default) */
     bool json_log;             /* --log-format json: one JSON object per line, as dbt's */
     const char *invocation_id; /* the session's, once loaded (JSON log lines carry it) */
+    /* logs and CI reports (cmd/logfile.c, docs/logs.md) */
+    const char *log_path, *log_level, *log_level_file, *log_format_file, *log_file_max_bytes;
+    const char *target_path, *junit_xml;
+    bool debug, write_json, no_write_json;
+    int console_level;          /* XF_LOG_*: the lowest level the console shows */
+    bool json_data;             /* events carry their data: a JSON console or log file */
+    struct xf_logfile *logfile; /* NULL: no log file (--log-level-file none) */
+    /* the console's node_done, which the log file's debug lines wrap */
+    void (*console_done)(void *user, size_t i, size_t total, const struct xf_node *n,
+                         const struct xf_node_result *r);
 };
 
 struct xf_command {
@@ -103,6 +113,49 @@ void xf_console_events(struct xf_events *ev, struct xf_cli *cli);
 /* Summary and the exit code for a run's results. */
 int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                        const struct xf_node_result *r, size_t n, double elapsed, int rc);
+
+/* ---- log file (logfile.c) ---- */
+
+/* Levels, lowest first; --log-level none shows nothing. */
+enum { XF_LOG_DEBUG, XF_LOG_INFO, XF_LOG_WARN, XF_LOG_ERROR, XF_LOG_NONE };
+/* The XF_LOG_* of "debug", "info", "warn", "error" or "none"; -1 for anything else. */
+int xf_log_level(const char *name);
+/*
+ * Reads the log options (flags, then DBT_* environment variables) and
+ * sets up the log file; lines wait in memory until its folder is known.
+ * 0, or -1 after printing what is wrong with an option.
+ */
+int xf_logfile_start(struct xf_cli *cli);
+/*
+ * The project is loaded: its target's secrets are scrubbed from now on;
+ * with `open_now` the file opens in --log-path, $XFORM_LOG_PATH,
+ * $DBT_LOG_PATH or the project's `log-path:` (default logs/) and what
+ * waited is written, then the target as a debug line.
+ */
+void xf_logfile_attach(struct xf_cli *cli, const struct xf_project *p, bool open_now);
+/* One console event into the file (xf_console_emit calls it; `data` is borrowed). */
+void xf_logfile_event(const struct xf_cli *cli, const char *name, const char *code,
+                      const char *level, const json_t *data, const char *msg);
+/* Adds the SQL each node ran and its timings, as debug lines, to the console's events. */
+void xf_logfile_events(struct xf_events *ev, struct xf_cli *cli);
+/* The last line (the command, its exit code, its time); opens the file if it never was; frees. */
+void xf_logfile_finish(struct xf_cli *cli, int code);
+/* A debug-level event: in the log file, and on the console with --debug. */
+void xf_console_debug(const struct xf_cli *cli, const char *name, const char *code, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+/* --target-path, else $XFORM_TARGET_PATH, else $DBT_TARGET_PATH; NULL: the project's. */
+const char *xf_cli_target_path(const struct xf_cli *cli);
+/* False with --no-write-json or DBT_WRITE_JSON=false (and no --write-json). */
+bool xf_cli_write_json(const struct xf_cli *cli);
+/*
+ * After a run: the JUnit report to --junit-xml or $XFORM_JUNIT_XML, if
+ * either is given (relative to the current folder). 0, or -1 after
+ * printing why it could not be written.
+ */
+int xf_cli_junit(const struct xf_cli *cli, struct xf_session *s, const struct xf_node_result *r,
+                 size_t n, double elapsed);
+/* True when the console shows events of `level` ("debug", "info", "warn", "error"). */
+bool xf_console_shows(const struct xf_cli *cli, const char *level);
 
 /* Shared by the node-running commands: open, select, run, artifacts. */
 int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);

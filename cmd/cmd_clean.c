@@ -54,6 +54,26 @@ static int remove_keeping_dbs(const char *path, int *kept)
     return 0;
 }
 
+/* Removes one clean target (relative to the project), or says why it does not. */
+static void clean_one(struct xf_cli *cli, struct xf_arena *a, const struct xf_project *p,
+                      const char *root, const char *target, int *kept)
+{
+    char *path = xf_path_join(a, p->root, target);
+    char real[PATH_MAX];
+    if (!realpath(path, real)) {
+        xf_console_line(cli, "Nothing to clean at %s", target);
+        return;
+    }
+    size_t rl = strlen(root);
+    if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != 0) || !strcmp(real, root)) {
+        fprintf(stderr, "error: refusing to clean '%s': it is not inside the project folder\n",
+                target);
+        return;
+    }
+    remove_keeping_dbs(real, kept);
+    xf_console_line(cli, "Cleaned %s", target);
+}
+
 int xf_cmd_clean(struct xf_cli *cli)
 {
     struct xf_diags d;
@@ -85,25 +105,23 @@ int xf_cmd_clean(struct xf_cli *cli)
         const struct xf_value *v = &ct->u.l->items[i];
         if (v->t != XF_V_STR)
             continue;
-        char *path = xf_path_join(&a, p->root, xf_arena_strdups(&a, v->u.s));
-        char real[PATH_MAX];
-        if (!realpath(path, real)) {
-            xf_console_line(cli, "Nothing to clean at %.*s", XF_STR_ARG(v->u.s));
-            continue;
-        }
-        size_t rl = strlen(root);
-        if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && real[rl] != 0) ||
-            !strcmp(real, root)) {
-            fprintf(stderr,
-                    "error: refusing to clean '%.*s': it is not inside the project "
-                    "folder\n",
-                    XF_STR_ARG(v->u.s));
-            continue;
-        }
-        remove_keeping_dbs(real, &kept);
-        xf_console_line(cli, "Cleaned %.*s", XF_STR_ARG(v->u.s));
+        clean_one(cli, &a, p, root, xf_arena_strdups(&a, v->u.s), &kept);
+    }
+    /* --target-path (or its environment variables) moved the artifacts: that folder is
+       cleaned too, which dbt's clean forgets (dbt-core issue 11346) */
+    const char *moved = xf_cli_target_path(cli);
+    bool listed = false;
+    for (size_t i = 0; moved && i < n; i++) {
+        const struct xf_value *v = &ct->u.l->items[i];
+        listed |= v->t == XF_V_STR && xf_str_eqc(v->u.s, moved);
+    }
+    if (moved && !listed) {
+        clean_one(cli, &a, p, root, moved, &kept);
+        n++;
     }
     xf_console_line(cli, "Finished cleaning %zu %s", n, n == 1 ? "path" : "paths");
+    /* the log file opens only now, after the exit: logs/ may have been a clean target */
+    xf_logfile_attach(cli, p, false);
     xf_arena_release(&a);
     code = XF_EXIT_OK;
 done:

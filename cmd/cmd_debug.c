@@ -27,6 +27,8 @@ int xf_cmd_debug(struct xf_cli *cli)
     xf_cmd_load_opts(cli, &lo);
     int opened = xf_session_open(&s, &lo, &d);
     struct xf_project *p = xf_session_project(s);
+    if (p)
+        xf_logfile_attach(cli, p, opened == 0);
     size_t problems = 0;
     if (opened < 0 && p && p->target.loaded) {
         problems = d.nerrors;

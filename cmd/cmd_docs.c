@@ -137,13 +137,17 @@ static int docs_generate(struct xf_cli *cli)
         code = XF_EXIT_FAIL;
     }
     const char *wfile = "manifest.json";
-    e = xf_write_manifest(tdir, p, g, inv);
-    if (e == 0) {
+    e = xf_cli_write_json(cli) ? xf_write_manifest(tdir, p, g, inv) : 0;
+    if (e == 0 && xf_cli_write_json(cli)) {
         wfile = "run_results.json";
         e = xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0);
     }
     if (e < 0) {
         xf_console_write_error(tdir, wfile, -e);
+        code = XF_EXIT_FAIL;
+        goto done;
+    }
+    if (xf_cli_junit(cli, s, res, nres, xf_cli_now() - t0) < 0) {
         code = XF_EXIT_FAIL;
         goto done;
     }
@@ -399,8 +403,14 @@ int xf_cmd_docs(struct xf_cli *cli)
         }
         return docs_generate(cli);
     }
-    if (sub && cli->positional.n == 1 && !strcmp(sub, "serve"))
+    if (sub && cli->positional.n == 1 && !strcmp(sub, "serve")) {
+        if (cli->junit_xml) {
+            fprintf(stderr, "error: 'xform docs serve' does not take --junit-xml (it runs no "
+                            "node; 'xform docs generate' reports its compile step)\n");
+            return XF_EXIT_USAGE;
+        }
         return docs_serve(cli);
+    }
     if (!sub) {
         fprintf(stderr, "error: 'xform docs' needs a subcommand: generate or serve\n");
     } else if (cli->positional.n > 1) {

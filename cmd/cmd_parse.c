@@ -25,7 +25,8 @@ int xf_cmd_parse(struct xf_cli *cli)
     inv->command = "parse";
     inv->argc = cli->argc;
     inv->argv = cli->argv;
-    int e = xf_write_manifest(tdir, p, xf_session_graph(s), inv);
+    bool write = xf_cli_write_json(cli);
+    int e = write ? xf_write_manifest(tdir, p, xf_session_graph(s), inv) : 0;
     if (e < 0) {
         /* parse only loads: a failure of it is a load-time one (2) */
         xf_console_write_error(tdir, "manifest.json", -e);
@@ -33,9 +34,15 @@ int xf_cmd_parse(struct xf_cli *cli)
         code = XF_EXIT_USAGE;
         goto done;
     }
-    xf_console_line(cli, "Parsed %zu nodes and %zu sources in %.2fs; wrote %s/manifest.json",
-                    p->nodes.n, p->sources.n, xf_cli_now() - t0,
-                    p->target_path ? p->target_path : "target");
+    if (write)
+        xf_console_line(cli, "Parsed %zu nodes and %zu sources in %.2fs; wrote %s/manifest.json",
+                        p->nodes.n, p->sources.n, xf_cli_now() - t0,
+                        p->target_path ? p->target_path : "target");
+    else
+        xf_console_line(cli,
+                        "Parsed %zu nodes and %zu sources in %.2fs (--no-write-json: no "
+                        "manifest.json written)",
+                        p->nodes.n, p->sources.n, xf_cli_now() - t0);
     xf_arena_release(&a);
     code = XF_EXIT_OK;
 done:

@@ -76,6 +76,7 @@ int xf_cmd_retry(struct xf_cli *cli)
     }
     struct xf_events ev;
     xf_console_events(&ev, cli);
+    xf_logfile_events(&ev, cli);
     struct xf_run_opts o = {.phase = phase, .threads = cli->threads, .events = &ev};
     const struct xf_node_result *res;
     size_t nres;
@@ -91,10 +92,13 @@ int xf_cmd_retry(struct xf_cli *cli)
     inv->command = which;
     inv->argc = cli->argc;
     inv->argv = cli->argv;
-    int we = xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0);
+    int we =
+        xf_cli_write_json(cli) ? xf_write_run_results(tdir, inv, res, nres, xf_cli_now() - t0) : 0;
     if (we < 0)
         xf_console_write_error(tdir, "run_results.json", -we);
     xf_arena_release(&b);
+    if (xf_cli_junit(cli, s, res, nres, xf_cli_now() - t0) < 0)
+        we = -1;
     code = xf_console_summary(cli, s, res, nres, xf_cli_now() - t0, rc) || we < 0 ? XF_EXIT_FAIL
                                                                                   : XF_EXIT_OK;
 done:

@@ -93,7 +93,7 @@ int xf_cmd_source(struct xf_cli *cli)
     char *tdir = xf_path_join(&a, p->root, p->target_path ? p->target_path : "target");
     struct xf_invocation *inv = xf_session_invocation(s);
     inv->command = "source freshness";
-    int we = xf_write_sources(tdir, inv, res, n, xf_cli_now() - t0);
+    int we = xf_cli_write_json(cli) ? xf_write_sources(tdir, inv, res, n, xf_cli_now() - t0) : 0;
     if (we < 0)
         xf_console_write_error(tdir, "sources.json", -we);
     xf_arena_release(&a);

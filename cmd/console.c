@@ -68,9 +68,32 @@ static json_t *jstr(const char *s)
     return j;
 }
 
-void xf_console_emit(const struct xf_cli *cli, const char *name, const char *code,
-                     const char *level, json_t *data, const char *msg)
+bool xf_console_shows(const struct xf_cli *cli, const char *level)
 {
+    int lv = xf_log_level(level);
+    return (lv < 0 ? XF_LOG_INFO : lv) >= cli->console_level && cli->console_level != XF_LOG_NONE;
+}
+
+/* An event the console does not show (--quiet, --log-level) still goes to the log file. */
+static void file_only(const struct xf_cli *cli, const char *name, const char *code,
+                      const char *level, json_t *data, const char *msg)
+{
+    xf_logfile_event(cli, name, code, level, data, msg);
+    json_decref(data);
+}
+
+/* `to_file`: also into the log file (a diagnostic is there already). */
+static void emit(const struct xf_cli *cli, const char *name, const char *code, const char *level,
+                 json_t *data, const char *msg, bool to_file)
+{
+    if (!xf_console_shows(cli, level)) {
+        if (to_file)
+            xf_logfile_event(cli, name, code, level, data, msg);
+        json_decref(data);
+        return;
+    }
+    if (to_file)
+        xf_logfile_event(cli, name, code, level, data, msg);
     if (!cli->json_log) {
         stamp(stdout);
         fputs(msg, stdout);
@@ -105,14 +128,16 @@ void xf_console_emit(const struct xf_cli *cli, const char *name, const char *cod
     fflush(stdout);
 }
 
+void xf_console_emit(const struct xf_cli *cli, const char *name, const char *code,
+                     const char *level, json_t *data, const char *msg)
+{
+    emit(cli, name, code, level, data, msg, true);
+}
+
 /* name NULL: dbt's event for a plain line (Note), or for a blank one (Formatting). */
 static void vevent(const struct xf_cli *cli, const char *name, const char *code, json_t *data,
                    const char *fmt, va_list ap)
 {
-    if (cli->quiet) {
-        json_decref(data);
-        return;
-    }
     struct xf_buf b = XF_BUF_INIT;
     xf_buf_vaddf(&b, fmt, ap);
     const char *msg = b.ptr ? b.ptr : "";
@@ -120,7 +145,10 @@ static void vevent(const struct xf_cli *cli, const char *name, const char *code,
         name = *msg ? "Note" : "Formatting";
         code = *msg ? "Z050" : "Z017";
     }
-    xf_console_emit(cli, name, code, "info", data, msg);
+    if (cli->quiet)
+        file_only(cli, name, code, "info", data, msg);
+    else
+        xf_console_emit(cli, name, code, "info", data, msg);
     xf_buf_release(&b);
 }
 
@@ -156,16 +184,26 @@ void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
     fflush(stdout); /* keep the order of progress and errors in a shared log */
     struct xf_buf b = XF_BUF_INIT;
     for (const struct xf_diag *g = d->head; g; g = g->next) {
+        bool err = g->sev == XF_SEV_ERROR;
+        if (cli->logfile) {
+            xf_buf_reset(&b);
+            xf_diag_format(&b, g, false);
+            while (b.len && b.ptr[b.len - 1] == '\n')
+                b.ptr[--b.len] = 0;
+            xf_logfile_event(cli, err ? "MainEncounteredError" : "Note", err ? "Z002" : "Z050",
+                             err ? "error" : "warn", NULL, b.ptr);
+        }
+        if (!xf_console_shows(cli, err ? "error" : "warn"))
+            continue;
         xf_buf_reset(&b);
         xf_diag_format(&b, g, cli->color);
         if (cli->json_log) {
             /* in the JSON stream too, so a CI job reading stdout sees them */
-            bool err = g->sev == XF_SEV_ERROR;
             while (b.len && b.ptr[b.len - 1] == '\n')
                 b.ptr[--b.len] = 0;
             json_t *data = json_pack("{s:o}", "exc", jstr(b.ptr));
-            xf_console_emit(cli, err ? "MainEncounteredError" : "Note", err ? "Z002" : "Z050",
-                            err ? "error" : "warn", data, b.ptr);
+            emit(cli, err ? "MainEncounteredError" : "Note", err ? "Z002" : "Z050",
+                 err ? "error" : "warn", data, b.ptr, false);
         } else {
             fputs(b.ptr, stderr);
         }
@@ -252,10 +290,6 @@ static void progress(const struct xf_cli *cli, size_t i, size_t total, const cha
                      const char *status, const char *color, const char *name, const char *code,
                      const char *level, json_t *data)
 {
-    if (cli->quiet) {
-        json_decref(data);
-        return;
-    }
     struct xf_buf b = XF_BUF_INIT;
     xf_buf_addf(&b, "%zu of %zu %s ", i, total, msg);
     size_t len = b.len - 1;
@@ -266,7 +300,10 @@ static void progress(const struct xf_cli *cli, size_t i, size_t total, const cha
         xf_buf_addf(&b, " [%s%s%s]", color, status, RESET);
     else
         xf_buf_addf(&b, " [%s]", status);
-    xf_console_emit(cli, name, code, level, data, b.ptr);
+    if (cli->quiet)
+        file_only(cli, name, code, level, data, b.ptr);
+    else
+        xf_console_emit(cli, name, code, level, data, b.ptr);
     xf_buf_release(&b);
 }
 
@@ -280,7 +317,7 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     describe(&b, n);
     const char *description = b.ptr + strlen("START ");
     json_t *data = NULL;
-    if (cli->json_log)
+    if (cli->json_data)
         data = json_pack("{s:o, s:I, s:I, s:o}", "description", jstr(description), "index",
                          (json_int_t)i, "total", (json_int_t)total, "node_info",
                          node_info(n, "started", xf_cli_now(), 0));
@@ -352,7 +389,7 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     else if (n->type == XF_RES_SNAPSHOT)
         name = "LogSnapshotResult", code = "Q015";
     json_t *data = NULL;
-    if (cli->json_log) {
+    if (cli->json_data) {
         struct xf_buf d = XF_BUF_INIT;
         describe(&d, n);
         data = json_pack("{s:o, s:s, s:I, s:I, s:f, s:o}", "description", jstr(d.ptr), "status",

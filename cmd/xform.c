@@ -60,7 +60,13 @@ int xf_main(int argc, char **argv)
         cli.color =
             !cli.json_log && (cli.color_forced || (!cli.no_color && !(nc && *nc) &&
                                                    isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)));
-        code = cmd->fn(&cli);
+        cli.json_data = cli.json_log;
+        if (xf_logfile_start(&cli) < 0) {
+            code = XF_EXIT_USAGE;
+        } else {
+            code = cmd->fn(&cli);
+            xf_logfile_finish(&cli, code);
+        }
     }
     xf_cli_release(&cli);
     fflush(stdout);

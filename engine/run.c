@@ -308,6 +308,8 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         if (executed.len)
             write_sql(r, keep, out_path(s, &scratch, "run", n), &executed);
     }
+    if (executed.len) /* the log file's debug lines show it */
+        r->executed_code = xf_arena_strndup(keep, executed.ptr, executed.len);
 done:
     r->execute_completed = xf_now();
     r->execution_time = r->execute_completed - r->compile_started;

@@ -354,6 +354,11 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
         if ((n = xf_ynode_get(root, "target-path")) &&
             xf_loader_want_str(l, n, "target-path", &p->target_path) < 0)
             return -1;
+        if (l->opts->target_path)
+            p->target_path = l->opts->target_path; /* --target-path and its environment variables */
+        if ((n = xf_ynode_get(root, "log-path")) &&
+            xf_loader_want_str(l, n, "log-path", &p->log_path) < 0)
+            return -1;
         p->packages_install_path = "dbt_packages";
         if ((n = xf_ynode_get(root, "packages-install-path")) &&
             xf_loader_want_str(l, n, "packages-install-path", &p->packages_install_path) < 0)

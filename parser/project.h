@@ -167,6 +167,7 @@ struct xf_project {
     struct xf_value model_paths, seed_paths, test_paths, macro_paths, snapshot_paths,
         analysis_paths, docs_paths; /* lists of strings */
     const char *target_path;        /* "target" */
+    const char *log_path;           /* the log-path: key, or NULL (logs) */
     struct xf_value clean_targets;  /* list */
     struct xf_value vars;           /* dict: project vars merged with --vars */
     struct xf_value config_trees;   /* dict: "models", "seeds", "snapshots", "tests" -> tree */
@@ -199,6 +200,7 @@ struct xf_load_opts {
     int threads;              /* --threads or 0 */
     const char *command;      /* "run", "build" ... (flags.WHICH), or NULL */
     bool full_refresh;        /* --full-refresh (flags.FULL_REFRESH while parsing too) */
+    const char *target_path;  /* --target-path, $XFORM_TARGET_PATH, $DBT_TARGET_PATH, or NULL */
 };
 
 /*

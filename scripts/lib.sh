@@ -74,6 +74,8 @@ xf_need_tests() {
     xf_need_glob '/usr/lib/postgresql/*/bin/initdb' postgresql
     xf_need_cmd psql postgresql-client
     xf_need_cmd sqlite3 sqlite3
+    # the JUnit report validated against tests/e2e/schemas/junit.xsd
+    xf_need_cmd xmllint libxml2-utils
     # the docs tests: lineage --format dot rendered, the site in headless Chromium
     # (driven by playwright-core, which the test installs with npm under the build)
     xf_need_cmd dot graphviz

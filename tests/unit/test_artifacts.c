@@ -24,6 +24,7 @@
 #include "artifacts/artifacts.h"
 #include "artifacts/common.h"
 #include "artifacts/jsonw.h"
+#include "artifacts/junit.h"
 #include "graph/graph.h"
 #include "templating/jinja.h"
 #include "util/buf.h"
@@ -1184,10 +1185,49 @@ static void test_manifest_speed(void **state)
     fx_free(f);
 }
 
+/* The JUnit writer's escaping: what XML 1.0 cannot carry becomes U+FFFD. */
+static void check_xml(const char *in, bool attr, const char *want)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    xf_xml_escape(&b, in, attr);
+    assert_string_equal(b.ptr, want);
+    xf_buf_release(&b);
+}
+
+static void test_xml_escape(void **state)
+{
+    (void)state;
+    check_xml("a & b < c > d", false, "a &amp; b &lt; c &gt; d");
+    check_xml("say \"hi\" it's", false, "say \"hi\" it's");
+    check_xml("say \"hi\" it's", true, "say &quot;hi&quot; it&apos;s");
+    check_xml("l1\nl2\tx", false, "l1\nl2\tx");
+    check_xml("l1\nl2\tx\r", true, "l1&#10;l2&#9;x&#13;");
+    check_xml("bell\x07"
+              "esc\x1b.",
+              false,
+              "bell\xEF\xBF\xBD"
+              "esc\xEF\xBF\xBD.");
+    check_xml("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", false,
+              "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    /* invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong
+     * form, a surrogate, U+FFFE */
+    check_xml("a\x80"
+              "b",
+              false,
+              "a\xEF\xBF\xBD"
+              "b");
+    check_xml("a\xE2\x82", false, "a\xEF\xBF\xBD\xEF\xBF\xBD");
+    check_xml("\xC0\xAF", false, "\xEF\xBF\xBD\xEF\xBF\xBD");
+    check_xml("\xED\xA0\x80", false, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    check_xml("\xEF\xBF\xBE", false, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    check_xml(NULL, true, "");
+}
+
 int main(void)
 {
     /* clang-format off */
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_xml_escape),
         cmocka_unit_test(test_manifest_content),
         cmocka_unit_test(test_run_results_content),
         cmocka_unit_test(test_write_artifacts),
