@@ -48,6 +48,7 @@ struct xf_node_result {
     int thread_id;             /* 1-based worker: "Thread-<n>" (0 means 1) */
     const char *compiled_code; /* may be NULL (then node->compiled_code) */
     bool compile_error;        /* the render failed: dbt's "Compilation Error" */
+    bool cancelled;            /* running when the run was cancelled: rolled back */
 };
 
 /* The outcome of one source's freshness check. */

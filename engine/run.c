@@ -588,8 +588,10 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&s->lock);
         }
         run_node(q, &w->conn, &w->keep, n, &r);
-        if (s->cancelled && r.status == XF_ST_ERROR)
+        if (s->cancelled && r.status == XF_ST_ERROR) {
             r.message = "cancelled";
+            r.cancelled = true;
+        }
         emit_done(q, idx, n, &r);
         pthread_mutex_lock(&q->mu);
         finish(q, i, &r);
