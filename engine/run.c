@@ -261,6 +261,7 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
         run_hooks(s, conn, n, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
+        r->message = xf_sqlloc_source(keep, n, sql.ptr, r->message);
         if (executed.len)
             write_sql(r, keep, out_path(s, &scratch, "run", n), &executed);
     } else {
