@@ -296,4 +296,4 @@ def test_did_you_mean_a_flag_and_a_config_key(wh):
             "kept as a custom config, which xform does not act on") in r.err, r.err
     # custom configs far from any known key are dbt's custom configs: no word
     assert "config 'my_custom'" not in r.err and "config 'owner_team'" not in r.err
-    assert w.relations().count("m1") == 1
+    assert "m1" in w.relations()
