@@ -297,3 +297,55 @@ def test_did_you_mean_a_flag_and_a_config_key(wh):
     # custom configs far from any known key are dbt's custom configs: no word
     assert "config 'my_custom'" not in r.err and "config 'owner_team'" not in r.err
     assert "m1" in w.relations()
+
+
+# ------------------------------------------------------- getting started
+
+def test_init_writes_a_dbt_project_that_builds_and_a_gitignore_for_what_xform_writes(wh):
+    import shutil
+    import subprocess
+
+    from conftest import Project, run_xform
+    from warehouse import Warehouse
+    w0 = wh("scheduler")  # for this test's warehouse kind and server
+    r = run_xform(["init", "starter"], cwd=w0.p.cwd, home=w0.p.home, expect=0)
+    assert "Created project 'starter'. Next:\n  cd starter\n  xform build\n" in r.out
+    root = w0.p.cwd / "starter"
+    assert (root / "dbt_project.yml").is_file() and not (root / "xform_project.yml").exists()
+    assert (root / ".gitignore").read_text() == (
+        "target/\ndbt_packages/\nlogs/\n*.db\n*.db-wal\n*.db-shm\n*.db-journal\n")
+    w = Warehouse(Project(root, w0.p.home, w0.p.cwd), w0.kind, w0.pg)
+    try:
+        if shutil.which("git"):
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        r = w.xform("build", expect=0)
+        assert r.summary() == {"PASS": 4, "WARN": 0, "ERROR": 0, "SKIP": 0, "TOTAL": 4}
+        assert w.rows("select id from my_first_model order by id") == [(1,), (2,)]
+        assert w.rows("select id from my_second_model") == [(1,)]
+        w.xform("docs", "generate", expect=0)
+        if shutil.which("git"):
+            # what xform wrote is ignored: only the project's own files are new
+            st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                                cwd=root, check=True, capture_output=True, text=True).stdout
+            new = sorted(x[3:] for x in st.splitlines())
+            extra = ["profiles.yml"] if w.kind == "postgres" else []
+            assert new == sorted([".gitignore", "dbt_project.yml", "macros/.gitkeep",
+                                  "models/example/my_first_model.sql",
+                                  "models/example/my_second_model.sql",
+                                  "models/example/schema.yml", "seeds/.gitkeep",
+                                  "snapshots/.gitkeep", "tests/.gitkeep"] + extra), st
+    finally:
+        w.drop()
+
+
+def test_xform_project_yml_wins_over_dbt_project_yml(wh):
+    w = wh("scheduler")
+    w.p.write("xform_project.yml", w.p.read("dbt_project.yml").replace(
+        "+materialized: table", "+materialized: view"))
+    w.xform("run", "-s", "a", expect=0)
+    if w.kind == "sqlite":
+        assert w.p.relation_kind("a") == "view"
+    else:
+        assert w.scalar("select c.relkind from pg_class c join pg_namespace s on "
+                        f"s.oid = c.relnamespace where s.nspname = '{w.schema}' "
+                        "and c.relname = 'a'") == "v"
