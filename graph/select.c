@@ -656,8 +656,9 @@ static const char *closest_value(const struct sel *s, const struct atom *a)
 {
     const struct xf_graph *g = s->g;
     bool by_name = a->m == M_FQN && a->nparts == 1 && a->wild_from == a->nparts;
-    if (!by_name && a->m != M_TAG)
+    if (!by_name && a->m != M_TAG && a->m != M_SOURCE && a->m != M_PACKAGE)
         return NULL;
+    bool dotted = strchr(a->value, '.') != NULL;
     const char **names = NULL;
     size_t n = 0, cap = 0;
     for (uint32_t i = 0; i < g->n; i++) {
@@ -666,6 +667,18 @@ static const char *closest_value(const struct sel *s, const struct atom *a)
         const struct xf_node *nd = g->all[i];
         if (by_name) {
             struct xf_value v = xf_v_strc(nd->name);
+            add_str_value(&v, &names, &n, &cap);
+        } else if (a->m == M_PACKAGE) {
+            struct xf_value v = xf_v_strc(nd->package ? nd->package : g->project->name);
+            add_str_value(&v, &names, &n, &cap);
+        } else if (a->m == M_SOURCE) {
+            if (nd->type != XF_RES_SOURCE || !nd->source_name)
+                continue;
+            /* source:name or source:name.table, as the value is written */
+            char buf[512];
+            snprintf(buf, sizeof buf, "%s%s%s", nd->source_name, dotted ? "." : "",
+                     dotted ? nd->name : "");
+            struct xf_value v = xf_v_strc(buf);
             add_str_value(&v, &names, &n, &cap);
         } else {
             add_str_value(&nd->tags, &names, &n, &cap);

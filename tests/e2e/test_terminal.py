@@ -349,3 +349,12 @@ def test_xform_project_yml_wins_over_dbt_project_yml(wh):
         assert w.scalar("select c.relkind from pg_class c join pg_namespace s on "
                         f"s.oid = c.relnamespace where s.nspname = '{w.schema}' "
                         "and c.relname = 'a'") == "v"
+
+
+def test_did_you_mean_a_tag_a_source_and_a_package(wh):
+    w = wh("lifecycle")
+    r = w.xform("ls", "-s", "tag:slw", "source:rw", "package:lifecycl", expect=0)
+    for crit, close in (("tag:slw", "slow"), ("source:rw", "raw"), ("package:lifecycl",
+                                                                    "lifecycle")):
+        assert (f"warning: the selection criterion '{crit}' does not match any enabled nodes "
+                f"(did you mean '{close}'?)") in r.err, r.err
