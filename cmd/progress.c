@@ -40,6 +40,7 @@ static struct {
     size_t total, done;
     int threads;
     double t0, last_draw;
+    size_t drawn; /* bytes of the line on the screen (ASCII: its columns) */
     struct running *run;
     size_t nrun, caprun;
     /* ETA: previous durations by unique_id (double *), the estimate of what has not started */
@@ -166,12 +167,16 @@ static void draw(void)
     fputs("\r", stdout);
     if (P.color) {
         size_t cut = strcspn(b.ptr, " ");
-        fprintf(stdout, "\033[1;36m%.*s\033[0m\033[2m%s\033[0m", (int)cut, b.ptr, b.ptr + cut);
+        fprintf(stdout, "\033[1;36m%.*s\033[0m\033[2m%s\033[0m\033[K", (int)cut, b.ptr,
+                b.ptr + cut);
     } else {
+        /* no escape sequence at all without colour: spaces over what was longer before */
         fputs(b.ptr, stdout);
+        for (size_t i = b.len; i < P.drawn; i++)
+            fputc(' ', stdout);
     }
-    fputs("\033[K", stdout);
     fflush(stdout);
+    P.drawn = b.len;
     xf_buf_release(&b);
     P.shown = true;
     P.last_draw = now;
@@ -181,9 +186,17 @@ static void erase(void)
 {
     if (!P.shown)
         return;
-    fputs("\r\033[K", stdout);
+    if (P.color) {
+        fputs("\r\033[K", stdout);
+    } else {
+        fputc('\r', stdout);
+        for (size_t i = 0; i < P.drawn; i++)
+            fputc(' ', stdout);
+        fputc('\r', stdout);
+    }
     fflush(stdout);
     P.shown = false;
+    P.drawn = 0;
 }
 
 static void *tick(void *arg)

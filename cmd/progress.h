@@ -4,7 +4,9 @@
  * results (done/total, elapsed, ETA, each running node with its own elapsed
  * time), redrawn at most 10 times a second by a ticker thread, erased before
  * any other line is written and for good at the end. Off when stdout is not
- * a terminal, with --log-format json and with TERM=dumb (or no TERM).
+ * a terminal, with --log-format json and with TERM=dumb (or no TERM);
+ * without colour (NO_COLOR, --no-color) it is written with no escape
+ * sequence at all (carriage returns and spaces).
  */
 #ifndef XF_CMD_PROGRESS_H
 #define XF_CMD_PROGRESS_H
