@@ -458,15 +458,15 @@ static void print_problems(const struct xf_cli *out, struct xf_session *s,
     qsort(sorted, n, sizeof *sorted, by_node);
     for (size_t i = 0; i < n; i++) {
         const struct xf_node_result *x = sorted[i];
-        if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS ||
-            x->status == XF_ST_SKIPPED || x->cancelled)
+        if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS || x->status == XF_ST_SKIPPED ||
+            x->cancelled)
             continue;
         if (gaps)
             xf_console_line(out, "%s", "");
         const struct xf_node *nd = x->node;
-        json_t *who = json_pack("{s:s, s:o, s:o, s:o}", "resource_type", kind_word(nd),
-                                "node_name", jstr(nd->name), "path", jstr(nd->original_file_path),
-                                "unique_id", jstr(nd->unique_id));
+        json_t *who = json_pack("{s:s, s:o, s:o, s:o}", "resource_type", kind_word(nd), "node_name",
+                                jstr(nd->name), "path", jstr(nd->original_file_path), "unique_id",
+                                jstr(nd->unique_id));
         if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
             bool fail = x->status == XF_ST_FAIL;
             xf_console_event(out, fail ? "RunResultFailure" : "RunResultWarning",
@@ -489,19 +489,20 @@ static void print_problems(const struct xf_cli *out, struct xf_session *s,
             }
         }
         if (nd->type != XF_RES_SEED && nd->original_file_path)
-            xf_console_event(out, "SQLCompiledPath", "Z026", NULL,
-                             "  compiled code at %s/compiled/%s/%s%s%s",
-                             p->target_path ? p->target_path : "target",
-                             nd->package ? nd->package : p->name, nd->original_file_path,
-                             nd->decl ? "/" : "", nd->decl ? nd->path : "");
+            xf_console_event(
+                out, "SQLCompiledPath", "Z026", NULL, "  compiled code at %s/compiled/%s/%s%s%s",
+                p->target_path ? p->target_path : "target", nd->package ? nd->package : p->name,
+                nd->original_file_path, nd->decl ? "/" : "", nd->decl ? nd->path : "");
     }
     free(sorted);
 }
 
 static const char *signal_words(int sig)
 {
-    return sig == SIGINT ? "Ctrl-C (SIGINT)" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP"
-                                                                                        : "a signal";
+    return sig == SIGINT    ? "Ctrl-C (SIGINT)"
+           : sig == SIGTERM ? "SIGTERM"
+           : sig == SIGHUP  ? "SIGHUP"
+                            : "a signal";
 }
 
 /*
@@ -547,8 +548,8 @@ static void cancelled_summary(const struct xf_cli *cli, const struct xf_cli *lou
     xf_console_emit(cli, "StatsLine", "Z023", "info",
                     json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "stats", "error",
                               (json_int_t)error, "pass", (json_int_t)pass, "skip",
-                              (json_int_t)not_started, "cancelled", (json_int_t)rolled,
-                              "total", (json_int_t)n, "warn", (json_int_t)warn, "finished",
+                              (json_int_t)not_started, "cancelled", (json_int_t)rolled, "total",
+                              (json_int_t)n, "warn", (json_int_t)warn, "finished",
                               (json_int_t)finished),
                     done);
     fflush(stdout);

@@ -29,10 +29,10 @@ struct running {
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool on;      /* a terminal and a run: the line exists */
-    bool active;  /* between begin and end */
-    bool shown;   /* the line is on the screen now */
-    int held;     /* writers at work: do not draw */
+    bool on;     /* a terminal and a run: the line exists */
+    bool active; /* between begin and end */
+    bool shown;  /* the line is on the screen now */
+    int held;    /* writers at work: do not draw */
     bool stopping;
     bool color;
     bool ticking;
@@ -92,8 +92,8 @@ static void read_previous(struct xf_node *const *nodes, const bool *selected, si
     P.est_left = sum + (double)(nsel - P.nknown) * P.mean;
 }
 
-void xf_progress_prepare(const struct xf_cli *cli, struct xf_node *const *nodes, const bool *selected,
-                         size_t n, const char *run_results)
+void xf_progress_prepare(const struct xf_cli *cli, struct xf_node *const *nodes,
+                         const bool *selected, size_t n, const char *run_results)
 {
     const char *term = getenv("TERM");
     if (cli->json_log || !isatty(STDOUT_FILENO) || !term || !*term || !strcmp(term, "dumb"))

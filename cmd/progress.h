@@ -24,8 +24,8 @@ struct xf_node;
  * no ETA; nodes it does not list count as the mean of those it does).
  * Call before the run; nothing is drawn until xf_progress_begin.
  */
-void xf_progress_prepare(const struct xf_cli *cli, struct xf_node *const *nodes, const bool *selected,
-                         size_t n, const char *run_results);
+void xf_progress_prepare(const struct xf_cli *cli, struct xf_node *const *nodes,
+                         const bool *selected, size_t n, const char *run_results);
 /* The run starts: `total` nodes on `threads` workers; starts the ticker. */
 void xf_progress_begin(size_t total, int threads);
 /* A node started / finished (any status). Thread-safe. */

@@ -377,7 +377,8 @@ static bool custom_materialization(const struct xf_project *p, const char *name)
     size_t len = strlen(name);
     for (size_t i = 0; i < p->macros.n; i++) {
         const char *m = p->macros.v[i]->name;
-        if (!strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, len) && m[16 + len] == '_')
+        if (!strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, len) &&
+            m[16 + len] == '_')
             return true;
     }
     return false;
@@ -452,8 +453,8 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
          * materialized_view, is known: running it is the node's error.
          */
         if (n->mat != XF_MAT_OTHER || n->type != XF_RES_MODEL ||
-            !xf_node_config_bool(n, "enabled", true) ||
-            !strcmp(n->mat_name, "materialized_view") || custom_materialization(s->p, n->mat_name))
+            !xf_node_config_bool(n, "enabled", true) || !strcmp(n->mat_name, "materialized_view") ||
+            custom_materialization(s->p, n->mat_name))
             continue;
         static const char *const known[] = {"view", "table", "incremental", "ephemeral",
                                             "materialized_view"};
@@ -468,11 +469,11 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
             reported[nreported++] = at;
         const char *sug = xf_str_suggest(xf_str_c(n->mat_name), known, 5);
         struct xf_diag *g = xf_diag_add(
-            d, XF_SEV_ERROR, at,
-            "unknown materialization '%s' for model '%s'%s%s%s", n->mat_name, n->name,
-            sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
-        xf_diag_hint(g, "xform builds view, table, incremental and ephemeral models; another "
-                        "name needs a {%% materialization %s, default %%} block in macros/",
+            d, XF_SEV_ERROR, at, "unknown materialization '%s' for model '%s'%s%s%s", n->mat_name,
+            n->name, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+        xf_diag_hint(g,
+                     "xform builds view, table, incremental and ephemeral models; another "
+                     "name needs a {%% materialization %s, default %%} block in macros/",
                      n->mat_name);
     }
     return err;

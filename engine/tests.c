@@ -460,10 +460,10 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
                 names[nn++] = xf_arena_strndup(a, e->key.p + 5, e->key.len - 5);
         }
         const char *sug = xf_str_suggest(xf_str_c(tname), names, nn);
-        struct xf_diag *dg = xf_diag_add(
-            rc->diags ? rc->diags : s->diags, XF_SEV_ERROR, d->loc,
-            "unknown test '%s': no {%% test %s %%} macro was found%s%s%s", d->test_name, tname,
-            sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+        struct xf_diag *dg =
+            xf_diag_add(rc->diags ? rc->diags : s->diags, XF_SEV_ERROR, d->loc,
+                        "unknown test '%s': no {%% test %s %%} macro was found%s%s%s", d->test_name,
+                        tname, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
         xf_diag_hint(dg, "built-in tests are not_null, unique, accepted_values, relationships "
                          "and the dbt_utils ones; custom ones go in macros/ or tests/generic/");
         return -1;

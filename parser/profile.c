@@ -262,8 +262,9 @@ static int embedded_default_for(struct xf_loader *l, const char *why)
             "target '%s' (from --target) is not defined: %s, and the embedded SQLite default "
             "has only the target 'dev'%s%s%s",
             tname, why, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
-        xf_diag_hint(g, "add a '%s' output to the project's profile in a profiles.yml (the project "
-                        "folder, ~/.dbt or --profiles-dir), or leave out --target",
+        xf_diag_hint(g,
+                     "add a '%s' output to the project's profile in a profiles.yml (the project "
+                     "folder, ~/.dbt or --profiles-dir), or leave out --target",
                      tname);
         return -1;
     }
@@ -431,7 +432,7 @@ static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
         return -1;
     if (!full)
         return embedded_default_for(l, "no profiles.yml was found (project folder, "
-                                          "~/.xform, ~/.dbt, $DBT_PROFILES_DIR)");
+                                       "~/.xform, ~/.dbt, $DBT_PROFILES_DIR)");
     const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
     if (!src)
         return -1;
