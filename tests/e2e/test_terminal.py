@@ -53,6 +53,9 @@ def test_status_line_on_a_tty(wh):
         repr(r.out)
     assert r.out.rstrip().endswith("Done. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1"), repr(r.out[-300:])
     assert w.scalar("select count(*) from slow") == 400000
+    # at most 10 draws a second over the run
+    took = float(re.search(r"Finished running 1 node in .* \(([\d.]+)s\)", r.out).group(1))
+    assert len(shown) <= 10 * took + 2, (len(shown), took)
 
 
 def test_status_line_shows_each_running_node(wh):
