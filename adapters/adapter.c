@@ -6,7 +6,9 @@
  */
 #include "adapters/adapter.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,6 +78,52 @@ void xf_adapter_locate(struct xf_buf *out, const char *text, size_t off)
         }
     }
     xf_buf_addf(out, " (line %zu, column %zu)", line, col);
+}
+
+void xf_adapter_excerpt(struct xf_buf *out, const char *text, size_t off)
+{
+    size_t len = strlen(text);
+    if (off > len)
+        return;
+    size_t bol = off, line = 1;
+    while (bol > 0 && text[bol - 1] != '\n')
+        bol--;
+    for (size_t i = 0; i < bol; i++)
+        line += text[i] == '\n';
+    size_t eol = off;
+    while (eol < len && text[eol] != '\n')
+        eol++;
+    if (eol > bol && text[eol - 1] == '\r')
+        eol--;
+    /* the token: a quoted name or string, or a run of word characters */
+    size_t tok = 1;
+    unsigned char c0 = (unsigned char)text[off];
+    if (c0 == '"' || c0 == '\'' || c0 == '`') {
+        const char *e = memchr(text + off + 1, c0, eol > off + 1 ? eol - off - 1 : 0);
+        tok = e ? (size_t)(e - (text + off)) + 1 : 1;
+    } else {
+        while (off + tok < eol && (isalnum((unsigned char)text[off + tok]) ||
+                                   text[off + tok] == '_' || (text[off + tok] & 0x80)))
+            tok++;
+    }
+    if (off >= eol)
+        tok = 1;
+    char num[24];
+    int w = snprintf(num, sizeof num, "%zu", line);
+    xf_buf_addf(out, "\n %s | %.*s\n %*s | ", num, (int)(eol - bol), text + bol, w, "");
+    for (size_t i = bol; i < off; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\t')
+            xf_buf_addch(out, '\t');
+        else if ((ch & 0xC0) != 0x80)
+            xf_buf_addch(out, ' ');
+    }
+    xf_buf_addch(out, '^');
+    size_t chars = 0;
+    for (size_t i = off + 1; i < off + tok; i++)
+        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < chars; i++)
+        xf_buf_addch(out, '~');
 }
 
 size_t xf_adapter_char_to_byte(const char *text, size_t chars)

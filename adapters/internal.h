@@ -29,6 +29,12 @@ void xf_adapter_quote_dqn(struct xf_buf *out, const char *ident, size_t len);
  * columns count UTF-8 characters from 1. Nothing when off is past the end.
  */
 void xf_adapter_locate(struct xf_buf *out, const char *text, size_t off);
+/*
+ * Appends the line of `text` holding byte `off` and a caret under the token
+ * there, as the diagnostics print a source line:
+ * "\n 3 |   amount frm x\n   |              ^~~". Nothing past the end.
+ */
+void xf_adapter_excerpt(struct xf_buf *out, const char *text, size_t off);
 
 /* Byte offset of the `chars`-th character (0-based) of a UTF-8 text. */
 size_t xf_adapter_char_to_byte(const char *text, size_t chars);

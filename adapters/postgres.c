@@ -262,13 +262,20 @@ static void result_error(struct xf_postgres_conn *c, const PGresult *r, const ch
     }
     xf_buf_adds(err, prim);
     const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+    const char *ex_text = NULL; /* the line with a caret goes last, after detail and hint */
+    size_t ex_off = 0;
     if (pos && sql && atoi(pos) > 0) {
         size_t b = xf_adapter_char_to_byte(sql, (size_t)atoi(pos) - 1);
         if (o && o->loc_text) {
-            if (b >= o->loc_off)
+            if (b >= o->loc_off) {
                 xf_adapter_locate(err, o->loc_text, b - o->loc_off);
+                ex_text = o->loc_text;
+                ex_off = b - o->loc_off;
+            }
         } else {
             xf_adapter_locate(err, sql, b);
+            ex_text = sql;
+            ex_off = b;
         }
     }
     const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
@@ -288,6 +295,8 @@ static void result_error(struct xf_postgres_conn *c, const PGresult *r, const ch
         add_clean(err, hint);
         xf_buf_addch(err, ')');
     }
+    if (ex_text)
+        xf_adapter_excerpt(err, ex_text, ex_off);
 }
 
 static bool is_cancel_error(const PGresult *r)

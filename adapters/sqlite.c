@@ -91,16 +91,31 @@ static char *schema_path(struct xf_sqlite_conn *c, const char *schema)
 static void append_db_error(struct xf_sqlite_conn *c, struct xf_buf *err, const char *sql,
                             size_t stmt_off, const struct run_opts *o)
 {
-    xf_buf_adds(err, sqlite3_errmsg(c->db));
+    const char *msg = sqlite3_errmsg(c->db);
+    xf_buf_adds(err, msg);
     int off = sqlite3_error_offset(c->db);
+    if (off < 0 && sql && !strncmp(msg, "near \"", 6)) {
+        /* no offset from this SQLite: find the token of 'near "x": syntax error' */
+        const char *q = strstr(msg + 6, "\":");
+        if (q && q > msg + 6) {
+            char tok[128];
+            snprintf(tok, sizeof tok, "%.*s", (int)(q - msg - 6), msg + 6);
+            const char *at = strstr(sql + stmt_off, tok);
+            if (at)
+                off = (int)(at - (sql + stmt_off));
+        }
+    }
     if (off < 0 || !sql)
         return;
     size_t abs = stmt_off + (size_t)off;
     if (o && o->loc_text) {
-        if (abs >= o->loc_off)
+        if (abs >= o->loc_off) {
             xf_adapter_locate(err, o->loc_text, abs - o->loc_off);
+            xf_adapter_excerpt(err, o->loc_text, abs - o->loc_off);
+        }
     } else {
         xf_adapter_locate(err, sql, abs);
+        xf_adapter_excerpt(err, sql, abs);
     }
 }
 

@@ -49,6 +49,7 @@ struct xf_node_result {
     const char *compiled_code; /* may be NULL (then node->compiled_code) */
     const char *executed_code; /* what target/run holds (hooks, DDL, the test query), or NULL */
     bool compile_error;        /* the render failed: dbt's "Compilation Error" */
+    bool cancelled;            /* running when the run was cancelled: rolled back */
 };
 
 /* The outcome of one source's freshness check. */

@@ -159,6 +159,8 @@ bool xf_console_shows(const struct xf_cli *cli, const char *level);
 
 /* Shared by the node-running commands: open, select, run, artifacts. */
 int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
+/* The signal (SIGINT, SIGTERM, SIGHUP) that cancelled the run, 0 when none came. */
+int xf_cmd_interrupted(void);
 /* Opens a session from the CLI's project options; prints diagnostics. */
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d);
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `xform init NAME`: a new project folder with the usual layout, an
- * example model with a test, and no profile (the embedded SQLite default
- * works at once). It never overwrites an existing folder.
+ * `xform init NAME`: a new project folder with the usual layout (a
+ * dbt_project.yml, as dbt's), an example model with a test, a .gitignore
+ * for what xform writes, and no profile (the embedded SQLite default works
+ * at once). It never overwrites an existing folder.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,11 +42,13 @@ int xf_cmd_init(struct xf_cli *cli)
     struct {
         const char *path, *text;
     } files[] = {
-        {"xform_project.yml",
+        /* dbt_project.yml: what dbt users and their tools (editors, CI, dbt itself) expect */
+        {"dbt_project.yml",
          xf_arena_printf(&a,
-                         "name: %s\nversion: '1.0.0'\nprofile: %s\n\nmodel-paths: [models]\n"
-                         "seed-paths: [seeds]\ntest-paths: [tests]\nmacro-paths: [macros]\n"
-                         "snapshot-paths: [snapshots]\n\nclean-targets: [target]\n\n"
+                         "name: %s\nversion: '1.0.0'\nconfig-version: 2\nprofile: %s\n\n"
+                         "model-paths: [models]\nseed-paths: [seeds]\ntest-paths: [tests]\n"
+                         "macro-paths: [macros]\nsnapshot-paths: [snapshots]\n\n"
+                         "clean-targets: [target, dbt_packages]\n\n"
                          "models:\n  %s:\n    +materialized: view\n",
                          name, name, name)},
         {"models/example/my_first_model.sql",
@@ -60,7 +63,10 @@ int xf_cmd_init(struct xf_cli *cli)
         {"macros/.gitkeep", ""},
         {"tests/.gitkeep", ""},
         {"snapshots/.gitkeep", ""},
-        {".gitignore", "target/\nlogs/\n*.db\n"},
+        /* what xform writes: artifacts, installed packages, logs, the SQLite files
+         * (one per schema) with their WAL and journal files */
+        {".gitignore", "target/\ndbt_packages/\nlogs/\n*.db\n*.db-wal\n*.db-shm\n"
+                       "*.db-journal\n"},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *p = xf_arena_printf(&a, "%s/%s", name, files[i].path);

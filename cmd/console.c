@@ -10,6 +10,7 @@
  * JSON log read ours.
  */
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/progress.h"
 #include "util/json.h"
 
 #define GREEN "\033[32m"
@@ -95,10 +97,12 @@ static void emit(const struct xf_cli *cli, const char *name, const char *code, c
     if (to_file)
         xf_logfile_event(cli, name, code, level, data, msg);
     if (!cli->json_log) {
+        xf_progress_hold(); /* the status line goes, the line is written, it comes back */
         stamp(stdout);
         fputs(msg, stdout);
         fputc('\n', stdout);
         fflush(stdout); /* a piped log (CI, a supervisor) sees progress as it happens */
+        xf_progress_resume();
         json_decref(data);
         return;
     }
@@ -181,6 +185,9 @@ void xf_console_write_error(const char *dir, const char *file, int errnum)
 
 void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
 {
+    if (!d->head)
+        return;
+    xf_progress_hold();
     fflush(stdout); /* keep the order of progress and errors in a shared log */
     struct xf_buf b = XF_BUF_INIT;
     for (const struct xf_diag *g = d->head; g; g = g->next) {
@@ -210,6 +217,7 @@ void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
     }
     fflush(stderr);
     xf_buf_release(&b);
+    xf_progress_resume();
 }
 
 static const char *plural(size_t n, const char *one, const char *many)
@@ -312,6 +320,7 @@ static void ev_start(void *user, size_t i, size_t total, const struct xf_node *n
     struct xf_cli *cli = user;
     if (!strcmp(cli->command, "compile"))
         return;
+    xf_progress_node_start(n);
     struct xf_buf b = XF_BUF_INIT;
     xf_buf_adds(&b, "START ");
     describe(&b, n);
@@ -331,10 +340,20 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     struct xf_cli *cli = user;
     if (!strcmp(cli->command, "compile"))
         return;
+    xf_progress_node_done(n);
+    /* Cancelled: what never started is counted once in the summary, not a SKIP line each. */
+    if (r->status == XF_ST_SKIPPED && xf_cmd_interrupted())
+        return;
     struct xf_buf msg = XF_BUF_INIT, st = XF_BUF_INIT;
     const char *color = GREEN;
     double t = r->execution_time;
-    switch (r->status) {
+    switch (r->cancelled ? XF_ST_RUNTIME_ERROR + 1 : (int)r->status) {
+    case XF_ST_RUNTIME_ERROR + 1:
+        color = YELLOW;
+        xf_buf_adds(&msg, "CANCELLED ");
+        describe(&msg, n);
+        xf_buf_addf(&st, "ROLLED BACK after %.2fs", t);
+        break;
     case XF_ST_SUCCESS:
         if (n->type == XF_RES_SEED) {
             xf_buf_adds(&msg, "OK loaded ");
@@ -419,7 +438,7 @@ void xf_console_begin(void *user, size_t total, int threads)
         xf_console_event(cli, "ConcurrencyLine", "Q027", data, "Concurrency: %d %s", threads,
                          threads == 1 ? "thread" : "threads");
     xf_console_line(cli, "%s", "");
-    (void)total;
+    xf_progress_begin(total, threads);
 }
 
 static void ev_log(void *user, const char *msg, bool info)
@@ -460,11 +479,126 @@ static int by_node(const void *a, const void *b)
     return strcmp(x->unique_id, y->unique_id);
 }
 
+/*
+ * Each node that failed or warned, in project order: what, where, the
+ * message, the compiled code. `out` prints even with --quiet (its errors are
+ * what -q keeps); `gaps` puts a blank line before each, as dbt.
+ */
+static void print_problems(const struct xf_cli *out, struct xf_session *s,
+                           const struct xf_node_result *r, size_t n, bool gaps)
+{
+    struct xf_project *p = xf_session_project(s);
+    /* Completion order varies with threads: list problems in project order. */
+    const struct xf_node_result **sorted = xf_calloc(n + 1, sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &r[i];
+    qsort(sorted, n, sizeof *sorted, by_node);
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_node_result *x = sorted[i];
+        if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS || x->status == XF_ST_SKIPPED ||
+            x->cancelled)
+            continue;
+        if (gaps)
+            xf_console_line(out, "%s", "");
+        const struct xf_node *nd = x->node;
+        json_t *who = json_pack("{s:s, s:o, s:o, s:o}", "resource_type", kind_word(nd), "node_name",
+                                jstr(nd->name), "path", jstr(nd->original_file_path), "unique_id",
+                                jstr(nd->unique_id));
+        if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
+            bool fail = x->status == XF_ST_FAIL;
+            xf_console_event(out, fail ? "RunResultFailure" : "RunResultWarning",
+                             fail ? "Z022" : "Z021", who, "%s in test %s (%s)",
+                             fail ? "Failure" : "Warning", nd->name, nd->original_file_path);
+            xf_console_event(out, fail ? "RunResultError" : "RunResultWarningMessage",
+                             fail ? "Z024" : "Z046", NULL, "  %s",
+                             x->message ? x->message : "Got failures");
+        } else {
+            xf_console_event(out, "RunResultFailure", "Z022", who, "%s in %s %s (%s)",
+                             x->compile_error ? "Compilation Error" : "Error", kind_word(nd),
+                             nd->name, nd->original_file_path ? nd->original_file_path : "");
+            /* Indent every line of the message. */
+            const char *m2 = x->message ? x->message : "";
+            while (*m2) {
+                const char *e = strchr(m2, '\n');
+                size_t len = e ? (size_t)(e - m2) : strlen(m2);
+                xf_console_event(out, "RunResultError", "Z024", NULL, "  %.*s", (int)len, m2);
+                m2 += len + (e ? 1 : 0);
+            }
+        }
+        if (nd->type != XF_RES_SEED && nd->original_file_path)
+            xf_console_event(
+                out, "SQLCompiledPath", "Z026", NULL, "  compiled code at %s/compiled/%s/%s%s%s",
+                p->target_path ? p->target_path : "target", nd->package ? nd->package : p->name,
+                nd->original_file_path, nd->decl ? "/" : "", nd->decl ? nd->path : "");
+    }
+    free(sorted);
+}
+
+static const char *signal_words(int sig)
+{
+    return sig == SIGINT    ? "Ctrl-C (SIGINT)"
+           : sig == SIGTERM ? "SIGTERM"
+           : sig == SIGHUP  ? "SIGHUP"
+                            : "a signal";
+}
+
+/*
+ * The run was cancelled by a signal: one summary of what finished, what was
+ * running (cancelled, rolled back: named) and how many never started;
+ * never "Completed successfully".
+ */
+static void cancelled_summary(const struct xf_cli *cli, const struct xf_cli *loud,
+                              struct xf_session *s, const struct xf_node_result *r, size_t n,
+                              double elapsed, size_t pass, size_t warn, size_t error)
+{
+    size_t rolled = 0, not_started = 0;
+    for (size_t i = 0; i < n; i++) {
+        rolled += r[i].cancelled;
+        not_started += r[i].status == XF_ST_SKIPPED;
+    }
+    size_t finished = n - rolled - not_started;
+    xf_console_line(cli, "%s", "");
+    json_t *sum = json_pack("{s:I, s:I, s:b}", "num_errors", (json_int_t)error, "num_warnings",
+                            (json_int_t)warn, "keyboard_interrupt", 1);
+    xf_console_event(loud, "EndOfRunSummary", "Z030", sum,
+                     "%sCancelled by %s after %.2fs: %zu of %zu %s finished, %zu running %s "
+                     "cancelled and rolled back, %zu not started%s",
+                     cli->color ? YELLOW : "", signal_words(xf_cmd_interrupted()), elapsed,
+                     finished, n, n == 1 ? "node" : "nodes", rolled, rolled == 1 ? "was" : "were",
+                     not_started, cli->color ? RESET : "");
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_node *nd = r[i].node;
+        if (r[i].cancelled)
+            xf_console_event(loud, "Note", "Z050", NULL,
+                             "  rolled back: %s %s (%s), it ran %.2fs and changed nothing",
+                             kind_word(nd), nd->name,
+                             nd->original_file_path ? nd->original_file_path : "",
+                             r[i].execution_time);
+    }
+    if (error || warn)
+        print_problems(loud, s, r, n, !cli->quiet);
+    xf_console_line(cli, "%s", "");
+    char done[200];
+    snprintf(done, sizeof done,
+             "Cancelled. PASS=%zu WARN=%zu ERROR=%zu ROLLED-BACK=%zu NOT-STARTED=%zu TOTAL=%zu",
+             pass, warn, error, rolled, not_started, n);
+    xf_console_emit(cli, "StatsLine", "Z023", "info",
+                    json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "stats", "error",
+                              (json_int_t)error, "pass", (json_int_t)pass, "skip",
+                              (json_int_t)not_started, "cancelled", (json_int_t)rolled, "total",
+                              (json_int_t)n, "warn", (json_int_t)warn, "finished",
+                              (json_int_t)finished),
+                    done);
+    fflush(stdout);
+}
+
 int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                        const struct xf_node_result *r, size_t n, double elapsed, int rc)
 {
     size_t pass = 0, warn = 0, error = 0, skip = 0;
     for (size_t i = 0; i < n; i++) {
+        if (r[i].cancelled)
+            continue;
         switch (r[i].status) {
         case XF_ST_SUCCESS:
         case XF_ST_PASS:
@@ -479,6 +613,13 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
         default:
             error++;
         }
+    }
+    /* -q keeps the errors, each with its node and location, and the last line */
+    struct xf_cli loud = *cli;
+    loud.quiet = false;
+    if (xf_cmd_interrupted()) {
+        cancelled_summary(cli, &loud, s, r, n, elapsed, pass, warn, error);
+        return rc;
     }
     int h = (int)(elapsed / 3600), m = (int)(elapsed / 60) % 60;
     double sec = elapsed - h * 3600 - m * 60;
@@ -500,50 +641,7 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                          "%sCompleted with %zu %s and %zu %s:%s", cli->color ? c : "", error,
                          error == 1 ? "error" : "errors", warn, warn == 1 ? "warning" : "warnings",
                          cli->color ? RESET : "");
-        struct xf_project *p = xf_session_project(s);
-        /* Completion order varies with threads: list problems in project order. */
-        const struct xf_node_result **sorted = xf_calloc(n + 1, sizeof *sorted);
-        for (size_t i = 0; i < n; i++)
-            sorted[i] = &r[i];
-        qsort(sorted, n, sizeof *sorted, by_node);
-        for (size_t i = 0; i < n; i++) {
-            const struct xf_node_result *x = sorted[i];
-            if (x->status == XF_ST_SUCCESS || x->status == XF_ST_PASS || x->status == XF_ST_SKIPPED)
-                continue;
-            xf_console_line(cli, "%s", "");
-            const struct xf_node *nd = x->node;
-            json_t *who = json_pack("{s:s, s:o, s:o, s:o}", "resource_type", kind_word(nd),
-                                    "node_name", jstr(nd->name), "path",
-                                    jstr(nd->original_file_path), "unique_id", jstr(nd->unique_id));
-            if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
-                bool fail = x->status == XF_ST_FAIL;
-                xf_console_event(cli, fail ? "RunResultFailure" : "RunResultWarning",
-                                 fail ? "Z022" : "Z021", who, "%s in test %s (%s)",
-                                 fail ? "Failure" : "Warning", nd->name, nd->original_file_path);
-                xf_console_event(cli, fail ? "RunResultError" : "RunResultWarningMessage",
-                                 fail ? "Z024" : "Z046", NULL, "  %s",
-                                 x->message ? x->message : "Got failures");
-            } else {
-                xf_console_event(cli, "RunResultFailure", "Z022", who, "%s in %s %s (%s)",
-                                 x->compile_error ? "Compilation Error" : "Error", kind_word(nd),
-                                 nd->name, nd->original_file_path ? nd->original_file_path : "");
-                /* Indent every line of the message. */
-                const char *m2 = x->message ? x->message : "";
-                while (*m2) {
-                    const char *e = strchr(m2, '\n');
-                    size_t len = e ? (size_t)(e - m2) : strlen(m2);
-                    xf_console_event(cli, "RunResultError", "Z024", NULL, "  %.*s", (int)len, m2);
-                    m2 += len + (e ? 1 : 0);
-                }
-            }
-            if (nd->type != XF_RES_SEED && nd->original_file_path)
-                xf_console_event(cli, "SQLCompiledPath", "Z026", NULL,
-                                 "  compiled code at %s/compiled/%s/%s%s%s",
-                                 p->target_path ? p->target_path : "target",
-                                 nd->package ? nd->package : p->name, nd->original_file_path,
-                                 nd->decl ? "/" : "", nd->decl ? nd->path : "");
-        }
-        free(sorted);
+        print_problems(&loud, s, r, n, !cli->quiet);
     }
     xf_console_line(cli, "%s", "");
     /* The last line is printed even with --quiet: CI logs want it. */

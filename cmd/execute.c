@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adapters/adapter.h"
 #include "cmd/cli.h"
+#include "cmd/progress.h"
 #include "util/path.h"
 
 void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
@@ -77,6 +79,11 @@ bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_
 static struct xf_session *volatile running; /* the one session the CLI runs */
 static volatile sig_atomic_t interrupted;   /* the first signal that came, 0 before */
 
+int xf_cmd_interrupted(void)
+{
+    return interrupted;
+}
+
 static void *signal_thread(void *arg)
 {
     sigset_t *set = arg;
@@ -96,9 +103,11 @@ static void *signal_thread(void *arg)
                               "signal quits at once)\n"
                             : "\ninterrupted: cancelling running queries (Ctrl-C again to quit "
                               "at once)\n";
+        xf_progress_hold();
         if (write(STDERR_FILENO, msg, strlen(msg)) < 0) {
             /* nothing to do */
         }
+        xf_progress_resume();
         if (running)
             xf_session_cancel(running);
     }
@@ -131,6 +140,36 @@ static void unwatch_signals(void)
     pthread_join(watcher, NULL);
     watching = false;
     pthread_sigmask(SIG_UNBLOCK, &watched, NULL);
+}
+
+/*
+ * An adapter with one writer (SQLite) runs nodes one after another whatever
+ * --threads or the profile asks: say so, and why, rather than print "1 thread".
+ */
+static void capped_threads_warning(const struct xf_cli *cli, struct xf_session *s,
+                                   enum xf_phase phase)
+{
+    const struct xf_adapter_ops *ops = xf_session_adapter(s);
+    const struct xf_target *t = &xf_session_project(s)->target;
+    int want = cli->threads > 0 ? cli->threads : t->threads;
+    if (!ops || !ops->single_writer || phase == XF_PHASE_COMPILE || want <= 1)
+        return;
+    struct xf_diags d;
+    xf_diags_init(&d);
+    struct xf_diag *g;
+    if (cli->threads > 0)
+        g = xf_diag_add(&d, XF_SEV_WARNING, XF_NOLOC,
+                        "--threads %d is capped to 1 on %s: it allows one writer at a time, so "
+                        "nodes run one after another",
+                        want, ops->name);
+    else
+        g = xf_diag_add(&d, XF_SEV_WARNING, XF_NOLOC,
+                        "threads: %d of target '%s' is capped to 1 on %s: it allows one writer "
+                        "at a time, so nodes run one after another",
+                        want, t->name, ops->name);
+    xf_diag_hint(g, "more threads help on PostgreSQL; 'xform compile' uses every core anyway");
+    xf_console_diags(cli, &d);
+    xf_diags_release(&d);
 }
 
 static char *target_dir(struct xf_arena *a, struct xf_project *p)
@@ -196,12 +235,16 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         code = me < 0 ? XF_EXIT_FAIL : XF_EXIT_OK;
         goto done;
     }
+    capped_threads_warning(cli, s, phase);
+    if (phase != XF_PHASE_COMPILE)
+        xf_progress_prepare(cli, g->all, sel, g->n, xf_path_join(&a, tdir, "run_results.json"));
     watch_signals();
     running = s;
     const struct xf_node_result *res;
     size_t nres;
     int rc = xf_session_run(s, &o, sel, &res, &nres);
     running = NULL;
+    xf_progress_end();
     xf_console_diags(cli, &d);
     if (rc < 0) {
         xf_arena_release(&a);

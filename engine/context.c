@@ -217,9 +217,32 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
 
 /* ---- config ---- */
 
+/*
+ * dbt takes any key in config() (a custom config), so an unknown one is
+ * not an error; one a typo away from a config dbt knows most likely is a
+ * typo that would silently do nothing: say so.
+ */
+static void warn_typo(struct xf_render *r, struct xf_str key)
+{
+    size_t n;
+    const char *const *keys = xf_feature_names(XF_FEAT_CONFIG, &n);
+    for (size_t i = 0; i < n; i++)
+        if (xf_str_eqc(key, keys[i]))
+            return;
+    if (xf_str_eqc(key, "pre_hook") || xf_str_eqc(key, "post_hook"))
+        return;
+    const char *s = xf_str_suggest(key, keys, n);
+    if (s)
+        xf_render_warn(r,
+                       "unknown config '" XF_STR_FMT "' (did you mean '%s'?): kept as a custom "
+                       "config, which xform does not act on",
+                       XF_STR_ARG(key), s);
+}
+
 /* A config xform does not act on yet: the one "not supported" warning, here. */
 static void warn_not_yet(struct xf_render *r, struct xf_str key, const struct xf_value *v)
 {
+    warn_typo(r, key);
     const struct xf_feature *f = xf_feature_not_yet(XF_FEAT_CONFIG, key, v);
     if (!f)
         return;

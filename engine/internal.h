@@ -160,6 +160,16 @@ int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena
                         struct xf_arena *keep, struct xf_diags *diags);
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
 
+/* ---- sqlloc.c ---- */
+
+/*
+ * `msg` (a node's database error ending in the failing SQL line with a
+ * caret) with " at <file>:<line>[:<col>] in the model's source" added when
+ * that line maps back to n's file; else `msg` itself. Memory in a.
+ */
+const char *xf_sqlloc_source(struct xf_arena *a, const struct xf_node *n, const char *compiled,
+                             const char *msg);
+
 /* ---- staging.c ---- */
 
 /*

@@ -30,9 +30,11 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
         r->message = "ephemeral";
         return 0;
     default:
+        /* known at load (a {% materialization %} block, materialized_view), not run yet */
         xf_buf_addf(err,
-                    "unknown materialization '%s' for model '%s': use view, table, "
-                    "incremental or ephemeral",
+                    "materialization '%s' of model '%s' is not built by xform yet (custom "
+                    "{%% materialization %%} blocks and materialized views are not run): use "
+                    "view, table, incremental or ephemeral",
                     n->mat_name, n->name);
         return -1;
     }

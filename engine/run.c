@@ -299,6 +299,7 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
         run_hooks(s, conn, n, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
+        r->message = xf_sqlloc_source(keep, n, sql.ptr, r->message);
         if (executed.len)
             write_sql(r, keep, out_path(s, &scratch, "run", n), &executed);
     } else {
@@ -711,8 +712,10 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&s->lock);
         }
         run_node(q, &w->conn, &w->keep, n, &r);
-        if (s->cancelled && r.status == XF_ST_ERROR)
+        if (s->cancelled && r.status == XF_ST_ERROR) {
             r.message = "cancelled";
+            r.cancelled = true;
+        }
         emit_done(q, idx, n, &r);
         pthread_mutex_lock(&q->mu);
         finish(q, i, &r);

@@ -371,9 +371,62 @@ static int render_descriptions(struct xf_session *s)
     return err;
 }
 
-/* Each node's materialization, once, now that config() calls are in. */
-static void set_materializations(struct xf_session *s)
+/* A project or package {% materialization name %} block of that name? */
+static bool custom_materialization(const struct xf_project *p, const char *name)
 {
+    size_t len = strlen(name);
+    for (size_t i = 0; i < p->macros.n; i++) {
+        const char *m = p->macros.v[i]->name;
+        if (!strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, len) &&
+            m[16 + len] == '_')
+            return true;
+    }
+    return false;
+}
+
+/* `word` in `src` as a whole word (in quotes or after 'materialized:'), or no location. */
+static struct xf_loc find_word(const struct xf_source *src, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *t = src ? src->text : NULL; t && (t = strstr(t, word)); t += wl) {
+        char before = t > src->text ? t[-1] : ' ', after = t[wl];
+        bool ident_b = before == '_' || (before >= 'a' && before <= 'z') ||
+                       (before >= 'A' && before <= 'Z') || (before >= '0' && before <= '9');
+        bool ident_a = after == '_' || (after >= 'a' && after <= 'z') ||
+                       (after >= 'A' && after <= 'Z') || (after >= '0' && after <= '9');
+        if (!ident_b && !ident_a)
+            return (struct xf_loc){src, (size_t)(t - src->text), wl};
+    }
+    return XF_NOLOC;
+}
+
+/*
+ * Where a model's unknown materialization is written: its config() call,
+ * its properties YAML, or the project file (the config trees keep no
+ * locations; the word is looked for in each, in dbt's order of precedence).
+ */
+static struct xf_loc materialized_loc(const struct xf_project *p, const struct xf_node *n)
+{
+    struct xf_loc l = find_word(n->src, n->mat_name);
+    if (!l.src)
+        l = find_word(n->props_loc.src, n->mat_name);
+    for (size_t i = 0; !l.src && i < p->files.n; i++) {
+        const char *path = p->files.v[i]->path;
+        size_t pl = strlen(path);
+        if (pl >= 12 && !strcmp(path + pl - 12, "_project.yml"))
+            l = find_word(p->files.v[i], n->mat_name);
+    }
+    if (!l.src && n->src)
+        l = (struct xf_loc){n->src, 0, 0};
+    return l;
+}
+
+/* Each node's materialization, once, now that config() calls are in. */
+static int set_materializations(struct xf_session *s, struct xf_diags *d)
+{
+    int err = 0;
+    struct xf_loc reported[64];
+    size_t nreported = 0;
     static const struct {
         const char *word;
         enum xf_mat mat;
@@ -394,7 +447,36 @@ static void set_materializations(struct xf_session *s)
             if (!strcmp(n->mat_name, words[k].word))
                 n->mat = words[k].mat;
         }
+        /*
+         * A model's materialization no one defines is a load error (exit 2,
+         * nothing run); a custom {% materialization %} block, or dbt's
+         * materialized_view, is known: running it is the node's error.
+         */
+        if (n->mat != XF_MAT_OTHER || n->type != XF_RES_MODEL ||
+            !xf_node_config_bool(n, "enabled", true) || !strcmp(n->mat_name, "materialized_view") ||
+            custom_materialization(s->p, n->mat_name))
+            continue;
+        static const char *const known[] = {"view", "table", "incremental", "ephemeral",
+                                            "materialized_view"};
+        struct xf_loc at = materialized_loc(s->p, n);
+        bool seen = false; /* one typo in dbt_project.yml: one error, not one per model */
+        for (size_t k = 0; k < nreported && !seen; k++)
+            seen = reported[k].src == at.src && reported[k].off == at.off && at.len;
+        err = -1;
+        if (seen)
+            continue;
+        if (nreported < sizeof reported / sizeof reported[0])
+            reported[nreported++] = at;
+        const char *sug = xf_str_suggest(xf_str_c(n->mat_name), known, 5);
+        struct xf_diag *g = xf_diag_add(
+            d, XF_SEV_ERROR, at, "unknown materialization '%s' for model '%s'%s%s%s", n->mat_name,
+            n->name, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+        xf_diag_hint(g,
+                     "xform builds view, table, incremental and ephemeral models; another "
+                     "name needs a {%% materialization %s, default %%} block in macros/",
+                     n->mat_name);
     }
+    return err;
 }
 
 static void index_names(struct xf_session *s)
@@ -477,7 +559,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
-    set_materializations(s);
+    if (set_materializations(s, d) < 0)
+        return -1;
     double t2 = xf_now();
     s->t_parse_render = t2 - t1;
     struct xf_arena scratch;

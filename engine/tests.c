@@ -451,9 +451,19 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
     if (!m)
         m = xf_dict_getc(g, mname);
     if (!m || m->t != XF_V_FUNC) {
-        struct xf_diag *dg = xf_diag_add(rc->diags ? rc->diags : s->diags, XF_SEV_ERROR, d->loc,
-                                         "unknown test '%s': no {%% test %s %%} macro was found",
-                                         d->test_name, tname);
+        /* did you mean: the tests this package sees (test_<name> functions) */
+        const char **names = xf_arena_alloc(a, (g->n + 1) * sizeof *names);
+        size_t nn = 0;
+        for (size_t i = 0; i < g->n; i++) {
+            const struct xf_dict_ent *e = &g->ents[i];
+            if (e->val.t == XF_V_FUNC && e->key.len > 5 && !strncmp(e->key.p, "test_", 5))
+                names[nn++] = xf_arena_strndup(a, e->key.p + 5, e->key.len - 5);
+        }
+        const char *sug = xf_str_suggest(xf_str_c(tname), names, nn);
+        struct xf_diag *dg =
+            xf_diag_add(rc->diags ? rc->diags : s->diags, XF_SEV_ERROR, d->loc,
+                        "unknown test '%s': no {%% test %s %%} macro was found%s%s%s", d->test_name,
+                        tname, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
         xf_diag_hint(dg, "built-in tests are not_null, unique, accepted_values, relationships "
                          "and the dbt_utils ones; custom ones go in macros/ or tests/generic/");
         return -1;

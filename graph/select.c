@@ -632,6 +632,67 @@ static void expand(struct sel *s, bool *set, bool up, uint32_t maxdepth)
     }
 }
 
+static void add_str_value(const struct xf_value *t, const char ***names, size_t *n, size_t *cap)
+{
+    if (t && t->t == XF_V_LIST) {
+        for (size_t i = 0; i < t->u.l->n; i++)
+            add_str_value(&t->u.l->items[i], names, n, cap);
+        return;
+    }
+    if (!t || t->t != XF_V_STR)
+        return;
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *names = xf_realloc(*names, *cap * sizeof **names);
+    }
+    (*names)[(*n)++] = xf_strndup(t->u.s.p, t->u.s.len);
+}
+
+/*
+ * A criterion that selects nothing: the closest enabled node name (a bare
+ * name) or tag (tag:x) to suggest, as a heap string, or NULL.
+ */
+static const char *closest_value(const struct sel *s, const struct atom *a)
+{
+    const struct xf_graph *g = s->g;
+    bool by_name = a->m == M_FQN && a->nparts == 1 && a->wild_from == a->nparts;
+    if (!by_name && a->m != M_TAG && a->m != M_SOURCE && a->m != M_PACKAGE)
+        return NULL;
+    bool dotted = strchr(a->value, '.') != NULL;
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (g->disabled[i])
+            continue;
+        const struct xf_node *nd = g->all[i];
+        if (by_name) {
+            struct xf_value v = xf_v_strc(nd->name);
+            add_str_value(&v, &names, &n, &cap);
+        } else if (a->m == M_PACKAGE) {
+            struct xf_value v = xf_v_strc(nd->package ? nd->package : g->project->name);
+            add_str_value(&v, &names, &n, &cap);
+        } else if (a->m == M_SOURCE) {
+            if (nd->type != XF_RES_SOURCE || !nd->source_name)
+                continue;
+            /* source:name or source:name.table, as the value is written */
+            char buf[512];
+            snprintf(buf, sizeof buf, "%s%s%s", nd->source_name, dotted ? "." : "",
+                     dotted ? nd->name : "");
+            struct xf_value v = xf_v_strc(buf);
+            add_str_value(&v, &names, &n, &cap);
+        } else {
+            add_str_value(&nd->tags, &names, &n, &cap);
+            add_str_value(cfg(nd, "tags"), &names, &n, &cap);
+        }
+    }
+    const char *sugg = xf_str_suggest(xf_str_c(a->value), names, n);
+    char *out = sugg ? xf_strdup(sugg) : NULL;
+    for (size_t i = 0; i < n; i++)
+        free((void *)names[i]);
+    free(names);
+    return out;
+}
+
 /* Evaluates one selector into `out`. */
 static int eval_atom(struct sel *s, char *text, bool *out, bool warn)
 {
@@ -673,9 +734,14 @@ static int eval_atom(struct sel *s, char *text, bool *out, bool warn)
             }
         }
     }
-    if (!any && warn)
+    if (!any && warn) {
+        const char *sugg = closest_value(s, &a);
+        char buf[300];
         xf_diag_add(s->diags, XF_SEV_WARNING, XF_NOLOC,
-                    "the selection criterion '%s' does not match any enabled nodes", raw);
+                    "the selection criterion '%s' does not match any enabled nodes%s", raw,
+                    suggestion_suffix(buf, sizeof buf, sugg));
+        free((void *)sugg);
+    }
 done:
     free(raw);
     return err;

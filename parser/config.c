@@ -118,8 +118,21 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
         if (map->keys[i]->kind != XF_Y_SCALAR)
             continue;
         struct xf_value v = xf_ynode_value(l->a, map->items[i]);
-        xf_feature_warn(l->diags, XF_FEAT_CONFIG, map->keys[i]->str, &v, map->keys[i]->loc);
-        xf_loader_config_merge1(l->a, dst, map->keys[i]->str, v);
+        struct xf_str k = map->keys[i]->str;
+        xf_feature_warn(l->diags, XF_FEAT_CONFIG, k, &v, map->keys[i]->loc);
+        /* a custom config is allowed; one a typo away from a known one is most likely a typo */
+        size_t nkeys;
+        const char *const *keys = xf_feature_names(XF_FEAT_CONFIG, &nkeys);
+        bool known = false;
+        for (size_t j = 0; j < nkeys && !known; j++)
+            known = xf_str_eqc(k, keys[j]);
+        const char *s = known ? NULL : xf_str_suggest(k, keys, nkeys);
+        if (s)
+            xf_diag_add(l->diags, XF_SEV_WARNING, map->keys[i]->loc,
+                        "unknown config '" XF_STR_FMT "' (did you mean '%s'?): kept as a custom "
+                        "config, which xform does not act on",
+                        XF_STR_ARG(k), s);
+        xf_loader_config_merge1(l->a, dst, k, v);
     }
 }
 

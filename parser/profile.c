@@ -247,6 +247,32 @@ static void embedded_default(struct xf_loader *l)
     xf_dict_set(l->a, t->settings.u.d, XF_STR("threads"), xf_v_int(t->threads));
 }
 
+/*
+ * The embedded default when no profile applies: its one target is 'dev', so
+ * a --target naming another is an error, not a build into the SQLite file
+ * (`why` says why no profile applies).
+ */
+static int embedded_default_for(struct xf_loader *l, const char *why)
+{
+    const char *tname = l->opts->target;
+    if (tname && *tname && strcmp(tname, "dev")) {
+        const char *names[] = {"dev"};
+        const char *s = xf_str_suggest(xf_str_c(tname), names, 1);
+        struct xf_diag *g = xf_diag_add(
+            l->diags, XF_SEV_ERROR, XF_NOLOC,
+            "target '%s' (from --target) is not defined: %s, and the embedded SQLite default "
+            "has only the target 'dev'%s%s%s",
+            tname, why, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        xf_diag_hint(g,
+                     "add a '%s' output to the project's profile in a profiles.yml (the project "
+                     "folder, ~/.dbt or --profiles-dir), or leave out --target",
+                     tname);
+        return -1;
+    }
+    embedded_default(l);
+    return 0;
+}
+
 /* The profiles.yml to use (full path and display path), or NULL when none. */
 static int find_profiles(struct xf_loader *l, const char **full, const char **display)
 {
@@ -418,10 +444,9 @@ static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
     const char *full, *display;
     if (find_profiles(l, &full, &display) < 0)
         return -1;
-    if (!full) {
-        embedded_default(l);
-        return 0;
-    }
+    if (!full)
+        return embedded_default_for(l, "no profiles.yml was found (project folder, "
+                                       "~/.xform, ~/.dbt, $DBT_PROFILES_DIR)");
     const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
     if (!src)
         return -1;
@@ -436,8 +461,8 @@ static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
     if (!prof) {
         if (!p->profile) {
             /* The project asks for no profile, and none is named after it. */
-            embedded_default(l);
-            return 0;
+            return embedded_default_for(
+                l, xf_arena_printf(l->a, "%s has no profile '%s'", display, pname));
         }
         size_t nk;
         const char **names = key_names(l, root, &nk);

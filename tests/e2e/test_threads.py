@@ -34,6 +34,9 @@ LINE_SHAPES = [re.compile(TS + p + "$") for p in (
     r"Completed with \d+ errors? and \d+ warnings?:",
     r"Error in model \w+ \(models/\w+\.sql\)",
     r"  \S.*",  # the lines of one error, under its "Error in model"
+    r"   \d+ \| .*",  # a database error's failing SQL line ...
+    r"   +\| *\^~*",  # ... the caret under its token ...
+    r"   at models/\w+\.sql:\d+(:\d+)? in the model's source( \(rendered from Jinja there\))?",
     r"Done\. PASS=\d+ WARN=\d+ ERROR=\d+ SKIP=\d+ TOTAL=\d+",
 )]
 PROGRESS = re.compile(TS + r"(\d+) of (\d+) (START|OK|ERROR|SKIP) .*?\w+\.(\w+) \.+ \[")
@@ -138,8 +141,11 @@ def check_lines(r, models):
 
 
 def end_summary(r):
-    """The text after 'Finished running', timestamps and durations removed."""
+    """The text after 'Finished running', timestamps and durations removed,
+    and the target's schema (each thread count builds into its own; a
+    database error quotes the compiled SQL line, which names it)."""
     lines = [re.sub(r"^\d\d:\d\d:\d\d  ", "", ln) for ln in r.out.splitlines()]
+    lines = [re.sub(r"\be2e_thr\d+_", "e2e_thr<n>_", ln) for ln in lines]
     at = next(i for i, ln in enumerate(lines) if ln.startswith("Finished running"))
     head = re.sub(r" in .*", "", lines[at])
     return "\n".join([head] + lines[at + 1:])

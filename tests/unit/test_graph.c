@@ -702,7 +702,8 @@ static void test_select_diagnostics(void **state)
     assert_sel(f, "config:table", NULL, "ERROR");
     assert_sel(f, "tag:", NULL, "ERROR");
     assert_sel(f, "orders", "nope", "orders");
-    assert_diags(f, "warning: the selection criterion 'ordrs' does not match any enabled nodes\n"
+    assert_diags(f, "warning: the selection criterion 'ordrs' does not match any enabled nodes "
+                    "(did you mean 'orders'?)\n"
                     "error: unknown selector method 'tagg' in 'tagg:nightly' (did you mean "
                     "'tag'?)\n"
                     "  hint: methods: fqn, tag, path, file, package, config.<key>, resource_type, "

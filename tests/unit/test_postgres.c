@@ -180,10 +180,14 @@ static void test_query_types(void **state)
     /* errors: the server's message and the position in the SQL given */
     xf_buf_reset(&f->err);
     assert_true(f->ops->exec(f->conn, "select 1;\nselect nope\n  from pg_class", &f->err) < 0);
-    assert_string_equal(f->err.ptr, "column \"nope\" does not exist (line 2, column 8)");
+    assert_string_equal(f->err.ptr, "column \"nope\" does not exist (line 2, column 8)\n"
+                                    " 2 | select nope\n"
+                                    "   |        ^~~~");
     xf_buf_reset(&f->err);
     assert_true(f->ops->exec(f->conn, "select 'é', nöpe", &f->err) < 0);
-    assert_string_equal(f->err.ptr, "column \"nöpe\" does not exist (line 1, column 13)");
+    assert_string_equal(f->err.ptr, "column \"nöpe\" does not exist (line 1, column 13)\n"
+                                    " 1 | select 'é', nöpe\n"
+                                    "   |             ^~~~");
 
     /* notices are not printed (nothing here prints) and do not fail */
     exec_ok(f, "drop table if exists pg_temp.never_there");
@@ -390,7 +394,9 @@ static void test_replace_table(void **state)
     /* fails at parse: the position is within the model's SQL */
     assert_true(replace(f, "orders", XF_REL_TABLE,
                         "select id,\n       missing_col\nfrom generate_series(1, 2) id") < 0);
-    assert_string_equal(f->err.ptr, "column \"missing_col\" does not exist (line 2, column 8)");
+    assert_string_equal(f->err.ptr, "column \"missing_col\" does not exist (line 2, column 8)\n"
+                                    " 2 |        missing_col\n"
+                                    "   |        ^~~~~~~~~~~");
     assert_orders_intact(f);
 
     /* a view becomes a table and back */

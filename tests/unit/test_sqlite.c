@@ -180,10 +180,14 @@ static void test_connect_and_query(void **state)
     /* errors carry the database's message and the position */
     xf_buf_reset(&f->err);
     assert_true(f->ops->exec(f->conn, "select 1;\nselect nope\n  from t", &f->err) < 0);
-    assert_string_equal(f->err.ptr, "no such column: nope (line 2, column 8)");
+    assert_string_equal(f->err.ptr, "no such column: nope (line 2, column 8)\n"
+                                    " 2 | select nope\n"
+                                    "   |        ^~~~");
     xf_buf_reset(&f->err);
     assert_true(f->ops->exec(f->conn, "selec 1", &f->err) < 0);
-    assert_string_equal(f->err.ptr, "near \"selec\": syntax error (line 1, column 1)");
+    assert_string_equal(f->err.ptr, "near \"selec\": syntax error (line 1, column 1)\n"
+                                    " 1 | selec 1\n"
+                                    "   | ^~~~~");
 }
 
 static void test_connect_errors(void **state)
@@ -330,7 +334,9 @@ static void test_replace_table_failure_keeps_old(void **state)
     /* fails at prepare: the position is within the model's SQL */
     assert_true(replace(f, "main", "orders", XF_REL_TABLE,
                         "select id,\n       missing_col\nfrom main.orders") < 0);
-    assert_string_equal(f->err.ptr, "no such column: missing_col (line 2, column 8)");
+    assert_string_equal(f->err.ptr, "no such column: missing_col (line 2, column 8)\n"
+                                    " 2 |        missing_col\n"
+                                    "   |        ^~~~~~~~~~~");
     assert_orders_intact(f);
 
     /* a second statement is refused rather than run */
