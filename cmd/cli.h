@@ -37,6 +37,15 @@ struct xf_cli {
     bool defer, favor_state;          /* accepted to warn that they are not supported yet */
     bool upgrade, lock;               /* deps --upgrade, --lock */
     const char *add_package, *source; /* deps --add-package, --source */
+    /* dbt parity (docs/cli.md) */
+    const char *args;                            /* run-operation --args */
+    const char *profile;                         /* --profile: overrides the project's */
+    const char *warn_error_options;              /* --warn-error-options */
+    const char *indirect_selection;              /* --indirect-selection */
+    bool empty, warn_error;                      /* --empty, --warn-error */
+    XF_VEC(const char *) exclude_resource_types; /* --exclude-resource-type */
+    XF_VEC(const char *) output_keys;            /* ls --output-keys */
+    struct xf_warn_error *we;                    /* parsed warn-error settings (NULL: none) */
     int argc;
     const char *const *argv;
     bool color;                /* decided: terminal and not --no-color */
@@ -61,6 +70,12 @@ struct xf_command {
 #define XF_OPT_DOCS 0x20u    /* --port */
 #define XF_OPT_LINEAGE 0x40u /* --format */
 #define XF_OPT_DEPS 0x80u    /* --upgrade --lock --add-package --source */
+/* dbt parity flags (docs/cli.md); high bits, apart from other groups */
+#define XF_OPT_COMPILE 0x1000u  /* compile: --inline --output */
+#define XF_OPT_RUNOP 0x2000u    /* run-operation: --args */
+#define XF_OPT_BUILD 0x4000u    /* build: --resource-type --exclude-resource-type */
+#define XF_OPT_EMPTY 0x8000u    /* run, build, compile: --empty */
+#define XF_OPT_INDIRECT 0x10000u /* build, test, run, ls, compile: --indirect-selection */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -141,6 +156,22 @@ int xf_cmd_init(struct xf_cli *cli);
 int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
 int xf_cmd_deps(struct xf_cli *cli);
+int xf_cmd_run_operation(struct xf_cli *cli);
+
+/* ---- warn_error.c: --warn-error and --warn-error-options ---- */
+
+/* Parses the flags into cli->we; -1 after printing the problem (exit 2). */
+int xf_warn_error_init(struct xf_cli *cli);
+void xf_warn_error_release(struct xf_cli *cli);
+/* Whether a warning of dbt's event `name` is an error under the flags. */
+bool xf_warn_error_is_error(const struct xf_cli *cli, const char *name);
+/*
+ * Turns the warnings of `d` that the flags make errors into errors (before
+ * they are printed); returns how many it turned.
+ */
+size_t xf_warn_error_promote(const struct xf_cli *cli, struct xf_diags *d);
+/* The indirect selection mode of --indirect-selection / DBT_INDIRECT_SELECTION. */
+int xf_cli_indirect(const struct xf_cli *cli, enum xf_indirect *out);
 
 /* Wall clock in seconds (console.c, the clock of elapsed times and events). */
 double xf_cli_now(void);

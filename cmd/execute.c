@@ -24,6 +24,9 @@ void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
     lo->threads = cli->threads;
     lo->command = cli->command;
     lo->full_refresh = cli->full_refresh;
+    lo->profile = cli->profile;
+    lo->empty = cli->empty;
+    lo->warn_error = cli->warn_error;
 }
 
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
@@ -31,6 +34,8 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
     struct xf_load_opts lo;
     xf_cmd_load_opts(cli, &lo);
     int e = xf_session_open(out, &lo, d);
+    if (xf_warn_error_promote(cli, d) && e == 0)
+        e = -1; /* --warn-error: a load warning stops the command as an error would */
     xf_console_diags(cli, d);
     if (e < 0) {
         fprintf(stderr, "%u error%s: nothing was run\n", (unsigned)d->nerrors,

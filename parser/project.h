@@ -199,6 +199,9 @@ struct xf_load_opts {
     int threads;              /* --threads or 0 */
     const char *command;      /* "run", "build" ... (flags.WHICH), or NULL */
     bool full_refresh;        /* --full-refresh (flags.FULL_REFRESH while parsing too) */
+    const char *profile;      /* --profile: the profile to use instead of the project's */
+    bool empty;               /* --empty: ref() and source() read zero rows (flags.EMPTY) */
+    bool warn_error;          /* --warn-error (flags.WARN_ERROR) */
 };
 
 /*
