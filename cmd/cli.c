@@ -17,8 +17,7 @@ static const struct xf_command commands[] = {
     {"clean", xf_cmd_clean, "delete the clean-targets folders (never a database file)",
      XF_OPT_PROJECT},
     {"compile", xf_cmd_compile, "render every selected node's SQL into target/compiled",
-     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_COMPILE | XF_OPT_EMPTY |
-         XF_OPT_INDIRECT},
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_COMPILE | XF_OPT_EMPTY},
     {"init", xf_cmd_init, "create a new project folder NAME", 0},
     {"retry", xf_cmd_retry, "run again only what errored, failed or was skipped last time",
      XF_OPT_PROJECT | XF_OPT_RUN},

@@ -75,7 +75,7 @@ struct xf_command {
 #define XF_OPT_RUNOP 0x2000u    /* run-operation: --args */
 #define XF_OPT_BUILD 0x4000u    /* build: --resource-type --exclude-resource-type */
 #define XF_OPT_EMPTY 0x8000u    /* run, build, compile: --empty */
-#define XF_OPT_INDIRECT 0x10000u /* build, test, run, ls, compile: --indirect-selection */
+#define XF_OPT_INDIRECT 0x10000u /* build, test, run, ls: --indirect-selection */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -157,8 +157,12 @@ int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
 int xf_cmd_deps(struct xf_cli *cli);
 int xf_cmd_run_operation(struct xf_cli *cli);
+/* cmd_compile.c: compile --inline, and the compiled SQL of the nodes -s names. */
+int xf_compile_check_output(const struct xf_cli *cli);
+int xf_cmd_compile_inline(struct xf_cli *cli);
+void xf_compile_print(const struct xf_cli *cli, const struct xf_node_result *r, size_t n);
 
-/* ---- warn_error.c: --warn-error and --warn-error-options ---- */
+/* ---- parity.c: --warn-error(-options), --indirect-selection, --resource-type ---- */
 
 /* Parses the flags into cli->we; -1 after printing the problem (exit 2). */
 int xf_warn_error_init(struct xf_cli *cli);
@@ -172,6 +176,12 @@ bool xf_warn_error_is_error(const struct xf_cli *cli, const char *name);
 size_t xf_warn_error_promote(const struct xf_cli *cli, struct xf_diags *d);
 /* The indirect selection mode of --indirect-selection / DBT_INDIRECT_SELECTION. */
 int xf_cli_indirect(const struct xf_cli *cli, enum xf_indirect *out);
+/*
+ * --resource-type and --exclude-resource-type as one mask indexed by enum
+ * xf_resource (every type true when neither is given); -1 after printing
+ * an unknown type (exit 2).
+ */
+int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_SOURCE + 1]);
 
 /* Wall clock in seconds (console.c, the clock of elapsed times and events). */
 double xf_cli_now(void);

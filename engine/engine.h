@@ -54,6 +54,11 @@ struct xf_run_opts {
     bool fail_fast;
     int threads; /* 0: the target's */
     const struct xf_events *events;
+    enum xf_indirect indirect; /* tests that test and build pull in (0: eager, dbt's default) */
+    /* build --resource-type / --exclude-resource-type: g->n... indexed by enum xf_resource */
+    const bool *types; /* NULL: every type the phase runs */
+    /* --warn-error (LogTestResult): a test of severity warn that finds rows fails */
+    bool warn_error_tests;
 };
 
 /*
@@ -122,6 +127,13 @@ int xf_session_check_operation(struct xf_session *s, const char *spec, const cha
  */
 int xf_session_run_operation(struct xf_session *s, const char *spec, const struct xf_value *kwargs,
                              const struct xf_events *ev, struct xf_arena *a, struct xf_value *ret);
+/*
+ * compile --inline: renders SQL in execute mode (ephemeral CTEs injected)
+ * into `compiled`, connecting only if the template asks the database. -1
+ * with diagnostics.
+ */
+int xf_session_compile_inline(struct xf_session *s, const char *inline_sql, struct xf_arena *a,
+                               struct xf_buf *compiled);
 /* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
 int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
 

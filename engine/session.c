@@ -580,13 +580,14 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
     int e =
         (o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD)
             ? xf_graph_select_tests(&s->g, o->select, o->nselect, o->exclude, o->nexclude,
-                                    XF_INDIRECT_EAGER, out, s->diags)
+                                    o->indirect, out, s->diags)
             : xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out, s->diags);
     if (e < 0)
         return -1;
     for (size_t i = 0; i < s->g.n; i++) {
         const struct xf_node *n = s->g.all[i];
         if (out[i] && (!phase_wants(o->phase, n) || s->g.disabled[i] ||
+                       (o->types && !o->types[n->type]) ||
                        !xf_node_config_bool(n, "enabled", true)))
             out[i] = false;
         /* Ephemeral models are never built: they are inlined as CTEs. */

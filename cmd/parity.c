@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
+ * dbt's command-line flags that shape a whole run (docs/cli.md):
+ * --indirect-selection, --resource-type/--exclude-resource-type, and
  * --warn-error and --warn-error-options, as dbt-core 1.8+ reads them:
  * {"error": "all" | [names], "warn": [names]} (the older spelling
  * {"include": ..., "exclude": ...} too). A name is the dbt event name that
@@ -216,4 +218,51 @@ int xf_cli_indirect(const struct xf_cli *cli, enum xf_indirect *out)
     fprintf(stderr, "error: %s must be eager, cautious, buildable or empty, not '%s'%s%s%s\n",
             from, v, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
     return -1;
+}
+
+/* dbt's resource type names; those xform has no nodes of select nothing. */
+static const char *const type_names[] = {
+    "model",  "seed",   "snapshot",       "test",        "data_test",  "unit_test", "source",
+    "analysis", "exposure", "metric", "semantic_model", "saved_query", "all", "default"};
+#define NTYPES (sizeof type_names / sizeof *type_names)
+
+static int add_types(const char *flag, const char *const *v, size_t n, bool val,
+                     bool out[XF_RES_SOURCE + 1])
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < NTYPES && strcmp(v[i], type_names[k]))
+            k++;
+        if (k == NTYPES) {
+            const char *sug = xf_str_suggest(xf_str_c(v[i]), type_names, NTYPES);
+            fprintf(stderr, "error: %s: unknown resource type '%s'%s%s%s\n", flag, v[i],
+                    sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+            fprintf(stderr, "  hint: model, seed, snapshot, test (or data_test), unit_test, "
+                            "source, analysis, exposure, metric, semantic_model, saved_query, "
+                            "all\n");
+            return -1;
+        }
+        const char *t = type_names[k];
+        if (!strcmp(t, "all") || !strcmp(t, "default")) {
+            for (int r = 0; r <= XF_RES_SOURCE; r++)
+                out[r] = val;
+            continue;
+        }
+        for (int r = 0; r <= XF_RES_SOURCE; r++)
+            if (!strcmp(t, xf_resource_name((enum xf_resource)r)) ||
+                (!strcmp(t, "data_test") && r == XF_RES_TEST))
+                out[r] = val;
+    }
+    return 0;
+}
+
+int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_SOURCE + 1])
+{
+    bool any = cli->resource_types.n > 0;
+    for (int r = 0; r <= XF_RES_SOURCE; r++)
+        out[r] = !any;
+    if (add_types("--resource-type", cli->resource_types.v, cli->resource_types.n, true, out) < 0)
+        return -1;
+    return add_types("--exclude-resource-type", cli->exclude_resource_types.v,
+                     cli->exclude_resource_types.n, false, out);
 }
