@@ -27,6 +27,7 @@ void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
     lo->profile = cli->profile;
     lo->empty = cli->empty;
     lo->warn_error = cli->warn_error;
+    lo->warn_error_notes = xf_warn_error_is_error(cli, "Note");
 }
 
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)

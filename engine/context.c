@@ -1289,4 +1289,5 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
     env->user = rc;
     env->diags = rc->diags ? rc->diags : rc->s->diags;
     env->log = log_cb;
+    env->warn_error = rc->execute && rc->s->warn_error_notes;
 }

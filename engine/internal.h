@@ -47,6 +47,7 @@ struct xf_session {
     bool full_refresh;
     bool warn_error;   /* --warn-error (flags.WARN_ERROR) */
     bool warn_error_tests; /* the run's: a warning test is a failure (LogTestResult) */
+    bool warn_error_notes; /* exceptions.warn() in execute mode raises (Note) */
     bool empty;        /* --empty: ref() and source() render as zero-row subqueries */
     const char *which; /* the command (flags.WHICH) */
     const struct xf_events *events;

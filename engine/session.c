@@ -458,6 +458,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     s->which = lo->command ? xf_arena_strdup(&s->arena, lo->command) : NULL;
     s->empty = lo->empty;
     s->warn_error = lo->warn_error;
+    s->warn_error_notes = lo->warn_error_notes;
     s->full_refresh = lo->full_refresh;
     make_ids(s);
     double t0 = xf_now();

@@ -202,6 +202,7 @@ struct xf_load_opts {
     const char *profile;      /* --profile: the profile to use instead of the project's */
     bool empty;               /* --empty: ref() and source() read zero rows (flags.EMPTY) */
     bool warn_error;          /* --warn-error (flags.WARN_ERROR) */
+    bool warn_error_notes;    /* --warn-error(-options) covers Note: exceptions.warn() raises */
 };
 
 /*

@@ -241,6 +241,23 @@ def test_warn_error_load_and_selection_warnings(wh):
     assert re.search(r"warning: .*query-comment", r.err), r
 
 
+def test_warn_error_makes_a_template_warning_fail_its_node(wh):
+    w = wh("jaffle_shop")
+    w.p.write("models/warny.sql", "{% if execute %}{% do exceptions.warn('careful') %}{% endif %}"
+              "\nselect 1 as x\n")
+    r = w.xform("run", "-s", "warny", expect=0)
+    assert "models/warny.sql:1:23: warning: careful" in r.err, r
+    assert w.rows("select x from warny") == [(1,)]
+    w.p.edit("models/warny.sql", "select 1", "select 2")
+    r = w.xform("run", "-s", "warny", "--warn-error", expect=1)
+    assert r.summary()["ERROR"] == 1, r
+    assert "careful" in r.out, r
+    assert w.rows("select x from warny") == [(1,)]  # the node failed: the old table stays
+    r = w.xform("run", "-s", "warny", "--warn-error-options", '{"error": ["LogTestResult"]}',
+                expect=0)
+    assert w.rows("select x from warny") == [(2,)]
+
+
 def test_warn_error_options_bad_input(jaffle):
     for opts, msg in [
         ('{"eror": "all"}', "unknown key 'eror' (did you mean 'error'?)"),
