@@ -123,7 +123,8 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d);
 /*
  * The nodes --select/--exclude pick, disabled ones left out (ls, lineage:
- * commands that read the graph only); NULL after printing the errors.
+ * commands that read the graph only; ls adds the tests --indirect-selection
+ * pulls in, as dbt's ls does); NULL after printing the errors.
  */
 bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_diags *d);
 void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo);
