@@ -13,11 +13,11 @@
 
 static const struct xf_command commands[] = {
     {"build", xf_cmd_build, "seed, run, snapshot and test the selected nodes in DAG order",
-     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_BUILD | XF_OPT_EMPTY | XF_OPT_INDIRECT},
     {"clean", xf_cmd_clean, "delete the clean-targets folders (never a database file)",
      XF_OPT_PROJECT},
     {"compile", xf_cmd_compile, "render every selected node's SQL into target/compiled",
-     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_COMPILE | XF_OPT_EMPTY},
     {"init", xf_cmd_init, "create a new project folder NAME", 0},
     {"retry", xf_cmd_retry, "run again only what errored, failed or was skipped last time",
      XF_OPT_PROJECT | XF_OPT_RUN},
@@ -31,10 +31,14 @@ static const struct xf_command commands[] = {
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_DOCS},
     {"lineage", xf_cmd_lineage, "print the selected part of the lineage (text, dot, mermaid, json)",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LINEAGE},
-    {"ls", xf_cmd_ls, "list the selected resources", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS},
-    {"list", xf_cmd_ls, "same as ls", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS},
+    {"ls", xf_cmd_ls, "list the selected resources",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS | XF_OPT_INDIRECT},
+    {"list", xf_cmd_ls, "same as ls", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS | XF_OPT_INDIRECT},
     {"parse", xf_cmd_parse, "load the project and write target/manifest.json", XF_OPT_PROJECT},
-    {"run", xf_cmd_run, "build the selected models", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+    {"run", xf_cmd_run, "build the selected models",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_EMPTY | XF_OPT_INDIRECT},
+    {"run-operation", xf_cmd_run_operation, "call a macro (MACRO or package.MACRO) with --args",
+     XF_OPT_PROJECT | XF_OPT_RUNOP},
     {"seed", xf_cmd_seed, "load CSV seeds into tables",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"source", xf_cmd_source, "source freshness: check how recently sources were loaded",
@@ -42,7 +46,7 @@ static const struct xf_command commands[] = {
     {"snapshot", xf_cmd_snapshot, "run the selected snapshots",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"test", xf_cmd_test, "run the selected data tests",
-     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_INDIRECT},
     {NULL, NULL, NULL, 0},
 };
 
@@ -77,10 +81,15 @@ static const struct option options[] = {
     {"full-refresh", 'f', K_FLAG, OFF(full_refresh), XF_OPT_RUN, NULL,
      "rebuild incremental models and seeds from scratch"},
     {"fail-fast", 'x', K_FLAG, OFF(fail_fast), XF_OPT_RUN, NULL, "stop at the first failure"},
-    {"resource-type", 0, K_LIST, OFF(resource_types), XF_OPT_LS, "TYPE",
-     "model, seed, test, snapshot, source, analysis"},
-    {"output", 'o', K_STR, OFF(output), XF_OPT_LS, "FORMAT",
-     "selector (default), name, path or json"},
+    {"resource-type", 0, K_LIST, OFF(resource_types), XF_OPT_LS | XF_OPT_BUILD, "TYPE",
+     "only these types: model, seed, snapshot, test, data_test, unit_test, source, analysis, "
+     "exposure, metric, semantic_model, saved_query, all"},
+    {"exclude-resource-type", 0, K_LIST, OFF(exclude_resource_types), XF_OPT_LS | XF_OPT_BUILD,
+     "TYPE", "leave these types out (same values as --resource-type)"},
+    {"output", 'o', K_STR, OFF(output), XF_OPT_LS | XF_OPT_COMPILE, "FORMAT",
+     "ls: selector (default), name, path or json; compile: text (default) or json"},
+    {"output-keys", 0, K_LIST, OFF(output_keys), XF_OPT_LS, "KEY",
+     "ls --output json: only these keys (name, resource_type, unique_id, ...)"},
     {"port", 0, K_STR, OFF(port), XF_OPT_DOCS, "N", "docs serve: port on 127.0.0.1 (default 8080)"},
     {"format", 0, K_STR, OFF(format), XF_OPT_LINEAGE, "FORMAT",
      "text (default), dot, mermaid or json"},
@@ -89,7 +98,17 @@ static const struct option options[] = {
     {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL, "(not supported yet: ignored)"},
     {"favor-state", 0, K_FLAG, OFF(favor_state), XF_OPT_SELECT, NULL,
      "(not supported yet: ignored)"},
-    {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW, "SQL", "a query to preview"},
+    {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW | XF_OPT_COMPILE, "SQL",
+     "a query to preview (show) or to compile and print (compile)"},
+    {"empty", 0, K_FLAG, OFF(empty), XF_OPT_EMPTY, NULL,
+     "read every ref() and source() as zero rows: build the shapes, read no data"},
+    {"indirect-selection", 0, K_STR, OFF(indirect_selection), XF_OPT_INDIRECT, "MODE",
+     "which tests the selected nodes pull in: eager (default), cautious, buildable, empty "
+     "(or $DBT_INDIRECT_SELECTION)"},
+    {"args", 0, K_STR, OFF(args), XF_OPT_RUNOP, "YAML",
+     "run-operation: the macro's keyword arguments as a YAML or JSON mapping"},
+    {"profile", 0, K_STR, OFF(profile), XF_OPT_PROJECT, "NAME",
+     "the profile of profiles.yml to use, instead of the project's 'profile:'"},
     {"limit", 0, K_INT, OFF(limit), XF_OPT_SHOW, "N", "rows to preview (default 5)"},
     {"upgrade", 0, K_FLAG, OFF(upgrade), XF_OPT_DEPS, NULL,
      "resolve packages.yml again even when package-lock.yml matches it"},
@@ -102,6 +121,10 @@ static const struct option options[] = {
     {"no-color", 0, K_FLAG, OFF(no_color), 0, NULL, "never colour the output"},
     {"use-colors", 0, K_FLAG, OFF(color_forced), 0, NULL, "colour even when not on a terminal"},
     {"quiet", 'q', K_FLAG, OFF(quiet), 0, NULL, "print only errors and the final result"},
+    {"warn-error", 0, K_FLAG, OFF(warn_error), 0, NULL, "every warning is an error"},
+    {"warn-error-options", 0, K_STR, OFF(warn_error_options), 0, "YAML",
+     "which warnings are errors: {\"error\": \"all\" or [names], \"warn\": [names]} (or "
+     "include/exclude)"},
     {"log-format", 0, K_STR, OFF(log_format), 0, "FORMAT",
      "text (default) or json: one JSON object a line, as dbt's"},
     /* logs and CI reports (docs/logs.md) */
@@ -242,9 +265,9 @@ int xf_cli_parse(struct xf_cli *cli, const struct xf_command *cmd, int argc, cha
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             const struct option *o = find_long(name, len);
             if (!o) {
-                const char *names[64];
+                const char *names[128];
                 size_t n = 0;
-                for (const struct option *p = options; p->lng && n < 64; p++)
+                for (const struct option *p = options; p->lng && n < 128; p++)
                     names[n++] = p->lng;
                 const char *sug = xf_str_suggest(xf_str_n(name, len), names, n);
                 if (sug)
@@ -289,6 +312,9 @@ void xf_cli_release(struct xf_cli *cli)
     xf_vec_release(&cli->exclude);
     xf_vec_release(&cli->positional);
     xf_vec_release(&cli->resource_types);
+    xf_vec_release(&cli->exclude_resource_types);
+    xf_vec_release(&cli->output_keys);
+    xf_warn_error_release(cli);
 }
 
 void xf_cli_usage(FILE *f, const struct xf_command *cmd)

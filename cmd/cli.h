@@ -37,6 +37,15 @@ struct xf_cli {
     bool defer, favor_state;          /* accepted to warn that they are not supported yet */
     bool upgrade, lock;               /* deps --upgrade, --lock */
     const char *add_package, *source; /* deps --add-package, --source */
+    /* dbt parity (docs/cli.md) */
+    const char *args;                            /* run-operation --args */
+    const char *profile;                         /* --profile: overrides the project's */
+    const char *warn_error_options;              /* --warn-error-options */
+    const char *indirect_selection;              /* --indirect-selection */
+    bool empty, warn_error;                      /* --empty, --warn-error */
+    XF_VEC(const char *) exclude_resource_types; /* --exclude-resource-type */
+    XF_VEC(const char *) output_keys;            /* ls --output-keys */
+    struct xf_warn_error *we;                    /* parsed warn-error settings (NULL: none) */
     int argc;
     const char *const *argv;
     bool color;                /* decided: terminal and not --no-color */
@@ -73,6 +82,12 @@ struct xf_command {
 #define XF_OPT_DEPS 0x80u    /* --upgrade --lock --add-package --source */
 /* --threads alone (source freshness takes it without the rest of RUN) */
 #define XF_OPT_THREADS 0x100u
+/* dbt parity flags (docs/cli.md); high bits, apart from other groups */
+#define XF_OPT_COMPILE 0x1000u  /* compile: --inline --output */
+#define XF_OPT_RUNOP 0x2000u    /* run-operation: --args */
+#define XF_OPT_BUILD 0x4000u    /* build: --resource-type --exclude-resource-type */
+#define XF_OPT_EMPTY 0x8000u    /* run, build, compile: --empty */
+#define XF_OPT_INDIRECT 0x10000u /* build, test, run, ls: --indirect-selection */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);
@@ -165,7 +180,8 @@ int xf_cmd_interrupted(void);
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d);
 /*
  * The nodes --select/--exclude pick, disabled ones left out (ls, lineage:
- * commands that read the graph only); NULL after printing the errors.
+ * commands that read the graph only; ls adds the tests --indirect-selection
+ * pulls in, as dbt's ls does); NULL after printing the errors.
  */
 bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_diags *d);
 void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo);
@@ -198,6 +214,32 @@ int xf_cmd_init(struct xf_cli *cli);
 int xf_cmd_docs(struct xf_cli *cli);
 int xf_cmd_lineage(struct xf_cli *cli);
 int xf_cmd_deps(struct xf_cli *cli);
+int xf_cmd_run_operation(struct xf_cli *cli);
+/* cmd_compile.c: compile --inline, and the compiled SQL of the nodes -s names. */
+int xf_compile_check_output(const struct xf_cli *cli);
+int xf_cmd_compile_inline(struct xf_cli *cli);
+void xf_compile_print(const struct xf_cli *cli, const struct xf_node_result *r, size_t n);
+
+/* ---- parity.c: --warn-error(-options), --indirect-selection, --resource-type ---- */
+
+/* Parses the flags into cli->we; -1 after printing the problem (exit 2). */
+int xf_warn_error_init(struct xf_cli *cli);
+void xf_warn_error_release(struct xf_cli *cli);
+/* Whether a warning of dbt's event `name` is an error under the flags. */
+bool xf_warn_error_is_error(const struct xf_cli *cli, const char *name);
+/*
+ * Turns the warnings of `d` that the flags make errors into errors (before
+ * they are printed); returns how many it turned.
+ */
+size_t xf_warn_error_promote(const struct xf_cli *cli, struct xf_diags *d);
+/* The indirect selection mode of --indirect-selection / DBT_INDIRECT_SELECTION. */
+int xf_cli_indirect(const struct xf_cli *cli, enum xf_indirect *out);
+/*
+ * --resource-type and --exclude-resource-type as one mask indexed by enum
+ * xf_resource (every type true when neither is given); -1 after printing
+ * an unknown type (exit 2).
+ */
+int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_SOURCE + 1]);
 
 /* Wall clock in seconds (console.c, the clock of elapsed times and events). */
 double xf_cli_now(void);

@@ -11,18 +11,14 @@
 #include "cmd/cli.h"
 #include "util/json.h"
 
-static bool type_wanted(const struct xf_cli *cli, const struct xf_node *n)
-{
-    if (!cli->resource_types.n)
-        return n->type != XF_RES_ANALYSIS || true;
-    for (size_t i = 0; i < cli->resource_types.n; i++) {
-        const char *t = cli->resource_types.v[i];
-        if (!strcmp(t, "all") || !strcmp(t, xf_resource_name(n->type)) ||
-            (!strcmp(t, "data_test") && n->type == XF_RES_TEST))
-            return true;
-    }
-    return false;
-}
+/* The keys of a node's JSON line, in dbt's order; --output-keys picks some. */
+static const char *const json_keys[] = {
+    "name",       "resource_type", "package_name", "original_file_path", "unique_id", "alias",
+    "config",     "tags",          "depends_on",   "source_name",        "database",  "schema",
+    "fqn",        "path",          "description",  "relation_name"};
+#define NKEYS (sizeof json_keys / sizeof *json_keys)
+/* The keys shown without --output-keys (dbt's default set). */
+#define NDEFAULT 10
 
 static void print_selector(const struct xf_node *n)
 {
@@ -41,7 +37,12 @@ static void print_selector(const struct xf_node *n)
     putchar('\n');
 }
 
-static void print_json(const struct xf_graph *g, uint32_t i)
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static void print_json(const struct xf_cli *cli, const struct xf_graph *g, uint32_t i)
 {
     const struct xf_node *n = g->all[i];
     json_t *o = json_object();
@@ -61,6 +62,29 @@ static void print_json(const struct xf_graph *g, uint32_t i)
     json_object_set_new(dep, "macros", json_array());
     json_object_set_new(dep, "nodes", deps);
     json_object_set_new(o, "depends_on", dep);
+    if (n->type == XF_RES_SOURCE)
+        json_object_set_new(o, "source_name", str_or_null(n->source_name));
+    json_object_set_new(o, "database", str_or_null(n->database));
+    json_object_set_new(o, "schema", str_or_null(n->schema));
+    json_object_set_new(o, "fqn", xf_value_to_json(&n->fqn));
+    json_object_set_new(o, "path", str_or_null(n->path));
+    json_object_set_new(o, "description", json_string(n->description ? n->description : ""));
+    json_object_set_new(o, "relation_name", str_or_null(n->relation_name));
+    /* the keys asked for (dbt's --output-keys), else dbt's default set */
+    json_t *out = json_object();
+    for (size_t k = 0; k < NKEYS; k++) {
+        bool want = k < NDEFAULT;
+        if (cli->output_keys.n) {
+            want = false;
+            for (size_t j = 0; j < cli->output_keys.n; j++)
+                want |= !strcmp(cli->output_keys.v[j], json_keys[k]);
+        }
+        json_t *v = json_object_get(o, json_keys[k]);
+        if (want && v)
+            json_object_set(out, json_keys[k], v);
+    }
+    json_decref(o);
+    o = out;
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     puts(s);
     free(s);
@@ -74,12 +98,47 @@ int xf_cmd_ls(struct xf_cli *cli)
     struct xf_session *s = NULL;
     bool *sel = NULL;
     int code = XF_EXIT_USAGE;
+    struct xf_arena cli_arena;
+    xf_arena_init(&cli_arena);
     const char *fmt = cli->output ? cli->output : "selector";
     if (strcmp(fmt, "selector") && strcmp(fmt, "name") && strcmp(fmt, "path") &&
         strcmp(fmt, "json")) {
         fprintf(stderr, "error: unknown --output '%s': use selector, name, path or json\n", fmt);
         goto done;
     }
+    /* dbt's --output-keys is one string of names: "name resource_type" (or a,b) */
+    XF_VEC(const char *) keys = {0};
+    for (size_t j = 0; j < cli->output_keys.n; j++) {
+        char *copy = xf_arena_strdup(&cli_arena, cli->output_keys.v[j]), *save = NULL;
+        for (char *t = strtok_r(copy, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+            size_t k = 0;
+            while (k < NKEYS && strcmp(t, json_keys[k]))
+                k++;
+            if (k == NKEYS) {
+                const char *sug = xf_str_suggest(xf_str_c(t), json_keys, NKEYS);
+                fprintf(stderr, "error: --output-keys: unknown key '%s'%s%s%s\n", t,
+                        sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+                fprintf(stderr, "  hint: the keys are");
+                for (k = 0; k < NKEYS; k++)
+                    fprintf(stderr, "%s %s", k ? "," : "", json_keys[k]);
+                fputc('\n', stderr);
+                xf_vec_release(&keys);
+                goto done;
+            }
+            xf_vec_push(&keys, t);
+        }
+    }
+    xf_vec_release(&cli->output_keys);
+    cli->output_keys.v = keys.v;
+    cli->output_keys.n = keys.n;
+    cli->output_keys.cap = keys.cap;
+    if (cli->output_keys.n && strcmp(fmt, "json")) {
+        fprintf(stderr, "error: --output-keys needs --output json\n");
+        goto done;
+    }
+    bool types[XF_RES_SOURCE + 1];
+    if (xf_cli_types(cli, types) < 0)
+        goto done;
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
     if (!(sel = xf_cmd_select_enabled(cli, s, &d)))
@@ -88,10 +147,10 @@ int xf_cmd_ls(struct xf_cli *cli)
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = (uint32_t)k; /* discovery order, as dbt lists */
         const struct xf_node *n = g->all[i];
-        if (!sel[i] || !type_wanted(cli, n))
+        if (!sel[i] || !types[n->type])
             continue;
         if (!strcmp(fmt, "json"))
-            print_json(g, i);
+            print_json(cli, g, i);
         else if (!strcmp(fmt, "name"))
             puts(n->name);
         else if (!strcmp(fmt, "path"))
@@ -101,6 +160,7 @@ int xf_cmd_ls(struct xf_cli *cli)
     }
     code = XF_EXIT_OK;
 done:
+    xf_arena_release(&cli_arena);
     free(sel);
     xf_session_free(s);
     xf_diags_release(&d);

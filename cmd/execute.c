@@ -27,6 +27,10 @@ void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
     lo->command = cli->command;
     lo->full_refresh = cli->full_refresh;
     lo->target_path = xf_cli_target_path(cli);
+    lo->profile = cli->profile;
+    lo->empty = cli->empty;
+    lo->warn_error = cli->warn_error;
+    lo->warn_error_notes = xf_warn_error_is_error(cli, "Note");
 }
 
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
@@ -42,6 +46,8 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
     }
     if (*out)
         xf_logfile_attach(cli, xf_session_project(*out), e == 0);
+    if (xf_warn_error_promote(cli, d) && e == 0)
+        e = -1; /* --warn-error: a load warning stops the command as an error would */
     xf_console_diags(cli, d);
     if (e < 0) {
         fprintf(stderr, "%u error%s: nothing was run\n", (unsigned)d->nerrors,
@@ -59,9 +65,17 @@ bool *xf_cmd_select_enabled(struct xf_cli *cli, struct xf_session *s, struct xf_
     struct xf_graph *g = xf_session_graph(s);
     bool *sel = xf_calloc(g->n + 1, sizeof *sel);
     int e = xf_cmd_named_selection(cli, s, false, sel, d);
-    if (e == 0)
+    enum xf_indirect mode;
+    /* ls lists the tests its selection pulls in, as dbt's does; lineage only what is named */
+    bool ls = !strcmp(cli->command, "ls") || !strcmp(cli->command, "list");
+    if (e == 0 && ls && xf_cli_indirect(cli, &mode) == 0)
+        e = xf_graph_select_tests(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n,
+                                  mode, sel, d);
+    else if (e == 0)
         e = xf_graph_select(g, cli->select.v, cli->select.n, cli->exclude.v, cli->exclude.n, sel,
                             d);
+    if (xf_warn_error_promote(cli, d))
+        e = -1;
     xf_console_diags(cli, d);
     if (e < 0) {
         free(sel);
@@ -203,9 +217,18 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         .threads = cli->threads,
         .events = &ev,
     };
+    bool types[XF_RES_SOURCE + 1];
+    xf_cli_indirect(cli, &o.indirect); /* checked in xf_main */
+    o.warn_error_tests = xf_warn_error_is_error(cli, "LogTestResult");
+    if (phase == XF_PHASE_BUILD && (cli->resource_types.n || cli->exclude_resource_types.n)) {
+        xf_cli_types(cli, types);
+        o.types = types;
+    }
     struct xf_graph *g = xf_session_graph(s);
     sel = xf_calloc(g->n + 1, sizeof *sel);
     int e = xf_cmd_select_phase(cli, s, &o, sel, &d);
+    if (xf_warn_error_promote(cli, &d))
+        e = -1; /* NoNodesForSelectionCriteria under --warn-error: nothing runs, exit 2 */
     xf_console_diags(cli, &d);
     if (e < 0)
         goto done;
@@ -245,6 +268,8 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     int rc = xf_session_run(s, &o, sel, &res, &nres);
     running = NULL;
     xf_progress_end();
+    if (xf_warn_error_promote(cli, &d) && rc == 0)
+        rc = 1; /* a template's warning during the run, made an error */
     xf_console_diags(cli, &d);
     if (rc < 0) {
         xf_arena_release(&a);
@@ -276,6 +301,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
                         nres == 1 ? "node" : "nodes", p->target_path ? p->target_path : "target",
                         elapsed);
+        xf_compile_print(cli, res, nres);
         /* Each render error was printed once above, as a located diagnostic;
          * what else failed (a compiled file that could not be written) is here. */
         for (size_t i = 0; rc && i < nres; i++)
@@ -329,5 +355,9 @@ int xf_cmd_snapshot(struct xf_cli *cli)
 
 int xf_cmd_compile(struct xf_cli *cli)
 {
+    if (xf_compile_check_output(cli) < 0)
+        return XF_EXIT_USAGE;
+    if (cli->inline_sql)
+        return xf_cmd_compile_inline(cli);
     return xf_cmd_execute(cli, XF_PHASE_COMPILE);
 }

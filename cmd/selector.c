@@ -36,8 +36,11 @@ int xf_cmd_named_selection(struct xf_cli *cli, struct xf_session *s, bool announ
                                         name);
         xf_diag_hint(w, "dbt does the same: put the extra criteria in the selector's definition");
     }
-    /* dbt's default indirect selection; xform has no --indirect-selection flag yet */
-    if (xf_selectors_select(sels, xf_session_graph(s), name, true, XF_INDIRECT_EAGER, out, d) < 0)
+    /* a definition's own indirect_selection wins over the flag, as in dbt */
+    enum xf_indirect mode;
+    if (xf_cli_indirect(cli, &mode) < 0)
+        return -1;
+    if (xf_selectors_select(sels, xf_session_graph(s), name, true, mode, out, d) < 0)
         return -1;
     return 1;
 }

@@ -48,6 +48,13 @@ int xf_main(int argc, char **argv)
     } else if (cli.help) {
         xf_cli_usage(stdout, cmd);
         code = XF_EXIT_OK;
+    } else if (xf_warn_error_init(&cli) < 0) {
+        code = XF_EXIT_USAGE;
+    } else if ((cmd->flags & XF_OPT_INDIRECT) && xf_cli_indirect(&cli, &(enum xf_indirect){0}) < 0) {
+        code = XF_EXIT_USAGE;
+    } else if ((cmd->flags & (XF_OPT_LS | XF_OPT_BUILD)) &&
+               xf_cli_types(&cli, (bool[XF_RES_SOURCE + 1]){0}) < 0) {
+        code = XF_EXIT_USAGE;
     } else if (cli.log_format && strcmp(cli.log_format, "text") &&
                strcmp(cli.log_format, "default") && strcmp(cli.log_format, "json")) {
         fprintf(stderr, "error: --log-format must be text, default or json, not '%s'\n",

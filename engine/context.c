@@ -100,6 +100,8 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     if (t->type == XF_RES_MODEL && t->mat == XF_MAT_EPHEMERAL)
         return xf_ephemeral_cte(r, rc, t, out);
     *out = node_relation(rc->s, rc->arena, t);
+    if (rc->s->empty)
+        xf_relation_set_empty(out);
     return 0;
 }
 
@@ -212,6 +214,8 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
     }
     *out = xf_relation_value(rc->s, rc->arena, n->database, n->schema,
                              n->identifier ? n->identifier : n->name);
+    if (rc->execute && rc->s->empty)
+        xf_relation_set_empty(out);
     return 0;
 }
 
@@ -1167,8 +1171,11 @@ static int flags_getattr(struct xf_value *out, struct xf_render *r, const struct
     } else if (xf_str_eqc(name, "WHICH")) {
         const char *w = rc->s->which ? rc->s->which : rc->s->inv.command;
         *out = w ? xf_v_strc(w) : xf_v_none();
-    } else if (xf_str_eqc(name, "STORE_FAILURES") || xf_str_eqc(name, "WARN_ERROR") ||
-               xf_str_eqc(name, "DEBUG") || xf_str_eqc(name, "EMPTY") ||
+    } else if (xf_str_eqc(name, "EMPTY")) {
+        *out = xf_v_bool(rc->s->empty);
+    } else if (xf_str_eqc(name, "WARN_ERROR")) {
+        *out = xf_v_bool(rc->s->warn_error);
+    } else if (xf_str_eqc(name, "STORE_FAILURES") || xf_str_eqc(name, "DEBUG") ||
                xf_str_eqc(name, "FAIL_FAST") || xf_str_eqc(name, "USE_COLORS")) {
         *out = xf_v_bool(false); /* not switches xform has, or off unless said */
     } else {
@@ -1305,4 +1312,5 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
     env->user = rc;
     env->diags = rc->diags ? rc->diags : rc->s->diags;
     env->log = log_cb;
+    env->warn_error = rc->execute && rc->s->warn_error_notes;
 }

@@ -54,6 +54,11 @@ struct xf_run_opts {
     bool fail_fast;
     int threads; /* 0: the target's */
     const struct xf_events *events;
+    enum xf_indirect indirect; /* tests that test and build pull in (0: eager, dbt's default) */
+    /* build --resource-type / --exclude-resource-type: g->n... indexed by enum xf_resource */
+    const bool *types; /* NULL: every type the phase runs */
+    /* --warn-error (LogTestResult): a test of severity warn that finds rows fails */
+    bool warn_error_tests;
 };
 
 /*
@@ -106,6 +111,29 @@ int xf_session_freshness(struct xf_session *s, const bool *selected, const struc
  */
 int xf_session_show(struct xf_session *s, const char *name, const char *inline_sql, long limit,
                     struct xf_arena *a, struct xf_result *out, struct xf_buf *compiled);
+/*
+ * run-operation: checks that the macro `spec` (MACRO or PACKAGE.MACRO)
+ * exists and parses `args` (YAML/JSON mapping text, or NULL) into kwargs
+ * (in `a`). -1 with a located error (unknown macro with "did you mean",
+ * args not a mapping).
+ */
+int xf_session_check_operation(struct xf_session *s, const char *spec, const char *args,
+                               struct xf_arena *a, struct xf_value *kwargs);
+/*
+ * Calls the macro with kwargs in execute mode on a connection of its own;
+ * log() and print() go to ev->log. *ret gets what the macro returned (its
+ * text when it returned nothing). 0, or -1 with the error in diagnostics
+ * (the macro raised, or no connection).
+ */
+int xf_session_run_operation(struct xf_session *s, const char *spec, const struct xf_value *kwargs,
+                             const struct xf_events *ev, struct xf_arena *a, struct xf_value *ret);
+/*
+ * compile --inline: renders SQL in execute mode (ephemeral CTEs injected)
+ * into `compiled`, connecting only if the template asks the database. -1
+ * with diagnostics.
+ */
+int xf_session_compile_inline(struct xf_session *s, const char *inline_sql, struct xf_arena *a,
+                               struct xf_buf *compiled);
 /* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
 int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
 

@@ -45,6 +45,10 @@ struct xf_session {
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */
     volatile sig_atomic_t cancelled;
     bool full_refresh;
+    bool warn_error;   /* --warn-error (flags.WARN_ERROR) */
+    bool warn_error_tests; /* the run's: a warning test is a failure (LogTestResult) */
+    bool warn_error_notes; /* exceptions.warn() in execute mode raises (Note) */
+    bool empty;        /* --empty: ref() and source() render as zero-row subqueries */
     const char *which; /* the command (flags.WHICH) */
     const struct xf_events *events;
     struct xf_value macro_overrides; /* dict: project macros that replace builtins */
@@ -139,6 +143,11 @@ struct xf_value xf_relation_value(struct xf_session *s, struct xf_arena *a, cons
 struct xf_value xf_relation_cte(struct xf_session *s, struct xf_arena *a, const char *name);
 /* The relation a template value is, or NULL when it is not a relation. */
 const struct xf_relation *xf_relation_get(const struct xf_value *v);
+/*
+ * --empty: the relation renders as dbt's limited relation, a subquery of
+ * zero rows: (select * from <name> where false limit 0) _dbt_limit_subq_<name>.
+ */
+void xf_relation_set_empty(struct xf_value *v);
 /* Records what the warehouse said the relation is (enum xf_relkind). */
 void xf_relation_set_kind(struct xf_value *v, int kind);
 /* api.Relation.create(database, schema, identifier, type): any subset. */

@@ -188,7 +188,8 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
         xf_buf_addf(err, "Got %lld result%s, configured to fail if %s", failures,
                     failures == 1 ? "" : "s", error_if);
     } else if (warn) {
-        r->status = XF_ST_WARN;
+        /* dbt: with --warn-error (or LogTestResult in its options) the warning fails */
+        r->status = s->warn_error_tests ? XF_ST_FAIL : XF_ST_WARN;
         xf_buf_addf(err, "Got %lld result%s, configured to warn if %s", failures,
                     failures == 1 ? "" : "s", warn_if);
     } else {

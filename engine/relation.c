@@ -20,6 +20,7 @@ struct relation {
     const char *type;                /* set by incorporate(type=...) / create(type=...) */
     bool inc_db, inc_schema, inc_id; /* include() policy: which parts render */
     bool cte;                        /* an ephemeral model's CTE: renders as its bare name */
+    bool empty;                      /* --empty: renders as a subquery of zero rows */
 };
 
 static const struct xf_obj_ops relation_ops;
@@ -33,6 +34,13 @@ const struct xf_relation *xf_relation_get(const struct xf_value *v)
 {
     const struct relation *rel = rel_of(v);
     return rel ? &rel->rel : NULL;
+}
+
+void xf_relation_set_empty(struct xf_value *v)
+{
+    struct relation *rel = rel_of(v);
+    if (rel)
+        rel->empty = true;
 }
 
 void xf_relation_set_kind(struct xf_value *v, int kind)
@@ -96,10 +104,25 @@ static bool has(const char *s)
     return s && *s;
 }
 
-/* The SQL name: the adapter's rendering, less the parts include() left out. */
+static void relation_name(struct xf_buf *out, const struct relation *rel);
+
+/* What {{ relation }} renders: its name, or with --empty dbt's zero-row subquery. */
 static void relation_str(struct xf_buf *out, const struct xf_obj *o)
 {
     const struct relation *rel = o->data;
+    if (!rel->empty || rel->cte) {
+        relation_name(out, rel);
+        return;
+    }
+    xf_buf_adds(out, "(select * from ");
+    relation_name(out, rel);
+    xf_buf_addf(out, " where false limit 0) _dbt_limit_subq_%s",
+                rel->rel.identifier ? rel->rel.identifier : "");
+}
+
+/* The SQL name: the adapter's rendering, less the parts include() left out. */
+static void relation_name(struct xf_buf *out, const struct relation *rel)
+{
     const struct xf_adapter_ops *ops = rel->s->ops;
     if (rel->cte) {
         xf_buf_adds(out, rel->rel.identifier);
@@ -167,8 +190,7 @@ static int m_render(struct xf_value *out, struct xf_render *r, const struct xf_f
                     const struct xf_args *a)
 {
     struct xf_buf b = XF_BUF_INIT;
-    struct xf_obj o = {&relation_ops, (void *)SELF(self)};
-    relation_str(&b, &o);
+    relation_name(&b, SELF(self)); /* dbt's render() is the plain name, also with --empty */
     *out = xf_v_str((struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
     xf_buf_release(&b);
     return 0;

@@ -731,6 +731,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     struct xf_graph *g = &s->g;
     s->full_refresh = o->full_refresh;
     s->events = o->events;
+    s->warn_error_tests = o->warn_error_tests;
     struct sched q;
     memset(&q, 0, sizeof q);
     q.s = s;

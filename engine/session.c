@@ -538,6 +538,9 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     xf_arena_init(&s->graph_arena);
     s->diags = d;
     s->which = lo->command ? xf_arena_strdup(&s->arena, lo->command) : NULL;
+    s->empty = lo->empty;
+    s->warn_error = lo->warn_error;
+    s->warn_error_notes = lo->warn_error_notes;
     s->full_refresh = lo->full_refresh;
     make_ids(s);
     double t0 = xf_now();
@@ -661,13 +664,14 @@ int xf_session_select(struct xf_session *s, const struct xf_run_opts *o, bool *o
     int e =
         (o->phase == XF_PHASE_TEST || o->phase == XF_PHASE_BUILD)
             ? xf_graph_select_tests(&s->g, o->select, o->nselect, o->exclude, o->nexclude,
-                                    XF_INDIRECT_EAGER, out, s->diags)
+                                    o->indirect, out, s->diags)
             : xf_graph_select(&s->g, o->select, o->nselect, o->exclude, o->nexclude, out, s->diags);
     if (e < 0)
         return -1;
     for (size_t i = 0; i < s->g.n; i++) {
         const struct xf_node *n = s->g.all[i];
         if (out[i] && (!phase_wants(o->phase, n) || s->g.disabled[i] ||
+                       (o->types && !o->types[n->type]) ||
                        !xf_node_config_bool(n, "enabled", true)))
             out[i] = false;
         /* Ephemeral models are never built: they are inlined as CTEs. */

@@ -67,6 +67,30 @@ int xf_session_show(struct xf_session *s, const char *name, const char *inline_s
     return e < 0 ? -1 : 0;
 }
 
+int xf_session_compile_inline(struct xf_session *s, const char *inline_sql, struct xf_arena *a,
+                               struct xf_buf *compiled)
+{
+    struct xf_conn *lazy = NULL; /* connected only when the template asks the database */
+    struct xf_rctx rc = {.s = s, .execute = true, .lazy = &lazy, .arena = a};
+    struct xf_render_env env;
+    xf_context_env(&env, &rc);
+    env.what = "inline node";
+    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    src->path = "<inline>";
+    src->text = inline_sql;
+    src->len = strlen(inline_sql);
+    const struct xf_tmpl *t;
+    struct xf_buf sql = XF_BUF_INIT;
+    int e = xf_tmpl_parse(&t, a, src, 0, src->len, s->diags);
+    if (!e)
+        e = xf_render_template(&sql, t, &env);
+    if (!e)
+        xf_inject_ctes(compiled, sql.ptr, rc.ctes);
+    xf_relcache_disconnect(s, lazy);
+    xf_buf_release(&sql);
+    return e < 0 ? -1 : 0;
+}
+
 int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out)
 {
     for (size_t i = 0; i < n; i++) {

@@ -444,9 +444,19 @@ static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
     const char *full, *display;
     if (find_profiles(l, &full, &display) < 0)
         return -1;
-    if (!full)
+    if (!full) {
+        if (l->opts->profile) {
+            struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, XF_NOLOC,
+                                            "profile '%s' (from --profile) needs a profiles.yml, "
+                                            "and there is none",
+                                            l->opts->profile);
+            xf_diag_hint(g, "xform looks in --profiles-dir, $XFORM_PROFILES_DIR, $DBT_PROFILES_DIR, "
+                            "the project, ~/.xform and ~/.dbt");
+            return -1;
+        }
         return embedded_default_for(l, "no profiles.yml was found (project folder, "
                                        "~/.xform, ~/.dbt, $DBT_PROFILES_DIR)");
+    }
     const struct xf_source *src = xf_loader_read(l, display, full, XF_NOLOC);
     if (!src)
         return -1;
@@ -456,10 +466,10 @@ static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
     if (root->kind != XF_Y_MAP)
         return xf_error(l->diags, root->loc, "profiles.yml must be a mapping of profile names");
 
-    const char *pname = p->profile ? p->profile : p->name;
+    const char *pname = l->opts->profile ? l->opts->profile : p->profile ? p->profile : p->name;
     struct xf_ynode *prof = xf_ynode_get(root, pname);
     if (!prof) {
-        if (!p->profile) {
+        if (!p->profile && !l->opts->profile) {
             /* The project asks for no profile, and none is named after it. */
             return embedded_default_for(
                 l, xf_arena_printf(l->a, "%s has no profile '%s'", display, pname));
@@ -468,8 +478,10 @@ static int load_target(struct xf_loader *l, const struct xf_ynode *profile_key)
         const char **names = key_names(l, root, &nk);
         const char *s = xf_str_suggest(xf_str_c(pname), names, nk);
         struct xf_diag *g =
-            xf_diag_add(l->diags, XF_SEV_ERROR, profile_key ? profile_key->loc : XF_NOLOC,
-                        "profile '%s' is not in %s%s%s%s", pname, display,
+            xf_diag_add(l->diags, XF_SEV_ERROR,
+                        profile_key && !l->opts->profile ? profile_key->loc : XF_NOLOC,
+                        "profile '%s'%s is not in %s%s%s%s", pname,
+                        l->opts->profile ? " (from --profile)" : "", display,
                         s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         struct xf_buf b = XF_BUF_INIT;
         list_keys(&b, root, true);

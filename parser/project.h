@@ -201,6 +201,10 @@ struct xf_load_opts {
     const char *command;      /* "run", "build" ... (flags.WHICH), or NULL */
     bool full_refresh;        /* --full-refresh (flags.FULL_REFRESH while parsing too) */
     const char *target_path;  /* --target-path, $XFORM_TARGET_PATH, $DBT_TARGET_PATH, or NULL */
+    const char *profile;      /* --profile: the profile to use instead of the project's */
+    bool empty;               /* --empty: ref() and source() read zero rows (flags.EMPTY) */
+    bool warn_error;          /* --warn-error (flags.WARN_ERROR) */
+    bool warn_error_notes;    /* --warn-error(-options) covers Note: exceptions.warn() raises */
 };
 
 /*

@@ -441,6 +441,8 @@ NATIVE(ex_warn)
 {
     (void)self;
     struct xf_value m = msg_of(r, args);
+    if (xf_render_get_env(r)->warn_error)
+        return xf_render_error(r, "%.*s", XF_STR_ARG(m.u.s));
     xf_render_warn(r, "%.*s", XF_STR_ARG(m.u.s));
     *out = xf_v_str(XF_STR(""));
     return 0;

@@ -125,6 +125,8 @@ struct xf_render_env {
      * values it holds at once. 0: $XFORM_MAX_RENDER_BYTES, else 256 MiB.
      */
     size_t max_bytes;
+    /* dbt's --warn-error: exceptions.warn() raises a compilation error */
+    bool warn_error;
 };
 
 /*
