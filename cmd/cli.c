@@ -16,6 +16,8 @@ static const struct xf_command commands[] = {
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"clean", xf_cmd_clean, "delete the clean-targets folders (never a database file)",
      XF_OPT_PROJECT},
+    {"clone", xf_cmd_clone, "make views over the --state run's relations for the selected nodes",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"compile", xf_cmd_compile, "render every selected node's SQL into target/compiled",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"init", xf_cmd_init, "create a new project folder NAME", 0},
@@ -84,10 +86,11 @@ static const struct option options[] = {
     {"format", 0, K_STR, OFF(format), XF_OPT_LINEAGE, "FORMAT",
      "text (default), dot, mermaid or json"},
     {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR",
-     "artifacts of an earlier run (not supported yet: ignored)"},
-    {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL, "(not supported yet: ignored)"},
+     "an earlier run's target folder: state:modified, result:, source_status:, --defer, clone"},
+    {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL,
+     "read unselected parents missing here from the --state run's relations"},
     {"favor-state", 0, K_FLAG, OFF(favor_state), XF_OPT_SELECT, NULL,
-     "(not supported yet: ignored)"},
+     "with --defer: read unselected parents from the --state run even when they exist here"},
     {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW, "SQL", "a query to preview"},
     {"limit", 0, K_INT, OFF(limit), XF_OPT_SHOW, "N", "rows to preview (default 5)"},
     {"upgrade", 0, K_FLAG, OFF(upgrade), XF_OPT_DEPS, NULL,
@@ -264,6 +267,8 @@ void xf_cli_release(struct xf_cli *cli)
     xf_vec_release(&cli->exclude);
     xf_vec_release(&cli->positional);
     xf_vec_release(&cli->resource_types);
+    xf_state_free(cli->state_data);
+    cli->state_data = NULL;
 }
 
 void xf_cli_usage(FILE *f, const struct xf_command *cmd)

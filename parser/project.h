@@ -110,6 +110,8 @@ struct xf_node {
     const char *mat_name;
     /* Relation, set by the engine from config + generate_*_name. */
     const char *database, *schema, *alias, *relation_name;
+    /* Where the relation's schema is a file (SQLite): its absolute path. */
+    const char *database_file;
 
     /* Seeds */
     const char *csv_path;     /* as opened (project root joined) */
@@ -134,6 +136,7 @@ struct xf_macro_def {
     const struct xf_block *block;
     const struct xf_source *src;
     const char *description;
+    XF_VEC(const char *) macro_deps; /* unique ids of project/package macros it calls */
 };
 
 struct xf_doc_def {
@@ -221,6 +224,12 @@ const struct xf_package *xf_project_package(const struct xf_project *p, const ch
  * project's global vars and those it scopes to the package, then --vars.
  */
 const struct xf_value *xf_project_vars(const struct xf_project *p, const char *package);
+
+/*
+ * Fills each node's and each macro's macro_deps (dbt's depends_on.macros)
+ * with the project and package macros its text calls (parser/macro_deps.c).
+ */
+void xf_project_macro_deps(struct xf_project *p);
 
 /* Looks a node or source up by unique id. */
 struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_id);
