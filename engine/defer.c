@@ -22,12 +22,12 @@ static bool has_relation(const struct xf_node *n)
 }
 
 /*
- * On an adapter whose schemas are files: the state relation's file is
- * attached as its schema. 0, 1 when the relation cannot be read (warned),
+ * On an adapter whose schemas are files: can the state relation's file be
+ * attached as its schema? 0, 1 when the relation cannot be read (warned),
  * -1 on a conflict with this target's schemas (an error).
  */
-static int foreign_schema(struct xf_session *s, const struct xf_node *n,
-                          const struct xf_state_relation *r, struct xf_map *added)
+static int foreign_check(struct xf_session *s, const struct xf_node *n,
+                         const struct xf_state_relation *r, struct xf_map *added)
 {
     struct xf_project *p = s->p;
     struct xf_target *t = &p->target;
@@ -67,8 +67,21 @@ static int foreign_schema(struct xf_session *s, const struct xf_node *n,
                         "into another schema");
         return -1;
     }
-    const char *file = xf_arena_strdup(&p->arena, r->database);
-    xf_map_put(added, xf_str_c(xf_arena_strdup(&p->arena, r->schema)), (void *)file);
+    xf_map_put(added, xf_str_c(xf_arena_strdup(&p->arena, r->schema)),
+               (void *)xf_arena_strdup(&p->arena, r->database));
+    return 0;
+}
+
+/* Attaches the state relation's schema file on every connection of this run. */
+static void foreign_add(struct xf_session *s, const struct xf_state_relation *r)
+{
+    struct xf_project *p = s->p;
+    struct xf_target *t = &p->target;
+    if (!s->ops->schema_file)
+        return;
+    for (size_t i = 0; i < t->nforeign; i++)
+        if (!strcmp(t->foreign_schemas[i], r->schema))
+            return;
     size_t k = t->nforeign;
     const char **names = xf_arena_alloc(&p->arena, (k + 1) * sizeof *names);
     const char **files = xf_arena_alloc(&p->arena, (k + 1) * sizeof *files);
@@ -77,11 +90,10 @@ static int foreign_schema(struct xf_session *s, const struct xf_node *n,
         memcpy(files, t->foreign_files, k * sizeof *files);
     }
     names[k] = xf_arena_strdup(&p->arena, r->schema);
-    files[k] = file;
+    files[k] = xf_arena_strdup(&p->arena, r->database);
     t->foreign_schemas = names;
     t->foreign_files = files;
     t->nforeign = k + 1;
-    return 0;
 }
 
 /* The node now names the state's relation. */
@@ -104,36 +116,49 @@ static void point_at(struct xf_session *s, struct xf_node *n, const struct xf_st
 int xf_defer_apply(struct xf_session *s, const struct xf_state *st, bool favor_state,
                    const bool *selected)
 {
-    struct xf_conn *c = NULL;
-    if (xf_relcache_connect_or_report(s, &c) < 0)
-        return -1;
-    struct xf_buf err = XF_BUF_INIT;
-    int rc = 0;
-    if (xf_relcache_load(s, c, &err) < 0) {
-        xf_error(s->diags, XF_NOLOC, "could not list relations: %s", err.ptr);
-        rc = -1;
-    }
-    xf_relcache_disconnect(s, c);
-    xf_buf_release(&err);
+    struct xf_graph *g = &s->g;
+    struct xf_state_relation *rels = xf_calloc(g->n + 1, sizeof *rels);
+    bool *cand = xf_calloc(g->n + 1, sizeof *cand);
     struct xf_map added;
     xf_map_init(&added);
-    struct xf_graph *g = &s->g;
+    int rc = 0;
+    /* conflicts first, before a connection could create anything */
     for (uint32_t i = 0; i < g->n && rc == 0; i++) {
         struct xf_node *n = g->all[i];
-        struct xf_state_relation r;
-        if (selected[i] || g->disabled[i] || !has_relation(n) || !xf_state_relation(st, i, &r))
+        if (selected[i] || g->disabled[i] || !has_relation(n) ||
+            !xf_state_relation(st, i, &rels[i]))
             continue;
-        if (r.materialized && !strcmp(r.materialized, "ephemeral"))
+        if (rels[i].materialized && !strcmp(rels[i].materialized, "ephemeral"))
+            continue;
+        int f = foreign_check(s, n, &rels[i], &added);
+        if (f < 0)
+            rc = -1;
+        cand[i] = f == 0;
+    }
+    struct xf_conn *c = NULL;
+    struct xf_buf err = XF_BUF_INIT;
+    if (rc == 0 && !favor_state) {
+        if (xf_relcache_connect_or_report(s, &c) < 0) {
+            rc = -1;
+        } else if (xf_relcache_load(s, c, &err) < 0) {
+            xf_error(s->diags, XF_NOLOC, "could not list relations: %s", err.ptr);
+            rc = -1;
+        }
+        xf_relcache_disconnect(s, c);
+    }
+    xf_buf_release(&err);
+    for (uint32_t i = 0; i < g->n && rc == 0; i++) {
+        struct xf_node *n = g->all[i];
+        if (!cand[i])
             continue;
         if (!favor_state && xf_session_existing(s, n->schema, n->alias) != XF_REL_NONE)
             continue;
-        int f = foreign_schema(s, n, &r, &added);
-        if (f < 0)
-            rc = -1;
-        else if (f == 0)
-            point_at(s, n, &r);
+        foreign_add(s, &rels[i]);
+        point_at(s, n, &rels[i]);
     }
     xf_map_release(&added);
+    free(rels);
+    free(cand);
     return rc;
 }
 
@@ -158,10 +183,12 @@ int xf_session_clone(struct xf_session *s, const struct xf_state *st, const bool
             continue;
         if (rels[i].materialized && !strcmp(rels[i].materialized, "ephemeral"))
             continue;
-        int f = foreign_schema(s, n, &rels[i], &added);
+        int f = foreign_check(s, n, &rels[i], &added);
         if (f < 0)
             rc = -1;
         todo[i] = f == 0;
+        if (todo[i])
+            foreign_add(s, &rels[i]);
         total += todo[i];
     }
     xf_map_release(&added);
