@@ -666,7 +666,15 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_kstr(w, "patch_path", n->patch_path);
     XF_JSONW_MEMBERS(w, "\"build_path\":null");
     xf_jsonw_key(w, "unrendered_config");
-    dict_or_empty(w, &n->config);
+    if (p->has_unrendered) { /* templated project configs as written, as dbt */
+        struct xf_arena a;
+        xf_arena_init(&a);
+        struct xf_value u = xf_node_unrendered_config(p, n, &a);
+        dict_or_empty(w, &u);
+        xf_arena_release(&a);
+    } else {
+        dict_or_empty(w, &n->config);
+    }
     xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
     xf_jsonw_kstr(w, "relation_name", n->relation_name);
     xf_jsonw_key(w, "raw_code");

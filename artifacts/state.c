@@ -377,7 +377,11 @@ static void compare(struct xf_state *st, const struct xf_project *p, const struc
             st->marks.flags[i] = f;
             continue;
         }
-        json_t *mine = xf_value_to_json(&n->config);
+        struct xf_arena a;
+        xf_arena_init(&a);
+        struct xf_value uc = xf_node_unrendered_config(p, n, &a);
+        json_t *mine = xf_value_to_json(&uc);
+        xf_arena_release(&a);
         if (!json_is_object(mine)) {
             json_decref(mine);
             mine = json_object();

@@ -185,6 +185,13 @@ struct xf_project {
     XF_VEC(struct xf_doc_def *) docs;
     XF_VEC(const struct xf_source *) files; /* every file read */
     struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
+    /*
+     * Templated strings of project files as written: the rendered text's
+     * address -> its struct xf_str source (dbt's unrendered_config keeps
+     * them, so that another target or vars do not make a config differ).
+     */
+    struct xf_map unrendered;
+    bool has_unrendered;
 
     struct xf_target target;
 
@@ -230,6 +237,16 @@ const struct xf_value *xf_project_vars(const struct xf_project *p, const char *p
  * with the project and package macros its text calls (parser/macro_deps.c).
  */
 void xf_project_macro_deps(struct xf_project *p);
+
+/* Records that the rendered string at `rendered` was written as `raw` in a project file. */
+void xf_project_note_unrendered(struct xf_project *p, const char *rendered, struct xf_str raw);
+/*
+ * dbt's unrendered_config: the node's config with each value that came
+ * from a templated project-file string as written. n->config itself when
+ * no such value exists; else a copy in `a`.
+ */
+struct xf_value xf_node_unrendered_config(const struct xf_project *p, const struct xf_node *n,
+                                          struct xf_arena *a);
 
 /* Looks a node or source up by unique id. */
 struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_id);

@@ -355,6 +355,22 @@ def test_state_vars_change_config_calls_not_project_text(pair):
     assert sel(ci, s, "state:modified.configs", "--vars", "{mat: table}") == [P + "by_var"]
 
 
+def test_state_templated_project_configs_compare_as_written(pair):
+    """dbt keeps a templated dbt_project.yml config unrendered: a target or
+    vars that render it differently do not make the nodes modified."""
+    prod, ci, state = pair
+    for p in (prod, ci):
+        p.edit("dbt_project.yml", "      materialized: view",
+               "      materialized: \"{{ var('stg_mat', 'view') }}\"")
+    s = state()
+    node = prod.json("target/manifest.json")["nodes"]["model.jaffle_shop.stg_orders"]
+    assert node["unrendered_config"]["materialized"] == "{{ var('stg_mat', 'view') }}"
+    assert node["config"]["materialized"] == "view"
+    assert sel(ci, s, "state:modified", "--vars", "{stg_mat: table}") == []
+    ci.edit("dbt_project.yml", "var('stg_mat', 'view')", "var('stg_mat', 'table')")
+    assert len(sel(ci, s, "state:modified.configs")) == 3
+
+
 def test_state_flags_are_supported_not_warned(make_project):
     p = make_project("jaffle_shop")
     p.xform("parse", expect=0)
