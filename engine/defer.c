@@ -31,16 +31,15 @@ static int foreign_check(struct xf_session *s, const struct xf_node *n,
 {
     struct xf_project *p = s->p;
     struct xf_target *t = &p->target;
-    if (!s->ops->schema_file)
-        return 0;
-    if (!r->database || r->database[0] != '/' || !xf_is_file(r->database)) {
-        xf_diag_add(s->diags, XF_SEV_WARNING, XF_NOLOC,
-                    "cannot defer %s '%s' to the state: the state manifest names no database "
-                    "file of schema '%s' (%s)",
-                    xf_resource_name(n->type), n->name, r->schema,
-                    r->database ? r->database : "none");
-        return 1;
+    (void)n;
+    if (!s->ops->schema_file) {
+        /* a relation in another database: PostgreSQL queries cannot reach it */
+        bool other = s->ops->database_names && r->database && t->database &&
+                     strcmp(r->database, t->database) != 0;
+        return other ? 2 : 0;
     }
+    if (!r->database || r->database[0] != '/' || !xf_is_file(r->database))
+        return 1;
     const char *had = xf_map_getc(added, r->schema);
     if (had)
         return strcmp(had, r->database) == 0 ? 0 : -1;
@@ -119,6 +118,7 @@ int xf_defer_apply(struct xf_session *s, const struct xf_state *st, bool favor_s
     struct xf_graph *g = &s->g;
     struct xf_state_relation *rels = xf_calloc(g->n + 1, sizeof *rels);
     bool *cand = xf_calloc(g->n + 1, sizeof *cand);
+    unsigned char *why = xf_calloc(g->n + 1, 1); /* 1: no file named, 2: another database */
     struct xf_map added;
     xf_map_init(&added);
     int rc = 0;
@@ -133,7 +133,8 @@ int xf_defer_apply(struct xf_session *s, const struct xf_state *st, bool favor_s
         int f = foreign_check(s, n, &rels[i], &added);
         if (f < 0)
             rc = -1;
-        cand[i] = f == 0;
+        cand[i] = true;
+        why[i] = (unsigned char)(f > 0 ? f : 0);
     }
     struct xf_conn *c = NULL;
     struct xf_buf err = XF_BUF_INIT;
@@ -153,12 +154,28 @@ int xf_defer_apply(struct xf_session *s, const struct xf_state *st, bool favor_s
             continue;
         if (!favor_state && xf_session_existing(s, n->schema, n->alias) != XF_REL_NONE)
             continue;
+        bool read = false; /* warn about what the selection reads only */
+        for (uint32_t k = 0; k < g->nchildren[i] && !read; k++)
+            read = selected[g->children[i][k]];
+        if (why[i] && !read)
+            continue;
+        if (why[i]) {
+            xf_diag_add(s->diags, XF_SEV_WARNING, XF_NOLOC,
+                        why[i] == 1 ? "cannot defer %s '%s' to the state's '%s.%s': the state "
+                                      "manifest names no database file for it (it gives '%s')"
+                                    : "cannot defer %s '%s' to the state's '%s.%s': it is in "
+                                      "database '%s', which this target's queries cannot read",
+                        xf_resource_name(n->type), n->name, rels[i].schema, rels[i].alias,
+                        rels[i].database ? rels[i].database : "none");
+            continue;
+        }
         foreign_add(s, &rels[i]);
         point_at(s, n, &rels[i]);
     }
     xf_map_release(&added);
     free(rels);
     free(cand);
+    free(why);
     return rc;
 }
 
@@ -186,6 +203,13 @@ int xf_session_clone(struct xf_session *s, const struct xf_state *st, const bool
         int f = foreign_check(s, n, &rels[i], &added);
         if (f < 0)
             rc = -1;
+        if (f > 0)
+            xf_diag_add(s->diags, XF_SEV_WARNING, XF_NOLOC,
+                        "cannot clone %s '%s' from the state's '%s.%s': %s '%s'",
+                        xf_resource_name(n->type), n->name, rels[i].schema, rels[i].alias,
+                        f == 1 ? "the state manifest names no database file for it, only"
+                               : "this target's queries cannot read its database",
+                        rels[i].database ? rels[i].database : "none");
         todo[i] = f == 0;
         if (todo[i])
             foreign_add(s, &rels[i]);

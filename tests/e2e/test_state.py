@@ -435,6 +435,25 @@ def test_dbt_core_manifest_build_and_result(wh):
     assert len(got) == 5
 
 
+def test_defer_to_relations_this_target_cannot_read_warns(wh):
+    """dbt-core's manifest names database 'tutorial' (duckdb): neither a
+    SQLite file nor this Postgres database; a parent the selection reads
+    there is built from this target instead, with a warning."""
+    if not (DBT_JAFFLE / "manifest.json").is_file():
+        pytest.skip(f"no dbt-core artifacts at {DBT_JAFFLE}")
+    w = wh("jaffle_shop")
+    w.xform("seed", "-s", "raw_orders", expect=0)
+    r = w.xform("run", "-s", "stg_orders", "stg_customers", "--defer", "--state",
+                str(DBT_JAFFLE), expect=1)
+    why = ("the state manifest names no database file for it (it gives 'tutorial')"
+           if w.kind == "sqlite" else
+           "it is in database 'tutorial', which this target's queries cannot read")
+    assert f"warning: cannot defer seed 'raw_customers' to the state's " \
+           f"'main.raw_customers': {why}" in r.err, r
+    assert "raw_payments" not in r.err, r  # nothing selected reads it
+    assert w.scalar("select count(*) from stg_orders") > 0
+
+
 # ------------------------------------------------------------------ bad input
 def err_of(r):
     return r.err
@@ -445,6 +464,7 @@ def err_of(r):
     (["ls", "--defer", "--favor-state"], "error: --defer needs --state DIR"),
     (["ls", "--favor-state", "--state", "."], "error: --favor-state only changes what --defer"),
     (["clone"], "error: clone needs --state DIR"),
+    (["clone", "--state", ".", "--defer"], "error: clone takes no --defer"),
     (["ls", "-s", "state:modified"], "selector 'state:modified' needs --state"),
 ])
 def test_bad_flags(make_project, args, message):
@@ -494,6 +514,7 @@ def test_state_folder_problems(make_project, tmp_path):
     ("result:failed", "unknown result status 'failed' in 'result:failed' (did you mean "
      "'fail'?)"),
     ("source_status:stale", "unknown source status 'stale' in 'source_status:stale'"),
+    ("result.x:fail", "selector method 'result' takes no argument in 'result.x:fail'"),
 ])
 def test_bad_state_selectors(make_project, selector, message):
     p = make_project("jaffle_shop")
