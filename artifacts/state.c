@@ -36,9 +36,9 @@ static json_t *read_json(const char *path, bool must, struct xf_diags *d, bool *
     if (e < 0) {
         xf_buf_release(&b);
         if (must || e != -ENOENT) {
-            struct xf_diag *g = xf_diag_add(d, XF_SEV_ERROR, XF_NOLOC,
-                                            "could not read the state file '%s': %s", path,
-                                            strerror(-e));
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_ERROR, XF_NOLOC, "could not read the state file '%s': %s",
+                            path, strerror(-e));
             xf_diag_hint(g, "--state names the folder of an earlier run's artifacts "
                             "(its target/ folder, with manifest.json)");
             *failed = true;
@@ -160,7 +160,8 @@ static bool same_config(const json_t *mine, const json_t *old)
     json_t *v;
     const json_t *sides[2] = {mine, old};
     for (int k = 0; k < 2; k++) {
-        json_object_foreach((json_t *)sides[k], key, v) {
+        json_object_foreach((json_t *)sides[k], key, v)
+        {
             if (!strcmp(key, "database") || !strcmp(key, "schema") || !strcmp(key, "alias"))
                 continue;
             const json_t *w = json_object_get(sides[1 - k], key);
@@ -225,8 +226,8 @@ static bool contract_enforced(const json_t *c)
 static bool same_contract(const struct xf_node *n, const json_t *o)
 {
     const struct xf_value *c = xf_node_config(n, "contract");
-    const struct xf_value *e = c && c->t == XF_V_DICT && c->u.d ? xf_dict_getc(c->u.d, "enforced")
-                                                                 : NULL;
+    const struct xf_value *e =
+        c && c->t == XF_V_DICT && c->u.d ? xf_dict_getc(c->u.d, "enforced") : NULL;
     bool mine = e && e->t == XF_V_BOOL && e->u.b;
     bool old = contract_enforced(json_object_get(o, "contract"));
     if (!mine && !old)
@@ -262,8 +263,8 @@ static bool same_source(const struct xf_node *n, const json_t *o)
         return false;
     json_t *f = xf_value_to_json(&n->freshness);
     const json_t *of = json_object_get(o, "freshness");
-    bool same = (json_is_null(f) && (!of || json_is_null(of))) ||
-                (of && json_equal(f, (json_t *)of));
+    bool same =
+        (json_is_null(f) && (!of || json_is_null(of))) || (of && json_equal(f, (json_t *)of));
     json_decref(f);
     return same;
 }
@@ -312,7 +313,8 @@ static json_t *changed_macros(const struct xf_project *p, const json_t *old)
     }
     const char *id;
     json_t *o;
-    json_object_foreach((json_t *)old, id, o) {
+    json_object_foreach((json_t *)old, id, o)
+    {
         if (!project_macro_package(p, jstr(o, "package_name")))
             continue;
         bool found = false;
@@ -415,7 +417,8 @@ static void read_results(struct xf_state *st, const struct xf_graph *g)
     json_t *by_id = json_object();
     size_t k;
     json_t *r;
-    json_array_foreach(json_object_get(st->results, "results"), k, r) {
+    json_array_foreach(json_object_get(st->results, "results"), k, r)
+    {
         const char *id = jstr(r, "unique_id");
         if (id && jstr(r, "status"))
             json_object_set(by_id, id, json_object_get(r, "status"));
@@ -436,7 +439,8 @@ static json_t *loaded_at(const json_t *sources, json_t **errors)
     *errors = json_object();
     size_t k;
     json_t *r;
-    json_array_foreach(json_object_get(sources, "results"), k, r) {
+    json_array_foreach(json_object_get(sources, "results"), k, r)
+    {
         const char *id = jstr(r, "unique_id"), *at = jstr(r, "max_loaded_at");
         const char *status = jstr(r, "status");
         if (!id)
@@ -479,8 +483,8 @@ int xf_state_load(struct xf_state **out, const char *dir, const char *target_dir
     struct xf_buf path = XF_BUF_INIT;
     st->dir = dir;
     if (!xf_is_dir(dir)) {
-        struct xf_diag *e = xf_diag_add(d, XF_SEV_ERROR, XF_NOLOC,
-                                        "the --state folder '%s' does not exist", dir);
+        struct xf_diag *e =
+            xf_diag_add(d, XF_SEV_ERROR, XF_NOLOC, "the --state folder '%s' does not exist", dir);
         xf_diag_hint(e, "--state names the folder of an earlier run's artifacts (its target/ "
                         "folder, with manifest.json)");
         goto fail;

@@ -99,8 +99,8 @@ static void foreign_add(struct xf_session *s, const struct xf_state_relation *r)
 static void point_at(struct xf_session *s, struct xf_node *n, const struct xf_state_relation *r)
 {
     struct xf_project *p = s->p;
-    n->database = !s->ops->schema_file && r->database ? xf_arena_strdup(&p->arena, r->database)
-                                                       : NULL;
+    n->database =
+        !s->ops->schema_file && r->database ? xf_arena_strdup(&p->arena, r->database) : NULL;
     n->schema = xf_arena_strdup(&p->arena, r->schema);
     n->alias = xf_arena_strdup(&p->arena, r->alias);
     if (s->ops->schema_file)
@@ -196,7 +196,8 @@ int xf_session_clone(struct xf_session *s, const struct xf_state *st, const bool
     size_t total = 0;
     for (uint32_t i = 0; i < g->n && rc == 0; i++) {
         struct xf_node *n = g->all[i];
-        if (!selected[i] || g->disabled[i] || !has_relation(n) || !xf_state_relation(st, i, &rels[i]))
+        if (!selected[i] || g->disabled[i] || !has_relation(n) ||
+            !xf_state_relation(st, i, &rels[i]))
             continue;
         if (rels[i].materialized && !strcmp(rels[i].materialized, "ephemeral"))
             continue;

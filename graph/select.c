@@ -104,16 +104,13 @@ static const struct {
     const char *name;
     unsigned mask;
 } state_subs[] = {
-    {"body", XF_STATE_MOD_BODY},
-    {"configs", XF_STATE_MOD_CONFIGS},
-    {"relation", XF_STATE_MOD_RELATION},
-    {"persisted_descriptions", XF_STATE_MOD_DESCS},
-    {"macros", XF_STATE_MOD_MACROS},
-    {"contract", XF_STATE_MOD_CONTRACT},
+    {"body", XF_STATE_MOD_BODY},         {"configs", XF_STATE_MOD_CONFIGS},
+    {"relation", XF_STATE_MOD_RELATION}, {"persisted_descriptions", XF_STATE_MOD_DESCS},
+    {"macros", XF_STATE_MOD_MACROS},     {"contract", XF_STATE_MOD_CONTRACT},
 };
 #define NSTATE_SUBS (sizeof state_subs / sizeof state_subs[0])
 
-static const char *const result_values[] = {"success", "error", "fail",   "warn",
+static const char *const result_values[] = {"success", "error",   "fail",  "warn",
                                             "pass",    "skipped", "no-op", "runtime error"};
 #define NRESULT_VALUES (sizeof result_values / sizeof result_values[0])
 
@@ -254,32 +251,29 @@ static int parse_state_atom(struct sel *s, struct atom *a, const char *mname)
                          "selector '%s' needs --state: there is nothing to compare with", a->raw);
     if (a->m == M_RESULT) {
         if (a->arg)
-            return sel_error(s, NULL, "selector method 'result' takes no argument in '%s'",
-                             a->raw);
+            return sel_error(s, NULL, "selector method 'result' takes no argument in '%s'", a->raw);
         size_t k;
         for (k = 0; k < NRESULT_VALUES; k++)
             if (!strcmp(result_values[k], a->value))
                 break;
         if (k == NRESULT_VALUES)
-            return sel_error(
-                s, "statuses: success, error, fail, warn, pass, skipped",
-                "unknown result status '%s' in '%s'%s", a->value, a->raw,
-                suggestion_suffix(dym, sizeof dym,
-                                  xf_str_suggest(xf_str_c(a->value), result_values,
-                                                 NRESULT_VALUES)));
+            return sel_error(s, "statuses: success, error, fail, warn, pass, skipped",
+                             "unknown result status '%s' in '%s'%s", a->value, a->raw,
+                             suggestion_suffix(dym, sizeof dym,
+                                               xf_str_suggest(xf_str_c(a->value), result_values,
+                                                              NRESULT_VALUES)));
         if (g && !g->state->has_results)
             return sel_error(s, "run a command that writes run_results.json into that folder",
-                             "selector '%s' needs run_results.json in the --state folder",
-                             a->raw);
+                             "selector '%s' needs run_results.json in the --state folder", a->raw);
         return 0;
     }
     if (a->m == M_SOURCE_STATUS) {
         static const char *const vals[] = {"fresher"};
         if (a->arg || strcmp(a->value, "fresher") != 0)
-            return sel_error(s, "source_status:fresher selects sources loaded since the state run",
-                             "unknown source status '%s' in '%s'%s", a->value, a->raw,
-                             suggestion_suffix(dym, sizeof dym,
-                                               xf_str_suggest(xf_str_c(a->value), vals, 1)));
+            return sel_error(
+                s, "source_status:fresher selects sources loaded since the state run",
+                "unknown source status '%s' in '%s'%s", a->value, a->raw,
+                suggestion_suffix(dym, sizeof dym, xf_str_suggest(xf_str_c(a->value), vals, 1)));
         if (g && !g->state->has_sources)
             return sel_error(s,
                              "run 'xform source freshness' in production (its sources.json in "
@@ -326,12 +320,12 @@ static int parse_state_atom(struct sel *s, struct atom *a, const char *mname)
     const char *names[NSTATE_SUBS];
     for (size_t k = 0; k < NSTATE_SUBS; k++)
         names[k] = state_subs[k].name;
-    return sel_error(s,
-                     "sub-selectors: body, configs, relation, persisted_descriptions, macros, "
-                     "contract",
-                     "unknown state:modified sub-selector '%s' in '%s'%s", sub, a->raw,
-                     suggestion_suffix(dym, sizeof dym,
-                                       xf_str_suggest(xf_str_c(sub), names, NSTATE_SUBS)));
+    return sel_error(
+        s,
+        "sub-selectors: body, configs, relation, persisted_descriptions, macros, "
+        "contract",
+        "unknown state:modified sub-selector '%s' in '%s'%s", sub, a->raw,
+        suggestion_suffix(dym, sizeof dym, xf_str_suggest(xf_str_c(sub), names, NSTATE_SUBS)));
 }
 
 /* Parses `text` (modified in place); `raw` is the unmodified copy for messages. */

@@ -61,8 +61,8 @@ static void scan(struct xf_arena *a, const char *text, size_t len, const struct 
         if (!ident_start(c) || (i > 0 && (ident_char(text[i - 1]) || text[i - 1] == '.')))
             continue;
         size_t start = i, k = i;
-        while (k < len && (ident_char(text[k]) || (text[k] == '.' && k + 1 < len &&
-                                                   ident_start(text[k + 1]))))
+        while (k < len &&
+               (ident_char(text[k]) || (text[k] == '.' && k + 1 < len && ident_start(text[k + 1]))))
             k++;
         size_t end = k;
         while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n'))
@@ -94,8 +94,8 @@ void xf_project_macro_deps(struct xf_project *p)
             struct xf_macro_def *m = p->macros.v[i];
             bool root = !m->package || (p->name && !strcmp(m->package, p->name));
             if (pass == 0) {
-                const char *q = xf_arena_printf(&p->arena, "%s.%s",
-                                                m->package ? m->package : p->name, m->name);
+                const char *q =
+                    xf_arena_printf(&p->arena, "%s.%s", m->package ? m->package : p->name, m->name);
                 xf_map_put(&by_name, xf_str_c(q), (void *)m->unique_id);
             }
             if ((pass == 0) == root && !xf_map_getc(&by_name, m->name))
