@@ -144,6 +144,13 @@ struct xf_adapter_ops {
      * (it returned 1), saying why; NULL when the adapter never does.
      */
     const char *view_as_table_message;
+    /*
+     * Optional, for adapters whose schemas are files (SQLite): the absolute
+     * path of the file holding `schema` for target t into out; 0, or -1.
+     * The manifest records it as the node's database, so that --defer and
+     * clone can read another target's relations.
+     */
+    int (*schema_file)(const struct xf_target *t, const char *schema, struct xf_buf *out);
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

@@ -81,6 +81,10 @@ static bool schema_file_ok(const char *s)
 
 static char *schema_path(struct xf_sqlite_conn *c, const char *schema)
 {
+    const struct xf_target *t = c->base.target;
+    for (size_t i = 0; t && i < t->nforeign; i++)
+        if (strcasecmp(schema, t->foreign_schemas[i]) == 0)
+            return xf_strdup(t->foreign_files[i]);
     if (c->main_attached && strcasecmp(schema, c->main_schema) == 0)
         return xf_strdup(c->main_path);
     struct xf_buf b = XF_BUF_INIT;
@@ -682,6 +686,18 @@ static int sq_connect(struct xf_conn **out, const struct xf_target *t, const cha
         goto done;
     }
     xf_buf_release(&e);
+    /* another target's schemas this run reads (--defer, clone): their own names */
+    for (size_t i = 0; i < t->nforeign; i++) {
+        if (is_attached(c, t->foreign_schemas[i]))
+            continue;
+        if (!xf_is_file(t->foreign_files[i])) {
+            xf_buf_addf(err, "the database file '%s' of schema '%s' does not exist",
+                        t->foreign_files[i], t->foreign_schemas[i]);
+            goto done;
+        }
+        if (attach(c, t->foreign_schemas[i], t->foreign_files[i], err) < 0)
+            goto done;
+    }
     attach_present(c);
     ret = 0;
 done:
@@ -791,6 +807,35 @@ static void sq_cancel(struct xf_conn *conn)
 static void sq_quote(struct xf_buf *out, const char *ident)
 {
     xf_adapter_quote_dq(out, ident);
+}
+
+static int sq_schema_file(const struct xf_target *t, const char *schema, struct xf_buf *out)
+{
+    if (!t->database || !*t->database || !schema)
+        return -1;
+    const char *main_schema = t->schema && *t->schema ? t->schema : "main";
+    const char *slash = strrchr(t->database, '/');
+    struct xf_buf path = XF_BUF_INIT;
+    if (strcasecmp(schema, main_schema) == 0)
+        xf_buf_adds(&path, t->database);
+    else if (slash)
+        xf_buf_addf(&path, "%.*s/%s.db", (int)(slash - t->database), t->database, schema);
+    else
+        xf_buf_addf(&path, "%s.db", schema);
+    /* absolute, through the folder (the file may not exist yet) */
+    const char *base = strrchr(path.ptr, '/');
+    char *dir = base ? xf_strndup(path.ptr, base == path.ptr ? 1 : (size_t)(base - path.ptr))
+                     : xf_strdup(".");
+    char *real = realpath(dir, NULL);
+    int rc = -1;
+    if (real) {
+        xf_buf_addf(out, "%s/%s", strcmp(real, "/") ? real : "", base ? base + 1 : path.ptr);
+        rc = 0;
+    }
+    free(real);
+    free(dir);
+    xf_buf_release(&path);
+    return rc;
 }
 
 static void sq_render_relation(struct xf_buf *out, const struct xf_relation *r)
@@ -1381,4 +1426,5 @@ const struct xf_adapter_ops xf_sqlite_ops = {
                    "WHERE t.schema = %s AND t.type IN ('table', 'view') "
                    "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY t.name, c.cid",
     .view_as_table_message = "SELECT (a table: a SQLite view cannot read another schema)",
+    .schema_file = sq_schema_file,
 };

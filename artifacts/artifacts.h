@@ -47,6 +47,34 @@ int xf_write_artifacts(const char *dir, const struct xf_project *p, const struct
 /* Writes <dir>/sources.json (sources v3) for `source freshness`. 0 or -errno. */
 int xf_write_sources(const char *dir, const struct xf_invocation *inv,
                      const struct xf_freshness *res, size_t n, double elapsed);
+/* ---- --state: an earlier run's artifacts (state.c) ---- */
+
+struct xf_state;
+
+/*
+ * Reads <dir>/manifest.json (xform's or dbt-core's, schema v10 to v12)
+ * and, when there, <dir>/run_results.json, <dir>/sources.json and
+ * <target_dir>/sources.json, and compares every node of g with the
+ * manifest as dbt's state: method does. A missing folder or manifest, a
+ * file that is not JSON, an unknown schema version or another project's
+ * manifest: -1 with an error naming the path. *out: free with
+ * xf_state_free.
+ */
+int xf_state_load(struct xf_state **out, const char *dir, const char *target_dir,
+                  const struct xf_project *p, const struct xf_graph *g, struct xf_diags *d);
+/* The marks for g->state (valid until xf_state_free). */
+const struct xf_state_marks *xf_state_marks(const struct xf_state *st);
+
+/* Where the state run built a node (strings valid until xf_state_free). */
+struct xf_state_relation {
+    const char *database; /* NULL; on SQLite (xform's manifest) the schema's file */
+    const char *schema, *alias;
+    const char *materialized;
+};
+/* False when node g->all[i] is not in the state manifest or has no relation. */
+bool xf_state_relation(const struct xf_state *st, uint32_t i, struct xf_state_relation *out);
+void xf_state_free(struct xf_state *st);
+
 /* ---- catalog.json (catalog v1) ---- */
 
 struct xf_conn;

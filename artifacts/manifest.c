@@ -633,7 +633,8 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     struct xf_jsonw *w = c->w;
     bool generic = n->type == XF_RES_TEST && n->decl;
     xf_jsonw_open_object(w);
-    xf_jsonw_kstr(w, "database", n->database);
+    /* a SQLite relation's database is its file: --defer and clone read it from there */
+    xf_jsonw_kstr(w, "database", n->database ? n->database : n->database_file);
     xf_jsonw_kstr(w, "schema",
                   n->schema          ? n->schema
                   : p->target.schema ? p->target.schema
@@ -665,7 +666,15 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_kstr(w, "patch_path", n->patch_path);
     XF_JSONW_MEMBERS(w, "\"build_path\":null");
     xf_jsonw_key(w, "unrendered_config");
-    dict_or_empty(w, &n->config);
+    if (p->has_unrendered) { /* templated project configs as written, as dbt */
+        struct xf_arena a;
+        xf_arena_init(&a);
+        struct xf_value u = xf_node_unrendered_config(p, n, &a);
+        dict_or_empty(w, &u);
+        xf_arena_release(&a);
+    } else {
+        dict_or_empty(w, &n->config);
+    }
     xf_jsonw_membersn(w, c->created_at_member, c->created_at_len);
     xf_jsonw_kstr(w, "relation_name", n->relation_name);
     xf_jsonw_key(w, "raw_code");
@@ -882,7 +891,14 @@ static void macro_json(const struct mctx *c, const struct xf_macro_def *m)
     xf_jsonw_kstr(w, "unique_id", m->unique_id);
     xf_jsonw_key(w, "macro_sql");
     macro_sql(w, m);
-    xf_jsonw_kraw(w, "depends_on", "{\"macros\":[]}");
+    xf_jsonw_key(w, "depends_on");
+    xf_jsonw_open_object(w);
+    xf_jsonw_key(w, "macros");
+    xf_jsonw_open_array(w);
+    for (size_t k = 0; k < m->macro_deps.n; k++)
+        xf_jsonw_str(w, m->macro_deps.v[k]);
+    xf_jsonw_close_array(w);
+    xf_jsonw_close_object(w);
     xf_jsonw_kstr(w, "description", m->description ? m->description : "");
     xf_jsonw_kraw(w, "meta", "{}");
     xf_jsonw_kraw(w, "docs", "{\"show\":true,\"node_color\":null}");

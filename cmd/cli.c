@@ -16,6 +16,8 @@ static const struct xf_command commands[] = {
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_BUILD | XF_OPT_EMPTY | XF_OPT_INDIRECT},
     {"clean", xf_cmd_clean, "delete the clean-targets folders (never a database file)",
      XF_OPT_PROJECT},
+    {"clone", xf_cmd_clone, "make views over the --state run's relations for the selected nodes",
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN},
     {"compile", xf_cmd_compile, "render every selected node's SQL into target/compiled",
      XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_COMPILE | XF_OPT_EMPTY},
     {"init", xf_cmd_init, "create a new project folder NAME", 0},
@@ -94,10 +96,11 @@ static const struct option options[] = {
     {"format", 0, K_STR, OFF(format), XF_OPT_LINEAGE, "FORMAT",
      "text (default), dot, mermaid or json"},
     {"state", 0, K_STR, OFF(state), XF_OPT_SELECT, "DIR",
-     "artifacts of an earlier run (not supported yet: ignored)"},
-    {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL, "(not supported yet: ignored)"},
+     "an earlier run's target folder: state:modified, result:, source_status:, --defer, clone"},
+    {"defer", 0, K_FLAG, OFF(defer), XF_OPT_SELECT, NULL,
+     "read unselected parents missing here from the --state run's relations"},
     {"favor-state", 0, K_FLAG, OFF(favor_state), XF_OPT_SELECT, NULL,
-     "(not supported yet: ignored)"},
+     "with --defer: read unselected parents from the --state run even when they exist here"},
     {"inline", 0, K_STR, OFF(inline_sql), XF_OPT_SHOW | XF_OPT_COMPILE, "SQL",
      "a query to preview (show) or to compile and print (compile)"},
     {"empty", 0, K_FLAG, OFF(empty), XF_OPT_EMPTY, NULL,
@@ -315,6 +318,8 @@ void xf_cli_release(struct xf_cli *cli)
     xf_vec_release(&cli->exclude_resource_types);
     xf_vec_release(&cli->output_keys);
     xf_warn_error_release(cli);
+    xf_state_free(cli->state_data);
+    cli->state_data = NULL;
 }
 
 void xf_cli_usage(FILE *f, const struct xf_command *cmd)

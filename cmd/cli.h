@@ -34,7 +34,8 @@ struct xf_cli {
     int limit;              /* show --limit */
     const char *inline_sql; /* show --inline */
     bool full_refresh, fail_fast, no_color, quiet, help, version, color_forced;
-    bool defer, favor_state;          /* accepted to warn that they are not supported yet */
+    bool defer, favor_state;          /* --defer, --favor-state (need --state) */
+    struct xf_state *state_data;      /* --state, read once the project is loaded */
     bool upgrade, lock;               /* deps --upgrade, --lock */
     const char *add_package, *source; /* deps --add-package, --source */
     /* dbt parity (docs/cli.md) */
@@ -240,6 +241,7 @@ int xf_cli_indirect(const struct xf_cli *cli, enum xf_indirect *out);
  * an unknown type (exit 2).
  */
 int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_SOURCE + 1]);
+int xf_cmd_clone(struct xf_cli *cli);
 
 /* Wall clock in seconds (console.c, the clock of elapsed times and events). */
 double xf_cli_now(void);

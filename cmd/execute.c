@@ -33,10 +33,48 @@ void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
     lo->warn_error_notes = xf_warn_error_is_error(cli, "Note");
 }
 
+/* --defer and --favor-state need what they defer to: checked before anything loads. */
+static int check_state_flags(const struct xf_cli *cli)
+{
+    if (cli->defer && !cli->state) {
+        fprintf(stderr, "error: --defer needs --state DIR: the artifacts of the run to defer to\n"
+                        "  hint: pass the production run's target folder, as in --defer "
+                        "--state prod_target/\n");
+        return -1;
+    }
+    if (cli->favor_state && !cli->defer) {
+        fprintf(stderr, "error: --favor-state only changes what --defer does: add --defer "
+                        "--state DIR\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* --state DIR: read and compared once the graph is built; g->state points into it. */
+static int load_state(struct xf_cli *cli, struct xf_session *s, struct xf_diags *d)
+{
+    if (!cli->state)
+        return 0;
+    struct xf_project *p = xf_session_project(s);
+    struct xf_arena a;
+    xf_arena_init(&a);
+    char *tdir = xf_path_join(&a, p->root, p->target_path ? p->target_path : "target");
+    int e = xf_state_load(&cli->state_data, cli->state, tdir, p, xf_session_graph(s), d);
+    xf_arena_release(&a);
+    if (e < 0)
+        return -1;
+    xf_session_graph(s)->state = xf_state_marks(cli->state_data);
+    return 0;
+}
+
 int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
 {
     struct xf_load_opts lo;
     xf_cmd_load_opts(cli, &lo);
+    if (check_state_flags(cli) < 0) {
+        *out = NULL;
+        return -1;
+    }
     int e = xf_session_open(out, &lo, d);
     /* before the diagnostics: the target's secrets are scrubbed from what follows */
     if (*out && e == 0) {
@@ -48,6 +86,8 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
         xf_logfile_attach(cli, xf_session_project(*out), e == 0);
     if (xf_warn_error_promote(cli, d) && e == 0)
         e = -1; /* --warn-error: a load warning stops the command as an error would */
+    if (e == 0)
+        e = load_state(cli, *out, d);
     xf_console_diags(cli, d);
     if (e < 0) {
         fprintf(stderr, "%u error%s: nothing was run\n", (unsigned)d->nerrors,
@@ -216,6 +256,8 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         .fail_fast = cli->fail_fast,
         .threads = cli->threads,
         .events = &ev,
+        .defer_state = cli->defer ? cli->state_data : NULL,
+        .favor_state = cli->favor_state,
     };
     bool types[XF_RES_SOURCE + 1];
     xf_cli_indirect(cli, &o.indirect); /* checked in xf_main */

@@ -59,6 +59,12 @@ struct xf_run_opts {
     const bool *types; /* NULL: every type the phase runs */
     /* --warn-error (LogTestResult): a test of severity warn that finds rows fails */
     bool warn_error_tests;
+    /*
+     * --defer with --state: unselected nodes this target lacks (all of
+     * them with favor_state) are read from the state run's relations.
+     */
+    const struct xf_state *defer_state;
+    bool favor_state;
 };
 
 /*
@@ -136,6 +142,17 @@ int xf_session_compile_inline(struct xf_session *s, const char *inline_sql, stru
                                struct xf_buf *compiled);
 /* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
 int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
+
+/*
+ * xform clone: a view over the state run's relation for every selected
+ * model, seed and snapshot the state built (on SQLite, whose views cannot
+ * read another file, a table copy); an existing relation is kept unless
+ * full_refresh. Results as xf_session_run. 0, 1 when one failed, -1 when
+ * nothing could run (diagnostics).
+ */
+int xf_session_clone(struct xf_session *s, const struct xf_state *st, const bool *selected,
+                     bool full_refresh, const struct xf_events *ev,
+                     const struct xf_node_result **results, size_t *nresults);
 
 /* Asks a running session to stop (SIGINT): cancels running queries. */
 void xf_session_cancel(struct xf_session *s);

@@ -106,6 +106,18 @@ struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err);
 int xf_rctx_existing(struct xf_rctx *rc, const char *schema, const char *identifier,
                      enum xf_relkind *out, struct xf_buf *err);
 
+/* ---- defer.c: another target's relations (--defer) ---- */
+
+struct xf_state;
+/*
+ * --defer: every unselected model, seed or snapshot that the state run
+ * built and this target lacks (every one, with favor_state) is renamed to
+ * the state's relation, so ref() reads it there. Connects once to list the
+ * relations. 0, or -1 with diagnostics.
+ */
+int xf_defer_apply(struct xf_session *s, const struct xf_state *st, bool favor_state,
+                   const bool *selected);
+
 /* ---- workers.c ---- */
 
 /*

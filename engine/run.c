@@ -804,6 +804,11 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     /* Compiling connects on a template's first question to the database, if any. */
     bool need_db = q.total > 0 && o->phase != XF_PHASE_COMPILE;
     struct xf_buf err = XF_BUF_INIT;
+    if (o->defer_state && q.total > 0 &&
+        xf_defer_apply(s, o->defer_state, o->favor_state, selected) < 0) {
+        rc = -1;
+        goto out;
+    }
     /* The first connection writes; the others connect once the schemas exist. */
     if (need_db && xf_relcache_connect_or_report(s, &ws[0].conn) < 0) {
         rc = -1;

@@ -208,6 +208,9 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
         n->database = NULL;
     struct xf_relation rel = {n->database, n->schema, n->alias};
     struct xf_buf b = XF_BUF_INIT;
+    if (s->ops->schema_file && s->ops->schema_file(&p->target, n->schema, &b) == 0)
+        n->database_file = xf_arena_strndup(&p->arena, b.ptr, b.len);
+    xf_buf_reset(&b);
     s->ops->render_relation(&b, &rel);
     n->relation_name = xf_arena_strndup(&p->arena, b.ptr, b.len);
     xf_buf_release(&b);
@@ -564,6 +567,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     if (set_materializations(s, d) < 0)
         return -1;
+    xf_project_macro_deps(s->p);
     double t2 = xf_now();
     s->t_parse_render = t2 - t1;
     struct xf_arena scratch;

@@ -34,6 +34,34 @@ struct xf_graph {
      * selector by name scans three small arrays instead of every node.
      */
     uint64_t *name_hash, *fqn0_hash, *fqn1_hash;
+    /*
+     * What an earlier run left (--state), for the state:, result: and
+     * source_status: methods; NULL without --state (those methods are then
+     * an error). Filled by artifacts/state.c, owned by its caller.
+     */
+    const struct xf_state_marks *state;
+};
+
+/* ---- --state: how each node compares with an earlier manifest ---- */
+
+/* Bits of xf_state_marks.flags, one set per node (dbt's state: sub-selectors). */
+enum {
+    XF_STATE_OLD = 1u << 0,          /* in the state manifest */
+    XF_STATE_MOD_BODY = 1u << 1,     /* raw code (or seed file) differs */
+    XF_STATE_MOD_CONFIGS = 1u << 2,  /* unrendered config differs (not database/schema/alias) */
+    XF_STATE_MOD_RELATION = 1u << 3, /* configured database/schema/alias differ */
+    XF_STATE_MOD_DESCS = 1u << 4,    /* persisted descriptions differ */
+    XF_STATE_MOD_MACROS = 1u << 5,   /* a macro it calls changed */
+    XF_STATE_MOD_CONTRACT = 1u << 6, /* its contract changed */
+    XF_STATE_MOD_OTHER = 1u << 7,    /* fqn or anything else same_contents sees */
+    XF_STATE_FRESHER = 1u << 8,      /* source_status:fresher */
+};
+
+struct xf_state_marks {
+    uint16_t *flags;     /* g->n */
+    const char **result; /* g->n: status in the state's run_results.json, or NULL */
+    bool has_results;    /* the state folder has a run_results.json */
+    bool has_sources;    /* both the state's and the current sources.json were read */
 };
 
 /*

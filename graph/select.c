@@ -31,6 +31,9 @@ enum method {
     M_SOURCE,
     M_ACCESS,
     M_GROUP,
+    M_STATE,
+    M_RESULT,
+    M_SOURCE_STATUS,
     M_UNSUPPORTED,
 };
 
@@ -50,10 +53,10 @@ static const struct {
     {"source", M_SOURCE},
     {"access", M_ACCESS},
     {"group", M_GROUP},
+    {"state", M_STATE},
+    {"result", M_RESULT},
+    {"source_status", M_SOURCE_STATUS},
     /* dbt methods for things xform does not have (yet) */
-    {"state", M_UNSUPPORTED},
-    {"result", M_UNSUPPORTED},
-    {"source_status", M_UNSUPPORTED},
     {"exposure", M_UNSUPPORTED},
     {"metric", M_UNSUPPORTED},
     {"version", M_UNSUPPORTED},
@@ -88,7 +91,28 @@ struct atom {
     size_t nparts;
     size_t wild_from; /* nparts when no part has a wildcard */
     int ttype;        /* test_type: 0 generic, 1 singular, -1 none */
+    /* state: the flags any of which selects a node; `unmodified`/`old` below */
+    unsigned smask;
+    bool s_unmodified, s_old, s_new;
 };
+
+/* state: values and sub-selectors, as dbt's StateSelectorMethod. */
+#define MOD_ANY                                                                                    \
+    (XF_STATE_MOD_BODY | XF_STATE_MOD_CONFIGS | XF_STATE_MOD_RELATION | XF_STATE_MOD_DESCS |       \
+     XF_STATE_MOD_MACROS | XF_STATE_MOD_CONTRACT | XF_STATE_MOD_OTHER)
+static const struct {
+    const char *name;
+    unsigned mask;
+} state_subs[] = {
+    {"body", XF_STATE_MOD_BODY},         {"configs", XF_STATE_MOD_CONFIGS},
+    {"relation", XF_STATE_MOD_RELATION}, {"persisted_descriptions", XF_STATE_MOD_DESCS},
+    {"macros", XF_STATE_MOD_MACROS},     {"contract", XF_STATE_MOD_CONTRACT},
+};
+#define NSTATE_SUBS (sizeof state_subs / sizeof state_subs[0])
+
+static const char *const result_values[] = {"success", "error",   "fail",  "warn",
+                                            "pass",    "skipped", "no-op", "runtime error"};
+#define NRESULT_VALUES (sizeof result_values / sizeof result_values[0])
 
 struct sel {
     const struct xf_graph *g;
@@ -217,6 +241,93 @@ static int prepare(struct atom *a)
     return 0;
 }
 
+/* The value of a state:, result: or source_status: selector, checked. */
+static int parse_state_atom(struct sel *s, struct atom *a, const char *mname)
+{
+    char dym[128];
+    const struct xf_graph *g = s->g;
+    if (g && !g->state)
+        return sel_error(s, "pass the folder of an earlier run's artifacts: --state DIR",
+                         "selector '%s' needs --state: there is nothing to compare with", a->raw);
+    if (a->m == M_RESULT) {
+        if (a->arg)
+            return sel_error(s, NULL, "selector method 'result' takes no argument in '%s'", a->raw);
+        size_t k;
+        for (k = 0; k < NRESULT_VALUES; k++)
+            if (!strcmp(result_values[k], a->value))
+                break;
+        if (k == NRESULT_VALUES)
+            return sel_error(s, "statuses: success, error, fail, warn, pass, skipped",
+                             "unknown result status '%s' in '%s'%s", a->value, a->raw,
+                             suggestion_suffix(dym, sizeof dym,
+                                               xf_str_suggest(xf_str_c(a->value), result_values,
+                                                              NRESULT_VALUES)));
+        if (g && !g->state->has_results)
+            return sel_error(s, "run a command that writes run_results.json into that folder",
+                             "selector '%s' needs run_results.json in the --state folder", a->raw);
+        return 0;
+    }
+    if (a->m == M_SOURCE_STATUS) {
+        static const char *const vals[] = {"fresher"};
+        if (a->arg || strcmp(a->value, "fresher") != 0)
+            return sel_error(
+                s, "source_status:fresher selects sources loaded since the state run",
+                "unknown source status '%s' in '%s'%s", a->value, a->raw,
+                suggestion_suffix(dym, sizeof dym, xf_str_suggest(xf_str_c(a->value), vals, 1)));
+        if (g && !g->state->has_sources)
+            return sel_error(s,
+                             "run 'xform source freshness' in production (its sources.json in "
+                             "--state) and here (target/sources.json)",
+                             "selector '%s' needs sources.json in the --state folder and in the "
+                             "target folder",
+                             a->raw);
+        return 0;
+    }
+    /* state:new | old | unmodified | modified[.sub] */
+    (void)mname;
+    if (!strcmp(a->value, "new") && !a->arg) {
+        a->s_new = true;
+        return 0;
+    }
+    if (!strcmp(a->value, "old") && !a->arg) {
+        a->s_old = true;
+        return 0;
+    }
+    if (!strcmp(a->value, "unmodified") && !a->arg) {
+        a->s_unmodified = true;
+        return 0;
+    }
+    /* `state.x:y` is not dbt's spelling; the sub-selector follows the value */
+    const char *v = a->value;
+    if (a->arg || strncmp(v, "modified", 8) != 0 || (v[8] && v[8] != '.')) {
+        static const char *const vals[] = {"new", "old", "modified", "unmodified"};
+        return sel_error(s,
+                         "state:new, state:old, state:modified[.body|.configs|.relation|"
+                         ".persisted_descriptions|.macros|.contract], state:unmodified",
+                         "unknown state selector '%s'%s", a->raw,
+                         suggestion_suffix(dym, sizeof dym, xf_str_suggest(xf_str_c(v), vals, 4)));
+    }
+    if (!v[8]) {
+        a->smask = MOD_ANY;
+        return 0;
+    }
+    const char *sub = v + 9;
+    for (size_t k = 0; k < NSTATE_SUBS; k++)
+        if (!strcmp(state_subs[k].name, sub)) {
+            a->smask = state_subs[k].mask;
+            return 0;
+        }
+    const char *names[NSTATE_SUBS];
+    for (size_t k = 0; k < NSTATE_SUBS; k++)
+        names[k] = state_subs[k].name;
+    return sel_error(
+        s,
+        "sub-selectors: body, configs, relation, persisted_descriptions, macros, "
+        "contract",
+        "unknown state:modified sub-selector '%s' in '%s'%s", sub, a->raw,
+        suggestion_suffix(dym, sizeof dym, xf_str_suggest(xf_str_c(sub), names, NSTATE_SUBS)));
+}
+
 /* Parses `text` (modified in place); `raw` is the unmodified copy for messages. */
 static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text)
 {
@@ -300,6 +411,8 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
                          suggestion_suffix(dym, sizeof dym, sugg));
     }
     a->m = methods[k].m;
+    if (a->m == M_STATE || a->m == M_RESULT || a->m == M_SOURCE_STATUS)
+        return parse_state_atom(s, a, mname);
     if (a->m == M_UNSUPPORTED)
         return sel_error(s, NULL, "selector method '%s' in '%s' is not supported by xform", mname,
                          a->raw);
@@ -592,6 +705,35 @@ static bool match(const struct sel *s, const struct atom *a, const struct xf_nod
         const struct xf_value *v = cfg(n, "group");
         char buf[256];
         return v && v->t == XF_V_STR && glob(a->value, cstr(buf, sizeof buf, v->u.s), 0);
+    }
+    case M_STATE: {
+        const struct xf_state_marks *st = s->g->state;
+        uint32_t i = xf_graph_index(s->g, n);
+        if (!st || i >= s->g->n)
+            return false;
+        unsigned f = st->flags[i];
+        bool old = f & XF_STATE_OLD;
+        if (a->s_new)
+            return !old;
+        if (a->s_old)
+            return old;
+        if (a->s_unmodified)
+            return old && !(f & MOD_ANY);
+        /* a new node is modified in every way but .macros and .contract, as dbt */
+        if (!old)
+            return !(a->smask & (XF_STATE_MOD_MACROS | XF_STATE_MOD_CONTRACT)) ||
+                   a->smask == MOD_ANY;
+        return (f & a->smask) != 0;
+    }
+    case M_RESULT: {
+        const struct xf_state_marks *st = s->g->state;
+        uint32_t i = xf_graph_index(s->g, n);
+        return st && i < s->g->n && st->result[i] && !strcmp(st->result[i], a->value);
+    }
+    case M_SOURCE_STATUS: {
+        const struct xf_state_marks *st = s->g->state;
+        uint32_t i = xf_graph_index(s->g, n);
+        return st && i < s->g->n && (st->flags[i] & XF_STATE_FRESHER);
     }
     case M_UNSUPPORTED:
         return false;

@@ -400,6 +400,55 @@ void xf_loader_config_warn_unused(struct xf_loader *l)
     }
 }
 
+/* ---- unrendered configs (dbt's unrendered_config) ---- */
+
+void xf_project_note_unrendered(struct xf_project *p, const char *rendered, struct xf_str raw)
+{
+    if (!p->has_unrendered) {
+        xf_map_init(&p->unrendered);
+        p->has_unrendered = true;
+    }
+    struct xf_str *keep = xf_arena_alloc(&p->arena, sizeof *keep);
+    *keep = (struct xf_str){xf_arena_strndup(&p->arena, raw.p, raw.len), raw.len};
+    char *key = xf_arena_alloc(&p->arena, sizeof rendered);
+    memcpy(key, &rendered, sizeof rendered);
+    xf_map_put(&p->unrendered, xf_str_n(key, sizeof rendered), keep);
+}
+
+static struct xf_value unrendered_value(const struct xf_project *p, const struct xf_value *v,
+                                        struct xf_arena *a, int depth)
+{
+    if (v->t == XF_V_STR && v->u.s.p) {
+        const struct xf_str *raw =
+            xf_map_get(&p->unrendered, xf_str_n((const char *)&v->u.s.p, sizeof v->u.s.p));
+        return raw ? xf_v_str(*raw) : *v;
+    }
+    if (depth > 8)
+        return *v;
+    if (v->t == XF_V_DICT && v->u.d) {
+        struct xf_value d = xf_v_dict(a, v->u.d->n);
+        for (size_t i = 0; i < v->u.d->n; i++)
+            xf_dict_set(a, d.u.d, v->u.d->ents[i].key,
+                        unrendered_value(p, &v->u.d->ents[i].val, a, depth + 1));
+        return d;
+    }
+    if (v->t == XF_V_LIST && v->u.l) {
+        struct xf_value l = xf_v_list(a, v->u.l->n);
+        for (size_t i = 0; i < v->u.l->n; i++)
+            xf_list_push(a, l.u.l, unrendered_value(p, &v->u.l->items[i], a, depth + 1));
+        return l;
+    }
+    return *v;
+}
+
+struct xf_value xf_node_unrendered_config(const struct xf_project *p, const struct xf_node *n,
+                                          struct xf_arena *a)
+{
+    if (!p->has_unrendered)
+        return n->config;
+    return unrendered_value(p, &n->config, a, 0);
+}
+
 /* ---- accessors ---- */
 
 const struct xf_value *xf_node_config(const struct xf_node *n, const char *key)

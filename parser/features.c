@@ -227,9 +227,9 @@ static const struct xf_feature table[] = {
     G("profile", S, NULL),
     G("warn-error", S, NULL),
     G("warn-error-options", S, NULL),
-    G("state", N, "it is ignored: state:modified and friends are not implemented"),
-    G("defer", N, "it is ignored: unbuilt parents are not read from another target"),
-    G("favor-state", N, "it is ignored: unbuilt parents are not read from another target"),
+    G("state", S, NULL),
+    G("defer", S, NULL),
+    G("favor-state", S, NULL),
 };
 
 #define NTABLE (sizeof table / sizeof table[0])

@@ -202,8 +202,12 @@ static int render(struct xf_loader *l, struct xf_ynode *n, bool project_file, in
     int err = 0;
     switch (n->kind) {
     case XF_Y_SCALAR:
-        if (has_template(n->str))
+        if (has_template(n->str)) {
+            struct xf_str raw = n->str;
             err = render_scalar(l, n);
+            if (!err && project_file && n->quoted)
+                xf_project_note_unrendered(l->p, n->str.p, raw);
+        }
         break;
     case XF_Y_SEQ:
         for (size_t i = 0; i < n->n; i++)

@@ -669,6 +669,8 @@ void xf_project_free(struct xf_project *p)
 {
     if (!p)
         return;
+    if (p->has_unrendered)
+        xf_map_release(&p->unrendered);
     xf_map_release(&p->by_unique_id);
     for (size_t i = 0; i < p->nworker_arenas; i++)
         xf_arena_release(&p->worker_arenas[i]);

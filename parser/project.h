@@ -110,6 +110,8 @@ struct xf_node {
     const char *mat_name;
     /* Relation, set by the engine from config + generate_*_name. */
     const char *database, *schema, *alias, *relation_name;
+    /* Where the relation's schema is a file (SQLite): its absolute path. */
+    const char *database_file;
 
     /* Seeds */
     const char *csv_path;     /* as opened (project root joined) */
@@ -134,6 +136,7 @@ struct xf_macro_def {
     const struct xf_block *block;
     const struct xf_source *src;
     const char *description;
+    XF_VEC(const char *) macro_deps; /* unique ids of project/package macros it calls */
 };
 
 struct xf_doc_def {
@@ -183,6 +186,13 @@ struct xf_project {
     XF_VEC(struct xf_doc_def *) docs;
     XF_VEC(const struct xf_source *) files; /* every file read */
     struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
+    /*
+     * Templated strings of project files as written: the rendered text's
+     * address -> its struct xf_str source (dbt's unrendered_config keeps
+     * them, so that another target or vars do not make a config differ).
+     */
+    struct xf_map unrendered;
+    bool has_unrendered;
 
     struct xf_target target;
 
@@ -227,6 +237,22 @@ const struct xf_package *xf_project_package(const struct xf_project *p, const ch
  * project's global vars and those it scopes to the package, then --vars.
  */
 const struct xf_value *xf_project_vars(const struct xf_project *p, const char *package);
+
+/*
+ * Fills each node's and each macro's macro_deps (dbt's depends_on.macros)
+ * with the project and package macros its text calls (parser/macro_deps.c).
+ */
+void xf_project_macro_deps(struct xf_project *p);
+
+/* Records that the rendered string at `rendered` was written as `raw` in a project file. */
+void xf_project_note_unrendered(struct xf_project *p, const char *rendered, struct xf_str raw);
+/*
+ * dbt's unrendered_config: the node's config with each value that came
+ * from a templated project-file string as written. n->config itself when
+ * no such value exists; else a copy in `a`.
+ */
+struct xf_value xf_node_unrendered_config(const struct xf_project *p, const struct xf_node *n,
+                                          struct xf_arena *a);
 
 /* Looks a node or source up by unique id. */
 struct xf_node *xf_project_find(const struct xf_project *p, const char *unique_id);

@@ -29,6 +29,13 @@ struct xf_target {
     struct xf_value settings; /* dict of every key of the output (rendered) */
     bool embedded_default;    /* no profile: <project>.db in the project folder */
     bool loaded;              /* read without error (debug tests it even if the rest fails) */
+    /*
+     * Schemas of another target that this run reads (--defer, clone) on an
+     * adapter whose schemas are files (SQLite): schema name -> file path,
+     * attached by every connection. Set by the engine before connecting.
+     */
+    const char *const *foreign_schemas, *const *foreign_files;
+    size_t nforeign;
 };
 
 /* What a schema name may be, as every message about a refused one says it. */

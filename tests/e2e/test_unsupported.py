@@ -126,19 +126,6 @@ def test_not_yet_keys_warn_and_the_build_goes_on(wh):
     assert w.scalar("select count(*) from cust_snap") == 100
 
 
-@pytest.mark.feature("unsupported.flags")
-@pytest.mark.parametrize("flags, hint", [
-    (["--state", "old_target"], "state:modified and friends are not implemented"),
-    (["--defer"], "unbuilt parents are not read from another target"),
-    (["--favor-state"], "unbuilt parents are not read from another target"),
-])
-def test_not_yet_flags_warn(jaffle, flags, hint):
-    r = jaffle.xform("seed", *flags, "--select", "raw_customers", expect=0)
-    assert f"{W} flag '{flags[0]}'\n  hint: it is ignored: {hint}\n" in r.err, r
-    assert r.err.count(W) == 1, r
-    assert jaffle.scalar("select count(*) from raw_customers") == 100
-
-
 @pytest.mark.feature("unsupported.selector")
 @pytest.mark.parametrize("command", [["show", "--select", "customers"], ["docs", "generate"]])
 def test_selector_where_a_command_cannot_use_it_is_refused(jaffle, command):

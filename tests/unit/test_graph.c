@@ -699,6 +699,7 @@ static void test_select_diagnostics(void **state)
     assert_sel(f, "test_type:generik", NULL, "ERROR");
     assert_sel(f, "@+orders", NULL, "ERROR");
     assert_sel(f, "state:modified", NULL, "ERROR");
+    assert_sel(f, "exposure:weekly", NULL, "ERROR");
     assert_sel(f, "config:table", NULL, "ERROR");
     assert_sel(f, "tag:", NULL, "ERROR");
     assert_sel(f, "orders", "nope", "orders");
@@ -716,7 +717,10 @@ static void test_select_diagnostics(void **state)
                     "  hint: test types: generic, singular\n"
                     "error: cannot combine '@' with '+' in '@+orders'\n"
                     "  hint: use either '@' or '+' operators on one selector\n"
-                    "error: selector method 'state' in 'state:modified' is not supported by "
+                    "error: selector 'state:modified' needs --state: there is nothing to compare "
+                    "with\n"
+                    "  hint: pass the folder of an earlier run's artifacts: --state DIR\n"
+                    "error: selector method 'exposure' in 'exposure:weekly' is not supported by "
                     "xform\n"
                     "error: selector method 'config' needs a key in 'config:table'\n"
                     "  hint: name the config key, as in config.materialized:table\n"
