@@ -123,6 +123,17 @@ struct xf_adapter_ops {
      * schema as a quoted SQL string literal (no other % is special).
      */
     const char *catalog_sql;
+    /*
+     * Columns the catalog query leaves without a type (SQLite: a computed
+     * column of CREATE TABLE AS, a view's column that is not a plain
+     * column of a table): catalog_value_type is an SQL expression whose
+     * one "%s" is the quoted column, naming the type of that column's
+     * value; docs generate asks it of the first non-null value.
+     * catalog_any_type names a column with no non-null value. NULL when
+     * the catalog query types every column (Postgres).
+     */
+    const char *catalog_value_type;
+    const char *catalog_any_type;
     /* How the warehouse folds an unquoted identifier: 'l' lower case (Postgres), 0 not at all. */
     char unquoted_case;
     /*

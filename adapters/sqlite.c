@@ -1314,5 +1314,7 @@ const struct xf_adapter_ops xf_sqlite_ops = {
                    "FROM pragma_table_list AS t JOIN pragma_table_xinfo(t.name, t.schema) AS c "
                    "WHERE t.schema = %s AND t.type IN ('table', 'view') "
                    "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY t.name, c.cid",
+    .catalog_value_type = "upper(typeof(%s))",
+    .catalog_any_type = "ANY",
     .view_as_table_message = "SELECT (a table: a SQLite view cannot read another schema)",
 };
