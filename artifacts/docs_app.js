@@ -891,10 +891,10 @@
       if (types) q.push('types=' + types.join(','));
       return '#!/graph/' + encodeURIComponent(expr) + (q.length ? '?' + q.join('&') : '');
     }
-    function legendHtml(types) {
+    function legendHtml(types, focused) {
       return '<div class="legend" id="legend">' + types.map(function (t) {
         return '<span class="key" data-type="' + t + '"><i class="swatch ' + t + '"></i>' + esc(TITLES[t] ? TITLES[t].replace(/s$/, '').replace(/Analyse$/, 'Analysis') : t) + '</span>';
-      }).join('') + '<span class="key"><i class="swatch focus"></i>Selected</span></div>';
+      }).join('') + (focused ? '<span class="key"><i class="swatch focus"></i>Selected</span>' : '') + '</div>';
     }
 
     /*
@@ -955,7 +955,7 @@
       var note = drawSelection(box, idxs, focus, expr.trim() ? 'This selection' : 'The project');
       var drawnTypes = Object.create(null);
       idxs.forEach(function (i) { drawnTypes[N[i].type] = 1; });
-      box.insertAdjacentHTML('beforeend', legendHtml(TYPES.filter(function (t) { return drawnTypes[t]; })));
+      box.insertAdjacentHTML('beforeend', legendHtml(TYPES.filter(function (t) { return drawnTypes[t]; }), focus >= 0));
       if (before !== idxs.length) note = (note ? note + ' ' : '') + (before - idxs.length) + ' of ' + before + ' nodes hidden by the filters.';
       document.getElementById('gnote').textContent = note;
       box.setAttribute('data-drawn', String(idxs.length));
@@ -1103,7 +1103,7 @@
         var lin = lineageOf(n), seenT = Object.create(null);
         document.getElementById('gnote').textContent = drawSelection(box, lin, n.i, 'This lineage');
         lin.forEach(function (i) { seenT[N[i].type] = 1; });
-        box.insertAdjacentHTML('beforeend', legendHtml(TYPES.filter(function (t) { return seenT[t]; })));
+        box.insertAdjacentHTML('beforeend', legendHtml(TYPES.filter(function (t) { return seenT[t]; }), true));
       }
       document.title = n.label + ' \u00b7 ' + (project || 'xform docs');
     }

@@ -283,7 +283,7 @@ async function main() {
     await page.click(sel);
     await page.waitForFunction((id) => decodeURIComponent(location.hash).endsWith('/' + id), spec.click);
     await page.waitForSelector('table.columns');
-    const cols = await page.$$eval('table.columns > tbody > tr > td:first-child', (els) => els.map((e) => e.textContent));
+    const cols = await page.$$eval('table.columns > tbody > tr', (els) => els.map((e) => e.getAttribute('data-column')));
     sameSet('columns of ' + spec.click, cols, spec.columns);
     await page.waitForSelector('#code-box[data-ready]', { timeout: 10000 })
       .catch(() => fail(`the page of ${spec.click} shows no SQL`));
