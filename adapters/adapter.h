@@ -126,9 +126,10 @@ struct xf_adapter_ops {
     /*
      * Columns the catalog query leaves without a type (SQLite: a computed
      * column of CREATE TABLE AS, a view's column that is not a plain
-     * column of a table): catalog_value_type is an SQL expression whose
-     * one "%s" is the quoted column, naming the type of that column's
-     * value; docs generate asks it of the first non-null value.
+     * column of a table): catalog_value_type is an aggregate SQL
+     * expression over `xf_value`, a sample of the column's values (its
+     * first 100 non-null ones), naming the type that holds them all, or
+     * NULL when there are none.
      * catalog_any_type names a column with no non-null value. NULL when
      * the catalog query types every column (Postgres).
      */

@@ -263,29 +263,21 @@ struct untyped {
     const char *rel; /* rendered, in the arena */
 };
 
-#define TYPE_BATCH 100 /* columns per query: one statement, not one per column */
+#define TYPE_BATCH 100  /* columns per query: one statement, not one per column */
+#define TYPE_SAMPLE 100 /* non-null values read of each: a type that holds them all */
 
 /*
- * `(SELECT <value type of c> FROM rel WHERE c IS NOT NULL LIMIT 1)`: the
- * type of the first non-null value, NULL when there is none.
+ * `(SELECT <type of the sample> FROM (SELECT c AS xf_value FROM rel WHERE
+ * c IS NOT NULL LIMIT 100))`: NULL when the column has no non-null value.
  */
 static void value_type_subquery(struct xf_buf *sql, const struct xf_adapter_ops *ops,
                                 const struct untyped *u)
 {
     struct xf_buf q = XF_BUF_INIT;
     ops->quote(&q, u->col->name);
-    const char *at = strstr(ops->catalog_value_type, "%s");
-    xf_buf_adds(sql, "(SELECT ");
-    if (at) {
-        xf_buf_add(sql, ops->catalog_value_type, (size_t)(at - ops->catalog_value_type));
-        xf_buf_add(sql, q.ptr, q.len);
-        xf_buf_adds(sql, at + 2);
-    } else {
-        xf_buf_adds(sql, ops->catalog_value_type);
-    }
-    xf_buf_addf(sql, " FROM %s WHERE ", u->rel);
-    xf_buf_add(sql, q.ptr, q.len);
-    xf_buf_adds(sql, " IS NOT NULL LIMIT 1)");
+    xf_buf_addf(sql,
+                "(SELECT %s FROM (SELECT %s AS xf_value FROM %s WHERE %s IS NOT NULL LIMIT %d))",
+                ops->catalog_value_type, q.ptr, u->rel, q.ptr, TYPE_SAMPLE);
     xf_buf_release(&q);
 }
 
@@ -315,9 +307,9 @@ static int value_types(struct cat *c, struct xf_conn *conn, struct untyped *us, 
 }
 
 /*
- * Gives a type to every column the catalog query left untyped, from its
- * values (the adapter's catalog_value_type): a computed column of a
- * SQLite table or view would otherwise show no type at all. Batched; a
+ * Gives a type to every column the catalog query left untyped, from a
+ * sample of its values (the adapter's catalog_value_type): a computed
+ * column of a SQLite table or view would otherwise show no type at all. Batched; a
  * batch that fails is asked again one column at a time, and a column
  * whose relation cannot be read gets catalog_any_type.
  */

@@ -91,11 +91,15 @@ def warehouse_columns(w, name):
 
 def value_type(w, name, column):
     """What catalog.json says of a column SQLite declares no type for
-    (computed): the type of its first non-null value, ANY when it has none."""
+    (computed): the widest storage class of its first 100 non-null
+    values, ANY when it has none."""
     assert w.kind == "sqlite"
-    rows = w.rows(f'select upper(typeof("{column}")) from "{name}" '
-                  f'where "{column}" is not null limit 1')
-    return rows[0][0] if rows else "ANY"
+    seen = {r[0] for r in w.rows(f'select typeof("{column}") from "{name}" '
+                                 f'where "{column}" is not null limit 100')}
+    for t in ("blob", "text", "real", "integer"):
+        if t in seen:
+            return t.upper()
+    return "ANY"
 
 
 def owner(w, name):
@@ -464,8 +468,10 @@ select
     order_id * 2 as doubled_id,
     amount / 2.0 as half_amount,
     status || '!' as loud_status,
-    null as no_value
+    null as no_value,
+    case when order_id = 1 then 1 else 1.5 end as mixed
 from {{ ref('orders') }}
+order by order_id
 """
 FACTS_YML = """\
 version: 2
@@ -488,15 +494,16 @@ models:
       - name: order_id
         description: The order.
 """
-COMPUTED = ["doubled_id", "half_amount", "loud_status", "no_value"]
-# the type each warehouse gives them: on SQLite the type of the first
-# non-null value (typeof), ANY for a column with none; on Postgres the
-# column's own type (format_type), as for every column
+COMPUTED = ["doubled_id", "half_amount", "loud_status", "no_value", "mixed"]
+# the type each warehouse gives them: on SQLite the widest storage class
+# of the first 100 non-null values (typeof: the integer 1, then reals,
+# make REAL), ANY for a column with none; on Postgres the column's own
+# type (format_type), as for every column
 COMPUTED_TYPES = {
     "sqlite": {"doubled_id": "INTEGER", "half_amount": "REAL", "loud_status": "TEXT",
-               "no_value": "ANY"},
+               "no_value": "ANY", "mixed": "REAL"},
     "postgres": {"doubled_id": "bigint", "half_amount": "numeric", "loud_status": "text",
-                 "no_value": "text"},
+                 "no_value": "text", "mixed": "numeric"},
 }
 
 
@@ -531,7 +538,10 @@ def test_catalog_types_computed_columns(wh):
             assert cols["order_id"]["type"] == declared["order_id"]
         if w.kind == "sqlite":
             # the computed columns really are untyped in SQLite's own catalog
-            assert [declared[c] for c in COMPUTED] == ["", "", "", ""], declared
+            assert [declared[c] for c in COMPUTED] == [""] * len(COMPUTED), declared
+            # order 1 is the first row: its value alone would say INTEGER
+            assert w.rows("select typeof(mixed) from order_facts where rowid = 1") == \
+                [("integer",)]
         else:
             assert {c: declared[c] for c in COMPUTED} == COMPUTED_TYPES["postgres"]
     # the column the YAML documents is not made up: the catalog has only the relation's
@@ -569,7 +579,7 @@ def test_site_trees_filters_columns_in_chromium(make_project, tmp_path):
         },
         "columns": {"uid": facts,
                     "types": {c: v["type"] for c, v in catalog["nodes"][facts]["columns"].items()},
-                    "missing": ["ghost_column"], "undocumented": ["loud_status"],
+                    "missing": ["ghost_column"], "undocumented": ["loud_status", "mixed"],
                     "relation_type": "table"},
         "code": {"uid": f"model.{P}.orders", "keyword": "select",
                  "jinja": "{{ ref('stg_orders') }}"},
@@ -587,6 +597,7 @@ def test_site_trees_filters_columns_in_chromium(make_project, tmp_path):
                          "types": {c: v["type"]
                                    for c, v in catalog["nodes"][facts_v]["columns"].items()},
                          "missing": [], "relation_type": "view",
-                         "undocumented": ["doubled_id", "half_amount", "loud_status", "no_value"]}}
+                         "undocumented": ["doubled_id", "half_amount", "loud_status", "no_value",
+                                          "mixed"]}}
     (shots / "view").mkdir()
     check_in_browser(spec2, tmp_path)
