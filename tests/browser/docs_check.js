@@ -34,7 +34,8 @@
  *                    "relation_type": "table" or "view"},
  *        "code": {"uid": node, "keyword": a keyword highlighted,
  *                 "jinja": a Jinja block highlighted}}
- * Screenshot paths are printed to stderr, one "screenshot: PATH" a line.
+ * Screenshot paths are printed to stderr, one "screenshot: PATH" a line;
+ * a failed check leaves failure.png, the page it failed on.
  */
 'use strict';
 
