@@ -131,6 +131,18 @@ struct xf_adapter_ops {
      * schema as a quoted SQL string literal (no other % is special).
      */
     const char *catalog_sql;
+    /*
+     * Columns the catalog query leaves without a type (SQLite: a computed
+     * column of CREATE TABLE AS, a view's column that is not a plain
+     * column of a table): catalog_value_type is an aggregate SQL
+     * expression over `xf_value`, a sample of the column's values (its
+     * first 100 non-null ones), naming the type that holds them all, or
+     * NULL when there are none.
+     * catalog_any_type names a column with no non-null value. NULL when
+     * the catalog query types every column (Postgres).
+     */
+    const char *catalog_value_type;
+    const char *catalog_any_type;
     /* How the warehouse folds an unquoted identifier: 'l' lower case (Postgres), 0 not at all. */
     char unquoted_case;
     /*

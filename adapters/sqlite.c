@@ -1425,6 +1425,12 @@ const struct xf_adapter_ops xf_sqlite_ops = {
                    "FROM pragma_table_list AS t JOIN pragma_table_xinfo(t.name, t.schema) AS c "
                    "WHERE t.schema = %s AND t.type IN ('table', 'view') "
                    "AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY t.name, c.cid",
+    /* the widest of the sample's storage classes: 1 and 2.5 make REAL */
+    .catalog_value_type = "CASE WHEN count(*) = 0 THEN NULL "
+                          "WHEN max(typeof(xf_value) = 'blob') THEN 'BLOB' "
+                          "WHEN max(typeof(xf_value) = 'text') THEN 'TEXT' "
+                          "WHEN max(typeof(xf_value) = 'real') THEN 'REAL' ELSE 'INTEGER' END",
+    .catalog_any_type = "ANY",
     .view_as_table_message = "SELECT (a table: a SQLite view cannot read another schema)",
     .schema_file = sq_schema_file,
 };

@@ -47,6 +47,7 @@ struct column {
 struct table {
     const char *name, *type, *owner, *comment;
     XF_VEC(struct column) cols; /* in the arena */
+    bool typed;                 /* untyped columns asked of their values already */
 };
 
 struct schema {
@@ -256,6 +257,80 @@ static int read_schema(struct cat *c, struct schema *s, struct xf_conn *conn, st
     return read_rows(c, s, &r, err);
 }
 
+/* A column the catalog query left without a type, and the relation that has it. */
+struct untyped {
+    struct column *col;
+    const char *rel; /* rendered, in the arena */
+};
+
+#define TYPE_BATCH 100  /* columns per query: one statement, not one per column */
+#define TYPE_SAMPLE 100 /* non-null values read of each: a type that holds them all */
+
+/*
+ * `(SELECT <type of the sample> FROM (SELECT c AS xf_value FROM rel WHERE
+ * c IS NOT NULL LIMIT 100))`: NULL when the column has no non-null value.
+ */
+static void value_type_subquery(struct xf_buf *sql, const struct xf_adapter_ops *ops,
+                                const struct untyped *u)
+{
+    struct xf_buf q = XF_BUF_INIT;
+    ops->quote(&q, u->col->name);
+    xf_buf_addf(sql,
+                "(SELECT %s FROM (SELECT %s AS xf_value FROM %s WHERE %s IS NOT NULL LIMIT %d))",
+                ops->catalog_value_type, q.ptr, u->rel, q.ptr, TYPE_SAMPLE);
+    xf_buf_release(&q);
+}
+
+/* Types of us[0..n) from one query; -1 when it fails (a view that no longer reads). */
+static int value_types(struct cat *c, struct xf_conn *conn, struct untyped *us, size_t n)
+{
+    const struct xf_adapter_ops *ops = conn->ops;
+    struct xf_buf sql = XF_BUF_INIT, err = XF_BUF_INIT;
+    xf_buf_adds(&sql, "SELECT ");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            xf_buf_adds(&sql, ", ");
+        value_type_subquery(&sql, ops, &us[i]);
+    }
+    struct xf_result r;
+    memset(&r, 0, sizeof r);
+    int e = ops->query(conn, sql.ptr, &c->a, &r, &err);
+    xf_buf_release(&sql);
+    xf_buf_release(&err);
+    if (e < 0 || r.nrows != 1 || r.ncols != n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = cell_str(&c->a, &r.cells[i]);
+        us[i].col->type = t && *t ? t : ops->catalog_any_type;
+    }
+    return 0;
+}
+
+/*
+ * Gives a type to every column the catalog query left untyped, from a
+ * sample of its values (the adapter's catalog_value_type): a computed
+ * column of a SQLite table or view would otherwise show no type at all. Batched; a
+ * batch that fails is asked again one column at a time, and a column
+ * whose relation cannot be read gets catalog_any_type.
+ */
+static void type_from_values(struct cat *c, struct xf_conn *conn, struct untyped *us, size_t n)
+{
+    for (size_t from = 0; from < n; from += TYPE_BATCH) {
+        size_t k = n - from < TYPE_BATCH ? n - from : TYPE_BATCH;
+        if (value_types(c, conn, us + from, k) == 0)
+            continue;
+        for (size_t i = from; i < from + k; i++) {
+            if (value_types(c, conn, us + i, 1) < 0)
+                us[i].col->type = conn->ops->catalog_any_type;
+        }
+    }
+}
+
+static bool untyped(const struct column *col)
+{
+    return !col->type || !*col->type;
+}
+
 static void table_json(struct xf_jsonw *w, const struct table *t, const struct xf_node *n,
                        const char *schema)
 {
@@ -341,6 +416,38 @@ int xf_write_catalog(const char *dir, const struct xf_project *p, const struct x
         }
         xf_buf_release(&e);
         st.schemas++;
+    }
+
+    /* Columns without a type, in the relations of the project: typed from their values. */
+    if (conn && conn->ops->catalog_value_type && conn->ops->catalog_any_type && conn->ops->query) {
+        XF_VEC(struct untyped) us = {0}; /* in the arena */
+        for (size_t i = 0; i < n; i++) {
+            const struct xf_node *nd = NODE(i);
+            if (!is_relation(nd))
+                continue;
+            const char *sname = schema_of(p, nd);
+            struct schema *s = xf_map_getc(&c.by_name, sname);
+            struct table *t =
+                s && !s->failed ? xf_map_getc(&s->tables, lower(&c.a, identifier_of(nd))) : NULL;
+            if (!t || t->typed)
+                continue;
+            t->typed = true;
+            const char *rel = NULL;
+            for (size_t k = 0; k < t->cols.n; k++) {
+                if (!untyped(&t->cols.v[k]))
+                    continue;
+                if (!rel) {
+                    struct xf_buf rb = XF_BUF_INIT;
+                    struct xf_relation r = {nd->database, sname, t->name};
+                    conn->ops->render_relation(&rb, &r);
+                    rel = xf_arena_strndup(&c.a, rb.ptr, rb.len);
+                    xf_buf_release(&rb);
+                }
+                struct untyped u = {&t->cols.v[k], rel};
+                xf_avec_push(&c.a, &us, u);
+            }
+        }
+        type_from_values(&c, conn, us.v, us.n);
     }
 
     struct xf_jsonw w;

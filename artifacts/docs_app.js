@@ -4,8 +4,12 @@
  * index.html, lists and searches every resource, shows one page per node
  * (hash routes such as #!/model/model.jaffle_shop.orders) and draws the
  * lineage as SVG: longest-path layers left to right, barycenter ordering,
- * pan and zoom.
- * Only the nodes shown are laid out, so 10,000-model projects stay fast.
+ * pan and zoom, with selector, --exclude and resource-type filters and a
+ * legend. The sidebar has dbt-docs' folder trees (Project: package >
+ * folder > file; Database: database > schema > relation) beside the flat
+ * list; code blocks are highlighted by a small SQL + Jinja tokenizer.
+ * Only the nodes shown are laid out and only the folders opened are
+ * drawn, so 10,000-model projects stay fast.
  */
 (function () {
   'use strict';
@@ -44,10 +48,11 @@
   function start(M) {
     var tParsed = performance.now();
 
-    var TYPES = ['model', 'seed', 'snapshot', 'source', 'analysis', 'test'];
+    /* exposure, metric, semantic_model: drawn when the manifest data has them (top-level keys as in manifest.json) */
+    var TYPES = ['model', 'seed', 'snapshot', 'source', 'analysis', 'exposure', 'metric', 'semantic_model', 'test'];
     var TITLES = {
       model: 'Models', seed: 'Seeds', snapshot: 'Snapshots', source: 'Sources',
-      analysis: 'Analyses', test: 'Tests'
+      analysis: 'Analyses', exposure: 'Exposures', metric: 'Metrics', semantic_model: 'Semantic models', test: 'Tests'
     };
     var LIST_LIMIT = 200;   /* entries per group in the sidebar */
     var GRAPH_LIMIT = 1500; /* nodes drawn at once */
@@ -96,6 +101,10 @@
     var mnodes = M.nodes || {}, msources = M.sources || {};
     for (k in mnodes) add(k, mnodes[k], null);
     for (k in msources) add(k, msources[k], null);
+    ['exposures', 'metrics', 'semantic_models'].forEach(function (key) {
+      var m = M[key] || {};
+      for (var id in m) add(id, m[id], null);
+    });
     connect(0);
     /*
      * Tests and the catalog (what the warehouse holds) are read after the
@@ -188,9 +197,10 @@
         if ((m = /^\s{0,3}(```|~~~)/.exec(l))) {
           flush();
           var code = [];
+          var lang = l.trim().slice(3).trim().toLowerCase();
           for (i++; i < lines.length && lines[i].trim().indexOf(m[1]) !== 0; i++) code.push(lines[i]);
           i++;
-          html += '<pre><code>' + esc(code.join('\n')) + '</code></pre>\n';
+          html += '<pre><code>' + (/^(sql|jinja|jinja2)$/.test(lang) ? highlightSql(code.join('\n')) : esc(code.join('\n'))) + '</code></pre>\n';
         } else if ((m = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(l))) {
           flush();
           html += '<h' + m[1].length + '>' + inline(m[2]) + '</h' + m[1].length + '>\n';
@@ -249,6 +259,67 @@
       return html;
     }
 
+    /* ---- SQL + Jinja highlighting ------------------------------------------ */
+
+    var KEYWORDS = new Set(('select from where and or not null is in as on join left right inner outer full cross using ' +
+      'group by order having limit offset union all distinct case when then else end with recursive create table view ' +
+      'materialized insert into update delete set values cast over partition window rows range between preceding following ' +
+      'unbounded current row qualify asc desc nulls first last true false interval lateral except intersect exists like ilike ' +
+      'similar any some returning merge matched drop alter add column primary key references default if replace temporary ' +
+      'begin commit rollback transaction filter within natural escape collate fetch next only top').split(' '));
+    /*
+     * One pass over the text: Jinja blocks ({{ }}, {% %}, {# #}) first, then
+     * SQL comments, strings, quoted names, numbers and words. Returns HTML.
+     */
+    var TOKEN_RE = /(\{\{[\s\S]*?(?:\}\}|$)|\{%[\s\S]*?(?:%\}|$)|\{#[\s\S]*?(?:#\}|$))|(--[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|('(?:[^']|'')*(?:'|$))|("(?:[^"]|"")*(?:"|$)|`[^`]*(?:`|$))|(\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\b)|([A-Za-z_][A-Za-z0-9_$]*)/g;
+    var TOKEN_CLASS = [null, 'jinja', 'com', 'str', 'id', 'num'];
+    function highlightSql(text) {
+      var out = '', last = 0, m;
+      TOKEN_RE.lastIndex = 0;
+      while ((m = TOKEN_RE.exec(text))) {
+        if (m.index > last) out += esc(text.slice(last, m.index));
+        last = TOKEN_RE.lastIndex;
+        var cls = null;
+        for (var g = 1; g <= 5; g++) if (m[g] !== undefined) { cls = TOKEN_CLASS[g]; break; }
+        if (cls === 'jinja' && m[0].charAt(1) === '#') cls = 'com jinja';
+        if (!cls && KEYWORDS.has(m[6].toLowerCase())) cls = 'kw';
+        out += cls ? '<span class="' + cls + '">' + esc(m[0]) + '</span>' : esc(m[0]);
+      }
+      return out + esc(text.slice(last));
+    }
+    /* Copies text: the clipboard API, or a selected textarea where that is refused (file:// pages). */
+    function copyText(text) {
+      function fallback() {
+        var ta = document.createElement('textarea');
+        ta.value = text;
+        ta.setAttribute('readonly', '');
+        ta.style.position = 'fixed';
+        ta.style.opacity = '0';
+        document.body.appendChild(ta);
+        ta.select();
+        var ok = false;
+        try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+        document.body.removeChild(ta);
+        return ok ? Promise.resolve() : Promise.reject(new Error('copy refused'));
+      }
+      if (navigator.clipboard && navigator.clipboard.writeText) return navigator.clipboard.writeText(text).catch(fallback);
+      return fallback();
+    }
+    document.addEventListener('click', function (e) {
+      var b = e.target.closest && e.target.closest('button.copy');
+      if (!b) return;
+      var box = b.closest('.code-wrap'), pre = box && box.querySelector('pre:not([hidden])');
+      if (!pre) return;
+      copyText(pre.textContent).then(function () {
+        b.textContent = 'Copied';
+        b.classList.add('done');
+      }, function () {
+        b.textContent = 'Select and copy';
+      }).then(function () {
+        setTimeout(function () { b.textContent = 'Copy'; b.classList.remove('done'); }, 1500);
+      });
+    });
+
     /* ---- sidebar: list and search ---------------------------------------- */
 
     var searchEl = document.getElementById('search');
@@ -273,8 +344,32 @@
       return 0;
     }
     var firstHit = null;
+    /*
+     * The sidebar shows the Project tree, the Database tree or the flat
+     * list (All); a search always shows the flat list of hits.
+     */
+    var sideTab = 'project';
+    var tabsEl = document.createElement('div');
+    tabsEl.id = 'side-tabs';
+    tabsEl.innerHTML = '<button type="button" data-side="project">Project</button>' +
+      '<button type="button" data-side="database">Database</button><button type="button" data-side="all">All</button>';
+    listEl.parentNode.insertBefore(tabsEl, listEl);
+    tabsEl.addEventListener('click', function (e) {
+      var t = e.target.getAttribute('data-side');
+      if (!t) return;
+      sideTab = t;
+      renderList(searchEl.value);
+      revealActive();
+    });
     function renderList(q) {
       q = (q || '').trim().toLowerCase();
+      Array.prototype.forEach.call(tabsEl.children, function (b) {
+        b.classList.toggle('on', !q && b.getAttribute('data-side') === sideTab);
+      });
+      if (!q && sideTab !== 'all') {
+        renderTree(sideTab);
+        return;
+      }
       var groups = {};
       TYPES.forEach(function (t) { groups[t] = []; });
       for (var i = 0; i < N.length; i++) {
@@ -313,13 +408,145 @@
         if (firstHit) location.hash = href(firstHit[1]);
       }
     });
+    /* ---- sidebar: folder trees, drawn a folder at a time as they open ---- */
+
+    function folder(name, path) { return { name: name, path: path, kids: Object.create(null), order: [], files: [] }; }
+    function child(f, name) {
+      if (!f.kids[name]) {
+        f.kids[name] = folder(name, f.path + '/' + name);
+        f.order.push(name);
+      }
+      return f.kids[name];
+    }
+    var trees = {};
+    var TREE_TOP = { source: 'Sources', exposure: 'Exposures', metric: 'Metrics', semantic_model: 'Semantic models' };
+    /* Project: Sources (source > table) and the like, then each package (the project first) > folders > files. */
+    function projectTree() {
+      var root = folder('', 'p'), pkgs = folder('', 'p/packages'), i;
+      Object.keys(TREE_TOP).forEach(function (t) { child(root, TREE_TOP[t]); });
+      child(pkgs, project);
+      for (i = 0; i < N.length; i++) {
+        var n = N[i], d = n.d;
+        if (n.type === 'test') continue;
+        if (TREE_TOP[n.type]) {
+          var top = root.kids[TREE_TOP[n.type]];
+          (n.type === 'source' && d.source_name ? child(top, d.source_name) : top).files.push(n);
+          continue;
+        }
+        var f = child(pkgs, d.package_name || project);
+        var parts = String(d.original_file_path || '').split('/');
+        for (var j = 0; j < parts.length - 1; j++) if (parts[j]) f = child(f, parts[j]);
+        f.files.push(n);
+      }
+      root.order = root.order.filter(function (k) { return root.kids[k].order.length || root.kids[k].files.length; });
+      var names = pkgs.order.slice(1).sort();
+      pkgs.order = [project].concat(names);
+      root.order.forEach(function (k) { root.kids[k].kind = 'group'; });
+      pkgs.order.forEach(function (k) { pkgs.kids[k].kind = 'package'; root.kids[k] = pkgs.kids[k]; root.order.push(k); });
+      return root;
+    }
+    function isRelation(n) {
+      return (n.type === 'model' && ((n.d.config || {}).materialized || 'view') !== 'ephemeral') ||
+        n.type === 'seed' || n.type === 'snapshot' || n.type === 'source';
+    }
+    /* Database: database > schema > relation, for every node that is a relation in the warehouse. */
+    function databaseTree() {
+      var root = folder('', 'd');
+      for (var i = 0; i < N.length; i++) {
+        var n = N[i], d = n.d;
+        if (!isRelation(n)) continue;
+        var db = d.database || (n.cat && n.cat.metadata.database) || meta.database || meta.adapter_type || 'database';
+        var sch = d.schema || (n.cat && n.cat.metadata.schema) || 'main';
+        var f = child(child(root, db), sch);
+        f.kind = 'schema';
+        f.files.push(n);
+      }
+      root.order.forEach(function (k) { root.kids[k].kind = 'database'; });
+      return root;
+    }
+    function relLabel(n) {
+      return n.type === 'source' ? n.d.identifier || n.name : n.d.alias || n.name;
+    }
+    var openFolders = new Set(['p/packages/' + project]);
+    function byName(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+    function folderHtml(f, which) {
+      var html = '<ul class="tree">', kids = f.kind === 'group' || f.path === 'p' || f.path === 'd' ? f.order : f.order.slice().sort(byName);
+      kids.forEach(function (k) {
+        var c = f.kids[k], open = openFolders.has(c.path);
+        html += '<li><details data-path="' + esc(c.path) + '"' + (open ? ' open' : '') + '><summary class="' + (c.kind || 'folder') + '">' +
+          esc(k) + '</summary>' + (open ? folderHtml(c, which) : '') + '</details></li>';
+      });
+      var files = f.files.slice().sort(function (a, b) { return byName(a.key, b.key); });
+      for (var j = 0; j < files.length && j < 2000; j++) {
+        var n = files[j], label = which === 'database' ? relLabel(n) : n.name;
+        html += '<li><a href="' + href(n) + '" data-id="' + esc(n.id) + '" title="' + esc(n.id) + '"><i class="dot t-' + n.type + '"></i>' + esc(label) + '</a></li>';
+      }
+      if (files.length > 2000) html += '<li class="more">' + (files.length - 2000) + ' more: search to find them</li>';
+      return html + '</ul>';
+    }
+    function findFolder(which, path) {
+      var f = trees[which], parts = path.split('/');
+      /* paths are the prefix ('p' or 'd'), then names; names themselves may hold no '/' */
+      for (var i = 1; i < parts.length && f; i++) f = parts[i] === 'packages' && i === 1 && which === 'project' ? f : f.kids[parts[i]];
+      return f;
+    }
+    function renderTree(which) {
+      if (!trees[which]) {
+        trees[which] = which === 'project' ? projectTree() : databaseTree();
+        if (which === 'database' && trees.database.order.length === 1) openFolders.add('d/' + trees.database.order[0]);
+      }
+      listEl.innerHTML = '<div class="tree-root" data-tree="' + which + '">' + folderHtml(trees[which], which) + '</div>';
+      firstHit = null;
+      markActive();
+    }
+    listEl.addEventListener('toggle', function (e) {
+      var det = e.target;
+      if (!det.matches || !det.matches('details[data-path]')) return;
+      var path = det.getAttribute('data-path'), which = path.charAt(0) === 'p' ? 'project' : 'database';
+      if (det.open) {
+        openFolders.add(path);
+        if (det.children.length < 2) det.insertAdjacentHTML('beforeend', folderHtml(findFolder(which, path), which));
+      } else {
+        openFolders.delete(path);
+      }
+    }, true);
+    /* Opens the folders above the node being shown, as dbt-docs does. */
+    function revealActive() {
+      var n = activeId && byId[activeId];
+      if (!n || sideTab === 'all' || searchEl.value.trim()) return;
+      var path, d = n.d;
+      if (sideTab === 'project') {
+        if (n.type === 'test') return;
+        if (TREE_TOP[n.type]) {
+          path = 'p/' + TREE_TOP[n.type] + (n.type === 'source' && d.source_name ? '/' + d.source_name : '');
+        } else {
+          path = 'p/packages/' + (d.package_name || project);
+          var parts = String(d.original_file_path || '').split('/');
+          for (var j = 0; j < parts.length - 1; j++) if (parts[j]) path += '/' + parts[j];
+        }
+      } else {
+        if (!isRelation(n)) return;
+        path = 'd/' + (d.database || (n.cat && n.cat.metadata.database) || meta.database || meta.adapter_type || 'database') + '/' + (d.schema || (n.cat && n.cat.metadata.schema) || 'main');
+      }
+      var segs = path.split('/'), changed = false;
+      for (var i = 2; i <= segs.length; i++) {
+        var pre = segs.slice(0, i).join('/');
+        if (pre === 'p/packages') continue;
+        if (!openFolders.has(pre)) { openFolders.add(pre); changed = true; }
+      }
+      if (changed) renderTree(sideTab);
+    }
+
     var activeId = null;
     function markActive() {
       var old = listEl.querySelector('a.active');
       if (old) old.classList.remove('active');
       if (activeId) {
         var a = listEl.querySelector('a[data-id="' + (window.CSS && CSS.escape ? CSS.escape(activeId) : activeId) + '"]');
-        if (a) a.classList.add('active');
+        if (a) {
+          a.classList.add('active');
+          if (a.scrollIntoViewIfNeeded) a.scrollIntoViewIfNeeded(false);
+        }
       }
     }
 
@@ -365,7 +592,7 @@
         dist++;
       }
     }
-    function select(expr) {
+    function select(expr, withTests) {
       var out = new Set();
       String(expr).trim().split(/\s+/).forEach(function (term) {
         if (!term) return;
@@ -381,7 +608,7 @@
         if (m[2]) walk(base, 'parents', m[2].length > 1 ? parseInt(m[2], 10) : Infinity, out);
         if (m[4]) walk(base, 'children', m[4].length > 1 ? parseInt(m[4].slice(1), 10) : Infinity, out);
       });
-      return Array.from(out).filter(function (i) { return N[i].type !== 'test'; });
+      return Array.from(out).filter(function (i) { return withTests || N[i].type !== 'test'; });
     }
 
     /* ---- lineage graph ------------------------------------------------------ */
@@ -650,16 +877,60 @@
       document.title = (project ? project + ' \u00b7 ' : '') + 'xform docs';
     }
 
-    function pageGraph(expr) {
+    /* The resource types the lineage can show, those present in the project, in TYPES order. */
+    function graphTypes() {
+      var have = Object.create(null);
+      N.forEach(function (n) { have[n.type] = 1; });
+      if (!extrasReady) have.test = 1; /* tests are read after the first page */
+      return TYPES.filter(function (t) { return have[t]; });
+    }
+    var DEFAULT_HIDDEN = { test: 1 };
+    function graphHash(expr, exclude, types) {
+      var q = [];
+      if (exclude) q.push('exclude=' + encodeURIComponent(exclude));
+      if (types) q.push('types=' + types.join(','));
+      return '#!/graph/' + encodeURIComponent(expr) + (q.length ? '?' + q.join('&') : '');
+    }
+    function legendHtml(types, focused) {
+      return '<div class="legend" id="legend">' + types.map(function (t) {
+        return '<span class="key" data-type="' + t + '"><i class="swatch ' + t + '"></i>' + esc(TITLES[t] ? TITLES[t].replace(/s$/, '').replace(/Analyse$/, 'Analysis') : t) + '</span>';
+      }).join('') + (focused ? '<span class="key"><i class="swatch focus"></i>Selected</span>' : '') + '</div>';
+    }
+
+    /*
+     * The lineage page: a selector (dbt's --select grammar), an --exclude
+     * of the same grammar and resource-type checkboxes; all three live in
+     * the hash (#!/graph/EXPR?exclude=X&types=model,seed) so a view can be
+     * bookmarked.
+     */
+    function pageGraph(expr, params) {
       expr = expr || '';
-      mainEl.innerHTML = '<div class="graph-page"><h1>Lineage</h1><form id="gform"><input id="selector" placeholder="+orders+  tag:finance  source:raw  path:models/marts" value="' +
-        esc(expr) + '"> <button type="submit">Show</button> <span class="muted">Drag to pan, scroll to zoom, click a node to open it.</span></form>' +
+      var exclude = params.exclude || '', all = graphTypes();
+      var shown = params.types != null ? params.types.split(',').filter(Boolean) :
+        all.filter(function (t) { return !DEFAULT_HIDDEN[t]; });
+      if (shown.indexOf('test') >= 0 && !extrasReady) {
+        extras().then(route); /* tests are drawn: read them first */
+        return;
+      }
+      mainEl.innerHTML = '<div class="graph-page"><h1>Lineage</h1><form id="gform">' +
+        '<label>select <input id="selector" placeholder="+orders+  tag:finance  source:raw  path:models/marts" value="' + esc(expr) + '"></label> ' +
+        '<label>exclude <input id="exclude" placeholder="tag:deprecated  stg_*" value="' + esc(exclude) + '"></label> ' +
+        '<button type="submit">Show</button><div id="gtypes" class="gtypes">' + all.map(function (t) {
+          return '<label class="tf"><input type="checkbox" data-type="' + t + '"' + (shown.indexOf(t) >= 0 ? ' checked' : '') +
+            '><i class="swatch ' + t + '"></i>' + esc(TITLES[t] || t) + '</label>';
+        }).join('') + '</div><span class="muted">Drag to pan, scroll to zoom, click a node to open it.</span></form>' +
         '<p class="graph-note" id="gnote"></p><div class="graph-box" id="gbox"></div></div>';
-      document.getElementById('gform').addEventListener('submit', function (e) {
-        e.preventDefault();
-        location.hash = '#!/graph/' + encodeURIComponent(document.getElementById('selector').value.trim());
-      });
-      var idxs, focus = -1;
+      var form = document.getElementById('gform');
+      function go() {
+        var types = Array.prototype.filter.call(form.querySelectorAll('#gtypes input'), function (c) { return c.checked; })
+          .map(function (c) { return c.getAttribute('data-type'); });
+        var dflt = all.filter(function (t) { return !DEFAULT_HIDDEN[t]; });
+        location.hash = graphHash(document.getElementById('selector').value.trim(), document.getElementById('exclude').value.trim(),
+          types.join() === dflt.join() ? null : types);
+      }
+      form.addEventListener('submit', function (e) { e.preventDefault(); go(); });
+      document.getElementById('gtypes').addEventListener('change', go);
+      var idxs, focus = -1, keep = new Set(shown);
       if (expr.trim()) {
         idxs = select(expr);
         var m = /^@?\d*\+?(.*?)\+?\d*$/.exec(expr.trim());
@@ -668,26 +939,57 @@
       } else {
         idxs = N.filter(function (n) { return n.type !== 'test'; }).map(function (n) { return n.i; });
       }
-      var note = drawSelection(document.getElementById('gbox'), idxs, focus, expr.trim() ? 'This selection' : 'The project');
+      var before = idxs.length, out = new Set(exclude.trim() ? select(exclude, true) : []);
+      idxs = idxs.filter(function (i) { return !out.has(i) && keep.has(N[i].type); });
+      if (keep.has('test')) {
+        /* a test is drawn with what it tests: when one of its parents is drawn (dbt's eager indirect selection) */
+        var inView = new Set(idxs);
+        idxs.slice().forEach(function (i) {
+          N[i].children.forEach(function (c) {
+            if (N[c].type === 'test' && !inView.has(c) && !out.has(c)) { inView.add(c); idxs.push(c); before++; }
+          });
+        });
+      }
+      if (focus >= 0 && idxs.indexOf(focus) < 0) focus = -1;
+      var box = document.getElementById('gbox');
+      var note = drawSelection(box, idxs, focus, expr.trim() ? 'This selection' : 'The project');
+      var drawnTypes = Object.create(null);
+      idxs.forEach(function (i) { drawnTypes[N[i].type] = 1; });
+      box.insertAdjacentHTML('beforeend', legendHtml(TYPES.filter(function (t) { return drawnTypes[t]; }), focus >= 0));
+      if (before !== idxs.length) note = (note ? note + ' ' : '') + (before - idxs.length) + ' of ' + before + ' nodes hidden by the filters.';
       document.getElementById('gnote').textContent = note;
+      box.setAttribute('data-drawn', String(idxs.length));
       document.title = 'Lineage \u00b7 ' + (project || 'xform docs');
     }
 
+    /*
+     * The relation's columns (catalog order, its types) with what the YAML
+     * says of them, then the documented columns the relation lacks.
+     * state: '' documented and present, 'undocumented' only in the
+     * relation, 'missing' only in the YAML (when the relation was read).
+     */
     function columnsOf(n) {
       var out = [], seen = Object.create(null), dcols = n.d.columns || {}, ccols = (n.cat && n.cat.columns) || {};
       var byLower = Object.create(null), key;
       for (key in dcols) byLower[key.toLowerCase()] = dcols[key];
       Object.keys(ccols).map(function (c) { return ccols[c]; }).sort(function (a, b) { return a.index - b.index; })
         .forEach(function (c) {
-          var lk = String(c.name).toLowerCase(), d = byLower[lk] || {};
+          var lk = String(c.name).toLowerCase(), d = byLower[lk];
           seen[lk] = 1;
-          out.push({ name: c.name, key: lk, type: c.type || d.data_type || '', desc: d.description || '' });
+          out.push({ name: c.name, key: lk, type: c.type || (d && d.data_type) || '', desc: (d && d.description) || '',
+            state: d ? '' : 'undocumented' });
         });
       for (key in dcols) {
         if (seen[key.toLowerCase()]) continue;
-        out.push({ name: key, key: key.toLowerCase(), type: dcols[key].data_type || '', desc: dcols[key].description || '' });
+        out.push({ name: key, key: key.toLowerCase(), type: dcols[key].data_type || '', desc: dcols[key].description || '',
+          state: n.cat ? 'missing' : '' });
       }
       return out;
+    }
+    /* 'table' and 'view' rather than the information schema's 'BASE TABLE' and 'VIEW'. */
+    function relationType(t) {
+      t = String(t || '');
+      return t === 'BASE TABLE' ? 'table' : t.toLowerCase();
     }
     function testName(t) {
       return (t.d.test_metadata && t.d.test_metadata.name) || t.name;
@@ -704,7 +1006,7 @@
       var rel = d.relation_name || [d.database, d.schema, d.alias || d.identifier || d.name].filter(Boolean).join('.');
       var details = row('Materialization', esc(n.type === 'model' || n.type === 'snapshot' ? cfg.materialized || '' : '')) +
         row('Relation', n.type === 'test' || n.type === 'analysis' ? '' : '<code>' + esc(rel) + '</code>') +
-        row('Relation type', n.cat ? esc(n.cat.metadata.type) : '') +
+        row('Relation type', n.cat ? esc(relationType(n.cat.metadata.type)) : '') +
         row('Owner', n.cat && n.cat.metadata.owner ? esc(n.cat.metadata.owner) : '') +
         row('File', d.original_file_path ? '<code>' + esc(d.original_file_path) + '</code>' : '') +
         row('Package', esc(d.package_name || '')) +
@@ -728,12 +1030,26 @@
         h.push('<h2>Columns</h2>');
         if (cols.length) {
           h.push('<table class="columns"><thead><tr><th>Column</th><th>Type</th><th>Description</th><th>Tests</th></tr></thead><tbody>');
+          var relName = rel || n.label, missing = 0;
           cols.forEach(function (c) {
             var tests = n.tests.filter(function (t) { return t.d.column_name && String(t.d.column_name).toLowerCase() === c.key; });
-            h.push('<tr><td><code>' + esc(c.name) + '</code></td><td>' + esc(c.type) + '</td><td class="md">' + md(resolveDocs(c.desc)) +
+            var mark = '';
+            if (c.state === 'missing') {
+              missing++;
+              mark = ' <span class="flag missing" title="' + esc('Documented in ' + (d.patch_path ? String(d.patch_path).replace(/^\w+:\/\//, '') : 'the YAML') + ' but ' + relName +
+                ' has no column ' + c.name + ': rename it in the YAML, or add it to the ' + n.type + ' and run it again') + '">\u26a0 not in the relation</span>';
+            } else if (c.state === 'undocumented') {
+              mark = ' <span class="flag undocumented" title="' + esc(relName + ' has this column but no YAML file documents it') + '">undocumented</span>';
+            }
+            h.push('<tr class="col' + (c.state ? ' col-' + c.state : '') + '" data-column="' + esc(c.name) + '"><td><code>' + esc(c.name) + '</code>' + mark +
+              '</td><td class="type">' + esc(c.type) + '</td><td class="md">' + md(resolveDocs(c.desc)) +
               '</td><td>' + tests.map(function (t) { return '<a class="badge t-test" href="' + href(t) + '" title="' + esc(t.name) + '">' + esc(testName(t)) + '</a>'; }).join(' ') + '</td></tr>');
           });
           h.push('</tbody></table>');
+          if (missing) {
+            h.splice(h.length - cols.length - 2, 0, '<p class="flag-note">' + missing + (missing === 1 ? ' documented column is' : ' documented columns are') +
+              ' not in the relation ' + esc(relName) + ' (marked \u26a0).</p>');
+          }
         } else {
           h.push('<p class="muted">No columns are documented' + (n.cat ? '' : ' and the relation was not found in the warehouse (run it, then docs generate)') + '.</p>');
         }
@@ -754,10 +1070,10 @@
       if (n.type === 'seed') {
         h.push('<h2>Data</h2><p>Loaded from <code>' + esc(d.original_file_path || '') + '</code> by <code>xform seed</code>.</p>');
       } else if (n.type !== 'source') {
-        h.push('<div id="code-box"><h2>Code</h2><div class="tabs"><button type="button" data-tab="raw" class="on">Source</button>' +
-          '<button type="button" data-tab="compiled">Compiled</button></div>' +
+        h.push('<div id="code-box"><h2>Code</h2><div class="code-wrap"><div class="tabs"><button type="button" data-tab="raw" class="on">Source</button>' +
+          '<button type="button" data-tab="compiled">Compiled</button><button type="button" class="copy" title="Copy the code shown">Copy</button></div>' +
           '<pre class="code" id="code-raw"><code>Loading\u2026</code></pre>' +
-          '<pre class="code" id="code-compiled" hidden><code></code></pre></div>');
+          '<pre class="code" id="code-compiled" hidden><code></code></pre></div></div>');
       }
       mainEl.innerHTML = h.join('');
       var tabs = mainEl.querySelector('.tabs');
@@ -776,13 +1092,19 @@
             document.getElementById('code-box').innerHTML = '';
             return;
           }
-          document.querySelector('#code-raw code').textContent = pair[0];
-          document.querySelector('#code-compiled code').textContent = pair[1] || '(not compiled: run xform compile or xform docs generate)';
+          document.querySelector('#code-raw code').innerHTML = highlightSql(pair[0]);
+          if (pair[1]) document.querySelector('#code-compiled code').innerHTML = highlightSql(pair[1]);
+          else document.querySelector('#code-compiled code').textContent = '(not compiled: run xform compile or xform docs generate)';
           document.getElementById('code-box').setAttribute('data-ready', '1');
         });
       }
       var box = document.getElementById('gbox');
-      if (box) document.getElementById('gnote').textContent = drawSelection(box, lineageOf(n), n.i, 'This lineage');
+      if (box) {
+        var lin = lineageOf(n), seenT = Object.create(null);
+        document.getElementById('gnote').textContent = drawSelection(box, lin, n.i, 'This lineage');
+        lin.forEach(function (i) { seenT[N[i].type] = 1; });
+        box.insertAdjacentHTML('beforeend', legendHtml(TYPES.filter(function (t) { return seenT[t]; }), true));
+      }
       document.title = n.label + ' \u00b7 ' + (project || 'xform docs');
     }
 
@@ -791,11 +1113,19 @@
     function route() {
       var t = performance.now();
       var h = location.hash.replace(/^#!?\/?/, ''), slash = h.indexOf('/');
-      var head = slash < 0 ? h : h.slice(0, slash), rest = '';
-      try { rest = slash < 0 ? '' : decodeURIComponent(h.slice(slash + 1)); } catch (e) { rest = h.slice(slash + 1); }
+      var head = slash < 0 ? h : h.slice(0, slash), rest = '', raw = slash < 0 ? '' : h.slice(slash + 1), params = {};
+      if (head === 'graph' && raw.indexOf('?') >= 0) {
+        raw.slice(raw.indexOf('?') + 1).split('&').forEach(function (kv) {
+          var eq = kv.indexOf('=');
+          if (eq < 0) return;
+          try { params[kv.slice(0, eq)] = decodeURIComponent(kv.slice(eq + 1)); } catch (e) { params[kv.slice(0, eq)] = kv.slice(eq + 1); }
+        });
+        raw = raw.slice(0, raw.indexOf('?'));
+      }
+      try { rest = decodeURIComponent(raw); } catch (e) { rest = raw; }
       activeId = null;
       if (head === 'graph') {
-        pageGraph(rest);
+        pageGraph(rest, params);
       } else if (rest && !extrasReady) {
         extras().then(route); /* a node page: with its tests and columns */
         return;
@@ -806,6 +1136,7 @@
         pageOverview();
       }
       markActive();
+      revealActive();
       mainEl.scrollTop = 0;
       window.xfDocs.routeMs = performance.now() - t;
       window.xfDocs.route = h;

@@ -166,6 +166,7 @@ static void node_json(struct xf_jsonw *w, const struct xf_graph *g, uint32_t gi,
     if (open)
         xf_jsonw_close_object(w);
     if (n->columns.n) {
+        kstr(w, "patch_path", n->patch_path);
         xf_jsonw_key(w, "columns");
         xf_jsonw_open_object(w);
         for (size_t i = 0; i < n->columns.n; i++) {
@@ -286,6 +287,9 @@ static void build_data(struct xf_jsonw *data, struct xf_jsonw *tests, struct xf_
     kstr(data, "generated_at", inv ? inv->generated_at : NULL);
     kstr(data, "invocation_id", inv ? inv->invocation_id : NULL);
     kstr(data, "adapter_type", inv && inv->adapter_type ? inv->adapter_type : p->target.type);
+    /* the Database tree's top when nodes name no database (SQLite: the target's file) */
+    const char *db = p->target.database, *slash = db ? strrchr(db, '/') : NULL;
+    kstr(data, "database", slash ? slash + 1 : db);
     xf_jsonw_close_object(data);
     xf_jsonw_open_object(tests);
     xf_jsonw_open_object(code);

@@ -17,7 +17,25 @@
  *        "compiled": text in its compiled SQL,
  *        "search": {"query": text, "expect": uid},
  *        "full_nodes": count drawn for #!/graph (optional),
- *        "bench": true to only time opening the focused lineage}
+ *        "bench": true to only time opening the focused lineage,
+ *        "only_extras": true to skip all of the above,
+ *        and optionally (each checked when present, with a screenshot):
+ *        "tree": {"project": [folder names from the package down],
+ *                 "database": [database, schema], "expect": uid,
+ *                 "relation": its name in the Database tree},
+ *        "filters": {"select": expr, "exclude": expr,
+ *                    "expect": [uid...] drawn with select and exclude,
+ *                    "hide": a type to untick, "expect_hidden": [uid...]
+ *                    drawn then, "tests": a test uid drawn once the
+ *                    test type is ticked},
+ *        "columns": {"uid": node, "types": {column: type shown},
+ *                    "missing": [documented columns the relation lacks],
+ *                    "undocumented": [columns no YAML documents],
+ *                    "relation_type": "table" or "view"},
+ *        "code": {"uid": node, "keyword": a keyword highlighted,
+ *                 "jinja": a Jinja block highlighted}}
+ * Screenshot paths are printed to stderr, one "screenshot: PATH" a line;
+ * a failed check leaves failure.png, the page it failed on.
  */
 'use strict';
 
@@ -37,6 +55,149 @@ function sameSet(what, got, want) {
   }
 }
 
+async function shot(page, spec, name, opts) {
+  const file = path.join(spec.out, name);
+  await page.screenshot(Object.assign({ path: file }, opts || {}));
+  console.error('screenshot: ' + file);
+}
+
+/* The ids of the nodes drawn in the graph box. */
+function drawnIds(page) {
+  return page.$$eval('#gbox svg .node', (els) => els.map((e) => e.getAttribute('data-id')));
+}
+
+async function checkTree(page, spec, base) {
+  const t = spec.tree;
+  await page.goto(base + '#!/overview');
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-route') === 'overview');
+  await page.waitForSelector('#side-tabs button[data-side="project"]');
+  await page.click('#side-tabs button[data-side="project"]');
+  /* the project's own package is open at first: open each folder below it */
+  const pkg = await page.$eval('.tree-root[data-tree="project"] > ul > li > details > summary.package', (e) => e.textContent);
+  if (pkg !== t.project[0]) fail(`the first package of the Project tree is ${pkg}, not ${t.project[0]}`);
+  let at = 'p/packages/' + t.project[0];
+  for (const name of t.project.slice(1)) {
+    at += '/' + name;
+    const sel = `details[data-path="${at}"]`;
+    await page.waitForSelector(sel + ' > summary', { timeout: 5000 })
+      .catch(() => fail(`the Project tree has no folder ${at}`));
+    if (!(await page.$eval(sel, (e) => e.open))) await page.click(sel + ' > summary');
+  }
+  const leaf = `details[data-path="${at}"] > ul > li > a[data-id="${t.expect}"]`;
+  await page.waitForSelector(leaf, { timeout: 5000 })
+    .catch(() => fail(`${t.expect} is not in the folder ${at} of the Project tree`));
+  await shot(page, spec, 'docs-tree-project.png');
+  await page.click(leaf);
+  await page.waitForFunction((id) => decodeURIComponent(location.hash).endsWith('/' + id), t.expect);
+  /* the Database tab: database > schema > relation, opened on the page shown */
+  await page.click('#side-tabs button[data-side="database"]');
+  const dbPath = 'd/' + t.database.join('/');
+  await page.waitForSelector(`details[data-path="${dbPath}"][open] > ul > li > a[data-id="${t.expect}"]`, { timeout: 5000 })
+    .catch(() => fail(`the Database tree does not show ${t.expect} under ${t.database.join(' > ')}`));
+  const rel = await page.$eval(`details[data-path="${dbPath}"] a[data-id="${t.expect}"]`, (e) => e.textContent);
+  if (rel !== t.relation) fail(`the Database tree names ${t.expect} "${rel}", not "${t.relation}"`);
+  const active = await page.$eval('#list a.active', (e) => e.getAttribute('data-id')).catch(() => null);
+  if (active !== t.expect) fail(`the Database tree does not mark ${t.expect} as the page shown (${active})`);
+  await shot(page, spec, 'docs-tree-database.png');
+  /* a search shows the flat list, whatever the tab */
+  await page.fill('#search', t.expect.split('.').pop());
+  await page.waitForSelector(`#list > ul a[data-id="${t.expect}"]`, { timeout: 5000 })
+    .catch(() => fail('a search does not list its hits'));
+  await page.fill('#search', '');
+  await page.waitForSelector('.tree-root[data-tree="database"]', { timeout: 5000 });
+}
+
+async function checkFilters(page, spec, base) {
+  const f = spec.filters;
+  await page.goto(base + '#!/graph');
+  await page.waitForSelector('#gbox svg .node');
+  await page.fill('#selector', f.select);
+  await page.fill('#exclude', f.exclude);
+  await page.click('#gform button[type="submit"]');
+  await page.waitForFunction((ex) => location.hash.includes('exclude=' + encodeURIComponent(ex)), f.exclude);
+  await page.waitForSelector('#gbox svg .node');
+  sameSet(`nodes of --select ${f.select} --exclude ${f.exclude}`, await drawnIds(page), f.expect);
+  const legend = await page.$$eval('#legend .key[data-type]', (els) => els.map((e) => e.getAttribute('data-type')));
+  const types = await page.$$eval('#gbox svg .node', (els) => els.map((e) => e.getAttribute('class').split(' ')[1]));
+  sameSet('types in the legend', legend, types);
+  /* every legend swatch has the colour of its nodes */
+  for (const t of legend) {
+    const sw = await page.$eval(`#legend .key[data-type="${t}"] .swatch`, (e) => getComputedStyle(e).backgroundColor);
+    const fill = await page.$eval(`#gbox svg .node.${t} rect`, (e) => getComputedStyle(e).fill);
+    if (sw !== fill) fail(`the legend shows ${t} as ${sw}, the graph draws it ${fill}`);
+  }
+  await shot(page, spec, 'docs-filters.png');
+  await page.uncheck(`#gtypes input[data-type="${f.hide}"]`);
+  await page.waitForFunction((t) => location.hash.includes('types=') && !location.hash.includes(t + ','), f.hide);
+  await page.waitForSelector('#gbox svg .node');
+  sameSet(`nodes without type ${f.hide}`, await drawnIds(page), f.expect_hidden);
+  const note = await page.$eval('#gnote', (e) => e.textContent);
+  if (!/hidden by the filters/.test(note)) fail(`no note says nodes are hidden: "${note}"`);
+  await page.check('#gtypes input[data-type="test"]');
+  await page.waitForSelector(`#gbox svg .node.test[data-id="${f.tests}"]`, { timeout: 10000 })
+    .catch(() => fail(`ticking Tests does not draw ${f.tests}`));
+  if ((await page.$$('#legend .key[data-type="test"]')).length !== 1) fail('the legend does not list tests once drawn');
+  await shot(page, spec, 'docs-filters-tests.png');
+}
+
+async function checkColumns(page, spec, base) {
+  const c = spec.columns;
+  await page.goto(base + '#!/model/' + encodeURIComponent(c.uid));
+  await page.waitForSelector('table.columns');
+  const shown = await page.$$eval('table.columns > tbody > tr', (rows) => rows.map((r) => [
+    r.getAttribute('data-column'), r.querySelector('td.type').textContent]));
+  const types = Object.fromEntries(shown);
+  for (const [col, t] of shown) {
+    if (!t.trim() && !c.missing.includes(col)) fail(`column ${col} of ${c.uid} shows no type`);
+  }
+  for (const col of Object.keys(c.types)) {
+    if (types[col] !== c.types[col]) fail(`column ${col} of ${c.uid} shows type ${JSON.stringify(types[col])}, not ${c.types[col]}`);
+  }
+  for (const col of c.missing) {
+    const flag = await page.$(`tr.col-missing[data-column="${col}"] .flag.missing`);
+    if (!flag) fail(`the documented column ${col}, missing from the relation, is not flagged`);
+    const title = await flag.getAttribute('title');
+    if (!title.includes('has no column ' + col)) fail(`the flag of ${col} does not explain itself: "${title}"`);
+    if (!(await flag.isVisible())) fail(`the flag of ${col} is not visible`);
+  }
+  const missing = await page.$$eval('tr.col-missing', (els) => els.map((e) => e.getAttribute('data-column')));
+  sameSet('columns flagged missing', missing, c.missing);
+  const undoc = await page.$$eval('tr.col-undocumented', (els) => els.map((e) => e.getAttribute('data-column')));
+  sameSet('columns marked undocumented', undoc, c.undocumented);
+  const note = await page.$eval('.flag-note', (e) => e.textContent).catch(() => '');
+  if (c.missing.length && !note.includes('not in the relation')) fail('no note above the columns says some are missing');
+  const relType = await page.$$eval('table.details tr', (rows) => {
+    const r = rows.find((x) => x.firstChild.textContent === 'Relation type');
+    return r ? r.lastChild.textContent : null;
+  });
+  if (relType !== c.relation_type) fail(`the relation type shows ${JSON.stringify(relType)}, not ${c.relation_type}`);
+  await page.$eval('h2', (e) => e.scrollIntoView());
+  await shot(page, spec, 'docs-columns.png');
+}
+
+async function checkCode(page, spec, base, ctx) {
+  const c = spec.code;
+  await page.goto(base + '#!/model/' + encodeURIComponent(c.uid));
+  await page.waitForSelector('#code-box[data-ready]', { timeout: 10000 });
+  const kws = await page.$$eval('#code-raw span.kw', (els) => els.map((e) => e.textContent.toLowerCase()));
+  if (!kws.includes(c.keyword)) fail(`the keyword ${c.keyword} is not highlighted (${kws.slice(0, 10)})`);
+  const jinja = await page.$$eval('#code-raw span.jinja', (els) => els.map((e) => e.textContent));
+  if (!jinja.includes(c.jinja)) fail(`the Jinja ${c.jinja} is not highlighted (${jinja.slice(0, 5)})`);
+  const strs = await page.$$eval('#code-raw span.str', (els) => els.length);
+  if (!strs) fail('no string is highlighted');
+  const raw = await page.$eval('#code-raw', (e) => e.textContent);
+  await ctx.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => {});
+  await page.click('#code-box button.copy');
+  await page.waitForFunction(() => document.querySelector('#code-box button.copy').textContent === 'Copied', null, { timeout: 5000 })
+    .catch(() => fail('the copy button did not say it copied'));
+  const clip = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => 'unreadable: ' + e);
+  if (clip !== raw) fail(`the clipboard holds ${JSON.stringify(clip.slice(0, 80))}, not the source SQL`);
+  await page.$eval('#code-box', (e) => e.scrollIntoView());
+  await shot(page, spec, 'docs-code.png');
+}
+
+let ctxPage = null;
+
 async function main() {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const { chromium } = require(path.join(spec.modules, 'node_modules', 'playwright-core'));
@@ -53,6 +214,8 @@ async function main() {
   const timings = {};
   try {
     const page = ctx.pages()[0] || await ctx.newPage();
+    /* a failed check leaves a picture of the page it failed on */
+    ctxPage = page;
     const errors = [], fetched = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -60,6 +223,16 @@ async function main() {
       if (!/^(file|data|about):/.test(r.url())) fetched.push(r.url());
     });
     const base = 'file://' + path.resolve(spec.html);
+    if (spec.only_extras) {
+      if (spec.tree) await checkTree(page, spec, base);
+      if (spec.filters) await checkFilters(page, spec, base);
+      if (spec.columns) await checkColumns(page, spec, base);
+      if (spec.code) await checkCode(page, spec, base, ctx);
+      if (errors.length) fail('the page reported errors:\n  ' + errors.join('\n  '));
+      if (fetched.length) fail('the page fetched from the network:\n  ' + fetched.join('\n  '));
+      console.log(JSON.stringify(timings));
+      return;
+    }
     const focusHash = '#!/graph/' + encodeURIComponent('+' + spec.focus + '+');
 
     /* 1. open straight onto the focused lineage: the page a user bookmarks */
@@ -111,7 +284,7 @@ async function main() {
     await page.click(sel);
     await page.waitForFunction((id) => decodeURIComponent(location.hash).endsWith('/' + id), spec.click);
     await page.waitForSelector('table.columns');
-    const cols = await page.$$eval('table.columns > tbody > tr > td:first-child', (els) => els.map((e) => e.textContent));
+    const cols = await page.$$eval('table.columns > tbody > tr', (els) => els.map((e) => e.getAttribute('data-column')));
     sameSet('columns of ' + spec.click, cols, spec.columns);
     await page.waitForSelector('#code-box[data-ready]', { timeout: 10000 })
       .catch(() => fail(`the page of ${spec.click} shows no SQL`));
@@ -153,6 +326,9 @@ async function main() {
     if (errors.length) fail('the page reported errors:\n  ' + errors.join('\n  '));
     if (fetched.length) fail('the page fetched from the network:\n  ' + fetched.join('\n  '));
     console.log(JSON.stringify(timings));
+  } catch (e) {
+    if (ctxPage) await shot(ctxPage, spec, 'failure.png').catch(() => {});
+    throw e;
   } finally {
     await ctx.close();
   }

@@ -155,9 +155,11 @@ CATALOG_TYPES = {
         "raw_payments": ["INTEGER", "INTEGER", "TEXT", "INTEGER"],
         "stg_customers": ["INTEGER", "TEXT", "TEXT"],
         "stg_orders": ["INTEGER", "INTEGER", "TEXT", "TEXT"],
-        "stg_payments": ["INTEGER", "INTEGER", "TEXT", ""],
-        "customers": ["INT", "TEXT", "TEXT", "", "", "", ""],
-        "orders": ["INT", "INT", "TEXT", "TEXT", "", "", "", "", ""],
+        # computed columns (SQLite declares no type): the widest storage
+        # class of their first 100 non-null values (docs/docs_site.md)
+        "stg_payments": ["INTEGER", "INTEGER", "TEXT", "REAL"],
+        "customers": ["INT", "TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "REAL"],
+        "orders": ["INT", "INT", "TEXT", "TEXT"] + ["REAL"] * 5,
     },
     "postgres": {
         "raw_customers": ["bigint", "text", "text"],

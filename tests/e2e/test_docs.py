@@ -89,6 +89,19 @@ def warehouse_columns(w, name):
         "and not a.attisdropped order by a.attnum")]
 
 
+def value_type(w, name, column):
+    """What catalog.json says of a column SQLite declares no type for
+    (computed): the widest storage class of its first 100 non-null
+    values, ANY when it has none."""
+    assert w.kind == "sqlite"
+    seen = {r[0] for r in w.rows(f'select typeof("{column}") from "{name}" '
+                                 f'where "{column}" is not null limit 100')}
+    for t in ("blob", "text", "real", "integer"):
+        if t in seen:
+            return t.upper()
+    return "ANY"
+
+
 def owner(w, name):
     """The owner of a relation (SQLite has no owners)."""
     if w.kind == "sqlite":
@@ -162,7 +175,7 @@ def test_generate_writes_valid_artifacts(documented):
         assert [cols[c]["index"] for c, _ in want] == list(range(1, len(want) + 1))
         for c, t in want:
             assert cols[c]["name"] == c
-            assert cols[c]["type"] == t
+            assert cols[c]["type"] == (t or value_type(w, name, c))
         total += len(want)
     assert re.search(rf"8 nodes, 0 sources, {total} columns", r.out), r.out
     assert total == 38
@@ -442,3 +455,149 @@ def test_site_in_chromium(documented, tmp_path):
     print("browser timings:", timings)
     assert (shots / "docs-lineage.png").stat().st_size > 1000
     assert (shots / "docs-node.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------ columns: types, drift
+# Added to the jaffle shop: a table and a view of computed columns, whose
+# YAML documents a column neither has and leaves one undocumented.
+FACTS_SQL = """\
+{{ config(materialized='%s') }}
+-- computed columns: SQLite declares no type for them
+select
+    order_id,
+    order_id * 2 as doubled_id,
+    amount / 2.0 as half_amount,
+    status || '!' as loud_status,
+    null as no_value,
+    case when order_id = 1 then 1 else 1.5 end as mixed
+from {{ ref('orders') }}
+order by order_id
+"""
+FACTS_YML = """\
+version: 2
+models:
+  - name: order_facts
+    description: Computed columns of every order.
+    columns:
+      - name: order_id
+        description: The order.
+      - name: doubled_id
+        description: Twice the id.
+      - name: half_amount
+        description: Half the amount.
+      - name: no_value
+        description: Always null.
+      - name: ghost_column
+        description: Documented, but the model has no such column.
+  - name: order_facts_v
+    columns:
+      - name: order_id
+        description: The order.
+"""
+COMPUTED = ["doubled_id", "half_amount", "loud_status", "no_value", "mixed"]
+# the type each warehouse gives them: on SQLite the widest storage class
+# of the first 100 non-null values (typeof: the integer 1, then reals,
+# make REAL), ANY for a column with none; on Postgres the column's own
+# type (format_type), as for every column
+COMPUTED_TYPES = {
+    "sqlite": {"doubled_id": "INTEGER", "half_amount": "REAL", "loud_status": "TEXT",
+               "no_value": "ANY", "mixed": "REAL"},
+    "postgres": {"doubled_id": "bigint", "half_amount": "numeric", "loud_status": "text",
+                 "no_value": "text", "mixed": "numeric"},
+}
+
+
+def with_facts(w):
+    w.p.write("models/marts/order_facts.sql", FACTS_SQL % "table")
+    w.p.write("models/marts/order_facts_v.sql", FACTS_SQL % "view")
+    w.p.write("models/marts/facts.yml", FACTS_YML)
+    w.xform("seed", expect=0)
+    w.xform("run", expect=0)
+    return w.xform("docs", "generate", expect=0)
+
+
+@pytest.mark.feature("docs_site.generate")
+def test_catalog_types_computed_columns(wh):
+    w = wh("jaffle_shop")
+    with_facts(w)
+    catalog = w.p.json("target/catalog.json")
+    validate(catalog, "catalog_v1.json")
+    # no column of any relation without a type
+    blank = [(uid, c) for uid, e in catalog["nodes"].items() for c, col in e["columns"].items()
+             if not col["type"]]
+    assert blank == []
+    for name, kind in [("order_facts", "BASE TABLE"), ("order_facts_v", "VIEW")]:
+        entry = catalog["nodes"][f"model.{P}.{name}"]
+        assert entry["metadata"]["type"] == kind
+        cols = entry["columns"]
+        assert sorted(cols, key=lambda c: cols[c]["index"]) == ["order_id"] + COMPUTED
+        assert {c: cols[c]["type"] for c in COMPUTED} == COMPUTED_TYPES[w.kind], name
+        # a column the warehouse declares keeps its declared type
+        declared = dict(warehouse_columns(w, name))
+        if declared["order_id"]:
+            assert cols["order_id"]["type"] == declared["order_id"]
+        if w.kind == "sqlite":
+            # the computed columns really are untyped in SQLite's own catalog
+            assert [declared[c] for c in COMPUTED] == [""] * len(COMPUTED), declared
+            # order 1 is the first row: its value alone would say INTEGER
+            assert w.rows("select typeof(mixed) from order_facts where rowid = 1") == \
+                [("integer",)]
+        else:
+            assert {c: declared[c] for c in COMPUTED} == COMPUTED_TYPES["postgres"]
+    # the column the YAML documents is not made up: the catalog has only the relation's
+    assert "ghost_column" not in catalog["nodes"][f"model.{P}.order_facts"]["columns"]
+
+
+@pytest.mark.feature("docs_site.browser")
+def test_site_trees_filters_columns_in_chromium(make_project, tmp_path):
+    """The folder trees, the lineage filters and legend, the column flags
+    and types and the highlighted, copyable code, in headless Chromium on
+    the jaffle shop with order_facts added (SQLite; the catalog types the
+    page shows are checked on both warehouses above). Screenshots go to
+    the test's tmp dir; their paths are printed."""
+    from warehouse import Warehouse
+    w = Warehouse(make_project("jaffle_shop"), "sqlite")
+    with_facts(w)
+    catalog = w.p.json("target/catalog.json")
+    facts = f"model.{P}.order_facts"
+    facts_v = f"model.{P}.order_facts_v"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    spec = {
+        "only_extras": True,
+        "html": str(w.p.dir / "target" / "index.html"),
+        "out": str(shots),
+        "tree": {"project": [P, "models", "marts"], "database": ["jaffle_shop.db", "main"],
+                 "expect": facts, "relation": "order_facts"},
+        "filters": {
+            "select": "+order_facts", "exclude": "stg_payments+",
+            # stg_payments+ takes orders and everything after it too
+            "expect": [f"seed.{P}.raw_payments", f"model.{P}.stg_orders", f"seed.{P}.raw_orders"],
+            "hide": "seed", "expect_hidden": [f"model.{P}.stg_orders"],
+            "tests": next(uid for uid, n in w.p.json("target/manifest.json")["nodes"].items()
+                          if n["name"] == "unique_stg_orders_order_id"),
+        },
+        "columns": {"uid": facts,
+                    "types": {c: v["type"] for c, v in catalog["nodes"][facts]["columns"].items()},
+                    "missing": ["ghost_column"], "undocumented": ["loud_status", "mixed"],
+                    "relation_type": "table"},
+        "code": {"uid": f"model.{P}.orders", "keyword": "select",
+                 "jinja": "{{ ref('stg_orders') }}"},
+    }
+    assert spec["columns"]["types"]["doubled_id"] == "INTEGER"
+    check_in_browser(spec, tmp_path)
+    for name in ["docs-tree-project.png", "docs-tree-database.png", "docs-filters.png",
+                 "docs-filters-tests.png", "docs-columns.png", "docs-code.png"]:
+        f = shots / name
+        assert f.stat().st_size > 1000, name
+        print(f"screenshot: {f}")
+    # the view's page: 'view', its computed columns typed too
+    spec2 = {"only_extras": True, "html": spec["html"], "out": str(shots / "view"),
+             "columns": {"uid": facts_v,
+                         "types": {c: v["type"]
+                                   for c, v in catalog["nodes"][facts_v]["columns"].items()},
+                         "missing": [], "relation_type": "view",
+                         "undocumented": ["doubled_id", "half_amount", "loud_status", "no_value",
+                                          "mixed"]}}
+    (shots / "view").mkdir()
+    check_in_browser(spec2, tmp_path)

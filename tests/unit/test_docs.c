@@ -499,6 +499,7 @@ static int cat_setup(void **state)
         f->ops->ensure_schema(f->conn, "analytics", &f->err) < 0 ||
         f->ops->exec(f->conn,
                      "CREATE TABLE \"analytics\".\"orders\" (id INTEGER, amount REAL, note);"
+                     "INSERT INTO \"analytics\".\"orders\" VALUES (1, 2.5, NULL);"
                      "CREATE VIEW \"analytics\".\"order_view\" AS SELECT id, amount * 2 AS dbl "
                      "FROM \"analytics\".\"orders\";"
                      "CREATE TABLE \"main\".\"raw_orders\" (id INTEGER, status TEXT);"
@@ -551,8 +552,9 @@ static void check_catalog(struct catfx *f, json_t *j)
     assert_string_equal(json_string_value(json_object_get(amount, "type")), "REAL");
     assert_int_equal(json_integer_value(json_object_get(amount, "index")), 2);
     assert_string_equal(json_string_value(json_object_get(amount, "name")), "amount");
+    /* no declared type and no non-null value: ANY */
     assert_string_equal(json_string_value(json_object_get(json_object_get(cols, "note"), "type")),
-                        "");
+                        "ANY");
     assert_string_equal(json_string_value(json_object_get(orders, "unique_id")),
                         "model.shop.orders");
     assert_false(json_is_true(
@@ -561,6 +563,12 @@ static void check_catalog(struct catfx *f, json_t *j)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(view, "metadata"), "type")), "VIEW");
     assert_int_equal(json_object_size(json_object_get(view, "columns")), 2);
+    /* a computed view column SQLite leaves untyped: the type of its first non-null value */
+    json_t *vcols = json_object_get(view, "columns");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(vcols, "dbl"), "type")),
+                        "REAL");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(vcols, "id"), "type")),
+                        "INTEGER");
     assert_non_null(json_object_get(nodes, "seed.shop.raw_orders"));
     /* identifiers match without regard to case, as the warehouse resolves them */
     json_t *src = json_object_get(sources, "source.shop.shop.customers");
