@@ -119,6 +119,17 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
 struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const char *rel,
                               const char *name, const char *extra);
 
+/*
+ * contracts.c: one constraint of a properties file into *out (a foreign
+ * key's `to:` also becomes a ref/source dependency of n); and a model's
+ * `constraints:` list into n->constraints, each named column checked
+ * against n's declared columns. 0 or -1 with located errors.
+ */
+int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool model_level,
+                         struct xf_node *n, struct xf_constraint *out);
+int xf_loader_model_constraints(struct xf_loader *l, const struct xf_ynode *list,
+                                struct xf_node *n);
+
 /* Keeps node->tags and node->meta in step with the config. */
 void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n);
 

@@ -34,6 +34,24 @@ enum xf_resource {
 /* "model", "seed", ... as in unique ids and --resource-type. */
 const char *xf_resource_name(enum xf_resource r);
 
+/*
+ * A constraint from a properties file (a column's `constraints:` or the
+ * model's), checked at load: a known type, a check's expression, model-level
+ * columns that are declared. Built into CREATE TABLE by engine/contract.c.
+ */
+struct xf_constraint {
+    const char *type;       /* not_null, unique, primary_key, foreign_key, check, custom */
+    const char *name;       /* NULL when not given */
+    const char *expression; /* check / custom / old-style foreign_key; NULL */
+    const char *to;         /* foreign_key: "ref('x')" or "source('s', 't')" as written; NULL */
+    const char *to_name;    /* what `to` names: the model (or the source table) */
+    const char *to_source;  /* the source name when `to` is source(), else NULL */
+    XF_VEC(const char *) to_columns;
+    XF_VEC(const char *) columns; /* model level only */
+    bool warn_unenforced, warn_unsupported;
+    struct xf_loc loc;
+};
+
 struct xf_column {
     const char *name;
     const char *description;
@@ -41,6 +59,7 @@ struct xf_column {
     bool quote;
     struct xf_value meta; /* dict */
     struct xf_value tags; /* list of strings */
+    XF_VEC(struct xf_constraint) constraints;
     struct xf_loc loc;
 };
 
@@ -97,6 +116,7 @@ struct xf_node {
     struct xf_loc props_loc;           /* its entry in a schema .yml, if any */
     const char *patch_path;            /* "project://models/schema.yml" */
     XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
+    XF_VEC(struct xf_constraint) constraints; /* model-level `constraints:` */
 
     XF_VEC(struct xf_dep) refs;
     XF_VEC(struct xf_dep) source_deps;

@@ -227,6 +227,24 @@ static int tests_list(struct yfile *f, const struct xf_ynode *n, const char *col
 
 /* ---- columns ---- */
 
+static int column_constraints(struct xf_loader *l, const struct xf_ynode *v, struct xf_node *node,
+                              struct xf_column *col)
+{
+    if (is_null(l, v))
+        return 0;
+    if (v->kind != XF_Y_SEQ)
+        return xf_error(l->diags, v->loc, "'constraints' must be a list");
+    int err = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        struct xf_constraint c;
+        if (xf_loader_constraint(l, v->items[i], false, node, &c) < 0)
+            err = -1;
+        else
+            xf_avec_push(l->a, &col->constraints, c);
+    }
+    return err;
+}
+
 static int columns(struct yfile *f, const struct xf_ynode *n, struct xf_node *node)
 {
     struct xf_loader *l = f->l;
@@ -289,6 +307,8 @@ static int columns(struct yfile *f, const struct xf_ynode *n, struct xf_node *no
                 col.tags = *xf_dict_getc(cfg.u.d, "tags");
             } else if (xf_str_eqc(key, "tests") || xf_str_eqc(key, "data_tests")) {
                 err |= tests_list(f, v, col.name, node);
+            } else if (xf_str_eqc(key, "constraints")) {
+                err |= column_constraints(l, v, node, &col);
             }
         }
         xf_avec_push(l->a, &node->columns, col);
@@ -376,7 +396,7 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
     for (size_t i = 0; i < e->n; i++)
         xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, e->keys[i]->str, NULL, e->keys[i]->loc);
     int err = 0;
-    const struct xf_ynode *cfg = NULL;
+    const struct xf_ynode *cfg = NULL, *constraints = NULL;
     for (size_t i = 0; i < e->n; i++) {
         struct xf_str key = e->keys[i]->str;
         const struct xf_ynode *v = e->items[i];
@@ -399,8 +419,13 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
             err |= columns(f, v, n);
         } else if (xf_str_eqc(key, "tests") || xf_str_eqc(key, "data_tests")) {
             err |= tests_list(f, v, NULL, n);
+        } else if (xf_str_eqc(key, "constraints")) {
+            constraints = v;
         }
     }
+    /* after columns: a model-level constraint names declared columns */
+    if (constraints)
+        err |= xf_loader_model_constraints(l, constraints, n);
     /* config: last, so that it wins over the entry's meta/tags shorthands */
     if (cfg)
         xf_loader_config_merge_ynode(l, n->config.u.d, cfg);
