@@ -184,14 +184,100 @@ static void docs_obj(struct xf_jsonw *w, const struct xf_value *v)
     xf_jsonw_close_object(w);
 }
 
-static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, bool with_checksum)
+/* dbt's ColumnLevelConstraint / ModelLevelConstraint objects. */
+static void constraints_json(struct xf_jsonw *w, const struct xf_constraint *v, size_t n,
+                             bool model_level)
+{
+    xf_jsonw_open_array(w);
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_constraint *k = &v[i];
+        xf_jsonw_open_object(w);
+        xf_jsonw_kstr(w, "type", k->type);
+        xf_jsonw_kstr(w, "name", k->name);
+        xf_jsonw_kstr(w, "expression", k->expression);
+        xf_jsonw_kbool(w, "warn_unenforced", k->warn_unenforced);
+        xf_jsonw_kbool(w, "warn_unsupported", k->warn_unsupported);
+        xf_jsonw_kstr(w, "to", k->to);
+        xf_jsonw_key(w, "to_columns");
+        xf_jsonw_open_array(w);
+        for (size_t j = 0; j < k->to_columns.n; j++)
+            xf_jsonw_str(w, k->to_columns.v[j]);
+        xf_jsonw_close_array(w);
+        if (model_level) {
+            xf_jsonw_key(w, "columns");
+            xf_jsonw_open_array(w);
+            for (size_t j = 0; j < k->columns.n; j++)
+                xf_jsonw_str(w, k->columns.v[j]);
+            xf_jsonw_close_array(w);
+        }
+        xf_jsonw_close_object(w);
+    }
+    xf_jsonw_close_array(w);
+}
+
+static void constraint_state(struct xf_buf *b, const struct xf_constraint *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_constraint *k = &v[i];
+        xf_buf_addf(b, "{%s|%s|%s|%s|", k->type, k->name ? k->name : "",
+                    k->expression ? k->expression : "", k->to ? k->to : "");
+        for (size_t j = 0; j < k->to_columns.n; j++)
+            xf_buf_addf(b, "%s,", k->to_columns.v[j]);
+        xf_buf_addch(b, '|');
+        for (size_t j = 0; j < k->columns.n; j++)
+            xf_buf_addf(b, "%s,", k->columns.v[j]);
+        xf_buf_addch(b, '}');
+    }
+}
+
+static int col_name_cmp(const void *a, const void *b)
+{
+    const struct xf_column *x = *(const struct xf_column *const *)a;
+    const struct xf_column *y = *(const struct xf_column *const *)b;
+    return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+/*
+ * The contract's checksum, as dbt makes it for state:modified.contract:
+ * sha256 of each column (sorted by name) with its data type and
+ * constraints, then, for materializations that enforce constraints, the
+ * materialization and the model-level constraints. NULL when not enforced.
+ */
+static void contract_checksum(char out[65], const struct xf_node *n)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    const struct xf_column **cols = calloc(n->columns.n + 1, sizeof *cols);
+    for (size_t i = 0; i < n->columns.n; i++)
+        cols[i] = &n->columns.v[i];
+    qsort(cols, n->columns.n, sizeof *cols, col_name_cmp);
+    for (size_t i = 0; i < n->columns.n; i++) {
+        xf_buf_addf(&b, "|%s%s", cols[i]->name ? cols[i]->name : "",
+                    cols[i]->data_type ? cols[i]->data_type : "None");
+        constraint_state(&b, cols[i]->constraints.v, cols[i]->constraints.n);
+    }
+    free(cols);
+    if (n->mat == XF_MAT_TABLE || n->mat == XF_MAT_INCREMENTAL) {
+        xf_buf_adds(&b, n->mat_name ? n->mat_name : "");
+        constraint_state(&b, n->constraints.v, n->constraints.n);
+    }
+    xf_sha256_hex(out, b.ptr, b.len);
+    xf_buf_release(&b);
+}
+
+static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, const struct xf_node *n)
 {
     const struct xf_value *enf = dict_get(v, "enforced"), *at = dict_get(v, "alias_types");
+    bool enforced = enf && xf_value_truthy(enf);
     xf_jsonw_open_object(w);
-    xf_jsonw_kbool(w, "enforced", enf && xf_value_truthy(enf));
+    xf_jsonw_kbool(w, "enforced", enforced);
     xf_jsonw_kbool(w, "alias_types", at ? xf_value_truthy(at) : true);
-    if (with_checksum)
+    if (n && enforced && n->type == XF_RES_MODEL) {
+        char sum[65];
+        contract_checksum(sum, n);
+        xf_jsonw_kstr(w, "checksum", sum);
+    } else if (n) {
         xf_jsonw_kraw(w, "checksum", "null");
+    }
     xf_jsonw_close_object(w);
 }
 
@@ -328,7 +414,7 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
         docs_obj(w, v);
         return;
     case D_CONTRACT:
-        contract_obj(w, v, false);
+        contract_obj(w, v, NULL);
         return;
     case D_NULL:
         break;
@@ -432,10 +518,12 @@ static void columns_json(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_key(w, "meta");
         dict_or_empty(w, &cl->meta);
         xf_jsonw_kstr(w, "data_type", cl->data_type);
+        xf_jsonw_key(w, "constraints");
+        constraints_json(w, cl->constraints.v, cl->constraints.n, false);
         if (cl->quote)
-            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":true");
+            XF_JSONW_MEMBERS(w, "\"quote\":true");
         else
-            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":null");
+            XF_JSONW_MEMBERS(w, "\"quote\":null");
         xf_jsonw_key(w, "config");
         xf_jsonw_open_object(w);
         xf_jsonw_key(w, "meta");
@@ -712,7 +800,7 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
                             "\"extra_ctes_injected\":false,\"extra_ctes\":[]");
     }
     xf_jsonw_key(w, "contract");
-    contract_obj(w, cfg(n, "contract"), true);
+    contract_obj(w, cfg(n, "contract"), n);
     if (n->type == XF_RES_MODEL) {
         const struct xf_value *access = cfg(n, "access");
         xf_jsonw_key(w, "access");
@@ -720,7 +808,9 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
             xf_jsonw_value(w, access);
         else
             xf_jsonw_str(w, "protected");
-        XF_JSONW_MEMBERS(w, "\"constraints\":[],\"version\":null,\"latest_version\":null,"
+        xf_jsonw_key(w, "constraints");
+        constraints_json(w, n->constraints.v, n->constraints.n, true);
+        XF_JSONW_MEMBERS(w, "\"version\":null,\"latest_version\":null,"
                             "\"deprecation_date\":null,\"primary_key\":[],\"time_spine\":null");
     }
     if (generic) {
