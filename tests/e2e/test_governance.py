@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: MIT
+"""Model governance (issue 14): enforced contracts (the query's columns as
+the database describes them against the declared names and types, tables
+created from the declared types and constraints), groups and access
+(private and protected refs refused at load), model versions. On SQLite
+and PostgreSQL from the same code; the constraints are read back from each
+database's catalog."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import REPO, parse_diags
+from warehouse import wh  # noqa: F401  (the fixture)
+
+DBT_SCHEMAS = Path(os.environ.get("XF_DBT_SCHEMAS") or REPO.parent / "shared" / "dbt-schemas")
+
+
+def validate_manifest(doc):
+    path = DBT_SCHEMAS / "manifest_v12.json"
+    if not path.is_file():
+        pytest.skip(f"{path} is missing: the manifest is not validated")
+    schema = json.loads(path.read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(doc)
+
+
+@pytest.fixture
+def gov(wh):
+    return wh("projects/governance")
+
+
+def column_types(w, table):
+    """{column: (declared type, nullable)} from the catalog."""
+    if w.kind == "sqlite":
+        return {r[1]: (r[2].lower(), not r[3]) for r in
+                w.p.rows(f"select * from pragma_table_info('{table}')")}
+    return {c: (t, n == "YES") for c, t, n in w.rows(
+        "select column_name, data_type, is_nullable from information_schema.columns "
+        f"where table_schema = '{w.schema}' and table_name = '{table}'")}
+
+
+def table_sql(w, table):
+    """SQLite: the CREATE TABLE as stored; Postgres: every constraint's definition."""
+    if w.kind == "sqlite":
+        return w.p.scalar("select sql from sqlite_master where name = ?", (table,))
+    return "\n".join(r[0] for r in w.rows(
+        "select pg_get_constraintdef(c.oid) from pg_constraint c join pg_class t on "
+        f"t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace where "
+        f"n.nspname = '{w.schema}' and t.relname = '{table}' order by 1"))
+
+
+def norm(sql):
+    return re.sub(r"\s+", " ", sql.replace('"', "").replace("(", " (")).lower()
+
+
+@pytest.mark.feature("contracts")
+def test_contract_creates_declared_types_and_constraints(gov):
+    r = gov.xform("run", expect=0)
+    assert r.summary()["PASS"] == 4
+    cust = column_types(gov, "customers")
+    orders = column_types(gov, "orders")
+    if gov.kind == "sqlite":
+        assert cust == {"id": ("integer", False), "name": ("varchar(20)", False)}
+        assert orders == {"order_id": ("int", True), "customer_id": ("integer", True),
+                          "amount": ("integer", True)}
+        c, o = norm(table_sql(gov, "customers")), norm(table_sql(gov, "orders"))
+        assert "id integer primary key not null" in c and "name varchar (20) not null unique" in c
+        assert "customer_id integer references customers (id)" in o
+        assert "check (amount < 1000)" in o and "check (amount >= 0)" in o
+        assert "unique (order_id, customer_id)" in o
+        # the not-enforced foreign key says so, located at its YAML
+        assert "models/schema.yml:33:13: warning: the foreign_key constraint of model 'orders' " \
+            "is created but not enforced by sqlite" in r.text
+    else:
+        assert cust == {"id": ("integer", False), "name": ("character varying", False)}
+        assert orders == {"order_id": ("integer", False), "customer_id": ("integer", True),
+                          "amount": ("integer", True)}
+        assert table_sql(gov, "customers").splitlines() == ["PRIMARY KEY (id)", "UNIQUE (name)"]
+        assert table_sql(gov, "orders").splitlines() == [
+            "CHECK ((amount < 1000))", "CHECK ((amount >= 0))",
+            "FOREIGN KEY (customer_id) REFERENCES customers(id)",  # read in its schema
+            "PRIMARY KEY (order_id)", "UNIQUE (order_id, customer_id)"]
+        assert "not enforced" not in r.text
+    assert sorted(gov.rows("select order_id, customer_id, amount from orders")) == \
+        [(10, 1, 5), (11, 2, 7)]
+    assert sorted(gov.rows("select id, name from customers")) == [(1, "ann"), (2, "bob")]
+    # the database enforces them: a row that breaks the check is refused
+    gov.p.write("models/orders.sql", "select 12 as order_id, 1 as customer_id, 5000 as amount\n")
+    r = gov.xform("run", "-s", "orders", expect=1)
+    assert "check" in r.text.lower()
+    assert sorted(gov.rows("select order_id from orders")) == [(10,), (11,)]
+
+
+@pytest.mark.feature("contracts")
+def test_contract_mismatch_fails_the_node_before_building(gov):
+    gov.xform("run", expect=0)
+    before = sorted(gov.rows("select * from orders"))
+    gov.p.write("models/orders.sql",
+                "select 10 as order_id, 1 as customer_id, 'five' as amount, 1 as extra\n")
+    gov.p.write("models/other.sql", "select 2 as k\n")
+    r = gov.xform("run", expect=1)
+    s = r.summary()
+    assert (s["PASS"], s["ERROR"], s["SKIP"]) == (2, 1, 1)  # summary waits for orders
+    want_type = "TEXT"
+    table = ("  | column_name | definition_type | contract_type | mismatch_reason    |\n"
+             "  | ----------- | --------------- | ------------- | ------------------ |\n"
+             f"  | amount      | {want_type:<15} | INTEGER       | data type mismatch |\n"
+             "  | extra       | INTEGER         |               | missing in contract |")
+    assert "This model has an enforced contract that failed.\n" in r.text
+    assert "Please ensure the name, data_type, and number of columns in your contract match " \
+        "the columns in your model's definition." in r.text
+    lines = [ln.split("  ", 1)[1] if re.match(r"\d\d:\d\d:\d\d ", ln) else ln
+             for ln in r.text.splitlines()]
+    body = "\n".join(lines)
+    for want in ("| amount      |", "data type mismatch", "| extra ", "missing in contract"):
+        assert want in body, body
+    assert "The contract is declared at models/schema.yml:17:11" in r.text
+    # nothing created or replaced: the old table, whole; the sibling was built
+    assert sorted(gov.rows("select * from orders")) == before
+    assert gov.rows("select k from other") == [(2,)]
+
+
+@pytest.mark.feature("contracts")
+def test_contract_column_missing_from_query(gov):
+    gov.p.write("models/customers.sql", "select 1 as id\n")
+    r = gov.xform("run", "-s", "customers", expect=1)
+    assert re.search(r"\| name +\| +\| VARCHAR\(20\) +\| missing in definition \|", r.text), r
+    assert "customers" not in gov.relations()
+
+
+@pytest.mark.feature("contracts")
+def test_contract_on_a_view_checks_types_and_warns_of_constraints(gov):
+    gov.p.edit("models/schema.yml", "  - name: customers\n    config:\n",
+               "  - name: customers\n    config:\n      materialized: view\n")
+    r = gov.xform("run", "-s", "customers", expect=0)
+    assert "models/schema.yml:3:11: warning: constraints of view 'customers' are not " \
+        "enforced" in r.text
+    assert gov.relations()["customers"] == "view"
+    gov.p.write("models/customers.sql", "select 'x' as id, 'ann' as name\n")
+    r = gov.xform("run", "-s", "customers", expect=1)
+    assert "data type mismatch" in r.text
+
+
+@pytest.mark.feature("contracts")
+def test_contract_on_incremental_model(gov):
+    gov.p.write("models/customers.sql",
+                "{{ config(materialized='incremental', unique_key='id', "
+                "on_schema_change='fail') }}\n"
+                "select 1 as id, 'ann' as name union all select 2 as id, 'bob' as name\n")
+    gov.xform("run", "-s", "customers", expect=0)
+    assert column_types(gov, "customers")["name"][1] is False  # created not null
+    gov.xform("run", "-s", "customers", expect=0)
+    assert sorted(gov.rows("select id, name from customers")) == [(1, "ann"), (2, "bob")]
+    # a column the contract does not know: the contract fails before on_schema_change
+    gov.p.edit("models/customers.sql", "'bob' as name", "'bob' as name, 3 as extra")
+    gov.p.edit("models/customers.sql", "'ann' as name", "'ann' as name, 3 as extra")
+    r = gov.xform("run", "-s", "customers", expect=1)
+    assert "missing in contract" in r.text
+
+
+@pytest.mark.feature("contracts")
+def test_constraint_on_unknown_column_is_a_load_error(gov):
+    gov.p.edit("models/schema.yml", "columns: [order_id, customer_id]",
+               "columns: [order_id, custmer_id]")
+    r = gov.xform("run", expect=2)
+    d = [x for x in parse_diags(r.text) if "unknown column" in x.msg]
+    assert d and (d[0].path, d[0].line, d[0].col) == ("models/schema.yml", 22, 29), r
+    assert d[0].msg == "unique constraint on unknown column 'custmer_id' of 'orders' " \
+        "(did you mean 'customer_id'?)"
+    assert gov.untouched()
+
+
+@pytest.mark.feature("contracts")
+def test_unknown_constraint_type_is_a_load_error(gov):
+    gov.p.edit("models/schema.yml", "- type: primary_key\n          - type: not_null",
+               "- type: primary_ky\n          - type: not_null")
+    r = gov.xform("run", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [
+        ("models/schema.yml", 10, 19,
+         "unknown constraint type 'primary_ky' (did you mean 'primary_key'?)")]
+    assert gov.untouched()
+
+
+@pytest.mark.feature("contracts")
+def test_contract_in_manifest(gov):
+    gov.xform("run", expect=0)
+    m = gov.p.json("target/manifest.json")
+    validate_manifest(m)
+    o = m["nodes"]["model.governance.orders"]
+    assert o["contract"]["enforced"] is True and re.fullmatch(r"[0-9a-f]{64}",
+                                                                o["contract"]["checksum"])
+    assert o["columns"]["customer_id"]["data_type"] == "integer"
+    assert o["columns"]["customer_id"]["constraints"] == [{
+        "type": "foreign_key", "name": None, "expression": None, "warn_unenforced": True,
+        "warn_unsupported": True, "to": "ref('customers')", "to_columns": ["id"]}]
+    assert [c["type"] for c in o["constraints"]] == ["unique", "check"]
+    assert o["constraints"][0]["columns"] == ["order_id", "customer_id"]
+    assert "model.governance.customers" in o["depends_on"]["nodes"]
+    assert m["nodes"]["model.governance.other"]["contract"] == {
+        "enforced": False, "alias_types": True, "checksum": None}
+    # the checksum follows the declared types
+    gov.p.edit("models/schema.yml", "data_type: int\n", "data_type: bigint\n")
+    gov.xform("parse", expect=0)
+    m2 = gov.p.json("target/manifest.json")
+    assert m2["nodes"]["model.governance.orders"]["contract"]["checksum"] != \
+        o["contract"]["checksum"]
