@@ -747,7 +747,7 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     columns_json(w, n);
     xf_jsonw_key(w, "meta");
     dict_or_empty(w, &n->meta);
-    XF_JSONW_MEMBERS(w, "\"group\":null");
+    xf_jsonw_kstr(w, "group", xf_node_config_str(n, "group", NULL));
     xf_jsonw_key(w, "docs");
     docs_obj(w, cfg(n, "docs"));
     xf_jsonw_kstr(w, "patch_path", n->patch_path);
@@ -1211,6 +1211,56 @@ static struct part *start_part(const struct mctx *c, const char *dir, size_t dep
     return t;
 }
 
+/* dbt's `groups`: each group by unique id, with its owner. */
+static void groups_json(struct xf_jsonw *w, const struct xf_project *p)
+{
+    xf_jsonw_open_object(w);
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const struct xf_group *g = p->groups.v[i];
+        xf_jsonw_key_str(w, g->unique_id);
+        xf_jsonw_open_object(w);
+        xf_jsonw_kstr(w, "name", g->name);
+        xf_jsonw_kstr(w, "resource_type", "group");
+        xf_jsonw_kstr(w, "package_name", g->package);
+        xf_jsonw_kstr(w, "path", g->path);
+        xf_jsonw_kstr(w, "original_file_path", g->original_file_path);
+        xf_jsonw_kstr(w, "unique_id", g->unique_id);
+        xf_jsonw_key(w, "owner");
+        xf_jsonw_value(w, &g->owner);
+        xf_jsonw_kstr(w, "description", g->description);
+        xf_jsonw_key(w, "config");
+        xf_jsonw_open_object(w);
+        xf_jsonw_key(w, "meta");
+        xf_jsonw_value(w, &g->meta);
+        xf_jsonw_close_object(w);
+        xf_jsonw_close_object(w);
+    }
+    xf_jsonw_close_object(w);
+}
+
+/* dbt's `group_map`: group name -> unique ids of its nodes. */
+static void group_map_json(struct xf_jsonw *w, const struct xf_project *p)
+{
+    xf_jsonw_open_object(w);
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const char *name = p->groups.v[i]->name;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(p->groups.v[j]->name, name);
+        if (seen)
+            continue;
+        xf_jsonw_key_str(w, name);
+        xf_jsonw_open_array(w);
+        for (size_t k = 0; k < p->nodes.n; k++) {
+            const char *g = xf_node_config_str(p->nodes.v[k], "group", NULL);
+            if (g && !strcmp(g, name))
+                xf_jsonw_str(w, p->nodes.v[k]->unique_id);
+        }
+        xf_jsonw_close_array(w);
+    }
+    xf_jsonw_close_object(w);
+}
+
 int xf_write_manifest(const char *dir, const struct xf_project *p, const struct xf_graph *g,
                       const struct xf_invocation *inv)
 {
@@ -1271,7 +1321,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_close_object(&w);
     xf_jsonw_kraw(&w, "exposures", "{}");
     xf_jsonw_kraw(&w, "metrics", "{}");
-    xf_jsonw_kraw(&w, "groups", "{}");
+    xf_jsonw_key(&w, "groups");
+    groups_json(&w, p);
     xf_jsonw_kraw(&w, "selectors", "{}");
     xf_jsonw_key(&w, "disabled");
     xf_jsonw_open_object(&w);
@@ -1292,7 +1343,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     write_map(&c, true);
     xf_jsonw_key(&w, "child_map");
     write_map(&c, false);
-    xf_jsonw_kraw(&w, "group_map", "{}");
+    xf_jsonw_key(&w, "group_map");
+    group_map_json(&w, p);
     xf_jsonw_kraw(&w, "saved_queries", "{}");
     xf_jsonw_kraw(&w, "semantic_models", "{}");
     xf_jsonw_kraw(&w, "unit_tests", "{}");

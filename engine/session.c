@@ -491,7 +491,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     xf_arena_release(&scratch);
     if (err < 0)
         return -1;
-    if (xf_graph_build(&s->g, s->p, d) < 0)
+    if (xf_graph_build(&s->g, s->p, d) < 0 || xf_graph_check_access(&s->g, s->p, d) < 0)
         return -1;
     s->t_graph = xf_now() - t2;
     s->graph_ok = true;

@@ -82,7 +82,7 @@ static const struct xf_feature table[] = {
     P("source-paths", S, NULL),
     P("data-paths", S, NULL),
     P("query-comment", N, "queries are sent without dbt's query comment"),
-    P("restrict-access", N, IGNORED),
+    P("restrict-access", S, NULL),
     P("exposures", N, NO_RESOURCE),
     P("metrics", N, NO_RESOURCE),
     P("semantic-models", N, NO_RESOURCE),
@@ -143,8 +143,8 @@ static const struct xf_feature table[] = {
     C("contract", S, NULL),
     C("snapshot_meta_column_names", N, "snapshots use dbt's default dbt_* column names"),
     C("dbt_valid_to_current", N, "current snapshot rows keep dbt_valid_to null"),
-    C("access", N, IGNORED),
-    C("group", N, IGNORED),
+    C("access", S, NULL),
+    C("group", S, NULL),
 
     /* properties files: top level */
     T("version", S, NULL),
@@ -160,7 +160,7 @@ static const struct xf_feature table[] = {
     T("metrics", N, NO_RESOURCE),
     T("semantic_models", N, NO_RESOURCE),
     T("saved_queries", N, NO_RESOURCE),
-    T("groups", N, NO_RESOURCE),
+    T("groups", S, NULL),
 
     /* properties files: a model, seed, snapshot or analysis entry */
     Y("name", S, NULL),
@@ -175,8 +175,8 @@ static const struct xf_feature table[] = {
     Y("constraints", S, NULL),
     Y("versions", N, "model versions are not built: only the unversioned model is"),
     Y("latest_version", N, "model versions are not built: only the unversioned model is"),
-    Y("access", N, IGNORED),
-    Y("group", N, IGNORED),
+    Y("access", S, NULL),
+    Y("group", S, NULL),
     Y("deprecation_date", N, IGNORED),
     Y("time_spine", N, IGNORED),
     Y("freshness", N, IGNORED),

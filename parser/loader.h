@@ -130,6 +130,16 @@ int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool mod
 int xf_loader_model_constraints(struct xf_loader *l, const struct xf_ynode *list,
                                 struct xf_node *n);
 
+/*
+ * groups.c: a properties file's `groups:` list into p->groups (path and
+ * ofp as the file's nodes carry them); a model entry's `group:` or
+ * `access:` property (key and value) into n's config, the value located.
+ */
+int xf_loader_groups(struct xf_loader *l, const struct xf_ynode *list, const char *path,
+                     const char *ofp);
+int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key,
+                          const struct xf_ynode *v, struct xf_node *n);
+
 /* Keeps node->tags and node->meta in step with the config. */
 void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n);
 

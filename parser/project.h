@@ -117,6 +117,7 @@ struct xf_node {
     const char *patch_path;            /* "project://models/schema.yml" */
     XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
     XF_VEC(struct xf_constraint) constraints; /* model-level `constraints:` */
+    struct xf_loc group_loc, access_loc;      /* YAML `group:` / `access:` values, if any */
 
     XF_VEC(struct xf_dep) refs;
     XF_VEC(struct xf_dep) source_deps;
@@ -144,6 +145,16 @@ struct xf_node {
     const struct xf_test_decl *decl;
 
     void *engine; /* engine/ per-node state */
+};
+
+/* A group of a properties file's `groups:` (dbt's access groups). */
+struct xf_group {
+    const char *name, *unique_id, *package; /* "group.<project>.<name>" */
+    const char *path, *original_file_path;
+    const char *description; /* NULL when not given */
+    struct xf_value owner;   /* dict: name, email and any other keys */
+    struct xf_value meta;    /* dict: config.meta */
+    struct xf_loc loc;       /* its name in the YAML file */
 };
 
 struct xf_macro_def {
@@ -200,6 +211,7 @@ struct xf_project {
     XF_VEC(struct xf_node *) sources; /* one per source table */
     XF_VEC(struct xf_macro_def *) macros;
     XF_VEC(struct xf_doc_def *) docs;
+    XF_VEC(struct xf_group *) groups; /* every package's, in load order */
     XF_VEC(const struct xf_source *) files; /* every file read */
     struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
 

@@ -421,6 +421,8 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
             err |= tests_list(f, v, NULL, n);
         } else if (xf_str_eqc(key, "constraints")) {
             constraints = v;
+        } else if (xf_str_eqc(key, "group") || xf_str_eqc(key, "access")) {
+            err |= xf_loader_access_prop(l, e->keys[i], v, n);
         }
     }
     /* after columns: a model-level constraint names declared columns */
@@ -677,6 +679,8 @@ static int process(struct yfile *f, const struct xf_ynode *root)
             err |= sources_section(f, v);
         else if (xf_str_eqc(s, "macros"))
             err |= macros_section(f, v);
+        else if (xf_str_eqc(s, "groups"))
+            err |= xf_loader_groups(l, v, f->rel, f->ofp);
         else if (!xf_feature_warn(l->diags, XF_FEAT_YAML_TOP, s, NULL, k->loc) &&
                  !xf_feature_find(XF_FEAT_YAML_TOP, s)) {
             size_t nkeys;

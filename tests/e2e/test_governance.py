@@ -209,3 +209,110 @@ def test_contract_in_manifest(gov):
     m2 = gov.p.json("target/manifest.json")
     assert m2["nodes"]["model.governance.orders"]["contract"]["checksum"] != \
         o["contract"]["checksum"]
+
+
+GROUPS = """\
+  - name: other
+    access: private
+    group: finance
+groups:
+  - name: finance
+    owner: {name: Finance team, email: finance@example.com}
+    description: the money people
+"""
+
+
+@pytest.mark.feature("access")
+def test_private_ref_from_outside_its_group_fails_at_load(gov):
+    gov.p.write("models/schema.yml", gov.p.read("models/schema.yml") + GROUPS)
+    gov.p.write("models/report.sql", "-- report\nselect k from {{ ref('other') }}\n")
+    r = gov.xform("run", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [
+        ("models/report.sql", 2, 18, "model 'report' refers to private model 'other' of group "
+         "'finance', which only its group may reference")], r
+    assert "hint: put 'report' in group 'finance' (config 'group'), or make 'other' " \
+        "protected or public" in r.text
+    assert gov.untouched()
+    # in the group (a config() call), the ref is allowed
+    gov.p.write("models/report.sql",
+                "{{ config(group='finance') }}\nselect k from {{ ref('other') }}\n")
+    gov.xform("run", expect=0)
+    assert gov.rows("select k from report") == [(1,)]
+    m = gov.p.json("target/manifest.json")
+    validate_manifest(m)
+    assert m["groups"] == {"group.governance.finance": {
+        "name": "finance", "resource_type": "group", "package_name": "governance",
+        "path": "schema.yml", "original_file_path": "models/schema.yml",
+        "unique_id": "group.governance.finance",
+        "owner": {"name": "Finance team", "email": "finance@example.com"},
+        "description": "the money people", "config": {"meta": {}}}}
+    other = m["nodes"]["model.governance.other"]
+    assert (other["group"], other["access"], other["config"]["group"],
+            other["config"]["access"]) == ("finance", "private", "finance", "private")
+    assert m["nodes"]["model.governance.customers"]["access"] == "protected"
+    assert sorted(m["group_map"]["finance"]) == ["model.governance.other",
+                                                 "model.governance.report"]
+
+
+@pytest.mark.feature("access")
+def test_undefined_group_and_unknown_access_are_located(gov):
+    gov.p.write("models/schema.yml",
+                gov.p.read("models/schema.yml") + GROUPS.replace("group: finance",
+                                                                 "group: finanse"))
+    r = gov.xform("parse", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [
+        ("models/schema.yml", 43, 12, "model 'other' is in group 'finanse', which is not "
+         "defined (did you mean 'finance'?)")], r
+    gov.p.edit("models/schema.yml", "group: finanse", "group: finance")
+    gov.p.edit("models/schema.yml", "access: private", "access: privat")
+    r = gov.xform("parse", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [
+        ("models/schema.yml", 42, 13, "unknown access 'privat' (did you mean 'private'?)")], r
+    assert gov.untouched()
+
+
+@pytest.mark.feature("access")
+def test_group_in_project_file_and_group_without_owner(gov):
+    gov.p.write("models/schema.yml", gov.p.read("models/schema.yml") + GROUPS)
+    gov.p.edit("dbt_project.yml", "    +materialized: table\n",
+               "    +materialized: table\n    +group: finance\n")
+    gov.p.write("models/report.sql", "select k from {{ ref('other') }}\n")
+    gov.xform("run", expect=0)  # every model is in finance now
+    m = gov.p.json("target/manifest.json")
+    assert len(m["group_map"]["finance"]) == 5
+    gov.p.edit("models/schema.yml", "    owner: {name: Finance team, email: finance@example.com}\n",
+               "")
+    r = gov.xform("parse", expect=2)
+    assert "models/schema.yml:45:11: error: group 'finance' needs an 'owner' with a 'name' or " \
+        "an 'email'" in r.text, r
+
+
+@pytest.mark.feature("access")
+def test_protected_ref_into_a_restricted_package(gov):
+    pkg = gov.p.dir / "dbt_packages" / "vendor"
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "dbt_project.yml").write_text(
+        "name: vendor\nversion: '1.0'\nconfig-version: 2\nrestrict-access: true\n")
+    (pkg / "models" / "vendor_rates.sql").write_text("select 3 as rate\n")
+    (pkg / "models" / "vendor_public.sql").write_text("select 4 as rate\n")
+    (pkg / "models" / "props.yml").write_text(
+        "version: 2\nmodels:\n  - name: vendor_public\n    access: public\n")
+    gov.p.write("packages.yml", "packages:\n  - local: vendor\n")
+    gov.p.write("models/rates.sql", "select rate from {{ ref('vendor', 'vendor_rates') }}\n")
+    r = gov.xform("run", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [
+        ("models/rates.sql", 1, 21, "model 'rates' of package 'governance' refers to protected "
+         "model 'vendor_rates' of package 'vendor', which only its own package may reference")]
+    assert gov.untouched()
+    # a public model of the package, or the package without restrict-access: allowed
+    gov.p.write("models/rates.sql", "select rate from {{ ref('vendor', 'vendor_public') }}\n")
+    gov.xform("run", "-s", "+rates", expect=0)
+    assert gov.rows("select rate from rates") == [(4,)]
+    (pkg / "dbt_project.yml").write_text("name: vendor\nversion: '1.0'\nconfig-version: 2\n")
+    gov.p.write("models/rates.sql", "select rate from {{ ref('vendor', 'vendor_rates') }}\n")
+    gov.xform("run", "-s", "+rates", expect=0)
+    assert gov.rows("select rate from rates") == [(3,)]

@@ -84,13 +84,8 @@ CASES = [
      "properties key 'semantic_models'", "semantic_models:"),
     ("saved_queries", _top("saved_queries"), "models/extra.yml", 2, 1,
      "properties key 'saved_queries'", "saved_queries:"),
-    ("groups", _top("groups"), "models/extra.yml", 2, 1, "properties key 'groups'", "groups:"),
     ("versions", _node("versions", "[{v: 1}]"), "models/extra.yml", 4, 5, "property 'versions'",
      "    versions: [{v: 1}]"),
-    ("access", _node("access", "public"), "models/extra.yml", 4, 5, "property 'access'",
-     "    access: public"),
-    ("group", _node("group", "finance"), "models/extra.yml", 4, 5, "property 'group'",
-     "    group: finance"),
 ]
 
 
