@@ -97,7 +97,7 @@ static int foreign_to(struct xf_loader *l, const struct xf_ynode *v, struct xf_c
     size_t na = 0;
     if (call_args(c->to, "ref", args, &na, l->a) == 0) {
         c->to_name = args[na - 1];
-        struct xf_dep d = {na == 2 ? args[0] : NULL, c->to_name, v->loc, NULL};
+        struct xf_dep d = {na == 2 ? args[0] : NULL, c->to_name, v->loc, NULL, NULL};
         if (n)
             xf_avec_push(l->a, &n->refs, d);
         return 0;
@@ -105,7 +105,7 @@ static int foreign_to(struct xf_loader *l, const struct xf_ynode *v, struct xf_c
     if (call_args(c->to, "source", args, &na, l->a) == 0 && na == 2) {
         c->to_source = args[0];
         c->to_name = args[1];
-        struct xf_dep d = {args[0], args[1], v->loc, NULL};
+        struct xf_dep d = {args[0], args[1], v->loc, NULL, NULL};
         if (n)
             xf_avec_push(l->a, &n->source_deps, d);
         return 0;

@@ -140,6 +140,21 @@ int xf_loader_groups(struct xf_loader *l, const struct xf_ynode *list, const cha
 int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key,
                           const struct xf_ynode *v, struct xf_node *n);
 
+/*
+ * versions.c: a model entry with `versions:` (name: its `name:` value):
+ * each version's file node renamed as that version, then `apply` gives it
+ * the entry's properties, and the version's own columns and tests go
+ * through `columns` and `tests` (schema.c's readers). 0 or -1, located.
+ */
+struct xf_version_hooks {
+    void *ctx;
+    int (*apply)(void *ctx, const struct xf_ynode *entry, struct xf_node *n);
+    int (*columns)(void *ctx, const struct xf_ynode *list, struct xf_node *n);
+    int (*tests)(void *ctx, const struct xf_ynode *list, struct xf_node *n);
+};
+int xf_loader_versions(struct xf_loader *l, const struct xf_ynode *e, const struct xf_ynode *name,
+                       const struct xf_version_hooks *h);
+
 /* Keeps node->tags and node->meta in step with the config. */
 void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n);
 

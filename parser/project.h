@@ -69,6 +69,7 @@ struct xf_dep {
     const char *name;    /* ref: model name; source: table name */
     struct xf_loc loc;
     struct xf_node *node; /* resolved target (graph/ fills it) */
+    const char *version;  /* ref('m', v=2): the version asked for, or NULL (the latest) */
 };
 
 /* A generic test declared in YAML, before it becomes a test node. */
@@ -118,6 +119,10 @@ struct xf_node {
     XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
     XF_VEC(struct xf_constraint) constraints; /* model-level `constraints:` */
     struct xf_loc group_loc, access_loc;      /* YAML `group:` / `access:` values, if any */
+    /* Model versions: "2" (as written), NULL when the model is not versioned. */
+    const char *version, *latest_version;
+    const char *deprecation_date; /* "2024-06-01" as written, or NULL */
+    struct xf_loc version_loc;    /* its `v:` in the YAML file */
 
     XF_VEC(struct xf_dep) refs;
     XF_VEC(struct xf_dep) source_deps;

@@ -20,6 +20,7 @@ struct yfile {
     const char *rel;        /* schema.yml, relative to its resource path */
     const char *patch_path; /* shop://models/schema.yml */
     const char *ofp;        /* relative to its project (display less a package's folder) */
+    bool quiet;             /* a second version of one entry: its keys were checked already */
 };
 
 static const char *const column_keys[] = {
@@ -349,52 +350,21 @@ static void unknown_node(struct yfile *f, enum xf_resource type, const char *sec
         xf_diag_hint(g, "a %s's name is its .sql file name without '.sql'", what);
 }
 
-static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resource type,
-                      const char *section)
+/* The entry's properties on node n (each version of a versioned model gets them all). */
+static int apply_entry(struct yfile *f, const struct xf_ynode *e, struct xf_node *n,
+                       const char *section)
 {
     struct xf_loader *l = f->l;
-    if (want_map(f, e, section) < 0)
-        return -1;
     const struct xf_ynode *name = xf_ynode_get(e, "name");
-    if (!name) {
-        struct xf_diag *g =
-            xf_diag_add(l->diags, XF_SEV_ERROR, e->loc, "an entry of '%s' needs a 'name'", section);
-        xf_diag_hint(g, "start the entry with '- name: <%s name>'", xf_resource_name(type));
-        return -1;
-    }
-    const char *nm;
-    if (xf_loader_want_str(l, name, "name", &nm) < 0)
-        return -1;
-    struct xf_node *n = lookup(l, type, name->str);
-    if (n && n->type != type) {
-        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc, "'%s' is a %s, not a %s",
-                                        nm, xf_resource_name(n->type), xf_resource_name(type));
-        const char *sec = n->type == XF_RES_MODEL  ? "models"
-                          : n->type == XF_RES_SEED ? "seeds"
-                                                   : "snapshots";
-        xf_diag_hint(g, "describe it under '%s:'", sec);
-        return -1;
-    }
-    if (!n) {
-        unknown_node(f, type, section, name);
-        return 0;
-    }
-    if (n->props_loc.src) {
-        unsigned line, col;
-        xf_loc_linecol(n->props_loc.src, n->props_loc.off, &line, &col);
-        struct xf_diag *g = xf_diag_add(
-            l->diags, XF_SEV_ERROR, name->loc, "%s '%s' is described twice: at %s:%u:%u and here",
-            xf_resource_name(type), nm, n->props_loc.src->path, line, col);
-        xf_diag_hint(g, "keep one entry per %s", xf_resource_name(type));
-        return -1;
-    }
     n->props_loc = name->loc;
     n->patch_path = f->patch_path;
     size_t nkeys;
     const char *const *keys = xf_feature_names(XF_FEAT_YAML_NODE, &nkeys);
-    check_keys(f, e, section, keys, nkeys);
-    for (size_t i = 0; i < e->n; i++)
-        xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, e->keys[i]->str, NULL, e->keys[i]->loc);
+    if (!f->quiet) {
+        check_keys(f, e, section, keys, nkeys);
+        for (size_t i = 0; i < e->n; i++)
+            xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, e->keys[i]->str, NULL, e->keys[i]->loc);
+    }
     int err = 0;
     const struct xf_ynode *cfg = NULL, *constraints = NULL;
     for (size_t i = 0; i < e->n; i++) {
@@ -423,6 +393,8 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
             constraints = v;
         } else if (xf_str_eqc(key, "group") || xf_str_eqc(key, "access")) {
             err |= xf_loader_access_prop(l, e->keys[i], v, n);
+        } else if (xf_str_eqc(key, "deprecation_date") && !is_null(l, v)) {
+            err |= xf_loader_want_str(l, v, "deprecation_date", &n->deprecation_date);
         }
     }
     /* after columns: a model-level constraint names declared columns */
@@ -433,6 +405,78 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
         xf_loader_config_merge_ynode(l, n->config.u.d, cfg);
     xf_loader_sync_node(l, n);
     return err ? -1 : 0;
+}
+
+struct vctx {
+    struct yfile *f;
+    const char *section;
+    int applied;
+};
+
+static int v_apply(void *ctx, const struct xf_ynode *e, struct xf_node *n)
+{
+    struct vctx *c = ctx;
+    c->f->quiet = c->applied++ > 0;
+    int err = apply_entry(c->f, e, n, c->section);
+    c->f->quiet = false;
+    return err;
+}
+
+static int v_columns(void *ctx, const struct xf_ynode *list, struct xf_node *n)
+{
+    return columns(((struct vctx *)ctx)->f, list, n);
+}
+
+static int v_tests(void *ctx, const struct xf_ynode *list, struct xf_node *n)
+{
+    return tests_list(((struct vctx *)ctx)->f, list, NULL, n);
+}
+
+static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resource type,
+                      const char *section)
+{
+    struct xf_loader *l = f->l;
+    if (want_map(f, e, section) < 0)
+        return -1;
+    const struct xf_ynode *name = xf_ynode_get(e, "name");
+    if (!name) {
+        struct xf_diag *g =
+            xf_diag_add(l->diags, XF_SEV_ERROR, e->loc, "an entry of '%s' needs a 'name'", section);
+        xf_diag_hint(g, "start the entry with '- name: <%s name>'", xf_resource_name(type));
+        return -1;
+    }
+    const char *nm;
+    if (xf_loader_want_str(l, name, "name", &nm) < 0)
+        return -1;
+    if (type == XF_RES_MODEL && xf_ynode_get(e, "versions")) {
+        struct vctx vc = {f, section, 0};
+        struct xf_version_hooks h = {&vc, v_apply, v_columns, v_tests};
+        return xf_loader_versions(l, e, name, &h);
+    }
+    struct xf_node *n = lookup(l, type, name->str);
+    if (n && n->type != type) {
+        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc, "'%s' is a %s, not a %s",
+                                        nm, xf_resource_name(n->type), xf_resource_name(type));
+        const char *sec = n->type == XF_RES_MODEL  ? "models"
+                          : n->type == XF_RES_SEED ? "seeds"
+                                                   : "snapshots";
+        xf_diag_hint(g, "describe it under '%s:'", sec);
+        return -1;
+    }
+    if (!n) {
+        unknown_node(f, type, section, name);
+        return 0;
+    }
+    if (n->props_loc.src) {
+        unsigned line, col;
+        xf_loc_linecol(n->props_loc.src, n->props_loc.off, &line, &col);
+        struct xf_diag *g = xf_diag_add(
+            l->diags, XF_SEV_ERROR, name->loc, "%s '%s' is described twice: at %s:%u:%u and here",
+            xf_resource_name(type), nm, n->props_loc.src->path, line, col);
+        xf_diag_hint(g, "keep one entry per %s", xf_resource_name(type));
+        return -1;
+    }
+    return apply_entry(f, e, n, section);
 }
 
 static int node_section(struct yfile *f, const struct xf_ynode *list, enum xf_resource type,
@@ -694,7 +738,7 @@ static int process(struct yfile *f, const struct xf_ynode *root)
 int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
                           const struct xf_ynode *root)
 {
-    struct yfile F = {l, src, src->path, rel, NULL, src->path}, *f = &F;
+    struct yfile F = {l, src, src->path, rel, NULL, src->path, false}, *f = &F;
     size_t dl = strlen(l->u->dir);
     if (dl && !strncmp(f->display, l->u->dir, dl))
         f->ofp = f->display + dl; /* relative to its package */

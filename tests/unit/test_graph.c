@@ -148,7 +148,7 @@ static void ref2(struct fx *f, struct xf_node *n, const char *pkg, const char *n
         snprintf(call, sizeof call, "ref('%s', '%s')", pkg, name);
     else
         snprintf(call, sizeof call, "ref('%s')", name);
-    struct xf_dep d = {pkg, name, loc_of(n, call), NULL};
+    struct xf_dep d = {pkg, name, loc_of(n, call), NULL, NULL};
     xf_avec_push(&f->p.arena, &n->refs, d);
 }
 
@@ -161,7 +161,7 @@ static void src(struct fx *f, struct xf_node *n, const char *s, const char *t)
 {
     char call[256];
     snprintf(call, sizeof call, "source('%s', '%s')", s, t);
-    struct xf_dep d = {s, t, loc_of(n, call), NULL};
+    struct xf_dep d = {s, t, loc_of(n, call), NULL, NULL};
     xf_avec_push(&f->p.arena, &n->source_deps, d);
 }
 
