@@ -9,6 +9,7 @@
  * threads.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -182,6 +183,31 @@ static void docs_obj(struct xf_jsonw *w, const struct xf_value *v)
     else
         xf_jsonw_null(w);
     xf_jsonw_close_object(w);
+}
+
+/* A version identifier as dbt writes it: a number when it is one, else a string. */
+static void version_json(struct xf_jsonw *w, const char *v)
+{
+    char *end;
+    if (!v) {
+        xf_jsonw_null(w);
+        return;
+    }
+    long long i = strtoll(v, &end, 10);
+    if (*v && !*end) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", i);
+        xf_jsonw_raw(w, num);
+        return;
+    }
+    double d = strtod(v, &end);
+    if (*v && !*end) {
+        char num[64];
+        snprintf(num, sizeof num, "%.17g", d);
+        xf_jsonw_raw(w, num);
+        return;
+    }
+    xf_jsonw_str(w, v);
 }
 
 /* dbt's ColumnLevelConstraint / ModelLevelConstraint objects. */
@@ -810,8 +836,12 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
             xf_jsonw_str(w, "protected");
         xf_jsonw_key(w, "constraints");
         constraints_json(w, n->constraints.v, n->constraints.n, true);
-        XF_JSONW_MEMBERS(w, "\"version\":null,\"latest_version\":null,"
-                            "\"deprecation_date\":null,\"primary_key\":[],\"time_spine\":null");
+        xf_jsonw_key(w, "version");
+        version_json(w, n->version);
+        xf_jsonw_key(w, "latest_version");
+        version_json(w, n->latest_version);
+        xf_jsonw_kstr(w, "deprecation_date", n->deprecation_date);
+        XF_JSONW_MEMBERS(w, "\"primary_key\":[],\"time_spine\":null");
     }
     if (generic) {
         const struct xf_node *on = n->attached;

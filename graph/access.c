@@ -4,11 +4,13 @@
  * config() call may set a node's group or access, so the parser cannot):
  * a node's group must be defined; a private model may be referenced only
  * from its own group, a protected one only from its own package when that
- * package says `restrict-access: true`. Each
+ * package says `restrict-access: true`; a ref to a model past its
+ * deprecation_date is a warning. Each
  * broken rule is a located error at the ref, before anything runs.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph/graph.h"
 #include "util/str.h"
@@ -87,6 +89,17 @@ static bool restricts(const struct xf_project *p, const char *package)
     return v && xf_value_truthy(v);
 }
 
+/* Whether a deprecation_date ("2024-06-01", maybe with a time) is before today (UTC). */
+static bool past(const char *date)
+{
+    char today[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    return strncmp(date, today, 10) < 0;
+}
+
 static int check_refs(const struct xf_project *p, const struct xf_node *n,
                       struct xf_diags *diags)
 {
@@ -100,6 +113,18 @@ static int check_refs(const struct xf_project *p, const struct xf_node *n,
         const struct xf_node *t = d->node;
         if (!t || t->type != XF_RES_MODEL || t == n)
             continue;
+        if (t->deprecation_date && past(t->deprecation_date)) {
+            struct xf_diag *g = xf_diag_add(
+                diags, XF_SEV_WARNING, d->loc,
+                "%s '%s' refers to %s%s%s, which was deprecated on '%s'",
+                xf_resource_name(n->type), n->name, t->name, t->version ? ".v" : "",
+                t->version ? t->version : "", t->deprecation_date);
+            if (t->version && t->latest_version && strcmp(t->version, t->latest_version))
+                xf_diag_hint(g, "a newer version of '%s' is available: ref('%s', v=%s)", t->name,
+                             t->name, t->latest_version);
+            else
+                xf_diag_hint(g, "migrate away from '%s' before it is removed", t->name);
+        }
         const char *access = access_of(t);
         const char *tgroup = xf_node_config_str(t, "group", NULL);
         if (!strcmp(access, "private") && (!group || !tgroup || strcmp(group, tgroup))) {
