@@ -316,3 +316,105 @@ def test_protected_ref_into_a_restricted_package(gov):
     gov.p.write("models/rates.sql", "select rate from {{ ref('vendor', 'vendor_rates') }}\n")
     gov.xform("run", "-s", "+rates", expect=0)
     assert gov.rows("select rate from rates") == [(3,)]
+
+
+VERSIONS = """\
+version: 2
+models:
+  - name: dim
+    latest_version: 2
+    columns:
+      - name: id
+        data_tests: [unique]
+      - name: label
+    versions:
+      - v: 1
+        deprecation_date: 2020-01-01
+      - v: 2
+        columns:
+          - include: all
+            exclude: [label]
+          - name: score
+      - v: 3
+        defined_in: dim_next
+"""
+
+
+def versioned(w):
+    w.p.write("models/dim_v1.sql", "select 1 as id, 'old' as label\n")
+    w.p.write("models/dim_v2.sql", "select 1 as id, 'new' as label, 5 as score\n")
+    w.p.write("models/dim_next.sql", "select 1 as id, 'next' as label\n")
+    w.p.write("models/uses.sql",
+              "select (select label from {{ ref('dim') }}) as latest,\n"
+              "       (select label from {{ ref('dim', v=1) }}) as v1,\n"
+              "       (select label from {{ ref('dim', version=3) }}) as v3\n")
+    w.p.write("models/versions.yml", VERSIONS)
+
+
+@pytest.mark.feature("versions")
+def test_versions_build_suffixed_relations_and_ref_picks_one(gov):
+    versioned(gov)
+    r = gov.xform("build", "-s", "dim", "uses", expect=0)
+    rels = gov.relations()
+    assert {"dim_v1", "dim_v2", "dim_v3"} <= set(rels) and "dim" not in rels
+    assert gov.rows("select latest, v1, v3 from uses") == [("new", "old", "next")]
+    # each version is tested under its own name, as dbt names them
+    assert "PASS unique_dim_v1_id" in r.text and "PASS unique_dim_v2_id" in r.text
+    # a ref to a version past its deprecation_date warns at the ref
+    assert "models/uses.sql:2:30: warning: model 'uses' refers to dim.v1, which was deprecated " \
+        "on '2020-01-01'" in r.text
+    assert "hint: a newer version of 'dim' is available: ref('dim', v=2)" in r.text
+    m = gov.p.json("target/manifest.json")
+    validate_manifest(m)
+    v1, v2 = m["nodes"]["model.governance.dim.v1"], m["nodes"]["model.governance.dim.v2"]
+    assert (v1["name"], v1["version"], v1["latest_version"], v1["alias"]) == ("dim", 1, 2,
+                                                                             "dim_v1")
+    assert v1["deprecation_date"] == "2020-01-01" and v2["deprecation_date"] is None
+    assert v2["fqn"] == ["governance", "dim", "v2"]
+    assert list(v1["columns"]) == ["id", "label"] and list(v2["columns"]) == ["id", "score"]
+    assert m["nodes"]["model.governance.dim.v3"]["original_file_path"] == "models/dim_next.sql"
+    assert sorted(m["nodes"]["model.governance.uses"]["depends_on"]["nodes"]) == [
+        "model.governance.dim.v1", "model.governance.dim.v2", "model.governance.dim.v3"]
+
+
+@pytest.mark.feature("versions")
+@pytest.mark.parametrize("sel, want", [
+    ("dim", ["dim.v1", "dim.v2", "dim.v3"]),
+    ("dim.v2", ["dim.v2"]),
+    ("version:latest", ["dim.v2"]),
+    ("version:old", ["dim.v1"]),
+    ("version:prerelease", ["dim.v3"]),
+])
+def test_versions_selection(gov, sel, want):
+    versioned(gov)
+    r = gov.xform("ls", "-s", sel, "--resource-type", "model", expect=0)
+    got = sorted(ln[len("governance."):] for ln in r.out.splitlines()
+                 if ln.startswith("governance."))
+    assert got == want, r
+
+
+@pytest.mark.feature("versions")
+def test_latest_version_not_listed_is_a_load_error(gov):
+    versioned(gov)
+    gov.p.edit("models/versions.yml", "latest_version: 2", "latest_version: 4")
+    r = gov.xform("run", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col) for x in d] == [("models/versions.yml", 4, 21)], r
+    assert d[0].msg.startswith("latest_version 4 of model 'dim' is not one of its versions")
+    assert gov.untouched()
+
+
+@pytest.mark.feature("versions")
+def test_version_without_its_file_is_a_load_error(gov):
+    versioned(gov)
+    gov.p.path("models/dim_v2.sql").unlink()
+    r = gov.xform("run", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [
+        ("models/versions.yml", 12, 12,
+         "version 2 of model 'dim' has no model file 'dim_v2.sql'")], r
+    assert "hint: add dim_v2.sql (or dim.sql), or name its file with 'defined_in'" in r.text
+    # the latest version may live in the unsuffixed file
+    gov.p.write("models/dim.sql", "select 1 as id, 'plain' as label, 6 as score\n")
+    gov.xform("run", "-s", "dim.v2", expect=0)
+    assert gov.rows("select label from dim_v2") == [("plain",)]
