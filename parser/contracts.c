@@ -140,7 +140,8 @@ int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool mod
             known = known || xf_str_eqc(k->str, constraint_keys[j]);
         if (!known || (!model_level && xf_str_eqc(k->str, "columns"))) {
             const char *s =
-                xf_str_suggest(k->str, constraint_keys, N(constraint_keys) - !model_level);
+                known ? NULL /* columns: the hint says why */
+                      : xf_str_suggest(k->str, constraint_keys, N(constraint_keys) - !model_level);
             struct xf_diag *g = xf_diag_add(
                 l->diags, XF_SEV_ERROR, k->loc, "unknown key '" XF_STR_FMT "' in a constraint%s%s%s",
                 XF_STR_ARG(k->str), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");

@@ -418,3 +418,79 @@ def test_version_without_its_file_is_a_load_error(gov):
     gov.p.write("models/dim.sql", "select 1 as id, 'plain' as label, 6 as score\n")
     gov.xform("run", "-s", "dim.v2", expect=0)
     assert gov.rows("select label from dim_v2") == [("plain",)]
+
+
+BAD_CONSTRAINTS = [
+    ("check_without_expression", "- type: check\n            expression: \"amount < 1000\"",
+     "- type: check", (39, 13), "a 'check' constraint needs an 'expression'"),
+    ("fk_without_to", "            to: ref('customers')\n            to_columns: [id]\n", "",
+     (33, 13), "a foreign_key constraint needs 'to' and 'to_columns' (or an 'expression')"),
+    ("to_without_columns", "            to_columns: [id]\n", "", (33, 13),
+     "a foreign_key constraint with 'to' needs 'to_columns'"),
+    ("bad_to", "to: ref('customers')", "to: customers", (34, 17),
+     "a foreign key's 'to' must be ref('model') or source('source', 'table'), not 'customers'"),
+    ("columns_on_a_column", "          - type: primary_key\n      - name: customer_id",
+     "          - type: primary_key\n            columns: [order_id]\n      - name: customer_id",
+     (30, 13), "unknown key 'columns' in a constraint"),
+    ("unknown_key", "expression: \"amount >= 0\"", "expresion: \"amount >= 0\"", (24, 9),
+     "unknown key 'expresion' in a constraint (did you mean 'expression'?)"),
+    ("not_a_mapping", "          - type: not_null\n          - type: unique",
+     "          - not_null\n          - type: unique", (15, 13),
+     "a constraint must be a mapping with a 'type'"),
+    ("model_level_without_columns", "        columns: [order_id, customer_id]\n", "", (21, 9),
+     "a model-level 'unique' constraint needs 'columns'"),
+    ("without_type", "          - type: not_null\n          - type: unique",
+     "          - name: nn\n          - type: unique", (15, 13), "a constraint needs a 'type'"),
+]
+
+
+@pytest.mark.feature("contracts")
+@pytest.mark.parametrize("old, new, at, msg", [pytest.param(*c[1:], id=c[0])
+                                               for c in BAD_CONSTRAINTS])
+def test_bad_constraints_are_located_load_errors(make_project, old, new, at, msg):
+    p = make_project("projects/governance")
+    p.edit("models/schema.yml", old, new)
+    r = p.xform("parse", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [("models/schema.yml", *at, msg)], r
+    assert p.db_files() == []
+
+
+@pytest.mark.feature("contracts")
+def test_contract_needs_every_data_type_and_some_columns(gov):
+    gov.p.edit("models/schema.yml", "        data_type: varchar(20)\n", "")
+    r = gov.xform("run", "-s", "customers", expect=1)
+    assert "Contracted models require data_type to be defined for each column. Please ensure " \
+        "that the column name and data_type are defined within the YAML configuration for " \
+        "the ['name'] column(s)." in r.text, r
+    gov.p.write("models/other.sql", "{{ config(contract={'enforced': true}) }}\nselect 1 as k\n")
+    r = gov.xform("run", "-s", "other", expect=1)
+    assert "model 'other' has an enforced contract but declares no columns" in r.text, r
+    assert "customers" not in gov.relations() and "other" not in gov.relations()
+
+
+@pytest.mark.feature("versions")
+@pytest.mark.parametrize("old, new, at, msg", [
+    pytest.param("      - v: 3\n", "      - v: 2\n", (17, 12),
+                 "version 2 of model 'dim' is listed twice", id="twice"),
+    pytest.param("      - v: 3\n        defined_in", "      - defined_in", (17, 9),
+                 "a version of model 'dim' needs a 'v'", id="no_v"),
+])
+def test_bad_versions_are_located_load_errors(gov, old, new, at, msg):
+    versioned(gov)
+    gov.p.edit("models/versions.yml", old, new)
+    r = gov.xform("parse", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [("models/versions.yml", *at, msg)], r
+
+
+@pytest.mark.feature("access")
+def test_group_defined_twice_or_without_name(gov):
+    gov.p.write("models/schema.yml", gov.p.read("models/schema.yml") + GROUPS +
+                "  - name: finance\n    owner: {name: again}\n")
+    r = gov.xform("parse", expect=2)
+    assert "models/schema.yml:48:11: error: group 'finance' is defined twice: at " in r.text, r
+    gov.p.edit("models/schema.yml", "  - name: finance\n    owner: {name: again}\n",
+               "  - owner: {name: again}\n")
+    r = gov.xform("parse", expect=2)
+    assert "models/schema.yml:48:5: error: a group needs a 'name'" in r.text, r
