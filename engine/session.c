@@ -410,7 +410,10 @@ static void index_names(struct xf_session *s)
 {
     for (size_t i = 0; i < s->p->nodes.n; i++) {
         struct xf_node *n = s->p->nodes.v[i];
-        if (n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT)
+        /* a versioned model's name stands for its latest version, as ref('m') */
+        bool latest = !n->version || !n->latest_version || !strcmp(n->version, n->latest_version);
+        if ((n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT) &&
+            latest)
             xf_map_put(&s->refable, xf_str_c(n->name), n);
     }
     for (size_t i = 0; i < s->p->docs.n; i++)
