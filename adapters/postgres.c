@@ -1243,7 +1243,6 @@ static void canon_type(char *out, size_t cap, const char *t)
         {"bool", "boolean"},
         {"varchar", "text"},
         {"character varying", "text"},
-        {"string", "text"},
         {"char", "character"},
         {"bpchar", "character"},
         {"timestamp without time zone", "timestamp"},

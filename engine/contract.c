@@ -26,6 +26,20 @@ bool xf_contract_enforced(const struct xf_node *n)
     return e && xf_value_truthy(e);
 }
 
+/*
+ * The declared type as the database is given it: with `alias_types` (on
+ * by default, as in dbt) the generic `string` is `text` on every adapter
+ * (Postgres has no `string`; SQLite would give it NUMERIC affinity).
+ */
+static const char *declared_type(const struct xf_node *n, const char *t)
+{
+    const struct xf_value *c = xf_node_config(n, "contract");
+    const struct xf_value *at = c && c->t == XF_V_DICT ? xf_dict_getc(c->u.d, "alias_types") : NULL;
+    if ((!at || xf_value_truthy(at)) && !strcasecmp(t, "string"))
+        return "text";
+    return t;
+}
+
 struct row {
     const char *name, *def, *con, *why;
 };
@@ -150,7 +164,7 @@ int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n
         if (!ac)
             xf_vec_push(&rows, ((struct row){d->name, "", upper(a, d->data_type),
                                              "missing in definition"}));
-        else if (!c->ops->type_matches(d->data_type, ac->data_type))
+        else if (!c->ops->type_matches(declared_type(n, d->data_type), ac->data_type))
             xf_vec_push(&rows, ((struct row){d->name, upper(a, ac->data_type),
                                              upper(a, d->data_type), "data type mismatch"}));
     }
@@ -292,7 +306,7 @@ int xf_contract_build_table(struct xf_session *s, struct xf_conn *c, struct xf_n
         }
         xf_buf_adds(&ddl, "    ");
         c->ops->quote(&ddl, name);
-        xf_buf_addf(&ddl, " %s", d->data_type);
+        xf_buf_addf(&ddl, " %s", declared_type(n, d->data_type));
         c->ops->quote(&list, name);
         for (size_t k = 0; k < d->constraints.n; k++) {
             if (constraint_sql(&ddl, c, n, &d->constraints.v[k], false, err) < 0)

@@ -494,3 +494,14 @@ def test_group_defined_twice_or_without_name(gov):
                "  - owner: {name: again}\n")
     r = gov.xform("parse", expect=2)
     assert "models/schema.yml:48:5: error: a group needs a 'name'" in r.text, r
+
+
+@pytest.mark.feature("contracts")
+def test_contract_alias_types_string_is_text(gov):
+    gov.p.edit("models/schema.yml", "data_type: varchar(20)", "data_type: string")
+    gov.xform("run", "-s", "customers", expect=0)
+    assert column_types(gov, "customers")["name"][0] == "text"
+    gov.p.edit("models/schema.yml", "      contract: {enforced: true}\n    columns:\n      - name: id",
+               "      contract: {enforced: true, alias_types: false}\n    columns:\n      - name: id")
+    r = gov.xform("run", "-s", "customers", expect=1)
+    assert re.search(r"\| name +\| TEXT +\| STRING +\| data type mismatch \|", r.text), r
