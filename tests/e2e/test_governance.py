@@ -375,6 +375,9 @@ def test_versions_build_suffixed_relations_and_ref_picks_one(gov):
     assert m["nodes"]["model.governance.dim.v3"]["original_file_path"] == "models/dim_next.sql"
     assert sorted(m["nodes"]["model.governance.uses"]["depends_on"]["nodes"]) == [
         "model.governance.dim.v1", "model.governance.dim.v2", "model.governance.dim.v3"]
+    # lineage names each version as --select does
+    out = gov.xform("lineage", "-s", "dim", expect=0).out
+    assert "dim.v1 (model, table)" in out and "dim.v3 (model, table)" in out, out
 
 
 @pytest.mark.feature("versions")
