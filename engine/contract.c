@@ -359,7 +359,14 @@ bool xf_contract_has_constraints(const struct xf_node *n)
 
 void xf_contract_warn_view(struct xf_session *s, const struct xf_node *n)
 {
-    if (!xf_contract_has_constraints(n))
+    /* dbt's warn_unsupported: each constraint may silence the warning */
+    bool warn = false;
+    for (size_t k = 0; k < n->constraints.n; k++)
+        warn = warn || n->constraints.v[k].warn_unsupported;
+    for (size_t i = 0; i < n->columns.n; i++)
+        for (size_t k = 0; k < n->columns.v[i].constraints.n; k++)
+            warn = warn || n->columns.v[i].constraints.v[k].warn_unsupported;
+    if (!warn)
         return;
     struct xf_diag *g = xf_diag_add(s->diags, XF_SEV_WARNING, n->props_loc,
                                     "constraints of view '%s' are not enforced: constraint "

@@ -140,6 +140,12 @@ def test_contract_on_a_view_checks_types_and_warns_of_constraints(gov):
     assert "models/schema.yml:3:11: warning: constraints of view 'customers' are not " \
         "enforced" in r.text
     assert gov.relations()["customers"] == "view"
+    # warn_unsupported: false on every constraint silences it
+    gov.p.write("models/schema.yml", re.sub(r"(\n( +)- type: [a-z_]+)",
+                                            r"\1\n\2  warn_unsupported: false",
+                                            gov.p.read("models/schema.yml")))
+    r = gov.xform("run", "-s", "customers", expect=0)
+    assert "are not enforced" not in r.text, r
     gov.p.write("models/customers.sql", "select 'x' as id, 'ann' as name\n")
     r = gov.xform("run", "-s", "customers", expect=1)
     assert "data type mismatch" in r.text
