@@ -131,7 +131,7 @@ int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n
                     "column with its name and data_type under 'columns:'",
                     n->name);
         where_declared(err, n);
-        return -1;
+        return -2;
     }
     struct xf_buf missing = XF_BUF_INIT;
     for (size_t i = 0; i < n->columns.n; i++)
@@ -145,7 +145,7 @@ int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n
                     missing.ptr);
         where_declared(err, n);
         xf_buf_release(&missing);
-        return -1;
+        return -2;
     }
     xf_buf_release(&missing);
     if (!c->ops->describe || !c->ops->type_matches) {
@@ -180,7 +180,7 @@ int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n
                          "contract match the columns in your model's definition.\n\n");
         table(err, rows.v, rows.n);
         where_declared(err, n);
-        ret = -1;
+        ret = -2;
     }
     xf_vec_release(&rows);
     if (cols_out) {

@@ -405,6 +405,7 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
             struct xf_column_info *cols = NULL;
             size_t nc = 0;
             int ce = xf_contract_check(s, c, n, sql, &ca, &cols, &nc, err);
+            r->compile_error = ce == -2;
             if (ce == 0)
                 ce = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
             xf_arena_release(&ca);

@@ -159,8 +159,9 @@ int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n
 bool xf_contract_enforced(const struct xf_node *n);
 /*
  * Compares the columns `sql` returns (the adapter's describe) with the
- * declared names and data types: 0, or -1 with dbt's table of mismatches
- * (or the database's error) in err. The described columns (in `a`) go to
+ * declared names and data types: 0; -2 when the contract fails (dbt's
+ * table of mismatches, or a missing data_type, in err: a "Compilation
+ * Error" as dbt calls it); -1 with the database's error. The described columns (in `a`) go to
  * *cols_out when it is not NULL.
  */
 int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,

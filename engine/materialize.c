@@ -22,6 +22,7 @@ static int contracted_table(struct xf_session *s, struct xf_conn *c, struct xf_n
     struct xf_column_info *cols = NULL;
     size_t nc = 0;
     int e = xf_contract_check(s, c, n, sql, &a, &cols, &nc, err);
+    r->compile_error = e == -2;
     if (e == 0)
         e = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
     xf_arena_release(&a);
@@ -46,6 +47,7 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
         xf_arena_init(&a);
         int e = xf_contract_check(s, c, n, sql, &a, NULL, NULL, err);
         xf_arena_release(&a);
+        r->compile_error = e == -2;
         if (e < 0)
             return -1;
         if (n->mat == XF_MAT_VIEW)

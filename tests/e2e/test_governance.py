@@ -110,6 +110,7 @@ def test_contract_mismatch_fails_the_node_before_building(gov):
              "  | ----------- | --------------- | ------------- | ------------------ |\n"
              f"  | amount      | {want_type:<15} | INTEGER       | data type mismatch |\n"
              "  | extra       | INTEGER         |               | missing in contract |")
+    assert "Compilation Error in model orders (models/orders.sql)\n" in r.text, r
     assert "This model has an enforced contract that failed.\n" in r.text
     assert "Please ensure the name, data_type, and number of columns in your contract match " \
         "the columns in your model's definition." in r.text
