@@ -515,3 +515,27 @@ def test_contract_alias_types_string_is_text(gov):
                "      contract: {enforced: true, alias_types: false}\n    columns:\n      - name: id")
     r = gov.xform("run", "-s", "customers", expect=1)
     assert re.search(r"\| name +\| TEXT +\| STRING +\| data type mismatch \|", r.text), r
+
+
+@pytest.mark.feature("contracts")
+@pytest.mark.parametrize("mode", ["append_new_columns", "fail"])
+def test_contracted_incremental_follows_on_schema_change(gov, mode):
+    gov.p.write("models/customers.sql",
+                "{{ config(materialized='incremental', unique_key='id', "
+                f"on_schema_change='{mode}') }}}}\n"
+                "select 1 as id, 'ann' as name\n")
+    gov.xform("run", "-s", "customers", expect=0)
+    # the contract and the query gain a column together: the contract passes,
+    # then on_schema_change decides what happens to the existing table
+    gov.p.edit("models/customers.sql", "'ann' as name", "'ann' as name, 7 as score")
+    gov.p.edit("models/schema.yml", "          - type: unique\n",
+               "          - type: unique\n      - name: score\n        data_type: integer\n")
+    if mode == "fail":
+        r = gov.xform("run", "-s", "customers", expect=1)
+        assert "the columns of incremental model 'customers' changed (added: score; removed: " \
+            "none) and on_schema_change is 'fail'" in r.text, r
+        assert gov.columns("customers") == ["id", "name"]
+    else:
+        gov.xform("run", "-s", "customers", expect=0)
+        assert gov.columns("customers") == ["id", "name", "score"]
+        assert gov.rows("select id, name, score from customers") == [(1, "ann", 7)]
