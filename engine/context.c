@@ -945,8 +945,8 @@ static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
 static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
 static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
 static const struct xf_func f_load_relation = {"load_relation", fn_load_relation, NULL, NULL};
-static const struct xf_func f_list_relations = {"list_relations_without_caching",
-                                                ad_list_relations, NULL, NULL};
+static const struct xf_func f_list_relations = {"list_relations_without_caching", ad_list_relations,
+                                                NULL, NULL};
 static const struct xf_func f_should_store_failures = {"should_store_failures",
                                                        fn_should_store_failures, NULL, NULL};
 static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};

@@ -280,10 +280,10 @@ static void warn_unenforced(struct xf_session *s, struct xf_conn *c, const struc
         return;
     for (const char *const *u = c->ops->unenforced_constraints; *u; u++)
         if (!strcmp(*u, k->type)) {
-            struct xf_diag *g = xf_diag_add(
-                s->diags, XF_SEV_WARNING, k->loc,
-                "the %s constraint of model '%s' is created but not enforced by %s", k->type,
-                n->name, c->ops->name);
+            struct xf_diag *g =
+                xf_diag_add(s->diags, XF_SEV_WARNING, k->loc,
+                            "the %s constraint of model '%s' is created but not enforced by %s",
+                            k->type, n->name, c->ops->name);
             xf_diag_hint(g, "keep a data test for it (relationships), or set "
                             "'warn_unenforced: false' on the constraint");
         }

@@ -167,7 +167,8 @@ bool xf_contract_enforced(const struct xf_node *n);
 int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                       struct xf_arena *a, struct xf_column_info **cols_out, size_t *ncols_out,
                       struct xf_buf *err);
-/* Replaces the model's table with one created from the declared types and constraints, filled by sql. */
+/* Replaces the model's table with one created from the declared types and constraints, filled by
+ * sql. */
 int xf_contract_build_table(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
                             const char *sql, const struct xf_column_info *cols, size_t ncols,
                             struct xf_buf *executed, struct xf_buf *err);

@@ -192,8 +192,9 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
         snprintf(type, sizeof type, "%.*s%s%s", (int)nslen, ns ? ns : "", ns ? "_" : "", tname);
     const char *tgt_name = target->type == XF_RES_SOURCE
                                ? xf_arena_printf(a, "%s_%s", target->source_name, target->name)
-                           : target->version ? xf_arena_printf(a, "%s_v%s", target->name, target->version)
-                                             : target->name;
+                           : target->version
+                               ? xf_arena_printf(a, "%s_v%s", target->name, target->version)
+                               : target->name;
     const char *short_name, *full_name;
     const struct xf_value *given =
         d->kwargs.t == XF_V_DICT ? xf_dict_getc(d->kwargs.u.d, "name") : NULL;

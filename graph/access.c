@@ -48,11 +48,11 @@ static int check_node(const struct xf_project *p, const struct xf_node *n, struc
             const char *s = xf_str_suggest(xf_str_c(group), names.v, names.n);
             struct xf_diag *g = xf_diag_add(
                 diags, XF_SEV_ERROR, where(n, n->group_loc),
-                "%s '%s' is in group '%s', which is not defined%s%s%s",
-                xf_resource_name(n->type), n->name, group, s ? " (did you mean '" : "",
-                s ? s : "", s ? "'?)" : "");
-            xf_diag_hint(g, "define it in a properties file: 'groups: [{name: %s, owner: {name: "
-                            "...}}]'",
+                "%s '%s' is in group '%s', which is not defined%s%s%s", xf_resource_name(n->type),
+                n->name, group, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            xf_diag_hint(g,
+                         "define it in a properties file: 'groups: [{name: %s, owner: {name: "
+                         "...}}]'",
                          group);
             err = -1;
         }
@@ -100,8 +100,7 @@ static bool past(const char *date)
     return strncmp(date, today, 10) < 0;
 }
 
-static int check_refs(const struct xf_project *p, const struct xf_node *n,
-                      struct xf_diags *diags)
+static int check_refs(const struct xf_project *p, const struct xf_node *n, struct xf_diags *diags)
 {
     /* data tests of a model test it wherever they are declared, as in dbt */
     if (n->type == XF_RES_TEST)
@@ -114,11 +113,11 @@ static int check_refs(const struct xf_project *p, const struct xf_node *n,
         if (!t || t->type != XF_RES_MODEL || t == n)
             continue;
         if (t->deprecation_date && past(t->deprecation_date)) {
-            struct xf_diag *g = xf_diag_add(
-                diags, XF_SEV_WARNING, d->loc,
-                "%s '%s' refers to %s%s%s, which was deprecated on '%s'",
-                xf_resource_name(n->type), n->name, t->name, t->version ? ".v" : "",
-                t->version ? t->version : "", t->deprecation_date);
+            struct xf_diag *g =
+                xf_diag_add(diags, XF_SEV_WARNING, d->loc,
+                            "%s '%s' refers to %s%s%s, which was deprecated on '%s'",
+                            xf_resource_name(n->type), n->name, t->name, t->version ? ".v" : "",
+                            t->version ? t->version : "", t->deprecation_date);
             if (t->version && t->latest_version && strcmp(t->version, t->latest_version))
                 xf_diag_hint(g, "a newer version of '%s' is available: ref('%s', v=%s)", t->name,
                              t->name, t->latest_version);
@@ -134,8 +133,9 @@ static int check_refs(const struct xf_project *p, const struct xf_node *n,
                 xf_resource_name(n->type), n->name, t->name, tgroup ? " of group '" : "",
                 tgroup ? tgroup : "", tgroup ? "'" : "");
             if (tgroup)
-                xf_diag_hint(g, "put '%s' in group '%s' (config 'group'), or make '%s' "
-                                "protected or public",
+                xf_diag_hint(g,
+                             "put '%s' in group '%s' (config 'group'), or make '%s' "
+                             "protected or public",
                              n->name, tgroup, t->name);
             else
                 xf_diag_hint(g, "make '%s' protected or public", t->name);
@@ -147,8 +147,9 @@ static int check_refs(const struct xf_project *p, const struct xf_node *n,
                 "%s '%s' of package '%s' refers to protected model '%s' of package '%s', which "
                 "only its own package may reference",
                 xf_resource_name(n->type), n->name, n->package, t->name, t->package);
-            xf_diag_hint(g, "make '%s' public (access: public), or drop 'restrict-access' from "
-                            "package '%s'",
+            xf_diag_hint(g,
+                         "make '%s' public (access: public), or drop 'restrict-access' from "
+                         "package '%s'",
                          t->name, t->package);
             err = -1;
         }

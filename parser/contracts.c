@@ -16,8 +16,8 @@
 static const char *const constraint_types[] = {"not_null",    "unique", "primary_key",
                                                "foreign_key", "check",  "custom"};
 static const char *const constraint_keys[] = {
-    "type", "name", "expression", "warn_unenforced", "warn_unsupported", "to", "to_columns",
-    "columns"};
+    "type", "name",       "expression", "warn_unenforced", "warn_unsupported",
+    "to",   "to_columns", "columns"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -142,9 +142,10 @@ int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool mod
             const char *s =
                 known ? NULL /* columns: the hint says why */
                       : xf_str_suggest(k->str, constraint_keys, N(constraint_keys) - !model_level);
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_ERROR, k->loc, "unknown key '" XF_STR_FMT "' in a constraint%s%s%s",
-                XF_STR_ARG(k->str), s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, k->loc,
+                                            "unknown key '" XF_STR_FMT "' in a constraint%s%s%s",
+                                            XF_STR_ARG(k->str), s ? " (did you mean '" : "",
+                                            s ? s : "", s ? "'?)" : "");
             if (!model_level && xf_str_eqc(k->str, "columns"))
                 xf_diag_hint(g, "'columns' belongs to a model-level constraint: a column's "
                                 "constraints apply to that column");
@@ -165,8 +166,8 @@ int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool mod
             if (!ok) {
                 const char *s = xf_str_suggest(v->str, constraint_types, N(constraint_types));
                 struct xf_diag *g = xf_diag_add(
-                    l->diags, XF_SEV_ERROR, v->loc, "unknown constraint type '%s'%s%s%s",
-                    out->type, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+                    l->diags, XF_SEV_ERROR, v->loc, "unknown constraint type '%s'%s%s%s", out->type,
+                    s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
                 xf_diag_hint(g, "use not_null, unique, primary_key, foreign_key, check or custom");
                 err = -1;
             }
@@ -234,8 +235,7 @@ int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool mod
     return 0;
 }
 
-int xf_loader_model_constraints(struct xf_loader *l, const struct xf_ynode *list,
-                                struct xf_node *n)
+int xf_loader_model_constraints(struct xf_loader *l, const struct xf_ynode *list, struct xf_node *n)
 {
     if (xf_ynode_is_null(list))
         return 0;

@@ -75,17 +75,19 @@ int xf_loader_groups(struct xf_loader *l, const struct xf_ynode *list, const cha
             struct xf_diag *g =
                 xf_diag_add(l->diags, XF_SEV_ERROR, owner ? owner->loc : name->loc,
                             "group '%s' needs an 'owner' with a 'name' or an 'email'", gr->name);
-            xf_diag_hint(g, "for example 'owner: {name: Finance team, email: finance@example.com}'");
+            xf_diag_hint(g,
+                         "for example 'owner: {name: Finance team, email: finance@example.com}'");
             err = -1;
         } else {
             gr->owner = xf_ynode_value(l->a, owner);
         }
         const struct xf_ynode *d = xf_ynode_get(e, "description");
-        if (d && !xf_ynode_is_null(d) && xf_loader_want_str(l, d, "description", &gr->description) < 0)
+        if (d && !xf_ynode_is_null(d) &&
+            xf_loader_want_str(l, d, "description", &gr->description) < 0)
             err = -1;
         const struct xf_ynode *cfg = xf_ynode_get(e, "config");
-        const struct xf_ynode *meta = cfg && cfg->kind == XF_Y_MAP ? xf_ynode_get(cfg, "meta")
-                                                                  : xf_ynode_get(e, "meta");
+        const struct xf_ynode *meta =
+            cfg && cfg->kind == XF_Y_MAP ? xf_ynode_get(cfg, "meta") : xf_ynode_get(e, "meta");
         if (meta && meta->kind == XF_Y_MAP)
             gr->meta = xf_ynode_value(l->a, meta);
         xf_avec_push(l->a, &l->p->groups, gr);
@@ -93,8 +95,8 @@ int xf_loader_groups(struct xf_loader *l, const struct xf_ynode *list, const cha
     return err;
 }
 
-int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key,
-                          const struct xf_ynode *v, struct xf_node *n)
+int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key, const struct xf_ynode *v,
+                          struct xf_node *n)
 {
     bool group = xf_str_eqc(key->str, "group");
     const char *s;
@@ -108,9 +110,9 @@ int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key,
             ok = ok || !strcmp(s, access_values[i]);
         if (!ok) {
             const char *sug = xf_str_suggest(v->str, access_values, N(access_values));
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_ERROR, v->loc, "unknown access '%s'%s%s%s", s,
-                sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+            struct xf_diag *g =
+                xf_diag_add(l->diags, XF_SEV_ERROR, v->loc, "unknown access '%s'%s%s%s", s,
+                            sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
             xf_diag_hint(g, "use private, protected or public");
             return -1;
         }

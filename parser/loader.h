@@ -137,8 +137,8 @@ int xf_loader_model_constraints(struct xf_loader *l, const struct xf_ynode *list
  */
 int xf_loader_groups(struct xf_loader *l, const struct xf_ynode *list, const char *path,
                      const char *ofp);
-int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key,
-                          const struct xf_ynode *v, struct xf_node *n);
+int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key, const struct xf_ynode *v,
+                          struct xf_node *n);
 
 /*
  * versions.c: a model entry with `versions:` (name: its `name:` value):

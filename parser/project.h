@@ -112,11 +112,11 @@ struct xf_node {
     const char *description;
     struct xf_loc description_loc;
     XF_VEC(struct xf_column) columns;
-    struct xf_value meta;              /* dict */
-    struct xf_value tags;              /* list of strings */
-    struct xf_loc props_loc;           /* its entry in a schema .yml, if any */
-    const char *patch_path;            /* "project://models/schema.yml" */
-    XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
+    struct xf_value meta;                     /* dict */
+    struct xf_value tags;                     /* list of strings */
+    struct xf_loc props_loc;                  /* its entry in a schema .yml, if any */
+    const char *patch_path;                   /* "project://models/schema.yml" */
+    XF_VEC(struct xf_test_decl) tests;        /* YAML tests on this node */
     XF_VEC(struct xf_constraint) constraints; /* model-level `constraints:` */
     struct xf_loc group_loc, access_loc;      /* YAML `group:` / `access:` values, if any */
     /* Model versions: "2" (as written), NULL when the model is not versioned. */
@@ -216,7 +216,7 @@ struct xf_project {
     XF_VEC(struct xf_node *) sources; /* one per source table */
     XF_VEC(struct xf_macro_def *) macros;
     XF_VEC(struct xf_doc_def *) docs;
-    XF_VEC(struct xf_group *) groups; /* every package's, in load order */
+    XF_VEC(struct xf_group *) groups;       /* every package's, in load order */
     XF_VEC(const struct xf_source *) files; /* every file read */
     struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
 

@@ -13,10 +13,10 @@
 
 #include "parser/loader.h"
 
-static const char *const version_keys[] = {
-    "v",    "defined_in", "description", "docs",       "access",           "constraints",
-    "config", "tests",    "data_tests",  "columns",    "deprecation_date", "group",
-    "meta", "tags"};
+static const char *const version_keys[] = {"v",          "defined_in",  "description",      "docs",
+                                           "access",     "constraints", "config",           "tests",
+                                           "data_tests", "columns",     "deprecation_date", "group",
+                                           "meta",       "tags"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -203,10 +203,10 @@ int xf_loader_versions(struct xf_loader *l, const struct xf_ynode *e, const stru
                 latest = vs.v[j];
         if (!latest) {
             const char *s = xf_str_suggest(lv->str, vs.v, vs.n);
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_ERROR, lv->loc,
-                "latest_version %s of model '%s' is not one of its versions%s%s%s", want, model,
-                s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            struct xf_diag *g =
+                xf_diag_add(l->diags, XF_SEV_ERROR, lv->loc,
+                            "latest_version %s of model '%s' is not one of its versions%s%s%s",
+                            want, model, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
             xf_diag_hint(g, "list it under 'versions:' ('- v: %s'), or name a listed version",
                          want);
             xf_vec_release(&vs);
@@ -229,9 +229,9 @@ int xf_loader_versions(struct xf_loader *l, const struct xf_ynode *e, const stru
         if (!n && !din && !strcmp(v, latest))
             n = xf_map_getc(&l->u->names[XF_RES_MODEL], model); /* the unsuffixed file */
         if (!n || n->type != XF_RES_MODEL || n->version) {
-            struct xf_diag *g = xf_diag_add(
-                l->diags, XF_SEV_ERROR, xf_ynode_get(it, "v")->loc,
-                "version %s of model '%s' has no model file '%s.sql'", v, model, file);
+            struct xf_diag *g =
+                xf_diag_add(l->diags, XF_SEV_ERROR, xf_ynode_get(it, "v")->loc,
+                            "version %s of model '%s' has no model file '%s.sql'", v, model, file);
             xf_diag_hint(g, "add %s.sql%s, or name its file with 'defined_in'", file,
                          !strcmp(v, latest) ? xf_arena_printf(l->a, " (or %s.sql)", model) : "");
             err = -1;
