@@ -197,10 +197,10 @@ static struct xf_node *generic(struct fx *f, const char *test, struct xf_node *o
     t->decl = decl;
     /* what the parse-mode render records: the model under test */
     if (on->type == XF_RES_SOURCE) {
-        struct xf_dep d = {on->source_name, on->name, XF_NOLOC, NULL};
+        struct xf_dep d = {on->source_name, on->name, XF_NOLOC, NULL, NULL};
         xf_avec_push(a, &t->source_deps, d);
     } else {
-        struct xf_dep d = {NULL, on->name, XF_NOLOC, NULL};
+        struct xf_dep d = {NULL, on->name, XF_NOLOC, NULL, NULL};
         xf_avec_push(a, &t->refs, d);
     }
     return t;
