@@ -139,6 +139,9 @@ static void make_version(struct xf_loader *l, struct xf_node *n, const char *nam
     if (n->fqn.t == XF_V_LIST && n->fqn.u.l->n) {
         n->fqn.u.l->items[n->fqn.u.l->n - 1] = xf_v_strc(name);
         xf_list_push(l->a, n->fqn.u.l, xf_v_strc(xf_arena_printf(l->a, "v%s", v)));
+        /* dbt_project.yml paths name the version's fqn (models: p: dim: / v1:) */
+        n->config = xf_loader_resolve_config(l, XF_RES_MODEL, &n->fqn);
+        xf_loader_sync_node(l, n);
     }
 }
 

@@ -539,3 +539,14 @@ def test_contracted_incremental_follows_on_schema_change(gov, mode):
         gov.xform("run", "-s", "customers", expect=0)
         assert gov.columns("customers") == ["id", "name", "score"]
         assert gov.rows("select id, name, score from customers") == [(1, "ann", 7)]
+
+
+@pytest.mark.feature("versions")
+def test_project_config_paths_name_the_versions_fqn(gov):
+    versioned(gov)
+    gov.p.edit("dbt_project.yml", "    +materialized: table\n",
+               "    +materialized: table\n    dim:\n      +materialized: view\n"
+               "      v1:\n        +materialized: table\n")
+    gov.xform("run", "-s", "dim", expect=0)
+    rels = gov.relations()
+    assert (rels["dim_v1"], rels["dim_v2"], rels["dim_v3"]) == ("table", "view", "view")
