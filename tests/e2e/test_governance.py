@@ -550,3 +550,52 @@ def test_project_config_paths_name_the_versions_fqn(gov):
     gov.xform("run", "-s", "dim", expect=0)
     rels = gov.relations()
     assert (rels["dim_v1"], rels["dim_v2"], rels["dim_v3"]) == ("table", "view", "view")
+
+
+SHAPE_ERRORS = [
+    ("column_constraints_not_a_list",
+     "models:\n  - name: other\n    columns: [{name: k, constraints: {type: not_null}}]",
+     (4, 38), "'constraints' must be a list"),
+    ("model_constraints_not_a_list", "models:\n  - name: other\n    constraints: {type: check}",
+     (4, 18), "'constraints' must be a list"),
+    ("warn_unenforced_not_a_bool",
+     "models:\n  - name: other\n    columns:\n      - name: k\n        constraints:\n"
+     "          - {type: not_null, warn_unenforced: maybe}",
+     (7, 47), "'warn_unenforced' must be true or false"),
+    ("to_columns_not_a_list",
+     "models:\n  - name: other\n    columns:\n      - name: k\n        constraints:\n"
+     "          - {type: foreign_key, to: \"ref('customers')\", to_columns: {a: 1}}",
+     (7, 69), "'to_columns' must be a list of column names"),
+    ("groups_not_a_list", "groups: {name: x}", (2, 9), "'groups' must be a list"),
+    ("group_not_a_mapping", "groups:\n  - finance", (3, 5),
+     "an entry of 'groups' must be a mapping"),
+    ("versions_empty", "models:\n  - name: other\n    versions: []", (4, 15),
+     "'versions' must be a non-empty list"),
+    ("version_not_a_scalar", "models:\n  - name: other\n    versions:\n      - v: [1]", (5, 12),
+     "'v' must be a number or a string"),
+]
+
+
+@pytest.mark.feature("contracts")
+@pytest.mark.parametrize("text, at, msg", [pytest.param(*c[1:], id=c[0]) for c in SHAPE_ERRORS])
+def test_governance_yaml_shapes_are_located_errors(make_project, text, at, msg):
+    p = make_project("projects/governance")
+    p.write("models/extra.yml", f"version: 2\n{text}\n")
+    r = p.xform("parse", expect=2)
+    d = parse_diags(r.text)
+    assert [(x.path, x.line, x.col, x.msg) for x in d] == [("models/extra.yml", *at, msg)], r
+
+
+@pytest.mark.feature("access")
+def test_access_in_a_config_call_and_an_unversioned_deprecation(make_project):
+    p = make_project("projects/governance")
+    p.write("models/z.sql", "{{ config(access='secret') }}\nselect 1 as z\n")
+    r = p.xform("parse", expect=2)
+    assert "models/z.sql:1:1: error: unknown access 'secret' for model 'z'\n" in r.text, r
+    p.write("models/z.sql", "select * from {{ ref('other') }}\n")
+    p.write("models/extra.yml",
+            "version: 2\nmodels:\n  - name: other\n    deprecation_date: 2001-01-01\n")
+    r = p.xform("parse", expect=0)
+    assert "models/z.sql:1:18: warning: model 'z' refers to other, which was deprecated on " \
+        "'2001-01-01'\n" in r.text, r
+    assert "hint: migrate away from 'other' before it is removed" in r.text
