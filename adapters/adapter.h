@@ -123,6 +123,33 @@ struct xf_adapter_ops {
     int (*drop_relation)(struct xf_conn *c, const struct xf_relation *r, struct xf_buf *err);
 
     /*
+     * Model contracts. `describe`: the columns `select_sql` returns, from
+     * the database's description of the query (not from its text): names
+     * and the database's type names, in `a`; a type is "" when the
+     * database cannot tell (SQLite: an expression over no rows).
+     * `type_matches`: whether a column the database calls `actual`
+     * satisfies a contract's `declared` data_type (the adapter's alias and
+     * affinity rules). `replace_table_ddl`: like replace_relation for a
+     * table, but the table is created from `columns_ddl` (the
+     * parenthesised column definitions and constraints) and then filled
+     * by `insert into <t> (<column_list>) select <column_list> from
+     * (<select_sql>)`, atomically.
+     */
+    int (*describe)(struct xf_conn *c, const char *select_sql, struct xf_arena *a,
+                    struct xf_column_info **out, size_t *n, struct xf_buf *err);
+    bool (*type_matches)(const char *declared, const char *actual);
+    int (*replace_table_ddl)(struct xf_conn *c, const struct xf_relation *r,
+                             const char *columns_ddl, const char *column_list,
+                             const char *select_sql, struct xf_buf *executed, struct xf_buf *err);
+    /*
+     * A foreign key names its table without database or schema (SQLite:
+     * a key can only reference a table of its own schema file).
+     */
+    bool fk_bare_name;
+    /* Constraint types CREATE TABLE declares but the database does not enforce, NULL-ended. */
+    const char *const *unenforced_constraints;
+
+    /*
      * The catalog query of one schema (docs generate), or NULL: every
      * column of every table and view, one row each, with the columns
      * table_name, table_type ("BASE TABLE", "VIEW"), column_name,

@@ -12,6 +12,8 @@
  */
 #include "adapters/postgres.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1288,6 +1290,188 @@ done:
     return ret;
 }
 
+/* ---- contracts ----------------------------------------------------- */
+
+/*
+ * The columns of a query as Postgres describes them: the query wrapped in
+ * `limit 0` (nothing is read), each field's type oid and modifier turned
+ * into its name by format_type().
+ */
+static int pg_describe(struct xf_conn *conn, const char *select_sql, struct xf_arena *a,
+                       struct xf_column_info **out, size_t *n, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    *out = NULL;
+    *n = 0;
+    struct xf_buf sql = XF_BUF_INIT;
+    xf_buf_adds(&sql, "select * from (\n");
+    size_t at = sql.len;
+    struct xf_str body = xf_adapter_trim_sql(select_sql);
+    xf_buf_addstr(&sql, body);
+    xf_buf_adds(&sql, "\n) as model_limit_subq limit 0");
+    PGresult *r = PQexec(c->pg, sql.ptr);
+    int ret = -1;
+    PGresult *t = NULL;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        result_error(c, r, sql.ptr, &(struct run_opts){.loc_text = select_sql, .loc_off = at}, err);
+        goto done;
+    }
+    size_t nf = (size_t)PQnfields(r);
+    *out = XF_ANEWN(a, struct xf_column_info, nf ? nf : 1);
+    xf_buf_reset(&sql);
+    xf_buf_adds(&sql, "select ");
+    for (size_t i = 0; i < nf; i++)
+        xf_buf_addf(&sql, "%spg_catalog.format_type(%u, %d)", i ? ", " : "",
+                    (unsigned)PQftype(r, (int)i), PQfmod(r, (int)i));
+    if (nf) {
+        t = PQexec(c->pg, sql.ptr);
+        if (PQresultStatus(t) != PGRES_TUPLES_OK || PQntuples(t) != 1) {
+            result_error(c, t, sql.ptr, NULL, err);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < nf; i++)
+        (*out)[i] = (struct xf_column_info){
+            .name = xf_arena_strdup(a, PQfname(r, (int)i)),
+            .data_type = xf_arena_strdup(a, PQgetvalue(t, 0, (int)i)),
+            .position = (int)i + 1,
+        };
+    *n = nf;
+    ret = 0;
+done:
+    PQclear(t);
+    PQclear(r);
+    xf_buf_release(&sql);
+    return ret;
+}
+
+/*
+ * A type name in one spelling: lower case, single spaces, no size,
+ * precision or scale (dbt compares contracts without them), and each of
+ * Postgres' aliases as the name format_type() gives.
+ */
+static void canon_type(char *out, size_t cap, const char *t)
+{
+    size_t o = 0;
+    bool space = false;
+    int depth = 0;
+    for (const char *p = t; *p && o + 1 < cap; p++) {
+        char ch = (char)tolower((unsigned char)*p);
+        if (ch == '(') {
+            depth++;
+            continue;
+        }
+        if (ch == ')') {
+            depth--;
+            continue;
+        }
+        if (depth > 0 || ch == '"')
+            continue;
+        if (ch == ' ' || ch == '\t' || ch == '\n') {
+            space = o > 0;
+            continue;
+        }
+        if (space && o + 2 < cap && ch != '[')
+            out[o++] = ' ';
+        space = false;
+        out[o++] = ch;
+    }
+    out[o] = 0;
+    static const char *const alias[][2] = {
+        {"int", "integer"},
+        {"int4", "integer"},
+        {"serial", "integer"},
+        {"int8", "bigint"},
+        {"bigserial", "bigint"},
+        {"int2", "smallint"},
+        {"smallserial", "smallint"},
+        {"float", "double precision"},
+        {"float8", "double precision"},
+        {"float4", "real"},
+        {"decimal", "numeric"},
+        {"bool", "boolean"},
+        {"varchar", "text"},
+        {"character varying", "text"},
+        {"char", "character"},
+        {"bpchar", "character"},
+        {"timestamp without time zone", "timestamp"},
+        {"timestamptz", "timestamp with time zone"},
+        {"time without time zone", "time"},
+        {"timetz", "time with time zone"},
+    };
+    size_t len = strlen(out);
+    size_t arr = 0; /* keep a trailing [] */
+    while (len >= 2 && out[len - 2] == '[' && out[len - 1] == ']') {
+        len -= 2;
+        arr++;
+    }
+    char base[128];
+    snprintf(base, sizeof base, "%.*s", (int)len, out);
+    for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+        if (!strcmp(base, alias[i][0])) {
+            snprintf(base, sizeof base, "%s", alias[i][1]);
+            break;
+        }
+    o = (size_t)snprintf(out, cap, "%s", base);
+    for (size_t i = 0; i < arr && o + 2 < cap; i++, o += 2)
+        memcpy(out + o, "[]", 3);
+}
+
+static bool pg_type_matches(const char *declared, const char *actual)
+{
+    char d[160], a[160];
+    canon_type(d, sizeof d, declared);
+    canon_type(a, sizeof a, actual);
+    return !strcmp(d, a);
+}
+
+static int pg_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *r,
+                                const char *columns_ddl, const char *column_list,
+                                const char *select_sql, struct xf_buf *executed, struct xf_buf *err)
+{
+    struct xf_postgres_conn *c = P(conn);
+    const char *schema = schema_of(c, r->schema);
+    const char *name = r->identifier;
+    struct names nm = {0};
+    bool own = false;
+    int ret = -1;
+    struct xf_buf sql = XF_BUF_INIT;
+
+    int p = prepare_build(c, schema, name, &nm, &own, executed, err);
+    if (p == -1)
+        goto done;
+    if (p < 0)
+        goto fail;
+    xf_buf_adds(&sql, "create table ");
+    rel_sql(&sql, schema, nm.tmp);
+    xf_buf_addf(&sql, " %s", columns_ddl);
+    if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
+        goto fail;
+    xf_buf_reset(&sql);
+    xf_buf_adds(&sql, "insert into ");
+    rel_sql(&sql, schema, nm.tmp);
+    xf_buf_addf(&sql, " (%s)\nselect %s from (\n", column_list, column_list);
+    size_t at = sql.len;
+    xf_buf_addstr(&sql, xf_adapter_trim_sql(select_sql));
+    xf_buf_adds(&sql, "\n) as model_subq");
+    if (step_sql(c, sql.ptr, &(struct run_opts){.loc_text = select_sql, .loc_off = at}, executed,
+                 err) < 0)
+        goto fail;
+    if (swap_in(c, schema, name, &nm, XF_REL_TABLE, executed, err) < 0)
+        goto fail;
+    if (tx_commit(c, own, executed, err) < 0)
+        goto fail;
+    ret = 0;
+    goto done;
+fail:
+    tx_rollback(c, own, executed);
+done:
+    free(nm.tmp);
+    free(nm.backup);
+    xf_buf_release(&sql);
+    return ret;
+}
+
 const struct xf_adapter_ops xf_postgres_ops = {
     .name = "postgres",
     .single_writer = false,
@@ -1309,6 +1493,9 @@ const struct xf_adapter_ops xf_postgres_ops = {
     .replace_relation = pg_replace_relation,
     .load_seed = pg_load_seed,
     .drop_relation = pg_drop_relation,
+    .describe = pg_describe,
+    .type_matches = pg_type_matches,
+    .replace_table_ddl = pg_replace_table_ddl,
     .catalog_sql = "SELECT c.relname AS table_name, "
                    "CASE WHEN c.relkind IN ('v', 'm') THEN 'VIEW' ELSE 'BASE TABLE' END "
                    "AS table_type, a.attname AS column_name, a.attnum AS column_index, "

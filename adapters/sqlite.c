@@ -1395,6 +1395,166 @@ done:
     return ret;
 }
 
+/* ---- contracts ----------------------------------------------------- */
+
+/*
+ * The columns of a query: a column read from a table has its declared
+ * type (sqlite3_column_decltype, also through subqueries); an expression
+ * has none, so the first row is read and its value's storage class
+ * (INTEGER, REAL, TEXT, BLOB) stands for the type; "" when there is no
+ * row or the value is NULL.
+ */
+static int sq_describe(struct xf_conn *conn, const char *select_sql, struct xf_arena *a,
+                       struct xf_column_info **out, size_t *n, struct xf_buf *err)
+{
+    struct xf_sqlite_conn *c = C(conn);
+    *out = NULL;
+    *n = 0;
+    struct xf_buf sql = XF_BUF_INIT;
+    xf_buf_adds(&sql, "select * from (\n");
+    size_t at = sql.len;
+    xf_buf_addstr(&sql, xf_adapter_trim_sql(select_sql));
+    xf_buf_adds(&sql, "\n) as model_limit_subq limit 1");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql.ptr, -1, &st, NULL);
+    if (rc != SQLITE_OK && attach_from_error(c, sqlite3_errmsg(c->db)))
+        rc = sqlite3_prepare_v2(c->db, sql.ptr, -1, &st, NULL);
+    int ret = -1;
+    if (rc != SQLITE_OK || !st) {
+        append_db_error(c, err, sql.ptr, 0,
+                        &(struct run_opts){.loc_text = select_sql, .loc_off = at});
+        goto done;
+    }
+    size_t nc = (size_t)sqlite3_column_count(st);
+    *out = XF_ANEWN(a, struct xf_column_info, nc ? nc : 1);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        append_db_error(c, err, sql.ptr, 0,
+                        &(struct run_opts){.loc_text = select_sql, .loc_off = at});
+        goto done;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const char *t = sqlite3_column_decltype(st, (int)i);
+        if (!t && rc == SQLITE_ROW) {
+            switch (sqlite3_column_type(st, (int)i)) {
+            case SQLITE_INTEGER:
+                t = "INTEGER";
+                break;
+            case SQLITE_FLOAT:
+                t = "REAL";
+                break;
+            case SQLITE_TEXT:
+                t = "TEXT";
+                break;
+            case SQLITE_BLOB:
+                t = "BLOB";
+                break;
+            default:
+                break;
+            }
+        }
+        const char *nm = sqlite3_column_name(st, (int)i);
+        (*out)[i] = (struct xf_column_info){
+            .name = xf_arena_strdup(a, nm ? nm : ""),
+            .data_type = xf_arena_strdup(a, t ? t : ""),
+            .position = (int)i + 1,
+        };
+    }
+    *n = nc;
+    ret = 0;
+done:
+    sqlite3_finalize(st);
+    xf_buf_release(&sql);
+    return ret;
+}
+
+enum affinity { AFF_INTEGER, AFF_TEXT, AFF_BLOB, AFF_REAL, AFF_NUMERIC };
+
+static bool has_ci(const char *s, const char *w)
+{
+    return strcasestr(s, w) != NULL;
+}
+
+/* SQLite's rules for the affinity of a declared type (datatype3.html, 3.1). */
+static enum affinity affinity(const char *t)
+{
+    if (has_ci(t, "INT"))
+        return AFF_INTEGER;
+    if (has_ci(t, "CHAR") || has_ci(t, "CLOB") || has_ci(t, "TEXT"))
+        return AFF_TEXT;
+    if (!*t || has_ci(t, "BLOB"))
+        return AFF_BLOB;
+    if (has_ci(t, "REAL") || has_ci(t, "FLOA") || has_ci(t, "DOUB"))
+        return AFF_REAL;
+    return AFF_NUMERIC;
+}
+
+/*
+ * A contract's type matches when the affinities match; a NUMERIC column
+ * (numeric, decimal, boolean, date ...) also takes integers and reals, and
+ * a date or time column takes text (SQLite keeps dates as ISO text). An
+ * unknown actual type (an expression over no rows, or NULL) matches.
+ */
+static bool sq_type_matches(const char *declared, const char *actual)
+{
+    if (!*actual)
+        return true;
+    enum affinity d = affinity(declared), a = affinity(actual);
+    if (d == a)
+        return true;
+    if (d == AFF_NUMERIC && (a == AFF_INTEGER || a == AFF_REAL))
+        return true;
+    if (d == AFF_NUMERIC && a == AFF_TEXT && (has_ci(declared, "DATE") || has_ci(declared, "TIME")))
+        return true;
+    return false;
+}
+
+static int sq_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *r,
+                                const char *columns_ddl, const char *column_list,
+                                const char *select_sql, struct xf_buf *executed, struct xf_buf *err)
+{
+    struct xf_sqlite_conn *c = C(conn);
+    const char *schema = schema_of(c, r);
+    const char *name = r->identifier;
+    if (use_schema(c, schema, true, err) < 0)
+        return -1;
+    bool own = false;
+    int ret = -1;
+    struct xf_buf sql = XF_BUF_INIT;
+    if (tx_open(c, &own, executed, err) < 0)
+        goto done;
+    if (drop_leftover(c, schema, name, executed, err) < 0)
+        goto fail;
+    xf_buf_adds(&sql, "CREATE TABLE ");
+    rel_sql(&sql, schema, name, XF_TMP_SUFFIX);
+    xf_buf_addf(&sql, " %s", columns_ddl);
+    if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
+        goto fail;
+    xf_buf_reset(&sql);
+    xf_buf_adds(&sql, "INSERT INTO ");
+    rel_sql(&sql, schema, name, XF_TMP_SUFFIX);
+    xf_buf_addf(&sql, " (%s)\nSELECT %s FROM (\n", column_list, column_list);
+    size_t at = sql.len;
+    xf_buf_addstr(&sql, xf_adapter_trim_sql(select_sql));
+    xf_buf_adds(&sql, "\n) AS model_subq");
+    if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed, err) < 0)
+        goto fail;
+    if (swap_in_table(c, schema, name, executed, err) < 0)
+        goto fail;
+    if (tx_commit(c, own, executed, err) < 0)
+        goto fail;
+    ret = 0;
+    goto done;
+fail:
+    tx_rollback(c, own, executed);
+done:
+    xf_buf_release(&sql);
+    return ret;
+}
+
+/* xform keeps PRAGMA foreign_keys off: a rebuilt parent would break its children's keys. */
+static const char *const sq_unenforced[] = {"foreign_key", NULL};
+
 const struct xf_adapter_ops xf_sqlite_ops = {
     .name = "sqlite",
     .single_writer = true,
@@ -1418,6 +1578,11 @@ const struct xf_adapter_ops xf_sqlite_ops = {
     .replace_relation = sq_replace_relation,
     .load_seed = sq_load_seed,
     .drop_relation = sq_drop_relation,
+    .describe = sq_describe,
+    .type_matches = sq_type_matches,
+    .replace_table_ddl = sq_replace_table_ddl,
+    .fk_bare_name = true,
+    .unenforced_constraints = sq_unenforced,
     /* Every attached schema is a file; pragma_table_list + table_xinfo read one in one query. */
     .catalog_sql = "SELECT t.name AS table_name, "
                    "CASE t.type WHEN 'view' THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type, "

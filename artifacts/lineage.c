@@ -37,11 +37,13 @@ static const char *materialized(const struct xf_node *n)
     return n->type == XF_RES_MODEL ? "view" : "snapshot";
 }
 
-/* What a person calls the node: "orders", or "jaffle_shop.raw_orders" for a source. */
+/* What a person calls the node: "orders", "dim.v2", or "jaffle_shop.raw_orders" for a source. */
 static void label(struct xf_buf *out, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE && n->source_name)
         xf_buf_addf(out, "%s.%s", n->source_name, n->name);
+    else if (n->version) /* a model version: "dim.v2", as --select names it */
+        xf_buf_addf(out, "%s.v%s", n->name, n->version);
     else
         xf_buf_adds(out, n->name);
 }

@@ -9,6 +9,7 @@
  * threads.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -184,14 +185,125 @@ static void docs_obj(struct xf_jsonw *w, const struct xf_value *v)
     xf_jsonw_close_object(w);
 }
 
-static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, bool with_checksum)
+/* A version identifier as dbt writes it: a number when it is one, else a string. */
+static void version_json(struct xf_jsonw *w, const char *v)
+{
+    char *end;
+    if (!v) {
+        xf_jsonw_null(w);
+        return;
+    }
+    long long i = strtoll(v, &end, 10);
+    if (*v && !*end) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", i);
+        xf_jsonw_raw(w, num);
+        return;
+    }
+    double d = strtod(v, &end);
+    if (*v && !*end) {
+        char num[64];
+        snprintf(num, sizeof num, "%.17g", d);
+        xf_jsonw_raw(w, num);
+        return;
+    }
+    xf_jsonw_str(w, v);
+}
+
+/* dbt's ColumnLevelConstraint / ModelLevelConstraint objects. */
+static void constraints_json(struct xf_jsonw *w, const struct xf_constraint *v, size_t n,
+                             bool model_level)
+{
+    xf_jsonw_open_array(w);
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_constraint *k = &v[i];
+        xf_jsonw_open_object(w);
+        xf_jsonw_kstr(w, "type", k->type);
+        xf_jsonw_kstr(w, "name", k->name);
+        xf_jsonw_kstr(w, "expression", k->expression);
+        xf_jsonw_kbool(w, "warn_unenforced", k->warn_unenforced);
+        xf_jsonw_kbool(w, "warn_unsupported", k->warn_unsupported);
+        xf_jsonw_kstr(w, "to", k->to);
+        xf_jsonw_key(w, "to_columns");
+        xf_jsonw_open_array(w);
+        for (size_t j = 0; j < k->to_columns.n; j++)
+            xf_jsonw_str(w, k->to_columns.v[j]);
+        xf_jsonw_close_array(w);
+        if (model_level) {
+            xf_jsonw_key(w, "columns");
+            xf_jsonw_open_array(w);
+            for (size_t j = 0; j < k->columns.n; j++)
+                xf_jsonw_str(w, k->columns.v[j]);
+            xf_jsonw_close_array(w);
+        }
+        xf_jsonw_close_object(w);
+    }
+    xf_jsonw_close_array(w);
+}
+
+static void constraint_state(struct xf_buf *b, const struct xf_constraint *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_constraint *k = &v[i];
+        xf_buf_addf(b, "{%s|%s|%s|%s|", k->type, k->name ? k->name : "",
+                    k->expression ? k->expression : "", k->to ? k->to : "");
+        for (size_t j = 0; j < k->to_columns.n; j++)
+            xf_buf_addf(b, "%s,", k->to_columns.v[j]);
+        xf_buf_addch(b, '|');
+        for (size_t j = 0; j < k->columns.n; j++)
+            xf_buf_addf(b, "%s,", k->columns.v[j]);
+        xf_buf_addch(b, '}');
+    }
+}
+
+static int col_name_cmp(const void *a, const void *b)
+{
+    const struct xf_column *x = *(const struct xf_column *const *)a;
+    const struct xf_column *y = *(const struct xf_column *const *)b;
+    return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+/*
+ * The contract's checksum, as dbt makes it for state:modified.contract:
+ * sha256 of each column (sorted by name) with its data type and
+ * constraints, then, for materializations that enforce constraints, the
+ * materialization and the model-level constraints. NULL when not enforced.
+ */
+static void contract_checksum(char out[65], const struct xf_node *n)
+{
+    struct xf_buf b = XF_BUF_INIT;
+    const struct xf_column **cols = calloc(n->columns.n + 1, sizeof *cols);
+    for (size_t i = 0; i < n->columns.n; i++)
+        cols[i] = &n->columns.v[i];
+    qsort(cols, n->columns.n, sizeof *cols, col_name_cmp);
+    for (size_t i = 0; i < n->columns.n; i++) {
+        xf_buf_addf(&b, "|%s%s", cols[i]->name ? cols[i]->name : "",
+                    cols[i]->data_type ? cols[i]->data_type : "None");
+        constraint_state(&b, cols[i]->constraints.v, cols[i]->constraints.n);
+    }
+    free(cols);
+    if (n->mat == XF_MAT_TABLE || n->mat == XF_MAT_INCREMENTAL) {
+        xf_buf_adds(&b, n->mat_name ? n->mat_name : "");
+        constraint_state(&b, n->constraints.v, n->constraints.n);
+    }
+    xf_sha256_hex(out, b.ptr, b.len);
+    xf_buf_release(&b);
+}
+
+static void contract_obj(struct xf_jsonw *w, const struct xf_value *v, const struct xf_node *n)
 {
     const struct xf_value *enf = dict_get(v, "enforced"), *at = dict_get(v, "alias_types");
+    bool enforced = enf && xf_value_truthy(enf);
     xf_jsonw_open_object(w);
-    xf_jsonw_kbool(w, "enforced", enf && xf_value_truthy(enf));
+    xf_jsonw_kbool(w, "enforced", enforced);
     xf_jsonw_kbool(w, "alias_types", at ? xf_value_truthy(at) : true);
-    if (with_checksum)
+    if (n && enforced && n->type == XF_RES_MODEL) {
+        char sum[65];
+        contract_checksum(sum, n);
+        xf_jsonw_kstr(w, "checksum", sum);
+    } else if (n) {
         xf_jsonw_kraw(w, "checksum", "null");
+    }
     xf_jsonw_close_object(w);
 }
 
@@ -328,7 +440,7 @@ static void config_value(struct xf_jsonw *w, const struct cdef *d, const struct 
         docs_obj(w, v);
         return;
     case D_CONTRACT:
-        contract_obj(w, v, false);
+        contract_obj(w, v, NULL);
         return;
     case D_NULL:
         break;
@@ -432,10 +544,12 @@ static void columns_json(struct xf_jsonw *w, const struct xf_node *n)
         xf_jsonw_key(w, "meta");
         dict_or_empty(w, &cl->meta);
         xf_jsonw_kstr(w, "data_type", cl->data_type);
+        xf_jsonw_key(w, "constraints");
+        constraints_json(w, cl->constraints.v, cl->constraints.n, false);
         if (cl->quote)
-            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":true");
+            XF_JSONW_MEMBERS(w, "\"quote\":true");
         else
-            XF_JSONW_MEMBERS(w, "\"constraints\":[],\"quote\":null");
+            XF_JSONW_MEMBERS(w, "\"quote\":null");
         xf_jsonw_key(w, "config");
         xf_jsonw_open_object(w);
         xf_jsonw_key(w, "meta");
@@ -660,7 +774,7 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
     columns_json(w, n);
     xf_jsonw_key(w, "meta");
     dict_or_empty(w, &n->meta);
-    XF_JSONW_MEMBERS(w, "\"group\":null");
+    xf_jsonw_kstr(w, "group", xf_node_config_str(n, "group", NULL));
     xf_jsonw_key(w, "docs");
     docs_obj(w, cfg(n, "docs"));
     xf_jsonw_kstr(w, "patch_path", n->patch_path);
@@ -721,7 +835,7 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
                             "\"extra_ctes_injected\":false,\"extra_ctes\":[]");
     }
     xf_jsonw_key(w, "contract");
-    contract_obj(w, cfg(n, "contract"), true);
+    contract_obj(w, cfg(n, "contract"), n);
     if (n->type == XF_RES_MODEL) {
         const struct xf_value *access = cfg(n, "access");
         xf_jsonw_key(w, "access");
@@ -729,8 +843,14 @@ static void node_json(const struct mctx *c, const struct xf_node *n)
             xf_jsonw_value(w, access);
         else
             xf_jsonw_str(w, "protected");
-        XF_JSONW_MEMBERS(w, "\"constraints\":[],\"version\":null,\"latest_version\":null,"
-                            "\"deprecation_date\":null,\"primary_key\":[],\"time_spine\":null");
+        xf_jsonw_key(w, "constraints");
+        constraints_json(w, n->constraints.v, n->constraints.n, true);
+        xf_jsonw_key(w, "version");
+        version_json(w, n->version);
+        xf_jsonw_key(w, "latest_version");
+        version_json(w, n->latest_version);
+        xf_jsonw_kstr(w, "deprecation_date", n->deprecation_date);
+        XF_JSONW_MEMBERS(w, "\"primary_key\":[],\"time_spine\":null");
     }
     if (generic) {
         const struct xf_node *on = n->attached;
@@ -1137,6 +1257,56 @@ static struct part *start_part(const struct mctx *c, const char *dir, size_t dep
     return t;
 }
 
+/* dbt's `groups`: each group by unique id, with its owner. */
+static void groups_json(struct xf_jsonw *w, const struct xf_project *p)
+{
+    xf_jsonw_open_object(w);
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const struct xf_group *g = p->groups.v[i];
+        xf_jsonw_key_str(w, g->unique_id);
+        xf_jsonw_open_object(w);
+        xf_jsonw_kstr(w, "name", g->name);
+        xf_jsonw_kstr(w, "resource_type", "group");
+        xf_jsonw_kstr(w, "package_name", g->package);
+        xf_jsonw_kstr(w, "path", g->path);
+        xf_jsonw_kstr(w, "original_file_path", g->original_file_path);
+        xf_jsonw_kstr(w, "unique_id", g->unique_id);
+        xf_jsonw_key(w, "owner");
+        xf_jsonw_value(w, &g->owner);
+        xf_jsonw_kstr(w, "description", g->description);
+        xf_jsonw_key(w, "config");
+        xf_jsonw_open_object(w);
+        xf_jsonw_key(w, "meta");
+        xf_jsonw_value(w, &g->meta);
+        xf_jsonw_close_object(w);
+        xf_jsonw_close_object(w);
+    }
+    xf_jsonw_close_object(w);
+}
+
+/* dbt's `group_map`: group name -> unique ids of its nodes. */
+static void group_map_json(struct xf_jsonw *w, const struct xf_project *p)
+{
+    xf_jsonw_open_object(w);
+    for (size_t i = 0; i < p->groups.n; i++) {
+        const char *name = p->groups.v[i]->name;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(p->groups.v[j]->name, name);
+        if (seen)
+            continue;
+        xf_jsonw_key_str(w, name);
+        xf_jsonw_open_array(w);
+        for (size_t k = 0; k < p->nodes.n; k++) {
+            const char *g = xf_node_config_str(p->nodes.v[k], "group", NULL);
+            if (g && !strcmp(g, name))
+                xf_jsonw_str(w, p->nodes.v[k]->unique_id);
+        }
+        xf_jsonw_close_array(w);
+    }
+    xf_jsonw_close_object(w);
+}
+
 int xf_write_manifest(const char *dir, const struct xf_project *p, const struct xf_graph *g,
                       const struct xf_invocation *inv)
 {
@@ -1197,7 +1367,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     xf_jsonw_close_object(&w);
     xf_jsonw_kraw(&w, "exposures", "{}");
     xf_jsonw_kraw(&w, "metrics", "{}");
-    xf_jsonw_kraw(&w, "groups", "{}");
+    xf_jsonw_key(&w, "groups");
+    groups_json(&w, p);
     xf_jsonw_kraw(&w, "selectors", "{}");
     xf_jsonw_key(&w, "disabled");
     xf_jsonw_open_object(&w);
@@ -1218,7 +1389,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     write_map(&c, true);
     xf_jsonw_key(&w, "child_map");
     write_map(&c, false);
-    xf_jsonw_kraw(&w, "group_map", "{}");
+    xf_jsonw_key(&w, "group_map");
+    group_map_json(&w, p);
     xf_jsonw_kraw(&w, "saved_queries", "{}");
     xf_jsonw_kraw(&w, "semantic_models", "{}");
     xf_jsonw_kraw(&w, "unit_tests", "{}");

@@ -13,6 +13,7 @@ const char xf_builtin_macros_sql[] =
     "{%- endmacro %}\n"
     "{% macro generate_alias_name(custom_alias_name=none, node=none) -%}\n"
     "  {%- if custom_alias_name -%}{{ custom_alias_name | trim }}\n"
+    "  {%- elif node.version -%}{{ node.name ~ '_v' ~ (node.version | string | replace('.', '_')) }}\n"
     "  {%- else -%}{{ node.name }}{%- endif -%}\n"
     "{%- endmacro %}\n"
     "{% macro generate_database_name(custom_database_name=none, node=none) -%}\n"

@@ -70,11 +70,16 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     }
     if (!name)
         return -1;
+    /* ref('m', v=2) / ref('m', version=2): a version of a versioned model */
+    const char *version = arg_str(r, a, (size_t)-1, "v", "ref", false);
+    if (!version)
+        version = arg_str(r, a, (size_t)-1, "version", "ref", false);
     if (!rc->execute) {
         if (rc->node) {
             struct xf_arena *pa = keep_of(rc);
             struct xf_dep d = {pkg ? xf_arena_strdup(pa, pkg) : NULL, xf_arena_strdup(pa, name),
-                               xf_render_loc(r), NULL};
+                               xf_render_loc(r), NULL,
+                               version ? xf_arena_strdup(pa, version) : NULL};
             xf_avec_push(pa, &rc->node->refs, d);
         }
         /* A placeholder with the right shape until names are known. */
@@ -89,7 +94,9 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     struct xf_node *t = NULL;
     for (size_t i = 0; rc->node && i < rc->node->refs.n && !t; i++) {
         const struct xf_dep *d = &rc->node->refs.v[i];
-        if (d->node && !strcmp(d->name, name) && (!pkg || (d->package && !strcmp(d->package, pkg))))
+        if (d->node && !strcmp(d->name, name) &&
+            (!pkg || (d->package && !strcmp(d->package, pkg))) &&
+            (!version == !d->version && (!version || !strcmp(version, d->version))))
             t = d->node;
     }
     if (!t)
@@ -203,7 +210,7 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
     if (!rc->execute && rc->node) {
         struct xf_arena *pa = keep_of(rc);
         struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
-                           NULL};
+                           NULL, NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
     }
     if (!n) {
@@ -965,8 +972,8 @@ static const struct xf_func f_quote = {"quote", ad_quote, NULL, NULL};
 static const struct xf_func f_dispatch = {"dispatch", ad_dispatch, NULL, NULL};
 static const struct xf_func f_get_relation = {"get_relation", ad_get_relation, NULL, NULL};
 static const struct xf_func f_load_relation = {"load_relation", fn_load_relation, NULL, NULL};
-static const struct xf_func f_list_relations = {"list_relations_without_caching",
-                                                ad_list_relations, NULL, NULL};
+static const struct xf_func f_list_relations = {"list_relations_without_caching", ad_list_relations,
+                                                NULL, NULL};
 static const struct xf_func f_should_store_failures = {"should_store_failures",
                                                        fn_should_store_failures, NULL, NULL};
 static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};

@@ -398,8 +398,22 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if (fr && fr->t == XF_V_BOOL)
         full = fr->u.b; /* the model's own setting wins, as in dbt */
     if (kind != XF_REL_TABLE || full) {
-        if (c->ops->replace_relation(c, &target, XF_REL_TABLE, sql, executed, err) < 0)
+        /* a contracted model's first build: the declared types and constraints */
+        if (xf_contract_enforced(n)) {
+            struct xf_arena ca;
+            xf_arena_init(&ca);
+            struct xf_column_info *cols = NULL;
+            size_t nc = 0;
+            int ce = xf_contract_check(s, c, n, sql, &ca, &cols, &nc, err);
+            r->compile_error = ce == -2;
+            if (ce == 0)
+                ce = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
+            xf_arena_release(&ca);
+            if (ce < 0)
+                return -1;
+        } else if (c->ops->replace_relation(c, &target, XF_REL_TABLE, sql, executed, err) < 0) {
             return -1;
+        }
         xf_session_mark_existing(s, n->schema, n->alias, XF_REL_TABLE);
         r->status = XF_ST_SUCCESS;
         r->message = "SELECT";

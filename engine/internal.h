@@ -174,6 +174,30 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc);
 int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
 
+/* ---- contract.c ---- */
+
+/* Whether the model's config says contract: {enforced: true}. */
+bool xf_contract_enforced(const struct xf_node *n);
+/*
+ * Compares the columns `sql` returns (the adapter's describe) with the
+ * declared names and data types: 0; -2 when the contract fails (dbt's
+ * table of mismatches, or a missing data_type, in err: a "Compilation
+ * Error" as dbt calls it); -1 with the database's error. The described columns (in `a`) go to
+ * *cols_out when it is not NULL.
+ */
+int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                      struct xf_arena *a, struct xf_column_info **cols_out, size_t *ncols_out,
+                      struct xf_buf *err);
+/* Replaces the model's table with one created from the declared types and constraints, filled by
+ * sql. */
+int xf_contract_build_table(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                            const char *sql, const struct xf_column_info *cols, size_t ncols,
+                            struct xf_buf *executed, struct xf_buf *err);
+/* Whether the node declares any constraint (column or model level). */
+bool xf_contract_has_constraints(const struct xf_node *n);
+/* dbt's warning: a view's constraints are not enforced (located at its YAML entry). */
+void xf_contract_warn_view(struct xf_session *s, const struct xf_node *n);
+
 /* Generic tests (tests.c): nodes from YAML declarations, their argument
  * dependencies (parse mode) and their SQL (execute mode). */
 int xf_tests_generate(struct xf_session *s);

@@ -12,10 +12,47 @@
 
 #include "engine/internal.h"
 
+/* A table with an enforced contract: checked, then created from its declared types and filled. */
+static int contracted_table(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                            const char *sql, struct xf_buf *executed, struct xf_node_result *r,
+                            struct xf_buf *err)
+{
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_column_info *cols = NULL;
+    size_t nc = 0;
+    int e = xf_contract_check(s, c, n, sql, &a, &cols, &nc, err);
+    r->compile_error = e == -2;
+    if (e == 0)
+        e = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
+    xf_arena_release(&a);
+    if (e < 0)
+        return -1;
+    r->status = XF_ST_SUCCESS;
+    r->message = "SELECT";
+    xf_session_mark_existing(s, n->schema, n->alias, XF_REL_TABLE);
+    return 0;
+}
+
 static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                        struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
 {
     enum xf_relkind kind;
+    /* An enforced contract is checked before anything is created. */
+    bool contract = n->mat != XF_MAT_EPHEMERAL && xf_contract_enforced(n);
+    if (contract && n->mat == XF_MAT_TABLE)
+        return contracted_table(s, c, n, sql, executed, r, err);
+    if (contract) {
+        struct xf_arena a;
+        xf_arena_init(&a);
+        int e = xf_contract_check(s, c, n, sql, &a, NULL, NULL, err);
+        xf_arena_release(&a);
+        r->compile_error = e == -2;
+        if (e < 0)
+            return -1;
+        if (n->mat == XF_MAT_VIEW)
+            xf_contract_warn_view(s, n);
+    }
     switch (n->mat) {
     case XF_MAT_VIEW:
         kind = XF_REL_VIEW;

@@ -148,6 +148,8 @@ static int call_naming(struct xf_session *s, struct xf_arena *scratch, struct xf
     xf_dict_set(scratch, nodev.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));
     xf_dict_set(scratch, nodev.u.d, XF_STR("resource_type"), xf_v_strc(xf_resource_name(n->type)));
     xf_dict_set(scratch, nodev.u.d, XF_STR("fqn"), n->fqn);
+    xf_dict_set(scratch, nodev.u.d, XF_STR("version"),
+                n->version ? xf_v_strc(n->version) : xf_v_none());
     xf_dict_set(scratch, nodev.u.d, XF_STR("config"), n->config);
     xf_dict_set(scratch, nodev.u.d, XF_STR("original_file_path"),
                 xf_v_strc(n->original_file_path ? n->original_file_path : ""));
@@ -196,8 +198,15 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
     int r = call_naming(s, scratch, n, "generate_alias_name", alias, &n->alias);
     if (r < 0)
         return -1;
-    if (r > 0)
+    if (r > 0 && !alias && n->version) { /* dbt: a version's relation is <name>_v<v> */
+        char *a = xf_arena_printf(&s->p->arena, "%s_v%s", n->name, n->version);
+        for (char *q = a + strlen(n->name); *q; q++)
+            if (*q == '.')
+                *q = '_';
+        n->alias = a;
+    } else if (r > 0) {
         n->alias = alias ? alias : n->name;
+    }
     const char *db = xf_node_config_str(n, "database", NULL);
     r = call_naming(s, scratch, n, "generate_database_name", db, &n->database);
     if (r < 0)
@@ -486,7 +495,10 @@ static void index_names(struct xf_session *s)
 {
     for (size_t i = 0; i < s->p->nodes.n; i++) {
         struct xf_node *n = s->p->nodes.v[i];
-        if (n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT)
+        /* a versioned model's name stands for its latest version, as ref('m') */
+        bool latest = !n->version || !n->latest_version || !strcmp(n->version, n->latest_version);
+        if ((n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT) &&
+            latest)
             xf_map_put(&s->refable, xf_str_c(n->name), n);
     }
     for (size_t i = 0; i < s->p->docs.n; i++)
@@ -581,7 +593,7 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     xf_arena_release(&scratch);
     if (err < 0)
         return -1;
-    if (xf_graph_build(&s->g, s->p, d) < 0)
+    if (xf_graph_build(&s->g, s->p, d) < 0 || xf_graph_check_access(&s->g, s->p, d) < 0)
         return -1;
     s->t_graph = xf_now() - t2;
     s->graph_ok = true;

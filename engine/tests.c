@@ -192,6 +192,8 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
         snprintf(type, sizeof type, "%.*s%s%s", (int)nslen, ns ? ns : "", ns ? "_" : "", tname);
     const char *tgt_name = target->type == XF_RES_SOURCE
                                ? xf_arena_printf(a, "%s_%s", target->source_name, target->name)
+                           : target->version
+                               ? xf_arena_printf(a, "%s_v%s", target->name, target->version)
                                : target->name;
     const char *short_name, *full_name;
     const struct xf_value *given =
@@ -278,7 +280,7 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     }
 
     /* Dependencies: what is tested; refs in arguments come from the parse render. */
-    struct xf_dep dep = {NULL, target->name, d->loc, NULL};
+    struct xf_dep dep = {NULL, target->name, d->loc, NULL, target->version};
     if (target->type == XF_RES_SOURCE) {
         dep.package = target->source_name;
         xf_avec_push(a, &n->source_deps, dep);

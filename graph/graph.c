@@ -91,12 +91,32 @@ static const char *suggest_source(struct build *b, const char *name)
  * enabled one wins; then one in the referring node's own package, then
  * one in the root project. *disabled_out says the only match is disabled.
  */
+/*
+ * Whether node t is the version a ref asks for: ref('m', v=2) names
+ * version 2, ref('m') the latest (or the model when it has no versions).
+ */
+static bool version_ok(const struct xf_node *t, const char *want)
+{
+    if (!t->version)
+        return !want;
+    if (want) {
+        char *e1, *e2;
+        double x = strtod(want, &e1), y = strtod(t->version, &e2);
+        if (*want && !*e1 && *t->version && !*e2)
+            return x == y;
+        return !strcmp(want, t->version);
+    }
+    return !t->latest_version || !strcmp(t->version, t->latest_version);
+}
+
 static struct xf_node *find_ref(struct build *b, const struct xf_node *from, const char *package,
-                                const char *name, bool *disabled_out)
+                                const char *name, const char *version, bool *disabled_out)
 {
     *disabled_out = false;
     uintptr_t first = (uintptr_t)xf_map_getc(&b->names, name);
     if (first && !package && b->next_same[first - 1] == NONE) {
+        if (!version_ok(b->p->nodes.v[first - 1], version))
+            return NULL;
         /* one node of that name: the common case, no scoring needed */
         struct xf_node *only = b->p->nodes.v[first - 1];
         *disabled_out = b->g->disabled[first - 1];
@@ -108,6 +128,8 @@ static struct xf_node *find_ref(struct build *b, const struct xf_node *from, con
         struct xf_node *n = b->p->nodes.v[i];
         const char *pkg = n->package ? n->package : b->p->name;
         if (package && (!pkg || strcmp(pkg, package) != 0))
+            continue;
+        if (!version_ok(n, version))
             continue;
         int score = 0;
         if (!b->g->disabled[i])
@@ -288,7 +310,7 @@ static void resolve_to(struct build *b, struct xf_node *n, uint32_t i, uint32_t 
         if (has_dep(n, false, NULL, args[na - 1]))
             return;
         bool disabled;
-        struct xf_node *t = find_ref(b, n, na == 2 ? args[0] : NULL, args[na - 1], &disabled);
+        struct xf_node *t = find_ref(b, n, na == 2 ? args[0] : NULL, args[na - 1], NULL, &disabled);
         if (t)
             add_edge(b, i, t->index, count);
         else
@@ -325,7 +347,7 @@ static void resolve_node(struct build *b, uint32_t i)
     for (size_t k = 0; k < n->refs.n; k++) {
         struct xf_dep *d = &n->refs.v[k];
         bool disabled;
-        struct xf_node *t = find_ref(b, n, d->package, d->name, &disabled);
+        struct xf_node *t = find_ref(b, n, d->package, d->name, d->version, &disabled);
         d->node = t;
         if (t)
             add_edge(b, i, t->index, &count);

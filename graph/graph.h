@@ -74,6 +74,15 @@ struct xf_state_marks {
 int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *diags);
 
 /*
+ * dbt's access rules, after xf_graph_build (graph/access.c): each node's
+ * group is defined and its access known; no ref to a private model from
+ * outside its group nor to a protected one from another package. 0, or -1
+ * with an error located at each offending ref.
+ */
+int xf_graph_check_access(const struct xf_graph *g, const struct xf_project *p,
+                          struct xf_diags *diags);
+
+/*
  * Index of a node in g->all (nodes keep their own index; sources follow).
  * xf_graph_build sets node->index to the node's position in
  * project->nodes, or for a source to its position in project->sources.

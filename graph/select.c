@@ -34,6 +34,7 @@ enum method {
     M_STATE,
     M_RESULT,
     M_SOURCE_STATUS,
+    M_VERSION,
     M_UNSUPPORTED,
 };
 
@@ -59,7 +60,7 @@ static const struct {
     /* dbt methods for things xform does not have (yet) */
     {"exposure", M_UNSUPPORTED},
     {"metric", M_UNSUPPORTED},
-    {"version", M_UNSUPPORTED},
+    {"version", M_VERSION},
     {"semantic_model", M_UNSUPPORTED},
     {"saved_query", M_UNSUPPORTED},
     {"unit_test", M_UNSUPPORTED},
@@ -479,6 +480,13 @@ static bool match_fqn(const struct atom *a, const struct xf_node *n)
         return false;
     if (!strcmp(n->name, a->value))
         return true;
+    /* a version by name: m.v2 (dbt's fqn ends in the version) */
+    if (n->version) {
+        size_t nl = strlen(n->name);
+        if (!strncmp(a->value, n->name, nl) && a->value[nl] == '.' && a->value[nl + 1] == 'v' &&
+            !strcmp(a->value + nl + 2, n->version))
+            return true;
+    }
     /* beyond dbt: a bare name with wildcards (stg_*) matches names in any folder */
     if (a->nparts == 1 && a->wild_from == 0 && glob(a->value, n->name, 0))
         return true;
@@ -665,6 +673,27 @@ static bool match_test_name(const struct xf_node *n, const char *value)
     return dot && glob(value, dot + 1, 0);
 }
 
+/* version:latest|prerelease|old|none, as dbt: a version against its model's latest. */
+static bool match_version(const struct xf_node *n, const char *value)
+{
+    if (!n->version)
+        return !strcmp(value, "none");
+    if (!n->latest_version)
+        return false;
+    char *e1, *e2;
+    double x = strtod(n->version, &e1), y = strtod(n->latest_version, &e2);
+    int c = (*n->version && !*e1 && *n->latest_version && !*e2)
+                ? (x > y) - (x < y)
+                : strcmp(n->version, n->latest_version);
+    if (!strcmp(value, "latest"))
+        return c == 0;
+    if (!strcmp(value, "prerelease"))
+        return c > 0;
+    if (!strcmp(value, "old"))
+        return c < 0;
+    return false;
+}
+
 static bool match(const struct sel *s, const struct atom *a, const struct xf_node *n)
 {
     const struct xf_project *p = s->g->project;
@@ -735,6 +764,8 @@ static bool match(const struct sel *s, const struct atom *a, const struct xf_nod
         uint32_t i = xf_graph_index(s->g, n);
         return st && i < s->g->n && (st->flags[i] & XF_STATE_FRESHER);
     }
+    case M_VERSION:
+        return match_version(n, a->value);
     case M_UNSUPPORTED:
         return false;
     }
@@ -850,7 +881,8 @@ static int eval_atom(struct sel *s, char *text, bool *out, bool warn)
         uint64_t hv = xf_str_hash(xf_str_c(a.value)), h0 = xf_str_hash(a.parts[0]);
         for (uint32_t i = 0; i < g->n; i++) {
             out[i] = false;
-            if ((g->name_hash[i] == hv || g->fqn0_hash[i] == h0 || g->fqn1_hash[i] == h0) &&
+            if ((g->name_hash[i] == hv || g->fqn0_hash[i] == h0 || g->fqn1_hash[i] == h0 ||
+                 g->all[i]->version) &&
                 !g->disabled[i] && match(s, &a, g->all[i]))
                 out[i] = any = true;
         }

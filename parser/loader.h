@@ -119,6 +119,42 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
 struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const char *rel,
                               const char *name, const char *extra);
 
+/*
+ * contracts.c: one constraint of a properties file into *out (a foreign
+ * key's `to:` also becomes a ref/source dependency of n); and a model's
+ * `constraints:` list into n->constraints, each named column checked
+ * against n's declared columns. 0 or -1 with located errors.
+ */
+int xf_loader_constraint(struct xf_loader *l, const struct xf_ynode *e, bool model_level,
+                         struct xf_node *n, struct xf_constraint *out);
+int xf_loader_model_constraints(struct xf_loader *l, const struct xf_ynode *list,
+                                struct xf_node *n);
+
+/*
+ * groups.c: a properties file's `groups:` list into p->groups (path and
+ * ofp as the file's nodes carry them); a model entry's `group:` or
+ * `access:` property (key and value) into n's config, the value located.
+ */
+int xf_loader_groups(struct xf_loader *l, const struct xf_ynode *list, const char *path,
+                     const char *ofp);
+int xf_loader_access_prop(struct xf_loader *l, const struct xf_ynode *key, const struct xf_ynode *v,
+                          struct xf_node *n);
+
+/*
+ * versions.c: a model entry with `versions:` (name: its `name:` value):
+ * each version's file node renamed as that version, then `apply` gives it
+ * the entry's properties, and the version's own columns and tests go
+ * through `columns` and `tests` (schema.c's readers). 0 or -1, located.
+ */
+struct xf_version_hooks {
+    void *ctx;
+    int (*apply)(void *ctx, const struct xf_ynode *entry, struct xf_node *n);
+    int (*columns)(void *ctx, const struct xf_ynode *list, struct xf_node *n);
+    int (*tests)(void *ctx, const struct xf_ynode *list, struct xf_node *n);
+};
+int xf_loader_versions(struct xf_loader *l, const struct xf_ynode *e, const struct xf_ynode *name,
+                       const struct xf_version_hooks *h);
+
 /* Keeps node->tags and node->meta in step with the config. */
 void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n);
 

@@ -34,6 +34,24 @@ enum xf_resource {
 /* "model", "seed", ... as in unique ids and --resource-type. */
 const char *xf_resource_name(enum xf_resource r);
 
+/*
+ * A constraint from a properties file (a column's `constraints:` or the
+ * model's), checked at load: a known type, a check's expression, model-level
+ * columns that are declared. Built into CREATE TABLE by engine/contract.c.
+ */
+struct xf_constraint {
+    const char *type;       /* not_null, unique, primary_key, foreign_key, check, custom */
+    const char *name;       /* NULL when not given */
+    const char *expression; /* check / custom / old-style foreign_key; NULL */
+    const char *to;         /* foreign_key: "ref('x')" or "source('s', 't')" as written; NULL */
+    const char *to_name;    /* what `to` names: the model (or the source table) */
+    const char *to_source;  /* the source name when `to` is source(), else NULL */
+    XF_VEC(const char *) to_columns;
+    XF_VEC(const char *) columns; /* model level only */
+    bool warn_unenforced, warn_unsupported;
+    struct xf_loc loc;
+};
+
 struct xf_column {
     const char *name;
     const char *description;
@@ -41,6 +59,7 @@ struct xf_column {
     bool quote;
     struct xf_value meta; /* dict */
     struct xf_value tags; /* list of strings */
+    XF_VEC(struct xf_constraint) constraints;
     struct xf_loc loc;
 };
 
@@ -50,6 +69,7 @@ struct xf_dep {
     const char *name;    /* ref: model name; source: table name */
     struct xf_loc loc;
     struct xf_node *node; /* resolved target (graph/ fills it) */
+    const char *version;  /* ref('m', v=2): the version asked for, or NULL (the latest) */
 };
 
 /* A generic test declared in YAML, before it becomes a test node. */
@@ -92,11 +112,17 @@ struct xf_node {
     const char *description;
     struct xf_loc description_loc;
     XF_VEC(struct xf_column) columns;
-    struct xf_value meta;              /* dict */
-    struct xf_value tags;              /* list of strings */
-    struct xf_loc props_loc;           /* its entry in a schema .yml, if any */
-    const char *patch_path;            /* "project://models/schema.yml" */
-    XF_VEC(struct xf_test_decl) tests; /* YAML tests on this node */
+    struct xf_value meta;                     /* dict */
+    struct xf_value tags;                     /* list of strings */
+    struct xf_loc props_loc;                  /* its entry in a schema .yml, if any */
+    const char *patch_path;                   /* "project://models/schema.yml" */
+    XF_VEC(struct xf_test_decl) tests;        /* YAML tests on this node */
+    XF_VEC(struct xf_constraint) constraints; /* model-level `constraints:` */
+    struct xf_loc group_loc, access_loc;      /* YAML `group:` / `access:` values, if any */
+    /* Model versions: "2" (as written), NULL when the model is not versioned. */
+    const char *version, *latest_version;
+    const char *deprecation_date; /* "2024-06-01" as written, or NULL */
+    struct xf_loc version_loc;    /* its `v:` in the YAML file */
 
     XF_VEC(struct xf_dep) refs;
     XF_VEC(struct xf_dep) source_deps;
@@ -126,6 +152,16 @@ struct xf_node {
     const struct xf_test_decl *decl;
 
     void *engine; /* engine/ per-node state */
+};
+
+/* A group of a properties file's `groups:` (dbt's access groups). */
+struct xf_group {
+    const char *name, *unique_id, *package; /* "group.<project>.<name>" */
+    const char *path, *original_file_path;
+    const char *description; /* NULL when not given */
+    struct xf_value owner;   /* dict: name, email and any other keys */
+    struct xf_value meta;    /* dict: config.meta */
+    struct xf_loc loc;       /* its name in the YAML file */
 };
 
 struct xf_macro_def {
@@ -184,6 +220,7 @@ struct xf_project {
     XF_VEC(struct xf_node *) sources; /* one per source table */
     XF_VEC(struct xf_macro_def *) macros;
     XF_VEC(struct xf_doc_def *) docs;
+    XF_VEC(struct xf_group *) groups;       /* every package's, in load order */
     XF_VEC(const struct xf_source *) files; /* every file read */
     struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
     /*

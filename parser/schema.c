@@ -20,6 +20,7 @@ struct yfile {
     const char *rel;        /* schema.yml, relative to its resource path */
     const char *patch_path; /* shop://models/schema.yml */
     const char *ofp;        /* relative to its project (display less a package's folder) */
+    bool quiet;             /* a second version of one entry: its keys were checked already */
 };
 
 static const char *const column_keys[] = {
@@ -227,6 +228,24 @@ static int tests_list(struct yfile *f, const struct xf_ynode *n, const char *col
 
 /* ---- columns ---- */
 
+static int column_constraints(struct xf_loader *l, const struct xf_ynode *v, struct xf_node *node,
+                              struct xf_column *col)
+{
+    if (is_null(l, v))
+        return 0;
+    if (v->kind != XF_Y_SEQ)
+        return xf_error(l->diags, v->loc, "'constraints' must be a list");
+    int err = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        struct xf_constraint c;
+        if (xf_loader_constraint(l, v->items[i], false, node, &c) < 0)
+            err = -1;
+        else
+            xf_avec_push(l->a, &col->constraints, c);
+    }
+    return err;
+}
+
 static int columns(struct yfile *f, const struct xf_ynode *n, struct xf_node *node)
 {
     struct xf_loader *l = f->l;
@@ -289,6 +308,8 @@ static int columns(struct yfile *f, const struct xf_ynode *n, struct xf_node *no
                 col.tags = *xf_dict_getc(cfg.u.d, "tags");
             } else if (xf_str_eqc(key, "tests") || xf_str_eqc(key, "data_tests")) {
                 err |= tests_list(f, v, col.name, node);
+            } else if (xf_str_eqc(key, "constraints")) {
+                err |= column_constraints(l, v, node, &col);
             }
         }
         xf_avec_push(l->a, &node->columns, col);
@@ -329,6 +350,88 @@ static void unknown_node(struct yfile *f, enum xf_resource type, const char *sec
         xf_diag_hint(g, "a %s's name is its .sql file name without '.sql'", what);
 }
 
+/* The entry's properties on node n (each version of a versioned model gets them all). */
+static int apply_entry(struct yfile *f, const struct xf_ynode *e, struct xf_node *n,
+                       const char *section)
+{
+    struct xf_loader *l = f->l;
+    const struct xf_ynode *name = xf_ynode_get(e, "name");
+    n->props_loc = name->loc;
+    n->patch_path = f->patch_path;
+    size_t nkeys;
+    const char *const *keys = xf_feature_names(XF_FEAT_YAML_NODE, &nkeys);
+    if (!f->quiet) {
+        check_keys(f, e, section, keys, nkeys);
+        for (size_t i = 0; i < e->n; i++)
+            xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, e->keys[i]->str, NULL, e->keys[i]->loc);
+    }
+    int err = 0;
+    const struct xf_ynode *cfg = NULL, *constraints = NULL;
+    for (size_t i = 0; i < e->n; i++) {
+        struct xf_str key = e->keys[i]->str;
+        const struct xf_ynode *v = e->items[i];
+        if (xf_str_eqc(key, "description")) {
+            err |= description(f, v, &n->description, &n->description_loc);
+        } else if (xf_str_eqc(key, "meta")) {
+            if (!is_null(l, v) && !(err |= want_map(f, v, "meta")))
+                xf_loader_config_merge1(l->a, n->config.u.d, XF_STR("meta"),
+                                        xf_ynode_value(l->a, v));
+        } else if (xf_str_eqc(key, "tags")) {
+            xf_loader_config_merge1(l->a, n->config.u.d, XF_STR("tags"), tags_value(f, v, &err));
+        } else if (xf_str_eqc(key, "docs")) {
+            if (!is_null(l, v) && !(err |= want_map(f, v, "docs")))
+                xf_loader_config_merge1(l->a, n->config.u.d, XF_STR("docs"),
+                                        xf_ynode_value(l->a, v));
+        } else if (xf_str_eqc(key, "config")) {
+            if (!is_null(l, v) && !(err |= want_map(f, v, "config")))
+                cfg = v;
+        } else if (xf_str_eqc(key, "columns")) {
+            err |= columns(f, v, n);
+        } else if (xf_str_eqc(key, "tests") || xf_str_eqc(key, "data_tests")) {
+            err |= tests_list(f, v, NULL, n);
+        } else if (xf_str_eqc(key, "constraints")) {
+            constraints = v;
+        } else if (xf_str_eqc(key, "group") || xf_str_eqc(key, "access")) {
+            err |= xf_loader_access_prop(l, e->keys[i], v, n);
+        } else if (xf_str_eqc(key, "deprecation_date") && !is_null(l, v)) {
+            err |= xf_loader_want_str(l, v, "deprecation_date", &n->deprecation_date);
+        }
+    }
+    /* after columns: a model-level constraint names declared columns */
+    if (constraints)
+        err |= xf_loader_model_constraints(l, constraints, n);
+    /* config: last, so that it wins over the entry's meta/tags shorthands */
+    if (cfg)
+        xf_loader_config_merge_ynode(l, n->config.u.d, cfg);
+    xf_loader_sync_node(l, n);
+    return err ? -1 : 0;
+}
+
+struct vctx {
+    struct yfile *f;
+    const char *section;
+    int applied;
+};
+
+static int v_apply(void *ctx, const struct xf_ynode *e, struct xf_node *n)
+{
+    struct vctx *c = ctx;
+    c->f->quiet = c->applied++ > 0;
+    int err = apply_entry(c->f, e, n, c->section);
+    c->f->quiet = false;
+    return err;
+}
+
+static int v_columns(void *ctx, const struct xf_ynode *list, struct xf_node *n)
+{
+    return columns(((struct vctx *)ctx)->f, list, n);
+}
+
+static int v_tests(void *ctx, const struct xf_ynode *list, struct xf_node *n)
+{
+    return tests_list(((struct vctx *)ctx)->f, list, NULL, n);
+}
+
 static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resource type,
                       const char *section)
 {
@@ -345,6 +448,11 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
     const char *nm;
     if (xf_loader_want_str(l, name, "name", &nm) < 0)
         return -1;
+    if (type == XF_RES_MODEL && xf_ynode_get(e, "versions")) {
+        struct vctx vc = {f, section, 0};
+        struct xf_version_hooks h = {&vc, v_apply, v_columns, v_tests};
+        return xf_loader_versions(l, e, name, &h);
+    }
     struct xf_node *n = lookup(l, type, name->str);
     if (n && n->type != type) {
         struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc, "'%s' is a %s, not a %s",
@@ -368,44 +476,7 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
         xf_diag_hint(g, "keep one entry per %s", xf_resource_name(type));
         return -1;
     }
-    n->props_loc = name->loc;
-    n->patch_path = f->patch_path;
-    size_t nkeys;
-    const char *const *keys = xf_feature_names(XF_FEAT_YAML_NODE, &nkeys);
-    check_keys(f, e, section, keys, nkeys);
-    for (size_t i = 0; i < e->n; i++)
-        xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, e->keys[i]->str, NULL, e->keys[i]->loc);
-    int err = 0;
-    const struct xf_ynode *cfg = NULL;
-    for (size_t i = 0; i < e->n; i++) {
-        struct xf_str key = e->keys[i]->str;
-        const struct xf_ynode *v = e->items[i];
-        if (xf_str_eqc(key, "description")) {
-            err |= description(f, v, &n->description, &n->description_loc);
-        } else if (xf_str_eqc(key, "meta")) {
-            if (!is_null(l, v) && !(err |= want_map(f, v, "meta")))
-                xf_loader_config_merge1(l->a, n->config.u.d, XF_STR("meta"),
-                                        xf_ynode_value(l->a, v));
-        } else if (xf_str_eqc(key, "tags")) {
-            xf_loader_config_merge1(l->a, n->config.u.d, XF_STR("tags"), tags_value(f, v, &err));
-        } else if (xf_str_eqc(key, "docs")) {
-            if (!is_null(l, v) && !(err |= want_map(f, v, "docs")))
-                xf_loader_config_merge1(l->a, n->config.u.d, XF_STR("docs"),
-                                        xf_ynode_value(l->a, v));
-        } else if (xf_str_eqc(key, "config")) {
-            if (!is_null(l, v) && !(err |= want_map(f, v, "config")))
-                cfg = v;
-        } else if (xf_str_eqc(key, "columns")) {
-            err |= columns(f, v, n);
-        } else if (xf_str_eqc(key, "tests") || xf_str_eqc(key, "data_tests")) {
-            err |= tests_list(f, v, NULL, n);
-        }
-    }
-    /* config: last, so that it wins over the entry's meta/tags shorthands */
-    if (cfg)
-        xf_loader_config_merge_ynode(l, n->config.u.d, cfg);
-    xf_loader_sync_node(l, n);
-    return err ? -1 : 0;
+    return apply_entry(f, e, n, section);
 }
 
 static int node_section(struct yfile *f, const struct xf_ynode *list, enum xf_resource type,
@@ -652,6 +723,8 @@ static int process(struct yfile *f, const struct xf_ynode *root)
             err |= sources_section(f, v);
         else if (xf_str_eqc(s, "macros"))
             err |= macros_section(f, v);
+        else if (xf_str_eqc(s, "groups"))
+            err |= xf_loader_groups(l, v, f->rel, f->ofp);
         else if (!xf_feature_warn(l->diags, XF_FEAT_YAML_TOP, s, NULL, k->loc) &&
                  !xf_feature_find(XF_FEAT_YAML_TOP, s)) {
             size_t nkeys;
@@ -665,7 +738,7 @@ static int process(struct yfile *f, const struct xf_ynode *root)
 int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
                           const struct xf_ynode *root)
 {
-    struct yfile F = {l, src, src->path, rel, NULL, src->path}, *f = &F;
+    struct yfile F = {l, src, src->path, rel, NULL, src->path, false}, *f = &F;
     size_t dl = strlen(l->u->dir);
     if (dl && !strncmp(f->display, l->u->dir, dl))
         f->ofp = f->display + dl; /* relative to its package */

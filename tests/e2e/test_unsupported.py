@@ -29,10 +29,6 @@ def _unit_tests(p):
     props(p, "unit_tests:\n  - name: t\n    model: customers\n")
 
 
-def _contract(p):
-    props(p, "models:\n  - name: extra_model\n    config:\n      contract: {enforced: true}\n")
-
-
 def _grants(p):
     p.edit("dbt_project.yml", "    materialized: table\n",
            "    materialized: table\n    +grants: {select: ['reporter']}\n")
@@ -67,8 +63,6 @@ def _node(key, value):
 CASES = [
     ("unit_tests", _unit_tests, "models/extra.yml", 2, 1, "properties key 'unit_tests'",
      "unit_tests:"),
-    ("contract", _contract, "models/extra.yml", 5, 7, "config 'contract'",
-     "      contract: {enforced: true}"),
     ("grants", _grants, "dbt_project.yml", 21, 5, "config 'grants'",
      "    +grants: {select: ['reporter']}"),
     ("persist_docs", _persist_docs, "dbt_project.yml", 21, 5, "config 'persist_docs'",
@@ -90,13 +84,6 @@ CASES = [
      "properties key 'semantic_models'", "semantic_models:"),
     ("saved_queries", _top("saved_queries"), "models/extra.yml", 2, 1,
      "properties key 'saved_queries'", "saved_queries:"),
-    ("groups", _top("groups"), "models/extra.yml", 2, 1, "properties key 'groups'", "groups:"),
-    ("versions", _node("versions", "[{v: 1}]"), "models/extra.yml", 4, 5, "property 'versions'",
-     "    versions: [{v: 1}]"),
-    ("access", _node("access", "public"), "models/extra.yml", 4, 5, "property 'access'",
-     "    access: public"),
-    ("group", _node("group", "finance"), "models/extra.yml", 4, 5, "property 'group'",
-     "    group: finance"),
 ]
 
 
@@ -114,7 +101,7 @@ def test_not_yet_keys_warn_and_the_build_goes_on(wh):
     """Several at once, on both warehouses: each warned once, tables built."""
     w = wh("jaffle_shop")
     for c in CASES:
-        if c[0] in ("contract", "grants", "versions", "dbt_valid_to_current"):
+        if c[0] in ("grants", "dbt_valid_to_current"):
             continue  # several edit the same file; these are covered above
         c[1](w.p)
     _grants(w.p)
@@ -140,11 +127,11 @@ def test_selector_where_a_command_cannot_use_it_is_refused(jaffle, command):
 def test_not_yet_config_in_a_config_call_warns_at_the_call(jaffle):
     text = jaffle.read("models/customers.sql")
     jaffle.write("models/customers.sql",
-                 "{{ config(contract={'enforced': true}, grants={'select': []}) }}\n" + text)
+                 "{{ config(persist_docs={'relation': true}, grants={'select': []}) }}\n" + text)
     r = jaffle.xform("build", expect=0)
-    head = ("models/customers.sql:1:4: warning: not supported by xform yet: config 'contract' "
-            "(the model's columns and types are not checked)\n"
-            " 1 | {{ config(contract={'enforced': true}, grants={'select': []}) }}\n")
+    head = ("models/customers.sql:1:4: warning: not supported by xform yet: config 'persist_docs' "
+            "(descriptions are not written to the database as comments)\n"
+            " 1 | {{ config(persist_docs={'relation': true}, grants={'select': []}) }}\n")
     assert head in r.text, r
-    assert r.text.count(W) == 1, f"grants asks for nothing; contract once:\n{r}"
+    assert r.text.count(W) == 1, f"grants asks for nothing; persist_docs once:\n{r}"
     assert jaffle.scalar("select count(*) from customers") == 100

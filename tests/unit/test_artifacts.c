@@ -87,7 +87,7 @@ static struct xf_node *add(struct fx *f, enum xf_resource t, const char *dir, co
 
 static void ref(struct fx *f, struct xf_node *n, const char *name)
 {
-    struct xf_dep d = {NULL, name, XF_NOLOC, NULL};
+    struct xf_dep d = {NULL, name, XF_NOLOC, NULL, NULL};
     xf_avec_push(&f->p.arena, &n->refs, d);
 }
 
@@ -143,7 +143,7 @@ static struct xf_node *generic(struct fx *f, const char *test, struct xf_node *o
     d->config = xf_v_dict(a, 0);
     t->decl = d;
     if (on->type == XF_RES_SOURCE) {
-        struct xf_dep dep = {on->source_name, on->name, XF_NOLOC, NULL};
+        struct xf_dep dep = {on->source_name, on->name, XF_NOLOC, NULL, NULL};
         xf_avec_push(a, &t->source_deps, dep);
     } else {
         ref(f, t, on->name);
@@ -217,7 +217,7 @@ static void shop(struct fx *f)
     cfg(f, seed, "delimiter", xf_v_strc(","));
     struct xf_node *stg = add(f, XF_RES_MODEL, "models", "staging/stg_orders.sql",
                               "select * from {{ source('raw', 'orders') }}\n");
-    struct xf_dep sd = {"raw", "orders", XF_NOLOC, NULL};
+    struct xf_dep sd = {"raw", "orders", XF_NOLOC, NULL, NULL};
     xf_avec_push(a, &stg->source_deps, sd);
     xf_avec_push(a, &stg->macro_deps, "macro.jaffle_shop.cents_to_dollars");
     stg->compiled_code = "select * from \"raw\".\"orders\"\n";

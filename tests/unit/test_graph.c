@@ -148,7 +148,7 @@ static void ref2(struct fx *f, struct xf_node *n, const char *pkg, const char *n
         snprintf(call, sizeof call, "ref('%s', '%s')", pkg, name);
     else
         snprintf(call, sizeof call, "ref('%s')", name);
-    struct xf_dep d = {pkg, name, loc_of(n, call), NULL};
+    struct xf_dep d = {pkg, name, loc_of(n, call), NULL, NULL};
     xf_avec_push(&f->p.arena, &n->refs, d);
 }
 
@@ -161,7 +161,7 @@ static void src(struct fx *f, struct xf_node *n, const char *s, const char *t)
 {
     char call[256];
     snprintf(call, sizeof call, "source('%s', '%s')", s, t);
-    struct xf_dep d = {s, t, loc_of(n, call), NULL};
+    struct xf_dep d = {s, t, loc_of(n, call), NULL, NULL};
     xf_avec_push(&f->p.arena, &n->source_deps, d);
 }
 
@@ -197,10 +197,10 @@ static struct xf_node *generic(struct fx *f, const char *test, struct xf_node *o
     t->decl = decl;
     /* what the parse-mode render records: the model under test */
     if (on->type == XF_RES_SOURCE) {
-        struct xf_dep d = {on->source_name, on->name, XF_NOLOC, NULL};
+        struct xf_dep d = {on->source_name, on->name, XF_NOLOC, NULL, NULL};
         xf_avec_push(a, &t->source_deps, d);
     } else {
-        struct xf_dep d = {NULL, on->name, XF_NOLOC, NULL};
+        struct xf_dep d = {NULL, on->name, XF_NOLOC, NULL, NULL};
         xf_avec_push(a, &t->refs, d);
     }
     return t;
