@@ -136,6 +136,13 @@ struct xf_adapter_ops {
      * (it returned 1), saying why; NULL when the adapter never does.
      */
     const char *view_as_table_message;
+    /*
+     * A literal keeps its own type and a CAST to a declared type can
+     * change it (SQLite: CAST('2024-01-01' AS DATE) is 2024), so unit
+     * test rows are written as plain literals, not CAST to the input's
+     * column types (engine/unit_test.c).
+     */
+    bool typeless_literals;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

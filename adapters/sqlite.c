@@ -1286,6 +1286,7 @@ done:
 }
 
 const struct xf_adapter_ops xf_sqlite_ops = {
+    .typeless_literals = true,
     .name = "sqlite",
     .single_writer = true,
     .check = sq_check,

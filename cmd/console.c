@@ -222,6 +222,9 @@ static void describe(struct xf_buf *b, const struct xf_node *n)
     case XF_RES_TEST:
         xf_buf_addf(b, "test %s", n->name);
         break;
+    case XF_RES_UNIT_TEST:
+        xf_buf_addf(b, "unit_test %s::%s", n->unit ? n->unit->model : "", n->name);
+        break;
     default:
         xf_buf_addf(b, "%s %s", xf_resource_name(n->type), n->name);
     }
@@ -327,13 +330,16 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         xf_buf_adds(&msg, "SKIP ");
         if (n->type == XF_RES_TEST)
             xf_buf_addf(&msg, "test %s", n->name);
+        else if (n->type == XF_RES_UNIT_TEST)
+            describe(&msg, n);
         else
             xf_buf_addf(&msg, "relation %s.%s", n->schema, n->alias);
         xf_buf_adds(&st, "SKIP");
         break;
     default:
         color = RED;
-        xf_buf_adds(&msg, n->type == XF_RES_TEST ? "ERROR " : "ERROR creating ");
+        xf_buf_adds(&msg, n->type == XF_RES_TEST || n->type == XF_RES_UNIT_TEST ? "ERROR "
+                                                                                : "ERROR creating ");
         describe(&msg, n);
         xf_buf_addf(&st, "ERROR in %.2fs", t);
         break;
@@ -409,6 +415,8 @@ static const char *kind_word(const struct xf_node *n)
         return "seed";
     case XF_RES_TEST:
         return "test";
+    case XF_RES_UNIT_TEST:
+        return "unit_test";
     case XF_RES_SNAPSHOT:
         return "snapshot";
     default:
@@ -481,11 +489,19 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
             if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
                 bool fail = x->status == XF_ST_FAIL;
                 xf_console_event(cli, fail ? "RunResultFailure" : "RunResultWarning",
-                                 fail ? "Z022" : "Z021", who, "%s in test %s (%s)",
-                                 fail ? "Failure" : "Warning", nd->name, nd->original_file_path);
-                xf_console_event(cli, fail ? "RunResultError" : "RunResultWarningMessage",
-                                 fail ? "Z024" : "Z046", NULL, "  %s",
-                                 x->message ? x->message : "Got failures");
+                                 fail ? "Z022" : "Z021", who, "%s in %s %s (%s)",
+                                 fail ? "Failure" : "Warning",
+                                 nd->type == XF_RES_UNIT_TEST ? "unit_test" : "test", nd->name,
+                                 nd->original_file_path);
+                /* Indent every line of the message (a unit test's diff has many). */
+                const char *m1 = x->message ? x->message : "Got failures";
+                while (*m1) {
+                    const char *e = strchr(m1, '\n');
+                    size_t len = e ? (size_t)(e - m1) : strlen(m1);
+                    xf_console_event(cli, fail ? "RunResultError" : "RunResultWarningMessage",
+                                     fail ? "Z024" : "Z046", NULL, "  %.*s", (int)len, m1);
+                    m1 += len + (e ? 1 : 0);
+                }
             } else {
                 xf_console_event(cli, "RunResultFailure", "Z022", who, "%s in %s %s (%s)",
                                  x->compile_error ? "Compilation Error" : "Error", kind_word(nd),
@@ -504,7 +520,11 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                                  "  compiled code at %s/compiled/%s/%s%s%s",
                                  p->target_path ? p->target_path : "target",
                                  nd->package ? nd->package : p->name, nd->original_file_path,
-                                 nd->decl ? "/" : "", nd->decl ? nd->path : "");
+                                 nd->decl || nd->type == XF_RES_UNIT_TEST ? "/" : "",
+                                 nd->decl ? nd->path
+                                 : nd->type == XF_RES_UNIT_TEST
+                                     ? xf_arena_printf(&p->arena, "%s.sql", nd->name)
+                                     : "");
         }
         free(sorted);
     }

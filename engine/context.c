@@ -85,6 +85,12 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
             *out = xf_relation_value(rc->s, rc->arena, NULL, rc->s->p->target.schema, name);
         return 0;
     }
+    /* A unit test's given input: its rows as a CTE. */
+    const struct xf_value *cte = rc->unit ? xf_dict_getc(rc->unit->inputs, name) : NULL;
+    if (cte) {
+        *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
+        return 0;
+    }
     /* The node the graph resolved this ref() to (packages may share names). */
     struct xf_node *t = NULL;
     for (size_t i = 0; rc->node && i < rc->node->refs.n && !t; i++) {
@@ -203,6 +209,13 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
         struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
                            NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
+    }
+    const struct xf_value *cte =
+        rc->unit ? xf_dict_getc(rc->unit->inputs, xf_arena_printf(rc->arena, "%s\x1f%s", src, table))
+                 : NULL;
+    if (rc->execute && cte) {
+        *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
+        return 0;
     }
     if (!n) {
         if (rc->execute)
@@ -338,6 +351,10 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     const struct xf_value *def = xf_arg(a, 1, "default");
     const struct xf_value *vars = xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
     const struct xf_value *v = vars->t == XF_V_DICT ? xf_dict_getc(vars->u.d, name) : NULL;
+    /* a unit test's overrides.vars come first */
+    if (rc->unit && rc->unit->vars && rc->unit->vars->t == XF_V_DICT &&
+        xf_dict_getc(rc->unit->vars->u.d, name))
+        v = xf_dict_getc(rc->unit->vars->u.d, name);
     if (!v) {
         if (def) {
             *out = *def;
@@ -379,6 +396,19 @@ static int fn_env_var(struct xf_value *out, struct xf_render *r, const struct xf
     const char *name = arg_str(r, a, 0, "name", "env_var", true);
     if (!name)
         return -1;
+    /* a unit test's overrides.env_vars come first */
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *ov = rc && rc->unit && rc->unit->env_vars &&
+                                        rc->unit->env_vars->t == XF_V_DICT
+                                    ? xf_dict_getc(rc->unit->env_vars->u.d, name)
+                                    : NULL;
+    if (ov) {
+        struct xf_buf b = XF_BUF_INIT;
+        xf_value_str(&b, ov);
+        *out = xf_v_str((struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
+        xf_buf_release(&b);
+        return 0;
+    }
     const char *v = getenv(name);
     if (v) {
         *out = xf_v_str((struct xf_str){xf_arena_strdup(xf_render_arena(r), v), strlen(v)});
@@ -1227,7 +1257,10 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
     xf_dict_set(a, d.u.d, XF_STR("execute"), xf_v_bool(rc->execute));
     if (rc->node) {
         struct xf_node *n = rc->node;
-        xf_dict_set(a, d.u.d, XF_STR("this"), node_relation(rc->s, a, n));
+        xf_dict_set(a, d.u.d, XF_STR("this"),
+                    rc->unit && rc->unit->this_cte
+                        ? xf_relation_cte(rc->s, a, rc->unit->this_cte)
+                        : node_relation(rc->s, a, n));
         struct xf_value model = xf_v_dict(a, 8);
         xf_dict_set(a, model.u.d, XF_STR("name"), xf_v_strc(n->name));
         xf_dict_set(a, model.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));

@@ -155,11 +155,11 @@ static const struct xf_feature table[] = {
     T("macros", S, NULL),
     T("analyses", S, NULL),
     T("data_tests", S, NULL),
-    T("unit_tests", N, "unit tests are not run: use data tests"),
-    T("exposures", N, NO_RESOURCE),
-    T("metrics", N, NO_RESOURCE),
-    T("semantic_models", N, NO_RESOURCE),
-    T("saved_queries", N, NO_RESOURCE),
+    T("unit_tests", S, NULL),
+    T("exposures", S, NULL),
+    T("metrics", S, NULL),
+    T("semantic_models", S, NULL),
+    T("saved_queries", S, NULL),
     T("groups", N, NO_RESOURCE),
 
     /* properties files: a model, seed, snapshot or analysis entry */

@@ -79,6 +79,16 @@ const char *xf_resource_name(enum xf_resource r)
         return "analysis";
     case XF_RES_SOURCE:
         return "source";
+    case XF_RES_EXPOSURE:
+        return "exposure";
+    case XF_RES_METRIC:
+        return "metric";
+    case XF_RES_SEMANTIC_MODEL:
+        return "semantic_model";
+    case XF_RES_SAVED_QUERY:
+        return "saved_query";
+    case XF_RES_UNIT_TEST:
+        return "unit_test";
     }
     return "unknown";
 }
