@@ -17,6 +17,13 @@ const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE)
         return xf_arena_printf(a, "source '%s.%s'", n->source_name ? n->source_name : "", n->name);
+    if (n->type >= XF_RES_EXPOSURE) { /* "unit test 'x'", "semantic model 'y'" */
+        char *kind = xf_arena_strdup(a, xf_resource_name(n->type));
+        for (char *p = kind; *p; p++)
+            if (*p == '_')
+                *p = ' ';
+        return xf_arena_printf(a, "%s '%s'", kind, n->name);
+    }
     return xf_arena_printf(a, "%s '%s'", xf_resource_name(n->type), n->name);
 }
 
@@ -400,9 +407,9 @@ static void check_unit_inputs(struct build *b, struct xf_node *ut, const struct 
             const char *sug = xf_str_suggest(xf_str_c(gv->input), cands.v, cands.n);
             struct xf_diag *d = xf_diag_add(
                 b->diags, XF_SEV_ERROR, gv->loc,
-                "unit test '%s' gives rows for '%s', which model '%s' does not read%s%s%s",
-                ut->name, gv->input, model->name, sug ? " (did you mean '" : "", sug ? sug : "",
-                sug ? "'?)" : "");
+                "unit test '%s' gives rows for %s, which model '%s' does not read%s%s%s",
+                ut->name, gv->input, model->name, sug ? " (did you mean " : "", sug ? sug : "",
+                sug ? "?)" : "");
             if (!sug)
                 xf_diag_hint(d, "an input is one of the model's ref() or source() calls, or this");
             b->errors++;

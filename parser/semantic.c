@@ -112,7 +112,7 @@ static const char *enum_of(struct ctx *c, const struct xf_ynode *m, const char *
     const struct xf_ynode *v = get(m, k);
     if (!v) {
         if (required)
-            c->err = xf_error(c->l->diags, m->loc, "'%s' is required here", k);
+            c->err = xf_error(c->l->diags, m->loc, "'%s' is missing: it is required here", k);
         return NULL;
     }
     const char *s = str_of(c, m, k);
