@@ -18,6 +18,7 @@ import textwrap
 import pytest
 
 from conftest import parse_diags
+from test_artifacts import validate_dbt
 from warehouse import wh  # noqa: F401  (the fixture)
 
 PASSING = ["totals_dict", "totals_csv", "totals_sql", "regions_seed_default",
@@ -141,6 +142,8 @@ def test_unit_test_selection(unit):
     r = unit.xform("test", "--select", "labelled", expect=0)
     assert r.summary()["TOTAL"] == 1 and "PASS overrides_vars_env" in r.out
     m = unit.p.json("target/manifest.json")
+    validate_dbt(m, "manifest_v12.json")
+    validate_dbt(unit.p.json("target/run_results.json"), "run-results_v6.json")
     ut = m["unit_tests"]["unit_test.unit.customer_totals.totals_dict"]
     assert ut["model"] == "customer_totals" and ut["resource_type"] == "unit_test"
     assert ut["depends_on"]["nodes"] == ["model.unit.customer_totals"]
