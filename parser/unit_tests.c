@@ -26,36 +26,6 @@ static const char *const formats[] = {"dict", "csv", "sql"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const char *where,
-                          const char *const *known, size_t n)
-{
-    int err = 0;
-    for (size_t i = 0; i < map->n; i++) {
-        const struct xf_ynode *k = map->keys[i];
-        if (k->kind != XF_Y_SCALAR)
-            continue;
-        bool ok = false;
-        for (size_t j = 0; j < n && !ok; j++)
-            ok = xf_str_eqc(k->str, known[j]);
-        if (ok)
-            continue;
-        const char *s = xf_str_suggest(k->str, known, n);
-        struct xf_diag *d = xf_diag_add(l->diags, XF_SEV_ERROR, k->loc,
-                                        "unknown key '" XF_STR_FMT "' in %s%s%s%s",
-                                        XF_STR_ARG(k->str), where, s ? " (did you mean '" : "",
-                                        s ? s : "", s ? "'?)" : "");
-        if (!s) {
-            struct xf_buf b = XF_BUF_INIT;
-            for (size_t j = 0; j < n; j++)
-                xf_buf_addf(&b, "%s%s", j ? ", " : "", known[j]);
-            xf_diag_hint(d, "the keys of %s are: %s", where, b.ptr);
-            xf_buf_release(&b);
-        }
-        err = -1;
-    }
-    return err;
-}
-
 /* Parses "ref('x')", "ref('pkg', 'x')", "source('s', 't')" (or "this"); 0 or -1. */
 static int parse_input(struct xf_arena *a, const char *s, struct xf_ut_given *out)
 {
@@ -145,12 +115,18 @@ static const struct xf_source *read_fixture(struct xf_loader *l, const struct xf
                                           name->str.p, format);
         const char *full = xf_loader_join_path(l->a, l->u->root, rel);
         xf_vec_push(&tried, rel);
-        FILE *fp = fopen(full, "rb");
-        if (!fp)
+        struct xf_buf text = XF_BUF_INIT;
+        if (xf_read_file(&text, full) < 0) {
+            xf_buf_release(&text);
             continue;
-        fclose(fp);
-        const char *display = *l->u->dir ? xf_loader_cat(l->a, l->u->dir, "", rel) : rel;
-        src = xf_loader_read(l, display, full, name->loc);
+        }
+        struct xf_source *fs = XF_ANEW(l->a, struct xf_source);
+        fs->path = *l->u->dir ? xf_loader_cat(l->a, l->u->dir, "", rel) : rel;
+        fs->text = xf_arena_strndup(l->a, text.ptr, text.len);
+        fs->len = text.len;
+        xf_buf_release(&text);
+        xf_avec_push(l->a, &l->p->files, (const struct xf_source *)fs);
+        src = fs;
     }
     if (!src && tried.n) {
         struct xf_diag *d =
