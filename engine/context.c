@@ -714,6 +714,11 @@ static int fn_load_relation(struct xf_value *out, struct xf_render *r, const str
     const struct xf_relation *rel = xf_relation_get(xf_arg(a, 0, "relation"));
     if (!rel)
         return xf_render_error(r, "load_relation() needs a relation");
+    /* while parsing, names are not known yet and nothing is asked: none, as dbt */
+    if (!RC(r)->execute || !rel->schema || !rel->identifier) {
+        *out = xf_v_none();
+        return 0;
+    }
     struct xf_value args[3] = {rel->database ? xf_v_strc(rel->database) : xf_v_none(),
                                rel->schema ? xf_v_strc(rel->schema) : xf_v_none(),
                                rel->identifier ? xf_v_strc(rel->identifier) : xf_v_none()};
@@ -1240,7 +1245,8 @@ int xf_context_init(struct xf_session *s)
     set_target(s, g);
     xf_dict_set(a, g, XF_STR("project_name"), xf_v_strc(s->p->name));
     xf_dict_set(a, g, XF_STR("invocation_id"), xf_v_strc(s->invocation_id));
-    xf_dict_set(a, g, XF_STR("run_started_at"), xf_v_strc(s->generated_at));
+    /* a datetime (UTC), as dbt's: strftime() and isoformat() work on it */
+    xf_dict_set(a, g, XF_STR("run_started_at"), xf_jinja_datetime_utc(a, s->started));
 
     struct xf_value builtins = xf_v_dict(a, 4);
     setf(a, builtins.u.d, "ref", &f_ref);
