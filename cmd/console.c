@@ -201,6 +201,25 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
                 plural(counts[XF_RES_SNAPSHOT], "snapshot", "snapshots"), p->sources.n,
                 plural(p->sources.n, "source", "sources"), p->macros.n,
                 plural(p->macros.n, "macro", "macros"));
+    /* the resources that are not built, named only when the project has some (as dbt) */
+    static const struct {
+        enum xf_resource t;
+        const char *one, *many;
+    } more[] = {
+        {XF_RES_UNIT_TEST, "unit test", "unit tests"},
+        {XF_RES_EXPOSURE, "exposure", "exposures"},
+        {XF_RES_METRIC, "metric", "metrics"},
+        {XF_RES_SEMANTIC_MODEL, "semantic model", "semantic models"},
+        {XF_RES_SAVED_QUERY, "saved query", "saved queries"},
+    };
+    for (size_t k = 0; k < sizeof more / sizeof more[0]; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < p->others.n; i++)
+            c += p->others.v[i]->type == more[k].t &&
+                 xf_node_config_bool(p->others.v[i], "enabled", true);
+        if (c)
+            xf_buf_addf(&b, ", %zu %s", c, c == 1 ? more[k].one : more[k].many);
+    }
     xf_console_event(cli, "FoundStats", "W006", json_pack("{s:o}", "stat_line", jstr(b.ptr)),
                      "Found %s", b.ptr);
     xf_buf_release(&b);

@@ -55,6 +55,8 @@ def statuses(project):
 @pytest.mark.feature("unit_tests")
 def test_unit_tests_pass_without_touching_tables(unit):
     r = unit.xform("test", "--select", "test_type:unit", expect=0)
+    assert "Found 5 models, 2 seeds, 0 data tests, 0 snapshots, 0 sources, 0 macros, " \
+        "6 unit tests" in r.out
     assert r.summary()["PASS"] == len(PASSING) and r.summary()["TOTAL"] == len(PASSING)
     for name in PASSING:
         assert f"PASS {name} " in r.out
