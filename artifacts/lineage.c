@@ -277,9 +277,9 @@ static void write_mermaid(struct lin *l)
         const struct xf_node *n = g->all[i];
         /* by enum xf_resource: ... source, then exposure (a flag: a leaf), metric,
          * semantic model, saved query, unit test */
-        static const char *const open[] = {"[\"", "[/\"", "[[\"", "{\"", "([\"", "[(\"",
+        static const char *const open[] = {"[\"", "[/\"", "[[\"", "{\"",   "([\"", "[(\"",
                                            ">\"", "{{\"", "[/\"", "[\\\"", "{\""};
-        static const char *const close[] = {"\"]", "\"/]", "\"]]", "\"}", "\"])", "\")]",
+        static const char *const close[] = {"\"]", "\"/]", "\"]]",  "\"}",  "\"])", "\")]",
                                             "\"]", "\"}}", "\"\\]", "\"/]", "\"}"};
         xf_buf_addf(o, "    n%u%s", (unsigned)i, open[n->type]);
         xf_buf_reset(&l->tmp);

@@ -67,8 +67,8 @@ static void pairs_json(struct xf_jsonw *w, const char *key, const struct xf_node
 
 static void config_json(struct xf_jsonw *w, const struct xf_node *n)
 {
-    const struct xf_value *en = n->config.t == XF_V_DICT ? xf_dict_getc(n->config.u.d, "enabled")
-                                                         : NULL;
+    const struct xf_value *en =
+        n->config.t == XF_V_DICT ? xf_dict_getc(n->config.u.d, "enabled") : NULL;
     xf_jsonw_key(w, "config");
     xf_jsonw_open_object(w);
     for (size_t k = 0; n->config.t == XF_V_DICT && k < n->config.u.d->n; k++) {

@@ -357,8 +357,9 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         break;
     default:
         color = RED;
-        xf_buf_adds(&msg, n->type == XF_RES_TEST || n->type == XF_RES_UNIT_TEST ? "ERROR "
-                                                                                : "ERROR creating ");
+        xf_buf_adds(&msg, n->type == XF_RES_TEST || n->type == XF_RES_UNIT_TEST
+                              ? "ERROR "
+                              : "ERROR creating ");
         describe(&msg, n);
         xf_buf_addf(&st, "ERROR in %.2fs", t);
         break;
@@ -535,15 +536,14 @@ int xf_console_summary(const struct xf_cli *cli, struct xf_session *s,
                 }
             }
             if (nd->type != XF_RES_SEED && nd->original_file_path)
-                xf_console_event(cli, "SQLCompiledPath", "Z026", NULL,
-                                 "  compiled code at %s/compiled/%s/%s%s%s",
-                                 p->target_path ? p->target_path : "target",
-                                 nd->package ? nd->package : p->name, nd->original_file_path,
-                                 nd->decl || nd->type == XF_RES_UNIT_TEST ? "/" : "",
-                                 nd->decl ? nd->path
-                                 : nd->type == XF_RES_UNIT_TEST
-                                     ? xf_arena_printf(&p->arena, "%s.sql", nd->name)
-                                     : "");
+                xf_console_event(
+                    cli, "SQLCompiledPath", "Z026", NULL,
+                    "  compiled code at %s/compiled/%s/%s%s%s",
+                    p->target_path ? p->target_path : "target", nd->package ? nd->package : p->name,
+                    nd->original_file_path, nd->decl || nd->type == XF_RES_UNIT_TEST ? "/" : "",
+                    nd->decl                       ? nd->path
+                    : nd->type == XF_RES_UNIT_TEST ? xf_arena_printf(&p->arena, "%s.sql", nd->name)
+                                                   : "");
         }
         free(sorted);
     }

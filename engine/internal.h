@@ -62,24 +62,24 @@ struct xf_session {
 
 /* A unit test's render of its model (engine/unit_test.c). */
 struct xf_ut_ctx {
-    struct xf_dict *inputs; /* ref name, or "source\x1ftable" -> CTE name */
-    const char *this_cte;   /* `this` as a given input, or NULL */
+    struct xf_dict *inputs;                 /* ref name, or "source\x1ftable" -> CTE name */
+    const char *this_cte;                   /* `this` as a given input, or NULL */
     const struct xf_value *vars, *env_vars; /* overrides (dicts) or NULL */
 };
 
 /* What natives see through xf_render_user(). */
 struct xf_rctx {
     struct xf_session *s;
-    struct xf_node *node;       /* NULL outside a node (hooks, yml values) */
-    bool execute;               /* execute mode (else parse mode) */
-    struct xf_conn *conn;       /* execute mode: this worker's connection */
-    struct xf_conn **lazy;      /* compile: the worker's slot, connected on first need */
-    bool quiet;                 /* its error repeats one already reported: drop it */
-    struct xf_arena *keep;      /* parse mode: for refs and config (NULL: the project's) */
-    struct xf_diags *diags;     /* where its diagnostics go (NULL: the session's) */
-    struct xf_arena *arena;     /* the render's arena */
-    struct xf_dict *statements; /* statement('name') results for load_result */
-    struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
+    struct xf_node *node;         /* NULL outside a node (hooks, yml values) */
+    bool execute;                 /* execute mode (else parse mode) */
+    struct xf_conn *conn;         /* execute mode: this worker's connection */
+    struct xf_conn **lazy;        /* compile: the worker's slot, connected on first need */
+    bool quiet;                   /* its error repeats one already reported: drop it */
+    struct xf_arena *keep;        /* parse mode: for refs and config (NULL: the project's) */
+    struct xf_diags *diags;       /* where its diagnostics go (NULL: the session's) */
+    struct xf_arena *arena;       /* the render's arena */
+    struct xf_dict *statements;   /* statement('name') results for load_result */
+    struct xf_dict *ctes;         /* execute mode: ephemeral CTE name -> SQL, in order */
     const struct xf_ut_ctx *unit; /* a unit test's render: inputs are CTEs */
 };
 

@@ -154,7 +154,8 @@ static int rows_sql(struct xf_session *s, struct xf_conn *c, const struct xf_nod
             for (size_t j = 0; j < ncols; j++)
                 cn[j] = cols[j].name;
             const char *sug = xf_str_suggest(names->items[k].u.s, cn, ncols);
-            xf_buf_addf(err, "unit test '%s' gives column '%.*s' for %s, which has no such column%s%s%s",
+            xf_buf_addf(err,
+                        "unit test '%s' gives column '%.*s' for %s, which has no such column%s%s%s",
                         ut->name, XF_STR_ARG(names->items[k].u.s), gv->input,
                         sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
             return -1;
@@ -348,8 +349,9 @@ static void write_diff(struct xf_buf *out, const struct table *exp, const struct
             if (l > w[k])
                 w[k] = l;
         }
-    xf_buf_addf(out, "actual differs from expected: %zu expected row%s missing, %zu unexpected "
-                     "row%s returned\n",
+    xf_buf_addf(out,
+                "actual differs from expected: %zu expected row%s missing, %zu unexpected "
+                "row%s returned\n",
                 nmissing, nmissing == 1 ? "" : "s", nextra, nextra == 1 ? "" : "s");
     xf_buf_adds(out, "(- expected but not returned, + returned but not expected)\n\n");
     xf_buf_adds(out, "    ");
@@ -461,8 +463,8 @@ void xf_unit_test_run(struct xf_session *s, struct xf_conn *conn, struct xf_aren
     struct xf_buf sql = XF_BUF_INIT, err = XF_BUF_INIT, q = XF_BUF_INIT, msg = XF_BUF_INIT;
     r->status = XF_ST_ERROR;
     if (!model || !model->tmpl) {
-        r->message = xf_arena_printf(keep, "unit test '%s': model '%s' has no SQL to test",
-                                     n->name, u->model);
+        r->message = xf_arena_printf(keep, "unit test '%s': model '%s' has no SQL to test", n->name,
+                                     u->model);
         goto done;
     }
 

@@ -335,9 +335,8 @@ static void resolve_other(struct build *b, struct xf_node *n, uint32_t i, struct
         if (!strcmp(xf_resource_name(b->p->others.v[k]->type), d->package))
             xf_vec_push(&cands, b->p->others.v[k]->name);
     const char *sug = xf_str_suggest(xf_str_c(d->name), cands.v, cands.n);
-    unresolved(b, n, d->loc, xf_arena_printf(a, "a %s named '%s' which was not found", d->package,
-                                             d->name),
-               sug);
+    unresolved(b, n, d->loc,
+               xf_arena_printf(a, "a %s named '%s' which was not found", d->package, d->name), sug);
     xf_vec_release(&cands);
 }
 
@@ -407,8 +406,8 @@ static void check_unit_inputs(struct build *b, struct xf_node *ut, const struct 
             const char *sug = xf_str_suggest(xf_str_c(gv->input), cands.v, cands.n);
             struct xf_diag *d = xf_diag_add(
                 b->diags, XF_SEV_ERROR, gv->loc,
-                "unit test '%s' gives rows for %s, which model '%s' does not read%s%s%s",
-                ut->name, gv->input, model->name, sug ? " (did you mean " : "", sug ? sug : "",
+                "unit test '%s' gives rows for %s, which model '%s' does not read%s%s%s", ut->name,
+                gv->input, model->name, sug ? " (did you mean " : "", sug ? sug : "",
                 sug ? "?)" : "");
             if (!sug)
                 xf_diag_hint(d, "an input is one of the model's ref() or source() calls, or this");
@@ -439,9 +438,10 @@ static void check_unit_inputs(struct build *b, struct xf_node *ut, const struct 
             continue;
         const char *what = src ? xf_arena_printf(a, "source('%s', '%s')", d->package, d->name)
                                : xf_arena_printf(a, "ref('%s')", d->name);
-        struct xf_diag *dg = xf_diag_add(b->diags, XF_SEV_ERROR, ut->props_loc,
-                                         "unit test '%s' gives no rows for %s, which model '%s' reads",
-                                         ut->name, what, model->name);
+        struct xf_diag *dg =
+            xf_diag_add(b->diags, XF_SEV_ERROR, ut->props_loc,
+                        "unit test '%s' gives no rows for %s, which model '%s' reads", ut->name,
+                        what, model->name);
         xf_diag_hint(dg, "add '- input: %s' under 'given' (rows: [] for an empty input)", what);
         b->errors++;
     }
@@ -740,9 +740,10 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
         if (!found)
             *slot = node;
         /* a metric's measure is defined by a semantic model */
-        const struct xf_value *ms = node->type == XF_RES_SEMANTIC_MODEL && node->props.t == XF_V_DICT
-                                        ? xf_dict_getc(node->props.u.d, "measures")
-                                        : NULL;
+        const struct xf_value *ms =
+            node->type == XF_RES_SEMANTIC_MODEL && node->props.t == XF_V_DICT
+                ? xf_dict_getc(node->props.u.d, "measures")
+                : NULL;
         for (size_t k = 0; ms && ms->t == XF_V_LIST && k < ms->u.l->n; k++) {
             const struct xf_value *mn = ms->u.l->items[k].t == XF_V_DICT
                                             ? xf_dict_getc(ms->u.l->items[k].u.d, "name")

@@ -333,8 +333,8 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
                 break;
         if (k == NTEST_TYPES)
             return sel_error(
-                s, "test types: generic, singular, unit", "unknown test type '%s' in '%s'%s", a->value,
-                a->raw,
+                s, "test types: generic, singular, unit", "unknown test type '%s' in '%s'%s",
+                a->value, a->raw,
                 suggestion_suffix(dym, sizeof dym,
                                   xf_str_suggest(xf_str_c(a->value), test_types, NTEST_TYPES)));
         a->ttype = k == 0 || k == 2 ? 0 : k == 1 || k == 3 ? 1 : 2;

@@ -127,10 +127,9 @@ int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const
         if (ok)
             continue;
         const char *s = xf_str_suggest(k->str, known, n);
-        struct xf_diag *d = xf_diag_add(l->diags, XF_SEV_ERROR, k->loc,
-                                        "unknown key '" XF_STR_FMT "' in %s%s%s%s",
-                                        XF_STR_ARG(k->str), where, s ? " (did you mean '" : "",
-                                        s ? s : "", s ? "'?)" : "");
+        struct xf_diag *d = xf_diag_add(
+            l->diags, XF_SEV_ERROR, k->loc, "unknown key '" XF_STR_FMT "' in %s%s%s%s",
+            XF_STR_ARG(k->str), where, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         if (!s) {
             struct xf_buf b = XF_BUF_INIT;
             for (size_t j = 0; j < n; j++)

@@ -17,42 +17,55 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const exposure_keys[] = {"name",     "type",       "owner", "description",
-                                            "label",    "url",        "maturity", "depends_on",
-                                            "meta",     "tags",       "config"};
+static const char *const exposure_keys[] = {"name",  "type", "owner",    "description",
+                                            "label", "url",  "maturity", "depends_on",
+                                            "meta",  "tags", "config"};
 static const char *const owner_keys[] = {"name", "email"};
 static const char *const exposure_types[] = {"dashboard", "notebook", "analysis", "ml",
                                              "application"};
 static const char *const maturities[] = {"high", "medium", "low"};
 static const char *const other_config_keys[] = {"enabled", "meta", "tags", "group"};
 
-static const char *const metric_keys[] = {"name",  "description", "type",   "type_params",
-                                          "label", "filter",      "meta",   "tags",
-                                          "config", "group",      "time_granularity"};
+static const char *const metric_keys[] = {
+    "name", "description", "type",   "type_params", "label",           "filter",
+    "meta", "tags",        "config", "group",       "time_granularity"};
 static const char *const metric_types[] = {"simple", "ratio", "cumulative", "derived",
                                            "conversion"};
-static const char *const type_params_keys[] = {
-    "measure", "numerator", "denominator", "expr", "window", "grain_to_date", "metrics",
-    "conversion_type_params", "cumulative_type_params"};
+static const char *const type_params_keys[] = {"measure",
+                                               "numerator",
+                                               "denominator",
+                                               "expr",
+                                               "window",
+                                               "grain_to_date",
+                                               "metrics",
+                                               "conversion_type_params",
+                                               "cumulative_type_params"};
 
-static const char *const sm_keys[] = {"name",     "description", "label",      "model",
-                                      "defaults", "entities",    "measures",   "dimensions",
-                                      "primary_entity", "config", "group"};
+static const char *const sm_keys[] = {"name",           "description", "label",    "model",
+                                      "defaults",       "entities",    "measures", "dimensions",
+                                      "primary_entity", "config",      "group"};
 static const char *const entity_keys[] = {"name", "type", "description", "label",
                                           "role", "expr", "config"};
 static const char *const entity_types[] = {"foreign", "natural", "primary", "unique"};
-static const char *const measure_keys[] = {"name",       "agg",          "description",
-                                           "label",      "create_metric", "expr",
-                                           "agg_params", "non_additive_dimension",
-                                           "agg_time_dimension", "config"};
-static const char *const aggs[] = {"sum",     "min",        "max",    "count_distinct",
-                                   "sum_boolean", "average", "percentile", "median", "count"};
-static const char *const dimension_keys[] = {"name",        "type", "description", "label",
-                                             "is_partition", "type_params", "expr", "config"};
+static const char *const measure_keys[] = {"name",
+                                           "agg",
+                                           "description",
+                                           "label",
+                                           "create_metric",
+                                           "expr",
+                                           "agg_params",
+                                           "non_additive_dimension",
+                                           "agg_time_dimension",
+                                           "config"};
+static const char *const aggs[] = {"sum",         "min",     "max",        "count_distinct",
+                                   "sum_boolean", "average", "percentile", "median",
+                                   "count"};
+static const char *const dimension_keys[] = {
+    "name", "type", "description", "label", "is_partition", "type_params", "expr", "config"};
 static const char *const dimension_types[] = {"categorical", "time"};
 
-static const char *const sq_keys[] = {"name",   "description", "label", "query_params",
-                                      "exports", "config",     "tags",  "group"};
+static const char *const sq_keys[] = {"name",    "description", "label", "query_params",
+                                      "exports", "config",      "tags",  "group"};
 static const char *const query_params_keys[] = {"metrics", "group_by", "where", "order_by",
                                                 "limit"};
 static const char *const export_keys[] = {"name", "config"};
@@ -64,12 +77,12 @@ struct ctx {
     int err;
 };
 
-static struct xf_value S(const char *s)
-{
+static struct xf_value S(const char *s) {
     return s ? xf_v_strc(s) : xf_v_none();
 }
 
-static void set(struct ctx *c, struct xf_value *d, const char *k, struct xf_value v)
+static void
+set(struct ctx *c, struct xf_value *d, const char *k, struct xf_value v)
 {
     xf_dict_set(c->a, d->u.d, xf_str_c(k), v);
 }
@@ -125,9 +138,9 @@ static const char *enum_of(struct ctx *c, const struct xf_ynode *m, const char *
     struct xf_buf b = XF_BUF_INIT;
     for (size_t i = 0; i < n; i++)
         xf_buf_addf(&b, "%s%s", i ? ", " : "", allowed[i]);
-    struct xf_diag *d = xf_diag_add(c->l->diags, XF_SEV_ERROR, v->loc, "'%s' cannot be '%s'%s%s%s",
-                                    k, s, sug ? " (did you mean '" : "", sug ? sug : "",
-                                    sug ? "'?)" : "");
+    struct xf_diag *d =
+        xf_diag_add(c->l->diags, XF_SEV_ERROR, v->loc, "'%s' cannot be '%s'%s%s%s", k, s,
+                    sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
     xf_diag_hint(d, "'%s' is one of: %s", k, b.ptr);
     xf_buf_release(&b);
     c->err = -1;
@@ -173,8 +186,8 @@ static struct xf_value where_filters(struct ctx *c, const struct xf_ynode *v)
         return xf_v_none();
     struct xf_value list = xf_v_list(c->a, 2);
     const struct xf_ynode *one[1] = {v};
-    const struct xf_ynode *const *items = v->kind == XF_Y_SEQ ? (const struct xf_ynode *const *)v->items
-                                                              : one;
+    const struct xf_ynode *const *items =
+        v->kind == XF_Y_SEQ ? (const struct xf_ynode *const *)v->items : one;
     size_t n = v->kind == XF_Y_SEQ ? v->n : 1;
     for (size_t i = 0; i < n; i++) {
         if (items[i]->kind != XF_Y_SCALAR) {
@@ -246,7 +259,8 @@ static struct xf_value measure_input(struct ctx *c, const struct xf_ynode *v, st
     return d;
 }
 
-/* numerator / denominator / metrics[]: "m" or {name, filter, alias, offset_window, offset_to_grain} */
+/* numerator / denominator / metrics[]: "m" or {name, filter, alias, offset_window, offset_to_grain}
+ */
 static struct xf_value metric_input(struct ctx *c, const struct xf_ynode *v, struct xf_node *n)
 {
     struct xf_value d = xf_v_dict(c->a, 5);
@@ -616,7 +630,7 @@ static void saved_query(struct ctx *c, struct xf_node *n, const struct xf_ynode 
     set(c, &p, "exports", exports);
     set(c, &p, "metadata", xf_v_none());
     set(c, &p, "group", S(str_of(c, e, "group")));
-    static const char *const sq_config_keys[] = {"enabled", "meta", "tags", "group",
+    static const char *const sq_config_keys[] = {"enabled", "meta",      "tags",  "group",
                                                  "cache",   "export_as", "schema"};
     other_config(c, n, e, sq_config_keys, N(sq_config_keys));
     set(c, &p, "tags", n->tags);
@@ -665,8 +679,8 @@ int xf_loader_semantic(struct xf_loader *l, const struct xf_props_file *f, enum 
         n->type = kind;
         n->name = name->str.p;
         n->package = l->u->name;
-        n->unique_id = xf_arena_printf(l->a, "%s.%s.%s", xf_resource_name(kind), l->u->name,
-                                       n->name);
+        n->unique_id =
+            xf_arena_printf(l->a, "%s.%s.%s", xf_resource_name(kind), l->u->name, n->name);
         n->path = f->rel;
         n->original_file_path = f->ofp;
         n->patch_path = f->patch_path;

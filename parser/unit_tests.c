@@ -16,7 +16,7 @@
 #include "parser/loader.h"
 #include "util/path.h"
 
-static const char *const ut_keys[] = {"name",      "model",  "given",   "expect",
+static const char *const ut_keys[] = {"name",      "model",  "given",    "expect",
                                       "overrides", "config", "versions", "description"};
 static const char *const given_keys[] = {"input", "rows", "format", "fixture"};
 static const char *const expect_keys[] = {"rows", "format", "fixture"};
@@ -155,9 +155,9 @@ static int read_rows(struct xf_loader *l, const struct xf_ynode *e, struct xf_ut
                 break;
         if (k == N(formats)) {
             const char *s = xf_str_suggest(fmt->str, formats, N(formats));
-            struct xf_diag *d = xf_diag_add(l->diags, XF_SEV_ERROR, fmt->loc,
-                                            "unknown rows format '%s'%s%s%s", r->format,
-                                            s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            struct xf_diag *d =
+                xf_diag_add(l->diags, XF_SEV_ERROR, fmt->loc, "unknown rows format '%s'%s%s%s",
+                            r->format, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
             xf_diag_hint(d, "formats: dict, csv, sql");
             return -1;
         }
@@ -260,8 +260,8 @@ static int one_test(struct xf_loader *l, const struct xf_props_file *f, const st
     if ((v = xf_ynode_get(e, "config")) && !xf_ynode_is_null(v)) {
         if (v->kind != XF_Y_MAP)
             return xf_error(l->diags, v->loc, "'config' must be a mapping");
-        err |= xf_loader_strict_keys(l, v, "a unit test's config", ut_config_keys,
-                                     N(ut_config_keys));
+        err |=
+            xf_loader_strict_keys(l, v, "a unit test's config", ut_config_keys, N(ut_config_keys));
         xf_loader_config_merge_ynode(l, n->config.u.d, v);
     }
     if ((v = xf_ynode_get(e, "versions")))
@@ -285,8 +285,9 @@ static int one_test(struct xf_loader *l, const struct xf_props_file *f, const st
             struct xf_ut_given gv = {0};
             const struct xf_ynode *in = xf_ynode_get(g, "input");
             if (!in) {
-                err = xf_error(l->diags, g->loc, "a given input needs 'input' (ref(...) or "
-                                                 "source(...))");
+                err = xf_error(l->diags, g->loc,
+                               "a given input needs 'input' (ref(...) or "
+                               "source(...))");
                 continue;
             }
             if (xf_loader_want_str(l, in, "input", &gv.input) < 0) {
@@ -295,9 +296,9 @@ static int one_test(struct xf_loader *l, const struct xf_props_file *f, const st
             }
             gv.loc = in->loc;
             if (parse_input(l->a, gv.input, &gv) < 0) {
-                struct xf_diag *d = xf_diag_add(l->diags, XF_SEV_ERROR, in->loc,
-                                                "input '%s' is not ref(...), source(...) or this",
-                                                gv.input);
+                struct xf_diag *d =
+                    xf_diag_add(l->diags, XF_SEV_ERROR, in->loc,
+                                "input '%s' is not ref(...), source(...) or this", gv.input);
                 xf_diag_hint(d, "for example input: ref('stg_orders')");
                 err = -1;
                 continue;
