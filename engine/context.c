@@ -86,7 +86,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
         return 0;
     }
     /* A unit test's given input: its rows as a CTE. */
-    const struct xf_value *cte = rc->unit ? xf_dict_getc(rc->unit->inputs, name) : NULL;
+    const struct xf_value *cte = rc->ut ? xf_dict_getc(rc->ut->inputs, name) : NULL;
     if (cte) {
         *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
         return 0;
@@ -211,7 +211,7 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
         xf_avec_push(pa, &rc->node->source_deps, d);
     }
     const struct xf_value *cte =
-        rc->unit ? xf_dict_getc(rc->unit->inputs, xf_arena_printf(rc->arena, "%s\x1f%s", src, table))
+        rc->ut ? xf_dict_getc(rc->ut->inputs, xf_arena_printf(rc->arena, "%s\x1f%s", src, table))
                  : NULL;
     if (rc->execute && cte) {
         *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
@@ -352,9 +352,9 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     const struct xf_value *vars = xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
     const struct xf_value *v = vars->t == XF_V_DICT ? xf_dict_getc(vars->u.d, name) : NULL;
     /* a unit test's overrides.vars come first */
-    if (rc->unit && rc->unit->vars && rc->unit->vars->t == XF_V_DICT &&
-        xf_dict_getc(rc->unit->vars->u.d, name))
-        v = xf_dict_getc(rc->unit->vars->u.d, name);
+    if (rc->ut && rc->ut->vars && rc->ut->vars->t == XF_V_DICT &&
+        xf_dict_getc(rc->ut->vars->u.d, name))
+        v = xf_dict_getc(rc->ut->vars->u.d, name);
     if (!v) {
         if (def) {
             *out = *def;
@@ -398,9 +398,9 @@ static int fn_env_var(struct xf_value *out, struct xf_render *r, const struct xf
         return -1;
     /* a unit test's overrides.env_vars come first */
     struct xf_rctx *rc = RC(r);
-    const struct xf_value *ov = rc && rc->unit && rc->unit->env_vars &&
-                                        rc->unit->env_vars->t == XF_V_DICT
-                                    ? xf_dict_getc(rc->unit->env_vars->u.d, name)
+    const struct xf_value *ov = rc && rc->ut && rc->ut->env_vars &&
+                                        rc->ut->env_vars->t == XF_V_DICT
+                                    ? xf_dict_getc(rc->ut->env_vars->u.d, name)
                                     : NULL;
     if (ov) {
         struct xf_buf b = XF_BUF_INIT;
@@ -1264,8 +1264,8 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
     if (rc->node) {
         struct xf_node *n = rc->node;
         xf_dict_set(a, d.u.d, XF_STR("this"),
-                    rc->unit && rc->unit->this_cte
-                        ? xf_relation_cte(rc->s, a, rc->unit->this_cte)
+                    rc->ut && rc->ut->this_cte
+                        ? xf_relation_cte(rc->s, a, rc->ut->this_cte)
                         : node_relation(rc->s, a, n));
         struct xf_value model = xf_v_dict(a, 8);
         xf_dict_set(a, model.u.d, XF_STR("name"), xf_v_strc(n->name));

@@ -70,17 +70,17 @@ struct xf_ut_ctx {
 /* What natives see through xf_render_user(). */
 struct xf_rctx {
     struct xf_session *s;
-    struct xf_node *node;         /* NULL outside a node (hooks, yml values) */
-    bool execute;                 /* execute mode (else parse mode) */
-    struct xf_conn *conn;         /* execute mode: this worker's connection */
-    struct xf_conn **lazy;        /* compile: the worker's slot, connected on first need */
-    bool quiet;                   /* its error repeats one already reported: drop it */
-    struct xf_arena *keep;        /* parse mode: for refs and config (NULL: the project's) */
-    struct xf_diags *diags;       /* where its diagnostics go (NULL: the session's) */
-    struct xf_arena *arena;       /* the render's arena */
-    struct xf_dict *statements;   /* statement('name') results for load_result */
-    struct xf_dict *ctes;         /* execute mode: ephemeral CTE name -> SQL, in order */
-    const struct xf_ut_ctx *unit; /* a unit test's render: inputs are CTEs */
+    struct xf_node *node;       /* NULL outside a node (hooks, yml values) */
+    bool execute;               /* execute mode (else parse mode) */
+    struct xf_conn *conn;       /* execute mode: this worker's connection */
+    struct xf_conn **lazy;      /* compile: the worker's slot, connected on first need */
+    bool quiet;                 /* its error repeats one already reported: drop it */
+    struct xf_arena *keep;      /* parse mode: for refs and config (NULL: the project's) */
+    struct xf_diags *diags;     /* where its diagnostics go (NULL: the session's) */
+    struct xf_arena *arena;     /* the render's arena */
+    struct xf_dict *statements; /* statement('name') results for load_result */
+    struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
+    const struct xf_ut_ctx *ut; /* a unit test's render: inputs are CTEs */
 };
 
 /* ---- relcache.c: existing relations and live connections ---- */

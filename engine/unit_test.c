@@ -535,7 +535,7 @@ void xf_unit_test_run(struct xf_session *s, struct xf_conn *conn, struct xf_aren
 
     /* the model, rendered against them */
     struct xf_rctx rc = {.s = s, .node = model, .execute = true, .conn = conn, .arena = &a};
-    rc.unit = &uc;
+    rc.ut = &uc;
     struct xf_diags local;
     xf_diags_init(&local);
     rc.diags = &local;
