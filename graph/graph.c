@@ -462,6 +462,16 @@ static void resolve_node(struct build *b, uint32_t i)
         g->nparents[i] = 0;
         return;
     }
+    /* a unit test of a disabled model is disabled with it, silently (as a test) */
+    if (n->type == XF_RES_UNIT_TEST && n->refs.n) {
+        bool disabled;
+        find_ref(b, n, NULL, n->refs.v[0].name, &disabled);
+        if (disabled) {
+            g->disabled[i] = true;
+            g->nparents[i] = 0;
+            return;
+        }
+    }
     for (size_t k = 0; k < n->refs.n; k++) {
         struct xf_dep *d = &n->refs.v[k];
         bool disabled;

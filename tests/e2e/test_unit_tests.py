@@ -261,3 +261,19 @@ def test_unit_test_on_source_and_runtime_column_check(unit):
     assert "PASS from_source" in r.out
     assert ("unit test 'bad_column' gives column 'amont' for source('raw', 'raw_orders'), "
             "which has no such column (did you mean 'amount'?)") in r.out
+
+
+@pytest.mark.feature("unit_tests")
+def test_unit_tests_of_disabled_model_or_config_are_disabled(unit):
+    unit.p.write("models/labelled.sql",
+                 "{{ config(enabled=false) }}\nselect id from {{ ref('stg_orders') }}\n")
+    unit.p.edit("models/unit_tests.yml", "  - name: totals_csv\n",
+                "  - name: totals_csv\n    config:\n      enabled: false\n")
+    r = unit.xform("test", "--select", "test_type:unit", expect=0)
+    assert r.summary()["PASS"] == len(PASSING) - 2
+    assert "overrides_vars_env" not in r.out and "totals_csv" not in r.out
+    m = unit.p.json("target/manifest.json")
+    validate_dbt(m, "manifest_v12.json")
+    assert "unit_test.unit.labelled.overrides_vars_env" in m["disabled"]
+    assert "unit_test.unit.customer_totals.totals_csv" in m["disabled"]
+    assert "unit_test.unit.customer_totals.totals_csv" not in m["unit_tests"]
