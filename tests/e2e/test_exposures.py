@@ -129,3 +129,102 @@ def test_bad_semantic_yaml_is_located_error(sem, old, new, want, line):
     assert hit, r.text
     assert (hit[0].path, hit[0].line) == ("models/semantic.yml", line)
     assert sem.untouched()
+
+
+# Every other definition error, each located in models/bad.yml (only parsed:
+# no warehouse is touched, so SQLite alone).
+BAD_DEFS = [
+    ("exposures: {a: 1}", "'exposures' must be a list"),
+    ("exposures: [x]", "an entry of 'exposures' must be a mapping"),
+    ("exposures: [{type: dashboard}]", "an exposure needs a 'name'"),
+    ("exposures: [{name: e, type: dashboard}]", "an exposure needs an 'owner' (name or email)"),
+    ("exposures: [{name: e, type: dashboard, owner: x}]", "'owner' must be a mapping"),
+    ("exposures: [{name: e, type: dashboard, owner: {email: a}, depends_on: x}]",
+     "'depends_on' must be a list"),
+    ("exposures: [{name: e, type: dashboard, owner: {email: a}, depends_on: [orders]}]",
+     "'depends_on' entries are ref(...), source(...) or metric(...)"),
+    ("exposures: [{name: e, type: dashboard, owner: {email: a}, url: [x]}]",
+     "'url' must be a string"),
+    ("exposures: [{name: e, type: dashboard, owner: {email: a}}, "
+     "{name: e, type: dashboard, owner: {email: a}}]", "duplicate exposure name 'e'"),
+    ("metrics: [{name: m, type: simple, type_params: {measure: amount_sum}}]",
+     "metric 'm' needs a 'label'"),
+    ("metrics: [{name: m, label: M, type: simple}]", "simple metric 'm' needs type_params.measure"),
+    ("metrics: [{name: m, label: M, type: simple, type_params: {measure: {alias: x}}}]",
+     "a measure needs a 'name'"),
+    ("metrics: [{name: m, label: M, type: simple, type_params: {measure: [x]}}]",
+     "a measure must be a name"),
+    ("metrics: [{name: m, label: M, type: ratio, type_params: {numerator: {alias: x}}}]",
+     "a metric input needs a 'name'"),
+    ("metrics: [{name: m, label: M, type: derived, type_params: {metrics: x}}]",
+     "'metrics' must be a list"),
+    ("metrics: [{name: m, label: M, type: cumulative, type_params: {measure: amount_sum, "
+     "window: soon}}]", "a window must be a count and a granularity"),
+    ("metrics: [{name: m, label: M, type: simple, filter: [[x]], type_params: "
+     "{measure: amount_sum}}]", "a filter must be a string"),
+    ("metrics: [{name: m, label: M, type: simple, type_params: {mesure: amount_sum}}]",
+     "unknown key 'mesure' in type_params (did you mean 'measure'?)"),
+    ("semantic_models: [{name: s}]", "semantic model 's' needs a 'model' (ref(...))"),
+    ("semantic_models: [{name: s, model: orders}]", "'model' of a semantic model must be ref(...)"),
+    ("semantic_models: [{name: s, model: \"ref('orders')\", measures: x}]",
+     "'measures' must be a list"),
+    ("semantic_models: [{name: s, model: \"ref('orders')\", measures: [{agg: sum}]}]",
+     "an entry of 'measures' needs a 'name'"),
+    ("semantic_models: [{name: s, model: \"ref('orders')\", entities: [{name: e, type: pk}]}]",
+     "'type' cannot be 'pk'"),
+    ("semantic_models: [{name: s, model: \"ref('orders')\", dimensions: [{name: d, type: time, "
+     "type_params: {granularity: day}}]}]",
+     "unknown key 'granularity' in type_params"),
+    ("saved_queries: [{name: q}]", "saved query 'q' needs 'query_params'"),
+    ("saved_queries: [{name: q, query_params: {metrics: x}}]",
+     "'metrics' must be a list of metric names"),
+    ("saved_queries: [{name: q, query_params: {metrics: []}, exports: x}]",
+     "'exports' must be a list"),
+    ("saved_queries: [{name: q, query_params: {metrics: []}, exports: [{name: x, config: "
+     "{export_as: cte}}]}]", "'export_as' cannot be 'cte'"),
+    ("unit_tests: x", "'unit_tests' must be a list"),
+    ("unit_tests: [x]", "an entry of 'unit_tests' must be a mapping"),
+    ("unit_tests: [{model: orders}]", "a unit test needs a 'name'"),
+    ("unit_tests: [{name: t}]", "unit test 't' needs a 'model'"),
+    ("unit_tests: [{name: t, model: orders, given: []}]",
+     "unit test 't' needs 'expect' (the rows it expects)"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: x}]",
+     "'expect' must be a mapping with 'rows'"),
+    ("unit_tests: [{name: t, model: orders, given: x, expect: {rows: []}}]",
+     "'given' must be a list of inputs"),
+    ("unit_tests: [{name: t, model: orders, given: [x], expect: {rows: []}}]",
+     "a given input must be a mapping with 'input'"),
+    ("unit_tests: [{name: t, model: orders, given: [{rows: []}], expect: {rows: []}}]",
+     "a given input needs 'input' (ref(...) or source(...))"),
+    ("unit_tests: [{name: t, model: orders, config: x, given: [], expect: {rows: []}}]",
+     "'config' must be a mapping"),
+    ("unit_tests: [{name: t, model: orders, config: {tag: x}, given: [], expect: {rows: []}}]",
+     "unknown key 'tag' in a unit test's config (did you mean 'tags'?)"),
+    ("unit_tests: [{name: t, model: orders, overrides: x, given: [], expect: {rows: []}}]",
+     "'overrides' must be a mapping"),
+    ("unit_tests: [{name: t, model: orders, overrides: {var: {}}, given: [], expect: {rows: []}}]",
+     "unknown key 'var' in overrides (did you mean 'vars'?)"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: {rows: x}}]",
+     "rows in format dict must be a list of mappings (column: value)"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: {rows: [x]}}]",
+     "a row must be a mapping of column to value"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: {format: csv, rows: [x]}}]",
+     "rows in format csv must be a string"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: {format: csv, rows: a, "
+     "fixture: f}}]", "give either 'rows' or 'fixture', not both"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: {fixture: f}}]",
+     "a fixture file is csv or sql: add 'format: csv' or 'format: sql'"),
+    ("unit_tests: [{name: t, model: orders, given: [], expect: {rows: []}}, "
+     "{name: t, model: orders, given: [], expect: {rows: []}}]",
+     "duplicate unit test 't' of model 'orders'"),
+]
+
+
+@pytest.mark.feature("exposures")
+@pytest.mark.parametrize("yaml,want", BAD_DEFS, ids=[w[:40] for _, w in BAD_DEFS])
+def test_definition_errors(make_project, yaml, want):
+    p = make_project("projects/semantic")
+    p.write("models/bad.yml", "version: 2\n" + yaml + "\n")
+    r = p.xform("parse", expect=2)
+    diags = parse_diags(r.text)
+    assert any(d.msg.startswith(want) and d.path == "models/bad.yml" for d in diags), r.text
