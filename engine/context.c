@@ -212,7 +212,7 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
     }
     const struct xf_value *cte =
         rc->ut ? xf_dict_getc(rc->ut->inputs, xf_arena_printf(rc->arena, "%s\x1f%s", src, table))
-                 : NULL;
+               : NULL;
     if (rc->execute && cte) {
         *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
         return 0;
@@ -398,8 +398,7 @@ static int fn_env_var(struct xf_value *out, struct xf_render *r, const struct xf
         return -1;
     /* a unit test's overrides.env_vars come first */
     struct xf_rctx *rc = RC(r);
-    const struct xf_value *ov = rc && rc->ut && rc->ut->env_vars &&
-                                        rc->ut->env_vars->t == XF_V_DICT
+    const struct xf_value *ov = rc && rc->ut && rc->ut->env_vars && rc->ut->env_vars->t == XF_V_DICT
                                     ? xf_dict_getc(rc->ut->env_vars->u.d, name)
                                     : NULL;
     if (ov) {
@@ -1102,12 +1101,26 @@ static void build_graph(struct xf_session *s)
         struct xf_arena *a = &s->graph_arena;
         s->graph_nodes = xf_v_dict(a, s->p->nodes.n);
         s->graph_sources = xf_v_dict(a, s->p->sources.n);
+        /* graph.exposures, graph.metrics ...: by unique id, with their manifest members */
+        static const char *const kinds[] = {"exposures", "metrics", "semantic_models",
+                                            "saved_queries", "unit_tests"};
+        s->graph_others = xf_v_dict(a, 5);
+        for (size_t k = 0; k < 5; k++)
+            xf_dict_set(a, s->graph_others.u.d, xf_str_c(kinds[k]), xf_v_dict(a, 0));
         for (uint32_t i = 0; s->graph_ok && i < s->g.n; i++) {
             const struct xf_node *n = s->g.all[i];
             if (s->g.disabled[i])
                 continue;
             struct xf_value *into = n->type == XF_RES_SOURCE ? &s->graph_sources : &s->graph_nodes;
-            xf_dict_set(a, into->u.d, xf_str_c(n->unique_id), graph_node(s, a, i));
+            struct xf_value v = graph_node(s, a, i);
+            if (n->type >= XF_RES_EXPOSURE) {
+                into = (struct xf_value *)xf_dict_getc(s->graph_others.u.d,
+                                                       kinds[n->type - XF_RES_EXPOSURE]);
+                xf_dict_del(v.u.d, XF_STR("raw_code")); /* its YAML file, not code */
+                for (size_t k = 0; n->props.t == XF_V_DICT && k < n->props.u.d->n; k++)
+                    xf_dict_set(a, v.u.d, n->props.u.d->ents[k].key, n->props.u.d->ents[k].val);
+            }
+            xf_dict_set(a, into->u.d, xf_str_c(n->unique_id), v);
         }
         atomic_store(&s->graph_built, true);
     }
@@ -1117,16 +1130,17 @@ static void build_graph(struct xf_session *s)
 static int graph_part(struct xf_value *out, struct xf_render *r, struct xf_str name)
 {
     struct xf_rctx *rc = RC(r);
-    static const char *const empty[] = {"exposures",     "metrics",    "groups", "semantic_models",
-                                        "saved_queries", "unit_tests", NULL};
-    for (const char *const *e = empty; *e; e++) {
-        if (xf_str_eqc(name, *e)) {
-            *out = xf_v_dict(rc->arena, 0);
-            return 0;
-        }
+    if (xf_str_eqc(name, "groups")) { /* groups are another issue's */
+        *out = xf_v_dict(rc->arena, 0);
+        return 0;
     }
+    static const char *const others[] = {"exposures",     "metrics",    "semantic_models",
+                                         "saved_queries", "unit_tests", NULL};
+    bool other = false;
+    for (const char *const *e = others; *e && !other; e++)
+        other = xf_str_eqc(name, *e);
     bool nodes = xf_str_eqc(name, "nodes");
-    if (!nodes && !xf_str_eqc(name, "sources"))
+    if (!nodes && !other && !xf_str_eqc(name, "sources"))
         return 1;
     if (!rc->execute || !rc->s->graph_ok) {
         /* parse mode: nothing is named yet (dbt's templates guard with `if execute`) */
@@ -1135,7 +1149,9 @@ static int graph_part(struct xf_value *out, struct xf_render *r, struct xf_str n
     }
     if (!atomic_load(&rc->s->graph_built))
         build_graph(rc->s);
-    *out = nodes ? rc->s->graph_nodes : rc->s->graph_sources;
+    *out = other   ? *xf_dict_get(rc->s->graph_others.u.d, name)
+           : nodes ? rc->s->graph_nodes
+                   : rc->s->graph_sources;
     return 0;
 }
 
@@ -1264,9 +1280,8 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
     if (rc->node) {
         struct xf_node *n = rc->node;
         xf_dict_set(a, d.u.d, XF_STR("this"),
-                    rc->ut && rc->ut->this_cte
-                        ? xf_relation_cte(rc->s, a, rc->ut->this_cte)
-                        : node_relation(rc->s, a, n));
+                    rc->ut && rc->ut->this_cte ? xf_relation_cte(rc->s, a, rc->ut->this_cte)
+                                               : node_relation(rc->s, a, n));
         struct xf_value model = xf_v_dict(a, 8);
         xf_dict_set(a, model.u.d, XF_STR("name"), xf_v_strc(n->name));
         xf_dict_set(a, model.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));

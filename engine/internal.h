@@ -39,7 +39,7 @@ struct xf_session {
     /* dbt's `graph` (nodes and sources by unique id), made on first use in execute mode */
     _Atomic bool graph_built;
     struct xf_arena graph_arena;
-    struct xf_value graph_nodes, graph_sources;
+    struct xf_value graph_nodes, graph_sources, graph_others; /* others: "exposures" ... -> dict */
     XF_VEC(struct xf_node_result) results;
     XF_VEC(struct xf_conn *) conns; /* live connections, for cancel */
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */

@@ -228,3 +228,25 @@ def test_definition_errors(make_project, yaml, want):
     r = p.xform("parse", expect=2)
     diags = parse_diags(r.text)
     assert any(d.msg.startswith(want) and d.path == "models/bad.yml" for d in diags), r.text
+
+
+@pytest.mark.feature("exposures")
+def test_graph_context_has_them(make_project):
+    """dbt's `graph` in templates: graph.exposures, graph.metrics ... by
+    unique id with their manifest members; graph.nodes keeps only nodes."""
+    p = make_project("projects/semantic")
+    p.write("models/probe.sql", """\
+{%- if execute -%}
+{%- set e = graph.exposures["exposure.sem.weekly_report"] -%}
+select '{{ e.owner.email }}|{{ e.depends_on.nodes | join(",") }}|{{ graph.metrics | length }}|\
+{{ graph.semantic_models | length }}|{{ graph.saved_queries | length }}|\
+{{ graph.nodes.values() | selectattr("resource_type", "equalto", "exposure") | list | length }}|\
+{{ graph.metrics["metric.sem.order_total"].type_params.measure.name }}' as x
+{%- else -%}
+select 1 as x
+{%- endif %}
+""")
+    p.xform("compile", "-s", "probe", expect=0)
+    sql = p.read("target/compiled/sem/models/probe.sql")
+    assert ("'data@example.com|model.sem.customers,model.sem.orders,metric.sem.order_total|3|1|1|0|"
+            "amount_sum' as x") in sql, sql
