@@ -190,6 +190,13 @@ struct xf_adapter_ops {
      * clone can read another target's relations.
      */
     int (*schema_file)(const struct xf_target *t, const char *schema, struct xf_buf *out);
+    /*
+     * A literal keeps its own type and a CAST to a declared type can
+     * change it (SQLite: CAST('2024-01-01' AS DATE) is 2024), so unit
+     * test rows are written as plain literals, not CAST to the input's
+     * column types (engine/unit_test.c).
+     */
+    bool typeless_literals;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

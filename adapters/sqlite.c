@@ -1556,6 +1556,7 @@ done:
 static const char *const sq_unenforced[] = {"foreign_key", NULL};
 
 const struct xf_adapter_ops xf_sqlite_ops = {
+    .typeless_literals = true,
     .name = "sqlite",
     .single_writer = true,
     .make_reader = sq_make_reader,

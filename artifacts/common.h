@@ -39,4 +39,13 @@ json_t *xf_artifacts_metadata(const char *schema_url, const struct xf_invocation
 json_t *xf_artifacts_str(const char *s);
 json_t *xf_artifacts_strn(const char *s, size_t len);
 
+/* manifest_others.c: one exposure, metric, semantic model, saved query or
+ * unit test as its manifest object; every enabled one of a kind as the
+ * top-level dict keyed by unique id. */
+struct xf_jsonw;
+void xf_manifest_other_json(struct xf_jsonw *w, const struct xf_graph *g, const struct xf_node *n,
+                            double created_at);
+void xf_manifest_others(struct xf_jsonw *w, const struct xf_graph *g, enum xf_resource kind,
+                        double created_at);
+
 #endif

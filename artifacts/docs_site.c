@@ -301,7 +301,8 @@ static void build_data(struct xf_jsonw *data, struct xf_jsonw *tests, struct xf_
             const struct xf_node *nd = g                ? g->all[i]
                                        : i < p->nodes.n ? p->nodes.v[i]
                                                         : p->sources.v[i - p->nodes.n];
-            if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !enabled(nd))
+            if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !enabled(nd) ||
+                nd->type >= XF_RES_EXPOSURE) /* in the manifest; the site does not show them yet */
                 continue;
             node_json(nd->type == XF_RES_TEST ? tests : data, g, g ? (uint32_t)i : UINT32_MAX, nd,
                       p->name);

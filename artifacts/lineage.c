@@ -57,7 +57,8 @@ struct lin {
 
 static bool shown(const struct lin *l, uint32_t i)
 {
-    return (!l->sel || l->sel[i]) && l->g->all[i]->type != XF_RES_TEST;
+    return (!l->sel || l->sel[i]) && l->g->all[i]->type != XF_RES_TEST &&
+           l->g->all[i]->type != XF_RES_UNIT_TEST;
 }
 
 static uint32_t order_at(const struct xf_graph *g, size_t k)
@@ -187,7 +188,14 @@ static const char *dot_shape(enum xf_resource r)
     case XF_RES_ANALYSIS:
         return "shape=component, fillcolor=\"#eeeeee\"";
     case XF_RES_TEST:
+    case XF_RES_UNIT_TEST:
         return "shape=diamond, fillcolor=\"#fbe3e3\"";
+    case XF_RES_EXPOSURE:
+        return "shape=cds, fillcolor=\"#fff4c2\"";
+    case XF_RES_METRIC:
+    case XF_RES_SEMANTIC_MODEL:
+    case XF_RES_SAVED_QUERY:
+        return "shape=hexagon, fillcolor=\"#e0f4f4\"";
     case XF_RES_MODEL:
         break;
     }
@@ -269,8 +277,12 @@ static void write_mermaid(struct lin *l)
         if (!shown(l, i))
             continue;
         const struct xf_node *n = g->all[i];
-        static const char *const open[] = {"[\"", "[/\"", "[[\"", "{\"", "([\"", "[(\""};
-        static const char *const close[] = {"\"]", "\"/]", "\"]]", "\"}", "\"])", "\")]"};
+        /* by enum xf_resource: ... source, then exposure (a flag: a leaf), metric,
+         * semantic model, saved query, unit test */
+        static const char *const open[] = {"[\"", "[/\"", "[[\"", "{\"",   "([\"", "[(\"",
+                                           ">\"", "{{\"", "[/\"", "[\\\"", "{\""};
+        static const char *const close[] = {"\"]", "\"/]", "\"]]",  "\"}",  "\"])", "\")]",
+                                            "\"]", "\"}}", "\"\\]", "\"/]", "\"}"};
         xf_buf_addf(o, "    n%u%s", (unsigned)i, open[n->type]);
         xf_buf_reset(&l->tmp);
         label(&l->tmp, n);
@@ -291,7 +303,11 @@ static void write_mermaid(struct lin *l)
                    "    classDef source fill:#d8f0d8,stroke:#3f8f3f\n"
                    "    classDef seed fill:#e6e6fa,stroke:#6a5acd\n"
                    "    classDef snapshot fill:#fde8cf,stroke:#c77c1e\n"
-                   "    classDef analysis fill:#eeeeee,stroke:#777777\n");
+                   "    classDef analysis fill:#eeeeee,stroke:#777777\n"
+                   "    classDef exposure fill:#fff4c2,stroke:#b08d00\n"
+                   "    classDef metric fill:#e0f4f4,stroke:#2f8f8f\n"
+                   "    classDef semantic_model fill:#e0f4f4,stroke:#2f8f8f\n"
+                   "    classDef saved_query fill:#e0f4f4,stroke:#2f8f8f\n");
 }
 
 /* ---- json ---- */

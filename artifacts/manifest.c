@@ -1365,8 +1365,10 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
         doc_json(&c, p->docs.v[i]);
     }
     xf_jsonw_close_object(&w);
-    xf_jsonw_kraw(&w, "exposures", "{}");
-    xf_jsonw_kraw(&w, "metrics", "{}");
+    xf_jsonw_key(&w, "exposures");
+    xf_manifest_others(&w, g, XF_RES_EXPOSURE, c.created_at);
+    xf_jsonw_key(&w, "metrics");
+    xf_manifest_others(&w, g, XF_RES_METRIC, c.created_at);
     xf_jsonw_key(&w, "groups");
     groups_json(&w, p);
     xf_jsonw_kraw(&w, "selectors", "{}");
@@ -1380,6 +1382,8 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
         xf_jsonw_open_array(&w);
         if (n->type == XF_RES_SOURCE)
             source_json(&c, n);
+        else if (n->type >= XF_RES_EXPOSURE)
+            xf_manifest_other_json(&w, g, n, c.created_at);
         else
             node_json(&c, n);
         xf_jsonw_close_array(&w);
@@ -1391,9 +1395,12 @@ int xf_write_manifest(const char *dir, const struct xf_project *p, const struct 
     write_map(&c, false);
     xf_jsonw_key(&w, "group_map");
     group_map_json(&w, p);
-    xf_jsonw_kraw(&w, "saved_queries", "{}");
-    xf_jsonw_kraw(&w, "semantic_models", "{}");
-    xf_jsonw_kraw(&w, "unit_tests", "{}");
+    xf_jsonw_key(&w, "saved_queries");
+    xf_manifest_others(&w, g, XF_RES_SAVED_QUERY, c.created_at);
+    xf_jsonw_key(&w, "semantic_models");
+    xf_manifest_others(&w, g, XF_RES_SEMANTIC_MODEL, c.created_at);
+    xf_jsonw_key(&w, "unit_tests");
+    xf_manifest_others(&w, g, XF_RES_UNIT_TEST, c.created_at);
     xf_jsonw_close_object(&w);
     xf_jsonw_put(&w, "\n", 1);
 

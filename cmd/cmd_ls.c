@@ -26,6 +26,8 @@ static void print_selector(const struct xf_node *n)
         printf("source:%s.%s.%s\n", n->package, n->source_name, n->name);
         return;
     }
+    if (n->type >= XF_RES_EXPOSURE) /* exposure:shop.weekly ... as dbt prints them */
+        printf("%s:", xf_resource_name(n->type));
     if (n->fqn.t != XF_V_LIST) {
         printf("%s.%s\n", n->package, n->name);
         return;

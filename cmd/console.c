@@ -247,6 +247,25 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
                 plural(counts[XF_RES_SNAPSHOT], "snapshot", "snapshots"), p->sources.n,
                 plural(p->sources.n, "source", "sources"), p->macros.n,
                 plural(p->macros.n, "macro", "macros"));
+    /* the resources that are not built, named only when the project has some (as dbt) */
+    static const struct {
+        enum xf_resource t;
+        const char *one, *many;
+    } more[] = {
+        {XF_RES_UNIT_TEST, "unit test", "unit tests"},
+        {XF_RES_EXPOSURE, "exposure", "exposures"},
+        {XF_RES_METRIC, "metric", "metrics"},
+        {XF_RES_SEMANTIC_MODEL, "semantic model", "semantic models"},
+        {XF_RES_SAVED_QUERY, "saved query", "saved queries"},
+    };
+    for (size_t k = 0; k < sizeof more / sizeof more[0]; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < p->others.n; i++)
+            c += p->others.v[i]->type == more[k].t &&
+                 xf_node_config_bool(p->others.v[i], "enabled", true);
+        if (c)
+            xf_buf_addf(&b, ", %zu %s", c, c == 1 ? more[k].one : more[k].many);
+    }
     xf_console_event(cli, "FoundStats", "W006", json_pack("{s:o}", "stat_line", jstr(b.ptr)),
                      "Found %s", b.ptr);
     xf_buf_release(&b);
@@ -267,6 +286,9 @@ static void describe(struct xf_buf *b, const struct xf_node *n)
         break;
     case XF_RES_TEST:
         xf_buf_addf(b, "test %s", n->name);
+        break;
+    case XF_RES_UNIT_TEST:
+        xf_buf_addf(b, "unit_test %s::%s", n->unit ? n->unit->model : "", n->name);
         break;
     default:
         xf_buf_addf(b, "%s %s", xf_resource_name(n->type), n->name);
@@ -383,13 +405,17 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         xf_buf_adds(&msg, "SKIP ");
         if (n->type == XF_RES_TEST)
             xf_buf_addf(&msg, "test %s", n->name);
+        else if (n->type == XF_RES_UNIT_TEST)
+            describe(&msg, n);
         else
             xf_buf_addf(&msg, "relation %s.%s", n->schema, n->alias);
         xf_buf_adds(&st, "SKIP");
         break;
     default:
         color = RED;
-        xf_buf_adds(&msg, n->type == XF_RES_TEST ? "ERROR " : "ERROR creating ");
+        xf_buf_adds(&msg, n->type == XF_RES_TEST || n->type == XF_RES_UNIT_TEST
+                              ? "ERROR "
+                              : "ERROR creating ");
         describe(&msg, n);
         xf_buf_addf(&st, "ERROR in %.2fs", t);
         break;
@@ -465,6 +491,8 @@ static const char *kind_word(const struct xf_node *n)
         return "seed";
     case XF_RES_TEST:
         return "test";
+    case XF_RES_UNIT_TEST:
+        return "unit_test";
     case XF_RES_SNAPSHOT:
         return "snapshot";
     default:
@@ -507,11 +535,19 @@ static void print_problems(const struct xf_cli *out, struct xf_session *s,
         if (x->status == XF_ST_FAIL || x->status == XF_ST_WARN) {
             bool fail = x->status == XF_ST_FAIL;
             xf_console_event(out, fail ? "RunResultFailure" : "RunResultWarning",
-                             fail ? "Z022" : "Z021", who, "%s in test %s (%s)",
-                             fail ? "Failure" : "Warning", nd->name, nd->original_file_path);
-            xf_console_event(out, fail ? "RunResultError" : "RunResultWarningMessage",
-                             fail ? "Z024" : "Z046", NULL, "  %s",
-                             x->message ? x->message : "Got failures");
+                             fail ? "Z022" : "Z021", who, "%s in %s %s (%s)",
+                             fail ? "Failure" : "Warning",
+                             nd->type == XF_RES_UNIT_TEST ? "unit_test" : "test", nd->name,
+                             nd->original_file_path);
+            /* Indent every line of the message (a unit test's diff has many). */
+            const char *m1 = x->message ? x->message : "Got failures";
+            while (*m1) {
+                const char *e = strchr(m1, '\n');
+                size_t len = e ? (size_t)(e - m1) : strlen(m1);
+                xf_console_event(out, fail ? "RunResultError" : "RunResultWarningMessage",
+                                 fail ? "Z024" : "Z046", NULL, "  %.*s", (int)len, m1);
+                m1 += len + (e ? 1 : 0);
+            }
         } else {
             xf_console_event(out, "RunResultFailure", "Z022", who, "%s in %s %s (%s)",
                              x->compile_error ? "Compilation Error" : "Error", kind_word(nd),
@@ -529,7 +565,10 @@ static void print_problems(const struct xf_cli *out, struct xf_session *s,
             xf_console_event(
                 out, "SQLCompiledPath", "Z026", NULL, "  compiled code at %s/compiled/%s/%s%s%s",
                 p->target_path ? p->target_path : "target", nd->package ? nd->package : p->name,
-                nd->original_file_path, nd->decl ? "/" : "", nd->decl ? nd->path : "");
+                nd->original_file_path, nd->decl || nd->type == XF_RES_UNIT_TEST ? "/" : "",
+                nd->decl                       ? nd->path
+                : nd->type == XF_RES_UNIT_TEST ? xf_arena_printf(&p->arena, "%s.sql", nd->name)
+                                               : "");
     }
     free(sorted);
 }

@@ -90,6 +90,12 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
             *out = xf_relation_value(rc->s, rc->arena, NULL, rc->s->p->target.schema, name);
         return 0;
     }
+    /* A unit test's given input: its rows as a CTE. */
+    const struct xf_value *cte = rc->ut ? xf_dict_getc(rc->ut->inputs, name) : NULL;
+    if (cte) {
+        *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
+        return 0;
+    }
     /* The node the graph resolved this ref() to (packages may share names). */
     struct xf_node *t = NULL;
     for (size_t i = 0; rc->node && i < rc->node->refs.n && !t; i++) {
@@ -212,6 +218,13 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
         struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
                            NULL, NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
+    }
+    const struct xf_value *cte =
+        rc->ut ? xf_dict_getc(rc->ut->inputs, xf_arena_printf(rc->arena, "%s\x1f%s", src, table))
+               : NULL;
+    if (rc->execute && cte) {
+        *out = xf_relation_cte(rc->s, rc->arena, cte->u.s.p);
+        return 0;
     }
     if (!n) {
         if (rc->execute)
@@ -372,6 +385,10 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     const struct xf_value *def = xf_arg(a, 1, "default");
     const struct xf_value *vars = xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
     const struct xf_value *v = vars->t == XF_V_DICT ? xf_dict_getc(vars->u.d, name) : NULL;
+    /* a unit test's overrides.vars come first */
+    if (rc->ut && rc->ut->vars && rc->ut->vars->t == XF_V_DICT &&
+        xf_dict_getc(rc->ut->vars->u.d, name))
+        v = xf_dict_getc(rc->ut->vars->u.d, name);
     if (!v) {
         if (def) {
             *out = *def;
@@ -413,6 +430,18 @@ static int fn_env_var(struct xf_value *out, struct xf_render *r, const struct xf
     const char *name = arg_str(r, a, 0, "name", "env_var", true);
     if (!name)
         return -1;
+    /* a unit test's overrides.env_vars come first */
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *ov = rc && rc->ut && rc->ut->env_vars && rc->ut->env_vars->t == XF_V_DICT
+                                    ? xf_dict_getc(rc->ut->env_vars->u.d, name)
+                                    : NULL;
+    if (ov) {
+        struct xf_buf b = XF_BUF_INIT;
+        xf_value_str(&b, ov);
+        *out = xf_v_str((struct xf_str){xf_arena_strndup(xf_render_arena(r), b.ptr, b.len), b.len});
+        xf_buf_release(&b);
+        return 0;
+    }
     const char *v = getenv(name);
     if (v) {
         *out = xf_v_str((struct xf_str){xf_arena_strdup(xf_render_arena(r), v), strlen(v)});
@@ -718,6 +747,11 @@ static int fn_load_relation(struct xf_value *out, struct xf_render *r, const str
     const struct xf_relation *rel = xf_relation_get(xf_arg(a, 0, "relation"));
     if (!rel)
         return xf_render_error(r, "load_relation() needs a relation");
+    /* while parsing, names are not known yet and nothing is asked: none, as dbt */
+    if (!RC(r)->execute || !rel->schema || !rel->identifier) {
+        *out = xf_v_none();
+        return 0;
+    }
     struct xf_value args[3] = {rel->database ? xf_v_strc(rel->database) : xf_v_none(),
                                rel->schema ? xf_v_strc(rel->schema) : xf_v_none(),
                                rel->identifier ? xf_v_strc(rel->identifier) : xf_v_none()};
@@ -1101,12 +1135,26 @@ static void build_graph(struct xf_session *s)
         struct xf_arena *a = &s->graph_arena;
         s->graph_nodes = xf_v_dict(a, s->p->nodes.n);
         s->graph_sources = xf_v_dict(a, s->p->sources.n);
+        /* graph.exposures, graph.metrics ...: by unique id, with their manifest members */
+        static const char *const kinds[] = {"exposures", "metrics", "semantic_models",
+                                            "saved_queries", "unit_tests"};
+        s->graph_others = xf_v_dict(a, 5);
+        for (size_t k = 0; k < 5; k++)
+            xf_dict_set(a, s->graph_others.u.d, xf_str_c(kinds[k]), xf_v_dict(a, 0));
         for (uint32_t i = 0; s->graph_ok && i < s->g.n; i++) {
             const struct xf_node *n = s->g.all[i];
             if (s->g.disabled[i])
                 continue;
             struct xf_value *into = n->type == XF_RES_SOURCE ? &s->graph_sources : &s->graph_nodes;
-            xf_dict_set(a, into->u.d, xf_str_c(n->unique_id), graph_node(s, a, i));
+            struct xf_value v = graph_node(s, a, i);
+            if (n->type >= XF_RES_EXPOSURE) {
+                into = (struct xf_value *)xf_dict_getc(s->graph_others.u.d,
+                                                       kinds[n->type - XF_RES_EXPOSURE]);
+                xf_dict_del(v.u.d, XF_STR("raw_code")); /* its YAML file, not code */
+                for (size_t k = 0; n->props.t == XF_V_DICT && k < n->props.u.d->n; k++)
+                    xf_dict_set(a, v.u.d, n->props.u.d->ents[k].key, n->props.u.d->ents[k].val);
+            }
+            xf_dict_set(a, into->u.d, xf_str_c(n->unique_id), v);
         }
         atomic_store(&s->graph_built, true);
     }
@@ -1116,16 +1164,17 @@ static void build_graph(struct xf_session *s)
 static int graph_part(struct xf_value *out, struct xf_render *r, struct xf_str name)
 {
     struct xf_rctx *rc = RC(r);
-    static const char *const empty[] = {"exposures",     "metrics",    "groups", "semantic_models",
-                                        "saved_queries", "unit_tests", NULL};
-    for (const char *const *e = empty; *e; e++) {
-        if (xf_str_eqc(name, *e)) {
-            *out = xf_v_dict(rc->arena, 0);
-            return 0;
-        }
+    if (xf_str_eqc(name, "groups")) { /* groups are another issue's */
+        *out = xf_v_dict(rc->arena, 0);
+        return 0;
     }
+    static const char *const others[] = {"exposures",     "metrics",    "semantic_models",
+                                         "saved_queries", "unit_tests", NULL};
+    bool other = false;
+    for (const char *const *e = others; *e && !other; e++)
+        other = xf_str_eqc(name, *e);
     bool nodes = xf_str_eqc(name, "nodes");
-    if (!nodes && !xf_str_eqc(name, "sources"))
+    if (!nodes && !other && !xf_str_eqc(name, "sources"))
         return 1;
     if (!rc->execute || !rc->s->graph_ok) {
         /* parse mode: nothing is named yet (dbt's templates guard with `if execute`) */
@@ -1134,7 +1183,9 @@ static int graph_part(struct xf_value *out, struct xf_render *r, struct xf_str n
     }
     if (!atomic_load(&rc->s->graph_built))
         build_graph(rc->s);
-    *out = nodes ? rc->s->graph_nodes : rc->s->graph_sources;
+    *out = other   ? *xf_dict_get(rc->s->graph_others.u.d, name)
+           : nodes ? rc->s->graph_nodes
+                   : rc->s->graph_sources;
     return 0;
 }
 
@@ -1247,7 +1298,8 @@ int xf_context_init(struct xf_session *s)
     set_target(s, g);
     xf_dict_set(a, g, XF_STR("project_name"), xf_v_strc(s->p->name));
     xf_dict_set(a, g, XF_STR("invocation_id"), xf_v_strc(s->invocation_id));
-    xf_dict_set(a, g, XF_STR("run_started_at"), xf_v_strc(s->generated_at));
+    /* a datetime (UTC), as dbt's: strftime() and isoformat() work on it */
+    xf_dict_set(a, g, XF_STR("run_started_at"), xf_jinja_datetime_utc(a, s->started));
 
     struct xf_value builtins = xf_v_dict(a, 4);
     setf(a, builtins.u.d, "ref", &f_ref);
@@ -1264,7 +1316,9 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
     xf_dict_set(a, d.u.d, XF_STR("execute"), xf_v_bool(rc->execute));
     if (rc->node) {
         struct xf_node *n = rc->node;
-        xf_dict_set(a, d.u.d, XF_STR("this"), node_relation(rc->s, a, n));
+        xf_dict_set(a, d.u.d, XF_STR("this"),
+                    rc->ut && rc->ut->this_cte ? xf_relation_cte(rc->s, a, rc->ut->this_cte)
+                                               : node_relation(rc->s, a, n));
         struct xf_value model = xf_v_dict(a, 8);
         xf_dict_set(a, model.u.d, XF_STR("name"), xf_v_strc(n->name));
         xf_dict_set(a, model.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));

@@ -39,7 +39,7 @@ struct xf_session {
     /* dbt's `graph` (nodes and sources by unique id), made on first use in execute mode */
     _Atomic bool graph_built;
     struct xf_arena graph_arena;
-    struct xf_value graph_nodes, graph_sources;
+    struct xf_value graph_nodes, graph_sources, graph_others; /* others: "exposures" ... -> dict */
     XF_VEC(struct xf_node_result) results;
     XF_VEC(struct xf_conn *) conns; /* live connections, for cancel */
     XF_VEC(struct xf_arena) keeps;  /* worker arenas holding compiled SQL */
@@ -64,6 +64,13 @@ struct xf_session {
     int run_threads;                        /* workers of the last run */
 };
 
+/* A unit test's render of its model (engine/unit_test.c). */
+struct xf_ut_ctx {
+    struct xf_dict *inputs;                 /* ref name, or "source\x1ftable" -> CTE name */
+    const char *this_cte;                   /* `this` as a given input, or NULL */
+    const struct xf_value *vars, *env_vars; /* overrides (dicts) or NULL */
+};
+
 /* What natives see through xf_render_user(). */
 struct xf_rctx {
     struct xf_session *s;
@@ -77,6 +84,7 @@ struct xf_rctx {
     struct xf_arena *arena;     /* the render's arena */
     struct xf_dict *statements; /* statement('name') results for load_result */
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
+    const struct xf_ut_ctx *ut; /* a unit test's render: inputs are CTEs */
 };
 
 /* ---- relcache.c: existing relations and live connections ---- */
@@ -214,6 +222,17 @@ int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out
  */
 const char *xf_sqlloc_source(struct xf_arena *a, const struct xf_node *n, const char *compiled,
                              const char *msg);
+
+/* ---- unit_test.c ---- */
+
+/*
+ * Runs a unit test on conn: renders its model with the given inputs as
+ * CTEs and the overrides, compares the rows with the expected ones. Sets
+ * r's status (PASS, FAIL with a diff in the message, ERROR), message and
+ * compiled code (in keep).
+ */
+void xf_unit_test_run(struct xf_session *s, struct xf_conn *conn, struct xf_arena *keep,
+                      struct xf_node *n, struct xf_node_result *r);
 
 /* ---- staging.c ---- */
 

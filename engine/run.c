@@ -131,6 +131,8 @@ static char *out_path(struct xf_session *s, struct xf_arena *a, const char *kind
     const char *pkg = n->package ? n->package : s->p->name;
     if (n->type == XF_RES_TEST && n->decl)
         return xf_arena_printf(a, "%s/%s/%s/%s/%s", base, kind, pkg, rel, n->path);
+    if (n->type == XF_RES_UNIT_TEST) /* beside its YAML file, as a generic test */
+        return xf_arena_printf(a, "%s/%s/%s/%s/%s.sql", base, kind, pkg, rel, n->name);
     return xf_arena_printf(a, "%s/%s/%s/%s", base, kind, pkg, rel);
 }
 
@@ -242,6 +244,19 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
     xf_arena_init(&scratch);
     struct xf_buf sql = XF_BUF_INIT, executed = XF_BUF_INIT, err = XF_BUF_INIT;
     r->compile_started = xf_now();
+    if (n->type == XF_RES_UNIT_TEST) {
+        xf_unit_test_run(s, conn, keep, n, r);
+        if (r->compiled_code) {
+            xf_buf_adds(&sql, r->compiled_code);
+            enum xf_status st = r->status;
+            const char *m = r->message;
+            if (write_sql(r, keep, out_path(s, &scratch, "compiled", n), &sql) == 0) {
+                r->status = st;
+                r->message = m;
+            }
+        }
+        goto done;
+    }
     if (renders_sql(n)) {
         struct xf_rctx rc = {.s = s,
                              .node = n,
@@ -381,7 +396,8 @@ static size_t walk_down(struct test_edges *te, uint32_t d, uint32_t test_stamp)
         uint32_t x = te->queue[head++];
         for (uint32_t k = 0; k < g->nchildren[x]; k++) {
             uint32_t c = g->children[x][k];
-            if (te->seen[c] == st || g->all[c]->type == XF_RES_TEST)
+            if (te->seen[c] == st || g->all[c]->type == XF_RES_TEST ||
+                g->all[c]->type == XF_RES_UNIT_TEST)
                 continue;
             te->seen[c] = st;
             te->queue[tail++] = c;
@@ -487,13 +503,41 @@ static void release_children(struct sched *q, uint32_t i, bool bad, int depth)
     const struct xf_graph *g = &q->s->g;
     for (uint32_t k = 0; k < g->nchildren[i]; k++) {
         uint32_t c = g->children[i][k];
-        if (!q->sel[c]) {
-            if (is_ephemeral(g->all[c]) && depth < 64)
+        /* a unit test waits for its model's parents, not for the model */
+        if (depth == 0 && g->all[c]->type == XF_RES_UNIT_TEST)
+            continue;
+        if (!q->sel[c] && is_ephemeral(g->all[c])) {
+            if (depth < 64)
                 release_children(q, c, bad, depth + 1);
             continue;
         }
-        if (q->state[c] == NS_WAIT)
+        if (q->sel[c] && q->state[c] == NS_WAIT)
             release(q, c, bad);
+        /* ... and is released with the model (see unit_test_waits) */
+        for (uint32_t j = 0; g->all[c]->type != XF_RES_UNIT_TEST && j < g->nchildren[c]; j++) {
+            uint32_t u = g->children[c][j];
+            if (q->sel[u] && g->all[u]->type == XF_RES_UNIT_TEST && q->state[u] == NS_WAIT)
+                release(q, u, bad);
+        }
+    }
+}
+
+/*
+ * Unit tests run before their model, as in dbt: a unit test (whose one
+ * parent in the graph is its model) waits for what its model waits for,
+ * and a selected model waits for its selected unit tests, so a failing
+ * one skips the model and what is built from it.
+ */
+static void unit_test_waits(struct sched *q)
+{
+    const struct xf_graph *g = &q->s->g;
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (!q->sel[i] || g->all[i]->type != XF_RES_UNIT_TEST || g->nparents[i] != 1)
+            continue;
+        uint32_t m = g->parents[i][0];
+        q->pending[i] = count_waits(g, q->sel, m, 0);
+        if (q->sel[m])
+            q->pending[m]++;
     }
 }
 
@@ -515,6 +559,11 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     pthread_mutex_unlock(&s->lock);
     if (q->after && g->all[i]->type == XF_RES_TEST)
         release_after_test(q, i, bad);
+    if (g->all[i]->type == XF_RES_UNIT_TEST && g->nparents[i] == 1) {
+        uint32_t m = g->parents[i][0];
+        if (q->sel[m] && q->state[m] == NS_WAIT)
+            release(q, m, bad);
+    }
     release_children(q, i, bad, 0);
     pthread_cond_broadcast(&q->cv);
 }
@@ -757,6 +806,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     /* build: a node also waits for the tests upstream of it (their failure skips it). */
     if (o->phase == XF_PHASE_BUILD)
         add_test_edges(&q);
+    unit_test_waits(&q);
     fault_extra_wait(&q);
     uint32_t *serial = serial_positions(&q);
 

@@ -664,11 +664,12 @@ static bool phase_wants(enum xf_phase ph, const struct xf_node *n)
     case XF_PHASE_SEED:
         return n->type == XF_RES_SEED;
     case XF_PHASE_TEST:
-        return n->type == XF_RES_TEST;
+        return n->type == XF_RES_TEST || n->type == XF_RES_UNIT_TEST;
     case XF_PHASE_SNAPSHOT:
         return n->type == XF_RES_SNAPSHOT;
     case XF_PHASE_BUILD:
-        return n->type != XF_RES_ANALYSIS && n->type != XF_RES_SOURCE;
+        return n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT ||
+               n->type == XF_RES_TEST || n->type == XF_RES_UNIT_TEST;
     }
     return false;
 }

@@ -17,6 +17,13 @@ const char *xf_graph_describe(struct xf_arena *a, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE)
         return xf_arena_printf(a, "source '%s.%s'", n->source_name ? n->source_name : "", n->name);
+    if (n->type >= XF_RES_EXPOSURE) { /* "unit test 'x'", "semantic model 'y'" */
+        char *kind = xf_arena_strdup(a, xf_resource_name(n->type));
+        for (char *p = kind; *p; p++)
+            if (*p == '_')
+                *p = ' ';
+        return xf_arena_printf(a, "%s '%s'", kind, n->name);
+    }
     return xf_arena_printf(a, "%s '%s'", xf_resource_name(n->type), n->name);
 }
 
@@ -24,6 +31,8 @@ uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE)
         return (uint32_t)g->project->nodes.n + n->index;
+    if (n->type >= XF_RES_EXPOSURE)
+        return (uint32_t)(g->project->nodes.n + g->project->sources.n) + n->index;
     return n->index;
 }
 
@@ -48,6 +57,7 @@ struct build {
     struct xf_map names;    /* ref-able name -> index + 1 of the first node */
     uint32_t *next_same;    /* chain of nodes with the same name */
     struct xf_map sources;  /* "source.table" -> source node */
+    struct xf_map others;   /* "metric\x1fname" ... -> exposure, metric ... node */
     const char **ref_names; /* lazily built suggestion candidates */
     size_t nref_names;
     const char **src_names;
@@ -329,6 +339,136 @@ static void resolve_to(struct build *b, struct xf_node *n, uint32_t i, uint32_t 
     }
 }
 
+/* metric('m'), a metric's semantic model, a saved query's metrics. */
+static void resolve_other(struct build *b, struct xf_node *n, uint32_t i, struct xf_dep *d,
+                          uint32_t *count)
+{
+    struct xf_arena *a = &b->p->arena;
+    xf_buf_reset(&b->key);
+    xf_buf_addf(&b->key, "%s\x1f%s", d->package, d->name);
+    struct xf_node *t = xf_map_get(&b->others, xf_buf_str(&b->key));
+    if (t && !b->g->disabled[xf_graph_index(b->g, t)]) {
+        d->node = t;
+        add_edge(b, i, xf_graph_index(b->g, t), count);
+        return;
+    }
+    XF_VEC(const char *) cands = {0};
+    for (size_t k = 0; k < b->p->others.n; k++)
+        if (!strcmp(xf_resource_name(b->p->others.v[k]->type), d->package))
+            xf_vec_push(&cands, b->p->others.v[k]->name);
+    const char *sug = xf_str_suggest(xf_str_c(d->name), cands.v, cands.n);
+    unresolved(b, n, d->loc,
+               xf_arena_printf(a, "a %s named '%s' which was not found", d->package, d->name), sug);
+    xf_vec_release(&cands);
+}
+
+/* Rows given for a seed name only columns of its CSV header ("did you mean"). */
+static void check_seed_columns(struct build *b, const struct xf_node *ut,
+                               const struct xf_ut_given *gv, const struct xf_node *seed)
+{
+    const struct xf_csv *csv = seed->csv;
+    const char **cols = xf_malloc((csv->ncols + 1) * sizeof *cols);
+    for (size_t c = 0; c < csv->ncols; c++)
+        cols[c] = xf_arena_strndup(&b->p->arena, csv->header[c].p, csv->header[c].len);
+    const struct xf_value *names = &gv->rows.names;
+    for (size_t k = 0; names->t == XF_V_LIST && k < names->u.l->n; k++) {
+        struct xf_str col = names->u.l->items[k].u.s;
+        bool ok = false;
+        for (size_t c = 0; c < csv->ncols && !ok; c++)
+            ok = xf_str_eqc(col, cols[c]);
+        if (ok)
+            continue;
+        const char *sug = xf_str_suggest(col, cols, csv->ncols);
+        struct xf_diag *d = xf_diag_add(
+            b->diags, XF_SEV_ERROR, gv->rows.loc,
+            "unit test '%s' gives column '" XF_STR_FMT "' for %s, which has no such column%s%s%s",
+            ut->name, XF_STR_ARG(col), gv->input, sug ? " (did you mean '" : "", sug ? sug : "",
+            sug ? "'?)" : "");
+        xf_diag_hint(d, "the columns of seed '%s' are those of %s", seed->name,
+                     seed->original_file_path);
+        b->errors++;
+    }
+    free(cols);
+}
+
+/*
+ * A unit test's given inputs must be what its model reads: a ref() or
+ * source() the model calls (or `this`), with "did you mean" over them.
+ */
+static void check_unit_inputs(struct build *b, struct xf_node *ut, const struct xf_node *model)
+{
+    struct xf_arena *a = &b->p->arena;
+    const struct xf_unit_test *u = ut->unit;
+    for (size_t k = 0; k < u->given.n; k++) {
+        const struct xf_ut_given *gv = &u->given.v[k];
+        if (gv->is_this)
+            continue;
+        bool found = false;
+        XF_VEC(const char *) cands = {0};
+        if (gv->is_source) {
+            for (size_t j = 0; j < model->source_deps.n; j++) {
+                const struct xf_dep *d = &model->source_deps.v[j];
+                if (!strcmp(d->package, gv->dep.package) && !strcmp(d->name, gv->dep.name))
+                    found = true;
+                xf_vec_push(&cands, xf_arena_printf(a, "source('%s', '%s')", d->package, d->name));
+            }
+        } else {
+            for (size_t j = 0; j < model->refs.n; j++) {
+                const struct xf_dep *d = &model->refs.v[j];
+                if (!strcmp(d->name, gv->dep.name))
+                    found = true;
+                xf_vec_push(&cands, xf_arena_printf(a, "ref('%s')", d->name));
+            }
+        }
+        if (!found) {
+            for (size_t j = 0; !gv->is_source && j < model->source_deps.n; j++)
+                xf_vec_push(&cands, xf_arena_printf(a, "source('%s', '%s')",
+                                                    model->source_deps.v[j].package,
+                                                    model->source_deps.v[j].name));
+            const char *sug = xf_str_suggest(xf_str_c(gv->input), cands.v, cands.n);
+            struct xf_diag *d = xf_diag_add(
+                b->diags, XF_SEV_ERROR, gv->loc,
+                "unit test '%s' gives rows for %s, which model '%s' does not read%s%s%s", ut->name,
+                gv->input, model->name, sug ? " (did you mean " : "", sug ? sug : "",
+                sug ? "?)" : "");
+            if (!sug)
+                xf_diag_hint(d, "an input is one of the model's ref() or source() calls, or this");
+            b->errors++;
+        }
+        xf_vec_release(&cands);
+        /* a seed's columns are known before anything runs: rows must use them */
+        const struct xf_node *in = NULL;
+        for (size_t j = 0; !gv->is_source && j < model->refs.n && !in; j++)
+            if (!strcmp(model->refs.v[j].name, gv->dep.name))
+                in = model->refs.v[j].node;
+        if (in && in->type == XF_RES_SEED && in->csv)
+            check_seed_columns(b, ut, gv, in);
+    }
+    /* every input the model reads needs rows (a seed defaults to itself, as in dbt) */
+    for (size_t j = 0; j < model->refs.n + model->source_deps.n; j++) {
+        bool src = j >= model->refs.n;
+        const struct xf_dep *d = src ? &model->source_deps.v[j - model->refs.n] : &model->refs.v[j];
+        if (!src && d->node && d->node->type == XF_RES_SEED)
+            continue;
+        bool given = false;
+        for (size_t k = 0; k < u->given.n && !given; k++) {
+            const struct xf_ut_given *gv = &u->given.v[k];
+            given = !gv->is_this && gv->is_source == src && !strcmp(gv->dep.name, d->name) &&
+                    (!src || !strcmp(gv->dep.package, d->package));
+        }
+        if (given)
+            continue;
+        const char *what = src ? xf_arena_printf(a, "source('%s', '%s')", d->package, d->name)
+                               : xf_arena_printf(a, "ref('%s')", d->name);
+        struct xf_diag *dg =
+            xf_diag_add(b->diags, XF_SEV_ERROR, ut->props_loc,
+                        "unit test '%s' gives no rows for %s, which model '%s' reads", ut->name,
+                        what, model->name);
+        xf_diag_hint(dg, "add '- input: %s' under 'given' (rows: [] for an empty input)", what);
+        b->errors++;
+    }
+}
+
 /* Collects the parents of node i into the pool (in dependency order). */
 static void resolve_node(struct build *b, uint32_t i)
 {
@@ -343,6 +483,16 @@ static void resolve_node(struct build *b, uint32_t i)
         g->disabled[i] = true;
         g->nparents[i] = 0;
         return;
+    }
+    /* a unit test of a disabled model is disabled with it, silently (as a test) */
+    if (n->type == XF_RES_UNIT_TEST && n->refs.n) {
+        bool disabled;
+        find_ref(b, n, NULL, n->refs.v[0].name, &disabled);
+        if (disabled) {
+            g->disabled[i] = true;
+            g->nparents[i] = 0;
+            return;
+        }
     }
     for (size_t k = 0; k < n->refs.n; k++) {
         struct xf_dep *d = &n->refs.v[k];
@@ -366,6 +516,10 @@ static void resolve_node(struct build *b, uint32_t i)
         else
             unresolved_source(b, n, d->loc, b->key.ptr, disabled);
     }
+    for (size_t k = 0; k < n->other_deps.n; k++)
+        resolve_other(b, n, i, &n->other_deps.v[k], &count);
+    if (n->type == XF_RES_UNIT_TEST && n->unit && n->refs.n && n->refs.v[0].node)
+        check_unit_inputs(b, n, n->refs.v[0].node);
     if (n->type == XF_RES_TEST && n->attached)
         add_edge(b, i, xf_graph_index(g, n->attached), &count);
     /* relationships: `to: ref('customers')`, unless the render recorded it already */
@@ -551,7 +705,7 @@ static void hash_names(struct xf_graph *g, const struct xf_project *p, uint32_t 
 int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *diags)
 {
     struct xf_arena *a = &p->arena;
-    size_t nn = p->nodes.n, ns = p->sources.n, n = nn + ns;
+    size_t nn = p->nodes.n, ns = p->sources.n, no = p->others.n, n = nn + ns + no;
     struct build b = {.g = g, .p = p, .diags = diags, .key = XF_BUF_INIT};
     int err = 0;
 
@@ -568,6 +722,7 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
 
     xf_map_init(&b.names);
     xf_map_init(&b.sources);
+    xf_map_init(&b.others);
     b.next_same = xf_malloc((nn + 1) * sizeof *b.next_same);
     b.stamp = xf_malloc((n + 1) * sizeof *b.stamp);
 
@@ -604,6 +759,35 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
         if (!found || g->disabled[xf_graph_index(g, (struct xf_node *)*slot)])
             *slot = node; /* an enabled duplicate wins over a disabled one */
     }
+    for (size_t i = 0; i < no; i++) {
+        struct xf_node *node = p->others.v[i];
+        node->index = (uint32_t)i;
+        g->all[nn + ns + i] = node;
+        g->disabled[nn + ns + i] = !node_enabled(node);
+        maxedges += node->refs.n + node->source_deps.n + node->other_deps.n + 1;
+        hash_names(g, p, (uint32_t)(nn + ns + i));
+        char *key = xf_arena_printf(a, "%s\x1f%s", xf_resource_name(node->type), node->name);
+        bool found;
+        void **slot = xf_map_slot(&b.others, xf_str_c(key), &found);
+        if (!found)
+            *slot = node;
+        /* a metric's measure is defined by a semantic model */
+        const struct xf_value *ms =
+            node->type == XF_RES_SEMANTIC_MODEL && node->props.t == XF_V_DICT
+                ? xf_dict_getc(node->props.u.d, "measures")
+                : NULL;
+        for (size_t k = 0; ms && ms->t == XF_V_LIST && k < ms->u.l->n; k++) {
+            const struct xf_value *mn = ms->u.l->items[k].t == XF_V_DICT
+                                            ? xf_dict_getc(ms->u.l->items[k].u.d, "name")
+                                            : NULL;
+            if (!mn || mn->t != XF_V_STR)
+                continue;
+            key = xf_arena_printf(a, "measure\x1f%.*s", XF_STR_ARG(mn->u.s));
+            slot = xf_map_slot(&b.others, xf_str_c(key), &found);
+            if (!found)
+                *slot = node;
+        }
+    }
     b.pool = XF_ANEWN(a, uint32_t, maxedges + 1);
     for (size_t i = 0; i < n; i++)
         b.stamp[i] = NONE;
@@ -614,8 +798,15 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
         }
         resolve_node(&b, i);
     }
-    for (size_t i = nn; i < n; i++)
+    for (size_t i = nn; i < nn + ns; i++)
         g->parents[i] = b.pool + b.npool;
+    for (uint32_t i = (uint32_t)(nn + ns); i < n; i++) {
+        if (g->disabled[i]) {
+            g->parents[i] = b.pool + b.npool;
+            continue;
+        }
+        resolve_node(&b, i);
+    }
     if (b.errors) {
         err = -1;
         goto done;
@@ -643,6 +834,7 @@ int xf_graph_build(struct xf_graph *g, struct xf_project *p, struct xf_diags *di
 done:
     xf_map_release(&b.names);
     xf_map_release(&b.sources);
+    xf_map_release(&b.others);
     free(b.next_same);
     free(b.stamp);
     free(b.ref_names);

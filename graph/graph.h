@@ -15,8 +15,8 @@
 
 struct xf_graph {
     struct xf_project *project;
-    size_t n;             /* project nodes + sources */
-    struct xf_node **all; /* [0, nodes.n) nodes, then sources */
+    size_t n;             /* project nodes + sources + others */
+    struct xf_node **all; /* [0, nodes.n) nodes, then sources, then project.others */
     uint32_t **parents;   /* parents[i]: indices into all, nparents[i] long */
     uint32_t *nparents;
     uint32_t **children;
@@ -85,7 +85,9 @@ int xf_graph_check_access(const struct xf_graph *g, const struct xf_project *p,
 /*
  * Index of a node in g->all (nodes keep their own index; sources follow).
  * xf_graph_build sets node->index to the node's position in
- * project->nodes, or for a source to its position in project->sources.
+ * project->nodes, for a source to its position in project->sources, and
+ * for an exposure, metric, semantic model, saved query or unit test to its
+ * position in project->others.
  */
 uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
 
@@ -99,7 +101,8 @@ uint32_t xf_graph_index(const struct xf_graph *g, const struct xf_node *n);
  * value has a '/'), file (the default for x.sql/.csv/.py/.yml), package
  * ("this" is the root project), config.<key>[.<key>], resource_type
  * (model seed snapshot test source analysis), test_type (generic
- * singular), test_name, source (s, s.t, pkg.s.t), access and group.
+ * singular unit), test_name, source (s, s.t, pkg.s.t), access, group, and
+ * exposure, metric, semantic_model, saved_query, unit_test by name.
  * Wildcards * ? [..] work in names, fqn parts, paths, tags and sources.
  * +x: x and its ancestors; x+: and descendants; N limits the depth;
  * @x: x, its descendants and all their ancestors. An empty select means

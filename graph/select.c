@@ -35,6 +35,7 @@ enum method {
     M_RESULT,
     M_SOURCE_STATUS,
     M_VERSION,
+    M_KIND, /* exposure:, metric:, semantic_model:, saved_query:, unit_test: by name */
     M_UNSUPPORTED,
 };
 
@@ -58,12 +59,12 @@ static const struct {
     {"result", M_RESULT},
     {"source_status", M_SOURCE_STATUS},
     /* dbt methods for things xform does not have (yet) */
-    {"exposure", M_UNSUPPORTED},
-    {"metric", M_UNSUPPORTED},
+    {"exposure", M_KIND},
+    {"metric", M_KIND},
     {"version", M_VERSION},
-    {"semantic_model", M_UNSUPPORTED},
-    {"saved_query", M_UNSUPPORTED},
-    {"unit_test", M_UNSUPPORTED},
+    {"semantic_model", M_KIND},
+    {"saved_query", M_KIND},
+    {"unit_test", M_KIND},
     {"wildcard", M_UNSUPPORTED},
 };
 #define NMETHODS (sizeof methods / sizeof methods[0])
@@ -72,7 +73,7 @@ static const struct {
 static const char *const res_types[] = {
     "model",  "seed",        "snapshot",       "test",      "source",   "analysis", "exposure",
     "metric", "saved_query", "semantic_model", "unit_test", "function", "operation"};
-#define NRES_OURS 6
+#define NRES_OURS 11
 #define NRES (sizeof res_types / sizeof res_types[0])
 
 static const char *const test_types[] = {"generic", "singular", "schema", "data", "unit"};
@@ -91,7 +92,8 @@ struct atom {
     struct xf_str parts[64];
     size_t nparts;
     size_t wild_from; /* nparts when no part has a wildcard */
-    int ttype;        /* test_type: 0 generic, 1 singular, -1 none */
+    int ttype;        /* test_type: 0 generic, 1 singular, 2 unit, -1 none */
+    const char *kind; /* M_KIND: the method's name, as xf_resource_name says it */
     /* state: the flags any of which selects a node; `unmodified`/`old` below */
     unsigned smask;
     bool s_unmodified, s_old, s_new;
@@ -148,8 +150,7 @@ static const char *cstr(char *buf, size_t cap, struct xf_str v)
 
 static const char *type_name(enum xf_resource r)
 {
-    static const char *const names[] = {"model", "seed", "snapshot", "test", "analysis", "source"};
-    return (size_t)r < sizeof names / sizeof names[0] ? names[r] : "";
+    return xf_resource_name(r);
 }
 
 static bool is_generic_test(const struct xf_node *n)
@@ -407,11 +408,13 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
         const char *sugg = xf_str_suggest(xf_str_c(mname), names, NMETHODS);
         return sel_error(s,
                          "methods: fqn, tag, path, file, package, config.<key>, resource_type, "
-                         "test_type, test_name, source, access, group",
+                         "test_type, test_name, source, access, group, exposure, metric, "
+                         "semantic_model, saved_query, unit_test",
                          "unknown selector method '%s' in '%s'%s", mname, a->raw,
                          suggestion_suffix(dym, sizeof dym, sugg));
     }
     a->m = methods[k].m;
+    a->kind = methods[k].name;
     if (a->m == M_STATE || a->m == M_RESULT || a->m == M_SOURCE_STATUS)
         return parse_state_atom(s, a, mname);
     if (a->m == M_UNSUPPORTED)
@@ -430,7 +433,9 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
                 break;
         if (k == NRES)
             return sel_error(
-                s, "resource types: model, seed, snapshot, test, source, analysis",
+                s,
+                "resource types: model, seed, snapshot, test, source, analysis, exposure, "
+                "metric, saved_query, semantic_model, unit_test",
                 "unknown resource type '%s' in '%s'%s", a->value, a->raw,
                 suggestion_suffix(dym, sizeof dym,
                                   xf_str_suggest(xf_str_c(a->value), res_types, NRES)));
@@ -442,11 +447,11 @@ static int parse_atom(struct sel *s, struct atom *a, const char *raw, char *text
                 break;
         if (k == NTEST_TYPES)
             return sel_error(
-                s, "test types: generic, singular", "unknown test type '%s' in '%s'%s", a->value,
-                a->raw,
+                s, "test types: generic, singular, unit", "unknown test type '%s' in '%s'%s",
+                a->value, a->raw,
                 suggestion_suffix(dym, sizeof dym,
                                   xf_str_suggest(xf_str_c(a->value), test_types, NTEST_TYPES)));
-        a->ttype = k == 0 || k == 2 ? 0 : k == 1 || k == 3 ? 1 : -1;
+        a->ttype = k == 0 || k == 2 ? 0 : k == 1 || k == 3 ? 1 : 2;
     }
     return 0;
 }
@@ -717,6 +722,8 @@ static bool match(const struct sel *s, const struct atom *a, const struct xf_nod
     case M_RESOURCE_TYPE:
         return a->rtype < NRES_OURS && !strcmp(res_types[a->rtype], type_name(n->type));
     case M_TEST_TYPE:
+        if (a->ttype == 2)
+            return n->type == XF_RES_UNIT_TEST;
         if (n->type != XF_RES_TEST || a->ttype < 0)
             return false;
         return is_generic_test(n) == (a->ttype == 0);
@@ -766,6 +773,8 @@ static bool match(const struct sel *s, const struct atom *a, const struct xf_nod
     }
     case M_VERSION:
         return match_version(n, a->value);
+    case M_KIND:
+        return !strcmp(xf_resource_name(n->type), a->kind) && glob(a->value, n->name, 0);
     case M_UNSUPPORTED:
         return false;
     }
@@ -996,7 +1005,8 @@ static void add_tests(struct sel *s, bool *set, enum xf_indirect mode)
     memset(s->base, 0, g->n);
     for (uint32_t i = 0; i < g->n; i++) {
         const struct xf_node *n = g->all[i];
-        if (n->type != XF_RES_TEST || g->disabled[i] || set[i] || !g->nparents[i])
+        if ((n->type != XF_RES_TEST && n->type != XF_RES_UNIT_TEST) || g->disabled[i] || set[i] ||
+            !g->nparents[i])
             continue;
         bool any = false, all = true;
         for (uint32_t k = 0; k < g->nparents[i]; k++) {

@@ -544,6 +544,9 @@ static void add_jobs(struct xf_loader *l, jobvec *jobs, const struct xf_value *p
                 continue;
             if ((only && strncmp(rel, only, onlyn)) || (skip && !strncmp(rel, skip, skipn)))
                 continue;
+            /* unit test fixtures (parser/unit_tests.c) are data, not singular tests */
+            if (kind == J_TEST && !strncmp(rel, "fixtures/", 9))
+                continue;
             struct job j = {0};
             j.kind = kind;
             j.respath = rp;

@@ -45,6 +45,9 @@
 
 #define IGNORED "xform reads it but does not act on it yet"
 #define NO_RESOURCE "xform does not build this kind of resource yet: the entries are ignored"
+#define PROJECT_CONFIGS                                                                            \
+    "configs of these resources in the project file are not applied: give them their config in "   \
+    "the YAML that defines them"
 
 static const struct xf_feature table[] = {
     /* dbt_project.yml */
@@ -83,11 +86,11 @@ static const struct xf_feature table[] = {
     P("data-paths", S, NULL),
     P("query-comment", N, "queries are sent without dbt's query comment"),
     P("restrict-access", S, NULL),
-    P("exposures", N, NO_RESOURCE),
-    P("metrics", N, NO_RESOURCE),
-    P("semantic-models", N, NO_RESOURCE),
-    P("saved-queries", N, NO_RESOURCE),
-    P("unit_tests", N, NO_RESOURCE),
+    P("exposures", N, PROJECT_CONFIGS),
+    P("metrics", N, PROJECT_CONFIGS),
+    P("semantic-models", N, PROJECT_CONFIGS),
+    P("saved-queries", N, PROJECT_CONFIGS),
+    P("unit_tests", N, PROJECT_CONFIGS),
 
     /* configs (dbt_project.yml trees, config: blocks, config() calls) */
     C("materialized", S, NULL),
@@ -155,11 +158,11 @@ static const struct xf_feature table[] = {
     T("macros", S, NULL),
     T("analyses", S, NULL),
     T("data_tests", S, NULL),
-    T("unit_tests", N, "unit tests are not run: use data tests"),
-    T("exposures", N, NO_RESOURCE),
-    T("metrics", N, NO_RESOURCE),
-    T("semantic_models", N, NO_RESOURCE),
-    T("saved_queries", N, NO_RESOURCE),
+    T("unit_tests", S, NULL),
+    T("exposures", S, NULL),
+    T("metrics", S, NULL),
+    T("semantic_models", S, NULL),
+    T("saved_queries", S, NULL),
     T("groups", S, NULL),
 
     /* properties files: a model, seed, snapshot or analysis entry */

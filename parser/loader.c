@@ -6,6 +6,8 @@
  */
 #include <string.h>
 
+#include "util/buf.h"
+
 #include "parser/loader.h"
 #include "util/path.h"
 
@@ -79,6 +81,16 @@ const char *xf_resource_name(enum xf_resource r)
         return "analysis";
     case XF_RES_SOURCE:
         return "source";
+    case XF_RES_EXPOSURE:
+        return "exposure";
+    case XF_RES_METRIC:
+        return "metric";
+    case XF_RES_SEMANTIC_MODEL:
+        return "semantic_model";
+    case XF_RES_SAVED_QUERY:
+        return "saved_query";
+    case XF_RES_UNIT_TEST:
+        return "unit_test";
     }
     return "unknown";
 }
@@ -99,4 +111,33 @@ struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const cha
         xf_list_push(l->a, f.u.l, xf_v_strc(extra));
     xf_list_push(l->a, f.u.l, xf_v_strc(name));
     return f;
+}
+
+int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const char *where,
+                          const char *const *known, size_t n)
+{
+    int err = 0;
+    for (size_t i = 0; i < map->n; i++) {
+        const struct xf_ynode *k = map->keys[i];
+        if (k->kind != XF_Y_SCALAR)
+            continue;
+        bool ok = false;
+        for (size_t j = 0; j < n && !ok; j++)
+            ok = xf_str_eqc(k->str, known[j]);
+        if (ok)
+            continue;
+        const char *s = xf_str_suggest(k->str, known, n);
+        struct xf_diag *d = xf_diag_add(
+            l->diags, XF_SEV_ERROR, k->loc, "unknown key '" XF_STR_FMT "' in %s%s%s%s",
+            XF_STR_ARG(k->str), where, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        if (!s) {
+            struct xf_buf b = XF_BUF_INIT;
+            for (size_t j = 0; j < n; j++)
+                xf_buf_addf(&b, "%s%s", j ? ", " : "", known[j]);
+            xf_diag_hint(d, "the keys of %s are: %s", where, b.ptr);
+            xf_buf_release(&b);
+        }
+        err = -1;
+    }
+    return err;
 }

@@ -84,6 +84,28 @@ int xf_loader_discover(struct xf_loader *l);
 int xf_loader_schema_tree(struct xf_loader *l, const struct xf_source *src, const char *rel,
                           const struct xf_ynode *root);
 
+/* The properties file a section comes from, as schema.c knows it. */
+struct xf_props_file {
+    const struct xf_source *src;
+    const char *display;    /* models/schema.yml */
+    const char *rel;        /* schema.yml, relative to its resource path */
+    const char *patch_path; /* shop://models/schema.yml */
+    const char *ofp;        /* relative to its project */
+};
+
+/* An error for each key of `map` not in `known` (with "did you mean"); 0 or -1. */
+int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const char *where,
+                          const char *const *known, size_t n);
+
+/* parser/unit_tests.c: a `unit_tests:` list into unit test nodes (project.others). */
+int xf_loader_unit_tests(struct xf_loader *l, const struct xf_props_file *f,
+                         const struct xf_ynode *list);
+
+/* parser/semantic.c: an `exposures:`, `metrics:`, `semantic_models:` or
+ * `saved_queries:` list into nodes of that kind (project.others). */
+int xf_loader_semantic(struct xf_loader *l, const struct xf_props_file *f, enum xf_resource kind,
+                       const struct xf_ynode *list);
+
 /* xf_path_join() without printf for the common case. */
 char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name);
 

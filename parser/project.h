@@ -29,6 +29,14 @@ enum xf_resource {
     XF_RES_TEST,
     XF_RES_ANALYSIS,
     XF_RES_SOURCE,
+    /* Not built: described in YAML (parser/semantic.c), in the graph and the
+     * manifest after the sources (project.others). */
+    XF_RES_EXPOSURE,
+    XF_RES_METRIC,
+    XF_RES_SEMANTIC_MODEL,
+    XF_RES_SAVED_QUERY,
+    /* Run by `test` and `build` (parser/unit_tests.c, engine/unit_test.c). */
+    XF_RES_UNIT_TEST,
 };
 
 /* "model", "seed", ... as in unique ids and --resource-type. */
@@ -80,6 +88,34 @@ struct xf_test_decl {
     struct xf_value config;  /* dict: severity, where, ... */
     const char *custom_name; /* `name:` given to the test in YAML (also in kwargs), or NULL */
     struct xf_loc loc;       /* the test's name in the YAML file */
+};
+
+/* Rows of a unit test's given input or expectation. */
+struct xf_ut_rows {
+    const char *format;    /* "dict", "csv" or "sql" */
+    struct xf_value rows;  /* dict and csv: list of dicts (csv values are strings) */
+    const char *sql;       /* sql: the query text */
+    struct xf_value names; /* dict and csv: list of the column names, first seen first */
+    struct xf_loc loc;     /* the rows (or the fixture name) in the YAML */
+    const char *fixture;   /* tests/fixtures/<name>.<format> read for them, or NULL */
+};
+
+/* One `given:` entry: ref(...), source(...) or this, with its rows. */
+struct xf_ut_given {
+    const char *input; /* as written: "ref('stg_orders')" */
+    bool is_source, is_this;
+    struct xf_dep dep; /* ref: package/name; source: source/table */
+    struct xf_loc loc; /* the input's value */
+    struct xf_ut_rows rows;
+};
+
+/* A unit test (dbt 1.8 `unit_tests:`): what parser/unit_tests.c read. */
+struct xf_unit_test {
+    const char *model;
+    struct xf_loc model_loc;
+    XF_VEC(struct xf_ut_given) given;
+    struct xf_ut_rows expect;
+    struct xf_value overrides; /* dict: macros, vars, env_vars (each a dict) */
 };
 
 /* How a node is built: its config's 'materialized', as a fact set once by the engine. */
@@ -150,6 +186,10 @@ struct xf_node {
     struct xf_node *attached; /* the node a generic test tests */
     const char *column_name;
     const struct xf_test_decl *decl;
+    /* Exposures, metrics, semantic models, saved queries, unit tests */
+    XF_VEC(struct xf_dep) other_deps; /* metric('m') ...: package is the kind ("metric") */
+    struct xf_value props;            /* dict: its members in the manifest, dbt's shape */
+    const struct xf_unit_test *unit;  /* unit tests: what to run */
 
     void *engine; /* engine/ per-node state */
 };
@@ -218,6 +258,9 @@ struct xf_project {
 
     XF_VEC(struct xf_node *) nodes;   /* models, seeds, snapshots, tests, analyses */
     XF_VEC(struct xf_node *) sources; /* one per source table */
+    /* exposures, metrics, semantic models, saved queries and unit tests, in
+     * file order: in the graph after the sources */
+    XF_VEC(struct xf_node *) others;
     XF_VEC(struct xf_macro_def *) macros;
     XF_VEC(struct xf_doc_def *) docs;
     XF_VEC(struct xf_group *) groups;       /* every package's, in load order */

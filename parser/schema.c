@@ -688,6 +688,19 @@ static int macros_section(struct yfile *f, const struct xf_ynode *list)
     return err ? -1 : 0;
 }
 
+/* unit_tests (parser/unit_tests.c) and the semantic layer (parser/semantic.c). */
+static int others_section(struct yfile *f, struct xf_str key, const struct xf_ynode *v)
+{
+    struct xf_props_file pf = {f->src, f->display, f->rel, f->patch_path, f->ofp};
+    if (xf_str_eqc(key, "unit_tests"))
+        return xf_loader_unit_tests(f->l, &pf, v);
+    enum xf_resource kind = xf_str_eqc(key, "exposures")         ? XF_RES_EXPOSURE
+                            : xf_str_eqc(key, "metrics")         ? XF_RES_METRIC
+                            : xf_str_eqc(key, "semantic_models") ? XF_RES_SEMANTIC_MODEL
+                                                                 : XF_RES_SAVED_QUERY;
+    return xf_loader_semantic(f->l, &pf, kind, v);
+}
+
 static int process(struct yfile *f, const struct xf_ynode *root)
 {
     struct xf_loader *l = f->l;
@@ -725,6 +738,10 @@ static int process(struct yfile *f, const struct xf_ynode *root)
             err |= macros_section(f, v);
         else if (xf_str_eqc(s, "groups"))
             err |= xf_loader_groups(l, v, f->rel, f->ofp);
+        else if (xf_str_eqc(s, "unit_tests") || xf_str_eqc(s, "exposures") ||
+                 xf_str_eqc(s, "metrics") || xf_str_eqc(s, "semantic_models") ||
+                 xf_str_eqc(s, "saved_queries"))
+            err |= others_section(f, s, v);
         else if (!xf_feature_warn(l->diags, XF_FEAT_YAML_TOP, s, NULL, k->loc) &&
                  !xf_feature_find(XF_FEAT_YAML_TOP, s)) {
             size_t nkeys;

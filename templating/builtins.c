@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "templating/internal.h"
+#include "util/hash.h"
 #include "util/json.h"
 
 #define NATIVE(name)                                                                               \
@@ -213,13 +214,11 @@ NATIVE(bi_zip)
  * order, so two sets of the same items compare equal whatever order they
  * were built in.
  */
-NATIVE(bi_set)
+/* The distinct items of a list, sorted (see bi_set). */
+static int make_set(struct xf_render *r, struct xf_value *out, const struct xf_value *from)
 {
-    (void)self;
-    if (args->nkw || args->npos > 1)
-        return xf_render_error(r, "set() takes at most one positional argument");
     struct xf_value l = xf_v_list(r->a, 0);
-    if (args->npos && xf_tpl_to_list(r, &l, &args->pos[0]) < 0)
+    if (from && xf_tpl_to_list(r, &l, from) < 0)
         return -1;
     *out = xf_v_list(r->a, l.u.l->n);
     for (size_t i = 0; i < l.u.l->n; i++) {
@@ -243,6 +242,56 @@ NATIVE(bi_set)
         memmove(&it[at + 1], &it[at], (out->u.l->n - 1 - at) * sizeof *it);
         it[at] = x;
     }
+    return 0;
+}
+
+static bool iterable(const struct xf_value *v)
+{
+    return v->t == XF_V_LIST || v->t == XF_V_DICT || v->t == XF_V_STR;
+}
+
+/* dbt's set(value, default=None): the default when value cannot be a set. */
+NATIVE(bi_set)
+{
+    (void)self;
+    static const char *const names[] = {"value", "default"};
+    const struct xf_value *p[2];
+    if (xf_tpl_bind_params(r, p, "set", names, 2, args, false) < 0)
+        return -1;
+    if (p[0] && !iterable(p[0])) {
+        *out = p[1] ? *p[1] : xf_v_none();
+        return 0;
+    }
+    return make_set(r, out, p[0]);
+}
+
+/* dbt's set_strict(value): a value that cannot be a set is an error. */
+NATIVE(bi_set_strict)
+{
+    (void)self;
+    static const char *const names[] = {"value"};
+    const struct xf_value *p[1];
+    if (xf_tpl_bind_params(r, p, "set_strict", names, 1, args, false) < 0)
+        return -1;
+    if (!p[0])
+        return xf_render_error(r, "set_strict() needs a value");
+    if (!iterable(p[0]))
+        return xf_render_error(r, "set_strict(): '%s' object is not iterable",
+                               xf_tpl_py_tname(p[0]));
+    return make_set(r, out, p[0]);
+}
+
+/* dbt's local_md5(string): the md5 hex digest of its text. */
+NATIVE(bi_local_md5)
+{
+    (void)self;
+    const struct xf_value *v = xf_arg(args, 0, "value");
+    if (!v)
+        return xf_render_error(r, "local_md5() needs a string");
+    struct xf_value sv = xf_tpl_str_value(r, v);
+    char hex[33];
+    xf_md5_hex(hex, sv.u.s.p, sv.u.s.len);
+    *out = xf_v_str((struct xf_str){xf_arena_strndup(r->a, hex, 32), 32});
     return 0;
 }
 
@@ -453,6 +502,8 @@ static const struct xf_func f_dict = {"dict", bi_dict, NULL, NULL};
 static const struct xf_func f_namespace = {"namespace", bi_namespace, NULL, NULL};
 static const struct xf_func f_zip = {"zip", bi_zip, NULL, NULL};
 static const struct xf_func f_set = {"set", bi_set, NULL, NULL};
+static const struct xf_func f_set_strict = {"set_strict", bi_set_strict, NULL, NULL};
+static const struct xf_func f_local_md5 = {"local_md5", bi_local_md5, NULL, NULL};
 static const struct xf_func f_joiner = {"joiner", bi_joiner, NULL, NULL};
 static const struct xf_func f_cycler = {"cycler", bi_cycler, NULL, NULL};
 static const struct xf_func f_print = {"print", bi_print, NULL, NULL};
@@ -477,6 +528,8 @@ void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *g)
     setc(a, g, "namespace", xf_v_func(&f_namespace));
     setc(a, g, "zip", xf_v_func(&f_zip));
     setc(a, g, "set", xf_v_func(&f_set));
+    setc(a, g, "set_strict", xf_v_func(&f_set_strict));
+    setc(a, g, "local_md5", xf_v_func(&f_local_md5));
     setc(a, g, "joiner", xf_v_func(&f_joiner));
     setc(a, g, "cycler", xf_v_func(&f_cycler));
     setc(a, g, "print", xf_v_func(&f_print));
@@ -492,6 +545,7 @@ void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *g)
     struct xf_value mods = xf_v_dict(a, 2);
     setc(a, mods.u.d, "re", xf_tpl_re_module(a));
     setc(a, mods.u.d, "datetime", xf_tpl_datetime_module(a));
+    setc(a, mods.u.d, "itertools", xf_tpl_itertools_module(a));
     setc(a, g, "modules", mods);
 }
 
@@ -503,6 +557,7 @@ bool xf_tpl_builtin_is_pure(xf_native_fn fn)
         bi_dict,
         bi_range,
         bi_zip,
+        bi_local_md5,
         joiner_call,
         bi_joiner,
         cycler_next,

@@ -713,3 +713,9 @@ int xf_tpl_datetime_compare(const struct xf_value *a, const struct xf_value *b, 
     *cmp = x < y ? -1 : x > y ? 1 : 0;
     return 0;
 }
+
+struct xf_value xf_jinja_datetime_utc(struct xf_arena *a, double unix_seconds)
+{
+    int64_t us = (int64_t)(unix_seconds * 1e6 + (unix_seconds >= 0 ? 0.5 : -0.5));
+    return dt_value(a, us, false, true);
+}

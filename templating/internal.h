@@ -242,6 +242,7 @@ struct stmt {
             struct target tgt;
             struct expr *iter, *cond;
             struct body body, els;
+            bool recursive; /* {% for ... recursive %}: loop(items) renders the body again */
         } for_;
         struct {
             struct target tgt;
@@ -481,6 +482,8 @@ bool xf_tpl_builtin_is_pure(xf_native_fn fn);
 /* The native behind bound methods (obj.append): it notes its own writes. */
 bool xf_tpl_is_bound_method_fn(xf_native_fn fn);
 struct xf_value xf_tpl_datetime_module(struct xf_arena *a);
+/* itertools.c: modules.itertools (chain, product, combinations, permutations). */
+struct xf_value xf_tpl_itertools_module(struct xf_arena *a);
 int xf_tpl_datetime_arith(struct xf_render *r, struct xf_value *out, char op,
                           const struct xf_value *a, const struct xf_value *b, bool *handled);
 int xf_tpl_datetime_compare(const struct xf_value *a, const struct xf_value *b, int *cmp,

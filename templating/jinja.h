@@ -80,6 +80,13 @@ const char *xf_macro_package(const struct xf_value *fn);
  */
 void xf_jinja_builtins(struct xf_arena *a, struct xf_dict *globals);
 
+/*
+ * A timezone-aware (UTC) datetime object for a unix time, as Python's
+ * datetime.now(timezone.utc): strftime, isoformat, year ... work on it.
+ * Allocated in `a`. (dbt's run_started_at.)
+ */
+struct xf_value xf_jinja_datetime_utc(struct xf_arena *a, double unix_seconds);
+
 
 /* Everything a render needs besides the template. */
 struct xf_render_env {

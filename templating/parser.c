@@ -1153,8 +1153,10 @@ static int parse_for(struct ps *P, struct stmt *s, uint32_t tag_off)
         if (!(s->u.for_.cond = parse_expression(P, true)))
             return -1;
     }
-    if (is_name(cur(P), "recursive"))
-        return perr(P, cur(P)->off, cur(P)->len, "recursive for loops are not supported");
+    if (is_name(cur(P), "recursive")) {
+        s->u.for_.recursive = true;
+        next(P);
+    }
     if (end_tag(P) < 0)
         return -1;
     struct opener op = {"for", "'endfor'", tag_off, prev_end(P) - tag_off};

@@ -1794,6 +1794,8 @@ static int assign(struct xf_render *r, const struct target *t, const struct xf_v
 struct loop {
     const struct xf_value *items;
     size_t n, i;
+    const struct stmt *st; /* a recursive loop: what loop(items) runs again */
+    int depth;             /* 0 at the top, +1 per loop(items) call */
     struct xf_func cycle, changed;
     struct xf_value last_changed;
     bool have_changed;
@@ -1849,9 +1851,9 @@ static int loop_getattr(struct xf_value *out, struct xf_render *r, const struct 
     else if (xf_str_eqc(name, "nextitem"))
         *out = i + 1 < n ? lp->items[i + 1] : xf_v_undef();
     else if (xf_str_eqc(name, "depth"))
-        *out = xf_v_int(1);
+        *out = xf_v_int(lp->depth + 1);
     else if (xf_str_eqc(name, "depth0"))
-        *out = xf_v_int(0);
+        *out = xf_v_int(lp->depth);
     else if (xf_str_eqc(name, "cycle"))
         *out = xf_v_func(&lp->cycle);
     else if (xf_str_eqc(name, "changed"))
@@ -1867,14 +1869,51 @@ static void loop_str(struct xf_buf *out, const struct xf_obj *o)
     xf_buf_addf(out, "<LoopContext %zu/%zu>", lp->i + 1, lp->n);
 }
 
+static int loop_call(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                     const struct xf_args *args);
+
 static const struct xf_obj_ops loop_ops = {
     .type_name = "loop", .getattr = loop_getattr, .str = loop_str};
+static const struct xf_obj_ops recursive_loop_ops = {
+    .type_name = "loop", .getattr = loop_getattr, .str = loop_str, .call = loop_call};
+
+static int run_for(struct xf_render *r, const struct stmt *st, struct xf_value it, int depth);
 
 static int exec_for(struct xf_render *r, const struct stmt *st)
 {
     struct xf_value it;
     if (eval(r, st->u.for_.iter, &it) < 0)
         return -1;
+    return run_for(r, st, it, 0);
+}
+
+/*
+ * loop(items) in a recursive loop: the loop's body over `items` one level
+ * deeper, its output returned as a string (Jinja's recursive loops).
+ */
+static int loop_call(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                     const struct xf_args *args)
+{
+    const struct loop *lp = o->data;
+    if (args->npos != 1 || args->nkw)
+        return xf_render_error(r, "loop() of a recursive loop takes one iterable");
+    if (lp->depth >= 200)
+        return xf_render_error(r, "recursive loop nested more than 200 levels deep");
+    size_t mark = r->out->len;
+    int rc = run_for(r, lp->st, args->pos[0], lp->depth + 1);
+    if (rc < 0) {
+        xf_buf_setlen(r->out, mark);
+        return -1;
+    }
+    xf_tpl_render_escape(r, 0); /* the text outlives the inner loop's iterations */
+    size_t n = r->out->len - mark;
+    *out = xf_v_str(xf_str_n(xf_arena_strndup(r->a, r->out->ptr + mark, n), n));
+    xf_buf_setlen(r->out, mark);
+    return 0;
+}
+
+static int run_for(struct xf_render *r, const struct stmt *st, struct xf_value it, int depth)
+{
     if (it.t != XF_V_LIST) {
         if (it.t != XF_V_DICT && it.t != XF_V_STR && it.t != XF_V_UNDEF &&
             !(it.t == XF_V_OBJ && it.u.o->ops->iter)) {
@@ -1913,8 +1952,10 @@ static int exec_for(struct xf_render *r, const struct stmt *st)
     lp->n = n;
     lp->cycle = (struct xf_func){"loop.cycle", loop_cycle, lp, NULL};
     lp->changed = (struct xf_func){"loop.changed", loop_changed, lp, NULL};
+    lp->st = st;
+    lp->depth = depth;
     struct xf_obj *lo = XF_ANEW(r->a, struct xf_obj);
-    lo->ops = &loop_ops;
+    lo->ops = st->u.for_.recursive ? &recursive_loop_ops : &loop_ops;
     lo->data = lp;
     static const struct xf_str loop_name = {"loop", 4};
     uint64_t loop_hash = xf_str_hash(loop_name);

@@ -25,8 +25,10 @@ def props(p, text):
 
 
 # (id, how to change jaffle_shop, expected path, line, col, what, source line)
-def _unit_tests(p):
-    props(p, "unit_tests:\n  - name: t\n    model: customers\n")
+def _project_exposures(p):
+    """Exposures are read from YAML (test_exposures.py); their project-level
+    configs are not applied yet."""
+    p.edit("dbt_project.yml", "target-path:", "exposures:\n  +enabled: true\ntarget-path:")
 
 
 def _grants(p):
@@ -61,8 +63,8 @@ def _node(key, value):
 
 
 CASES = [
-    ("unit_tests", _unit_tests, "models/extra.yml", 2, 1, "properties key 'unit_tests'",
-     "unit_tests:"),
+    ("project_exposures", _project_exposures, "dbt_project.yml", 12, 1,
+     "project key 'exposures'", "exposures:"),
     ("grants", _grants, "dbt_project.yml", 21, 5, "config 'grants'",
      "    +grants: {select: ['reporter']}"),
     ("persist_docs", _persist_docs, "dbt_project.yml", 21, 5, "config 'persist_docs'",
@@ -76,14 +78,6 @@ CASES = [
      lambda p: _snapshot(p, "snapshot_meta_column_names", "{dbt_valid_from: valid_from}"),
      "snapshots/snap.yml", 5, 7, "config 'snapshot_meta_column_names'",
      "      snapshot_meta_column_names: {dbt_valid_from: valid_from}"),
-    ("exposures", _top("exposures"), "models/extra.yml", 2, 1, "properties key 'exposures'",
-     "exposures:"),
-    ("metrics", _top("metrics"), "models/extra.yml", 2, 1, "properties key 'metrics'",
-     "metrics:"),
-    ("semantic_models", _top("semantic_models"), "models/extra.yml", 2, 1,
-     "properties key 'semantic_models'", "semantic_models:"),
-    ("saved_queries", _top("saved_queries"), "models/extra.yml", 2, 1,
-     "properties key 'saved_queries'", "saved_queries:"),
 ]
 
 
@@ -101,7 +95,7 @@ def test_not_yet_keys_warn_and_the_build_goes_on(wh):
     """Several at once, on both warehouses: each warned once, tables built."""
     w = wh("jaffle_shop")
     for c in CASES:
-        if c[0] in ("grants", "dbt_valid_to_current"):
+        if c[0] in ("grants", "dbt_valid_to_current", "project_exposures"):
             continue  # several edit the same file; these are covered above
         c[1](w.p)
     _grants(w.p)

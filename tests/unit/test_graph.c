@@ -708,13 +708,15 @@ static void test_select_diagnostics(void **state)
                     "error: unknown selector method 'tagg' in 'tagg:nightly' (did you mean "
                     "'tag'?)\n"
                     "  hint: methods: fqn, tag, path, file, package, config.<key>, resource_type, "
-                    "test_type, test_name, source, access, group\n"
+                    "test_type, test_name, source, access, group, exposure, metric, "
+                    "semantic_model, saved_query, unit_test\n"
                     "error: unknown resource type 'modle' in 'resource_type:modle' (did you mean "
                     "'model'?)\n"
-                    "  hint: resource types: model, seed, snapshot, test, source, analysis\n"
+                    "  hint: resource types: model, seed, snapshot, test, source, analysis, "
+                    "exposure, metric, saved_query, semantic_model, unit_test\n"
                     "error: unknown test type 'generik' in 'test_type:generik' (did you mean "
                     "'generic'?)\n"
-                    "  hint: test types: generic, singular\n"
+                    "  hint: test types: generic, singular, unit\n"
                     "error: cannot combine '@' with '+' in '@+orders'\n"
                     "  hint: use either '@' or '+' operators on one selector\n"
                     "error: selector 'state:modified' needs --state: there is nothing to compare "
@@ -925,7 +927,8 @@ static void test_selectors_errors(void **state)
                     " 6 |       union: [{method: selector, value: a}, 'tga:x']\n"
                     "   |                                             ^~~~~~~\n"
                     "  hint: methods: fqn, tag, path, file, package, config.<key>, resource_type, "
-                    "test_type, test_name, source, access, group\n");
+                    "test_type, test_name, source, access, group, exposure, metric, "
+                    "semantic_model, saved_query, unit_test\n");
     remove_selectors(dir);
     xf_diags_release(&f->d);
     xf_diags_init(&f->d);

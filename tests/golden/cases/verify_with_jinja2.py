@@ -6,7 +6,8 @@ Checks the golden cases against the reference implementation, Jinja2 3.x
 autoescape off, no trim_blocks/lstrip_blocks, default Undefined, plus
 keep_trailing_newline=True so that the output matches the file byte for
 byte. dbt's own globals used by the cases (return, zip,
-exceptions.raise_compiler_error) are emulated here.
+exceptions.raise_compiler_error, set, set_strict, local_md5,
+modules.itertools) are emulated here.
 
 For `expected` cases the output must match exactly. For `expected_error`
 cases Jinja2 must fail; its message is printed with -v for comparison
@@ -62,12 +63,33 @@ def _invoke(self, arguments, autoescape):
 jinja2.runtime.Macro._invoke = _invoke
 
 
+def dbt_set(value, default=None):
+    # dbt's context set(): Python's set, or the default when it cannot be one
+    try:
+        return set(value)
+    except TypeError:
+        return default
+
+
+def dbt_set_strict(value):
+    return set(value)
+
+
+def dbt_local_md5(value):
+    import hashlib
+    return hashlib.md5(value.encode("utf-8")).hexdigest()
+
+
 def render(case):
     env = jinja2.Environment(extensions=["jinja2.ext.do"], keep_trailing_newline=True)
     ctx = {
         "return": dbt_return,
         "zip": dbt_zip,
         "exceptions": {"raise_compiler_error": raise_compiler_error},
+        "set": dbt_set,
+        "set_strict": dbt_set_strict,
+        "local_md5": dbt_local_md5,
+        "modules": {"itertools": __import__("itertools")},
     }
     cpath = os.path.join(case, "context.json")
     if os.path.exists(cpath):

@@ -1,0 +1,1 @@
+{% for x in [[1, [2]], [3, []]] recursive %}<{{ x[0] if x is sequence else x }}{% if x is sequence %}{{ loop(x[1]) }}{% endif %}>{% else %}empty{% endfor %}|{% for x in [] recursive %}{{ x }}{% else %}empty{% endfor %}

@@ -1,0 +1,1 @@
+{{ local_md5('hello') }} {{ local_md5('') }}
