@@ -38,6 +38,7 @@ XF_DYN_PTR(PQerrorMessage);
 XF_DYN_PTR(PQexec);
 XF_DYN_PTR(PQexecParams);
 XF_DYN_PTR(PQfinish);
+XF_DYN_PTR(PQfmod);
 XF_DYN_PTR(PQfname);
 XF_DYN_PTR(PQfreeCancel);
 XF_DYN_PTR(PQfreemem);
@@ -80,6 +81,8 @@ XF_DYN_PTR(PQuser);
 #define PQexecParams (*xf_dyn_PQexecParams)
 #undef PQfinish
 #define PQfinish (*xf_dyn_PQfinish)
+#undef PQfmod
+#define PQfmod (*xf_dyn_PQfmod)
 #undef PQfname
 #define PQfname (*xf_dyn_PQfname)
 #undef PQfreeCancel
@@ -135,6 +138,7 @@ static const struct xf_dynsym libpq_syms[] = {
     XF_DYN_SYM(PQexec),
     XF_DYN_SYM(PQexecParams),
     XF_DYN_SYM(PQfinish),
+    XF_DYN_SYM(PQfmod),
     XF_DYN_SYM(PQfname),
     XF_DYN_SYM(PQfreeCancel),
     XF_DYN_SYM(PQfreemem),

@@ -487,7 +487,7 @@ static void resolve_node(struct build *b, uint32_t i)
     /* a unit test of a disabled model is disabled with it, silently (as a test) */
     if (n->type == XF_RES_UNIT_TEST && n->refs.n) {
         bool disabled;
-        find_ref(b, n, NULL, n->refs.v[0].name, &disabled);
+        find_ref(b, n, NULL, n->refs.v[0].name, n->refs.v[0].version, &disabled);
         if (disabled) {
             g->disabled[i] = true;
             g->nparents[i] = 0;

@@ -254,7 +254,7 @@ static struct xf_value measure_input(struct ctx *c, const struct xf_ynode *v, st
     const struct xf_ynode *jt = get(v, "join_to_timespine");
     set(c, &d, "join_to_timespine", jt ? xf_ynode_value(c->a, jt) : xf_v_bool(false));
     set(c, &d, "fill_nulls_with", val(c, v, "fill_nulls_with"));
-    struct xf_dep dep = {"measure", name->str.p, name->loc, NULL};
+    struct xf_dep dep = {"measure", name->str.p, name->loc, NULL, NULL};
     xf_avec_push(c->a, &n->other_deps, dep);
     return d;
 }
@@ -284,7 +284,7 @@ static struct xf_value metric_input(struct ctx *c, const struct xf_ynode *v, str
     set(c, &d, "alias", val(c, v, "alias"));
     set(c, &d, "offset_window", window(c, get(v, "offset_window")));
     set(c, &d, "offset_to_grain", val(c, v, "offset_to_grain"));
-    struct xf_dep dep = {"metric", name->str.p, name->loc, NULL};
+    struct xf_dep dep = {"metric", name->str.p, name->loc, NULL, NULL};
     xf_avec_push(c->a, &n->other_deps, dep);
     return d;
 }
@@ -365,7 +365,7 @@ static void exposure_deps(struct ctx *c, struct xf_node *n, const struct xf_ynod
             c->err = -1;
             continue;
         }
-        struct xf_dep dep = {na == 2 ? args[0] : NULL, args[na - 1], it->loc, NULL};
+        struct xf_dep dep = {na == 2 ? args[0] : NULL, args[na - 1], it->loc, NULL, NULL};
         if (!strcmp(fn, "ref")) {
             xf_avec_push(c->a, &n->refs, dep);
         } else if (!strcmp(fn, "source")) {
@@ -543,7 +543,7 @@ static void semantic_model(struct ctx *c, struct xf_node *n, const struct xf_yno
         } else {
             const char *q3 = strpbrk(q2 + 1, "'\""), *q4 = q3 ? strchr(q3 + 1, *q3) : NULL;
             struct xf_dep dep = {NULL, xf_arena_strndup(c->a, q1 + 1, (size_t)(q2 - q1 - 1)),
-                                 model->loc, NULL};
+                                 model->loc, NULL, NULL};
             if (q3 && q4) { /* ref('pkg', 'name') */
                 dep.package = dep.name;
                 dep.name = xf_arena_strndup(c->a, q3 + 1, (size_t)(q4 - q3 - 1));
@@ -590,7 +590,7 @@ static void saved_query(struct ctx *c, struct xf_node *n, const struct xf_ynode 
             if (ms->items[i]->kind != XF_Y_SCALAR)
                 continue;
             xf_list_push(c->a, metrics.u.l, xf_v_str(ms->items[i]->str));
-            struct xf_dep dep = {"metric", ms->items[i]->str.p, ms->items[i]->loc, NULL};
+            struct xf_dep dep = {"metric", ms->items[i]->str.p, ms->items[i]->loc, NULL, NULL};
             xf_avec_push(c->a, &n->other_deps, dep);
         }
     } else if (ms) {

@@ -268,7 +268,7 @@ static int one_test(struct xf_loader *l, const struct xf_props_file *f, const st
         xf_feature_warn(l->diags, XF_FEAT_YAML_NODE, xf_str_c("versions"), NULL, v->loc);
     xf_loader_sync_node(l, n);
     /* the model, as a ref: the graph resolves it (did you mean ...) */
-    struct xf_dep md = {NULL, u->model, model->loc, NULL};
+    struct xf_dep md = {NULL, u->model, model->loc, NULL, NULL};
     xf_avec_push(l->a, &n->refs, md);
 
     const struct xf_ynode *given = xf_ynode_get(e, "given");
