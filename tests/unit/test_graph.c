@@ -699,7 +699,6 @@ static void test_select_diagnostics(void **state)
     assert_sel(f, "test_type:generik", NULL, "ERROR");
     assert_sel(f, "@+orders", NULL, "ERROR");
     assert_sel(f, "state:modified", NULL, "ERROR");
-    assert_sel(f, "exposure:weekly", NULL, "ERROR");
     assert_sel(f, "config:table", NULL, "ERROR");
     assert_sel(f, "tag:", NULL, "ERROR");
     assert_sel(f, "orders", "nope", "orders");
@@ -722,8 +721,6 @@ static void test_select_diagnostics(void **state)
                     "error: selector 'state:modified' needs --state: there is nothing to compare "
                     "with\n"
                     "  hint: pass the folder of an earlier run's artifacts: --state DIR\n"
-                    "error: selector method 'exposure' in 'exposure:weekly' is not supported by "
-                    "xform\n"
                     "error: selector method 'config' needs a key in 'config:table'\n"
                     "  hint: name the config key, as in config.materialized:table\n"
                     "error: empty selector in 'tag:'\n"
