@@ -240,7 +240,7 @@ int xf_cli_indirect(const struct xf_cli *cli, enum xf_indirect *out);
  * xf_resource (every type true when neither is given); -1 after printing
  * an unknown type (exit 2).
  */
-int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_SOURCE + 1]);
+int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_NTYPES]);
 int xf_cmd_clone(struct xf_cli *cli);
 
 /* Wall clock in seconds (console.c, the clock of elapsed times and events). */

@@ -138,7 +138,7 @@ int xf_cmd_ls(struct xf_cli *cli)
         fprintf(stderr, "error: --output-keys needs --output json\n");
         goto done;
     }
-    bool types[XF_RES_SOURCE + 1];
+    bool types[XF_RES_NTYPES];
     if (xf_cli_types(cli, types) < 0)
         goto done;
     if (xf_cmd_open(cli, &s, &d) < 0)

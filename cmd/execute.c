@@ -259,7 +259,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         .defer_state = cli->defer ? cli->state_data : NULL,
         .favor_state = cli->favor_state,
     };
-    bool types[XF_RES_SOURCE + 1];
+    bool types[XF_RES_NTYPES];
     xf_cli_indirect(cli, &o.indirect); /* checked in xf_main */
     o.warn_error_tests = xf_warn_error_is_error(cli, "LogTestResult");
     if (phase == XF_PHASE_BUILD && (cli->resource_types.n || cli->exclude_resource_types.n)) {

@@ -227,7 +227,7 @@ static const char *const type_names[] = {
 #define NTYPES (sizeof type_names / sizeof *type_names)
 
 static int add_types(const char *flag, const char *const *v, size_t n, bool val,
-                     bool out[XF_RES_SOURCE + 1])
+                     bool out[XF_RES_NTYPES])
 {
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
@@ -244,11 +244,11 @@ static int add_types(const char *flag, const char *const *v, size_t n, bool val,
         }
         const char *t = type_names[k];
         if (!strcmp(t, "all") || !strcmp(t, "default")) {
-            for (int r = 0; r <= XF_RES_SOURCE; r++)
+            for (int r = 0; r < XF_RES_NTYPES; r++)
                 out[r] = val;
             continue;
         }
-        for (int r = 0; r <= XF_RES_SOURCE; r++)
+        for (int r = 0; r < XF_RES_NTYPES; r++)
             if (!strcmp(t, xf_resource_name((enum xf_resource)r)) ||
                 (!strcmp(t, "data_test") && r == XF_RES_TEST))
                 out[r] = val;
@@ -256,10 +256,10 @@ static int add_types(const char *flag, const char *const *v, size_t n, bool val,
     return 0;
 }
 
-int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_SOURCE + 1])
+int xf_cli_types(const struct xf_cli *cli, bool out[XF_RES_NTYPES])
 {
     bool any = cli->resource_types.n > 0;
-    for (int r = 0; r <= XF_RES_SOURCE; r++)
+    for (int r = 0; r < XF_RES_NTYPES; r++)
         out[r] = !any;
     if (add_types("--resource-type", cli->resource_types.v, cli->resource_types.n, true, out) < 0)
         return -1;

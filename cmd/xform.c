@@ -53,7 +53,7 @@ int xf_main(int argc, char **argv)
     } else if ((cmd->flags & XF_OPT_INDIRECT) && xf_cli_indirect(&cli, &(enum xf_indirect){0}) < 0) {
         code = XF_EXIT_USAGE;
     } else if ((cmd->flags & (XF_OPT_LS | XF_OPT_BUILD)) &&
-               xf_cli_types(&cli, (bool[XF_RES_SOURCE + 1]){0}) < 0) {
+               xf_cli_types(&cli, (bool[XF_RES_NTYPES]){0}) < 0) {
         code = XF_EXIT_USAGE;
     } else if (cli.log_format && strcmp(cli.log_format, "text") &&
                strcmp(cli.log_format, "default") && strcmp(cli.log_format, "json")) {

@@ -38,6 +38,8 @@ enum xf_resource {
     /* Run by `test` and `build` (parser/unit_tests.c, engine/unit_test.c). */
     XF_RES_UNIT_TEST,
 };
+/* How many resource types there are (arrays indexed by enum xf_resource). */
+#define XF_RES_NTYPES (XF_RES_UNIT_TEST + 1)
 
 /* "model", "seed", ... as in unique ids and --resource-type. */
 const char *xf_resource_name(enum xf_resource r);

@@ -327,7 +327,8 @@ def test_state_contract(pair):
     s = state()
     ci.edit("dbt_project.yml", "    materialized: table\n",
             "    materialized: table\n    orders:\n      +contract: {enforced: true}\n")
-    r = ci.xform("ls", "-s", "state:modified.contract", "--state", s, expect=0)
+    r = ci.xform("ls", "-s", "state:modified.contract", "--resource-type", "model", "--state", s,
+                 expect=0)
     assert [x for x in r.out.splitlines() if x.startswith(P)] == [P + "orders"], r
 
 
