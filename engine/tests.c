@@ -162,6 +162,111 @@ static struct xf_value fqn_for(struct xf_arena *a, const char *pkg, const char *
     return f;
 }
 
+/*
+ * dbt's test id suffix hashes Python's repr() of the test's metadata with
+ * every leaf turned to str() and dict keys sorted: the same text here makes
+ * xform's ids equal dbt-core's, so --state against a dbt manifest matches
+ * tests as it matches models.
+ */
+static void py_str_repr(struct xf_buf *b, const char *s, size_t n)
+{
+    bool sq = memchr(s, '\'', n) != NULL, dq = memchr(s, '"', n) != NULL;
+    char q = sq && !dq ? '"' : '\'';
+    xf_buf_addch(b, q);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' || c == (unsigned char)q) {
+            xf_buf_addch(b, '\\');
+            xf_buf_addch(b, (char)c);
+        } else if (c == '\n') {
+            xf_buf_adds(b, "\\n");
+        } else if (c == '\r') {
+            xf_buf_adds(b, "\\r");
+        } else if (c == '\t') {
+            xf_buf_adds(b, "\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+            xf_buf_addf(b, "\\x%02x", c);
+        } else {
+            xf_buf_addch(b, (char)c);
+        }
+    }
+    xf_buf_addch(b, q);
+}
+
+/* Python's str() of a leaf, as repr() of that string. */
+static void py_leaf_repr(struct xf_buf *b, const struct xf_value *v)
+{
+    char num[64];
+    switch (v->t) {
+    case XF_V_STR:
+        py_str_repr(b, v->u.s.p, v->u.s.len);
+        return;
+    case XF_V_BOOL:
+        py_str_repr(b, v->u.b ? "True" : "False", v->u.b ? 4 : 5);
+        return;
+    case XF_V_INT:
+        snprintf(num, sizeof num, "%lld", (long long)v->u.i);
+        break;
+    case XF_V_FLOAT: {
+        /* the shortest text that reads back as the same double, as Python */
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(num, sizeof num, "%.*g", prec, v->u.f);
+            if (strtod(num, NULL) == v->u.f)
+                break;
+        }
+        if (!strpbrk(num, ".eni"))
+            strcat(num, ".0");
+        break;
+    }
+    default:
+        snprintf(num, sizeof num, "None");
+        break;
+    }
+    py_str_repr(b, num, strlen(num));
+}
+
+static int cmp_ent_keys(const void *x, const void *y)
+{
+    const struct xf_dict_ent *a = *(const struct xf_dict_ent *const *)x;
+    const struct xf_dict_ent *b = *(const struct xf_dict_ent *const *)y;
+    size_t n = a->key.len < b->key.len ? a->key.len : b->key.len;
+    int c = memcmp(a->key.p, b->key.p, n);
+    return c ? c : (a->key.len > b->key.len) - (a->key.len < b->key.len);
+}
+
+static void py_hashable_repr(struct xf_buf *b, const struct xf_value *v)
+{
+    if (v->t == XF_V_LIST) {
+        xf_buf_addch(b, '[');
+        for (size_t i = 0; i < v->u.l->n; i++) {
+            if (i)
+                xf_buf_adds(b, ", ");
+            py_hashable_repr(b, &v->u.l->items[i]);
+        }
+        xf_buf_addch(b, ']');
+        return;
+    }
+    if (v->t != XF_V_DICT) {
+        py_leaf_repr(b, v);
+        return;
+    }
+    size_t n = v->u.d->n;
+    const struct xf_dict_ent **e = xf_calloc(n + 1, sizeof *e);
+    for (size_t i = 0; i < n; i++)
+        e[i] = &v->u.d->ents[i];
+    qsort(e, n, sizeof *e, cmp_ent_keys);
+    xf_buf_addch(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            xf_buf_adds(b, ", ");
+        py_str_repr(b, e[i]->key.p, e[i]->key.len);
+        xf_buf_adds(b, ": ");
+        py_hashable_repr(b, &e[i]->val);
+    }
+    xf_buf_addch(b, '}');
+    free(e);
+}
+
 /* The test node of one declaration, made in `a` (not yet in the project). */
 static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struct xf_node *target,
                                  const struct xf_test_decl *d)
@@ -214,13 +319,38 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     /* A test belongs to the project whose YAML declares it: its target's. */
     const char *pkg = target->package ? target->package : p->name;
     n->package = pkg;
+    /*
+     * dbt's id: md5 of the name and its test_metadata ({'kwargs': the
+     * arguments with column_name and model, 'name', 'namespace'}), last 10.
+     */
+    struct xf_value md_kwargs = xf_v_dict(a, args.u.d->n + 1);
+    for (size_t i = 0; i < args.u.d->n; i++)
+        xf_dict_set(a, md_kwargs.u.d, args.u.d->ents[i].key, args.u.d->ents[i].val);
+    const char *model_arg =
+        target->type == XF_RES_SOURCE
+            ? xf_arena_printf(a, "{{ get_where_subquery(source('%s', '%s')) }}",
+                              target->source_name, target->name)
+        : target->version
+            ? xf_arena_printf(a, "{{ get_where_subquery(ref('%s', v='%s')) }}", target->name,
+                              target->version)
+            : xf_arena_printf(a, "{{ get_where_subquery(ref('%s')) }}", target->name);
+    xf_dict_set(a, md_kwargs.u.d, XF_STR("model"), xf_v_strc(model_arg));
     char md5[33];
     struct xf_buf h = XF_BUF_INIT;
-    xf_buf_addf(&h, "%s\x1f%s\x1f", target->unique_id, full_name);
-    xf_value_repr(&h, &d->kwargs);
+    xf_buf_adds(&h, full_name);
+    xf_buf_adds(&h, "{'kwargs': ");
+    py_hashable_repr(&h, &md_kwargs);
+    xf_buf_adds(&h, ", 'name': ");
+    py_str_repr(&h, tname, strlen(tname));
+    xf_buf_adds(&h, ", 'namespace': ");
+    if (ns)
+        py_str_repr(&h, ns, nslen);
+    else
+        xf_buf_adds(&h, "'None'");
+    xf_buf_addch(&h, '}');
     xf_md5_hex(md5, h.ptr, h.len);
     xf_buf_release(&h);
-    n->unique_id = xf_arena_printf(a, "test.%s.%s.%.10s", pkg, full_name, md5);
+    n->unique_id = xf_arena_printf(a, "test.%s.%s.%s", pkg, full_name, md5 + 22);
     n->original_file_path = decl_path(p, pkg, d, target);
     n->path = xf_arena_printf(a, "%s.sql", short_name);
     n->fqn = fqn_for(a, pkg, n->original_file_path, full_name);

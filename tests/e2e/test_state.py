@@ -402,6 +402,17 @@ def test_dbt_core_manifest_compares_despite_crlf(classic):
     s = str(DBT_JAFFLE)
     assert sel(classic, s, "state:modified") == []
     assert len(sel(classic, s, "state:unmodified")) == 5
+    # generic tests carry dbt-core's ids (md5 of name + metadata): the same
+    # 20 nodes, none new
+    def tests(what):
+        r = classic.xform("ls", "-s", what, "--resource-type", "test", "--state", s, expect=0)
+        return [x for x in r.out.splitlines() if x.startswith(P)]
+    dbt_tests = sorted(k for k, v in json.loads((DBT_JAFFLE / "manifest.json").read_text())
+                       ["nodes"].items() if v["resource_type"] == "test")
+    classic.xform("parse", expect=0)
+    ours = sorted(k for k in classic.json("target/manifest.json")["nodes"] if k.startswith("test."))
+    assert ours == dbt_tests and len(ours) == 20
+    assert tests("state:new") == []
     classic.edit("models/staging/stg_orders.sql", "status\n", "status -- edited\n")
     assert sel(classic, s, "state:modified") == [P + "staging.stg_orders"]
     assert sel(classic, s, "state:modified.body") == [P + "staging.stg_orders"]
