@@ -126,10 +126,9 @@ def test_four_threads_give_the_results_and_order_of_one(wh):
 
 
 @pytest.mark.feature("sqlite.parallel_tests")
+@pytest.mark.parametrize("wh", ["sqlite"], indirect=True)  # a setting of SQLite targets
 def test_journal_mode_delete_keeps_a_rollback_journal(wh):
     w = project(wh)
-    if w.kind != "sqlite":
-        pytest.skip("journal_mode is a setting of SQLite targets")
     w.p.write("profiles.yml", "jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n"
               "      type: sqlite\n      path: jaffle_shop.db\n      journal_mode: delete\n"
               "      threads: 4\n")
@@ -146,10 +145,9 @@ def test_journal_mode_delete_keeps_a_rollback_journal(wh):
 
 
 @pytest.mark.feature("sqlite.parallel_tests")
+@pytest.mark.parametrize("wh", ["sqlite"], indirect=True)  # a setting of SQLite targets
 def test_unknown_journal_mode_is_a_located_error(wh):
     w = project(wh)
-    if w.kind != "sqlite":
-        pytest.skip("journal_mode is a setting of SQLite targets")
     w.p.write("profiles.yml", "jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n"
               "      type: sqlite\n      path: jaffle_shop.db\n      journal_mode: wall\n")
     r = build(w, expect=2, profiles=True)
