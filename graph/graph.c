@@ -244,48 +244,6 @@ static void add_edge(struct build *b, uint32_t child, uint32_t parent, uint32_t 
     (*count)++;
 }
 
-/* Parses "ref('x')", "ref('pkg', 'x')" or "source('s', 't')" from a test's `to`. */
-static int parse_call(const char *s, const char **fn_out, char args[2][128])
-{
-    int nargs = 0;
-    while (*s == ' ' || *s == '{')
-        s++;
-    const char *fn = NULL;
-    if (strncmp(s, "ref", 3) == 0) {
-        fn = "ref";
-        s += 3;
-    } else if (strncmp(s, "source", 6) == 0) {
-        fn = "source";
-        s += 6;
-    } else {
-        return -1;
-    }
-    while (*s == ' ')
-        s++;
-    if (*s++ != '(')
-        return -1;
-    for (;;) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        if (*s == ')')
-            break;
-        char q = *s;
-        if ((q != '\'' && q != '"') || nargs == 2)
-            return -1;
-        const char *start = ++s;
-        while (*s && *s != q)
-            s++;
-        if (!*s || (size_t)(s - start) >= sizeof args[0])
-            return -1;
-        memcpy(args[nargs], start, (size_t)(s - start));
-        args[nargs][s - start] = '\0';
-        nargs++;
-        s++;
-    }
-    *fn_out = fn;
-    return nargs;
-}
-
 static bool has_dep(const struct xf_node *n, bool source, const char *a0, const char *a1)
 {
     if (source) {
@@ -306,17 +264,23 @@ static void resolve_to(struct build *b, struct xf_node *n, uint32_t i, uint32_t 
 {
     struct xf_graph *g = b->g;
     const struct xf_value *to = xf_dict_getc(n->decl->kwargs.u.d, "to");
-    const char *fn;
-    char args[2][128];
+    char args[2][256]; /* each a part of tmp, so shorter */
     char tmp[256];
-    int na;
     if (!to || to->t != XF_V_STR || to->u.s.len >= sizeof tmp)
         return;
     memcpy(tmp, to->u.s.p, to->u.s.len);
     tmp[to->u.s.len] = '\0';
-    if ((na = parse_call(tmp, &fn, args)) <= 0)
+    bool is_source;
+    struct xf_str sl[2];
+    const char *end;
+    int na = xf_parse_ref_text(tmp, &is_source, sl, &end);
+    if (na <= 0)
         return;
-    if (fn[0] == 'r') {
+    for (int k = 0; k < na; k++) {
+        memcpy(args[k], sl[k].p, sl[k].len);
+        args[k][sl[k].len] = '\0';
+    }
+    if (!is_source) {
         if (has_dep(n, false, NULL, args[na - 1]))
             return;
         bool disabled;

@@ -66,6 +66,40 @@ void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n)
     n->meta = m && m->t == XF_V_DICT ? *m : xf_v_dict(l->a, 0);
 }
 
+int xf_parse_ref_text(const char *s, bool *is_source, struct xf_str args[2], const char **end)
+{
+    while (*s == ' ' || *s == '{')
+        s++;
+    bool src = strncmp(s, "source", 6) == 0;
+    if (!src && strncmp(s, "ref", 3) != 0)
+        return -1;
+    s += src ? 6 : 3;
+    while (*s == ' ')
+        s++;
+    if (*s++ != '(')
+        return -1;
+    int na = 0;
+    for (;;) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        if (*s == ')')
+            break;
+        char q = *s;
+        if ((q != '\'' && q != '"') || na == 2)
+            return -1;
+        const char *start = ++s;
+        while (*s && *s != q)
+            s++;
+        if (!*s)
+            return -1;
+        args[na++] = (struct xf_str){start, (size_t)(s - start)};
+        s++;
+    }
+    *is_source = src;
+    *end = s + 1;
+    return na;
+}
+
 const char *xf_resource_name(enum xf_resource r)
 {
     switch (r) {

@@ -45,6 +45,15 @@ enum xf_resource {
 const char *xf_resource_name(enum xf_resource r);
 
 /*
+ * A ref or source call written as text, as YAML holds them (a relationships
+ * test's `to`, a unit test's `input`): "ref('x')", "ref('pkg', 'x')" or
+ * "source('s', 't')", after optional spaces and "{"s. Sets *is_source and
+ * args (slices of s) and *end just past the ')'; returns the number of
+ * arguments (0 to 2), or -1 when s is no such call.
+ */
+int xf_parse_ref_text(const char *s, bool *is_source, struct xf_str args[2], const char **end);
+
+/*
  * A constraint from a properties file (a column's `constraints:` or the
  * model's), checked at load: a known type, a check's expression, model-level
  * columns that are declared. Built into CREATE TABLE by engine/contract.c.

@@ -35,40 +35,17 @@ static int parse_input(struct xf_arena *a, const char *s, struct xf_ut_given *ou
         out->is_this = true;
         return 0;
     }
-    bool src = !strncmp(s, "source", 6);
-    if (!src && strncmp(s, "ref", 3))
-        return -1;
-    s += src ? 6 : 3;
-    while (*s == ' ')
-        s++;
-    if (*s++ != '(')
-        return -1;
-    const char *args[2] = {0};
-    int na = 0;
-    for (;;) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        if (*s == ')')
-            break;
-        char q = *s;
-        if ((q != '\'' && q != '"') || na == 2)
-            return -1;
-        const char *start = ++s;
-        while (*s && *s != q)
-            s++;
-        if (!*s)
-            return -1;
-        args[na++] = xf_arena_strndup(a, start, (size_t)(s - start));
-        s++;
-    }
-    s++;
-    while (*s == ' ')
-        s++;
-    if (*s || na == 0 || (src && na != 2))
+    bool src;
+    struct xf_str args[2];
+    const char *end;
+    int na = xf_parse_ref_text(s, &src, args, &end);
+    while (na > 0 && *end == ' ')
+        end++;
+    if (na <= 0 || *end || (src && na != 2))
         return -1;
     out->is_source = src;
-    out->dep.package = na == 2 ? args[0] : NULL;
-    out->dep.name = args[na - 1];
+    out->dep.package = na == 2 ? xf_arena_strndup(a, args[0].p, args[0].len) : NULL;
+    out->dep.name = xf_arena_strndup(a, args[na - 1].p, args[na - 1].len);
     return 0;
 }
 
