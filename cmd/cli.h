@@ -51,6 +51,16 @@ struct xf_cli {
     const char *const *argv;
     bool color;                /* decided: terminal and not --no-color */
     const char *target_name;   /* the profile's target once loaded (NULL: embedded default) */
+    /*
+     * More threads asked of a one-writer adapter (SQLite): what was asked, by
+     * whom and where; the console warns when the run still gets one thread
+     * (nothing selected only reads, or no read connections outside WAL).
+     */
+    struct {
+        int want;            /* 0: nothing to say */
+        const char *adapter; /* "sqlite" */
+        const char *target;  /* NULL: --threads asked; else the target whose threads: did */
+    } capped;
     bool json_log;             /* --log-format json: one JSON object per line, as dbt's */
     const char *invocation_id; /* the session's, once loaded (JSON log lines carry it) */
     /* logs and CI reports (cmd/logfile.c, docs/logs.md) */

@@ -451,9 +451,33 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     xf_buf_release(&st);
 }
 
+/* Threads were asked of a one-writer adapter and the run got one: say why. */
+static void capped_threads_warning(const struct xf_cli *cli, int threads)
+{
+    if (cli->capped.want <= 1 || threads != 1)
+        return;
+    struct xf_diags d;
+    xf_diags_init(&d);
+    struct xf_diag *g;
+    if (!cli->capped.target)
+        g = xf_diag_add(&d, XF_SEV_WARNING, XF_NOLOC,
+                        "--threads %d is capped to 1 on %s: it allows one writer at a time, so "
+                        "nodes run one after another",
+                        cli->capped.want, cli->capped.adapter);
+    else
+        g = xf_diag_add(&d, XF_SEV_WARNING, XF_NOLOC,
+                        "threads: %d of target '%s' is capped to 1 on %s: it allows one writer "
+                        "at a time, so nodes run one after another",
+                        cli->capped.want, cli->capped.target, cli->capped.adapter);
+    xf_diag_hint(g, "more threads help on PostgreSQL; 'xform compile' uses every core anyway");
+    xf_console_diags(cli, &d);
+    xf_diags_release(&d);
+}
+
 void xf_console_begin(void *user, size_t total, int threads)
 {
     struct xf_cli *cli = user;
+    capped_threads_warning(cli, threads);
     xf_console_line(cli, "%s", "");
     json_t *data = json_pack("{s:i, s:o}", "num_threads", threads, "target_name",
                              jstr(cli->target_name ? cli->target_name : ""));

@@ -197,33 +197,20 @@ static void unwatch_signals(void)
 }
 
 /*
- * An adapter with one writer (SQLite) runs nodes one after another whatever
- * --threads or the profile asks: say so, and why, rather than print "1 thread".
+ * An adapter with one writer (SQLite) runs writes one after another and
+ * data tests on read connections beside them: what was asked is noted
+ * here, and the console says why when the run still gets one thread.
  */
-static void capped_threads_warning(const struct xf_cli *cli, struct xf_session *s,
-                                   enum xf_phase phase)
+static void note_threads_asked(struct xf_cli *cli, struct xf_session *s, enum xf_phase phase)
 {
     const struct xf_adapter_ops *ops = xf_session_adapter(s);
     const struct xf_target *t = &xf_session_project(s)->target;
     int want = cli->threads > 0 ? cli->threads : t->threads;
     if (!ops || !ops->single_writer || phase == XF_PHASE_COMPILE || want <= 1)
         return;
-    struct xf_diags d;
-    xf_diags_init(&d);
-    struct xf_diag *g;
-    if (cli->threads > 0)
-        g = xf_diag_add(&d, XF_SEV_WARNING, XF_NOLOC,
-                        "--threads %d is capped to 1 on %s: it allows one writer at a time, so "
-                        "nodes run one after another",
-                        want, ops->name);
-    else
-        g = xf_diag_add(&d, XF_SEV_WARNING, XF_NOLOC,
-                        "threads: %d of target '%s' is capped to 1 on %s: it allows one writer "
-                        "at a time, so nodes run one after another",
-                        want, t->name, ops->name);
-    xf_diag_hint(g, "more threads help on PostgreSQL; 'xform compile' uses every core anyway");
-    xf_console_diags(cli, &d);
-    xf_diags_release(&d);
+    cli->capped.want = want;
+    cli->capped.adapter = ops->name;
+    cli->capped.target = cli->threads > 0 ? NULL : t->name;
 }
 
 static char *target_dir(struct xf_arena *a, struct xf_project *p)
@@ -300,7 +287,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         code = me < 0 ? XF_EXIT_FAIL : XF_EXIT_OK;
         goto done;
     }
-    capped_threads_warning(cli, s, phase);
+    note_threads_asked(cli, s, phase);
     if (phase != XF_PHASE_COMPILE)
         xf_progress_prepare(cli, g->all, sel, g->n, xf_path_join(&a, tdir, "run_results.json"));
     watch_signals();
