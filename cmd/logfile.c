@@ -474,7 +474,12 @@ static void logged_done(void *user, size_t i, size_t total, const struct xf_node
     struct xf_cli *cli = user;
     if (cli->console_done)
         cli->console_done(user, i, total, n, r);
-    /* what ran; compile runs nothing (its SQL is in target/compiled) */
+    /*
+     * what ran; compile runs nothing (its SQL is in target/compiled): only
+     * its failures are worth a line, not a line per node of a big project
+     */
+    if (!strcmp(cli->command, "compile") && r->status == XF_ST_SUCCESS)
+        return;
     const char *code = r->executed_code;
     if (code && *code)
         xf_console_debug(cli, "SQLQuery", "E016", "On %s: %s", n->unique_id, code);

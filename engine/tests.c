@@ -323,9 +323,7 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
      * dbt's id: md5 of the name and its test_metadata ({'kwargs': the
      * arguments with column_name and model, 'name', 'namespace'}), last 10.
      */
-    struct xf_value md_kwargs = xf_v_dict(a, args.u.d->n + 1);
-    for (size_t i = 0; i < args.u.d->n; i++)
-        xf_dict_set(a, md_kwargs.u.d, args.u.d->ents[i].key, args.u.d->ents[i].val);
+    /* the naming above is done with args: it takes `model` now */
     const char *model_arg =
         target->type == XF_RES_SOURCE
             ? xf_arena_printf(a, "{{ get_where_subquery(source('%s', '%s')) }}",
@@ -334,12 +332,12 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
             ? xf_arena_printf(a, "{{ get_where_subquery(ref('%s', v='%s')) }}", target->name,
                               target->version)
             : xf_arena_printf(a, "{{ get_where_subquery(ref('%s')) }}", target->name);
-    xf_dict_set(a, md_kwargs.u.d, XF_STR("model"), xf_v_strc(model_arg));
+    xf_dict_set(a, args.u.d, XF_STR("model"), xf_v_strc(model_arg));
     char md5[33];
     struct xf_buf h = XF_BUF_INIT;
     xf_buf_adds(&h, full_name);
     xf_buf_adds(&h, "{'kwargs': ");
-    py_hashable_repr(&h, &md_kwargs);
+    py_hashable_repr(&h, &args);
     xf_buf_adds(&h, ", 'name': ");
     py_str_repr(&h, tname, strlen(tname));
     xf_buf_adds(&h, ", 'namespace': ");
