@@ -108,6 +108,10 @@ int xf_cmd_ls(struct xf_cli *cli)
         fprintf(stderr, "error: unknown --output '%s': use selector, name, path or json\n", fmt);
         goto done;
     }
+    if (cli->defer)
+        /* dbt accepts it on ls too, where nothing is rendered against a relation */
+        fprintf(stderr, "warning: --defer changes nothing ls lists: it only changes where "
+                        "ref() reads when nodes run or compile\n");
     /* dbt's --output-keys is one string of names: "name resource_type" (or a,b) */
     XF_VEC(const char *) keys = {0};
     for (size_t j = 0; j < cli->output_keys.n; j++) {

@@ -343,6 +343,14 @@ def test_state_new_and_old(pair):
     assert sel(ci, s, "state:modified.macros") == []
 
 
+def test_defer_on_ls_says_it_changes_nothing(pair):
+    prod, ci, state = pair
+    r = ci.xform("ls", "-s", "stg_orders", "--defer", "--state", state(), expect=0)
+    assert "warning: --defer changes nothing ls lists: it only changes where ref() reads " \
+           "when nodes run or compile" in r.err, r
+    assert P + "staging.stg_orders" in r.out, r
+
+
 def test_state_vars_change_config_calls_not_project_text(pair):
     """As dbt: config() arguments compare rendered (a var that changes one
     changes the config), a var used only in the SQL does not make the
