@@ -487,7 +487,7 @@ NATIVE(c_timedelta)
             return -1;
         total += v * scale[i];
     }
-    *out = td_value(r->a, (int64_t)llround(total));
+    *out = td_value(r->a, xf_f2i(round(total)));
     return 0;
 }
 
@@ -603,7 +603,7 @@ NATIVE(c_fromtimestamp)
     if (!ts || (ts->t != XF_V_INT && ts->t != XF_V_FLOAT))
         return xf_render_error(r, "fromtimestamp() needs a number");
     v = ts->t == XF_V_INT ? (double)ts->u.i : ts->u.f;
-    *out = dt_value(r->a, (int64_t)llround(v * 1e6), false, false);
+    *out = dt_value(r->a, xf_f2i(round(v * 1e6)), false, false);
     return 0;
 }
 
@@ -686,7 +686,7 @@ int xf_tpl_datetime_arith(struct xf_render *r, struct xf_value *out, char op,
         if (op == '/' && f == 0)
             return xf_render_error(r, "division by zero");
         double v = op == '*' ? (double)t->us * f : (double)t->us / f;
-        *out = td_value(r->a, (int64_t)llround(v));
+        *out = td_value(r->a, xf_f2i(round(v)));
         return 0;
     }
     *handled = false;
@@ -716,6 +716,6 @@ int xf_tpl_datetime_compare(const struct xf_value *a, const struct xf_value *b, 
 
 struct xf_value xf_jinja_datetime_utc(struct xf_arena *a, double unix_seconds)
 {
-    int64_t us = (int64_t)(unix_seconds * 1e6 + (unix_seconds >= 0 ? 0.5 : -0.5));
+    int64_t us = xf_f2i(unix_seconds * 1e6 + (unix_seconds >= 0 ? 0.5 : -0.5));
     return dt_value(a, us, false, true);
 }

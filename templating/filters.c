@@ -57,7 +57,7 @@ static int int_arg(struct xf_render *r, const struct xf_value *p, int64_t def, i
         return 0;
     }
     if (p->t == XF_V_FLOAT) {
-        *out = (int64_t)p->u.f;
+        *out = xf_f2i(p->u.f);
         return 0;
     }
     return xf_render_error(r, "'%s' must be an integer, not %s", what, xf_tpl_py_tname(p));
@@ -458,11 +458,11 @@ FILTER(int)
     else if (v->t == XF_V_BOOL)
         *out = xf_v_int(v->u.b);
     else if (v->t == XF_V_FLOAT && isfinite(v->u.f))
-        *out = xf_v_int((int64_t)v->u.f);
+        *out = xf_v_int(xf_f2i(v->u.f));
     else if (v->t == XF_V_STR && parse_int(v->u.s, (int)base, &i))
         *out = xf_v_int(i);
     else if (v->t == XF_V_STR && parse_float(v->u.s, &d) && isfinite(d))
-        *out = xf_v_int((int64_t)d);
+        *out = xf_v_int(xf_f2i(d));
     else
         *out = p[0] ? *p[0] : xf_v_int(0);
     return 0;

@@ -241,10 +241,22 @@ static int percent_one(struct xf_render *r, size_t mark, const struct xf_value *
         if (!is_number(v))
             return fail(r, mark, "%%%s format needs a number, not a string",
                         type == 'd' || type == 'i' || type == 'u' ? "d" : "x");
-        int64_t i = v->t == XF_V_FLOAT ? (int64_t)v->u.f : v->t == XF_V_INT ? v->u.i : v->u.b;
-        uint64_t mag = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-        sign = i < 0 ? "-" : plus ? "+" : space ? " " : "";
-        int_body(body, sizeof body, mag, type == 'i' || type == 'u' ? 'd' : type, alt);
+        if (v->t == XF_V_FLOAT && !isfinite(v->u.f))
+            return fail(r, mark, "cannot convert float %s to integer",
+                        isnan(v->u.f) ? "NaN" : "infinity");
+        /* Python truncates the float to an int of any size: past int64 the
+         * double's own integer digits are that int (%.0f prints them exactly). */
+        if (v->t == XF_V_FLOAT && fabs(v->u.f) >= 9223372036854775808.0) {
+            if (type != 'd' && type != 'i' && type != 'u')
+                return fail(r, mark, "%%%s format: number too large", type == 'o' ? "o" : "x");
+            sign = v->u.f < 0 ? "-" : plus ? "+" : space ? " " : "";
+            snprintf(body, sizeof body, "%.0f", fabs(v->u.f));
+        } else {
+            int64_t i = v->t == XF_V_FLOAT ? xf_f2i(v->u.f) : v->t == XF_V_INT ? v->u.i : v->u.b;
+            uint64_t mag = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+            sign = i < 0 ? "-" : plus ? "+" : space ? " " : "";
+            int_body(body, sizeof body, mag, type == 'i' || type == 'u' ? 'd' : type, alt);
+        }
         if (prec >= 0) {
             size_t bl = strlen(body);
             if ((size_t)prec > bl && (size_t)prec < sizeof body) {

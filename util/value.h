@@ -129,6 +129,18 @@ static inline struct xf_value xf_v_int(int64_t i)
 {
     return (struct xf_value){.t = XF_V_INT, .u.i = i};
 }
+/* A double truncated toward zero into int64, saturating at the ends (NaN is
+ * 0): a plain cast of an out-of-range double is undefined behaviour. */
+static inline int64_t xf_f2i(double f)
+{
+    if (f != f)
+        return 0;
+    if (f >= 9223372036854775807.0)
+        return INT64_MAX;
+    if (f <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)f;
+}
 static inline struct xf_value xf_v_float(double f)
 {
     return (struct xf_value){.t = XF_V_FLOAT, .u.f = f};

@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: MIT
 # run_ci.sh FUZZER NAME: one harness as a test (meson test --suite fuzz).
 # First every input in regress/NAME/ (each a crash, hang or OOM found
-# before) must run clean; then the harness fuzzes for XF_FUZZ_SECONDS
-# (default 20) from seeds/NAME/ plus a sample of the seeds collected from
+# before) must run clean; then the harness fuzzes for at most
+# XF_FUZZ_SECONDS (default 60) from seeds/NAME/ plus a sample of the seeds collected from
 # the tree (XF_FUZZ_CI_SEEDS, default 100: loading all of them takes
 # longer than the fuzzing on a busy machine; scripts/fuzz uses them all).
 # A crash fails the test; the input is printed base64 for the log.
+# This is a gate, so it is repeatable: a fixed seed (XF_FUZZ_SEED, default
+# 1) and a fixed number of runs (XF_FUZZ_RUNS, default 100000; the seconds
+# only cap a slow machine), so CI explores exactly what a developer's run
+# did. Exploring new ground is scripts/fuzz's job (random seeds, minutes).
 set -euo pipefail
 exe=$1 name=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=${XF_SOURCE_ROOT:-$(cd "$here/../.." && pwd)}
-secs=${XF_FUZZ_SECONDS:-20}
+secs=${XF_FUZZ_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/xform-fuzz-ci.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -35,6 +39,7 @@ dirs=("$work/corpus" "$work/collected")
 [[ -d $here/seeds/$name ]] && dirs+=("$here/seeds/$name")
 echo "== $name: fuzzing for ${secs}s"
 if ! "$exe" "${opts[@]}" -max_total_time="$secs" -print_final_stats=1 \
+    -seed="${XF_FUZZ_SEED:-1}" -runs="${XF_FUZZ_RUNS:-100000}" \
     -artifact_prefix="$work/" "${dirs[@]}" >"$work/fuzz.log" 2>&1; then
     tail -n 80 "$work/fuzz.log"
     for f in "$work"/crash-* "$work"/timeout-* "$work"/oom-* "$work"/leak-*; do
