@@ -4,11 +4,47 @@
  * arguments, with a connection and execute true, as dbt does. Exit 0, 1
  * when the macro raised (or the warehouse was not reachable), 2 for an
  * unknown macro or arguments that are not a mapping (nothing run).
+ * Writes run_results.json with one result, as dbt 1.6+ does: unique_id
+ * "operation.<project>.<macro>", status success or error; unlike dbt (its
+ * issue 8278) the error's text is the result's message.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "util/path.h"
+
+static int write_results(struct xf_cli *cli, struct xf_session *s, const char *spec, bool failed,
+                         const char *why, double t0, double t1, struct xf_arena *a)
+{
+    if (!xf_cli_write_json(cli))
+        return 0;
+    struct xf_project *p = xf_session_project(s);
+    const char *dot = strrchr(spec, '.');
+    struct xf_node op = {0};
+    op.unique_id = xf_arena_printf(a, "operation.%s.%s", p->name ? p->name : "",
+                                   dot ? dot + 1 : spec);
+    struct xf_node_result r = {
+        .node = &op,
+        .status = failed ? XF_ST_ERROR : XF_ST_SUCCESS,
+        .message = failed ? (why ? why : "Encountered an error while running operation") : NULL,
+        .failures = -1,
+        .rows_affected = -1,
+        .execute_started = t0,
+        .execute_completed = t1,
+        .execution_time = t1 - t0,
+        .thread_id = 1,
+    };
+    char *tdir = xf_path_join(a, p->root, p->target_path ? p->target_path : "target");
+    struct xf_invocation *inv = xf_session_invocation(s);
+    inv->command = cli->command;
+    inv->argc = cli->argc;
+    inv->argv = cli->argv;
+    int we = xf_write_run_results(tdir, inv, &r, 1, t1 - t0);
+    if (we < 0)
+        xf_console_write_error(tdir, "run_results.json", -we);
+    return we;
+}
 
 int xf_cmd_run_operation(struct xf_cli *cli)
 {
@@ -35,17 +71,22 @@ int xf_cmd_run_operation(struct xf_cli *cli)
     xf_diags_init(&d);
     struct xf_events ev;
     xf_console_events(&ev, cli);
+    double t0 = xf_cli_now();
     e = xf_session_run_operation(s, spec, &kwargs, &ev, &a, &ret);
+    double t1 = xf_cli_now();
     xf_warn_error_promote(cli, &d);
+    bool failed = e < 0 || d.nerrors;
+    const char *why = NULL;
+    for (const struct xf_diag *g = d.head; failed && g && !why; g = g->next) {
+        if (g->sev == XF_SEV_ERROR)
+            why = xf_arena_strdup(&a, g->msg);
+    }
     xf_console_diags(cli, &d);
-    if (e < 0 || d.nerrors) {
-        /* dbt's RunningOperationCaughtError */
+    int we = write_results(cli, s, spec, failed, why, t0, t1, &a);
+    if (failed) /* dbt's RunningOperationCaughtError */
         xf_console_emit(cli, "RunningOperationCaughtError", "Q001", "error", NULL,
                         "Encountered an error while running operation");
-        code = XF_EXIT_FAIL;
-    } else {
-        code = XF_EXIT_OK;
-    }
+    code = failed || we < 0 ? XF_EXIT_FAIL : XF_EXIT_OK;
 done:
     xf_arena_release(&a);
     xf_session_free(s);

@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from test_artifacts import validate_dbt
 from warehouse import wh  # noqa: F401  (the fixture)
 
 SEEDS = ["raw_customers", "raw_orders", "raw_payments"]
@@ -55,6 +56,12 @@ def test_run_operation_runs_the_macro_with_kwargs(wh):
     assert "customers: 100\n" in out, r
     assert "execute is True\n" in out, r
     assert w.rows("select x from op_made") == [(7,)]
+    # run_results.json as dbt 1.6+ writes it for run-operation: one result
+    rr = w.p.json("target/run_results.json")
+    validate_dbt(rr, "run-results_v6.json")
+    assert [(x["unique_id"], x["status"]) for x in rr["results"]] == \
+        [("operation.jaffle_shop.make_table", "success")], rr
+    assert rr["args"]["which"] == "run-operation"
     # YAML args too, and the default of a keyword left out
     w.xform("run-operation", "make_table", "--args", "{name: op_yaml}", expect=0)
     assert w.rows("select x from op_yaml") == [(1,)]
@@ -98,6 +105,15 @@ def test_run_operation_bad_input(jaffle):
     assert "kaboom: on purpose" in r.err, r
     assert "macros/ops.sql:12:25: error: kaboom" in r.err, r
     assert "Encountered an error while running operation" in r.out, r
+    rr = jaffle.json("target/run_results.json")
+    validate_dbt(rr, "run-results_v6.json")
+    [res] = rr["results"]
+    assert (res["unique_id"], res["status"]) == ("operation.jaffle_shop.boom", "error"), rr
+    assert "kaboom: on purpose" in res["message"], rr
+    # --no-write-json: no run_results.json written
+    (jaffle.dir / "target" / "run_results.json").unlink()
+    jaffle.xform("run-operation", "boom", "--args", "{why: x}", "--no-write-json", expect=1)
+    assert not (jaffle.dir / "target" / "run_results.json").exists()
 
 
 # ---------------------------------------------------------------- compile
