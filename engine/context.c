@@ -383,7 +383,7 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     if (!name)
         return -1;
     const struct xf_value *def = xf_arg(a, 1, "default");
-    const struct xf_value *vars = xf_project_vars(rc->s->p, rc->node ? rc->node->package : NULL);
+    const struct xf_value *vars = xf_project_vars(rc->s->p, rc->node ? rc->node->package : rc->package);
     const struct xf_value *v = vars->t == XF_V_DICT ? xf_dict_getc(vars->u.d, name) : NULL;
     /* a unit test's overrides.vars come first */
     if (rc->ut && rc->ut->vars && rc->ut->vars->t == XF_V_DICT &&
@@ -1366,7 +1366,7 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
 {
     memset(env, 0, sizeof *env);
     env->arena = rc->arena;
-    env->globals = xf_session_globals(rc->s, rc->node ? rc->node->package : NULL);
+    env->globals = xf_session_globals(rc->s, rc->node ? rc->node->package : rc->package);
     env->locals = xf_context_locals(rc);
     env->package_scope = package_scope;
     env->namespace_hint = "if '%s' is a package, list it in packages.yml and run 'xform deps'";

@@ -75,6 +75,7 @@ struct xf_ut_ctx {
 struct xf_rctx {
     struct xf_session *s;
     struct xf_node *node;       /* NULL outside a node (hooks, yml values) */
+    const char *package;        /* outside a node: whose macros and vars (NULL: the root's) */
     bool execute;               /* execute mode (else parse mode) */
     struct xf_conn *conn;       /* execute mode: this worker's connection */
     struct xf_conn **lazy;      /* compile: the worker's slot, connected on first need */

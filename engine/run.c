@@ -160,10 +160,12 @@ static int write_sql(struct xf_node_result *r, struct xf_arena *a, const char *p
     return e;
 }
 
-/* Renders one hook (a string of SQL with Jinja) and runs it on conn. */
+/* Renders one hook (a string of SQL with Jinja) and runs it on conn: a
+ * node's pre/post hook, or (n NULL) an on-run-start/end hook of package pkg
+ * (NULL: the root project), which sees that package's macros and vars. */
 static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                    const struct xf_value *hook, const struct xf_value *results,
-                    struct xf_buf *executed, struct xf_buf *err)
+                    const struct xf_package *pkg, const struct xf_value *hook,
+                    const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
 {
     const struct xf_value *sqlv = hook;
     if (hook->t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
@@ -174,10 +176,16 @@ static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *
     xf_arena_init(&a);
     struct xf_source *src = XF_ANEW(&a, struct xf_source);
     src->path = n && n->original_file_path ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
-                                           : xf_arena_strdup(&a, "<project hook>");
+                : pkg ? xf_arena_printf(&a, "<hook of package %s>", pkg->name)
+                      : xf_arena_strdup(&a, "<project hook>");
     src->text = sqlv->u.s.p;
     src->len = sqlv->u.s.len;
-    struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = conn, .arena = &a};
+    struct xf_rctx rc = {.s = s,
+                         .node = n,
+                         .package = pkg ? pkg->name : NULL,
+                         .execute = true,
+                         .conn = conn,
+                         .arena = &a};
     struct xf_render_env env;
     xf_context_env(&env, &rc);
     if (results)
@@ -204,18 +212,69 @@ static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *
 }
 
 static int run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                     const struct xf_value *hooks, const struct xf_value *results,
-                     struct xf_buf *executed, struct xf_buf *err)
+                     const struct xf_package *pkg, const struct xf_value *hooks,
+                     const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
 {
     if (!hooks)
         return 0;
     if (hooks->t != XF_V_LIST)
-        return run_hook(s, conn, n, hooks, results, executed, err);
+        return run_hook(s, conn, n, pkg, hooks, results, executed, err);
     for (size_t i = 0; i < hooks->u.l->n; i++) {
-        if (run_hook(s, conn, n, &hooks->u.l->items[i], results, executed, err) < 0)
+        if (run_hook(s, conn, n, pkg, &hooks->u.l->items[i], results, executed, err) < 0)
             return -1;
     }
     return 0;
+}
+
+static int by_package_name(const void *a, const void *b)
+{
+    return strcmp((*(const struct xf_package *const *)a)->name,
+                  (*(const struct xf_package *const *)b)->name);
+}
+
+/* on-run-start (end false) or on-run-end hooks of every project, in dbt's
+ * order: the packages' by package name, each in its own order, then the
+ * root project's. The first that fails stops the rest. */
+static int run_project_hooks(struct xf_session *s, struct xf_conn *conn, bool end,
+                             const struct xf_value *results, struct xf_buf *executed,
+                             struct xf_buf *err)
+{
+    size_t np = s->p->packages.n;
+    const struct xf_package **pk = np ? xf_calloc(np, sizeof *pk) : NULL;
+    for (size_t i = 0; i < np; i++)
+        pk[i] = s->p->packages.v[i];
+    if (np)
+        qsort(pk, np, sizeof *pk, by_package_name);
+    int e = 0;
+    for (size_t i = 0; i < np && !e; i++) {
+        e = run_hooks(s, conn, NULL, pk[i], end ? &pk[i]->on_run_end : &pk[i]->on_run_start,
+                      results, executed, err);
+        if (e < 0) { /* say whose hook it was */
+            struct xf_buf why = XF_BUF_INIT;
+            xf_buf_addf(&why, "(a hook of package '%s') %s", pk[i]->name, err->ptr ? err->ptr : "");
+            xf_buf_reset(err);
+            xf_buf_adds(err, why.ptr);
+            xf_buf_release(&why);
+        }
+    }
+    free(pk);
+    if (!e)
+        e = run_hooks(s, conn, NULL, NULL, end ? &s->p->on_run_end : &s->p->on_run_start, results,
+                      executed, err);
+    return e;
+}
+
+/* Whether any project has an on-run-end hook. */
+static bool any_run_end_hook(const struct xf_session *s)
+{
+    if (s->p->on_run_end.t == XF_V_LIST && s->p->on_run_end.u.l->n)
+        return true;
+    for (size_t i = 0; i < s->p->packages.n; i++) {
+        const struct xf_value *h = &s->p->packages.v[i]->on_run_end;
+        if (h->t == XF_V_LIST && h->u.l->n)
+            return true;
+    }
+    return false;
 }
 
 static const struct xf_value *node_hooks(const struct xf_node *n, const char *key)
@@ -310,9 +369,9 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         r->message = "compiled";
         goto done;
     }
-    if (run_hooks(s, conn, n, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0 ||
+    if (run_hooks(s, conn, n, NULL, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0 ||
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
-        run_hooks(s, conn, n, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
+        run_hooks(s, conn, n, NULL, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
         r->message = xf_sqlloc_source(keep, n, sql.ptr, r->message);
         if (executed.len)
@@ -889,7 +948,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         if (rc < 0)
             goto out;
         struct xf_buf ex = XF_BUF_INIT;
-        int he = run_hooks(s, ws[0].conn, NULL, &s->p->on_run_start, NULL, &ex, &err);
+        int he = run_project_hooks(s, ws[0].conn, false, NULL, &ex, &err);
         xf_buf_release(&ex);
         if (he < 0) {
             xf_error(s->diags, XF_NOLOC, "on-run-start hook failed: %s", err.ptr);
@@ -958,8 +1017,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
     }
     sort_results(s, first_result, serial);
     rc = atomic_load(&s->lazy_failed) ? -1 : q.any_failed ? 1 : 0;
-    if (need_db && o->phase != XF_PHASE_COMPILE && s->p->on_run_end.t == XF_V_LIST &&
-        s->p->on_run_end.u.l->n) {
+    if (need_db && o->phase != XF_PHASE_COMPILE && any_run_end_hook(s)) {
         struct xf_arena ra;
         xf_arena_init(&ra);
         struct xf_value results = xf_v_list(&ra, s->results.n);
@@ -982,7 +1040,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         }
         struct xf_buf ex = XF_BUF_INIT;
         xf_buf_reset(&err);
-        if (run_hooks(s, ws[0].conn, NULL, &s->p->on_run_end, &results, &ex, &err) < 0) {
+        if (run_project_hooks(s, ws[0].conn, true, &results, &ex, &err) < 0) {
             xf_error(s->diags, XF_NOLOC, "on-run-end hook failed: %s", err.ptr);
             rc = 1;
         }

@@ -376,16 +376,11 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
             p->dispatch = xf_ynode_value(l->a, n);
         }
     } else {
+        /* a package's hooks run too, before the root project's (engine/run.c) */
+        struct xf_value *hv[] = {&f->on_run_start, &f->on_run_end};
         for (size_t i = 0; i < 2; i++) {
-            const struct xf_ynode *h = xf_ynode_get(root, hooks[i]);
-            struct xf_value hl;
-            if (h && str_list(l, h, hooks[i], &hl, NULL, 0) == 0 && hl.u.l->n) {
-                struct xf_diag *g =
-                    xf_diag_add(l->diags, XF_SEV_WARNING, h->loc,
-                                "not supported by xform yet: '%s' of package '%s' (it is not run)",
-                                hooks[i], u->name);
-                xf_diag_hint(g, "copy the hook into the root project's '%s' to run it", hooks[i]);
-            }
+            if (str_list(l, xf_ynode_get(root, hooks[i]), hooks[i], hv[i], NULL, 0) < 0)
+                return -1;
         }
     }
 

@@ -247,6 +247,8 @@ struct xf_package {
     struct xf_value vars;           /* dict: what var() sees in its nodes */
     struct xf_value config_trees;   /* dict: its own "models", "seeds" ... trees */
     struct xf_value raw;            /* its project file as a value */
+    struct xf_value on_run_start, on_run_end; /* lists of strings (packages; the root's are
+                                               * the project's) */
 };
 
 struct xf_project {

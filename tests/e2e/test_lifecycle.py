@@ -199,6 +199,49 @@ def test_hooks_run_in_order_with_results(wh):
     assert w.scalar("select count(*) from second") == 1
 
 
+def _hook_package(w, name, start, end=None):
+    """A local package with its own macro and var, used by its hooks."""
+    hooks = "on-run-start:\n" + "".join(f'  - "{h}"\n' for h in start)
+    if end:
+        hooks += "on-run-end:\n" + "".join(f'  - "{h}"\n' for h in end)
+    w.p.write(f"dbt_packages/{name}/dbt_project.yml",
+              f"name: {name}\nversion: '1.0.0'\nconfig-version: 2\n"
+              f"vars:\n  who: '{name}-var'\n" + hooks)
+    w.p.write(f"dbt_packages/{name}/macros/m.sql",
+              "{% macro log_event(what) %}insert into {{ target.schema }}.pkg_audit "
+              "select coalesce(max(n), 0) + 1, '" + name + " ' || '{{ what }}' "
+              "from {{ target.schema }}.pkg_audit{% endmacro %}\n")
+
+
+def test_package_hooks_run_before_the_root_projects(wh):
+    """dbt runs every package's on-run-start/end hooks, packages in name
+    order and then the root project's, each rendered with its package's
+    macros and vars."""
+    w = wh("hooks")
+    mk = "create table if not exists {{ target.schema }}.pkg_audit (n integer, event text)"
+    _hook_package(w, "zpkg", [mk, "{{ log_event('start ' ~ var('who')) }}"],
+                  ["{{ log_event('end ' ~ (results | length)) }}"])
+    _hook_package(w, "apkg", [mk, "{{ log_event('start ' ~ var('who')) }}"])
+    proj = w.p.read("dbt_project.yml")
+    proj = proj.replace("on-run-end:\n", "on-run-end:\n  - \"insert into {{ target.schema }}"
+                        ".pkg_audit select max(n) + 1, 'root end' from {{ target.schema }}"
+                        ".pkg_audit\"\n", 1)
+    w.p.write("dbt_project.yml", proj)
+    r = w.xform("run", expect=0)
+    assert "not supported" not in r.err, r
+    events = [x[0] for x in w.rows("select event from pkg_audit order by n")]
+    assert events == ["apkg start apkg-var", "zpkg start zpkg-var", "zpkg end 2", "root end"]
+    # the root's own hooks still ran, after the packages' start hooks
+    assert [x[0] for x in w.rows("select event from audit order by n")][0] == "start"
+    # a failing package hook stops the run before any model, located by package
+    w.p.write("dbt_packages/apkg/dbt_project.yml",
+              "name: apkg\nversion: '1.0.0'\non-run-start:\n  - \"select * from no_such_table\"\n")
+    r = w.xform("run", expect=2)
+    assert "on-run-start hook failed: (a hook of package 'apkg') " in r.err, r
+    assert "no_such_table" in r.err, r
+    assert w.scalar("select count(*) from second") == 1  # the earlier run's table is untouched
+
+
 # ------------------------------------------------------------------ safety
 
 def test_kill_during_a_rebuild_keeps_the_old_table(wh):
