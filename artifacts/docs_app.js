@@ -995,6 +995,7 @@
       return (t.d.test_metadata && t.d.test_metadata.name) || t.name;
     }
 
+    var OTHER = { exposure: 1, metric: 1, semantic_model: 1 };
     function row(label, value) {
       return value === '' || value == null ? '' : '<tr><td>' + label + '</td><td>' + value + '</td></tr>';
     }
@@ -1005,7 +1006,7 @@
       h.push('<p class="muted">' + esc(n.id) + '</p>');
       var rel = d.relation_name || [d.database, d.schema, d.alias || d.identifier || d.name].filter(Boolean).join('.');
       var details = row('Materialization', esc(n.type === 'model' || n.type === 'snapshot' ? cfg.materialized || '' : '')) +
-        row('Relation', n.type === 'test' || n.type === 'analysis' ? '' : '<code>' + esc(rel) + '</code>') +
+        row('Relation', n.type === 'test' || n.type === 'analysis' || OTHER[n.type] ? '' : '<code>' + esc(rel) + '</code>') +
         row('Relation type', n.cat ? esc(relationType(n.cat.metadata.type)) : '') +
         row('Owner', n.cat && n.cat.metadata.owner ? esc(n.cat.metadata.owner) : '') +
         row('File', d.original_file_path ? '<code>' + esc(d.original_file_path) + '</code>' : '') +
@@ -1013,6 +1014,14 @@
         row('Tags', (d.tags || []).map(function (t) { return '<span class="badge">' + esc(t) + '</span>'; }).join('')) +
         row('Loader', esc(d.loader || '')) +
         row('Loaded at field', d.loaded_at_field ? '<code>' + esc(d.loaded_at_field) + '</code>' : '');
+      if (OTHER[n.type]) {
+        var who = d.owner || {};
+        details += row('Label', esc(d.label || '')) +
+          row(n.type === 'exposure' ? 'Exposure type' : 'Type', esc(typeof d.type === 'string' ? d.type : '')) +
+          row('Maturity', esc(d.maturity || '')) +
+          row('Owner', esc([who.name, who.email].filter(Boolean).join(' '))) +
+          row('URL', d.url && /^https?:\/\//.test(d.url) ? '<a href="' + esc(d.url) + '">' + esc(d.url) + '</a>' : esc(d.url || ''));
+      }
       if (n.type === 'test') {
         var on = d.attached_node && byId[d.attached_node];
         details += row('Tests', on ? link(on) : '') + row('Column', d.column_name ? '<code>' + esc(d.column_name) + '</code>' : '') +
@@ -1025,7 +1034,7 @@
       if (n.type === 'source' && d.source_description) desc = resolveDocs(d.source_description) + (desc ? '\n\n' + desc : '');
       h.push(desc.trim() ? '<div class="md">' + md(desc) + '</div>' : '<p class="muted">This ' + n.type + ' is not documented.</p>');
 
-      if (n.type !== 'test') {
+      if (n.type !== 'test' && !OTHER[n.type]) {
         var cols = columnsOf(n);
         h.push('<h2>Columns</h2>');
         if (cols.length) {

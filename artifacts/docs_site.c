@@ -192,7 +192,17 @@ static void node_json(struct xf_jsonw *w, const struct xf_graph *g, uint32_t gi,
         xf_jsonw_close_array(w);
         xf_jsonw_close_object(w);
     }
-    if (n->type != XF_RES_TEST && n->type != XF_RES_ANALYSIS) {
+    if (n->type >= XF_RES_EXPOSURE && n->props.t == XF_V_DICT) {
+        /* what the page shows of an exposure, metric or semantic model */
+        static const char *const pk[] = {"type", "owner", "url", "maturity", "label", "model"};
+        for (size_t k = 0; k < sizeof pk / sizeof *pk; k++) {
+            const struct xf_value *v = xf_dict_getc(n->props.u.d, pk[k]);
+            if (v && v->t != XF_V_NONE) {
+                xf_jsonw_key(w, pk[k]);
+                xf_jsonw_value(w, v);
+            }
+        }
+    } else if (n->type != XF_RES_TEST && n->type != XF_RES_ANALYSIS) {
         kstr(w, "relation_name", n->relation_name);
         kstr(w, "database", n->database);
         kstr(w, "schema", n->schema);
@@ -302,11 +312,28 @@ static void build_data(struct xf_jsonw *data, struct xf_jsonw *tests, struct xf_
                                        : i < p->nodes.n ? p->nodes.v[i]
                                                         : p->sources.v[i - p->nodes.n];
             if ((nd->type == XF_RES_SOURCE) != (pass == 1) || !enabled(nd) ||
-                nd->type >= XF_RES_EXPOSURE) /* in the manifest; the site does not show them yet */
+                nd->type >= XF_RES_EXPOSURE) /* exposures ... below, unit tests not at all */
                 continue;
             node_json(nd->type == XF_RES_TEST ? tests : data, g, g ? (uint32_t)i : UINT32_MAX, nd,
                       p->name);
             code_json(code, nd);
+        }
+        xf_jsonw_close_object(data);
+    }
+    /* exposures, metrics and semantic models: drawn in the lineage, each with a page */
+    static const struct {
+        enum xf_resource type;
+        const char *key;
+    } others[] = {{XF_RES_EXPOSURE, "exposures"},
+                  {XF_RES_METRIC, "metrics"},
+                  {XF_RES_SEMANTIC_MODEL, "semantic_models"}};
+    for (size_t o = 0; o < sizeof others / sizeof *others; o++) {
+        xf_jsonw_key(data, others[o].key);
+        xf_jsonw_open_object(data);
+        for (size_t i = 0; i < n; i++) {
+            const struct xf_node *nd = g ? g->all[i] : i < p->nodes.n ? p->nodes.v[i] : NULL;
+            if (nd && nd->type == others[o].type && enabled(nd))
+                node_json(data, g, g ? (uint32_t)i : UINT32_MAX, nd, p->name);
         }
         xf_jsonw_close_object(data);
     }

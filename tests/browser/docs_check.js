@@ -140,6 +140,29 @@ async function checkFilters(page, spec, base) {
   await shot(page, spec, 'docs-filters-tests.png');
 }
 
+/* spec.pages: [{uid, type, details: {label: text}, lineage: [uid...]}]: the
+ * node's page shows those detail rows, its lineage draws those nodes. */
+async function checkPages(page, spec, base) {
+  for (const p of spec.pages) {
+    await page.goto(base + '#!/' + p.type + '/' + encodeURIComponent(p.uid));
+    await page.waitForSelector('table.details');
+    const rows = await page.$$eval('table.details tr', (trs) => trs.map((r) => [
+      r.firstChild.textContent, r.lastChild.textContent]));
+    const got = Object.fromEntries(rows);
+    for (const [k, v] of Object.entries(p.details)) {
+      if (got[k] !== v) fail(`the page of ${p.uid} shows ${k} = ${JSON.stringify(got[k])}, not ${JSON.stringify(v)}`);
+    }
+    if ('Relation' in got) fail(`the page of ${p.uid} shows a relation: ${got.Relation}`);
+    await page.goto(base + '#!/graph/' + encodeURIComponent('+' + p.uid.split('.').pop()));
+    await page.waitForSelector('#gbox svg .node.focus');
+    const drawn = await page.$$eval('#gbox svg .node', (els) => els.map((e) => e.getAttribute('data-id')));
+    for (const id of p.lineage) {
+      if (!drawn.includes(id)) fail(`the lineage of ${p.uid} does not draw ${id} (drew ${drawn.join(', ')})`);
+    }
+    await page.screenshot({ path: path.join(spec.out, 'docs-page-' + p.type + '.png'), fullPage: true });
+  }
+}
+
 async function checkColumns(page, spec, base) {
   const c = spec.columns;
   await page.goto(base + '#!/model/' + encodeURIComponent(c.uid));
@@ -228,6 +251,7 @@ async function main() {
       if (spec.filters) await checkFilters(page, spec, base);
       if (spec.columns) await checkColumns(page, spec, base);
       if (spec.code) await checkCode(page, spec, base, ctx);
+      if (spec.pages) await checkPages(page, spec, base);
       if (errors.length) fail('the page reported errors:\n  ' + errors.join('\n  '));
       if (fetched.length) fail('the page fetched from the network:\n  ' + fetched.join('\n  '));
       console.log(JSON.stringify(timings));

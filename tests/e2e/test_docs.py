@@ -601,3 +601,43 @@ def test_site_trees_filters_columns_in_chromium(make_project, tmp_path):
                                           "mixed"]}}
     (shots / "view").mkdir()
     check_in_browser(spec2, tmp_path)
+
+
+# SQLite only: what the site shows is the same on both warehouses
+@pytest.mark.feature("docs_site.generate")
+def test_site_shows_exposures_metrics_semantic_models(make_project, tmp_path):
+    """Exposures, metrics and semantic models are in the site's data, drawn
+    in the lineage and each has a page with its owner, type, maturity, URL
+    (and no relation, which they do not have)."""
+    from warehouse import Warehouse
+    w = Warehouse(make_project("projects/semantic"), "sqlite")
+    w.xform("build", expect=0)
+    w.xform("docs", "generate", expect=0)
+    data = blocks(w.p.read("target/index.html"))["xf-manifest"]
+    exp = data["exposures"]["exposure.sem.weekly_report"]
+    assert exp["owner"] == {"email": "data@example.com", "name": "Data team"}
+    assert (exp["type"], exp["maturity"], exp["url"]) == ("dashboard", "high",
+                                                        "https://bi.example.com/weekly")
+    assert set(exp["depends_on"]["nodes"]) == {"model.sem.customers", "model.sem.orders",
+                                               "metric.sem.order_total"}
+    assert set(data["metrics"]) == {"metric.sem.order_total", "metric.sem.orders_placed",
+                                    "metric.sem.amount_per_order"}
+    assert data["metrics"]["metric.sem.amount_per_order"]["type"] == "ratio"
+    assert set(data["semantic_models"]) == {"semantic_model.sem.orders_sm"}
+    assert not any(k.startswith(("exposure.", "metric.")) for k in data["nodes"])
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    check_in_browser({
+        "only_extras": True, "html": str(w.p.dir / "target" / "index.html"), "out": str(shots),
+        "pages": [
+            {"uid": "exposure.sem.weekly_report", "type": "exposure",
+             "details": {"Label": "Weekly report", "Exposure type": "dashboard",
+                         "Maturity": "high", "Owner": "Data team data@example.com",
+                         "URL": "https://bi.example.com/weekly"},
+             "lineage": ["model.sem.orders", "metric.sem.order_total",
+                         "semantic_model.sem.orders_sm"]},
+            {"uid": "metric.sem.amount_per_order", "type": "metric",
+             "details": {"Label": "Amount per order", "Type": "ratio"},
+             "lineage": ["metric.sem.order_total", "metric.sem.orders_placed"]},
+        ]}, tmp_path)
+    assert (shots / "docs-page-exposure.png").stat().st_size > 1000
