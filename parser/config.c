@@ -147,9 +147,22 @@ struct cfgtree {
     bool used;
 };
 
-enum { TREE_MODELS, TREE_SEEDS, TREE_SNAPSHOTS, TREE_TESTS, TREE_SOURCES, TREE_ANALYSES };
-static const char *const tree_names[] = {"models", "seeds",   "snapshots",
-                                         "tests",  "sources", "analyses"};
+enum {
+    TREE_MODELS,
+    TREE_SEEDS,
+    TREE_SNAPSHOTS,
+    TREE_TESTS,
+    TREE_SOURCES,
+    TREE_ANALYSES,
+    TREE_EXPOSURES,
+    TREE_METRICS,
+    TREE_SEMANTIC_MODELS,
+    TREE_SAVED_QUERIES,
+    TREE_UNIT_TESTS,
+};
+static const char *const tree_names[XF_NTREES] = {
+    "models",    "seeds",   "snapshots",       "tests",         "sources",   "analyses",
+    "exposures", "metrics", "semantic-models", "saved-queries", "unit_tests"};
 
 static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *map,
                                   const struct xf_ynode *key, const char *where)
@@ -287,6 +300,14 @@ static struct xf_value default_config(struct xf_loader *l, enum xf_resource type
 {
     struct xf_arena *a = l->a;
     struct xf_value d = xf_v_dict(a, 12);
+    /* exposures ... saved queries start enabled, unit tests with nothing: only
+     * what the project file and the YAML say is added (their manifest shape) */
+    if (type == XF_RES_UNIT_TEST)
+        return d;
+    if (type >= XF_RES_EXPOSURE) {
+        xf_dict_set(a, d.u.d, XF_STR("enabled"), xf_v_bool(true));
+        return d;
+    }
     xf_dict_set(a, d.u.d, XF_STR("enabled"), xf_v_bool(true));
     const char *mat = type == XF_RES_SEED       ? "seed"
                       : type == XF_RES_TEST     ? "test"
@@ -321,6 +342,16 @@ static int tree_of(enum xf_resource type)
         return TREE_SOURCES;
     case XF_RES_ANALYSIS:
         return TREE_ANALYSES;
+    case XF_RES_EXPOSURE:
+        return TREE_EXPOSURES;
+    case XF_RES_METRIC:
+        return TREE_METRICS;
+    case XF_RES_SEMANTIC_MODEL:
+        return TREE_SEMANTIC_MODELS;
+    case XF_RES_SAVED_QUERY:
+        return TREE_SAVED_QUERIES;
+    case XF_RES_UNIT_TEST:
+        return TREE_UNIT_TESTS;
     default:
         return TREE_MODELS;
     }
@@ -376,8 +407,8 @@ struct xf_value xf_loader_resolve_config(struct xf_loader *l, enum xf_resource t
 
 int xf_loader_config_trees(struct xf_loader *l, const struct xf_ynode *root, struct xf_value *out)
 {
-    *out = xf_v_dict(l->a, 6);
-    for (int t = 0; t < 6; t++) {
+    *out = xf_v_dict(l->a, XF_NTREES);
+    for (int t = 0; t < XF_NTREES; t++) {
         const struct xf_ynode *tn = xf_ynode_get(root, tree_names[t]);
         if (!tn && t == TREE_TESTS)
             tn = xf_ynode_get(root, "data_tests");
@@ -394,7 +425,7 @@ int xf_loader_config_trees(struct xf_loader *l, const struct xf_ynode *root, str
 
 void xf_loader_config_warn_unused(struct xf_loader *l)
 {
-    for (int t = 0; t < 6; t++) {
+    for (int t = 0; t < XF_NTREES; t++) {
         warn_foreign(l, l->root->trees[t], tree_names[t]);
         warn_unused(l, l->root->trees[t], tree_names[t], 0);
     }

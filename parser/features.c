@@ -45,9 +45,6 @@
 
 #define IGNORED "xform reads it but does not act on it yet"
 #define NO_RESOURCE "xform does not build this kind of resource yet: the entries are ignored"
-#define PROJECT_CONFIGS                                                                            \
-    "configs of these resources in the project file are not applied: give them their config in "   \
-    "the YAML that defines them"
 
 static const struct xf_feature table[] = {
     /* dbt_project.yml */
@@ -86,11 +83,11 @@ static const struct xf_feature table[] = {
     P("data-paths", S, NULL),
     P("query-comment", N, "queries are sent without dbt's query comment"),
     P("restrict-access", S, NULL),
-    P("exposures", N, PROJECT_CONFIGS),
-    P("metrics", N, PROJECT_CONFIGS),
-    P("semantic-models", N, PROJECT_CONFIGS),
-    P("saved-queries", N, PROJECT_CONFIGS),
-    P("unit_tests", N, PROJECT_CONFIGS),
+    P("exposures", S, NULL),
+    P("metrics", S, NULL),
+    P("semantic-models", S, NULL),
+    P("saved-queries", S, NULL),
+    P("unit_tests", S, NULL),
 
     /* configs (dbt_project.yml trees, config: blocks, config() calls) */
     C("materialized", S, NULL),

@@ -13,6 +13,10 @@
 
 struct cfgtree;
 
+/* Config trees of a project file: models, seeds, snapshots, tests, sources,
+ * analyses, exposures, metrics, semantic-models, saved-queries, unit_tests. */
+#define XF_NTREES 11
+
 /*
  * One project being loaded: the root project or an installed package.
  * Names are unique within a unit (a package may have a model of the same
@@ -25,7 +29,7 @@ struct xf_unit {
     const char *dir;                 /* "" for the root project, "dbt_packages/x/" for a package */
     struct xf_package *pkg;          /* NULL for the root project */
     const struct xf_value *paths[7]; /* model, seed, test, macro, snapshot, analysis, docs */
-    struct cfgtree *trees[6];        /* its own project file's config trees */
+    struct cfgtree *trees[XF_NTREES]; /* its own project file's config trees */
     struct xf_map names[6];          /* per resource: name -> node (refable + analyses) */
     struct xf_map macro_names;       /* name -> xf_macro_def */
     struct xf_map doc_names;         /* name -> xf_doc_def */

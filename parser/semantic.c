@@ -289,12 +289,12 @@ static struct xf_value metric_input(struct ctx *c, const struct xf_ynode *v, str
     return d;
 }
 
-/* config: {enabled, meta, tags, group}: into n->config, tags/meta synced. */
+/* config: the project file's tree for its kind (exposures:, metrics: ...)
+ * by fqn, then {enabled, meta, tags, group} from the YAML; tags/meta synced. */
 static void other_config(struct ctx *c, struct xf_node *n, const struct xf_ynode *e,
                          const char *const *keys, size_t nkeys)
 {
-    n->config = xf_v_dict(c->a, 4);
-    set(c, &n->config, "enabled", xf_v_bool(true));
+    n->config = xf_loader_resolve_config(c->l, n->type, &n->fqn);
     const struct xf_ynode *cfg = get(e, "config");
     if (cfg && want_map(c, cfg, "config", keys, nkeys))
         xf_loader_config_merge_ynode(c->l, n->config.u.d, cfg);

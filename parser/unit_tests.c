@@ -229,7 +229,7 @@ static int one_test(struct xf_loader *l, const struct xf_props_file *f, const st
     n->src = f->src;
     n->props_loc = name->loc;
     n->fqn = xf_loader_fqn(l, NULL, f->rel, n->name, u->model);
-    n->config = xf_v_dict(l->a, 4);
+    n->config = xf_loader_resolve_config(l, XF_RES_UNIT_TEST, &n->fqn); /* unit_tests: tree */
     n->description = "";
     const struct xf_ynode *v;
     if ((v = xf_ynode_get(e, "description")) && !xf_ynode_is_null(v))

@@ -250,3 +250,41 @@ select 1 as x
     sql = p.read("target/compiled/sem/models/probe.sql")
     assert ("'data@example.com|model.sem.customers,model.sem.orders,metric.sem.order_total|3|1|1|0|"
             "amount_sum' as x") in sql, sql
+
+
+@pytest.mark.feature("exposures")
+def test_project_file_configs_apply(make_project):
+    """exposures:, metrics:, semantic-models:, saved-queries: trees in the
+    project file configure them as models: are applied to models (by fqn,
+    the YAML's own config on top); a path that matches nothing warns."""
+    p = make_project("projects/semantic")
+    p.edit("dbt_project.yml", "models:", """exposures:
+  sem:
+    +tags: ['from_project']
+    +meta: {team: bi}
+metrics:
+  sem:
+    amount_per_order:
+      +enabled: false
+    no_such_metric:
+      +enabled: true
+semantic-models:
+  sem:
+    +meta: {area: sales}
+saved-queries:
+  sem:
+    +enabled: false
+models:""")
+    r = p.xform("parse", expect=0)
+    assert "not supported by xform yet" not in r.err, r
+    assert "the config path 'metrics.sem.no_such_metric' matches no resource" in r.err, r
+    m = p.json("target/manifest.json")
+    e = m["exposures"][EXPOSURE]
+    assert e["config"]["tags"] == ["from_project", "finance"] and e["tags"] == e["config"]["tags"]
+    assert e["config"]["meta"] == {"team": "bi"}
+    assert "metric.sem.amount_per_order" in m["disabled"]
+    assert "metric.sem.amount_per_order" not in m["metrics"]
+    assert m["semantic_models"][SM]["config"]["meta"] == {"area": "sales"}
+    assert SQ in m["disabled"] and SQ not in m["saved_queries"]
+    listed = p.xform("ls", "--resource-type", "metric", expect=0).out
+    assert "order_total" in listed and "amount_per_order" not in listed, listed

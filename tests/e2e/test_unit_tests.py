@@ -277,3 +277,22 @@ def test_unit_tests_of_disabled_model_or_config_are_disabled(unit):
     assert "unit_test.unit.labelled.overrides_vars_env" in m["disabled"]
     assert "unit_test.unit.customer_totals.totals_csv" in m["disabled"]
     assert "unit_test.unit.customer_totals.totals_csv" not in m["unit_tests"]
+
+
+@pytest.mark.feature("unit_tests")
+def test_unit_tests_project_file_config(unit):
+    """unit_tests: in the project file, by fqn [project, model, test]: a
+    model's unit tests disabled there are not run; tags select."""
+    unit.p.edit("dbt_project.yml", "models:", """unit_tests:
+  unit:
+    +tags: ['from_project']
+    customer_totals:
+      +enabled: false
+models:""")
+    r = unit.xform("test", "--select", "tag:from_project", expect=0)
+    assert "totals_dict" not in r.out and "totals_csv" not in r.out, r
+    assert "PASS regions_seed_default" in r.out, r
+    m = unit.p.json("target/manifest.json")
+    assert "unit_test.unit.customer_totals.totals_dict" in m["disabled"]
+    assert m["unit_tests"]["unit_test.unit.region_totals.regions_seed_default"]["config"][
+        "tags"] == ["from_project"]

@@ -25,12 +25,6 @@ def props(p, text):
 
 
 # (id, how to change jaffle_shop, expected path, line, col, what, source line)
-def _project_exposures(p):
-    """Exposures are read from YAML (test_exposures.py); their project-level
-    configs are not applied yet."""
-    p.edit("dbt_project.yml", "target-path:", "exposures:\n  +enabled: true\ntarget-path:")
-
-
 def _grants(p):
     p.edit("dbt_project.yml", "    materialized: table\n",
            "    materialized: table\n    +grants: {select: ['reporter']}\n")
@@ -63,8 +57,6 @@ def _node(key, value):
 
 
 CASES = [
-    ("project_exposures", _project_exposures, "dbt_project.yml", 12, 1,
-     "project key 'exposures'", "exposures:"),
     ("grants", _grants, "dbt_project.yml", 21, 5, "config 'grants'",
      "    +grants: {select: ['reporter']}"),
     ("persist_docs", _persist_docs, "dbt_project.yml", 21, 5, "config 'persist_docs'",
@@ -95,7 +87,7 @@ def test_not_yet_keys_warn_and_the_build_goes_on(wh):
     """Several at once, on both warehouses: each warned once, tables built."""
     w = wh("jaffle_shop")
     for c in CASES:
-        if c[0] in ("grants", "dbt_valid_to_current", "project_exposures"):
+        if c[0] in ("grants", "dbt_valid_to_current"):
             continue  # several edit the same file; these are covered above
         c[1](w.p)
     _grants(w.p)
