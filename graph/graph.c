@@ -316,6 +316,13 @@ static void resolve_other(struct build *b, struct xf_node *n, uint32_t i, struct
         add_edge(b, i, xf_graph_index(b->g, t), count);
         return;
     }
+    if (t) {
+        struct xf_diag *g = unresolved(
+            b, n, d->loc,
+            xf_arena_printf(a, "a %s named '%s' which is disabled", d->package, d->name), NULL);
+        xf_diag_hint(g, "enable '%s' (config enabled=true) or remove this reference", d->name);
+        return;
+    }
     XF_VEC(const char *) cands = {0};
     for (size_t k = 0; k < b->p->others.n; k++)
         if (!strcmp(xf_resource_name(b->p->others.v[k]->type), d->package))

@@ -288,3 +288,9 @@ models:""")
     assert SQ in m["disabled"] and SQ not in m["saved_queries"]
     listed = p.xform("ls", "--resource-type", "metric", expect=0).out
     assert "order_total" in listed and "amount_per_order" not in listed, listed
+    # what others depend on, disabled there: a located error that says so
+    p.edit("dbt_project.yml", "    amount_per_order:\n", "    order_total:\n")
+    r = p.xform("parse", expect=2)
+    assert ("exposure 'weekly_report' depends on a metric named 'order_total' which is disabled"
+            in r.err), r
+    assert "enable 'order_total' (config enabled=true)" in r.err, r
