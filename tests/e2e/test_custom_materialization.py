@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: MIT
+"""Custom materializations ({% materialization %} blocks) on SQLite and
+PostgreSQL from the same code: one from a local package and one from the
+project build tables with the right rows, the adapter's own block wins
+over the default one, what the block returns and its statement('main')
+are reported, a failure inside rolls everything back, a killed build
+keeps the old table, and an unknown name is a located load error."""
+
+import signal
+import time
+
+from warehouse import wh  # noqa: F401  (the fixture)
+from wh_util import state
+
+
+def project(wh):
+    w = wh("custom_mat")
+    w.xform("deps", expect=0)
+    return w
+
+
+def leftovers(w):
+    return sorted(n for n in w.relations() if "__dbt" in n)
+
+
+def test_package_and_project_materializations_build_tables(wh):
+    w = project(wh)
+    w.xform("run", expect=0)
+    assert w.rows("select x from numbers order by x") == [(1,), (2,), (3,)]
+    # again, over the existing table: built beside it, swapped in, backup dropped
+    w.xform("run", "--vars", "{n: 5}", expect=0)
+    assert w.rows("select x from numbers order by x") == [(i,) for i in range(1, 6)]
+    assert leftovers(w) == []
+    assert w.relations()["numbers"] == "table"
+    # config.require, should_full_refresh() and load_result of a fetched statement
+    assert w.rows("select label, x from counted order by x") == [("hello", i)
+                                                                 for i in range(1, 6)]
+    assert w.rows("select distinct full_refresh from counted") in ([(0,)], [(False,)], [("f",)])
+    w.xform("run", "-s", "counted", "--full-refresh", "--vars", "{n: 5}", expect=0)
+    assert w.rows("select distinct full_refresh from counted") in ([(1,)], [(True,)], [("t",)])
+
+
+def test_the_adapters_own_block_wins_over_the_default(wh):
+    w = project(wh)
+    w.xform("run", "-s", "marked", expect=0)
+    assert w.rows("select built_by, x from marked") == [(w.kind, 1)]
+    # without the adapter's block, the default one builds it
+    text = w.p.read("macros/materializations.sql")
+    start = text.index("{%% materialization marked, adapter='%s' %%}" % w.kind)
+    end = text.index("{% endmaterialization %}", start) + len("{% endmaterialization %}")
+    w.p.write("macros/materializations.sql", text[:start] + text[end:])
+    w.xform("run", "-s", "marked", expect=0)
+    assert w.rows("select built_by, x from marked") == [("default", 1)]
+
+
+def test_results_name_the_relation_and_the_main_statement(wh):
+    w = project(wh)
+    r = w.xform("run", "-s", "numbers", expect=0)
+    assert "OK created sql swap_table model " in r.out and "[SELECT in " in r.out, r.out
+    rr = {x["unique_id"]: x for x in w.p.json("target/run_results.json")["results"]}
+    res = rr["model.custom_mat.numbers"]
+    assert res["status"] == "success" and res["message"] == "SELECT", res
+    assert res["relation_name"] == w.rel("numbers"), res
+    node = w.p.json("target/manifest.json")["nodes"]["model.custom_mat.numbers"]
+    assert node["config"]["materialized"] == "swap_table"
+    assert node["relation_name"] == w.rel("numbers")
+    ran = w.p.read("target/run/custom_mat/models/numbers.sql")
+    assert "-- statement('main')\ncreate table " in ran and "numbers__dbt_tmp" in ran, ran
+    assert "-- statement('rename_relation')" in ran and "-- adapter.commit()" in ran, ran
+
+
+def test_a_failure_inside_rolls_everything_back(wh):
+    w = project(wh)
+    w.p.write("models/broken.sql", "{{ config(materialized='failing') }}\nselect 1 as x\n")
+    r = w.xform("run", "-s", "broken", expect=1)
+    assert "no_such_table_anywhere" in r.out, r.out
+    assert "macros/materializations.sql:" in r.out and "in materialization 'failing'" in r.out
+    # its first statement created the table inside the transaction: rolled back
+    assert "broken" not in w.relations()
+    rr = {x["unique_id"]: x for x in w.p.json("target/run_results.json")["results"]}
+    assert rr["model.custom_mat.broken"]["status"] == "error"
+
+
+def test_a_bad_return_value_is_the_nodes_error(wh):
+    w = project(wh)
+    w.p.write("macros/bad.sql", "{% materialization bad_return, default %}\n"
+              "{% call statement('main') %}create table {{ this }} as select 1 as x"
+              "{% endcall %}\n{{ return({'relation': [this]}) }}\n{% endmaterialization %}\n")
+    w.p.write("models/b.sql", "{{ config(materialized='bad_return') }}\nselect 1 as x\n")
+    r = w.xform("run", "-s", "b", expect=1)
+    assert "materialization 'bad_return' returned {'relation': [" in r.out, r.out
+    assert "'relations' not found" in r.out
+    assert "b" not in w.relations()  # what it built is rolled back
+
+
+def test_an_unknown_materialization_is_a_located_load_error(wh):
+    w = project(wh)
+    before = state(w)
+    w.p.write("models/typo.sql", "{{ config(materialized='swap_tabel') }}\nselect 1 as x\n")
+    r = w.xform("run", expect=2)
+    assert ("models/typo.sql:1:25: error: unknown materialization 'swap_tabel' for model "
+            "'typo' (did you mean 'swap_table'?)\n") in r.err, r.err
+    assert " 1 | {{ config(materialized='swap_tabel') }}\n" in r.err
+    assert state(w) == before
+    assert w.untouched()
+
+
+def test_a_block_for_another_adapter_only_is_unknown_here(wh):
+    w = project(wh)
+    w.p.write("macros/other.sql", "{% materialization elsewhere, adapter='snowflake' %}\n"
+              "{{ return({'relations': []}) }}\n{% endmaterialization %}\n")
+    w.p.write("models/o.sql", "{{ config(materialized='elsewhere') }}\nselect 1 as x\n")
+    r = w.xform("run", expect=2)
+    assert "models/o.sql:1:25: error: unknown materialization 'elsewhere' for model 'o'" in r.err
+    assert ("hint: materialization 'elsewhere' is defined for adapter 'snowflake' only and "
+            f"this target's adapter is '{w.kind}': add a block with adapter='{w.kind}' or "
+            "default") in r.err, r.err
+    assert w.untouched()
+
+
+SLOW = {
+    # holds the transaction open after the renames, until the backend sees its client gone
+    "postgres": "select pg_sleep(4)",
+    "sqlite": "with recursive c(i) as (select 1 union all select i + 1 from c "
+              "where i < 300000000) select count(*) from c",
+}
+
+
+def test_a_killed_build_keeps_the_old_table(wh):
+    w = project(wh)
+    w.xform("run", "-s", "numbers", expect=0)
+    assert w.scalar("select count(*) from numbers") == 3
+    text = w.p.read("models/numbers.sql")
+    # the post-hook runs inside the transaction, after the old table was renamed away
+    w.p.write("models/numbers.sql", text.replace(
+        "materialized='swap_table'", "materialized='swap_table', post_hook=\"%s\"" % SLOW[w.kind]))
+    proc = w.popen("run", "-s", "numbers", "--vars", "{n: 7}")
+    time.sleep(2)
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    proc.stderr.close()
+    assert w.rows("select x from numbers order by x") == [(1,), (2,), (3,)], "old rows lost"
+    # the next run cleans up what the killed one left and builds
+    w.p.write("models/numbers.sql", text)
+    w.xform("run", "-s", "numbers", "--vars", "{n: 7}", expect=0)
+    assert w.scalar("select count(*) from numbers") == 7
+    assert leftovers(w) == []
