@@ -106,6 +106,39 @@ const char **xf_custom_mat_names(const struct xf_project *p, const char *adapter
     return out;
 }
 
+void xf_custom_mat_warn_unused(const struct xf_project *p, struct xf_diags *d)
+{
+    static const char *const builtin[] = {"view", "table", "incremental", "ephemeral",
+                                          "seed", "snapshot", "test"};
+    for (size_t i = 0; i < p->macros.n; i++) {
+        const struct xf_macro_def *m = p->macros.v[i];
+        if (strncmp(m->name, "materialization_", 16) != 0)
+            continue;
+        for (size_t k = 0; k < sizeof builtin / sizeof builtin[0]; k++) {
+            size_t bl = strlen(builtin[k]);
+            if (strncmp(m->name + 16, builtin[k], bl) != 0 || m->name[16 + bl] != '_' ||
+                strchr(m->name + 17 + bl, '_'))
+                continue;
+            bool root = !strcmp(m->package, p->name);
+            if (root && k < 3)
+                break; /* the root project's view, table or incremental: used */
+            struct xf_diag *g =
+                xf_diag_add(d, XF_SEV_WARNING, m->block->loc,
+                            "materialization '%s' of %s%s%s is not used: xform builds %s "
+                            "itself",
+                            builtin[k], root ? "the project" : "package '",
+                            root ? "" : m->package, root ? "" : "'", builtin[k]);
+            xf_diag_hint(g, root ? "the project's own view, table and incremental blocks "
+                                   "replace xform's; name this one differently and set "
+                                   "materialized to that name"
+                                 : "as dbt (since 1.8), a package does not replace a built-in "
+                                   "materialization; give it another name and set "
+                                   "materialized to that name");
+            break;
+        }
+    }
+}
+
 /* A hook list as dbt's pre_hooks/post_hooks: dicts of sql, transaction, index. */
 static struct xf_value hooks_value(struct xf_arena *a, const struct xf_node *n, const char *key)
 {

@@ -204,6 +204,12 @@ const struct xf_macro_def *xf_custom_mat_find(const struct xf_project *p, const 
 /* Every materialization name a block defines for `adapter` (or default), NULL-ended, in a. */
 const char **xf_custom_mat_names(const struct xf_project *p, const char *adapter,
                                  struct xf_arena *a);
+/*
+ * A located warning for each block that replaces a built-in materialization
+ * xform does not take from blocks: a package's (dbt ignores those too), the
+ * project's seed, snapshot, test and ephemeral.
+ */
+void xf_custom_mat_warn_unused(const struct xf_project *p, struct xf_diags *d);
 /* The built-in macros custom materializations call (make_backup_relation ...), dbt namespace. */
 extern const char xf_custom_mat_macros_sql[];
 /*

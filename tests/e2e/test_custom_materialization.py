@@ -147,3 +147,47 @@ def test_a_killed_build_keeps_the_old_table(wh):
     w.xform("run", "-s", "numbers", "--vars", "{n: 7}", expect=0)
     assert w.scalar("select count(*) from numbers") == 7
     assert leftovers(w) == []
+
+
+def test_hooks_are_run_by_the_block_once_each(wh):
+    w = project(wh)
+    log = "{{ this.schema }}.hook_log"
+    w.p.write("models/numbers.sql", (
+        "{{ config(materialized='swap_table',\n"
+        "    pre_hook=[{'sql': 'create table if not exists %s (n integer, e text)', "
+        "'transaction': false},\n"
+        "              \"insert into %s values (1, 'pre')\",\n"
+        "              {'sql': \"insert into %s values (0, 'pre outside')\", "
+        "'transaction': false}],\n"
+        "    post_hook=[\"insert into %s select count(*) + 10, 'post' from {{ this }}\",\n"
+        "               {'sql': \"insert into %s values (20, 'post outside')\", "
+        "'transaction': false}]) }}\n"
+        "select 1 as x union all select 2 as x\n") % (log, log, log, log, log))
+    w.xform("run", "-s", "numbers", expect=0)
+    # outside-transaction pre-hooks before the others; post-hooks see the new table
+    assert w.rows("select n, e from hook_log order by n") == [
+        (0, "pre outside"), (1, "pre"), (12, "post"), (20, "post outside")]
+
+
+def test_the_projects_own_table_block_replaces_the_builtin(wh):
+    w = project(wh)
+    w.p.write("macros/table.sql", "{% materialization table, default %}\n"
+              "{{ drop_relation_if_exists(load_cached_relation(this)) }}\n"
+              "{% call statement('main') %}create table {{ this }} as select 'mine' as by, q.* "
+              "from ({{ sql }}) q{% endcall %}\n"
+              "{{ return({'relations': [this]}) }}\n{% endmaterialization %}\n")
+    w.p.write("models/t.sql", "{{ config(materialized='table') }}\nselect 1 as x\n")
+    w.xform("run", "-s", "t", expect=0)
+    assert w.rows("select by, x from t") == [("mine", 1)]
+
+
+def test_a_packages_builtin_override_is_not_used_and_says_so(wh):
+    w = project(wh)
+    w.p.write("mat_pkg/macros/table.sql", "{% materialization table, default %}\n"
+              "{{ return({'relations': []}) }}\n{% endmaterialization %}\n")
+    w.xform("deps", expect=0)
+    w.p.write("models/t.sql", "{{ config(materialized='table') }}\nselect 1 as x\n")
+    r = w.xform("run", "-s", "t", expect=0)
+    assert ("mat_pkg/macros/table.sql:1:1: warning: materialization 'table' of package "
+            "'mat_pkg' is not used: xform builds table itself") in r.err, r.err
+    assert w.rows("select x from t") == [(1,)]
