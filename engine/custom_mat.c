@@ -106,7 +106,8 @@ const char **xf_custom_mat_names(const struct xf_project *p, const char *adapter
     return out;
 }
 
-void xf_custom_mat_warn_unused(const struct xf_project *p, struct xf_diags *d)
+/* Blocks named like a built-in that xform does not take from blocks. */
+static void warn_unused(const struct xf_project *p, struct xf_diags *d)
 {
     static const char *const builtin[] = {"view", "table", "incremental", "ephemeral",
                                           "seed", "snapshot", "test"};
@@ -138,6 +139,37 @@ void xf_custom_mat_warn_unused(const struct xf_project *p, struct xf_diags *d)
         }
     }
 }
+
+int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d)
+{
+    int err = 0;
+    for (size_t i = 0; i < p->macros.n; i++) {
+        const struct xf_macro_def *m = p->macros.v[i];
+        if (strncmp(m->name, "materialization_", 16) != 0 || !strcmp(m->package, p->name))
+            continue;
+        /* dbt: two packages' blocks of one name and adapter are ambiguous */
+        for (size_t k = 0; k < i; k++) {
+            const struct xf_macro_def *o = p->macros.v[k];
+            if (strcmp(o->name, m->name) != 0 || !strcmp(o->package, p->name) ||
+                !strcmp(o->package, m->package))
+                continue;
+            unsigned line, col;
+            xf_loc_linecol(o->block->loc.src, o->block->loc.off, &line, &col);
+            struct xf_diag *g = xf_diag_add(
+                d, XF_SEV_ERROR, m->block->loc,
+                "{%% materialization %%} block '%s' is defined by packages '%s' and '%s'",
+                m->name, o->package, m->package);
+            xf_diag_hint(g, "the other one is at %s:%u:%u; a block of the root project of that "
+                            "name would be used before both",
+                         o->block->loc.src->path, line, col);
+            err = -1;
+            break;
+        }
+    }
+    warn_unused(p, d);
+    return err;
+}
+
 
 /* A hook list as dbt's pre_hooks/post_hooks: dicts of sql, transaction, index. */
 static struct xf_value hooks_value(struct xf_arena *a, const struct xf_node *n, const char *key)

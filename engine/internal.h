@@ -205,11 +205,13 @@ const struct xf_macro_def *xf_custom_mat_find(const struct xf_project *p, const 
 const char **xf_custom_mat_names(const struct xf_project *p, const char *adapter,
                                  struct xf_arena *a);
 /*
- * A located warning for each block that replaces a built-in materialization
- * xform does not take from blocks: a package's (dbt ignores those too), the
- * project's seed, snapshot, test and ephemeral.
+ * Checks the project's {% materialization %} blocks at load: two packages
+ * defining one block is an error (dbt's too: neither is preferred); a
+ * block replacing a built-in that xform does not take from blocks (a
+ * package's, as dbt ignores those; the project's seed, snapshot, test and
+ * ephemeral) gets a located warning. 0, or -1 with errors in d.
  */
-void xf_custom_mat_warn_unused(const struct xf_project *p, struct xf_diags *d);
+int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d);
 /* The built-in macros custom materializations call (make_backup_relation ...), dbt namespace. */
 extern const char xf_custom_mat_macros_sql[];
 /*

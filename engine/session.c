@@ -459,8 +459,8 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
     struct xf_arena na;
     xf_arena_init(&na);
     const char **custom = xf_custom_mat_names(s->p, s->ops->name, &na);
-    if (custom[0])
-        xf_custom_mat_warn_unused(s->p, d);
+    if (custom[0] && xf_custom_mat_check(s->p, d) < 0)
+        err = -1;
     for (size_t i = 0; i < s->p->nodes.n; i++) {
         struct xf_node *n = s->p->nodes.v[i];
         n->mat_name = xf_node_config_str(n, "materialized", "view");

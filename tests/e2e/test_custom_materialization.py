@@ -191,3 +191,17 @@ def test_a_packages_builtin_override_is_not_used_and_says_so(wh):
     assert ("mat_pkg/macros/table.sql:1:1: warning: materialization 'table' of package "
             "'mat_pkg' is not used: xform builds table itself") in r.err, r.err
     assert w.rows("select x from t") == [(1,)]
+
+
+def test_two_packages_defining_one_block_is_a_load_error(wh):
+    w = project(wh)
+    w.p.write("pkg2/dbt_project.yml", "name: pkg2\nversion: '1.0.0'\nconfig-version: 2\n")
+    w.p.write("pkg2/macros/m.sql", "{% materialization swap_table, default %}\n"
+              "{{ return({'relations': []}) }}\n{% endmaterialization %}\n")
+    w.p.write("packages.yml", "packages:\n  - local: mat_pkg\n  - local: pkg2\n")
+    w.xform("deps", expect=0)
+    r = w.xform("run", expect=2)
+    assert ("error: {% materialization %} block 'materialization_swap_table_default' is "
+            "defined by packages ") in r.err, r.err
+    assert "mat_pkg" in r.err and "pkg2" in r.err
+    assert w.untouched()
