@@ -593,9 +593,9 @@ static int fn_run_query(struct xf_value *out, struct xf_render *r, const struct 
  */
 static const char *statement_status(const char *sql)
 {
-    static const char *const words[] = {"insert", "update", "delete", "merge", "select",
+    static const char *const words[] = {"insert", "update", "delete",   "merge", "select",
                                         "drop",   "alter",  "truncate", "grant", "comment"};
-    static const char *const upper[] = {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT",
+    static const char *const upper[] = {"INSERT", "UPDATE", "DELETE",   "MERGE", "SELECT",
                                         "DROP",   "ALTER",  "TRUNCATE", "GRANT", "COMMENT"};
     const char *p = skip_space(sql);
     if (!strncasecmp(p, "create", 6)) {
@@ -637,8 +637,7 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
     xf_value_str(&sql, &sqlv);
     struct xf_value table;
     bool want = fetch && xf_value_truthy(fetch);
-    const char *label =
-        xf_arena_printf(rc->arena, "statement('%s')", name ? name : "");
+    const char *label = xf_arena_printf(rc->arena, "statement('%s')", name ? name : "");
     int e = run_sql(&table, r, sql.ptr, want, !auto_begin || xf_value_truthy(auto_begin), label);
     if (e == 0 && rc->mat && name && !strcmp(name, "main"))
         rc->mat->main_status = statement_status(sql.ptr);
@@ -1008,8 +1007,8 @@ static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const str
 /* ---- what materializations call (engine/custom_mat.c runs them) ---- */
 
 /* adapter.rename_relation(from, to): the rename_relation macro (dispatched, overridable). */
-static int ad_rename_relation(struct xf_value *out, struct xf_render *r,
-                              const struct xf_func *self, const struct xf_args *a)
+static int ad_rename_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                              const struct xf_args *a)
 {
     (void)self;
     const struct xf_value *from = xf_arg(a, 0, "from_relation");
@@ -1184,8 +1183,7 @@ static const struct xf_func f_should_store_failures = {"should_store_failures",
 static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};
 static const struct xf_func f_drop_relation = {"drop_relation", ad_drop_relation, NULL, NULL};
 static const struct xf_func f_relation_create = {"create", xf_relation_create_fn, NULL, NULL};
-static const struct xf_func f_rename_relation = {"rename_relation", ad_rename_relation, NULL,
-                                                 NULL};
+static const struct xf_func f_rename_relation = {"rename_relation", ad_rename_relation, NULL, NULL};
 static const struct xf_func f_commit = {"commit", ad_commit, NULL, NULL};
 static const struct xf_func f_run_hooks = {"run_hooks", fn_run_hooks, NULL, NULL};
 

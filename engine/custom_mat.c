@@ -55,8 +55,8 @@ const char xf_custom_mat_macros_sql[] =
 static bool names(const char *m, const char *name, const char *adapter)
 {
     size_t nl = strlen(name);
-    return !strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, nl) &&
-           m[16 + nl] == '_' && !strcmp(m + 17 + nl, adapter);
+    return !strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, nl) && m[16 + nl] == '_' &&
+           !strcmp(m + 17 + nl, adapter);
 }
 
 const struct xf_macro_def *xf_custom_mat_find(const struct xf_project *p, const char *adapter,
@@ -109,7 +109,7 @@ const char **xf_custom_mat_names(const struct xf_project *p, const char *adapter
 /* Blocks named like a built-in that xform does not take from blocks. */
 static void warn_unused(const struct xf_project *p, struct xf_diags *d)
 {
-    static const char *const builtin[] = {"view", "table", "incremental", "ephemeral",
+    static const char *const builtin[] = {"view", "table",    "incremental", "ephemeral",
                                           "seed", "snapshot", "test"};
     for (size_t i = 0; i < p->macros.n; i++) {
         const struct xf_macro_def *m = p->macros.v[i];
@@ -127,8 +127,8 @@ static void warn_unused(const struct xf_project *p, struct xf_diags *d)
                 xf_diag_add(d, XF_SEV_WARNING, m->block->loc,
                             "materialization '%s' of %s%s%s is not used: xform builds %s "
                             "itself",
-                            builtin[k], root ? "the project" : "package '",
-                            root ? "" : m->package, root ? "" : "'", builtin[k]);
+                            builtin[k], root ? "the project" : "package '", root ? "" : m->package,
+                            root ? "" : "'", builtin[k]);
             xf_diag_hint(g, root ? "the project's own view, table and incremental blocks "
                                    "replace xform's; name this one differently and set "
                                    "materialized to that name"
@@ -157,10 +157,11 @@ int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d)
             xf_loc_linecol(o->block->loc.src, o->block->loc.off, &line, &col);
             struct xf_diag *g = xf_diag_add(
                 d, XF_SEV_ERROR, m->block->loc,
-                "{%% materialization %%} block '%s' is defined by packages '%s' and '%s'",
-                m->name, o->package, m->package);
-            xf_diag_hint(g, "the other one is at %s:%u:%u; a block of the root project of that "
-                            "name would be used before both",
+                "{%% materialization %%} block '%s' is defined by packages '%s' and '%s'", m->name,
+                o->package, m->package);
+            xf_diag_hint(g,
+                         "the other one is at %s:%u:%u; a block of the root project of that "
+                         "name would be used before both",
                          o->block->loc.src->path, line, col);
             err = -1;
             break;
@@ -169,7 +170,6 @@ int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d)
     warn_unused(p, d);
     return err;
 }
-
 
 /* A hook list as dbt's pre_hooks/post_hooks: dicts of sql, transaction, index. */
 static struct xf_value hooks_value(struct xf_arena *a, const struct xf_node *n, const char *key)
@@ -207,10 +207,10 @@ static int returned_relations(struct xf_session *s, const struct xf_node *n,
                               struct xf_arena *a, const struct xf_list **out, struct xf_buf *err)
 {
     if (ret->t == XF_V_UNDEF || ret->t == XF_V_STR) {
-        struct xf_diag *g = xf_diag_add(
-            s->diags, XF_SEV_WARNING, n->mat_macro->block->loc,
-            "materialization '%s' of model '%s' did not return the relations it built", n->mat_name,
-            n->name);
+        struct xf_diag *g =
+            xf_diag_add(s->diags, XF_SEV_WARNING, n->mat_macro->block->loc,
+                        "materialization '%s' of model '%s' did not return the relations it built",
+                        n->mat_name, n->name);
         xf_diag_hint(g, "end it with {{ return({'relations': [target_relation]}) }}; the "
                         "model's own relation is assumed");
         struct xf_value l = xf_v_list(a, 1);
@@ -230,8 +230,8 @@ static int returned_relations(struct xf_session *s, const struct xf_node *n,
         xf_buf_addf(err, "materialization '%s' returned %s: 'relations' not found", n->mat_name,
                     got.ptr);
     } else if (rels->t != XF_V_LIST) {
-        xf_buf_addf(err, "materialization '%s' returned %s: 'relations' is not a list",
-                    n->mat_name, got.ptr);
+        xf_buf_addf(err, "materialization '%s' returned %s: 'relations' is not a list", n->mat_name,
+                    got.ptr);
     } else {
         e = 0;
         for (size_t i = 0; i < rels->u.l->n && !e; i++) {
@@ -283,8 +283,7 @@ int xf_custom_materialize(struct xf_session *s, struct xf_conn *c, struct xf_nod
     xf_dict_set(&a, locals, XF_STR("compiled_code"), xf_v_strc(sql));
     xf_dict_set(&a, locals, XF_STR("pre_hooks"), hooks_value(&a, n, "pre-hook"));
     xf_dict_set(&a, locals, XF_STR("post_hooks"), hooks_value(&a, n, "post-hook"));
-    xf_dict_set(&a, locals, XF_STR("database"),
-                n->database ? xf_v_strc(n->database) : xf_v_none());
+    xf_dict_set(&a, locals, XF_STR("database"), n->database ? xf_v_strc(n->database) : xf_v_none());
     xf_dict_set(&a, locals, XF_STR("schema"), xf_v_strc(n->schema));
     struct xf_value fn = xf_macro_value(&a, m->block->macro, m->package);
     struct xf_value ret = xf_v_undef();
