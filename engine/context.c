@@ -616,6 +616,31 @@ static const char *statement_status(const char *sql)
     return "OK";
 }
 
+/* dbt's AdapterResponse: prints as its message; _message, code, rows_affected (-1: not known). */
+static int response_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                            struct xf_str name)
+{
+    (void)r;
+    if (xf_str_eqc(name, "_message") || xf_str_eqc(name, "code"))
+        *out = xf_v_strc(o->data);
+    else if (xf_str_eqc(name, "rows_affected"))
+        *out = xf_v_int(-1);
+    else
+        return 1;
+    return 0;
+}
+
+static void response_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    xf_buf_adds(out, o->data);
+}
+
+static const struct xf_obj_ops response_ops = {
+    .type_name = "AdapterResponse",
+    .getattr = response_getattr,
+    .str = response_str,
+};
+
 /* {% call statement('name', fetch_result=True) %} sql {% endcall %} */
 static int fn_statement(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                         const struct xf_args *a)
@@ -639,8 +664,9 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
     bool want = fetch && xf_value_truthy(fetch);
     const char *label = xf_arena_printf(rc->arena, "statement('%s')", name ? name : "");
     int e = run_sql(&table, r, sql.ptr, want, !auto_begin || xf_value_truthy(auto_begin), label);
+    const char *status = statement_status(sql.ptr);
     if (e == 0 && rc->mat && name && !strcmp(name, "main"))
-        rc->mat->main_status = statement_status(sql.ptr);
+        rc->mat->main_status = status;
     xf_buf_release(&sql);
     if (e < 0)
         return -1;
@@ -649,7 +675,10 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
             rc->statements = xf_v_dict(rc->arena, 0).u.d;
         struct xf_value res = xf_v_dict(rc->arena, 3);
         xf_dict_set(rc->arena, res.u.d, XF_STR("table"), table);
-        xf_dict_set(rc->arena, res.u.d, XF_STR("response"), xf_v_strc("OK"));
+        struct xf_obj *resp = XF_ANEW(rc->arena, struct xf_obj);
+        resp->ops = &response_ops;
+        resp->data = (void *)status;
+        xf_dict_set(rc->arena, res.u.d, XF_STR("response"), xf_v_obj(resp));
         xf_dict_set(rc->arena, res.u.d, XF_STR("data"), xf_agate_data(rc->arena, &table));
         xf_dict_set(rc->arena, rc->statements, xf_str_c(name), res);
     }
