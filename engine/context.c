@@ -1035,23 +1035,43 @@ static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const str
 
 /* ---- what materializations call (engine/custom_mat.c runs them) ---- */
 
-/* adapter.rename_relation(from, to): the rename_relation macro (dispatched, overridable). */
+/*
+ * adapter.<name>(relations...) as dbt's adapter methods that run a macro of
+ * that name (dispatched, so an adapter or a project can replace its SQL).
+ */
+static int relation_macro(struct xf_value *out, struct xf_render *r, const char *name,
+                          const struct xf_args *a, const char *const *params, size_t n)
+{
+    struct xf_value args[2];
+    *out = xf_v_strc("");
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_value *v = xf_arg(a, i, params[i]);
+        if (!v || !xf_relation_get(v))
+            return xf_render_error(r, "adapter.%s() needs a relation as its '%s'", name, params[i]);
+        args[i] = *v;
+    }
+    struct xf_value fn = xf_render_lookup(r, xf_str_c(name));
+    if (fn.t != XF_V_FUNC)
+        return xf_render_error(r, "adapter.%s(): no '%s' macro", name, name);
+    struct xf_args ca = {args, n, NULL, NULL, 0, NULL};
+    struct xf_value ignored;
+    return xf_render_call(r, &ignored, &fn, &ca);
+}
+
 static int ad_rename_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                               const struct xf_args *a)
 {
     (void)self;
-    const struct xf_value *from = xf_arg(a, 0, "from_relation");
-    const struct xf_value *to = xf_arg(a, 1, "to_relation");
-    *out = xf_v_strc("");
-    if (!from || !to || !xf_relation_get(from) || !xf_relation_get(to))
-        return xf_render_error(r, "adapter.rename_relation() needs two relations");
-    struct xf_value fn = xf_render_lookup(r, XF_STR("rename_relation"));
-    if (fn.t != XF_V_FUNC)
-        return xf_render_error(r, "adapter.rename_relation(): no 'rename_relation' macro");
-    struct xf_value args[2] = {*from, *to};
-    struct xf_args ca = {args, 2, NULL, NULL, 0, NULL};
-    struct xf_value ignored;
-    return xf_render_call(r, &ignored, &fn, &ca);
+    static const char *const params[] = {"from_relation", "to_relation"};
+    return relation_macro(out, r, "rename_relation", a, params, 2);
+}
+
+static int ad_truncate_relation(struct xf_value *out, struct xf_render *r,
+                                const struct xf_func *self, const struct xf_args *a)
+{
+    (void)self;
+    static const char *const params[] = {"relation"};
+    return relation_macro(out, r, "truncate_relation", a, params, 1);
 }
 
 /* adapter.commit(): ends the transaction the materialization's statements opened. */
@@ -1214,6 +1234,8 @@ static const struct xf_func f_drop_relation = {"drop_relation", ad_drop_relation
 static const struct xf_func f_relation_create = {"create", xf_relation_create_fn, NULL, NULL};
 static const struct xf_func f_rename_relation = {"rename_relation", ad_rename_relation, NULL, NULL};
 static const struct xf_func f_commit = {"commit", ad_commit, NULL, NULL};
+static const struct xf_func f_truncate_relation = {"truncate_relation", ad_truncate_relation, NULL,
+                                                   NULL};
 static const struct xf_func f_run_hooks = {"run_hooks", fn_run_hooks, NULL, NULL};
 
 static void setf(struct xf_arena *a, struct xf_dict *d, const char *k, const struct xf_func *f)
@@ -1491,6 +1513,7 @@ int xf_context_init(struct xf_session *s)
     setf(a, adapter.u.d, "drop_relation", &f_drop_relation);
     setf(a, adapter.u.d, "rename_relation", &f_rename_relation);
     setf(a, adapter.u.d, "commit", &f_commit);
+    setf(a, adapter.u.d, "truncate_relation", &f_truncate_relation);
     xf_dict_set(a, adapter.u.d, XF_STR("type"), xf_v_strc(s->ops->name));
     xf_dict_set(a, g, XF_STR("adapter"), adapter);
 

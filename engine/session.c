@@ -90,9 +90,10 @@ static int add_macros(struct xf_session *s)
     struct xf_value utilsns = xf_v_dict(a, 16);
     struct xf_value projns = xf_v_dict(a, 64);
     bool have_utils = xf_project_package(p, "dbt_utils") != NULL;
-    if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
-        add_builtin(s, "<materialization macros>", xf_custom_mat_macros_sql, "dbt", dbtns.u.d,
+    /* the materializations' helpers first: a built-in of the same name replaces one */
+    if (add_builtin(s, "<materialization macros>", xf_custom_mat_macros_sql, "dbt", dbtns.u.d,
                     true) < 0 ||
+        add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
         (s->ops->macros &&
          add_builtin(s, "<adapter macros>", s->ops->macros, "dbt", dbtns.u.d, true) < 0) ||
         (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils",

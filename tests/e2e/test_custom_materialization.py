@@ -205,3 +205,25 @@ def test_two_packages_defining_one_block_is_a_load_error(wh):
             "defined by packages ") in r.err, r.err
     assert "mat_pkg" in r.err and "pkg2" in r.err
     assert w.untouched()
+
+
+def test_truncate_relation_keeps_the_table_and_replaces_its_rows(wh):
+    w = project(wh)
+    w.p.write("models/refilled.sql", "{{ config(materialized='refill') }}\n"
+              "select x from {{ ref('numbers') }}\n")
+    w.xform("run", expect=0)
+    w.xform("run", "--vars", "{n: 4}", expect=0)
+    assert w.rows("select x from refilled order by x") == [(i,) for i in range(1, 5)]
+    assert "truncate_relation" in w.p.read("target/run/custom_mat/models/refilled.sql")
+
+
+def test_a_block_shaped_like_dbts_table_runs_and_says_what_it_skips(wh):
+    w = project(wh)
+    w.p.write("models/like_table.sql", "{{ config(materialized='like_dbt_table', "
+              "grants={'select': ['someone']}) }}\nselect 1 as x union all select 2 as x\n")
+    r = w.xform("run", "-s", "like_table", expect=0)
+    assert ("warning: apply_grants(): grants are not applied by a materialization block in "
+            "xform yet") in r.err, r.err
+    r = w.xform("run", "-s", "like_table", expect=0)
+    assert w.rows("select x from like_table order by x") == [(1,), (2,)]
+    assert leftovers(w) == []
