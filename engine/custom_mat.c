@@ -181,8 +181,8 @@ int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d)
                 "{%% materialization %%} block '%s' is defined by packages '%s' and '%s'", m->name,
                 o->package, m->package);
             xf_diag_hint(g,
-                         "the other one is at %s:%u:%u; a block of the root project of that "
-                         "name would be used before both",
+                         "the other one is at %s:%u:%u; dbt cannot choose between them "
+                         "either: rename one, or remove one package",
                          o->block->loc.src->path, line, col);
             err = -1;
             break;
@@ -290,6 +290,23 @@ int xf_custom_materialize(struct xf_session *s, struct xf_conn *c, struct xf_nod
         return -1;
     struct xf_arena a;
     xf_arena_init(&a);
+    /* an enforced contract: the query's columns are checked before the block runs */
+    if (xf_contract_enforced(n)) {
+        int ce = xf_contract_check(s, c, n, sql, &a, NULL, NULL, err);
+        r->compile_error = ce == -2;
+        if (ce < 0) {
+            xf_arena_release(&a);
+            return -1;
+        }
+        if (xf_contract_has_constraints(n)) {
+            struct xf_diag *g =
+                xf_diag_add(s->diags, XF_SEV_WARNING, n->props_loc,
+                            "constraints of model '%s' are not applied by materialization '%s'",
+                            n->name, n->mat_name);
+            xf_diag_hint(g, "its columns and data types were checked; the block's own DDL "
+                            "creates the relation");
+        }
+    }
     struct xf_mat_run run = {.executed = executed};
     struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = c, .arena = &a, .mat = &run};
     struct xf_diags local;

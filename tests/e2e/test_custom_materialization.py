@@ -227,3 +227,23 @@ def test_a_block_shaped_like_dbts_table_runs_and_says_what_it_skips(wh):
     r = w.xform("run", "-s", "like_table", expect=0)
     assert w.rows("select x from like_table order by x") == [(1,), (2,)]
     assert leftovers(w) == []
+
+
+def test_an_enforced_contract_is_checked_before_the_block_runs(wh):
+    w = project(wh)
+    w.xform("run", "-s", "numbers", expect=0)
+    w.p.write("models/numbers.yml", "version: 2\nmodels:\n  - name: numbers\n"
+              "    config:\n      contract: {enforced: true}\n"
+              "    columns:\n      - name: y\n        data_type: integer\n")
+    r = w.xform("run", "-s", "numbers", "--vars", "{n: 6}", expect=1)
+    assert "This model has an enforced contract that failed." in r.out, r.out
+    assert "missing in contract" in r.out
+    assert w.scalar("select count(*) from numbers") == 3  # the block never ran
+    w.p.write("models/numbers.yml", "version: 2\nmodels:\n  - name: numbers\n"
+              "    config:\n      contract: {enforced: true}\n"
+              "    columns:\n      - name: x\n        data_type: integer\n"
+              "        constraints: [{type: not_null}]\n")
+    r = w.xform("run", "-s", "numbers", "--vars", "{n: 6}", expect=0)
+    assert ("warning: constraints of model 'numbers' are not applied by materialization "
+            "'swap_table'") in r.err, r.err
+    assert w.scalar("select count(*) from numbers") == 6
