@@ -247,3 +247,55 @@ def test_an_enforced_contract_is_checked_before_the_block_runs(wh):
     assert ("warning: constraints of model 'numbers' are not applied by materialization "
             "'swap_table'") in r.err, r.err
     assert w.scalar("select count(*) from numbers") == 6
+
+
+BAD_BLOCKS = [
+    # (block body, the node's error)
+    ("{{ return(5) }}",
+     "materialization 'bad' returned 5: expected a dict with the key 'relations'"),
+    ("{{ return({'relations': this}) }}",
+     "materialization 'bad' returned {'relations': "),
+    ("{{ return({'relations': [1]}) }}",
+     "materialization 'bad' returned {'relations': [1]}: not every one of its 'relations' is "
+     "a relation"),
+    ("{{ adapter.commit() }}",
+     "adapter.commit(): no transaction is open (statements of a materialization open one)"),
+    ("{{ adapter.rename_relation('a', this) }}",
+     "adapter.rename_relation() needs a relation as its 'from_relation'"),
+]
+
+
+def test_what_a_block_gets_wrong_is_the_nodes_error(wh):
+    w = project(wh)
+    w.p.write("models/b.sql", "{{ config(materialized='bad') }}\nselect 1 as x\n")
+    for body, want in BAD_BLOCKS:
+        w.p.write("macros/bad.sql", "{% materialization bad, default %}\n" + body +
+                  "\n{% endmaterialization %}\n")
+        r = w.xform("run", "-s", "b", expect=1)
+        assert want in r.out, (body, r.out)
+    # 'relations' that is not a list: dbt's words
+    w.p.write("macros/bad.sql", "{% materialization bad, default %}\n"
+              "{{ return({'relations': 'x'}) }}\n{% endmaterialization %}\n")
+    r = w.xform("run", "-s", "b", expect=1)
+    assert "returned {'relations': 'x'}: 'relations' is not a list" in r.out, r.out
+
+
+def test_a_block_that_returns_nothing_warns_and_stands_for_the_model(wh):
+    w = project(wh)
+    w.p.write("macros/quiet.sql", "{% materialization quiet, default %}\n"
+              "{% call statement('main') %}create table {{ this }} as select 1 as x"
+              "{% endcall %}\n{% endmaterialization %}\n")
+    w.p.write("models/q.sql", "{{ config(materialized='quiet') }}\nselect 1 as x\n")
+    r = w.xform("run", "-s", "q", expect=0)
+    assert ("macros/quiet.sql:1:1: warning: materialization 'quiet' of model 'q' did not "
+            "return the relations it built") in r.err, r.err
+    assert w.rows("select x from q") == [(1,)]
+
+
+def test_the_projects_seed_block_is_not_used_and_says_so(wh):
+    w = project(wh)
+    w.p.write("macros/seed.sql", "{% materialization seed, default %}\n"
+              "{{ return({'relations': []}) }}\n{% endmaterialization %}\n")
+    r = w.xform("run", "-s", "marked", expect=0)
+    assert ("macros/seed.sql:1:1: warning: materialization 'seed' of the project is not used: "
+            "xform builds seed itself") in r.err, r.err
