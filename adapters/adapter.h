@@ -197,6 +197,12 @@ struct xf_adapter_ops {
      * column types (engine/unit_test.c).
      */
     bool typeless_literals;
+    /*
+     * Optional: Jinja macros of this adapter (`<name>__x`, picked by
+     * adapter.dispatch before `default__x`), added to the `dbt` namespace,
+     * so that warehouse SQL lives here and not in the engine. NULL: none.
+     */
+    const char *macros;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

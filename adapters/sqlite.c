@@ -1555,7 +1555,29 @@ done:
 /* xform keeps PRAGMA foreign_keys off: a rebuilt parent would break its children's keys. */
 static const char *const sq_unenforced[] = {"foreign_key", NULL};
 
+/*
+ * dbt macros whose SQL differs here. rename_relation: legacy_alter_table
+ * keeps RENAME from rewriting the views that read the old name (renaming
+ * a table to its backup would otherwise point them at the backup, which
+ * the materialization then drops); SQLite cannot rename a view.
+ * get_create_table_as_sql, create_view_as: CREATE ... AS takes no
+ * parentheses here; truncate_relation: SQLite has no TRUNCATE.
+ */
+static const char sqlite_macros[] =
+    "{% macro sqlite__rename_relation(from_relation, to_relation) %}"
+    "{% call statement('rename_relation') %}PRAGMA legacy_alter_table=ON;\n"
+    "ALTER TABLE {{ from_relation }} RENAME TO {{ adapter.quote(to_relation.identifier) }};\n"
+    "PRAGMA legacy_alter_table=OFF{% endcall %}{% endmacro %}\n"
+    "{% macro sqlite__get_create_table_as_sql(temporary, relation, sql) -%}\n"
+    "create {% if temporary %}temporary {% endif %}table {{ relation }} as\n{{ sql }}\n"
+    "{%- endmacro %}\n"
+    "{% macro sqlite__create_view_as(relation, sql) %}create view {{ relation }} as\n{{ sql }}"
+    "{% endmacro %}\n"
+    "{% macro sqlite__truncate_relation(relation) %}{% call statement('truncate_relation') %}"
+    "delete from {{ relation }}{% endcall %}{% endmacro %}\n";
+
 const struct xf_adapter_ops xf_sqlite_ops = {
+    .macros = sqlite_macros,
     .typeless_literals = true,
     .name = "sqlite",
     .single_writer = true,

@@ -6,6 +6,7 @@
  * the node (dependencies, config); in execute mode they answer with real
  * relations and query results.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,7 +526,32 @@ static int db_for(struct xf_render *r, struct xf_rctx *rc, const char *what, str
     return *c ? 0 : -1;
 }
 
-static int run_sql(struct xf_value *out, struct xf_render *r, const char *sql, bool fetch)
+/*
+ * In a custom materialization's render, a statement is logged for
+ * target/run and, with dbt's auto_begin, runs in the transaction it opens
+ * when none is open (engine/custom_mat.c commits or rolls it back).
+ */
+static int mat_statement(struct xf_render *r, struct xf_rctx *rc, struct xf_conn *c,
+                         const char *sql, bool auto_begin, const char *label)
+{
+    if (!rc->mat)
+        return 0;
+    if (auto_begin && !rc->mat->in_txn) {
+        struct xf_buf err = XF_BUF_INIT;
+        int e = c->ops->begin(c, &err);
+        if (e < 0)
+            xf_render_error(r, "could not begin a transaction: %s", err.ptr);
+        xf_buf_release(&err);
+        if (e < 0)
+            return -1;
+        rc->mat->in_txn = true;
+    }
+    xf_buf_addf(rc->mat->executed, "-- %s\n%s;\n", label, sql);
+    return 0;
+}
+
+static int run_sql(struct xf_value *out, struct xf_render *r, const char *sql, bool fetch,
+                   bool auto_begin, const char *label)
 {
     struct xf_rctx *rc = RC(r);
     struct xf_conn *c;
@@ -534,6 +560,8 @@ static int run_sql(struct xf_value *out, struct xf_render *r, const char *sql, b
         return -1;
     if (!c)
         return 0;
+    if (mat_statement(r, rc, c, sql, auto_begin, label) < 0)
+        return -1;
     struct xf_buf err = XF_BUF_INIT;
     struct xf_result res;
     memset(&res, 0, sizeof res);
@@ -554,8 +582,64 @@ static int fn_run_query(struct xf_value *out, struct xf_render *r, const struct 
     const char *sql = arg_str(r, a, 0, "sql", "run_query", true);
     if (!sql)
         return -1;
-    return run_sql(out, r, sql, true);
+    /* dbt's run_query is a statement with auto_begin=False */
+    return run_sql(out, r, sql, true, false, "run_query");
 }
+
+/*
+ * What a statement reports, as Postgres names its commands (dbt shows the
+ * main statement's response as the model's result): a table created from a
+ * query says SELECT, as the built-in table materialization does here.
+ */
+static const char *statement_status(const char *sql)
+{
+    static const char *const words[] = {"insert", "update", "delete",   "merge", "select",
+                                        "drop",   "alter",  "truncate", "grant", "comment"};
+    static const char *const upper[] = {"INSERT", "UPDATE", "DELETE",   "MERGE", "SELECT",
+                                        "DROP",   "ALTER",  "TRUNCATE", "GRANT", "COMMENT"};
+    const char *p = skip_space(sql);
+    if (!strncasecmp(p, "create", 6)) {
+        /* create [or replace] [temporary|unlogged ...] table|view */
+        for (const char *q = p + 6; *q && *q != '('; q++) {
+            if (!strncasecmp(q, " table ", 7) || !strncasecmp(q, "\ntable ", 7))
+                return "SELECT";
+            if (!strncasecmp(q, " view ", 6) || !strncasecmp(q, "\nview ", 6))
+                return "CREATE VIEW";
+        }
+        return "CREATE";
+    }
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t l = strlen(words[i]);
+        if (!strncasecmp(p, words[i], l) && !(p[l] == '_' || isalnum((unsigned char)p[l])))
+            return upper[i];
+    }
+    return "OK";
+}
+
+/* dbt's AdapterResponse: prints as its message; _message, code, rows_affected (-1: not known). */
+static int response_getattr(struct xf_value *out, struct xf_render *r, const struct xf_obj *o,
+                            struct xf_str name)
+{
+    (void)r;
+    if (xf_str_eqc(name, "_message") || xf_str_eqc(name, "code"))
+        *out = xf_v_strc(o->data);
+    else if (xf_str_eqc(name, "rows_affected"))
+        *out = xf_v_int(-1);
+    else
+        return 1;
+    return 0;
+}
+
+static void response_str(struct xf_buf *out, const struct xf_obj *o)
+{
+    xf_buf_adds(out, o->data);
+}
+
+static const struct xf_obj_ops response_ops = {
+    .type_name = "AdapterResponse",
+    .getattr = response_getattr,
+    .str = response_str,
+};
 
 /* {% call statement('name', fetch_result=True) %} sql {% endcall %} */
 static int fn_statement(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
@@ -564,6 +648,7 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
     struct xf_rctx *rc = RC(r);
     const char *name = arg_str(r, a, 0, "name", "statement", false);
     const struct xf_value *fetch = xf_arg(a, 1, "fetch_result");
+    const struct xf_value *auto_begin = xf_arg(a, 2, "auto_begin");
     *out = xf_v_strc("");
     if (!a->caller)
         return xf_render_error(r, "statement() must be used as {%% call statement(...) %%}");
@@ -577,7 +662,11 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
     xf_value_str(&sql, &sqlv);
     struct xf_value table;
     bool want = fetch && xf_value_truthy(fetch);
-    int e = run_sql(&table, r, sql.ptr, want);
+    const char *label = xf_arena_printf(rc->arena, "statement('%s')", name ? name : "");
+    int e = run_sql(&table, r, sql.ptr, want, !auto_begin || xf_value_truthy(auto_begin), label);
+    const char *status = statement_status(sql.ptr);
+    if (e == 0 && rc->mat && name && !strcmp(name, "main"))
+        rc->mat->main_status = status;
     xf_buf_release(&sql);
     if (e < 0)
         return -1;
@@ -586,7 +675,10 @@ static int fn_statement(struct xf_value *out, struct xf_render *r, const struct 
             rc->statements = xf_v_dict(rc->arena, 0).u.d;
         struct xf_value res = xf_v_dict(rc->arena, 3);
         xf_dict_set(rc->arena, res.u.d, XF_STR("table"), table);
-        xf_dict_set(rc->arena, res.u.d, XF_STR("response"), xf_v_strc("OK"));
+        struct xf_obj *resp = XF_ANEW(rc->arena, struct xf_obj);
+        resp->ops = &response_ops;
+        resp->data = (void *)status;
+        xf_dict_set(rc->arena, res.u.d, XF_STR("response"), xf_v_obj(resp));
         xf_dict_set(rc->arena, res.u.d, XF_STR("data"), xf_agate_data(rc->arena, &table));
         xf_dict_set(rc->arena, rc->statements, xf_str_c(name), res);
     }
@@ -927,12 +1019,139 @@ static int ad_drop_relation(struct xf_value *out, struct xf_render *r, const str
         return -1;
     if (!c)
         return 0;
+    if (rc->mat) {
+        struct xf_buf name = XF_BUF_INIT;
+        c->ops->render_relation(&name, rel);
+        xf_buf_addf(rc->mat->executed, "-- adapter.drop_relation(%s)\n", name.ptr);
+        xf_buf_release(&name);
+    }
     struct xf_buf err = XF_BUF_INIT;
     int e = c->ops->drop_relation(c, rel, &err);
     if (e < 0)
         xf_render_error(r, "adapter.drop_relation failed: %s", err.ptr);
     xf_buf_release(&err);
     return e < 0 ? -1 : 0;
+}
+
+/* ---- what materializations call (engine/custom_mat.c runs them) ---- */
+
+/*
+ * adapter.<name>(relations...) as dbt's adapter methods that run a macro of
+ * that name (dispatched, so an adapter or a project can replace its SQL).
+ */
+static int relation_macro(struct xf_value *out, struct xf_render *r, const char *name,
+                          const struct xf_args *a, const char *const *params, size_t n)
+{
+    struct xf_value args[2];
+    *out = xf_v_strc("");
+    for (size_t i = 0; i < n; i++) {
+        const struct xf_value *v = xf_arg(a, i, params[i]);
+        if (!v || !xf_relation_get(v))
+            return xf_render_error(r, "adapter.%s() needs a relation as its '%s'", name, params[i]);
+        args[i] = *v;
+    }
+    struct xf_value fn = xf_render_lookup(r, xf_str_c(name));
+    if (fn.t != XF_V_FUNC)
+        return xf_render_error(r, "adapter.%s(): no '%s' macro", name, name);
+    struct xf_args ca = {args, n, NULL, NULL, 0, NULL};
+    struct xf_value ignored;
+    return xf_render_call(r, &ignored, &fn, &ca);
+}
+
+static int ad_rename_relation(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                              const struct xf_args *a)
+{
+    (void)self;
+    static const char *const params[] = {"from_relation", "to_relation"};
+    return relation_macro(out, r, "rename_relation", a, params, 2);
+}
+
+static int ad_truncate_relation(struct xf_value *out, struct xf_render *r,
+                                const struct xf_func *self, const struct xf_args *a)
+{
+    (void)self;
+    static const char *const params[] = {"relation"};
+    return relation_macro(out, r, "truncate_relation", a, params, 1);
+}
+
+/* adapter.commit(): ends the transaction the materialization's statements opened. */
+static int ad_commit(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                     const struct xf_args *a)
+{
+    (void)self;
+    (void)a;
+    struct xf_rctx *rc = RC(r);
+    *out = xf_v_strc("");
+    if (!rc->execute)
+        return 0;
+    if (!rc->mat || !rc->mat->in_txn)
+        return xf_render_error(r, "adapter.commit(): no transaction is open (statements of a "
+                                  "materialization open one)");
+    struct xf_buf err = XF_BUF_INIT;
+    int e = rc->conn->ops->commit(rc->conn, &err);
+    rc->mat->in_txn = false;
+    if (e < 0)
+        xf_render_error(r, "commit failed: %s", err.ptr);
+    else
+        xf_buf_adds(rc->mat->executed, "-- adapter.commit()\n");
+    xf_buf_release(&err);
+    return e < 0 ? -1 : 0;
+}
+
+/*
+ * run_hooks(hooks, inside_transaction=True): the hooks whose transaction
+ * flag matches, each rendered now and run as a statement; outside the
+ * transaction, one still open is committed first (as dbt does).
+ */
+static int fn_run_hooks(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
+                        const struct xf_args *a)
+{
+    (void)self;
+    struct xf_rctx *rc = RC(r);
+    const struct xf_value *hooks = xf_arg(a, 0, "hooks");
+    const struct xf_value *inside = xf_arg(a, 1, "inside_transaction");
+    bool in = !inside || inside->t == XF_V_UNDEF || xf_value_truthy(inside);
+    *out = xf_v_strc("");
+    if (!hooks || hooks->t != XF_V_LIST || !rc->execute)
+        return 0;
+    bool first = true;
+    for (size_t i = 0; i < hooks->u.l->n; i++) {
+        const struct xf_value *h = &hooks->u.l->items[i];
+        const struct xf_value *sqlv = h->t == XF_V_DICT ? xf_dict_getc(h->u.d, "sql") : h;
+        const struct xf_value *tx = h->t == XF_V_DICT ? xf_dict_getc(h->u.d, "transaction") : NULL;
+        if ((!tx || xf_value_truthy(tx)) != in || !sqlv || sqlv->t != XF_V_STR)
+            continue;
+        if (!in && first && rc->mat && rc->mat->in_txn) {
+            struct xf_value none = {0};
+            struct xf_args na = {0};
+            if (ad_commit(&none, r, NULL, &na) < 0)
+                return -1;
+        }
+        first = false;
+        /* the hook's text is a template of its own, rendered with this render's names */
+        struct xf_source *src = XF_ANEW(rc->arena, struct xf_source);
+        src->path = rc->node && rc->node->original_file_path
+                        ? xf_arena_printf(rc->arena, "%s (hook)", rc->node->original_file_path)
+                        : "<hook>";
+        src->text = sqlv->u.s.p;
+        src->len = sqlv->u.s.len;
+        const struct xf_render_env *env = xf_render_get_env(r);
+        const struct xf_tmpl *t;
+        struct xf_buf sql = XF_BUF_INIT;
+        int e = xf_tmpl_parse(&t, rc->arena, src, 0, src->len, env->diags);
+        if (!e)
+            e = xf_render_template(&sql, t, env);
+        struct xf_str body = xf_str_trim(xf_buf_str(&sql));
+        if (!e && body.len) {
+            struct xf_value ignored;
+            e = run_sql(&ignored, r, xf_arena_strndup(rc->arena, body.p, body.len), false, in,
+                        "hook");
+        }
+        xf_buf_release(&sql);
+        if (e < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int fn_log(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
@@ -1013,6 +1232,11 @@ static const struct xf_func f_should_store_failures = {"should_store_failures",
 static const struct xf_func f_get_columns = {"get_columns_in_relation", ad_get_columns, NULL, NULL};
 static const struct xf_func f_drop_relation = {"drop_relation", ad_drop_relation, NULL, NULL};
 static const struct xf_func f_relation_create = {"create", xf_relation_create_fn, NULL, NULL};
+static const struct xf_func f_rename_relation = {"rename_relation", ad_rename_relation, NULL, NULL};
+static const struct xf_func f_commit = {"commit", ad_commit, NULL, NULL};
+static const struct xf_func f_truncate_relation = {"truncate_relation", ad_truncate_relation, NULL,
+                                                   NULL};
+static const struct xf_func f_run_hooks = {"run_hooks", fn_run_hooks, NULL, NULL};
 
 static void setf(struct xf_arena *a, struct xf_dict *d, const char *k, const struct xf_func *f)
 {
@@ -1275,6 +1499,7 @@ int xf_context_init(struct xf_session *s)
     setf(a, g, "toyaml", &f_toyaml);
     setf(a, g, "load_relation", &f_load_relation);
     setf(a, g, "should_store_failures", &f_should_store_failures);
+    setf(a, g, "run_hooks", &f_run_hooks);
     xf_dict_set(a, g, XF_STR("config"), xf_v_obj(&config_obj));
     xf_dict_set(a, g, XF_STR("graph"), xf_v_obj((struct xf_obj *)&graph_obj));
     xf_dict_set(a, g, XF_STR("flags"), xf_v_obj((struct xf_obj *)&flags_obj));
@@ -1286,6 +1511,9 @@ int xf_context_init(struct xf_session *s)
     setf(a, adapter.u.d, "list_relations_without_caching", &f_list_relations);
     setf(a, adapter.u.d, "get_columns_in_relation", &f_get_columns);
     setf(a, adapter.u.d, "drop_relation", &f_drop_relation);
+    setf(a, adapter.u.d, "rename_relation", &f_rename_relation);
+    setf(a, adapter.u.d, "commit", &f_commit);
+    setf(a, adapter.u.d, "truncate_relation", &f_truncate_relation);
     xf_dict_set(a, adapter.u.d, XF_STR("type"), xf_v_strc(s->ops->name));
     xf_dict_set(a, g, XF_STR("adapter"), adapter);
 

@@ -71,6 +71,18 @@ struct xf_ut_ctx {
     const struct xf_value *vars, *env_vars; /* overrides (dicts) or NULL */
 };
 
+/*
+ * A custom materialization's run (engine/custom_mat.c), as the natives of
+ * context.c see it: the transaction dbt's statements open on first use
+ * (auto_begin) and adapter.commit() ends, the SQL they ran, and what
+ * statement('main') answered.
+ */
+struct xf_mat_run {
+    bool in_txn;             /* a transaction is open on the render's connection */
+    struct xf_buf *executed; /* every statement, for target/run and the log */
+    const char *main_status; /* statement('main')'s response ("SELECT" ...), or NULL */
+};
+
 /* What natives see through xf_render_user(). */
 struct xf_rctx {
     struct xf_session *s;
@@ -86,6 +98,7 @@ struct xf_rctx {
     struct xf_dict *statements; /* statement('name') results for load_result */
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
     const struct xf_ut_ctx *ut; /* a unit test's render: inputs are CTEs */
+    struct xf_mat_run *mat;     /* a custom materialization's render, or NULL */
 };
 
 /* ---- relcache.c: existing relations and live connections ---- */
@@ -176,6 +189,41 @@ int xf_relation_create_fn(struct xf_value *out, struct xf_render *r, const struc
                           const struct xf_args *a);
 /* Prepares a render env for rc. */
 void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc);
+
+/* ---- custom_mat.c: {% materialization %} blocks ---- */
+
+/*
+ * The {% materialization name %} block that builds `name` on `adapter`,
+ * as dbt picks it: the adapter's own before the default one, and at each,
+ * the root project's before a package's; with only_root (xform's built-in
+ * names: view, table ...), only the root project's, as dbt ignores a
+ * package's override of a built-in. NULL when none. Projects without
+ * blocks answer at once.
+ */
+const struct xf_macro_def *xf_custom_mat_find(const struct xf_project *p, const char *adapter,
+                                              const char *name, bool only_root);
+/* Every materialization name a block defines for `adapter` (or default), NULL-ended, in a. */
+const char **xf_custom_mat_names(const struct xf_project *p, const char *adapter,
+                                 struct xf_arena *a);
+/*
+ * Checks the project's {% materialization %} blocks at load: two packages
+ * defining one block is an error (dbt's too: neither is preferred); a
+ * block replacing a built-in that xform does not take from blocks (a
+ * package's, as dbt ignores those; the project's seed, snapshot, test and
+ * ephemeral) gets a located warning. 0, or -1 with errors in d.
+ */
+int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d);
+/* The built-in macros custom materializations call (make_backup_relation ...), dbt namespace. */
+extern const char xf_custom_mat_macros_sql[];
+/*
+ * Builds n with its materialization macro m: pre/post hooks are the
+ * macro's (run_hooks), its statements run in a transaction opened on the
+ * first and committed at the end (rolled back on failure). Sets r's status
+ * and message; -1 with err on failure.
+ */
+int xf_custom_materialize(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                          const struct xf_macro_def *m, const char *sql, struct xf_buf *executed,
+                          struct xf_node_result *r, struct xf_buf *err);
 
 /* ---- materialize.c ---- */
 

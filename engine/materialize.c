@@ -2,7 +2,8 @@
 /*
  * Materializations: what building a node means for each kind. Views and
  * tables go through the adapter's atomic replace; seeds through its bulk
- * load; tests count the rows their query returns.
+ * load; tests count the rows their query returns; a model whose
+ * materialization is a {% materialization %} block is built by it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -38,6 +39,9 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
                        struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err)
 {
     enum xf_relkind kind;
+    /* A {% materialization %} block builds it (engine/custom_mat.c). */
+    if (n->mat_macro)
+        return xf_custom_materialize(s, c, n, n->mat_macro, sql, executed, r, err);
     /* An enforced contract is checked before anything is created. */
     bool contract = n->mat != XF_MAT_EPHEMERAL && xf_contract_enforced(n);
     if (contract && n->mat == XF_MAT_TABLE)
@@ -67,11 +71,10 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
         r->message = "ephemeral";
         return 0;
     default:
-        /* known at load (a {% materialization %} block, materialized_view), not run yet */
+        /* known at load (materialized_view), not run yet */
         xf_buf_addf(err,
-                    "materialization '%s' of model '%s' is not built by xform yet (custom "
-                    "{%% materialization %%} blocks and materialized views are not run): use "
-                    "view, table, incremental or ephemeral",
+                    "materialization '%s' of model '%s' is not built by xform yet: use view, "
+                    "table, incremental, ephemeral or a {%% materialization %%} block",
                     n->mat_name, n->name);
         return -1;
     }

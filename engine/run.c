@@ -369,9 +369,13 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         r->message = "compiled";
         goto done;
     }
-    if (run_hooks(s, conn, n, NULL, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0 ||
+    /* a {% materialization %} block runs the hooks itself (run_hooks), as in dbt */
+    bool own_hooks = !n->mat_macro;
+    if ((own_hooks &&
+         run_hooks(s, conn, n, NULL, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0) ||
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
-        run_hooks(s, conn, n, NULL, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0) {
+        (own_hooks &&
+         run_hooks(s, conn, n, NULL, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0)) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
         r->message = xf_sqlloc_source(keep, n, sql.ptr, r->message);
         if (executed.len)

@@ -90,7 +90,12 @@ static int add_macros(struct xf_session *s)
     struct xf_value utilsns = xf_v_dict(a, 16);
     struct xf_value projns = xf_v_dict(a, 64);
     bool have_utils = xf_project_package(p, "dbt_utils") != NULL;
-    if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
+    /* the materializations' helpers first: a built-in of the same name replaces one */
+    if (add_builtin(s, "<materialization macros>", xf_custom_mat_macros_sql, "dbt", dbtns.u.d,
+                    true) < 0 ||
+        add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
+        (s->ops->macros &&
+         add_builtin(s, "<adapter macros>", s->ops->macros, "dbt", dbtns.u.d, true) < 0) ||
         (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils",
                                     utilsns.u.d, false) < 0))
         return -1;
@@ -383,19 +388,6 @@ static int render_descriptions(struct xf_session *s)
     return err;
 }
 
-/* A project or package {% materialization name %} block of that name? */
-static bool custom_materialization(const struct xf_project *p, const char *name)
-{
-    size_t len = strlen(name);
-    for (size_t i = 0; i < p->macros.n; i++) {
-        const char *m = p->macros.v[i]->name;
-        if (!strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, len) &&
-            m[16 + len] == '_')
-            return true;
-    }
-    return false;
-}
-
 /* `word` in `src` as a whole word (in quotes or after 'materialized:'), or no location. */
 static struct xf_loc find_word(const struct xf_source *src, const char *word)
 {
@@ -433,6 +425,19 @@ static struct xf_loc materialized_loc(const struct xf_project *p, const struct x
     return l;
 }
 
+/* The adapter of a {% materialization name %} block for another adapter, or NULL. */
+static const char *other_adapter(const struct xf_project *p, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < p->macros.n; i++) {
+        const char *m = p->macros.v[i]->name;
+        if (!strncmp(m, "materialization_", 16) && !strncmp(m + 16, name, len) &&
+            m[16 + len] == '_' && !strchr(m + 17 + len, '_'))
+            return m + 17 + len;
+    }
+    return NULL;
+}
+
 /* Each node's materialization, once, now that config() calls are in. */
 static int set_materializations(struct xf_session *s, struct xf_diags *d)
 {
@@ -451,25 +456,41 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
         {"snapshot", XF_MAT_SNAPSHOT},
         {"test", XF_MAT_TEST},
     };
+    /* {% materialization %} blocks for this adapter: none in most projects */
+    struct xf_arena na;
+    xf_arena_init(&na);
+    const char **custom = xf_custom_mat_names(s->p, s->ops->name, &na);
+    if (custom[0] && xf_custom_mat_check(s->p, d) < 0)
+        err = -1;
     for (size_t i = 0; i < s->p->nodes.n; i++) {
         struct xf_node *n = s->p->nodes.v[i];
         n->mat_name = xf_node_config_str(n, "materialized", "view");
         n->mat = XF_MAT_OTHER;
+        n->mat_macro = NULL;
         for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
             if (!strcmp(n->mat_name, words[k].word))
                 n->mat = words[k].mat;
         }
+        /* the block that builds it: a custom one, or the root project's
+         * override of a built-in model materialization */
+        bool defined = false;
+        for (size_t k = 0; custom[k] && !defined; k++)
+            defined = !strcmp(custom[k], n->mat_name);
+        if (defined && n->type == XF_RES_MODEL && n->mat != XF_MAT_EPHEMERAL)
+            n->mat_macro =
+                xf_custom_mat_find(s->p, s->ops->name, n->mat_name, n->mat != XF_MAT_OTHER);
         /*
          * A model's materialization no one defines is a load error (exit 2,
-         * nothing run); a custom {% materialization %} block, or dbt's
-         * materialized_view, is known: running it is the node's error.
+         * nothing run); dbt's materialized_view is known: running it is
+         * the node's error.
          */
-        if (n->mat != XF_MAT_OTHER || n->type != XF_RES_MODEL ||
-            !xf_node_config_bool(n, "enabled", true) || !strcmp(n->mat_name, "materialized_view") ||
-            custom_materialization(s->p, n->mat_name))
+        if (n->mat != XF_MAT_OTHER || n->type != XF_RES_MODEL || n->mat_macro ||
+            !xf_node_config_bool(n, "enabled", true) || !strcmp(n->mat_name, "materialized_view"))
             continue;
-        static const char *const known[] = {"view", "table", "incremental", "ephemeral",
-                                            "materialized_view"};
+        const char *known[64] = {"view", "table", "incremental", "ephemeral", "materialized_view"};
+        size_t nknown = 5;
+        for (size_t k = 0; custom[k] && nknown < 64; k++)
+            known[nknown++] = custom[k];
         struct xf_loc at = materialized_loc(s->p, n);
         bool seen = false; /* one typo in dbt_project.yml: one error, not one per model */
         for (size_t k = 0; k < nreported && !seen; k++)
@@ -479,15 +500,23 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
             continue;
         if (nreported < sizeof reported / sizeof reported[0])
             reported[nreported++] = at;
-        const char *sug = xf_str_suggest(xf_str_c(n->mat_name), known, 5);
+        const char *sug = xf_str_suggest(xf_str_c(n->mat_name), known, nknown);
         struct xf_diag *g = xf_diag_add(
             d, XF_SEV_ERROR, at, "unknown materialization '%s' for model '%s'%s%s%s", n->mat_name,
             n->name, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
-        xf_diag_hint(g,
-                     "xform builds view, table, incremental and ephemeral models; another "
-                     "name needs a {%% materialization %s, default %%} block in macros/",
-                     n->mat_name);
+        const char *elsewhere = other_adapter(s->p, n->mat_name);
+        if (elsewhere)
+            xf_diag_hint(g,
+                         "materialization '%s' is defined for adapter '%s' only and this "
+                         "target's adapter is '%s': add a block with adapter='%s' or default",
+                         n->mat_name, elsewhere, s->ops->name, s->ops->name);
+        else
+            xf_diag_hint(g,
+                         "xform builds view, table, incremental and ephemeral models; another "
+                         "name needs a {%% materialization %s, default %%} block in macros/",
+                         n->mat_name);
     }
+    xf_arena_release(&na);
     return err;
 }
 

@@ -181,6 +181,9 @@ struct xf_node {
      * (config() may change it); mat_name is the config word ("view"). */
     enum xf_mat mat;
     const char *mat_name;
+    /* The {% materialization %} block that builds it (a custom one, or the
+     * root project's override of a built-in), or NULL: xform's own. */
+    const struct xf_macro_def *mat_macro;
     /* Relation, set by the engine from config + generate_*_name. */
     const char *database, *schema, *alias, *relation_name;
     /* Where the relation's schema is a file (SQLite): its absolute path. */
