@@ -323,6 +323,15 @@ int xf_custom_materialize(struct xf_session *s, struct xf_conn *c, struct xf_nod
     xf_dict_set(&a, locals, XF_STR("post_hooks"), hooks_value(&a, n, "post-hook"));
     xf_dict_set(&a, locals, XF_STR("database"), n->database ? xf_v_strc(n->database) : xf_v_none());
     xf_dict_set(&a, locals, XF_STR("schema"), xf_v_strc(n->schema));
+    /* the node as dbt's `model` has it once compiled */
+    struct xf_value *model = xf_dict_getc(locals, "model");
+    if (model && model->t == XF_V_DICT) {
+        xf_dict_set(&a, model->u.d, XF_STR("compiled_code"), xf_v_strc(sql));
+        xf_dict_set(&a, model->u.d, XF_STR("database"),
+                    n->database ? xf_v_strc(n->database) : xf_v_none());
+        if (n->relation_name)
+            xf_dict_set(&a, model->u.d, XF_STR("relation_name"), xf_v_strc(n->relation_name));
+    }
     struct xf_value fn = xf_macro_value(&a, m->block->macro, m->package);
     struct xf_value ret = xf_v_undef();
     struct xf_args none = {0};
