@@ -59,13 +59,13 @@ struct xf_result {
  * returns 0, or -1 with the reason in err.
  */
 struct xf_create_sql {
-    int (*render)(void *user, struct xf_buf *out, const struct xf_relation *r,
-                  enum xf_relkind kind, struct xf_str select_sql, struct xf_buf *err);
+    int (*render)(void *user, struct xf_buf *out, const struct xf_relation *r, enum xf_relkind kind,
+                  struct xf_str select_sql, struct xf_buf *err);
     void *user;
 };
 
 struct xf_adapter_ops {
-    const char *name;   /* "sqlite", "postgres": also the dispatch prefix */
+    const char *name; /* "sqlite", "postgres": also the dispatch prefix */
     /*
      * The adapter's own macros, Jinja text parsed once per session into
      * the `dbt` namespace: its <name>__X implementations of dispatched

@@ -1163,8 +1163,8 @@ static int create_sql(struct xf_buf *sql, const struct xf_create_sql *create, co
     size_t from = sql->len;
     int e = create->render(create->user, sql, &rel, kind, body, err);
     xf_buf_release(&id);
-    const char *hit = e < 0 || !body.len ? NULL
-                                         : memmem(sql->ptr + from, sql->len - from, body.p, body.len);
+    const char *hit =
+        e < 0 || !body.len ? NULL : memmem(sql->ptr + from, sql->len - from, body.p, body.len);
     *at = hit ? (size_t)(hit - sql->ptr) : (size_t)-1;
     return e;
 }
@@ -1200,8 +1200,8 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         size_t at;
         if (create_sql(&sql, create, schema, name, NULL, XF_REL_VIEW, body, &at, err) < 0)
             goto fail;
-        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false},
-                     executed, err) < 0) {
+        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false}, executed,
+                     err) < 0) {
             if (!strstr(err->ptr + err0, "cannot reference objects in database")) {
                 add_cross_schema_hint(err, err0);
                 goto fail;
@@ -1248,17 +1248,16 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         size_t at;
         if (create_sql(&sql, create, schema, name, NULL, XF_REL_TABLE, body, &at, err) < 0)
             goto fail;
-        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false},
-                     executed, err) < 0)
+        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false}, executed,
+                     err) < 0)
             goto fail;
     } else {
         /* The query may read the old table: build aside, then swap. */
         size_t at;
-        if (create_sql(&sql, create, schema, name, XF_TMP_SUFFIX, XF_REL_TABLE, body, &at, err) <
-            0)
+        if (create_sql(&sql, create, schema, name, XF_TMP_SUFFIX, XF_REL_TABLE, body, &at, err) < 0)
             goto fail;
-        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false},
-                     executed, err) < 0)
+        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false}, executed,
+                     err) < 0)
             goto fail;
         if (swap_in_table(c, schema, name, executed, err) < 0)
             goto fail;

@@ -362,8 +362,8 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if ((e = xf_staging_finish(c, &x.stage, e, executed, err)) < 0)
         goto out;
     r->status = XF_ST_SUCCESS;
-    r->message = !strcmp(strat, "append")          ? "INSERT"
-                 : !strcmp(strat, "delete+insert") ? "DELETE+INSERT"
+    r->message = !strcmp(strat, "append")                               ? "INSERT"
+                 : !strcmp(strat, "delete+insert")                      ? "DELETE+INSERT"
                  : !strcmp(strat, "merge") || !strcmp(strat, "default") ? "MERGE"
                                                                         : "OK";
 out:

@@ -16,8 +16,8 @@ static int render_create(void *user, struct xf_buf *out, const struct xf_relatio
 {
     struct xf_strategy *st = user;
     struct xf_value args[3];
-    struct xf_value sql = xf_v_str((struct xf_str){
-        xf_arena_strndup(st->a, select_sql.p, select_sql.len), select_sql.len});
+    struct xf_value sql = xf_v_str(
+        (struct xf_str){xf_arena_strndup(st->a, select_sql.p, select_sql.len), select_sql.len});
     if (kind == XF_REL_VIEW) {
         args[0] = xf_strategy_relation(st, r);
         args[1] = sql;
