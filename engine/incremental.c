@@ -41,6 +41,7 @@ struct incr {
     size_t ntcols, nscols;
     const char **keys;
     size_t nkeys;
+    struct xf_strategy *st;
 };
 
 /* The model's SQL without trailing white space and semicolons, to wrap in a create. */
@@ -191,29 +192,26 @@ static int schema_change(struct incr *x, const char *mode)
         e = -1;
         goto done;
     }
+    /* the alter statements from alter_relation_add_remove_columns(relation, add, remove) */
+    struct xf_value add = xf_v_list(x->a, x->nscols), remove = xf_v_none();
+    for (size_t i = 0; i < x->nscols; i++) {
+        if (!has_col(x->tcols, x->ntcols, x->scols[i].name))
+            xf_list_push(x->a, add.u.l,
+                         xf_context_column(x->a, x->scols[i].name, x->scols[i].data_type));
+    }
+    if (sync) {
+        remove = xf_v_list(x->a, x->ntcols);
+        for (size_t i = 0; i < x->ntcols; i++) {
+            if (!has_col(x->scols, x->nscols, x->tcols[i].name))
+                xf_list_push(x->a, remove.u.l,
+                             xf_context_column(x->a, x->tcols[i].name, x->tcols[i].data_type));
+        }
+    }
+    struct xf_value args[3] = {xf_strategy_relation(x->st, &x->target), add, remove};
     struct xf_buf sql = XF_BUF_INIT;
-    for (size_t i = 0; i < x->nscols && !e; i++) {
-        if (has_col(x->tcols, x->ntcols, x->scols[i].name))
-            continue;
-        xf_buf_reset(&sql);
-        xf_buf_adds(&sql, "alter table ");
-        rel(&sql, x, &x->target);
-        xf_buf_adds(&sql, " add column ");
-        q(&sql, x, x->scols[i].name);
-        if (x->scols[i].data_type && x->scols[i].data_type[0])
-            xf_buf_addf(&sql, " %s", x->scols[i].data_type);
+    e = xf_strategy_call(x->st, "alter_relation_add_remove_columns", args, 3, &sql, x->err);
+    if (!e && xf_str_trim(xf_buf_str(&sql)).len)
         e = run(x, sql.ptr);
-    }
-    for (size_t i = 0; sync && i < x->ntcols && !e; i++) {
-        if (has_col(x->scols, x->nscols, x->tcols[i].name))
-            continue;
-        xf_buf_reset(&sql);
-        xf_buf_adds(&sql, "alter table ");
-        rel(&sql, x, &x->target);
-        xf_buf_adds(&sql, " drop column ");
-        q(&sql, x, x->tcols[i].name);
-        e = run(x, sql.ptr);
-    }
     xf_buf_release(&sql);
     if (!e) /* Re-read the target's columns after the change. */
         e = x->c->ops->columns(x->c, &x->target, x->a, &x->tcols, &x->ntcols, x->err);
@@ -326,7 +324,7 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
         goto out;
     }
 
-    struct incr x = {s, c, n, &a, executed, err, target, {0}, NULL, NULL, 0, 0, NULL, 0};
+    struct incr x = {s, c, n, &a, executed, err, target, {0}, NULL, NULL, 0, 0, NULL, 0, &st};
     x.stage = target;
     x.stage.identifier = xf_arena_printf(&a, "%s__xform_incr", n->alias);
     e = read_keys(&x);

@@ -156,5 +156,25 @@ def test_failing_strategy_macro_is_located_and_leaves_the_table(wh):
     assert w.rows("select id, name from incr order by id") == [(1, "a"), (2, "b")]
 
 
+def test_on_schema_change_alters_through_alter_relation_add_remove_columns(wh):
+    w = wh("projects/strategy_macros")
+    cfg = "{{ config(materialized='incremental', unique_key='id', " \
+          "on_schema_change='sync_all_columns') }}\n"
+    w.p.write("models/osc.sql", cfg + "select 1 as id, 'a' as name\n")
+    w.xform("run", "-s", "osc", expect=0)
+    w.p.write("models/osc.sql", cfg + "select 2 as id, 'x' as extra\n")
+    w.p.write("macros/alter.sql", """
+{% macro alter_relation_add_remove_columns(relation, add_columns=none, remove_columns=none) -%}
+{{ return('/* my alter */ ' ~ dbt.default__alter_relation_add_remove_columns(relation,
+          add_columns, remove_columns)) }}
+{%- endmacro %}
+""")
+    w.xform("run", "-s", "osc", expect=0)
+    assert [c.lower() for c in w.columns("osc")] == ["id", "extra"]
+    assert w.rows("select id, extra from osc order by id") == [(1, None), (2, "x")]
+    sql = w.p.read("target/run/strategy_macros/models/osc.sql")
+    assert "/* my alter */" in sql and "add column" in sql and "drop column" in sql, sql
+
+
 def wh_kind(w):
     return w.kind
