@@ -5,7 +5,10 @@
  * transaction: the new rows go into a staging table beside the target,
  * on_schema_change is applied, the strategy (append, delete+insert,
  * merge) moves the rows, the staging table is dropped, commit. Any
- * failure rolls back, leaving the target exactly as it was.
+ * failure rolls back, leaving the target exactly as it was. The SQL of
+ * each step (the staging table's create, the alters, the strategy's
+ * statements) comes from dbt's overridable macros (strategy.c); this file
+ * keeps the order, the transaction and the checks.
  *
  * Loud where dbt is silent: a unique_key that is not a column is an
  * error (not a quiet append), and NULL keys are counted and warned about.
@@ -226,8 +229,9 @@ done:
  * arg_dict as dbt builds it; the statements it returns run here, inside
  * the build's transaction.
  */
-static int strategy(struct incr *x, struct xf_strategy *st, const char *name)
+static int strategy(struct incr *x, const char *name)
 {
+    struct xf_strategy *st = x->st;
     struct xf_arena *a = x->a;
     struct xf_value d = xf_v_dict(a, 5);
     xf_dict_set(a, d.u.d, XF_STR("target_relation"), xf_strategy_relation(st, &x->target));
@@ -356,7 +360,7 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if (!e)
         e = warn_null_keys(&x);
     if (!e)
-        e = strategy(&x, &st, strat);
+        e = strategy(&x, strat);
     if ((e = xf_staging_finish(c, &x.stage, e, executed, err)) < 0)
         goto out;
     r->status = XF_ST_SUCCESS;
