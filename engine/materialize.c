@@ -216,8 +216,12 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
         struct xf_relation store = {NULL, audit, alias};
         struct xf_buf ex = XF_BUF_INIT;
         int se = c->ops->ensure_schema(c, audit, err);
-        if (!se)
-            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, NULL, &ex, err);
+        if (!se) { /* created by get_create_table_as_sql, as dbt's test materialization */
+            struct xf_strategy st;
+            xf_strategy_init(&st, s, c, n, &sa);
+            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, &st.create, &ex, err);
+            xf_strategy_release(&st);
+        }
         xf_buf_add(executed, ex.ptr, ex.len);
         xf_buf_release(&ex);
         xf_arena_release(&sa);

@@ -113,6 +113,11 @@ select inner_q.*, 'custom' as built_by from (
     # a view is not a table: get_create_view_as_sql is left alone
     assert w.rows("select id, name from vw") == [(1, "x")]
     assert "custom ctas" not in w.p.read("target/run/strategy_macros/models/vw.sql")
+    # so does a test's store_failures table
+    audit = w.custom_schema("dbt_test__audit")
+    w.p.write("tests/one_failure.sql", "{{ config(store_failures=true) }}\nselect 7 as id\n")
+    w.xform("test", "-s", "one_failure", expect=1)
+    assert w.rows("select id, built_by from one_failure", schema=audit) == [(7, "custom")]
     # the incremental model's first build and its staging table use it too
     w.xform("run", "-s", "incr", expect=0)
     w.xform("run", "-s", "incr", "--vars", "{batch: 2}", expect=0)
