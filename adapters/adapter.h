@@ -51,8 +51,27 @@ struct xf_result {
     struct xf_value *cells; /* nrows * ncols, row-major */
 };
 
+/*
+ * The statement that creates relation `r` (a table or a view, as `kind`
+ * says) from `select_sql` (trimmed of trailing semicolons; not
+ * NUL-terminated): the engine renders it from its overridable macros
+ * (get_create_table_as_sql, get_create_view_as_sql). Appends it to out;
+ * returns 0, or -1 with the reason in err.
+ */
+struct xf_create_sql {
+    int (*render)(void *user, struct xf_buf *out, const struct xf_relation *r, enum xf_relkind kind,
+                  struct xf_str select_sql, struct xf_buf *err);
+    void *user;
+};
+
 struct xf_adapter_ops {
-    const char *name;   /* "sqlite", "postgres": also the dispatch prefix */
+    const char *name; /* "sqlite", "postgres": also the dispatch prefix */
+    /*
+     * The adapter's own macros, Jinja text parsed once per session into
+     * the `dbt` namespace: its <name>__X implementations of dispatched
+     * macros (types, dates, strategy SQL). NULL: none.
+     */
+    const char *macros_sql;
     bool single_writer; /* the scheduler runs writes on one connection */
     /*
      * Optional (with single_writer): makes `c` a read connection beside
@@ -110,10 +129,13 @@ struct xf_adapter_ops {
      * transaction, so the old relation stays intact on any failure.
      * Returns 0, -1 with err, or 1 when a view was built as a table
      * because the adapter's views cannot read what it selects (SQLite: a
-     * view cannot read another schema's database file).
+     * view cannot read another schema's database file). `create` renders
+     * the statement that creates the new relation (NULL: the adapter's own
+     * `create table|view ... as`).
      */
     int (*replace_relation)(struct xf_conn *c, const struct xf_relation *r, enum xf_relkind kind,
-                            const char *select_sql, struct xf_buf *executed, struct xf_buf *err);
+                            const char *select_sql, const struct xf_create_sql *create,
+                            struct xf_buf *executed, struct xf_buf *err);
     /*
      * Loads a parsed CSV into `r` (replacing it atomically), with column
      * types given per column (NULL: inferred). One transaction.
@@ -197,12 +219,6 @@ struct xf_adapter_ops {
      * column types (engine/unit_test.c).
      */
     bool typeless_literals;
-    /*
-     * Optional: Jinja macros of this adapter (`<name>__x`, picked by
-     * adapter.dispatch before `default__x`), added to the `dbt` namespace,
-     * so that warehouse SQL lives here and not in the engine. NULL: none.
-     */
-    const char *macros;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

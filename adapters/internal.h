@@ -52,4 +52,8 @@ bool xf_adapter_parse_int(struct xf_str s, int64_t *out);
 /* A whole decimal number (digits, sign, point, exponent; no hex, nan, inf). */
 bool xf_adapter_parse_real(struct xf_str s, double *out);
 
+/* Each adapter's own macros (ops->macros_sql): <adapter>__X implementations. */
+extern const char xf_sqlite_macros_sql[];
+extern const char xf_postgres_macros_sql[];
+
 #endif

@@ -1097,7 +1097,8 @@ done:
 
 static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r,
                                enum xf_relkind kind, const char *select_sql,
-                               struct xf_buf *executed, struct xf_buf *err)
+                               const struct xf_create_sql *create, struct xf_buf *executed,
+                               struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
     const char *schema = schema_of(c, r->schema);
@@ -1113,13 +1114,24 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
     if (p < 0)
         goto fail;
     struct xf_str body = xf_adapter_trim_sql(select_sql);
-    xf_buf_addf(&sql, "create %s ", kind == XF_REL_VIEW ? "view" : "table");
-    rel_sql(&sql, schema, nm.tmp);
-    xf_buf_adds(&sql, " as (\n");
-    size_t at = sql.len;
-    xf_buf_addstr(&sql, body);
-    xf_buf_adds(&sql, "\n)");
-    if (step_sql(c, sql.ptr, &(struct run_opts){.loc_text = select_sql, .loc_off = at}, executed,
+    size_t at = 0;
+    const char *loc_text = select_sql;
+    if (create) { /* the engine's macro (get_create_table_as_sql ...) */
+        const struct xf_relation tmp = {NULL, schema, nm.tmp};
+        if (create->render(create->user, &sql, &tmp, kind, body, err) < 0)
+            goto fail;
+        const char *hit = body.len ? memmem(sql.ptr, sql.len, body.p, body.len) : NULL;
+        at = hit ? (size_t)(hit - sql.ptr) : 0;
+        loc_text = hit ? select_sql : NULL; /* positions map into the model where kept whole */
+    } else {
+        xf_buf_addf(&sql, "create %s ", kind == XF_REL_VIEW ? "view" : "table");
+        rel_sql(&sql, schema, nm.tmp);
+        xf_buf_adds(&sql, " as (\n");
+        at = sql.len;
+        xf_buf_addstr(&sql, body);
+        xf_buf_adds(&sql, "\n)");
+    }
+    if (step_sql(c, sql.ptr, &(struct run_opts){.loc_text = loc_text, .loc_off = at}, executed,
                  err) < 0)
         goto fail;
     if (swap_in(c, schema, name, &nm, kind, executed, err) < 0)
@@ -1478,6 +1490,7 @@ done:
 
 const struct xf_adapter_ops xf_postgres_ops = {
     .name = "postgres",
+    .macros_sql = xf_postgres_macros_sql,
     .single_writer = false,
     .connect = pg_connect,
     .disconnect = pg_disconnect,

@@ -1132,9 +1132,47 @@ static void add_cross_schema_hint(struct xf_buf *err, size_t from)
                          "materialize this model as a table)");
 }
 
+/* Error positions map into the model's SQL only where create_sql kept it whole. */
+static const char *loc(const char *select_sql, size_t at)
+{
+    return at == (size_t)-1 ? NULL : select_sql;
+}
+
+/*
+ * Appends the statement creating schema.name+suffix from body: the
+ * engine's macro text, or our own. *at is where body starts in it (for
+ * error positions), or (size_t)-1 when the macro did not keep it whole.
+ */
+static int create_sql(struct xf_buf *sql, const struct xf_create_sql *create, const char *schema,
+                      const char *name, const char *suffix, enum xf_relkind kind,
+                      struct xf_str body, size_t *at, struct xf_buf *err)
+{
+    if (!create) {
+        xf_buf_adds(sql, kind == XF_REL_VIEW ? "CREATE VIEW " : "CREATE TABLE ");
+        rel_sql(sql, schema, name, suffix);
+        xf_buf_adds(sql, " AS\n");
+        *at = sql->len;
+        xf_buf_addstr(sql, body);
+        return 0;
+    }
+    struct xf_buf id = XF_BUF_INIT;
+    xf_buf_adds(&id, name);
+    if (suffix)
+        xf_buf_adds(&id, suffix);
+    const struct xf_relation rel = {NULL, schema, id.ptr};
+    size_t from = sql->len;
+    int e = create->render(create->user, sql, &rel, kind, body, err);
+    xf_buf_release(&id);
+    const char *hit =
+        e < 0 || !body.len ? NULL : memmem(sql->ptr + from, sql->len - from, body.p, body.len);
+    *at = hit ? (size_t)(hit - sql->ptr) : (size_t)-1;
+    return e;
+}
+
 static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r,
                                enum xf_relkind kind, const char *select_sql,
-                               struct xf_buf *executed, struct xf_buf *err)
+                               const struct xf_create_sql *create, struct xf_buf *executed,
+                               struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
     const char *schema = schema_of(c, r);
@@ -1159,13 +1197,11 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         if (old != XF_REL_NONE && drop_sql(c, schema, name, NULL, old, false, executed, err) < 0)
             goto fail;
         size_t ex0 = executed ? executed->len : 0;
-        xf_buf_adds(&sql, "CREATE VIEW ");
-        rel_sql(&sql, schema, name, NULL);
-        xf_buf_adds(&sql, " AS\n");
-        size_t at = sql.len;
-        xf_buf_addstr(&sql, body);
-        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed, err) <
-            0) {
+        size_t at;
+        if (create_sql(&sql, create, schema, name, NULL, XF_REL_VIEW, body, &at, err) < 0)
+            goto fail;
+        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false}, executed,
+                     err) < 0) {
             if (!strstr(err->ptr + err0, "cannot reference objects in database")) {
                 add_cross_schema_hint(err, err0);
                 goto fail;
@@ -1209,23 +1245,19 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
             goto fail;
         if (old != XF_REL_NONE && drop_sql(c, schema, name, NULL, old, false, executed, err) < 0)
             goto fail;
-        xf_buf_adds(&sql, "CREATE TABLE ");
-        rel_sql(&sql, schema, name, NULL);
-        xf_buf_adds(&sql, " AS\n");
-        size_t at = sql.len;
-        xf_buf_addstr(&sql, body);
-        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed, err) <
-            0)
+        size_t at;
+        if (create_sql(&sql, create, schema, name, NULL, XF_REL_TABLE, body, &at, err) < 0)
+            goto fail;
+        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false}, executed,
+                     err) < 0)
             goto fail;
     } else {
         /* The query may read the old table: build aside, then swap. */
-        xf_buf_adds(&sql, "CREATE TABLE ");
-        rel_sql(&sql, schema, name, XF_TMP_SUFFIX);
-        xf_buf_adds(&sql, " AS\n");
-        size_t at = sql.len;
-        xf_buf_addstr(&sql, body);
-        if (step_sql(c, sql.ptr, &(struct run_opts){select_sql, at, true, false}, executed, err) <
-            0)
+        size_t at;
+        if (create_sql(&sql, create, schema, name, XF_TMP_SUFFIX, XF_REL_TABLE, body, &at, err) < 0)
+            goto fail;
+        if (step_sql(c, sql.ptr, &(struct run_opts){loc(select_sql, at), at, true, false}, executed,
+                     err) < 0)
             goto fail;
         if (swap_in_table(c, schema, name, executed, err) < 0)
             goto fail;
@@ -1555,31 +1587,10 @@ done:
 /* xform keeps PRAGMA foreign_keys off: a rebuilt parent would break its children's keys. */
 static const char *const sq_unenforced[] = {"foreign_key", NULL};
 
-/*
- * dbt macros whose SQL differs here. rename_relation: legacy_alter_table
- * keeps RENAME from rewriting the views that read the old name (renaming
- * a table to its backup would otherwise point them at the backup, which
- * the materialization then drops); SQLite cannot rename a view.
- * get_create_table_as_sql, create_view_as: CREATE ... AS takes no
- * parentheses here; truncate_relation: SQLite has no TRUNCATE.
- */
-static const char sqlite_macros[] =
-    "{% macro sqlite__rename_relation(from_relation, to_relation) %}"
-    "{% call statement('rename_relation') %}PRAGMA legacy_alter_table=ON;\n"
-    "ALTER TABLE {{ from_relation }} RENAME TO {{ adapter.quote(to_relation.identifier) }};\n"
-    "PRAGMA legacy_alter_table=OFF{% endcall %}{% endmacro %}\n"
-    "{% macro sqlite__get_create_table_as_sql(temporary, relation, sql) -%}\n"
-    "create {% if temporary %}temporary {% endif %}table {{ relation }} as\n{{ sql }}\n"
-    "{%- endmacro %}\n"
-    "{% macro sqlite__create_view_as(relation, sql) %}create view {{ relation }} as\n{{ sql }}"
-    "{% endmacro %}\n"
-    "{% macro sqlite__truncate_relation(relation) %}{% call statement('truncate_relation') %}"
-    "delete from {{ relation }}{% endcall %}{% endmacro %}\n";
-
 const struct xf_adapter_ops xf_sqlite_ops = {
-    .macros = sqlite_macros,
     .typeless_literals = true,
     .name = "sqlite",
+    .macros_sql = xf_sqlite_macros_sql,
     .single_writer = true,
     .make_reader = sq_make_reader,
     .check = sq_check,

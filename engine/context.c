@@ -969,6 +969,17 @@ static const struct xf_obj_ops column_ops = {
     .str = column_str,
 };
 
+struct xf_value xf_context_column(struct xf_arena *a, const char *name, const char *type)
+{
+    struct column *c = XF_ANEW(a, struct column);
+    c->name = name;
+    c->type = type;
+    struct xf_obj *o = XF_ANEW(a, struct xf_obj);
+    o->ops = &column_ops;
+    o->data = c;
+    return xf_v_obj(o);
+}
+
 static int ad_get_columns(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                           const struct xf_args *a)
 {

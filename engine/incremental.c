@@ -5,7 +5,10 @@
  * transaction: the new rows go into a staging table beside the target,
  * on_schema_change is applied, the strategy (append, delete+insert,
  * merge) moves the rows, the staging table is dropped, commit. Any
- * failure rolls back, leaving the target exactly as it was.
+ * failure rolls back, leaving the target exactly as it was. The SQL of
+ * each step (the staging table's create, the alters, the strategy's
+ * statements) comes from dbt's overridable macros (strategy.c); this file
+ * keeps the order, the transaction and the checks.
  *
  * Loud where dbt is silent: a unique_key that is not a column is an
  * error (not a quiet append), and NULL keys are counted and warned about.
@@ -17,7 +20,18 @@
 
 #include "engine/internal.h"
 
-static const char *const strategies[] = {"append", "delete+insert", "merge", NULL};
+static const char *const strategies[] = {"append", "delete+insert", "merge", "default", NULL};
+
+/* dbt's name for a strategy's macro: get_incremental_<name>_sql, '+' as '_'. */
+static const char *macro_name(struct xf_arena *a, const char *strategy)
+{
+    char *m = xf_arena_printf(a, "get_incremental_%s_sql", strategy);
+    for (char *p = m; *p; p++) {
+        if (*p == '+')
+            *p = '_';
+    }
+    return m;
+}
 
 struct incr {
     struct xf_session *s;
@@ -30,7 +44,18 @@ struct incr {
     size_t ntcols, nscols;
     const char **keys;
     size_t nkeys;
+    struct xf_strategy *st;
 };
+
+/* The model's SQL without trailing white space and semicolons, to wrap in a create. */
+static struct xf_str select_body(const char *sql)
+{
+    struct xf_str b = xf_str_trim(xf_str_c(sql));
+    while (b.len && (b.p[b.len - 1] == ';' || b.p[b.len - 1] == ' ' || b.p[b.len - 1] == '\n' ||
+                     b.p[b.len - 1] == '\t' || b.p[b.len - 1] == '\r'))
+        b.len--;
+    return b;
+}
 
 static bool has_col(const struct xf_column_info *cols, size_t n, const char *name)
 {
@@ -170,29 +195,26 @@ static int schema_change(struct incr *x, const char *mode)
         e = -1;
         goto done;
     }
+    /* the alter statements from alter_relation_add_remove_columns(relation, add, remove) */
+    struct xf_value add = xf_v_list(x->a, x->nscols), remove = xf_v_none();
+    for (size_t i = 0; i < x->nscols; i++) {
+        if (!has_col(x->tcols, x->ntcols, x->scols[i].name))
+            xf_list_push(x->a, add.u.l,
+                         xf_context_column(x->a, x->scols[i].name, x->scols[i].data_type));
+    }
+    if (sync) {
+        remove = xf_v_list(x->a, x->ntcols);
+        for (size_t i = 0; i < x->ntcols; i++) {
+            if (!has_col(x->scols, x->nscols, x->tcols[i].name))
+                xf_list_push(x->a, remove.u.l,
+                             xf_context_column(x->a, x->tcols[i].name, x->tcols[i].data_type));
+        }
+    }
+    struct xf_value args[3] = {xf_strategy_relation(x->st, &x->target), add, remove};
     struct xf_buf sql = XF_BUF_INIT;
-    for (size_t i = 0; i < x->nscols && !e; i++) {
-        if (has_col(x->tcols, x->ntcols, x->scols[i].name))
-            continue;
-        xf_buf_reset(&sql);
-        xf_buf_adds(&sql, "alter table ");
-        rel(&sql, x, &x->target);
-        xf_buf_adds(&sql, " add column ");
-        q(&sql, x, x->scols[i].name);
-        if (x->scols[i].data_type && x->scols[i].data_type[0])
-            xf_buf_addf(&sql, " %s", x->scols[i].data_type);
+    e = xf_strategy_call(x->st, "alter_relation_add_remove_columns", args, 3, &sql, x->err);
+    if (!e && xf_str_trim(xf_buf_str(&sql)).len)
         e = run(x, sql.ptr);
-    }
-    for (size_t i = 0; sync && i < x->ntcols && !e; i++) {
-        if (has_col(x->scols, x->nscols, x->tcols[i].name))
-            continue;
-        xf_buf_reset(&sql);
-        xf_buf_adds(&sql, "alter table ");
-        rel(&sql, x, &x->target);
-        xf_buf_adds(&sql, " drop column ");
-        q(&sql, x, x->tcols[i].name);
-        e = run(x, sql.ptr);
-    }
     xf_buf_release(&sql);
     if (!e) /* Re-read the target's columns after the change. */
         e = x->c->ops->columns(x->c, &x->target, x->a, &x->tcols, &x->ntcols, x->err);
@@ -202,171 +224,49 @@ done:
     return e;
 }
 
-/* The columns both relations have, in the target's order. */
-static void common_cols(struct xf_buf *b, struct incr *x, const char *prefix, const char **only,
-                        size_t nonly)
-{
-    bool first = true;
-    for (size_t i = 0; i < x->ntcols; i++) {
-        const char *c = x->tcols[i].name;
-        if (!has_col(x->scols, x->nscols, c))
-            continue;
-        if (only) {
-            bool in = false;
-            for (size_t k = 0; k < nonly; k++)
-                in = in || !strcasecmp(only[k], c);
-            if (!in)
-                continue;
-        }
-        if (!first)
-            xf_buf_adds(b, ", ");
-        first = false;
-        if (prefix)
-            xf_buf_addf(b, "%s.", prefix);
-        q(b, x, c);
-    }
-}
-
-static void key_match(struct xf_buf *b, struct incr *x, const char *left)
-{
-    for (size_t i = 0; i < x->nkeys; i++) {
-        if (i)
-            xf_buf_adds(b, " and ");
-        xf_buf_addf(b, "%s.", left);
-        q(b, x, x->keys[i]);
-        xf_buf_adds(b, " = xform_stage.");
-        q(b, x, x->keys[i]);
-    }
-}
-
-static void predicates(struct xf_buf *b, struct incr *x)
-{
-    const struct xf_value *p = xf_node_config(x->n, "incremental_predicates");
-    if (!p)
-        return;
-    if (p->t == XF_V_STR) {
-        xf_buf_addf(b, " and (%.*s)", XF_STR_ARG(p->u.s));
-    } else if (p->t == XF_V_LIST) {
-        for (size_t i = 0; i < p->u.l->n; i++) {
-            if (p->u.l->items[i].t == XF_V_STR)
-                xf_buf_addf(b, " and (%.*s)", XF_STR_ARG(p->u.l->items[i].u.s));
-        }
-    }
-}
-
-static void insert_all(struct xf_buf *b, struct incr *x, bool only_new)
-{
-    xf_buf_adds(b, "insert into ");
-    rel(b, x, &x->target);
-    xf_buf_adds(b, " (");
-    common_cols(b, x, NULL, NULL, 0);
-    xf_buf_adds(b, ")\nselect ");
-    common_cols(b, x, "xform_stage", NULL, 0);
-    xf_buf_adds(b, "\nfrom ");
-    rel(b, x, &x->stage);
-    xf_buf_adds(b, " as xform_stage");
-    if (only_new && x->nkeys) {
-        xf_buf_adds(b, "\nwhere not exists (select 1 from ");
-        rel(b, x, &x->target);
-        xf_buf_addf(b, " where ");
-        struct xf_buf t = XF_BUF_INIT;
-        q(&t, x, x->target.identifier);
-        key_match(b, x, t.ptr);
-        xf_buf_release(&t);
-        xf_buf_adds(b, ")");
-    }
-}
-
-static const char **string_list(struct incr *x, const char *key, size_t *n)
-{
-    const struct xf_value *v = xf_node_config(x->n, key);
-    *n = 0;
-    if (!v || v->t != XF_V_LIST)
-        return NULL;
-    const char **out = XF_ANEWN(x->a, const char *, v->u.l->n + 1);
-    for (size_t i = 0; i < v->u.l->n; i++) {
-        if (v->u.l->items[i].t == XF_V_STR)
-            out[(*n)++] = xf_arena_strdups(x->a, v->u.l->items[i].u.s);
-    }
-    return out;
-}
-
+/*
+ * The strategy's SQL from get_incremental_<strategy>_sql(arg_dict), with
+ * arg_dict as dbt builds it; the statements it returns run here, inside
+ * the build's transaction.
+ */
 static int strategy(struct incr *x, const char *name)
 {
-    struct xf_buf b = XF_BUF_INIT;
-    int e = 0;
-    if (!strcmp(name, "append") || (!x->nkeys && !strcmp(name, "merge"))) {
-        insert_all(&b, x, false);
-        e = run(x, b.ptr);
-    } else if (!strcmp(name, "delete+insert")) {
-        if (x->nkeys) {
-            xf_buf_adds(&b, "delete from ");
-            rel(&b, x, &x->target);
-            xf_buf_adds(&b, "\nwhere exists (select 1 from ");
-            rel(&b, x, &x->stage);
-            xf_buf_adds(&b, " as xform_stage where ");
-            struct xf_buf t = XF_BUF_INIT;
-            q(&t, x, x->target.identifier);
-            key_match(&b, x, t.ptr);
-            xf_buf_release(&t);
-            xf_buf_adds(&b, ")");
-            predicates(&b, x);
-            e = run(x, b.ptr);
-            xf_buf_reset(&b);
-        }
-        if (!e) {
-            insert_all(&b, x, false);
-            e = run(x, b.ptr);
-        }
-    } else { /* merge with a key: update matching rows, insert the rest */
-        size_t nupd, nexcl;
-        const char **upd = string_list(x, "merge_update_columns", &nupd);
-        const char **excl = string_list(x, "merge_exclude_columns", &nexcl);
-        struct xf_buf t = XF_BUF_INIT;
-        q(&t, x, x->target.identifier);
-        xf_buf_adds(&b, "update ");
-        rel(&b, x, &x->target);
-        xf_buf_adds(&b, " set ");
-        bool first = true;
-        for (size_t i = 0; i < x->ntcols; i++) {
-            const char *c = x->tcols[i].name;
-            if (!has_col(x->scols, x->nscols, c))
-                continue;
-            bool skip = false;
-            for (size_t k = 0; k < x->nkeys; k++)
-                skip = skip || !strcasecmp(x->keys[k], c);
-            if (upd) {
-                bool in = false;
-                for (size_t k = 0; k < nupd; k++)
-                    in = in || !strcasecmp(upd[k], c);
-                skip = skip || !in;
-            }
-            for (size_t k = 0; excl && k < nexcl; k++)
-                skip = skip || !strcasecmp(excl[k], c);
-            if (skip)
-                continue;
-            if (!first)
-                xf_buf_adds(&b, ", ");
-            first = false;
-            q(&b, x, c);
-            xf_buf_adds(&b, " = xform_stage.");
-            q(&b, x, c);
-        }
-        if (!first) {
-            xf_buf_adds(&b, "\nfrom ");
-            rel(&b, x, &x->stage);
-            xf_buf_adds(&b, " as xform_stage\nwhere ");
-            key_match(&b, x, t.ptr);
-            predicates(&b, x);
-            e = run(x, b.ptr);
-        }
-        xf_buf_release(&t);
-        if (!e) {
-            xf_buf_reset(&b);
-            insert_all(&b, x, true);
-            e = run(x, b.ptr);
-        }
+    struct xf_strategy *st = x->st;
+    struct xf_arena *a = x->a;
+    struct xf_value d = xf_v_dict(a, 5);
+    xf_dict_set(a, d.u.d, XF_STR("target_relation"), xf_strategy_relation(st, &x->target));
+    xf_dict_set(a, d.u.d, XF_STR("temp_relation"), xf_strategy_relation(st, &x->stage));
+    struct xf_value key = xf_v_none();
+    if (x->nkeys == 1) {
+        key = xf_v_strc(x->keys[0]);
+    } else if (x->nkeys > 1) {
+        key = xf_v_list(a, x->nkeys);
+        for (size_t i = 0; i < x->nkeys; i++)
+            xf_list_push(a, key.u.l, xf_v_strc(x->keys[i]));
     }
+    xf_dict_set(a, d.u.d, XF_STR("unique_key"), key);
+    /* the columns both relations have, in the target's order */
+    struct xf_value cols = xf_v_list(a, x->ntcols);
+    for (size_t i = 0; i < x->ntcols; i++) {
+        if (has_col(x->scols, x->nscols, x->tcols[i].name))
+            xf_list_push(a, cols.u.l,
+                         xf_context_column(a, x->tcols[i].name, x->tcols[i].data_type));
+    }
+    xf_dict_set(a, d.u.d, XF_STR("dest_columns"), cols);
+    const struct xf_value *p = xf_node_config(x->n, "incremental_predicates");
+    struct xf_value preds = xf_v_none();
+    if (p && p->t == XF_V_STR) {
+        preds = xf_v_list(a, 1);
+        xf_list_push(a, preds.u.l, *p);
+    } else if (p && p->t == XF_V_LIST) {
+        preds = *p;
+    }
+    xf_dict_set(a, d.u.d, XF_STR("incremental_predicates"), preds);
+
+    struct xf_buf b = XF_BUF_INIT;
+    int e = xf_strategy_call(st, macro_name(a, name), &d, 1, &b, x->err);
+    if (!e && xf_str_trim(xf_buf_str(&b)).len)
+        e = run(x, b.ptr);
     xf_buf_release(&b);
     return e;
 }
@@ -376,23 +276,29 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
 {
     const char *strat = xf_node_config_str(n, "incremental_strategy", NULL);
     if (!strat)
-        strat = xf_node_config_str(n, "strategy", "merge");
+        strat = xf_node_config_str(n, "strategy", "default");
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_strategy st;
+    xf_strategy_init(&st, s, c, n, &a);
+    int e = -1;
     bool known = false;
     for (const char *const *k = strategies; *k; k++)
         known = known || !strcmp(*k, strat);
-    if (!known) {
+    /* as dbt: any strategy whose get_incremental_<name>_sql macro exists */
+    if (!known && !xf_strategy_has(&st, macro_name(&a, strat))) {
         xf_buf_addf(err,
                     "unknown incremental_strategy '%s' for model '%s': use append, "
-                    "delete+insert or merge",
-                    strat, n->name);
-        return -1;
+                    "delete+insert or merge, or define a macro '%s' for a strategy of your own",
+                    strat, n->name, macro_name(&a, strat));
+        goto out;
     }
     if (c->ops->ensure_schema(c, n->schema, err) < 0)
-        return -1;
+        goto out;
     struct xf_relation target = {n->database, n->schema, n->alias};
     enum xf_relkind kind = XF_REL_NONE;
     if (c->ops->relation_kind(c, &target, &kind, err) < 0)
-        return -1;
+        goto out;
     const struct xf_value *fr = xf_node_config(n, "full_refresh");
     bool full = s->full_refresh;
     if (fr && fr->t == XF_V_BOOL)
@@ -410,22 +316,22 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
                 ce = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
             xf_arena_release(&ca);
             if (ce < 0)
-                return -1;
-        } else if (c->ops->replace_relation(c, &target, XF_REL_TABLE, sql, executed, err) < 0) {
-            return -1;
+                goto out;
+        } else if (c->ops->replace_relation(c, &target, XF_REL_TABLE, sql, &st.create, executed,
+                                            err) < 0) {
+            goto out;
         }
         xf_session_mark_existing(s, n->schema, n->alias, XF_REL_TABLE);
         r->status = XF_ST_SUCCESS;
         r->message = "SELECT";
-        return 0;
+        e = 0;
+        goto out;
     }
 
-    struct xf_arena a;
-    xf_arena_init(&a);
-    struct incr x = {s, c, n, &a, executed, err, target, {0}, NULL, NULL, 0, 0, NULL, 0};
+    struct incr x = {s, c, n, &a, executed, err, target, {0}, NULL, NULL, 0, 0, NULL, 0, &st};
     x.stage = target;
     x.stage.identifier = xf_arena_printf(&a, "%s__xform_incr", n->alias);
-    int e = read_keys(&x);
+    e = read_keys(&x);
     if (e < 0 || (e = c->ops->begin(c, err)) < 0)
         goto out;
     struct xf_buf b = XF_BUF_INIT;
@@ -433,11 +339,14 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     rel(&b, &x, &x.stage);
     e = run(&x, b.ptr);
     if (!e) {
+        /* the staging table: a plain table beside the target (temporary=false), dropped
+         * before the commit; the whole build rolls back on any failure */
         xf_buf_reset(&b);
-        xf_buf_adds(&b, "create table ");
-        rel(&b, &x, &x.stage);
-        xf_buf_addf(&b, " as\n%s", sql);
-        e = run(&x, b.ptr);
+        struct xf_value args[3] = {xf_v_bool(false), xf_strategy_relation(&st, &x.stage),
+                                   xf_v_str(select_body(sql))};
+        e = xf_strategy_call(&st, "get_create_table_as_sql", args, 3, &b, err);
+        if (!e)
+            e = run(&x, b.ptr);
     }
     xf_buf_release(&b);
     if (!e)
@@ -455,10 +364,12 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if ((e = xf_staging_finish(c, &x.stage, e, executed, err)) < 0)
         goto out;
     r->status = XF_ST_SUCCESS;
-    r->message = !strcmp(strat, "append")  ? "INSERT"
-                 : !strcmp(strat, "merge") ? "MERGE"
-                                           : "DELETE+INSERT";
+    r->message = !strcmp(strat, "append")                               ? "INSERT"
+                 : !strcmp(strat, "delete+insert")                      ? "DELETE+INSERT"
+                 : !strcmp(strat, "merge") || !strcmp(strat, "default") ? "MERGE"
+                                                                        : "OK";
 out:
+    xf_strategy_release(&st);
     xf_arena_release(&a);
     return e < 0 ? -1 : 0;
 }

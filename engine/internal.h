@@ -163,6 +163,8 @@ int xf_context_init(struct xf_session *s);
 /* The globals a node of `package` renders with (the session's for the root project). */
 const struct xf_dict *xf_session_globals(const struct xf_session *s, const char *package);
 
+/* dbt's Column object (name, data_type, quoted, is_string() ...) in a. */
+struct xf_value xf_context_column(struct xf_arena *a, const char *name, const char *type);
 /* Per-render names: this, execute, model, ... into a new dict in rc->arena. */
 struct xf_dict *xf_context_locals(struct xf_rctx *rc);
 /* engine/agate.c: a query result as agate's Table (rows, columns ...), in `a`. */
@@ -292,6 +294,41 @@ void xf_unit_test_run(struct xf_session *s, struct xf_conn *conn, struct xf_aren
  */
 int xf_staging_finish(struct xf_conn *c, const struct xf_relation *stage, int e,
                       struct xf_buf *executed, struct xf_buf *err);
+
+/* ---- strategy.c: the SQL of materializations, from overridable macros ---- */
+
+/*
+ * One build's access to the materialization macros (get_create_table_as_sql,
+ * get_incremental_merge_sql ...): rendered in execute mode as node n sees
+ * them, so a project or package macro of the same name, or an
+ * <adapter>__X found through adapter.dispatch, replaces the built-in. The
+ * macros were parsed once with the session; each call only renders.
+ * Caller-owned; must not move after _init. Values live in `a`.
+ */
+struct xf_strategy {
+    struct xf_session *s;
+    struct xf_node *n;
+    struct xf_arena *a;
+    struct xf_rctx rc;
+    struct xf_render_env env;
+    struct xf_diags diags;
+    /* for the adapter's replace_relation: get_create_table_as_sql / get_create_view_as_sql */
+    struct xf_create_sql create;
+};
+void xf_strategy_init(struct xf_strategy *st, struct xf_session *s, struct xf_conn *c,
+                      struct xf_node *n, struct xf_arena *a);
+void xf_strategy_release(struct xf_strategy *st);
+/* Whether node n sees a macro `name` (a custom incremental strategy's, say). */
+bool xf_strategy_has(const struct xf_strategy *st, const char *name);
+/*
+ * Calls macro `name` with positional args and appends what it returns
+ * (its return() value, else its text) to out. 0, or -1 with the located
+ * template error in err.
+ */
+int xf_strategy_call(struct xf_strategy *st, const char *name, const struct xf_value *args,
+                     size_t nargs, struct xf_buf *out, struct xf_buf *err);
+/* A Relation value for r, in st's arena. */
+struct xf_value xf_strategy_relation(struct xf_strategy *st, const struct xf_relation *r);
 
 /* Snapshots (snapshot.c). */
 int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,

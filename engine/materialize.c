@@ -81,7 +81,14 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
     if (c->ops->ensure_schema(c, n->schema, err) < 0)
         return -1;
     struct xf_relation rel = {n->database, n->schema, n->alias};
-    int built = c->ops->replace_relation(c, &rel, kind, sql, executed, err);
+    /* the DDL from get_create_table_as_sql / get_create_view_as_sql; the swap is the adapter's */
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_strategy st;
+    xf_strategy_init(&st, s, c, n, &a);
+    int built = c->ops->replace_relation(c, &rel, kind, sql, &st.create, executed, err);
+    xf_strategy_release(&st);
+    xf_arena_release(&a);
     if (built < 0)
         return -1;
     r->status = XF_ST_SUCCESS;
@@ -212,8 +219,12 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
         struct xf_relation store = {NULL, audit, alias};
         struct xf_buf ex = XF_BUF_INIT;
         int se = c->ops->ensure_schema(c, audit, err);
-        if (!se)
-            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, &ex, err);
+        if (!se) { /* created by get_create_table_as_sql, as dbt's test materialization */
+            struct xf_strategy st;
+            xf_strategy_init(&st, s, c, n, &sa);
+            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, &st.create, &ex, err);
+            xf_strategy_release(&st);
+        }
         xf_buf_add(executed, ex.ptr, ex.len);
         xf_buf_release(&ex);
         xf_arena_release(&sa);

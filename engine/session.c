@@ -94,8 +94,9 @@ static int add_macros(struct xf_session *s)
     if (add_builtin(s, "<materialization macros>", xf_custom_mat_macros_sql, "dbt", dbtns.u.d,
                     true) < 0 ||
         add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
-        (s->ops->macros &&
-         add_builtin(s, "<adapter macros>", s->ops->macros, "dbt", dbtns.u.d, true) < 0) ||
+        /* the adapter's <adapter>__X macros join the dbt namespace */
+        (s->ops->macros_sql && add_builtin(s, "<adapter macros>", s->ops->macros_sql, "dbt",
+                                           dbtns.u.d, true) < 0) ||
         (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils",
                                     utilsns.u.d, false) < 0))
         return -1;

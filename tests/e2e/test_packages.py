@@ -298,7 +298,7 @@ select '{{ tmp.identifier }}' as tmp_name,
        {{ rels | selectattr('is_table') | list | length }} as tables,
        '{{ ddl.split(" ")[:2] | join(" ") }}' as ddl_head,
        '{{ (ddl ~ "") == ("create table " ~ tmp ~ (" as\\nselect 1" if target.type == "sqlite"
-                          else " as (\\nselect 1\\n)")) }}' as ddl_ok
+                                                  else " as (\\nselect 1\\n)")) }}' as ddl_ok
 -- depends_on: {{ ref('uses_pkg') }}
 """
 
@@ -306,7 +306,9 @@ select '{{ tmp.identifier }}' as tmp_name,
 def test_relation_helpers_packages_call(wh):
     """make_temp_relation, get_columns_in_query, list_relations_without_caching,
     get_create_table_as_sql and get_where_subquery (a test's `where`), as dbt's.
-    SQLite's CREATE TABLE ... AS takes no parentheses: its DDL has none."""
+    The DDL is dbt's `create table ... as (...)`, but on SQLite, whose CREATE
+    TABLE AS takes no parentheses: there sqlite__create_table_as, the
+    statement xform itself runs, leaves them out."""
     w = project(wh)
     w.p.write("models/api.sql", API_MODEL)
     w.p.write("models/api.yml", "version: 2\nmodels:\n  - name: uses_pkg\n    columns:\n"

@@ -134,7 +134,7 @@ static int replace(struct fx *f, const char *name, enum xf_relkind k, const char
     struct xf_relation r = {NULL, f->schema, name};
     xf_buf_reset(&f->err);
     xf_buf_reset(&f->executed);
-    return f->ops->replace_relation(f->conn, &r, k, sql, &f->executed, &f->err);
+    return f->ops->replace_relation(f->conn, &r, k, sql, NULL, &f->executed, &f->err);
 }
 
 static const char *sub(struct fx *f, const char *fmt)
@@ -697,7 +697,8 @@ static void test_introspection(void **state)
     assert_int_equal(f->ops->ensure_schema(f->conn, other, &f->err), 0);
     struct xf_relation in_other = {NULL, other, "t"};
     assert_int_equal(
-        f->ops->replace_relation(f->conn, &in_other, XF_REL_TABLE, "select 1 as x", NULL, &f->err),
+        f->ops->replace_relation(f->conn, &in_other, XF_REL_TABLE, "select 1 as x", NULL, NULL,
+                                  &f->err),
         0);
     struct xf_buf sql = XF_BUF_INIT;
     xf_buf_addf(&sql, "drop schema \"%s\" cascade", other);

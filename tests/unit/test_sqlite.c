@@ -122,7 +122,7 @@ static int replace(struct fx *f, const char *schema, const char *name, enum xf_r
     struct xf_relation r = {NULL, schema, name};
     xf_buf_reset(&f->err);
     xf_buf_reset(&f->executed);
-    return f->ops->replace_relation(f->conn, &r, k, sql, &f->executed, &f->err);
+    return f->ops->replace_relation(f->conn, &r, k, sql, NULL, &f->executed, &f->err);
 }
 
 static void test_registry(void **state)
@@ -712,7 +712,7 @@ static void test_non_main_target_schema(void **state)
     struct xf_relation rel = {NULL, "analytics", "orders"};
     xf_buf_reset(&f->err);
     assert_int_equal(
-        f->ops->replace_relation(c, &rel, XF_REL_TABLE, "select 1 as id", NULL, &f->err), 0);
+        f->ops->replace_relation(c, &rel, XF_REL_TABLE, "select 1 as id", NULL, NULL, &f->err), 0);
     struct xf_relation unq = {NULL, NULL, "orders"}; /* no schema: the target's */
     enum xf_relkind k;
     assert_int_equal(f->ops->relation_kind(c, &unq, &k, &f->err), 0);
