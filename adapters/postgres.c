@@ -419,6 +419,27 @@ static void fill_result(const PGresult *r, struct xf_arena *a, struct xf_result 
 
 /* ---- statements ---------------------------------------------------- */
 
+/*
+ * The statement as sent: with the node's query comment before it (*shift:
+ * its bytes) or after it (docs/materializations.md, "Postgres extras").
+ */
+static const char *commented(const struct xf_postgres_conn *c, const char *sql, struct xf_buf *tmp,
+                             size_t *shift)
+{
+    *shift = 0;
+    const char *cm = c->base.node.comment;
+    if (!cm)
+        return sql;
+    if (c->base.node.comment_append) {
+        xf_buf_addf(tmp, "%s\n/* %s */", sql, cm);
+    } else {
+        xf_buf_addf(tmp, "/* %s */\n", cm);
+        *shift = tmp->len;
+        xf_buf_adds(tmp, sql);
+    }
+    return tmp->ptr;
+}
+
 /* Runs one or more statements (simple protocol); rows of the last land in res. */
 static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opts *o,
                struct xf_arena *a, struct xf_result *res, struct xf_buf *err)
@@ -429,7 +450,17 @@ static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opt
         xf_buf_adds(err, "canceling statement due to user request");
         return -1;
     }
-    PGresult *r = PQexec(c->pg, sql);
+    struct xf_buf with = XF_BUF_INIT;
+    size_t shift;
+    const char *text = commented(c, sql, &with, &shift);
+    struct run_opts moved = o ? *o : (struct run_opts){0};
+    if (shift) { /* positions past the comment, in the caller's text */
+        if (!moved.loc_text)
+            moved.loc_text = sql;
+        moved.loc_off += shift;
+        o = &moved;
+    }
+    PGresult *r = PQexec(c->pg, text);
     ExecStatusType st = PQresultStatus(r);
     int ret = 0;
     if (st == PGRES_TUPLES_OK) {
@@ -438,10 +469,11 @@ static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opt
     } else if (st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
         if (is_cancel_error(r))
             take_cancel(c);
-        result_error(c, r, sql, o, err);
+        result_error(c, r, text, o, err);
         ret = -1;
     }
     PQclear(r);
+    xf_buf_release(&with);
     return ret;
 }
 
@@ -459,7 +491,11 @@ static int step_sql(struct xf_postgres_conn *c, const char *sql, const struct ru
 static PGresult *params(struct xf_postgres_conn *c, const char *sql, int n, const char *const *vals,
                         struct xf_buf *err)
 {
-    PGresult *r = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
+    struct xf_buf with = XF_BUF_INIT;
+    size_t shift;
+    PGresult *r =
+        PQexecParams(c->pg, commented(c, sql, &with, &shift), n, NULL, vals, NULL, NULL, 0);
+    xf_buf_release(&with);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         result_error(c, r, NULL, NULL, err);
         PQclear(r);
@@ -1113,7 +1149,10 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
     if (p < 0)
         goto fail;
     struct xf_str body = xf_adapter_trim_sql(select_sql);
-    xf_buf_addf(&sql, "create %s ", kind == XF_REL_VIEW ? "view" : "table");
+    xf_buf_addf(&sql, "create %s ",
+                kind == XF_REL_VIEW   ? "view"
+                : conn->node.unlogged ? "unlogged table"
+                                      : "table");
     rel_sql(&sql, schema, nm.tmp);
     xf_buf_adds(&sql, " as (\n");
     size_t at = sql.len;
@@ -1446,7 +1485,7 @@ static int pg_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *
         goto done;
     if (p < 0)
         goto fail;
-    xf_buf_adds(&sql, "create table ");
+    xf_buf_adds(&sql, conn->node.unlogged ? "create unlogged table " : "create table ");
     rel_sql(&sql, schema, nm.tmp);
     xf_buf_addf(&sql, " %s", columns_ddl);
     if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
@@ -1515,4 +1554,9 @@ const struct xf_adapter_ops xf_postgres_ops = {
                    "ORDER BY c.relname, a.attnum",
     .unquoted_case = 'l',
     .database_names = true,
+    .show_grants = xf_pg_show_grants,
+    .grant = xf_pg_grant,
+    .comment = xf_pg_comment,
+    .create_index = xf_pg_create_index,
+    .materialized_view = xf_pg_materialized_view,
 };

@@ -1557,6 +1557,7 @@ static const char *const sq_unenforced[] = {"foreign_key", NULL};
 
 const struct xf_adapter_ops xf_sqlite_ops = {
     .typeless_literals = true,
+    .create_index = xf_sqlite_create_index,
     .name = "sqlite",
     .single_writer = true,
     .make_reader = sq_make_reader,

@@ -464,6 +464,12 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
          * nothing run); a custom {% materialization %} block, or dbt's
          * materialized_view, is known: running it is the node's error.
          */
+        if (n->mat == XF_MAT_OTHER && n->type == XF_RES_MODEL &&
+            !strcmp(n->mat_name, "materialized_view") && !s->ops->materialized_view &&
+            xf_node_config_bool(n, "enabled", true) && !custom_materialization(s->p, n->mat_name)) {
+            err = xf_matview_unsupported(s, d, n, materialized_loc(s->p, n));
+            continue;
+        }
         if (n->mat != XF_MAT_OTHER || n->type != XF_RES_MODEL ||
             !xf_node_config_bool(n, "enabled", true) || !strcmp(n->mat_name, "materialized_view") ||
             custom_materialization(s->p, n->mat_name))
