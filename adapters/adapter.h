@@ -244,6 +244,8 @@ struct xf_adapter_ops {
     /*
      * Creates an index on the table r (named by the adapter, from its
      * columns, uniqueness and type, so that building it again is a no-op).
+     * Returns 0, -1 with err, or 1 when it was created without its type
+     * (a warehouse with one kind of index).
      */
     int (*create_index)(struct xf_conn *c, const struct xf_relation *r, const struct xf_index *ix,
                         struct xf_buf *executed, struct xf_buf *err);

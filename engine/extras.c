@@ -337,6 +337,14 @@ static int persist_docs(struct xf_conn *c, const struct xf_node *n, const struct
 
 /* ---- after a build ------------------------------------------------ */
 
+/* Where a node's config is seen: its properties entry, else its file. */
+static struct xf_loc node_loc(const struct xf_node *n)
+{
+    if (n->props_loc.src)
+        return n->props_loc;
+    return (struct xf_loc){n->src, 0, 0};
+}
+
 static bool builds_relation(const struct xf_node *n)
 {
     if (n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT)
@@ -365,12 +373,24 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
     struct xf_arena a;
     xf_arena_init(&a);
     int e = 0;
-    if (want_ix && kind == XF_REL_TABLE) { /* a view has no indexes */
+    if (want_ix && kind != XF_REL_TABLE) {
+        xf_diag_add(s->diags, XF_SEV_WARNING, node_loc(n),
+                    "the indexes of '%s' are not created: it is a view, and a view has no "
+                    "indexes (materialize it as a table)",
+                    n->name);
+    } else if (want_ix) {
         struct xf_index *list;
         size_t nl;
         e = parse_indexes(n, &a, &list, &nl, err);
-        for (size_t i = 0; !e && i < nl; i++)
+        for (size_t i = 0; e >= 0 && i < nl; i++) {
             e = c->ops->create_index(c, &rel, &list[i], executed, err);
+            if (e == 1) /* built, but the warehouse has one kind of index */
+                xf_diag_add(s->diags, XF_SEV_WARNING, node_loc(n),
+                            "index %zu of '%s' has type '%s', which %s does not have: a plain "
+                            "index was created",
+                            i + 1, n->name, list[i].type, c->ops->name);
+        }
+        e = e < 0 ? -1 : 0;
     }
     if (!e && want_grants)
         e = apply_grants(c, &rel, grants->u.d, &a, executed, err);
@@ -413,7 +433,7 @@ int xf_extras_matview(struct xf_session *s, struct xf_conn *c, struct xf_node *n
                                       &note, executed, err);
     if (!e) {
         if (note.len)
-            xf_diag_add(s->diags, XF_SEV_WARNING, n->props_loc, "%s", note.ptr);
+            xf_diag_add(s->diags, XF_SEV_WARNING, node_loc(n), "%s", note.ptr);
         r->status = XF_ST_SUCCESS;
         r->message = message ? message : "REFRESH MATERIALIZED VIEW";
         xf_session_mark_existing(s, n->schema, n->alias, XF_REL_VIEW);

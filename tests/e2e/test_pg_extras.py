@@ -276,6 +276,8 @@ def test_indexes_on_sqlite_and_warnings_for_what_it_has_not(make_project):
         assert r.text.count(f"config '{key}' does nothing") == 1, r
     assert ("models/people.sql:1:4: warning: config 'unlogged' does nothing on sqlite (SQLite "
             "has no unlogged tables: the table is an ordinary one)") in r.text, r
+    assert "warning: index 3 of 'people' has type 'hash', which sqlite does not have: a " \
+           "plain index was created" in r.text, r
     idx = sorted(w.p.rows("select sql from sqlite_master where type = 'index' and "
                           "tbl_name = 'people'"))
     assert len(idx) == 3, idx
@@ -358,3 +360,14 @@ def test_materialized_view_on_sqlite_is_a_located_error(make_project):
            "has none\n" in r.text, r
     assert "hint: use materialized='table'" in r.text
     assert w.p.db_files() == [], "nothing may run"
+
+
+@pytest.mark.feature("pg_extras.indexes")
+def test_indexes_of_a_view_warn_where_the_model_is(wh):
+    w = wh("projects/pg_extras")
+    w.p.write("models/people_v.sql", "{{ config(materialized='view', indexes=[{'columns': "
+              "['id']}]) }}\nselect id from {{ ref('folks') }}\n")
+    r = w.xform("build", expect=0)
+    assert ("models/people_v.sql:1:1: warning: the indexes of 'people_v' are not created: it is "
+            "a view, and a view has no indexes (materialize it as a table)") in r.text, r
+    assert w.rows("select id from people_v order by id") == [(1,), (2,), (3,), (4,)]
