@@ -371,3 +371,19 @@ def test_indexes_of_a_view_warn_where_the_model_is(wh):
     assert ("models/people_v.sql:1:1: warning: the indexes of 'people_v' are not created: it is "
             "a view, and a view has no indexes (materialize it as a table)") in r.text, r
     assert w.rows("select id from people_v order by id") == [(1,), (2,), (3,), (4,)]
+
+
+@pytest.mark.feature("pg_extras.query_comment")
+def test_query_comment_job_label_warns_and_a_list_is_refused(make_project):
+    w = Warehouse(make_project("projects/pg_extras"), "sqlite")
+    w.p.edit("dbt_project.yml", "models:\n",
+             "query-comment:\n  comment: 'by xform'\n  job-label: true\nmodels:\n")
+    r = w.xform("build", expect=0)
+    assert ("dbt_project.yml:8:14: warning: 'job-label' of 'query-comment' does nothing on "
+            "sqlite (BigQuery's job labels): the comment is sent as a comment only\n") in r.text, r
+    assert "On model.pg_extras.people: /* by xform */\n" in w.p.read("logs/xform.log")
+    w.p.edit("dbt_project.yml", "query-comment:\n  comment: 'by xform'\n  job-label: true\n",
+             "query-comment: [a]\n")
+    r = w.xform("build", expect=2)
+    assert "dbt_project.yml:6:16: error: 'query-comment' must be a string, null or a mapping" \
+        in r.text, r
