@@ -117,13 +117,13 @@ int xf_extras_conn(struct xf_session *s, struct xf_conn *c, struct xf_buf *err)
 {
     if (!c)
         return 0;
-    pthread_mutex_lock(&s->lock);
+    /* the run's connections are opened one after the other, before the workers start:
+     * no lock (the render may log, which takes the session's lock) */
     int e = 0;
     if (!s->query_comment_ready) {
         e = comment_for(s, c, NULL, &s->arena, &s->query_comment, err);
         s->query_comment_ready = e == 0;
     }
-    pthread_mutex_unlock(&s->lock);
     c->node = (struct xf_conn_node){.comment = s->query_comment,
                                     .comment_append = s->p->query_comment_append};
     return e;

@@ -189,7 +189,8 @@ int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n
 
 /*
  * Gives a new connection the comment of statements outside a node; 0, or
- * -1 with err when the project's query-comment cannot be rendered.
+ * -1 with err when the project's query-comment cannot be rendered. Called
+ * by the thread that opens the run's connections, before workers start.
  */
 int xf_extras_conn(struct xf_session *s, struct xf_conn *c, struct xf_buf *err);
 /* What node n asks of every statement on c (comment, unlogged), until xf_extras_end. */
