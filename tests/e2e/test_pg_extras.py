@@ -387,3 +387,17 @@ def test_query_comment_job_label_warns_and_a_list_is_refused(make_project):
     r = w.xform("build", expect=2)
     assert "dbt_project.yml:6:16: error: 'query-comment' must be a string, null or a mapping" \
         in r.text, r
+
+
+@pytest.mark.feature("pg_extras.query_comment")
+def test_query_comment_outside_a_node_has_no_node_id(pg):
+    pg.p.write("macros/q.sql", "{% macro q() %}{% set r = run_query('select current_query()') %}"
+               "{{ log('Q=' ~ (r.columns[0].values()[0] | replace('\\n', ' ')), info=true) }}"
+               "{% endmacro %}\n")
+    r = pg.xform("run-operation", "q", expect=0)
+    m = re.search(r"Q=/\* (\{.*?\}) \*/ select current_query\(\)", r.out)
+    assert m, r
+    assert json.loads(m.group(1)) == {"app": "xform", "dbt_version": json.loads(
+        m.group(1))["dbt_version"], "profile_name": "pg_extras", "target_name": "pg"}
+    r = pg.xform("show", "--inline", "select current_query() as q", expect=0)
+    assert '/* {"app": "xform"' in r.out, r
