@@ -365,7 +365,8 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
     bool want_docs = pd && pd->t == XF_V_DICT && c->ops->comment;
     bool matview = n->mat == XF_MAT_OTHER && !strcmp(n->mat_name, "materialized_view");
     /* a materialized view's indexes are the adapter's, with the view */
-    bool want_ix = ix && ix->t == XF_V_LIST && ix->u.l->n && c->ops->create_index && !matview;
+    bool want_ix = ix && ix->t != XF_V_NONE && ix->t != XF_V_UNDEF &&
+                   !(ix->t == XF_V_LIST && !ix->u.l->n) && c->ops->create_index && !matview;
     if (!want_grants && !want_docs && !want_ix)
         return 0;
     struct xf_relation rel = {n->database, n->schema, n->alias};

@@ -401,3 +401,47 @@ def test_query_comment_outside_a_node_has_no_node_id(pg):
         m.group(1))["dbt_version"], "profile_name": "pg_extras", "target_name": "pg"}
     r = pg.xform("show", "--inline", "select current_query() as q", expect=0)
     assert '/* {"app": "xform"' in r.out, r
+
+
+@pytest.mark.feature("pg_extras.indexes")
+@pytest.mark.parametrize("config, message", [
+    ("indexes='id'", "the indexes config of 'people' must be a list of {columns: [...], "
+                     "unique: true|false, type: '...'}"),
+    ("indexes=[{'columns': [1]}]", "index 1 of 'people': its columns must be names (strings)"),
+    ("indexes=[{'columns': ['id'], 'type': 'b tree'}]",
+     "index 1 of 'people' has type 'b tree': an index method is a plain name such as btree, "
+     "hash, gin, gist or brin"),
+])
+def test_bad_indexes_config_fails_the_node(wh, config, message):
+    w = wh("projects/pg_extras")
+    w.p.write("models/people.sql", "{{ config(%s) }}\nselect 1 as id\n" % config)
+    r = w.xform("run", expect=1)
+    assert message in r.text, r
+
+
+@pytest.mark.feature("pg_extras.grants")
+@pytest.mark.parametrize("config, message", [
+    ("grants={'select': 5}", "grants: 'select' must list role names, as {select: ['role_a']}"),
+    ("grants={'select': [1]}", "grants: the roles of 'select' must be names (strings)"),
+    ("grants={'sel-ect': ['public']}", "grants: 'sel-ect' is not a privilege"),
+    ("materialized='materialized_view', on_configuration_change='maybe'",
+     "model 'people' has on_configuration_change 'maybe': it must be apply, continue or fail"),
+])
+def test_bad_grants_and_on_configuration_change_fail_the_node(pg, config, message):
+    pg.p.write("models/people.sql", "{{ config(%s) }}\nselect 1 as id\n" % config)
+    r = pg.xform("run", expect=1)
+    assert message in r.text, r
+
+
+@pytest.mark.feature("pg_extras.query_comment")
+@pytest.mark.parametrize("text, message", [
+    ("query-comment: {append: maybe}\n",
+     "dbt_project.yml:6:25: error: 'append' of 'query-comment' must be true or false"),
+    ("query-comment: '{{ no_such_macro() }}'\n",
+     "error: the project's query-comment could not be rendered: "),
+])
+def test_bad_query_comment_is_refused(wh, text, message):
+    w = wh("projects/pg_extras")
+    w.p.edit("dbt_project.yml", "models:\n", text + "models:\n")
+    r = w.xform("run", expect=2)
+    assert message in r.text, r
