@@ -1038,11 +1038,29 @@ static PGresult *dependent_views(struct xf_postgres_conn *c, const char *schema,
         "  join pg_catalog.pg_rewrite r on r.oid = d.objid"
         "  where d.classid = 'pg_catalog.pg_rewrite'::regclass and r.ev_class <> deps.oid"
         "   and deps.depth < 32)"
-        " select n.nspname, cl.relname, cl.relkind, pg_catalog.pg_get_viewdef(cl.oid)"
-        " from deps join pg_catalog.pg_class cl on cl.oid = deps.oid"
+        " select n.nspname, cl.relname, cl.relkind, pg_catalog.pg_get_viewdef(cl.oid),"
+        /* what the view carries besides its definition: grants, comments, indexes */
+        "  concat_ws(E';\\n',"
+        "   (select string_agg(format('grant %s on %I.%I to %s', g.privilege_type, n.nspname,"
+        "      cl.relname, case when g.grantee = 0 then 'public'"
+        "      else quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) end), E';\\n')"
+        "    from pg_catalog.aclexplode(cl.relacl) g where g.grantee <> cl.relowner),"
+        "   (select format('comment on %s %I.%I is %L', case cl.relkind when 'm' then"
+        "      'materialized view' else 'view' end, n.nspname, cl.relname, ds.description)"
+        "    from pg_catalog.pg_description ds where ds.objoid = cl.oid"
+        "    and ds.classoid = 'pg_catalog.pg_class'::regclass and ds.objsubid = 0),"
+        "   (select string_agg(format('comment on column %I.%I.%I is %L', n.nspname, cl.relname,"
+        "      a.attname, ds.description), E';\\n') from pg_catalog.pg_description ds"
+        "    join pg_catalog.pg_attribute a on a.attrelid = ds.objoid and a.attnum = ds.objsubid"
+        "    where ds.objoid = cl.oid and ds.classoid = 'pg_catalog.pg_class'::regclass"
+        "    and ds.objsubid > 0),"
+        "   (select string_agg(pg_catalog.pg_get_indexdef(i.indexrelid), E';\\n')"
+        "    from pg_catalog.pg_index i where i.indrelid = cl.oid))"
+        " from (select oid, max(depth) as depth from deps group by oid) dd"
+        " join pg_catalog.pg_class cl on cl.oid = dd.oid"
         " join pg_catalog.pg_namespace n on n.oid = cl.relnamespace"
         " where cl.relkind in ('v', 'm')"
-        " group by 1, 2, 3, 4 order by max(deps.depth), 1, 2";
+        " order by dd.depth, 1, 2";
     const char *v[2] = {schema, name};
     return params(c, q, 2, v, err);
 }
@@ -1066,12 +1084,25 @@ static void restore_views(struct xf_postgres_conn *c, PGresult *views, struct xf
         rel_sql(&sql, vs, vn);
         xf_buf_addf(&sql, " as %s", PQgetvalue(views, i, 3));
         xf_buf_reset(&ignore);
+        const char *extras = PQgetvalue(views, i, 4);
         if (step_sql(c, sql.ptr, NULL, executed, &ignore) < 0) {
             run(c, "rollback to savepoint xform_view", NULL, NULL, NULL, &ignore);
             xf_buf_addf(executed,
                         "-- view %s.%s depended on the old relation and could not be "
                         "recreated over the new one, so it was dropped: %s\n",
                         vs, vn, ignore.ptr);
+        } else if (*extras) {
+            /* its grants, comments and indexes, as it had them; a failure keeps the view */
+            run(c, "savepoint xform_view_extras", NULL, NULL, NULL, &ignore);
+            xf_buf_reset(&ignore);
+            if (step_sql(c, extras, NULL, executed, &ignore) < 0) {
+                run(c, "rollback to savepoint xform_view_extras", NULL, NULL, NULL, &ignore);
+                xf_buf_addf(executed,
+                            "-- view %s.%s was recreated without its grants, comments or "
+                            "indexes: %s\n",
+                            vs, vn, ignore.ptr);
+            }
+            run(c, "release savepoint xform_view_extras", NULL, NULL, NULL, &ignore);
         }
         run(c, "release savepoint xform_view", NULL, NULL, NULL, &ignore);
     }

@@ -445,3 +445,27 @@ def test_bad_query_comment_is_refused(wh, text, message):
     w.p.edit("dbt_project.yml", "models:\n", text + "models:\n")
     r = w.xform("run", expect=2)
     assert message in r.text, r
+
+
+@pytest.mark.feature("pg_extras.grants")
+def test_views_recreated_over_a_rebuilt_table_keep_grants_comments_and_indexes(pg):
+    r1 = pg.role()
+    pg.p.write("models/people_v.sql", "{{ config(materialized='view', grants={'select': ['%s']}, "
+               "persist_docs={'relation': true, 'columns': true}) }}\n"
+               "select id, name from {{ ref('people') }}\n" % r1)
+    pg.p.write("models/v.yml", "version: 2\nmodels:\n  - name: people_v\n    description: over "
+               "people\n    columns:\n      - name: name\n        description: a name\n")
+    pg.p.write("models/team_mv.sql", MV.replace("ref('folks')", "ref('people')") %
+               ("apply", "[{'columns': ['team'], 'unique': true}]"))
+    pg.xform("build", expect=0)
+    # rebuilding people alone drops and re-creates the views that read it
+    oid = pg.scalar(f"select '{pg.schema}.people_v'::regclass::oid")
+    pg.xform("run", "-s", "people", expect=0)
+    assert pg.scalar(f"select '{pg.schema}.people_v'::regclass::oid") != oid, "recreated"
+    assert grants(pg, "people_v") == {r1: ["SELECT"]}
+    assert pg.scalar(f"select obj_description('{pg.schema}.people_v'::regclass, 'pg_class')") \
+        == "over people"
+    assert pg.scalar(f"select col_description('{pg.schema}.people_v'::regclass, 2)") == "a name"
+    assert _mv_indexes(pg) == ["CREATE UNIQUE INDEX USING btree (team)"]
+    assert pg.rows("select team, n from team_mv order by team") == [
+        ("blue", 1), ("green", 1), ("red", 2)]
