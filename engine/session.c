@@ -462,7 +462,8 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
         /*
          * A model's materialization no one defines is a load error (exit 2,
          * nothing run); a custom {% materialization %} block, or dbt's
-         * materialized_view, is known: running it is the node's error.
+         * materialized_view, is known: running it is the node's error; a
+         * materialized_view on an adapter without them is a load error.
          */
         if (n->mat == XF_MAT_OTHER && n->type == XF_RES_MODEL &&
             !strcmp(n->mat_name, "materialized_view") && !s->ops->materialized_view &&
