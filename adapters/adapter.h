@@ -23,10 +23,21 @@
 
 struct xf_adapter_ops;
 
+/*
+ * What the node being built on a connection asks of every statement
+ * (set by the engine before the node's first statement, cleared after).
+ */
+struct xf_conn_node {
+    const char *comment; /* the query comment, without its delimiters; NULL: none */
+    bool comment_append; /* at the end of each statement instead of before it */
+    bool unlogged;       /* tables are created unlogged (where the warehouse has them) */
+};
+
 /* Base of every connection; concrete adapters embed it first. */
 struct xf_conn {
     const struct xf_adapter_ops *ops;
     const struct xf_target *target;
+    struct xf_conn_node node;
 };
 
 enum xf_relkind { XF_REL_NONE, XF_REL_TABLE, XF_REL_VIEW };
@@ -41,6 +52,21 @@ struct xf_column_info {
     const char *name;
     const char *data_type;
     int position; /* 1-based */
+};
+
+/* A privilege on a relation granted to a role (grants config). */
+struct xf_grant {
+    const char *privilege; /* "select", lower case */
+    const char *grantee;
+};
+
+/* An index (indexes config): columns, unique, method ("btree"...). */
+struct xf_index {
+    const char *name; /* as it exists (listed), or NULL: the adapter names a new one */
+    const char *const *columns;
+    size_t ncolumns;
+    bool unique;
+    const char *type; /* NULL: the warehouse's default */
 };
 
 /* A query result: every cell as a value (int, float, string or none). */
@@ -219,6 +245,43 @@ struct xf_adapter_ops {
      * column types (engine/unit_test.c).
      */
     bool typeless_literals;
+
+    /*
+     * Relation extras (docs/materializations.md, "Postgres extras"). Each
+     * is optional: NULL where the warehouse has no such thing, and the
+     * loader warns where a project configures it.
+     *
+     * show_grants: the privileges on r the current role granted to other
+     * roles, in a. grant: grants (revoke false) or revokes one privilege
+     * on r to or from the grantees, one statement.
+     */
+    int (*show_grants)(struct xf_conn *c, const struct xf_relation *r, struct xf_arena *a,
+                       struct xf_grant **out, size_t *n, struct xf_buf *err);
+    int (*grant)(struct xf_conn *c, const struct xf_relation *r, bool revoke, const char *privilege,
+                 const char *const *grantees, size_t n, struct xf_buf *executed,
+                 struct xf_buf *err);
+    /* Comments r (column NULL) or one of its columns (quoted when quote). */
+    int (*comment)(struct xf_conn *c, const struct xf_relation *r, const char *column, bool quote,
+                   const char *text, struct xf_buf *executed, struct xf_buf *err);
+    /*
+     * Creates an index on the table r (named by the adapter, from its
+     * columns, uniqueness and type, so that building it again is a no-op).
+     * Returns 0, -1 with err, or 1 when it was created without its type
+     * (a warehouse with one kind of index).
+     */
+    int (*create_index)(struct xf_conn *c, const struct xf_relation *r, const struct xf_index *ix,
+                        struct xf_buf *executed, struct xf_buf *err);
+    /*
+     * Builds the materialized view r from select_sql (created, replaced on
+     * full_refresh or when r is not one, refreshed otherwise; its indexes
+     * compared with `ix` and changed by on_change "apply", left with a
+     * warning in *note by "continue", or refused by "fail"), with its
+     * indexes. *message gets the node's status message (static).
+     */
+    int (*materialized_view)(struct xf_conn *c, const struct xf_relation *r, const char *select_sql,
+                             bool full_refresh, const char *on_change, const struct xf_index *ix,
+                             size_t nix, const char **message, struct xf_buf *note,
+                             struct xf_buf *executed, struct xf_buf *err);
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

@@ -419,6 +419,27 @@ static void fill_result(const PGresult *r, struct xf_arena *a, struct xf_result 
 
 /* ---- statements ---------------------------------------------------- */
 
+/*
+ * The statement as sent: with the node's query comment before it (*shift:
+ * its bytes) or after it (docs/materializations.md, "Postgres extras").
+ */
+static const char *commented(const struct xf_postgres_conn *c, const char *sql, struct xf_buf *tmp,
+                             size_t *shift)
+{
+    *shift = 0;
+    const char *cm = c->base.node.comment;
+    if (!cm)
+        return sql;
+    if (c->base.node.comment_append) {
+        xf_buf_addf(tmp, "%s\n/* %s */", sql, cm);
+    } else {
+        xf_buf_addf(tmp, "/* %s */\n", cm);
+        *shift = tmp->len;
+        xf_buf_adds(tmp, sql);
+    }
+    return tmp->ptr;
+}
+
 /* Runs one or more statements (simple protocol); rows of the last land in res. */
 static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opts *o,
                struct xf_arena *a, struct xf_result *res, struct xf_buf *err)
@@ -429,7 +450,17 @@ static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opt
         xf_buf_adds(err, "canceling statement due to user request");
         return -1;
     }
-    PGresult *r = PQexec(c->pg, sql);
+    struct xf_buf with = XF_BUF_INIT;
+    size_t shift;
+    const char *text = commented(c, sql, &with, &shift);
+    struct run_opts moved = o ? *o : (struct run_opts){0};
+    if (shift) { /* positions past the comment, in the caller's text */
+        if (!moved.loc_text)
+            moved.loc_text = sql;
+        moved.loc_off += shift;
+        o = &moved;
+    }
+    PGresult *r = PQexec(c->pg, text);
     ExecStatusType st = PQresultStatus(r);
     int ret = 0;
     if (st == PGRES_TUPLES_OK) {
@@ -438,10 +469,11 @@ static int run(struct xf_postgres_conn *c, const char *sql, const struct run_opt
     } else if (st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
         if (is_cancel_error(r))
             take_cancel(c);
-        result_error(c, r, sql, o, err);
+        result_error(c, r, text, o, err);
         ret = -1;
     }
     PQclear(r);
+    xf_buf_release(&with);
     return ret;
 }
 
@@ -459,7 +491,11 @@ static int step_sql(struct xf_postgres_conn *c, const char *sql, const struct ru
 static PGresult *params(struct xf_postgres_conn *c, const char *sql, int n, const char *const *vals,
                         struct xf_buf *err)
 {
-    PGresult *r = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
+    struct xf_buf with = XF_BUF_INIT;
+    size_t shift;
+    PGresult *r =
+        PQexecParams(c->pg, commented(c, sql, &with, &shift), n, NULL, vals, NULL, NULL, 0);
+    xf_buf_release(&with);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         result_error(c, r, NULL, NULL, err);
         PQclear(r);
@@ -1002,11 +1038,29 @@ static PGresult *dependent_views(struct xf_postgres_conn *c, const char *schema,
         "  join pg_catalog.pg_rewrite r on r.oid = d.objid"
         "  where d.classid = 'pg_catalog.pg_rewrite'::regclass and r.ev_class <> deps.oid"
         "   and deps.depth < 32)"
-        " select n.nspname, cl.relname, cl.relkind, pg_catalog.pg_get_viewdef(cl.oid)"
-        " from deps join pg_catalog.pg_class cl on cl.oid = deps.oid"
+        " select n.nspname, cl.relname, cl.relkind, pg_catalog.pg_get_viewdef(cl.oid),"
+        /* what the view carries besides its definition: grants, comments, indexes */
+        "  concat_ws(E';\\n',"
+        "   (select string_agg(format('grant %s on %I.%I to %s', g.privilege_type, n.nspname,"
+        "      cl.relname, case when g.grantee = 0 then 'public'"
+        "      else quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) end), E';\\n')"
+        "    from pg_catalog.aclexplode(cl.relacl) g where g.grantee <> cl.relowner),"
+        "   (select format('comment on %s %I.%I is %L', case cl.relkind when 'm' then"
+        "      'materialized view' else 'view' end, n.nspname, cl.relname, ds.description)"
+        "    from pg_catalog.pg_description ds where ds.objoid = cl.oid"
+        "    and ds.classoid = 'pg_catalog.pg_class'::regclass and ds.objsubid = 0),"
+        "   (select string_agg(format('comment on column %I.%I.%I is %L', n.nspname, cl.relname,"
+        "      a.attname, ds.description), E';\\n') from pg_catalog.pg_description ds"
+        "    join pg_catalog.pg_attribute a on a.attrelid = ds.objoid and a.attnum = ds.objsubid"
+        "    where ds.objoid = cl.oid and ds.classoid = 'pg_catalog.pg_class'::regclass"
+        "    and ds.objsubid > 0),"
+        "   (select string_agg(pg_catalog.pg_get_indexdef(i.indexrelid), E';\\n')"
+        "    from pg_catalog.pg_index i where i.indrelid = cl.oid))"
+        " from (select oid, max(depth) as depth from deps group by oid) dd"
+        " join pg_catalog.pg_class cl on cl.oid = dd.oid"
         " join pg_catalog.pg_namespace n on n.oid = cl.relnamespace"
         " where cl.relkind in ('v', 'm')"
-        " group by 1, 2, 3, 4 order by max(deps.depth), 1, 2";
+        " order by dd.depth, 1, 2";
     const char *v[2] = {schema, name};
     return params(c, q, 2, v, err);
 }
@@ -1030,12 +1084,25 @@ static void restore_views(struct xf_postgres_conn *c, PGresult *views, struct xf
         rel_sql(&sql, vs, vn);
         xf_buf_addf(&sql, " as %s", PQgetvalue(views, i, 3));
         xf_buf_reset(&ignore);
+        const char *extras = PQgetvalue(views, i, 4);
         if (step_sql(c, sql.ptr, NULL, executed, &ignore) < 0) {
             run(c, "rollback to savepoint xform_view", NULL, NULL, NULL, &ignore);
             xf_buf_addf(executed,
                         "-- view %s.%s depended on the old relation and could not be "
                         "recreated over the new one, so it was dropped: %s\n",
                         vs, vn, ignore.ptr);
+        } else if (*extras) {
+            /* its grants, comments and indexes, as it had them; a failure keeps the view */
+            run(c, "savepoint xform_view_extras", NULL, NULL, NULL, &ignore);
+            xf_buf_reset(&ignore);
+            if (step_sql(c, extras, NULL, executed, &ignore) < 0) {
+                run(c, "rollback to savepoint xform_view_extras", NULL, NULL, NULL, &ignore);
+                xf_buf_addf(executed,
+                            "-- view %s.%s was recreated without its grants, comments or "
+                            "indexes: %s\n",
+                            vs, vn, ignore.ptr);
+            }
+            run(c, "release savepoint xform_view_extras", NULL, NULL, NULL, &ignore);
         }
         run(c, "release savepoint xform_view", NULL, NULL, NULL, &ignore);
     }
@@ -1116,7 +1183,7 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
     struct xf_str body = xf_adapter_trim_sql(select_sql);
     size_t at = 0;
     const char *loc_text = select_sql;
-    if (create) { /* the engine's macro (get_create_table_as_sql ...) */
+    if (create) { /* the engine's macro (get_create_table_as_sql ...; unlogged is there) */
         const struct xf_relation tmp = {NULL, schema, nm.tmp};
         if (create->render(create->user, &sql, &tmp, kind, body, err) < 0)
             goto fail;
@@ -1124,7 +1191,10 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         at = hit ? (size_t)(hit - sql.ptr) : 0;
         loc_text = hit ? select_sql : NULL; /* positions map into the model where kept whole */
     } else {
-        xf_buf_addf(&sql, "create %s ", kind == XF_REL_VIEW ? "view" : "table");
+        xf_buf_addf(&sql, "create %s ",
+                    kind == XF_REL_VIEW   ? "view"
+                    : conn->node.unlogged ? "unlogged table"
+                                          : "table");
         rel_sql(&sql, schema, nm.tmp);
         xf_buf_adds(&sql, " as (\n");
         at = sql.len;
@@ -1458,7 +1528,7 @@ static int pg_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *
         goto done;
     if (p < 0)
         goto fail;
-    xf_buf_adds(&sql, "create table ");
+    xf_buf_adds(&sql, conn->node.unlogged ? "create unlogged table " : "create table ");
     rel_sql(&sql, schema, nm.tmp);
     xf_buf_addf(&sql, " %s", columns_ddl);
     if (step_sql(c, sql.ptr, NULL, executed, err) < 0)
@@ -1528,4 +1598,9 @@ const struct xf_adapter_ops xf_postgres_ops = {
                    "ORDER BY c.relname, a.attnum",
     .unquoted_case = 'l',
     .database_names = true,
+    .show_grants = xf_pg_show_grants,
+    .grant = xf_pg_grant,
+    .comment = xf_pg_comment,
+    .create_index = xf_pg_create_index,
+    .materialized_view = xf_pg_materialized_view,
 };

@@ -27,4 +27,18 @@ struct xf_postgres_conn {
 
 extern const struct xf_adapter_ops xf_postgres_ops;
 
+/* adapters/pg_extras.c: the ops of the same names in adapter.h, over exec and query. */
+int xf_pg_show_grants(struct xf_conn *c, const struct xf_relation *r, struct xf_arena *a,
+                      struct xf_grant **out, size_t *n, struct xf_buf *err);
+int xf_pg_grant(struct xf_conn *c, const struct xf_relation *r, bool revoke, const char *privilege,
+                const char *const *grantees, size_t n, struct xf_buf *executed, struct xf_buf *err);
+int xf_pg_comment(struct xf_conn *c, const struct xf_relation *r, const char *column, bool quote,
+                  const char *text, struct xf_buf *executed, struct xf_buf *err);
+int xf_pg_create_index(struct xf_conn *c, const struct xf_relation *r, const struct xf_index *ix,
+                       struct xf_buf *executed, struct xf_buf *err);
+int xf_pg_materialized_view(struct xf_conn *c, const struct xf_relation *r, const char *select_sql,
+                            bool full_refresh, const char *on_change, const struct xf_index *ix,
+                            size_t nix, const char **message, struct xf_buf *note,
+                            struct xf_buf *executed, struct xf_buf *err);
+
 #endif

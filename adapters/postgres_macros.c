@@ -9,4 +9,11 @@
 #include "adapters/internal.h"
 
 const char xf_postgres_macros_sql[] =
-    "{% macro postgres__any_value(expression) %}min({{ expression }}){% endmacro %}\n";
+    "{% macro postgres__any_value(expression) %}min({{ expression }}){% endmacro %}\n"
+    "{# dbt-postgres's: the unlogged config makes an unlogged table #}\n"
+    "{% macro postgres__create_table_as(temporary, relation, sql, language='sql') -%}\n"
+    "create {% if temporary %}temporary {% elif config.get('unlogged') %}unlogged {% endif %}"
+    "table {{ relation }} as (\n"
+    "{{ sql }}\n"
+    ")\n"
+    "{%- endmacro %}\n";

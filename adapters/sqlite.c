@@ -1589,6 +1589,7 @@ static const char *const sq_unenforced[] = {"foreign_key", NULL};
 
 const struct xf_adapter_ops xf_sqlite_ops = {
     .typeless_literals = true,
+    .create_index = xf_sqlite_create_index,
     .name = "sqlite",
     .macros_sql = xf_sqlite_macros_sql,
     .single_writer = true,

@@ -37,4 +37,8 @@ struct xf_sqlite_conn {
 
 extern const struct xf_adapter_ops xf_sqlite_ops;
 
+/* adapters/sqlite_extras.c: the create_index op (adapter.h). */
+int xf_sqlite_create_index(struct xf_conn *c, const struct xf_relation *r,
+                           const struct xf_index *ix, struct xf_buf *executed, struct xf_buf *err);
+
 #endif

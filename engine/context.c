@@ -268,7 +268,16 @@ static void warn_typo(struct xf_render *r, struct xf_str key)
 static void warn_not_yet(struct xf_render *r, struct xf_str key, const struct xf_value *v)
 {
     warn_typo(r, key);
-    const struct xf_feature *f = xf_feature_not_yet(XF_FEAT_CONFIG, key, v);
+    const char *adapter = RC(r)->s->p->target.type;
+    const struct xf_feature *f = xf_feature_elsewhere(XF_FEAT_CONFIG, key, v, adapter);
+    if (f) { /* grants on SQLite ... */
+        struct xf_buf b = XF_BUF_INIT;
+        xf_feature_elsewhere_message(&b, f, adapter);
+        xf_render_warn(r, "%s", b.ptr);
+        xf_buf_release(&b);
+        return;
+    }
+    f = xf_feature_not_yet(XF_FEAT_CONFIG, key, v);
     if (!f)
         return;
     struct xf_buf b = XF_BUF_INIT;

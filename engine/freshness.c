@@ -233,6 +233,11 @@ int xf_session_freshness(struct xf_session *s, const bool *selected, const struc
             rc = -1;
             goto out;
         }
+        if (xf_extras_conn(s, ws[t].conn, &err) < 0) { /* the query comment */
+            xf_error(s->diags, s->p->query_comment_loc, "%s", err.ptr);
+            rc = -1;
+            goto out;
+        }
         /* a read connection where the adapter has them (SQLite: query_only) */
         xf_buf_reset(&err);
         if (t > 0 && s->ops->make_reader && s->ops->make_reader(ws[t].conn, &err) < 0) {

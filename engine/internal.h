@@ -62,6 +62,9 @@ struct xf_session {
     double t_load, t_parse_render, t_graph; /* phase times (XF_TIMINGS=1) */
     _Atomic double t_exec_render;           /* execute-mode renders, summed over workers */
     int run_threads;                        /* workers of the last run */
+    /* the query comment of statements outside a node (extras.c), once rendered */
+    const char *query_comment;
+    bool query_comment_ready;
 };
 
 /* A unit test's render of its model (engine/unit_test.c). */
@@ -232,6 +235,31 @@ int xf_custom_materialize(struct xf_session *s, struct xf_conn *c, struct xf_nod
 /* Materializes one node on conn (execute-mode SQL already rendered). */
 int xf_materialize(struct xf_session *s, struct xf_conn *conn, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+
+/* ---- extras.c: query comments, grants, persist_docs, indexes, materialized views ---- */
+
+/*
+ * Gives a new connection the comment of statements outside a node; 0, or
+ * -1 with err when the project's query-comment cannot be rendered. Called
+ * by the thread that opens the run's connections, before workers start.
+ */
+int xf_extras_conn(struct xf_session *s, struct xf_conn *c, struct xf_buf *err);
+/* What node n asks of every statement on c (comment, unlogged), until xf_extras_end. */
+int xf_extras_begin(struct xf_session *s, struct xf_conn *c, struct xf_node *n, struct xf_arena *a,
+                    struct xf_buf *err);
+void xf_extras_end(struct xf_session *s, struct xf_conn *c);
+/* The node's executed SQL as the log shows it: with the query comment c carries (in a). */
+const char *xf_extras_logged(struct xf_arena *a, const struct xf_conn *c, const char *executed);
+/* After a relation was built: its indexes, grants and persisted descriptions. */
+int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                          const struct xf_node_result *r, struct xf_buf *executed,
+                          struct xf_buf *err);
+/* The load error for materialized='materialized_view' on an adapter without them; -1. */
+int xf_matview_unsupported(struct xf_session *s, struct xf_diags *d, const struct xf_node *n,
+                           struct xf_loc at);
+/* materialized='materialized_view'. */
+int xf_extras_matview(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
+                      struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
 
 /* ---- contract.c ---- */
 

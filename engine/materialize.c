@@ -71,7 +71,9 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
         r->message = "ephemeral";
         return 0;
     default:
-        /* known at load (materialized_view), not run yet */
+        if (!strcmp(n->mat_name, "materialized_view"))
+            return xf_extras_matview(s, c, n, sql, executed, r, err);
+        /* known at load, not run yet */
         xf_buf_addf(err,
                     "materialization '%s' of model '%s' is not built by xform yet: use view, "
                     "table, incremental, ephemeral or a {%% materialization %%} block",

@@ -109,6 +109,12 @@ int xf_session_run_operation(struct xf_session *s, const char *spec, const struc
         xf_buf_release(&err);
         return -1;
     }
+    if (xf_extras_conn(s, c, &err) < 0) { /* the query comment */
+        xf_error(s->diags, s->p->query_comment_loc, "%s", err.ptr);
+        xf_buf_release(&err);
+        xf_relcache_disconnect(s, c);
+        return -1;
+    }
     s->events = ev;
     struct xf_rctx rc = {.s = s, .execute = true, .conn = c, .arena = a};
     struct xf_render_env env;

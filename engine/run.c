@@ -371,9 +371,11 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
     }
     /* a {% materialization %} block runs the hooks itself (run_hooks), as in dbt */
     bool own_hooks = !n->mat_macro;
-    if ((own_hooks &&
+    if (xf_extras_begin(s, conn, n, &scratch, &err) < 0 ||
+        (own_hooks &&
          run_hooks(s, conn, n, NULL, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0) ||
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
+        xf_extras_after_build(s, conn, n, r, &executed, &err) < 0 ||
         (own_hooks &&
          run_hooks(s, conn, n, NULL, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0)) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
@@ -387,8 +389,9 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         if (executed.len)
             write_sql(r, keep, out_path(s, &scratch, "run", n), &executed);
     }
-    if (executed.len) /* the log file's debug lines show it */
-        r->executed_code = xf_arena_strndup(keep, executed.ptr, executed.len);
+    if (executed.len) /* the log file's debug lines show it, with the query comment */
+        r->executed_code = xf_extras_logged(keep, conn, executed.ptr);
+    xf_extras_end(s, conn);
 done:
     r->execute_completed = xf_now();
     r->execution_time = r->execute_completed - r->compile_started;
@@ -927,6 +930,11 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
         rc = -1;
         goto out;
     }
+    if (need_db && xf_extras_conn(s, ws[0].conn, &err) < 0) {
+        xf_error(s->diags, s->p->query_comment_loc, "%s", err.ptr);
+        rc = -1;
+        goto out;
+    }
     if (need_db && xf_relcache_load(s, ws[0].conn, &err) < 0) {
         xf_error(s->diags, XF_NOLOC, "could not list relations: %s", err.ptr);
         rc = -1;
@@ -965,6 +973,7 @@ int xf_session_run(struct xf_session *s, const struct xf_run_opts *o, const bool
             rc = -1;
             goto out;
         }
+        xf_extras_conn(s, ws[t].conn, &err); /* rendered already for the first */
         if (!readers)
             continue;
         ws[t].reader = true;

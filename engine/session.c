@@ -482,9 +482,15 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
                 xf_custom_mat_find(s->p, s->ops->name, n->mat_name, n->mat != XF_MAT_OTHER);
         /*
          * A model's materialization no one defines is a load error (exit 2,
-         * nothing run); dbt's materialized_view is known: running it is
-         * the node's error.
+         * nothing run); dbt's materialized_view is known, but on an adapter
+         * without materialized views it is a load error too.
          */
+        if (n->mat == XF_MAT_OTHER && n->type == XF_RES_MODEL && !n->mat_macro &&
+            !strcmp(n->mat_name, "materialized_view") && !s->ops->materialized_view &&
+            xf_node_config_bool(n, "enabled", true)) {
+            err = xf_matview_unsupported(s, d, n, materialized_loc(s->p, n));
+            continue;
+        }
         if (n->mat != XF_MAT_OTHER || n->type != XF_RES_MODEL || n->mat_macro ||
             !xf_node_config_bool(n, "enabled", true) || !strcmp(n->mat_name, "materialized_view"))
             continue;

@@ -32,6 +32,12 @@ int xf_session_show(struct xf_session *s, const char *name, const char *inline_s
         xf_buf_release(&err);
         return -1;
     }
+    if (xf_extras_conn(s, c, &err) < 0) { /* the query comment */
+        xf_error(s->diags, s->p->query_comment_loc, "%s", err.ptr);
+        xf_buf_release(&err);
+        s->ops->disconnect(c);
+        return -1;
+    }
     struct xf_rctx rc = {.s = s, .node = n, .execute = true, .conn = c, .arena = a};
     struct xf_render_env env;
     xf_context_env(&env, &rc);

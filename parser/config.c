@@ -75,6 +75,34 @@ static void append_items(struct xf_arena *a, struct xf_list *l, const struct xf_
     }
 }
 
+/*
+ * grants merge as dbt's: a privilege replaces the inherited grantees,
+ * '+select' adds to them ('+' dropped from the key).
+ */
+static void merge_grants(struct xf_arena *a, struct xf_dict *dst, struct xf_str key,
+                         const struct xf_dict *old, const struct xf_dict *add)
+{
+    struct xf_value d = xf_v_dict(a, (old ? old->n : 0) + add->n);
+    for (size_t i = 0; old && i < old->n; i++)
+        xf_dict_set(a, d.u.d, old->ents[i].key, old->ents[i].val);
+    for (size_t i = 0; i < add->n; i++) {
+        struct xf_str k = add->ents[i].key;
+        const struct xf_value *v = &add->ents[i].val;
+        if (!(k.len > 1 && k.p[0] == '+')) {
+            xf_dict_set(a, d.u.d, k, *v);
+            continue;
+        }
+        k = xf_str_n(k.p + 1, k.len - 1);
+        const struct xf_value *was = xf_dict_get(d.u.d, k);
+        struct xf_value l = xf_v_list(a, 4);
+        if (was)
+            append_items(a, l.u.l, was, true);
+        append_items(a, l.u.l, v, true);
+        xf_dict_set(a, d.u.d, k, l);
+    }
+    xf_dict_set(a, dst, key, d);
+}
+
 void xf_loader_config_merge1(struct xf_arena *a, struct xf_dict *dst, struct xf_str key,
                              struct xf_value v)
 {
@@ -89,6 +117,10 @@ void xf_loader_config_merge1(struct xf_arena *a, struct xf_dict *dst, struct xf_
             append_items(a, l.u.l, old, xf_str_eqc(key, "tags"));
         append_items(a, l.u.l, &v, xf_str_eqc(key, "tags"));
         xf_dict_set(a, dst, key, l);
+        return;
+    }
+    if (xf_str_eqc(key, "grants") && v.t == XF_V_DICT) {
+        merge_grants(a, dst, key, old && old->t == XF_V_DICT ? old->u.d : NULL, v.u.d);
         return;
     }
     if (is_update_key(key) && v.t == XF_V_DICT && old && old->t == XF_V_DICT) {
@@ -120,6 +152,8 @@ void xf_loader_config_merge_ynode(struct xf_loader *l, struct xf_dict *dst,
         struct xf_value v = xf_ynode_value(l->a, map->items[i]);
         struct xf_str k = map->keys[i]->str;
         xf_feature_warn(l->diags, XF_FEAT_CONFIG, k, &v, map->keys[i]->loc);
+        xf_feature_warn_elsewhere(l->diags, XF_FEAT_CONFIG, k, &v, l->p->target.type,
+                                  map->keys[i]->loc);
         /* a custom config is allowed; one a typo away from a known one is most likely a typo */
         size_t nkeys;
         const char *const *keys = xf_feature_names(XF_FEAT_CONFIG, &nkeys);
@@ -185,6 +219,8 @@ static struct cfgtree *build_tree(struct xf_loader *l, const struct xf_ynode *ma
         if ((k->str.len && k->str.p[0] == '+') || xf_loader_is_config_key(k->str)) {
             struct xf_value val = xf_ynode_value(l->a, v);
             xf_feature_warn(l->diags, XF_FEAT_CONFIG, k->str, &val, k->loc);
+            xf_feature_warn_elsewhere(l->diags, XF_FEAT_CONFIG, k->str, &val, l->p->target.type,
+                                      k->loc);
             xf_loader_config_merge1(l->a, t->conf, k->str, val);
         } else if (v->kind == XF_Y_MAP) {
             const char *sub = xf_arena_printf(l->a, "%s." XF_STR_FMT, where, XF_STR_ARG(k->str));

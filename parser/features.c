@@ -20,27 +20,31 @@
 #define N XF_FEAT_NOT_YET
 #define P(name, st, hint)                                                                          \
     {                                                                                              \
-        XF_FEAT_PROJECT_KEY, name, st, hint                                                        \
+        XF_FEAT_PROJECT_KEY, name, st, hint, NULL                                                  \
     }
 #define C(name, st, hint)                                                                          \
     {                                                                                              \
-        XF_FEAT_CONFIG, name, st, hint                                                             \
+        XF_FEAT_CONFIG, name, st, hint, NULL                                                       \
     }
 #define T(name, st, hint)                                                                          \
     {                                                                                              \
-        XF_FEAT_YAML_TOP, name, st, hint                                                           \
+        XF_FEAT_YAML_TOP, name, st, hint, NULL                                                     \
     }
 #define Y(name, st, hint)                                                                          \
     {                                                                                              \
-        XF_FEAT_YAML_NODE, name, st, hint                                                          \
+        XF_FEAT_YAML_NODE, name, st, hint, NULL                                                    \
     }
 #define F(name, st, hint)                                                                          \
     {                                                                                              \
-        XF_FEAT_FILE, name, st, hint                                                               \
+        XF_FEAT_FILE, name, st, hint, NULL                                                         \
+    }
+#define O(name, only, hint)                                                                        \
+    {                                                                                              \
+        XF_FEAT_CONFIG, name, XF_FEAT_SUPPORTED, hint, only                                        \
     }
 #define G(name, st, hint)                                                                          \
     {                                                                                              \
-        XF_FEAT_FLAG, name, st, hint                                                               \
+        XF_FEAT_FLAG, name, st, hint, NULL                                                         \
     }
 
 #define IGNORED "xform reads it but does not act on it yet"
@@ -81,7 +85,7 @@ static const struct xf_feature table[] = {
     P("flags", N, "xform takes its flags from the command line only"),
     P("source-paths", S, NULL),
     P("data-paths", S, NULL),
-    P("query-comment", N, "queries are sent without dbt's query comment"),
+    P("query-comment", S, NULL),
     P("restrict-access", S, NULL),
     P("exposures", S, NULL),
     P("metrics", S, NULL),
@@ -127,9 +131,10 @@ static const struct xf_feature table[] = {
     C("incremental_predicates", S, NULL),
     C("merge_update_columns", S, NULL),
     C("merge_exclude_columns", S, NULL),
-    C("indexes", N, "no indexes are created"),
-    C("unlogged", N, "tables are created logged"),
-    C("on_configuration_change", N, "materialized views are not built yet"),
+    C("indexes", S, NULL),
+    O("unlogged", "postgres", "SQLite has no unlogged tables: the table is an ordinary one"),
+    O("on_configuration_change", "postgres",
+      "SQLite has no materialized views: use materialized='table'"),
     C("event_time", N, "refs are not filtered by event time (microbatch is not built yet)"),
     C("batch_size", N, "microbatch incremental models are not built yet"),
     C("lookback", N, "microbatch incremental models are not built yet"),
@@ -138,8 +143,9 @@ static const struct xf_feature table[] = {
     C("packages", S, NULL),
     C("transient", N, "a Snowflake config: it means nothing on SQLite or PostgreSQL"),
     C("copy_grants", N, "a Snowflake config: it means nothing on SQLite or PostgreSQL"),
-    C("persist_docs", N, "descriptions are not written to the database as comments"),
-    C("grants", N, "no GRANT statements are run"),
+    O("persist_docs", "postgres",
+      "SQLite has no comments on tables or columns: descriptions stay in the docs"),
+    O("grants", "postgres", "SQLite has no roles or privileges: no GRANT is run"),
     C("contract", S, NULL),
     C("snapshot_meta_column_names", N, "snapshots use dbt's default dbt_* column names"),
     C("dbt_valid_to_current", N, "current snapshot rows keep dbt_valid_to null"),
@@ -322,6 +328,50 @@ const struct xf_feature *xf_feature_not_yet(enum xf_feature_kind kind, struct xf
     if (!f || f->state != XF_FEAT_NOT_YET || (v && !value_on(v)))
         return NULL;
     return f;
+}
+
+static bool listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n))
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+const struct xf_feature *xf_feature_elsewhere(enum xf_feature_kind kind, struct xf_str name,
+                                              const struct xf_value *v, const char *adapter)
+{
+    if (name.len && name.p[0] == '+' && kind == XF_FEAT_CONFIG)
+        name = xf_str_n(name.p + 1, name.len - 1);
+    const struct xf_feature *f = xf_feature_find(kind, name);
+    if (!f || !f->only || !adapter || listed(f->only, adapter) || (v && !value_on(v)))
+        return NULL;
+    return f;
+}
+
+void xf_feature_elsewhere_message(struct xf_buf *out, const struct xf_feature *f,
+                                  const char *adapter)
+{
+    xf_buf_addf(out, "%s '%s' does nothing on %s (%s)", xf_feature_kind_name(f->kind), f->name,
+                adapter, f->hint ? f->hint : "not available there");
+}
+
+bool xf_feature_warn_elsewhere(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,
+                               const struct xf_value *v, const char *adapter, struct xf_loc loc)
+{
+    const struct xf_feature *f = xf_feature_elsewhere(kind, name, v, adapter);
+    if (!f)
+        return false;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_feature_elsewhere_message(&b, f, adapter);
+    xf_diag_add(d, XF_SEV_WARNING, loc, "%s", b.ptr);
+    xf_buf_release(&b);
+    return true;
 }
 
 bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,

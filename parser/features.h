@@ -32,6 +32,12 @@ struct xf_feature {
     const char *name;
     enum xf_feature_state state;
     const char *hint; /* for a "not yet" entry: what happens instead, or NULL */
+    /*
+     * Supported on these adapters only ("postgres", comma-separated), or
+     * NULL: on every one. Elsewhere it warns as xf_feature_elsewhere says,
+     * with `hint` saying why.
+     */
+    const char *only;
 };
 
 /* The whole table (n entries); static, never freed. */
@@ -65,6 +71,19 @@ bool xf_feature_warn(struct xf_diags *d, enum xf_feature_kind kind, struct xf_st
  */
 const struct xf_feature *xf_feature_not_yet(enum xf_feature_kind kind, struct xf_str name,
                                             const struct xf_value *v);
+
+/*
+ * The entry when `name` is supported only on other adapters than
+ * `adapter` (the target's type) and v turns it on, else NULL.
+ */
+const struct xf_feature *xf_feature_elsewhere(enum xf_feature_kind kind, struct xf_str name,
+                                              const struct xf_value *v, const char *adapter);
+/* xf_feature_elsewhere's located warning into d; true when it warned. */
+bool xf_feature_warn_elsewhere(struct xf_diags *d, enum xf_feature_kind kind, struct xf_str name,
+                               const struct xf_value *v, const char *adapter, struct xf_loc loc);
+/* Its text: "config 'grants' does nothing on sqlite (<hint>)". */
+void xf_feature_elsewhere_message(struct xf_buf *out, const struct xf_feature *f,
+                                  const char *adapter);
 
 /* The warning's text, for callers without a diags list (flags, templates). */
 void xf_feature_message(struct xf_buf *out, const struct xf_feature *f);

@@ -110,6 +110,9 @@ int xf_loader_unit_tests(struct xf_loader *l, const struct xf_props_file *f,
 int xf_loader_semantic(struct xf_loader *l, const struct xf_props_file *f, enum xf_resource kind,
                        const struct xf_ynode *list);
 
+/* parser/query_comment.c: the root project's `query-comment:` (n may be NULL). */
+int xf_loader_query_comment(struct xf_loader *l, const struct xf_ynode *n);
+
 /* xf_path_join() without printf for the common case. */
 char *xf_loader_join_path(struct xf_arena *a, const char *dir, const char *name);
 

@@ -190,8 +190,8 @@ static bool raw_key(const struct xf_ynode *k, int depth)
     if (k->kind != XF_Y_SCALAR)
         return false;
     struct xf_str s = k->str;
-    if (depth == 0 &&
-        (xf_str_eqc(s, "vars") || xf_str_eqc(s, "on-run-start") || xf_str_eqc(s, "on-run-end")))
+    if (depth == 0 && (xf_str_eqc(s, "vars") || xf_str_eqc(s, "on-run-start") ||
+                       xf_str_eqc(s, "on-run-end") || xf_str_eqc(s, "query-comment")))
         return true;
     s = xf_loader_config_key(s);
     return xf_str_eqc(s, "pre-hook") || xf_str_eqc(s, "post-hook");

@@ -368,6 +368,8 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
             if (str_list(l, xf_ynode_get(root, hooks[i]), hooks[i], hv[i], NULL, 0) < 0)
                 return -1;
         }
+        if (xf_loader_query_comment(l, xf_ynode_get(root, "query-comment")) < 0)
+            return -1;
         p->dispatch = xf_v_list(l->a, 0);
         if ((n = xf_ynode_get(root, "dispatch"))) {
             if (n->kind != XF_Y_SEQ)

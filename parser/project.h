@@ -270,7 +270,12 @@ struct xf_project {
     struct xf_value dispatch;                 /* list of {macro_namespace, search_order} */
     struct xf_value raw;                      /* the whole project file as a value */
     const char *packages_install_path;        /* "dbt_packages" */
-    XF_VEC(struct xf_package *) packages;     /* installed packages, by folder name */
+    /* query-comment: the Jinja text as written (NULL: xform's default JSON) */
+    const char *query_comment;
+    struct xf_loc query_comment_loc;
+    bool query_comment_off;               /* query-comment: null or '': no comment */
+    bool query_comment_append;            /* append: true */
+    XF_VEC(struct xf_package *) packages; /* installed packages, by folder name */
 
     XF_VEC(struct xf_node *) nodes;   /* models, seeds, snapshots, tests, analyses */
     XF_VEC(struct xf_node *) sources; /* one per source table */

@@ -245,16 +245,16 @@ def test_warn_error_load_and_selection_warnings(wh):
                 expect=0)
     r = w.xform("ls", "-s", "no_such_model", "--warn-error", expect=2)
     # a load warning (a project key xform does not act on yet: a Note in its JSON log)
-    w.p.write("dbt_project.yml", w.p.read("dbt_project.yml") + "query-comment: from xform\n")
+    w.p.write("dbt_project.yml", w.p.read("dbt_project.yml") + "asset-paths: [assets]\n")
     r = w.xform("seed", expect=0)
-    assert re.search(r"warning: .*query-comment", r.err), r
+    assert re.search(r"warning: .*asset-paths", r.err), r
     before = w.digest()
     r = w.xform("seed", "--full-refresh", "--warn-error", expect=2)
-    assert re.search(r"error: .*query-comment", r.err), r
+    assert re.search(r"error: .*asset-paths", r.err), r
     assert "nothing was run" in r.err, r
     assert w.digest() == before
     r = w.xform("seed", "--warn-error-options", '{"error": "all", "warn": ["Note"]}', expect=0)
-    assert re.search(r"warning: .*query-comment", r.err), r
+    assert re.search(r"warning: .*asset-paths", r.err), r
 
 
 def test_warn_error_makes_a_template_warning_fail_its_node(wh):

@@ -202,11 +202,13 @@ def test_server_stopped_during_a_run(make_project, pg_cluster, mode):
     proc = start_xform(p, "run", *dirs, "-s", "slow", "sleepy", "after_slow", "--threads", "2",
                        "--vars", "{n: 30000000}")
     try:
-        # wait until both builds are running on the server
+        # wait until both builds are running on the server (each statement
+        # opens with the node's query comment, docs/materializations.md)
         deadline = time.monotonic() + 60
         while True:
             busy = c.psql(f"select count(*) from pg_stat_activity where usename = '{USER}' "
-                          "and state = 'active' and query like 'create table%'")
+                          "and state = 'active' and query like "
+                          "'/* {\"app\": \"xform\"%\"node_id\": \"model.lifecycle.%create table%'")
             if busy == [("2",)]:
                 break
             assert proc.poll() is None, f"xform ended early: {proc.communicate()}"

@@ -25,18 +25,11 @@ def props(p, text):
 
 
 # (id, how to change jaffle_shop, expected path, line, col, what, source line)
-def _grants(p):
+def _transient(p):
+    """A Snowflake config: nothing to act on here (grants, persist_docs and
+    query-comment are built now: test_pg_extras.py)."""
     p.edit("dbt_project.yml", "    materialized: table\n",
-           "    materialized: table\n    +grants: {select: ['reporter']}\n")
-
-
-def _persist_docs(p):
-    p.edit("dbt_project.yml", "    materialized: table\n",
-           "    materialized: table\n    +persist_docs: {relation: true}\n")
-
-
-def _query_comment(p):
-    p.edit("dbt_project.yml", "target-path:", "query-comment: 'run by xform'\ntarget-path:")
+           "    materialized: table\n    +transient: true\n")
 
 
 def _snapshot(p, key, value):
@@ -57,12 +50,8 @@ def _node(key, value):
 
 
 CASES = [
-    ("grants", _grants, "dbt_project.yml", 21, 5, "config 'grants'",
-     "    +grants: {select: ['reporter']}"),
-    ("persist_docs", _persist_docs, "dbt_project.yml", 21, 5, "config 'persist_docs'",
-     "    +persist_docs: {relation: true}"),
-    ("query-comment", _query_comment, "dbt_project.yml", 12, 1, "project key 'query-comment'",
-     "query-comment: 'run by xform'"),
+    ("transient", _transient, "dbt_project.yml", 21, 5, "config 'transient'",
+     "    +transient: true"),
     ("dbt_valid_to_current", lambda p: _snapshot(p, "dbt_valid_to_current", "\"'9999-12-31'\""),
      "snapshots/snap.yml", 5, 7, "config 'dbt_valid_to_current'",
      "      dbt_valid_to_current: \"'9999-12-31'\""),
@@ -87,12 +76,12 @@ def test_not_yet_keys_warn_and_the_build_goes_on(wh):
     """Several at once, on both warehouses: each warned once, tables built."""
     w = wh("jaffle_shop")
     for c in CASES:
-        if c[0] in ("grants", "dbt_valid_to_current"):
+        if c[0] in ("transient", "dbt_valid_to_current"):
             continue  # several edit the same file; these are covered above
         c[1](w.p)
-    _grants(w.p)
+    _transient(w.p)
     r = w.xform("build", expect=0)
-    located(r, "dbt_project.yml", 22, 5, "config 'grants'", "    +grants: {select: ['reporter']}")
+    located(r, "dbt_project.yml", 21, 5, "config 'transient'", "    +transient: true")
     assert f"{W} config 'snapshot_meta_column_names'" in r.text, r
     assert w.scalar("select count(*) from customers") == 100
     assert w.scalar("select count(*) from orders") == 99
@@ -113,11 +102,11 @@ def test_selector_where_a_command_cannot_use_it_is_refused(jaffle, command):
 def test_not_yet_config_in_a_config_call_warns_at_the_call(jaffle):
     text = jaffle.read("models/customers.sql")
     jaffle.write("models/customers.sql",
-                 "{{ config(persist_docs={'relation': true}, grants={'select': []}) }}\n" + text)
+                 "{{ config(transient=true, copy_grants=false) }}\n" + text)
     r = jaffle.xform("build", expect=0)
-    head = ("models/customers.sql:1:4: warning: not supported by xform yet: config 'persist_docs' "
-            "(descriptions are not written to the database as comments)\n"
-            " 1 | {{ config(persist_docs={'relation': true}, grants={'select': []}) }}\n")
+    head = ("models/customers.sql:1:4: warning: not supported by xform yet: config 'transient' "
+            "(a Snowflake config: it means nothing on SQLite or PostgreSQL)\n"
+            " 1 | {{ config(transient=true, copy_grants=false) }}\n")
     assert head in r.text, r
-    assert r.text.count(W) == 1, f"grants asks for nothing; persist_docs once:\n{r}"
+    assert r.text.count(W) == 1, f"copy_grants=false asks for nothing; transient once:\n{r}"
     assert jaffle.scalar("select count(*) from customers") == 100

@@ -1157,6 +1157,24 @@ static void test_features_not_yet_warn(void **state)
     assert_true(checked > 0);
     assert_int_equal(checked, want_checked);
 
+    /* each config only some adapters have warns on the others (the default: SQLite) */
+    size_t elsewhere = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].only || strstr(t[i].only, "sqlite"))
+            continue;
+        xf_remove_tree(f->root);
+        put(f, "models/m.sql", "select 1 as id\n");
+        snprintf(text, sizeof text, MINIMAL "models:\n  shop:\n    +%s: {x: true}\n", t[i].name);
+        put(f, "xform_project.yml", text);
+        assert_int_equal(load(f), 0);
+        snprintf(want, sizeof want,
+                 "xform_project.yml:6:5: warning: config '%s' does nothing on sqlite (%s)\n",
+                 t[i].name, t[i].hint);
+        expect_diag(f, want);
+        elsewhere++;
+    }
+    assert_true(elsewhere >= 4);
+
     /* a config that asks for nothing is what xform does anyway: no warning */
     xf_remove_tree(f->root);
     put(f, "models/m.sql", "select 1 as id\n");
