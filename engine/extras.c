@@ -356,7 +356,9 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
                           const struct xf_node_result *r, struct xf_buf *executed,
                           struct xf_buf *err)
 {
-    if (!builds_relation(n) || r->status != XF_ST_SUCCESS)
+    /* a {% materialization %} block applies its own, as in dbt (it calls
+     * apply_grants, persist_docs, create_indexes: engine/custom_mat.c) */
+    if (!builds_relation(n) || r->status != XF_ST_SUCCESS || n->mat_macro)
         return 0;
     const struct xf_value *grants = xf_node_config(n, "grants");
     const struct xf_value *pd = xf_node_config(n, "persist_docs");
