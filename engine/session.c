@@ -165,8 +165,29 @@ static int call_naming(struct xf_session *s, struct xf_arena *scratch, struct xf
     return 0;
 }
 
+/*
+ * The file a schema lives in (SQLite), once per schema: the adapter asks
+ * realpath() (a getcwd and a walk of the folders), and 40,000 nodes in a
+ * handful of schemas asked it 40,000 times. Misses are remembered too.
+ */
+static const char *schema_file(struct xf_session *s, struct xf_map *memo, const char *schema)
+{
+    bool found;
+    void **slot = xf_map_slot(memo, xf_str_c(schema), &found);
+    if (found)
+        return *slot == memo ? NULL : *slot;
+    struct xf_buf b = XF_BUF_INIT;
+    const char *file = NULL;
+    if (s->ops->schema_file(&s->p->target, schema, &b) == 0)
+        file = xf_arena_strndup(&s->p->arena, b.ptr, b.len);
+    xf_buf_release(&b);
+    *slot = file ? (void *)file : (void *)memo; /* memo itself stands for "no file" */
+    return file;
+}
+
 /* database / schema / alias / relation_name for a node, as dbt names them. */
-static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct xf_node *n)
+static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct xf_map *memo,
+                         struct xf_node *n)
 {
     struct xf_project *p = s->p;
     const char *custom = xf_node_config_str(n, "schema", NULL);
@@ -216,10 +237,9 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
     if (n->database && !*n->database)
         n->database = NULL;
     struct xf_relation rel = {n->database, n->schema, n->alias};
+    if (s->ops->schema_file)
+        n->database_file = schema_file(s, memo, n->schema);
     struct xf_buf b = XF_BUF_INIT;
-    if (s->ops->schema_file && s->ops->schema_file(&p->target, n->schema, &b) == 0)
-        n->database_file = xf_arena_strndup(&p->arena, b.ptr, b.len);
-    xf_buf_reset(&b);
     s->ops->render_relation(&b, &rel);
     n->relation_name = xf_arena_strndup(&p->arena, b.ptr, b.len);
     xf_buf_release(&b);
@@ -584,12 +604,11 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     s->t_parse_render = t2 - t1;
     struct xf_arena scratch;
     xf_arena_init(&scratch);
+    struct xf_map memo; /* schema -> its file (keys: the nodes' schema strings, kept) */
+    xf_map_init_arena(&memo, &scratch);
     int err = 0;
-    for (size_t i = 0; i < s->p->nodes.n && !err; i++) {
-        struct xf_node *n = s->p->nodes.v[i];
-        if (n->type != XF_RES_ANALYSIS || 1)
-            err = name_relation(s, &scratch, n);
-    }
+    for (size_t i = 0; i < s->p->nodes.n && !err; i++)
+        err = name_relation(s, &scratch, &memo, s->p->nodes.v[i]);
     xf_arena_release(&scratch);
     if (err < 0)
         return -1;
