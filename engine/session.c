@@ -271,7 +271,8 @@ struct prender {
 
 #define PARSE_BATCH 64
 
-static void parse_one(struct prender *pr, size_t i, struct xf_arena *keep, struct xf_buf *out)
+static void parse_one(struct prender *pr, size_t i, struct xf_arena *keep, struct xf_arena *tmp,
+                      struct xf_buf *out)
 {
     struct xf_session *s = pr->s;
     struct xf_node *n = s->p->nodes.v[i];
@@ -279,20 +280,22 @@ static void parse_one(struct prender *pr, size_t i, struct xf_arena *keep, struc
         return;
     struct xf_diags local;
     xf_diags_init(&local);
-    struct xf_arena scratch;
-    xf_arena_init(&scratch);
+    /* the thread's scratch arena, emptied after each render: its chunk is
+     * reused, not malloc'd and freed 40,000 times */
+    struct xf_arena_mark empty;
+    xf_arena_mark(tmp, &empty);
     int e;
     if (n->decl) {
-        e = xf_tests_parse_args(s, n, &scratch, keep, &local);
+        e = xf_tests_parse_args(s, n, tmp, keep, &local);
     } else {
         struct xf_rctx rc = {
-            .s = s, .node = n, .execute = false, .arena = &scratch, .keep = keep, .diags = &local};
+            .s = s, .node = n, .execute = false, .arena = tmp, .keep = keep, .diags = &local};
         struct xf_render_env env;
         xf_context_env(&env, &rc);
         xf_buf_reset(out);
         e = xf_render_template(out, n->tmpl, &env);
     }
-    xf_arena_release(&scratch);
+    xf_arena_reset(tmp, &empty);
     if (e < 0)
         atomic_store(&pr->err, -1);
     if (local.head) {
@@ -307,8 +310,9 @@ static void *parse_worker(void *arg)
 {
     struct prender *pr = arg;
     size_t total = pr->s->p->nodes.n;
-    struct xf_arena keep;
+    struct xf_arena keep, tmp;
     xf_arena_init(&keep);
+    xf_arena_init(&tmp);
     struct xf_buf out = XF_BUF_INIT;
     for (;;) {
         size_t from = atomic_fetch_add(&pr->next, PARSE_BATCH);
@@ -316,8 +320,9 @@ static void *parse_worker(void *arg)
             break;
         size_t to = from + PARSE_BATCH < total ? from + PARSE_BATCH : total;
         for (size_t i = from; i < to; i++)
-            parse_one(pr, i, &keep, &out);
+            parse_one(pr, i, &keep, &tmp, &out);
     }
+    xf_arena_release(&tmp);
     xf_buf_release(&out);
     pthread_mutex_lock(&pr->s->lock);
     xf_vec_push(&pr->s->keeps, keep);
