@@ -633,11 +633,6 @@ void xf_session_free(struct xf_session *s)
     xf_map_release(&s->docs);
     xf_map_release(&s->pkg_macros);
     xf_map_release(&s->pkg_globals);
-    for (size_t i = 0; i < s->keeps.n; i++) fprintf(stderr, "keep %zu: %zu KB\n", i, s->keeps.v[i].total >> 10);
-        fprintf(stderr, "project arena %zu KB\n", s->p->arena.total >> 10);
-        for (size_t i = 0; i < s->p->nworker_arenas; i++) fprintf(stderr, "worker %zu: %zu KB\n", i, s->p->worker_arenas[i].total >> 10);
-        fprintf(stderr, "results: n %zu\n", s->results.n);
-    }
     for (size_t i = 0; i < s->keeps.n; i++)
         xf_arena_release(&s->keeps.v[i]);
     xf_vec_release(&s->keeps);
