@@ -1567,7 +1567,8 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
         xf_dict_set(a, d.u.d, XF_STR("this"),
                     rc->ut && rc->ut->this_cte ? xf_relation_cte(rc->s, a, rc->ut->this_cte)
                                                : node_relation(rc->s, a, n));
-        struct xf_value model = xf_v_dict(a, 8);
+        /* sized for its eleven keys: outgrowing eight copied it every render */
+        struct xf_value model = xf_v_dict(a, 11);
         xf_dict_set(a, model.u.d, XF_STR("name"), xf_v_strc(n->name));
         xf_dict_set(a, model.u.d, XF_STR("unique_id"), xf_v_strc(n->unique_id));
         xf_dict_set(a, model.u.d, XF_STR("resource_type"), xf_v_strc(xf_resource_name(n->type)));

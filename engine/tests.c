@@ -267,9 +267,13 @@ static void py_hashable_repr(struct xf_buf *b, const struct xf_value *v)
     free(e);
 }
 
-/* The test node of one declaration, made in `a` (not yet in the project). */
-static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struct xf_node *target,
-                                 const struct xf_test_decl *d)
+/*
+ * The test node of one declaration, made in `a` (not yet in the project).
+ * What only names and hashes it (the arguments, the text hashed) goes in
+ * `tmp`, emptied after each test: 30,000 tests kept 8 MB of it.
+ */
+static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struct xf_arena *tmp,
+                                 struct xf_node *target, const struct xf_test_decl *d)
 {
     struct xf_project *p = s->p;
     const char *ns, *tname;
@@ -277,17 +281,17 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     split_test_name(d->test_name, &ns, &nslen, &tname);
 
     /* Arguments for the name: the declared ones plus column_name. */
-    struct xf_value args = xf_v_dict(a, 4);
+    struct xf_value args = xf_v_dict(tmp, 4);
     if (d->kwargs.t == XF_V_DICT) {
         for (size_t i = 0; i < d->kwargs.u.d->n; i++) {
             const struct xf_dict_ent *e = &d->kwargs.u.d->ents[i];
             if (!is_config_arg(e->key) && !xf_str_eqc(e->key, "name") &&
                 !xf_str_eqc(e->key, "config"))
-                xf_dict_set(a, args.u.d, e->key, e->val);
+                xf_dict_set(tmp, args.u.d, e->key, e->val);
         }
     }
     if (d->column)
-        xf_dict_set(a, args.u.d, XF_STR("column_name"), xf_v_strc(d->column));
+        xf_dict_set(tmp, args.u.d, XF_STR("column_name"), xf_v_strc(d->column));
 
     char type[256];
     if (target->type == XF_RES_SOURCE)
@@ -296,9 +300,9 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     else
         snprintf(type, sizeof type, "%.*s%s%s", (int)nslen, ns ? ns : "", ns ? "_" : "", tname);
     const char *tgt_name = target->type == XF_RES_SOURCE
-                               ? xf_arena_printf(a, "%s_%s", target->source_name, target->name)
+                               ? xf_arena_printf(tmp, "%s_%s", target->source_name, target->name)
                            : target->version
-                               ? xf_arena_printf(a, "%s_v%s", target->name, target->version)
+                               ? xf_arena_printf(tmp, "%s_v%s", target->name, target->version)
                                : target->name;
     const char *short_name, *full_name;
     const struct xf_value *given =
@@ -326,13 +330,13 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     /* the naming above is done with args: it takes `model` now */
     const char *model_arg =
         target->type == XF_RES_SOURCE
-            ? xf_arena_printf(a, "{{ get_where_subquery(source('%s', '%s')) }}",
+            ? xf_arena_printf(tmp, "{{ get_where_subquery(source('%s', '%s')) }}",
                               target->source_name, target->name)
         : target->version
-            ? xf_arena_printf(a, "{{ get_where_subquery(ref('%s', v='%s')) }}", target->name,
+            ? xf_arena_printf(tmp, "{{ get_where_subquery(ref('%s', v='%s')) }}", target->name,
                               target->version)
-            : xf_arena_printf(a, "{{ get_where_subquery(ref('%s')) }}", target->name);
-    xf_dict_set(a, args.u.d, XF_STR("model"), xf_v_strc(model_arg));
+            : xf_arena_printf(tmp, "{{ get_where_subquery(ref('%s')) }}", target->name);
+    xf_dict_set(tmp, args.u.d, XF_STR("model"), xf_v_strc(model_arg));
     char md5[33];
     struct xf_buf h = XF_BUF_INIT;
     xf_buf_adds(&h, full_name);
@@ -358,18 +362,27 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     n->tags = xf_v_list(a, 0);
     n->meta = xf_v_dict(a, 0);
 
-    /* Config: project tests tree defaults, then the declaration's. */
-    n->config = xf_v_dict(a, 8);
-    xf_dict_set(a, n->config.u.d, XF_STR("materialized"), xf_v_strc("test"));
-    xf_dict_set(a, n->config.u.d, XF_STR("severity"), xf_v_strc("ERROR"));
-    xf_dict_set(a, n->config.u.d, XF_STR("enabled"), xf_v_bool(true));
+    /* Config: project tests tree defaults, then the declaration's (sized once). */
     const struct xf_value *tree =
         p->config_trees.t == XF_V_DICT ? xf_dict_getc(p->config_trees.u.d, "tests") : NULL;
     if (!tree && p->config_trees.t == XF_V_DICT)
         tree = xf_dict_getc(p->config_trees.u.d, "data_tests");
+    const struct xf_value *lvls[2] = {NULL, NULL};
     if (tree && tree->t == XF_V_DICT) {
         /* Only the top level (and the project's own level) of the tree. */
-        const struct xf_value *lvls[2] = {tree, xf_dict_getc(tree->u.d, p->name)};
+        lvls[0] = tree;
+        lvls[1] = xf_dict_getc(tree->u.d, p->name);
+    }
+    size_t ncfg = 4; /* materialized, severity, enabled, alias */
+    for (int l = 0; l < 2; l++)
+        ncfg += lvls[l] && lvls[l]->t == XF_V_DICT ? lvls[l]->u.d->n : 0;
+    ncfg += d->kwargs.t == XF_V_DICT ? d->kwargs.u.d->n : 0;
+    ncfg += d->config.t == XF_V_DICT ? d->config.u.d->n : 0;
+    n->config = xf_v_dict(a, ncfg);
+    xf_dict_set(a, n->config.u.d, XF_STR("materialized"), xf_v_strc("test"));
+    xf_dict_set(a, n->config.u.d, XF_STR("severity"), xf_v_strc("ERROR"));
+    xf_dict_set(a, n->config.u.d, XF_STR("enabled"), xf_v_bool(true));
+    if (lvls[0]) {
         for (int l = 0; l < 2; l++) {
             if (!lvls[l] || lvls[l]->t != XF_V_DICT)
                 continue;
@@ -408,12 +421,17 @@ static struct xf_node *make_test(struct xf_session *s, struct xf_arena *a, struc
     }
 
     /* Dependencies: what is tested; refs in arguments come from the parse render. */
-    struct xf_dep dep = {NULL, target->name, d->loc, NULL, target->version};
+    /* one entry, not the four a vector starts with: a ref() argument
+     * (relationships' to) grows it in the parse render */
+    struct xf_dep *dep = xf_arena_alloc(a, sizeof *dep);
+    *dep = (struct xf_dep){NULL, target->name, d->loc, NULL, target->version};
     if (target->type == XF_RES_SOURCE) {
-        dep.package = target->source_name;
-        xf_avec_push(a, &n->source_deps, dep);
+        dep->package = target->source_name;
+        n->source_deps.v = dep;
+        n->source_deps.n = n->source_deps.cap = 1;
     } else {
-        xf_avec_push(a, &n->refs, dep);
+        n->refs.v = dep;
+        n->refs.n = n->refs.cap = 1;
     }
     return n;
 }
@@ -442,16 +460,22 @@ struct gen {
 static void *gen_worker(void *arg)
 {
     struct gen *g = arg;
-    struct xf_arena keep;
+    struct xf_arena keep, tmp;
     xf_arena_init(&keep);
+    xf_arena_init(&tmp);
+    struct xf_arena_mark empty;
+    xf_arena_mark(&tmp, &empty);
     for (;;) {
         size_t from = atomic_fetch_add(&g->next, GEN_BATCH);
         if (from >= g->n)
             break;
         size_t to = from + GEN_BATCH < g->n ? from + GEN_BATCH : g->n;
-        for (size_t i = from; i < to; i++)
-            g->items[i].made = make_test(g->s, &keep, g->items[i].target, g->items[i].d);
+        for (size_t i = from; i < to; i++) {
+            g->items[i].made = make_test(g->s, &keep, &tmp, g->items[i].target, g->items[i].d);
+            xf_arena_reset(&tmp, &empty);
+        }
     }
+    xf_arena_release(&tmp);
     pthread_mutex_lock(&g->s->lock);
     xf_vec_push(&g->s->keeps, keep);
     pthread_mutex_unlock(&g->s->lock);

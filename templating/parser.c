@@ -153,6 +153,26 @@ static struct expr *new_expr(struct ps *P, uint8_t kind, uint32_t off)
     return e;
 }
 
+/*
+ * The tree's vectors (a body's statements, a call's arguments ...) start
+ * in a buffer on the stack and go to the arena exactly sized once whole:
+ * grown in the arena between the allocations of their own items, every
+ * outgrown copy stayed behind, a third of a small model's tree.
+ */
+#define STACK_VEC(vec, buf) ((vec).v = (buf), (vec).n = 0, (vec).cap = sizeof(buf) / sizeof *(buf))
+#define VEC_FINAL(P, vec, buf) vec_final((P), (vec).v, (buf), (vec).n, sizeof *(vec).v)
+
+static void *vec_final(struct ps *P, void *v, const void *buf, size_t n, size_t elem)
+{
+    if (!n)
+        return NULL;
+    if (v != buf)
+        return v; /* outgrew the stack buffer: already in the arena */
+    void *p = xf_arena_alloc(P->a, n * elem);
+    memcpy(p, v, n * elem);
+    return p;
+}
+
 static uint16_t hmax(uint16_t d, const struct expr *c)
 {
     return c && c->depth >= d ? (uint16_t)(c->depth + 1) : d;
@@ -252,7 +272,9 @@ static struct expr *parse_tuple(struct ps *P, bool simplified, bool with_condexp
     struct {
         struct expr **v;
         size_t n, cap;
-    } items = {0};
+    } items;
+    struct expr *items_buf[8];
+    STACK_VEC(items, items_buf);
     bool is_tuple = false;
     for (;;) {
         if (items.n) {
@@ -279,7 +301,7 @@ static struct expr *parse_tuple(struct ps *P, bool simplified, bool with_condexp
             return fail_null(unexpected(P, "an expression"));
     }
     struct expr *e = new_expr(P, E_TUPLE, off);
-    e->u.list.items = items.v;
+    e->u.list.items = VEC_FINAL(P, items, items_buf);
     e->u.list.n = (uint32_t)items.n;
     finish(P, e);
     return e;
@@ -544,11 +566,16 @@ static struct expr *parse_call_args(struct ps *P, struct callargs **out)
     struct {
         struct expr **v;
         size_t n, cap;
-    } pos = {0}, kwv = {0};
+    } pos, kwv;
     struct {
         struct xf_str *v;
         size_t n, cap;
-    } kwn = {0};
+    } kwn;
+    struct expr *pos_buf[8], *kwv_buf[8];
+    struct xf_str kwn_buf[8];
+    STACK_VEC(pos, pos_buf);
+    STACK_VEC(kwv, kwv_buf);
+    STACK_VEC(kwn, kwn_buf);
     bool any = false;
     while (!is_op(cur(P), ')')) {
         if (any) {
@@ -588,10 +615,10 @@ static struct expr *parse_call_args(struct ps *P, struct callargs **out)
     }
     if (expect_op(P, ')') < 0)
         return NULL;
-    ca->pos = pos.v;
+    ca->pos = VEC_FINAL(P, pos, pos_buf);
     ca->npos = (uint32_t)pos.n;
-    ca->kwnames = kwn.v;
-    ca->kwvals = kwv.v;
+    ca->kwnames = VEC_FINAL(P, kwn, kwn_buf);
+    ca->kwvals = VEC_FINAL(P, kwv, kwv_buf);
     ca->nkw = (uint32_t)kwn.n;
     return (struct expr *)1;
 }
@@ -1065,7 +1092,15 @@ static int parse_body(struct ps *P, struct body *out, const char *const *ends,
 
 static struct stmt *new_stmt(struct ps *P, uint8_t kind, uint32_t off)
 {
-    struct stmt *s = XF_ANEW(P->a, struct stmt);
+    /*
+     * Text and {{ }} statements, most of a template, hold one slice or
+     * expression: they get only that much of the union (32 bytes, not
+     * 136). Nothing copies a statement whole.
+     */
+    size_t size = kind == S_DATA     ? offsetof(struct stmt, u) + sizeof(struct xf_str)
+                  : kind == S_OUTPUT ? offsetof(struct stmt, u) + sizeof(struct expr *)
+                                     : sizeof(struct stmt);
+    struct stmt *s = xf_arena_zalloc(P->a, size);
     s->kind = kind;
     s->off = off;
     return s;
@@ -1100,11 +1135,15 @@ static int parse_if(struct ps *P, struct stmt *s, uint32_t tag_off)
     struct {
         struct expr **v;
         size_t n, cap;
-    } conds = {0};
+    } conds;
     struct {
         struct body *v;
         size_t n, cap;
-    } bodies = {0};
+    } bodies;
+    struct expr *conds_buf[4];
+    struct body bodies_buf[4];
+    STACK_VEC(conds, conds_buf);
+    STACK_VEC(bodies, bodies_buf);
     static const char *const ends[] = {"elif", "else", "endif", NULL};
     struct opener op = {"if", "'endif'", tag_off, 0};
     for (;;) {
@@ -1133,8 +1172,8 @@ static int parse_if(struct ps *P, struct stmt *s, uint32_t tag_off)
             return -1;
         break;
     }
-    s->u.if_.conds = conds.v;
-    s->u.if_.bodies = bodies.v;
+    s->u.if_.conds = VEC_FINAL(P, conds, conds_buf);
+    s->u.if_.bodies = VEC_FINAL(P, bodies, bodies_buf);
     s->u.if_.n = (uint32_t)conds.n;
     return 0;
 }
@@ -1601,7 +1640,9 @@ static int parse_body(struct ps *P, struct body *out, const char *const *ends,
     struct {
         struct stmt **v;
         size_t n, cap;
-    } st = {0};
+    } st;
+    struct stmt *st_buf[32];
+    STACK_VEC(st, st_buf);
     for (;;) {
         struct tok *t = cur(P);
         if (t->kind == TK_EOF) {
@@ -1672,7 +1713,7 @@ static int parse_body(struct ps *P, struct body *out, const char *const *ends,
         }
         return unexpected(P, "template text or a tag");
     }
-    out->v = st.v;
+    out->v = VEC_FINAL(P, st, st_buf);
     out->n = (uint32_t)st.n;
     return 0;
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util/buf.h"
 
@@ -21,7 +20,6 @@ struct xf_arena_chunk {
 
 #define ALIGN 16
 #define MIN_CHUNK (16 * 1024)
-/* Large enough for the kernel to back big arenas with huge pages. */
 #define MAX_CHUNK (4 * 1024 * 1024)
 
 void xf_arena_init(struct xf_arena *a)
@@ -95,33 +93,22 @@ void xf_arena_reset(struct xf_arena *a, const struct xf_arena_mark *m)
     a->total = m->total;
 }
 
-#define HUGE_PAGE (2u << 20)
-
 static struct xf_arena_chunk *new_chunk(struct xf_arena *a, size_t size)
 {
-    struct xf_arena_chunk *c = NULL;
+    struct xf_arena_chunk *c;
     if (a->spare && a->spare->size >= size) {
         c = a->spare;
         a->spare = NULL;
         a->total += c->size;
         return c;
     }
-#if defined(MADV_HUGEPAGE)
-    if (size >= HUGE_PAGE) {
-        /*
-         * A big arena (the project's: 10,000 models) is touched once, page
-         * by page: backed by 2 MB pages it takes one fault per 512 of them,
-         * and faults are a third of a large compile's system time.
-         */
-        void *p = NULL;
-        if (posix_memalign(&p, HUGE_PAGE, sizeof *c + size) == 0) {
-            madvise(p, (sizeof *c + size) & ~(size_t)(HUGE_PAGE - 1), MADV_HUGEPAGE);
-            c = p;
-        }
-    }
-#endif
-    if (!c)
-        c = xf_malloc(sizeof *c + size);
+    /*
+     * No MADV_HUGEPAGE: on this kind of VM (free page reporting to the
+     * host) a 2 MB page faulted in costs 1-4 ms per MB against 0.7-1 ms
+     * per MB in 4 kB pages, and a 2 MB page counts whole in the RSS
+     * however little of it is used (docs/performance.md, "Huge pages").
+     */
+    c = xf_malloc(sizeof *c + size);
     c->size = size;
     a->total += size;
     return c;
