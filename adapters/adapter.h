@@ -197,6 +197,15 @@ struct xf_adapter_ops {
      * column types (engine/unit_test.c).
      */
     bool typeless_literals;
+    /*
+     * A microbatch's window (engine/microbatch.c): how an event_time column
+     * is compared with a UTC time literal 'YYYY-MM-DD HH:MM:SS': a printf
+     * format wrapping the column (%s; NULL: the column as is) and what the
+     * literal ends with (NULL: nothing). SQLite compares datetime(col), so
+     * dates, 'T' and offsets in text all compare as times.
+     */
+    const char *event_time_column;
+    const char *event_time_literal_suffix;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

@@ -1477,6 +1477,8 @@ done:
 }
 
 const struct xf_adapter_ops xf_postgres_ops = {
+    /* an untyped literal takes the column's type: date, timestamp, timestamptz (as UTC) */
+    .event_time_literal_suffix = "+00:00",
     .name = "postgres",
     .single_writer = false,
     .connect = pg_connect,

@@ -1557,6 +1557,8 @@ static const char *const sq_unenforced[] = {"foreign_key", NULL};
 
 const struct xf_adapter_ops xf_sqlite_ops = {
     .typeless_literals = true,
+    /* times are text (or anything): datetime() reads every ISO form and offset as UTC */
+    .event_time_column = "datetime(%s)",
     .name = "sqlite",
     .single_writer = true,
     .make_reader = sq_make_reader,

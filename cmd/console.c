@@ -369,8 +369,8 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     struct xf_buf msg = XF_BUF_INIT, st = XF_BUF_INIT;
     const char *color = GREEN;
     double t = r->execution_time;
-    switch (r->cancelled ? XF_ST_RUNTIME_ERROR + 1 : (int)r->status) {
-    case XF_ST_RUNTIME_ERROR + 1:
+    switch (r->cancelled ? -1 : (int)r->status) {
+    case -1: /* cancelled */
         color = YELLOW;
         xf_buf_adds(&msg, "CANCELLED ");
         describe(&msg, n);
@@ -386,6 +386,16 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         }
         describe(&msg, n);
         break;
+    case XF_ST_PARTIAL_SUCCESS: {
+        size_t ok = 0;
+        for (size_t k = 0; k < r->nbatches; k++)
+            ok += r->batches[k].status == XF_ST_SUCCESS;
+        color = YELLOW;
+        xf_buf_addf(&msg, "PARTIAL SUCCESS (%zu/%zu) ", ok, r->nbatches);
+        describe(&msg, n);
+        xf_buf_addf(&st, "PARTIAL SUCCESS (%zu/%zu) in %.2fs", ok, r->nbatches, t);
+        break;
+    }
     case XF_ST_PASS:
         xf_buf_addf(&msg, "PASS %s", n->name);
         xf_buf_addf(&st, "PASS in %.2fs", t);
@@ -422,7 +432,8 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     }
     const char *status = xf_status_name(r->status);
     const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL ? "error"
-                        : r->status == XF_ST_WARN                           ? "warn"
+                        : r->status == XF_ST_WARN || r->status == XF_ST_PARTIAL_SUCCESS
+                            ? "warn"
                                                                             : "info";
     const char *name = "LogModelResult", *code = "Q012";
     if (r->status == XF_ST_SKIPPED)
@@ -498,6 +509,40 @@ static void ev_log(void *user, const char *msg, bool info)
         xf_console_line(cli, "%s", msg);
 }
 
+/* A microbatch model's batch: `Batch i of N OK created batch <id> of <relation> ... [status]`. */
+static void ev_batch(void *user, const struct xf_node *n, size_t i, size_t total,
+                     const struct xf_batch_result *b)
+{
+    struct xf_cli *cli = user;
+    if (!strcmp(cli->command, "compile"))
+        return;
+    bool ok = b->status == XF_ST_SUCCESS;
+    struct xf_buf line = XF_BUF_INIT;
+    xf_buf_addf(&line, "Batch %zu of %zu %s batch %s of %s.%s ", i + 1, total,
+                ok ? "OK created" : "ERROR creating", b->id, n->schema, n->alias);
+    size_t len = line.len - 1;
+    for (int k = 0, dots = len < 70 ? (int)(70 - len) : 3; k < dots; k++)
+        xf_buf_addch(&line, '.');
+    const char *word = ok ? "SUCCESS" : "ERROR";
+    if (cli->color)
+        xf_buf_addf(&line, " [%s%s in %.2fs%s]", ok ? GREEN : RED, word, b->execution_time,
+                    RESET);
+    else
+        xf_buf_addf(&line, " [%s in %.2fs]", word, b->execution_time);
+    json_t *data = NULL;
+    if (cli->json_data)
+        data = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:o}", "batch_id", b->id, "status",
+                         ok ? "success" : "error", "index", (json_int_t)(i + 1), "total",
+                         (json_int_t)total, "event_time_start", b->start, "event_time_end", b->end,
+                         "node_info", node_info(n, ok ? "success" : "error", 0, 0));
+    const char *level = ok ? "info" : "error";
+    if (cli->quiet)
+        file_only(cli, "LogBatchResult", "Q045", level, data, line.ptr);
+    else
+        xf_console_emit(cli, "LogBatchResult", "Q045", level, data, line.ptr);
+    xf_buf_release(&line);
+}
+
 void xf_console_events(struct xf_events *ev, struct xf_cli *cli)
 {
     memset(ev, 0, sizeof *ev);
@@ -505,6 +550,7 @@ void xf_console_events(struct xf_events *ev, struct xf_cli *cli)
     ev->begin = xf_console_begin;
     ev->node_start = ev_start;
     ev->node_done = ev_done;
+    ev->batch_done = ev_batch;
     ev->log = ev_log;
 }
 

@@ -377,6 +377,8 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     const char *strat = xf_node_config_str(n, "incremental_strategy", NULL);
     if (!strat)
         strat = xf_node_config_str(n, "strategy", "merge");
+    if (!strcmp(strat, "microbatch")) /* batch by batch: engine/microbatch.c */
+        return xf_microbatch(s, c, n, executed, r, err);
     bool known = false;
     for (const char *const *k = strategies; *k; k++)
         known = known || !strcmp(*k, strat);
