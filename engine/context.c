@@ -1340,8 +1340,20 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
         xf_dict_set(a, model.u.d, XF_STR("original_file_path"),
                     xf_v_strc(n->original_file_path ? n->original_file_path : ""));
         xf_dict_set(a, model.u.d, XF_STR("config"), n->config);
-        /* dbt 1.9's model.batch: id, event_time_start, event_time_end; none outside a batch */
-        xf_dict_set(a, model.u.d, XF_STR("batch"), rc->batch ? rc->batch->value : xf_v_none());
+        /*
+         * dbt 1.9's model.batch: id, event_time_start, event_time_end; a
+         * microbatch model's first batch outside a batch's render, else none
+         */
+        struct xf_mb_batch first;
+        const struct xf_mb_batch *mbb = rc->batch;
+        if (!mbb && xf_mb_placeholder(n, a, &first))
+            mbb = &first;
+        if (!mbb && !rc->execute && n->type == XF_RES_MODEL) {
+            /* parse mode: config() may not have run yet; any batch renders (dbt is lenient) */
+            xf_mb_batch_init(&first, a, 0, 86400, XF_GRAIN_DAY);
+            mbb = &first;
+        }
+        xf_dict_set(a, model.u.d, XF_STR("batch"), mbb ? mbb->value : xf_v_none());
         xf_dict_set(a, model.u.d, XF_STR("tags"), n->tags);
         xf_dict_set(a, model.u.d, XF_STR("fqn"), n->fqn);
         if (n->schema)

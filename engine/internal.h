@@ -269,6 +269,28 @@ int xf_staging_finish(struct xf_conn *c, const struct xf_relation *stage, int e,
 /* Snapshots (snapshot.c). */
 int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                 struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+/* ---- batches.c: the times of microbatch models ---- */
+
+enum xf_grain { XF_GRAIN_HOUR, XF_GRAIN_DAY, XF_GRAIN_MONTH, XF_GRAIN_YEAR };
+extern const char *const xf_grain_names[]; /* "hour", "day", "month", "year", NULL */
+/* batch_size as a grain: 0, or -1 when it is not one (or NULL). */
+int xf_grain_of(const char *name, enum xf_grain *out);
+/* t (UTC seconds) down to the start of its hour, day, month or year. */
+long long xf_grain_trunc(long long t, enum xf_grain g);
+/* t (a batch start) moved by k batches (calendar months and years). */
+long long xf_grain_add(long long t, enum xf_grain g, int k);
+/* "YYYY-MM-DD<sep>HH:MM:SS" (UTC) into out[20]. */
+void xf_utc_text(char *out, long long t, char sep);
+/* The batch [start, end): its id and model.batch value (in a). */
+void xf_mb_batch_init(struct xf_mb_batch *b, struct xf_arena *a, long long start, long long end,
+                      enum xf_grain g);
+/*
+ * model.batch outside a batch's render (parse mode, compile): a microbatch
+ * model's first batch from begin, so templates that read it render. false
+ * when n is no microbatch model or its settings are wrong (reported at load).
+ */
+bool xf_mb_placeholder(const struct xf_node *n, struct xf_arena *a, struct xf_mb_batch *out);
+
 /* ---- microbatch.c ---- */
 
 /* Whether n is an incremental model with incremental_strategy 'microbatch'. */

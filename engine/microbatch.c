@@ -18,133 +18,11 @@
 
 #include "engine/internal.h"
 
-enum grain { G_HOUR, G_DAY, G_MONTH, G_YEAR };
-static const char *const grains[] = {"hour", "day", "month", "year", NULL};
-
-/* ---- UTC times ---- */
-
-static int digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (!isdigit((unsigned char)**p))
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-int xf_microbatch_parse_time(const char *text, long long *out)
-{
-    const char *p = text;
-    while (*p == ' ')
-        p++;
-    int y, mo, d, h = 0, mi = 0, sec = 0;
-    if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 || *p++ != '-' ||
-        digits(&p, 2, &d) < 0)
-        return -1;
-    long offset = 0;
-    if (*p == 'T' || *p == 't' || (*p == ' ' && isdigit((unsigned char)p[1]))) {
-        p++;
-        if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
-            return -1;
-        if (*p == ':') {
-            p++;
-            if (digits(&p, 2, &sec) < 0)
-                return -1;
-            if (*p == '.') /* fractions of a second: batches start on whole seconds */
-                for (p++; isdigit((unsigned char)*p); p++)
-                    ;
-        }
-        if (*p == 'Z' || *p == 'z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
-            if (digits(&p, 2, &oh) < 0)
-                return -1;
-            if (*p == ':')
-                p++;
-            if (isdigit((unsigned char)*p) && digits(&p, 2, &om) < 0)
-                return -1;
-            offset = sign * (oh * 3600L + om * 60L);
-        }
-    }
-    while (*p == ' ')
-        p++;
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
-    time_t t = timegm(&tm);
-    if (tm.tm_mday != d) /* 2024-02-30 rolled over into March */
-        return -1;
-    *out = (long long)t - offset;
-    return 0;
-}
-
-static long long trunc_to(long long t, enum grain g)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    tm.tm_sec = tm.tm_min = 0;
-    if (g >= G_DAY)
-        tm.tm_hour = 0;
-    if (g >= G_MONTH)
-        tm.tm_mday = 1;
-    if (g >= G_YEAR)
-        tm.tm_mon = 0;
-    return (long long)timegm(&tm);
-}
-
-/* t (at a batch start) moved by k batches. */
-static long long add_batches(long long t, enum grain g, int k)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    switch (g) {
-    case G_HOUR:
-        return t + 3600LL * k;
-    case G_DAY:
-        tm.tm_mday += k;
-        break;
-    case G_MONTH:
-        tm.tm_mon += k;
-        break;
-    case G_YEAR:
-        tm.tm_year += k;
-        break;
-    }
-    return (long long)timegm(&tm);
-}
-
-/* "YYYY-MM-DD HH:MM:SS" (UTC) into out (20 bytes). */
-static void fmt_time(char *out, long long t, char sep)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    snprintf(out, 20, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* dbt's batch id: the start's date, with the time for hourly batches. */
-static char *batch_id(struct xf_arena *a, long long start, enum grain g)
-{
-    char t[20];
-    fmt_time(t, start, ' ');
-    if (g != G_HOUR)
-        t[10] = 0;
-    return xf_arena_strdup(a, t);
-}
-
 /* ---- the model's settings ---- */
 
 struct settings {
     const char *event_time;
-    enum grain grain;
+    enum xf_grain grain;
     bool has_begin;
     long long begin;
     int lookback;
@@ -227,20 +105,13 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     }
     out->event_time = xf_arena_strdups(a, et->u.s);
     const char *bs = xf_node_config_str(n, "batch_size", NULL);
-    bool ok = false;
-    for (size_t k = 0; bs && grains[k]; k++) {
-        if (!strcasecmp(bs, grains[k])) {
-            out->grain = (enum grain)k;
-            ok = true;
-        }
-    }
-    if (!ok) {
+    if (xf_grain_of(bs, &out->grain) < 0) {
         if (d && !bs) {
             g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "microbatch"),
                             "microbatch model '%s' has no batch_size", n->name);
             xf_diag_hint(g, "set batch_size to hour, day, month or year");
         } else if (d) {
-            const char *sug = xf_str_suggest(xf_str_c(bs), grains, 4);
+            const char *sug = xf_str_suggest(xf_str_c(bs), xf_grain_names, 4);
             g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, bs),
                             "batch_size '%s' of microbatch model '%s' is not hour, day, month or "
                             "year%s%s%s",
@@ -595,21 +466,21 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
         memcpy(ends, rt->end, nb * sizeof *ends);
     } else {
         long long start, end, now = (long long)time(NULL);
-        enum grain g = m.st.grain;
+        enum xf_grain g = m.st.grain;
         if (s->has_event_time) {
-            start = trunc_to(s->event_time_start, g);
+            start = xf_grain_trunc(s->event_time_start, g);
             end = s->event_time_end;
         } else {
-            end = trunc_to(now, g) == now ? now : add_batches(trunc_to(now, g), g, 1);
+            end = xf_grain_trunc(now, g) == now ? now : xf_grain_add(xf_grain_trunc(now, g), g, 1);
             if (!m.table_ready) {
-                start = trunc_to(m.st.begin, g);
+                start = xf_grain_trunc(m.st.begin, g);
             } else {
-                start = add_batches(trunc_to(now, g), g, -m.st.lookback);
-                if (trunc_to(now, g) == now)
-                    start = add_batches(start, g, -1);
+                start = xf_grain_add(xf_grain_trunc(now, g), g, -m.st.lookback);
+                if (xf_grain_trunc(now, g) == now)
+                    start = xf_grain_add(start, g, -1);
             }
         }
-        for (long long t = start; t < end; t = add_batches(t, g, 1)) {
+        for (long long t = start; t < end; t = xf_grain_add(t, g, 1)) {
             if (nb == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 long long *ns = XF_ANEWN(&a, long long, nc), *ne = XF_ANEWN(&a, long long, nc);
@@ -620,7 +491,7 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
                 starts = ns, ends = ne, cap = nc;
             }
             starts[nb] = t;
-            long long next = add_batches(t, g, 1);
+            long long next = xf_grain_add(t, g, 1);
             ends[nb++] = next < end ? next : end; /* the last batch stops at the end */
         }
     }
@@ -634,18 +505,11 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
         double t0 = xf_now();
         struct xf_arena ba;
         xf_arena_init(&ba);
-        struct xf_mb_batch b = {.start = starts[i], .end = ends[i]};
-        b.id = batch_id(&ba, starts[i], m.st.grain);
+        struct xf_mb_batch b;
+        xf_mb_batch_init(&b, &ba, starts[i], ends[i], m.st.grain);
         char st[20], en[20];
-        fmt_time(st, starts[i], 'T');
-        fmt_time(en, ends[i], 'T');
-        struct xf_value bv = xf_v_dict(&ba, 4);
-        xf_dict_set(&ba, bv.u.d, XF_STR("id"), xf_v_strc(b.id));
-        xf_dict_set(&ba, bv.u.d, XF_STR("event_time_start"),
-                    xf_jinja_datetime_utc(&ba, (double)starts[i]));
-        xf_dict_set(&ba, bv.u.d, XF_STR("event_time_end"),
-                    xf_jinja_datetime_utc(&ba, (double)ends[i]));
-        b.value = bv;
+        xf_utc_text(st, starts[i], 'T');
+        xf_utc_text(en, ends[i], 'T');
         struct xf_buf sql = XF_BUF_INIT, berr = XF_BUF_INIT;
         int be = render_batch(&m, &ba, &b, &sql, &berr);
         if (!be)
