@@ -1151,7 +1151,7 @@ static void test_features_not_yet_warn(void **state)
         checked++;
     }
     /* every not-yet entry but the flags (packages and selectors work now) */
-    assert_true(checked >= 26);
+    assert_true(checked >= 21); /* 26 until the microbatch keys were built */
 
     /* a config that asks for nothing is what xform does anyway: no warning */
     xf_remove_tree(f->root);
