@@ -275,9 +275,14 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
 static void describe(struct xf_buf *b, const struct xf_node *n)
 {
     switch (n->type) {
-    case XF_RES_MODEL:
-        xf_buf_addf(b, "sql %s model %s.%s", n->mat_name, n->schema, n->alias);
+    case XF_RES_MODEL: {
+        /* dbt names a microbatch model by its strategy: "sql microbatch model" */
+        const char *strat = xf_node_config_str(n, "incremental_strategy", NULL);
+        bool mb = n->mat == XF_MAT_INCREMENTAL && strat && !strcmp(strat, "microbatch");
+        xf_buf_addf(b, "sql %s model %s.%s", mb ? "microbatch" : n->mat_name, n->schema,
+                    n->alias);
         break;
+    }
     case XF_RES_SEED:
         xf_buf_addf(b, "seed file %s.%s", n->schema, n->alias);
         break;

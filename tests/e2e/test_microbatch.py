@@ -87,7 +87,7 @@ def test_failed_batch_is_reported_the_others_commit_and_retry_runs_it_alone(mb):
         f"Batch 2 of 3 ERROR creating batch 2024-09-02 of {mb.schema}.events_mb",
         f"Batch 3 of 3 OK created batch 2024-09-03 of {mb.schema}.events_mb",
     ]
-    assert "PARTIAL SUCCESS (2/3) sql incremental model" in r.out
+    assert "PARTIAL SUCCESS (2/3) sql microbatch model" in r.out
     assert "batch 2024-09-02:" in r.out and "no_such_column" in r.out
     assert table(mb) == [
         (2, 10, "ada", "2024-09-01"),
