@@ -275,9 +275,34 @@ static int render_batch(struct mb *m, struct xf_arena *a, const struct xf_mb_bat
     return e < 0 ? -1 : 0;
 }
 
+static bool has_col(const struct xf_column_info *cols, size_t n, const char *name);
+
+/* The batch's query returns the model's event_time column (else no window could be replaced). */
+static int check_event_time(struct mb *m, const struct xf_column_info *cols, size_t n,
+                            struct xf_buf *err)
+{
+    if (has_col(cols, n, m->st.event_time))
+        return 0;
+    xf_buf_addf(err,
+                "event_time '%s' of microbatch model '%s' is not one of the columns its query "
+                "returns; nothing was changed",
+                m->st.event_time, m->n->name);
+    return -1;
+}
+
 /* A batch into a table that does not exist yet (or is rebuilt): an atomic create. */
 static int create_batch(struct mb *m, const char *sql, struct xf_buf *err)
 {
+    struct xf_arena da;
+    xf_arena_init(&da);
+    struct xf_column_info *cols = NULL;
+    size_t nc = 0;
+    int de = m->c->ops->describe ? m->c->ops->describe(m->c, sql, &da, &cols, &nc, err) : 0;
+    if (!de && m->c->ops->describe)
+        de = check_event_time(m, cols, nc, err);
+    xf_arena_release(&da);
+    if (de < 0)
+        return -1;
     if (xf_contract_enforced(m->n)) {
         struct xf_arena ca;
         xf_arena_init(&ca);
@@ -364,13 +389,8 @@ static int replace_batch(struct mb *m, struct xf_arena *a, const struct xf_mb_ba
         e = ops->columns(m->c, &stage, a, &scols, &ns, err);
     if (!e)
         e = ops->columns(m->c, &m->target, a, &tcols, &nt, err);
-    if (!e && !has_col(scols, ns, m->st.event_time)) {
-        xf_buf_addf(err,
-                    "event_time '%s' of microbatch model '%s' is not one of the columns its "
-                    "query returns; nothing was changed",
-                    m->st.event_time, m->n->name);
-        e = -1;
-    }
+    if (!e)
+        e = check_event_time(m, scols, ns, err);
     if (!e) {
         xf_buf_reset(&q);
         xf_buf_adds(&q, "delete from ");

@@ -206,6 +206,9 @@ def test_bad_event_time_flags_exit_2_before_anything_runs(wh, args, msg):
      "begin 'first of may' of microbatch model 'events_mb' is not an ISO date", "2024-01-01"),
     (("begin='2024-09-01',", "begin='2024-09-01', lookback=-1,"),
      "lookback of microbatch model 'events_mb' must be a whole number", "lookback: 1"),
+    (("begin='2024-09-01',", "begin='2024-09-01', concurrent_batches='yes',"),
+     "concurrent_batches of microbatch model 'events_mb' must be true or false",
+     "one after another"),
 ])
 def test_bad_microbatch_config_is_a_located_error(wh, edit, msg, hint):
     w = wh("microbatch")
@@ -227,3 +230,38 @@ def test_microbatch_configs_are_not_reported_as_unsupported(mb):
     # accepted, but batches run one after another: said where it is set
     assert "concurrent_batches: true, but xform builds its batches one after another" in r.err
     assert json.loads(mb.p.read("target/run_results.json"))["results"][-1]["status"] == "success"
+
+
+@pytest.mark.feature("incremental.microbatch")
+def test_event_time_that_is_not_a_column_fails_every_batch_and_creates_nothing(mb):
+    mb.p.edit("models/events_mb.sql", "event_time='ts',", "event_time='happened_at',")
+    r = mb.xform("run", *SEPT, expect=1)
+    assert ("event_time 'happened_at' of microbatch model 'events_mb' is not one of the columns "
+            "its query returns; nothing was changed") in r.out
+    assert len([ln for ln in batch_lines(r.out) if "ERROR creating batch" in ln]) == 3
+    assert "events_mb" not in mb.relations()
+    assert batch_results(mb)["status"] == "error"
+    assert len(batch_results(mb)["batch_results"]["failed"]) == 3
+
+
+@pytest.mark.feature("incremental.microbatch")
+def test_on_schema_change_is_said_to_be_not_applied(mb):
+    mb.p.edit("models/events_mb.sql", "begin='2024-09-01',",
+              "begin='2024-09-01', on_schema_change='append_new_columns',")
+    r = mb.xform("run", *SEPT, expect=0)
+    diags = [x for x in parse_diags(r.err.replace(": warning: ", ": error: "))
+             if "on_schema_change 'append_new_columns' of microbatch model" in x.msg]
+    assert diags and diags[0].path.endswith("models/events_mb.sql"), r.err
+
+
+@pytest.mark.feature("incremental.microbatch")
+def test_retry_refuses_batch_results_that_are_not_times(mb):
+    mb.xform("run", *SEPT, expect=1, env={"MB_FAIL_BATCH": "2024-09-02"})
+    rr = mb.p.json("target/run_results.json")
+    for x in rr["results"]:
+        if x["batch_results"]:
+            x["batch_results"]["failed"] = [["yesterday", "today"]]
+    mb.p.write("target/run_results.json", json.dumps(rr))
+    r = mb.xform("retry", expect=2)
+    assert ("the failed batches of 'model.mb.events_mb' in the last run_results.json are not "
+            "[start, end] times") in r.err
