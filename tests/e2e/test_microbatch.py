@@ -9,10 +9,13 @@ fails for the batch named by $MB_FAIL_BATCH."""
 
 import datetime as dt
 import json
+import os
+from pathlib import Path
 
+import jsonschema
 import pytest
 
-from conftest import parse_diags
+from conftest import REPO, parse_diags
 from warehouse import wh  # noqa: F401  (the fixture)
 
 SEPT = ["--event-time-start", "2024-09-01", "--event-time-end", "2024-09-04"]
@@ -31,6 +34,16 @@ def batch_lines(out):
 
 def table(w):
     return w.rows("select id, amount, name, batch_id from events_mb order by id")
+
+
+def valid_for_dbt(doc):
+    """run_results.json against dbt's published run-results v6 schema, when
+    it is beside the clone (see tests/e2e/test_artifacts.py)."""
+    path = Path(os.environ.get("XF_DBT_SCHEMAS") or REPO.parent / "shared" / "dbt-schemas")
+    path = path / "run-results_v6.json"
+    if path.is_file():
+        schema = json.loads(path.read_text())
+        jsonschema.validators.validator_for(schema)(schema).validate(doc)
 
 
 def batch_results(w, name="events_mb"):
@@ -94,6 +107,7 @@ def test_failed_batch_is_reported_the_others_commit_and_retry_runs_it_alone(mb):
         (3, 20, "bob", "2024-09-01"),
         (5, 40, "ada", "2024-09-03"),
     ]
+    valid_for_dbt(mb.p.json("target/run_results.json"))
     res = batch_results(mb)
     assert res["status"] == "partial success"
     assert res["batch_results"]["failed"] == [["2024-09-02T00:00:00Z", "2024-09-03T00:00:00Z"]]
