@@ -1272,6 +1272,10 @@ int xf_context_init(struct xf_session *s)
     struct xf_arena *a = &s->arena;
     s->globals = xf_v_dict(a, 64);
     struct xf_dict *g = s->globals.u.d;
+    /* parse mode's model.batch: one read-only value every render shares */
+    struct xf_mb_batch any;
+    xf_mb_batch_init(&any, a, 0, 86400, XF_GRAIN_DAY);
+    s->mb_parse_batch = any.value;
     xf_jinja_builtins(a, g);
     setf(a, g, "ref", &f_ref);
     setf(a, g, "source", &f_source);
@@ -1348,12 +1352,10 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
         const struct xf_mb_batch *mbb = rc->batch;
         if (!mbb && xf_mb_placeholder(n, a, &first))
             mbb = &first;
-        if (!mbb && !rc->execute && n->type == XF_RES_MODEL) {
-            /* parse mode: config() may not have run yet; any batch renders (dbt is lenient) */
-            xf_mb_batch_init(&first, a, 0, 86400, XF_GRAIN_DAY);
-            mbb = &first;
-        }
-        xf_dict_set(a, model.u.d, XF_STR("batch"), mbb ? mbb->value : xf_v_none());
+        /* parse mode: config() may not have run yet; any batch renders (dbt is lenient) */
+        bool any = !mbb && !rc->execute && n->type == XF_RES_MODEL;
+        xf_dict_set(a, model.u.d, XF_STR("batch"),
+                    mbb ? mbb->value : any ? rc->s->mb_parse_batch : xf_v_none());
         xf_dict_set(a, model.u.d, XF_STR("tags"), n->tags);
         xf_dict_set(a, model.u.d, XF_STR("fqn"), n->fqn);
         if (n->schema)

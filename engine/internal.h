@@ -66,6 +66,7 @@ struct xf_session {
     bool has_event_time;
     long long event_time_start, event_time_end;
     struct xf_map mb_retry; /* unique id -> the batches retry runs again (in arena) */
+    struct xf_value mb_parse_batch; /* model.batch in parse mode (any batch: 1970-01-01) */
 };
 
 /* A unit test's render of its model (engine/unit_test.c). */
