@@ -514,6 +514,32 @@ static void ev_log(void *user, const char *msg, bool info)
         xf_console_line(cli, "%s", msg);
 }
 
+/* `Batch i of N START batch <id> of <relation> ... [RUN]`, as dbt. */
+static void ev_batch_start(void *user, const struct xf_node *n, size_t i, size_t total,
+                           const char *id)
+{
+    struct xf_cli *cli = user;
+    if (!strcmp(cli->command, "compile"))
+        return;
+    struct xf_buf line = XF_BUF_INIT;
+    xf_buf_addf(&line, "Batch %zu of %zu START batch %s of %s.%s ", i + 1, total, id, n->schema,
+                n->alias);
+    size_t len = line.len - 1;
+    for (int k = 0, dots = len < 70 ? (int)(70 - len) : 3; k < dots; k++)
+        xf_buf_addch(&line, '.');
+    xf_buf_adds(&line, " [RUN]");
+    json_t *data = NULL;
+    if (cli->json_data)
+        data = json_pack("{s:s, s:I, s:I, s:o}", "batch_id", id, "index", (json_int_t)(i + 1),
+                         "total", (json_int_t)total, "node_info",
+                         node_info(n, "started", 0, 0));
+    if (cli->quiet)
+        file_only(cli, "LogStartBatch", "Q044", "info", data, line.ptr);
+    else
+        xf_console_emit(cli, "LogStartBatch", "Q044", "info", data, line.ptr);
+    xf_buf_release(&line);
+}
+
 /* A microbatch model's batch: `Batch i of N OK created batch <id> of <relation> ... [status]`. */
 static void ev_batch(void *user, const struct xf_node *n, size_t i, size_t total,
                      const struct xf_batch_result *b)
@@ -555,6 +581,7 @@ void xf_console_events(struct xf_events *ev, struct xf_cli *cli)
     ev->begin = xf_console_begin;
     ev->node_start = ev_start;
     ev->node_done = ev_done;
+    ev->batch_start = ev_batch_start;
     ev->batch_done = ev_batch;
     ev->log = ev_log;
 }

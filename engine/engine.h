@@ -40,6 +40,9 @@ struct xf_events {
     void (*node_done)(void *user, size_t i, size_t total, const struct xf_node *n,
                       const struct xf_node_result *r);
     void (*freshness_done)(void *user, size_t i, size_t total, const struct xf_freshness *f);
+    /* A microbatch model starts its batch i of total (id: dbt's batch id; may be NULL). */
+    void (*batch_start)(void *user, const struct xf_node *n, size_t i, size_t total,
+                        const char *id);
     /* A microbatch model finished its batch i of total (may be NULL). */
     void (*batch_done)(void *user, const struct xf_node *n, size_t i, size_t total,
                        const struct xf_batch_result *b);

@@ -385,7 +385,7 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if (!known) {
         xf_buf_addf(err,
                     "unknown incremental_strategy '%s' for model '%s': use append, "
-                    "delete+insert or merge",
+                    "delete+insert, merge or microbatch",
                     strat, n->name);
         return -1;
     }

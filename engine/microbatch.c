@@ -438,6 +438,16 @@ static int replace_batch(struct mb *m, struct xf_arena *a, const struct xf_mb_ba
     return xf_staging_finish(m->c, &stage, e, m->executed, err) < 0 ? -1 : 0;
 }
 
+static void emit_start(struct mb *m, size_t i, size_t total, const char *id)
+{
+    const struct xf_events *ev = m->s->events;
+    if (!ev || !ev->batch_start)
+        return;
+    pthread_mutex_lock(&m->s->lock);
+    ev->batch_start(ev->user, m->n, i, total, id);
+    pthread_mutex_unlock(&m->s->lock);
+}
+
 static void emit_batch(struct mb *m, size_t i, size_t total, const struct xf_batch_result *br)
 {
     const struct xf_events *ev = m->s->events;
@@ -530,6 +540,7 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
         char st[20], en[20];
         xf_utc_text(st, starts[i], 'T');
         xf_utc_text(en, ends[i], 'T');
+        emit_start(&m, i, nb, b.id);
         struct xf_buf sql = XF_BUF_INIT, berr = XF_BUF_INIT;
         int be = render_batch(&m, &ba, &b, &sql, &berr);
         if (!be)

@@ -10,6 +10,7 @@ fails for the batch named by $MB_FAIL_BATCH."""
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import jsonschema
@@ -29,7 +30,14 @@ def mb(wh):
 
 
 def batch_lines(out):
-    return [ln.split("  ", 1)[-1].split(" ..")[0] for ln in out.splitlines() if " Batch " in ln]
+    """The result line of each batch (each has a START line before it)."""
+    lines = [re.sub(r" \.+ \[[^]]*\]$", "", ln.split("  ", 1)[-1])
+             for ln in out.splitlines() if " Batch " in ln]
+    starts = [ln for ln in lines if " START batch " in ln]
+    done = [ln for ln in lines if " START batch " not in ln]
+    assert [s.replace(" START batch ", " ") for s in starts] == \
+        [d.replace(" OK created batch ", " ").replace(" ERROR creating batch ", " ") for d in done]
+    return done
 
 
 def table(w):
