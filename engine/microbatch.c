@@ -23,7 +23,6 @@
 struct settings {
     const char *event_time;
     enum xf_grain grain;
-    bool has_begin;
     long long begin;
     int lookback;
 };
@@ -142,7 +141,6 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
         }
         return -1;
     }
-    out->has_begin = true;
     const struct xf_value *lb = xf_node_config(n, "lookback");
     if (lb && lb->t != XF_V_NONE) {
         if (lb->t != XF_V_INT || lb->u.i < 0 || lb->u.i > 100000) {
@@ -530,6 +528,7 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
     struct xf_batch_result *res = XF_ANEWN(&s->arena, struct xf_batch_result, nb + 1);
     pthread_mutex_unlock(&s->lock);
     size_t nfailed = 0, ran = 0;
+    const char *create_failed = NULL; /* the id of a failed batch that was to create the table */
     struct xf_buf first_err = XF_BUF_INIT;
     for (size_t i = 0; i < nb && !s->cancelled; i++, ran++) {
         double t0 = xf_now();
@@ -542,10 +541,23 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
         xf_utc_text(en, ends[i], 'T');
         emit_start(&m, i, nb, b.id);
         struct xf_buf sql = XF_BUF_INIT, berr = XF_BUF_INIT;
-        int be = render_batch(&m, &ba, &b, &sql, &berr);
+        int be = 0;
+        if (create_failed) {
+            /*
+             * The batch that creates (or, with --full-refresh, replaces) the
+             * table failed: another batch must not replace it with only its
+             * own window. The rest fail unrun; retry runs them all again.
+             */
+            xf_buf_addf(&berr, "not run: batch %s, which creates the table, failed", create_failed);
+            be = -1;
+        }
+        if (!be)
+            be = render_batch(&m, &ba, &b, &sql, &berr);
         if (!be)
             be = m.table_ready ? replace_batch(&m, &ba, &b, sql.ptr, &berr)
                                : create_batch(&m, sql.ptr, &berr);
+        if (be && !m.table_ready && !create_failed)
+            create_failed = xf_arena_strdup(&a, b.id);
         if (!be && !m.table_ready) {
             m.table_ready = true;
             xf_session_mark_existing(s, n->schema, n->alias, XF_REL_TABLE);
@@ -577,14 +589,23 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
     } else if (nfailed < nb) {
         r->status = XF_ST_PARTIAL_SUCCESS;
         pthread_mutex_lock(&s->lock);
-        r->message = xf_arena_printf(&s->arena, "%zu of %zu batches failed (retry runs them "
+        struct xf_buf ids = XF_BUF_INIT;
+        for (size_t i = 0; i < nb; i++) {
+            if (res[i].status != XF_ST_SUCCESS)
+                xf_buf_addf(&ids, "%s%s", ids.len ? ", " : "", res[i].id);
+        }
+        r->message = xf_arena_printf(&s->arena, "%zu of %zu batches failed (%s; retry runs them "
                                                 "again); the first: %s",
-                                     nfailed, nb, first_err.ptr);
+                                     nfailed, nb, ids.ptr, first_err.ptr);
+        xf_buf_release(&ids);
         pthread_mutex_unlock(&s->lock);
         e = 0;
     } else {
         xf_buf_add(err, first_err.ptr, first_err.len);
-        if (nb > 1)
+        if (nb > 1 && create_failed)
+            xf_buf_addf(err, " (the other %zu batches were not run: that batch creates the table)",
+                        nb - 1);
+        else if (nb > 1)
             xf_buf_addf(err, " (and every other batch of %zu failed)", nb);
         e = -1;
     }

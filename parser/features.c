@@ -199,6 +199,8 @@ static const struct xf_feature table[] = {
     G("exclude", S, NULL),
     G("threads", S, NULL),
     G("full-refresh", S, NULL),
+    G("event-time-start", S, NULL),
+    G("event-time-end", S, NULL),
     G("fail-fast", S, NULL),
     G("resource-type", S, NULL),
     G("output", S, NULL),

@@ -113,7 +113,8 @@ def test_failed_batch_is_reported_the_others_commit_and_retry_runs_it_alone(mb):
         f"Batch 3 of 3 OK created batch 2024-09-03 of {mb.schema}.events_mb",
     ]
     assert "PARTIAL SUCCESS (2/3) sql microbatch model" in r.out
-    assert "batch 2024-09-02:" in r.out and "no_such_column" in r.out
+    assert "1 of 3 batches failed (2024-09-02; retry runs them again); the first: batch " \
+        "2024-09-02:" in r.out and "no_such_column" in r.out
     assert table(mb) == [
         (2, 10, "ada", "2024-09-01"),
         (3, 20, "bob", "2024-09-01"),
@@ -291,3 +292,20 @@ def test_retry_refuses_batch_results_that_are_not_times(mb):
     r = mb.xform("retry", expect=2)
     assert ("the failed batches of 'model.mb.events_mb' in the last run_results.json are not "
             "[start, end] times") in r.err
+
+
+@pytest.mark.feature("incremental.microbatch")
+def test_full_refresh_whose_first_batch_fails_keeps_the_old_table(mb):
+    mb.xform("run", *SEPT, expect=0)
+    before = table(mb)
+    r = mb.xform("run", "-s", "events_mb", "--full-refresh", *SEPT, expect=1,
+                 env={"MB_FAIL_BATCH": "2024-09-01"})
+    assert [ln.split(" batch ")[0] for ln in batch_lines(r.out)] == [
+        f"Batch {i} of 3 ERROR creating" for i in (1, 2, 3)]
+    assert "batch 2024-09-01: " in r.out
+    assert "(the other 2 batches were not run: that batch creates the table)" in r.out
+    assert table(mb) == before  # not replaced by the second day alone
+    assert batch_results(mb)["status"] == "error"
+    r = mb.xform("retry", expect=0)
+    assert len(batch_lines(r.out)) == 3
+    assert table(mb) == before
