@@ -39,11 +39,11 @@ const char *xf_status_name(enum xf_status s);
 
 /* One batch of a microbatch model. */
 struct xf_batch_result {
-    const char *id;         /* "2024-10-01" (hourly: "2024-10-01 05:00:00") */
+    const char *id;          /* "2024-10-01" (hourly: "2024-10-01 05:00:00") */
     const char *start, *end; /* ISO 8601 UTC, "2024-10-01T00:00:00Z": [start, end) */
-    enum xf_status status;  /* SUCCESS or ERROR */
-    const char *message;    /* the error, or NULL */
-    double execution_time;  /* seconds */
+    enum xf_status status;   /* SUCCESS or ERROR */
+    const char *message;     /* the error, or NULL */
+    double execution_time;   /* seconds */
 };
 
 struct xf_node_result {

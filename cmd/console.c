@@ -279,8 +279,7 @@ static void describe(struct xf_buf *b, const struct xf_node *n)
         /* dbt names a microbatch model by its strategy: "sql microbatch model" */
         const char *strat = xf_node_config_str(n, "incremental_strategy", NULL);
         bool mb = n->mat == XF_MAT_INCREMENTAL && strat && !strcmp(strat, "microbatch");
-        xf_buf_addf(b, "sql %s model %s.%s", mb ? "microbatch" : n->mat_name, n->schema,
-                    n->alias);
+        xf_buf_addf(b, "sql %s model %s.%s", mb ? "microbatch" : n->mat_name, n->schema, n->alias);
         break;
     }
     case XF_RES_SEED:
@@ -436,10 +435,9 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         break;
     }
     const char *status = xf_status_name(r->status);
-    const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL ? "error"
-                        : r->status == XF_ST_WARN || r->status == XF_ST_PARTIAL_SUCCESS
-                            ? "warn"
-                                                                            : "info";
+    const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL             ? "error"
+                        : r->status == XF_ST_WARN || r->status == XF_ST_PARTIAL_SUCCESS ? "warn"
+                                                                                        : "info";
     const char *name = "LogModelResult", *code = "Q012";
     if (r->status == XF_ST_SKIPPED)
         name = "SkippingDetails", code = "Q034", level = "info";
@@ -531,8 +529,7 @@ static void ev_batch_start(void *user, const struct xf_node *n, size_t i, size_t
     json_t *data = NULL;
     if (cli->json_data)
         data = json_pack("{s:s, s:I, s:I, s:o}", "batch_id", id, "index", (json_int_t)(i + 1),
-                         "total", (json_int_t)total, "node_info",
-                         node_info(n, "started", 0, 0));
+                         "total", (json_int_t)total, "node_info", node_info(n, "started", 0, 0));
     if (cli->quiet)
         file_only(cli, "LogStartBatch", "Q044", "info", data, line.ptr);
     else
@@ -556,8 +553,7 @@ static void ev_batch(void *user, const struct xf_node *n, size_t i, size_t total
         xf_buf_addch(&line, '.');
     const char *word = ok ? "SUCCESS" : "ERROR";
     if (cli->color)
-        xf_buf_addf(&line, " [%s%s in %.2fs%s]", ok ? GREEN : RED, word, b->execution_time,
-                    RESET);
+        xf_buf_addf(&line, " [%s%s in %.2fs%s]", ok ? GREEN : RED, word, b->execution_time, RESET);
     else
         xf_buf_addf(&line, " [%s in %.2fs]", word, b->execution_time);
     json_t *data = NULL;

@@ -42,9 +42,10 @@ static int check_event_time_flags(const struct xf_cli *cli)
     if (!st && !en)
         return 0;
     if (!st || !en) {
-        fprintf(stderr, "error: --%s needs --%s too: a backfill is the batches between them\n"
-                        "  hint: --event-time-start 2024-09-01 --event-time-end 2024-09-04 "
-                        "builds 1, 2 and 3 September\n",
+        fprintf(stderr,
+                "error: --%s needs --%s too: a backfill is the batches between them\n"
+                "  hint: --event-time-start 2024-09-01 --event-time-end 2024-09-04 "
+                "builds 1, 2 and 3 September\n",
                 st ? "event-time-start" : "event-time-end",
                 st ? "event-time-end" : "event-time-start");
         return -1;
@@ -54,15 +55,17 @@ static int check_event_time_flags(const struct xf_cli *cli)
                       : xf_microbatch_parse_time(en, &b) < 0 ? en
                                                              : NULL;
     if (bad) {
-        fprintf(stderr, "error: --event-time-%s '%s' is not an ISO date or date and time\n"
-                        "  hint: write 2024-09-01 or 2024-09-01T06:00:00 (UTC)\n",
+        fprintf(stderr,
+                "error: --event-time-%s '%s' is not an ISO date or date and time\n"
+                "  hint: write 2024-09-01 or 2024-09-01T06:00:00 (UTC)\n",
                 bad == st ? "start" : "end", bad);
         return -1;
     }
     if (a >= b) {
-        fprintf(stderr, "error: --event-time-start '%s' is not before --event-time-end '%s'\n"
-                        "  hint: the end is exclusive: one day is --event-time-start 2024-09-01 "
-                        "--event-time-end 2024-09-02\n",
+        fprintf(stderr,
+                "error: --event-time-start '%s' is not before --event-time-end '%s'\n"
+                "  hint: the end is exclusive: one day is --event-time-start 2024-09-01 "
+                "--event-time-end 2024-09-02\n",
                 st, en);
         return -1;
     }

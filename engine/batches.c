@@ -68,8 +68,12 @@ int xf_microbatch_parse_time(const char *text, long long *out)
         p++;
     if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     if (tm.tm_mday != d) /* 2024-02-30 rolled over into March */
         return -1;
@@ -123,7 +127,6 @@ void xf_utc_text(char *out, long long t, char sep)
     snprintf(out, 20, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
-
 
 void xf_mb_batch_init(struct xf_mb_batch *b, struct xf_arena *a, long long start, long long end,
                       enum xf_grain g)

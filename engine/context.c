@@ -1355,7 +1355,9 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
         /* parse mode: config() may not have run yet; any batch renders (dbt is lenient) */
         bool any = !mbb && !rc->execute && n->type == XF_RES_MODEL;
         xf_dict_set(a, model.u.d, XF_STR("batch"),
-                    mbb ? mbb->value : any ? rc->s->mb_parse_batch : xf_v_none());
+                    mbb   ? mbb->value
+                    : any ? rc->s->mb_parse_batch
+                          : xf_v_none());
         xf_dict_set(a, model.u.d, XF_STR("tags"), n->tags);
         xf_dict_set(a, model.u.d, XF_STR("fqn"), n->fqn);
         if (n->schema)

@@ -65,7 +65,7 @@ struct xf_session {
     /* microbatch (microbatch.c): --event-time-start/--event-time-end as UTC seconds */
     bool has_event_time;
     long long event_time_start, event_time_end;
-    struct xf_map mb_retry; /* unique id -> the batches retry runs again (in arena) */
+    struct xf_map mb_retry;         /* unique id -> the batches retry runs again (in arena) */
     struct xf_value mb_parse_batch; /* model.batch in parse mode (any batch: 1970-01-01) */
 };
 
@@ -95,8 +95,8 @@ struct xf_rctx {
 
 /* One batch of a microbatch model, as its render sees it (engine/microbatch.c). */
 struct xf_mb_batch {
-    long long start, end; /* UTC seconds: [start, end) */
-    const char *id;       /* dbt's batch id: "2024-10-01" ("2024-10-01 05:00:00" hourly) */
+    long long start, end;  /* UTC seconds: [start, end) */
+    const char *id;        /* dbt's batch id: "2024-10-01" ("2024-10-01 05:00:00" hourly) */
     struct xf_value value; /* model.batch: {id, event_time_start, event_time_end} */
 };
 

@@ -251,8 +251,8 @@ static int run(struct mb *m, const char *sql, struct xf_buf *err)
 static int render_batch(struct mb *m, struct xf_arena *a, const struct xf_mb_batch *b,
                         struct xf_buf *sql, struct xf_buf *err)
 {
-    struct xf_rctx rc = {.s = m->s, .node = m->n, .execute = true, .conn = m->c, .arena = a,
-                         .batch = b};
+    struct xf_rctx rc = {
+        .s = m->s, .node = m->n, .execute = true, .conn = m->c, .arena = a, .batch = b};
     struct xf_diags local;
     xf_diags_init(&local);
     rc.diags = &local;
@@ -467,8 +467,10 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
     m.target = (struct xf_relation){n->database, n->schema, n->alias};
     int e = read_settings(s, n, &a, &m.st, NULL);
     if (e < 0) { /* checked at load: only a config() set while executing gets here */
-        xf_buf_addf(err, "microbatch model '%s' has an event_time, batch_size or begin that is "
-                         "missing or wrong", n->name);
+        xf_buf_addf(err,
+                    "microbatch model '%s' has an event_time, batch_size or begin that is "
+                    "missing or wrong",
+                    n->name);
         goto out;
     }
     if ((e = c->ops->ensure_schema(c, n->schema, err)) < 0)
@@ -594,8 +596,9 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
             if (res[i].status != XF_ST_SUCCESS)
                 xf_buf_addf(&ids, "%s%s", ids.len ? ", " : "", res[i].id);
         }
-        r->message = xf_arena_printf(&s->arena, "%zu of %zu batches failed (%s; retry runs them "
-                                                "again); the first: %s",
+        r->message = xf_arena_printf(&s->arena,
+                                     "%zu of %zu batches failed (%s; retry runs them "
+                                     "again); the first: %s",
                                      nfailed, nb, ids.ptr, first_err.ptr);
         xf_buf_release(&ids);
         pthread_mutex_unlock(&s->lock);

@@ -59,9 +59,9 @@ void xf_event_time_where(struct xf_buf *out, const struct xf_adapter_ops *ops, c
             xf_buf_addf(out, ops->event_time_column, column);
         else
             xf_buf_adds(out, column);
-        xf_buf_addf(out, " %s '%04d-%02d-%02d %02d:%02d:%02d%s'", i ? "<" : ">=",
-                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                    tm.tm_sec, ops->event_time_literal_suffix ? ops->event_time_literal_suffix : "");
+        xf_buf_addf(out, " %s '%04d-%02d-%02d %02d:%02d:%02d%s'", i ? "<" : ">=", tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                    ops->event_time_literal_suffix ? ops->event_time_literal_suffix : "");
     }
 }
 

@@ -46,9 +46,17 @@ static void test_parse_forms(void **state)
 static void test_parse_rejects(void **state)
 {
     (void)state;
-    const char *bad[] = {"",           "soon",          "2024-9-01",           "2024-02-30",
-                         "2023-02-29", "2024-13-01",    "2024-09-01 25:00:00", "2024-09-01x",
-                         "2024-09-01T", "20240901",     "2024-09-01 10"};
+    const char *bad[] = {"",
+                         "soon",
+                         "2024-9-01",
+                         "2024-02-30",
+                         "2023-02-29",
+                         "2024-13-01",
+                         "2024-09-01 25:00:00",
+                         "2024-09-01x",
+                         "2024-09-01T",
+                         "20240901",
+                         "2024-09-01 10"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         long long t;
         if (xf_microbatch_parse_time(bad[i], &t) == 0)
