@@ -309,3 +309,42 @@ def test_full_refresh_whose_first_batch_fails_keeps_the_old_table(mb):
     r = mb.xform("retry", expect=0)
     assert len(batch_lines(r.out)) == 3
     assert table(mb) == before
+
+
+def parsed(w):
+    return [(i, str(p)) for i, p in w.rows("select id, parsed from parsed order by id")]
+
+
+@pytest.mark.feature("incremental.microbatch")
+def test_a_bad_row_on_one_day_fails_that_batch_only_until_the_data_is_fixed(mb):
+    """A data error, not a template one: the second day holds a payload that
+    is not JSON, so parsing it fails in that batch only (on either warehouse).
+    The seed declares event_time itself; build takes the flags too."""
+    mb.p.write("seeds/payloads.csv", "id,ts,payload\n"
+               "1,2024-09-01 10:00:00,1\n2,2024-09-02 10:00:00,oops\n3,2024-09-03 10:00:00,3\n")
+    mb.p.write("seeds/payloads.yml", "version: 2\nseeds:\n  - name: payloads\n"
+               "    config:\n      event_time: ts\n")
+    mb.p.write("models/parsed.sql", """
+{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts',
+          batch_size='day', begin='2024-09-01') }}
+select id, ts, {{ 'json(payload)' if target.type == 'sqlite' else 'cast(cast(payload as text) as json)::text' }}
+    as parsed
+from {{ ref('payloads') }}
+""")
+    r = mb.xform("build", "-s", "payloads", "parsed", *SEPT, expect=1)
+    assert [ln.split(" batch ")[0] for ln in batch_lines(r.out)] == [
+        "Batch 1 of 3 OK created", "Batch 2 of 3 ERROR creating", "Batch 3 of 3 OK created"]
+    assert parsed(mb) == [(1, "1"), (3, "3")]
+    res = batch_results(mb, "parsed")
+    assert res["status"] == "partial success"
+    assert res["batch_results"]["failed"] == [["2024-09-02T00:00:00Z", "2024-09-03T00:00:00Z"]]
+    # the data is fixed upstream; retry runs the one failed batch
+    mb.p.write("seeds/payloads.csv", "id,ts,payload\n"
+               "1,2024-09-01 10:00:00,1\n2,2024-09-02 10:00:00,2\n3,2024-09-03 10:00:00,3\n")
+    build_results = mb.p.read("target/run_results.json")
+    mb.xform("seed", "-s", "payloads", expect=0)
+    # seed wrote its own run_results: retry is to read the build's
+    mb.p.write("target/run_results.json", build_results)
+    r = mb.xform("retry", expect=0)
+    assert batch_lines(r.out) == [f"Batch 1 of 1 OK created batch 2024-09-02 of {mb.schema}.parsed"]
+    assert parsed(mb) == [(1, "1"), (2, "2"), (3, "3")]
