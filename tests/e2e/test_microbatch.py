@@ -80,6 +80,9 @@ def test_backfill_builds_exactly_the_days_asked_for_from_filtered_upstreams(mb):
         "successful": [[f"2024-09-0{d}T00:00:00Z", f"2024-09-0{d + 1}T00:00:00Z"] for d in (1, 2, 3)],
         "failed": [],
     }
+    cfg = mb.p.json("target/manifest.json")["nodes"]["model.mb.events_mb"]["config"]
+    assert (cfg["incremental_strategy"], cfg["event_time"], cfg["batch_size"], cfg["begin"],
+            cfg["lookback"]) == ("microbatch", "ts", "day", "2024-09-01", 1)
     # the staging model is filtered, the dimension is not (dbt's subquery and alias)
     run_sql = mb.p.read("target/run/mb/models/events_mb.sql")
     assert "_dbt_et_filter_subq_stg_events" in run_sql
