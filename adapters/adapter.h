@@ -282,6 +282,15 @@ struct xf_adapter_ops {
                              bool full_refresh, const char *on_change, const struct xf_index *ix,
                              size_t nix, const char **message, struct xf_buf *note,
                              struct xf_buf *executed, struct xf_buf *err);
+    /*
+     * A microbatch's window (engine/microbatch.c): how an event_time column
+     * is compared with a UTC time literal 'YYYY-MM-DD HH:MM:SS': a printf
+     * format wrapping the column (%s; NULL: the column as is) and what the
+     * literal ends with (NULL: nothing). SQLite compares datetime(col), so
+     * dates, 'T' and offsets in text all compare as times.
+     */
+    const char *event_time_column;
+    const char *event_time_literal_suffix;
 };
 
 /* The adapter for a profile type ("sqlite", "postgres"), or NULL. */

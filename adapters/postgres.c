@@ -1559,6 +1559,8 @@ done:
 }
 
 const struct xf_adapter_ops xf_postgres_ops = {
+    /* an untyped literal takes the column's type: date, timestamp, timestamptz (as UTC) */
+    .event_time_literal_suffix = "+00:00",
     .name = "postgres",
     .macros_sql = xf_postgres_macros_sql,
     .single_writer = false,

@@ -1590,6 +1590,8 @@ static const char *const sq_unenforced[] = {"foreign_key", NULL};
 const struct xf_adapter_ops xf_sqlite_ops = {
     .typeless_literals = true,
     .create_index = xf_sqlite_create_index,
+    /* times are text (or anything): datetime() reads every ISO form and offset as UTC */
+    .event_time_column = "datetime(%s)",
     .name = "sqlite",
     .macros_sql = xf_sqlite_macros_sql,
     .single_writer = true,

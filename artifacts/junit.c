@@ -133,6 +133,7 @@ static void testcase(struct xf_buf *b, const struct xf_node_result *r)
         break;
     case XF_ST_ERROR:
     case XF_ST_RUNTIME_ERROR:
+    case XF_ST_PARTIAL_SUCCESS: /* a microbatch model with failed batches */
         first_line(&m, *msg ? msg : "error");
         xf_buf_adds(b, ">\n      <error");
         attr(b, "message", m.ptr);
@@ -179,6 +180,7 @@ int xf_write_junit(const char *path, const struct xf_invocation *inv, const char
             break;
         case XF_ST_ERROR:
         case XF_ST_RUNTIME_ERROR:
+        case XF_ST_PARTIAL_SUCCESS:
             errors++;
             break;
         case XF_ST_SKIPPED:

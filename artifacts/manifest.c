@@ -958,7 +958,8 @@ static void source_json(const struct mctx *c, const struct xf_node *n)
     xf_jsonw_key(w, "config");
     xf_jsonw_open_object(w);
     xf_jsonw_kbool(w, "enabled", en ? xf_value_truthy(en) : true);
-    xf_jsonw_kraw(w, "event_time", "null");
+    xf_jsonw_key(w, "event_time"); /* what microbatch models filter this source on */
+    xf_jsonw_value(w, xf_node_config(n, "event_time"));
     xf_jsonw_key(w, "freshness");
     freshness_json(w, &n->freshness);
     xf_jsonw_kstr(w, "loaded_at_field", n->loaded_at_field);

@@ -31,10 +31,20 @@ enum xf_status {
     XF_ST_FAIL,
     XF_ST_WARN,
     XF_ST_RUNTIME_ERROR,
+    XF_ST_PARTIAL_SUCCESS, /* a microbatch model: some batches failed, the others committed */
 };
 
 /* dbt's word for a status in run_results ("success", "error", "pass" ...). */
 const char *xf_status_name(enum xf_status s);
+
+/* One batch of a microbatch model. */
+struct xf_batch_result {
+    const char *id;          /* "2024-10-01" (hourly: "2024-10-01 05:00:00") */
+    const char *start, *end; /* ISO 8601 UTC, "2024-10-01T00:00:00Z": [start, end) */
+    enum xf_status status;   /* SUCCESS or ERROR */
+    const char *message;     /* the error, or NULL */
+    double execution_time;   /* seconds */
+};
 
 struct xf_node_result {
     const struct xf_node *node;
@@ -50,6 +60,8 @@ struct xf_node_result {
     const char *executed_code; /* what target/run holds (hooks, DDL, the test query), or NULL */
     bool compile_error;        /* the render failed: dbt's "Compilation Error" */
     bool cancelled;            /* running when the run was cancelled: rolled back */
+    const struct xf_batch_result *batches; /* a microbatch model's batches, or NULL */
+    size_t nbatches;
 };
 
 /* The outcome of one source's freshness check. */

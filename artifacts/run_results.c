@@ -30,6 +30,8 @@ const char *xf_status_name(enum xf_status s)
         return "warn";
     case XF_ST_RUNTIME_ERROR:
         return "runtime error";
+    case XF_ST_PARTIAL_SUCCESS:
+        return "partial success";
     }
     return "error";
 }
@@ -103,7 +105,27 @@ static void result_json(struct xf_jsonw *w, struct xf_iso8601_cache *c,
     xf_jsonw_kbool(w, "compiled", code != NULL);
     xf_jsonw_kstr(w, "compiled_code", code);
     xf_jsonw_kstr(w, "relation_name", n ? n->relation_name : NULL);
-    xf_jsonw_kraw(w, "batch_results", "null");
+    xf_jsonw_key(w, "batch_results");
+    if (!r->batches) {
+        xf_jsonw_null(w);
+    } else { /* dbt's: the [start, end] of each successful and each failed batch */
+        xf_jsonw_open_object(w);
+        for (int failed = 0; failed < 2; failed++) {
+            xf_jsonw_key(w, failed ? "failed" : "successful");
+            xf_jsonw_open_array(w);
+            for (size_t i = 0; i < r->nbatches; i++) {
+                const struct xf_batch_result *b = &r->batches[i];
+                if ((b->status != XF_ST_SUCCESS) != failed)
+                    continue;
+                xf_jsonw_open_array(w);
+                xf_jsonw_str(w, b->start);
+                xf_jsonw_str(w, b->end);
+                xf_jsonw_close_array(w);
+            }
+            xf_jsonw_close_array(w);
+        }
+        xf_jsonw_close_object(w);
+    }
     xf_jsonw_close_object(w);
 }
 

@@ -13,7 +13,8 @@
 
 static const struct xf_command commands[] = {
     {"build", xf_cmd_build, "seed, run, snapshot and test the selected nodes in DAG order",
-     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_BUILD | XF_OPT_EMPTY | XF_OPT_INDIRECT},
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_BUILD | XF_OPT_EMPTY | XF_OPT_INDIRECT |
+         XF_OPT_EVENT_TIME},
     {"clean", xf_cmd_clean, "delete the clean-targets folders (never a database file)",
      XF_OPT_PROJECT},
     {"clone", xf_cmd_clone, "make views over the --state run's relations for the selected nodes",
@@ -38,7 +39,8 @@ static const struct xf_command commands[] = {
     {"list", xf_cmd_ls, "same as ls", XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_LS | XF_OPT_INDIRECT},
     {"parse", xf_cmd_parse, "load the project and write target/manifest.json", XF_OPT_PROJECT},
     {"run", xf_cmd_run, "build the selected models",
-     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_EMPTY | XF_OPT_INDIRECT},
+     XF_OPT_PROJECT | XF_OPT_SELECT | XF_OPT_RUN | XF_OPT_EMPTY | XF_OPT_INDIRECT |
+         XF_OPT_EVENT_TIME},
     {"run-operation", xf_cmd_run_operation, "call a macro (MACRO or package.MACRO) with --args",
      XF_OPT_PROJECT | XF_OPT_RUNOP},
     {"seed", xf_cmd_seed, "load CSV seeds into tables",
@@ -83,6 +85,10 @@ static const struct option options[] = {
     {"full-refresh", 'f', K_FLAG, OFF(full_refresh), XF_OPT_RUN, NULL,
      "rebuild incremental models and seeds from scratch"},
     {"fail-fast", 'x', K_FLAG, OFF(fail_fast), XF_OPT_RUN, NULL, "stop at the first failure"},
+    {"event-time-start", 0, K_STR, OFF(event_time_start), XF_OPT_EVENT_TIME, "TIME",
+     "microbatch models: build the batches from this ISO date or time (UTC) on"},
+    {"event-time-end", 0, K_STR, OFF(event_time_end), XF_OPT_EVENT_TIME, "TIME",
+     "microbatch models: ... up to this one (exclusive); both or neither"},
     {"resource-type", 0, K_LIST, OFF(resource_types), XF_OPT_LS | XF_OPT_BUILD, "TYPE",
      "only these types: model, seed, snapshot, test, data_test, unit_test, source, analysis, "
      "exposure, metric, semantic_model, saved_query, all"},

@@ -44,6 +44,7 @@ struct xf_cli {
     const char *warn_error_options;              /* --warn-error-options */
     const char *indirect_selection;              /* --indirect-selection */
     bool empty, warn_error;                      /* --empty, --warn-error */
+    const char *event_time_start, *event_time_end; /* microbatch backfill (run, build) */
     XF_VEC(const char *) exclude_resource_types; /* --exclude-resource-type */
     XF_VEC(const char *) output_keys;            /* ls --output-keys */
     struct xf_warn_error *we;                    /* parsed warn-error settings (NULL: none) */
@@ -99,6 +100,7 @@ struct xf_command {
 #define XF_OPT_BUILD 0x4000u    /* build: --resource-type --exclude-resource-type */
 #define XF_OPT_EMPTY 0x8000u    /* run, build, compile: --empty */
 #define XF_OPT_INDIRECT 0x10000u /* build, test, run, ls: --indirect-selection */
+#define XF_OPT_EVENT_TIME 0x20000u /* run, build: --event-time-start --event-time-end */
 
 const struct xf_command *xf_cli_commands(void);
 const struct xf_command *xf_cli_find(const char *name);

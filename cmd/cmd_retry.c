@@ -61,8 +61,34 @@ int xf_cmd_retry(struct xf_cli *cli)
     {
         const char *st = json_string_value(json_object_get(r, "status"));
         if (st && (!strcmp(st, "error") || !strcmp(st, "fail") || !strcmp(st, "skipped") ||
-                   !strcmp(st, "runtime error")))
+                   !strcmp(st, "runtime error") || !strcmp(st, "partial success")))
             xf_vec_push(&ids, json_string_value(json_object_get(r, "unique_id")));
+    }
+    /* A microbatch model runs again only the batches that failed (dbt's batch_results). */
+    json_array_foreach(json_object_get(rr, "results"), i, r)
+    {
+        json_t *failed = json_object_get(json_object_get(r, "batch_results"), "failed");
+        const char *uid = json_string_value(json_object_get(r, "unique_id"));
+        if (!uid || !json_array_size(failed))
+            continue;
+        size_t nf = json_array_size(failed);
+        const char **w = xf_calloc(2 * nf + 1, sizeof *w);
+        for (size_t k = 0; k < nf; k++) {
+            w[2 * k] = json_string_value(json_array_get(json_array_get(failed, k), 0));
+            w[2 * k + 1] = json_string_value(json_array_get(json_array_get(failed, k), 1));
+        }
+        bool ok = true;
+        for (size_t k = 0; k < 2 * nf; k++)
+            ok = ok && w[k];
+        if (!ok || xf_session_retry_batches(s, uid, w, nf) < 0) {
+            fprintf(stderr,
+                    "error: the failed batches of '%s' in the last run_results.json are not "
+                    "[start, end] times\n",
+                    uid);
+            free(w);
+            goto done;
+        }
+        free(w);
     }
     struct xf_graph *g = xf_session_graph(s);
     sel = xf_calloc(g->n + 1, sizeof *sel);

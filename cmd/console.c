@@ -275,9 +275,13 @@ void xf_console_found(const struct xf_cli *cli, struct xf_session *s)
 static void describe(struct xf_buf *b, const struct xf_node *n)
 {
     switch (n->type) {
-    case XF_RES_MODEL:
-        xf_buf_addf(b, "sql %s model %s.%s", n->mat_name, n->schema, n->alias);
+    case XF_RES_MODEL: {
+        /* dbt names a microbatch model by its strategy: "sql microbatch model" */
+        const char *strat = xf_node_config_str(n, "incremental_strategy", NULL);
+        bool mb = n->mat == XF_MAT_INCREMENTAL && strat && !strcmp(strat, "microbatch");
+        xf_buf_addf(b, "sql %s model %s.%s", mb ? "microbatch" : n->mat_name, n->schema, n->alias);
         break;
+    }
     case XF_RES_SEED:
         xf_buf_addf(b, "seed file %s.%s", n->schema, n->alias);
         break;
@@ -369,8 +373,8 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
     struct xf_buf msg = XF_BUF_INIT, st = XF_BUF_INIT;
     const char *color = GREEN;
     double t = r->execution_time;
-    switch (r->cancelled ? XF_ST_RUNTIME_ERROR + 1 : (int)r->status) {
-    case XF_ST_RUNTIME_ERROR + 1:
+    switch (r->cancelled ? -1 : (int)r->status) {
+    case -1: /* cancelled */
         color = YELLOW;
         xf_buf_adds(&msg, "CANCELLED ");
         describe(&msg, n);
@@ -386,6 +390,16 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         }
         describe(&msg, n);
         break;
+    case XF_ST_PARTIAL_SUCCESS: {
+        size_t ok = 0;
+        for (size_t k = 0; k < r->nbatches; k++)
+            ok += r->batches[k].status == XF_ST_SUCCESS;
+        color = YELLOW;
+        xf_buf_addf(&msg, "PARTIAL SUCCESS (%zu/%zu) ", ok, r->nbatches);
+        describe(&msg, n);
+        xf_buf_addf(&st, "PARTIAL SUCCESS (%zu/%zu) in %.2fs", ok, r->nbatches, t);
+        break;
+    }
     case XF_ST_PASS:
         xf_buf_addf(&msg, "PASS %s", n->name);
         xf_buf_addf(&st, "PASS in %.2fs", t);
@@ -421,9 +435,9 @@ static void ev_done(void *user, size_t i, size_t total, const struct xf_node *n,
         break;
     }
     const char *status = xf_status_name(r->status);
-    const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL ? "error"
-                        : r->status == XF_ST_WARN                           ? "warn"
-                                                                            : "info";
+    const char *level = r->status == XF_ST_ERROR || r->status == XF_ST_FAIL             ? "error"
+                        : r->status == XF_ST_WARN || r->status == XF_ST_PARTIAL_SUCCESS ? "warn"
+                                                                                        : "info";
     const char *name = "LogModelResult", *code = "Q012";
     if (r->status == XF_ST_SKIPPED)
         name = "SkippingDetails", code = "Q034", level = "info";
@@ -498,6 +512,64 @@ static void ev_log(void *user, const char *msg, bool info)
         xf_console_line(cli, "%s", msg);
 }
 
+/* `Batch i of N START batch <id> of <relation> ... [RUN]`, as dbt. */
+static void ev_batch_start(void *user, const struct xf_node *n, size_t i, size_t total,
+                           const char *id)
+{
+    struct xf_cli *cli = user;
+    if (!strcmp(cli->command, "compile"))
+        return;
+    struct xf_buf line = XF_BUF_INIT;
+    xf_buf_addf(&line, "Batch %zu of %zu START batch %s of %s.%s ", i + 1, total, id, n->schema,
+                n->alias);
+    size_t len = line.len - 1;
+    for (int k = 0, dots = len < 70 ? (int)(70 - len) : 3; k < dots; k++)
+        xf_buf_addch(&line, '.');
+    xf_buf_adds(&line, " [RUN]");
+    json_t *data = NULL;
+    if (cli->json_data)
+        data = json_pack("{s:s, s:I, s:I, s:o}", "batch_id", id, "index", (json_int_t)(i + 1),
+                         "total", (json_int_t)total, "node_info", node_info(n, "started", 0, 0));
+    if (cli->quiet)
+        file_only(cli, "LogStartBatch", "Q044", "info", data, line.ptr);
+    else
+        xf_console_emit(cli, "LogStartBatch", "Q044", "info", data, line.ptr);
+    xf_buf_release(&line);
+}
+
+/* A microbatch model's batch: `Batch i of N OK created batch <id> of <relation> ... [status]`. */
+static void ev_batch(void *user, const struct xf_node *n, size_t i, size_t total,
+                     const struct xf_batch_result *b)
+{
+    struct xf_cli *cli = user;
+    if (!strcmp(cli->command, "compile"))
+        return;
+    bool ok = b->status == XF_ST_SUCCESS;
+    struct xf_buf line = XF_BUF_INIT;
+    xf_buf_addf(&line, "Batch %zu of %zu %s batch %s of %s.%s ", i + 1, total,
+                ok ? "OK created" : "ERROR creating", b->id, n->schema, n->alias);
+    size_t len = line.len - 1;
+    for (int k = 0, dots = len < 70 ? (int)(70 - len) : 3; k < dots; k++)
+        xf_buf_addch(&line, '.');
+    const char *word = ok ? "SUCCESS" : "ERROR";
+    if (cli->color)
+        xf_buf_addf(&line, " [%s%s in %.2fs%s]", ok ? GREEN : RED, word, b->execution_time, RESET);
+    else
+        xf_buf_addf(&line, " [%s in %.2fs]", word, b->execution_time);
+    json_t *data = NULL;
+    if (cli->json_data)
+        data = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:o}", "batch_id", b->id, "status",
+                         ok ? "success" : "error", "index", (json_int_t)(i + 1), "total",
+                         (json_int_t)total, "event_time_start", b->start, "event_time_end", b->end,
+                         "node_info", node_info(n, ok ? "success" : "error", 0, 0));
+    const char *level = ok ? "info" : "error";
+    if (cli->quiet)
+        file_only(cli, "LogBatchResult", "Q045", level, data, line.ptr);
+    else
+        xf_console_emit(cli, "LogBatchResult", "Q045", level, data, line.ptr);
+    xf_buf_release(&line);
+}
+
 void xf_console_events(struct xf_events *ev, struct xf_cli *cli)
 {
     memset(ev, 0, sizeof *ev);
@@ -505,6 +577,8 @@ void xf_console_events(struct xf_events *ev, struct xf_cli *cli)
     ev->begin = xf_console_begin;
     ev->node_start = ev_start;
     ev->node_done = ev_done;
+    ev->batch_start = ev_batch_start;
+    ev->batch_done = ev_batch;
     ev->log = ev_log;
 }
 

@@ -31,6 +31,45 @@ void xf_cmd_load_opts(const struct xf_cli *cli, struct xf_load_opts *lo)
     lo->empty = cli->empty;
     lo->warn_error = cli->warn_error;
     lo->warn_error_notes = xf_warn_error_is_error(cli, "Note");
+    lo->event_time_start = cli->event_time_start;
+    lo->event_time_end = cli->event_time_end;
+}
+
+/* --event-time-start/--event-time-end: both, ISO times, start before end (dbt's rules). */
+static int check_event_time_flags(const struct xf_cli *cli)
+{
+    const char *st = cli->event_time_start, *en = cli->event_time_end;
+    if (!st && !en)
+        return 0;
+    if (!st || !en) {
+        fprintf(stderr,
+                "error: --%s needs --%s too: a backfill is the batches between them\n"
+                "  hint: --event-time-start 2024-09-01 --event-time-end 2024-09-04 "
+                "builds 1, 2 and 3 September\n",
+                st ? "event-time-start" : "event-time-end",
+                st ? "event-time-end" : "event-time-start");
+        return -1;
+    }
+    long long a, b;
+    const char *bad = xf_microbatch_parse_time(st, &a) < 0   ? st
+                      : xf_microbatch_parse_time(en, &b) < 0 ? en
+                                                             : NULL;
+    if (bad) {
+        fprintf(stderr,
+                "error: --event-time-%s '%s' is not an ISO date or date and time\n"
+                "  hint: write 2024-09-01 or 2024-09-01T06:00:00 (UTC)\n",
+                bad == st ? "start" : "end", bad);
+        return -1;
+    }
+    if (a >= b) {
+        fprintf(stderr,
+                "error: --event-time-start '%s' is not before --event-time-end '%s'\n"
+                "  hint: the end is exclusive: one day is --event-time-start 2024-09-01 "
+                "--event-time-end 2024-09-02\n",
+                st, en);
+        return -1;
+    }
+    return 0;
 }
 
 /* --defer and --favor-state need what they defer to: checked before anything loads. */
@@ -71,7 +110,7 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
 {
     struct xf_load_opts lo;
     xf_cmd_load_opts(cli, &lo);
-    if (check_state_flags(cli) < 0) {
+    if (check_state_flags(cli) < 0 || check_event_time_flags(cli) < 0) {
         *out = NULL;
         return -1;
     }

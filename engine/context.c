@@ -58,6 +58,15 @@ static struct xf_value node_relation(struct xf_session *s, struct xf_arena *a,
 
 /* ---- ref / source ---- */
 
+/* A microbatch's batch reads an upstream that declares event_time through its window. */
+static void batch_window(struct xf_rctx *rc, const struct xf_node *up, struct xf_value *rel)
+{
+    const struct xf_value *et = rc->batch ? xf_node_config(up, "event_time") : NULL;
+    if (et && et->t == XF_V_STR && et->u.s.len)
+        xf_relation_set_window(rel, rc->arena, xf_arena_strdups(rc->arena, et->u.s),
+                               rc->batch->start, rc->batch->end);
+}
+
 static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                   const struct xf_args *a)
 {
@@ -116,6 +125,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
     *out = node_relation(rc->s, rc->arena, t);
     if (rc->s->empty)
         xf_relation_set_empty(out);
+    batch_window(rc, t, out);
     return 0;
 }
 
@@ -237,6 +247,8 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
                              n->identifier ? n->identifier : n->name);
     if (rc->execute && rc->s->empty)
         xf_relation_set_empty(out);
+    if (rc->execute)
+        batch_window(rc, n, out);
     return 0;
 }
 
@@ -1504,6 +1516,10 @@ int xf_context_init(struct xf_session *s)
     struct xf_arena *a = &s->arena;
     s->globals = xf_v_dict(a, 64);
     struct xf_dict *g = s->globals.u.d;
+    /* parse mode's model.batch: one read-only value every render shares */
+    struct xf_mb_batch any;
+    xf_mb_batch_init(&any, a, 0, 86400, XF_GRAIN_DAY);
+    s->mb_parse_batch = any.value;
     xf_jinja_builtins(a, g);
     setf(a, g, "ref", &f_ref);
     setf(a, g, "source", &f_source);
@@ -1577,6 +1593,20 @@ struct xf_dict *xf_context_locals(struct xf_rctx *rc)
         xf_dict_set(a, model.u.d, XF_STR("original_file_path"),
                     xf_v_strc(n->original_file_path ? n->original_file_path : ""));
         xf_dict_set(a, model.u.d, XF_STR("config"), n->config);
+        /*
+         * dbt 1.9's model.batch: id, event_time_start, event_time_end; a
+         * microbatch model's first batch outside a batch's render, else none
+         */
+        struct xf_mb_batch first;
+        const struct xf_mb_batch *mbb = rc->batch;
+        if (!mbb && xf_mb_placeholder(n, a, &first))
+            mbb = &first;
+        /* parse mode: config() may not have run yet; any batch renders (dbt is lenient) */
+        bool any = !mbb && !rc->execute && n->type == XF_RES_MODEL;
+        xf_dict_set(a, model.u.d, XF_STR("batch"),
+                    mbb   ? mbb->value
+                    : any ? rc->s->mb_parse_batch
+                          : xf_v_none());
         xf_dict_set(a, model.u.d, XF_STR("tags"), n->tags);
         xf_dict_set(a, model.u.d, XF_STR("fqn"), n->fqn);
         if (n->schema)

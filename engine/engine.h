@@ -40,6 +40,12 @@ struct xf_events {
     void (*node_done)(void *user, size_t i, size_t total, const struct xf_node *n,
                       const struct xf_node_result *r);
     void (*freshness_done)(void *user, size_t i, size_t total, const struct xf_freshness *f);
+    /* A microbatch model starts its batch i of total (id: dbt's batch id; may be NULL). */
+    void (*batch_start)(void *user, const struct xf_node *n, size_t i, size_t total,
+                        const char *id);
+    /* A microbatch model finished its batch i of total (may be NULL). */
+    void (*batch_done)(void *user, const struct xf_node *n, size_t i, size_t total,
+                       const struct xf_batch_result *b);
     /* A log() call or warning from a template. */
     void (*log)(void *user, const char *msg, bool info);
 };
@@ -140,6 +146,17 @@ int xf_session_run_operation(struct xf_session *s, const char *spec, const struc
  */
 int xf_session_compile_inline(struct xf_session *s, const char *inline_sql, struct xf_arena *a,
                                struct xf_buf *compiled);
+/*
+ * An ISO date or date and time ("2024-10-01", "2024-10-01 05:00[:00][Z|+02:00]",
+ * with T or a space) as UTC seconds (no offset: UTC). 0, or -1 when it is not one.
+ */
+int xf_microbatch_parse_time(const char *text, long long *out);
+/*
+ * retry: the microbatch model `unique_id` runs only these batches, n pairs
+ * of ISO times (start, end, start, end ...). -1 when one is not a time.
+ */
+int xf_session_retry_batches(struct xf_session *s, const char *unique_id,
+                             const char *const *windows, size_t n);
 /* Marks the nodes with these unique ids in `out` (g->n bools), for retry. */
 int xf_session_select_ids(struct xf_session *s, const char *const *ids, size_t n, bool *out);
 

@@ -277,6 +277,8 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     const char *strat = xf_node_config_str(n, "incremental_strategy", NULL);
     if (!strat)
         strat = xf_node_config_str(n, "strategy", "default");
+    if (!strcmp(strat, "microbatch")) /* batch by batch: engine/microbatch.c */
+        return xf_microbatch(s, c, n, executed, r, err);
     struct xf_arena a;
     xf_arena_init(&a);
     struct xf_strategy st;
@@ -289,7 +291,8 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if (!known && !xf_strategy_has(&st, macro_name(&a, strat))) {
         xf_buf_addf(err,
                     "unknown incremental_strategy '%s' for model '%s': use append, "
-                    "delete+insert or merge, or define a macro '%s' for a strategy of your own",
+                    "delete+insert, merge or microbatch, or define a macro '%s' for a strategy of "
+                    "your own",
                     strat, n->name, macro_name(&a, strat));
         goto out;
     }

@@ -65,6 +65,11 @@ struct xf_session {
     /* the query comment of statements outside a node (extras.c), once rendered */
     const char *query_comment;
     bool query_comment_ready;
+    /* microbatch (microbatch.c): --event-time-start/--event-time-end as UTC seconds */
+    bool has_event_time;
+    long long event_time_start, event_time_end;
+    struct xf_map mb_retry;         /* unique id -> the batches retry runs again (in arena) */
+    struct xf_value mb_parse_batch; /* model.batch in parse mode (any batch: 1970-01-01) */
 };
 
 /* A unit test's render of its model (engine/unit_test.c). */
@@ -102,6 +107,14 @@ struct xf_rctx {
     struct xf_dict *ctes;       /* execute mode: ephemeral CTE name -> SQL, in order */
     const struct xf_ut_ctx *ut; /* a unit test's render: inputs are CTEs */
     struct xf_mat_run *mat;     /* a custom materialization's render, or NULL */
+    const struct xf_mb_batch *batch; /* a microbatch model's batch: refs filtered, model.batch */
+};
+
+/* One batch of a microbatch model, as its render sees it (engine/microbatch.c). */
+struct xf_mb_batch {
+    long long start, end;  /* UTC seconds: [start, end) */
+    const char *id;        /* dbt's batch id: "2024-10-01" ("2024-10-01 05:00:00" hourly) */
+    struct xf_value value; /* model.batch: {id, event_time_start, event_time_end} */
 };
 
 /* ---- relcache.c: existing relations and live connections ---- */
@@ -187,6 +200,16 @@ const struct xf_relation *xf_relation_get(const struct xf_value *v);
  * zero rows: (select * from <name> where false limit 0) _dbt_limit_subq_<name>.
  */
 void xf_relation_set_empty(struct xf_value *v);
+/*
+ * A microbatch's filter: the relation renders as dbt's filtered subquery,
+ * (select * from <name> where <column> >= start and <column> < end)
+ * _dbt_et_filter_subq_<name>. The condition's text lives in a.
+ */
+void xf_relation_set_window(struct xf_value *v, struct xf_arena *a, const char *column,
+                            long long start, long long end);
+/* `column` within [start, end) (UTC seconds), compared the adapter's way (event_time_column). */
+void xf_event_time_where(struct xf_buf *out, const struct xf_adapter_ops *ops, const char *column,
+                         long long start, long long end);
 /* Records what the warehouse said the relation is (enum xf_relkind). */
 void xf_relation_set_kind(struct xf_value *v, int kind);
 /* api.Relation.create(database, schema, identifier, type): any subset. */
@@ -361,6 +384,48 @@ struct xf_value xf_strategy_relation(struct xf_strategy *st, const struct xf_rel
 /* Snapshots (snapshot.c). */
 int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                 struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+/* ---- batches.c: the times of microbatch models ---- */
+
+enum xf_grain { XF_GRAIN_HOUR, XF_GRAIN_DAY, XF_GRAIN_MONTH, XF_GRAIN_YEAR };
+extern const char *const xf_grain_names[]; /* "hour", "day", "month", "year", NULL */
+/* batch_size as a grain: 0, or -1 when it is not one (or NULL). */
+int xf_grain_of(const char *name, enum xf_grain *out);
+/* t (UTC seconds) down to the start of its hour, day, month or year. */
+long long xf_grain_trunc(long long t, enum xf_grain g);
+/* t (a batch start) moved by k batches (calendar months and years). */
+long long xf_grain_add(long long t, enum xf_grain g, int k);
+/* "YYYY-MM-DD<sep>HH:MM:SS" (UTC) into out[20]. */
+void xf_utc_text(char *out, long long t, char sep);
+/* The batch [start, end): its id and model.batch value (in a). */
+void xf_mb_batch_init(struct xf_mb_batch *b, struct xf_arena *a, long long start, long long end,
+                      enum xf_grain g);
+/*
+ * model.batch outside a batch's render (parse mode, compile): a microbatch
+ * model's first batch from begin, so templates that read it render. false
+ * when n is no microbatch model or its settings are wrong (reported at load).
+ */
+bool xf_mb_placeholder(const struct xf_node *n, struct xf_arena *a, struct xf_mb_batch *out);
+
+/* ---- microbatch.c ---- */
+
+/* Whether n is an incremental model with incremental_strategy 'microbatch'. */
+bool xf_microbatch_is(const struct xf_node *n);
+/*
+ * Load time: every microbatch model has event_time, batch_size (hour,
+ * day, month, year), begin (an ISO time) and a sane lookback; located
+ * errors (with hints) in d and -1 otherwise. Warns where a setting is
+ * read but not acted on (concurrent_batches: true, on_schema_change).
+ */
+int xf_microbatch_check(struct xf_session *s, struct xf_diags *d);
+/*
+ * Builds a microbatch model batch by batch on c (each batch rendered with
+ * rc->batch, its own transaction). r gets the batches (session arena);
+ * its status is SUCCESS, PARTIAL_SUCCESS (0 returned) or, when every
+ * batch failed, -1 with the first error in err.
+ */
+int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                  struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);
+
 /* Incremental models (incremental.c). */
 int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, const char *sql,
                    struct xf_buf *executed, struct xf_node_result *r, struct xf_buf *err);

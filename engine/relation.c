@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/internal.h"
 
@@ -21,6 +22,7 @@ struct relation {
     bool inc_db, inc_schema, inc_id; /* include() policy: which parts render */
     bool cte;                        /* an ephemeral model's CTE: renders as its bare name */
     bool empty;                      /* --empty: renders as a subquery of zero rows */
+    const char *window;              /* a microbatch's event_time condition, or NULL */
 };
 
 static const struct xf_obj_ops relation_ops;
@@ -41,6 +43,38 @@ void xf_relation_set_empty(struct xf_value *v)
     struct relation *rel = rel_of(v);
     if (rel)
         rel->empty = true;
+}
+
+void xf_event_time_where(struct xf_buf *out, const struct xf_adapter_ops *ops, const char *column,
+                         long long start, long long end)
+{
+    long long t[2] = {start, end};
+    for (int i = 0; i < 2; i++) {
+        time_t tt = (time_t)t[i];
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        if (i)
+            xf_buf_adds(out, " and ");
+        if (ops->event_time_column)
+            xf_buf_addf(out, ops->event_time_column, column);
+        else
+            xf_buf_adds(out, column);
+        xf_buf_addf(out, " %s '%04d-%02d-%02d %02d:%02d:%02d%s'", i ? "<" : ">=", tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                    ops->event_time_literal_suffix ? ops->event_time_literal_suffix : "");
+    }
+}
+
+void xf_relation_set_window(struct xf_value *v, struct xf_arena *a, const char *column,
+                            long long start, long long end)
+{
+    struct relation *rel = rel_of(v);
+    if (!rel)
+        return;
+    struct xf_buf b = XF_BUF_INIT;
+    xf_event_time_where(&b, rel->s->ops, column, start, end);
+    rel->window = xf_arena_strndup(a, b.ptr, b.len);
+    xf_buf_release(&b);
 }
 
 void xf_relation_set_kind(struct xf_value *v, int kind)
@@ -110,6 +144,14 @@ static void relation_name(struct xf_buf *out, const struct relation *rel);
 static void relation_str(struct xf_buf *out, const struct xf_obj *o)
 {
     const struct relation *rel = o->data;
+    if (rel->window && !rel->empty && !rel->cte) {
+        /* dbt's event-time filtered relation: only the batch's window of rows */
+        xf_buf_adds(out, "(select * from ");
+        relation_name(out, rel);
+        xf_buf_addf(out, " where %s) _dbt_et_filter_subq_%s", rel->window,
+                    rel->rel.identifier ? rel->rel.identifier : "");
+        return;
+    }
     if (!rel->empty || rel->cte) {
         relation_name(out, rel);
         return;

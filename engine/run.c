@@ -616,8 +616,8 @@ static void finish(struct sched *q, uint32_t i, const struct xf_node_result *r)
     q->finished++;
     q->running--;
     bool bad = is_failure(r);
-    if (bad && r->status != XF_ST_SKIPPED)
-        q->any_failed = true;
+    if ((bad && r->status != XF_ST_SKIPPED) || r->status == XF_ST_PARTIAL_SUCCESS)
+        q->any_failed = true; /* a partial success fails the run; its children still run */
     if (bad && r->status != XF_ST_SKIPPED && q->o->fail_fast)
         q->stop = true;
     pthread_mutex_lock(&s->lock);

@@ -618,6 +618,11 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     s->warn_error = lo->warn_error;
     s->warn_error_notes = lo->warn_error_notes;
     s->full_refresh = lo->full_refresh;
+    xf_map_init_arena(&s->mb_retry, &s->arena);
+    if (lo->event_time_start && lo->event_time_end &&
+        xf_microbatch_parse_time(lo->event_time_start, &s->event_time_start) == 0 &&
+        xf_microbatch_parse_time(lo->event_time_end, &s->event_time_end) == 0)
+        s->has_event_time = true; /* checked by cmd/ before loading */
     make_ids(s);
     double t0 = xf_now();
     if (xf_project_load(&s->p, lo, d) < 0)
@@ -639,6 +644,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     if (parse_render(s) < 0 || render_descriptions(s) < 0)
         return -1;
     if (set_materializations(s, d) < 0)
+        return -1;
+    if (xf_microbatch_check(s, d) < 0)
         return -1;
     xf_project_macro_deps(s->p);
     double t2 = xf_now();

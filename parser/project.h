@@ -316,6 +316,7 @@ struct xf_load_opts {
     bool empty;               /* --empty: ref() and source() read zero rows (flags.EMPTY) */
     bool warn_error;          /* --warn-error (flags.WARN_ERROR) */
     bool warn_error_notes;    /* --warn-error(-options) covers Note: exceptions.warn() raises */
+    const char *event_time_start, *event_time_end; /* microbatch backfill window (ISO, UTC) */
 };
 
 /*

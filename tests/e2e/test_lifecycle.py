@@ -95,7 +95,7 @@ def test_unknown_strategy_fails_naming_the_valid_ones(wh):
               "select 1 as id\n")
     r = w.xform("run", "-s", "bad_strategy", expect=1)
     assert "unknown incremental_strategy 'upsert'" in r.out
-    assert "append, delete+insert or merge" in r.out
+    assert "append, delete+insert, merge or microbatch" in r.out
     assert "bad_strategy" not in w.relations()
 
 
