@@ -449,6 +449,8 @@ static void record_file(struct saver *sv, const char *full, bool output)
         return;
     struct stat st;
     if (stat(full, &st) < 0) {
+        if (xf_map_getc(&sv->loaded, full))
+            stop(sv, "'%s' was removed while loading", full);
         put_ent(sv, E_ABSENT, false, full, NULL, 0);
         return;
     }
@@ -500,10 +502,9 @@ static void walk(struct saver *sv, const char *full, bool output)
     }
     if (!first_time(sv, full))
         return;
-    if (!output && racy(&st, sv->in->load_start)) {
-        stop(sv, "folder '%s' changed while loading", full);
-        return;
-    }
+    /* a folder changed near the load: its listing is checked every time (a
+     * name the load did not see is a racy file it did not read: we stop there) */
+    bool r = !output && racy(&st, sv->in->load_start);
     uint64_t h;
     char **names = NULL;
     size_t n = 0;
@@ -513,7 +514,7 @@ static void walk(struct saver *sv, const char *full, bool output)
     }
     struct skey k;
     skey_of(&k, &st);
-    put_ent(sv, output ? E_OUTDIR : E_DIR, false, full, &k, h);
+    put_ent(sv, output ? E_OUTDIR : E_DIR, r, full, &k, h);
     for (size_t i = 0; i < n; i++) {
         if (names[i][0] != 'o') {
             const char *child = xf_path_join(&sv->a, full, names[i] + 1);
@@ -727,7 +728,7 @@ static int check_ent(struct rd *r, struct dircache *dc, struct xf_buf *why, bool
          * they differ, the listing decides (an editor's swap file came and went) */
         struct skey now;
         skey_of(&now, &st);
-        if (now.ino == k.ino && now.mtime == k.mtime && now.ctime == k.ctime)
+        if (!hdr[1] && now.ino == k.ino && now.mtime == k.mtime && now.ctime == k.ctime)
             return 1;
         uint64_t h;
         if (list_dir(path, &h, NULL, NULL) < 0 || h != hash) {
