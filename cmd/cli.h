@@ -207,15 +207,17 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
 /* Replays the events recorded in `ev` (xf_pp_rec.events) through the console and log file. */
 void xf_console_replay(const struct xf_cli *cli, const char *ev, size_t len);
 /*
- * compile: when the cache says nothing changed since a compile with the
- * same command line, replays it and returns true with the exit code in
- * *code; else false (the cache is not used, or missed: logged at debug).
+ * compile (`compile` true) or ls: when the cache says nothing changed since
+ * the same command line ran, replays it and returns true with the exit
+ * code in *code; else false (not used, or missed: logged at debug).
  */
-bool xf_pp_compile_try(struct xf_cli *cli, int *code);
-/* Starts recording a cold compile (when the cache is in use); returns the load's start time. */
+bool xf_pp_try(struct xf_cli *cli, int *code, bool compile);
+/* Starts recording a cold run (when the cache is in use). */
 void xf_pp_begin(struct xf_cli *cli);
-/* After a cold compile that succeeded: saves the cache (or says at debug why not). */
-void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, bool ok);
+/* After a cold run: saves the cache when it succeeded (`ok`) and can be
+ * replayed, with `nres` nodes compiled or the `text` ls printed. */
+void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const char *text,
+                  size_t len, bool ok);
 /* The signal (SIGINT, SIGTERM, SIGHUP) that cancelled the run, 0 when none came. */
 int xf_cmd_interrupted(void);
 /* Opens a session from the CLI's project options; prints diagnostics. */

@@ -228,7 +228,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     size_t ncompiled = 0;
     double t0 = xf_cli_now();
     if (phase == XF_PHASE_COMPILE) {
-        if (xf_pp_compile_try(cli, &code))
+        if (xf_pp_try(cli, &code, true))
             return code; /* nothing changed since the compile that wrote the cache */
         xf_pp_begin(cli);
     }
@@ -358,7 +358,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
         code = XF_EXIT_FAIL; /* the run is not done until its results are on disk */
 done:
     if (phase == XF_PHASE_COMPILE)
-        xf_pp_finish(cli, s, ncompiled, code == XF_EXIT_OK && !interrupted && ncompiled);
+        xf_pp_finish(cli, s, ncompiled, NULL, 0, code == XF_EXIT_OK && !interrupted && ncompiled);
     if (interrupted)
         code = 128 + interrupted; /* as a shell reports a process the signal ended */
     unwatch_signals();            /* before the session goes: the watcher may be cancelling it */

@@ -17,13 +17,20 @@
 #include "parser/ppcache.h"
 #include "util/path.h"
 
+static bool is_compile(const struct xf_cli *cli)
+{
+    return !strcmp(cli->command, "compile");
+}
+
 static bool usable(const struct xf_cli *cli)
 {
     if (xf_ppcache_disabled(cli->no_partial_parse ? 0 : cli->partial_parse ? 1 : -1))
         return false;
-    /* a selection prints nodes' SQL; state and JUnit read or write other files */
-    return !cli->select.n && !cli->exclude.n && !cli->selector && !cli->state && !cli->defer &&
-           !cli->inline_sql && !cli->junit_xml && !getenv("XFORM_JUNIT_XML");
+    /* state reads another run's files; JUnit writes one more */
+    if (cli->state || cli->defer || cli->inline_sql || cli->junit_xml || getenv("XFORM_JUNIT_XML"))
+        return false;
+    /* compile with a selection prints nodes' SQL: not kept */
+    return !is_compile(cli) || (!cli->select.n && !cli->exclude.n && !cli->selector);
 }
 
 /* Everything about the invocation a result depends on, apart from files and environment. */
@@ -74,12 +81,12 @@ static void new_invocation_id(char out[40])
 
 /*
  * The replay blob: fields each ended by NUL (nodes compiled, project root,
- * log-path, target name, type, schema, target-path as shown), then the
- * recorded console events.
+ * log-path, target name, type, schema, target-path as shown, the length of
+ * what ls printed), then what ls printed, then the recorded console events.
  */
-enum { F_NRES, F_ROOT, F_LOGPATH, F_TNAME, F_TTYPE, F_TSCHEMA, F_TPATH, NFIELDS };
+enum { F_NRES, F_ROOT, F_LOGPATH, F_TNAME, F_TTYPE, F_TSCHEMA, F_TPATH, F_TEXTLEN, NFIELDS };
 
-bool xf_pp_compile_try(struct xf_cli *cli, int *code)
+bool xf_pp_try(struct xf_cli *cli, int *code, bool compile)
 {
     if (!usable(cli))
         return false;
@@ -102,6 +109,11 @@ bool xf_pp_compile_try(struct xf_cli *cli, int *code)
         }
         f[i] = p;
         p = z + 1;
+    }
+    size_t tlen = h == 1 ? strtoull(f[F_TEXTLEN], NULL, 10) : 0;
+    if (h == 1 && tlen > (size_t)(end - p)) {
+        h = 0;
+        xf_buf_adds(&why, "the cache's replay is short");
     }
     if (h != 1) {
         /* said in the log once the cold compile knows where the log goes */
@@ -126,14 +138,18 @@ bool xf_pp_compile_try(struct xf_cli *cli, int *code)
     stub.target.schema = f[F_TSCHEMA];
     cli->target_name = stub.target.name;
     xf_logfile_attach(cli, &stub, true);
-    xf_console_replay(cli, p, (size_t)(end - p));
-    size_t nres = strtoull(f[F_NRES], NULL, 10);
-    xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
-                    nres == 1 ? "node" : "nodes", f[F_TPATH], xf_cli_now() - t0);
+    xf_console_replay(cli, p + tlen, (size_t)(end - p - tlen));
+    if (compile) {
+        size_t nres = strtoull(f[F_NRES], NULL, 10);
+        xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
+                        nres == 1 ? "node" : "nodes", f[F_TPATH], xf_cli_now() - t0);
+    }
+    fwrite(p, 1, tlen, stdout);
+    fflush(stdout);
     xf_console_debug(cli, "Note", "Z050",
-                     "partial parse: %zu of %zu files reused; nothing changed since the compile "
+                     "partial parse: %zu of %zu files reused; nothing changed since the %s "
                      "that wrote %s: its results stand",
-                     hit.nfiles, hit.nfiles, path);
+                     hit.nfiles, hit.nfiles, compile ? "compile" : "ls", path);
     cli->invocation_id = NULL;
     cli->target_name = NULL;
     xf_ppcache_hit_release(&hit);
@@ -166,7 +182,8 @@ static void rec_free(struct xf_cli *cli)
     cli->pp = NULL;
 }
 
-void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, bool ok)
+void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const char *text,
+                  size_t len, bool ok)
 {
     struct xf_pp_rec *r = cli->pp;
     if (!r || !r->active || !s) {
@@ -182,8 +199,8 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, bool ok
     const char *tdir = xf_path_join(&a, p->root, tp);
     const char *path = xf_path_join(&a, tdir, XF_PPCACHE_FILE);
     const char *guess = cache_path(&a, cli);
-    const char *why_not = !ok                       ? "the compile did not succeed"
-                          : r->diag                 ? "the compile printed diagnostics"
+    const char *why_not = !ok                       ? "the command did not succeed"
+                          : r->diag                 ? "the command printed diagnostics"
                           : xf_session_asked_db(s)  ? "a template asked the database something"
                           : !guess || strcmp(guess, path) ? "the target folder is templated"
                                                           : NULL;
@@ -197,10 +214,13 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, bool ok
     const char *fields[NFIELDS] = {
         xf_arena_printf(&a, "%zu", nres), p->root, p->log_path ? p->log_path : "",
         t->embedded_default ? "" : t->name ? t->name : "", t->type ? t->type : "",
-        t->schema ? t->schema : "", tp};
+        t->schema ? t->schema : "", tp, xf_arena_printf(&a, "%zu", len)};
     for (int i = 0; i < NFIELDS; i++)
         xf_buf_add(&blob, fields[i], strlen(fields[i]) + 1);
+    xf_buf_add(&blob, text ? text : "", len);
     xf_buf_add(&blob, r->events.ptr, r->events.len);
+    /* compile's outputs; ls writes none */
+    bool compile = is_compile(cli);
     const char *trees[1] = {xf_path_join(&a, tdir, "compiled")};
     const char *files[2] = {xf_path_join(&a, tdir, "manifest.json"),
                             xf_path_join(&a, tdir, "run_results.json")};
@@ -210,9 +230,9 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, bool ok
         .load_start = r->load_start,
         .key = key,
         .out_trees = trees,
-        .nout_trees = 1,
+        .nout_trees = compile ? 1 : 0,
         .out_files = files,
-        .nout_files = xf_cli_write_json(cli) ? 2 : 0,
+        .nout_files = compile && xf_cli_write_json(cli) ? 2 : 0,
         .replay = blob.ptr,
         .replay_len = blob.len,
     };

@@ -25,6 +25,8 @@ extern char **environ;
 
 #define MAGIC "XFPPCACH"
 #define FORMAT 1u
+/* Records kept: one per command line (compile, ls -s x, ...), newest first. */
+#define KEEP 4u
 /* Times closer than this to the load's start are not trusted (file
  * systems stamp with a coarse clock: a jiffy, up to 10 ms). */
 #define RACY_NS 100000000LL
@@ -622,14 +624,44 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
     put(&pl, &ne, sizeof ne);
     put(&pl, sv.ents.ptr, sv.ents.len);
     putstr(&pl, in->replay ? in->replay : "", in->replay_len);
+    /* the new record first, then up to KEEP-1 of the others (other commands) */
+    struct xf_buf old = XF_BUF_INIT;
+    struct xf_buf kept = XF_BUF_INIT;
+    uint32_t nkept = 0;
+    if (xf_read_file(&old, path) == 0) {
+        struct rd h = {old.ptr, old.len, 0, false};
+        char magic[8];
+        uint32_t fmt = 0, n = 0;
+        get(&h, magic, 8);
+        get(&h, &fmt, sizeof fmt);
+        get(&h, &n, sizeof n);
+        for (uint32_t i = 0; !h.bad && !memcmp(magic, MAGIC, 8) && fmt == FORMAT && i < n; i++) {
+            size_t start = h.pos;
+            uint64_t len = get64(&h);
+            get64(&h);
+            if (h.bad || len > h.len - h.pos)
+                break;
+            struct rd r = {h.p + h.pos, (size_t)len, 0, false};
+            size_t kl;
+            const char *k = getstr(&r, &kl);
+            h.pos += (size_t)len;
+            if (r.bad || (kl == strlen(in->key) && !memcmp(k, in->key, kl)) || nkept + 1 >= KEEP)
+                continue;
+            put(&kept, old.ptr + start, h.pos - start);
+            nkept++;
+        }
+    }
     put(&out, MAGIC, 8);
-    uint32_t fmt = FORMAT, zero = 0;
+    uint32_t fmt = FORMAT, nrec = 1 + nkept;
     put(&out, &fmt, sizeof fmt);
-    put(&out, &zero, sizeof zero);
+    put(&out, &nrec, sizeof nrec);
     put64(&out, (uint64_t)pl.len);
     put64(&out, fnv(FNV0, pl.ptr, pl.len));
     put(&out, pl.ptr, pl.len);
+    put(&out, kept.ptr, kept.len);
     xf_buf_release(&pl);
+    xf_buf_release(&old);
+    xf_buf_release(&kept);
     int e = xf_write_file(path, out.ptr, out.len);
     if (e < 0) {
         xf_buf_addf(why, "cannot write '%s': %s", path, strerror(-e));
@@ -781,11 +813,10 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
     }
     struct rd h = {b.ptr, b.len, 0, false};
     char magic[8];
-    uint32_t fmt = 0, zero;
+    uint32_t fmt = 0, nrec = 0;
     get(&h, magic, 8);
     get(&h, &fmt, sizeof fmt);
-    get(&h, &zero, sizeof zero);
-    uint64_t len = get64(&h), sum = get64(&h);
+    get(&h, &nrec, sizeof nrec);
     if (h.bad || memcmp(magic, MAGIC, 8)) {
         xf_buf_adds(why, "the cache is not one (or is truncated)");
         goto miss;
@@ -794,15 +825,31 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         xf_buf_addf(why, "the cache has format %u, this xform writes %u", fmt, FORMAT);
         goto miss;
     }
-    if (len != b.len - h.pos || fnv(FNV0, b.ptr + h.pos, (size_t)len) != sum) {
-        xf_buf_adds(why, "the cache is truncated or corrupt");
-        goto miss;
+    /* the record of this command line, checksummed */
+    struct rd r = {NULL, 0, 0, true};
+    for (uint32_t i = 0; i < nrec; i++) {
+        uint64_t len = get64(&h), sum = get64(&h);
+        if (h.bad || len > h.len - h.pos) {
+            xf_buf_adds(why, "the cache is truncated or corrupt");
+            goto miss;
+        }
+        struct rd t = {h.p + h.pos, (size_t)len, 0, false};
+        h.pos += (size_t)len;
+        size_t kl;
+        const char *k = getstr(&t, &kl);
+        if (t.bad || kl != strlen(key) || memcmp(k, key, kl))
+            continue;
+        if (fnv(FNV0, t.p, t.len) != sum) {
+            xf_buf_adds(why, "the cache is truncated or corrupt");
+            goto miss;
+        }
+        r = t;
+        break;
     }
-    struct rd r = {b.ptr + h.pos, (size_t)len, 0, false};
-    size_t kl;
-    const char *k = getstr(&r, &kl);
-    if (r.bad || kl != strlen(key) || memcmp(k, key, kl)) {
-        xf_buf_adds(why, "another command, flags, folder or xform binary");
+    if (r.bad) {
+        xf_buf_adds(why, h.bad || (nrec == 0) ? "the cache is truncated or corrupt"
+                                               : "no record of this command line, folder and "
+                                                 "xform binary");
         goto miss;
     }
     size_t nl;

@@ -267,3 +267,30 @@ def test_build_between_compiles(wh):
     compile_(w, hit=True)
     results = w.p.json("target/run_results.json")
     assert all(x["status"] == "success" for x in results["results"])
+
+
+def test_ls_reuses_and_sees_changes(wh):
+    """ls keeps its own record beside compile's: each is reused, and a
+    YAML test added shows in the next ls."""
+    w = pp_project(wh("jaffle_shop"))
+
+    def ls(*args, hit=None):
+        before = len(pp_lines(w))
+        r = w.xform("ls", "-s", "pp_extra+", "--output", "name", *args, expect=0)
+        new = pp_lines(w)[before:]
+        reused = [l for l in new if re.search(r"partial parse: (\d+) of \1 files reused", l)]
+        if hit is not None:
+            assert bool(reused) == hit, f"{new}\n{r}"
+        return r.out
+
+    first = ls()
+    assert ls(hit=True) == first
+    compile_(w)
+    compile_(w, hit=True)
+    assert ls(hit=True) == first  # compile's record did not push ls's out
+    w.p.write("models/pp.yml", "version: 2\nmodels:\n  - name: pp_extra\n    columns:\n"
+              "      - name: x\n        tests:\n          - not_null\n")
+    after = ls(hit=False)
+    assert "not_null_pp_extra_x" in after and "not_null_pp_extra_x" not in first
+    assert ls(hit=True) == after
+    assert ls("--no-partial-parse") == after
