@@ -706,12 +706,25 @@ static int stat_in(struct dircache *dc, const char *path, struct stat *st)
     size_t dl = (size_t)(slash - path);
     if (dl >= sizeof dc->dir)
         return stat(path, st);
-    if (dc->fd < 0 || strlen(dc->dir) != dl || memcmp(dc->dir, path, dl)) {
+    size_t ol = dc->fd >= 0 ? strlen(dc->dir) : 0;
+    if (dc->fd < 0 || ol != dl || memcmp(dc->dir, path, dl)) {
+        /* a child of the folder open now: one component from there */
+        int nfd = -1;
+        if (dc->fd >= 0 && dl > ol && path[ol] == '/' && !memcmp(dc->dir, path, ol) &&
+            !memchr(path + ol + 1, '/', dl - ol - 1)) {
+            char name[256];
+            size_t nl = dl - ol - 1;
+            if (nl < sizeof name) {
+                memcpy(name, path + ol + 1, nl);
+                name[nl] = 0;
+                nfd = openat(dc->fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            }
+        }
         if (dc->fd >= 0)
             close(dc->fd);
         memcpy(dc->dir, path, dl);
         dc->dir[dl] = 0;
-        dc->fd = open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        dc->fd = nfd >= 0 ? nfd : open(dc->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dc->fd < 0)
             return stat(path, st);
     }
