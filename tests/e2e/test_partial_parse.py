@@ -58,7 +58,7 @@ def compile_(w, *args, env=None, hit=None):
         assert reused, f"expected the cache to be used:\n{new}\n{r}"
     if hit is False:
         assert not reused, f"expected a cold compile:\n{new}\n{r}"
-    assert "Compiled" in r.out, r
+    assert "Compiled" in r.out or "-q" in args, r
     return r
 
 
@@ -294,3 +294,49 @@ def test_ls_reuses_and_sees_changes(wh):
     assert "not_null_pp_extra_x" in after and "not_null_pp_extra_x" not in first
     assert ls(hit=True) == after
     assert ls("--no-partial-parse") == after
+
+
+def _lines(text):
+    """Console lines without their time stamps and the compile's duration."""
+    out = []
+    for l in text.splitlines():
+        l = re.sub(r"^\d\d:\d\d:\d\d  ", "", l)
+        out.append(re.sub(r" in \d+\.\d\ds$", " in Xs", l))
+    return out
+
+
+def test_a_hit_prints_what_the_cold_compile_printed(wh):
+    """The replay is the cold compile's console output, line for line, in
+    text and in dbt's JSON log lines (event names, levels, messages, data);
+    with --quiet nothing but what --quiet prints."""
+    w = pp_project(wh("jaffle_shop"))
+    cold = compile_(w, "--no-partial-parse")
+    compile_(w)
+    hit = compile_(w, hit=True)
+    assert _lines(hit.out) == _lines(cold.out)
+    assert "Found" in hit.out and "Concurrency" in hit.out
+
+    def events(r):
+        import json
+        out = []
+        for l in r.out.splitlines():
+            e = json.loads(l)
+            msg = re.sub(r" in \d+\.\d\ds$", " in Xs", e["info"]["msg"])
+            out.append((e["info"]["name"], e["info"]["level"], msg, json.dumps(e["data"])
+                        if e["info"]["name"] != "Note" else msg))
+        ids = {json.loads(l)["info"]["invocation_id"] for l in r.out.splitlines()}
+        assert len(ids) == 1 and "" not in ids, ids
+        return out, ids
+
+    cold_j, cold_id = events(w.xform("compile", "--log-format", "json", "--no-partial-parse",
+                                     expect=0))
+    compile_(w, "--log-format", "json")
+    r = w.xform("compile", "--log-format", "json", expect=0)
+    hit_j, hit_id = events(r)
+    assert "partial parse: " in last_pp(w) and "reused" in last_pp(w)
+    assert hit_j == cold_j
+    assert hit_id != cold_id  # a new invocation, not the recorded one
+
+    compile_(w, "-q")
+    q = compile_(w, "-q", hit=True)
+    assert q.out.strip() == ""
