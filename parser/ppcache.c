@@ -24,7 +24,7 @@
 extern char **environ;
 
 #define MAGIC "XFPPCACH"
-#define FORMAT 1u
+#define FORMAT 2u
 /* Records kept: one per command line (compile, ls -s x, ...), newest first. */
 #define KEEP 4u
 /* Times closer than this to the load's start are not trusted (file
@@ -45,6 +45,21 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 #define FNV0 0xcbf29ce484222325ULL
+
+/* A file's content: FNV-1a's step over 8-byte words (8x fewer steps), the tail by bytes. */
+static uint64_t content_hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = FNV0 ^ (uint64_t)n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h ^= w;
+        h *= 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    return fnv(h, s, n);
+}
 
 int64_t xf_ppcache_now(void)
 {
@@ -474,7 +489,7 @@ static void record_file(struct saver *sv, const char *full, bool output)
             stop(sv, "'%s' changed while loading", full);
             return;
         }
-        h = fnv(FNV0, src->text, src->len);
+        h = content_hash(src->text, src->len);
     } else {
         /* not read by the load (its presence counts): trusted only when old */
         if (r) {
@@ -487,7 +502,7 @@ static void record_file(struct saver *sv, const char *full, bool output)
             stop(sv, "cannot read '%s'", full);
             return;
         }
-        h = fnv(FNV0, b.ptr, b.len);
+        h = content_hash(b.ptr, b.len);
         xf_buf_release(&b);
     }
     put_ent(sv, E_FILE, r, full, &k, h);
@@ -656,7 +671,7 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
     put(&out, &fmt, sizeof fmt);
     put(&out, &nrec, sizeof nrec);
     put64(&out, (uint64_t)pl.len);
-    put64(&out, fnv(FNV0, pl.ptr, pl.len));
+    put64(&out, content_hash(pl.ptr, pl.len));
     put(&out, pl.ptr, pl.len);
     put(&out, kept.ptr, kept.len);
     xf_buf_release(&pl);
@@ -802,7 +817,7 @@ static int check_ent(struct rd *r, struct dircache *dc, struct xf_buf *why, bool
         /* racy, or touched: the content decides */
         struct xf_buf b = XF_BUF_INIT;
         int e = xf_read_file(&b, path);
-        bool ok = e == 0 && fnv(FNV0, b.ptr, b.len) == hash;
+        bool ok = e == 0 && content_hash(b.ptr, b.len) == hash;
         xf_buf_release(&b);
         if (!ok)
             xf_buf_addf(why, "'%s' changed", path);
@@ -852,7 +867,7 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         const char *k = getstr(&t, &kl);
         if (t.bad || kl != strlen(key) || memcmp(k, key, kl))
             continue;
-        if (fnv(FNV0, t.p, t.len) != sum) {
+        if (content_hash(t.p, t.len) != sum) {
             xf_buf_adds(why, "the cache is truncated or corrupt");
             goto miss;
         }
