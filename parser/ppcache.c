@@ -323,6 +323,15 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
             const char *q = s + 1;
             while (q < end && *q != c)
                 q += (*q == '\\' && q + 1 < end) ? 2 : 1;
+            /* context['env_var'] and the like: reached by name, not seen as a call */
+            size_t ln = (size_t)(q - s - 1);
+            if ((ln == 7 && !memcmp(s + 1, "env_var", 7)))
+                sc->dynamic_env = true;
+            if (!sc->volatile_word && ((ln == 14 && !memcmp(s + 1, "run_started_at", 14)) ||
+                                       (ln == 13 && !memcmp(s + 1, "invocation_id", 13)))) {
+                sc->volatile_word = ln == 14 ? "run_started_at" : "invocation_id";
+                sc->volatile_file = path;
+            }
             s = q < end ? q + 1 : end;
             continue;
         }
@@ -338,8 +347,10 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
             const char *q = s;
             while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
                 q++;
-            if (q < end && *q != '(')
-                continue; /* the name alone, not a call: nothing read */
+            if (q >= end || *q != '(') {
+                sc->dynamic_env = true; /* passed around as a value: called with anything */
+                continue;
+            }
             q++;
             while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
                 q++;
@@ -347,7 +358,13 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
             const char *nm = q + 1, *ne = nm;
             while (ne < end && *ne != qc && *ne != '\\')
                 ne++;
-            if ((qc != '\'' && qc != '"') || ne >= end || *ne != qc) {
+            const char *after = ne + 1;
+            while (after < end && (*after == ' ' || *after == '\t' || *after == '\n' ||
+                                   *after == '\r'))
+                after++;
+            /* env_var('A' ~ x): the name is not the literal */
+            if ((qc != '\'' && qc != '"') || ne >= end || *ne != qc || after >= end ||
+                (*after != ')' && *after != ',')) {
                 sc->dynamic_env = true;
                 continue;
             }

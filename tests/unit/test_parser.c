@@ -1300,6 +1300,19 @@ static void test_ppcache(void **state)
     assert_int_equal(pp_check(f, path, "k1"), 0);
     assert_non_null(strstr(f->b.ptr, "sub"));
 
+    /* a name that is not a literal: the whole environment counts */
+    put(f, "models/sub/c.sql", "select '{{ env_var('PP_' ~ 'UNIT', 'q') }}'\n");
+    t0 = xf_ppcache_now();
+    assert_int_equal(load(f), 0);
+    in.p = f->p;
+    in.load_start = t0;
+    assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+    setenv("PP_UNRELATED_NAME", "1", 1);
+    assert_int_equal(pp_check(f, path, "k1"), 0);
+    unsetenv("PP_UNRELATED_NAME");
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+
     /* volatile templates */
     put(f, "models/t.sql", "select '{{ run_started_at }}'\n");
     assert_int_equal(load(f), 0);
