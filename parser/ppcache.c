@@ -807,6 +807,12 @@ static int check_ent(struct rd *r, struct dircache *dc, struct xf_buf *why, bool
         skey_of(&now, &st);
         if (!hdr[1] && now.ino == k.ino && now.mtime == k.mtime && now.ctime == k.ctime)
             return 1;
+        /* xform writes every output through a temporary file renamed into its folder:
+         * a folder of outputs whose times moved had a file rewritten */
+        if (hdr[0] == E_OUTDIR) {
+            xf_buf_addf(why, "output folder '%s' changed", path);
+            return 0;
+        }
         uint64_t h;
         if (list_dir(path, &h, NULL, NULL) < 0 || h != hash) {
             xf_buf_addf(why, "folder '%s' changed", path);

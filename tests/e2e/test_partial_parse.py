@@ -340,3 +340,19 @@ def test_a_hit_prints_what_the_cold_compile_printed(wh):
     compile_(w, "-q")
     q = compile_(w, "-q", hit=True)
     assert q.out.strip() == ""
+
+
+def test_outputs_rewritten_by_another_command_then_edit_undone(wh):
+    """run --no-write-json of an edited model rewrites its compiled file and
+    no artifact; the edit undone, the inputs match the record again, but the
+    compiled file is the edited one: the compile must not replay."""
+    w = pp_project(wh("jaffle_shop"))
+    compile_(w, "--no-write-json")
+    compile_(w, "--no-write-json", hit=True)
+    w.p.edit("models/pp_extra.sql", "select 1", "select 3")
+    w.xform("run", "--no-write-json", "-s", "pp_extra", expect=0)
+    assert "select 3 as x" in compiled(w, "pp_extra")
+    w.p.edit("models/pp_extra.sql", "select 3", "select 1")
+    compile_(w, "--no-write-json", hit=False)
+    assert "select 1 as x" in compiled(w, "pp_extra")
+    compile_(w, "--no-write-json", hit=True)
