@@ -96,8 +96,9 @@ bool xf_pp_try(struct xf_cli *cli, int *code, bool compile)
     const char *path = cache_path(&a, cli);
     char *key = make_key(cli);
     struct xf_buf why = XF_BUF_INIT;
-    struct xf_ppcache_hit hit;
+    struct xf_ppcache_hit hit = {0};
     int h = path ? xf_ppcache_check(&hit, path, key, &why) : 0;
+    bool got = h == 1; /* hit.data to release, whatever the replay says */
     const char *f[NFIELDS];
     const char *p = hit.replay, *end = p + hit.replay_len;
     for (int i = 0; h == 1 && i < NFIELDS; i++) {
@@ -119,7 +120,7 @@ bool xf_pp_try(struct xf_cli *cli, int *code, bool compile)
         /* said in the log once the cold compile knows where the log goes */
         xf_console_debug(cli, "Note", "Z050", "partial parse: not used: %s",
                          why.len ? why.ptr : path ? "?" : "the target folder is templated");
-        if (h == 1)
+        if (got)
             xf_ppcache_hit_release(&hit);
         xf_buf_release(&why);
         free(key);
