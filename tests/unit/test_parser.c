@@ -1327,6 +1327,36 @@ static void test_ppcache(void **state)
     xf_buf_release(&why);
 }
 
+/* Past 4,096 entries the check runs on two threads: a change in either half is seen. */
+static void test_ppcache_threads(void **state)
+{
+    struct fx *f = *state;
+    put(f, "xform_project.yml", MINIMAL);
+    char rel[64];
+    for (int i = 0; i < 4200; i++) {
+        snprintf(rel, sizeof rel, "models/d%02d/m%04d.sql", i / 100, i);
+        put(f, rel, "select 1 as x\n");
+    }
+    int64_t t0 = xf_ppcache_now();
+    assert_int_equal(load(f), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/target/%s", f->root, XF_PPCACHE_FILE);
+    struct xf_ppcache_save in = {.p = f->p, .load_start = t0, .key = "k", .replay = "",
+                                 .replay_len = 0};
+    struct xf_buf why = XF_BUF_INIT;
+    assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
+    assert_int_equal(pp_check(f, path, "k"), 1);
+    const char *ends[2] = {"models/d00/m0000.sql", "models/d41/m4199.sql"};
+    for (int k = 0; k < 2; k++) {
+        put(f, ends[k], "select 2 as x\n");
+        assert_int_equal(pp_check(f, path, "k"), 0);
+        assert_non_null(strstr(f->b.ptr, ends[k] + 11));
+        put(f, ends[k], "select 1 as x\n"); /* the same bytes again: the content decides */
+        assert_int_equal(pp_check(f, path, "k"), 1);
+    }
+    xf_buf_release(&why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1346,6 +1376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_name_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_folders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ppcache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ppcache_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
