@@ -237,9 +237,11 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const c
         .replay = blob.ptr,
         .replay_len = blob.len,
     };
+    double t0 = xf_cli_now();
     int e = xf_ppcache_write(path, &in, &why);
     if (e > 0)
-        xf_console_debug(cli, "Note", "Z050", "partial parse: cache written to %s", path);
+        xf_console_debug(cli, "Note", "Z050", "partial parse: cache written to %s in %.3fs",
+                         path, xf_cli_now() - t0);
     else
         xf_console_debug(cli, "Note", "Z050", "partial parse: cache not written: %s", why.ptr);
     free(key);

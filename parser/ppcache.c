@@ -483,12 +483,14 @@ static void stop(struct saver *sv, const char *fmt, const char *path)
     sv->abort = true;
 }
 
-static void record_file(struct saver *sv, const char *full, bool output)
+/* `dfd`/`name`: the file as seen from its open folder (one lookup), or -1: by `full`. */
+static void record_file_at(struct saver *sv, int dfd, const char *name, const char *full,
+                           bool output)
 {
     if (sv->abort || !first_time(sv, full))
         return;
     struct stat st;
-    if (stat(full, &st) < 0) {
+    if ((dfd >= 0 ? fstatat(dfd, name, &st, 0) : stat(full, &st)) < 0) {
         if (xf_map_getc(&sv->loaded, full))
             stop(sv, "'%s' was removed while loading", full);
         put_ent(sv, E_ABSENT, false, full, NULL, 0);
@@ -531,6 +533,53 @@ static void record_file(struct saver *sv, const char *full, bool output)
     put_ent(sv, E_FILE, r, full, &k, h);
 }
 
+static void record_file(struct saver *sv, const char *full, bool output)
+{
+    record_file_at(sv, -1, NULL, full, output);
+}
+
+/*
+ * A folder of outputs: its times, and each sub-folder's, from descriptors
+ * (no listing kept: a folder of outputs is compared by its times alone).
+ */
+static void walk_out(struct saver *sv, int fd, const char *full)
+{
+    struct stat st;
+    DIR *d = fdopendir(fd);
+    if (!d || fstat(fd, &st) < 0) {
+        if (d)
+            closedir(d);
+        else
+            close(fd);
+        stop(sv, "cannot list '%s'", full);
+        return;
+    }
+    struct skey k;
+    skey_of(&k, &st);
+    put_ent(sv, E_OUTDIR, false, full, &k, 0);
+    struct dirent *e;
+    while (!sv->abort && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        unsigned char dt = e->d_type;
+        if (dt == DT_UNKNOWN) {
+            struct stat cs;
+            dt = fstatat(dirfd(d), e->d_name, &cs, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(cs.st_mode)
+                     ? DT_DIR
+                     : DT_REG;
+        }
+        if (dt != DT_DIR)
+            continue;
+        int cfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *child = xf_path_join(&sv->a, full, e->d_name);
+        if (cfd < 0)
+            stop(sv, "cannot list '%s'", child);
+        else
+            walk_out(sv, cfd, child);
+    }
+    closedir(d);
+}
+
 static void walk(struct saver *sv, const char *full, bool output)
 {
     if (sv->abort)
@@ -542,6 +591,14 @@ static void walk(struct saver *sv, const char *full, bool output)
     }
     if (!first_time(sv, full))
         return;
+    if (output) {
+        int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            stop(sv, "cannot list '%s'", full);
+        else
+            walk_out(sv, fd, full);
+        return;
+    }
     /* a folder changed near the load: its listing is checked every time (a
      * name the load did not see is a racy file it did not read: we stop there) */
     bool r = !output && racy(&st, sv->in->load_start);
@@ -554,17 +611,20 @@ static void walk(struct saver *sv, const char *full, bool output)
     }
     struct skey k;
     skey_of(&k, &st);
-    put_ent(sv, output ? E_OUTDIR : E_DIR, r, full, &k, h);
+    put_ent(sv, E_DIR, r, full, &k, h);
+    int dfd = open(full, O_PATH | O_DIRECTORY | O_CLOEXEC);
     for (size_t i = 0; i < n; i++) {
         if (names[i][0] != 'o') {
             const char *child = xf_path_join(&sv->a, full, names[i] + 1);
             if (names[i][0] == 'd')
-                walk(sv, child, output);
-            else if (!output) /* outputs: their folders say what was added or removed */
-                record_file(sv, child, output);
+                walk(sv, child, false);
+            else
+                record_file_at(sv, dfd, names[i] + 1, child, false);
         }
         free(names[i]);
     }
+    if (dfd >= 0)
+        close(dfd);
     free(names);
 }
 
@@ -620,9 +680,6 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
         const struct xf_source *s = p->files.v[i];
         xf_map_put(&sv.loaded, xf_str_c(xf_path_join(&sv.a, p->root, s->path)), (void *)s);
     }
-    /* every file the load read, then what it looked for and the folders it walked */
-    for (size_t i = 0; i < p->files.n && !sv.abort; i++)
-        record_file(&sv, xf_path_join(&sv.a, p->root, p->files.v[i]->path), false);
     const char *home = getenv("HOME");
     const char *pdirs[4] = {getenv("XFORM_PROFILES_DIR"), getenv("DBT_PROFILES_DIR"),
                             home && *home ? xf_path_join(&sv.a, home, ".xform") : NULL,
@@ -644,6 +701,9 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
                                         &k->docs_paths};
         record_unit(&sv, k->root, pp);
     }
+    /* the files the load read outside the folders walked (profiles.yml ...) */
+    for (size_t i = 0; i < p->files.n && !sv.abort; i++)
+        record_file(&sv, xf_path_join(&sv.a, p->root, p->files.v[i]->path), false);
     for (size_t i = 0; i < in->nout_trees; i++)
         walk(&sv, in->out_trees[i], true);
     for (size_t i = 0; i < in->nout_files; i++)
