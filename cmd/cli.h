@@ -207,15 +207,15 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
 /* Replays the events recorded in `ev` (xf_pp_rec.events) through the console and log file. */
 void xf_console_replay(const struct xf_cli *cli, const char *ev, size_t len);
 /*
- * compile (`compile` true) or ls: when the cache says nothing changed since
- * the same command line ran, replays it and returns true with the exit
- * code in *code; else false (not used, or missed: logged at debug).
+ * compile, ls or parse: when the cache says nothing changed since the same
+ * command line ran, replays it and returns true with the exit code in
+ * *code; else false (not used, or missed: logged at debug).
  */
-bool xf_pp_try(struct xf_cli *cli, int *code, bool compile);
+bool xf_pp_try(struct xf_cli *cli, int *code);
 /* Starts recording a cold run (when the cache is in use). */
 void xf_pp_begin(struct xf_cli *cli);
 /* After a cold run: saves the cache when it succeeded (`ok`) and can be
- * replayed, with `nres` nodes compiled or the `text` ls printed. */
+ * replayed, with `nres` nodes compiled or parsed, or the `text` ls printed. */
 void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const char *text,
                   size_t len, bool ok);
 /* The signal (SIGINT, SIGTERM, SIGHUP) that cancelled the run, 0 when none came. */

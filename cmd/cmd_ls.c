@@ -146,7 +146,7 @@ int xf_cmd_ls(struct xf_cli *cli)
     bool types[XF_RES_NTYPES];
     if (xf_cli_types(cli, types) < 0)
         goto done;
-    if (xf_pp_try(cli, &code, false))
+    if (xf_pp_try(cli, &code))
         goto done; /* nothing changed since the same ls: its lines again */
     xf_pp_begin(cli);
     if (xf_cmd_open(cli, &s, &d) < 0)

@@ -228,7 +228,7 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     size_t ncompiled = 0;
     double t0 = xf_cli_now();
     if (phase == XF_PHASE_COMPILE) {
-        if (xf_pp_try(cli, &code, true))
+        if (xf_pp_try(cli, &code))
             return code; /* nothing changed since the compile that wrote the cache */
         xf_pp_begin(cli);
     }

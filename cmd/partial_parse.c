@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * `compile` and the partial-parse cache (parser/ppcache.h): a compile with
- * the same command line, in a project where no input changed since the
- * compile that wrote the cache, replays that compile's console lines and
- * leaves its outputs (compiled SQL, manifest.json, run_results.json) as
- * they are, in milliseconds. Anything else compiles cold and saves the
- * cache for next time. docs/performance.md, "Partial parsing".
+ * `compile`, `ls` and `parse` and the partial-parse cache (parser/ppcache.h):
+ * the same command line, in a project where no input changed since the run
+ * that wrote the cache, replays that run's console lines (and what ls
+ * printed) and leaves its outputs (compiled SQL, manifest.json,
+ * run_results.json) as they are, in milliseconds. Anything else runs cold
+ * and saves the cache for next time. docs/performance.md, "Partial parsing".
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +20,11 @@
 static bool is_compile(const struct xf_cli *cli)
 {
     return !strcmp(cli->command, "compile");
+}
+
+static bool is_parse(const struct xf_cli *cli)
+{
+    return !strcmp(cli->command, "parse");
 }
 
 static bool usable(const struct xf_cli *cli)
@@ -84,10 +89,22 @@ static void new_invocation_id(char out[40])
  * log-path, target name, type, schema, target-path as shown, the length of
  * what ls printed), then what ls printed, then the recorded console events.
  */
-enum { F_NRES, F_ROOT, F_LOGPATH, F_TNAME, F_TTYPE, F_TSCHEMA, F_TPATH, F_TEXTLEN, NFIELDS };
+enum {
+    F_NRES,
+    F_ROOT,
+    F_LOGPATH,
+    F_TNAME,
+    F_TTYPE,
+    F_TSCHEMA,
+    F_TPATH,
+    F_TEXTLEN,
+    F_NSOURCES, /* parse: sources (F_NRES: nodes) */
+    NFIELDS
+};
 
-bool xf_pp_try(struct xf_cli *cli, int *code, bool compile)
+bool xf_pp_try(struct xf_cli *cli, int *code)
 {
+    bool compile = is_compile(cli), parse = is_parse(cli);
     if (!usable(cli))
         return false;
     double t0 = xf_cli_now();
@@ -140,17 +157,24 @@ bool xf_pp_try(struct xf_cli *cli, int *code, bool compile)
     cli->target_name = stub.target.name;
     xf_logfile_attach(cli, &stub, true);
     xf_console_replay(cli, p + tlen, (size_t)(end - p - tlen));
-    if (compile) {
-        size_t nres = strtoull(f[F_NRES], NULL, 10);
+    size_t nres = strtoull(f[F_NRES], NULL, 10);
+    if (compile)
         xf_console_line(cli, "Compiled %zu %s into %s/compiled in %.2fs", nres,
                         nres == 1 ? "node" : "nodes", f[F_TPATH], xf_cli_now() - t0);
-    }
+    if (parse && xf_cli_write_json(cli))
+        xf_console_line(cli, "Parsed %zu nodes and %s sources in %.2fs; wrote %s/manifest.json",
+                        nres, f[F_NSOURCES], xf_cli_now() - t0, f[F_TPATH]);
+    else if (parse)
+        xf_console_line(cli,
+                        "Parsed %zu nodes and %s sources in %.2fs (--no-write-json: no "
+                        "manifest.json written)",
+                        nres, f[F_NSOURCES], xf_cli_now() - t0);
     fwrite(p, 1, tlen, stdout);
     fflush(stdout);
     xf_console_debug(cli, "Note", "Z050",
                      "partial parse: %zu of %zu files reused; nothing changed since the %s "
                      "that wrote %s: its results stand",
-                     hit.nfiles, hit.nfiles, compile ? "compile" : "ls", path);
+                     hit.nfiles, hit.nfiles, cli->command, path);
     cli->invocation_id = NULL;
     cli->target_name = NULL;
     xf_ppcache_hit_release(&hit);
@@ -215,13 +239,14 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const c
     const char *fields[NFIELDS] = {
         xf_arena_printf(&a, "%zu", nres), p->root, p->log_path ? p->log_path : "",
         t->embedded_default ? "" : t->name ? t->name : "", t->type ? t->type : "",
-        t->schema ? t->schema : "", tp, xf_arena_printf(&a, "%zu", len)};
+        t->schema ? t->schema : "", tp, xf_arena_printf(&a, "%zu", len),
+        xf_arena_printf(&a, "%zu", p->sources.n)};
     for (int i = 0; i < NFIELDS; i++)
         xf_buf_add(&blob, fields[i], strlen(fields[i]) + 1);
     xf_buf_add(&blob, text ? text : "", len);
     xf_buf_add(&blob, r->events.ptr, r->events.len);
-    /* compile's outputs; ls writes none */
-    bool compile = is_compile(cli);
+    /* compile's outputs, parse's manifest; ls writes none */
+    bool compile = is_compile(cli), json = xf_cli_write_json(cli);
     const char *trees[1] = {xf_path_join(&a, tdir, "compiled")};
     const char *files[2] = {xf_path_join(&a, tdir, "manifest.json"),
                             xf_path_join(&a, tdir, "run_results.json")};
@@ -233,7 +258,7 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const c
         .out_trees = trees,
         .nout_trees = compile ? 1 : 0,
         .out_files = files,
-        .nout_files = compile && xf_cli_write_json(cli) ? 2 : 0,
+        .nout_files = !json ? 0 : compile ? 2 : is_parse(cli) ? 1 : 0,
         .replay = blob.ptr,
         .replay_len = blob.len,
     };

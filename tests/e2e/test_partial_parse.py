@@ -356,3 +356,36 @@ def test_outputs_rewritten_by_another_command_then_edit_undone(wh):
     compile_(w, "--no-write-json", hit=False)
     assert "select 1 as x" in compiled(w, "pp_extra")
     compile_(w, "--no-write-json", hit=True)
+
+
+def test_parse_reuses_and_sees_changes(wh):
+    """parse keeps its record too: a hit leaves the manifest of the parse
+    that computed it and says so with the same line; a change is seen."""
+    w = pp_project(wh("jaffle_shop"))
+
+    def parse(*args, hit=None):
+        before = len(pp_lines(w))
+        r = w.xform("parse", *args, expect=0)
+        new = pp_lines(w)[before:]
+        reused = [l for l in new if re.search(r"partial parse: (\d+) of \1 files reused", l)]
+        if hit is not None:
+            assert bool(reused) == hit, f"{new}\n{r}"
+        assert re.search(r"Parsed \d+ nodes and \d+ sources in \d+\.\d\ds; wrote target/manifest.json",
+                         r.out), r
+        return r, _strip(w.p.json("target/manifest.json"))
+
+    r1, m1 = parse()
+    r2, m2 = parse(hit=True)
+    assert m2 == m1
+
+    def plain(r):
+        return re.sub(r" in \d+\.\d\ds", "", re.sub(r"^\d\d:\d\d:\d\d  ", "", r.out, flags=re.M))
+
+    assert plain(r2) == plain(r1)
+    w.p.write("models/pp_new.sql", "select 9 as n\n")
+    _, m3 = parse(hit=False)
+    assert "model.jaffle_shop.pp_new" in m3["nodes"]
+    _, m4 = parse(hit=True)
+    assert m4 == m3
+    _, m5 = parse("--no-partial-parse")
+    assert m5 == m3
