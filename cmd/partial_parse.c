@@ -79,8 +79,8 @@ static void new_invocation_id(char out[40])
         fclose(f);
     r[6] = (r[6] & 0x0f) | 0x40;
     r[8] = (r[8] & 0x3f) | 0x80;
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
              r[14], r[15]);
 }
 
@@ -136,7 +136,9 @@ bool xf_pp_try(struct xf_cli *cli, int *code)
     if (h != 1) {
         /* said in the log once the cold compile knows where the log goes */
         xf_console_debug(cli, "Note", "Z050", "partial parse: not used: %s",
-                         why.len ? why.ptr : path ? "?" : "the target folder is templated");
+                         why.len ? why.ptr
+                         : path  ? "?"
+                                 : "the target folder is templated");
         if (got)
             xf_ppcache_hit_release(&hit);
         xf_buf_release(&why);
@@ -224,9 +226,9 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const c
     const char *tdir = xf_path_join(&a, p->root, tp);
     const char *path = xf_path_join(&a, tdir, XF_PPCACHE_FILE);
     const char *guess = cache_path(&a, cli);
-    const char *why_not = !ok                       ? "the command did not succeed"
-                          : r->diag                 ? "the command printed diagnostics"
-                          : xf_session_asked_db(s)  ? "a template asked the database something"
+    const char *why_not = !ok                      ? "the command did not succeed"
+                          : r->diag                ? "the command printed diagnostics"
+                          : xf_session_asked_db(s) ? "a template asked the database something"
                           : !guess || strcmp(guess, path) ? "the target folder is templated"
                                                           : NULL;
     if (why_not) {
@@ -236,11 +238,17 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const c
     }
     struct xf_buf blob = XF_BUF_INIT;
     const struct xf_target *t = &p->target;
-    const char *fields[NFIELDS] = {
-        xf_arena_printf(&a, "%zu", nres), p->root, p->log_path ? p->log_path : "",
-        t->embedded_default ? "" : t->name ? t->name : "", t->type ? t->type : "",
-        t->schema ? t->schema : "", tp, xf_arena_printf(&a, "%zu", len),
-        xf_arena_printf(&a, "%zu", p->sources.n)};
+    const char *fields[NFIELDS] = {xf_arena_printf(&a, "%zu", nres),
+                                   p->root,
+                                   p->log_path ? p->log_path : "",
+                                   t->embedded_default ? ""
+                                   : t->name           ? t->name
+                                                       : "",
+                                   t->type ? t->type : "",
+                                   t->schema ? t->schema : "",
+                                   tp,
+                                   xf_arena_printf(&a, "%zu", len),
+                                   xf_arena_printf(&a, "%zu", p->sources.n)};
     for (int i = 0; i < NFIELDS; i++)
         xf_buf_add(&blob, fields[i], strlen(fields[i]) + 1);
     xf_buf_add(&blob, text ? text : "", len);
@@ -258,15 +266,18 @@ void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const c
         .out_trees = trees,
         .nout_trees = compile ? 1 : 0,
         .out_files = files,
-        .nout_files = !json ? 0 : compile ? 2 : is_parse(cli) ? 1 : 0,
+        .nout_files = !json           ? 0
+                      : compile       ? 2
+                      : is_parse(cli) ? 1
+                                      : 0,
         .replay = blob.ptr,
         .replay_len = blob.len,
     };
     double t0 = xf_cli_now();
     int e = xf_ppcache_write(path, &in, &why);
     if (e > 0)
-        xf_console_debug(cli, "Note", "Z050", "partial parse: cache written to %s in %.3fs",
-                         path, xf_cli_now() - t0);
+        xf_console_debug(cli, "Note", "Z050", "partial parse: cache written to %s in %.3fs", path,
+                         xf_cli_now() - t0);
     else
         xf_console_debug(cli, "Note", "Z050", "partial parse: cache not written: %s", why.ptr);
     free(key);

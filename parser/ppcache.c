@@ -304,7 +304,7 @@ static uint64_t env_hash(const char *names, size_t names_len, bool all)
 struct scan {
     struct xf_buf names; /* env_var('X') names, NUL-separated */
     struct xf_map seen;
-    bool dynamic_env;    /* env_var(something not a literal) */
+    bool dynamic_env; /* env_var(something not a literal) */
     const char *volatile_word, *volatile_file;
 };
 
@@ -317,9 +317,8 @@ static bool ident_char(char c)
     return ident_start(c) || (c >= '0' && c <= '9');
 }
 
-static const char *const volatile_words[] = {"run_started_at", "invocation_id", "modules",
-                                             "thread_id",      "random",        "log",
-                                             "print",          "warn"};
+static const char *const volatile_words[] = {
+    "run_started_at", "invocation_id", "modules", "thread_id", "random", "log", "print", "warn"};
 
 static void scan_tag(struct scan *sc, const char *path, const char *s, const char *end)
 {
@@ -365,8 +364,8 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
             while (ne < end && *ne != qc && *ne != '\\')
                 ne++;
             const char *after = ne + 1;
-            while (after < end && (*after == ' ' || *after == '\t' || *after == '\n' ||
-                                   *after == '\r'))
+            while (after < end &&
+                   (*after == ' ' || *after == '\t' || *after == '\n' || *after == '\r'))
                 after++;
             /* env_var('A' ~ x): the name is not the literal */
             if ((qc != '\'' && qc != '"') || ne >= end || *ne != qc || after >= end ||
@@ -635,14 +634,13 @@ static void walk_paths(struct saver *sv, const char *root, const struct xf_value
     for (size_t i = 0; i < paths->u.l->n; i++) {
         const struct xf_value *v = &paths->u.l->items[i];
         if (v->t == XF_V_STR)
-            walk(sv, xf_path_join(&sv->a, root,
-                                  xf_arena_strndup(&sv->a, v->u.s.p, v->u.s.len)),
+            walk(sv, xf_path_join(&sv->a, root, xf_arena_strndup(&sv->a, v->u.s.p, v->u.s.len)),
                  false);
     }
 }
 
 /* Files a load reads or probes outside the resource paths. */
-static const char *const root_files[] = {"xform_project.yml", "dbt_project.yml", "packages.yml",
+static const char *const root_files[] = {"xform_project.yml", "dbt_project.yml",  "packages.yml",
                                          "dependencies.yml",  "package-lock.yml", "selectors.yml",
                                          "profiles.yml"};
 
@@ -687,16 +685,17 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
     for (size_t i = 0; i < 4; i++)
         if (pdirs[i] && *pdirs[i])
             record_file(&sv, xf_path_join(&sv.a, pdirs[i], "profiles.yml"), false);
-    const struct xf_value *root_paths[7] = {&p->model_paths, &p->seed_paths,    &p->test_paths,
+    const struct xf_value *root_paths[7] = {&p->model_paths, &p->seed_paths,     &p->test_paths,
                                             &p->macro_paths, &p->snapshot_paths, &p->analysis_paths,
                                             &p->docs_paths};
     record_unit(&sv, p->root, root_paths);
-    walk(&sv, xf_path_join(&sv.a, p->root, p->packages_install_path ? p->packages_install_path
-                                                                   : "dbt_packages"),
+    walk(&sv,
+         xf_path_join(&sv.a, p->root,
+                      p->packages_install_path ? p->packages_install_path : "dbt_packages"),
          false);
     for (size_t i = 0; i < p->packages.n; i++) {
         const struct xf_package *k = p->packages.v[i];
-        const struct xf_value *pp[7] = {&k->model_paths, &k->seed_paths,    &k->test_paths,
+        const struct xf_value *pp[7] = {&k->model_paths, &k->seed_paths,     &k->test_paths,
                                         &k->macro_paths, &k->snapshot_paths, &k->analysis_paths,
                                         &k->docs_paths};
         record_unit(&sv, k->root, pp);
@@ -995,8 +994,8 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
     }
     if (r.bad) {
         xf_buf_adds(why, h.bad || (nrec == 0) ? "the cache is truncated or corrupt"
-                                               : "no record of this command line, folder and "
-                                                 "xform binary");
+                                              : "no record of this command line, folder and "
+                                                "xform binary");
         goto miss;
     }
     size_t nl;

@@ -45,8 +45,8 @@ struct xf_ppcache_hit {
     char *data;         /* the whole cache file (heap) */
     const char *replay; /* into data */
     size_t replay_len;
-    size_t nfiles;      /* input files checked */
-    bool refresh;       /* racy entries were re-hashed: saving again makes the next check cheaper */
+    size_t nfiles; /* input files checked */
+    bool refresh;  /* racy entries were re-hashed: saving again makes the next check cheaper */
 };
 
 /*
@@ -62,8 +62,8 @@ void xf_ppcache_hit_release(struct xf_ppcache_hit *h);
 /* What a command that loaded `p` leaves for the next one. */
 struct xf_ppcache_save {
     const struct xf_project *p;
-    int64_t load_start; /* xf_ppcache_now() before the load began */
-    const char *key;    /* the command's identity (argv, cwd, version ...) */
+    int64_t load_start;           /* xf_ppcache_now() before the load began */
+    const char *key;              /* the command's identity (argv, cwd, version ...) */
     const char *const *out_trees; /* folders written (their files checked by stat) */
     size_t nout_trees;
     const char *const *out_files; /* single files written (manifest.json ...) */

@@ -1215,7 +1215,6 @@ static void test_empty_folders(void **state)
     assert_string_equal(diags(f), "");
 }
 
-
 /* ---- the partial-parse cache (parser/ppcache.c) ---- */
 
 static int pp_check(struct fx *f, const char *path, const char *key)
@@ -1244,8 +1243,8 @@ static void test_ppcache(void **state)
     assert_int_equal(load(f), 0);
     char path[256];
     snprintf(path, sizeof path, "%s/target/%s", f->root, XF_PPCACHE_FILE);
-    struct xf_ppcache_save in = {.p = f->p, .load_start = t0, .key = "k1", .replay = "hello",
-                                 .replay_len = 5};
+    struct xf_ppcache_save in = {
+        .p = f->p, .load_start = t0, .key = "k1", .replay = "hello", .replay_len = 5};
     struct xf_buf why = XF_BUF_INIT;
     assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
     assert_int_equal(pp_check(f, path, "k1"), 1);
@@ -1341,8 +1340,8 @@ static void test_ppcache_threads(void **state)
     assert_int_equal(load(f), 0);
     char path[256];
     snprintf(path, sizeof path, "%s/target/%s", f->root, XF_PPCACHE_FILE);
-    struct xf_ppcache_save in = {.p = f->p, .load_start = t0, .key = "k", .replay = "",
-                                 .replay_len = 0};
+    struct xf_ppcache_save in = {
+        .p = f->p, .load_start = t0, .key = "k", .replay = "", .replay_len = 0};
     struct xf_buf why = XF_BUF_INIT;
     assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
     assert_int_equal(pp_check(f, path, "k"), 1);
