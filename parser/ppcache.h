@@ -46,7 +46,7 @@ struct xf_ppcache_hit {
     const char *replay; /* into data */
     size_t replay_len;
     size_t nfiles; /* input files checked */
-    bool refresh;  /* racy entries were re-hashed: saving again makes the next check cheaper */
+    bool refresh;  /* racy or touched files were re-read (so until a cold run saves) */
 };
 
 /*
