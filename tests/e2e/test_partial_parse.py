@@ -389,3 +389,22 @@ def test_parse_reuses_and_sees_changes(wh):
     assert m4 == m3
     _, m5 = parse("--no-partial-parse")
     assert m5 == m3
+
+
+def test_an_edit_during_a_compile_is_never_lost(wh):
+    """A model edited (same size each time) while a compile is loading: in
+    every interleaving, the compile after it shows the last edit."""
+    w = pp_project(wh("jaffle_shop"))
+    for i in range(300):
+        w.p.write(f"models/many/m{i:03d}.sql", "select {{ pp_macro() }} as x\n")
+    compile_(w)
+    for k, delay in enumerate([0.0, 0.01, 0.03, 0.06, 0.1, 0.2, 0.4]):
+        p = w.popen("compile")
+        time.sleep(delay)
+        w.p.write("models/pp_extra.sql", f"select {100 + k} as x\n")
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        compile_(w)
+        assert f"select {100 + k} as x" in compiled(w, "pp_extra"), k
+        compile_(w, hit=True)
+        assert f"select {100 + k} as x" in compiled(w, "pp_extra"), k
