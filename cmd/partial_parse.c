@@ -31,6 +31,9 @@ static bool usable(const struct xf_cli *cli)
 {
     if (xf_ppcache_disabled(cli->no_partial_parse ? 0 : cli->partial_parse ? 1 : -1))
         return false;
+    /* dbt_project.yml's flags: {partial_parse: false}; the flag wins over it, as in dbt */
+    if (!cli->partial_parse && xf_ppcache_project_off(cli->project_dir))
+        return false;
     /* state reads another run's files; JUnit writes one more */
     if (cli->state || cli->defer || cli->inline_sql || cli->junit_xml || getenv("XFORM_JUNIT_XML"))
         return false;

@@ -130,6 +130,44 @@ const char *xf_ppcache_target_dir(struct xf_arena *a, const char *project_dir,
     return NULL;
 }
 
+bool xf_ppcache_project_off(const char *project_dir)
+{
+    const char *root = project_dir && *project_dir ? project_dir : ".";
+    static const char *const names[] = {"xform_project.yml", "dbt_project.yml"};
+    struct xf_arena a;
+    xf_arena_init(&a);
+    bool off = false;
+    for (size_t i = 0; i < 2; i++) {
+        struct xf_buf b = XF_BUF_INIT;
+        if (xf_read_file(&b, xf_path_join(&a, root, names[i])) < 0) {
+            xf_buf_release(&b);
+            continue;
+        }
+        /* "flags:" at column 0, then an indented "partial_parse: <false>" */
+        bool in_flags = false;
+        for (const char *s = b.ptr; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
+            if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '#') {
+                in_flags = !strncmp(s, "flags:", 6);
+                continue;
+            }
+            const char *t = s + strspn(s, " \t");
+            if (!in_flags || strncmp(t, "partial_parse:", 14))
+                continue;
+            t += 14;
+            t += strspn(t, " \t\"'");
+            size_t n = strcspn(t, " \t\"'#\r\n");
+            char v[8] = {0};
+            if (n < sizeof v)
+                memcpy(v, t, n);
+            off |= falsy(v);
+        }
+        xf_buf_release(&b);
+        break;
+    }
+    xf_arena_release(&a);
+    return off;
+}
+
 /* ---- writing ---- */
 
 static void put(struct xf_buf *b, const void *p, size_t n)

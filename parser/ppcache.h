@@ -33,6 +33,12 @@ int64_t xf_ppcache_now(void);
 bool xf_ppcache_disabled(int flag);
 
 /*
+ * Whether the project file at `project_dir` says `flags: {partial_parse:
+ * false}` (read as text, without loading; dbt's place for it since 1.8).
+ */
+bool xf_ppcache_project_off(const char *project_dir);
+
+/*
  * The target folder a project at `project_dir` writes to, without loading
  * it: `target_path` (the flag or environment) or the project file's
  * `target-path:` (a plain value; a templated one gives NULL: no cache).

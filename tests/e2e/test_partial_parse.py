@@ -408,3 +408,24 @@ def test_an_edit_during_a_compile_is_never_lost(wh):
         assert f"select {100 + k} as x" in compiled(w, "pp_extra"), k
         compile_(w, hit=True)
         assert f"select {100 + k} as x" in compiled(w, "pp_extra"), k
+
+
+def test_project_flags_partial_parse_false(wh):
+    """dbt_project.yml `flags: {partial_parse: false}` turns the cache off
+    (not read, not written) without a "not yet" warning; --partial-parse
+    wins over it, as in dbt; another flag there still warns."""
+    w = pp_project(wh("jaffle_shop"))
+    compile_(w)
+    w.p.write(CACHE, "not a cache")
+    w.p.write("dbt_project.yml", w.p.read("dbt_project.yml") + "\nflags:\n  partial_parse: false\n")
+    before = len(pp_lines(w))
+    r = compile_(w)
+    assert "warning" not in r.text, r
+    assert w.p.read(CACHE) == "not a cache"
+    assert pp_lines(w)[before:] == []
+    compile_(w, "--partial-parse")
+    compile_(w, "--partial-parse", hit=True)
+    w.p.edit("dbt_project.yml", "  partial_parse: false\n",
+             "  partial_parse: false\n  send_anonymous_usage_stats: false\n")
+    r = w.xform("compile", expect=0)
+    assert "not supported by xform yet: project key 'flags'" in r.text, r
