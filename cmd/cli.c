@@ -156,6 +156,10 @@ static const struct option options[] = {
      "write no manifest.json, run_results.json nor sources.json"},
     {"junit-xml", 0, K_STR, OFF(junit_xml), XF_OPT_RUN, "PATH",
      "also write a JUnit XML report of the nodes run (default: $XFORM_JUNIT_XML)"},
+    {"no-partial-parse", 0, K_FLAG, OFF(no_partial_parse), XF_OPT_PROJECT, NULL,
+     "neither read nor write target/partial_parse.xfc (or DBT_PARTIAL_PARSE=false)"},
+    {"partial-parse", 0, K_FLAG, OFF(partial_parse), XF_OPT_PROJECT, NULL,
+     "use the partial-parse cache (the default)"},
     {"help", 'h', K_FLAG, OFF(help), 0, NULL, "show this help"},
     {NULL, 0, K_FLAG, 0, 0, NULL, NULL},
 };

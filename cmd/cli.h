@@ -8,13 +8,25 @@
 #define XF_CMD_CLI_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "artifacts/artifacts.h"
 #include "engine/engine.h"
 #include "util/diag.h"
 #include "util/vec.h"
+
+/* Console events recorded for the partial-parse cache, to be replayed on a hit. */
+struct xf_pp_rec {
+    pthread_mutex_t mu;   /* template log() lines come from worker threads */
+    struct xf_buf events; /* per event: kind byte, then name, code, level, msg, data: NUL-ended */
+    bool diag;            /* a diagnostic was printed: the run is not replayable */
+    bool paused;          /* lines the replay makes itself (timings) */
+    bool active;          /* a cold compile that may save the cache */
+    int64_t load_start;   /* xf_ppcache_now() before the load */
+};
 
 /* Exit codes, as dbt's. */
 #define XF_EXIT_OK 0
@@ -74,6 +86,10 @@ struct xf_cli {
     /* the console's node_done, which the log file's debug lines wrap */
     void (*console_done)(void *user, size_t i, size_t total, const struct xf_node *n,
                          const struct xf_node_result *r);
+    /* partial parsing (cmd/partial_parse.c): --no-partial-parse / --partial-parse, and
+     * the console events of a run recorded for the cache (NULL: not recording) */
+    bool no_partial_parse, partial_parse;
+    struct xf_pp_rec *pp;
 };
 
 struct xf_command {
@@ -187,6 +203,23 @@ bool xf_console_shows(const struct xf_cli *cli, const char *level);
 
 /* Shared by the node-running commands: open, select, run, artifacts. */
 int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase);
+
+/* ---- partial parsing (cmd/partial_parse.c, parser/ppcache.h) ---- */
+
+/* Replays the events recorded in `ev` (xf_pp_rec.events) through the console and log file. */
+void xf_console_replay(const struct xf_cli *cli, const char *ev, size_t len);
+/*
+ * compile, ls or parse: when the cache says nothing changed since the same
+ * command line ran, replays it and returns true with the exit code in
+ * *code; else false (not used, or missed: logged at debug).
+ */
+bool xf_pp_try(struct xf_cli *cli, int *code);
+/* Starts recording a cold run (when the cache is in use). */
+void xf_pp_begin(struct xf_cli *cli);
+/* After a cold run: saves the cache when it succeeded (`ok`) and can be
+ * replayed, with `nres` nodes compiled or parsed, or the `text` ls printed. */
+void xf_pp_finish(struct xf_cli *cli, struct xf_session *s, size_t nres, const char *text,
+                  size_t len, bool ok);
 /* The signal (SIGINT, SIGTERM, SIGHUP) that cancelled the run, 0 when none came. */
 int xf_cmd_interrupted(void);
 /* Opens a session from the CLI's project options; prints diagnostics. */

@@ -20,23 +20,23 @@ static const char *const json_keys[] = {
 /* The keys shown without --output-keys (dbt's default set). */
 #define NDEFAULT 10
 
-static void print_selector(const struct xf_node *n)
+static void print_selector(FILE *out, const struct xf_node *n)
 {
     if (n->type == XF_RES_SOURCE) {
-        printf("source:%s.%s.%s\n", n->package, n->source_name, n->name);
+        fprintf(out, "source:%s.%s.%s\n", n->package, n->source_name, n->name);
         return;
     }
     if (n->type >= XF_RES_EXPOSURE) /* exposure:shop.weekly ... as dbt prints them */
-        printf("%s:", xf_resource_name(n->type));
+        fprintf(out, "%s:", xf_resource_name(n->type));
     if (n->fqn.t != XF_V_LIST) {
-        printf("%s.%s\n", n->package, n->name);
+        fprintf(out, "%s.%s\n", n->package, n->name);
         return;
     }
     for (size_t i = 0; i < n->fqn.u.l->n; i++) {
         const struct xf_value *v = &n->fqn.u.l->items[i];
-        printf("%s%.*s", i ? "." : "", (int)v->u.s.len, v->u.s.p);
+        fprintf(out, "%s%.*s", i ? "." : "", (int)v->u.s.len, v->u.s.p);
     }
-    putchar('\n');
+    fputc('\n', out);
 }
 
 static json_t *str_or_null(const char *s)
@@ -44,7 +44,7 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static void print_json(const struct xf_cli *cli, const struct xf_graph *g, uint32_t i)
+static void print_json(FILE *f, const struct xf_cli *cli, const struct xf_graph *g, uint32_t i)
 {
     const struct xf_node *n = g->all[i];
     json_t *o = json_object();
@@ -88,7 +88,8 @@ static void print_json(const struct xf_cli *cli, const struct xf_graph *g, uint3
     json_decref(o);
     o = out;
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    puts(s);
+    fputs(s, f);
+    fputc('\n', f);
     free(s);
     json_decref(o);
 }
@@ -145,10 +146,19 @@ int xf_cmd_ls(struct xf_cli *cli)
     bool types[XF_RES_NTYPES];
     if (xf_cli_types(cli, types) < 0)
         goto done;
+    if (xf_pp_try(cli, &code))
+        goto done; /* nothing changed since the same ls: its lines again */
+    xf_pp_begin(cli);
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
     if (!(sel = xf_cmd_select_enabled(cli, s, &d)))
         goto done;
+    /* the lines go to a buffer first when the cache keeps them */
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = cli->pp ? open_memstream(&text, &tlen) : NULL;
+    if (!out)
+        out = stdout;
     struct xf_graph *g = xf_session_graph(s);
     for (size_t k = 0; k < g->n; k++) {
         uint32_t i = (uint32_t)k; /* discovery order, as dbt lists */
@@ -156,16 +166,23 @@ int xf_cmd_ls(struct xf_cli *cli)
         if (!sel[i] || !types[n->type])
             continue;
         if (!strcmp(fmt, "json"))
-            print_json(cli, g, i);
+            print_json(out, cli, g, i);
         else if (!strcmp(fmt, "name"))
-            puts(n->name);
+            fprintf(out, "%s\n", n->name);
         else if (!strcmp(fmt, "path"))
-            puts(n->original_file_path ? n->original_file_path : n->name);
+            fprintf(out, "%s\n", n->original_file_path ? n->original_file_path : n->name);
         else
-            print_selector(n);
+            print_selector(out, n);
     }
     code = XF_EXIT_OK;
+    if (out != stdout) {
+        fclose(out);
+        fwrite(text, 1, tlen, stdout);
+        xf_pp_finish(cli, s, 0, text, tlen, true);
+        free(text);
+    }
 done:
+    xf_pp_finish(cli, s, 0, NULL, 0, false); /* nothing, when it was saved above */
     xf_arena_release(&cli_arena);
     free(sel);
     xf_session_free(s);

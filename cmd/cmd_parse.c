@@ -15,6 +15,9 @@ int xf_cmd_parse(struct xf_cli *cli)
     struct xf_session *s = NULL;
     int code = XF_EXIT_USAGE;
     double t0 = xf_cli_now();
+    if (xf_pp_try(cli, &code))
+        return code; /* nothing changed since the same parse: its manifest stands */
+    xf_pp_begin(cli);
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
     struct xf_project *p = xf_session_project(s);
@@ -34,6 +37,8 @@ int xf_cmd_parse(struct xf_cli *cli)
         code = XF_EXIT_USAGE;
         goto done;
     }
+    if (cli->pp)
+        cli->pp->paused = true; /* a replay says it with its own time */
     if (write)
         xf_console_line(cli, "Parsed %zu nodes and %zu sources in %.2fs; wrote %s/manifest.json",
                         p->nodes.n, p->sources.n, xf_cli_now() - t0,
@@ -46,6 +51,7 @@ int xf_cmd_parse(struct xf_cli *cli)
     xf_arena_release(&a);
     code = XF_EXIT_OK;
 done:
+    xf_pp_finish(cli, s, s ? xf_session_project(s)->nodes.n : 0, NULL, 0, code == XF_EXIT_OK);
     xf_session_free(s);
     xf_diags_release(&d);
     return code;

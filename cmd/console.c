@@ -76,10 +76,30 @@ bool xf_console_shows(const struct xf_cli *cli, const char *level)
     return (lv < 0 ? XF_LOG_INFO : lv) >= cli->console_level && cli->console_level != XF_LOG_NONE;
 }
 
+/* kind 'f': file_only, 'e': emit to the file too, 'c': emit to the console only */
+static void pp_record(const struct xf_cli *cli, char kind, const char *name, const char *code,
+                      const char *level, json_t *data, const char *msg)
+{
+    struct xf_pp_rec *r = cli->pp;
+    if (!r || r->paused)
+        return;
+    char *js = data ? json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    pthread_mutex_lock(&r->mu);
+    struct xf_buf *b = &r->events;
+    xf_buf_addch(b, kind);
+    const char *parts[4] = {name, code, level, msg};
+    for (int i = 0; i < 4; i++)
+        xf_buf_add(b, parts[i] ? parts[i] : "", strlen(parts[i] ? parts[i] : "") + 1);
+    xf_buf_add(b, js ? js : "", strlen(js ? js : "") + 1);
+    pthread_mutex_unlock(&r->mu);
+    free(js);
+}
+
 /* An event the console does not show (--quiet, --log-level) still goes to the log file. */
 static void file_only(const struct xf_cli *cli, const char *name, const char *code,
                       const char *level, json_t *data, const char *msg)
 {
+    pp_record(cli, 'f', name, code, level, data, msg);
     xf_logfile_event(cli, name, code, level, data, msg);
     json_decref(data);
 }
@@ -88,6 +108,7 @@ static void file_only(const struct xf_cli *cli, const char *name, const char *co
 static void emit(const struct xf_cli *cli, const char *name, const char *code, const char *level,
                  json_t *data, const char *msg, bool to_file)
 {
+    pp_record(cli, to_file ? 'e' : 'c', name, code, level, data, msg);
     if (!xf_console_shows(cli, level)) {
         if (to_file)
             xf_logfile_event(cli, name, code, level, data, msg);
@@ -136,6 +157,27 @@ void xf_console_emit(const struct xf_cli *cli, const char *name, const char *cod
                      const char *level, json_t *data, const char *msg)
 {
     emit(cli, name, code, level, data, msg, true);
+}
+
+void xf_console_replay(const struct xf_cli *cli, const char *ev, size_t len)
+{
+    const char *end = ev + len;
+    while (ev < end) {
+        char kind = *ev++;
+        const char *f[5];
+        for (int i = 0; i < 5; i++) {
+            const char *z = memchr(ev, 0, (size_t)(end - ev));
+            if (!z)
+                return; /* checked by the cache's checksum: cannot happen */
+            f[i] = ev;
+            ev = z + 1;
+        }
+        json_t *data = *f[4] ? json_loads(f[4], 0, NULL) : NULL;
+        if (kind == 'f')
+            file_only(cli, f[0], f[1], f[2], data, f[3]);
+        else
+            emit(cli, f[0], f[1], f[2], data, f[3], kind == 'e');
+    }
 }
 
 /* name NULL: dbt's event for a plain line (Note), or for a blank one (Formatting). */
@@ -187,6 +229,8 @@ void xf_console_diags(const struct xf_cli *cli, const struct xf_diags *d)
 {
     if (!d->head)
         return;
+    if (cli->pp)
+        cli->pp->diag = true;
     xf_progress_hold();
     fflush(stdout); /* keep the order of progress and errors in a shared log */
     struct xf_buf b = XF_BUF_INIT;

@@ -264,7 +264,13 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     struct xf_session *s = NULL;
     bool *sel = NULL;
     int code = XF_EXIT_USAGE;
+    size_t ncompiled = 0;
     double t0 = xf_cli_now();
+    if (phase == XF_PHASE_COMPILE) {
+        if (xf_pp_try(cli, &code))
+            return code; /* nothing changed since the compile that wrote the cache */
+        xf_pp_begin(cli);
+    }
     if (xf_cmd_open(cli, &s, &d) < 0)
         goto done;
     double t_open = xf_cli_now();
@@ -351,6 +357,9 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
                  : 0;
     if (xf_cli_junit(cli, s, res, nres, elapsed) < 0)
         we = -1;
+    if (cli->pp)
+        cli->pp->paused = true; /* what follows, a replay says itself */
+    ncompiled = nres;
     double ph[5];
     xf_session_timings(s, ph);
     xf_console_debug(cli, "Timing", "Z050",
@@ -387,6 +396,8 @@ int xf_cmd_execute(struct xf_cli *cli, enum xf_phase phase)
     if (we < 0 && code == XF_EXIT_OK)
         code = XF_EXIT_FAIL; /* the run is not done until its results are on disk */
 done:
+    if (phase == XF_PHASE_COMPILE)
+        xf_pp_finish(cli, s, ncompiled, NULL, 0, code == XF_EXIT_OK && !interrupted && ncompiled);
     if (interrupted)
         code = 128 + interrupted; /* as a shell reports a process the signal ended */
     unwatch_signals();            /* before the session goes: the watcher may be cancelling it */

@@ -82,6 +82,9 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
 void xf_session_free(struct xf_session *s);
 
 struct xf_project *xf_session_project(struct xf_session *s);
+/* Whether an execute-mode render asked the database something (a compile's
+ * output then depends on more than the files: not for the partial-parse cache). */
+bool xf_session_asked_db(struct xf_session *s);
 struct xf_graph *xf_session_graph(struct xf_session *s);
 const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s);
 /*

@@ -36,6 +36,7 @@ struct xf_session {
     pthread_mutex_t lock;        /* events, results, existing */
     pthread_mutex_t lazy_lock;   /* the first listing of existing relations */
     _Atomic bool lazy_failed;    /* compile: a connection on demand failed (reported once) */
+    _Atomic bool asked_db;       /* an execute-mode render asked the database something */
     /* dbt's `graph` (nodes and sources by unique id), made on first use in execute mode */
     _Atomic bool graph_built;
     struct xf_arena graph_arena;

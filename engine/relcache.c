@@ -117,6 +117,7 @@ struct xf_conn *xf_rctx_conn(struct xf_rctx *rc, struct xf_buf *err)
     if (!rc->execute)
         return NULL;
     struct xf_session *s = rc->s;
+    atomic_store(&s->asked_db, true); /* its answer can change with no file changing */
     if (!rc->conn && rc->lazy) {
         if (atomic_load(&s->lazy_failed)) {
             xf_buf_adds(err, "the database is not reachable");

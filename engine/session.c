@@ -691,6 +691,11 @@ void xf_session_free(struct xf_session *s)
     free(s);
 }
 
+bool xf_session_asked_db(struct xf_session *s)
+{
+    return atomic_load(&s->asked_db);
+}
+
 struct xf_project *xf_session_project(struct xf_session *s)
 {
     return s->p;

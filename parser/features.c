@@ -82,7 +82,7 @@ static const struct xf_feature table[] = {
     P("sources", S, NULL),
     P("analyses", S, NULL),
     P("quoting", N, "xform quotes every name it renders, whatever this says"),
-    P("flags", N, "xform takes its flags from the command line only"),
+    P("flags", N, "xform takes its flags from the command line only (partial_parse excepted)"),
     P("source-paths", S, NULL),
     P("data-paths", S, NULL),
     P("query-comment", S, NULL),

@@ -127,6 +127,18 @@ static int project_vars(struct xf_loader *l, const struct xf_unit *u, const stru
 
 /* ---- the project file ---- */
 
+/* `flags:` holding only partial_parse, which the partial-parse cache reads
+ * (cmd/partial_parse.c): no "not yet" warning for it. */
+static bool flags_acted_on(const struct xf_ynode *v)
+{
+    if (!v || v->kind != XF_Y_MAP || !v->n)
+        return false;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->keys[i]->kind != XF_Y_SCALAR || !xf_str_eqc(v->keys[i]->str, "partial_parse"))
+            return false;
+    return true;
+}
+
 /* The unit's project file: xform_project.yml wins over dbt_project.yml. */
 static bool project_file_in(struct xf_loader *l, const char *dir, const char **name,
                             const char **full)
@@ -279,7 +291,7 @@ static int read_project(struct xf_loader *l, struct xf_unit *u, struct xf_packag
             continue;
         if (!xf_feature_find(XF_FEAT_PROJECT_KEY, k->str))
             xf_loader_unknown_key(l, k, display, keys, nkeys);
-        else
+        else if (!flags_acted_on(root->items[i]))
             xf_feature_warn(l->diags, XF_FEAT_PROJECT_KEY, k->str, NULL, k->loc);
     }
 

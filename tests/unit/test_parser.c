@@ -26,6 +26,7 @@
 #endif
 
 #include "parser/features.h"
+#include "parser/ppcache.h"
 #include "parser/project.h"
 #include "util/hash.h"
 #include "util/path.h"
@@ -1236,6 +1237,147 @@ static void test_empty_folders(void **state)
     assert_string_equal(diags(f), "");
 }
 
+/* ---- the partial-parse cache (parser/ppcache.c) ---- */
+
+static int pp_check(struct fx *f, const char *path, const char *key)
+{
+    struct xf_ppcache_hit h;
+    xf_buf_reset(&f->b);
+    int r = xf_ppcache_check(&h, path, key, &f->b);
+    if (r == 1)
+        xf_ppcache_hit_release(&h);
+    return r;
+}
+
+/*
+ * A cache written after a load is a hit for the same key and world; every
+ * truncation and every flipped byte of it reads as a miss, never a crash;
+ * a changed file, a new file and a watched environment variable are misses.
+ */
+static void test_ppcache(void **state)
+{
+    struct fx *f = *state;
+    put(f, "xform_project.yml", MINIMAL);
+    put(f, "models/a.sql", "select {{ env_var('PP_UNIT', 'x') }} as a\n");
+    put(f, "models/sub/b.sql", "select * from {{ ref('a') }}\n");
+    unsetenv("PP_UNIT");
+    int64_t t0 = xf_ppcache_now();
+    assert_int_equal(load(f), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/target/%s", f->root, XF_PPCACHE_FILE);
+    struct xf_ppcache_save in = {
+        .p = f->p, .load_start = t0, .key = "k1", .replay = "hello", .replay_len = 5};
+    struct xf_buf why = XF_BUF_INIT;
+    assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+    assert_int_equal(pp_check(f, path, "k2"), 0);
+    assert_false(xf_ppcache_volatile(f->p, &why));
+
+    struct xf_buf good = XF_BUF_INIT;
+    assert_int_equal(xf_read_file(&good, path), 0);
+    for (size_t n = 0; n < good.len; n++) {
+        assert_int_equal(xf_write_file(path, good.ptr, n), 0);
+        assert_int_equal(pp_check(f, path, "k1"), 0);
+    }
+    char *bad = malloc(good.len);
+    for (size_t i = 0; i < good.len; i++) {
+        memcpy(bad, good.ptr, good.len);
+        bad[i] ^= 0x5a;
+        assert_int_equal(xf_write_file(path, bad, good.len), 0);
+        int r = pp_check(f, path, "k1");
+        if (i < 12 || i >= 16) /* more records than there are still finds the first */
+            assert_int_equal(r, 0);
+    }
+    srand(17);
+    for (int k = 0; k < 200; k++) {
+        size_t n = (size_t)rand() % (good.len + 64);
+        char *g = malloc(n + 1);
+        for (size_t i = 0; i < n; i++)
+            g[i] = (char)rand();
+        if (n >= 16 && k % 2)
+            memcpy(g, good.ptr, 16); /* a valid header over garbage */
+        assert_int_equal(xf_write_file(path, g, n), 0);
+        assert_int_equal(pp_check(f, path, "k1"), 0);
+        free(g);
+    }
+    free(bad);
+    assert_int_equal(xf_write_file(path, good.ptr, good.len), 0);
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+
+    /* what the templates read: env_var('PP_UNIT') */
+    setenv("PP_UNIT", "y", 1);
+    assert_int_equal(pp_check(f, path, "k1"), 0);
+    assert_non_null(strstr(f->b.ptr, "environment"));
+    unsetenv("PP_UNIT");
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+    /* a same-size edit: the content decides */
+    put(f, "models/a.sql", "select {{ env_var('PP_UNIT', 'z') }} as a\n");
+    assert_int_equal(pp_check(f, path, "k1"), 0);
+    assert_non_null(strstr(f->b.ptr, "a.sql"));
+    put(f, "models/a.sql", "select {{ env_var('PP_UNIT', 'x') }} as a\n");
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+    /* a new file in a sub-folder */
+    put(f, "models/sub/c.sql", "select 1\n");
+    assert_int_equal(pp_check(f, path, "k1"), 0);
+    assert_non_null(strstr(f->b.ptr, "sub"));
+
+    /* a name that is not a literal: the whole environment counts */
+    put(f, "models/sub/c.sql", "select '{{ env_var('PP_' ~ 'UNIT', 'q') }}'\n");
+    t0 = xf_ppcache_now();
+    assert_int_equal(load(f), 0);
+    in.p = f->p;
+    in.load_start = t0;
+    assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+    setenv("PP_UNRELATED_NAME", "1", 1);
+    assert_int_equal(pp_check(f, path, "k1"), 0);
+    unsetenv("PP_UNRELATED_NAME");
+    assert_int_equal(pp_check(f, path, "k1"), 1);
+
+    /* volatile templates */
+    put(f, "models/t.sql", "select '{{ run_started_at }}'\n");
+    assert_int_equal(load(f), 0);
+    xf_buf_reset(&why);
+    assert_true(xf_ppcache_volatile(f->p, &why));
+    assert_non_null(strstr(why.ptr, "run_started_at"));
+    in.p = f->p;
+    xf_buf_reset(&why);
+    assert_int_equal(xf_ppcache_write(path, &in, &why), 0);
+    assert_false(xf_is_file(path)); /* the old one goes too */
+    xf_buf_release(&good);
+    xf_buf_release(&why);
+}
+
+/* Past 4,096 entries the check runs on two threads: a change in either half is seen. */
+static void test_ppcache_threads(void **state)
+{
+    struct fx *f = *state;
+    put(f, "xform_project.yml", MINIMAL);
+    char rel[64];
+    for (int i = 0; i < 4200; i++) {
+        snprintf(rel, sizeof rel, "models/d%02d/m%04d.sql", i / 100, i);
+        put(f, rel, "select 1 as x\n");
+    }
+    int64_t t0 = xf_ppcache_now();
+    assert_int_equal(load(f), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/target/%s", f->root, XF_PPCACHE_FILE);
+    struct xf_ppcache_save in = {
+        .p = f->p, .load_start = t0, .key = "k", .replay = "", .replay_len = 0};
+    struct xf_buf why = XF_BUF_INIT;
+    assert_int_equal(xf_ppcache_write(path, &in, &why), 1);
+    assert_int_equal(pp_check(f, path, "k"), 1);
+    const char *ends[2] = {"models/d00/m0000.sql", "models/d41/m4199.sql"};
+    for (int k = 0; k < 2; k++) {
+        put(f, ends[k], "select 2 as x\n");
+        assert_int_equal(pp_check(f, path, "k"), 0);
+        assert_non_null(strstr(f->b.ptr, ends[k] + 11));
+        put(f, ends[k], "select 1 as x\n"); /* the same bytes again: the content decides */
+        assert_int_equal(pp_check(f, path, "k"), 1);
+    }
+    xf_buf_release(&why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1254,6 +1396,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_features_not_yet_warn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_name_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_folders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ppcache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ppcache_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
