@@ -516,16 +516,7 @@ static const char *setting(struct xf_arena *a, const struct xf_target *t, const 
 {
     if (t->settings.t != XF_V_DICT || !t->settings.u.d)
         return NULL;
-    const struct xf_value *v = xf_dict_getc(t->settings.u.d, key);
-    if (!v || v->t == XF_V_NONE || v->t == XF_V_UNDEF)
-        return NULL;
-    if (v->t == XF_V_STR)
-        return xf_arena_strdups(a, v->u.s);
-    struct xf_buf b = XF_BUF_INIT;
-    xf_value_str(&b, v);
-    char *s = xf_arena_strdup(a, b.ptr);
-    xf_buf_release(&b);
-    return s;
+    return xf_value_text(a, xf_dict_getc(t->settings.u.d, key));
 }
 
 static void pg_disconnect(struct xf_conn *conn)

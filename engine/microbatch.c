@@ -27,20 +27,6 @@ struct settings {
     int lookback;
 };
 
-/* A config value as text (a string, or what a datetime renders as). */
-static const char *value_text(struct xf_arena *a, const struct xf_value *v)
-{
-    if (!v || v->t == XF_V_NONE || v->t == XF_V_UNDEF)
-        return NULL;
-    if (v->t == XF_V_STR)
-        return xf_arena_strdups(a, v->u.s);
-    struct xf_buf b = XF_BUF_INIT;
-    xf_value_str(&b, v);
-    char *s = xf_arena_strndup(a, b.ptr, b.len);
-    xf_buf_release(&b);
-    return s;
-}
-
 bool xf_microbatch_is(const struct xf_node *n)
 {
     if (n->type != XF_RES_MODEL || n->mat != XF_MAT_INCREMENTAL)
@@ -120,7 +106,7 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
         }
         return -1;
     }
-    const char *begin = value_text(a, xf_node_config(n, "begin"));
+    const char *begin = xf_value_text(a, xf_node_config(n, "begin"));
     if (!begin) {
         if (d) {
             g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "microbatch"),

@@ -259,6 +259,19 @@ static void add_float(struct xf_buf *out, double f)
     xf_buf_addf(out, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
 }
 
+const char *xf_value_text(struct xf_arena *a, const struct xf_value *v)
+{
+    if (!v || v->t == XF_V_NONE || v->t == XF_V_UNDEF)
+        return NULL;
+    if (v->t == XF_V_STR)
+        return xf_arena_strdups(a, v->u.s);
+    struct xf_buf b = XF_BUF_INIT;
+    xf_value_str(&b, v);
+    char *s = xf_arena_strndup(a, b.ptr, b.len);
+    xf_buf_release(&b);
+    return s;
+}
+
 void xf_value_str(struct xf_buf *out, const struct xf_value *v)
 {
     switch (v->t) {

@@ -194,6 +194,9 @@ const char *xf_value_type_name(const struct xf_value *v);
 void xf_value_str(struct xf_buf *out, const struct xf_value *v);
 /* Python repr: strings quoted ('a'), used inside lists and dicts. */
 void xf_value_repr(struct xf_buf *out, const struct xf_value *v);
+/* The string form as a C string in a (a config value as text); NULL for
+ * none and undefined. */
+const char *xf_value_text(struct xf_arena *a, const struct xf_value *v);
 
 /*
  * Deep copy into `a`: lists, dicts, keys and strings (NUL-terminated), so
