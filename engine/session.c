@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapters/snapshot_sql.h"
 #include "engine/builtin_macros.h"
 #include "engine/internal.h"
+#include "engine/snapshot_macros.h"
 
 static void make_ids(struct xf_session *s)
 {
@@ -91,6 +93,10 @@ static int add_macros(struct xf_session *s)
     struct xf_value projns = xf_v_dict(a, 64);
     bool have_utils = xf_project_package(p, "dbt_utils") != NULL;
     if (add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
+        add_builtin(s, "<builtin snapshot macros>", xf_snapshot_macros_sql, "dbt", dbtns.u.d,
+                    true) < 0 ||
+        add_builtin(s, "<adapter snapshot macros>", xf_adapter_snapshot_macros_sql, "dbt",
+                    dbtns.u.d, true) < 0 ||
         (!have_utils && add_builtin(s, "<builtin dbt_utils>", xf_builtin_dbt_utils_sql, "dbt_utils",
                                     utilsns.u.d, false) < 0))
         return -1;
