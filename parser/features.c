@@ -144,8 +144,8 @@ static const struct xf_feature table[] = {
     C("persist_docs", N, "descriptions are not written to the database as comments"),
     C("grants", N, "no GRANT statements are run"),
     C("contract", S, NULL),
-    C("snapshot_meta_column_names", N, "snapshots use dbt's default dbt_* column names"),
-    C("dbt_valid_to_current", N, "current snapshot rows keep dbt_valid_to null"),
+    C("snapshot_meta_column_names", S, NULL),
+    C("dbt_valid_to_current", S, NULL),
     C("access", S, NULL),
     C("group", S, NULL),
 
