@@ -216,3 +216,31 @@ def test_bad_meta_column_names_fail_the_snapshot(wh):
     r = w.xform("snapshot", "-s", "snap_bad", expect=1)
     assert "unknown column 'dbt_valid_too' (did you mean 'dbt_valid_to'?)" in r.text
     assert "snap_bad" not in w.relations()
+
+
+def test_yaml_snapshot_of_a_source_with_a_composite_key(wh):
+    w = three_runs(wh)
+    man = w.p.json("target/manifest.json")
+    node = man["nodes"]["snapshot.snapshot_yaml.snap_from_source"]
+    assert node["depends_on"]["nodes"] == ["source.snapshot_yaml.raw.first"]
+    # the source never changed: one current version per row
+    assert w.rows(f"select id, name, {CUR} from snap_from_source order by id") == [
+        (1, "alice", 1), (2, "bob", 1), (3, "carol", 1), (4, "dave", 1)]
+
+
+def test_adapter_override_of_snapshot_merge_sql(wh):
+    """sqlite__snapshot_merge_sql in the project replaces the merge on SQLite
+    only; PostgreSQL keeps its own (UPDATE ... FROM)."""
+    w = wh("snapshot_yaml")
+    w.p.write("macros/snapshot_merge.sql", (
+        "{% macro sqlite__snapshot_merge_sql(target, source, insert_cols) -%}\n"
+        "/* sqlite-only snapshot merge */\n"
+        "{{ dbt.default__snapshot_merge_sql(target, source, insert_cols) }}\n"
+        "{%- endmacro %}\n"))
+    w.xform("seed", expect=0)
+    for v in ("src_v1", "src_v2"):
+        snap(w, v, "-s", "snap_ts_yaml")
+    ran = w.p.read("target/run/snapshot_yaml/snapshots/snapshots.yml/snap_ts_yaml.sql")
+    assert ("/* sqlite-only snapshot merge */" in ran) == (w.kind == "sqlite")
+    assert (w.rel("snap_ts_yaml") + " as snap_dest" in ran) == (w.kind == "postgres")
+    assert w.scalar("select count(*) from snap_ts_yaml") == 7
