@@ -75,6 +75,12 @@ def test_dbt_valid_to_current(wh):
         (1, "alicia"), (2, "bobby"), (3, "carol"), (4, "dave"), (5, "erin")]
     assert w.rows(f"select id, name from snap_current where not ({cur}) order by id") == [
         (1, "alice"), (2, "bob"), (3, "carol")]
+    # with new_record deletes: snap_ts_yaml's rows, the open ends written as that value
+    assert w.scalar("select count(*) from snap_current_deletes where dbt_valid_to is null") == 0
+    ends = f"case when {cur} then null else dbt_valid_to end"
+    assert table(w, "snap_current_deletes", f"id, name, {META.replace('dbt_valid_to', ends)}, "
+                 "dbt_is_deleted") == \
+        table(w, "snap_ts_yaml", f"id, name, {META}, dbt_is_deleted")
 
 
 def test_renamed_meta_columns(wh):
