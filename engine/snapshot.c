@@ -132,18 +132,18 @@ static int check_config(struct snap *x, const struct xf_value **strategy)
         xf_buf_addf(x->err,
                     "unknown strategy '%s' for snapshot '%s'%s%s%s: use 'timestamp' or 'check', "
                     "or define a macro snapshot_%s_strategy",
-                    strat, n->name, sug ? " (did you mean '" : "", sug ? sug : "",
-                    sug ? "'?)" : "", strat);
+                    strat, n->name, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "",
+                    strat);
         return -1;
     }
     const struct xf_value *k = xf_node_config(n, "unique_key");
-    if (!k || (k->t != XF_V_STR && k->t != XF_V_LIST) ||
-        (k->t == XF_V_LIST && k->u.l->n == 0)) {
+    if (!k || (k->t != XF_V_STR && k->t != XF_V_LIST) || (k->t == XF_V_LIST && k->u.l->n == 0)) {
         xf_buf_addf(x->err, "snapshot '%s' needs a unique_key config", n->name);
         return -1;
     }
     if (!strcmp(strat, "timestamp") && !xf_node_config_str(n, "updated_at", NULL)) {
-        xf_buf_addf(x->err, "snapshot '%s' uses the timestamp strategy but has no updated_at config",
+        xf_buf_addf(x->err,
+                    "snapshot '%s' uses the timestamp strategy but has no updated_at config",
                     n->name);
         return -1;
     }
@@ -171,12 +171,13 @@ static int check_config(struct snap *x, const struct xf_value **strategy)
                 ok = ok || xf_str_eqc(key, meta_names[j]);
             if (!ok) {
                 const char *sug = xf_str_suggest(key, meta_names, 5);
-                xf_buf_addf(x->err,
-                            "snapshot_meta_column_names of snapshot '%s' names unknown column '" XF_STR_FMT
-                            "'%s%s%s: use dbt_valid_from, dbt_valid_to, dbt_scd_id, dbt_updated_at "
-                            "or dbt_is_deleted",
-                            n->name, XF_STR_ARG(key), sug ? " (did you mean '" : "",
-                            sug ? sug : "", sug ? "'?)" : "");
+                xf_buf_addf(
+                    x->err,
+                    "snapshot_meta_column_names of snapshot '%s' names unknown column '" XF_STR_FMT
+                    "'%s%s%s: use dbt_valid_from, dbt_valid_to, dbt_scd_id, dbt_updated_at "
+                    "or dbt_is_deleted",
+                    n->name, XF_STR_ARG(key), sug ? " (did you mean '" : "", sug ? sug : "",
+                    sug ? "'?)" : "");
                 return -1;
             }
             if (m->u.d->ents[i].val.t != XF_V_STR) {
@@ -240,10 +241,10 @@ static bool has_col(const struct xf_column_info *cols, size_t n, const char *nam
 /* Later runs: stage the changes, add new source columns, merge. */
 static int merge(struct snap *x, const struct xf_value *strategy, const char *sql)
 {
-    struct xf_value target = xf_relation_value(x->s, x->a, x->target.database, x->target.schema,
-                                               x->target.identifier);
-    struct xf_value stage = xf_relation_value(x->s, x->a, x->stage.database, x->stage.schema,
-                                              x->stage.identifier);
+    struct xf_value target =
+        xf_relation_value(x->s, x->a, x->target.database, x->target.schema, x->target.identifier);
+    struct xf_value stage =
+        xf_relation_value(x->s, x->a, x->stage.database, x->stage.schema, x->stage.identifier);
     struct xf_value args[3] = {*strategy, xf_v_strc(sql), target}, out;
     if (call_named(x, "snapshot_staging_table", args, 3, &out) < 0)
         return -1;
