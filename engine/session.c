@@ -214,11 +214,14 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
         n->alias = alias ? alias : n->name;
     }
     const char *db = xf_node_config_str(n, "database", NULL);
-    r = call_naming(s, scratch, n, "generate_database_name", db, &n->database);
+    /* a snapshot's target_database is taken as is, as its target_schema */
+    const char *tdb =
+        n->type == XF_RES_SNAPSHOT ? xf_node_config_str(n, "target_database", NULL) : NULL;
+    r = tdb ? 1 : call_naming(s, scratch, n, "generate_database_name", db, &n->database);
     if (r < 0)
         return -1;
     if (r > 0)
-        n->database = db ? db : s->ops->database_names ? p->target.database : NULL;
+        n->database = tdb ? tdb : db ? db : s->ops->database_names ? p->target.database : NULL;
     if (n->database && !*n->database)
         n->database = NULL;
     struct xf_relation rel = {n->database, n->schema, n->alias};

@@ -250,3 +250,21 @@ def test_adapter_override_of_snapshot_merge_sql(wh):
     assert ("/* sqlite-only snapshot merge */" in ran) == (w.kind == "sqlite")
     assert (w.rel("snap_ts_yaml") + " as snap_dest" in ran) == (w.kind == "postgres")
     assert w.scalar("select count(*) from snap_ts_yaml") == 7
+
+
+def test_target_database_names_the_snapshot_relation(wh):
+    """target_database is taken as is (as target_schema), on a warehouse
+    whose relations have a database (PostgreSQL); SQLite names none."""
+    w = wh("snapshot_yaml")
+    w.p.write("snapshots/elsewhere.yml", (
+        "version: 2\nsnapshots:\n  - name: snap_elsewhere\n    relation: ref('stg')\n"
+        "    config:\n      unique_key: id\n      strategy: check\n"
+        "      target_database: other_db\n      target_schema: hist\n"))
+    w.xform("parse", expect=0)
+    node = w.p.json("target/manifest.json")["nodes"]["snapshot.snapshot_yaml.snap_elsewhere"]
+    assert node["schema"] == "hist"
+    if w.kind == "postgres":
+        assert node["database"] == "other_db"
+        assert node["relation_name"] == '"other_db"."hist"."snap_elsewhere"'
+    else:
+        assert node["relation_name"] == '"hist"."snap_elsewhere"'
