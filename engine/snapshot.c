@@ -350,8 +350,14 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
         e = -1;
     }
     if (!e && kind == XF_REL_NONE) {
+        /* the keys are checked against the query first: the build names them */
+        struct xf_column_info *qcols;
+        size_t nqcols;
+        if (c->ops->describe && !(e = c->ops->describe(c, sql, &a, &qcols, &nqcols, err)))
+            e = check_keys(&x, qcols, nqcols);
         struct xf_value bargs[2] = {strategy, xf_v_strc(sql)}, out;
-        e = call_named(&x, "build_snapshot_table", bargs, 2, &out);
+        if (!e)
+            e = call_named(&x, "build_snapshot_table", bargs, 2, &out);
         if (!e) {
             struct xf_buf b = XF_BUF_INIT;
             xf_buf_adds(&b, "create table ");
@@ -360,12 +366,6 @@ int xf_snapshot(struct xf_session *s, struct xf_conn *c, struct xf_node *n, cons
             e = run(&x, b.ptr);
             xf_buf_release(&b);
         }
-        struct xf_column_info *cols;
-        size_t ncols;
-        if (!e)
-            e = c->ops->columns(c, &x.target, &a, &cols, &ncols, err);
-        if (!e)
-            e = check_keys(&x, cols, ncols);
         if (!e)
             e = c->ops->commit(c, err);
         if (e < 0) {

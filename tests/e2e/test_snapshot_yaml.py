@@ -204,6 +204,12 @@ HEAD = "version: 2\nsnapshots:\n  - name: snap_bad\n"
     ("    relation: ref('stg')\n    config:\n      unique_key: id\n      strategy: timestamp\n",
      "snapshots/bad.yml:7:17: error: snapshot 'snap_bad' uses the timestamp strategy but has no "
      "updated_at"),
+    ("    relation: ref('stg')\n    config:\n      unique_key: id\n",
+     "snapshots/bad.yml:3:11: error: snapshot 'snap_bad' has no strategy"),
+    ("    relation: ref('stg')\n    config:\n      unique_key: id\n      strategy: check\n"
+     "  - name: snap_ts_classic\n    relation: ref('stg')\n",
+     "snapshots/bad.yml:8:11: error: snapshot 'snap_ts_classic' is defined twice: by a "
+     "{% snapshot %} block in snapshots/classic.sql and by this entry's relation"),
 ])
 def test_bad_yaml_snapshot_relation_or_config(wh, body, want):
     r = _bad(wh, HEAD + body)
@@ -268,3 +274,36 @@ def test_target_database_names_the_snapshot_relation(wh):
         assert node["relation_name"] == '"other_db"."hist"."snap_elsewhere"'
     else:
         assert node["relation_name"] == '"hist"."snap_elsewhere"'
+
+
+@pytest.mark.parametrize("files,want", [
+    ({"snapshots/odd.sql": "{% snapshot snap_odd %}\n{{ config(target_schema=target.schema, "
+      "unique_key='id', strategy='timestmp', updated_at='updated_at') }}\n"
+      "select * from {{ ref('stg') }}\n{% endsnapshot %}\n"},
+     "unknown strategy 'timestmp' for snapshot 'snap_odd' (did you mean 'timestamp'?)"),
+    ({"snapshots/odd.yml": "version: 2\nsnapshots:\n  - name: snap_odd\n    relation: ref('stg')\n"
+      "    config:\n      unique_key: id\n      strategy: plain\n",
+      "macros/plain.sql": "{% macro snapshot_plain_strategy(node, snapshotted_rel, current_rel, "
+      "model_config, target_exists) %}not a dict{% endmacro %}\n"},
+     "the strategy macro of snapshot 'snap_odd' returned no dict"),
+    ({"snapshots/odd.yml": "version: 2\nsnapshots:\n  - name: snap_odd\n    relation: ref('stg')\n"
+      "    config:\n      unique_key: id\n      strategy: check\n"
+      "      snapshot_meta_column_names: {dbt_valid_to: [a]}\n"},
+     "snapshot_meta_column_names of snapshot 'snap_odd': 'dbt_valid_to' must be a column name"),
+    ({"snapshots/odd.yml": "version: 2\nsnapshots:\n  - name: snap_odd\n    relation: ref('stg')\n"
+      "    config:\n      unique_key: idd\n      strategy: check\n"},
+     "unique_key 'idd' of snapshot 'snap_odd' is not a column of its query"),
+])
+def test_snapshot_config_errors_when_it_runs(wh, files, want):
+    """What only a run can tell fails that snapshot (exit 1), and builds nothing."""
+    w = wh("snapshot_yaml")
+    for path, text in files.items():
+        w.p.write(path, text)
+    w.xform("seed", expect=0)
+    w.xform("run", "-s", "stg", expect=0)
+    r = w.xform("snapshot", "-s", "snap_odd", expect=1)
+    assert want in r.text
+    if "snapshots/odd.yml" in files:  # the compiled SQL is beside the YAML file
+        path = "target/compiled/snapshot_yaml/snapshots/odd.yml/snap_odd.sql"
+        assert f"compiled code at {path}" in r.text and (w.p.dir / path).is_file()
+    assert "snap_odd" not in w.relations()
