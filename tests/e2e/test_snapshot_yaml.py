@@ -307,3 +307,12 @@ def test_snapshot_config_errors_when_it_runs(wh, files, want):
         path = "target/compiled/snapshot_yaml/snapshots/odd.yml/snap_odd.sql"
         assert f"compiled code at {path}" in r.text and (w.p.dir / path).is_file()
     assert "snap_odd" not in w.relations()
+
+
+def test_build_orders_yaml_snapshots_and_runs_their_tests(wh):
+    w = wh("snapshot_yaml")
+    r = w.xform("build", expect=0)
+    assert "PASS not_null_snap_ts_yaml_id" in r.out
+    assert w.scalar("select count(*) from snap_ts_yaml") == 4
+    assert "snapshot_yaml.snap_ts_yaml" in w.xform("ls", "--resource-type", "snapshot",
+                                                    expect=0).out
