@@ -703,14 +703,16 @@ static void print_problems(const struct xf_cli *out, struct xf_session *s,
                 m2 += len + (e ? 1 : 0);
             }
         }
+        /* a unit test and a YAML snapshot: <name>.sql beside their YAML file */
+        bool beside = nd->type == XF_RES_UNIT_TEST || nd->relation_loc.src;
         if (nd->type != XF_RES_SEED && nd->original_file_path)
             xf_console_event(
                 out, "SQLCompiledPath", "Z026", NULL, "  compiled code at %s/compiled/%s/%s%s%s",
                 p->target_path ? p->target_path : "target", nd->package ? nd->package : p->name,
-                nd->original_file_path, nd->decl || nd->type == XF_RES_UNIT_TEST ? "/" : "",
-                nd->decl                       ? nd->path
-                : nd->type == XF_RES_UNIT_TEST ? xf_arena_printf(&p->arena, "%s.sql", nd->name)
-                                               : "");
+                nd->original_file_path, nd->decl || beside ? "/" : "",
+                nd->decl ? nd->path
+                : beside ? xf_arena_printf(&p->arena, "%s.sql", nd->name)
+                         : "");
     }
     free(sorted);
 }

@@ -67,6 +67,12 @@ static void batch_window(struct xf_rctx *rc, const struct xf_node *up, struct xf
                                rc->batch->start, rc->batch->end);
 }
 
+/* Where a ref or source is written: a YAML snapshot's in its relation: value. */
+static struct xf_loc dep_loc(struct xf_render *r, const struct xf_node *n)
+{
+    return n->relation_loc.src ? n->relation_loc : xf_render_loc(r);
+}
+
 static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_func *self,
                   const struct xf_args *a)
 {
@@ -88,7 +94,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
         if (rc->node) {
             struct xf_arena *pa = keep_of(rc);
             struct xf_dep d = {pkg ? xf_arena_strdup(pa, pkg) : NULL, xf_arena_strdup(pa, name),
-                               xf_render_loc(r), NULL,
+                               dep_loc(r, rc->node), NULL,
                                version ? xf_arena_strdup(pa, version) : NULL};
             xf_avec_push(pa, &rc->node->refs, d);
         }
@@ -226,8 +232,8 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
     struct xf_node *n = find_source(rc->s, src, table);
     if (!rc->execute && rc->node) {
         struct xf_arena *pa = keep_of(rc);
-        struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table), xf_render_loc(r),
-                           NULL, NULL};
+        struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table),
+                           dep_loc(r, rc->node), NULL, NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
     }
     const struct xf_value *cte =

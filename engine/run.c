@@ -131,7 +131,8 @@ static char *out_path(struct xf_session *s, struct xf_arena *a, const char *kind
     const char *pkg = n->package ? n->package : s->p->name;
     if (n->type == XF_RES_TEST && n->decl)
         return xf_arena_printf(a, "%s/%s/%s/%s/%s", base, kind, pkg, rel, n->path);
-    if (n->type == XF_RES_UNIT_TEST) /* beside its YAML file, as a generic test */
+    /* beside its YAML file, as a generic test */
+    if (n->type == XF_RES_UNIT_TEST || n->relation_loc.src)
         return xf_arena_printf(a, "%s/%s/%s/%s/%s.sql", base, kind, pkg, rel, n->name);
     return xf_arena_printf(a, "%s/%s/%s/%s", base, kind, pkg, rel);
 }

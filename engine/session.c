@@ -13,6 +13,7 @@
 
 #include "engine/builtin_macros.h"
 #include "engine/internal.h"
+#include "engine/snapshot_macros.h"
 
 static void make_ids(struct xf_session *s)
 {
@@ -94,6 +95,8 @@ static int add_macros(struct xf_session *s)
     if (add_builtin(s, "<materialization macros>", xf_custom_mat_macros_sql, "dbt", dbtns.u.d,
                     true) < 0 ||
         add_builtin(s, "<builtin macros>", xf_builtin_macros_sql, "dbt", dbtns.u.d, true) < 0 ||
+        add_builtin(s, "<builtin snapshot macros>", xf_snapshot_macros_sql, "dbt", dbtns.u.d,
+                    true) < 0 ||
         /* the adapter's <adapter>__X macros join the dbt namespace */
         (s->ops->macros_sql && add_builtin(s, "<adapter macros>", s->ops->macros_sql, "dbt",
                                            dbtns.u.d, true) < 0) ||
@@ -235,11 +238,14 @@ static int name_relation(struct xf_session *s, struct xf_arena *scratch, struct 
         n->alias = alias ? alias : n->name;
     }
     const char *db = xf_node_config_str(n, "database", NULL);
-    r = call_naming(s, scratch, n, "generate_database_name", db, &n->database);
+    /* a snapshot's target_database is taken as is, as its target_schema */
+    const char *tdb =
+        n->type == XF_RES_SNAPSHOT ? xf_node_config_str(n, "target_database", NULL) : NULL;
+    r = tdb ? 1 : call_naming(s, scratch, n, "generate_database_name", db, &n->database);
     if (r < 0)
         return -1;
     if (r > 0)
-        n->database = db ? db : s->ops->database_names ? p->target.database : NULL;
+        n->database = tdb ? tdb : db ? db : s->ops->database_names ? p->target.database : NULL;
     if (n->database && !*n->database)
         n->database = NULL;
     struct xf_relation rel = {n->database, n->schema, n->alias};

@@ -319,49 +319,6 @@ static void run_jobs(struct worker *w, size_t nw, struct job *jobs, size_t n)
 
 /* ---- nodes ---- */
 
-static void add_node(struct xf_loader *l, struct xf_node *n)
-{
-    struct xf_project *p = l->p;
-    n->index = (uint32_t)p->nodes.n;
-    xf_avec_push(l->a, &p->nodes, n);
-    xf_map_put(&p->by_unique_id, xf_str_c(n->unique_id), n);
-}
-
-static bool node_enabled(const struct xf_node *n)
-{
-    return xf_node_config_bool(n, "enabled", true);
-}
-
-/* Names that ref() resolves must be unique among models, seeds and snapshots. */
-static int check_name(struct xf_loader *l, struct xf_node *n, struct xf_loc loc)
-{
-    bool refable = n->type == XF_RES_MODEL || n->type == XF_RES_SEED || n->type == XF_RES_SNAPSHOT;
-    struct xf_map *m = refable ? &l->u->names[XF_RES_MODEL] : &l->u->names[n->type];
-    bool found;
-    void **slot = xf_map_slot(m, xf_str_c(n->name), &found);
-    if (!found) {
-        *slot = n;
-        return 0;
-    }
-    struct xf_node *o = *slot;
-    if (!node_enabled(o) || !node_enabled(n)) {
-        if (node_enabled(n))
-            *slot = n;
-        return 0;
-    }
-    struct xf_diag *g;
-    if (o->type == n->type)
-        g = xf_diag_add(l->diags, XF_SEV_ERROR, loc, "duplicate %s name '%s': '%s' and '%s'",
-                        xf_resource_name(n->type), n->name, o->original_file_path,
-                        n->original_file_path);
-    else
-        g = xf_diag_add(l->diags, XF_SEV_ERROR, loc, "%s '%s' has the same name as %s '%s' (%s)",
-                        xf_resource_name(n->type), n->name, xf_resource_name(o->type), o->name,
-                        o->original_file_path);
-    xf_diag_hint(g, "ref() finds resources by name: rename one of them");
-    return -1;
-}
-
 static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, const char *name,
                                 const struct job *j, const char *fqn_prefix, const char *fqn_extra)
 {
@@ -409,8 +366,7 @@ static void file_node(struct xf_loader *l, const struct job *j)
         n->csv_path = j->full;
     if (type == XF_RES_ANALYSIS) /* as dbt: its compiled path */
         n->path = xf_loader_cat(l->a, "analysis", "/", j->rel);
-    if (check_name(l, n, (struct xf_loc){j->src, 0, 0}) == 0)
-        add_node(l, n);
+    xf_loader_add_node(l, n, (struct xf_loc){j->src, 0, 0});
 }
 
 static void snapshot_nodes(struct xf_loader *l, const struct job *j)
@@ -425,8 +381,7 @@ static void snapshot_nodes(struct xf_loader *l, const struct job *j)
         struct xf_node *n =
             new_node(l, XF_RES_SNAPSHOT, xf_arena_strdups(l->a, blocks[b].name), j, NULL, stem);
         n->tmpl = blocks[b].tmpl;
-        if (check_name(l, n, blocks[b].loc) == 0)
-            add_node(l, n);
+        xf_loader_add_node(l, n, blocks[b].loc);
     }
     if (!found) {
         struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_WARNING, (struct xf_loc){j->src, 0, 0},

@@ -147,8 +147,8 @@ static const struct xf_feature table[] = {
       "SQLite has no comments on tables or columns: descriptions stay in the docs"),
     O("grants", "postgres", "SQLite has no roles or privileges: no GRANT is run"),
     C("contract", S, NULL),
-    C("snapshot_meta_column_names", N, "snapshots use dbt's default dbt_* column names"),
-    C("dbt_valid_to_current", N, "current snapshot rows keep dbt_valid_to null"),
+    C("snapshot_meta_column_names", S, NULL),
+    C("dbt_valid_to_current", S, NULL),
     C("access", S, NULL),
     C("group", S, NULL),
 

@@ -101,6 +101,20 @@ struct xf_props_file {
 int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const char *where,
                           const char *const *known, size_t n);
 
+/*
+ * parser/yaml_snapshots.c: a `snapshots:` entry with `relation:` (dbt 1.9)
+ * as a new snapshot node querying that relation, added to the project;
+ * NULL after an error (a relation that is no ref() or source(), a name
+ * taken). Its properties are applied by the caller, then
+ * xf_loader_yaml_snapshot_check checks the config a snapshot needs
+ * (strategy, unique_key, updated_at, hard_deletes), located in the entry:
+ * 0 or -1.
+ */
+struct xf_node *xf_loader_yaml_snapshot(struct xf_loader *l, const struct xf_props_file *f,
+                                        const struct xf_ynode *name, const struct xf_ynode *rel);
+int xf_loader_yaml_snapshot_check(struct xf_loader *l, const struct xf_ynode *entry,
+                                  const struct xf_node *n);
+
 /* parser/unit_tests.c: a `unit_tests:` list into unit test nodes (project.others). */
 int xf_loader_unit_tests(struct xf_loader *l, const struct xf_props_file *f,
                          const struct xf_ynode *list);
@@ -183,6 +197,13 @@ struct xf_version_hooks {
 };
 int xf_loader_versions(struct xf_loader *l, const struct xf_ynode *e, const struct xf_ynode *name,
                        const struct xf_version_hooks *h);
+
+/*
+ * Adds a new node to the project, once its name is checked: names that
+ * ref() resolves are unique among models, seeds and snapshots (an error at
+ * loc otherwise, and the node is not added). 0 or -1.
+ */
+int xf_loader_add_node(struct xf_loader *l, struct xf_node *n, struct xf_loc loc);
 
 /* Keeps node->tags and node->meta in step with the config. */
 void xf_loader_sync_node(struct xf_loader *l, struct xf_node *n);

@@ -153,6 +153,9 @@ struct xf_node {
     struct xf_value fqn;            /* list: [project, folder..., name] */
     const struct xf_source *src;    /* the file (NULL for sources, generic tests) */
     const struct xf_tmpl *tmpl;     /* parsed SQL (models, tests, snapshots, analyses) */
+    /* A snapshot defined in YAML (dbt 1.9): its `relation:` value, where its ref or
+     * source is located; no src when the snapshot is a {% snapshot %} block. */
+    struct xf_loc relation_loc;
     char checksum[65];              /* sha256 of the file */
 
     struct xf_value config; /* dict: project tree, then YAML, then config() */

@@ -377,6 +377,12 @@ static int apply_entry(struct yfile *f, const struct xf_ynode *e, struct xf_node
     n->patch_path = f->patch_path;
     size_t nkeys;
     const char *const *keys = xf_feature_names(XF_FEAT_YAML_NODE, &nkeys);
+    const char *snap_keys[64];
+    if (n->relation_loc.src && nkeys < 63) { /* a snapshot defined in YAML: its relation */
+        memcpy(snap_keys, keys, nkeys * sizeof *keys);
+        snap_keys[nkeys++] = "relation";
+        keys = snap_keys;
+    }
     if (!f->quiet) {
         check_keys(f, e, section, keys, nkeys);
         for (size_t i = 0; i < e->n; i++)
@@ -478,6 +484,33 @@ static int node_entry(struct yfile *f, const struct xf_ynode *e, enum xf_resourc
                           : n->type == XF_RES_SEED ? "seeds"
                                                    : "snapshots";
         xf_diag_hint(g, "describe it under '%s:'", sec);
+        return -1;
+    }
+    const struct xf_ynode *rel = type == XF_RES_SNAPSHOT ? xf_ynode_get(e, "relation") : NULL;
+    if (rel && n) {
+        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
+                                        "snapshot '%s' is defined twice: by a {%% snapshot %%} "
+                                        "block in %s and by this entry's relation",
+                                        nm, n->original_file_path);
+        xf_diag_hint(g, "keep one of them, or rename one");
+        return -1;
+    }
+    if (rel) {
+        struct xf_props_file pf = {f->src, f->display, f->rel, f->patch_path, f->ofp};
+        if (!(n = xf_loader_yaml_snapshot(l, &pf, name, rel)))
+            return -1;
+        if (apply_entry(f, e, n, section) < 0)
+            return -1;
+        return xf_loader_yaml_snapshot_check(l, e, n);
+    }
+    if (!n && type == XF_RES_SNAPSHOT && xf_ynode_get(e, "config")) {
+        /* a definition without its relation, not a description of a block */
+        struct xf_diag *g = xf_diag_add(l->diags, XF_SEV_ERROR, name->loc,
+                                        "snapshot '%s' has no 'relation' and no {%% snapshot %%} "
+                                        "block",
+                                        nm);
+        xf_diag_hint(g, "add 'relation: ref('<model>')' or 'relation: source('<source>', "
+                        "'<table>')' to the entry");
         return -1;
     }
     if (!n) {
