@@ -365,7 +365,7 @@ static int update_matview(struct xf_conn *c, const struct xf_relation *r, const 
     struct have_index *have;
     size_t nhave;
     int e = list_indexes(c, r, &a, &have, &nhave, err);
-    bool *found = calloc(nix ? nix : 1, sizeof *found);
+    bool *found = xf_calloc(nix ? nix : 1, sizeof *found);
     size_t changes = 0;
     for (size_t i = 0; !e && i < nix; i++) {
         for (size_t k = 0; k < nhave && !found[i]; k++)

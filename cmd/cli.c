@@ -159,7 +159,8 @@ static const struct option options[] = {
     {"no-partial-parse", 0, K_FLAG, OFF(no_partial_parse), XF_OPT_PROJECT, NULL,
      "neither read nor write target/partial_parse.xfc (or DBT_PARTIAL_PARSE=false)"},
     {"partial-parse", 0, K_FLAG, OFF(partial_parse), XF_OPT_PROJECT, NULL,
-     "use the partial-parse cache (the default)"},
+     "use the partial-parse cache (the default; compile, ls and parse use it, other commands "
+     "always load the project in full)"},
     {"help", 'h', K_FLAG, OFF(help), 0, NULL, "show this help"},
     {NULL, 0, K_FLAG, 0, 0, NULL, NULL},
 };

@@ -358,7 +358,8 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
 {
     /* a {% materialization %} block applies its own, as in dbt (it calls
      * apply_grants, persist_docs, create_indexes: engine/custom_mat.c) */
-    if (!builds_relation(n) || r->status != XF_ST_SUCCESS || n->mat_macro)
+    if (!builds_relation(n) ||
+        (r->status != XF_ST_SUCCESS && r->status != XF_ST_PARTIAL_SUCCESS) || n->mat_macro)
         return 0;
     const struct xf_value *grants = xf_node_config(n, "grants");
     const struct xf_value *pd = xf_node_config(n, "persist_docs");
@@ -431,9 +432,11 @@ int xf_extras_matview(struct xf_session *s, struct xf_conn *c, struct xf_node *n
     const char *message = NULL;
     struct xf_relation rel = {n->database, n->schema, n->alias};
     int e = parse_indexes(n, &a, &ix, &nix, err);
+    const struct xf_value *fr = xf_node_config(n, "full_refresh");
+    bool full = fr && fr->t == XF_V_BOOL ? fr->u.b : s->full_refresh; /* the model's wins */
     if (!e)
-        e = c->ops->materialized_view(c, &rel, sql, s->full_refresh, on_change, ix, nix, &message,
-                                      &note, executed, err);
+        e = c->ops->materialized_view(c, &rel, sql, full, on_change, ix, nix, &message, &note,
+                                      executed, err);
     if (!e) {
         if (note.len)
             xf_diag_add(s->diags, XF_SEV_WARNING, node_loc(n), "%s", note.ptr);
@@ -444,6 +447,50 @@ int xf_extras_matview(struct xf_session *s, struct xf_conn *c, struct xf_node *n
     xf_buf_release(&note);
     xf_arena_release(&a);
     return e < 0 ? -1 : 0;
+}
+
+int xf_extras_check(struct xf_diags *d, const struct xf_node *n, struct xf_loc grants_at,
+                    struct xf_loc persist_docs_at)
+{
+    int e = 0;
+    const struct xf_value *g = xf_node_config(n, "grants");
+    if (g && g->t != XF_V_NONE && g->t != XF_V_UNDEF && g->t != XF_V_DICT) {
+        struct xf_diag *x = xf_diag_add(
+            d, XF_SEV_ERROR, grants_at,
+            "the grants of '%s' must be a mapping of privilege to roles, not %s", n->name,
+            xf_value_type_name(g));
+        xf_diag_hint(x, "grants: {select: ['reporter', 'bi']}");
+        e = -1;
+    } else if (g && g->t == XF_V_DICT) {
+        for (size_t i = 0; i < g->u.d->n; i++) {
+            const struct xf_value *v = &g->u.d->ents[i].val;
+            bool ok = v->t == XF_V_STR || v->t == XF_V_NONE;
+            if (v->t == XF_V_LIST) {
+                ok = true;
+                for (size_t k = 0; k < v->u.l->n; k++)
+                    ok = ok && v->u.l->items[k].t == XF_V_STR;
+            }
+            if (!ok) {
+                struct xf_diag *x =
+                    xf_diag_add(d, XF_SEV_ERROR, grants_at,
+                                "grants of '%s': '" XF_STR_FMT "' must list role names", n->name,
+                                XF_STR_ARG(g->u.d->ents[i].key));
+                xf_diag_hint(x, "grants: {" XF_STR_FMT ": ['role_a', 'role_b']}",
+                             XF_STR_ARG(g->u.d->ents[i].key));
+                e = -1;
+            }
+        }
+    }
+    const struct xf_value *pd = xf_node_config(n, "persist_docs");
+    if (pd && pd->t != XF_V_NONE && pd->t != XF_V_UNDEF && pd->t != XF_V_DICT) {
+        struct xf_diag *x =
+            xf_diag_add(d, XF_SEV_ERROR, persist_docs_at,
+                        "the persist_docs of '%s' must be a mapping, not %s", n->name,
+                        xf_value_type_name(pd));
+        xf_diag_hint(x, "persist_docs: {relation: true, columns: true}");
+        e = -1;
+    }
+    return e;
 }
 
 int xf_matview_unsupported(struct xf_session *s, struct xf_diags *d, const struct xf_node *n,

@@ -186,6 +186,21 @@ int xf_microbatch_check(struct xf_session *s, struct xf_diags *d)
                 osc, n->name);
             xf_diag_hint(g, "rebuild with --full-refresh after a change of columns");
         }
+        /* the merge strategies' settings: a batch replaces its window instead */
+        static const char *const unused[] = {"incremental_predicates", "merge_update_columns",
+                                             "merge_exclude_columns"};
+        for (size_t k = 0; k < sizeof unused / sizeof *unused; k++) {
+            const struct xf_value *v = xf_node_config(n, unused[k]);
+            if (!v || v->t == XF_V_NONE || v->t == XF_V_UNDEF ||
+                (v->t == XF_V_LIST && !v->u.l->n))
+                continue;
+            struct xf_diag *g = xf_diag_add(
+                d, XF_SEV_WARNING, where(s->p, n, unused[k]),
+                "%s of microbatch model '%s' is not applied: each batch deletes its window of "
+                "event_time and inserts the batch's rows",
+                unused[k], n->name);
+            xf_diag_hint(g, "remove %s from this model, or use the merge strategy", unused[k]);
+        }
     }
     xf_arena_release(&a);
     return err;

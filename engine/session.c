@@ -441,20 +441,27 @@ static struct xf_loc find_word(const struct xf_source *src, const char *word)
  * its properties YAML, or the project file (the config trees keep no
  * locations; the word is looked for in each, in dbt's order of precedence).
  */
-static struct xf_loc materialized_loc(const struct xf_project *p, const struct xf_node *n)
+/* Where `word` (a config's key or value) is written for n: its file, its
+ * properties, else a project file; else the start of its file. */
+static struct xf_loc word_loc(const struct xf_project *p, const struct xf_node *n, const char *word)
 {
-    struct xf_loc l = find_word(n->src, n->mat_name);
+    struct xf_loc l = find_word(n->src, word);
     if (!l.src)
-        l = find_word(n->props_loc.src, n->mat_name);
+        l = find_word(n->props_loc.src, word);
     for (size_t i = 0; !l.src && i < p->files.n; i++) {
         const char *path = p->files.v[i]->path;
         size_t pl = strlen(path);
         if (pl >= 12 && !strcmp(path + pl - 12, "_project.yml"))
-            l = find_word(p->files.v[i], n->mat_name);
+            l = find_word(p->files.v[i], word);
     }
     if (!l.src && n->src)
         l = (struct xf_loc){n->src, 0, 0};
     return l;
+}
+
+static struct xf_loc materialized_loc(const struct xf_project *p, const struct xf_node *n)
+{
+    return word_loc(p, n, n->mat_name);
 }
 
 /* The adapter of a {% materialization name %} block for another adapter, or NULL. */
@@ -499,6 +506,10 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
         n->mat_name = xf_node_config_str(n, "materialized", "view");
         n->mat = XF_MAT_OTHER;
         n->mat_macro = NULL;
+        if (xf_node_config_bool(n, "enabled", true) &&
+            xf_extras_check(d, n, word_loc(s->p, n, "grants"),
+                            word_loc(s->p, n, "persist_docs")) < 0)
+            err = -1;
         for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
             if (!strcmp(n->mat_name, words[k].word))
                 n->mat = words[k].mat;

@@ -263,6 +263,22 @@ def test_microbatch_configs_are_not_reported_as_unsupported(mb):
 
 
 @pytest.mark.feature("incremental.microbatch")
+def test_merge_settings_on_a_microbatch_model_warn_where_set(mb):
+    """incremental_predicates and merge_*_columns mean nothing to a batch that
+    replaces its window: said where they are set, not ignored in silence."""
+    mb.p.edit("models/events_mb.sql", "begin='2024-09-01',",
+              "begin='2024-09-01', incremental_predicates=['1 = 1'], "
+              "merge_update_columns=['payload'],")
+    r = mb.xform("run", *SEPT, expect=0)
+    for key in ("incremental_predicates", "merge_update_columns"):
+        assert (f"models/events_mb.sql:" in r.err and
+                f"warning: {key} of microbatch model 'events_mb' is not applied: each batch "
+                "deletes its window of event_time and inserts the batch's rows") in r.err, r
+    assert "merge_exclude_columns" not in r.err
+    assert len(batch_lines(r.out)) >= 3
+
+
+@pytest.mark.feature("incremental.microbatch")
 def test_event_time_that_is_not_a_column_fails_every_batch_and_creates_nothing(mb):
     mb.p.edit("models/events_mb.sql", "event_time='ts',", "event_time='happened_at',")
     r = mb.xform("run", *SEPT, expect=1)

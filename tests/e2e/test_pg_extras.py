@@ -421,8 +421,6 @@ def test_bad_indexes_config_fails_the_node(wh, config, message):
 
 @pytest.mark.feature("pg_extras.grants")
 @pytest.mark.parametrize("config, message", [
-    ("grants={'select': 5}", "grants: 'select' must list role names, as {select: ['role_a']}"),
-    ("grants={'select': [1]}", "grants: the roles of 'select' must be names (strings)"),
     ("grants={'sel-ect': ['public']}", "grants: 'sel-ect' is not a privilege"),
     ("materialized='materialized_view', on_configuration_change='maybe'",
      "model 'people' has on_configuration_change 'maybe': it must be apply, continue or fail"),
@@ -431,6 +429,25 @@ def test_bad_grants_and_on_configuration_change_fail_the_node(pg, config, messag
     pg.p.write("models/people.sql", "{{ config(%s) }}\nselect 1 as id\n" % config)
     r = pg.xform("run", expect=1)
     assert message in r.text, r
+
+
+@pytest.mark.feature("pg_extras.grants")
+@pytest.mark.parametrize("config, message", [
+    ("grants={'select': 5}", "grants of 'people': 'select' must list role names"),
+    ("grants={'select': [1]}", "grants of 'people': 'select' must list role names"),
+    ("grants='select'", "the grants of 'people' must be a mapping of privilege to roles, not string"),
+    ("persist_docs=true", "the persist_docs of 'people' must be a mapping, not boolean"),
+])
+def test_bad_grants_or_persist_docs_shape_is_a_load_error(wh, config, message):
+    """On both warehouses: exit 2 at load, located, nothing built."""
+    w = wh("projects/pg_extras")
+    w.p.write("models/people.sql", "{{ config(%s) }}\nselect 1 as id\n" % config)
+    r = w.xform("run", expect=2)
+    assert "models/people.sql:1:11: error: " + message in r.text, r
+    if w.kind == "sqlite":
+        assert w.p.db_files() == []  # nothing ran: not even the database file was made
+    else:
+        assert "people" not in w.relations()
 
 
 @pytest.mark.feature("pg_extras.query_comment")
