@@ -449,14 +449,14 @@ int xf_extras_matview(struct xf_session *s, struct xf_conn *c, struct xf_node *n
     return e < 0 ? -1 : 0;
 }
 
-int xf_extras_check(struct xf_diags *d, const struct xf_node *n, struct xf_loc grants_at,
-                    struct xf_loc persist_docs_at)
+int xf_extras_check(struct xf_diags *d, const struct xf_node *n,
+                    struct xf_loc (*at)(void *user, const char *key), void *user)
 {
     int e = 0;
     const struct xf_value *g = xf_node_config(n, "grants");
     if (g && g->t != XF_V_NONE && g->t != XF_V_UNDEF && g->t != XF_V_DICT) {
         struct xf_diag *x = xf_diag_add(
-            d, XF_SEV_ERROR, grants_at,
+            d, XF_SEV_ERROR, at(user, "grants"),
             "the grants of '%s' must be a mapping of privilege to roles, not %s", n->name,
             xf_value_type_name(g));
         xf_diag_hint(x, "grants: {select: ['reporter', 'bi']}");
@@ -472,7 +472,7 @@ int xf_extras_check(struct xf_diags *d, const struct xf_node *n, struct xf_loc g
             }
             if (!ok) {
                 struct xf_diag *x =
-                    xf_diag_add(d, XF_SEV_ERROR, grants_at,
+                    xf_diag_add(d, XF_SEV_ERROR, at(user, "grants"),
                                 "grants of '%s': '" XF_STR_FMT "' must list role names", n->name,
                                 XF_STR_ARG(g->u.d->ents[i].key));
                 xf_diag_hint(x, "grants: {" XF_STR_FMT ": ['role_a', 'role_b']}",
@@ -484,7 +484,7 @@ int xf_extras_check(struct xf_diags *d, const struct xf_node *n, struct xf_loc g
     const struct xf_value *pd = xf_node_config(n, "persist_docs");
     if (pd && pd->t != XF_V_NONE && pd->t != XF_V_UNDEF && pd->t != XF_V_DICT) {
         struct xf_diag *x =
-            xf_diag_add(d, XF_SEV_ERROR, persist_docs_at,
+            xf_diag_add(d, XF_SEV_ERROR, at(user, "persist_docs"),
                         "the persist_docs of '%s' must be a mapping, not %s", n->name,
                         xf_value_type_name(pd));
         xf_diag_hint(x, "persist_docs: {relation: true, columns: true}");

@@ -280,8 +280,8 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
                           struct xf_buf *err);
 /* The load error for materialized='materialized_view' on an adapter without them; -1. */
 /* Load-time shape checks of grants and persist_docs (located errors); 0 or -1. */
-int xf_extras_check(struct xf_diags *d, const struct xf_node *n, struct xf_loc grants_at,
-                    struct xf_loc persist_docs_at);
+int xf_extras_check(struct xf_diags *d, const struct xf_node *n,
+                    struct xf_loc (*at)(void *user, const char *key), void *user);
 int xf_matview_unsupported(struct xf_session *s, struct xf_diags *d, const struct xf_node *n,
                            struct xf_loc at);
 /* materialized='materialized_view'. */

@@ -459,6 +459,18 @@ static struct xf_loc word_loc(const struct xf_project *p, const struct xf_node *
     return l;
 }
 
+/* word_loc as a callback: only asked when there is something to say (it reads files) */
+struct config_at {
+    const struct xf_project *p;
+    const struct xf_node *n;
+};
+
+static struct xf_loc config_at(void *user, const char *key)
+{
+    const struct config_at *c = user;
+    return word_loc(c->p, c->n, key);
+}
+
 static struct xf_loc materialized_loc(const struct xf_project *p, const struct xf_node *n)
 {
     return word_loc(p, n, n->mat_name);
@@ -506,9 +518,8 @@ static int set_materializations(struct xf_session *s, struct xf_diags *d)
         n->mat_name = xf_node_config_str(n, "materialized", "view");
         n->mat = XF_MAT_OTHER;
         n->mat_macro = NULL;
-        if (xf_node_config_bool(n, "enabled", true) &&
-            xf_extras_check(d, n, word_loc(s->p, n, "grants"),
-                            word_loc(s->p, n, "persist_docs")) < 0)
+        struct config_at cat = {s->p, n};
+        if (xf_node_config_bool(n, "enabled", true) && xf_extras_check(d, n, config_at, &cat) < 0)
             err = -1;
         for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
             if (!strcmp(n->mat_name, words[k].word))
