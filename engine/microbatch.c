@@ -35,39 +35,6 @@ bool xf_microbatch_is(const struct xf_node *n)
     return strat && !strcmp(strat, "microbatch");
 }
 
-/* `word` in src as a whole word, or no location. */
-static struct xf_loc find_word(const struct xf_source *src, const char *word)
-{
-    size_t wl = strlen(word);
-    for (const char *t = src ? src->text : NULL; t && wl && (t = strstr(t, word)); t += wl) {
-        char b = t > src->text ? t[-1] : ' ', f = t[wl];
-        if (!(isalnum((unsigned char)b) || b == '_') && !(isalnum((unsigned char)f) || f == '_'))
-            return (struct xf_loc){src, (size_t)(t - src->text), wl};
-    }
-    return XF_NOLOC;
-}
-
-/*
- * Where a setting of model n is written (the config trees keep no
- * locations): the word in its SQL file, its properties YAML, then the
- * project file, dbt's order of precedence; else the model's file.
- */
-static struct xf_loc where(const struct xf_project *p, const struct xf_node *n, const char *word)
-{
-    struct xf_loc l = find_word(n->src, word);
-    if (!l.src)
-        l = find_word(n->props_loc.src, word);
-    for (size_t i = 0; !l.src && i < p->files.n; i++) {
-        const char *path = p->files.v[i]->path;
-        size_t pl = strlen(path);
-        if (pl >= 12 && !strcmp(path + pl - 12, "_project.yml"))
-            l = find_word(p->files.v[i], word);
-    }
-    if (!l.src && n->src)
-        l = (struct xf_loc){n->src, 0, 0};
-    return l;
-}
-
 /* Reads and checks the settings; a problem is a located error in d (when given) and -1. */
 static int read_settings(struct xf_session *s, const struct xf_node *n, struct xf_arena *a,
                          struct settings *out, struct xf_diags *d)
@@ -79,7 +46,7 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     const struct xf_value *et = xf_node_config(n, "event_time");
     if (!et || et->t != XF_V_STR || !et->u.s.len) {
         if (d) {
-            g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "microbatch"),
+            g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, "microbatch"),
                             "microbatch model '%s' has no event_time: the column that says when "
                             "each row happened",
                             n->name);
@@ -92,12 +59,12 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     const char *bs = xf_node_config_str(n, "batch_size", NULL);
     if (xf_grain_of(bs, &out->grain) < 0) {
         if (d && !bs) {
-            g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "microbatch"),
+            g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, "microbatch"),
                             "microbatch model '%s' has no batch_size", n->name);
             xf_diag_hint(g, "set batch_size to hour, day, month or year");
         } else if (d) {
             const char *sug = xf_str_suggest(xf_str_c(bs), xf_grain_names, 4);
-            g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, bs),
+            g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, bs),
                             "batch_size '%s' of microbatch model '%s' is not hour, day, month or "
                             "year%s%s%s",
                             bs, n->name, sug ? " (did you mean '" : "", sug ? sug : "",
@@ -109,7 +76,7 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     const char *begin = xf_value_text(a, xf_node_config(n, "begin"));
     if (!begin) {
         if (d) {
-            g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "microbatch"),
+            g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, "microbatch"),
                             "microbatch model '%s' has no begin: the time its first batch starts",
                             n->name);
             xf_diag_hint(g, "add begin='2024-01-01' (an ISO date or date and time, UTC) to its "
@@ -119,7 +86,7 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     }
     if (xf_microbatch_parse_time(begin, &out->begin) < 0) {
         if (d) {
-            g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, begin),
+            g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, begin),
                             "begin '%s' of microbatch model '%s' is not an ISO date or date and "
                             "time",
                             begin, n->name);
@@ -131,7 +98,7 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     if (lb && lb->t != XF_V_NONE) {
         if (lb->t != XF_V_INT || lb->u.i < 0 || lb->u.i > 100000) {
             if (d) {
-                g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "lookback"),
+                g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, "lookback"),
                                 "lookback of microbatch model '%s' must be a whole number of "
                                 "batches, 0 or more",
                                 n->name);
@@ -144,7 +111,7 @@ static int read_settings(struct xf_session *s, const struct xf_node *n, struct x
     const struct xf_value *cb = xf_node_config(n, "concurrent_batches");
     if (cb && cb->t != XF_V_NONE && cb->t != XF_V_BOOL) {
         if (d) {
-            g = xf_diag_add(d, XF_SEV_ERROR, where(p, n, "concurrent_batches"),
+            g = xf_diag_add(d, XF_SEV_ERROR, xf_config_word_loc(p, n, "concurrent_batches"),
                             "concurrent_batches of microbatch model '%s' must be true or false",
                             n->name);
             xf_diag_hint(g, "xform runs the batches of a model one after another either way");
@@ -171,7 +138,7 @@ int xf_microbatch_check(struct xf_session *s, struct xf_diags *d)
         const struct xf_value *cb = xf_node_config(n, "concurrent_batches");
         if (cb && cb->t == XF_V_BOOL && cb->u.b) {
             struct xf_diag *g = xf_diag_add(
-                d, XF_SEV_WARNING, where(s->p, n, "concurrent_batches"),
+                d, XF_SEV_WARNING, xf_config_word_loc(s->p, n, "concurrent_batches"),
                 "model '%s' sets concurrent_batches: true, but xform builds its batches one "
                 "after another (each in its own transaction)",
                 n->name);
@@ -180,7 +147,7 @@ int xf_microbatch_check(struct xf_session *s, struct xf_diags *d)
         const char *osc = xf_node_config_str(n, "on_schema_change", "ignore");
         if (strcmp(osc, "ignore")) {
             struct xf_diag *g = xf_diag_add(
-                d, XF_SEV_WARNING, where(s->p, n, "on_schema_change"),
+                d, XF_SEV_WARNING, xf_config_word_loc(s->p, n, "on_schema_change"),
                 "on_schema_change '%s' of microbatch model '%s' is not applied: each batch "
                 "inserts the columns the table and the batch share",
                 osc, n->name);
@@ -195,7 +162,7 @@ int xf_microbatch_check(struct xf_session *s, struct xf_diags *d)
                 (v->t == XF_V_LIST && !v->u.l->n))
                 continue;
             struct xf_diag *g = xf_diag_add(
-                d, XF_SEV_WARNING, where(s->p, n, unused[k]),
+                d, XF_SEV_WARNING, xf_config_word_loc(s->p, n, unused[k]),
                 "%s of microbatch model '%s' is not applied: each batch deletes its window of "
                 "event_time and inserts the batch's rows",
                 unused[k], n->name);

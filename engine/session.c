@@ -420,45 +420,6 @@ static int render_descriptions(struct xf_session *s)
     return err;
 }
 
-/* `word` in `src` as a whole word (in quotes or after 'materialized:'), or no location. */
-static struct xf_loc find_word(const struct xf_source *src, const char *word)
-{
-    size_t wl = strlen(word);
-    for (const char *t = src ? src->text : NULL; t && (t = strstr(t, word)); t += wl) {
-        char before = t > src->text ? t[-1] : ' ', after = t[wl];
-        bool ident_b = before == '_' || (before >= 'a' && before <= 'z') ||
-                       (before >= 'A' && before <= 'Z') || (before >= '0' && before <= '9');
-        bool ident_a = after == '_' || (after >= 'a' && after <= 'z') ||
-                       (after >= 'A' && after <= 'Z') || (after >= '0' && after <= '9');
-        if (!ident_b && !ident_a)
-            return (struct xf_loc){src, (size_t)(t - src->text), wl};
-    }
-    return XF_NOLOC;
-}
-
-/*
- * Where a model's unknown materialization is written: its config() call,
- * its properties YAML, or the project file (the config trees keep no
- * locations; the word is looked for in each, in dbt's order of precedence).
- */
-/* Where `word` (a config's key or value) is written for n: its file, its
- * properties, else a project file; else the start of its file. */
-static struct xf_loc word_loc(const struct xf_project *p, const struct xf_node *n, const char *word)
-{
-    struct xf_loc l = find_word(n->src, word);
-    if (!l.src)
-        l = find_word(n->props_loc.src, word);
-    for (size_t i = 0; !l.src && i < p->files.n; i++) {
-        const char *path = p->files.v[i]->path;
-        size_t pl = strlen(path);
-        if (pl >= 12 && !strcmp(path + pl - 12, "_project.yml"))
-            l = find_word(p->files.v[i], word);
-    }
-    if (!l.src && n->src)
-        l = (struct xf_loc){n->src, 0, 0};
-    return l;
-}
-
 /* word_loc as a callback: only asked when there is something to say (it reads files) */
 struct config_at {
     const struct xf_project *p;
@@ -468,12 +429,12 @@ struct config_at {
 static struct xf_loc config_at(void *user, const char *key)
 {
     const struct config_at *c = user;
-    return word_loc(c->p, c->n, key);
+    return xf_config_word_loc(c->p, c->n, key);
 }
 
 static struct xf_loc materialized_loc(const struct xf_project *p, const struct xf_node *n)
 {
-    return word_loc(p, n, n->mat_name);
+    return xf_config_word_loc(p, n, n->mat_name);
 }
 
 /* The adapter of a {% materialization name %} block for another adapter, or NULL. */

@@ -566,3 +566,44 @@ void xf_node_config_set(struct xf_arena *a, struct xf_node *n, struct xf_str key
     if (m && m->t == XF_V_DICT)
         n->meta = *m;
 }
+
+/* ---- where a config is written ---- */
+
+/* `word` in `src` as a whole word (in quotes or after 'materialized:'), or no location. */
+static struct xf_loc find_word(const struct xf_source *src, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *t = src ? src->text : NULL; t && wl && (t = strstr(t, word)); t += wl) {
+        char before = t > src->text ? t[-1] : ' ', after = t[wl];
+        bool ident_b = before == '_' || (before >= 'a' && before <= 'z') ||
+                       (before >= 'A' && before <= 'Z') || (before >= '0' && before <= '9');
+        bool ident_a = after == '_' || (after >= 'a' && after <= 'z') ||
+                       (after >= 'A' && after <= 'Z') || (after >= '0' && after <= '9');
+        if (!ident_b && !ident_a)
+            return (struct xf_loc){src, (size_t)(t - src->text), wl};
+    }
+    return XF_NOLOC;
+}
+
+/*
+ * Where `word` (a config's key or value) is written for n: its config()
+ * call, its properties YAML, or the project file (the config trees keep no
+ * locations; the word is looked for in each, in dbt's order of
+ * precedence); else the start of its file.
+ */
+struct xf_loc xf_config_word_loc(const struct xf_project *p, const struct xf_node *n,
+                                 const char *word)
+{
+    struct xf_loc l = find_word(n->src, word);
+    if (!l.src)
+        l = find_word(n->props_loc.src, word);
+    for (size_t i = 0; !l.src && i < p->files.n; i++) {
+        const char *path = p->files.v[i]->path;
+        size_t pl = strlen(path);
+        if (pl >= 12 && !strcmp(path + pl - 12, "_project.yml"))
+            l = find_word(p->files.v[i], word);
+    }
+    if (!l.src && n->src)
+        l = (struct xf_loc){n->src, 0, 0};
+    return l;
+}

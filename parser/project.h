@@ -370,6 +370,11 @@ const struct xf_value *xf_node_config(const struct xf_node *n, const char *key);
 /* String config or `def`. */
 const char *xf_node_config_str(const struct xf_node *n, const char *key, const char *def);
 bool xf_node_config_bool(const struct xf_node *n, const char *key, bool def);
+/* Where `word` (a config key or value) is written for n: its config() call,
+ * its properties YAML, a project file (dbt's order of precedence; the config
+ * trees keep no locations); else the start of its file. */
+struct xf_loc xf_config_word_loc(const struct xf_project *p, const struct xf_node *n,
+                                 const char *word);
 /*
  * Sets a config key (from an in-file config() call) with dbt's merge
  * rules: tags and hooks append, meta/docs/grants... update, the rest
