@@ -516,9 +516,9 @@ static int fn_is_incremental(struct xf_value *out, struct xf_render *r, const st
 {
     struct xf_rctx *rc = RC(r);
     bool inc = false;
-    if (rc->execute && rc->node && !rc->s->full_refresh && rc->node->mat == XF_MAT_INCREMENTAL) {
-        const struct xf_value *fr = xf_node_config(rc->node, "full_refresh");
-        bool node_fr = fr && fr->t == XF_V_BOOL && fr->u.b;
+    if (rc->execute && rc->node && rc->node->mat == XF_MAT_INCREMENTAL) {
+        /* false when rebuilt from scratch: the model's full_refresh wins over the flag */
+        bool node_fr = xf_node_full_refresh(rc->s, rc->node);
         enum xf_relkind k = XF_REL_NONE;
         if (!node_fr) {
             struct xf_buf err = XF_BUF_INIT;

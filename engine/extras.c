@@ -432,8 +432,7 @@ int xf_extras_matview(struct xf_session *s, struct xf_conn *c, struct xf_node *n
     const char *message = NULL;
     struct xf_relation rel = {n->database, n->schema, n->alias};
     int e = parse_indexes(n, &a, &ix, &nix, err);
-    const struct xf_value *fr = xf_node_config(n, "full_refresh");
-    bool full = fr && fr->t == XF_V_BOOL ? fr->u.b : s->full_refresh; /* the model's wins */
+    bool full = xf_node_full_refresh(s, n);
     if (!e)
         e = c->ops->materialized_view(c, &rel, sql, full, on_change, ix, nix, &message, &note,
                                       executed, err);

@@ -302,10 +302,7 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     enum xf_relkind kind = XF_REL_NONE;
     if (c->ops->relation_kind(c, &target, &kind, err) < 0)
         goto out;
-    const struct xf_value *fr = xf_node_config(n, "full_refresh");
-    bool full = s->full_refresh;
-    if (fr && fr->t == XF_V_BOOL)
-        full = fr->u.b; /* the model's own setting wins, as in dbt */
+    bool full = xf_node_full_refresh(s, n);
     if (kind != XF_REL_TABLE || full) {
         /* a contracted model's first build: the declared types and constraints */
         if (xf_contract_enforced(n)) {

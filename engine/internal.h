@@ -73,6 +73,15 @@ struct xf_session {
     struct xf_value mb_parse_batch; /* model.batch in parse mode (any batch: 1970-01-01) */
 };
 
+/* Whether n is rebuilt from scratch: its own full_refresh config wins over
+ * --full-refresh, as in dbt (incremental models, microbatch, materialized
+ * views and is_incremental() all ask this one question). */
+static inline bool xf_node_full_refresh(const struct xf_session *s, const struct xf_node *n)
+{
+    const struct xf_value *fr = xf_node_config(n, "full_refresh");
+    return fr && fr->t == XF_V_BOOL ? fr->u.b : s->full_refresh;
+}
+
 /* A unit test's render of its model (engine/unit_test.c). */
 struct xf_ut_ctx {
     struct xf_dict *inputs;                 /* ref name, or "source\x1ftable" -> CTE name */

@@ -453,10 +453,7 @@ int xf_microbatch(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
     enum xf_relkind kind = XF_REL_NONE;
     if ((e = c->ops->relation_kind(c, &m.target, &kind, err)) < 0)
         goto out;
-    const struct xf_value *fr = xf_node_config(n, "full_refresh");
-    bool full = s->full_refresh;
-    if (fr && fr->t == XF_V_BOOL)
-        full = fr->u.b; /* the model's own setting wins, as in dbt */
+    bool full = xf_node_full_refresh(s, n);
     m.table_ready = kind == XF_REL_TABLE && !full;
 
     /* Which batches: a retry's failed ones, --event-time-start/end, from begin, or lookback. */

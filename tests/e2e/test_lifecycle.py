@@ -59,6 +59,22 @@ def test_full_refresh_rebuilds_from_scratch(wh):
     assert w.rows("select id from incr_merge order by id") == [(1,), (3,), (5,), (6,)]
 
 
+def test_a_models_full_refresh_false_wins_over_the_flag(wh):
+    """config(full_refresh=false): --full-refresh neither rebuilds the table
+    nor turns is_incremental() off (dbt's should_full_refresh()); before,
+    the model rendered its full select and appended it: duplicates."""
+    w = seeded(wh)
+    w.p.edit("models/incr_append.sql", "materialized='incremental'",
+             "materialized='incremental', full_refresh=false")
+    w.xform("run", "-s", "incr_append", expect=0)
+    w.xform("run", "-s", "incr_append", "--full-refresh", "--vars", "{events_table: seed_20}",
+            expect=0)
+    assert w.rows("select count(*), count(distinct id), min(id), max(id) from incr_append") == \
+        [(20, 20, 1, 20)]
+    assert "where id > (select max(id) from" in \
+        w.p.read("target/compiled/lifecycle/models/incr_append.sql")
+
+
 def test_on_schema_change_when_a_column_is_added(wh):
     w = seeded(wh)
     w.xform("run", "-s", "osc_*", expect=0)
