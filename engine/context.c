@@ -432,10 +432,12 @@ static int fn_var(struct xf_value *out, struct xf_render *r, const struct xf_fun
     *out = *v;
     /* dbt renders string vars as templates (a var may hold Jinja). */
     if (v->t == XF_V_STR && memmem(v->u.s.p, v->u.s.len, "{{", 2)) {
-        static const struct xf_source varsrc = {"<var>", "", 0};
-        struct xf_source *src = XF_ANEW(rc->arena, struct xf_source);
-        *src = varsrc;
-        src->path = xf_arena_printf(rc->arena, "<var %s>", name);
+        /* in the session's arena: a diagnostic points at it after this
+         * render's arena is gone (the fuzzer found one read after free) */
+        pthread_mutex_lock(&rc->s->lock);
+        struct xf_source *src = XF_ANEW(&rc->s->arena, struct xf_source);
+        src->path = xf_arena_printf(&rc->s->arena, "<var %s>", name);
+        pthread_mutex_unlock(&rc->s->lock);
         src->text = v->u.s.p;
         src->len = v->u.s.len;
         const struct xf_tmpl *t;
@@ -1166,11 +1168,15 @@ static int fn_run_hooks(struct xf_value *out, struct xf_render *r, const struct 
                 return -1;
         }
         first = false;
-        /* the hook's text is a template of its own, rendered with this render's names */
-        struct xf_source *src = XF_ANEW(rc->arena, struct xf_source);
-        src->path = rc->node && rc->node->original_file_path
-                        ? xf_arena_printf(rc->arena, "%s (hook)", rc->node->original_file_path)
-                        : "<hook>";
+        /* the hook's text is a template of its own, rendered with this render's
+         * names; its source outlives the render (diagnostics point at it) */
+        pthread_mutex_lock(&rc->s->lock);
+        struct xf_source *src = XF_ANEW(&rc->s->arena, struct xf_source);
+        src->path =
+            rc->node && rc->node->original_file_path
+                ? xf_arena_printf(&rc->s->arena, "%s (hook)", rc->node->original_file_path)
+                : "<hook>";
+        pthread_mutex_unlock(&rc->s->lock);
         src->text = sqlv->u.s.p;
         src->len = sqlv->u.s.len;
         const struct xf_render_env *env = xf_render_get_env(r);
