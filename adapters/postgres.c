@@ -1181,11 +1181,8 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         const char *hit = body.len ? memmem(sql.ptr, sql.len, body.p, body.len) : NULL;
         at = hit ? (size_t)(hit - sql.ptr) : 0;
         loc_text = hit ? select_sql : NULL; /* positions map into the model where kept whole */
-    } else {
-        xf_buf_addf(&sql, "create %s ",
-                    kind == XF_REL_VIEW   ? "view"
-                    : conn->node.unlogged ? "unlogged table"
-                                          : "table");
+    } else { /* no node's macros (clone's views): unlogged is postgres__create_table_as's */
+        xf_buf_addf(&sql, "create %s ", kind == XF_REL_VIEW ? "view" : "table");
         rel_sql(&sql, schema, nm.tmp);
         xf_buf_adds(&sql, " as (\n");
         at = sql.len;
