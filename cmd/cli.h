@@ -214,6 +214,10 @@ void xf_console_replay(const struct xf_cli *cli, const char *ev, size_t len);
  * *code; else false (not used, or missed: logged at debug).
  */
 bool xf_pp_try(struct xf_cli *cli, int *code);
+/* Whether the load keeps per-node parse records (the cache not switched off). */
+bool xf_pp_records_on(const struct xf_cli *cli);
+/* Says in the log (debug) what the load's parse records did. */
+void xf_pp_records_log(const struct xf_cli *cli, struct xf_session *s);
 /* Starts recording a cold run (when the cache is in use). */
 void xf_pp_begin(struct xf_cli *cli);
 /* After a cold run: saves the cache when it succeeded (`ok`) and can be

@@ -114,6 +114,7 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
         *out = NULL;
         return -1;
     }
+    lo.partial_parse = xf_pp_records_on(cli);
     int e = xf_session_open(out, &lo, d);
     /* before the diagnostics: the target's secrets are scrubbed from what follows */
     if (*out && e == 0) {
@@ -123,6 +124,8 @@ int xf_cmd_open(struct xf_cli *cli, struct xf_session **out, struct xf_diags *d)
     }
     if (*out)
         xf_logfile_attach(cli, xf_session_project(*out), e == 0);
+    if (*out)
+        xf_pp_records_log(cli, *out);
     if (xf_warn_error_promote(cli, d) && e == 0)
         e = -1; /* --warn-error: a load warning stops the command as an error would */
     if (e == 0)

@@ -29,16 +29,37 @@ static bool is_parse(const struct xf_cli *cli)
 
 static bool usable(const struct xf_cli *cli)
 {
-    if (xf_ppcache_disabled(cli->no_partial_parse ? 0 : cli->partial_parse ? 1 : -1))
-        return false;
     /* dbt_project.yml's flags: {partial_parse: false}; the flag wins over it, as in dbt */
-    if (!cli->partial_parse && xf_ppcache_project_off(cli->project_dir))
+    if (!xf_pp_records_on(cli))
         return false;
     /* state reads another run's files; JUnit writes one more */
     if (cli->state || cli->defer || cli->inline_sql || cli->junit_xml || getenv("XFORM_JUNIT_XML"))
         return false;
     /* compile with a selection prints nodes' SQL: not kept */
     return !is_compile(cli) || (!cli->select.n && !cli->exclude.n && !cli->selector);
+}
+
+bool xf_pp_records_on(const struct xf_cli *cli)
+{
+    if (xf_ppcache_disabled(cli->no_partial_parse ? 0 : cli->partial_parse ? 1 : -1))
+        return false;
+    return cli->partial_parse || !xf_ppcache_project_off(cli->project_dir);
+}
+
+void xf_pp_records_log(const struct xf_cli *cli, struct xf_session *s)
+{
+    size_t reused, rendered;
+    const char *why, *off;
+    if (!xf_session_precs(s, &reused, &rendered, &why, &off))
+        return;
+    if (off) {
+        xf_console_debug(cli, "Note", "Z050", "partial parse: node records: %s", off);
+        if (!reused && !rendered)
+            return;
+    }
+    xf_console_debug(cli, "Note", "Z050",
+                     "partial parse: parse-mode results of %zu of %zu nodes reused, %zu rendered%s%s",
+                     reused, reused + rendered, rendered, why ? ": " : "", why ? why : "");
 }
 
 /* Everything about the invocation a result depends on, apart from files and environment. */

@@ -97,6 +97,7 @@ static int fn_ref(struct xf_value *out, struct xf_render *r, const struct xf_fun
                                dep_loc(r, rc->node), NULL,
                                version ? xf_arena_strdup(pa, version) : NULL};
             xf_avec_push(pa, &rc->node->refs, d);
+            xf_precs_dep(rc, 'R', &d);
         }
         /* A placeholder with the right shape until names are known. */
         struct xf_node *t = xf_map_getc(&rc->s->refable, name);
@@ -235,6 +236,7 @@ static int fn_source(struct xf_value *out, struct xf_render *r, const struct xf_
         struct xf_dep d = {xf_arena_strdup(pa, src), xf_arena_strdup(pa, table),
                            dep_loc(r, rc->node), NULL, NULL};
         xf_avec_push(pa, &rc->node->source_deps, d);
+        xf_precs_dep(rc, 'S', &d);
     }
     const struct xf_value *cte =
         rc->ut ? xf_dict_getc(rc->ut->inputs, xf_arena_printf(rc->arena, "%s\x1f%s", src, table))
@@ -320,9 +322,9 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
         for (size_t k = 0; k < d->n; k++) {
             struct xf_value v = xf_value_copy(pa, &d->ents[k].val);
             warn_not_yet(r, d->ents[k].key, &v);
-            xf_node_config_set(
-                pa, rc->node,
-                (struct xf_str){xf_arena_strdups(pa, d->ents[k].key), d->ents[k].key.len}, v);
+            struct xf_str key = {xf_arena_strdups(pa, d->ents[k].key), d->ents[k].key.len};
+            xf_node_config_set(pa, rc->node, key, v);
+            xf_precs_config(rc, key, &v);
         }
     }
     for (size_t i = 0; i < a->nkw; i++) {
@@ -337,6 +339,7 @@ static int config_call(struct xf_value *out, struct xf_render *r, const struct x
         else
             key = (struct xf_str){xf_arena_strdups(pa, key), key.len};
         xf_node_config_set(pa, rc->node, key, v);
+        xf_precs_config(rc, key, &v);
     }
     return 0;
 }
@@ -371,9 +374,12 @@ static int config_set(struct xf_value *out, struct xf_render *r, const struct xf
     const struct xf_value *v = xf_arg(a, 1, "value");
     if (!key || !v)
         return key ? xf_render_error(r, "config.set() needs a value") : -1;
-    if (!rc->execute && rc->node)
-        xf_node_config_set(keep_of(rc), rc->node, xf_str_c(xf_arena_strdup(keep_of(rc), key)),
-                           xf_value_copy(keep_of(rc), v));
+    if (!rc->execute && rc->node) {
+        struct xf_value c = xf_value_copy(keep_of(rc), v);
+        struct xf_str k = xf_str_c(xf_arena_strdup(keep_of(rc), key));
+        xf_node_config_set(keep_of(rc), rc->node, k, c);
+        xf_precs_config(rc, k, &c);
+    }
     *out = xf_v_strc("");
     return 0;
 }

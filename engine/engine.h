@@ -86,6 +86,14 @@ struct xf_project *xf_session_project(struct xf_session *s);
  * output then depends on more than the files: not for the partial-parse cache). */
 bool xf_session_asked_db(struct xf_session *s);
 struct xf_graph *xf_session_graph(struct xf_session *s);
+/*
+ * The parse records of the load (engine/parse_records.c): how many nodes
+ * replayed their record and how many rendered; *why: why the file's records
+ * could not be used (none yet, another fingerprint ...) or NULL; *off: why
+ * the load kept none at all, or NULL. False when the load did not use them.
+ */
+bool xf_session_precs(struct xf_session *s, size_t *reused, size_t *rendered, const char **why,
+                      const char **off);
 const struct xf_adapter_ops *xf_session_adapter(struct xf_session *s);
 /*
  * Seconds spent loading, rendering in parse mode, building the graph,

@@ -71,6 +71,11 @@ struct xf_session {
     long long event_time_start, event_time_end;
     struct xf_map mb_retry;         /* unique id -> the batches retry runs again (in arena) */
     struct xf_value mb_parse_batch; /* model.batch in parse mode (any batch: 1970-01-01) */
+    /* parse records (parse_records.c): open during the parse render, then what they did */
+    struct xf_precs *precs;
+    size_t precs_reused, precs_rendered;
+    const char *precs_why; /* why the file's records could not be used, or NULL */
+    const char *precs_off; /* why there were no records at all (volatile templates), or NULL */
 };
 
 /* Whether n is rebuilt from scratch: its own full_refresh config wins over
@@ -118,7 +123,30 @@ struct xf_rctx {
     const struct xf_ut_ctx *ut; /* a unit test's render: inputs are CTEs */
     struct xf_mat_run *mat;     /* a custom materialization's render, or NULL */
     const struct xf_mb_batch *batch; /* a microbatch model's batch: refs filtered, model.batch */
+    struct xf_precs_rec *rec;        /* parse mode: what the render did, for the parse records */
 };
+
+/* ---- parse_records.c: each node's parse-mode results, kept across loads ---- */
+
+#define XF_PRECS_FILE "partial_parse_nodes.xfc"
+
+/* What one parse-mode render did (its refs, sources and config calls), encoded. */
+struct xf_precs_rec {
+    struct xf_buf b;
+    bool bad; /* it did something a record cannot hold (a config value that is not data) */
+};
+
+/* Before the parse render: reads the records when lo->partial_parse (s->precs). */
+void xf_precs_open(struct xf_session *s, const struct xf_load_opts *lo);
+/* Applies n's record in place of its parse render: true when there was a valid one. */
+bool xf_precs_replay(struct xf_session *s, struct xf_node *n, struct xf_arena *keep);
+/* Keeps what n's render did (a render that said nothing), taking rec's buffer. */
+void xf_precs_keep(struct xf_session *s, struct xf_node *n, struct xf_precs_rec *rec);
+/* Called by ref(), source() (op 'R' / 'S') and config() in parse mode. */
+void xf_precs_dep(struct xf_rctx *rc, char op, const struct xf_dep *d);
+void xf_precs_config(struct xf_rctx *rc, struct xf_str key, const struct xf_value *v);
+/* After the load: writes the records when `loaded` and they changed; frees them. */
+void xf_precs_close(struct xf_session *s, bool loaded);
 
 /* One batch of a microbatch model, as its render sees it (engine/microbatch.c). */
 struct xf_mb_batch {
@@ -325,7 +353,7 @@ void xf_contract_warn_view(struct xf_session *s, const struct xf_node *n);
  * dependencies (parse mode) and their SQL (execute mode). */
 int xf_tests_generate(struct xf_session *s);
 int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch,
-                        struct xf_arena *keep, struct xf_diags *diags);
+                        struct xf_arena *keep, struct xf_diags *diags, struct xf_precs_rec *rec);
 int xf_tests_render(struct xf_session *s, struct xf_rctx *rc, struct xf_buf *out);
 
 /* ---- sqlloc.c ---- */

@@ -290,24 +290,37 @@ static void parse_one(struct prender *pr, size_t i, struct xf_arena *keep, struc
     struct xf_node *n = s->p->nodes.v[i];
     if (!n->decl != !pr->tests || (!n->decl && (!renders_sql(n) || xf_tmpl_is_plain(n->tmpl))))
         return;
+    /* what an earlier load's render of the same node did, in place of rendering it */
+    if (xf_precs_replay(s, n, keep))
+        return;
     struct xf_diags local;
     xf_diags_init(&local);
+    struct xf_precs_rec rec = {XF_BUF_INIT, false};
+    struct xf_precs_rec *recp = s->precs ? &rec : NULL;
     /* the thread's scratch arena, emptied after each render: its chunk is
      * reused, not malloc'd and freed 40,000 times */
     struct xf_arena_mark empty;
     xf_arena_mark(tmp, &empty);
     int e;
     if (n->decl) {
-        e = xf_tests_parse_args(s, n, tmp, keep, &local);
+        e = xf_tests_parse_args(s, n, tmp, keep, &local, recp);
     } else {
-        struct xf_rctx rc = {
-            .s = s, .node = n, .execute = false, .arena = tmp, .keep = keep, .diags = &local};
+        struct xf_rctx rc = {.s = s,
+                             .node = n,
+                             .execute = false,
+                             .arena = tmp,
+                             .keep = keep,
+                             .diags = &local,
+                             .rec = recp};
         struct xf_render_env env;
         xf_context_env(&env, &rc);
         xf_buf_reset(out);
         e = xf_render_template(out, n->tmpl, &env);
     }
     xf_arena_reset(tmp, &empty);
+    if (e == 0 && !local.head && recp)
+        xf_precs_keep(s, n, recp); /* a render that said something renders (and says it) again */
+    xf_buf_release(&rec.b);
     if (e < 0)
         atomic_store(&pr->err, -1);
     if (local.head) {
@@ -630,8 +643,11 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
     index_names(s);
     if (name_sources(s) < 0)
         return -1;
-    if (parse_render(s) < 0 || render_descriptions(s) < 0)
+    xf_precs_open(s, lo);
+    if (parse_render(s) < 0 || render_descriptions(s) < 0) {
+        xf_precs_close(s, false);
         return -1;
+    }
     if (set_materializations(s, d) < 0)
         return -1;
     if (xf_microbatch_check(s, d) < 0)
@@ -653,6 +669,8 @@ int xf_session_open(struct xf_session **out, const struct xf_load_opts *lo, stru
         return -1;
     s->t_graph = xf_now() - t2;
     s->graph_ok = true;
+    /* loaded with no error: the records of this load are the next one's */
+    xf_precs_close(s, d->nerrors == 0);
     return 0;
 }
 
@@ -660,6 +678,7 @@ void xf_session_free(struct xf_session *s)
 {
     if (!s)
         return;
+    xf_precs_close(s, false); /* a load that stopped between the parse render and the graph */
     /* Dict indexes are heap maps hung off arena dicts: free the big ones. */
     xf_map_release(&s->refable);
     xf_map_release(&s->docs);
@@ -678,6 +697,16 @@ void xf_session_free(struct xf_session *s)
     pthread_mutex_destroy(&s->lazy_lock);
     xf_arena_release(&s->graph_arena);
     free(s);
+}
+
+bool xf_session_precs(struct xf_session *s, size_t *reused, size_t *rendered, const char **why,
+                      const char **off)
+{
+    *reused = s->precs_reused;
+    *rendered = s->precs_rendered;
+    *why = s->precs_why;
+    *off = s->precs_off;
+    return *reused || *rendered || *why || *off;
 }
 
 bool xf_session_asked_db(struct xf_session *s)

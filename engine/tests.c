@@ -568,7 +568,7 @@ static int eval_arg(struct xf_value *out, struct xf_rctx *rc, const struct xf_va
 }
 
 int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena *scratch,
-                        struct xf_arena *keep, struct xf_diags *diags)
+                        struct xf_arena *keep, struct xf_diags *diags, struct xf_precs_rec *rec)
 {
     const struct xf_test_decl *d = n->decl;
     if (!d)
@@ -579,7 +579,8 @@ int xf_tests_parse_args(struct xf_session *s, struct xf_node *n, struct xf_arena
      * (dbt_utils' fail_calc) configure the test.
      */
     struct xf_rctx rc = {
-        .s = s, .node = n, .execute = false, .arena = scratch, .keep = keep, .diags = diags};
+        .s = s, .node = n, .execute = false, .arena = scratch, .keep = keep, .diags = diags,
+        .rec = rec};
     struct xf_buf out = XF_BUF_INIT;
     int e = xf_tests_render(s, &rc, &out);
     xf_buf_release(&out);

@@ -343,6 +343,7 @@ struct scan {
     struct xf_buf names; /* env_var('X') names, NUL-separated */
     struct xf_map seen;
     bool dynamic_env; /* env_var(something not a literal) */
+    bool reads_which; /* flags.WHICH: the command's name is an input */
     const char *volatile_word, *volatile_file;
 };
 
@@ -420,6 +421,8 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
             }
             continue;
         }
+        if (n == 5 && !memcmp(w, "WHICH", 5))
+            sc->reads_which = true;
         for (size_t k = 0; k < sizeof volatile_words / sizeof *volatile_words; k++) {
             if (strlen(volatile_words[k]) == n && !memcmp(w, volatile_words[k], n) &&
                 !sc->volatile_word) {
@@ -460,6 +463,27 @@ static void scan_release(struct scan *sc)
 {
     xf_buf_release(&sc->names);
     xf_map_release(&sc->seen);
+}
+
+uint64_t xf_ppcache_content_hash(const void *p, size_t n)
+{
+    return content_hash(p, n);
+}
+
+bool xf_ppcache_fingerprint_env(const struct xf_project *p, uint64_t *env, bool *reads_which,
+                                struct xf_buf *why)
+{
+    struct scan sc = {.names = XF_BUF_INIT};
+    scan_project(&sc, p);
+    bool ok = sc.volatile_word == NULL;
+    if (!ok)
+        xf_buf_addf(why, "'%s' reads '%s', which can differ from one run to the next",
+                    sc.volatile_file, sc.volatile_word);
+    else
+        *env = env_hash(sc.names.ptr, sc.names.len, sc.dynamic_env);
+    *reads_which = sc.reads_which;
+    scan_release(&sc);
+    return ok;
 }
 
 bool xf_ppcache_volatile(const struct xf_project *p, struct xf_buf *why)

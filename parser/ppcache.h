@@ -86,6 +86,19 @@ struct xf_ppcache_save {
  */
 bool xf_ppcache_volatile(const struct xf_project *p, struct xf_buf *why);
 
+/* The cache's hash of a file's content (FNV-1a 64 over 8-byte words), for other caches. */
+uint64_t xf_ppcache_content_hash(const void *p, size_t n);
+
+/*
+ * For caches that keep results across loads (engine/parse_records.c): one
+ * scan of every Jinja tag of `p`. False when the templates are volatile
+ * (`why`, as xf_ppcache_volatile); else *env is the hash of the environment
+ * they can read (as the cache records it). *reads_which: some tag names
+ * WHICH (flags.WHICH: the command's name is then an input).
+ */
+bool xf_ppcache_fingerprint_env(const struct xf_project *p, uint64_t *env, bool *reads_which,
+                                struct xf_buf *why);
+
 /*
  * Writes the cache at `path` atomically (temporary file and rename). 1
  * saved; 0 not saved (an input changed while loading, or the templates are

@@ -320,6 +320,7 @@ struct xf_load_opts {
     bool warn_error;          /* --warn-error (flags.WARN_ERROR) */
     bool warn_error_notes;    /* --warn-error(-options) covers Note: exceptions.warn() raises */
     const char *event_time_start, *event_time_end; /* microbatch backfill window (ISO, UTC) */
+    bool partial_parse; /* read and write the parse records (engine/parse_records.c) */
 };
 
 /*
