@@ -37,6 +37,7 @@
 #define FORMAT 1u
 
 struct rec {
+    uint64_t id; /* the hash of the node's unique id */
     uint64_t key;
     const unsigned char *ops; /* into old.ptr, or the node's new record */
     size_t len;
@@ -46,7 +47,8 @@ struct xf_precs {
     const char *path;
     uint64_t fp;             /* fingerprint of this load */
     struct xf_buf old;       /* the file as read */
-    struct xf_map by_id;     /* unique id -> struct rec * (records of the file) */
+    bool aligned;            /* record i is node i's (the usual case): no map */
+    struct xf_map by_id;     /* else: unique id's hash (8 bytes) -> struct rec * */
     struct xf_map files;     /* path -> source, for locations */
     struct rec *recs;        /* the file's records */
     size_t nrecs;
@@ -264,9 +266,9 @@ static struct xf_value get_value(struct rd *r, struct xf_arena *a, int depth)
 /* ---- recording (parse mode, from engine/context.c) ---- */
 
 /*
- * A location: 0 none, 1 the node's relation_loc (a YAML snapshot's), 2 in
- * a file the load read (its path), 3 elsewhere (a test argument's text):
- * path and text.
+ * A location: 0 none, 1 the node's relation_loc (a YAML snapshot's), 4 in
+ * the node's own file, 2 in another file the load read (its path), 3
+ * elsewhere (a test argument's text): path and text.
  */
 static void put_loc(struct xf_rctx *rc, struct xf_buf *b, struct xf_loc loc)
 {
@@ -278,6 +280,12 @@ static void put_loc(struct xf_rctx *rc, struct xf_buf *b, struct xf_loc loc)
     if (n->relation_loc.src == loc.src && n->relation_loc.off == loc.off &&
         n->relation_loc.len == loc.len) {
         xf_buf_addch(b, 1);
+        return;
+    }
+    if (loc.src == n->src) { /* the node's own file, the usual case */
+        xf_buf_addch(b, 4);
+        put64(b, loc.off);
+        put64(b, loc.len);
         return;
     }
     const struct xf_source *f = loc.src->path ? xf_map_getc(&rc->s->precs->files, loc.src->path)
@@ -323,6 +331,12 @@ static struct xf_loc get_loc(struct xf_precs *pr, struct rd *r, struct xf_node *
         return XF_NOLOC;
     if (t == 1)
         return n->relation_loc;
+    if (t == 4) {
+        struct xf_loc loc = {n->src, get64(r), get64(r)};
+        if (!n->src || loc.off > n->src->len || loc.len > n->src->len - loc.off)
+            r->bad = true;
+        return r->bad ? XF_NOLOC : loc;
+    }
     if (t != 2 && t != 3) {
         r->bad = true;
         return XF_NOLOC;
@@ -394,18 +408,30 @@ static int apply(struct xf_precs *pr, const struct rec *rc, struct xf_node *n, s
     return r.bad ? -1 : 0;
 }
 
+static uint64_t id_hash(const struct xf_node *n)
+{
+    return xf_ppcache_content_hash(n->unique_id, strlen(n->unique_id));
+}
+
 static uint64_t node_key(const struct xf_node *n)
 {
-    struct xf_buf b = XF_BUF_INIT;
-    xf_buf_adds(&b, n->unique_id);
-    xf_buf_addch(&b, 0);
-    xf_buf_adds(&b, n->checksum);
-    xf_buf_addch(&b, 0);
+    /* the checksums are sha256 hex: their first 16 digits are plenty */
+    char k[3 * 16];
+    memset(k, 0, sizeof k);
+    memcpy(k, n->checksum, strnlen(n->checksum, 16));
     if (n->attached)
-        xf_buf_adds(&b, n->attached->checksum);
-    uint64_t h = xf_ppcache_content_hash(b.ptr, b.len);
-    xf_buf_release(&b);
-    return h;
+        memcpy(k + 16, n->attached->checksum, strnlen(n->attached->checksum, 16));
+    uint64_t id = id_hash(n);
+    memcpy(k + 32, &id, sizeof id);
+    return xf_ppcache_content_hash(k, sizeof k);
+}
+
+static struct rec *find(struct xf_precs *pr, const struct xf_node *n)
+{
+    if (pr->aligned)
+        return n->index < pr->nrecs ? &pr->recs[n->index] : NULL;
+    uint64_t id = id_hash(n);
+    return xf_map_get(&pr->by_id, (struct xf_str){(const char *)&id, sizeof id});
 }
 
 bool xf_precs_replay(struct xf_session *s, struct xf_node *n, struct xf_arena *keep)
@@ -413,7 +439,7 @@ bool xf_precs_replay(struct xf_session *s, struct xf_node *n, struct xf_arena *k
     struct xf_precs *pr = s->precs;
     if (!pr)
         return false;
-    struct rec *rc = xf_map_getc(&pr->by_id, n->unique_id);
+    struct rec *rc = find(pr, n);
     if (!rc || rc->key != node_key(n) || apply(pr, rc, n, NULL) < 0) {
         atomic_fetch_add(&pr->rendered, 1);
         return false;
@@ -483,7 +509,7 @@ static uint64_t fingerprint(struct xf_session *s, const struct xf_load_opts *lo,
     return h ? h : 1;
 }
 
-static const char *read_records(struct xf_precs *pr)
+static const char *read_records(struct xf_precs *pr, const struct xf_session *s)
 {
     if (xf_read_file(&pr->old, pr->path) < 0)
         return "no records yet";
@@ -499,33 +525,37 @@ static const char *read_records(struct xf_precs *pr)
         return "the records file is damaged";
     uint64_t fp = get64(&r);
     uint32_t n = get32(&r);
-    if (r.bad || (size_t)(r.end - r.p) / 16 < n)
+    if (r.bad || (size_t)(r.end - r.p) / 20 < n)
         return "the records file is damaged";
     if (fp != pr->fp)
         return "an input other than the nodes' own files changed (a macro, a YAML file, the "
                "project file, the profile, vars, flags or the environment)";
     pr->recs = xf_calloc(n ? n : 1, sizeof *pr->recs);
     for (uint32_t i = 0; i < n && !r.bad; i++) {
-        size_t idn;
-        const char *id = getstr(&r, &idn);
         struct rec *rc = &pr->recs[pr->nrecs];
+        rc->id = get64(&r);
         rc->key = get64(&r);
         size_t len;
         rc->ops = (const unsigned char *)getstr(&r, &len);
         rc->len = len;
-        if (!id || !rc->ops)
+        if (!rc->ops)
             r.bad = true;
         if (r.bad)
             break;
-        xf_map_put(&pr->by_id, (struct xf_str){id, idn}, rc);
         pr->nrecs++;
     }
     if (r.bad) {
-        xf_map_release(&pr->by_id);
-        xf_map_init(&pr->by_id);
         pr->nrecs = 0;
         return "the records file is damaged";
     }
+    /* the same nodes in the same order (nothing added, removed or renamed): by index */
+    const struct xf_project *p = s->p;
+    pr->aligned = pr->nrecs == p->nodes.n;
+    for (size_t i = 0; i < pr->nrecs && pr->aligned; i++)
+        pr->aligned = pr->recs[i].id == id_hash(p->nodes.v[i]);
+    for (size_t i = 0; i < pr->nrecs && !pr->aligned; i++)
+        xf_map_put(&pr->by_id, (struct xf_str){(const char *)&pr->recs[i].id, sizeof pr->recs[i].id},
+                   &pr->recs[i]);
     return NULL;
 }
 
@@ -556,7 +586,7 @@ void xf_precs_open(struct xf_session *s, const struct xf_load_opts *lo)
     pr->fresh = xf_calloc(pr->nnodes + 1, sizeof *pr->fresh);
     pr->made = xf_calloc(pr->nnodes + 1, sizeof *pr->made);
     pr->used = xf_calloc(pr->nnodes + 1, sizeof *pr->used);
-    pr->why = read_records(pr);
+    pr->why = read_records(pr, s);
     atomic_init(&pr->reused, 0);
     atomic_init(&pr->rendered, 0);
     s->precs = pr;
@@ -584,11 +614,11 @@ static const char *save(struct xf_precs *pr, const struct xf_project *p)
     for (size_t i = 0; i < pr->nnodes; i++) {
         const struct xf_node *n = p->nodes.v[i];
         if (pr->made[i]) {
-            putcs(&b, n->unique_id);
+            put64(&b, id_hash(n));
             put64(&b, node_key(n));
             putstr(&b, pr->fresh[i].ptr, pr->fresh[i].len);
         } else if (pr->used[i]) {
-            putcs(&b, n->unique_id);
+            put64(&b, pr->used[i]->id);
             put64(&b, pr->used[i]->key);
             putstr(&b, (const char *)pr->used[i]->ops, pr->used[i]->len);
         }

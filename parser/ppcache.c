@@ -465,6 +465,38 @@ static void scan_release(struct scan *sc)
     xf_map_release(&sc->seen);
 }
 
+/* What one scan of a project found, kept on the project (both caches ask). */
+struct xf_ppscan {
+    const char *names; /* env_var('X') names, NUL-separated */
+    size_t names_len;
+    bool dynamic_env, reads_which;
+    const char *volatile_word, *volatile_file;
+};
+
+static const struct xf_ppscan *scan_of(const struct xf_project *p)
+{
+    if (p->ppscan && p->files.n == p->ppscan_nfiles)
+        return p->ppscan;
+    struct scan sc = {.names = XF_BUF_INIT};
+    scan_project(&sc, p);
+    /* the project's arena and its memo: the project is const to its readers, not this cache */
+    struct xf_project *w = (struct xf_project *)p;
+    struct xf_ppscan *m = XF_ANEW(&w->arena, struct xf_ppscan);
+    char *names = xf_arena_alloc(&w->arena, sc.names.len + 1);
+    if (sc.names.len)
+        memcpy(names, sc.names.ptr, sc.names.len);
+    m->names = names;
+    m->names_len = sc.names.len;
+    m->dynamic_env = sc.dynamic_env;
+    m->reads_which = sc.reads_which;
+    m->volatile_word = sc.volatile_word;
+    m->volatile_file = sc.volatile_file;
+    scan_release(&sc);
+    w->ppscan = m;
+    w->ppscan_nfiles = p->files.n;
+    return m;
+}
+
 uint64_t xf_ppcache_content_hash(const void *p, size_t n)
 {
     return content_hash(p, n);
@@ -473,28 +505,24 @@ uint64_t xf_ppcache_content_hash(const void *p, size_t n)
 bool xf_ppcache_fingerprint_env(const struct xf_project *p, uint64_t *env, bool *reads_which,
                                 struct xf_buf *why)
 {
-    struct scan sc = {.names = XF_BUF_INIT};
-    scan_project(&sc, p);
-    bool ok = sc.volatile_word == NULL;
+    const struct xf_ppscan *sc = scan_of(p);
+    bool ok = sc->volatile_word == NULL;
     if (!ok)
         xf_buf_addf(why, "'%s' reads '%s', which can differ from one run to the next",
-                    sc.volatile_file, sc.volatile_word);
+                    sc->volatile_file, sc->volatile_word);
     else
-        *env = env_hash(sc.names.ptr, sc.names.len, sc.dynamic_env);
-    *reads_which = sc.reads_which;
-    scan_release(&sc);
+        *env = env_hash(sc->names, sc->names_len, sc->dynamic_env);
+    *reads_which = sc->reads_which;
     return ok;
 }
 
 bool xf_ppcache_volatile(const struct xf_project *p, struct xf_buf *why)
 {
-    struct scan sc = {.names = XF_BUF_INIT};
-    scan_project(&sc, p);
-    bool v = sc.volatile_word != NULL;
+    const struct xf_ppscan *sc = scan_of(p);
+    bool v = sc->volatile_word != NULL;
     if (v && why)
         xf_buf_addf(why, "'%s' reads '%s', which can differ from one run to the next",
-                    sc.volatile_file, sc.volatile_word);
-    scan_release(&sc);
+                    sc->volatile_file, sc->volatile_word);
     return v;
 }
 
@@ -727,13 +755,12 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
     xf_arena_init(&sv.a);
     xf_map_init(&sv.seen);
     xf_map_init(&sv.loaded);
-    struct scan sc = {.names = XF_BUF_INIT};
+    const struct xf_ppscan *sc = scan_of(p);
     struct xf_buf out = XF_BUF_INIT;
     int ret = 0;
-    scan_project(&sc, p);
-    if (sc.volatile_word) {
+    if (sc->volatile_word) {
         xf_buf_addf(why, "'%s' reads '%s', which can differ from one run to the next",
-                    sc.volatile_file, sc.volatile_word);
+                    sc->volatile_file, sc->volatile_word);
         goto done;
     }
     for (size_t i = 0; i < p->files.n; i++) {
@@ -775,10 +802,10 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
     /* header, then the payload: key, environment, entries, replay */
     struct xf_buf pl = XF_BUF_INIT;
     putstr(&pl, in->key, strlen(in->key));
-    putstr(&pl, sc.names.ptr, sc.names.len);
-    unsigned char all = sc.dynamic_env;
+    putstr(&pl, sc->names, sc->names_len);
+    unsigned char all = sc->dynamic_env;
     put(&pl, &all, 1);
-    put64(&pl, env_hash(sc.names.ptr, sc.names.len, sc.dynamic_env));
+    put64(&pl, env_hash(sc->names, sc->names_len, sc->dynamic_env));
     uint32_t ne = sv.nents;
     put(&pl, &ne, sizeof ne);
     put(&pl, sv.ents.ptr, sv.ents.len);
@@ -832,7 +859,6 @@ done:
     if (ret == 0)
         xf_ppcache_remove(path);
     xf_buf_release(&out);
-    scan_release(&sc);
     xf_buf_release(&sv.ents);
     xf_map_release(&sv.seen);
     xf_map_release(&sv.loaded);

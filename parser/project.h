@@ -289,6 +289,9 @@ struct xf_project {
     XF_VEC(struct xf_doc_def *) docs;
     XF_VEC(struct xf_group *) groups;       /* every package's, in load order */
     XF_VEC(const struct xf_source *) files; /* every file read */
+    /* parser/ppcache.c's scan of their Jinja tags, made on first need (in arena) */
+    const struct xf_ppscan *ppscan;
+    size_t ppscan_nfiles; /* files.n when it was made */
     struct xf_map by_unique_id;             /* unique_id -> node (nodes and sources) */
     /*
      * Templated strings of project files as written: the rendered text's
