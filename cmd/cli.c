@@ -157,10 +157,11 @@ static const struct option options[] = {
     {"junit-xml", 0, K_STR, OFF(junit_xml), XF_OPT_RUN, "PATH",
      "also write a JUnit XML report of the nodes run (default: $XFORM_JUNIT_XML)"},
     {"no-partial-parse", 0, K_FLAG, OFF(no_partial_parse), XF_OPT_PROJECT, NULL,
-     "neither read nor write target/partial_parse.xfc (or DBT_PARTIAL_PARSE=false)"},
+     "neither read nor write target/partial_parse.xfc and partial_parse_nodes.xfc (or "
+     "DBT_PARTIAL_PARSE=false)"},
     {"partial-parse", 0, K_FLAG, OFF(partial_parse), XF_OPT_PROJECT, NULL,
-     "use the partial-parse cache (the default; compile, ls and parse use it, other commands "
-     "always load the project in full)"},
+     "use the partial-parse caches (the default: every command reuses the parse results of "
+     "unchanged nodes; compile, ls and parse replay a run where nothing changed)"},
     {"help", 'h', K_FLAG, OFF(help), 0, NULL, "show this help"},
     {NULL, 0, K_FLAG, 0, 0, NULL, NULL},
 };
