@@ -1671,4 +1671,6 @@ void xf_context_env(struct xf_render_env *env, struct xf_rctx *rc)
     env->diags = rc->diags ? rc->diags : rc->s->diags;
     env->log = log_cb;
     env->warn_error = rc->execute && rc->s->warn_error_notes;
+    /* a parse render that reads the clock is not kept in the parse records */
+    env->impure = rc->rec ? &rc->rec->bad : NULL;
 }

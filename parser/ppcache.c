@@ -345,6 +345,10 @@ struct scan {
     bool dynamic_env; /* env_var(something not a literal) */
     bool reads_which; /* flags.WHICH: the command's name is an input */
     const char *volatile_word, *volatile_file;
+    /* the same for the parse records, whose renders are parse mode only: log() and
+     * print() print nothing there, a warning is never recorded, and a render that
+     * reads the clock says so itself (xf_render_env.impure) */
+    const char *rvolatile_word, *rvolatile_file;
 };
 
 static bool ident_start(char c)
@@ -358,6 +362,7 @@ static bool ident_char(char c)
 
 static const char *const volatile_words[] = {
     "run_started_at", "invocation_id", "modules", "thread_id", "random", "log", "print", "warn"};
+static const char *const rvolatile_words[] = {"run_started_at", "invocation_id", "thread_id"};
 
 static void scan_tag(struct scan *sc, const char *path, const char *s, const char *end)
 {
@@ -375,6 +380,11 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
                                        (ln == 13 && !memcmp(s + 1, "invocation_id", 13)))) {
                 sc->volatile_word = ln == 14 ? "run_started_at" : "invocation_id";
                 sc->volatile_file = path;
+            }
+            if (!sc->rvolatile_word && ((ln == 14 && !memcmp(s + 1, "run_started_at", 14)) ||
+                                        (ln == 13 && !memcmp(s + 1, "invocation_id", 13)))) {
+                sc->rvolatile_word = ln == 14 ? "run_started_at" : "invocation_id";
+                sc->rvolatile_file = path;
             }
             s = q < end ? q + 1 : end;
             continue;
@@ -430,6 +440,13 @@ static void scan_tag(struct scan *sc, const char *path, const char *s, const cha
                 sc->volatile_file = path;
             }
         }
+        for (size_t k = 0; k < sizeof rvolatile_words / sizeof *rvolatile_words; k++) {
+            if (strlen(rvolatile_words[k]) == n && !memcmp(w, rvolatile_words[k], n) &&
+                !sc->rvolatile_word) {
+                sc->rvolatile_word = rvolatile_words[k];
+                sc->rvolatile_file = path;
+            }
+        }
     }
 }
 
@@ -471,6 +488,7 @@ struct xf_ppscan {
     size_t names_len;
     bool dynamic_env, reads_which;
     const char *volatile_word, *volatile_file;
+    const char *rvolatile_word, *rvolatile_file; /* for the parse records */
 };
 
 static const struct xf_ppscan *scan_of(const struct xf_project *p)
@@ -491,6 +509,8 @@ static const struct xf_ppscan *scan_of(const struct xf_project *p)
     m->reads_which = sc.reads_which;
     m->volatile_word = sc.volatile_word;
     m->volatile_file = sc.volatile_file;
+    m->rvolatile_word = sc.rvolatile_word;
+    m->rvolatile_file = sc.rvolatile_file;
     scan_release(&sc);
     w->ppscan = m;
     w->ppscan_nfiles = p->files.n;
@@ -506,10 +526,10 @@ bool xf_ppcache_fingerprint_env(const struct xf_project *p, uint64_t *env, bool 
                                 struct xf_buf *why)
 {
     const struct xf_ppscan *sc = scan_of(p);
-    bool ok = sc->volatile_word == NULL;
+    bool ok = sc->rvolatile_word == NULL;
     if (!ok)
         xf_buf_addf(why, "'%s' reads '%s', which can differ from one run to the next",
-                    sc->volatile_file, sc->volatile_word);
+                    sc->rvolatile_file, sc->rvolatile_word);
     else
         *env = env_hash(sc->names, sc->names_len, sc->dynamic_env);
     *reads_which = sc->reads_which;

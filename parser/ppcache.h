@@ -91,8 +91,11 @@ uint64_t xf_ppcache_content_hash(const void *p, size_t n);
 
 /*
  * For caches that keep results across loads (engine/parse_records.c): one
- * scan of every Jinja tag of `p`. False when the templates are volatile
- * (`why`, as xf_ppcache_volatile); else *env is the hash of the environment
+ * scan of every Jinja tag of `p`. False when a parse-mode render can differ
+ * with no input changing (`why`: a tag reads run_started_at, invocation_id
+ * or thread_id; a render that reads the clock is seen as it renders, and
+ * log() and print() print nothing in parse mode); else *env is the hash of
+ * the environment
  * they can read (as the cache records it). *reads_which: some tag names
  * WHICH (flags.WHICH: the command's name is then an input).
  */

@@ -493,6 +493,8 @@ NATIVE(c_timedelta)
 
 NATIVE(c_now)
 {
+    if (r->env->impure)
+        *r->env->impure = true;
     (void)self;
     const struct xf_value *tz = xf_arg(args, 0, "tz");
     bool utc = tz && tz->t != XF_V_NONE;
@@ -502,6 +504,8 @@ NATIVE(c_now)
 
 NATIVE(c_utcnow)
 {
+    if (r->env->impure)
+        *r->env->impure = true;
     (void)self;
     (void)args;
     *out = dt_value(r->a, now_us(), false, false);
@@ -510,6 +514,8 @@ NATIVE(c_utcnow)
 
 NATIVE(c_today)
 {
+    if (r->env->impure)
+        *r->env->impure = true;
     (void)args;
     const struct xf_obj *cls = self->data;
     bool date_only = !strcmp(((const struct pyclass *)cls->data)->name, "date");

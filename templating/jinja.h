@@ -103,6 +103,9 @@ struct xf_render_env {
     struct xf_diags *diags;       /* where errors go */
     /* A short label for the frames of errors ("model 'orders'"), or NULL. */
     const char *what;
+    /* Optional: set to true when the render reads the clock (modules.datetime's
+     * now, utcnow, today): its result can differ with no input changing. */
+    bool *impure;
     /* log()/print() output; NULL drops it. `info` is log(msg, info=True). */
     void (*log)(void *user, const char *msg, bool info);
     /*

@@ -14,6 +14,7 @@ project, unmodified, from ../shared/packages."""
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -245,6 +246,20 @@ def test_dbt_utils_integration_project(wh, dbt_utils_it, request):
         assert errors == SQLITE_ERRORS, json.dumps(bad, indent=1)
         assert fails == SQLITE_FAILS, json.dumps(bad, indent=1)
         assert all(s in ("error", "fail", "skipped") for s in bad.values())
+    # the same build again: dbt_utils' parse-time macros are not run again for the
+    # unchanged nodes (parse records), and the manifest's nodes are the same in full
+    first = {u: {k: v for k, v in n.items() if k != "created_at"}
+             for u, n in p.json("target/manifest.json")["nodes"].items()}
+    w.xform("build", "--full-refresh")
+    log = [l for l in p.read("logs/xform.log").splitlines() if "parse-mode results of" in l]
+    m = re.search(r"results of (\d+) of (\d+) nodes reused", log[-1])
+    assert m and int(m.group(1)) >= int(m.group(2)) - 5 and int(m.group(2)) > 150, log[-1]
+    again = {u: {k: v for k, v in n.items() if k != "created_at"}
+             for u, n in p.json("target/manifest.json")["nodes"].items()}
+    assert again == first
+    rr2 = p.json("target/run_results.json")
+    assert sorted((x["unique_id"], x["status"]) for x in rr2["results"]) == sorted(
+        (x["unique_id"], x["status"]) for x in rr["results"])
     # a few result tables, read back
     assert w.rows(f"select count(*) from {w.rel('test_star')}") == [(3,)]
     series = w.rows(f"select generated_number from {w.rel('test_generate_series')} order by 1")

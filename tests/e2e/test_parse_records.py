@@ -237,3 +237,33 @@ def test_no_partial_parse_neither_reads_nor_writes(wh):
     assert w.p.path(RECORDS).read_bytes() == kept
     assert w.rows("select id from pr_b") == [(2,)]
     assert not [l for l in record_lines(w)[1:]]
+
+
+def test_a_render_that_reads_the_clock_is_not_kept(wh):
+    """dbt_utils' pretty_time reads the clock: the nodes whose parse render
+    calls now() render every time (their result can change with no input
+    changing); the others are still reused."""
+    w = project(wh)
+    w.p.write("models/pr/pr_clock.sql", "{{ config(tags=['t' ~ "
+              "modules.datetime.datetime.now().strftime('%H%M%S%f')]) }}\nselect 1 as id\n")
+    build(w)
+    tags1 = w.p.json("target/manifest.json")["nodes"]["model.jaffle_shop.pr_clock"]["tags"]
+    reused, total, rendered, _ = build(w)
+    assert rendered == 1 and reused == total - 1, (reused, total, rendered)
+    tags2 = w.p.json("target/manifest.json")["nodes"]["model.jaffle_shop.pr_clock"]["tags"]
+    assert tags1 != tags2 and tags2[0].startswith("t"), (tags1, tags2)
+
+
+def test_run_started_at_anywhere_switches_the_records_off(wh):
+    w = project(wh)
+    build(w)
+    kept = w.p.path(RECORDS).read_bytes()
+    before = len(record_lines(w))
+    w.p.write("macros/stamp.sql", "{% macro stamp() %}{{ run_started_at }}{% endmacro %}\n")
+    r = w.xform("build", expect=0)
+    log = w.p.read("logs/xform.log")
+    assert "node records: 'macros/stamp.sql' reads 'run_started_at'" in log, r
+    # neither read (no reuse said) nor rewritten
+    assert len(record_lines(w)) == before
+    assert w.p.path(RECORDS).read_bytes() == kept
+    assert w.rows("select id from pr_d") == [(1,)]
