@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness: the project loader and the session that prepares a
  * project (parse-mode render, YAML tests, graph). The input is
- * dbt_project.yml, then a line "---8<---", then models/schema.yml; both
+ * dbt_project.yml, then a line "---8<---", then models/schema.yml, then
+ * optionally another "---8<---" line and the SQL of models/fz.sql; they
  * are written into a scratch project that also has two models, a seed
  * and a macro, and the project is opened as `xform parse` would (the
  * embedded SQLite profile; nothing connects). Errors are formatted.
@@ -88,14 +89,21 @@ static int open_project(struct xf_buf *sig)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *text = (const char *)data;
+    const char *text = (const char *)data, *end = text + size;
     const char *cut = size >= sizeof sep - 1 ? memmem(text, size, sep, sizeof sep - 1) : NULL;
-    size_t plen = cut ? (size_t)(cut - text) : size;
-    fuzz_put("dbt_project.yml", text, plen);
-    if (cut)
-        fuzz_put("models/schema.yml", cut + sizeof sep - 1, size - plen - (sizeof sep - 1));
+    fuzz_put("dbt_project.yml", text, cut ? (size_t)(cut - text) : size);
+    /* then models/schema.yml, then (after a second separator) models/fz.sql */
+    const char *yml = cut ? cut + sizeof sep - 1 : end;
+    const char *cut2 = (size_t)(end - yml) >= sizeof sep - 1
+                           ? memmem(yml, (size_t)(end - yml), sep, sizeof sep - 1)
+                           : NULL;
+    fuzz_put("models/schema.yml", yml, (size_t)((cut2 ? cut2 : end) - yml));
+    if (cut2)
+        fuzz_put("models/fz.sql", cut2 + sizeof sep - 1,
+                 (size_t)(end - (cut2 + sizeof sep - 1)));
     else
-        fuzz_puts("models/schema.yml", "");
+        fuzz_puts("models/fz.sql", "{{ config(materialized='view', meta={'k': [1, 2.5, none]}) }}\n"
+                                   "select * from {{ ref('a') }}\n");
 
     /* the first open renders (an earlier input's records could match this one) */
     char path[4200];
