@@ -444,6 +444,10 @@ bool xf_precs_replay(struct xf_session *s, struct xf_node *n, struct xf_arena *k
         atomic_fetch_add(&pr->rendered, 1);
         return false;
     }
+    if (n->index >= pr->nnodes) {
+        atomic_fetch_add(&pr->rendered, 1);
+        return false;
+    }
     apply(pr, rc, n, keep);
     pr->used[n->index] = rc;
     atomic_fetch_add(&pr->reused, 1);
@@ -613,14 +617,17 @@ static const char *save(struct xf_precs *pr, const struct xf_project *p)
     put32(&b, (uint32_t)kept);
     for (size_t i = 0; i < pr->nnodes; i++) {
         const struct xf_node *n = p->nodes.v[i];
-        if (pr->made[i]) {
+        size_t k = n->index; /* the slots are by the node's index (its place in nodes) */
+        if (k >= pr->nnodes)
+            continue;
+        if (pr->made[k]) {
             put64(&b, id_hash(n));
             put64(&b, node_key(n));
-            putstr(&b, pr->fresh[i].ptr, pr->fresh[i].len);
-        } else if (pr->used[i]) {
-            put64(&b, pr->used[i]->id);
-            put64(&b, pr->used[i]->key);
-            putstr(&b, (const char *)pr->used[i]->ops, pr->used[i]->len);
+            putstr(&b, pr->fresh[k].ptr, pr->fresh[k].len);
+        } else if (pr->used[k]) {
+            put64(&b, pr->used[k]->id);
+            put64(&b, pr->used[k]->key);
+            putstr(&b, (const char *)pr->used[k]->ops, pr->used[k]->len);
         }
     }
     uint64_t sum = xf_ppcache_content_hash(b.ptr + body, b.len - body);
