@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cli.h"
@@ -66,14 +65,7 @@ void xf_pp_records_log(const struct xf_cli *cli, struct xf_session *s)
 static char *make_key(const struct xf_cli *cli)
 {
     struct xf_buf b = XF_BUF_INIT;
-    xf_buf_adds(&b, "xform " XF_VERSION "\n");
-    struct stat st;
-    if (stat("/proc/self/exe", &st) == 0) /* another build of the same version is another binary */
-        xf_buf_addf(&b, "%llu %llu %lld.%09ld\n", (unsigned long long)st.st_ino,
-                    (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                    st.st_mtim.tv_nsec);
-    char cwd[4096];
-    xf_buf_adds(&b, getcwd(cwd, sizeof cwd) ? cwd : "?");
+    xf_ppcache_identity(&b);
     xf_buf_addch(&b, '\n');
     for (int i = 0; i < cli->argc; i++) {
         xf_buf_adds(&b, cli->argv[i]);

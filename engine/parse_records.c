@@ -26,20 +26,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "engine/internal.h"
 #include "parser/ppcache.h"
 #include "util/path.h"
+#include "util/wire.h"
 
 #define MAGIC "XFPPNODE"
-#define FORMAT 1u
+#define FORMAT 2u
 
 struct rec {
     uint64_t id; /* the hash of the node's unique id */
     uint64_t key;
-    const unsigned char *ops; /* into old.ptr, or the node's new record */
+    const char *ops; /* into old.ptr, or the node's new record */
     size_t len;
 };
 
@@ -62,83 +61,32 @@ struct xf_precs {
 
 /* ---- encoding ---- */
 
-static void put(struct xf_buf *b, const void *p, size_t n)
-{
-    if (n)
-        xf_buf_add(b, p, n);
-}
-
-static void put32(struct xf_buf *b, uint32_t v)
-{
-    put(b, &v, sizeof v);
-}
-
-static void put64(struct xf_buf *b, uint64_t v)
-{
-    put(b, &v, sizeof v);
-}
-
-static void putstr(struct xf_buf *b, const char *s, size_t n)
-{
-    put32(b, (uint32_t)n);
-    put(b, s, n);
-}
-
+/* A C string that may be absent: a flag byte, then the string. */
 static void putcs(struct xf_buf *b, const char *s)
 {
-    if (!s) {
-        put32(b, UINT32_MAX);
-        return;
-    }
-    putstr(b, s, strlen(s));
+    xf_buf_addch(b, s ? 1 : 0);
+    if (s)
+        xf_wire_putstr(b, s, strlen(s));
 }
 
-struct rd {
-    const unsigned char *p, *end;
-    bool bad;
-};
-
-static bool get(struct rd *r, void *out, size_t n)
+/* Its reverse: NULL for an absent one (or a bad read). */
+static const char *getcs(struct xf_wire *r, size_t *n)
 {
-    if (r->bad || (size_t)(r->end - r->p) < n) {
-        r->bad = true;
-        memset(out, 0, n);
-        return false;
-    }
-    memcpy(out, r->p, n);
-    r->p += n;
-    return true;
-}
-
-static uint32_t get32(struct rd *r)
-{
-    uint32_t v;
-    get(r, &v, sizeof v);
-    return v;
-}
-
-static uint64_t get64(struct rd *r)
-{
-    uint64_t v;
-    get(r, &v, sizeof v);
-    return v;
-}
-
-/* A string (NULL for an absent one); *n its length. Points into the reader's bytes. */
-static const char *getstr(struct rd *r, size_t *n)
-{
-    uint32_t len = get32(r);
+    char f = 0;
     *n = 0;
-    if (r->bad || len == UINT32_MAX)
-        return NULL;
-    if ((size_t)(r->end - r->p) < len) {
-        r->bad = true;
+    xf_wire_get(r, &f, 1);
+    if (f != 1) {
+        r->bad |= f != 0;
         return NULL;
     }
-    const char *s = (const char *)r->p;
-    r->p += len;
-    *n = len;
-    return s;
+    const char *s = xf_wire_getstr(r, n);
+    return r->bad ? NULL : s;
+}
+
+/* What is left to read: a count claims at least a byte per item. */
+static size_t left(const struct xf_wire *r)
+{
+    return r->len - r->pos;
 }
 
 /* Values a config() call can hold: plain data. Anything else: false (not recordable). */
@@ -155,30 +103,30 @@ static bool put_value(struct xf_buf *b, const struct xf_value *v, int depth)
         return true;
     case XF_V_INT:
         xf_buf_addch(b, 'I');
-        put64(b, (uint64_t)v->u.i);
+        xf_wire_put64(b, (uint64_t)v->u.i);
         return true;
     case XF_V_FLOAT:
         xf_buf_addch(b, 'D');
-        put(b, &v->u.f, sizeof v->u.f);
+        xf_wire_put(b, &v->u.f, sizeof v->u.f);
         return true;
     case XF_V_STR:
         xf_buf_addch(b, 'S');
-        putstr(b, v->u.s.p, v->u.s.len);
+        xf_wire_putstr(b, v->u.s.p, v->u.s.len);
         return true;
     case XF_V_LIST:
         xf_buf_addch(b, v->u.l->tuple ? 'U' : 'L');
-        put32(b, (uint32_t)v->u.l->n);
+        xf_wire_put32(b, (uint32_t)v->u.l->n);
         for (size_t i = 0; i < v->u.l->n; i++)
             if (!put_value(b, &v->u.l->items[i], depth + 1))
                 return false;
         return true;
     case XF_V_DICT:
         xf_buf_addch(b, 'M');
-        put32(b, (uint32_t)v->u.d->n);
+        xf_wire_put32(b, (uint32_t)v->u.d->n);
         for (size_t i = 0; i < v->u.d->n; i++) {
             const struct xf_dict_ent *e = &v->u.d->ents[i];
             xf_buf_addch(b, e->raw_key ? 1 : 0);
-            putstr(b, e->key.p, e->key.len);
+            xf_wire_putstr(b, e->key.p, e->key.len);
             if (!put_value(b, &e->val, depth + 1))
                 return false;
         }
@@ -189,10 +137,10 @@ static bool put_value(struct xf_buf *b, const struct xf_value *v, int depth)
 }
 
 /* Decodes a value into `a` (NULL: only checks it). */
-static struct xf_value get_value(struct rd *r, struct xf_arena *a, int depth)
+static struct xf_value get_value(struct xf_wire *r, struct xf_arena *a, int depth)
 {
     char t = 0;
-    if (depth > 64 || !get(r, &t, 1)) {
+    if (depth > 64 || !xf_wire_get(r, &t, 1)) {
         r->bad = true;
         return xf_v_none();
     }
@@ -203,23 +151,23 @@ static struct xf_value get_value(struct rd *r, struct xf_arena *a, int depth)
     case 'F':
         return xf_v_bool(t == 'T');
     case 'I':
-        return xf_v_int((int64_t)get64(r));
+        return xf_v_int((int64_t)xf_wire_get64(r));
     case 'D': {
         double f;
-        get(r, &f, sizeof f);
+        xf_wire_get(r, &f, sizeof f);
         return xf_v_float(f);
     }
     case 'S': {
         size_t n;
-        const char *s = getstr(r, &n);
-        if (!s || !a)
+        const char *s = xf_wire_getstr(r, &n);
+        if (r->bad || !a)
             return xf_v_none();
         return xf_v_str((struct xf_str){xf_arena_strndup(a, s, n), n});
     }
     case 'L':
     case 'U': {
-        uint32_t n = get32(r);
-        if ((size_t)(r->end - r->p) < n) { /* each item takes a byte at least */
+        uint32_t n = xf_wire_get32(r);
+        if (left(r) < n) { /* each item takes a byte at least */
             r->bad = true;
             return xf_v_none();
         }
@@ -234,19 +182,17 @@ static struct xf_value get_value(struct rd *r, struct xf_arena *a, int depth)
         return l;
     }
     case 'M': {
-        uint32_t n = get32(r);
-        if ((size_t)(r->end - r->p) < n) {
+        uint32_t n = xf_wire_get32(r);
+        if (left(r) < n) {
             r->bad = true;
             return xf_v_none();
         }
         struct xf_value d = a ? xf_v_dict(a, n) : xf_v_none();
         for (uint32_t i = 0; i < n && !r->bad; i++) {
             char raw = 0;
-            get(r, &raw, 1);
+            xf_wire_get(r, &raw, 1);
             size_t kn;
-            const char *k = getstr(r, &kn);
-            if (!k)
-                r->bad = true;
+            const char *k = xf_wire_getstr(r, &kn);
             struct xf_value v = get_value(r, a, depth + 1);
             if (a && !r->bad) {
                 size_t before = d.u.d->n;
@@ -284,8 +230,8 @@ static void put_loc(struct xf_rctx *rc, struct xf_buf *b, struct xf_loc loc)
     }
     if (loc.src == n->src) { /* the node's own file, the usual case */
         xf_buf_addch(b, 4);
-        put64(b, loc.off);
-        put64(b, loc.len);
+        xf_wire_put64(b, loc.off);
+        xf_wire_put64(b, loc.len);
         return;
     }
     const struct xf_source *f = loc.src->path ? xf_map_getc(&rc->s->precs->files, loc.src->path)
@@ -293,9 +239,9 @@ static void put_loc(struct xf_rctx *rc, struct xf_buf *b, struct xf_loc loc)
     xf_buf_addch(b, f == loc.src ? 2 : 3);
     putcs(b, loc.src->path);
     if (f != loc.src)
-        putstr(b, loc.src->text, loc.src->len);
-    put64(b, loc.off);
-    put64(b, loc.len);
+        xf_wire_putstr(b, loc.src->text, loc.src->len);
+    xf_wire_put64(b, loc.off);
+    xf_wire_put64(b, loc.len);
 }
 
 void xf_precs_dep(struct xf_rctx *rc, char op, const struct xf_dep *d)
@@ -315,24 +261,24 @@ void xf_precs_config(struct xf_rctx *rc, struct xf_str key, const struct xf_valu
     if (!rc->rec)
         return;
     xf_buf_addch(&rc->rec->b, 'C');
-    putstr(&rc->rec->b, key.p, key.len);
+    xf_wire_putstr(&rc->rec->b, key.p, key.len);
     if (!put_value(&rc->rec->b, v, 0))
         rc->rec->bad = true;
 }
 
 /* ---- replaying ---- */
 
-static struct xf_loc get_loc(struct xf_precs *pr, struct rd *r, struct xf_node *n,
+static struct xf_loc get_loc(struct xf_precs *pr, struct xf_wire *r, struct xf_node *n,
                              struct xf_arena *a)
 {
     char t = 0;
-    get(r, &t, 1);
+    xf_wire_get(r, &t, 1);
     if (t == 0)
         return XF_NOLOC;
     if (t == 1)
         return n->relation_loc;
     if (t == 4) {
-        struct xf_loc loc = {n->src, get64(r), get64(r)};
+        struct xf_loc loc = {n->src, xf_wire_get64(r), xf_wire_get64(r)};
         if (!n->src || loc.off > n->src->len || loc.len > n->src->len - loc.off)
             r->bad = true;
         return r->bad ? XF_NOLOC : loc;
@@ -342,10 +288,10 @@ static struct xf_loc get_loc(struct xf_precs *pr, struct rd *r, struct xf_node *
         return XF_NOLOC;
     }
     size_t pn, tn = 0;
-    const char *path = getstr(r, &pn), *text = NULL;
+    const char *path = getcs(r, &pn), *text = NULL;
     if (t == 3)
-        text = getstr(r, &tn);
-    struct xf_loc loc = {NULL, get64(r), get64(r)};
+        text = xf_wire_getstr(r, &tn);
+    struct xf_loc loc = {NULL, xf_wire_get64(r), xf_wire_get64(r)};
     if (r->bad || !a)
         return XF_NOLOC;
     if (t == 2) {
@@ -376,12 +322,13 @@ static char *dup_or_null(struct xf_arena *a, const char *s, size_t n)
 /* Applies a record's ops to `n` (a NULL arena: only checks them). 0, or -1 when malformed. */
 static int apply(struct xf_precs *pr, const struct rec *rc, struct xf_node *n, struct xf_arena *a)
 {
-    struct rd r = {rc->ops, rc->ops + rc->len, false};
-    while (r.p < r.end && !r.bad) {
-        char op = (char)*r.p++;
+    struct xf_wire r = {rc->ops, rc->len, 0, false};
+    while (r.pos < r.len && !r.bad) {
+        char op = 0;
+        xf_wire_get(&r, &op, 1);
         if (op == 'R' || op == 'S') {
             size_t pn, nn, vn;
-            const char *pkg = getstr(&r, &pn), *name = getstr(&r, &nn), *ver = getstr(&r, &vn);
+            const char *pkg = getcs(&r, &pn), *name = getcs(&r, &nn), *ver = getcs(&r, &vn);
             struct xf_loc loc = get_loc(pr, &r, n, a);
             if (!name || (op == 'S' && !pkg))
                 r.bad = true;
@@ -395,10 +342,8 @@ static int apply(struct xf_precs *pr, const struct rec *rc, struct xf_node *n, s
                 xf_avec_push(a, &n->source_deps, d);
         } else if (op == 'C') {
             size_t kn;
-            const char *k = getstr(&r, &kn);
+            const char *k = xf_wire_getstr(&r, &kn);
             struct xf_value v = get_value(&r, a, 0);
-            if (!k)
-                r.bad = true;
             if (!r.bad && a)
                 xf_node_config_set(a, n, (struct xf_str){xf_arena_strndup(a, k, kn), kn}, v);
         } else {
@@ -475,14 +420,7 @@ static uint64_t fingerprint(struct xf_session *s, const struct xf_load_opts *lo,
     if (!xf_ppcache_fingerprint_env(p, &env, &which, why))
         return 0;
     struct xf_buf b = XF_BUF_INIT;
-    xf_buf_adds(&b, "xform " XF_VERSION "\n");
-    struct stat st;
-    if (stat("/proc/self/exe", &st) == 0) /* another build of the same version is another binary */
-        xf_buf_addf(&b, "%llu %llu %lld.%09ld\n", (unsigned long long)st.st_ino,
-                    (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                    st.st_mtim.tv_nsec);
-    char cwd[4096];
-    xf_buf_adds(&b, getcwd(cwd, sizeof cwd) ? cwd : "?");
+    xf_ppcache_identity(&b);
     const char *strs[] = {lo->project_dir, lo->profiles_dir, lo->target,
                           lo->vars,        lo->target_path,  lo->profile,
                           lo->event_time_start, lo->event_time_end, which ? lo->command : NULL};
@@ -505,7 +443,7 @@ static uint64_t fingerprint(struct xf_session *s, const struct xf_load_opts *lo,
         if (xf_map_getc(&own, f->path) == f)
             continue;
         xf_buf_adds(&b, f->path);
-        put64(&b, xf_ppcache_content_hash(f->text, f->len));
+        xf_wire_put64(&b, xf_ppcache_content_hash(f->text, f->len));
     }
     xf_map_release(&own);
     uint64_t h = xf_ppcache_content_hash(b.ptr, b.len);
@@ -517,19 +455,18 @@ static const char *read_records(struct xf_precs *pr, const struct xf_session *s)
 {
     if (xf_read_file(&pr->old, pr->path) < 0)
         return "no records yet";
-    struct rd r = {(const unsigned char *)pr->old.ptr,
-                   (const unsigned char *)pr->old.ptr + pr->old.len, false};
+    struct xf_wire r = {pr->old.ptr, pr->old.len, 0, false};
     char magic[8];
-    get(&r, magic, 8);
-    uint32_t format = get32(&r);
-    uint64_t sum = get64(&r);
+    xf_wire_get(&r, magic, 8);
+    uint32_t format = xf_wire_get32(&r);
+    uint64_t sum = xf_wire_get64(&r);
     if (r.bad || memcmp(magic, MAGIC, 8) || format != FORMAT)
         return "the records file is of another format";
-    if (xf_ppcache_content_hash(r.p, (size_t)(r.end - r.p)) != sum)
+    if (xf_ppcache_content_hash(r.p + r.pos, left(&r)) != sum)
         return "the records file is damaged";
-    uint64_t fp = get64(&r);
-    uint32_t n = get32(&r);
-    if (r.bad || (size_t)(r.end - r.p) / 20 < n)
+    uint64_t fp = xf_wire_get64(&r);
+    uint32_t n = xf_wire_get32(&r);
+    if (r.bad || left(&r) / 20 < n)
         return "the records file is damaged";
     if (fp != pr->fp)
         return "an input other than the nodes' own files changed (a macro, a YAML file, the "
@@ -537,13 +474,11 @@ static const char *read_records(struct xf_precs *pr, const struct xf_session *s)
     pr->recs = xf_calloc(n ? n : 1, sizeof *pr->recs);
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         struct rec *rc = &pr->recs[pr->nrecs];
-        rc->id = get64(&r);
-        rc->key = get64(&r);
+        rc->id = xf_wire_get64(&r);
+        rc->key = xf_wire_get64(&r);
         size_t len;
-        rc->ops = (const unsigned char *)getstr(&r, &len);
+        rc->ops = xf_wire_getstr(&r, &len);
         rc->len = len;
-        if (!rc->ops)
-            r.bad = true;
         if (r.bad)
             break;
         pr->nrecs++;
@@ -609,25 +544,25 @@ static const char *save(struct xf_precs *pr, const struct xf_project *p)
     if (!changed && kept == pr->nrecs)
         return NULL; /* the file already says all this */
     struct xf_buf b = XF_BUF_INIT;
-    put(&b, MAGIC, 8);
-    put32(&b, FORMAT);
-    put64(&b, 0); /* the checksum, below */
+    xf_wire_put(&b, MAGIC, 8);
+    xf_wire_put32(&b, FORMAT);
+    xf_wire_put64(&b, 0); /* the checksum, below */
     size_t body = b.len;
-    put64(&b, pr->fp);
-    put32(&b, (uint32_t)kept);
+    xf_wire_put64(&b, pr->fp);
+    xf_wire_put32(&b, (uint32_t)kept);
     for (size_t i = 0; i < pr->nnodes; i++) {
         const struct xf_node *n = p->nodes.v[i];
         size_t k = n->index; /* the slots are by the node's index (its place in nodes) */
         if (k >= pr->nnodes)
             continue;
         if (pr->made[k]) {
-            put64(&b, id_hash(n));
-            put64(&b, node_key(n));
-            putstr(&b, pr->fresh[k].ptr, pr->fresh[k].len);
+            xf_wire_put64(&b, id_hash(n));
+            xf_wire_put64(&b, node_key(n));
+            xf_wire_putstr(&b, pr->fresh[k].ptr, pr->fresh[k].len);
         } else if (pr->used[k]) {
-            put64(&b, pr->used[k]->id);
-            put64(&b, pr->used[k]->key);
-            putstr(&b, (const char *)pr->used[k]->ops, pr->used[k]->len);
+            xf_wire_put64(&b, pr->used[k]->id);
+            xf_wire_put64(&b, pr->used[k]->key);
+            xf_wire_putstr(&b, (const char *)pr->used[k]->ops, pr->used[k]->len);
         }
     }
     uint64_t sum = xf_ppcache_content_hash(b.ptr + body, b.len - body);

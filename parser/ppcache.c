@@ -22,6 +22,7 @@
 #include "parser/yaml.h"
 #include "util/map.h"
 #include "util/path.h"
+#include "util/wire.h"
 
 extern char **environ;
 
@@ -166,62 +167,6 @@ bool xf_ppcache_project_off(const char *project_dir)
     }
     xf_arena_release(&a);
     return off;
-}
-
-/* ---- writing ---- */
-
-static void put(struct xf_buf *b, const void *p, size_t n)
-{
-    xf_buf_add(b, p, n);
-}
-static void put64(struct xf_buf *b, uint64_t v)
-{
-    put(b, &v, sizeof v);
-}
-static void putstr(struct xf_buf *b, const char *s, size_t n)
-{
-    uint32_t l = (uint32_t)n;
-    put(b, &l, sizeof l);
-    put(b, s, n);
-}
-
-/* ---- reading (bounds-checked: a short or garbled file is a miss) ---- */
-
-struct rd {
-    const char *p;
-    size_t len, pos;
-    bool bad;
-};
-
-static bool get(struct rd *r, void *out, size_t n)
-{
-    if (r->bad || r->len - r->pos < n) {
-        r->bad = true;
-        memset(out, 0, n);
-        return false;
-    }
-    memcpy(out, r->p + r->pos, n);
-    r->pos += n;
-    return true;
-}
-static uint64_t get64(struct rd *r)
-{
-    uint64_t v;
-    get(r, &v, sizeof v);
-    return v;
-}
-static const char *getstr(struct rd *r, size_t *n)
-{
-    uint32_t l;
-    if (!get(r, &l, sizeof l) || r->len - r->pos < l) {
-        r->bad = true;
-        *n = 0;
-        return "";
-    }
-    const char *s = r->p + r->pos;
-    r->pos += l;
-    *n = l;
-    return s;
 }
 
 /* ---- the world as seen now ---- */
@@ -517,6 +462,18 @@ static const struct xf_ppscan *scan_of(const struct xf_project *p)
     return m;
 }
 
+void xf_ppcache_identity(struct xf_buf *b)
+{
+    xf_buf_adds(b, "xform " XF_VERSION "\n");
+    struct stat st;
+    if (stat("/proc/self/exe", &st) == 0) /* another build of the same version is another binary */
+        xf_buf_addf(b, "%llu %llu %lld.%09ld\n", (unsigned long long)st.st_ino,
+                    (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                    st.st_mtim.tv_nsec);
+    char cwd[4096];
+    xf_buf_adds(b, getcwd(cwd, sizeof cwd) ? cwd : "?");
+}
+
 uint64_t xf_ppcache_content_hash(const void *p, size_t n)
 {
     return content_hash(p, n);
@@ -563,16 +520,16 @@ static void put_ent(struct saver *sv, enum kind k, bool is_racy, const char *pat
                     const struct skey *key, uint64_t hash)
 {
     unsigned char hdr[2] = {(unsigned char)k, (unsigned char)is_racy};
-    put(&sv->ents, hdr, 2);
-    putstr(&sv->ents, path, strlen(path));
+    xf_wire_put(&sv->ents, hdr, 2);
+    xf_wire_putstr(&sv->ents, path, strlen(path));
     struct skey z = {0};
     if (!key)
         key = &z;
-    put64(&sv->ents, key->size);
-    put64(&sv->ents, key->ino);
-    put64(&sv->ents, (uint64_t)key->mtime);
-    put64(&sv->ents, (uint64_t)key->ctime);
-    put64(&sv->ents, hash);
+    xf_wire_put64(&sv->ents, key->size);
+    xf_wire_put64(&sv->ents, key->ino);
+    xf_wire_put64(&sv->ents, (uint64_t)key->mtime);
+    xf_wire_put64(&sv->ents, (uint64_t)key->ctime);
+    xf_wire_put64(&sv->ents, hash);
     sv->nents++;
 }
 
@@ -821,50 +778,50 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
 
     /* header, then the payload: key, environment, entries, replay */
     struct xf_buf pl = XF_BUF_INIT;
-    putstr(&pl, in->key, strlen(in->key));
-    putstr(&pl, sc->names, sc->names_len);
+    xf_wire_putstr(&pl, in->key, strlen(in->key));
+    xf_wire_putstr(&pl, sc->names, sc->names_len);
     unsigned char all = sc->dynamic_env;
-    put(&pl, &all, 1);
-    put64(&pl, env_hash(sc->names, sc->names_len, sc->dynamic_env));
+    xf_wire_put(&pl, &all, 1);
+    xf_wire_put64(&pl, env_hash(sc->names, sc->names_len, sc->dynamic_env));
     uint32_t ne = sv.nents;
-    put(&pl, &ne, sizeof ne);
-    put(&pl, sv.ents.ptr, sv.ents.len);
-    putstr(&pl, in->replay ? in->replay : "", in->replay_len);
+    xf_wire_put(&pl, &ne, sizeof ne);
+    xf_wire_put(&pl, sv.ents.ptr, sv.ents.len);
+    xf_wire_putstr(&pl, in->replay ? in->replay : "", in->replay_len);
     /* the new record first, then up to KEEP-1 of the others (other commands) */
     struct xf_buf old = XF_BUF_INIT;
     struct xf_buf kept = XF_BUF_INIT;
     uint32_t nkept = 0;
     if (xf_read_file(&old, path) == 0) {
-        struct rd h = {old.ptr, old.len, 0, false};
+        struct xf_wire h = {old.ptr, old.len, 0, false};
         char magic[8];
         uint32_t fmt = 0, n = 0;
-        get(&h, magic, 8);
-        get(&h, &fmt, sizeof fmt);
-        get(&h, &n, sizeof n);
+        xf_wire_get(&h, magic, 8);
+        xf_wire_get(&h, &fmt, sizeof fmt);
+        xf_wire_get(&h, &n, sizeof n);
         for (uint32_t i = 0; !h.bad && !memcmp(magic, MAGIC, 8) && fmt == FORMAT && i < n; i++) {
             size_t start = h.pos;
-            uint64_t len = get64(&h);
-            get64(&h);
+            uint64_t len = xf_wire_get64(&h);
+            xf_wire_get64(&h);
             if (h.bad || len > h.len - h.pos)
                 break;
-            struct rd r = {h.p + h.pos, (size_t)len, 0, false};
+            struct xf_wire r = {h.p + h.pos, (size_t)len, 0, false};
             size_t kl;
-            const char *k = getstr(&r, &kl);
+            const char *k = xf_wire_getstr(&r, &kl);
             h.pos += (size_t)len;
             if (r.bad || (kl == strlen(in->key) && !memcmp(k, in->key, kl)) || nkept + 1 >= KEEP)
                 continue;
-            put(&kept, old.ptr + start, h.pos - start);
+            xf_wire_put(&kept, old.ptr + start, h.pos - start);
             nkept++;
         }
     }
-    put(&out, MAGIC, 8);
+    xf_wire_put(&out, MAGIC, 8);
     uint32_t fmt = FORMAT, nrec = 1 + nkept;
-    put(&out, &fmt, sizeof fmt);
-    put(&out, &nrec, sizeof nrec);
-    put64(&out, (uint64_t)pl.len);
-    put64(&out, content_hash(pl.ptr, pl.len));
-    put(&out, pl.ptr, pl.len);
-    put(&out, kept.ptr, kept.len);
+    xf_wire_put(&out, &fmt, sizeof fmt);
+    xf_wire_put(&out, &nrec, sizeof nrec);
+    xf_wire_put64(&out, (uint64_t)pl.len);
+    xf_wire_put64(&out, content_hash(pl.ptr, pl.len));
+    xf_wire_put(&out, pl.ptr, pl.len);
+    xf_wire_put(&out, kept.ptr, kept.len);
     xf_buf_release(&pl);
     xf_buf_release(&old);
     xf_buf_release(&kept);
@@ -937,19 +894,19 @@ static int stat_in(struct dircache *dc, const char *path, struct stat *st)
 }
 
 /* 1: the entry is as recorded; 0: not (why). */
-static int check_ent(struct rd *r, struct dircache *dc, struct xf_buf *why, bool *refresh,
+static int check_ent(struct xf_wire *r, struct dircache *dc, struct xf_buf *why, bool *refresh,
                      size_t *nfiles)
 {
     unsigned char hdr[2];
-    get(r, hdr, 2);
+    xf_wire_get(r, hdr, 2);
     size_t pl;
-    const char *ps = getstr(r, &pl);
+    const char *ps = xf_wire_getstr(r, &pl);
     struct skey k;
-    k.size = get64(r);
-    k.ino = get64(r);
-    k.mtime = (int64_t)get64(r);
-    k.ctime = (int64_t)get64(r);
-    uint64_t hash = get64(r);
+    k.size = xf_wire_get64(r);
+    k.ino = xf_wire_get64(r);
+    k.mtime = (int64_t)xf_wire_get64(r);
+    k.ctime = (int64_t)xf_wire_get64(r);
+    uint64_t hash = xf_wire_get64(r);
     if (r->bad || hdr[0] > E_OUTDIR || memchr(ps, 0, pl)) {
         xf_buf_adds(why, "the cache is corrupt");
         return 0;
@@ -1026,7 +983,7 @@ static int check_ent(struct rd *r, struct dircache *dc, struct xf_buf *why, bool
 
 /* Half of the entries, checked on its own thread (the other half's miss stops it). */
 struct half {
-    struct rd r;
+    struct xf_wire r;
     uint32_t n;
     _Atomic bool *stop;
     bool ok, refresh;
@@ -1065,12 +1022,12 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         xf_buf_release(&b);
         return 0;
     }
-    struct rd h = {b.ptr, b.len, 0, false};
+    struct xf_wire h = {b.ptr, b.len, 0, false};
     char magic[8];
     uint32_t fmt = 0, nrec = 0;
-    get(&h, magic, 8);
-    get(&h, &fmt, sizeof fmt);
-    get(&h, &nrec, sizeof nrec);
+    xf_wire_get(&h, magic, 8);
+    xf_wire_get(&h, &fmt, sizeof fmt);
+    xf_wire_get(&h, &nrec, sizeof nrec);
     if (h.bad || memcmp(magic, MAGIC, 8)) {
         xf_buf_adds(why, "the cache is not one (or is truncated)");
         goto miss;
@@ -1080,17 +1037,17 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         goto miss;
     }
     /* the record of this command line, checksummed */
-    struct rd r = {NULL, 0, 0, true};
+    struct xf_wire r = {NULL, 0, 0, true};
     for (uint32_t i = 0; i < nrec; i++) {
-        uint64_t len = get64(&h), sum = get64(&h);
+        uint64_t len = xf_wire_get64(&h), sum = xf_wire_get64(&h);
         if (h.bad || len > h.len - h.pos) {
             xf_buf_adds(why, "the cache is truncated or corrupt");
             goto miss;
         }
-        struct rd t = {h.p + h.pos, (size_t)len, 0, false};
+        struct xf_wire t = {h.p + h.pos, (size_t)len, 0, false};
         h.pos += (size_t)len;
         size_t kl;
-        const char *k = getstr(&t, &kl);
+        const char *k = xf_wire_getstr(&t, &kl);
         if (t.bad || kl != strlen(key) || memcmp(k, key, kl))
             continue;
         if (content_hash(t.p, t.len) != sum) {
@@ -1107,10 +1064,10 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         goto miss;
     }
     size_t nl;
-    const char *names = getstr(&r, &nl);
+    const char *names = xf_wire_getstr(&r, &nl);
     unsigned char all = 0;
-    get(&r, &all, 1);
-    uint64_t eh = get64(&r);
+    xf_wire_get(&r, &all, 1);
+    uint64_t eh = xf_wire_get64(&r);
     if (r.bad || (nl && names[nl - 1] != 0)) {
         xf_buf_adds(why, "the cache is corrupt");
         goto miss;
@@ -1120,7 +1077,7 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         goto miss;
     }
     uint32_t ne = 0;
-    get(&r, &ne, sizeof ne);
+    xf_wire_get(&r, &ne, sizeof ne);
     /* the entries end where the replay begins: skip over them once to find
      * the middle, then check the two halves on two threads */
     size_t start = r.pos, mid = r.pos;
@@ -1128,9 +1085,9 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         if (i == ne / 2)
             mid = r.pos;
         unsigned char hdr[2];
-        get(&r, hdr, 2);
+        xf_wire_get(&r, hdr, 2);
         size_t pl;
-        getstr(&r, &pl);
+        xf_wire_getstr(&r, &pl);
         if (!r.bad && r.len - r.pos >= 40)
             r.pos += 40;
         else
@@ -1164,7 +1121,7 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
     if (!ok)
         goto miss;
     size_t rl;
-    const char *replay = getstr(&r, &rl);
+    const char *replay = xf_wire_getstr(&r, &rl);
     if (r.bad || r.pos != r.len) {
         xf_buf_adds(why, "the cache is corrupt");
         goto miss;

@@ -86,6 +86,13 @@ struct xf_ppcache_save {
  */
 bool xf_ppcache_volatile(const struct xf_project *p, struct xf_buf *why);
 
+/*
+ * What every cached result depends on besides files and environment: the
+ * xform version, this binary (inode, size, mtime: another build of the same
+ * version is another binary) and the current folder. Appended to `b`.
+ */
+void xf_ppcache_identity(struct xf_buf *b);
+
 /* The cache's hash of a file's content (FNV-1a 64 over 8-byte words), for other caches. */
 uint64_t xf_ppcache_content_hash(const void *p, size_t n);
 

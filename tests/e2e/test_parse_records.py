@@ -12,6 +12,7 @@ On SQLite and PostgreSQL."""
 
 import re
 
+from test_partial_parse import _strip
 from warehouse import wh  # noqa: F401  (the fixture)
 
 RECORDS = "target/partial_parse_nodes.xfc"
@@ -59,14 +60,6 @@ def build(w, *args, env=None, expect=0, command="build"):
     reused, total, rendered = int(m.group(1)), int(m.group(2)), int(m.group(3))
     assert reused + rendered == total
     return reused, total, rendered, (m.group(4) or "")[2:]
-
-
-def _strip(v):
-    if isinstance(v, dict):
-        return {k: _strip(x) for k, x in v.items() if k not in ("created_at", "metadata")}
-    if isinstance(v, list):
-        return [_strip(x) for x in v]
-    return v
 
 
 def graph(w):
