@@ -90,6 +90,17 @@ struct xf_create_sql {
     void *user;
 };
 
+/*
+ * Work that belongs to a replacement's transaction: run on the connection
+ * once the new relation has its name, before the commit (dbt creates
+ * indexes, applies grants and persist_docs there). An error rolls the
+ * whole replacement back: the old relation stays as it was.
+ */
+struct xf_commit_hook {
+    int (*fn)(void *user, struct xf_conn *c, struct xf_buf *executed, struct xf_buf *err);
+    void *user;
+};
+
 struct xf_adapter_ops {
     const char *name; /* "sqlite", "postgres": also the dispatch prefix */
     /*
@@ -161,13 +172,15 @@ struct xf_adapter_ops {
      */
     int (*replace_relation)(struct xf_conn *c, const struct xf_relation *r, enum xf_relkind kind,
                             const char *select_sql, const struct xf_create_sql *create,
-                            struct xf_buf *executed, struct xf_buf *err);
+                            const struct xf_commit_hook *hook, struct xf_buf *executed,
+                            struct xf_buf *err);
     /*
      * Loads a parsed CSV into `r` (replacing it atomically), with column
      * types given per column (NULL: inferred). One transaction.
      */
     int (*load_seed)(struct xf_conn *c, const struct xf_relation *r, const struct xf_csv *csv,
-                     const char *const *column_types, struct xf_buf *executed, struct xf_buf *err);
+                     const char *const *column_types, const struct xf_commit_hook *hook,
+                     struct xf_buf *executed, struct xf_buf *err);
     int (*drop_relation)(struct xf_conn *c, const struct xf_relation *r, struct xf_buf *err);
 
     /*
@@ -188,7 +201,8 @@ struct xf_adapter_ops {
     bool (*type_matches)(const char *declared, const char *actual);
     int (*replace_table_ddl)(struct xf_conn *c, const struct xf_relation *r,
                              const char *columns_ddl, const char *column_list,
-                             const char *select_sql, struct xf_buf *executed, struct xf_buf *err);
+                             const char *select_sql, const struct xf_commit_hook *hook,
+                             struct xf_buf *executed, struct xf_buf *err);
     /*
      * A foreign key names its table without database or schema (SQLite:
      * a key can only reference a table of its own schema file).

@@ -1155,7 +1155,8 @@ done:
 
 static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r,
                                enum xf_relkind kind, const char *select_sql,
-                               const struct xf_create_sql *create, struct xf_buf *executed,
+                               const struct xf_create_sql *create,
+                               const struct xf_commit_hook *hook, struct xf_buf *executed,
                                struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
@@ -1194,6 +1195,8 @@ static int pg_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         goto fail;
     if (swap_in(c, schema, name, &nm, kind, executed, err) < 0)
         goto fail;
+    if (hook && hook->fn(hook->user, conn, executed, err) < 0)
+        goto fail; /* indexes, grants, docs: in the swap's transaction */
     if (tx_commit(c, own, executed, err) < 0)
         goto fail;
     ret = 0;
@@ -1286,8 +1289,8 @@ static int copy_rows(struct xf_postgres_conn *c, const struct xf_csv *csv, const
 }
 
 static int pg_load_seed(struct xf_conn *conn, const struct xf_relation *r, const struct xf_csv *csv,
-                        const char *const *column_types, struct xf_buf *executed,
-                        struct xf_buf *err)
+                        const char *const *column_types, const struct xf_commit_hook *hook,
+                        struct xf_buf *executed, struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
     const char *schema = schema_of(c, r->schema);
@@ -1349,6 +1352,8 @@ static int pg_load_seed(struct xf_conn *conn, const struct xf_relation *r, const
         goto fail;
     if (swap_in(c, schema, name, &nm, XF_REL_TABLE, executed, err) < 0)
         goto fail;
+    if (hook && hook->fn(hook->user, conn, executed, err) < 0)
+        goto fail; /* indexes, grants, docs: in the swap's transaction */
     if (tx_commit(c, own, executed, err) < 0)
         goto fail;
     ret = 0;
@@ -1501,7 +1506,8 @@ static bool pg_type_matches(const char *declared, const char *actual)
 
 static int pg_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *r,
                                 const char *columns_ddl, const char *column_list,
-                                const char *select_sql, struct xf_buf *executed, struct xf_buf *err)
+                                const char *select_sql, const struct xf_commit_hook *hook,
+                                struct xf_buf *executed, struct xf_buf *err)
 {
     struct xf_postgres_conn *c = P(conn);
     const char *schema = schema_of(c, r->schema);
@@ -1533,6 +1539,8 @@ static int pg_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *
         goto fail;
     if (swap_in(c, schema, name, &nm, XF_REL_TABLE, executed, err) < 0)
         goto fail;
+    if (hook && hook->fn(hook->user, conn, executed, err) < 0)
+        goto fail; /* indexes, grants, docs: in the swap's transaction */
     if (tx_commit(c, own, executed, err) < 0)
         goto fail;
     ret = 0;

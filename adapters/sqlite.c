@@ -1171,7 +1171,8 @@ static int create_sql(struct xf_buf *sql, const struct xf_create_sql *create, co
 
 static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r,
                                enum xf_relkind kind, const char *select_sql,
-                               const struct xf_create_sql *create, struct xf_buf *executed,
+                               const struct xf_create_sql *create,
+                               const struct xf_commit_hook *hook, struct xf_buf *executed,
                                struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
@@ -1262,6 +1263,8 @@ static int sq_replace_relation(struct xf_conn *conn, const struct xf_relation *r
         if (swap_in_table(c, schema, name, executed, err) < 0)
             goto fail;
     }
+    if (hook && hook->fn(hook->user, conn, executed, err) < 0)
+        goto fail; /* indexes, grants, docs: in the swap's transaction */
     if (tx_commit(c, own, executed, err) < 0)
         goto fail;
     ret = as_table ? 1 : 0;
@@ -1339,8 +1342,8 @@ static int bind_cell(sqlite3_stmt *st, int i, enum bind_class k, struct xf_str v
 }
 
 static int sq_load_seed(struct xf_conn *conn, const struct xf_relation *r, const struct xf_csv *csv,
-                        const char *const *column_types, struct xf_buf *executed,
-                        struct xf_buf *err)
+                        const char *const *column_types, const struct xf_commit_hook *hook,
+                        struct xf_buf *executed, struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
     const char *schema = schema_of(c, r);
@@ -1413,6 +1416,8 @@ static int sq_load_seed(struct xf_conn *conn, const struct xf_relation *r, const
     ins = NULL;
     if (swap_in_table(c, schema, name, executed, err) < 0)
         goto fail;
+    if (hook && hook->fn(hook->user, conn, executed, err) < 0)
+        goto fail; /* indexes, grants, docs: in the swap's transaction */
     if (tx_commit(c, own, executed, err) < 0)
         goto fail;
     ret = 0;
@@ -1543,7 +1548,8 @@ static bool sq_type_matches(const char *declared, const char *actual)
 
 static int sq_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *r,
                                 const char *columns_ddl, const char *column_list,
-                                const char *select_sql, struct xf_buf *executed, struct xf_buf *err)
+                                const char *select_sql, const struct xf_commit_hook *hook,
+                                struct xf_buf *executed, struct xf_buf *err)
 {
     struct xf_sqlite_conn *c = C(conn);
     const char *schema = schema_of(c, r);
@@ -1573,6 +1579,8 @@ static int sq_replace_table_ddl(struct xf_conn *conn, const struct xf_relation *
         goto fail;
     if (swap_in_table(c, schema, name, executed, err) < 0)
         goto fail;
+    if (hook && hook->fn(hook->user, conn, executed, err) < 0)
+        goto fail; /* indexes, grants, docs: in the swap's transaction */
     if (tx_commit(c, own, executed, err) < 0)
         goto fail;
     ret = 0;

@@ -291,7 +291,8 @@ static void warn_unenforced(struct xf_session *s, struct xf_conn *c, const struc
 
 int xf_contract_build_table(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
                             const char *sql, const struct xf_column_info *cols, size_t ncols,
-                            struct xf_buf *executed, struct xf_buf *err)
+                            const struct xf_commit_hook *hook, struct xf_buf *executed,
+                            struct xf_buf *err)
 {
     struct xf_buf ddl = XF_BUF_INIT, list = XF_BUF_INIT;
     int ret = -1;
@@ -340,7 +341,7 @@ int xf_contract_build_table(struct xf_session *s, struct xf_conn *c, struct xf_n
     if (c->ops->ensure_schema(c, n->schema, err) < 0)
         goto done;
     struct xf_relation rel = {n->database, n->schema, n->alias};
-    ret = c->ops->replace_table_ddl(c, &rel, ddl.ptr, list.ptr, sql, executed, err);
+    ret = c->ops->replace_table_ddl(c, &rel, ddl.ptr, list.ptr, sql, hook, executed, err);
 done:
     xf_buf_release(&ddl);
     xf_buf_release(&list);

@@ -255,7 +255,7 @@ int xf_session_clone(struct xf_session *s, const struct xf_state *st, const bool
         } else {
             struct xf_relation to = {n->database, n->schema, n->alias};
             int built =
-                c->ops->replace_relation(c, &to, XF_REL_VIEW, sql.ptr, NULL, &executed, &err);
+                c->ops->replace_relation(c, &to, XF_REL_VIEW, sql.ptr, NULL, NULL, &executed, &err);
             if (built < 0) {
                 r.status = XF_ST_ERROR;
             } else {

@@ -352,15 +352,10 @@ static bool builds_relation(const struct xf_node *n)
     return n->type == XF_RES_MODEL && n->mat != XF_MAT_EPHEMERAL;
 }
 
-int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
-                          const struct xf_node_result *r, struct xf_buf *executed,
-                          struct xf_buf *err)
+/* A node's indexes, grants and persist_docs on its relation, of that kind. */
+static int apply_extras(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                        enum xf_relkind kind, struct xf_buf *executed, struct xf_buf *err)
 {
-    /* a {% materialization %} block applies its own, as in dbt (it calls
-     * apply_grants, persist_docs, create_indexes: engine/custom_mat.c) */
-    if (!builds_relation(n) ||
-        (r->status != XF_ST_SUCCESS && r->status != XF_ST_PARTIAL_SUCCESS) || n->mat_macro)
-        return 0;
     const struct xf_value *grants = xf_node_config(n, "grants");
     const struct xf_value *pd = xf_node_config(n, "persist_docs");
     const struct xf_value *ix = xf_node_config(n, "indexes");
@@ -373,7 +368,6 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
     if (!want_grants && !want_docs && !want_ix)
         return 0;
     struct xf_relation rel = {n->database, n->schema, n->alias};
-    enum xf_relkind kind = xf_session_existing(s, n->schema, n->alias);
     struct xf_arena a;
     xf_arena_init(&a);
     int e = 0;
@@ -402,6 +396,39 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
         e = persist_docs(c, n, &rel, pd, &a, executed, err);
     xf_arena_release(&a);
     return e < 0 ? -1 : 0;
+}
+
+int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
+                          const struct xf_node_result *r, struct xf_buf *executed,
+                          struct xf_buf *err)
+{
+    /* a {% materialization %} block applies its own, as in dbt (it calls
+     * apply_grants, persist_docs, create_indexes: engine/custom_mat.c);
+     * a replaced table had them in its swap's transaction (the hook below) */
+    if (!builds_relation(n) ||
+        (r->status != XF_ST_SUCCESS && r->status != XF_ST_PARTIAL_SUCCESS) || n->mat_macro ||
+        r->extras_applied)
+        return 0;
+    return apply_extras(s, c, n, xf_session_existing(s, n->schema, n->alias), executed, err);
+}
+
+static int extras_before_commit(void *user, struct xf_conn *c, struct xf_buf *executed,
+                                 struct xf_buf *err)
+{
+    struct xf_extras_hook *h = user;
+    if (apply_extras(h->s, c, h->n, XF_REL_TABLE, executed, err) < 0)
+        return -1;
+    h->r->extras_applied = true;
+    return 0;
+}
+
+const struct xf_commit_hook *xf_extras_hook(struct xf_extras_hook *h, struct xf_session *s,
+                                            struct xf_node *n, struct xf_node_result *r)
+{
+    if (!builds_relation(n) || n->mat_macro)
+        return NULL;
+    *h = (struct xf_extras_hook){s, n, r, {extras_before_commit, h}};
+    return &h->hook;
 }
 
 /* ---- materialized views ------------------------------------------- */

@@ -303,6 +303,7 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
     if (c->ops->relation_kind(c, &target, &kind, err) < 0)
         goto out;
     bool full = xf_node_full_refresh(s, n);
+    struct xf_extras_hook h; /* a new table's indexes, grants, docs: in its swap's transaction */
     if (kind != XF_REL_TABLE || full) {
         /* a contracted model's first build: the declared types and constraints */
         if (xf_contract_enforced(n)) {
@@ -313,11 +314,13 @@ int xf_incremental(struct xf_session *s, struct xf_conn *c, struct xf_node *n, c
             int ce = xf_contract_check(s, c, n, sql, &ca, &cols, &nc, err);
             r->compile_error = ce == -2;
             if (ce == 0)
-                ce = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
+                ce = xf_contract_build_table(s, c, n, sql, cols, nc, xf_extras_hook(&h, s, n, r),
+                                             executed, err);
             xf_arena_release(&ca);
             if (ce < 0)
                 goto out;
-        } else if (c->ops->replace_relation(c, &target, XF_REL_TABLE, sql, &st.create, executed,
+        } else if (c->ops->replace_relation(c, &target, XF_REL_TABLE, sql, &st.create,
+                                            xf_extras_hook(&h, s, n, r), executed,
                                             err) < 0) {
             goto out;
         }

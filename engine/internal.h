@@ -311,10 +311,27 @@ int xf_extras_begin(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
 void xf_extras_end(struct xf_session *s, struct xf_conn *c);
 /* The node's executed SQL as the log shows it: with the query comment c carries (in a). */
 const char *xf_extras_logged(struct xf_arena *a, const struct xf_conn *c, const char *executed);
-/* After a relation was built: its indexes, grants and persisted descriptions. */
+/* After a relation was built: its indexes, grants and persisted descriptions
+ * (unless its replacement's transaction applied them: r->extras_applied). */
 int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
                           const struct xf_node_result *r, struct xf_buf *executed,
                           struct xf_buf *err);
+/*
+ * The same, as the commit hook of a table's replacement (a table model, a
+ * seed, an incremental model's first or full-refresh build, a contracted
+ * table): applied in the swap's transaction, as dbt creates indexes and
+ * applies grants and persist_docs before its commit, so that a failing
+ * unique index rolls the new table back and leaves the old one. NULL when
+ * the node has none of its own (a {% materialization %} block's).
+ */
+struct xf_extras_hook {
+    struct xf_session *s;
+    struct xf_node *n;
+    struct xf_node_result *r;
+    struct xf_commit_hook hook;
+};
+const struct xf_commit_hook *xf_extras_hook(struct xf_extras_hook *h, struct xf_session *s,
+                                            struct xf_node *n, struct xf_node_result *r);
 /* The load error for materialized='materialized_view' on an adapter without them; -1. */
 /* Load-time shape checks of grants and persist_docs (located errors); 0 or -1. */
 int xf_extras_check(struct xf_diags *d, const struct xf_node *n,
@@ -343,7 +360,8 @@ int xf_contract_check(struct xf_session *s, struct xf_conn *c, struct xf_node *n
  * sql. */
 int xf_contract_build_table(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
                             const char *sql, const struct xf_column_info *cols, size_t ncols,
-                            struct xf_buf *executed, struct xf_buf *err);
+                            const struct xf_commit_hook *hook, struct xf_buf *executed,
+                            struct xf_buf *err);
 /* Whether the node declares any constraint (column or model level). */
 bool xf_contract_has_constraints(const struct xf_node *n);
 /* dbt's warning: a view's constraints are not enforced (located at its YAML entry). */

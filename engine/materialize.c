@@ -24,8 +24,10 @@ static int contracted_table(struct xf_session *s, struct xf_conn *c, struct xf_n
     size_t nc = 0;
     int e = xf_contract_check(s, c, n, sql, &a, &cols, &nc, err);
     r->compile_error = e == -2;
+    struct xf_extras_hook h;
     if (e == 0)
-        e = xf_contract_build_table(s, c, n, sql, cols, nc, executed, err);
+        e = xf_contract_build_table(s, c, n, sql, cols, nc, xf_extras_hook(&h, s, n, r), executed,
+                                    err);
     xf_arena_release(&a);
     if (e < 0)
         return -1;
@@ -88,7 +90,10 @@ static int build_model(struct xf_session *s, struct xf_conn *c, struct xf_node *
     xf_arena_init(&a);
     struct xf_strategy st;
     xf_strategy_init(&st, s, c, n, &a);
-    int built = c->ops->replace_relation(c, &rel, kind, sql, &st.create, executed, err);
+    struct xf_extras_hook h; /* a table's indexes, grants, docs: in its swap's transaction */
+    int built = c->ops->replace_relation(c, &rel, kind, sql, &st.create,
+                                         kind == XF_REL_TABLE ? xf_extras_hook(&h, s, n, r) : NULL,
+                                         executed, err);
     xf_strategy_release(&st);
     xf_arena_release(&a);
     if (built < 0)
@@ -139,7 +144,8 @@ static int load_seed(struct xf_session *s, struct xf_conn *c, struct xf_node *n,
         }
         folded.header = h;
     }
-    int e = c->ops->load_seed(c, &rel, &folded, types, executed, err);
+    struct xf_extras_hook h;
+    int e = c->ops->load_seed(c, &rel, &folded, types, xf_extras_hook(&h, s, n, r), executed, err);
     xf_arena_release(&fa);
     free(types);
     if (e < 0)
@@ -224,7 +230,7 @@ static int run_test(struct xf_session *s, struct xf_conn *c, struct xf_node *n, 
         if (!se) { /* created by get_create_table_as_sql, as dbt's test materialization */
             struct xf_strategy st;
             xf_strategy_init(&st, s, c, n, &sa);
-            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, &st.create, &ex, err);
+            se = c->ops->replace_relation(c, &store, XF_REL_TABLE, sql, &st.create, NULL, &ex, err);
             xf_strategy_release(&st);
         }
         xf_buf_add(executed, ex.ptr, ex.len);

@@ -276,7 +276,7 @@ static int create_batch(struct mb *m, const char *sql, struct xf_buf *err)
         size_t nc = 0;
         int e = xf_contract_check(m->s, m->c, m->n, sql, &ca, &cols, &nc, err);
         if (e == 0)
-            e = xf_contract_build_table(m->s, m->c, m->n, sql, cols, nc, m->executed, err);
+            e = xf_contract_build_table(m->s, m->c, m->n, sql, cols, nc, NULL, m->executed, err);
         xf_arena_release(&ca);
         return e < 0 ? -1 : 0;
     }
@@ -285,7 +285,7 @@ static int create_batch(struct mb *m, const char *sql, struct xf_buf *err)
     xf_arena_init(&sa);
     struct xf_strategy st;
     xf_strategy_init(&st, m->s, m->c, m->n, &sa);
-    int e = m->c->ops->replace_relation(m->c, &m->target, XF_REL_TABLE, sql, &st.create,
+    int e = m->c->ops->replace_relation(m->c, &m->target, XF_REL_TABLE, sql, &st.create, NULL,
                                         m->executed, err);
     xf_strategy_release(&st);
     xf_arena_release(&sa);

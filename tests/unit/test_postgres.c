@@ -134,7 +134,7 @@ static int replace(struct fx *f, const char *name, enum xf_relkind k, const char
     struct xf_relation r = {NULL, f->schema, name};
     xf_buf_reset(&f->err);
     xf_buf_reset(&f->executed);
-    return f->ops->replace_relation(f->conn, &r, k, sql, NULL, &f->executed, &f->err);
+    return f->ops->replace_relation(f->conn, &r, k, sql, NULL, NULL, &f->executed, &f->err);
 }
 
 static const char *sub(struct fx *f, const char *fmt)
@@ -542,7 +542,7 @@ static void test_seed_types(void **state)
     struct xf_relation r = {NULL, f->schema, "people"};
     xf_buf_reset(&f->err);
     xf_buf_reset(&f->executed);
-    if (f->ops->load_seed(f->conn, &r, &csv, NULL, &f->executed, &f->err) < 0)
+    if (f->ops->load_seed(f->conn, &r, &csv, NULL, NULL, &f->executed, &f->err) < 0)
         fail_msg("load_seed: %s", f->err.ptr);
     assert_non_null(strstr(f->executed.ptr, "(\"id\" bigint, \"price\" double precision, "
                                             "\"active\" boolean, \"day\" date, \"at\" timestamp, "
@@ -579,7 +579,7 @@ static void test_seed_types(void **state)
 
     /* declared types win over inferred ones */
     static const char *const given[] = {"varchar(5)", NULL, NULL, "text", NULL, NULL};
-    assert_int_equal(f->ops->load_seed(f->conn, &r, &csv, given, NULL, &f->err), 0);
+    assert_int_equal(f->ops->load_seed(f->conn, &r, &csv, given, NULL, NULL, &f->err), 0);
     struct xf_column_info *cols;
     size_t n;
     assert_int_equal(f->ops->columns(f->conn, &r, &f->arena, &cols, &n, &f->err), 0);
@@ -597,7 +597,7 @@ static void test_seed_types(void **state)
     static const enum xf_coltype t1[] = {XF_COL_INTEGER};
     struct xf_csv bad = make_csv(&f->arena, 1, h1, t1, 4, bad_cells);
     xf_buf_reset(&f->err);
-    assert_true(f->ops->load_seed(f->conn, &r, &bad, NULL, NULL, &f->err) < 0);
+    assert_true(f->ops->load_seed(f->conn, &r, &bad, NULL, NULL, NULL, &f->err) < 0);
     assert_non_null(strstr(f->err.ptr, "invalid input syntax for type bigint: \"x4\""));
     assert_non_null(strstr(f->err.ptr, "line 4, column id"));
     assert_int_equal(count_rows(f, "people"), 4);
@@ -632,7 +632,7 @@ static void test_seed_100k(void **state)
     struct xf_relation r = {NULL, f->schema, "big_seed"};
     double t0 = now_s();
     xf_buf_reset(&f->err);
-    assert_int_equal(f->ops->load_seed(f->conn, &r, &csv, NULL, NULL, &f->err), 0);
+    assert_int_equal(f->ops->load_seed(f->conn, &r, &csv, NULL, NULL, NULL, &f->err), 0);
     double dt = now_s() - t0;
     print_message("postgres seed of %d rows x 5 columns loaded in %.3f s\n", ROWS, dt);
     struct xf_result res = query_ok(
@@ -697,7 +697,7 @@ static void test_introspection(void **state)
     assert_int_equal(f->ops->ensure_schema(f->conn, other, &f->err), 0);
     struct xf_relation in_other = {NULL, other, "t"};
     assert_int_equal(
-        f->ops->replace_relation(f->conn, &in_other, XF_REL_TABLE, "select 1 as x", NULL, NULL,
+        f->ops->replace_relation(f->conn, &in_other, XF_REL_TABLE, "select 1 as x", NULL, NULL, NULL,
                                   &f->err),
         0);
     struct xf_buf sql = XF_BUF_INIT;

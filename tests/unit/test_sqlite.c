@@ -122,7 +122,7 @@ static int replace(struct fx *f, const char *schema, const char *name, enum xf_r
     struct xf_relation r = {NULL, schema, name};
     xf_buf_reset(&f->err);
     xf_buf_reset(&f->executed);
-    return f->ops->replace_relation(f->conn, &r, k, sql, NULL, &f->executed, &f->err);
+    return f->ops->replace_relation(f->conn, &r, k, sql, NULL, NULL, &f->executed, &f->err);
 }
 
 static void test_registry(void **state)
@@ -512,7 +512,7 @@ static void test_seed_types(void **state)
     struct xf_csv csv = make_csv(&f->arena, 6, header, types, 4, cells);
     struct xf_relation rel = {NULL, "main", "people"};
     xf_buf_reset(&f->err);
-    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, &f->executed, &f->err), 0);
+    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, NULL, &f->executed, &f->err), 0);
     assert_non_null(strstr(f->executed.ptr,
                            "CREATE TABLE \"main\".\"people__xform_tmp\" (\"id\" integer, "
                            "\"price\" real, \"active\" boolean, \"day\" text, \"at\" text, "
@@ -564,7 +564,7 @@ static void test_seed_types(void **state)
     /* reload with declared types: all text */
     static const char *const given[] = {"varchar(10)", "text", NULL, "text", "text", "integer"};
     xf_buf_reset(&f->executed);
-    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, given, &f->executed, &f->err), 0);
+    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, given, NULL, &f->executed, &f->err), 0);
     r = query_ok(f, NULL,
                  "select typeof(id), typeof(price), typeof(active), typeof(name) "
                  "from main.people order by rowid limit 1");
@@ -584,13 +584,13 @@ static void test_seed_failure_keeps_old(void **state)
     struct xf_csv csv = make_csv(&f->arena, 1, header, types, 3, cells);
     struct xf_relation rel = {NULL, "main", "s"};
     xf_buf_reset(&f->err);
-    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, NULL, &f->err), 0);
+    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, NULL, NULL, &f->err), 0);
     /* a duplicate column name makes the new table fail */
     static const char *const header2[] = {"a", "a"};
     static const enum xf_coltype types2[] = {XF_COL_TEXT, XF_COL_TEXT};
     static const char *const cells2[] = {"x", "y"};
     struct xf_csv bad = make_csv(&f->arena, 2, header2, types2, 1, cells2);
-    assert_true(f->ops->load_seed(f->conn, &rel, &bad, NULL, NULL, &f->err) < 0);
+    assert_true(f->ops->load_seed(f->conn, &rel, &bad, NULL, NULL, NULL, &f->err) < 0);
     assert_string_equal(f->err.ptr, "duplicate column name: a");
     assert_int_equal(count_rows(f, "main.s"), 3);
     assert_int_equal(kind(f, "main", "s__xform_tmp"), XF_REL_NONE);
@@ -625,7 +625,7 @@ static void test_seed_100k(void **state)
     struct xf_relation rel = {NULL, "main", "big_seed"};
     double t0 = now_s();
     xf_buf_reset(&f->err);
-    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, NULL, &f->err), 0);
+    assert_int_equal(f->ops->load_seed(f->conn, &rel, &csv, NULL, NULL, NULL, &f->err), 0);
     double dt = now_s() - t0;
     print_message("seed of %zu rows x 5 columns loaded in %.3f s\n", ROWS, dt);
     assert_int_equal(count_rows(f, "main.big_seed"), ROWS);
@@ -712,7 +712,7 @@ static void test_non_main_target_schema(void **state)
     struct xf_relation rel = {NULL, "analytics", "orders"};
     xf_buf_reset(&f->err);
     assert_int_equal(
-        f->ops->replace_relation(c, &rel, XF_REL_TABLE, "select 1 as id", NULL, NULL, &f->err), 0);
+        f->ops->replace_relation(c, &rel, XF_REL_TABLE, "select 1 as id", NULL, NULL, NULL, &f->err), 0);
     struct xf_relation unq = {NULL, NULL, "orders"}; /* no schema: the target's */
     enum xf_relkind k;
     assert_int_equal(f->ops->relation_kind(c, &unq, &k, &f->err), 0);
