@@ -543,7 +543,8 @@ static const char *save(struct xf_precs *pr, const struct xf_project *p)
     }
     if (!changed && kept == pr->nrecs)
         return NULL; /* the file already says all this */
-    struct xf_buf b = XF_BUF_INIT;
+    struct xf_buf b;
+    xf_buf_init(&b, pr->old.len + 4096); /* about the old file's size: no regrowing copies */
     xf_wire_put(&b, MAGIC, 8);
     xf_wire_put32(&b, FORMAT);
     xf_wire_put64(&b, 0); /* the checksum, below */
