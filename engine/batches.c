@@ -124,8 +124,12 @@ void xf_utc_text(char *out, long long t, char sep)
     time_t tt = (time_t)t;
     struct tm tm;
     gmtime_r(&tt, &tm);
-    snprintf(out, 20, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+    /* years past 9999 do not fit dbt's format: the text is cut at 19 characters, on purpose */
+    char full[64];
+    snprintf(full, sizeof full, "%04d-%02d-%02d%c%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, sep, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    memcpy(out, full, 19);
+    out[19] = 0;
 }
 
 void xf_mb_batch_init(struct xf_mb_batch *b, struct xf_arena *a, long long start, long long end,

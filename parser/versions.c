@@ -195,7 +195,7 @@ int xf_loader_versions(struct xf_loader *l, const struct xf_ynode *e, const stru
     const char *latest = greatest(vs.v, vs.n);
     const struct xf_ynode *lv = xf_ynode_get(e, "latest_version");
     if (lv && !xf_ynode_is_null(lv)) {
-        const char *want;
+        const char *want = NULL; /* set by version_text unless it fails */
         if (version_text(l, lv, "latest_version", &want) < 0) {
             xf_vec_release(&vs);
             return -1;
