@@ -60,7 +60,7 @@ struct xf_node_result {
     const char *executed_code; /* what target/run holds (hooks, DDL, the test query), or NULL */
     bool compile_error;        /* the render failed: dbt's "Compilation Error" */
     bool cancelled;            /* running when the run was cancelled: rolled back */
-    bool extras_applied;       /* indexes, grants, docs ran in the swap's transaction */
+    bool extras_applied;       /* indexes, grants, docs, inside post-hooks: in the swap's transaction */
     const struct xf_batch_result *batches; /* a microbatch model's batches, or NULL */
     size_t nbatches;
 };

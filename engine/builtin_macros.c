@@ -20,6 +20,16 @@ const char xf_builtin_macros_sql[] =
     "  {%- if custom_database_name is none -%}{{ target.database }}\n"
     "  {%- else -%}{{ custom_database_name }}{%- endif -%}\n"
     "{%- endmacro %}\n"
+    /* Hooks outside the model's transaction (dbt's names; a hook is the JSON of
+     * {sql, transaction}, which engine/run.c reads) */
+    "{% macro make_hook_config(sql, inside_transaction) %}{{ tojson({'sql': sql, "
+    "'transaction': inside_transaction}) }}{% endmacro %}\n"
+    "{% macro before_begin(sql) %}{{ make_hook_config(sql, inside_transaction=false) }}"
+    "{% endmacro %}\n"
+    "{% macro in_transaction(sql) %}{{ make_hook_config(sql, inside_transaction=true) }}"
+    "{% endmacro %}\n"
+    "{% macro after_commit(sql) %}{{ make_hook_config(sql, inside_transaction=false) }}"
+    "{% endmacro %}\n"
     /* Relation helpers packages call (dbt's global project, our own text). */
     "{% macro get_where_subquery(relation) %}{{ return(adapter.dispatch('get_where_subquery', "
     "'dbt')(relation)) }}{% endmacro %}\n"

@@ -416,7 +416,8 @@ static int extras_before_commit(void *user, struct xf_conn *c, struct xf_buf *ex
                                  struct xf_buf *err)
 {
     struct xf_extras_hook *h = user;
-    if (apply_extras(h->s, c, h->n, XF_REL_TABLE, executed, err) < 0)
+    if (apply_extras(h->s, c, h->n, XF_REL_TABLE, executed, err) < 0 ||
+        xf_run_post_hooks_inside(h->s, c, h->n, executed, err) < 0)
         return -1;
     h->r->extras_applied = true;
     return 0;

@@ -319,10 +319,11 @@ int xf_extras_after_build(struct xf_session *s, struct xf_conn *c, struct xf_nod
 /*
  * The same, as the commit hook of a table's replacement (a table model, a
  * seed, an incremental model's first or full-refresh build, a contracted
- * table): applied in the swap's transaction, as dbt creates indexes and
- * applies grants and persist_docs before its commit, so that a failing
- * unique index rolls the new table back and leaves the old one. NULL when
- * the node has none of its own (a {% materialization %} block's).
+ * table): applied in the swap's transaction, then the post-hooks that
+ * belong inside it, as dbt does before its commit, so that a failing
+ * unique index or post-hook rolls the new table back and leaves the old
+ * one. NULL when the node has none of its own (a {% materialization %}
+ * block's).
  */
 struct xf_extras_hook {
     struct xf_session *s;
@@ -332,6 +333,10 @@ struct xf_extras_hook {
 };
 const struct xf_commit_hook *xf_extras_hook(struct xf_extras_hook *h, struct xf_session *s,
                                             struct xf_node *n, struct xf_node_result *r);
+/* run.c: the node's post-hooks that belong inside its transaction (not
+ * {sql, transaction: false}), for the commit hook above. */
+int xf_run_post_hooks_inside(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                             struct xf_buf *executed, struct xf_buf *err);
 /* The load error for materialized='materialized_view' on an adapter without them; -1. */
 /* Load-time shape checks of grants and persist_docs (located errors); 0 or -1. */
 int xf_extras_check(struct xf_diags *d, const struct xf_node *n,

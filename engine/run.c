@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "util/json.h"
 #include "util/path.h"
 
 enum nstate { NS_WAIT, NS_READY, NS_RUNNING, NS_DONE };
@@ -161,6 +162,21 @@ static int write_sql(struct xf_node_result *r, struct xf_arena *a, const char *p
     return e;
 }
 
+/* A hook as a value: a JSON object's text ({"sql": ..., "transaction": ...}) read as the dict. */
+static struct xf_value hook_value(struct xf_arena *a, const struct xf_value *hook)
+{
+    if (hook->t != XF_V_STR || !hook->u.s.len || hook->u.s.p[0] != '{' ||
+        !memmem(hook->u.s.p, hook->u.s.len, "\"sql\"", 5))
+        return *hook;
+    json_error_t je;
+    json_t *j = json_loadb(hook->u.s.p, hook->u.s.len, 0, &je);
+    struct xf_value v = *hook;
+    if (j && json_is_object(j) && json_is_string(json_object_get(j, "sql")))
+        v = xf_value_from_json(a, j);
+    json_decref(j);
+    return v;
+}
+
 /* Renders one hook (a string of SQL with Jinja) and runs it on conn: a
  * node's pre/post hook, or (n NULL) an on-run-start/end hook of package pkg
  * (NULL: the root project), which sees that package's macros and vars. */
@@ -168,13 +184,16 @@ static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *
                     const struct xf_package *pkg, const struct xf_value *hook,
                     const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
 {
-    const struct xf_value *sqlv = hook;
-    if (hook->t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
-        sqlv = xf_dict_getc(hook->u.d, "sql");
-    if (!sqlv || sqlv->t != XF_V_STR || !sqlv->u.s.len)
-        return 0;
     struct xf_arena a;
     xf_arena_init(&a);
+    struct xf_value hv = hook_value(&a, hook);
+    const struct xf_value *sqlv = &hv;
+    if (hv.t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
+        sqlv = xf_dict_getc(hv.u.d, "sql");
+    if (!sqlv || sqlv->t != XF_V_STR || !sqlv->u.s.len) {
+        xf_arena_release(&a);
+        return 0;
+    }
     struct xf_source *src = XF_ANEW(&a, struct xf_source);
     src->path = n && n->original_file_path ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
                 : pkg ? xf_arena_printf(&a, "<hook of package %s>", pkg->name)
@@ -212,19 +231,47 @@ static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *
     return e < 0 ? -1 : 0;
 }
 
+/*
+ * Whether a hook belongs inside its model's transaction: dbt's default;
+ * {sql, transaction: false}, or the JSON text of one (what dbt's
+ * after_commit() and before_begin() return), runs outside.
+ */
+static bool hook_inside(const struct xf_value *hook)
+{
+    struct xf_arena a;
+    xf_arena_init(&a);
+    struct xf_value h = hook_value(&a, hook);
+    const struct xf_value *t = h.t == XF_V_DICT ? xf_dict_getc(h.u.d, "transaction") : NULL;
+    bool inside = !t || t->t == XF_V_UNDEF || xf_value_truthy(t);
+    xf_arena_release(&a);
+    return inside;
+}
+
+enum hook_set { HOOKS_ALL, HOOKS_INSIDE, HOOKS_OUTSIDE };
+
+static int run_hooks_of(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                        const struct xf_package *pkg, const struct xf_value *hooks,
+                        enum hook_set set, const struct xf_value *results,
+                        struct xf_buf *executed, struct xf_buf *err)
+{
+    if (!hooks)
+        return 0;
+    size_t count = hooks->t == XF_V_LIST ? hooks->u.l->n : 1;
+    for (size_t i = 0; i < count; i++) {
+        const struct xf_value *h = hooks->t == XF_V_LIST ? &hooks->u.l->items[i] : hooks;
+        if (set != HOOKS_ALL && hook_inside(h) != (set == HOOKS_INSIDE))
+            continue;
+        if (run_hook(s, conn, n, pkg, h, results, executed, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
                      const struct xf_package *pkg, const struct xf_value *hooks,
                      const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
 {
-    if (!hooks)
-        return 0;
-    if (hooks->t != XF_V_LIST)
-        return run_hook(s, conn, n, pkg, hooks, results, executed, err);
-    for (size_t i = 0; i < hooks->u.l->n; i++) {
-        if (run_hook(s, conn, n, pkg, &hooks->u.l->items[i], results, executed, err) < 0)
-            return -1;
-    }
-    return 0;
+    return run_hooks_of(s, conn, n, pkg, hooks, HOOKS_ALL, results, executed, err);
 }
 
 static int by_package_name(const void *a, const void *b)
@@ -291,6 +338,13 @@ static const struct xf_value *node_hooks(const struct xf_node *n, const char *ke
         v = xf_node_config(n, alt);
     }
     return v;
+}
+
+int xf_run_post_hooks_inside(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                             struct xf_buf *executed, struct xf_buf *err)
+{
+    return run_hooks_of(s, conn, n, NULL, node_hooks(n, "post-hook"), HOOKS_INSIDE, NULL,
+                        executed, err);
 }
 
 /* Renders, materializes and records one node. */
@@ -378,7 +432,9 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
         xf_extras_after_build(s, conn, n, r, &executed, &err) < 0 ||
         (own_hooks &&
-         run_hooks(s, conn, n, NULL, node_hooks(n, "post-hook"), NULL, &executed, &err) < 0)) {
+         /* those inside the transaction ran before a replaced table's commit */
+         run_hooks_of(s, conn, n, NULL, node_hooks(n, "post-hook"),
+                      r->extras_applied ? HOOKS_OUTSIDE : HOOKS_ALL, NULL, &executed, &err) < 0)) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
         r->message = xf_sqlloc_source(keep, n, sql.ptr, r->message);
         if (executed.len)

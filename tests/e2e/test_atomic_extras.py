@@ -93,3 +93,34 @@ def test_a_good_rebuild_keeps_one_index(wh):
               "select 5 as id union all select 6 as id\n")
     w.xform("run", "-s", "ux", expect=0)
     assert_kept(w, "ux", [(5,), (6,)])
+
+
+def test_a_failing_post_hook_rolls_the_table_back(wh):
+    """A post-hook runs inside the model's transaction (dbt's default): when
+    it fails, the new table is rolled back with it."""
+    w = wh("jaffle_shop")
+    w.p.write("models/ux.sql", "{{ config(materialized='table', " + UNIQUE + ") }}\n" + GOOD)
+    w.xform("run", "-s", "ux", expect=0)
+    w.p.write("models/ux.sql", "{{ config(materialized='table', "
+              "post_hook='insert into no_such_table_xf values (1)') }}\n"
+              "select 7 as id\n")
+    r = w.xform("run", "-s", "ux", expect=1)
+    assert "no_such_table_xf" in r.text, r
+    assert_kept(w, "ux", [(1,), (2,)])
+
+
+def test_after_commit_hooks_run_after_the_commit(wh):
+    """dbt's after_commit() and {sql, transaction: false}: outside the
+    transaction, after the new table is committed, so their failure leaves
+    the new table (the node still fails), and they see it."""
+    w = wh("jaffle_shop")
+    w.p.write("models/ux_log.sql", "{{ config(materialized='table') }}\nselect 0 as n\n")
+    w.xform("run", "-s", "ux_log", expect=0)
+    w.p.write("models/ux.sql", "{{ config(materialized='table', post_hook=["
+              "after_commit('insert into ' ~ ref('ux_log') ~ ' select count(*) from {{ this }}'), "
+              "{'sql': 'insert into no_such_table_xf values (1)', 'transaction': false}]) }}\n"
+              "select 7 as id union all select 8 as id\n")
+    r = w.xform("run", "-s", "ux", expect=1)
+    assert "no_such_table_xf" in r.text, r
+    assert sorted(w.rows("select id from ux")) == [(7,), (8,)]
+    assert sorted(w.rows("select n from ux_log")) == [(0,), (2,)]
