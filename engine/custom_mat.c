@@ -199,7 +199,8 @@ static struct xf_value hooks_value(struct xf_arena *a, const struct xf_node *n, 
     struct xf_value out = xf_v_list(a, 4);
     size_t cnt = !v ? 0 : v->t == XF_V_LIST ? v->u.l->n : 1;
     for (size_t i = 0; i < cnt; i++) {
-        const struct xf_value *h = v->t == XF_V_LIST ? &v->u.l->items[i] : v;
+        struct xf_value hv = xf_hook_value(a, v->t == XF_V_LIST ? &v->u.l->items[i] : v);
+        const struct xf_value *h = &hv;
         struct xf_value d = xf_v_dict(a, 3);
         const struct xf_value *sql = h->t == XF_V_DICT ? xf_dict_getc(h->u.d, "sql") : h;
         const struct xf_value *tx = h->t == XF_V_DICT ? xf_dict_getc(h->u.d, "transaction") : NULL;

@@ -333,6 +333,9 @@ struct xf_extras_hook {
 };
 const struct xf_commit_hook *xf_extras_hook(struct xf_extras_hook *h, struct xf_session *s,
                                             struct xf_node *n, struct xf_node_result *r);
+/* run.c: a hook as a value: the JSON text of {"sql": ..., "transaction": ...}
+ * (what dbt's after_commit() makes) read as that dict (in a); else the hook. */
+struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook);
 /* run.c: the node's post-hooks that belong inside its transaction (not
  * {sql, transaction: false}), for the commit hook above. */
 int xf_run_post_hooks_inside(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,

@@ -162,8 +162,7 @@ static int write_sql(struct xf_node_result *r, struct xf_arena *a, const char *p
     return e;
 }
 
-/* A hook as a value: a JSON object's text ({"sql": ..., "transaction": ...}) read as the dict. */
-static struct xf_value hook_value(struct xf_arena *a, const struct xf_value *hook)
+struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook)
 {
     if (hook->t != XF_V_STR || !hook->u.s.len || hook->u.s.p[0] != '{' ||
         !memmem(hook->u.s.p, hook->u.s.len, "\"sql\"", 5))
@@ -186,7 +185,7 @@ static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *
 {
     struct xf_arena a;
     xf_arena_init(&a);
-    struct xf_value hv = hook_value(&a, hook);
+    struct xf_value hv = xf_hook_value(&a, hook);
     const struct xf_value *sqlv = &hv;
     if (hv.t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
         sqlv = xf_dict_getc(hv.u.d, "sql");
@@ -240,7 +239,7 @@ static bool hook_inside(const struct xf_value *hook)
 {
     struct xf_arena a;
     xf_arena_init(&a);
-    struct xf_value h = hook_value(&a, hook);
+    struct xf_value h = xf_hook_value(&a, hook);
     const struct xf_value *t = h.t == XF_V_DICT ? xf_dict_getc(h.u.d, "transaction") : NULL;
     bool inside = !t || t->t == XF_V_UNDEF || xf_value_truthy(t);
     xf_arena_release(&a);

@@ -169,6 +169,23 @@ def test_hooks_are_run_by_the_block_once_each(wh):
         (0, "pre outside"), (1, "pre"), (12, "post"), (20, "post outside")]
 
 
+def test_a_block_reads_after_commit_and_before_begin_hooks(wh):
+    """dbt's before_begin()/after_commit() make the JSON of {sql,
+    transaction: false}: a block's run_hooks sees them as outside hooks."""
+    w = project(wh)
+    log = "{{ this.schema }}.hook_log2"
+    w.p.write("models/numbers.sql", (
+        "{{ config(materialized='swap_table',\n"
+        "    pre_hook=[before_begin('create table if not exists %s (n integer, e text)'),\n"
+        "              \"insert into %s values (1, 'pre')\"],\n"
+        "    post_hook=[after_commit(\"insert into %s values (20, 'post outside')\"),\n"
+        "               in_transaction(\"insert into %s values (10, 'post')\")]) }}\n"
+        "select 1 as x\n") % (log, log, log, log))
+    w.xform("run", "-s", "numbers", expect=0)
+    assert w.rows("select n, e from hook_log2 order by n") == [
+        (1, "pre"), (10, "post"), (20, "post outside")]
+
+
 def test_the_projects_own_table_block_replaces_the_builtin(wh):
     w = project(wh)
     w.p.write("macros/table.sql", "{% materialization table, default %}\n"
