@@ -164,11 +164,11 @@ static int write_sql(struct xf_node_result *r, struct xf_arena *a, const char *p
 
 struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook)
 {
-    if (hook->t != XF_V_STR || !hook->u.s.len || hook->u.s.p[0] != '{' ||
-        !memmem(hook->u.s.p, hook->u.s.len, "\"sql\"", 5))
+    struct xf_str t = hook->t == XF_V_STR ? xf_str_trim(hook->u.s) : XF_STR("");
+    if (!t.len || t.p[0] != '{' || !memmem(t.p, t.len, "\"sql\"", 5))
         return *hook;
     json_error_t je;
-    json_t *j = json_loadb(hook->u.s.p, hook->u.s.len, 0, &je);
+    json_t *j = json_loadb(t.p, t.len, 0, &je);
     struct xf_value v = *hook;
     if (j && json_is_object(j) && json_is_string(json_object_get(j, "sql")))
         v = xf_value_from_json(a, j);
