@@ -333,11 +333,28 @@ struct xf_extras_hook {
 };
 const struct xf_commit_hook *xf_extras_hook(struct xf_extras_hook *h, struct xf_session *s,
                                             struct xf_node *n, struct xf_node_result *r);
-/* run.c: a hook as a value: the JSON text of {"sql": ..., "transaction": ...}
+
+/* ---- hooks.c: pre/post hooks and on-run-start/end ---- */
+
+/* A hook as a value: the JSON text of {"sql": ..., "transaction": ...}
  * (what dbt's after_commit() makes) read as that dict (in a); else the hook. */
 struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook);
-/* run.c: the node's post-hooks that belong inside its transaction (not
- * {sql, transaction: false}), for the commit hook above. */
+/* A node's "pre-hook" or "post-hook" config (also spelled with '_'), or NULL. */
+const struct xf_value *xf_node_hooks(const struct xf_node *n, const char *key);
+/* Renders one hook and runs it on conn: a node's (n), or an on-run-start/end
+ * hook of package pkg (n NULL; pkg NULL: the root project's), `results` in
+ * its context when given. 0, or -1 with err. */
+int xf_run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                const struct xf_package *pkg, const struct xf_value *hook,
+                const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err);
+/* Which hooks of a list run: all, those inside the transaction (dbt's
+ * default), or those outside it ({sql, transaction: false}). */
+enum xf_hook_set { XF_HOOKS_ALL, XF_HOOKS_INSIDE, XF_HOOKS_OUTSIDE };
+/* A hook or a list of them, in order; the first that fails stops the rest. */
+int xf_run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                 const struct xf_package *pkg, const struct xf_value *hooks, enum xf_hook_set set,
+                 const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err);
+/* The node's post-hooks that belong inside its transaction, for the commit hook above. */
 int xf_run_post_hooks_inside(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
                              struct xf_buf *executed, struct xf_buf *err);
 /* The load error for materialized='materialized_view' on an adapter without them; -1. */

@@ -44,19 +44,19 @@ struct rec {
 
 struct xf_precs {
     const char *path;
-    uint64_t fp;             /* fingerprint of this load */
-    struct xf_buf old;       /* the file as read */
-    bool aligned;            /* record i is node i's (the usual case): no map */
-    struct xf_map by_id;     /* else: unique id's hash (8 bytes) -> struct rec * */
-    struct xf_map files;     /* path -> source, for locations */
-    struct rec *recs;        /* the file's records */
+    uint64_t fp;         /* fingerprint of this load */
+    struct xf_buf old;   /* the file as read */
+    bool aligned;        /* record i is node i's (the usual case): no map */
+    struct xf_map by_id; /* else: unique id's hash (8 bytes) -> struct rec * */
+    struct xf_map files; /* path -> source, for locations */
+    struct rec *recs;    /* the file's records */
     size_t nrecs;
-    struct xf_buf *fresh;    /* per node index: a record made by this load ... */
-    bool *made;              /* ... when this is set (a render with no ops has none) */
-    struct rec **used;       /* per node index: the file's record replayed */
+    struct xf_buf *fresh; /* per node index: a record made by this load ... */
+    bool *made;           /* ... when this is set (a render with no ops has none) */
+    struct rec **used;    /* per node index: the file's record replayed */
     size_t nnodes;
     _Atomic size_t reused, rendered;
-    const char *why;         /* why nothing was reused, or NULL */
+    const char *why; /* why nothing was reused, or NULL */
 };
 
 /* ---- encoding ---- */
@@ -234,8 +234,8 @@ static void put_loc(struct xf_rctx *rc, struct xf_buf *b, struct xf_loc loc)
         xf_wire_put64(b, loc.len);
         return;
     }
-    const struct xf_source *f = loc.src->path ? xf_map_getc(&rc->s->precs->files, loc.src->path)
-                                              : NULL;
+    const struct xf_source *f =
+        loc.src->path ? xf_map_getc(&rc->s->precs->files, loc.src->path) : NULL;
     xf_buf_addch(b, f == loc.src ? 2 : 3);
     putcs(b, loc.src->path);
     if (f != loc.src)
@@ -421,9 +421,10 @@ static uint64_t fingerprint(struct xf_session *s, const struct xf_load_opts *lo,
         return 0;
     struct xf_buf b = XF_BUF_INIT;
     xf_ppcache_identity(&b);
-    const char *strs[] = {lo->project_dir, lo->profiles_dir, lo->target,
-                          lo->vars,        lo->target_path,  lo->profile,
-                          lo->event_time_start, lo->event_time_end, which ? lo->command : NULL};
+    const char *strs[] = {
+        lo->project_dir,           lo->profiles_dir, lo->target,           lo->vars,
+        lo->target_path,           lo->profile,      lo->event_time_start, lo->event_time_end,
+        which ? lo->command : NULL};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         xf_buf_addch(&b, '\x1f');
         xf_buf_adds(&b, strs[i] ? strs[i] : "\x01");
@@ -493,7 +494,8 @@ static const char *read_records(struct xf_precs *pr, const struct xf_session *s)
     for (size_t i = 0; i < pr->nrecs && pr->aligned; i++)
         pr->aligned = pr->recs[i].id == id_hash(p->nodes.v[i]);
     for (size_t i = 0; i < pr->nrecs && !pr->aligned; i++)
-        xf_map_put(&pr->by_id, (struct xf_str){(const char *)&pr->recs[i].id, sizeof pr->recs[i].id},
+        xf_map_put(&pr->by_id,
+                   (struct xf_str){(const char *)&pr->recs[i].id, sizeof pr->recs[i].id},
                    &pr->recs[i]);
     return NULL;
 }
@@ -513,10 +515,9 @@ void xf_precs_open(struct xf_session *s, const struct xf_load_opts *lo)
     }
     xf_buf_release(&why);
     const struct xf_project *p = s->p;
-    pr->path = xf_path_join(&s->arena,
-                            xf_path_join(&s->arena, p->root,
-                                         p->target_path ? p->target_path : "target"),
-                            XF_PRECS_FILE);
+    pr->path = xf_path_join(
+        &s->arena, xf_path_join(&s->arena, p->root, p->target_path ? p->target_path : "target"),
+        XF_PRECS_FILE);
     xf_map_init(&pr->by_id);
     xf_map_init(&pr->files);
     for (size_t i = 0; i < p->files.n; i++)

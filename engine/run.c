@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
-#include "util/json.h"
 #include "util/path.h"
 
 enum nstate { NS_WAIT, NS_READY, NS_RUNNING, NS_DONE };
@@ -162,117 +161,6 @@ static int write_sql(struct xf_node_result *r, struct xf_arena *a, const char *p
     return e;
 }
 
-struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook)
-{
-    struct xf_str t = hook->t == XF_V_STR ? xf_str_trim(hook->u.s) : XF_STR("");
-    if (!t.len || t.p[0] != '{' || !memmem(t.p, t.len, "\"sql\"", 5))
-        return *hook;
-    json_error_t je;
-    json_t *j = json_loadb(t.p, t.len, 0, &je);
-    struct xf_value v = *hook;
-    if (j && json_is_object(j) && json_is_string(json_object_get(j, "sql")))
-        v = xf_value_from_json(a, j);
-    json_decref(j);
-    return v;
-}
-
-/* Renders one hook (a string of SQL with Jinja) and runs it on conn: a
- * node's pre/post hook, or (n NULL) an on-run-start/end hook of package pkg
- * (NULL: the root project), which sees that package's macros and vars. */
-static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                    const struct xf_package *pkg, const struct xf_value *hook,
-                    const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
-{
-    struct xf_arena a;
-    xf_arena_init(&a);
-    struct xf_value hv = xf_hook_value(&a, hook);
-    const struct xf_value *sqlv = &hv;
-    if (hv.t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
-        sqlv = xf_dict_getc(hv.u.d, "sql");
-    if (!sqlv || sqlv->t != XF_V_STR || !sqlv->u.s.len) {
-        xf_arena_release(&a);
-        return 0;
-    }
-    struct xf_source *src = XF_ANEW(&a, struct xf_source);
-    src->path = n && n->original_file_path ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
-                : pkg ? xf_arena_printf(&a, "<hook of package %s>", pkg->name)
-                      : xf_arena_strdup(&a, "<project hook>");
-    src->text = sqlv->u.s.p;
-    src->len = sqlv->u.s.len;
-    struct xf_rctx rc = {.s = s,
-                         .node = n,
-                         .package = pkg ? pkg->name : NULL,
-                         .execute = true,
-                         .conn = conn,
-                         .arena = &a};
-    struct xf_render_env env;
-    xf_context_env(&env, &rc);
-    if (results)
-        xf_dict_set(&a, (struct xf_dict *)env.locals, XF_STR("results"), *results);
-    struct xf_diags local;
-    xf_diags_init(&local);
-    env.diags = &local;
-    const struct xf_tmpl *t;
-    struct xf_buf sql = XF_BUF_INIT;
-    int e = xf_tmpl_parse(&t, &a, src, 0, src->len, &local);
-    if (!e)
-        e = xf_render_template(&sql, t, &env);
-    if (e < 0) {
-        for (struct xf_diag *g = local.head; g; g = g->next)
-            xf_diag_format(err, g, false);
-    } else if (xf_str_trim(xf_buf_str(&sql)).len) {
-        xf_buf_addf(executed, "-- hook\n%s;\n", sql.ptr);
-        e = conn->ops->exec(conn, sql.ptr, err);
-    }
-    xf_diags_release(&local);
-    xf_buf_release(&sql);
-    xf_arena_release(&a);
-    return e < 0 ? -1 : 0;
-}
-
-/*
- * Whether a hook belongs inside its model's transaction: dbt's default;
- * {sql, transaction: false}, or the JSON text of one (what dbt's
- * after_commit() and before_begin() return), runs outside.
- */
-static bool hook_inside(const struct xf_value *hook)
-{
-    struct xf_arena a;
-    xf_arena_init(&a);
-    struct xf_value h = xf_hook_value(&a, hook);
-    const struct xf_value *t = h.t == XF_V_DICT ? xf_dict_getc(h.u.d, "transaction") : NULL;
-    bool inside = !t || t->t == XF_V_UNDEF || xf_value_truthy(t);
-    xf_arena_release(&a);
-    return inside;
-}
-
-enum hook_set { HOOKS_ALL, HOOKS_INSIDE, HOOKS_OUTSIDE };
-
-static int run_hooks_of(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                        const struct xf_package *pkg, const struct xf_value *hooks,
-                        enum hook_set set, const struct xf_value *results,
-                        struct xf_buf *executed, struct xf_buf *err)
-{
-    if (!hooks)
-        return 0;
-    size_t count = hooks->t == XF_V_LIST ? hooks->u.l->n : 1;
-    for (size_t i = 0; i < count; i++) {
-        const struct xf_value *h = hooks->t == XF_V_LIST ? &hooks->u.l->items[i] : hooks;
-        if (set != HOOKS_ALL && hook_inside(h) != (set == HOOKS_INSIDE))
-            continue;
-        if (run_hook(s, conn, n, pkg, h, results, executed, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                     const struct xf_package *pkg, const struct xf_value *hooks,
-                     const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
-{
-    return run_hooks_of(s, conn, n, pkg, hooks, HOOKS_ALL, results, executed, err);
-}
-
 static int by_package_name(const void *a, const void *b)
 {
     return strcmp((*(const struct xf_package *const *)a)->name,
@@ -294,8 +182,8 @@ static int run_project_hooks(struct xf_session *s, struct xf_conn *conn, bool en
         qsort(pk, np, sizeof *pk, by_package_name);
     int e = 0;
     for (size_t i = 0; i < np && !e; i++) {
-        e = run_hooks(s, conn, NULL, pk[i], end ? &pk[i]->on_run_end : &pk[i]->on_run_start,
-                      results, executed, err);
+        e = xf_run_hooks(s, conn, NULL, pk[i], end ? &pk[i]->on_run_end : &pk[i]->on_run_start,
+                         XF_HOOKS_ALL, results, executed, err);
         if (e < 0) { /* say whose hook it was */
             struct xf_buf why = XF_BUF_INIT;
             xf_buf_addf(&why, "(a hook of package '%s') %s", pk[i]->name, err->ptr ? err->ptr : "");
@@ -306,8 +194,8 @@ static int run_project_hooks(struct xf_session *s, struct xf_conn *conn, bool en
     }
     free(pk);
     if (!e)
-        e = run_hooks(s, conn, NULL, NULL, end ? &s->p->on_run_end : &s->p->on_run_start, results,
-                      executed, err);
+        e = xf_run_hooks(s, conn, NULL, NULL, end ? &s->p->on_run_end : &s->p->on_run_start,
+                         XF_HOOKS_ALL, results, executed, err);
     return e;
 }
 
@@ -324,26 +212,12 @@ static bool any_run_end_hook(const struct xf_session *s)
     return false;
 }
 
-static const struct xf_value *node_hooks(const struct xf_node *n, const char *key)
+/* A node's post-hooks: those inside the transaction ran before a replaced table's commit. */
+static int post_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                      const struct xf_node_result *r, struct xf_buf *executed, struct xf_buf *err)
 {
-    const struct xf_value *v = xf_node_config(n, key);
-    if (!v) {
-        /* config(pre_hook=...) and YAML spell it with '_' too */
-        char alt[16];
-        snprintf(alt, sizeof alt, "%s", key);
-        for (char *p = alt; *p; p++)
-            if (*p == '-')
-                *p = '_';
-        v = xf_node_config(n, alt);
-    }
-    return v;
-}
-
-int xf_run_post_hooks_inside(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                             struct xf_buf *executed, struct xf_buf *err)
-{
-    return run_hooks_of(s, conn, n, NULL, node_hooks(n, "post-hook"), HOOKS_INSIDE, NULL,
-                        executed, err);
+    return xf_run_hooks(s, conn, n, NULL, xf_node_hooks(n, "post-hook"),
+                        r->extras_applied ? XF_HOOKS_OUTSIDE : XF_HOOKS_ALL, NULL, executed, err);
 }
 
 /* Renders, materializes and records one node. */
@@ -427,13 +301,11 @@ static void run_node(struct sched *q, struct xf_conn **connp, struct xf_arena *k
     bool own_hooks = !n->mat_macro;
     if (xf_extras_begin(s, conn, n, &scratch, &err) < 0 ||
         (own_hooks &&
-         run_hooks(s, conn, n, NULL, node_hooks(n, "pre-hook"), NULL, &executed, &err) < 0) ||
+         xf_run_hooks(s, conn, n, NULL, xf_node_hooks(n, "pre-hook"), XF_HOOKS_ALL, NULL,
+                      &executed, &err) < 0) ||
         xf_materialize(s, conn, n, sql.ptr, &executed, r, &err) < 0 ||
         xf_extras_after_build(s, conn, n, r, &executed, &err) < 0 ||
-        (own_hooks &&
-         /* those inside the transaction ran before a replaced table's commit */
-         run_hooks_of(s, conn, n, NULL, node_hooks(n, "post-hook"),
-                      r->extras_applied ? HOOKS_OUTSIDE : HOOKS_ALL, NULL, &executed, &err) < 0)) {
+        (own_hooks && post_hooks(s, conn, n, r, &executed, &err) < 0)) {
         set_result_error(r, keep, err.len ? err.ptr : "failed");
         r->message = xf_sqlloc_source(keep, n, sql.ptr, r->message);
         if (executed.len)
@@ -833,7 +705,7 @@ static bool read_only_node(const struct xf_node *n)
     if (n->type == XF_RES_ANALYSIS)
         return true;
     return n->type == XF_RES_TEST && !xf_node_config_bool(n, "store_failures", false) &&
-           !node_hooks(n, "pre-hook") && !node_hooks(n, "post-hook");
+           !xf_node_hooks(n, "pre-hook") && !xf_node_hooks(n, "post-hook");
 }
 
 static void *worker_main(void *arg)
