@@ -189,13 +189,7 @@ int xf_custom_mat_check(const struct xf_project *p, struct xf_diags *d)
 /* A hook list as dbt's pre_hooks/post_hooks: dicts of sql, transaction, index. */
 static struct xf_value hooks_value(struct xf_arena *a, const struct xf_node *n, const char *key)
 {
-    const struct xf_value *v = xf_node_config(n, key);
-    if (!v) {
-        char alt[16];
-        snprintf(alt, sizeof alt, "%s", key);
-        alt[strcspn(alt, "-")] = '_';
-        v = xf_node_config(n, alt);
-    }
+    const struct xf_value *v = xf_node_hooks(n, key);
     struct xf_value out = xf_v_list(a, 4);
     size_t cnt = !v ? 0 : v->t == XF_V_LIST ? v->u.l->n : 1;
     for (size_t i = 0; i < cnt; i++) {
@@ -203,9 +197,8 @@ static struct xf_value hooks_value(struct xf_arena *a, const struct xf_node *n, 
         const struct xf_value *h = &hv;
         struct xf_value d = xf_v_dict(a, 3);
         const struct xf_value *sql = h->t == XF_V_DICT ? xf_dict_getc(h->u.d, "sql") : h;
-        const struct xf_value *tx = h->t == XF_V_DICT ? xf_dict_getc(h->u.d, "transaction") : NULL;
         xf_dict_set(a, d.u.d, XF_STR("sql"), sql && sql->t == XF_V_STR ? *sql : xf_v_strc(""));
-        xf_dict_set(a, d.u.d, XF_STR("transaction"), xf_v_bool(!tx || xf_value_truthy(tx)));
+        xf_dict_set(a, d.u.d, XF_STR("transaction"), xf_v_bool(xf_hook_inside(h)));
         xf_dict_set(a, d.u.d, XF_STR("index"), xf_v_int((int64_t)i));
         xf_list_push(a, out.u.l, d);
     }

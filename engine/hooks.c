@@ -27,27 +27,23 @@ struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook)
     return v;
 }
 
-/* Renders one hook (a string of SQL with Jinja) and runs it on conn: a
- * node's pre/post hook, or (n NULL) an on-run-start/end hook of package pkg
- * (NULL: the root project), which sees that package's macros and vars. */
-int xf_run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                const struct xf_package *pkg, const struct xf_value *hook,
-                const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
+/* Renders one hook (hv: resolved by xf_hook_value, in a) and runs it on
+ * conn: a node's pre/post hook, or (n NULL) an on-run-start/end hook of
+ * package pkg (NULL: the root project), which sees that package's macros
+ * and vars. */
+static int run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
+                    const struct xf_package *pkg, struct xf_arena *a, const struct xf_value *hv,
+                    const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err)
 {
-    struct xf_arena a;
-    xf_arena_init(&a);
-    struct xf_value hv = xf_hook_value(&a, hook);
-    const struct xf_value *sqlv = &hv;
-    if (hv.t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
-        sqlv = xf_dict_getc(hv.u.d, "sql");
-    if (!sqlv || sqlv->t != XF_V_STR || !sqlv->u.s.len) {
-        xf_arena_release(&a);
+    const struct xf_value *sqlv = hv;
+    if (hv->t == XF_V_DICT) /* {sql: ..., transaction: ...} form */
+        sqlv = xf_dict_getc(hv->u.d, "sql");
+    if (!sqlv || sqlv->t != XF_V_STR || !sqlv->u.s.len)
         return 0;
-    }
-    struct xf_source *src = XF_ANEW(&a, struct xf_source);
-    src->path = n && n->original_file_path ? xf_arena_printf(&a, "%s (hook)", n->original_file_path)
-                : pkg                      ? xf_arena_printf(&a, "<hook of package %s>", pkg->name)
-                                           : xf_arena_strdup(&a, "<project hook>");
+    struct xf_source *src = XF_ANEW(a, struct xf_source);
+    src->path = n && n->original_file_path ? xf_arena_printf(a, "%s (hook)", n->original_file_path)
+                : pkg                      ? xf_arena_printf(a, "<hook of package %s>", pkg->name)
+                                           : xf_arena_strdup(a, "<project hook>");
     src->text = sqlv->u.s.p;
     src->len = sqlv->u.s.len;
     struct xf_rctx rc = {.s = s,
@@ -55,17 +51,17 @@ int xf_run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
                          .package = pkg ? pkg->name : NULL,
                          .execute = true,
                          .conn = conn,
-                         .arena = &a};
+                         .arena = a};
     struct xf_render_env env;
     xf_context_env(&env, &rc);
     if (results)
-        xf_dict_set(&a, (struct xf_dict *)env.locals, XF_STR("results"), *results);
+        xf_dict_set(a, (struct xf_dict *)env.locals, XF_STR("results"), *results);
     struct xf_diags local;
     xf_diags_init(&local);
     env.diags = &local;
     const struct xf_tmpl *t;
     struct xf_buf sql = XF_BUF_INIT;
-    int e = xf_tmpl_parse(&t, &a, src, 0, src->len, &local);
+    int e = xf_tmpl_parse(&t, a, src, 0, src->len, &local);
     if (!e)
         e = xf_render_template(&sql, t, &env);
     if (e < 0) {
@@ -77,7 +73,6 @@ int xf_run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
     }
     xf_diags_release(&local);
     xf_buf_release(&sql);
-    xf_arena_release(&a);
     return e < 0 ? -1 : 0;
 }
 
@@ -86,15 +81,10 @@ int xf_run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
  * {sql, transaction: false}, or the JSON text of one (what dbt's
  * after_commit() and before_begin() return), runs outside.
  */
-static bool hook_inside(const struct xf_value *hook)
+bool xf_hook_inside(const struct xf_value *hv)
 {
-    struct xf_arena a;
-    xf_arena_init(&a);
-    struct xf_value h = xf_hook_value(&a, hook);
-    const struct xf_value *t = h.t == XF_V_DICT ? xf_dict_getc(h.u.d, "transaction") : NULL;
-    bool inside = !t || t->t == XF_V_UNDEF || xf_value_truthy(t);
-    xf_arena_release(&a);
-    return inside;
+    const struct xf_value *t = hv->t == XF_V_DICT ? xf_dict_getc(hv->u.d, "transaction") : NULL;
+    return !t || t->t == XF_V_UNDEF || xf_value_truthy(t);
 }
 
 int xf_run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
@@ -105,10 +95,15 @@ int xf_run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
         return 0;
     size_t count = hooks->t == XF_V_LIST ? hooks->u.l->n : 1;
     for (size_t i = 0; i < count; i++) {
-        const struct xf_value *h = hooks->t == XF_V_LIST ? &hooks->u.l->items[i] : hooks;
-        if (set != XF_HOOKS_ALL && hook_inside(h) != (set == XF_HOOKS_INSIDE))
-            continue;
-        if (xf_run_hook(s, conn, n, pkg, h, results, executed, err) < 0)
+        struct xf_arena a; /* the hook's value (its JSON form read once) and its render */
+        xf_arena_init(&a);
+        struct xf_value hv =
+            xf_hook_value(&a, hooks->t == XF_V_LIST ? &hooks->u.l->items[i] : hooks);
+        int e = set != XF_HOOKS_ALL && xf_hook_inside(&hv) != (set == XF_HOOKS_INSIDE)
+                    ? 0
+                    : run_hook(s, conn, n, pkg, &a, &hv, results, executed, err);
+        xf_arena_release(&a);
+        if (e < 0)
             return -1;
     }
     return 0;

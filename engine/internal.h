@@ -341,16 +341,16 @@ const struct xf_commit_hook *xf_extras_hook(struct xf_extras_hook *h, struct xf_
 struct xf_value xf_hook_value(struct xf_arena *a, const struct xf_value *hook);
 /* A node's "pre-hook" or "post-hook" config (also spelled with '_'), or NULL. */
 const struct xf_value *xf_node_hooks(const struct xf_node *n, const char *key);
-/* Renders one hook and runs it on conn: a node's (n), or an on-run-start/end
- * hook of package pkg (n NULL; pkg NULL: the root project's), `results` in
- * its context when given. 0, or -1 with err. */
-int xf_run_hook(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
-                const struct xf_package *pkg, const struct xf_value *hook,
-                const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err);
+/* Whether a hook (as xf_hook_value gives it) runs inside the model's
+ * transaction: dbt's default; {sql, transaction: false} runs outside. */
+bool xf_hook_inside(const struct xf_value *hv);
 /* Which hooks of a list run: all, those inside the transaction (dbt's
  * default), or those outside it ({sql, transaction: false}). */
 enum xf_hook_set { XF_HOOKS_ALL, XF_HOOKS_INSIDE, XF_HOOKS_OUTSIDE };
-/* A hook or a list of them, in order; the first that fails stops the rest. */
+/* A hook or a list of them, in order, rendered and run on conn: a node's
+ * (n), or on-run-start/end hooks of package pkg (n NULL; pkg NULL: the root
+ * project's), `results` in their context when given. The first that fails
+ * stops the rest: -1 with err. */
 int xf_run_hooks(struct xf_session *s, struct xf_conn *conn, struct xf_node *n,
                  const struct xf_package *pkg, const struct xf_value *hooks, enum xf_hook_set set,
                  const struct xf_value *results, struct xf_buf *executed, struct xf_buf *err);
