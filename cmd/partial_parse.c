@@ -14,6 +14,7 @@
 
 #include "cmd/cli.h"
 #include "parser/ppcache.h"
+#include "util/hash.h"
 #include "util/path.h"
 
 static bool is_compile(const struct xf_cli *cli)
@@ -80,26 +81,6 @@ static const char *cache_path(struct xf_arena *a, const struct xf_cli *cli)
     return dir ? xf_path_join(a, dir, XF_PPCACHE_FILE) : NULL;
 }
 
-static void new_invocation_id(char out[40])
-{
-    unsigned char r[16] = {0};
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(r, 1, sizeof r, f) != sizeof r) {
-        uint64_t x = (uint64_t)xf_ppcache_now() ^ ((uint64_t)getpid() << 32);
-        for (int i = 0; i < 16; i++) {
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            r[i] = (unsigned char)(x >> 56);
-        }
-    }
-    if (f)
-        fclose(f);
-    r[6] = (r[6] & 0x0f) | 0x40;
-    r[8] = (r[8] & 0x3f) | 0x80;
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
-             r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-             r[14], r[15]);
-}
-
 /*
  * The replay blob: fields each ended by NUL (nodes compiled, project root,
  * log-path, target name, type, schema, target-path as shown, the length of
@@ -163,7 +144,7 @@ bool xf_pp_try(struct xf_cli *cli, int *code)
         return false;
     }
     char inv[40];
-    new_invocation_id(inv);
+    xf_uuid4(inv);
     cli->invocation_id = inv;
     struct xf_project stub;
     memset(&stub, 0, sizeof stub);

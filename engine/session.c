@@ -14,27 +14,11 @@
 #include "engine/builtin_macros.h"
 #include "engine/internal.h"
 #include "engine/snapshot_macros.h"
+#include "util/hash.h"
 
 static void make_ids(struct xf_session *s)
 {
-    unsigned char rnd[16];
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(rnd, 1, sizeof rnd, f) != sizeof rnd) {
-        unsigned long long x =
-            (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
-        for (int i = 0; i < 16; i++) {
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            rnd[i] = (unsigned char)(x >> 56);
-        }
-    }
-    if (f)
-        fclose(f);
-    rnd[6] = (rnd[6] & 0x0f) | 0x40;
-    rnd[8] = (rnd[8] & 0x3f) | 0x80;
-    snprintf(s->invocation_id, sizeof s->invocation_id,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11],
-             rnd[12], rnd[13], rnd[14], rnd[15]);
+    xf_uuid4(s->invocation_id);
     s->started = xf_now();
     time_t t = (time_t)s->started;
     struct tm tm;
