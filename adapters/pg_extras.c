@@ -58,32 +58,41 @@ static int step(struct xf_conn *c, const char *sql, struct xf_buf *executed, str
     return c->ops->exec(c, sql, err);
 }
 
-/* "where n.nspname = '<schema>' and c.relname = '<name>'" for pg_class c, pg_namespace n. */
-static void where_rel(struct xf_buf *b, struct xf_conn *c, const struct xf_relation *r)
+/*
+ * Runs `select_from` (which joins pg_class c and pg_namespace n) narrowed to
+ * r ("where n.nspname = '<schema>' and c.relname = '<name>'"), then `tail`
+ * ("and ...", "order by ..."); the rows in a. 0, or -1 with err.
+ */
+static int query_rel(struct xf_conn *c, const struct xf_relation *r, const char *select_from,
+                     const char *tail, struct xf_arena *a, struct xf_result *res,
+                     struct xf_buf *err)
 {
-    xf_buf_adds(b, " where n.nspname = ");
-    literal(b, schema_of(c, r));
-    xf_buf_adds(b, " and c.relname = ");
-    literal(b, r->identifier);
+    struct xf_buf q = XF_BUF_INIT;
+    xf_buf_adds(&q, select_from);
+    xf_buf_adds(&q, " where n.nspname = ");
+    literal(&q, schema_of(c, r));
+    xf_buf_adds(&q, " and c.relname = ");
+    literal(&q, r->identifier);
+    xf_buf_adds(&q, tail);
+    int e = c->ops->query(c, q.ptr, a, res, err);
+    xf_buf_release(&q);
+    return e < 0 ? -1 : 0;
 }
 
 /* pg_class.relkind of r, or 0 when it does not exist. */
 static int relkind(struct xf_conn *c, const struct xf_relation *r, char *out, struct xf_buf *err)
 {
-    struct xf_buf q = XF_BUF_INIT;
-    xf_buf_adds(&q,
-                "select c.relkind::text from pg_catalog.pg_class c join pg_catalog.pg_namespace "
-                "n on n.oid = c.relnamespace");
-    where_rel(&q, c, r);
     struct xf_arena a;
     xf_arena_init(&a);
     struct xf_result res;
-    int e = c->ops->query(c, q.ptr, &a, &res, err);
+    int e = query_rel(c, r,
+                      "select c.relkind::text from pg_catalog.pg_class c join "
+                      "pg_catalog.pg_namespace n on n.oid = c.relnamespace",
+                      "", &a, &res, err);
     *out = 0;
     if (!e && res.nrows && res.cells[0].t == XF_V_STR)
         *out = res.cells[0].u.s.p[0];
     xf_arena_release(&a);
-    xf_buf_release(&q);
     return e;
 }
 
@@ -102,17 +111,15 @@ int xf_pg_show_grants(struct xf_conn *c, const struct xf_relation *r, struct xf_
      * materialized views; the ACL itself has every kind. As dbt: what the
      * current role granted to others.
      */
-    struct xf_buf q = XF_BUF_INIT;
-    xf_buf_adds(&q, "select lower(g.privilege_type), case when g.grantee = 0 then 'public' "
-                    "else pg_catalog.pg_get_userbyid(g.grantee) end "
-                    "from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = "
-                    "c.relnamespace, lateral pg_catalog.aclexplode(c.relacl) g");
-    where_rel(&q, c, r);
-    xf_buf_adds(&q, " and pg_catalog.pg_get_userbyid(g.grantor) = current_user"
-                    " and g.grantee <> g.grantor order by 1, 2");
     struct xf_result res;
-    int e = c->ops->query(c, q.ptr, a, &res, err);
-    xf_buf_release(&q);
+    int e = query_rel(c, r,
+                      "select lower(g.privilege_type), case when g.grantee = 0 then 'public' "
+                      "else pg_catalog.pg_get_userbyid(g.grantee) end "
+                      "from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = "
+                      "c.relnamespace, lateral pg_catalog.aclexplode(c.relacl) g",
+                      " and pg_catalog.pg_get_userbyid(g.grantor) = current_user"
+                      " and g.grantee <> g.grantor order by 1, 2",
+                      a, &res, err);
     *out = NULL;
     *n = 0;
     if (e < 0)
@@ -230,22 +237,19 @@ struct have_index {
 static int list_indexes(struct xf_conn *c, const struct xf_relation *r, struct xf_arena *a,
                         struct have_index **out, size_t *n, struct xf_buf *err)
 {
-    struct xf_buf q = XF_BUF_INIT;
-    xf_buf_adds(&q, "select i.relname::text, ix.indisunique, am.amname::text, "
-                    "array_to_string(array(select att.attname::text from "
-                    "unnest(ix.indkey::int2[]) with ordinality k(attnum, ord) "
-                    "join pg_catalog.pg_attribute att on att.attrelid = ix.indrelid "
-                    "and att.attnum = k.attnum order by k.ord), ',') "
-                    "from pg_catalog.pg_index ix "
-                    "join pg_catalog.pg_class i on i.oid = ix.indexrelid "
-                    "join pg_catalog.pg_am am on am.oid = i.relam "
-                    "join pg_catalog.pg_class c on c.oid = ix.indrelid "
-                    "join pg_catalog.pg_namespace n on n.oid = c.relnamespace");
-    where_rel(&q, c, r);
-    xf_buf_adds(&q, " order by 1");
     struct xf_result res;
-    int e = c->ops->query(c, q.ptr, a, &res, err);
-    xf_buf_release(&q);
+    int e = query_rel(c, r,
+                      "select i.relname::text, ix.indisunique, am.amname::text, "
+                      "array_to_string(array(select att.attname::text from "
+                      "unnest(ix.indkey::int2[]) with ordinality k(attnum, ord) "
+                      "join pg_catalog.pg_attribute att on att.attrelid = ix.indrelid "
+                      "and att.attnum = k.attnum order by k.ord), ',') "
+                      "from pg_catalog.pg_index ix "
+                      "join pg_catalog.pg_class i on i.oid = ix.indexrelid "
+                      "join pg_catalog.pg_am am on am.oid = i.relam "
+                      "join pg_catalog.pg_class c on c.oid = ix.indrelid "
+                      "join pg_catalog.pg_namespace n on n.oid = c.relnamespace",
+                      " order by 1", a, &res, err);
     *out = NULL;
     *n = 0;
     if (e < 0)
