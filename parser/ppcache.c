@@ -725,6 +725,16 @@ void xf_ppcache_remove(const char *path)
         unlink(path);
 }
 
+/* The file's header: false when it is not a cache (or is cut short); then its format and count. */
+static bool get_header(struct xf_wire *h, uint32_t *fmt, uint32_t *n)
+{
+    char magic[8];
+    xf_wire_get(h, magic, 8);
+    *fmt = xf_wire_get32(h);
+    *n = xf_wire_get32(h);
+    return !h->bad && !memcmp(magic, MAGIC, 8);
+}
+
 int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct xf_buf *why)
 {
     const struct xf_project *p = in->p;
@@ -793,12 +803,9 @@ int xf_ppcache_write(const char *path, const struct xf_ppcache_save *in, struct 
     uint32_t nkept = 0;
     if (xf_read_file(&old, path) == 0) {
         struct xf_wire h = {old.ptr, old.len, 0, false};
-        char magic[8];
-        uint32_t fmt = 0, n = 0;
-        xf_wire_get(&h, magic, 8);
-        xf_wire_get(&h, &fmt, sizeof fmt);
-        xf_wire_get(&h, &n, sizeof n);
-        for (uint32_t i = 0; !h.bad && !memcmp(magic, MAGIC, 8) && fmt == FORMAT && i < n; i++) {
+        uint32_t fmt, n;
+        bool ours = get_header(&h, &fmt, &n) && fmt == FORMAT;
+        for (uint32_t i = 0; ours && !h.bad && i < n; i++) {
             size_t start = h.pos;
             uint64_t len = xf_wire_get64(&h);
             xf_wire_get64(&h);
@@ -1023,12 +1030,8 @@ int xf_ppcache_check(struct xf_ppcache_hit *out, const char *path, const char *k
         return 0;
     }
     struct xf_wire h = {b.ptr, b.len, 0, false};
-    char magic[8];
-    uint32_t fmt = 0, nrec = 0;
-    xf_wire_get(&h, magic, 8);
-    xf_wire_get(&h, &fmt, sizeof fmt);
-    xf_wire_get(&h, &nrec, sizeof nrec);
-    if (h.bad || memcmp(magic, MAGIC, 8)) {
+    uint32_t fmt, nrec;
+    if (!get_header(&h, &fmt, &nrec)) {
         xf_buf_adds(why, "the cache is not one (or is truncated)");
         goto miss;
     }
