@@ -322,22 +322,8 @@ static void run_jobs(struct worker *w, size_t nw, struct job *jobs, size_t n)
 static struct xf_node *new_node(struct xf_loader *l, enum xf_resource type, const char *name,
                                 const struct job *j, const char *fqn_prefix, const char *fqn_extra)
 {
-    struct xf_node *n = XF_ANEW(l->a, struct xf_node);
-    n->type = type;
-    n->name = name;
-    n->package = l->u->name;
-    n->unique_id = xf_loader_cat(l->a, l->u->uid_prefix[type], ".", name);
-    n->path = j->rel;
-    n->original_file_path = j->ofp;
-    n->src = j->src;
-    n->tmpl = j->tmpl;
-    memcpy(n->checksum, j->checksum, sizeof n->checksum);
-    n->fqn = xf_loader_fqn(l, fqn_prefix, j->rel, name, fqn_extra);
-    n->config = xf_loader_resolve_config(l, type, &n->fqn);
-    n->description = "";
-    n->freshness = xf_v_none();
-    xf_loader_sync_node(l, n);
-    return n;
+    return xf_loader_new_node(l, type, name, j->rel, j->ofp, j->src, j->tmpl, j->checksum,
+                              fqn_prefix, fqn_extra);
 }
 
 static enum xf_resource res_of(enum job_kind k)

@@ -147,6 +147,29 @@ struct xf_value xf_loader_fqn(struct xf_loader *l, const char *prefix, const cha
     return f;
 }
 
+struct xf_node *xf_loader_new_node(struct xf_loader *l, enum xf_resource type, const char *name,
+                                   const char *rel, const char *ofp, const struct xf_source *src,
+                                   const struct xf_tmpl *tmpl, const char checksum[65],
+                                   const char *fqn_prefix, const char *fqn_extra)
+{
+    struct xf_node *n = XF_ANEW(l->a, struct xf_node);
+    n->type = type;
+    n->name = name;
+    n->package = l->u->name;
+    n->unique_id = xf_loader_cat(l->a, l->u->uid_prefix[type], ".", name);
+    n->path = rel;
+    n->original_file_path = ofp;
+    n->src = src;
+    n->tmpl = tmpl;
+    memcpy(n->checksum, checksum, sizeof n->checksum);
+    n->fqn = xf_loader_fqn(l, fqn_prefix, rel, name, fqn_extra);
+    n->config = xf_loader_resolve_config(l, type, &n->fqn);
+    n->description = "";
+    n->freshness = xf_v_none();
+    xf_loader_sync_node(l, n);
+    return n;
+}
+
 int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const char *where,
                           const char *const *known, size_t n)
 {

@@ -101,6 +101,13 @@ struct xf_props_file {
 int xf_loader_strict_keys(struct xf_loader *l, const struct xf_ynode *map, const char *where,
                           const char *const *known, size_t n);
 
+/* A node of this unit: its ids, file, template, checksum, fqn and the config
+ * the project tree gives it (not yet added to the project). */
+struct xf_node *xf_loader_new_node(struct xf_loader *l, enum xf_resource type, const char *name,
+                                   const char *rel, const char *ofp, const struct xf_source *src,
+                                   const struct xf_tmpl *tmpl, const char checksum[65],
+                                   const char *fqn_prefix, const char *fqn_extra);
+
 /*
  * parser/yaml_snapshots.c: a `snapshots:` entry with `relation:` (dbt 1.9)
  * as a new snapshot node querying that relation, added to the project;

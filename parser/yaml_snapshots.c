@@ -74,22 +74,11 @@ struct xf_node *xf_loader_yaml_snapshot(struct xf_loader *l, const struct xf_pro
     const struct xf_tmpl *t;
     if (xf_tmpl_parse(&t, l->a, src, 0, src->len, l->diags) < 0)
         return NULL;
-    struct xf_node *n = XF_ANEW(l->a, struct xf_node);
-    n->type = XF_RES_SNAPSHOT;
-    n->name = nm;
-    n->package = l->u->name;
-    n->unique_id = xf_loader_cat(l->a, l->u->uid_prefix[XF_RES_SNAPSHOT], ".", nm);
-    n->path = f->rel;
-    n->original_file_path = f->ofp;
-    n->src = src;
-    n->tmpl = t;
+    char checksum[65];
+    xf_sha256_hex(checksum, src->text, src->len);
+    struct xf_node *n =
+        xf_loader_new_node(l, XF_RES_SNAPSHOT, nm, f->rel, f->ofp, src, t, checksum, NULL, NULL);
     n->relation_loc = rel->loc;
-    xf_sha256_hex(n->checksum, src->text, src->len);
-    n->fqn = xf_loader_fqn(l, NULL, f->rel, nm, NULL);
-    n->config = xf_loader_resolve_config(l, XF_RES_SNAPSHOT, &n->fqn);
-    n->description = "";
-    n->freshness = xf_v_none();
-    xf_loader_sync_node(l, n);
     return xf_loader_add_node(l, n, name->loc) < 0 ? NULL : n;
 }
 
